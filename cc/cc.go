@@ -1,0 +1,119 @@
+// Package cc defines the CongestionControl interface, the registry of
+// algorithms by name, and the shared pieces algorithms are built from.
+//
+// An algorithm never sees the sender. It owns its state and is told facts:
+// an ACK arrived (how many bytes it newly acknowledged, the RTT it measured,
+// what is in flight, whether the connection is in loss recovery), or a
+// congestion event happened (loss detected, ECN echo, retransmission
+// timeout, recovery finished, restart after idle). It answers with a
+// congestion window in bytes and, if it wants one, a pacing rate. Loss-based
+// algorithms (Reno, CUBIC) and model-based ones (BBR, which reads
+// delivery-rate samples and paces) fit the same interface; facts an
+// algorithm does not need it ignores.
+//
+// Windows are in bytes, as in RFC 5681. Every method takes its time from the
+// sample it is given; an algorithm never reads a clock.
+package cc
+
+import "ccbench/units"
+
+// CongestionControl is one connection's congestion controller.
+type CongestionControl interface {
+	// Name is the registered name ("reno").
+	Name() string
+	// Init resets the algorithm for a new connection whose sender maximum
+	// segment size is mss bytes and whose initial window is initialWindow
+	// bytes (RFC 5681 §3.1, RFC 6928).
+	Init(now units.Time, mss, initialWindow int)
+	// OnAck is called once for every acknowledgment that arrives in a
+	// synchronized state, duplicate or not, after the sender has updated its
+	// own state (in-flight bytes, RTT estimate, recovery state).
+	OnAck(a *Ack)
+	// OnCongestion is called when the sender detects congestion or leaves a
+	// congestion response; see EventKind.
+	OnCongestion(e *Event)
+	// Cwnd is the congestion window in bytes.
+	Cwnd() int
+	// Ssthresh is the slow-start threshold in bytes (InfiniteSsthresh before
+	// the first congestion event).
+	Ssthresh() int
+	// PacingRate is the rate the sender must not exceed, or 0 for no pacing.
+	PacingRate() units.Rate
+	// Phase names the algorithm's current mode for probes and plots
+	// ("slow_start", "congestion_avoidance", "recovery", ...). It must return
+	// a constant string: probes read it on the per-packet path.
+	Phase() string
+}
+
+// InfiniteSsthresh is the initial slow-start threshold, "arbitrarily high"
+// per RFC 5681 §3.1.
+const InfiniteSsthresh = 1<<31 - 1
+
+// Ack carries the facts of one arriving acknowledgment.
+type Ack struct {
+	Now units.Time
+	// Acked is the number of bytes this ACK newly acknowledged cumulatively
+	// (SND.UNA advanced by this much); 0 for a duplicate ACK.
+	Acked int
+	// Sacked is the number of bytes newly covered by SACK blocks.
+	Sacked int
+	// DupAck marks a duplicate ACK as defined by RFC 5681 §2: no new data
+	// acknowledged, no window change, data outstanding, no payload.
+	DupAck bool
+	// RTT is the round-trip time measured from this ACK, or 0 if it gave no
+	// valid sample (Karn's rule).
+	RTT units.Duration
+	// MinRTT is the smallest RTT sample the connection has seen, or 0.
+	MinRTT units.Duration
+	// SRTT is the sender's smoothed RTT after this ACK, or 0 before the
+	// first sample.
+	SRTT units.Duration
+	// PriorInflight and Inflight are the bytes in flight before and after
+	// this ACK was processed.
+	PriorInflight, Inflight int
+	// InRecovery is true while the sender is in fast recovery, including
+	// for the ACK that ends it (OnCongestion(RecoveryExit) follows).
+	InRecovery bool
+	// AppLimited is true when the sender has less data to send than the
+	// window allows, so the window was not the limit (RFC 7661).
+	AppLimited bool
+	// ECE is true when the ACK carried the ECN-Echo flag.
+	ECE bool
+}
+
+// EventKind names a congestion event.
+type EventKind uint8
+
+const (
+	// Loss: the sender detected a loss by duplicate ACKs or SACK and is
+	// entering fast recovery (RFC 5681 §3.2 step 2).
+	Loss EventKind = iota + 1
+	// ECN: an ACK echoed a congestion-experienced mark (RFC 3168 §6.1.2).
+	ECN
+	// RTO: the retransmission timer expired (RFC 5681 §3.1, RFC 6298 §5).
+	RTO
+	// RecoveryExit: an ACK covered everything outstanding when recovery
+	// began, so fast recovery is over (RFC 5681 §3.2 step 6, RFC 6582).
+	RecoveryExit
+	// IdleRestart: the sender resumes after an idle period longer than the
+	// RTO (RFC 5681 §4.1).
+	IdleRestart
+)
+
+var eventNames = [...]string{"", "loss", "ecn", "rto", "recovery_exit", "idle_restart"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// Event carries the facts of a congestion event.
+type Event struct {
+	Kind EventKind
+	Now  units.Time
+	// Inflight is the bytes in flight when the event happened (FlightSize in
+	// RFC 5681's formulas).
+	Inflight int
+}
