@@ -1,0 +1,313 @@
+// Package stack is a TCP/IPv4 implementation written as a pure state
+// machine: no goroutines, no clock reads, no I/O. A driver hands it packets
+// and the current time and takes packets out:
+//
+//	Host.Input(now, pkt)   one arriving IPv4 packet
+//	Host.Output(now)       the next packet that may leave, or nil
+//	Host.NextDeadline()    when to call OnTimer next
+//	Host.OnTimer(now)      run expired timers
+//
+// The application side of a connection is a byte stream: Conn.Write,
+// Conn.Read, Conn.Close.
+//
+// What it follows: RFC 9293 (TCP), RFC 6298 (retransmission timer),
+// RFC 5681 (congestion control: slow start, fast retransmit and fast
+// recovery, delegated to a cc.CongestionControl), RFC 6582 (NewReno's
+// recovery point, so one loss episode is one congestion event), RFC 7323
+// (window scale and timestamps), RFC 5961 (RST and SYN checks), RFC 1122
+// §4.2.3.2 and RFC 5681 §4.2 (delayed ACKs).
+package stack
+
+import (
+	"errors"
+
+	"ccbench/cc"
+	"ccbench/packet"
+	"ccbench/units"
+)
+
+// Errors a connection reports to its application.
+var (
+	ErrConnectionReset   = errors.New("connection reset by peer")
+	ErrConnectionRefused = errors.New("connection refused")
+	ErrTimedOut          = errors.New("connection timed out")
+	ErrClosed            = errors.New("connection closed")
+)
+
+// fourTuple identifies a connection on a host.
+type fourTuple struct {
+	localAddr, remoteAddr Addr
+	localPort, remotePort uint16
+}
+
+// Conn is one TCP connection.
+type Conn struct {
+	host  *Host
+	id    fourTuple
+	cfg   *Config
+	state State
+	err   error // why the connection ended, for the application
+
+	// Send sequence space (RFC 9293 §3.3.1).
+	iss    Seq
+	sndUna Seq // oldest unacknowledged sequence number
+	sndNxt Seq // next sequence number to send
+	sndMax Seq // highest sequence number ever sent plus one
+	sndWnd int // peer's receive window, scaled
+	sndWl1 Seq // segment sequence number of the last window update
+	sndWl2 Seq // segment acknowledgment number of the last window update
+	sndBuf sendBuffer
+	sent   sentQueue
+	// finQueued is set when the application has closed: a FIN follows the
+	// last byte in the send buffer, at sequence number finSeq.
+	finQueued bool
+	finSeq    Seq
+
+	// Receive sequence space.
+	irs      Seq
+	rcvBuf   recvBuffer
+	rcvWup   Seq // RCV.NXT when the last window was advertised
+	rcvAdv   Seq // right edge of the last advertised window
+	finRcvd  bool
+	peerFin  Seq
+	finValid bool // peerFin holds the sequence number of a FIN seen out of order
+
+	// Negotiated options.
+	sndMSS      int   // payload bytes per segment, after options
+	sndShift    uint8 // window-scale shift applied to the peer's windows
+	rcvShift    uint8 // shift the peer applies to ours
+	tsOK        bool
+	tsRecent    uint32
+	sackOK      bool
+	synOptsSent Options
+
+	// ACK generation.
+	ackNow       bool       // send an ACK at the next Output
+	ackPending   int        // full-sized segments received and not yet acknowledged
+	ackAt        units.Time // delayed-ACK deadline, Never if none
+	quickAck     bool
+	challengeAt  units.Time
+	challengeCnt int
+
+	// Retransmission timer (RFC 6298) and the other single-shot timers.
+	rtt      rttEstimator
+	rtxAt    units.Time // retransmission deadline, Never when stopped
+	timeWait units.Time // end of TIME-WAIT or of an orphaned FIN-WAIT-2
+	retries  int        // consecutive expiries without progress
+	tsOffset uint32
+	listener *Listener // set until a passive open completes
+
+	// Loss recovery (RFC 5681 §3.2, RFC 6582).
+	cc         cc.CongestionControl
+	dupAcks    int
+	inRecovery bool
+	recover    Seq // RFC 6582 "recover": sndMax when recovery began
+	// rtxPending asks Output to retransmit the segment at SND.UNA.
+	rtxPending bool
+	lastSend   units.Time
+
+	stats ConnStats
+
+	// OnRTTSample, if set, is called with every RTT sample the connection
+	// takes, for delay distributions in the metrics layer.
+	OnRTTSample func(units.Duration)
+
+	// Scratch values reused on every segment so the per-packet path
+	// allocates nothing.
+	ack cc.Ack
+	ev  cc.Event
+	seg Segment
+}
+
+// ConnStats are a connection's counters.
+type ConnStats struct {
+	SegmentsSent, SegmentsReceived int64
+	BytesSent                      int64 // payload bytes, including retransmissions
+	BytesAcked                     int64 // payload bytes cumulatively acknowledged
+	BytesReceived                  int64 // in-order payload bytes accepted
+	BytesRead                      int64 // bytes the application has read
+	Retransmits                    int64 // segments retransmitted
+	RetransmittedBytes             int64
+	FastRetransmits                int64
+	Timeouts                       int64
+	DupAcksReceived                int64
+	OutOfOrderSegments             int64
+	DroppedSegments                int64 // unacceptable segments
+}
+
+// Probe is a snapshot of a connection's state for metrics.
+type Probe struct {
+	State      State
+	Cwnd       int
+	Ssthresh   int
+	SRTT       units.Duration
+	RTTVar     units.Duration
+	RTO        units.Duration
+	LastRTT    units.Duration
+	MinRTT     units.Duration
+	Inflight   int
+	PacingRate units.Rate
+	Phase      string
+	InRecovery bool
+	ConnStats
+}
+
+// Probe returns a snapshot of the connection's state.
+func (c *Conn) Probe() Probe {
+	return Probe{
+		State:      c.state,
+		Cwnd:       c.cc.Cwnd(),
+		Ssthresh:   c.cc.Ssthresh(),
+		SRTT:       c.rtt.srtt,
+		RTTVar:     c.rtt.rttvar,
+		RTO:        c.rtt.current(),
+		LastRTT:    c.rtt.latest,
+		MinRTT:     c.rtt.minRTT,
+		Inflight:   c.inflight(),
+		PacingRate: c.cc.PacingRate(),
+		Phase:      c.cc.Phase(),
+		InRecovery: c.inRecovery,
+		ConnStats:  c.stats,
+	}
+}
+
+// State returns the connection's state.
+func (c *Conn) State() State { return c.state }
+
+// Err returns why the connection ended abnormally, or nil.
+func (c *Conn) Err() error { return c.err }
+
+// LocalPort and RemotePort identify the connection.
+func (c *Conn) LocalPort() uint16  { return c.id.localPort }
+func (c *Conn) RemotePort() uint16 { return c.id.remotePort }
+
+// CC returns the connection's congestion controller.
+func (c *Conn) CC() cc.CongestionControl { return c.cc }
+
+func newConn(h *Host, id fourTuple, alg cc.CongestionControl) *Conn {
+	cfg := &h.cfg
+	c := &Conn{
+		host:     h,
+		id:       id,
+		cfg:      cfg,
+		sndBuf:   newSendBuffer(cfg.SndBuf),
+		sent:     newSentQueue(cfg.SndBuf/cfg.MSS + 1),
+		rcvBuf:   newRecvBuffer(cfg.RcvBuf),
+		rtt:      newRTTEstimator(cfg),
+		cc:       alg,
+		ackAt:    units.Never,
+		rtxAt:    units.Never,
+		timeWait: units.Never,
+		sndMSS:   536,
+	}
+	c.iss = Seq(h.rng.Uint32())
+	c.sndUna, c.sndNxt, c.sndMax, c.recover = c.iss, c.iss, c.iss, c.iss
+	c.sndBuf.start = c.iss.Add(1)
+	return c
+}
+
+// inflight is FlightSize (RFC 5681 §2): data sent and not yet acknowledged.
+func (c *Conn) inflight() int { return c.sndNxt.Sub(c.sndUna) }
+
+// Write queues application data and returns how much fit in the send buffer.
+// It returns ErrClosed once the connection can no longer send.
+func (c *Conn) Write(p []byte) (int, error) {
+	if c.finQueued || !(c.state.canSend() || c.state == SynSent || c.state == SynReceived) {
+		if c.err != nil {
+			return 0, c.err
+		}
+		return 0, ErrClosed
+	}
+	return c.sndBuf.write(p), nil
+}
+
+// WriteSpace is how many bytes Write would accept now.
+func (c *Conn) WriteSpace() int {
+	if c.finQueued {
+		return 0
+	}
+	return c.sndBuf.free()
+}
+
+// Unsent is how many written bytes have not been sent yet.
+func (c *Conn) Unsent() int { return c.sndBuf.end().Sub(c.sndNxt) }
+
+// Buffered is how many written bytes are not yet acknowledged.
+func (c *Conn) Buffered() int { return c.sndBuf.n }
+
+// Read copies received in-order data into p. It returns 0 and io.EOF-like
+// ErrClosed after the peer's FIN once everything has been read.
+func (c *Conn) Read(p []byte) (int, error) {
+	n := c.rcvBuf.read(p)
+	if n > 0 {
+		c.stats.BytesRead += int64(n)
+		c.maybeWindowUpdate()
+		return n, nil
+	}
+	if c.finRcvd {
+		return 0, ErrClosed
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return 0, nil
+}
+
+// Readable is how many bytes Read would return now.
+func (c *Conn) Readable() int { return c.rcvBuf.unread }
+
+// PeerClosed reports whether the peer's FIN has arrived and every byte
+// before it has been read.
+func (c *Conn) PeerClosed() bool { return c.finRcvd && c.rcvBuf.unread == 0 }
+
+// Close sends FIN after any queued data (RFC 9293 §3.10.4). Data still
+// unread when the application closes makes the connection send RST instead,
+// as RFC 9293 §3.6 and RFC 2525 §2.17 ask.
+func (c *Conn) Close() {
+	if c.rcvBuf.unread > 0 && c.state.synchronized() {
+		c.Abort()
+		return
+	}
+	switch c.state {
+	case SynSent:
+		c.terminate(ErrClosed)
+		return
+	case SynReceived:
+		// The FIN follows once the handshake completes (RFC 9293 §3.10.4).
+	case Established:
+		c.state = FinWait1
+	case CloseWait:
+		c.state = LastAck
+	default:
+		return
+	}
+	if !c.finQueued {
+		c.finQueued = true
+		c.finSeq = c.sndBuf.end()
+	}
+}
+
+// Abort resets the connection: a RST goes to the peer and the connection is
+// closed at once.
+func (c *Conn) Abort() {
+	if c.state.synchronized() || c.state == SynReceived {
+		c.host.queueRST(c.id, c.sndNxt, 0, false)
+	}
+	c.terminate(ErrClosed)
+}
+
+// terminate moves to CLOSED and releases the connection from the host.
+func (c *Conn) terminate(err error) {
+	if c.state == Closed {
+		return
+	}
+	if c.err == nil && err != ErrClosed {
+		c.err = err
+	}
+	c.state = Closed
+	c.rtxAt, c.ackAt, c.timeWait = units.Never, units.Never, units.Never
+	c.host.remove(c)
+}
+
+// packet gives the connection a fresh buffer from its host's pool.
+func (c *Conn) packet() *packet.Packet { return c.host.pool.Get() }
