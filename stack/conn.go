@@ -102,6 +102,8 @@ type Conn struct {
 	dupAcks    int
 	inRecovery bool
 	recover    Seq // RFC 6582 "recover": sndMax when recovery began
+	// partialAcks counts partial ACKs in the current recovery.
+	partialAcks int
 	// rtxPending asks Output to retransmit the segment at SND.UNA.
 	rtxPending bool
 	lastSend   units.Time

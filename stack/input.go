@@ -226,6 +226,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 			// A partial ACK: the next hole is lost too. Retransmit it now
 			// and stay in recovery (RFC 6582 §3.2 step 5).
 			c.rtxPending = true
+			c.partialAcks++
 		}
 	}
 	c.cc.OnAck(a)
@@ -237,9 +238,13 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 
 	// RFC 6298 §5.2-5.3: stop the timer when everything is acknowledged,
 	// otherwise restart it for the new oldest segment.
-	if c.sndUna == c.sndMax {
+	// During recovery only the first partial ACK restarts it: RFC 6582
+	// §4.1's "Impatient" variant, so that a window with many losses falls
+	// back to a timeout instead of recovering one segment per RTT.
+	switch {
+	case c.sndUna == c.sndMax:
 		c.rtxAt = units.Never
-	} else {
+	case !c.inRecovery || c.partialAcks <= 1:
 		c.rtxAt = now.Add(c.rtt.current())
 	}
 	c.onFINAcked(now)
@@ -266,7 +271,8 @@ func (c *Conn) appLimited() bool {
 // RTT sample under Karn's rule and returns the payload bytes newly
 // acknowledged.
 func (c *Conn) ackSegments(now units.Time, ack Seq) int {
-	var last *sentSegment
+	var lastSent units.Time
+	covered, ambiguous := false, false
 	for c.sent.len() > 0 {
 		h := c.sent.at(0)
 		if h.end.GT(ack) {
@@ -275,13 +281,17 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 			}
 			break
 		}
-		last = h
+		covered = true
+		ambiguous = ambiguous || h.retransmitted
+		lastSent = h.sentAt
 		c.sent.popFront()
 	}
-	if last != nil && !last.retransmitted {
-		// The newest segment this ACK covers was sent once, so the time
-		// since then is a valid sample (Karn's rule, RFC 6298 §3).
-		c.rtt.sample(now.Sub(last.sentAt))
+	if covered && !ambiguous {
+		// Every segment this ACK covers was sent once, so the time since
+		// the newest of them was sent is a valid sample. An ACK that covers
+		// a retransmission gives none: it may answer either copy (Karn's
+		// rule, RFC 6298 §3).
+		c.rtt.sample(now.Sub(lastSent))
 		c.ack.RTT = c.rtt.latest
 		if c.OnRTTSample != nil {
 			c.OnRTTSample(c.rtt.latest)
@@ -322,6 +332,7 @@ func (c *Conn) onFINAcked(now units.Time) {
 // duplicate ACK (RFC 5681 §3.2 steps 2-3, RFC 6582 §3.2 step 2).
 func (c *Conn) enterRecovery(now units.Time) {
 	c.inRecovery = true
+	c.partialAcks = 0
 	c.recover = c.sndMax
 	c.rtxPending = true
 	c.stats.FastRetransmits++

@@ -1,0 +1,220 @@
+// Package experiment reads experiment files: TOML documents that describe
+// one run of ccbench (the driver, the bottleneck link, the reverse path, the
+// TCP settings and the flows) in the units people write ("100Mbit/s",
+// "20ms", "1bdp").
+//
+// Load reads a file through spf13/viper, applies command-line overrides
+// (--set key=value), rejects unknown keys with a suggestion, fills in every
+// default, converts every value to its typed form and checks it. The result
+// is a Config whose values are resolved: a buffer written as "1bdp" is also
+// known in bytes and packets, a flow group with count = 3 expands to three
+// flows. Every problem is reported as one line that names the setting, its
+// value and what is allowed, because the reader of the error is a person
+// with the file open in an editor.
+//
+// An override is "key=value", the key written as in error messages: a
+// top-level key ("duration=10s"), a key of a table ("link.rate=50Mbit/s"),
+// or a key of one [[flows]] entry with its index from 0 in brackets
+// ("flows[0].cc=reno"). The value is read as a TOML value when it is one
+// and as a string otherwise, so units need no quotes.
+//
+// The path model is the one used throughout the congestion-control
+// literature: a forward bottleneck [link] that carries data, and a
+// [reverse] path that carries ACKs. The base round-trip time is the sum of
+// the two one-way propagation delays, and the bandwidth-delay product (BDP)
+// is the forward rate times that base RTT.
+package experiment
+
+import (
+	"strconv"
+
+	"ccbench/units"
+)
+
+// HeaderBytes is the IPv4 and TCP header overhead of a full-size segment
+// without options (RFC 791, RFC 9293), so a full packet on the wire is
+// MSS + HeaderBytes bytes. Buffers given in packets are converted to bytes,
+// and buffers in bytes to packets, with this packet size.
+const HeaderBytes = 40
+
+// Config is one experiment, fully resolved: every setting has its typed
+// value, defaults filled in. Load is the only way to make one that has been
+// checked; a Config changed afterwards is not checked again.
+type Config struct {
+	// Name names the experiment; results go to results/<Name>/<run>/. It
+	// defaults to the file name without its extension.
+	Name string
+	// Driver runs the experiment: "sim" (virtual time).
+	Driver string
+	// Duration is how long the run lasts, in the driver's time.
+	Duration units.Duration
+	// Seed seeds every random source of the run.
+	Seed uint64
+	// SampleInterval is the period at which probes sample connection state.
+	SampleInterval units.Duration
+	// ThroughputWindow is the span over which the throughput column of
+	// the time series counts delivered bytes.
+	ThroughputWindow units.Duration
+
+	// Link is the forward path, which carries data: the bottleneck.
+	Link Link
+	// Reverse is the path that carries ACKs back to the senders.
+	Reverse Link
+	// TCP holds the settings every connection of the run shares.
+	TCP TCP
+	// Flows are the [[flows]] entries as written, in file order; FlowList
+	// expands them into individual flows.
+	Flows []FlowGroup
+}
+
+// Link is one direction of the emulated path.
+type Link struct {
+	// Rate is the serialization rate; 0 means unlimited (no serialization
+	// delay and no queue).
+	Rate units.Rate
+	// Delay is the one-way propagation delay.
+	Delay units.Duration
+	// Buffer is the drop-tail queue in front of the link.
+	Buffer Buffer
+	// Loss is the probability that a packet is dropped at random, drawn
+	// independently for every packet (Bernoulli loss), 0 <= Loss < 1.
+	Loss float64
+}
+
+// Unlimited reports whether the link serializes instantly.
+func (l Link) Unlimited() bool { return l.Rate == 0 }
+
+// BufferUnit says how a buffer was written.
+type BufferUnit uint8
+
+const (
+	// BufferUnlimited: no limit, written "unlimited".
+	BufferUnlimited BufferUnit = iota
+	// BufferBytes: a size such as "256KiB".
+	BufferBytes
+	// BufferPackets: a packet count such as "100pkt".
+	BufferPackets
+	// BufferBDP: a multiple of the bandwidth-delay product such as "1bdp".
+	BufferBDP
+)
+
+// Buffer is a queue limit, as written and resolved. A queue discipline that
+// counts packets should use Packets when Unit is BufferPackets and Bytes
+// otherwise, so that the limit the experimenter wrote is the one enforced.
+type Buffer struct {
+	Unit BufferUnit
+	// Multiple is the BDP multiple when Unit is BufferBDP, else 0.
+	Multiple float64
+	// Bytes is the limit in bytes (for BufferPackets, Packets full-size
+	// packets of MSS + HeaderBytes bytes); 0 when unlimited.
+	Bytes int64
+	// Packets is the limit in full-size packets (for BufferBytes and
+	// BufferBDP, the whole packets that fit in Bytes); 0 when unlimited.
+	Packets int64
+}
+
+// Limited reports whether the buffer has a limit.
+func (b Buffer) Limited() bool { return b.Unit != BufferUnlimited }
+
+// String writes the buffer as it would be written in an experiment file,
+// in canonical form: "unlimited", "256KiB", "100pkt", "0.5bdp".
+func (b Buffer) String() string {
+	switch b.Unit {
+	case BufferBytes:
+		return units.FormatSize(b.Bytes)
+	case BufferPackets:
+		return strconv.FormatInt(b.Packets, 10) + "pkt"
+	case BufferBDP:
+		return strconv.FormatFloat(b.Multiple, 'f', -1, 64) + "bdp"
+	default:
+		return "unlimited"
+	}
+}
+
+// TCP holds the connection settings shared by every flow of a run.
+type TCP struct {
+	// MSS is the maximum segment size in bytes.
+	MSS int
+	// InitialWindow is the initial congestion window in segments
+	// (RFC 6928).
+	InitialWindow int
+	// DelayedACK is the longest an ACK is held back; 0 acknowledges every
+	// segment at once.
+	DelayedACK units.Duration
+	// MinRTO is the floor of the retransmission timeout (RFC 6298 §2.4).
+	MinRTO units.Duration
+	// InitialRTO is the retransmission timeout before the first RTT sample
+	// (RFC 6298 §2.1).
+	InitialRTO units.Duration
+	// RcvBuffer and SndBuffer are the receive and send buffer sizes in
+	// bytes.
+	RcvBuffer, SndBuffer int
+	// SACK enables selective acknowledgments (RFC 2018).
+	SACK bool
+}
+
+// PacketBytes is the size of a full-size packet on the wire.
+func (t TCP) PacketBytes() int { return t.MSS + HeaderBytes }
+
+// FlowGroup is one [[flows]] entry: Count identical flows.
+type FlowGroup struct {
+	// CC is the registered name of the congestion-control algorithm.
+	CC string
+	// Count is how many flows the entry stands for, at least 1.
+	Count int
+	// Start is when the flows open their connections, from the start of
+	// the run.
+	Start units.Duration
+	// Size is how many bytes each flow sends; 0 means unlimited: the flow
+	// sends in bulk until the run ends.
+	Size int64
+}
+
+// Flow is one connection of the run.
+type Flow struct {
+	// ID names the flow "f<group>.<member>": f1.0 is the first flow of the
+	// second [[flows]] entry. It stays the same when another entry's count
+	// changes, so results of runs that differ in one group still line up.
+	ID string
+	// Index is the flow's position in FlowList, the number drivers and
+	// metrics use for it.
+	Index int
+	// Group is the index of its [[flows]] entry; Member its index within
+	// that entry's Count.
+	Group, Member int
+	CC            string
+	// Start is when the flow opens its connection.
+	Start units.Time
+	// Size is the bytes it sends, 0 for unlimited.
+	Size int64
+}
+
+// FlowList expands the flow groups into individual flows, group by group
+// in file order.
+func (c *Config) FlowList() []Flow {
+	var flows []Flow
+	for g, fg := range c.Flows {
+		for m := range fg.Count {
+			flows = append(flows, Flow{
+				ID:     "f" + strconv.Itoa(g) + "." + strconv.Itoa(m),
+				Index:  len(flows),
+				Group:  g,
+				Member: m,
+				CC:     fg.CC,
+				Start:  units.Time(fg.Start),
+				Size:   fg.Size,
+			})
+		}
+	}
+	return flows
+}
+
+// BaseRTT is the round-trip propagation delay without queueing or
+// serialization: link.delay + reverse.delay.
+func (c *Config) BaseRTT() units.Duration { return c.Link.Delay + c.Reverse.Delay }
+
+// BDPBytes is the forward bandwidth-delay product in bytes,
+// link.rate × BaseRTT / 8, rounded down; 0 for an unlimited link. A buffer of
+// "1bdp" is this many bytes: the queue a single loss-based flow needs to
+// keep the link busy after halving its window (Villamizar and Song, 1994).
+func (c *Config) BDPBytes() int64 { return c.Link.Rate.BytesIn(c.BaseRTT()) }

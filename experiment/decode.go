@@ -1,0 +1,408 @@
+// Decoding: from the settings tree viper holds (the file with overrides
+// applied) to a checked Config. Each setting is taken from the tree, or from
+// the schema's default when absent, read into its type and checked against
+// the range that makes sense for it. The first problem stops decoding and
+// is reported for the key it belongs to.
+
+package experiment
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"ccbench/cc"
+	"ccbench/units"
+)
+
+// algorithmNames lists the registered congestion-control algorithms; tests
+// replace it to check names without depending on which are registered.
+var algorithmNames = cc.Names
+
+// TCP limits, the same as the stack's own checks, so that a bad value is
+// reported against the key in the file rather than later by the stack.
+const (
+	// minMSS leaves room for 40 bytes of TCP options plus payload.
+	minMSS = 88
+	// maxMSS keeps a full segment and its headers inside a packet buffer.
+	maxMSS = 1460 + 512
+	// maxRcvBuffer is the largest window RFC 7323 §2.3 can advertise:
+	// 65535 shifted by the maximum window scale, 14.
+	maxRcvBuffer = 65535 << 14
+	// maxDelayedACK: RFC 9293 §3.8.6.3 (after RFC 1122 §4.2.3.2) requires
+	// an ACK delay below 0.5 s.
+	maxDelayedACK = 500 * units.Millisecond
+)
+
+// maxFlowCount bounds one [[flows]] entry. Far above any experiment in the
+// literature (hundreds of flows), it stops a typo such as 1000000 from
+// making a run that exhausts memory before it starts.
+const maxFlowCount = 100000
+
+// scope is one table instance of the tree: the top level, [link], or one
+// [[flows]] entry.
+type scope struct {
+	t    *table
+	vals map[string]any
+	// prefix is what the table's keys are displayed after: "", "link.",
+	// "flows[0].".
+	prefix string
+}
+
+// decoder turns the tree into a Config, keeping the first error.
+type decoder struct {
+	source  string
+	tree    map[string]any
+	fromSet map[string]bool
+	err     error
+	// read records every schema key decoded, as "table.key"; tests use it
+	// to check that the decoder and the schema agree.
+	read map[string]bool
+}
+
+// raw returns the value of name in s, or its default, and whether it was
+// given.
+func (d *decoder) raw(s scope, name string) (any, bool) {
+	d.read[s.t.name+"."+name] = true
+	if v, ok := s.vals[name]; ok {
+		return v, true
+	}
+	return s.t.key(name).def, false
+}
+
+// fail records msg, which follows the value in the message, as the error
+// for name in s unless an earlier error is already recorded.
+func (d *decoder) fail(s scope, name, msg string) {
+	if d.err != nil {
+		return
+	}
+	key := s.prefix + name
+	raw, given := d.raw(s, name)
+	value := formatValue(raw)
+	if !given {
+		value += " (the default)"
+	}
+	source := d.source
+	if d.fromSet[key] {
+		source = SetSource
+	}
+	d.err = &Error{Source: source, Key: key, Msg: value + " " + msg}
+}
+
+// reject records that the value of name is not allowed, and what is.
+func (d *decoder) reject(s scope, name, allowed string) {
+	d.fail(s, name, "is not allowed: "+allowed)
+}
+
+// check rejects name unless ok.
+func (d *decoder) check(s scope, name string, ok bool, allowed string) {
+	if !ok {
+		d.reject(s, name, allowed)
+	}
+}
+
+func (d *decoder) str(s scope, name string) string {
+	raw, _ := d.raw(s, name)
+	v, reason := stringValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+func (d *decoder) integer(s scope, name string) int64 {
+	raw, _ := d.raw(s, name)
+	v, reason := intValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+// smallInt reads an integer setting that must lie in [lo, hi].
+func (d *decoder) smallInt(s scope, name string, lo, hi int64, allowed string) int {
+	n := d.integer(s, name)
+	d.check(s, name, n >= lo && n <= hi, allowed)
+	return int(n)
+}
+
+func (d *decoder) boolean(s scope, name string) bool {
+	raw, _ := d.raw(s, name)
+	v, reason := boolValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+func (d *decoder) duration(s scope, name string) units.Duration {
+	raw, _ := d.raw(s, name)
+	v, reason := durationValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+func (d *decoder) rate(s scope, name string) units.Rate {
+	raw, _ := d.raw(s, name)
+	v, reason := rateValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+func (d *decoder) size(s scope, name string) int64 {
+	raw, _ := d.raw(s, name)
+	v, reason := sizeValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+func (d *decoder) loss(s scope, name string) float64 {
+	raw, _ := d.raw(s, name)
+	v, reason := lossValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+func (d *decoder) buffer(s scope, name string) Buffer {
+	raw, _ := d.raw(s, name)
+	v, reason := bufferValue(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
+}
+
+// oneOf reads a string setting that must be one of allowed; what says what
+// the value is not ("a supported driver").
+func (d *decoder) oneOf(s scope, name string, allowed []string, what string) string {
+	v := d.str(s, name)
+	if d.err != nil {
+		return v
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	list := "none is registered"
+	if len(allowed) > 0 {
+		list = "allowed: " + strings.Join(allowed, ", ")
+	}
+	d.fail(s, name, "is not "+what+"; "+list)
+	return v
+}
+
+// table returns the scope of the table called name; a missing table is an
+// empty one, so all its keys take their defaults.
+func (d *decoder) table(name string) scope {
+	t := tableNamed(name)
+	s := scope{t: t, prefix: t.name + "."}
+	if t.name == "" {
+		s.prefix = ""
+		s.vals = d.tree
+		return s
+	}
+	switch v := d.tree[name].(type) {
+	case nil:
+	case map[string]any:
+		s.vals = v
+	default:
+		if d.err == nil {
+			d.err = &Error{Source: d.source, Key: name,
+				Msg: formatValue(v) + " is not allowed: must be a table written " + t.header() + "; " + t.allowedKeys()}
+		}
+	}
+	return s
+}
+
+// entries returns a scope for every entry of the array of tables called
+// name, or the single default entry when there are none in the file.
+func (d *decoder) entries(name string) []scope {
+	t := tableNamed(name)
+	raw, ok := d.tree[name]
+	if !ok {
+		return []scope{{t: t, prefix: name + "[0]."}}
+	}
+	elems, ok := tableArray(raw)
+	if !ok {
+		if d.err == nil {
+			d.err = notTableArray(d.source, t, raw)
+		}
+		return nil
+	}
+	if len(elems) == 0 && d.err == nil {
+		d.err = &Error{Source: d.source, Key: name,
+			Msg: "[] is not allowed: must have at least one " + t.header() + " entry"}
+	}
+	scopes := make([]scope, len(elems))
+	for i, e := range elems {
+		scopes[i] = scope{t: t, vals: e, prefix: name + "[" + strconv.Itoa(i) + "]."}
+	}
+	return scopes
+}
+
+// decode builds the Config; name is the file's name, which the experiment
+// name defaults to.
+func (d *decoder) decode(defaultName string) *Config {
+	c := new(Config)
+	top := d.table("")
+	if _, given := d.raw(top, "name"); given {
+		c.Name = d.str(top, "name")
+	} else {
+		c.Name = defaultName
+	}
+	d.checkName(top, c.Name)
+	c.Driver = d.oneOf(top, "driver", drivers, "a supported driver")
+	c.Duration = d.duration(top, "duration")
+	d.check(top, "duration", c.Duration > 0, `must be longer than 0s, e.g. "30s"`)
+	seed := d.integer(top, "seed")
+	d.check(top, "seed", seed >= 0, "must be a whole number from 0")
+	c.Seed = uint64(seed)
+	c.SampleInterval = d.duration(top, "sample_interval")
+	d.check(top, "sample_interval", c.SampleInterval > 0 && c.SampleInterval <= c.Duration,
+		"must be longer than 0s and at most the duration ("+c.Duration.String()+")")
+	c.ThroughputWindow = d.duration(top, "throughput_window")
+	d.check(top, "throughput_window", c.ThroughputWindow >= c.SampleInterval && c.ThroughputWindow <= c.Duration,
+		"must be at least sample_interval ("+c.SampleInterval.String()+"), so every byte falls in some window, and at most the duration ("+c.Duration.String()+")")
+
+	link, rev := d.table("link"), d.table("reverse")
+	c.Link = d.link(link, 0)
+	c.Reverse = d.link(rev, c.Link.Delay)
+
+	c.TCP = d.tcp(d.table("tcp"))
+
+	if d.err == nil {
+		c.Link.Buffer = d.resolveBuffer(link, c.Link, c, "link.rate")
+		c.Reverse.Buffer = d.resolveBuffer(rev, c.Reverse, c, "reverse.rate")
+	}
+	c.Flows = d.flows(c.Duration)
+	return c
+}
+
+// tcp reads the [tcp] table, with the stack's own limits.
+func (d *decoder) tcp(t scope) TCP {
+	var tc TCP
+	tc.MSS = d.smallInt(t, "mss", minMSS, maxMSS,
+		"must be between "+strconv.Itoa(minMSS)+" and "+strconv.Itoa(maxMSS)+" bytes")
+	tc.InitialWindow = d.smallInt(t, "initial_window", 1, math.MaxInt32, "must be at least 1 segment")
+	tc.DelayedACK = d.duration(t, "delayed_ack")
+	d.check(t, "delayed_ack", tc.DelayedACK >= 0 && tc.DelayedACK < maxDelayedACK,
+		`must be 0 (delayed ACKs off) or below 500ms (RFC 9293 §3.8.6.3)`)
+	tc.MinRTO = d.duration(t, "min_rto")
+	d.check(t, "min_rto", tc.MinRTO > 0, `must be longer than 0s, e.g. "200ms"`)
+	tc.InitialRTO = d.duration(t, "initial_rto")
+	d.check(t, "initial_rto", tc.InitialRTO > 0, `must be longer than 0s, e.g. "1s" (RFC 6298)`)
+	twoSegments := int64(2 * tc.MSS)
+	rcv := d.size(t, "rcv_buffer")
+	d.check(t, "rcv_buffer", rcv >= twoSegments && rcv <= maxRcvBuffer,
+		"must be between two segments ("+strconv.FormatInt(twoSegments, 10)+" bytes) and "+strconv.Itoa(maxRcvBuffer)+" bytes, the largest window RFC 7323 can advertise")
+	tc.RcvBuffer = int(rcv)
+	snd := d.size(t, "snd_buffer")
+	d.check(t, "snd_buffer", snd >= twoSegments && snd <= math.MaxInt32,
+		"must be between two segments ("+strconv.FormatInt(twoSegments, 10)+" bytes) and "+strconv.Itoa(math.MaxInt32)+" bytes")
+	tc.SndBuffer = int(snd)
+	tc.SACK = d.boolean(t, "sack")
+	return tc
+}
+
+// flows reads the [[flows]] entries of a run that lasts duration.
+func (d *decoder) flows(duration units.Duration) []FlowGroup {
+	names := algorithmNames()
+	var groups []FlowGroup
+	for _, f := range d.entries("flows") {
+		var g FlowGroup
+		g.CC = d.oneOf(f, "cc", names, "a registered algorithm")
+		g.Count = d.smallInt(f, "count", 1, maxFlowCount,
+			"must be a whole number of flows from 1 to "+strconv.Itoa(maxFlowCount))
+		g.Start = d.duration(f, "start")
+		d.check(f, "start", g.Start >= 0 && g.Start < duration,
+			"must be from 0s to before the end of the run (duration = "+duration.String()+")")
+		g.Size = d.size(f, "size")
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// link reads one direction of the path. A missing delay defaults to
+// defaultDelay when the schema gives none (the reverse path mirrors the
+// forward one).
+func (d *decoder) link(s scope, defaultDelay units.Duration) Link {
+	var l Link
+	l.Rate = d.rate(s, "rate")
+	if _, given := d.raw(s, "delay"); given || s.t.key("delay").def != nil {
+		l.Delay = d.duration(s, "delay")
+	} else {
+		l.Delay = defaultDelay
+	}
+	d.check(s, "delay", l.Delay >= 0, `must not be negative; "0s" for none`)
+	l.Buffer = d.buffer(s, "buffer")
+	l.Loss = d.loss(s, "loss")
+	return l
+}
+
+// resolveBuffer works out a buffer's size in bytes and packets. A BDP
+// multiple needs the link's own rate and the base RTT: the reverse path's
+// BDP is its rate times the same base RTT.
+func (d *decoder) resolveBuffer(s scope, l Link, c *Config, rateKey string) Buffer {
+	b := l.Buffer
+	pkt := int64(c.TCP.PacketBytes())
+	switch b.Unit {
+	case BufferBytes:
+		b.Packets = b.Bytes / pkt
+	case BufferPackets:
+		if b.Packets > math.MaxInt64/pkt {
+			d.reject(s, "buffer", "too many packets")
+			return b
+		}
+		b.Bytes = b.Packets * pkt
+	case BufferBDP:
+		rtt := c.BaseRTT()
+		switch {
+		case l.Rate == 0:
+			d.reject(s, "buffer", "a multiple of the bandwidth-delay product needs a finite "+rateKey+`; give bytes ("256KiB") or packets ("100pkt")`)
+			return b
+		case rtt <= 0:
+			d.reject(s, "buffer", `a multiple of the bandwidth-delay product needs a base RTT (link.delay + reverse.delay) above 0s; give bytes ("256KiB") or packets ("100pkt")`)
+			return b
+		}
+		bytes := math.Round(b.Multiple * float64(l.Rate.BytesIn(rtt)))
+		if bytes < 1 || bytes > math.MaxInt64/2 {
+			d.reject(s, "buffer", "comes to "+strconv.FormatFloat(bytes, 'f', -1, 64)+" bytes at "+
+				l.Rate.String()+" and a base RTT of "+rtt.String()+`; give bytes ("256KiB") or packets ("100pkt")`)
+			return b
+		}
+		b.Bytes = int64(bytes)
+		b.Packets = b.Bytes / pkt
+	}
+	return b
+}
+
+// checkName accepts names that are safe as one directory name on every
+// system results are copied to.
+func (d *decoder) checkName(s scope, name string) {
+	ok := name != "" && name[0] != '.' && len(name) <= 100
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			ok = false
+		}
+	}
+	if ok || d.err != nil {
+		return
+	}
+	if _, given := d.raw(s, "name"); !given {
+		d.err = &Error{Source: d.source, Key: "name",
+			Msg: "the default " + strconv.Quote(name) + ", taken from the file name, is not allowed: " + nameAllowed + "; set name in the file"}
+		return
+	}
+	d.reject(s, "name", nameAllowed)
+}
+
+const nameAllowed = "must be 1 to 100 letters, digits, '-', '_' or '.', not starting with '.' (it names the directory results/<name>/)"

@@ -1,0 +1,229 @@
+package experiment
+
+import (
+	"reflect"
+	"testing"
+
+	"ccbench/units"
+)
+
+// withAlgorithms makes names the registered algorithms for one test.
+func withAlgorithms(t *testing.T, names ...string) {
+	t.Helper()
+	saved := algorithmNames
+	algorithmNames = func() []string { return names }
+	t.Cleanup(func() { algorithmNames = saved })
+}
+
+// load loads doc as the file "test.toml" and fails the test on error.
+func load(t *testing.T, doc string, sets ...string) *Config {
+	t.Helper()
+	c, err := LoadBytes("test.toml", []byte(doc), sets)
+	if err != nil {
+		t.Fatalf("LoadBytes: %v", err)
+	}
+	return c
+}
+
+// bottleneck is what experiments/bottleneck.toml and the defaults resolve
+// to, apart from the name.
+func bottleneck(name string) *Config {
+	return &Config{
+		Name:             name,
+		Driver:           "sim",
+		Duration:         30 * units.Second,
+		Seed:             1,
+		SampleInterval:   100 * units.Millisecond,
+		ThroughputWindow: 500 * units.Millisecond,
+		Link: Link{
+			Rate:  100 * units.MbitPerSecond,
+			Delay: 20 * units.Millisecond,
+			// 100 Mbit/s × 40 ms / 8 = 500000 bytes, 333 packets of 1500.
+			Buffer: Buffer{Unit: BufferBDP, Multiple: 1, Bytes: 500000, Packets: 333},
+		},
+		Reverse: Link{Delay: 20 * units.Millisecond},
+		TCP: TCP{
+			MSS:           1460,
+			InitialWindow: 10,
+			DelayedACK:    40 * units.Millisecond,
+			MinRTO:        200 * units.Millisecond,
+			InitialRTO:    units.Second,
+			RcvBuffer:     4 << 20,
+			SndBuffer:     4 << 20,
+		},
+		Flows: []FlowGroup{{CC: "reno", Count: 1}},
+	}
+}
+
+func TestShippedBottleneck(t *testing.T) {
+	c, err := Load("../experiments/bottleneck.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bottleneck("bottleneck"); !reflect.DeepEqual(c, want) {
+		t.Errorf("got  %+v\nwant %+v", c, want)
+	}
+	if got := c.Link.Rate; got != 100*units.MbitPerSecond {
+		t.Errorf("link rate %v, want 100Mbit/s", got)
+	}
+	if got := c.BaseRTT(); got != 40*units.Millisecond {
+		t.Errorf("base RTT %v, want 40ms", got)
+	}
+	if got := c.BDPBytes(); got != 500000 {
+		t.Errorf("BDP %d bytes, want 500000", got)
+	}
+	if c.Link.Buffer.Bytes != c.BDPBytes() {
+		t.Errorf("buffer %d bytes, want one BDP (%d)", c.Link.Buffer.Bytes, c.BDPBytes())
+	}
+	if c.Duration != 30*units.Second {
+		t.Errorf("duration %v, want 30s", c.Duration)
+	}
+	flows := c.FlowList()
+	if len(flows) != 1 || flows[0].CC != "reno" {
+		t.Errorf("flows %+v, want one reno flow", flows)
+	}
+}
+
+// An empty file is a complete experiment: the same as bottleneck.toml,
+// named after the file.
+func TestDefaults(t *testing.T) {
+	c, err := LoadBytes("dir/minimal.toml", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bottleneck("minimal"); !reflect.DeepEqual(c, want) {
+		t.Errorf("got  %+v\nwant %+v", c, want)
+	}
+}
+
+func TestReverseDelayDefaultsToLinkDelay(t *testing.T) {
+	c := load(t, "[link]\ndelay = \"50ms\"\n")
+	if c.Reverse.Delay != 50*units.Millisecond || c.BaseRTT() != 100*units.Millisecond {
+		t.Errorf("reverse delay %v, base RTT %v; want 50ms, 100ms", c.Reverse.Delay, c.BaseRTT())
+	}
+	// 100 Mbit/s × 100 ms / 8.
+	if c.BDPBytes() != 1250000 || c.Link.Buffer.Bytes != 1250000 {
+		t.Errorf("BDP %d, buffer %d; want 1250000 both", c.BDPBytes(), c.Link.Buffer.Bytes)
+	}
+	c = load(t, "[link]\ndelay = \"50ms\"\n[reverse]\ndelay = \"10ms\"\n")
+	if c.BaseRTT() != 60*units.Millisecond {
+		t.Errorf("base RTT %v, want 60ms", c.BaseRTT())
+	}
+}
+
+func TestValueForms(t *testing.T) {
+	withAlgorithms(t, "cubic", "reno")
+	c := load(t, `
+name = "forms"
+duration = "1m30s"
+seed = 0
+[link]
+rate = "12.5MB/s"
+delay = "250us"
+buffer = "100packets"
+loss = "1%"
+[reverse]
+rate = "10Mbps"
+delay = 0
+buffer = "0.5BDP"
+loss = 0.001
+[tcp]
+mss = 1000
+delayed_ack = 0
+rcv_buffer = 1048576
+snd_buffer = "64KB"
+sack = true
+[[flows]]
+cc = "cubic"
+count = 2
+start = "1.5s"
+size = "1MiB"
+[[flows]]
+`)
+	want := &Config{
+		Name: "forms", Driver: "sim", Duration: 90 * units.Second,
+		SampleInterval: 100 * units.Millisecond, ThroughputWindow: 500 * units.Millisecond,
+		Link: Link{Rate: 100 * units.MbitPerSecond, Delay: 250 * units.Microsecond, Loss: 0.01,
+			Buffer: Buffer{Unit: BufferPackets, Packets: 100, Bytes: 100 * 1040}},
+		// The reverse BDP is 10 Mbit/s × 250 us / 8 = 312 bytes (rounded
+		// down); half of it is 156 bytes, less than one packet.
+		Reverse: Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
+			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}},
+		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
+			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true},
+		Flows: []FlowGroup{
+			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20},
+			{CC: "reno", Count: 1},
+		},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("got  %+v\nwant %+v", c, want)
+	}
+}
+
+func TestKeysAreCaseInsensitive(t *testing.T) {
+	c := load(t, "Duration = \"10s\"\n[LINK]\nRate = \"1Gbit/s\"\n[[Flows]]\nCC = \"reno\"\n")
+	if c.Duration != 10*units.Second || c.Link.Rate != units.GbitPerSecond || len(c.Flows) != 1 {
+		t.Errorf("got duration %v, rate %v, %d flow groups", c.Duration, c.Link.Rate, len(c.Flows))
+	}
+}
+
+func TestFlowList(t *testing.T) {
+	withAlgorithms(t, "cubic", "reno")
+	c := load(t, `
+[[flows]]
+cc = "reno"
+count = 2
+start = "1s"
+[[flows]]
+cc = "cubic"
+size = "10MB"
+`)
+	want := []Flow{
+		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second)},
+		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second)},
+		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6},
+	}
+	if got := c.FlowList(); !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+func TestBufferString(t *testing.T) {
+	for _, tc := range []struct {
+		b    Buffer
+		want string
+	}{
+		{Buffer{}, "unlimited"},
+		{Buffer{Unit: BufferBytes, Bytes: 256 << 10}, "256KiB"},
+		{Buffer{Unit: BufferBytes, Bytes: 1500}, "1500B"},
+		{Buffer{Unit: BufferPackets, Packets: 100}, "100pkt"},
+		{Buffer{Unit: BufferBDP, Multiple: 0.5}, "0.5bdp"},
+		{Buffer{Unit: BufferBDP, Multiple: 2}, "2bdp"},
+	} {
+		if got := tc.b.String(); got != tc.want {
+			t.Errorf("%+v: got %q, want %q", tc.b, got, tc.want)
+		}
+	}
+}
+
+// Every key of the schema is decoded, so the schema, the decoder and the
+// resolved file cannot drift apart.
+func TestDecoderReadsEverySchemaKey(t *testing.T) {
+	v, err := newViper(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &decoder{source: "test.toml", tree: v.AllSettings(), read: make(map[string]bool)}
+	d.decode("test")
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	for _, tb := range schema {
+		for _, k := range tb.keys {
+			if !d.read[tb.name+"."+k.name] {
+				t.Errorf("schema key %s.%s is never decoded", tb.name, k.name)
+			}
+		}
+	}
+}

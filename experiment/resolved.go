@@ -1,0 +1,217 @@
+// The resolved experiment file: every setting explicit, every unit in its
+// canonical form, written next to a run's results so the run can be
+// repeated exactly even after the defaults change. Loading the resolved
+// file gives the same Config. Derived values follow as comments, so they
+// are there to read but never read back.
+
+package experiment
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"ccbench/units"
+)
+
+// WriteResolved writes c as a TOML experiment file to path, atomically: to
+// a temporary file in the same directory, then renamed over path, so a
+// reader never sees half a file.
+func (c *Config) WriteResolved(path string) error {
+	return writeAtomic(path, c.resolvedTOML())
+}
+
+// resolvedTOML renders c in schema order.
+func (c *Config) resolvedTOML() []byte {
+	var b strings.Builder
+	b.WriteString("# Experiment " + strconv.Quote(c.Name) + ", resolved by ccbench: every setting explicit,\n")
+	b.WriteString("# units canonical. Loading this file gives the same experiment.\n")
+	for _, t := range schema {
+		switch {
+		case t.name == "":
+			b.WriteString("\n")
+			c.writeTable(&b, &t, 0)
+		case t.array:
+			for i := range c.Flows {
+				b.WriteString("\n# " + t.doc + "\n" + t.header() + "\n")
+				c.writeTable(&b, &t, i)
+			}
+		default:
+			b.WriteString("\n# " + t.doc + "\n" + t.header() + "\n")
+			c.writeTable(&b, &t, 0)
+		}
+	}
+	c.writeDerived(&b)
+	return []byte(b.String())
+}
+
+// writeTable writes the keys of table t (entry i of an array of tables),
+// each with the comment that says what it means.
+func (c *Config) writeTable(b *strings.Builder, t *table, i int) {
+	width := 0
+	for _, k := range t.keys {
+		width = max(width, len(k.name)+3+len(c.literal(t.name, k.name, i)))
+	}
+	for _, k := range t.keys {
+		line := k.name + " = " + c.literal(t.name, k.name, i)
+		fmt.Fprintf(b, "%-*s  # %s\n", width, line, k.doc)
+	}
+}
+
+// literal is the TOML value of one setting in canonical form.
+func (c *Config) literal(table, name string, i int) string {
+	switch table {
+	case "":
+		switch name {
+		case "name":
+			return tomlString(c.Name)
+		case "driver":
+			return tomlString(c.Driver)
+		case "duration":
+			return tomlString(c.Duration.String())
+		case "seed":
+			return strconv.FormatUint(c.Seed, 10)
+		case "sample_interval":
+			return tomlString(c.SampleInterval.String())
+		case "throughput_window":
+			return tomlString(c.ThroughputWindow.String())
+		}
+	case "link", "reverse":
+		l := c.Link
+		if table == "reverse" {
+			l = c.Reverse
+		}
+		switch name {
+		case "rate":
+			if l.Unlimited() {
+				return tomlString("unlimited")
+			}
+			return tomlString(l.Rate.String())
+		case "delay":
+			return tomlString(l.Delay.String())
+		case "buffer":
+			return tomlString(l.Buffer.String())
+		case "loss":
+			return tomlFloat(l.Loss)
+		}
+	case "tcp":
+		switch name {
+		case "mss":
+			return strconv.Itoa(c.TCP.MSS)
+		case "initial_window":
+			return strconv.Itoa(c.TCP.InitialWindow)
+		case "delayed_ack":
+			return tomlString(c.TCP.DelayedACK.String())
+		case "min_rto":
+			return tomlString(c.TCP.MinRTO.String())
+		case "initial_rto":
+			return tomlString(c.TCP.InitialRTO.String())
+		case "rcv_buffer":
+			return tomlString(units.FormatSize(int64(c.TCP.RcvBuffer)))
+		case "snd_buffer":
+			return tomlString(units.FormatSize(int64(c.TCP.SndBuffer)))
+		case "sack":
+			return strconv.FormatBool(c.TCP.SACK)
+		}
+	case "flows":
+		f := c.Flows[i]
+		switch name {
+		case "cc":
+			return tomlString(f.CC)
+		case "count":
+			return strconv.Itoa(f.Count)
+		case "start":
+			return tomlString(f.Start.String())
+		case "size":
+			return tomlString(units.FormatSize(f.Size))
+		}
+	}
+	panic("experiment: no resolved form for " + table + "." + name)
+}
+
+// writeDerived writes the values computed from the settings, as comments
+// in TOML form.
+func (c *Config) writeDerived(b *strings.Builder) {
+	pkt := c.TCP.PacketBytes()
+	b.WriteString("\n# [derived] computed from the settings above; not read back.\n")
+	fmt.Fprintf(b, "# base_rtt = %s  # link.delay + reverse.delay\n", tomlString(c.BaseRTT().String()))
+	fmt.Fprintf(b, "# bdp_bytes = %d  # link.rate × base_rtt / 8\n", c.BDPBytes())
+	fmt.Fprintf(b, "# packet_bytes = %d  # tcp.mss + %d bytes of IPv4 and TCP headers\n", pkt, HeaderBytes)
+	for _, dir := range [...]struct {
+		name string
+		l    Link
+	}{{"link", c.Link}, {"reverse", c.Reverse}} {
+		if !dir.l.Buffer.Limited() {
+			fmt.Fprintf(b, "# %s_buffer_bytes = \"unlimited\"\n", dir.name)
+			continue
+		}
+		fmt.Fprintf(b, "# %s_buffer_bytes = %d\n", dir.name, dir.l.Buffer.Bytes)
+		fmt.Fprintf(b, "# %s_buffer_packets = %d  # of packet_bytes\n", dir.name, dir.l.Buffer.Packets)
+	}
+	fmt.Fprintf(b, "# flow_count = %d\n", len(c.FlowList()))
+}
+
+// tomlString quotes s as a TOML basic string.
+func tomlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// tomlFloat writes f as a TOML float, which needs a decimal point.
+func tomlFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// writeAtomic writes data to path through a temporary file in the same
+// directory and a rename, which replaces path in one step.
+func writeAtomic(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}

@@ -1,0 +1,137 @@
+// The schema of an experiment file: every table, every key, its kind and
+// its default as it would be written in the file. Unknown-key detection,
+// suggestions, --set, decoding and the resolved output all read this one
+// list, so a key cannot be known to one of them and missing from another.
+
+package experiment
+
+import "strings"
+
+// kind is how a key's value is written and read.
+type kind uint8
+
+const (
+	kindString   kind = iota
+	kindInt           // a TOML integer
+	kindBool          // a TOML boolean
+	kindDuration      // "20ms"; 0 accepted bare
+	kindRate          // "100Mbit/s", or "unlimited"/"0"
+	kindSize          // "4MiB" or a byte count
+	kindBuffer        // bytes, "100pkt", "1bdp" or "unlimited"
+	kindLoss          // a probability, or "1%"
+)
+
+// key is one setting of a table.
+type key struct {
+	name string
+	kind kind
+	// def is the default as written in a file; nil when the default is
+	// derived from another setting (see doc).
+	def any
+	// doc says what the key means, for the resolved file.
+	doc string
+}
+
+// table is the top level of the file (name ""), a [table] or an array of
+// tables written [[name]].
+type table struct {
+	name  string
+	array bool
+	keys  []key
+	doc   string
+}
+
+// drivers lists the drivers an experiment may name.
+var drivers = []string{"sim"}
+
+// linkKeys are the keys of a path direction; the two directions differ only
+// in their defaults.
+func linkKeys(rate, delay, buffer any, delayDoc string) []key {
+	return []key{
+		{"rate", kindRate, rate, `serialization rate; "unlimited" (or "0") for none`},
+		{"delay", kindDuration, delay, delayDoc},
+		{"buffer", kindBuffer, buffer, `drop-tail queue: bytes ("256KiB"), packets ("100pkt"), BDP multiples ("1bdp") or "unlimited"`},
+		{"loss", kindLoss, 0.0, "Bernoulli loss probability, 0 <= loss < 1"},
+	}
+}
+
+var schema = []table{
+	{name: "", keys: []key{
+		{"name", kindString, nil, "results go to results/<name>/<run>/; defaults to the file name"},
+		{"driver", kindString, "sim", "what runs the experiment: sim (virtual time)"},
+		{"duration", kindDuration, "30s", "length of the run"},
+		{"seed", kindInt, int64(1), "seeds every random source of the run"},
+		{"sample_interval", kindDuration, "100ms", "probe sampling period"},
+		{"throughput_window", kindDuration, "500ms", "window of the throughput column"},
+	}},
+	{name: "link", doc: "forward (data) direction: the bottleneck",
+		keys: linkKeys("100Mbit/s", "20ms", "1bdp", "one-way propagation delay")},
+	{name: "reverse", doc: "ACK direction",
+		keys: linkKeys("unlimited", nil, "unlimited", "one-way propagation delay; defaults to link.delay")},
+	{name: "tcp", doc: "settings every connection shares", keys: []key{
+		{"mss", kindInt, int64(1460), "maximum segment size, bytes"},
+		{"initial_window", kindInt, int64(10), "initial congestion window, segments (RFC 6928)"},
+		{"delayed_ack", kindDuration, "40ms", "longest an ACK is held back; 0 disables delayed ACKs"},
+		{"min_rto", kindDuration, "200ms", "floor of the retransmission timeout"},
+		{"initial_rto", kindDuration, "1s", "retransmission timeout before the first RTT sample (RFC 6298)"},
+		{"rcv_buffer", kindSize, "4MiB", "receive buffer; bounds the advertised window"},
+		{"snd_buffer", kindSize, "4MiB", "send buffer"},
+		{"sack", kindBool, false, "selective acknowledgments (RFC 2018)"},
+	}},
+	{name: "flows", array: true, doc: "one entry per group of identical flows", keys: []key{
+		{"cc", kindString, "reno", "congestion-control algorithm"},
+		{"count", kindInt, int64(1), "number of flows in the group"},
+		{"start", kindDuration, "0s", "when the flows start"},
+		{"size", kindSize, "0", "bytes each flow sends; 0 = unlimited (bulk until the end)"},
+	}},
+}
+
+// tableNamed returns the schema table called name, or nil.
+func tableNamed(name string) *table {
+	for i := range schema {
+		if schema[i].name == name {
+			return &schema[i]
+		}
+	}
+	return nil
+}
+
+// key returns the key called name, or nil.
+func (t *table) key(name string) *key {
+	for i := range t.keys {
+		if t.keys[i].name == name {
+			return &t.keys[i]
+		}
+	}
+	return nil
+}
+
+// header is the table as written in a file: [link], [[flows]].
+func (t *table) header() string {
+	if t.array {
+		return "[[" + t.name + "]]"
+	}
+	return "[" + t.name + "]"
+}
+
+// keyNames lists the table's keys in schema order.
+func (t *table) keyNames() []string {
+	names := make([]string, len(t.keys))
+	for i, k := range t.keys {
+		names[i] = k.name
+	}
+	return names
+}
+
+// allowedKeys describes the keys allowed in t, for error messages.
+func (t *table) allowedKeys() string {
+	if t.name == "" {
+		var tables []string
+		for _, s := range schema[1:] {
+			tables = append(tables, s.header())
+		}
+		return "allowed top-level keys: " + strings.Join(t.keyNames(), ", ") +
+			", and the tables " + strings.Join(tables, ", ")
+	}
+	return "allowed keys in " + t.header() + ": " + strings.Join(t.keyNames(), ", ")
+}

@@ -1,0 +1,175 @@
+package metrics
+
+// The run summary: one JSON document per run that a researcher compares
+// across runs and a CI job gates on. Field order is the serialisation order,
+// so the same run always gives the same bytes; the three wall-clock fields
+// are the only ones that vary between identical runs, and WithoutWallClock
+// blanks them for determinism checks.
+
+import (
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"ccbench/units"
+)
+
+// RunInfo is what the runner knows about a run beyond its samples.
+type RunInfo struct {
+	Experiment string
+	// Run identifies the run within the experiment (sweep point and
+	// repetition); the runner chooses the format.
+	Run  string
+	Seed uint64
+	// Duration is the simulated (or, under the tun driver, real) length of
+	// the run.
+	Duration units.Duration
+	// Wall is how long the run took on the wall clock, measured by the
+	// driver.
+	Wall time.Duration
+	// Segments counts data and ACK segments the stacks handled.
+	Segments int64
+	// LinkRate is the bottleneck's rate.
+	LinkRate units.Rate
+}
+
+// Summary is one run's results.
+type Summary struct {
+	Experiment            string        `json:"experiment"`
+	Run                   string        `json:"run"`
+	Seed                  uint64        `json:"seed"`
+	SimSeconds            float64       `json:"sim_seconds"`
+	WallSeconds           float64       `json:"wall_seconds"`
+	SimSpeed              float64       `json:"sim_speed"`
+	Segments              int64         `json:"segments"`
+	SegmentsPerWallSecond float64       `json:"segments_per_wall_second"`
+	Link                  LinkSummary   `json:"link"`
+	Flows                 []FlowSummary `json:"flows"`
+	JainFairness          float64       `json:"jain_fairness"`
+}
+
+// LinkSummary describes the bottleneck over the run.
+type LinkSummary struct {
+	RateBps int64 `json:"rate_bps"`
+	// Utilization is delivered bits over what the link could have carried
+	// in the run: DeliveredBytes*8 / (RateBps * SimSeconds).
+	Utilization    float64 `json:"utilization"`
+	DeliveredBytes int64   `json:"delivered_bytes"`
+	Drops          int64   `json:"drops"`
+	Lost           int64   `json:"lost"`
+	// Queue percentiles are nearest-rank over the periodic samples.
+	QueueBytesP50 int `json:"queue_bytes_p50"`
+	QueueBytesP95 int `json:"queue_bytes_p95"`
+	QueueBytesMax int `json:"queue_bytes_max"`
+}
+
+// FlowSummary describes one flow over the run.
+type FlowSummary struct {
+	ID int    `json:"id"`
+	CC string `json:"cc"`
+	// GoodputBps is bytes delivered to the receiving application, in bits,
+	// over the flow's active time: from its start to its completion, or to
+	// the end of the run if it did not complete.
+	GoodputBps     float64 `json:"goodput_bps"`
+	BytesDelivered int64   `json:"bytes_delivered"`
+	Retransmits    int64   `json:"retransmits"`
+	// RTT percentiles and mean are 0 when the flow took no RTT sample.
+	RTTP50Ms  float64 `json:"rtt_p50_ms"`
+	RTTP95Ms  float64 `json:"rtt_p95_ms"`
+	RTTP99Ms  float64 `json:"rtt_p99_ms"`
+	RTTMeanMs float64 `json:"rtt_mean_ms"`
+	// CompletionSeconds is the flow completion time, or null if the flow
+	// had not completed when the run ended.
+	CompletionSeconds *float64 `json:"completion_seconds"`
+}
+
+// Summarize computes a run's summary. Byte and retransmission counts come
+// from the last sample of each series, so the runner takes a final sample
+// at the end of the run.
+func Summarize(info RunInfo, flows []*FlowSeries, link []LinkSample) Summary {
+	s := Summary{
+		Experiment: info.Experiment,
+		Run:        info.Run,
+		Seed:       info.Seed,
+		SimSeconds: info.Duration.Seconds(),
+		Segments:   info.Segments,
+		Link:       summarizeLink(info, link),
+		Flows:      make([]FlowSummary, 0, len(flows)),
+	}
+	if wall := info.Wall.Seconds(); wall > 0 {
+		s.WallSeconds = wall
+		s.SimSpeed = s.SimSeconds / wall
+		s.SegmentsPerWallSecond = float64(info.Segments) / wall
+	}
+	end := units.Time(info.Duration)
+	goodputs := make([]float64, 0, len(flows))
+	for _, f := range flows {
+		fs := summarizeFlow(f, end)
+		s.Flows = append(s.Flows, fs)
+		goodputs = append(goodputs, fs.GoodputBps)
+	}
+	s.JainFairness = JainIndex(goodputs)
+	return s
+}
+
+func summarizeLink(info RunInfo, link []LinkSample) LinkSummary {
+	ls := LinkSummary{RateBps: int64(info.LinkRate)}
+	if len(link) == 0 {
+		return ls
+	}
+	last := link[len(link)-1]
+	ls.DeliveredBytes = last.DeliveredBytes
+	ls.Drops = last.Drops
+	ls.Lost = last.Lost
+	// Bits times nanoseconds per second over bits per second times
+	// nanoseconds: whole numbers on both sides until the one division.
+	if capacity := float64(info.LinkRate) * float64(info.Duration); capacity > 0 {
+		ls.Utilization = float64(last.DeliveredBytes) * 8e9 / capacity
+	}
+	queue := make([]float64, len(link))
+	for i, l := range link {
+		queue[i] = float64(l.QueueBytes)
+	}
+	slices.Sort(queue)
+	ls.QueueBytesP50 = int(stat.Quantile(0.5, stat.Empirical, queue, nil))
+	ls.QueueBytesP95 = int(stat.Quantile(0.95, stat.Empirical, queue, nil))
+	ls.QueueBytesMax = int(queue[len(queue)-1])
+	return ls
+}
+
+func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
+	last := f.Last()
+	fs := FlowSummary{
+		ID:             f.ID,
+		CC:             f.CC,
+		BytesDelivered: last.Delivered,
+		Retransmits:    last.Retransmits,
+		RTTP50Ms:       f.RTT.Quantile(0.50).Milliseconds(),
+		RTTP95Ms:       f.RTT.Quantile(0.95).Milliseconds(),
+		RTTP99Ms:       f.RTT.Quantile(0.99).Milliseconds(),
+		RTTMeanMs:      f.RTT.MeanMilliseconds(),
+	}
+	end := runEnd
+	if f.Completed() {
+		end = f.Finish
+		fct := f.Finish.Sub(f.Start).Seconds()
+		fs.CompletionSeconds = &fct
+	}
+	if active := end.Sub(f.Start); active > 0 {
+		fs.GoodputBps = float64(last.Delivered) * 8e9 / float64(active)
+	}
+	return fs
+}
+
+// WithoutWallClock returns a copy of s with the fields that depend on the
+// wall clock (wall_seconds, sim_speed, segments_per_wall_second) zeroed, so
+// two runs of the same seed compare equal.
+func (s *Summary) WithoutWallClock() Summary {
+	c := *s
+	c.Flows = slices.Clone(s.Flows)
+	c.WallSeconds = 0
+	c.SimSpeed = 0
+	c.SegmentsPerWallSecond = 0
+	return c
+}

@@ -1,0 +1,167 @@
+package metrics
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"ccbench/units"
+)
+
+func TestJainIndexExact(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		x    []float64
+		want float64
+	}{
+		{"equal shares", []float64{5e6, 5e6, 5e6, 5e6}, 1},
+		{"one takes all", []float64{8e6, 0, 0, 0}, 0.25},
+		{"two of four starve", []float64{3e6, 3e6, 0, 0}, 0.5},
+		// (1+2+3)² / (3 · (1+4+9)) = 36/42.
+		{"1:2:3", []float64{1, 2, 3}, 6.0 / 7.0},
+		// (1+3)² / (2 · (1+9)) = 16/20.
+		{"1:3", []float64{1e6, 3e6}, 0.8},
+		{"single flow", []float64{42}, 1},
+		{"no flows", nil, 0},
+		{"nothing delivered", []float64{0, 0}, 0},
+	} {
+		if got := JainIndex(tc.x); got != tc.want {
+			t.Errorf("%s: JainIndex(%v) = %v, want %v", tc.name, tc.x, got, tc.want)
+		}
+	}
+}
+
+func TestSummaryLink(t *testing.T) {
+	// A 10 Mbit/s link over 2 s that delivered 2 MB: 16 Mbit of 20 Mbit.
+	link := make([]LinkSample, 100)
+	for i, q := range rand.New(rand.NewPCG(7, 7)).Perm(100) {
+		link[i] = LinkSample{T: units.Time(i) * units.Time(20*units.Millisecond), QueueBytes: (q + 1) * 1500}
+	}
+	link[99].DeliveredBytes, link[99].Drops, link[99].Lost = 2_000_000, 17, 3
+	info := RunInfo{Duration: 2 * units.Second, LinkRate: 10 * units.MbitPerSecond}
+	ls := Summarize(info, nil, link).Link
+	want := LinkSummary{
+		RateBps:        10_000_000,
+		Utilization:    0.8,
+		DeliveredBytes: 2_000_000,
+		Drops:          17,
+		Lost:           3,
+		QueueBytesP50:  50 * 1500,
+		QueueBytesP95:  95 * 1500,
+		QueueBytesMax:  100 * 1500,
+	}
+	if ls != want {
+		t.Fatalf("link summary\n got %+v\nwant %+v", ls, want)
+	}
+}
+
+func TestSummaryFlows(t *testing.T) {
+	rec := NewRecorder(10*units.Second, units.Second, 0)
+	// A bulk flow for the whole run and a short flow that starts at 2 s
+	// and completes at 4.5 s.
+	bulk := rec.AddFlow(0, "bulk", "cubic", 0)
+	short := rec.AddFlow(1, "short", "reno", units.Time(2*units.Second))
+	for k := 0; k <= 10; k++ {
+		now := units.Time(k) * units.Time(units.Second)
+		bulk.Record(FlowSample{T: now, Delivered: int64(k) * 1_000_000, Retransmits: int64(k)})
+	}
+	short.Record(FlowSample{T: units.Time(2 * units.Second)})
+	short.Record(FlowSample{T: units.Time(5 * units.Second), Delivered: 250_000, Retransmits: 1})
+	short.Complete(units.Time(4500 * units.Millisecond))
+	for k := 1; k <= 100; k++ {
+		bulk.RTT.Record(units.Duration(k) * units.Millisecond)
+	}
+	short.RTT.Record(30 * units.Millisecond)
+
+	s := rec.Summary(RunInfo{Duration: 10 * units.Second})
+	b, s1 := s.Flows[0], s.Flows[1]
+	if b.GoodputBps != 8e6 || b.BytesDelivered != 10_000_000 || b.Retransmits != 10 || b.CompletionSeconds != nil {
+		t.Errorf("bulk flow: %+v", b)
+	}
+	// Percentiles are bucket midpoints; the mean is exact.
+	for _, p := range []struct{ got, want float64 }{{b.RTTP50Ms, 50}, {b.RTTP95Ms, 95}, {b.RTTP99Ms, 99}} {
+		if math.Abs(p.got-p.want) > p.want*maxRelErr {
+			t.Errorf("bulk RTT percentile %v ms, want %v ms within %.2f%%", p.got, p.want, maxRelErr*100)
+		}
+	}
+	if b.RTTMeanMs != 50.5 {
+		t.Errorf("bulk RTT mean %v ms, want 50.5", b.RTTMeanMs)
+	}
+	// 2 Mbit over the 2.5 s it was active.
+	if s1.GoodputBps != 8e5 || s1.CompletionSeconds == nil || *s1.CompletionSeconds != 2.5 {
+		t.Errorf("short flow: goodput %v, completion %v; want 8e5, 2.5", s1.GoodputBps, s1.CompletionSeconds)
+	}
+	if s1.RTTP50Ms != 30 || s1.RTTMeanMs != 30 {
+		t.Errorf("short flow RTT p50 %v mean %v, want 30 ms", s1.RTTP50Ms, s1.RTTMeanMs)
+	}
+	// (8 + 0.8)² / (2 · (64 + 0.64)) in Mbit/s.
+	if want := 8.8e6 * 8.8e6 / (2 * (8e6*8e6 + 8e5*8e5)); s.JainFairness != want {
+		t.Errorf("fairness %v, want %v", s.JainFairness, want)
+	}
+}
+
+func TestSummaryJSONShape(t *testing.T) {
+	fct := 1.25
+	s := Summary{
+		Experiment: "bottleneck", Run: "rate=10Mbit/rep0", Seed: 1,
+		SimSeconds: 10, WallSeconds: 0.5, SimSpeed: 20, Segments: 1000, SegmentsPerWallSecond: 2000,
+		Link: LinkSummary{RateBps: 10_000_000, Utilization: 0.95, DeliveredBytes: 11_875_000, Drops: 4, Lost: 0,
+			QueueBytesP50: 3000, QueueBytesP95: 60000, QueueBytesMax: 75000},
+		Flows: []FlowSummary{
+			{ID: 0, CC: "reno", GoodputBps: 9.5e6, BytesDelivered: 11_875_000, Retransmits: 4,
+				RTTP50Ms: 21.5, RTTP95Ms: 80, RTTP99Ms: 90.25, RTTMeanMs: 35},
+			{ID: 1, CC: "cubic", CompletionSeconds: &fct},
+		},
+		JainFairness: 1,
+	}
+	got, err := json.Marshal(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"experiment":"bottleneck","run":"rate=10Mbit/rep0","seed":1,"sim_seconds":10,"wall_seconds":0.5,` +
+		`"sim_speed":20,"segments":1000,"segments_per_wall_second":2000,` +
+		`"link":{"rate_bps":10000000,"utilization":0.95,"delivered_bytes":11875000,"drops":4,"lost":0,` +
+		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000},` +
+		`"flows":[{"id":0,"cc":"reno","goodput_bps":9500000,"bytes_delivered":11875000,"retransmits":4,` +
+		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"completion_seconds":null},` +
+		`{"id":1,"cc":"cubic","goodput_bps":0,"bytes_delivered":0,"retransmits":0,` +
+		`"rtt_p50_ms":0,"rtt_p95_ms":0,"rtt_p99_ms":0,"rtt_mean_ms":0,"completion_seconds":1.25}],` +
+		`"jain_fairness":1}`
+	if string(got) != want {
+		t.Fatalf("JSON\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestSummaryWallClockAndEmptyRun(t *testing.T) {
+	info := RunInfo{Experiment: "e", Run: "r", Seed: 9, Duration: 30 * units.Second, Wall: 1500 * time.Millisecond, Segments: 3_000_000}
+	s := Summarize(info, nil, nil)
+	if s.SimSpeed != 20 || s.SegmentsPerWallSecond != 2e6 || s.WallSeconds != 1.5 {
+		t.Fatalf("speed %v, segments/s %v, wall %v; want 20, 2e6, 1.5", s.SimSpeed, s.SegmentsPerWallSecond, s.WallSeconds)
+	}
+	b, err := json.Marshal(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if flows, ok := back["flows"].([]any); !ok || len(flows) != 0 {
+		t.Fatalf("flows of an empty run serialise as %v, want []", back["flows"])
+	}
+
+	other := info
+	other.Wall = 3 * time.Second
+	a, c := s.WithoutWallClock(), Summarize(other, nil, nil)
+	c = c.WithoutWallClock()
+	ja, _ := json.Marshal(&a)
+	jc, _ := json.Marshal(&c)
+	if string(ja) != string(jc) {
+		t.Fatalf("runs differing only in wall time differ without it:\n%s\n%s", ja, jc)
+	}
+	if s.WallSeconds != 1.5 {
+		t.Fatal("WithoutWallClock modified its receiver")
+	}
+}

@@ -1,0 +1,56 @@
+// Drop-tail FIFO: packets leave in arrival order and an arrival that would
+// push the queue past its limit is dropped. It is Linux's pfifo and bfifo
+// in one, and the buffer every other discipline is measured against.
+
+package netem
+
+import (
+	"ccbench/packet"
+	"ccbench/units"
+)
+
+// DropTail is a FIFO with a limit in packets, in bytes, or both.
+type DropTail struct {
+	fifo         ring
+	bytes        int
+	limitPackets int // 0: no limit
+	limitBytes   int // 0: no limit
+}
+
+var _ Qdisc = (*DropTail)(nil)
+
+// NewDropTail returns a drop-tail queue that holds at most limitPackets
+// packets and limitBytes bytes; 0 lifts the corresponding limit.
+func NewDropTail(limitPackets, limitBytes int) *DropTail {
+	return &DropTail{limitPackets: limitPackets, limitBytes: limitBytes}
+}
+
+// Enqueue admits p unless it would take the queue past either limit. A
+// packet larger than the whole byte limit is therefore never admitted,
+// which is what bfifo does too.
+func (q *DropTail) Enqueue(_ units.Time, p *packet.Packet) bool {
+	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets {
+		return false
+	}
+	if q.limitBytes > 0 && q.bytes+p.Len() > q.limitBytes {
+		return false
+	}
+	q.fifo.Push(p)
+	q.bytes += p.Len()
+	return true
+}
+
+// Dequeue returns the oldest waiting packet, or nil.
+func (q *DropTail) Dequeue(units.Time) *packet.Packet {
+	p := q.fifo.Pop()
+	if p != nil {
+		q.bytes -= p.Len()
+	}
+	return p
+}
+
+// Len is the number of packets waiting.
+func (q *DropTail) Len() int { return q.fifo.Len() }
+
+// Bytes is the number of bytes waiting.
+func (q *DropTail) Bytes() int { return q.bytes }

@@ -1,0 +1,38 @@
+// Counters a Link keeps for the metrics layer: what came in, what was lost
+// or dropped, what came out, how full the queue is and was, and how long the
+// transmitter was busy.
+
+package netem
+
+import "ccbench/units"
+
+// LinkStats is a snapshot of a Link's counters. Packet and byte counts
+// always balance:
+//
+//	Enqueued = Delivered + Dropped + Lost + InSystem
+type LinkStats struct {
+	Config LinkConfig
+
+	// Enqueued counts every packet offered to Enqueue.
+	EnqueuedPackets, EnqueuedBytes int64
+	// Lost counts packets the loss model discarded on arrival.
+	LostPackets, LostBytes int64
+	// Dropped counts packets the queue discipline refused (overflow).
+	DroppedPackets, DroppedBytes int64
+	// Delivered counts packets handed out by Dequeue.
+	DeliveredPackets, DeliveredBytes int64
+
+	// QueuePackets and QueueBytes are waiting for the transmitter now; the
+	// packet being serialized is not included (see Qdisc).
+	QueuePackets, QueueBytes int
+	// MaxQueuePackets and MaxQueueBytes are the largest queue seen just
+	// after an admission.
+	MaxQueuePackets, MaxQueueBytes int
+	// InSystem counts packets inside the link: queued, being serialized or
+	// propagating.
+	InSystemPackets, InSystemBytes int
+
+	// BusyTime is the total serialization time of packets whose last bit
+	// has left; divided by the elapsed time it is the link's utilization.
+	BusyTime units.Duration
+}

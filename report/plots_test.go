@@ -1,0 +1,206 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"ccbench/metrics"
+	"ccbench/units"
+)
+
+var plotDir = flag.String("plotdir", "", "also write the test figures to this directory, to look at them")
+
+var figureNames = []string{"throughput", "cwnd", "rto", "rtt", "queue"}
+
+// sawtooth builds a Reno-like run: two flows sharing a 10 Mbit/s bottleneck
+// with a 60 kB buffer, each window growing by one segment per RTT and
+// halving when the queue overflows, sampled every 10 ms for 6 s.
+func sawtooth() ([]*metrics.FlowSeries, []metrics.LinkSample) {
+	const (
+		mss      = 1448
+		interval = 10 * units.Millisecond
+		baseRTT  = 40 * units.Millisecond
+		duration = 6 * units.Second
+		buffer   = 60_000
+	)
+	rate := units.Rate(10 * units.MbitPerSecond)
+	bdp := int(rate.BytesIn(baseRTT))
+	rec := metrics.NewRecorder(duration, interval, 100*units.Millisecond)
+	flows := []*metrics.FlowSeries{
+		rec.AddFlow(0, "", "reno", 0),
+		rec.AddFlow(1, "late", "reno", units.Time(500*units.Millisecond)),
+	}
+	cwnd := []int{10 * mss, 10 * mss}
+	ssthresh := []int{1<<31 - 1, 1<<31 - 1}
+	var delivered [2]int64
+	var retrans [2]int64
+	var linkDelivered, drops int64
+	for now := units.Time(0); now <= units.Time(duration); now += units.Time(interval) {
+		total := 0
+		for i, f := range flows {
+			if now >= f.Start {
+				total += cwnd[i]
+			}
+		}
+		queue := max(total-bdp, 0)
+		rtt := baseRTT + rate.TxTime(queue)
+		overflow := queue > buffer
+		for i, f := range flows {
+			if now < f.Start {
+				continue
+			}
+			share := int64(cwnd[i]) * int64(units.Second) / int64(rtt) * int64(interval) / int64(units.Second)
+			delivered[i] += share
+			linkDelivered += share
+			f.RTT.Record(rtt)
+			if overflow {
+				ssthresh[i] = cwnd[i] / 2
+				cwnd[i] = ssthresh[i]
+				retrans[i]++
+				drops++
+			} else if cwnd[i] < ssthresh[i] {
+				cwnd[i] *= 2
+			} else {
+				cwnd[i] += mss * int(interval) / int(rtt)
+			}
+			phase := "congestion_avoidance"
+			if cwnd[i] < ssthresh[i] {
+				phase = "slow_start"
+			}
+			f.Record(metrics.FlowSample{
+				T: now, Cwnd: cwnd[i], Ssthresh: ssthresh[i], Inflight: cwnd[i],
+				SRTT: rtt, RTTVar: rtt / 8, RTO: max(200*units.Millisecond, rtt+4*rtt/8), LastRTT: rtt + units.Duration(now%7)*units.Millisecond,
+				Retransmits: retrans[i], Delivered: delivered[i], State: "ESTABLISHED", Phase: phase,
+			})
+		}
+		rec.RecordLink(metrics.LinkSample{T: now, QueueBytes: min(queue, buffer), QueuePackets: min(queue, buffer) / mss, Drops: drops, DeliveredBytes: linkDelivered})
+	}
+	return rec.Flows(), rec.Link()
+}
+
+func renderPlots(dir string) (map[string][]byte, error) {
+	flows, link := sawtooth()
+	if err := Plots(dir, "bottleneck", flows, link, 10*units.MbitPerSecond, 60_000); err != nil {
+		return nil, err
+	}
+	files := make(map[string][]byte)
+	for _, name := range figureNames {
+		for _, ext := range []string{".png", ".svg"} {
+			b, err := os.ReadFile(filepath.Join(dir, name+ext))
+			if err != nil {
+				return nil, err
+			}
+			files[name+ext] = b
+		}
+	}
+	return files, nil
+}
+
+func TestPlotsProduceEveryFigure(t *testing.T) {
+	dir := t.TempDir()
+	if *plotDir != "" {
+		if err := os.MkdirAll(*plotDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dir = *plotDir
+	}
+	files, err := renderPlots(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range figureNames {
+		img, err := png.Decode(bytes.NewReader(files[name+".png"]))
+		if err != nil {
+			t.Fatalf("%s.png: %v", name, err)
+		}
+		if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 600 {
+			t.Errorf("%s.png is %dx%d, want 1200x600 (8x4 in at 150 dpi)", name, b.Dx(), b.Dy())
+		}
+		svg := string(files[name+".svg"])
+		if !strings.HasPrefix(svg, "<?xml") || !strings.HasSuffix(svg, "</svg>\n") {
+			t.Errorf("%s.svg is not a complete SVG document", name)
+		}
+		if !strings.Contains(svg, "bottleneck (reno)") {
+			t.Errorf("%s.svg title lacks the experiment and algorithm", name)
+		}
+	}
+	for name, want := range map[string]string{
+		"throughput.svg": "link rate 10Mbit/s",
+		"queue.svg":      "buffer 60 kB",
+		"cwnd.svg":       "late (reno) ssthresh",
+		"rtt.svg":        "flow 0 (reno) RTT sample",
+	} {
+		if !strings.Contains(string(files[name]), want) {
+			t.Errorf("%s lacks the legend entry %q", name, want)
+		}
+	}
+	if entries := dirEntries(t, dir); *plotDir == "" && len(entries) != 2*len(figureNames) {
+		t.Errorf("plot directory holds %v, want exactly the %d figures", entries, 2*len(figureNames))
+	}
+}
+
+func TestPlotsByteIdentical(t *testing.T) {
+	// Two renders at once, as parallel sweep workers would, must agree with
+	// each other and with a third rendered alone.
+	var wg sync.WaitGroup
+	results := make([]map[string][]byte, 3)
+	errs := make([]error, 3)
+	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
+	for i := range 2 {
+		wg.Go(func() { results[i], errs[i] = renderPlots(dirs[i]) })
+	}
+	wg.Wait()
+	results[2], errs[2] = renderPlots(dirs[2])
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range results[0] {
+		for i := 1; i < 3; i++ {
+			if !bytes.Equal(results[i][name], want) {
+				t.Errorf("%s differs between identical renders (%d vs %d bytes)", name, len(results[i][name]), len(want))
+			}
+		}
+	}
+}
+
+func TestPlotsWithoutData(t *testing.T) {
+	dir := t.TempDir()
+	if err := Plots(dir, "empty", nil, nil, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(dirEntries(t, dir)); got != 2*len(figureNames) {
+		t.Fatalf("%d files, want %d", got, 2*len(figureNames))
+	}
+}
+
+func TestDecimateKeepsExtremes(t *testing.T) {
+	flows, _ := sawtooth()
+	runs := flowRuns(flows[0], func(s *metrics.FlowSample) (float64, bool) { return float64(s.Cwnd), true })
+	full := runs[0]
+	small := decimate(full, 100)
+	if len(small) > 100 {
+		t.Fatalf("decimated to %d points, want at most 100", len(small))
+	}
+	lo, hi := full[0].Y, full[0].Y
+	for _, p := range full {
+		lo, hi = min(lo, p.Y), max(hi, p.Y)
+	}
+	slo, shi := small[0].Y, small[0].Y
+	for i, p := range small {
+		slo, shi = min(slo, p.Y), max(shi, p.Y)
+		if i > 0 && p.X <= small[i-1].X {
+			t.Fatalf("decimated points out of time order at %d", i)
+		}
+	}
+	if slo != lo || shi != hi {
+		t.Fatalf("decimation lost extremes: [%v, %v], want [%v, %v]", slo, shi, lo, hi)
+	}
+}

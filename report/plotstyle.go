@@ -1,0 +1,197 @@
+package report
+
+// The look shared by every figure, and how a figure reaches the disk.
+//
+// Figures are 8×4 inches: wide enough for tens of seconds of sawtooth, short
+// enough to stack several on a page. PNGs are rendered at 150 dpi (1200×600
+// pixels), sharp on a laptop screen without being heavy. Text is Liberation
+// Sans, which gonum/plot bundles, so rendering does not depend on the fonts
+// installed on the machine; SVGs name the font rather than embed it, which
+// keeps them small. Flow colours follow the Okabe–Ito palette, which stays
+// distinguishable under the common forms of colour blindness.
+//
+// Long runs give hundreds of thousands of samples; a figure is 1200 pixels
+// wide, so each line is reduced to the minimum and maximum of each of a few
+// hundred time buckets before drawing, which keeps every peak and trough of a
+// sawtooth while keeping the SVG small.
+
+import (
+	"image/color"
+	"io"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+const (
+	figureWidth  = 8 * vg.Inch
+	figureHeight = 4 * vg.Inch
+	pngDPI       = 150
+	// maxLinePoints bounds the points drawn per line; see decimate.
+	maxLinePoints = 2400
+	// maxLegendFlows is the number of flows up to which each flow gets a
+	// legend entry; beyond it the legend would hide the data.
+	maxLegendFlows = 8
+)
+
+var (
+	plotFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+	flowColors = []color.Color{
+		color.RGBA{0x00, 0x72, 0xB2, 0xFF}, // blue
+		color.RGBA{0xD5, 0x5E, 0x00, 0xFF}, // vermillion
+		color.RGBA{0x00, 0x9E, 0x73, 0xFF}, // bluish green
+		color.RGBA{0xCC, 0x79, 0xA7, 0xFF}, // reddish purple
+		color.RGBA{0xE6, 0x9F, 0x00, 0xFF}, // orange
+		color.RGBA{0x56, 0xB4, 0xE9, 0xFF}, // sky blue
+		color.RGBA{0x00, 0x00, 0x00, 0xFF}, // black
+	}
+	referenceColor = color.RGBA{0x55, 0x55, 0x55, 0xFF}
+	gridColor      = color.RGBA{0xDD, 0xDD, 0xDD, 0xFF}
+)
+
+func flowColor(i int) color.Color { return flowColors[i%len(flowColors)] }
+
+func solid(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.2)}
+}
+
+func dashed(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+}
+
+// thin draws raw samples under a smoothed estimate: narrower and paler than
+// the estimate so it reads as background.
+func thin(c color.Color) draw.LineStyle {
+	r, g, b, _ := c.RGBA()
+	pale := color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0x80}
+	return draw.LineStyle{Color: pale, Width: vg.Points(0.6)}
+}
+
+func reference() draw.LineStyle {
+	return draw.LineStyle{Color: referenceColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(6), vg.Points(4)}}
+}
+
+// newFigure returns an empty plot with the house style: title, axis labels
+// with units, light grid, legend in the top right corner.
+func newFigure(title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = font.From(plotFont, 14)
+	p.Title.Padding = vg.Points(6)
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = font.From(plotFont, 12)
+		ax.Tick.Label.Font = font.From(plotFont, 10)
+		ax.Min = 0
+	}
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	p.X.Tick.Marker = roundTicks{target: 10}
+	p.Y.Tick.Marker = roundTicks{target: 6}
+	p.Legend.TextStyle.Font = font.From(plotFont, 10)
+	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(8)
+	p.Legend.YOffs = -vg.Points(4)
+	p.Legend.ThumbnailWidth = vg.Points(24)
+	grid := plotter.NewGrid()
+	grid.Vertical = draw.LineStyle{Color: gridColor, Width: vg.Points(0.5)}
+	grid.Horizontal = grid.Vertical
+	p.Add(grid)
+	return p
+}
+
+// addLine draws runs (pieces of one series separated by gaps in the data)
+// in one style, with one legend entry if label is not empty.
+func addLine(p *plot.Plot, label string, style draw.LineStyle, runs []plotter.XYs) error {
+	for i, run := range runs {
+		l, err := plotter.NewLine(decimate(run, maxLinePoints))
+		if err != nil {
+			return err
+		}
+		l.LineStyle = style
+		p.Add(l)
+		if i == 0 && label != "" {
+			p.Legend.Add(label, l)
+		}
+	}
+	return nil
+}
+
+// addReference draws a labelled horizontal line at y across [0, xMax].
+func addReference(p *plot.Plot, label string, y, xMax float64) error {
+	l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: y}, {X: xMax, Y: y}})
+	if err != nil {
+		return err
+	}
+	l.LineStyle = reference()
+	p.Add(l)
+	p.Legend.Add(label, l)
+	return nil
+}
+
+// fitAxes pins both axes at zero and leaves room above the data for the
+// legend, which gonum/plot draws inside the plot area: a fixed margin plus
+// one line of text per entry.
+func fitAxes(p *plot.Plot, legendEntries int) {
+	if p.X.Max <= p.X.Min {
+		p.X.Max = p.X.Min + 1
+	}
+	if p.Y.Max <= p.Y.Min {
+		p.Y.Max = p.Y.Min + 1
+	}
+	p.Y.Max *= 1.08 + 0.07*float64(legendEntries)
+}
+
+// decimate reduces xys to at most limit points by keeping, for each of
+// limit/2 consecutive buckets, the points where y is lowest and highest, in
+// their original order.
+func decimate(xys plotter.XYs, limit int) plotter.XYs {
+	if len(xys) <= limit {
+		return xys
+	}
+	buckets := limit / 2
+	out := make(plotter.XYs, 0, limit)
+	for b := range buckets {
+		lo, hi := b*len(xys)/buckets, (b+1)*len(xys)/buckets
+		iMin, iMax := lo, lo
+		for i := lo + 1; i < hi; i++ {
+			if xys[i].Y < xys[iMin].Y {
+				iMin = i
+			}
+			if xys[i].Y > xys[iMax].Y {
+				iMax = i
+			}
+		}
+		first, second := min(iMin, iMax), max(iMin, iMax)
+		out = append(out, xys[first])
+		if second != first {
+			out = append(out, xys[second])
+		}
+	}
+	return out
+}
+
+// saveFigure writes p as dir/name.png and dir/name.svg.
+func saveFigure(p *plot.Plot, dir, name string) error {
+	img := vgimg.NewWith(vgimg.UseWH(figureWidth, figureHeight), vgimg.UseDPI(pngDPI))
+	p.Draw(draw.New(img))
+	err := WriteFileAtomic(filepath.Join(dir, name+".png"), func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	svg := vgsvg.New(figureWidth, figureHeight)
+	p.Draw(draw.New(svg))
+	return WriteFileAtomic(filepath.Join(dir, name+".svg"), func(w io.Writer) error {
+		_, err := svg.WriteTo(w)
+		return err
+	})
+}

@@ -1,0 +1,156 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"hash"
+	"math/rand/v2"
+
+	"ccbench/cc"
+	"ccbench/stack"
+	"ccbench/units"
+)
+
+// flow is one sender and receiver application pair: a bulk (or fixed-size)
+// writer on one side and a reader that drains everything on the other, like
+// iperf.
+type flow struct {
+	id       int
+	spec     FlowSpec
+	sender   *hostNode
+	receiver *hostNode
+	listener *stack.Listener
+	conn     *stack.Conn // sender side
+	peer     *stack.Conn // receiver side
+	started  units.Time
+
+	written, read int64
+	closed        bool
+	completedAt   units.Time // when the receiver read the last byte, or -1
+
+	// The sender's bytes: a fixed pseudo-random block reused cyclically
+	// (cheap), or a ChaCha8 stream hashed on both ends when verifying.
+	block      []byte
+	chacha     *rand.ChaCha8
+	chunk      []byte
+	sentHash   hash.Hash
+	readHash   hash.Hash
+	readBuf    []byte
+	rttSamples func(units.Duration)
+}
+
+// blockLen is prime so that the cyclic pattern does not line up with
+// segment or buffer sizes.
+const blockLen = 65521
+
+func newFlow(id int, spec FlowSpec, sc Scenario) *flow {
+	f := &flow{id: id, spec: spec, completedAt: -1, readBuf: make([]byte, 64<<10)}
+	seed := seedFor(sc.Seed, "payload", id)
+	if sc.Verify {
+		var key [32]byte
+		for i := range 4 {
+			v := seedFor(seed, "key", i)
+			for j := range 8 {
+				key[8*i+j] = byte(v >> (8 * j))
+			}
+		}
+		f.chacha = rand.NewChaCha8(key)
+		f.chunk = make([]byte, 64<<10)
+		f.sentHash, f.readHash = sha256.New(), sha256.New()
+	} else {
+		r := rand.New(rand.NewPCG(seed, 1))
+		f.block = make([]byte, 2*blockLen)
+		for i := range blockLen {
+			f.block[i] = byte(r.Uint32())
+		}
+		copy(f.block[blockLen:], f.block[:blockLen])
+	}
+	return f
+}
+
+func (f *flow) start(now units.Time) error {
+	alg, err := cc.New(f.spec.CC)
+	if err != nil {
+		return err
+	}
+	h := f.sender.host
+	f.conn, err = h.Connect(now, 0, f.receiver.host.Addr(), serverPort, alg)
+	if err != nil {
+		return err
+	}
+	f.conn.OnRTTSample = f.rttSamples
+	f.started = now
+	return nil
+}
+
+// senderApp keeps the send buffer full until the flow's size is written,
+// then closes.
+func (f *flow) senderApp(now units.Time) {
+	c := f.conn
+	if c == nil || f.closed {
+		return
+	}
+	for {
+		room := int64(c.WriteSpace())
+		if f.spec.Size > 0 {
+			room = min(room, f.spec.Size-f.written)
+		}
+		if room <= 0 {
+			break
+		}
+		var p []byte
+		if f.chacha != nil {
+			p = f.chunk[:min(room, int64(len(f.chunk)))]
+			f.chacha.Read(p)
+		} else {
+			off := int(f.written % blockLen)
+			p = f.block[off : off+int(min(room, blockLen))]
+		}
+		n, err := c.Write(p)
+		if err != nil || n == 0 {
+			return
+		}
+		if f.sentHash != nil {
+			f.sentHash.Write(p[:n])
+		}
+		f.written += int64(n)
+	}
+	if f.spec.Size > 0 && f.written == f.spec.Size {
+		c.Close()
+		f.closed = true
+	}
+}
+
+// receiverApp accepts the connection and reads everything that arrived.
+func (f *flow) receiverApp(now units.Time) {
+	if f.peer == nil {
+		if f.peer = f.listener.Accept(); f.peer == nil {
+			return
+		}
+	}
+	c := f.peer
+	for {
+		n, _ := c.Read(f.readBuf)
+		if n == 0 {
+			break
+		}
+		if f.readHash != nil {
+			f.readHash.Write(f.readBuf[:n])
+		}
+		f.read += int64(n)
+	}
+	if f.spec.Size > 0 && f.read == f.spec.Size && f.completedAt < 0 {
+		f.completedAt = now
+	}
+	if c.PeerClosed() && c.State() == stack.CloseWait {
+		c.Close()
+	}
+}
+
+// verified reports whether the receiver read exactly what the sender wrote;
+// only meaningful with Scenario.Verify.
+func (f *flow) verified() bool {
+	if f.sentHash == nil {
+		return false
+	}
+	return f.written == f.read && string(f.sentHash.Sum(nil)) == string(f.readHash.Sum(nil))
+}

@@ -1,0 +1,274 @@
+// Package runner is the sim driver: it builds a topology of TCP hosts and
+// netem links for a scenario and runs it in virtual time on the sim event
+// queue, sampling probes as it goes.
+//
+// The topology is a dumbbell. Flow i has a sender host and a receiver host;
+// every sender's packets cross one shared forward link (the bottleneck) and
+// every receiver's ACKs cross one shared reverse link:
+//
+//	sender_0 ─┐                        ┌─ receiver_0
+//	sender_1 ─┼─► forward link (A→B) ─►┼─ receiver_1
+//	   ...    └◄─ reverse link (B→A) ◄─┘    ...
+//
+// Packets carry their flow index in packet.Packet.Flow, so a link hands each
+// packet to its host by array index, not by address lookup.
+//
+// The loop: every host and link has one scheduled wake-up in the event
+// queue. A component whose deadline moves earlier gets a new event and the
+// old one goes stale (it no longer matches the component's schedule and is
+// skipped when popped); one whose deadline moves later just wakes early,
+// finds nothing due and reschedules. Events at equal times pop in the order
+// they were pushed, so a run is a pure function of its scenario and seed.
+package runner
+
+import (
+	"fmt"
+
+	"ccbench/cc"
+	"ccbench/netem"
+	"ccbench/packet"
+	"ccbench/sim"
+	"ccbench/stack"
+	"ccbench/units"
+)
+
+// Scenario is everything a simulated run needs, in resolved units.
+type Scenario struct {
+	Duration         units.Duration
+	SampleInterval   units.Duration
+	ThroughputWindow units.Duration
+	Forward, Reverse netem.LinkConfig
+	TCP              stack.Config
+	Flows            []FlowSpec
+	Seed             uint64
+	// Verify makes every flow send pseudo-random bytes and compare the
+	// SHA-256 of what its receiver read with what its sender wrote.
+	Verify bool
+}
+
+// FlowSpec is one TCP flow.
+type FlowSpec struct {
+	CC    string
+	Start units.Duration
+	// Size is the number of bytes to send, after which the sender closes;
+	// 0 sends until the run ends.
+	Size int64
+}
+
+// serverPort is where every receiver listens (iperf's traditional port).
+const serverPort = 5001
+
+type eventKind uint8
+
+const (
+	evHost eventKind = iota
+	evLink
+	evSample
+	evStart
+)
+
+type event struct {
+	kind eventKind
+	idx  int32
+}
+
+type hostNode struct {
+	host   *stack.Host
+	sched  units.Time
+	egress *linkNode
+	flow   *flow
+	sender bool
+}
+
+type linkNode struct {
+	link  *netem.Link
+	sched units.Time
+	// to maps a packet's flow index to the host that receives it.
+	to []*hostNode
+}
+
+// world is one run in progress.
+type world struct {
+	sc       Scenario
+	now      units.Time
+	end      units.Time
+	pool     packet.Pool
+	q        sim.Queue[event]
+	hosts    []*hostNode
+	fwd, rev *linkNode
+	flows    []*flow
+	segments int64 // packets (data and ACK) that hosts emitted
+	sampler  sampler
+}
+
+func seedFor(base uint64, label string, i int) uint64 {
+	// SplitMix64 over the base seed, a label and an index: every component
+	// gets its own independent, reproducible stream.
+	x := base ^ 0x9e3779b97f4a7c15*uint64(i+1)
+	for _, c := range label {
+		x = (x ^ uint64(c)) * 0xbf58476d1ce4e5b9
+	}
+	x ^= x >> 31
+	x *= 0x94d049bb133111eb
+	return x ^ x>>29
+}
+
+func newWorld(sc Scenario) (*world, error) {
+	if len(sc.Flows) == 0 {
+		return nil, fmt.Errorf("scenario has no flows")
+	}
+	if len(sc.Flows) > 250*250 {
+		return nil, fmt.Errorf("%d flows is too many: at most 62500", len(sc.Flows))
+	}
+	w := &world{sc: sc, end: units.Time(sc.Duration)}
+	fc := sc.Forward
+	fc.Seed = seedFor(sc.Seed, "forward", 0)
+	rc := sc.Reverse
+	rc.Seed = seedFor(sc.Seed, "reverse", 0)
+	fl, err := netem.NewLink(fc, &w.pool)
+	if err != nil {
+		return nil, err
+	}
+	rl, err := netem.NewLink(rc, &w.pool)
+	if err != nil {
+		return nil, err
+	}
+	w.fwd = &linkNode{link: fl, sched: units.Never}
+	w.rev = &linkNode{link: rl, sched: units.Never}
+	for i, spec := range sc.Flows {
+		if _, err := cc.New(spec.CC); err != nil {
+			return nil, fmt.Errorf("flows[%d].cc: %w", i, err)
+		}
+		f := newFlow(i, spec, sc)
+		sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
+		ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
+		sh, err := stack.NewHost(sa, sc.TCP, &w.pool, seedFor(sc.Seed, "sender", i))
+		if err != nil {
+			return nil, err
+		}
+		rh, err := stack.NewHost(ra, sc.TCP, &w.pool, seedFor(sc.Seed, "receiver", i))
+		if err != nil {
+			return nil, err
+		}
+		sh.SetFlowTag(int32(i))
+		rh.SetFlowTag(int32(i))
+		f.listener, err = rh.Listen(serverPort, 16, func() cc.CongestionControl {
+			c, _ := cc.New(spec.CC)
+			return c
+		})
+		if err != nil {
+			return nil, err
+		}
+		f.sender = &hostNode{host: sh, sched: units.Never, egress: w.fwd, flow: f, sender: true}
+		f.receiver = &hostNode{host: rh, sched: units.Never, egress: w.rev, flow: f}
+		w.fwd.to = append(w.fwd.to, f.receiver)
+		w.rev.to = append(w.rev.to, f.sender)
+		w.hosts = append(w.hosts, f.sender, f.receiver)
+		w.flows = append(w.flows, f)
+		w.q.Push(units.Time(spec.Start), event{kind: evStart, idx: int32(i)})
+	}
+	w.sampler.init(w)
+	w.q.Push(0, event{kind: evSample})
+	return w, nil
+}
+
+// run executes the scenario to its end.
+func (w *world) run() error {
+	for {
+		done, err := w.step()
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	w.now = w.end
+	return nil
+}
+
+// step handles one event; it reports true when the run is over.
+func (w *world) step() (bool, error) {
+	{
+		t, ev, ok := w.q.Pop()
+		if !ok || t > w.end {
+			return true, nil
+		}
+		w.now = t
+		switch ev.kind {
+		case evHost:
+			n := w.hosts[ev.idx]
+			if n.sched != t {
+				return false, nil // stale
+			}
+			n.sched = units.Never
+			n.host.OnTimer(t)
+			w.pump(n)
+		case evLink:
+			l := w.fwd
+			if ev.idx == 1 {
+				l = w.rev
+			}
+			if l.sched != t {
+				return false, nil
+			}
+			l.sched = units.Never
+			for p := l.link.Dequeue(t); p != nil; p = l.link.Dequeue(t) {
+				n := l.to[p.Flow]
+				n.host.Input(t, p)
+				w.pump(n)
+			}
+			w.scheduleLink(l)
+		case evSample:
+			w.sampler.sample(w)
+			if next := t.Add(w.sc.SampleInterval); next <= w.end {
+				w.q.Push(next, event{kind: evSample})
+			}
+		case evStart:
+			f := w.flows[ev.idx]
+			if err := f.start(t); err != nil {
+				return false, err
+			}
+			w.pump(f.sender)
+		}
+	}
+	return false, nil
+}
+
+// pump lets a host's application act, then moves everything the host may
+// send onto its egress link and reschedules both.
+func (w *world) pump(n *hostNode) {
+	if n.sender {
+		n.flow.senderApp(w.now)
+	} else {
+		n.flow.receiverApp(w.now)
+	}
+	for p := n.host.Output(w.now); p != nil; p = n.host.Output(w.now) {
+		w.segments++
+		n.egress.link.Enqueue(w.now, p)
+	}
+	w.scheduleLink(n.egress)
+	if d := n.host.NextDeadline(); d < n.sched {
+		n.sched = d
+		w.q.Push(d, event{kind: evHost, idx: w.hostIndex(n)})
+	}
+}
+
+func (w *world) hostIndex(n *hostNode) int32 {
+	i := 2 * n.flow.id
+	if !n.sender {
+		i++
+	}
+	return int32(i)
+}
+
+func (w *world) scheduleLink(l *linkNode) {
+	if d := l.link.NextDeadline(); d < l.sched {
+		l.sched = d
+		idx := int32(0)
+		if l == w.rev {
+			idx = 1
+		}
+		w.q.Push(d, event{kind: evLink, idx: idx})
+	}
+}

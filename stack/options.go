@@ -1,0 +1,227 @@
+package stack
+
+// TCP options: maximum segment size (RFC 9293 §3.2), window scale and
+// timestamps (RFC 7323 §2.2, §3.2), SACK-permitted and SACK (RFC 2018 §2,
+// §3).
+//
+// Parsing accepts the options in any order and skips kinds it does not know
+// by their length, as RFC 9293 §3.1 requires. A length that is impossible
+// (below 2, past the end of the option space, wrong for a fixed-size kind,
+// a SACK option that is not a whole number of blocks) makes the whole
+// header untrustworthy, because every later option is found through it, so
+// the segment is rejected rather than half-read.
+//
+// Encoding follows the layout Linux uses (tcp_options_write), so that
+// captures of the two stacks look alike and every option field sits on its
+// natural alignment:
+//
+//	MSS                      kind 2, len 4, mss            (SYN only)
+//	SACK-permitted + TS      4,2, 8,10, TSval, TSecr       (12 bytes)
+//	or TS alone              NOP,NOP, 8,10, TSval, TSecr   (12 bytes)
+//	or SACK-permitted alone  NOP,NOP, 4,2                  (4 bytes)
+//	window scale             NOP, 3,3, shift               (4 bytes)
+//	SACK blocks              NOP,NOP, 5,2+8n, n blocks     (4+8n bytes)
+//
+// Every group is a multiple of 4 bytes, so no trailing padding is needed.
+// Whether MSS, window scale and SACK-permitted appear is the caller's
+// choice: the connection sets them on SYNs only.
+
+import "encoding/binary"
+
+// Option kinds (IANA "TCP Option Kind Numbers").
+const (
+	optEOL           = 0
+	optNOP           = 1
+	optMSS           = 2
+	optWScale        = 3
+	optSACKPermitted = 4
+	optSACK          = 5
+	optTimestamps    = 8
+)
+
+// Option lengths, kind and length bytes included.
+const (
+	optMSSLen           = 4
+	optWScaleLen        = 3
+	optSACKPermittedLen = 2
+	optTimestampsLen    = 10
+	optSACKBaseLen      = 2
+	optSACKBlockLen     = 8
+)
+
+// alignedTimestamps is the first word of the timestamps group without
+// SACK-permitted: NOP, NOP, kind, length.
+const alignedTimestamps = optNOP<<24 | optNOP<<16 | optTimestamps<<8 | optTimestampsLen
+
+// Encoded sizes of the groups in the layout above.
+const (
+	encMSSLen        = 4
+	encTimestampsLen = 12
+	encSACKPermLen   = 4
+	encWScaleLen     = 4
+	encSACKBaseLen   = 4
+)
+
+// ParseOptions parses the option bytes of a TCP header into o, replacing
+// what o held. It returns DropBadOptions if an option's length is
+// malformed; o then holds no meaningful value. A repeated option
+// overwrites the earlier one, as in Linux. A SACK option with no blocks is
+// accepted and carries nothing.
+func ParseOptions(b []byte, o *Options) error {
+	// Every segment but the SYNs of a connection that negotiated
+	// timestamps carries exactly NOP, NOP, timestamps unless it has SACK
+	// blocks to report; Linux's tcp_fast_parse_options takes the same
+	// shortcut.
+	if len(b) == encTimestampsLen && binary.BigEndian.Uint32(b) == alignedTimestamps {
+		*o = Options{
+			HasTimestamps: true,
+			TSVal:         binary.BigEndian.Uint32(b[4:]),
+			TSEcr:         binary.BigEndian.Uint32(b[8:]),
+		}
+		return nil
+	}
+	*o = Options{}
+	for i := 0; i < len(b); {
+		kind := b[i]
+		switch kind {
+		case optEOL:
+			return nil
+		case optNOP:
+			i++
+			continue
+		}
+		if i+1 >= len(b) {
+			return DropBadOptions
+		}
+		n := int(b[i+1])
+		if n < 2 || n > len(b)-i {
+			return DropBadOptions
+		}
+		body := b[i+2 : i+n]
+		switch kind {
+		case optMSS:
+			if n != optMSSLen {
+				return DropBadOptions
+			}
+			o.HasMSS = true
+			o.MSS = binary.BigEndian.Uint16(body)
+		case optWScale:
+			if n != optWScaleLen {
+				return DropBadOptions
+			}
+			o.HasWScale = true
+			o.WScale = body[0]
+		case optSACKPermitted:
+			if n != optSACKPermittedLen {
+				return DropBadOptions
+			}
+			o.SACKPermitted = true
+		case optTimestamps:
+			if n != optTimestampsLen {
+				return DropBadOptions
+			}
+			o.HasTimestamps = true
+			o.TSVal = binary.BigEndian.Uint32(body[0:])
+			o.TSEcr = binary.BigEndian.Uint32(body[4:])
+		case optSACK:
+			blocks := (n - optSACKBaseLen) / optSACKBlockLen
+			if (n-optSACKBaseLen)%optSACKBlockLen != 0 || blocks > MaxSACKBlocks {
+				return DropBadOptions
+			}
+			o.NumSACK = blocks
+			for j := range blocks {
+				blk := body[j*optSACKBlockLen:]
+				o.SACK[j] = SACKBlock{
+					Start: Seq(binary.BigEndian.Uint32(blk[0:])),
+					End:   Seq(binary.BigEndian.Uint32(blk[4:])),
+				}
+			}
+		}
+		i += n
+	}
+	return nil
+}
+
+// layout returns the encoded length of everything but the SACK blocks, and
+// how many of o's SACK blocks fit in the rest of the option space.
+func (o *Options) layout() (fixedLen, sackBlocks int) {
+	if o.HasMSS {
+		fixedLen += encMSSLen
+	}
+	if o.HasTimestamps {
+		fixedLen += encTimestampsLen
+	} else if o.SACKPermitted {
+		fixedLen += encSACKPermLen
+	}
+	if o.HasWScale {
+		fixedLen += encWScaleLen
+	}
+	sackBlocks = min(max(o.NumSACK, 0), MaxSACKBlocks)
+	if sackBlocks > 0 {
+		// The first blocks are kept: RFC 2018 §4 requires the first to
+		// report the segment that triggered the ACK, and the next ones the
+		// most recently reported ranges.
+		room := (TCPMaxOptionsLen - fixedLen - encSACKBaseLen) / optSACKBlockLen
+		sackBlocks = min(sackBlocks, max(room, 0))
+	}
+	return fixedLen, sackBlocks
+}
+
+// EncodedLen is the number of bytes Encode writes: a multiple of 4, at most
+// TCPMaxOptionsLen.
+func (o *Options) EncodedLen() int {
+	fixedLen, sackBlocks := o.layout()
+	if sackBlocks == 0 {
+		return fixedLen
+	}
+	return fixedLen + encSACKBaseLen + sackBlocks*optSACKBlockLen
+}
+
+// Encode writes the options into b in the layout described at the top of
+// this file and returns the number of bytes written, EncodedLen. SACK
+// blocks that do not fit in the 40-byte option space next to the other
+// options are left out, keeping the first ones. b must have room for
+// EncodedLen bytes.
+func (o *Options) Encode(b []byte) int {
+	fixedLen, sackBlocks := o.layout()
+	n := fixedLen
+	if sackBlocks > 0 {
+		n += encSACKBaseLen + sackBlocks*optSACKBlockLen
+	}
+	b = b[:n]
+	i := 0
+	if o.HasMSS {
+		b[i], b[i+1] = optMSS, optMSSLen
+		binary.BigEndian.PutUint16(b[i+2:], o.MSS)
+		i += encMSSLen
+	}
+	if o.HasTimestamps {
+		if o.SACKPermitted {
+			b[i], b[i+1] = optSACKPermitted, optSACKPermittedLen
+		} else {
+			b[i], b[i+1] = optNOP, optNOP
+		}
+		b[i+2], b[i+3] = optTimestamps, optTimestampsLen
+		binary.BigEndian.PutUint32(b[i+4:], o.TSVal)
+		binary.BigEndian.PutUint32(b[i+8:], o.TSEcr)
+		i += encTimestampsLen
+	} else if o.SACKPermitted {
+		b[i], b[i+1], b[i+2], b[i+3] = optNOP, optNOP, optSACKPermitted, optSACKPermittedLen
+		i += encSACKPermLen
+	}
+	if o.HasWScale {
+		b[i], b[i+1], b[i+2], b[i+3] = optNOP, optWScale, optWScaleLen, o.WScale
+		i += encWScaleLen
+	}
+	if sackBlocks > 0 {
+		b[i], b[i+1] = optNOP, optNOP
+		b[i+2], b[i+3] = optSACK, uint8(optSACKBaseLen+sackBlocks*optSACKBlockLen)
+		i += encSACKBaseLen
+		for j := range sackBlocks {
+			binary.BigEndian.PutUint32(b[i:], uint32(o.SACK[j].Start))
+			binary.BigEndian.PutUint32(b[i+4:], uint32(o.SACK[j].End))
+			i += optSACKBlockLen
+		}
+	}
+	return n
+}
