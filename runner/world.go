@@ -23,6 +23,8 @@ package runner
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"ccbench/cc"
 	"ccbench/netem"
@@ -136,8 +138,8 @@ func newWorld(sc Scenario) (*world, error) {
 	w.fwd = &linkNode{link: fl, sched: units.Never}
 	w.rev = &linkNode{link: rl, sched: units.Never}
 	for i, spec := range sc.Flows {
-		if _, err := cc.New(spec.CC); err != nil {
-			return nil, fmt.Errorf("flows[%d].cc: %w", i, err)
+		if !slices.Contains(cc.Names(), spec.CC) {
+			return nil, fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
 		}
 		f := newFlow(i, spec, sc)
 		sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}

@@ -192,8 +192,7 @@ func (h *Host) Input(now units.Time, p *packet.Packet) {
 	defer h.pool.Put(p)
 	s := &h.seg
 	if err := DecodeSegment(p.Bytes(), s); err != nil {
-		var r DropReason
-		if errors.As(err, &r) {
+		if r, ok := err.(DropReason); ok {
 			h.stats.Malformed[r]++
 		}
 		return

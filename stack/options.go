@@ -7,9 +7,9 @@ package stack
 // Parsing accepts the options in any order and skips kinds it does not know
 // by their length, as RFC 9293 §3.1 requires. A length that is impossible
 // (below 2, past the end of the option space, wrong for a fixed-size kind,
-// a SACK option that is not a whole number of blocks) makes the whole
-// header untrustworthy, because every later option is found through it, so
-// the segment is rejected rather than half-read.
+// a SACK option that is not a whole number of blocks or holds more than
+// four) makes the whole header untrustworthy, because every later option
+// is found through it, so the segment is rejected rather than half-read.
 //
 // Encoding follows the layout Linux uses (tcp_options_write), so that
 // captures of the two stacks look alike and every option field sits on its

@@ -183,9 +183,10 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options) *packet.Packet {
 	p := c.packet()
 	if n > 0 {
-		p.SetLen(n)
-		c.sndBuf.read(seq, p.Bytes())
+		c.sndBuf.read(seq, ReservePayload(p, n))
 		c.stats.BytesSent += int64(n)
+	} else {
+		ReservePayload(p, 0)
 	}
 	s := &c.seg
 	s.Src, s.Dst = c.id.localAddr, c.id.remoteAddr

@@ -134,7 +134,8 @@ func (h IPv4Header) Dst() Addr { return Addr(h[16:20]) }
 func (h IPv4Header) SetDst(a Addr) { copy(h[16:20], a[:]) }
 
 // ComputeChecksum returns the checksum the header should carry: that of its
-// HeaderLen bytes with the checksum field taken as zero.
+// HeaderLen bytes with the checksum field taken as zero. h must hold the
+// whole header, with a HeaderLen of at least IPv4MinHeaderLen.
 func (h IPv4Header) ComputeChecksum() uint16 {
 	n := h.HeaderLen()
 	sum := checksumAdd(0, h[:10])
@@ -295,8 +296,10 @@ func ReservePayload(p *packet.Packet, n int) []byte {
 // EncodeSegment turns p, which holds exactly the TCP payload, into the IPv4
 // datagram carrying seg: it prepends the TCP header with seg.Opts and a
 // 20-byte IPv4 header, and fills in both checksums. seg.Payload is ignored;
-// the payload is what p holds. p needs len(IPv4 and TCP headers) bytes of
-// headroom, which ReservePayload guarantees.
+// the payload is what p holds. p needs room in front of the payload for
+// both headers, at most MaxHeaderLen bytes, which ReservePayload
+// guarantees; the packet.Headroom of a packet fresh from a pool is enough
+// only for headers with at most one SACK block next to timestamps.
 //
 // The IPv4 header carries seg.ECN as its TOS byte (DSCP zero), seg.IPID,
 // DF set (the stack does path MTU by configuration, never by

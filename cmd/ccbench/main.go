@@ -1,0 +1,142 @@
+// Command ccbench runs congestion-control experiments: a TCP stack written
+// in Go, pluggable congestion control, and an emulated bottleneck, in
+// deterministic virtual time.
+//
+//	ccbench run experiments/bottleneck.toml [--out DIR] [--set key=value]...
+//	ccbench list
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"ccbench/cc"
+	"ccbench/experiment"
+	"ccbench/metrics"
+	"ccbench/runner"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the CLI with args and returns the process exit code. Errors
+// are printed as one line on stderr.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(stderr, "ccbench: "+oneLine(err.Error()))
+		return 1
+	}
+	return 0
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+func newRoot(stdout io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ccbench",
+		Short:         "Congestion-control benchmarks through an emulated bottleneck",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newRunCmd(stdout), newListCmd(stdout))
+	return root
+}
+
+func newListCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "Print the registered congestion-control algorithms",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			for _, n := range cc.Names() {
+				fmt.Fprintln(stdout, n)
+			}
+			return nil
+		},
+	}
+}
+
+func newRunCmd(stdout io.Writer) *cobra.Command {
+	var (
+		out    string
+		sets   []string
+		name   string
+		verify bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run EXPERIMENT.toml",
+		Short: "Run an experiment and write its results folder",
+		Long: `Run an experiment file in the simulator. Results go to
+OUT/<experiment>/<run>/ (OUT defaults to "results"): the resolved config, a
+CSV per flow, link.csv, summary.json and PNG/SVG plots.
+
+--set overrides any setting of the file, e.g. --set link.rate=50Mbit/s
+--set flows[0].cc=reno; it may be repeated.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("run takes exactly one experiment file, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, err := experiment.Load(args[0], sets)
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = runner.RunName(cfg, sets)
+			} else if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
+			}
+			dir := filepath.Join(out, cfg.Name, name)
+			res, err := runner.Execute(cfg, dir, name, verify)
+			if err != nil {
+				return err
+			}
+			printSummary(stdout, dir, &res.Summary, verify && res.Verified)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "results", "folder under which results are written")
+	f.StringArrayVar(&sets, "set", nil, "override a setting: key=value (repeatable)")
+	f.StringVar(&name, "run", "", "name of the run's folder (default: seed-<seed>[-<hash of --set>])")
+	f.BoolVar(&verify, "verify", false, "send pseudo-random bytes and check every flow's SHA-256 end to end")
+	return cmd
+}
+
+func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
+	fmt.Fprintf(w, "results: %s\n", dir)
+	fmt.Fprintf(w, "simulated %.1fs in %.3fs wall: %.0fx real time, %.2fM segments/s (%d segments)\n",
+		s.SimSeconds, s.WallSeconds, s.SimSpeed, s.SegmentsPerWallSecond/1e6, s.Segments)
+	fmt.Fprintf(w, "link: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, drops %d, lost %d\n",
+		float64(s.Link.RateBps)/1e6, 100*s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95,
+		s.Link.QueueBytesMax, s.Link.Drops, s.Link.Lost)
+	fmt.Fprintf(w, "%-5s %-10s %14s %12s %10s %10s %10s\n", "flow", "cc", "goodput Mb/s", "retransmits", "rtt p50", "rtt p95", "done (s)")
+	for _, f := range s.Flows {
+		done := "-"
+		if f.CompletionSeconds != nil {
+			done = fmt.Sprintf("%.3f", *f.CompletionSeconds)
+		}
+		fmt.Fprintf(w, "%-5d %-10s %14.2f %12d %8.1fms %8.1fms %10s\n", f.ID, f.CC, f.GoodputBps/1e6, f.Retransmits, f.RTTP50Ms, f.RTTP95Ms, done)
+	}
+	if len(s.Flows) > 1 {
+		fmt.Fprintf(w, "Jain's fairness index: %.4f\n", s.JainFairness)
+	}
+	if verified {
+		fmt.Fprintln(w, "payload verified: every byte written arrived in order (SHA-256)")
+	}
+}
+

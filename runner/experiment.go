@@ -1,0 +1,142 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"ccbench/experiment"
+	"ccbench/metrics"
+	"ccbench/netem"
+	"ccbench/report"
+	"ccbench/stack"
+)
+
+// FromConfig turns a validated experiment into a sim scenario.
+func FromConfig(cfg *experiment.Config) (Scenario, error) {
+	if cfg.Driver != "sim" {
+		return Scenario{}, fmt.Errorf("driver: %q is not available yet: allowed: sim", cfg.Driver)
+	}
+	if cfg.TCP.SACK {
+		return Scenario{}, fmt.Errorf("tcp.sack: true is not supported yet (SACK loss recovery is not implemented); allowed: false")
+	}
+	tcp := stack.DefaultConfig()
+	tcp.MSS = cfg.TCP.MSS
+	tcp.InitialWindow = cfg.TCP.InitialWindow
+	tcp.DelayedACK = cfg.TCP.DelayedACK
+	tcp.MinRTO = cfg.TCP.MinRTO
+	tcp.InitialRTO = cfg.TCP.InitialRTO
+	tcp.RcvBuf = cfg.TCP.RcvBuffer
+	tcp.SndBuf = cfg.TCP.SndBuffer
+	if err := tcp.Validate(); err != nil {
+		return Scenario{}, err
+	}
+	sc := Scenario{
+		Duration:         cfg.Duration,
+		SampleInterval:   cfg.SampleInterval,
+		ThroughputWindow: cfg.ThroughputWindow,
+		Forward:          linkConfig(cfg.Link),
+		Reverse:          linkConfig(cfg.Reverse),
+		TCP:              tcp,
+		Seed:             cfg.Seed,
+	}
+	for _, f := range cfg.FlowList() {
+		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size})
+	}
+	return sc, nil
+}
+
+func linkConfig(l experiment.Link) netem.LinkConfig {
+	c := netem.LinkConfig{Rate: l.Rate, Delay: l.Delay, LossRate: l.Loss}
+	switch l.Buffer.Unit {
+	case experiment.BufferPackets:
+		c.QueuePackets = int(l.Buffer.Packets)
+	case experiment.BufferBytes, experiment.BufferBDP:
+		c.QueueBytes = int(l.Buffer.Bytes)
+	}
+	return c
+}
+
+// RunName is the default name of a run's folder: the seed, plus a short
+// hash of the --set overrides when there are any, so that runs of the same
+// file with different overrides do not overwrite each other.
+func RunName(cfg *experiment.Config, sets []string) string {
+	name := "seed-" + strconv.FormatUint(cfg.Seed, 10)
+	if len(sets) > 0 {
+		h := sha256.Sum256([]byte(strings.Join(sets, "\x00")))
+		name += "-" + hex.EncodeToString(h[:4])
+	}
+	return name
+}
+
+// Execute runs an experiment in the sim driver and writes its results
+// folder dir: the resolved config, a CSV per flow, the link CSV, the
+// summary and the plots. Everything is written to a temporary folder beside
+// dir and renamed into place at the end, so an interrupted or failed run
+// leaves no half-written results, and an earlier run in dir is replaced
+// only by a complete one.
+func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, error) {
+	sc, err := FromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sc.Verify = verify
+	res, err := Simulate(sc, metrics.RunInfo{Experiment: cfg.Name, Run: run})
+	if err != nil {
+		return nil, err
+	}
+	if verify && !res.Verified {
+		return res, fmt.Errorf("payload verification failed: receivers read %v bytes, senders wrote %v", res.Read, res.Written)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := writeResults(tmp, cfg, res); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func writeResults(dir string, cfg *experiment.Config, res *Result) error {
+	if err := cfg.WriteResolved(filepath.Join(dir, "config.toml")); err != nil {
+		return err
+	}
+	rec := res.Recorder
+	for _, f := range rec.Flows() {
+		if err := report.WriteFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(f.ID)+".csv"), f); err != nil {
+			return err
+		}
+	}
+	if err := report.WriteLinkCSV(filepath.Join(dir, "link.csv"), rec.Link()); err != nil {
+		return err
+	}
+	if err := report.WriteSummaryJSON(filepath.Join(dir, "summary.json"), &res.Summary); err != nil {
+		return err
+	}
+	buf := 0
+	if cfg.Link.Buffer.Limited() {
+		buf = int(cfg.Link.Buffer.Bytes)
+		if cfg.Link.Buffer.Unit == experiment.BufferPackets {
+			buf = int(cfg.Link.Buffer.Packets) * cfg.TCP.PacketBytes()
+		}
+	}
+	return report.Plots(dir, cfg.Name, rec.Flows(), rec.Link(), cfg.Link.Rate, buf)
+}
