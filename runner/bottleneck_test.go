@@ -41,9 +41,9 @@ type tracedReno struct {
 }
 
 type decrease struct {
-	at                             units.Time
-	cwndBefore, ssthreshAfter      int
-	cwndAfterRecovery              int
+	at                            units.Time
+	cwndBefore, ssthreshAfter     int
+	cwndAfterRecovery             int
 	endedByRTO, recoveryCompleted bool
 }
 
@@ -145,7 +145,7 @@ func TestPayloadIntegrityUnderLoss(t *testing.T) {
 				t.Fatalf("wrote %d, read %d bytes; want 8 MiB each", res.Written[0], res.Read[0])
 			}
 			if !res.Verified {
-				t.Fatal("SHA-256 of bytes read differs from bytes written")
+				t.Fatal("bytes read differ from bytes written (byte compare and SHA-256)")
 			}
 			f := res.Summary.Flows[0]
 			if f.CompletionSeconds == nil {

@@ -255,6 +255,22 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return 0, nil
 }
 
+// Peek returns the received in-order bytes not yet read, without copying,
+// as up to two slices that stay valid until the next call into the
+// connection. Discard consumes them.
+func (c *Conn) Peek() (first, second []byte) { return c.rcvBuf.peek() }
+
+// Discard consumes the first n bytes Peek returned, as Read would.
+func (c *Conn) Discard(n int) {
+	n = min(n, c.rcvBuf.unread)
+	if n <= 0 {
+		return
+	}
+	c.rcvBuf.discard(n)
+	c.stats.BytesRead += int64(n)
+	c.maybeWindowUpdate()
+}
+
 // Readable is how many bytes Read would return now.
 func (c *Conn) Readable() int { return c.rcvBuf.unread }
 

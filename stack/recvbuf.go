@@ -99,6 +99,23 @@ func (b *recvBuffer) addRange(start, end Seq) bool {
 	return true
 }
 
+// peek returns the unread in-order bytes as up to two slices of the ring,
+// without copying.
+func (b *recvBuffer) peek() (first, second []byte) {
+	end := b.head + b.unread
+	if end <= len(b.buf) {
+		return b.buf[b.head:end], nil
+	}
+	return b.buf[b.head:], b.buf[:end-len(b.buf)]
+}
+
+// discard drops the first n unread bytes.
+func (b *recvBuffer) discard(n int) {
+	n = min(n, b.unread)
+	b.head = (b.head + n) & b.mask
+	b.unread -= n
+}
+
 // read copies unread in-order bytes into dst.
 func (b *recvBuffer) read(dst []byte) int {
 	n := min(len(dst), b.unread)

@@ -139,4 +139,3 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 		fmt.Fprintln(w, "payload verified: every byte written arrived in order (SHA-256)")
 	}
 }
-

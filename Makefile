@@ -1,0 +1,33 @@
+# ccbench: build, run the shipped experiment, test, benchmark.
+GO ?= go
+
+.PHONY: build run test bench fuzz cover clean
+
+build:
+	$(GO) build -o bin/ccbench ./cmd/ccbench
+
+# The main job: the shipped bottleneck experiment; results land in results/.
+run:
+	$(GO) run ./cmd/ccbench run experiments/bottleneck.toml
+
+# Every test (what CI runs).
+test:
+	$(GO) test ./...
+
+# Hot-path benchmarks with allocation counts.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Longer fuzzing of the wire decoder and option parser (not in CI).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./stack -run '^$$' -fuzz FuzzDecodeSegment -fuzztime $(FUZZTIME)
+	$(GO) test ./stack -run '^$$' -fuzz FuzzParseOptions -fuzztime $(FUZZTIME)
+
+# CPU profile of the bottleneck run, for "where does the time go".
+profile:
+	$(GO) test ./runner -run '^$$' -bench BenchmarkSegmentThroughSim -benchtime 3s -cpuprofile cpu.prof
+	$(GO) tool pprof -top -nodecount 30 runner.test cpu.prof
+
+clean:
+	rm -rf bin results/*/ cpu.prof runner.test
