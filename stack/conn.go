@@ -20,6 +20,7 @@ package stack
 
 import (
 	"errors"
+	"io"
 
 	"ccbench/cc"
 	"ccbench/packet"
@@ -237,8 +238,9 @@ func (c *Conn) Unsent() int { return c.sndBuf.end().Sub(c.sndNxt) }
 // Buffered is how many written bytes are not yet acknowledged.
 func (c *Conn) Buffered() int { return c.sndBuf.n }
 
-// Read copies received in-order data into p. It returns 0 and io.EOF-like
-// ErrClosed after the peer's FIN once everything has been read.
+// Read copies received in-order data into p. Once the peer's FIN has
+// arrived and everything before it has been read, it returns io.EOF; with
+// nothing to read yet it returns 0 and no error.
 func (c *Conn) Read(p []byte) (int, error) {
 	n := c.rcvBuf.read(p)
 	if n > 0 {
@@ -247,7 +249,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	if c.finRcvd {
-		return 0, ErrClosed
+		return 0, io.EOF
 	}
 	if c.err != nil {
 		return 0, c.err

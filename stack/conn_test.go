@@ -8,7 +8,10 @@ import (
 	"ccbench/units"
 )
 
-const ms = units.Millisecond
+const (
+	ms = units.Millisecond
+	us = units.Microsecond
+)
 
 func at(d units.Duration) units.Time { return units.Time(d) }
 

@@ -1,0 +1,124 @@
+package stack
+
+import "testing"
+
+func TestSeqWraparound(t *testing.T) {
+	const top = Seq(0xffff_fff0)
+	after := top.Add(0x20) // wraps to 0x10
+	if after != 0x10 {
+		t.Fatalf("0xfffffff0 + 0x20 = %#x, want 0x10", uint32(after))
+	}
+	if !top.LT(after) || !after.GT(top) || top.GEQ(after) || after.LEQ(top) {
+		t.Error("comparisons do not hold across the wrap")
+	}
+	if d := after.Sub(top); d != 0x20 {
+		t.Errorf("distance across the wrap %d, want 32", d)
+	}
+	if d := top.Sub(after); d != -0x20 {
+		t.Errorf("negative distance %d, want -32", d)
+	}
+	if !Seq(5).InWindow(top, 0x20) || Seq(0x10).InWindow(top, 0x20) || Seq(0xffff_ffef).InWindow(top, 0x20) {
+		t.Error("InWindow wrong across the wrap")
+	}
+	if MaxSeq(top, after) != after || MinSeq(top, after) != top {
+		t.Error("MaxSeq/MinSeq wrong across the wrap")
+	}
+	// Numbers exactly 2^31 apart are where the order becomes undefined;
+	// just below that it must still hold.
+	if !Seq(0).LT(Seq(1<<31 - 1)) {
+		t.Error("order lost below 2^31")
+	}
+}
+
+func TestRTTEstimatorRFC6298(t *testing.T) {
+	cfg := DefaultConfig()
+	e := newRTTEstimator(&cfg)
+	if e.current() != cfg.InitialRTO {
+		t.Fatalf("initial RTO %v", e.current())
+	}
+	// First sample R = 100 ms: SRTT 100, RTTVAR 50, RTO 100 + 4·50 = 300 ms.
+	e.sample(100 * ms)
+	if e.srtt != 100*ms || e.rttvar != 50*ms || e.current() != 300*ms {
+		t.Fatalf("after 100ms: srtt %v rttvar %v rto %v", e.srtt, e.rttvar, e.current())
+	}
+	// R' = 200 ms: RTTVAR = 3/4·50 + 1/4·100 = 62.5; SRTT = 7/8·100 + 1/8·200
+	// = 112.5; RTO = 112.5 + 250 = 362.5 ms.
+	e.sample(200 * ms)
+	if e.rttvar != 62500*us || e.srtt != 112500*us || e.current() != 362500*us {
+		t.Fatalf("after 200ms: srtt %v rttvar %v rto %v", e.srtt, e.rttvar, e.current())
+	}
+	// Backoff doubles, up to the cap, and a new sample undoes it.
+	e.backOff()
+	e.backOff()
+	if e.current() != 4*362500*us {
+		t.Fatalf("after two backoffs %v", e.current())
+	}
+	for range 20 {
+		e.backOff()
+	}
+	if e.current() != cfg.MaxRTO {
+		t.Fatalf("backoff cap %v, want %v", e.current(), cfg.MaxRTO)
+	}
+	e.sample(112500 * us)
+	if e.backoff != 0 || e.current() >= 362500*us {
+		t.Fatalf("a new sample did not undo backoff: %v", e.current())
+	}
+	// Small, steady RTTs hit the floor.
+	for range 50 {
+		e.sample(10 * ms)
+	}
+	if e.current() != cfg.MinRTO {
+		t.Fatalf("RTO %v for steady 10ms RTTs, want the %v floor", e.current(), cfg.MinRTO)
+	}
+}
+
+func TestRecvBufferReassembly(t *testing.T) {
+	b := newRecvBuffer(64)
+	b.nxt = 1000
+	seg := func(seq int, s string) (bool, bool) { return b.write(Seq(seq), []byte(s)) }
+	if adv, ooo := seg(1004, "efgh"); adv || !ooo {
+		t.Fatal("a segment beyond a hole must be out of order")
+	}
+	if adv, ooo := seg(1012, "mnop"); adv || !ooo {
+		t.Fatal("second hole")
+	}
+	seg(1010, "kl") // touches the second range
+	if b.nooo != 2 || b.ooo[1] != (seqRange{1010, 1016}) {
+		t.Fatalf("ranges %v", b.ooo[:b.nooo])
+	}
+	if adv, _ := seg(1000, "abcd"); !adv || b.nxt != 1008 || b.unread != 8 {
+		t.Fatalf("filling the first hole: nxt %d unread %d", b.nxt, b.unread)
+	}
+	seg(1008, "ij")
+	if b.nxt != 1016 || b.nooo != 0 {
+		t.Fatalf("filling the last hole: nxt %d, %d ranges left", b.nxt, b.nooo)
+	}
+	out := make([]byte, 32)
+	n := b.read(out)
+	if got := string(out[:n]); got != "abcdefghijklmnop" {
+		t.Fatalf("read %q", got)
+	}
+	if b.window() != 64 {
+		t.Fatalf("window %d after reading everything", b.window())
+	}
+}
+
+func TestRecvBufferWrapsAroundTheRing(t *testing.T) {
+	b := newRecvBuffer(16)
+	b.nxt = 0
+	out := make([]byte, 16)
+	want := ""
+	got := ""
+	for i := range 40 {
+		s := string([]byte{byte('a' + i%26), byte('A' + i%26), byte('0' + i%10)})
+		want += s
+		b.write(b.nxt, []byte(s))
+		n := b.read(out[:2+i%3])
+		got += string(out[:n])
+	}
+	n := b.read(out)
+	got += string(out[:n])
+	if got != want {
+		t.Fatalf("through the ring:\n got %q\nwant %q", got, want)
+	}
+}
