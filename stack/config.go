@@ -51,7 +51,93 @@ type Config struct {
 	MSL units.Duration
 	// TTL is the IPv4 time-to-live of outgoing packets.
 	TTL uint8
+
+	// SYNRetries and SYNACKRetries bound handshake retransmissions, each
+	// after an exponentially backed-off RTO starting at InitialRTO: Linux's
+	// tcp_syn_retries = 6 and tcp_synack_retries = 5, so an unanswered
+	// SYN-ACK is resent at 1, 3, 7, 15 and 31 s and the half-open
+	// connection dropped at 63 s.
+	SYNRetries, SYNACKRetries int
+	// DataRetries bounds consecutive retransmission timeouts without
+	// progress before the connection is aborted: Linux's tcp_retries2 = 15.
+	DataRetries int
+	// SYNCookies lets a listener whose SYN queue is full answer with a SYN
+	// cookie instead of dropping the SYN (Linux's tcp_syncookies = 1).
+	SYNCookies bool
+	// AbortOnOverflow answers the completing ACK with RST when the accept
+	// queue is full, instead of dropping it (Linux's tcp_abort_on_overflow).
+	AbortOnOverflow bool
+	// FinWait2Timeout is how long an orphaned connection (closed by its
+	// application) waits in FIN-WAIT-2 for the peer's FIN: Linux's
+	// tcp_fin_timeout = 60 s.
+	FinWait2Timeout units.Duration
+	// ChallengeACKsPerSecond limits challenge ACKs (RFC 5961 §7) per
+	// connection.
+	ChallengeACKsPerSecond int
+
+	// SACK offers selective acknowledgments (RFC 2018) on SYNs and accepts
+	// them when the peer offers them.
+	SACK bool
+	// Recovery is the loss-recovery algorithm (see RecoveryMode).
+	Recovery RecoveryMode
+	// ECN requests explicit congestion notification (RFC 3168) on active
+	// opens and accepts it on passive ones.
+	ECN bool
+
+	// Keepalive probes an idle connection (RFC 9293 §3.8.4, RFC 1122
+	// §4.2.3.6): off by default; after KeepaliveIdle without traffic, a
+	// probe every KeepaliveInterval, and an abort after KeepaliveProbes
+	// unanswered probes. Defaults are Linux's: 2 h, 75 s, 9.
+	Keepalive         bool
+	KeepaliveIdle     units.Duration
+	KeepaliveInterval units.Duration
+	KeepaliveProbes   int
+	// MaxPersist caps the zero-window probe backoff (RFC 9293 §3.8.6.1):
+	// 60 s as the issue of record asks, below Linux's 120 s TCP_RTO_MAX.
+	MaxPersist units.Duration
 }
+
+// RecoveryMode selects how a sender recovers from loss.
+type RecoveryMode uint8
+
+const (
+	// RecoveryNewReno: fast retransmit on three duplicate ACKs, fast
+	// recovery until everything outstanding at the loss is acknowledged,
+	// partial ACKs retransmit the next hole (RFC 6582).
+	RecoveryNewReno RecoveryMode = iota
+	// RecoveryReno: RFC 5681 §3.2 as written: recovery ends at the first
+	// ACK of new data.
+	RecoveryReno
+	// RecoverySACK: the RFC 6675 scoreboard, pipe and NextSeg, limited
+	// transmit (RFC 3042) and proportional rate reduction (RFC 6937).
+	RecoverySACK
+	// RecoveryRACK: SACK recovery with loss detected by RACK-TLP (RFC 8985)
+	// instead of duplicate-ACK counting, as Linux does by default.
+	RecoveryRACK
+)
+
+var recoveryNames = [...]string{"newreno", "reno", "sack", "rack"}
+
+func (m RecoveryMode) String() string {
+	if int(m) < len(recoveryNames) {
+		return recoveryNames[m]
+	}
+	return "invalid"
+}
+
+// ParseRecoveryMode maps a name ("reno", "newreno", "sack", "rack") to its
+// mode.
+func ParseRecoveryMode(s string) (RecoveryMode, error) {
+	for i, n := range recoveryNames {
+		if n == s {
+			return RecoveryMode(i), nil
+		}
+	}
+	return 0, fmt.Errorf("recovery %q is not allowed: allowed: reno, newreno, sack, rack", s)
+}
+
+// usesSACK reports whether the mode needs SACK information.
+func (m RecoveryMode) usesSACK() bool { return m == RecoverySACK || m == RecoveryRACK }
 
 // DefaultConfig returns Linux-like defaults, each explained on its field.
 func DefaultConfig() Config {
@@ -69,6 +155,19 @@ func DefaultConfig() Config {
 		WindowScaling:    true,
 		MSL:              30 * units.Second,
 		TTL:              64,
+
+		SYNRetries:             6,
+		SYNACKRetries:          5,
+		DataRetries:            15,
+		SYNCookies:             true,
+		FinWait2Timeout:        60 * units.Second,
+		ChallengeACKsPerSecond: 10,
+		SACK:                   true,
+		Recovery:               RecoveryNewReno,
+		KeepaliveIdle:          2 * 60 * units.Minute,
+		KeepaliveInterval:      75 * units.Second,
+		KeepaliveProbes:        9,
+		MaxPersist:             60 * units.Second,
 	}
 }
 
@@ -96,6 +195,18 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.rcv_buffer: %d is not allowed: must be between %d and %d bytes", c.RcvBuf, 2*c.MSS, 65535<<maxWindowShift)
 	case c.MSL <= 0:
 		return fmt.Errorf("tcp.msl: %v is not allowed: must be positive", c.MSL)
+	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0:
+		return fmt.Errorf("tcp retries (%d SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNACKRetries, c.DataRetries)
+	case c.Recovery > RecoveryRACK:
+		return fmt.Errorf("tcp.recovery: %d is not allowed: allowed: reno, newreno, sack, rack", c.Recovery)
+	case c.Recovery.usesSACK() && !c.SACK:
+		return fmt.Errorf("tcp.recovery: %q needs tcp.sack = true", c.Recovery)
+	case c.Keepalive && (c.KeepaliveIdle <= 0 || c.KeepaliveInterval <= 0 || c.KeepaliveProbes < 1):
+		return fmt.Errorf("tcp.keepalive: idle %v, interval %v, probes %d are not allowed: must all be positive", c.KeepaliveIdle, c.KeepaliveInterval, c.KeepaliveProbes)
+	case c.FinWait2Timeout <= 0:
+		return fmt.Errorf("tcp.fin_timeout: %v is not allowed: must be positive", c.FinWait2Timeout)
+	case c.MaxPersist <= 0:
+		return fmt.Errorf("tcp.max_persist: %v is not allowed: must be positive", c.MaxPersist)
 	}
 	return nil
 }

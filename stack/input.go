@@ -437,11 +437,10 @@ func (c *Conn) enterTimeWait(now units.Time) {
 // challengeACK answers a suspicious RST or SYN with an ACK, at most a few
 // per second per connection (RFC 5961 §3.2, §5).
 func (c *Conn) challengeACK(now units.Time) {
-	const perSecond = 10
 	if now.Sub(c.challengeAt) >= units.Second {
 		c.challengeAt, c.challengeCnt = now, 0
 	}
-	if c.challengeCnt < perSecond {
+	if c.challengeCnt < c.cfg.ChallengeACKsPerSecond {
 		c.challengeCnt++
 		c.ackNow = true
 	}

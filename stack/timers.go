@@ -9,14 +9,6 @@ import (
 // stopped): retransmission, which also retransmits SYN and FIN; the delayed
 // ACK; and the end of TIME-WAIT.
 
-// Retry limits, as Linux's defaults: tcp_syn_retries = 6,
-// tcp_synack_retries = 5, tcp_retries2 = 15.
-const (
-	maxSYNRetries    = 6
-	maxSYNACKRetries = 5
-	maxDataRetries   = 15
-)
-
 // nextDeadline is the earliest time c needs OnTimer.
 func (c *Conn) nextDeadline() units.Time {
 	return min(c.rtxAt, c.ackAt, c.timeWait)
@@ -48,9 +40,9 @@ func (c *Conn) onTimer(now units.Time) {
 func (c *Conn) onRetransmitTimeout(now units.Time) {
 	switch c.state {
 	case SynSent, SynReceived:
-		limit := maxSYNRetries
+		limit := c.cfg.SYNRetries
 		if c.state == SynReceived {
-			limit = maxSYNACKRetries
+			limit = c.cfg.SYNACKRetries
 		}
 		c.retries++
 		if c.retries > limit {
@@ -70,7 +62,7 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	}
 	c.stats.Timeouts++
 	c.retries++
-	if c.retries > maxDataRetries {
+	if c.retries > c.cfg.DataRetries {
 		c.terminate(ErrTimedOut)
 		return
 	}
