@@ -151,6 +151,10 @@ type TCP struct {
 	RcvBuffer, SndBuffer int
 	// SACK enables selective acknowledgments (RFC 2018).
 	SACK bool
+	// Recovery is the default loss recovery: reno, newreno, sack or rack.
+	Recovery string
+	// ECN negotiates explicit congestion notification (RFC 3168).
+	ECN bool
 }
 
 // PacketBytes is the size of a full-size packet on the wire.
@@ -168,6 +172,8 @@ type FlowGroup struct {
 	// Size is how many bytes each flow sends; 0 means unlimited: the flow
 	// sends in bulk until the run ends.
 	Size int64
+	// Recovery is the flows' loss recovery (tcp.recovery unless given).
+	Recovery string
 }
 
 // Flow is one connection of the run.
@@ -187,6 +193,8 @@ type Flow struct {
 	Start units.Time
 	// Size is the bytes it sends, 0 for unlimited.
 	Size int64
+	// Recovery is its loss-recovery mode.
+	Recovery string
 }
 
 // FlowList expands the flow groups into individual flows, group by group
@@ -196,13 +204,14 @@ func (c *Config) FlowList() []Flow {
 	for g, fg := range c.Flows {
 		for m := range fg.Count {
 			flows = append(flows, Flow{
-				ID:     "f" + strconv.Itoa(g) + "." + strconv.Itoa(m),
-				Index:  len(flows),
-				Group:  g,
-				Member: m,
-				CC:     fg.CC,
-				Start:  units.Time(fg.Start),
-				Size:   fg.Size,
+				ID:       "f" + strconv.Itoa(g) + "." + strconv.Itoa(m),
+				Index:    len(flows),
+				Group:    g,
+				Member:   m,
+				CC:       fg.CC,
+				Start:    units.Time(fg.Start),
+				Size:     fg.Size,
+				Recovery: fg.Recovery,
 			})
 		}
 	}

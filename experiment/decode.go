@@ -283,7 +283,7 @@ func (d *decoder) decode(defaultName string) *Config {
 		c.Link.Buffer = d.resolveBuffer(link, c.Link, c, "link.rate")
 		c.Reverse.Buffer = d.resolveBuffer(rev, c.Reverse, c, "reverse.rate")
 	}
-	c.Flows = d.flows(c.Duration)
+	c.Flows = d.flows(c.Duration, c.TCP)
 	return c
 }
 
@@ -310,11 +310,15 @@ func (d *decoder) tcp(t scope) TCP {
 		"must be between two segments ("+strconv.FormatInt(twoSegments, 10)+" bytes) and "+strconv.Itoa(math.MaxInt32)+" bytes")
 	tc.SndBuffer = int(snd)
 	tc.SACK = d.boolean(t, "sack")
+	tc.Recovery = d.oneOf(t, "recovery", recoveryModes, "a loss-recovery mode")
+	d.check(t, "recovery", tc.SACK || (tc.Recovery != "sack" && tc.Recovery != "rack"),
+		"needs tcp.sack = true; without SACK: reno or newreno")
+	tc.ECN = d.boolean(t, "ecn")
 	return tc
 }
 
 // flows reads the [[flows]] entries of a run that lasts duration.
-func (d *decoder) flows(duration units.Duration) []FlowGroup {
+func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 	names := algorithmNames()
 	var groups []FlowGroup
 	for _, f := range d.entries("flows") {
@@ -326,6 +330,12 @@ func (d *decoder) flows(duration units.Duration) []FlowGroup {
 		d.check(f, "start", g.Start >= 0 && g.Start < duration,
 			"must be from 0s to before the end of the run (duration = "+duration.String()+")")
 		g.Size = d.size(f, "size")
+		g.Recovery = tcp.Recovery
+		if _, given := d.raw(f, "recovery"); given {
+			g.Recovery = d.oneOf(f, "recovery", recoveryModes, "a loss-recovery mode")
+			d.check(f, "recovery", tcp.SACK || (g.Recovery != "sack" && g.Recovery != "rack"),
+				"needs tcp.sack = true; without SACK: reno or newreno")
+		}
 		groups = append(groups, g)
 	}
 	return groups

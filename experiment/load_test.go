@@ -50,8 +50,10 @@ func bottleneck(name string) *Config {
 			InitialRTO:    units.Second,
 			RcvBuffer:     4 << 20,
 			SndBuffer:     4 << 20,
+			SACK:          true,
+			Recovery:      "newreno",
 		},
-		Flows: []FlowGroup{{CC: "reno", Count: 1}},
+		Flows: []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno"}},
 	}
 }
 
@@ -150,10 +152,10 @@ size = "1MiB"
 		Reverse: Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
 			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}},
 		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
-			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true},
+			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "newreno"},
 		Flows: []FlowGroup{
-			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20},
-			{CC: "reno", Count: 1},
+			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "newreno"},
+			{CC: "reno", Count: 1, Recovery: "newreno"},
 		},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -180,9 +182,9 @@ cc = "cubic"
 size = "10MB"
 `)
 	want := []Flow{
-		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second)},
-		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second)},
-		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6},
+		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno"},
+		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno"},
+		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6, Recovery: "newreno"},
 	}
 	if got := c.FlowList(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -114,6 +114,10 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(units.FormatSize(int64(c.TCP.SndBuffer)))
 		case "sack":
 			return strconv.FormatBool(c.TCP.SACK)
+		case "recovery":
+			return tomlString(c.TCP.Recovery)
+		case "ecn":
+			return strconv.FormatBool(c.TCP.ECN)
 		}
 	case "flows":
 		f := c.Flows[i]
@@ -126,6 +130,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(f.Start.String())
 		case "size":
 			return tomlString(units.FormatSize(f.Size))
+		case "recovery":
+			return tomlString(f.Recovery)
 		}
 	}
 	panic("experiment: no resolved form for " + table + "." + name)

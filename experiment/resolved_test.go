@@ -95,7 +95,7 @@ func TestWriteResolvedContent(t *testing.T) {
 		"\nloss = 0.0 ",
 		"\n[reverse]\nrate = \"unlimited\" ",
 		"\nrcv_buffer = \"4MiB\" ",
-		"\nsack = false ",
+		"\nsack = true ",
 		"\n[[flows]]\ncc = \"reno\" ",
 		"\nsize = \"0B\" ",
 		"\n# base_rtt = \"40ms\"  # link.delay + reverse.delay\n",

@@ -41,6 +41,9 @@ type table struct {
 	doc   string
 }
 
+// recoveryModes lists the loss-recovery modes a flow may use.
+var recoveryModes = []string{"reno", "newreno", "sack", "rack"}
+
 // drivers lists the drivers an experiment may name.
 var drivers = []string{"sim"}
 
@@ -76,13 +79,16 @@ var schema = []table{
 		{"initial_rto", kindDuration, "1s", "retransmission timeout before the first RTT sample (RFC 6298)"},
 		{"rcv_buffer", kindSize, "4MiB", "receive buffer; bounds the advertised window"},
 		{"snd_buffer", kindSize, "4MiB", "send buffer"},
-		{"sack", kindBool, false, "selective acknowledgments (RFC 2018)"},
+		{"sack", kindBool, true, "offer and accept selective acknowledgments (RFC 2018)"},
+		{"recovery", kindString, "newreno", "loss recovery: reno, newreno, sack (RFC 6675 + PRR) or rack (RFC 8985)"},
+		{"ecn", kindBool, false, "negotiate explicit congestion notification (RFC 3168)"},
 	}},
 	{name: "flows", array: true, doc: "one entry per group of identical flows", keys: []key{
 		{"cc", kindString, "reno", "congestion-control algorithm"},
 		{"count", kindInt, int64(1), "number of flows in the group"},
 		{"start", kindDuration, "0s", "when the flows start"},
 		{"size", kindSize, "0", "bytes each flow sends; 0 = unlimited (bulk until the end)"},
+		{"recovery", kindString, nil, "the group's loss recovery; defaults to tcp.recovery"},
 	}},
 }
 

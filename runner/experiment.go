@@ -21,9 +21,6 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	if cfg.Driver != "sim" {
 		return Scenario{}, fmt.Errorf("driver: %q is not available yet: allowed: sim", cfg.Driver)
 	}
-	if cfg.TCP.SACK {
-		return Scenario{}, fmt.Errorf("tcp.sack: true is not supported yet (SACK loss recovery is not implemented); allowed: false")
-	}
 	tcp := stack.DefaultConfig()
 	tcp.MSS = cfg.TCP.MSS
 	tcp.InitialWindow = cfg.TCP.InitialWindow
@@ -32,6 +29,8 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	tcp.InitialRTO = cfg.TCP.InitialRTO
 	tcp.RcvBuf = cfg.TCP.RcvBuffer
 	tcp.SndBuf = cfg.TCP.SndBuffer
+	tcp.SACK = cfg.TCP.SACK
+	tcp.ECN = cfg.TCP.ECN
 	if err := tcp.Validate(); err != nil {
 		return Scenario{}, err
 	}
@@ -45,7 +44,11 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		Seed:             cfg.Seed,
 	}
 	for _, f := range cfg.FlowList() {
-		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size})
+		mode, err := stack.ParseRecoveryMode(f.Recovery)
+		if err != nil {
+			return Scenario{}, fmt.Errorf("flows[%d].recovery: %w", f.Group, err)
+		}
+		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode})
 	}
 	return sc, nil
 }

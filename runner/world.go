@@ -55,6 +55,8 @@ type FlowSpec struct {
 	// Size is the number of bytes to send, after which the sender closes;
 	// 0 sends until the run ends.
 	Size int64
+	// Recovery is the flow's loss recovery.
+	Recovery stack.RecoveryMode
 }
 
 // serverPort is where every receiver listens (iperf's traditional port).
@@ -144,11 +146,13 @@ func newWorld(sc Scenario) (*world, error) {
 		f := newFlow(i, spec, sc)
 		sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
 		ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
-		sh, err := stack.NewHost(sa, sc.TCP, &w.pool, seedFor(sc.Seed, "sender", i))
+		tcp := sc.TCP
+		tcp.Recovery = spec.Recovery
+		sh, err := stack.NewHost(sa, tcp, &w.pool, seedFor(sc.Seed, "sender", i))
 		if err != nil {
 			return nil, err
 		}
-		rh, err := stack.NewHost(ra, sc.TCP, &w.pool, seedFor(sc.Seed, "receiver", i))
+		rh, err := stack.NewHost(ra, tcp, &w.pool, seedFor(sc.Seed, "receiver", i))
 		if err != nil {
 			return nil, err
 		}

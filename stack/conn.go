@@ -82,6 +82,14 @@ type Conn struct {
 	sackOK      bool
 	synOptsSent Options
 
+	// SACK generation (RFC 2018, RFC 2883): the starts of the most recently
+	// received out-of-order segments, newest first, and a D-SACK owed.
+	sackRecent   [MaxSACKBlocks]Seq
+	nSackRecent  int
+	dsack        seqRange
+	dsackPending bool
+	maxSndWnd    int // largest window the peer has offered
+
 	// ACK generation.
 	ackNow       bool       // send an ACK at the next Output
 	ackPending   int        // full-sized segments received and not yet acknowledged
@@ -98,16 +106,44 @@ type Conn struct {
 	tsOffset uint32
 	listener *Listener // set until a passive open completes
 
-	// Loss recovery (RFC 5681 §3.2, RFC 6582).
+	// Loss recovery (recovery.go, rack.go).
 	cc         cc.CongestionControl
 	dupAcks    int
 	inRecovery bool
-	recover    Seq // RFC 6582 "recover": sndMax when recovery began
-	// partialAcks counts partial ACKs in the current recovery.
-	partialAcks int
-	// rtxPending asks Output to retransmit the segment at SND.UNA.
+	// rtoRecovery is set from a retransmission timeout until everything
+	// outstanding at it is acknowledged (Linux's CA_Loss state).
+	rtoRecovery bool
+	recover     Seq // RFC 6582 "recover": SND.MAX when recovery began
+	partialAcks int // partial ACKs in the current NewReno recovery
+	ltSent      int // bytes sent by limited transmit since the last new ACK
+	// rtxPending asks Output to send the oldest lost record at once,
+	// whatever the window (the fast retransmission).
 	rtxPending bool
-	lastSend   units.Time
+	// PRR's state (RFC 6937).
+	prrDelivered, prrOut, recoverFS, prrSndcnt int
+	rack                                       rackState
+	lastSend                                   units.Time
+
+	// Timers beyond the retransmission timer: the RACK reordering timer,
+	// the keepalive timer, and which kind the retransmission timer is.
+	rtxKind     timerKind
+	reorderAt   units.Time
+	keepaliveAt units.Time
+	kaProbes    int
+	persisting  bool // zero-window probing (RFC 9293 §3.8.6.1)
+	// Probes owed at the next Output: a zero-window probe, a keepalive, a
+	// tail loss probe.
+	zwpPending, kaPending, tlpProbe bool
+	// orphaned is set once the application has closed: FIN-WAIT-2 then
+	// times out (Linux's tcp_fin_timeout).
+	orphaned bool
+
+	// ECN (RFC 3168): negotiated, owed echo, and the end of the window in
+	// which the sender last reacted.
+	ecnOK      bool
+	eceEcho    bool
+	cwrPending bool
+	cwrEnd     Seq
 
 	stats ConnStats
 
@@ -136,6 +172,14 @@ type ConnStats struct {
 	DupAcksReceived                int64
 	OutOfOrderSegments             int64
 	DroppedSegments                int64 // unacceptable segments
+	DSACKsReceived                 int64
+	DSACKsSent                     int64
+	PAWSDrops                      int64
+	TLPProbes                      int64
+	ZeroWindowProbes               int64
+	KeepaliveProbes                int64
+	ECNReductions                  int64 // window reductions in answer to ECN-Echo
+	CEReceived                     int64 // data segments that arrived marked CE
 }
 
 // Probe is a snapshot of a connection's state for metrics.
@@ -166,7 +210,7 @@ func (c *Conn) Probe() Probe {
 		RTO:        c.rtt.current(),
 		LastRTT:    c.rtt.latest,
 		MinRTT:     c.rtt.minRTT,
-		Inflight:   c.inflight(),
+		Inflight:   c.pipe(),
 		PacingRate: c.cc.PacingRate(),
 		Phase:      c.cc.Phase(),
 		InRecovery: c.inRecovery,
@@ -190,21 +234,24 @@ func (c *Conn) CC() cc.CongestionControl { return c.cc }
 func newConn(h *Host, id fourTuple, alg cc.CongestionControl) *Conn {
 	cfg := &h.cfg
 	c := &Conn{
-		host:     h,
-		id:       id,
-		cfg:      cfg,
-		sndBuf:   newSendBuffer(cfg.SndBuf),
-		sent:     newSentQueue(cfg.SndBuf/cfg.MSS + 1),
-		rcvBuf:   newRecvBuffer(cfg.RcvBuf),
-		rtt:      newRTTEstimator(cfg),
-		cc:       alg,
-		ackAt:    units.Never,
-		rtxAt:    units.Never,
-		timeWait: units.Never,
-		sndMSS:   536,
+		host:        h,
+		id:          id,
+		cfg:         cfg,
+		sndBuf:      newSendBuffer(cfg.SndBuf),
+		sent:        newSentQueue(cfg.SndBuf/cfg.MSS + 1),
+		rcvBuf:      newRecvBuffer(cfg.RcvBuf),
+		rtt:         newRTTEstimator(cfg),
+		cc:          alg,
+		ackAt:       units.Never,
+		rtxAt:       units.Never,
+		timeWait:    units.Never,
+		reorderAt:   units.Never,
+		keepaliveAt: units.Never,
+		sndMSS:      536,
 	}
 	c.iss = Seq(h.rng.Uint32())
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = c.iss, c.iss, c.iss, c.iss
+	c.sent.highSacked = c.iss
 	c.sndBuf.start = c.iss.Add(1)
 	return c
 }
@@ -301,6 +348,7 @@ func (c *Conn) Close() {
 	default:
 		return
 	}
+	c.orphaned = true
 	if !c.finQueued {
 		c.finQueued = true
 		c.finSeq = c.sndBuf.end()

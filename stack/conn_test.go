@@ -282,10 +282,32 @@ func TestRetransmitTimeoutExactTime(t *testing.T) {
 	if p.Timeouts != 1 || p.Cwnd != 1448 || p.Ssthresh != 2*1448 {
 		t.Errorf("after RTO: timeouts %d cwnd %d ssthresh %d; want 1, 1 MSS, 2 MSS", p.Timeouts, p.Cwnd, p.Ssthresh)
 	}
+	// With timestamps, the echo of the retransmission's TSval is an
+	// unambiguous sample (RFC 7323 §4), so the backoff is undone at once.
+	if p.RTO != 200*ms {
+		t.Errorf("RTO after the retransmission's ACK = %v, want 200ms again", p.RTO)
+	}
+}
+
+func TestKarnKeepsBackoffWithoutTimestamps(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Timestamps = false
+	n := newTestNet(t, 10*ms, cfg, cfg)
+	client, _ := n.connect()
+	first := true
+	n.drop = func(e logEntry) bool {
+		if e.from == "A" && e.len > 0 && first {
+			first = false
+			return true
+		}
+		return false
+	}
+	client.Write(make([]byte, 100))
+	n.runFor(at(1 * units.Second))
 	// Karn: the ACK of the retransmission gave no RTT sample, so the
 	// backed-off RTO stays until a fresh sample arrives.
-	if p.RTO != 400*ms {
-		t.Errorf("RTO after one backoff = %v, want 400ms", p.RTO)
+	if p := client.Probe(); p.RTO != 400*ms || p.Timeouts != 1 {
+		t.Errorf("RTO after one backoff = %v (timeouts %d), want 400ms", p.RTO, p.Timeouts)
 	}
 }
 

@@ -20,6 +20,18 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		return
 	}
 
+	// PAWS (RFC 7323 §5.3): once timestamps are in use, a segment whose
+	// timestamp is older than the most recent one accepted is an old
+	// duplicate from a previous wrap of the sequence space; drop it and
+	// acknowledge. A segment without a timestamp is dropped too (§3.2).
+	if c.tsOK && !s.Has(FlagRST) && c.state.synchronized() {
+		if !s.Opts.HasTimestamps || int32(s.Opts.TSVal-c.tsRecent) < 0 {
+			c.stats.PAWSDrops++
+			c.ackNow = true
+			return
+		}
+	}
+
 	// First: is the segment acceptable (§3.10.7.4)?
 	if !c.acceptable(s) {
 		c.stats.DroppedSegments++
@@ -57,6 +69,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	if !s.Has(FlagACK) {
 		return
 	}
+	c.armKeepalive(now)
 	if c.state == SynReceived {
 		if !s.Ack.GT(c.sndUna) || s.Ack.GT(c.sndMax) {
 			c.host.queueRST(c.id, s.Ack, 0, false)
@@ -75,6 +88,18 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		// RFC 7323 §4.3: remember the peer's timestamp from segments at or
 		// before the last acknowledgment point, to echo it back.
 		c.tsRecent = s.Opts.TSVal
+	}
+
+	// ECN at the receiver (RFC 3168 §6.1.3): a CE mark makes every ACK
+	// carry ECE until a segment with CWR arrives.
+	if c.ecnOK && len(s.Payload) > 0 {
+		if s.Has(FlagCWR) {
+			c.eceEcho = false
+		}
+		if s.ECN == ECNCE {
+			c.stats.CEReceived++
+			c.eceEcho = true
+		}
 	}
 
 	// Seventh: segment text.
@@ -129,7 +154,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	c.irs = s.Seq
 	c.rcvBuf.nxt = s.Seq.Add(1)
 	c.rcvWup = c.rcvBuf.nxt
-	c.negotiate(&s.Opts)
+	c.negotiateSYN(s)
 	c.sndWnd = int(s.Window) // windows in SYNs are never scaled (RFC 7323 §2.2)
 	c.sndWl1, c.sndWl2 = s.Seq, s.Ack
 	if s.Opts.HasTimestamps && c.tsOK {
@@ -154,6 +179,18 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	}
 }
 
+// negotiateSYN applies what the peer's SYN or SYN-ACK offers: its options,
+// and ECN (RFC 3168 §6.1.1), set up by ECE and CWR on a SYN and confirmed by
+// ECE alone on the SYN-ACK.
+func (c *Conn) negotiateSYN(s *Segment) {
+	c.negotiate(&s.Opts)
+	if s.Has(FlagACK) {
+		c.ecnOK = c.cfg.ECN && s.Flags&(FlagECE|FlagCWR) == FlagECE
+	} else {
+		c.ecnOK = c.cfg.ECN && s.Has(FlagECE|FlagCWR)
+	}
+}
+
 // negotiate applies the peer's SYN options: MSS (536 when absent, RFC 9293
 // §3.7.1), window scale only when both sides sent it with shifts clamped to
 // 14 (RFC 7323 §2.3), timestamps and SACK only when both offered them.
@@ -173,7 +210,7 @@ func (c *Conn) negotiate(o *Options) {
 	if c.tsOK {
 		c.sndMSS -= 12 // the timestamp option rides on every segment
 	}
-	c.sackOK = false // SACK-based recovery is not negotiated yet
+	c.sackOK = c.cfg.SACK && o.SACKPermitted
 }
 
 // processAck handles the ACK field of an acceptable segment. It returns
@@ -189,71 +226,151 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	if ack.LT(c.sndUna) {
 		return true // an old duplicate ACK
 	}
-	priorInflight := c.inflight()
+	priorInflight := c.pipe()
 	windowChanged := wnd != c.sndWnd
 	if c.sndWl1.LT(s.Seq) || c.sndWl1 == s.Seq && c.sndWl2.LEQ(ack) {
 		c.sndWnd, c.sndWl1, c.sndWl2 = wnd, s.Seq, ack
+		c.maxSndWnd = max(c.maxSndWnd, wnd)
 	}
-
 	a := &c.ack
 	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE)}
-	if ack == c.sndUna {
-		// RFC 5681 §2's duplicate ACK: nothing new acknowledged, data
-		// outstanding, no payload, no SYN or FIN, window unchanged.
-		if c.sndMax == c.sndUna || len(s.Payload) > 0 || s.Flags&(FlagSYN|FlagFIN) != 0 || windowChanged {
-			return true
+
+	// Selective acknowledgments first, so that records they cover count as
+	// delivered before the cumulative ACK removes what is below it.
+	sacked, dsack := 0, false
+	if c.useSACK() && s.Opts.NumSACK > 0 {
+		sacked, dsack = c.applySACK(now, ack, &s.Opts)
+		if dsack {
+			c.rackOnDSACK()
+			if c.rack.tlpActive && c.rack.tlpRetrans {
+				c.rack.tlpDSACKed = true
+			}
 		}
+	}
+	a.Sacked = sacked
+
+	acked := 0
+	if ack.GT(c.sndUna) {
+		acked = c.ackSegments(now, ack)
+		c.dupAcks = 0
+		c.ltSent = 0
+		if a.RTT == 0 && c.tsOK && s.Opts.HasTimestamps && s.Opts.TSEcr != 0 {
+			// Karn's rule left this ACK without a sample, but the echoed
+			// timestamp says which transmission it answers (RFC 7323 §4.1),
+			// at the timestamp clock's 1 ms resolution. Like Linux, the
+			// sender's own per-segment timing is preferred when it exists.
+			c.rttSample(now.Sub(c.tsTime(s.Opts.TSEcr)))
+		}
+		if c.persisting {
+			c.persisting = false
+		}
+	} else if c.sndMax != c.sndUna && len(s.Payload) == 0 && s.Flags&(FlagSYN|FlagFIN) == 0 &&
+		(sacked > 0 || !c.useSACK() && !windowChanged) {
+		// A duplicate ACK: RFC 5681 §2 without SACK; with SACK, RFC 6675
+		// §2's ACK that SACKs new data.
 		c.stats.DupAcksReceived++
 		c.dupAcks++
 		a.DupAck = true
-		c.fillAck(a)
-		c.cc.OnAck(a)
-		if c.dupAcks == 3 && !c.inRecovery && ack.GT(c.recover) {
-			c.enterRecovery(now)
-		}
-		return true
+	} else if acked == 0 && sacked == 0 {
+		return true // a window update or an ACK riding on data
 	}
-
-	acked := c.ackSegments(now, ack)
-	c.dupAcks = 0
 	a.Acked = acked
+	c.detectLoss(now, ack, acked, sacked)
+
+	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && c.sndUna.GEQ(c.cwrEnd) {
+		// At most one reduction per window of data (RFC 3168 §6.1.2).
+		c.cwrEnd = c.sndNxt
+		c.cwrPending = true
+		c.stats.ECNReductions++
+		c.ev = cc.Event{Kind: cc.ECN, Now: now, Inflight: c.inflight()}
+		c.cc.OnCongestion(&c.ev)
+	}
 	c.fillAck(a)
-	exit := false
-	if c.inRecovery {
-		if ack.GEQ(c.recover) {
-			exit = true
-		} else {
-			// A partial ACK: the next hole is lost too. Retransmit it now
-			// and stay in recovery (RFC 6582 §3.2 step 5).
-			c.rtxPending = true
-			c.partialAcks++
-		}
+	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && acked > 0)
+	if c.inRecovery && !exit && c.useSACK() {
+		c.prrUpdate(acked + sacked)
 	}
 	c.cc.OnAck(a)
 	if exit {
-		c.inRecovery = false
-		c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight()}
-		c.cc.OnCongestion(&c.ev)
+		c.exitRecovery(now)
 	}
-
-	// RFC 6298 §5.2-5.3: stop the timer when everything is acknowledged,
-	// otherwise restart it for the new oldest segment.
-	// During recovery only the first partial ACK restarts it: RFC 6582
-	// §4.1's "Impatient" variant, so that a window with many losses falls
-	// back to a timeout instead of recovering one segment per RTT.
-	switch {
-	case c.sndUna == c.sndMax:
-		c.rtxAt = units.Never
-	case !c.inRecovery || c.partialAcks <= 1:
-		c.rtxAt = now.Add(c.rtt.current())
+	if c.rtoRecovery && ack.GEQ(c.recover) {
+		c.rtoRecovery = false
 	}
+	if c.rack.tlpActive && ack.GEQ(c.rack.tlpEnd) {
+		c.endTLPEpisode(now)
+	}
+	c.armRetransmitTimer(now, acked > 0)
 	c.onFINAcked(now)
 	return c.state != Closed
 }
 
+// detectLoss runs the mode's loss detection after an ACK and enters fast
+// recovery when it finds a loss.
+func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
+	mode := c.cfg.Recovery
+	switch {
+	case mode == RecoveryRACK && c.useSACK():
+		lost, wait := c.rackDetectLoss(now)
+		c.reorderAt = units.Never
+		if wait > 0 {
+			c.reorderAt = now.Add(wait)
+		}
+		if lost && !c.inRecovery && !c.rtoRecovery {
+			c.enterRecovery(now)
+		}
+		if lost {
+			c.rtxPending = true
+		}
+	case c.useSACK():
+		if !c.inRecovery && !c.rtoRecovery && ack.GT(c.recover) && c.dupAcks >= dupThresh {
+			c.enterRecovery(now)
+		}
+		if c.inRecovery || c.rtoRecovery {
+			c.markLostRFC6675()
+		} else if c.sent.len() > 0 && sacked > 0 {
+			c.markLostRFC6675()
+			if h := c.sent.at(0); h.lost && ack.GT(c.recover) {
+				c.enterRecovery(now)
+			}
+		}
+	default:
+		if !c.inRecovery && c.dupAcks == dupThresh && (mode == RecoveryReno || ack.GT(c.recover)) {
+			c.enterRecovery(now)
+			return
+		}
+		if c.inRecovery && acked > 0 && mode == RecoveryNewReno && ack.LT(c.recover) {
+			// A partial ACK: the next hole is lost too. Retransmit it now
+			// and stay in recovery (RFC 6582 §3.2 step 5).
+			c.partialAcks++
+			if c.sent.len() > 0 && c.sent.markLost(c.sent.at(0), false) {
+				c.rtxPending = true
+			}
+		}
+	}
+}
+
+// armRetransmitTimer keeps the retransmission timer right after an ACK
+// (RFC 6298 §5.2-5.3): stopped when everything is acknowledged, restarted
+// when new data was acknowledged. In NewReno recovery only the first
+// partial ACK restarts it (RFC 6582 §4.1, "Impatient"). In RACK mode, a
+// tail loss probe replaces it while eligible (RFC 8985 §7.2).
+func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
+	switch {
+	case c.sndUna == c.sndMax:
+		c.rtxAt, c.rtxKind = units.Never, timerRTO
+	case !progress:
+	case c.inRecovery && c.cfg.Recovery == RecoveryNewReno && c.partialAcks > 1:
+	case c.tlpEligible():
+		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
+	default:
+		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
+	}
+}
+
 // fillAck completes an ACK sample with the sender's state after the ACK.
 func (c *Conn) fillAck(a *cc.Ack) {
-	a.Inflight = c.inflight()
+	a.Inflight = c.pipe()
 	a.InRecovery = c.inRecovery
 	a.MinRTT = c.rtt.minRTT
 	a.SRTT = c.rtt.srtt
@@ -264,7 +381,7 @@ func (c *Conn) fillAck(a *cc.Ack) {
 // limit: with nothing unsent and the window not filled, growing it would be
 // growing it blindly (RFC 7661).
 func (c *Conn) appLimited() bool {
-	return c.Unsent() == 0 && c.inflight() < c.cc.Cwnd()
+	return c.Unsent() == 0 && c.pipe() < c.cc.Cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
@@ -277,25 +394,25 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 		h := c.sent.at(0)
 		if h.end.GT(ack) {
 			if h.seq.LT(ack) {
-				h.seq = ack
+				c.sent.trimFront(ack)
 			}
 			break
 		}
 		covered = true
 		ambiguous = ambiguous || h.retransmitted
 		lastSent = h.sentAt
+		if !h.sacked {
+			c.rackDelivered(now, h)
+		}
 		c.sent.popFront()
 	}
 	if covered && !ambiguous {
 		// Every segment this ACK covers was sent once, so the time since
 		// the newest of them was sent is a valid sample. An ACK that covers
 		// a retransmission gives none: it may answer either copy (Karn's
-		// rule, RFC 6298 §3).
-		c.rtt.sample(now.Sub(lastSent))
-		c.ack.RTT = c.rtt.latest
-		if c.OnRTTSample != nil {
-			c.OnRTTSample(c.rtt.latest)
-		}
+		// rule, RFC 6298 §3); the timestamp echo may give one instead (see
+		// processAck).
+		c.rttSample(now.Sub(lastSent))
 	}
 	before := c.sndBuf.n
 	dataEnd := ack
@@ -310,7 +427,19 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 	if c.sndNxt.LT(ack) {
 		c.sndNxt = ack
 	}
+	if c.sent.highSacked.LT(ack) {
+		c.sent.highSacked = ack
+	}
 	return acked
+}
+
+// rttSample feeds one RTT measurement to the estimator and the probes.
+func (c *Conn) rttSample(r units.Duration) {
+	c.rtt.sample(r)
+	c.ack.RTT = c.rtt.latest
+	if c.OnRTTSample != nil {
+		c.OnRTTSample(c.rtt.latest)
+	}
 }
 
 // onFINAcked moves the closing states on once our FIN is acknowledged.
@@ -321,23 +450,14 @@ func (c *Conn) onFINAcked(now units.Time) {
 	switch c.state {
 	case FinWait1:
 		c.state = FinWait2
+		if c.orphaned {
+			c.timeWait = now.Add(c.cfg.FinWait2Timeout)
+		}
 	case Closing:
 		c.enterTimeWait(now)
 	case LastAck:
 		c.terminate(nil)
 	}
-}
-
-// enterRecovery starts fast retransmit and fast recovery on the third
-// duplicate ACK (RFC 5681 §3.2 steps 2-3, RFC 6582 §3.2 step 2).
-func (c *Conn) enterRecovery(now units.Time) {
-	c.inRecovery = true
-	c.partialAcks = 0
-	c.recover = c.sndMax
-	c.rtxPending = true
-	c.stats.FastRetransmits++
-	c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: c.inflight()}
-	c.cc.OnCongestion(&c.ev)
 }
 
 // receiveData accepts payload whose first byte is seq, trimmed to the
@@ -346,10 +466,18 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 	nxt := c.rcvBuf.nxt
 	if d := nxt.Sub(seq); d > 0 {
 		if d >= len(p) {
+			// All of it arrived before: acknowledge at once, and report
+			// the duplicate with a D-SACK (RFC 2883 §4.1).
 			c.ackNow = true
+			c.owedDSACK(seq, seq.Add(len(p)))
 			return
 		}
 		p, seq = p[d:], nxt
+	}
+	if c.rcvBuf.holds(seq, seq.Add(len(p))) {
+		c.ackNow = true
+		c.owedDSACK(seq, seq.Add(len(p)))
+		return
 	}
 	off := seq.Sub(nxt)
 	if room := c.rcvBuf.window() - off; len(p) > room {
@@ -367,6 +495,7 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		// so the sender sees the duplicate ACK.
 		c.stats.OutOfOrderSegments++
 		c.ackNow = true
+		c.noteSACK(seq)
 		return
 	}
 	if advanced {
@@ -443,5 +572,24 @@ func (c *Conn) challengeACK(now units.Time) {
 	if c.challengeCnt < c.cfg.ChallengeACKsPerSecond {
 		c.challengeCnt++
 		c.ackNow = true
+	}
+}
+
+// noteSACK remembers an out-of-order segment's start so that the next ACK's
+// first SACK block covers it (RFC 2018 §4).
+func (c *Conn) noteSACK(seq Seq) {
+	if !c.sackOK {
+		return
+	}
+	n := min(c.nSackRecent+1, len(c.sackRecent))
+	copy(c.sackRecent[1:n], c.sackRecent[:n-1])
+	c.sackRecent[0] = seq
+	c.nSackRecent = n
+}
+
+// owedDSACK makes the next ACK report [start, end) as a duplicate.
+func (c *Conn) owedDSACK(start, end Seq) {
+	if c.sackOK {
+		c.dsack, c.dsackPending = seqRange{start, end}, true
 	}
 }

@@ -31,16 +31,59 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		return nil
 	}
 	if c.rtxPending {
+		// The fast retransmission leaves whatever the window says.
 		c.rtxPending = false
-		if p := c.retransmitFirst(now); p != nil {
+		if i := c.nextLost(); i >= 0 {
+			return c.retransmit(now, i)
+		}
+	}
+	if c.tlpProbe {
+		c.tlpProbe = false
+		if p := c.sendTLP(now); p != nil {
 			return p
 		}
 	}
-	if p := c.sendData(now); p != nil {
+	if c.zwpPending {
+		c.zwpPending = false
+		if p := c.sendZeroWindowProbe(now); p != nil {
+			return p
+		}
+	}
+	if p := c.sendNext(now); p != nil {
 		return p
+	}
+	if c.kaPending {
+		c.kaPending = false
+		return c.sendKeepalive(now)
 	}
 	if c.ackNow {
 		return c.sendACK(now)
+	}
+	return nil
+}
+
+// sendNext picks what to send as RFC 6675's NextSeg does: the oldest lost
+// record first; otherwise new data; otherwise, in SACK recovery, a record
+// below the highest SACKed byte that was never retransmitted.
+func (c *Conn) sendNext(now units.Time) *packet.Packet {
+	allow, lt := c.sendAllowance()
+	if i := c.nextLost(); i >= 0 {
+		if allow-lt < c.sent.at(i).len() {
+			return nil
+		}
+		return c.retransmit(now, i)
+	}
+	before := c.sndNxt
+	if p := c.sendData(now, allow); p != nil {
+		if lt > 0 {
+			c.ltSent += min(lt, c.sndNxt.Sub(before))
+		}
+		return p
+	}
+	if c.inRecovery && c.useSACK() && allow >= c.sndMSS {
+		if i := c.nextRescue(); i >= 0 {
+			return c.retransmit(now, i)
+		}
 	}
 	return nil
 }
@@ -59,26 +102,42 @@ func (c *Conn) sendSYN(now units.Time) *packet.Packet {
 	if c.cfg.Timestamps && (c.state == SynSent || c.tsOK) {
 		o.HasTimestamps = true
 	}
-	p := c.build(now, c.iss, flags, 0, &o)
+	if c.cfg.SACK && (c.state == SynSent || c.sackOK) {
+		o.SACKPermitted = true
+	}
+	// ECN setup (RFC 3168 §6.1.1): ECE and CWR on the SYN, ECE alone on
+	// the SYN-ACK that accepts.
+	if c.state == SynSent && c.cfg.ECN {
+		flags |= FlagECE | FlagCWR
+	} else if c.state == SynReceived && c.ecnOK {
+		flags |= FlagECE
+	}
+	p := c.build(now, c.iss, flags, 0, &o, false)
 	c.afterSend(now, c.iss, c.iss.Add(1))
 	return p
 }
 
-// sendData sends the next segment of new (or, after a timeout, resent) data
-// if the windows allow it, with the FIN on the last one.
-func (c *Conn) sendData(now units.Time) *packet.Packet {
+// sendData sends the next segment of new data if the congestion window
+// (allow) and the peer's receive window permit, with the FIN on the last
+// one.
+func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	dataEnd := c.sndBuf.end()
 	if c.sndNxt.GT(dataEnd) {
 		return nil // only the FIN was left, and it has been sent
 	}
 	avail := dataEnd.Sub(c.sndNxt)
-	wnd := min(c.cc.Cwnd(), c.sndWnd)
-	usable := c.sndUna.Add(wnd).Sub(c.sndNxt)
-	n := min(c.sndMSS, avail, max(usable, 0))
-	fin := c.finQueued && c.sndNxt.Add(n) == c.finSeq
+	rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt)
+	usable := max(min(allow, rwnd), 0)
+	n := min(c.sndMSS, avail, usable)
+	fin := c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
 
 	switch {
 	case n == 0 && !fin:
+		if avail > 0 && rwnd <= 0 && c.sndUna == c.sndMax {
+			// The peer's window is closed and nothing in flight will
+			// reopen it.
+			c.armPersist(now)
+		}
 		return nil
 	case n == c.sndMSS || n == 0:
 	case n == avail:
@@ -87,92 +146,121 @@ func (c *Conn) sendData(now units.Time) *packet.Packet {
 		if !c.cfg.NoDelay && c.sndUna != c.sndNxt && !c.finQueued {
 			return nil
 		}
+	case n < avail && n == rwnd && n >= c.maxSndWnd/2:
+		// Sender silly-window avoidance (RFC 9293 §3.8.6.2.1): a short
+		// segment may fill at least half the largest window the peer has
+		// offered.
 	default:
-		// The window allows less than a segment while more is queued:
-		// sender-side silly window avoidance (RFC 9293 §3.8.6.2.1) waits.
 		return nil
 	}
 	flags := FlagACK
 	if fin {
 		flags |= FlagFIN
 	}
-	if n > 0 || fin {
-		if n > 0 && c.Unsent() <= n {
-			flags |= FlagPSH
-		}
-		seq := c.sndNxt
-		end := seq.Add(n)
-		if fin {
-			end = end.Add(1)
-		}
-		p := c.build(now, seq, flags, n, nil)
-		c.afterSend(now, seq, end)
-		return p
+	if n > 0 && c.Unsent() <= n {
+		flags |= FlagPSH
 	}
-	return nil
-}
-
-// retransmitFirst resends the segment at SND.UNA, for fast retransmit and
-// for NewReno's partial ACKs.
-func (c *Conn) retransmitFirst(now units.Time) *packet.Packet {
-	if c.sndUna == c.sndMax {
-		return nil
-	}
-	seq := c.sndUna
-	limit := c.sndMax
-	if c.finQueued && limit.GT(c.finSeq) {
-		limit = c.finSeq
-	}
-	n := min(c.sndMSS, max(limit.Sub(seq), 0))
-	flags := FlagACK
+	seq := c.sndNxt
 	end := seq.Add(n)
-	if c.finQueued && end == c.finSeq && c.sndMax.GT(c.finSeq) {
-		flags |= FlagFIN
+	if fin {
 		end = end.Add(1)
 	}
-	p := c.build(now, seq, flags, n, nil)
+	p := c.build(now, seq, flags, n, nil, true)
+	c.afterSend(now, seq, end)
+	return p
+}
+
+// retransmit resends record i of the scoreboard.
+func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
+	s := c.sent.at(i)
+	flags := FlagACK
+	n := s.len()
+	if c.finQueued && s.end == c.finSeq.Add(1) {
+		flags |= FlagFIN
+		n--
+	}
+	if n > 0 && s.seq.Add(n) == c.sndBuf.end() {
+		flags |= FlagPSH
+	}
+	p := c.build(now, s.seq, flags, n, nil, false)
 	c.stats.Retransmits++
 	c.stats.RetransmittedBytes += int64(n)
-	if c.sent.len() > 0 {
-		h := c.sent.at(0)
-		h.retransmitted = true
-		h.sentAt = now
-	}
+	c.sent.markRetransmitted(s, now)
+	c.onSentInRecovery(s.len())
 	if c.rtxAt == units.Never {
-		c.rtxAt = now.Add(c.rtt.current())
+		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
+	c.lastSend = now
 	return p
+}
+
+// sendTLP sends a tail loss probe: one new segment if the windows allow,
+// otherwise the highest outstanding record again (RFC 8985 §7.3).
+func (c *Conn) sendTLP(now units.Time) *packet.Packet {
+	if !c.rack.tlpRetrans {
+		if p := c.sendData(now, c.sndMSS); p != nil {
+			c.rack.tlpEnd = c.sndNxt
+			return p
+		}
+		c.rack.tlpRetrans = true
+	}
+	if c.sent.len() == 0 {
+		return nil
+	}
+	c.rack.tlpEnd = c.sndNxt
+	return c.retransmit(now, c.sent.len()-1)
+}
+
+// sendZeroWindowProbe sends one byte beyond the peer's closed window
+// (RFC 9293 §3.8.6.1); the ACK it draws carries the current window.
+func (c *Conn) sendZeroWindowProbe(now units.Time) *packet.Packet {
+	c.stats.ZeroWindowProbes++
+	if c.sndUna != c.sndNxt && c.sent.len() > 0 {
+		// The probe byte from an earlier probe is still unacknowledged:
+		// send it again.
+		p := c.retransmit(now, 0)
+		c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
+		return p
+	}
+	seq := c.sndNxt
+	p := c.build(now, seq, FlagACK, 1, nil, false)
+	c.afterSend(now, seq, seq.Add(1))
+	c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
+	return p
+}
+
+// sendKeepalive sends a keepalive probe: SEG.SEQ = SND.NXT−1 and no data,
+// which the peer answers with an ACK (RFC 1122 §4.2.3.6).
+func (c *Conn) sendKeepalive(now units.Time) *packet.Packet {
+	return c.build(now, c.sndNxt.Add(-1), FlagACK, 0, nil, false)
 }
 
 // sendACK sends a bare acknowledgment.
 func (c *Conn) sendACK(now units.Time) *packet.Packet {
-	return c.build(now, c.sndNxt, FlagACK, 0, nil)
+	return c.build(now, c.sndNxt, FlagACK, 0, nil, false)
 }
 
-// afterSend does the bookkeeping for a segment covering [seq, end) in
-// sequence space: advance SND.NXT and SND.MAX, record it for RTT and
-// retransmission, and start the retransmission timer if it is not running
-// (RFC 6298 §5.1).
+// afterSend does the bookkeeping for new data covering [seq, end) in
+// sequence space (or a SYN): advance SND.NXT and SND.MAX, record it in the
+// scoreboard, and start the retransmission timer if it is not running
+// (RFC 6298 §5.1), or the tail loss probe in its place (RFC 8985 §7.2).
 func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 	retrans := seq.LT(c.sndMax)
 	if retrans {
-		n := end.Sub(seq)
 		c.stats.Retransmits++
-		if c.finQueued && end.GT(c.finSeq) {
-			n--
-		}
-		if seq == c.iss {
-			n = 0
-		}
-		c.stats.RetransmittedBytes += int64(max(n, 0))
 	}
 	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans})
 	c.sndNxt = end
 	if end.GT(c.sndMax) {
 		c.sndMax = end
 	}
-	if c.rtxAt == units.Never {
-		c.rtxAt = now.Add(c.rtt.current())
+	c.onSentInRecovery(end.Sub(seq))
+	if c.rtxAt == units.Never || c.rtxKind == timerTLP {
+		if c.tlpEligible() {
+			c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
+		} else if c.rtxAt == units.Never {
+			c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
+		}
 	}
 	c.lastSend = now
 }
@@ -180,7 +268,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 // build makes a segment: payload copied from the send buffer, then headers
 // written in place. Every segment but the first SYN carries the current
 // acknowledgment, which settles any ACK owed.
-func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options) *packet.Packet {
+func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
 	p := c.packet()
 	if n > 0 {
 		c.sndBuf.read(seq, ReservePayload(p, n))
@@ -203,6 +291,23 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		s.Opts = Options{}
 		if c.tsOK {
 			s.Opts.HasTimestamps = true
+		}
+		if c.sackOK && flags&FlagACK != 0 {
+			c.fillSACK(&s.Opts)
+		}
+	}
+	if c.ecnOK && flags&FlagSYN == 0 {
+		// ECT(0) only on new data: never on SYNs, pure ACKs, probes or
+		// retransmissions (RFC 3168 §6.1.5-6.1.6).
+		if newData && n > 0 {
+			s.ECN = ECNECT0
+			if c.cwrPending {
+				s.Flags |= FlagCWR
+				c.cwrPending = false
+			}
+		}
+		if c.eceEcho {
+			s.Flags |= FlagECE
 		}
 	}
 	if s.Opts.HasTimestamps {
@@ -266,4 +371,45 @@ func (c *Conn) maybeWindowUpdate() {
 // per-connection random value (RFC 7323 §5.4).
 func (c *Conn) tsNow(now units.Time) uint32 {
 	return uint32(int64(now)/int64(units.Millisecond)) + c.tsOffset
+}
+
+// tsTime converts an echoed timestamp back to the time it was taken, to
+// the timestamp clock's millisecond.
+func (c *Conn) tsTime(ecr uint32) units.Time {
+	return units.Time(int64(ecr-c.tsOffset) * int64(units.Millisecond))
+}
+
+// fillSACK adds SACK blocks to an outgoing ACK (RFC 2018 §4): a pending
+// D-SACK first (RFC 2883), then the block holding the most recently
+// received out-of-order segment, then the other blocks most recently
+// reported. EncodeSegment drops blocks that do not fit.
+func (c *Conn) fillSACK(o *Options) {
+	n := 0
+	if c.dsackPending {
+		o.SACK[0] = SACKBlock{c.dsack.start, c.dsack.end}
+		n = 1
+		c.dsackPending = false
+		c.stats.DSACKsSent++
+	}
+	b := &c.rcvBuf
+	for _, seq := range c.sackRecent[:c.nSackRecent] {
+		if n == MaxSACKBlocks {
+			break
+		}
+		r, ok := b.rangeContaining(seq)
+		if !ok {
+			continue
+		}
+		dup := false
+		for j := 0; j < n; j++ {
+			if o.SACK[j].Start == r.start && o.SACK[j].End == r.end {
+				dup = true
+			}
+		}
+		if !dup {
+			o.SACK[n] = SACKBlock{r.start, r.end}
+			n++
+		}
+	}
+	o.NumSACK = n
 }

@@ -15,16 +15,13 @@ type recvBuffer struct {
 	unread int
 	nxt    Seq // RCV.NXT: the next in-order sequence number expected
 
-	// ooo holds the out-of-order ranges above nxt, sorted and disjoint.
-	ooo  [maxOutOfOrder]seqRange
+	// ooo holds the out-of-order ranges above nxt, sorted and disjoint. It
+	// grows as holes appear (at most one range per two segments of window)
+	// and keeps its capacity, so a connection allocates only in its first
+	// loss episodes.
+	ooo  []seqRange
 	nooo int
 }
-
-// maxOutOfOrder bounds how many separate out-of-order ranges are kept; a
-// segment that would need one more is dropped, as Linux prunes its
-// out-of-order queue under memory pressure. With fewer than this many holes
-// per window, nothing is ever dropped.
-const maxOutOfOrder = 64
 
 type seqRange struct{ start, end Seq }
 
@@ -66,15 +63,14 @@ func (b *recvBuffer) advance(end Seq) {
 			return
 		}
 		end = MaxSeq(end, b.ooo[0].end)
-		copy(b.ooo[:], b.ooo[1:b.nooo])
+		copy(b.ooo, b.ooo[1:b.nooo])
 		b.nooo--
 	}
 }
 
 // addRange records [start, end) as received out of order, merging with
-// neighbours. It returns false if the range had to be forgotten because the
-// table is full; its bytes are then simply received again later.
-func (b *recvBuffer) addRange(start, end Seq) bool {
+// neighbours.
+func (b *recvBuffer) addRange(start, end Seq) {
 	i := 0
 	for i < b.nooo && b.ooo[i].end.LT(start) {
 		i++
@@ -86,8 +82,9 @@ func (b *recvBuffer) addRange(start, end Seq) bool {
 		j++
 	}
 	if i == j {
-		if b.nooo == maxOutOfOrder {
-			return false
+		if b.nooo == len(b.ooo) {
+			b.ooo = append(b.ooo, seqRange{})
+			b.ooo = b.ooo[:cap(b.ooo)]
 		}
 		copy(b.ooo[i+1:b.nooo+1], b.ooo[i:b.nooo])
 		b.nooo++
@@ -96,7 +93,6 @@ func (b *recvBuffer) addRange(start, end Seq) bool {
 		b.nooo -= j - i - 1
 	}
 	b.ooo[i] = seqRange{start, end}
-	return true
 }
 
 // peek returns the unread in-order bytes as up to two slices of the ring,
@@ -124,4 +120,20 @@ func (b *recvBuffer) read(dst []byte) int {
 	b.head = (b.head + n) & b.mask
 	b.unread -= n
 	return n
+}
+
+// rangeContaining returns the out-of-order range holding seq, if any.
+func (b *recvBuffer) rangeContaining(seq Seq) (seqRange, bool) {
+	for i := 0; i < b.nooo; i++ {
+		if r := b.ooo[i]; seq.GEQ(r.start) && seq.LT(r.end) {
+			return r, true
+		}
+	}
+	return seqRange{}, false
+}
+
+// holds reports whether [start, end) was already received out of order.
+func (b *recvBuffer) holds(start, end Seq) bool {
+	r, ok := b.rangeContaining(start)
+	return ok && end.LEQ(r.end)
 }

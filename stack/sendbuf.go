@@ -1,7 +1,5 @@
 package stack
 
-import "ccbench/units"
-
 // sendBuffer holds the application's bytes from SND.UNA onward: bytes sent
 // and not yet acknowledged, then bytes not yet sent. It is a ring whose
 // capacity is a power of two so positions wrap with a mask.
@@ -68,56 +66,3 @@ func (b *sendBuffer) ackTo(seq Seq) {
 	b.head = (b.head + d) & b.mask
 	b.n -= d
 }
-
-// sentSegment records one transmitted range for RTT measurement and
-// retransmission bookkeeping.
-type sentSegment struct {
-	seq, end Seq
-	sentAt   units.Time
-	// retransmitted marks ranges sent more than once: by Karn's rule
-	// (RFC 6298 §3) their ACKs give no RTT sample.
-	retransmitted bool
-}
-
-// sentQueue is a ring of the segments between SND.UNA and SND.NXT, in
-// sequence order. It grows only when full, so a connection in steady state
-// never allocates.
-type sentQueue struct {
-	segs      []sentSegment
-	head, n   int
-	mask      int
-	growCount int
-}
-
-func newSentQueue(capacity int) sentQueue {
-	c := ceilPow2(max(capacity, 16))
-	return sentQueue{segs: make([]sentSegment, c), mask: c - 1}
-}
-
-func (q *sentQueue) len() int { return q.n }
-
-func (q *sentQueue) at(i int) *sentSegment { return &q.segs[(q.head+i)&q.mask] }
-
-func (q *sentQueue) push(s sentSegment) {
-	if q.n == len(q.segs) {
-		q.grow()
-	}
-	q.segs[(q.head+q.n)&q.mask] = s
-	q.n++
-}
-
-func (q *sentQueue) grow() {
-	ns := make([]sentSegment, 2*len(q.segs))
-	for i := 0; i < q.n; i++ {
-		ns[i] = *q.at(i)
-	}
-	q.segs, q.head, q.mask = ns, 0, len(ns)-1
-	q.growCount++
-}
-
-func (q *sentQueue) popFront() {
-	q.head = (q.head + 1) & q.mask
-	q.n--
-}
-
-func (q *sentQueue) clear() { q.head, q.n = 0, 0 }

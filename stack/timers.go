@@ -5,13 +5,29 @@ import (
 	"ccbench/units"
 )
 
-// Timers. A connection has three deadlines, each a plain time (Never when
-// stopped): retransmission, which also retransmits SYN and FIN; the delayed
-// ACK; and the end of TIME-WAIT.
+// Timers. A connection keeps a few deadlines, each a plain time (Never when
+// stopped):
+//
+//   - the retransmission timer, which is one of four kinds at a time, like
+//     Linux's: the RTO (which also resends SYN and FIN), RACK's tail loss
+//     probe, or the zero-window persist timer;
+//   - RACK's reordering timer, which re-runs loss detection when a
+//     segment's reordering window expires;
+//   - the delayed-ACK timer;
+//   - the keepalive timer;
+//   - the end of TIME-WAIT or of an orphaned FIN-WAIT-2.
 
-// nextDeadline is the earliest time c needs OnTimer.
+type timerKind uint8
+
+const (
+	timerRTO timerKind = iota
+	timerTLP
+	timerPersist
+)
+
+// nextDeadline is the earliest time c needs onTimer.
 func (c *Conn) nextDeadline() units.Time {
-	return min(c.rtxAt, c.ackAt, c.timeWait)
+	return min(c.rtxAt, c.ackAt, c.timeWait, c.reorderAt, c.keepaliveAt)
 }
 
 // onTimer runs every timer whose deadline has passed.
@@ -27,16 +43,35 @@ func (c *Conn) onTimer(now units.Time) {
 		c.ackAt = units.Never
 		c.ackNow = true
 	}
+	if c.reorderAt <= now {
+		c.reorderAt = units.Never
+		c.onReorderTimeout(now)
+	}
+	if c.keepaliveAt <= now {
+		c.keepaliveAt = units.Never
+		c.onKeepalive(now)
+		if c.state == Closed {
+			return
+		}
+	}
 	if c.rtxAt <= now {
 		c.rtxAt = units.Never
-		c.onRetransmitTimeout(now)
+		switch c.rtxKind {
+		case timerTLP:
+			c.onProbeTimeout(now)
+		case timerPersist:
+			c.onPersistTimeout(now)
+		default:
+			c.onRetransmitTimeout(now)
+		}
 	}
 }
 
 // onRetransmitTimeout handles an expiry of the retransmission timer
 // (RFC 6298 §5.4-5.6, RFC 5681 §3.1): back off, tell congestion control,
-// and resend from SND.UNA; everything after it is sent again as the window
-// reopens (go-back-N, as BSD and Linux do without SACK).
+// and mark everything not SACKed lost, so that it is retransmitted from
+// SND.UNA as the reset window allows (go-back-N without SACK, only the holes
+// with it).
 func (c *Conn) onRetransmitTimeout(now units.Time) {
 	switch c.state {
 	case SynSent, SynReceived:
@@ -70,9 +105,133 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.cc.OnCongestion(&c.ev)
 	c.rtt.backOff()
 	c.inRecovery = false
+	c.rtoRecovery = true
 	c.dupAcks = 0
 	c.recover = c.sndMax // RFC 6582 §3.2 step 4: no fast retransmit for older data
 	c.rtxPending = false
-	c.sndNxt = c.sndUna
-	c.sent.clear()
+	c.rack.tlpActive = false
+	c.reorderAt = units.Never
+	for i := 0; i < c.sent.len(); i++ {
+		c.sent.markLost(c.sent.at(i), true)
+	}
+}
+
+// onReorderTimeout re-runs RACK loss detection when the reordering window
+// of an outstanding segment expires (RFC 8985 §6.3).
+func (c *Conn) onReorderTimeout(now units.Time) {
+	lost, wait := c.rackDetectLoss(now)
+	if wait > 0 {
+		c.reorderAt = now.Add(wait)
+	}
+	if lost {
+		if !c.inRecovery && !c.rtoRecovery {
+			c.enterRecovery(now)
+		}
+		c.rtxPending = true
+		if c.rtxKind == timerTLP {
+			c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
+		}
+	}
+}
+
+// onProbeTimeout sends a tail loss probe (RFC 8985 §7.3): new data if the
+// windows allow it, otherwise the highest outstanding segment again; then
+// the RTO takes over.
+func (c *Conn) onProbeTimeout(now units.Time) {
+	if c.sndUna == c.sndMax {
+		return
+	}
+	c.stats.TLPProbes++
+	c.rack.tlpActive = true
+	c.rack.tlpDSACKed = false
+	c.rack.tlpRetrans = c.Unsent() == 0 || c.sndWnd <= c.sndNxt.Sub(c.sndUna)
+	c.tlpProbe = true
+	c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
+}
+
+// endTLPEpisode closes a probe episode once its probe is acknowledged
+// (RFC 8985 §7.4): if the probe was a retransmission and no D-SACK showed
+// it to be a duplicate, the original was lost and repaired by the probe,
+// which calls for one congestion response.
+func (c *Conn) endTLPEpisode(now units.Time) {
+	r := &c.rack
+	r.tlpActive = false
+	if r.tlpRetrans && !r.tlpDSACKed && !c.inRecovery && !c.rtoRecovery {
+		c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: c.inflight()}
+		c.cc.OnCongestion(&c.ev)
+		c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight()}
+		c.cc.OnCongestion(&c.ev)
+	}
+}
+
+// armPersist starts zero-window probing (RFC 9293 §3.8.6.1): the peer's
+// window is closed, data waits, and nothing is in flight to draw an ACK
+// that would reopen it.
+func (c *Conn) armPersist(now units.Time) {
+	if c.persisting && c.rtxAt != units.Never {
+		return
+	}
+	if !c.persisting {
+		c.persisting = true
+		c.retries = 0
+	}
+	c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
+}
+
+// persistInterval is the RTO backed off by the unanswered probes so far,
+// capped at MaxPersist.
+func (c *Conn) persistInterval() units.Duration {
+	d := c.rtt.rto
+	for i := 0; i < c.retries && d < c.cfg.MaxPersist; i++ {
+		d *= 2
+	}
+	return min(d, c.cfg.MaxPersist)
+}
+
+// onPersistTimeout sends a one-byte zero-window probe. The connection
+// stays open as long as probes are answered; DataRetries unanswered probes
+// in a row abort it.
+func (c *Conn) onPersistTimeout(now units.Time) {
+	if !c.persisting || c.sndWnd > 0 || c.Unsent() == 0 {
+		c.persisting = false
+		return
+	}
+	c.retries++
+	if c.retries > c.cfg.DataRetries {
+		c.terminate(ErrTimedOut)
+		return
+	}
+	c.zwpPending = true
+}
+
+// armKeepalive (re)starts the keepalive timer after any segment from the
+// peer.
+func (c *Conn) armKeepalive(now units.Time) {
+	if !c.cfg.Keepalive || !c.state.synchronized() || c.state == TimeWait {
+		return
+	}
+	c.kaProbes = 0
+	c.keepaliveAt = now.Add(c.cfg.KeepaliveIdle)
+}
+
+// onKeepalive probes an idle connection (RFC 1122 §4.2.3.6): a segment with
+// SEG.SEQ = SND.NXT−1 and no data, which the peer must answer with an ACK.
+// KeepaliveProbes unanswered probes abort the connection.
+func (c *Conn) onKeepalive(now units.Time) {
+	if !c.cfg.Keepalive || !c.state.synchronized() || c.state == TimeWait {
+		return
+	}
+	if c.sndUna != c.sndMax {
+		// Data is outstanding: the retransmission timer watches the peer.
+		c.keepaliveAt = now.Add(c.cfg.KeepaliveInterval)
+		return
+	}
+	if c.kaProbes >= c.cfg.KeepaliveProbes {
+		c.terminate(ErrTimedOut)
+		return
+	}
+	c.kaProbes++
+	c.stats.KeepaliveProbes++
+	c.kaPending = true
+	c.keepaliveAt = now.Add(c.cfg.KeepaliveInterval)
 }

@@ -1,0 +1,150 @@
+package stack
+
+import "ccbench/units"
+
+// RACK-TLP (RFC 8985). RACK decides that a segment is lost when a segment
+// sent after it has been delivered and more than one RTT plus a reordering
+// window has passed since it was sent: loss is detected by time, not by
+// counting duplicate ACKs, so a lost retransmission is found without a
+// timeout. TLP (tail loss probe) sends one segment about two RTTs after the
+// last transmission when the ACKs stop coming, so that losses at the tail
+// of a flight produce the SACK information RACK needs instead of an RTO.
+
+// rackState is RFC 8985 §6.1's per-connection state.
+type rackState struct {
+	xmitTS  units.Time     // send time of the most recently sent segment delivered
+	endSeq  Seq            // its end
+	rtt     units.Duration // RTT of that segment
+	fack    Seq            // highest end of any delivered segment
+	minRTT  units.Duration
+	seen    bool // a segment has been delivered
+	reorder bool // reordering has been observed
+
+	// reoWndMult scales the reordering window; it grows with each D-SACK
+	// (a spurious retransmission) and resets after 16 recoveries (§6.2
+	// step 4).
+	reoWndMult       int
+	reoWndPersist    int
+	dsackRoundEnd    Seq
+	dsackRoundActive bool
+
+	// TLP (§7): the end of the episode's probe and whether it was a
+	// retransmission.
+	tlpEnd     Seq
+	tlpActive  bool
+	tlpRetrans bool
+	tlpDSACKed bool
+}
+
+// rackDelivered updates RACK with a segment newly acknowledged or SACKed
+// (§6.2 steps 1-3).
+func (c *Conn) rackDelivered(now units.Time, s *sentSegment) {
+	r := &c.rack
+	rtt := now.Sub(s.sentAt)
+	if s.retransmitted && r.minRTT > 0 && rtt < r.minRTT {
+		// Possibly the ACK of the original transmission, not of the
+		// retransmission: the sample would be too short to be real.
+		return
+	}
+	if r.minRTT == 0 || rtt < r.minRTT {
+		r.minRTT = rtt
+	}
+	r.rtt = rtt
+	if !r.seen || s.sentAt > r.xmitTS || s.sentAt == r.xmitTS && s.end.GT(r.endSeq) {
+		r.xmitTS, r.endSeq = s.sentAt, s.end
+	}
+	if r.seen && !s.retransmitted && s.end.LT(r.fack) {
+		r.reorder = true
+	}
+	if !r.seen || s.end.GT(r.fack) {
+		r.fack = s.end
+	}
+	r.seen = true
+}
+
+// rackOnDSACK widens the reordering window after a spurious retransmission,
+// at most once per round trip (§6.2 step 4).
+func (c *Conn) rackOnDSACK() {
+	r := &c.rack
+	if r.dsackRoundActive && c.sndUna.LT(r.dsackRoundEnd) {
+		return
+	}
+	r.dsackRoundActive, r.dsackRoundEnd = true, c.sndNxt
+	r.reoWndMult++
+	r.reoWndPersist = 16
+}
+
+// rackReoWnd is the reordering window (§6.2 step 4).
+func (c *Conn) rackReoWnd() units.Duration {
+	r := &c.rack
+	if !r.reorder {
+		if c.inRecovery || c.rtoRecovery {
+			return 0
+		}
+		if c.sent.sackedBytes >= dupThresh*c.sndMSS {
+			return 0
+		}
+	}
+	w := r.minRTT / 4 * units.Duration(max(r.reoWndMult, 1))
+	return min(w, c.rtt.srtt)
+}
+
+// rackDetectLoss marks lost every outstanding segment sent before the most
+// recently delivered one whose reordering window has expired, and returns
+// how long until the next one would expire, or 0 (§6.2 step 5).
+//
+// Records are in sequence order, not send order, but a record that was
+// never retransmitted and was sent after RACK.xmit_ts bounds the search:
+// everything above it was sent later still.
+func (c *Conn) rackDetectLoss(now units.Time) (lost bool, wait units.Duration) {
+	r := &c.rack
+	if !r.seen {
+		return false, 0
+	}
+	reoWnd := c.rackReoWnd()
+	for i := 0; i < c.sent.len(); i++ {
+		s := c.sent.at(i)
+		sentBefore := s.sentAt < r.xmitTS || s.sentAt == r.xmitTS && s.end.LT(r.endSeq)
+		if !sentBefore {
+			if !s.retransmitted {
+				break
+			}
+			continue
+		}
+		if s.sacked || s.lost && !s.rtx {
+			continue
+		}
+		remaining := s.sentAt.Add(r.rtt + reoWnd).Sub(now)
+		if remaining <= 0 {
+			if c.sent.markLost(s, true) {
+				lost = true
+			}
+		} else {
+			wait = max(wait, remaining)
+		}
+	}
+	return lost, wait
+}
+
+// tlpTimeout is the probe timeout (§7.2): two smoothed RTTs, plus the
+// worst-case delayed-ACK time when a single segment is in flight, never
+// later than the retransmission timeout would fire.
+func (c *Conn) tlpTimeout() units.Duration {
+	const worstCaseDelAck = 200 * units.Millisecond
+	pto := units.Second
+	if c.rtt.srtt > 0 {
+		pto = 2 * c.rtt.srtt
+		if c.sent.len() == 1 {
+			pto += worstCaseDelAck
+		}
+	}
+	return min(pto, c.rtt.current())
+}
+
+// tlpEligible reports whether a probe timer may replace the RTO now: RACK
+// mode, data outstanding, no recovery under way and no probe already out
+// (§7.2).
+func (c *Conn) tlpEligible() bool {
+	return c.cfg.Recovery == RecoveryRACK && c.useSACK() && c.state.synchronized() &&
+		!c.inRecovery && !c.rtoRecovery && !c.rack.tlpActive && c.sndUna != c.sndMax
+}
