@@ -252,6 +252,7 @@ func newConn(h *Host, id fourTuple, alg cc.CongestionControl) *Conn {
 	c.iss = Seq(h.rng.Uint32())
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = c.iss, c.iss, c.iss, c.iss
 	c.sent.highSacked = c.iss
+	c.cwrEnd = c.iss
 	c.sndBuf.start = c.iss.Add(1)
 	return c
 }

@@ -37,6 +37,10 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		c.stats.DroppedSegments++
 		if !s.Has(FlagRST) {
 			c.ackNow = true
+			if n := len(s.Payload); n > 0 && s.Seq.Add(n).LEQ(c.rcvBuf.nxt) {
+				// Data received before: report it with a D-SACK (RFC 2883).
+				c.owedDSACK(s.Seq, s.Seq.Add(n))
+			}
 			if c.state == TimeWait && s.Has(FlagFIN) {
 				// A retransmitted FIN means our last ACK was lost: ACK it
 				// again and restart the 2·MSL wait (§3.10.7.4, eighth step).
@@ -80,6 +84,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			c.state = FinWait1
 		}
 		c.host.established(now, c)
+		c.armKeepalive(now)
 	}
 	if !c.processAck(now, s) {
 		return
@@ -166,6 +171,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		c.rtxAt = units.Never
 		c.ackNow = true
 		c.host.established(now, c)
+		c.armKeepalive(now)
 	} else {
 		// Simultaneous open: answer with SYN-ACK (§3.5, figure 8).
 		c.state = SynReceived
@@ -226,7 +232,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	if ack.LT(c.sndUna) {
 		return true // an old duplicate ACK
 	}
-	priorInflight := c.pipe()
+	priorInflight, priorUna := c.pipe(), c.sndUna
 	windowChanged := wnd != c.sndWnd
 	if c.sndWl1.LT(s.Seq) || c.sndWl1 == s.Seq && c.sndWl2.LEQ(ack) {
 		c.sndWnd, c.sndWl1, c.sndWl2 = wnd, s.Seq, ack
@@ -249,8 +255,19 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a.Sacked = sacked
 
+	if c.persisting && c.sndWnd > 0 {
+		// The window has opened: probing is over. A probe byte the closed
+		// window refused is resent at once rather than after a timeout.
+		c.persisting = false
+		c.rtxAt, c.rtxKind = units.Never, timerRTO
+		if ack == c.sndUna && c.sndUna != c.sndMax && c.sent.len() > 0 && c.sent.markLost(c.sent.at(0), true) {
+			c.rtxPending = true
+		}
+	}
+
 	acked := 0
-	if ack.GT(c.sndUna) {
+	progress := ack.GT(c.sndUna)
+	if progress {
 		acked = c.ackSegments(now, ack)
 		c.dupAcks = 0
 		c.ltSent = 0
@@ -261,23 +278,21 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 			// sender's own per-segment timing is preferred when it exists.
 			c.rttSample(now.Sub(c.tsTime(s.Opts.TSEcr)))
 		}
-		if c.persisting {
-			c.persisting = false
-		}
-	} else if c.sndMax != c.sndUna && len(s.Payload) == 0 && s.Flags&(FlagSYN|FlagFIN) == 0 &&
+	} else if c.sndMax != c.sndUna && len(s.Payload) == 0 && s.Flags&(FlagSYN|FlagFIN) == 0 && wnd > 0 &&
 		(sacked > 0 || !c.useSACK() && !windowChanged) {
 		// A duplicate ACK: RFC 5681 §2 without SACK; with SACK, RFC 6675
-		// §2's ACK that SACKs new data.
+		// §2's ACK that SACKs new data. An ACK closing the window is never
+		// one: it answers a zero-window probe.
 		c.stats.DupAcksReceived++
 		c.dupAcks++
 		a.DupAck = true
-	} else if acked == 0 && sacked == 0 {
+	} else if sacked == 0 {
 		return true // a window update or an ACK riding on data
 	}
 	a.Acked = acked
 	c.detectLoss(now, ack, acked, sacked)
 
-	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && c.sndUna.GEQ(c.cwrEnd) {
+	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && priorUna.GEQ(c.cwrEnd) {
 		// At most one reduction per window of data (RFC 3168 §6.1.2).
 		c.cwrEnd = c.sndNxt
 		c.cwrPending = true
@@ -300,7 +315,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	if c.rack.tlpActive && ack.GEQ(c.rack.tlpEnd) {
 		c.endTLPEpisode(now)
 	}
-	c.armRetransmitTimer(now, acked > 0)
+	c.armRetransmitTimer(now, progress)
 	c.onFINAcked(now)
 	return c.state != Closed
 }

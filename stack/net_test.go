@@ -25,6 +25,8 @@ type testNet struct {
 	drop func(e logEntry) bool
 	// onStep runs after every step, for applications.
 	onStep func()
+	// mangle, if set, may rewrite a packet leaving a host (after drop).
+	mangle func(e logEntry, p *packet.Packet)
 }
 
 type inFlight struct {
@@ -39,6 +41,8 @@ type logEntry struct {
 	flags    uint8
 	seq, ack Seq // relative to the sender's and receiver's ISNs
 	len      int
+	ecn      uint8
+	sack     []SACKBlock // relative to the receiver's ISN
 	win      uint16
 	opts     Options
 	dropped  bool
@@ -128,10 +132,19 @@ func (n *testNet) send(from *Host, p *packet.Packet) {
 		e.from, to = "B", n.a
 	}
 	e.seq, e.ack = n.relative(from, &s)
+	e.ecn = s.ECN
+	for i := 0; i < s.Opts.NumSACK; i++ {
+		b := s.Opts.SACK[i]
+		base := s.Ack - e.ack
+		e.sack = append(e.sack, SACKBlock{b.Start - base, b.End - base})
+	}
 	if n.drop != nil && n.drop(e) {
 		e.dropped = true
 		n.pool.Put(p)
 	} else {
+		if n.mangle != nil {
+			n.mangle(e, p)
+		}
 		n.flight = append(n.flight, inFlight{at: n.now.Add(n.delay), to: to, p: p})
 	}
 	n.log = append(n.log, e)

@@ -192,7 +192,7 @@ func (c *Conn) persistInterval() units.Duration {
 // stays open as long as probes are answered; DataRetries unanswered probes
 // in a row abort it.
 func (c *Conn) onPersistTimeout(now units.Time) {
-	if !c.persisting || c.sndWnd > 0 || c.Unsent() == 0 {
+	if !c.persisting || c.sndWnd > 0 {
 		c.persisting = false
 		return
 	}
