@@ -222,7 +222,7 @@ func (h *Host) acceptSYN(now units.Time, l *Listener, id fourTuple, s *Segment) 
 	c.irs = s.Seq
 	c.rcvBuf.nxt = s.Seq.Add(1)
 	c.rcvWup = c.rcvBuf.nxt
-	c.negotiate(&s.Opts)
+	c.negotiateSYN(s)
 	c.sndWnd = int(s.Window)
 	c.sndWl1 = s.Seq
 	if c.tsOK {

@@ -341,7 +341,7 @@ func (c *Conn) rcvNxt() Seq {
 func (c *Conn) advertise(syn bool) uint16 {
 	nxt := c.rcvNxt()
 	edge := nxt.Add(c.rcvBuf.window())
-	if edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) || c.rcvAdv.LT(nxt) {
+	if syn || c.rcvAdv.LT(nxt) || c.rcvAdv.GT(edge) || edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) {
 		c.rcvAdv = edge
 	}
 	w := c.rcvAdv.Sub(nxt)
