@@ -115,7 +115,6 @@ type Conn struct {
 	rtoRecovery bool
 	recover     Seq // RFC 6582 "recover": SND.MAX when recovery began
 	partialAcks int // partial ACKs in the current NewReno recovery
-	ltSent      int // bytes sent by limited transmit since the last new ACK
 	// rtxPending asks Output to send the oldest lost record at once,
 	// whatever the window (the fast retransmission).
 	rtxPending bool
@@ -130,7 +129,10 @@ type Conn struct {
 	reorderAt   units.Time
 	keepaliveAt units.Time
 	kaProbes    int
-	persisting  bool // zero-window probing (RFC 9293 §3.8.6.1)
+	swsOverride bool // the persist timer lets a small segment out
+	// persistBackoff counts zero-window probes sent in this episode.
+	persistBackoff int
+	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)
 	// Probes owed at the next Output: a zero-window probe, a keepalive, a
 	// tail loss probe.
 	zwpPending, kaPending, tlpProbe bool
@@ -231,15 +233,18 @@ func (c *Conn) RemotePort() uint16 { return c.id.remotePort }
 // CC returns the connection's congestion controller.
 func (c *Conn) CC() cc.CongestionControl { return c.cc }
 
-func newConn(h *Host, id fourTuple, alg cc.CongestionControl) *Conn {
+// newConn makes a connection with initial send sequence number iss and no
+// buffers: a half-open connection in a listener's SYN queue costs about
+// 1.5 KB, not the megabytes of its buffers, which allocateBuffers adds when
+// the connection can carry data.
+func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 	cfg := &h.cfg
 	c := &Conn{
 		host:        h,
 		id:          id,
 		cfg:         cfg,
-		sndBuf:      newSendBuffer(cfg.SndBuf),
-		sent:        newSentQueue(cfg.SndBuf/cfg.MSS + 1),
-		rcvBuf:      newRecvBuffer(cfg.RcvBuf),
+		sent:        newSentQueue(1),
+		rcvBuf:      recvBuffer{limit: cfg.RcvBuf},
 		rtt:         newRTTEstimator(cfg),
 		cc:          alg,
 		ackAt:       units.Never,
@@ -249,12 +254,31 @@ func newConn(h *Host, id fourTuple, alg cc.CongestionControl) *Conn {
 		keepaliveAt: units.Never,
 		sndMSS:      536,
 	}
-	c.iss = Seq(h.rng.Uint32())
-	c.sndUna, c.sndNxt, c.sndMax, c.recover = c.iss, c.iss, c.iss, c.iss
-	c.sent.highSacked = c.iss
-	c.cwrEnd = c.iss
-	c.sndBuf.start = c.iss.Add(1)
+	c.iss = iss
+	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss
+	c.sent.highSacked = iss
+	c.cwrEnd = iss
+	c.sndBuf.start = iss.Add(1)
 	return c
+}
+
+// allocateBuffers gives a connection its send and receive buffers, which
+// nothing has been written to yet, and a retransmission queue sized for a
+// full send buffer of full-sized segments, so that the data path does not
+// allocate as the window opens.
+func (c *Conn) allocateBuffers() {
+	if c.sndBuf.buf != nil {
+		return
+	}
+	sb := newSendBuffer(c.cfg.SndBuf)
+	sb.start = c.sndBuf.start
+	c.sndBuf = sb
+	rb := newRecvBuffer(c.cfg.RcvBuf)
+	rb.nxt = c.rcvBuf.nxt
+	c.rcvBuf = rb
+	for len(c.sent.segs) < c.cfg.SndBuf/c.cfg.MSS+1 {
+		c.sent.grow()
+	}
 }
 
 // inflight is FlightSize (RFC 5681 §2): data sent and not yet acknowledged.

@@ -11,13 +11,17 @@ import (
 )
 
 // Host is one IPv4 address's TCP: it decodes arriving packets, hands each
-// segment to its connection or listener, answers segments for no connection
-// with RST, and gathers what its connections want to send.
+// segment to its connection or its port's listener (listener.go), answers
+// segments for no connection with RST (RFC 9293 §3.10.7.1), and gathers
+// what its connections want to send.
 type Host struct {
-	addr  Addr
-	cfg   Config
-	pool  *packet.Pool
-	rng   *rand.Rand
+	addr Addr
+	cfg  Config
+	pool *packet.Pool
+	rng  *rand.Rand
+	// cookies keys SYN cookies and timestamp offsets (syncookie.go).
+	cookies cookieSecret
+
 	conns map[fourTuple]*Conn
 	// order lists connections in creation order so that output and timers
 	// visit them deterministically.
@@ -26,9 +30,10 @@ type Host struct {
 	nextPort  uint16
 	rr        int // round-robin start for Output
 
-	rsts    [16]rstSpec // RSTs waiting to go out
-	rstHead int
-	rstN    int
+	// ctl is a ring of segments the host sends on no connection's behalf.
+	ctl     [32]ctlSegment
+	ctlHead int
+	ctlN    int
 
 	// flowTag is copied into every outgoing packet's Flow field.
 	flowTag int32
@@ -46,31 +51,28 @@ type HostStats struct {
 	// WrongAddress counts packets addressed to another host.
 	WrongAddress int64
 	RSTsSent     int64
-	RSTsDropped  int64 // RSTs not sent because the queue of pending RSTs was full
+	// RepliesDropped counts RSTs and cookie SYN-ACKs not sent because the
+	// queue of replies waiting for Output was full.
+	RepliesDropped int64
 }
 
-type rstSpec struct {
+// ctlSegment is a segment the host sends with no connection behind it: a
+// RST answering a segment for no connection, or a cookie SYN-ACK.
+type ctlSegment struct {
 	id       fourTuple
 	seq, ack Seq
-	withACK  bool
+	flags    uint8
+	win      uint16
+	opts     Options
 }
 
-// Listener accepts connections on one port.
-type Listener struct {
-	host    *Host
-	port    uint16
-	newCC   func() cc.CongestionControl
-	backlog int
-	accept  []*Conn
-}
-
-// NewHost makes a host with address addr. Its initial sequence numbers come
-// from a generator seeded with seed.
+// NewHost makes a host with address addr. Its initial sequence numbers and
+// its SYN-cookie secret come from a generator seeded with seed.
 func NewHost(addr Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Host{
+	h := &Host{
 		addr:      addr,
 		cfg:       cfg,
 		pool:      pool,
@@ -79,7 +81,9 @@ func NewHost(addr Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, erro
 		listeners: make(map[uint16]*Listener),
 		nextPort:  40000,
 		flowTag:   -1,
-	}, nil
+	}
+	h.cookies = cookieSecret{k0: h.rng.Uint64(), k1: h.rng.Uint64()}
+	return h, nil
 }
 
 // SetFlowTag sets the value written to the Flow field of every packet the
@@ -92,34 +96,9 @@ func (h *Host) Addr() Addr { return h.addr }
 // Stats returns the host's counters.
 func (h *Host) Stats() HostStats { return h.stats }
 
-// Conns returns the host's connections in creation order.
+// Conns returns the host's connections in creation order, half-open ones
+// included.
 func (h *Host) Conns() []*Conn { return h.order }
-
-// Listen opens a listener on port. Each accepted connection gets a
-// congestion controller from newCC. At most backlog established
-// connections wait in the accept queue.
-func (h *Host) Listen(port uint16, backlog int, newCC func() cc.CongestionControl) (*Listener, error) {
-	if _, ok := h.listeners[port]; ok {
-		return nil, fmt.Errorf("listen on port %d: address already in use", port)
-	}
-	if backlog < 1 {
-		backlog = 1
-	}
-	l := &Listener{host: h, port: port, newCC: newCC, backlog: backlog}
-	h.listeners[port] = l
-	return l, nil
-}
-
-// Accept returns the oldest established connection not yet accepted, or
-// nil.
-func (l *Listener) Accept() *Conn {
-	if len(l.accept) == 0 {
-		return nil
-	}
-	c := l.accept[0]
-	l.accept = l.accept[1:]
-	return c
-}
 
 // Connect starts an active open to remote:port from localPort (0 picks an
 // ephemeral port). The SYN leaves at the next Output.
@@ -134,7 +113,8 @@ func (h *Host) Connect(now units.Time, localPort uint16, remote Addr, remotePort
 	if _, ok := h.conns[id]; ok {
 		return nil, fmt.Errorf("connect: %v:%d to %v:%d already exists", h.addr, localPort, remote, remotePort)
 	}
-	c := newConn(h, id, alg)
+	c := newConn(h, id, Seq(h.rng.Uint32()), alg)
+	c.allocateBuffers()
 	c.state = SynSent
 	h.add(c)
 	return c, nil
@@ -155,14 +135,21 @@ func (h *Host) ephemeralPort(remote Addr, remotePort uint16) uint16 {
 	return 0
 }
 
+// add registers a new connection. Its timestamp clock is offset by a keyed
+// hash of the address pair, as Linux's secure_tcp_ts_off does, so that a
+// listener can recompute the offset of a SYN cookie's TSval (RFC 7323 §5.4
+// asks only that the offset be unpredictable).
 func (h *Host) add(c *Conn) {
-	c.tsOffset = h.rng.Uint32()
+	c.tsOffset = h.cookies.tsOffset(c.id.localAddr, c.id.remoteAddr)
 	h.conns[c.id] = c
 	h.order = append(h.order, c)
 }
 
 // remove forgets a closed connection.
 func (h *Host) remove(c *Conn) {
+	if c.listener != nil {
+		c.listener.forget(c)
+	}
 	delete(h.conns, c.id)
 	for i, o := range h.order {
 		if o == c {
@@ -174,16 +161,13 @@ func (h *Host) remove(c *Conn) {
 
 // established is called when a connection completes its handshake. Its
 // congestion control starts now that the segment size is known, and a
-// passively opened connection joins its listener's accept queue.
+// passively opened connection moves to its listener's accept queue.
 func (h *Host) established(now units.Time, c *Conn) {
 	c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
-	if c.listener == nil {
-		return
-	}
-	l := c.listener
-	c.listener = nil
-	if len(l.accept) < l.backlog {
-		l.accept = append(l.accept, c)
+	c.rtt.afterHandshake(c.stats.Timeouts > 0)
+	c.retries = 0
+	if c.listener != nil {
+		c.listener.promote(c)
 	}
 }
 
@@ -203,36 +187,25 @@ func (h *Host) Input(now units.Time, p *packet.Packet) {
 	}
 	id := fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
 	if c, ok := h.conns[id]; ok {
+		if c.listener != nil {
+			c.listener.inputHalfOpen(now, c, s)
+			return
+		}
 		c.input(now, s)
 		return
 	}
-	if l, ok := h.listeners[s.DstPort]; ok && s.Flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN {
-		h.acceptSYN(now, l, id, s)
+	if l, ok := h.listeners[s.DstPort]; ok {
+		l.input(now, id, s)
 		return
 	}
 	h.stats.NoConnection++
 	h.replyRST(id, s)
 }
 
-// acceptSYN creates a connection in SYN-RECEIVED for a SYN to a listener.
-func (h *Host) acceptSYN(now units.Time, l *Listener, id fourTuple, s *Segment) {
-	c := newConn(h, id, l.newCC())
-	c.listener = l
-	c.state = SynReceived
-	c.irs = s.Seq
-	c.rcvBuf.nxt = s.Seq.Add(1)
-	c.rcvWup = c.rcvBuf.nxt
-	c.negotiateSYN(s)
-	c.sndWnd = int(s.Window)
-	c.sndWl1 = s.Seq
-	if c.tsOK {
-		c.tsRecent = s.Opts.TSVal
-	}
-	h.add(c)
-}
-
 // replyRST answers a segment that belongs to no connection (RFC 9293
-// §3.10.7.1). A RST is never answered.
+// §3.10.7.1): a RST at the segment's ACK number if it has one, otherwise
+// a RST at zero acknowledging everything the segment occupied. A RST is
+// never answered.
 func (h *Host) replyRST(id fourTuple, s *Segment) {
 	if s.Has(FlagRST) {
 		return
@@ -244,23 +217,37 @@ func (h *Host) replyRST(id fourTuple, s *Segment) {
 	}
 }
 
+// queueRST queues a RST from id's local end with sequence number seq, and
+// with ACK number ack if withACK.
 func (h *Host) queueRST(id fourTuple, seq, ack Seq, withACK bool) {
-	if h.rstN == len(h.rsts) {
-		h.stats.RSTsDropped++
-		return
+	r := ctlSegment{id: id, seq: seq, flags: FlagRST}
+	if withACK {
+		r.ack = ack
+		r.flags |= FlagACK
 	}
-	h.rsts[(h.rstHead+h.rstN)%len(h.rsts)] = rstSpec{id: id, seq: seq, ack: ack, withACK: withACK}
-	h.rstN++
+	h.queueControl(&r)
 }
 
-// Output returns the next packet the host may send now, or nil. It visits
-// connections round-robin so that no flow starves the others.
+// queueControl queues r for Output and reports whether there was room.
+func (h *Host) queueControl(r *ctlSegment) bool {
+	if h.ctlN == len(h.ctl) {
+		h.stats.RepliesDropped++
+		return false
+	}
+	h.ctl[(h.ctlHead+h.ctlN)%len(h.ctl)] = *r
+	h.ctlN++
+	return true
+}
+
+// Output returns the next packet the host may send now, or nil. Replies
+// on no connection's behalf go first; then connections are visited
+// round-robin so that no flow starves the others.
 func (h *Host) Output(now units.Time) *packet.Packet {
-	if h.rstN > 0 {
-		r := h.rsts[h.rstHead]
-		h.rstHead = (h.rstHead + 1) % len(h.rsts)
-		h.rstN--
-		return h.buildRST(&r)
+	if h.ctlN > 0 {
+		r := &h.ctl[h.ctlHead]
+		h.ctlHead = (h.ctlHead + 1) % len(h.ctl)
+		h.ctlN--
+		return h.buildControl(r)
 	}
 	n := len(h.order)
 	for i := range n {
@@ -273,20 +260,21 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 	return nil
 }
 
-func (h *Host) buildRST(r *rstSpec) *packet.Packet {
+func (h *Host) buildControl(r *ctlSegment) *packet.Packet {
 	p := h.pool.Get()
+	ReservePayload(p, 0)
 	s := &h.seg
 	*s = Segment{
 		Src: r.id.localAddr, Dst: r.id.remoteAddr,
 		SrcPort: r.id.localPort, DstPort: r.id.remotePort,
-		Seq: r.seq, Ack: r.ack, Flags: FlagRST, TTL: h.cfg.TTL,
-	}
-	if r.withACK {
-		s.Flags |= FlagACK
+		Seq: r.seq, Ack: r.ack, Flags: r.flags, Window: r.win,
+		TTL: h.cfg.TTL, Opts: r.opts,
 	}
 	EncodeSegment(p, s)
 	p.Flow = h.flowTag
-	h.stats.RSTsSent++
+	if r.flags&FlagRST != 0 {
+		h.stats.RSTsSent++
+	}
 	return p
 }
 
@@ -299,15 +287,22 @@ func (h *Host) NextDeadline() units.Time {
 	return t
 }
 
-// OnTimer runs every expired timer.
+// OnTimer runs every expired timer. The SYN-ACK timer of a half-open
+// connection asks its listener first whether the entry has run out of
+// retries.
 func (h *Host) OnTimer(now units.Time) {
 	for i := 0; i < len(h.order); i++ {
 		c := h.order[i]
-		if c.nextDeadline() <= now {
+		if c.nextDeadline() > now {
+			continue
+		}
+		if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
+			c.terminate(ErrTimedOut)
+		} else {
 			c.onTimer(now)
-			if c.state == Closed && (i >= len(h.order) || h.order[i] != c) {
-				i--
-			}
+		}
+		if c.state == Closed && (i >= len(h.order) || h.order[i] != c) {
+			i--
 		}
 	}
 }

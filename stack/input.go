@@ -20,12 +20,27 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		return
 	}
 
+	// Simultaneous open (RFC 9293 §3.5, figure 8): in SYN-RECEIVED the
+	// peer's SYN-ACK repeats its SYN and acknowledges ours. Its SYN was
+	// already taken; what matters is the ACK, so the segment is processed
+	// as that ACK (Linux accepts it the same way).
+	if c.state == SynReceived && s.Has(FlagSYN|FlagACK) && s.Seq == c.irs && s.Ack == c.iss.Add(1) && c.listener == nil {
+		s.Flags &^= FlagSYN
+		s.Seq = s.Seq.Add(1)
+		c.ackNow = true // its SYN occupied a sequence number
+	}
+
 	// PAWS (RFC 7323 §5.3): once timestamps are in use, a segment whose
 	// timestamp is older than the most recent one accepted is an old
 	// duplicate from a previous wrap of the sequence space; drop it and
-	// acknowledge. A segment without a timestamp is dropped too (§3.2).
+	// acknowledge. A segment without a timestamp is dropped silently
+	// (§3.2).
 	if c.tsOK && !s.Has(FlagRST) && c.state.synchronized() {
-		if !s.Opts.HasTimestamps || int32(s.Opts.TSVal-c.tsRecent) < 0 {
+		if !s.Opts.HasTimestamps {
+			c.stats.PAWSDrops++
+			return
+		}
+		if int32(s.Opts.TSVal-c.tsRecent) < 0 {
 			c.stats.PAWSDrops++
 			c.ackNow = true
 			return
@@ -124,7 +139,10 @@ func (c *Conn) acceptable(s *Segment) bool {
 	if c.finRcvd {
 		nxt = nxt.Add(1)
 	}
-	wnd := c.rcvBuf.window()
+	// RCV.WND is the window last advertised, not whatever space reading
+	// has freed since: a closed window stays closed until it is reopened
+	// by an advertisement (receiver silly window avoidance depends on it).
+	wnd := max(c.rcvAdv.Sub(nxt), 0)
 	n := s.SeqLen()
 	switch {
 	case n == 0 && wnd == 0:
@@ -161,6 +179,8 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	c.rcvWup = c.rcvBuf.nxt
 	c.negotiateSYN(s)
 	c.sndWnd = int(s.Window) // windows in SYNs are never scaled (RFC 7323 §2.2)
+	c.maxSndWnd = c.sndWnd
+	c.rcvAdv = c.rcvBuf.nxt.Add(min(c.rcvBuf.window(), 65535))
 	c.sndWl1, c.sndWl2 = s.Seq, s.Ack
 	if s.Opts.HasTimestamps && c.tsOK {
 		c.tsRecent = s.Opts.TSVal
@@ -255,13 +275,20 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a.Sacked = sacked
 
+	if c.persisting {
+		// The peer answered a probe: it is alive, however long its window
+		// stays closed (RFC 1122 §4.2.2.17).
+		c.retries = 0
+	}
 	if c.persisting && c.sndWnd > 0 {
-		// The window has opened: probing is over. A probe byte the closed
-		// window refused is resent at once rather than after a timeout.
+		// The window has opened: probing is over.
 		c.persisting = false
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
-		if ack == c.sndUna && c.sndUna != c.sndMax && c.sent.len() > 0 && c.sent.markLost(c.sent.at(0), true) {
-			c.rtxPending = true
+		if ack == c.sndUna && c.sent.len() == 1 && c.sent.at(0).len() == 1 {
+			// The probe byte was refused: it is not in flight. Send it
+			// again as the start of a full segment.
+			c.sent.clear()
+			c.sndNxt = c.sndUna
 		}
 	}
 
@@ -270,7 +297,6 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	if progress {
 		acked = c.ackSegments(now, ack)
 		c.dupAcks = 0
-		c.ltSent = 0
 		if a.RTT == 0 && c.tsOK && s.Opts.HasTimestamps && s.Opts.TSEcr != 0 {
 			// Karn's rule left this ACK without a sample, but the echoed
 			// timestamp says which transmission it answers (RFC 7323 §4.1),
@@ -495,7 +521,7 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		return
 	}
 	off := seq.Sub(nxt)
-	if room := c.rcvBuf.window() - off; len(p) > room {
+	if room := min(c.rcvBuf.window(), max(c.rcvAdv.Sub(nxt), 0)) - off; len(p) > room {
 		p = p[:max(room, 0)]
 	}
 	if len(p) == 0 {

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"ccbench/cc"
 	"ccbench/packet"
 	"ccbench/units"
 )
@@ -73,11 +74,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		}
 		return c.retransmit(now, i)
 	}
-	before := c.sndNxt
 	if p := c.sendData(now, allow); p != nil {
-		if lt > 0 {
-			c.ltSent += min(lt, c.sndNxt.Sub(before))
-		}
 		return p
 	}
 	if c.inRecovery && c.useSACK() && allow >= c.sndMSS {
@@ -131,6 +128,16 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	n := min(c.sndMSS, avail, usable)
 	fin := c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
 
+	if n > 0 && c.sndUna == c.sndMax && c.lastSend > 0 && now.Sub(c.lastSend) > c.rtt.current() && c.cc.Cwnd() > 0 {
+		// Restart after idle (RFC 5681 §4.1): nothing was sent for longer
+		// than an RTO, so the window is stale.
+		c.ev = cc.Event{Kind: cc.IdleRestart, Now: now, Inflight: 0}
+		c.cc.OnCongestion(&c.ev)
+		allow, _ = c.sendAllowance()
+		usable = max(min(allow, rwnd), 0)
+		n = min(c.sndMSS, avail, usable)
+		fin = c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
+	}
 	switch {
 	case n == 0 && !fin:
 		if avail > 0 && rwnd <= 0 && c.sndUna == c.sndMax {
@@ -146,11 +153,18 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		if !c.cfg.NoDelay && c.sndUna != c.sndNxt && !c.finQueued {
 			return nil
 		}
-	case n < avail && n == rwnd && n >= c.maxSndWnd/2:
+	case n < avail && n == rwnd && (n >= c.maxSndWnd/2 || c.swsOverride):
 		// Sender silly-window avoidance (RFC 9293 §3.8.6.2.1): a short
 		// segment may fill at least half the largest window the peer has
-		// offered.
+		// offered, or go when the override timeout (the persist timer)
+		// has fired.
+		c.swsOverride = false
 	default:
+		if n < avail && n == rwnd && c.sndUna == c.sndMax {
+			// A small window and nothing in flight to change it: the
+			// persist timer is the override timeout.
+			c.armPersist(now)
+		}
 		return nil
 	}
 	flags := FlagACK
@@ -370,7 +384,7 @@ func (c *Conn) maybeWindowUpdate() {
 // tsNow is the timestamp clock: milliseconds, like Linux's, offset by a
 // per-connection random value (RFC 7323 §5.4).
 func (c *Conn) tsNow(now units.Time) uint32 {
-	return uint32(int64(now)/int64(units.Millisecond)) + c.tsOffset
+	return tsClock(now) + c.tsOffset
 }
 
 // tsTime converts an echoed timestamp back to the time it was taken, to
@@ -384,10 +398,10 @@ func (c *Conn) tsTime(ecr uint32) units.Time {
 // received out-of-order segment, then the other blocks most recently
 // reported. EncodeSegment drops blocks that do not fit.
 func (c *Conn) fillSACK(o *Options) {
-	n := 0
+	n, first := 0, 0
 	if c.dsackPending {
 		o.SACK[0] = SACKBlock{c.dsack.start, c.dsack.end}
-		n = 1
+		n, first = 1, 1
 		c.dsackPending = false
 		c.stats.DSACKsSent++
 	}
@@ -400,8 +414,11 @@ func (c *Conn) fillSACK(o *Options) {
 		if !ok {
 			continue
 		}
+		// The D-SACK block is not compared: the block containing it follows
+		// it even when identical, so the sender can tell it is a D-SACK
+		// (RFC 2883 §4).
 		dup := false
-		for j := 0; j < n; j++ {
+		for j := first; j < n; j++ {
 			if o.SACK[j].Start == r.start && o.SACK[j].End == r.end {
 				dup = true
 			}

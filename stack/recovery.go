@@ -54,13 +54,12 @@ func (c *Conn) sendAllowance() (allow, limitedTransmit int) {
 	}
 	allow = c.cc.Cwnd() - c.pipe()
 	if !c.inRecovery && !c.useSACK() && c.dupAcks > 0 && c.dupAcks < dupThresh {
-		// Limited transmit (RFC 3042): each of the first two duplicate ACKs
-		// lets one new segment out beyond the window. With SACK recovery
-		// the SACKed bytes leave the pipe, which has the same effect.
-		extra := c.dupAcks*c.sndMSS - c.ltSent
-		if extra > 0 {
-			return allow + extra, extra
-		}
+		// Limited transmit (RFC 3042 §2): each of the first two duplicate
+		// ACKs lets one new segment out beyond the window, up to cwnd plus
+		// two segments in flight. With SACK recovery the SACKed bytes leave
+		// the pipe, which has the same effect.
+		extra := c.dupAcks * c.sndMSS
+		return allow + extra, min(extra, allow+extra)
 	}
 	return allow, 0
 }
@@ -130,14 +129,16 @@ func (c *Conn) enterRecovery(now units.Time) {
 	c.recover = c.sndMax
 	c.stats.FastRetransmits++
 	// FlightSize for the reduction is the data the window was covering:
-	// without the segments limited transmit sent beyond it, and, with SACK,
-	// without what the receiver already holds. Either way the reduction
+	// without the segments limited transmit sent beyond cwnd, and, with
+	// SACK, without what the receiver already holds. Either way the reduction
 	// halves the window in use, as Linux's Reno (which halves cwnd) does
 	// for a window-limited flow, instead of a figure inflated by data that
 	// has left the network.
-	flight := c.inflight() - c.ltSent
+	flight := c.inflight()
 	if c.useSACK() {
 		flight -= c.sent.sackedBytes
+	} else {
+		flight = min(flight, c.cc.Cwnd())
 	}
 	c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
 	c.cc.OnCongestion(&c.ev)

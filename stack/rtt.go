@@ -78,3 +78,15 @@ func (e *rttEstimator) backOff() {
 		e.backoff++
 	}
 }
+
+// fallbackRTO is the RTO once data flows after a handshake whose SYN or
+// SYN-ACK had to be retransmitted and gave no RTT sample (RFC 6298 §5.7).
+const fallbackRTO = 3 * units.Second
+
+// afterHandshake applies RFC 6298 §5.7 when the connection is established.
+func (e *rttEstimator) afterHandshake(synRetransmitted bool) {
+	e.backoff = 0
+	if synRetransmitted && e.samples == 0 && e.rto < fallbackRTO {
+		e.rto = fallbackRTO
+	}
+}

@@ -174,15 +174,17 @@ func (c *Conn) armPersist(now units.Time) {
 	if !c.persisting {
 		c.persisting = true
 		c.retries = 0
+		c.persistBackoff = 0
 	}
 	c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
 }
 
-// persistInterval is the RTO backed off by the unanswered probes so far,
-// capped at MaxPersist.
+// persistInterval is the RTO backed off by the probes sent so far, capped
+// at MaxPersist. Answers do not reset the backoff (only an open window
+// does); they reset the count of unanswered probes that aborts.
 func (c *Conn) persistInterval() units.Duration {
 	d := c.rtt.rto
-	for i := 0; i < c.retries && d < c.cfg.MaxPersist; i++ {
+	for i := 0; i < c.persistBackoff && d < c.cfg.MaxPersist; i++ {
 		d *= 2
 	}
 	return min(d, c.cfg.MaxPersist)
@@ -192,8 +194,14 @@ func (c *Conn) persistInterval() units.Duration {
 // stays open as long as probes are answered; DataRetries unanswered probes
 // in a row abort it.
 func (c *Conn) onPersistTimeout(now units.Time) {
-	if !c.persisting || c.sndWnd > 0 {
+	if !c.persisting {
+		return
+	}
+	if c.sndWnd > 0 {
+		// The window is open but too small for silly-window avoidance to
+		// fill: the timeout overrides it (RFC 9293 §3.8.6.2.1).
 		c.persisting = false
+		c.swsOverride = true
 		return
 	}
 	c.retries++
@@ -201,6 +209,7 @@ func (c *Conn) onPersistTimeout(now units.Time) {
 		c.terminate(ErrTimedOut)
 		return
 	}
+	c.persistBackoff++
 	c.zwpPending = true
 }
 

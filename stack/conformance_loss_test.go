@@ -1,0 +1,261 @@
+package stack
+
+// Conformance: loss. The retransmission timer (RFC 6298: computation,
+// backoff, Karn's rule, restart on ACK), fast retransmit on the third
+// duplicate ACK and fast recovery (RFC 5681 §2-§3.2), NewReno's partial
+// ACKs (RFC 6582), and giving up (RFC 9293 §3.8.3, RFC 1122 §4.2.3.5).
+
+import (
+	"testing"
+
+	"ccbench/units"
+)
+
+// The retransmission timer expires after RTO and doubles on every expiry
+// (RFC 6298 §5.4-5.5). A 10 ms handshake RTT gives an RTO of
+// 10 + 4·5 = 30 ms, raised to the 200 ms floor.
+func TestConformanceRTOTimingAndBackoff(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.at(100 * ms).write(100)
+	s.out(100*ms, "P. 1:101(100) ack 1")
+	for _, at := range []units.Duration{300, 700, 1500, 3100, 6300} {
+		s.out(at*ms, "P. 1:101(100) ack 1")
+	}
+	s.at(6310 * ms).in(". 1:1(0) ack 101")
+	s.none(20 * units.Second)
+	s.state(Established)
+}
+
+// RTO = SRTT + max(G, 4·RTTVAR) with SRTT and RTTVAR updated as RFC 6298
+// §2.2-2.3 give: the handshake's 100 ms sample gives 100 + 4·50 = 300 ms;
+// a second sample of 100 ms gives RTTVAR 37.5 ms and RTO 250 ms.
+func TestConformanceRTOFromRTTSamples(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.connect()
+	s.out(0, "S 0:0(0)")
+	s.at(100 * ms).in("S. 0:0(0) ack 1 win 65535 <mss 1000>")
+	s.out(100*ms, ". 1:1(0) ack 1")
+	s.at(200 * ms).write(100)
+	s.out(200*ms, "P. 1:101(100) ack 1")
+	s.at(300 * ms).in(". 1:1(0) ack 101")
+	s.at(400 * ms).write(100)
+	s.out(400*ms, "P. 101:201(100) ack 1")
+	s.out(650*ms, "P. 101:201(100) ack 1")
+	s.out(1150*ms, "P. 101:201(100) ack 1")
+	s.at(1200 * ms).in(". 1:1(0) ack 201")
+	s.none(5 * units.Second)
+}
+
+// An ACK of new data restarts the timer for the oldest outstanding
+// segment (RFC 6298 §5.3); after it expires only one segment is resent
+// (cwnd is one segment, RFC 5681 §3.1), the rest following as ACKs open
+// the window (go-back-N).
+func TestConformanceRTORestartedByACKThenGoBackN(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.at(100 * ms).write(3000)
+	s.out(100*ms, ". 1:1001(1000) ack 1")
+	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 2001:3001(1000) ack 1")
+	s.at(150 * ms).in(". 1:1(0) ack 1001")
+	s.none(349 * ms)
+	s.out(350*ms, ". 1001:2001(1000) ack 1")
+	s.none(359 * ms)
+	s.at(360 * ms).in(". 1:1(0) ack 2001")
+	s.out(360*ms, "P. 2001:3001(1000) ack 1")
+	s.at(370 * ms).in(". 1:1(0) ack 3001")
+	s.none(5 * units.Second)
+}
+
+// Karn's rule (RFC 6298 §3, §5.7): an ACK for a retransmitted segment
+// gives no RTT sample, so the backed-off RTO stays for the next segment;
+// the first ACK of a segment sent once restores the computed RTO.
+func TestConformanceKarnsRule(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.at(100 * ms).write(100)
+	s.out(100*ms, "P. 1:101(100) ack 1")
+	s.out(300*ms, "P. 1:101(100) ack 1")
+	s.at(310 * ms).in(". 1:1(0) ack 101")
+	s.at(400 * ms).write(100)
+	s.out(400*ms, "P. 101:201(100) ack 1")
+	s.out(800*ms, "P. 101:201(100) ack 1") // 400 ms: still backed off once
+	s.at(810 * ms).in(". 1:1(0) ack 201")
+	s.at(1000 * ms).write(100)
+	s.out(1000*ms, "P. 201:301(100) ack 1")
+	s.at(1010 * ms).in(". 1:1(0) ack 301") // a valid sample
+	s.at(1100 * ms).write(100)
+	s.out(1100*ms, "P. 301:401(100) ack 1")
+	s.out(1300*ms, "P. 301:401(100) ack 1") // back to 200 ms
+	s.at(1310 * ms).in(". 1:1(0) ack 401")
+	s.none(5 * units.Second)
+}
+
+// Backoff stops doubling at MaxRTO (RFC 6298 §2.5), and after
+// DataRetries expiries without progress the connection is aborted with a
+// timeout (RFC 9293 §3.8.3, R2), without a segment.
+func TestConformanceRTOCappedAndGivesUp(t *testing.T) {
+	cfg := scriptConfig()
+	cfg.MaxRTO = 2 * units.Second
+	cfg.DataRetries = 6
+	s := newScript(t, cfg)
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.write(100)
+	s.out(10*ms, "P. 1:101(100) ack 1")
+	for _, at := range []units.Duration{210, 610, 1410, 3010, 5010, 7010} {
+		s.out(at*ms, "P. 1:101(100) ack 1")
+	}
+	s.none(9009 * ms)
+	s.state(Established)
+	s.at(9010 * ms)
+	s.state(Closed).err(ErrTimedOut)
+	s.none(20 * units.Second)
+}
+
+// RFC 6298 §5.7: if the SYN was retransmitted and no RTT sample was taken,
+// the RTO for data is reinitialized to 3 s.
+func TestConformanceRTOThreeSecondsAfterSYNRetransmission(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.connect()
+	s.out(0, "S 0:0(0)")
+	s.out(1*units.Second, "S 0:0(0)")
+	s.at(1010 * ms).in("S. 0:0(0) ack 1 win 65535 <mss 1000>")
+	s.out(1010*ms, ". 1:1(0) ack 1")
+	s.write(100)
+	s.out(1010*ms, "P. 1:101(100) ack 1")
+	s.out(4010*ms, "P. 1:101(100) ack 1")
+	s.at(4020 * ms).in(". 1:1(0) ack 101")
+	s.none(10 * units.Second)
+}
+
+// lossWindow sends ten segments from 100 ms and returns the script.
+func lossWindow(t *testing.T, cfg Config) *script {
+	t.Helper()
+	s := newScript(t, cfg)
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.at(100 * ms).write(10000)
+	for i := range 10 {
+		f := "."
+		if i == 9 {
+			f = "P."
+		}
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
+	}
+	return s
+}
+
+// Fast retransmit (RFC 5681 §3.2): the third duplicate ACK, not the
+// second, resends the missing segment at once; later duplicates send
+// nothing when there is no new data; the ACK of everything ends recovery.
+func TestConformanceFastRetransmitOnThirdDupACK(t *testing.T) {
+	s := lossWindow(t, scriptConfig())
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 1001")
+	s.at(112 * ms).in(". 1:1(0) ack 1001")
+	s.none(112 * ms)
+	s.at(113 * ms).in(". 1:1(0) ack 1001")
+	s.out(113*ms, ". 1001:2001(1000) ack 1")
+	s.at(114 * ms).in(". 1:1(0) ack 1001")
+	s.at(115 * ms).in(". 1:1(0) ack 1001")
+	s.none(122 * ms)
+	s.at(123 * ms).in(". 1:1(0) ack 10001")
+	s.none(5 * units.Second)
+	if p := s.conn().Probe(); p.FastRetransmits != 1 || p.Timeouts != 0 || p.InRecovery {
+		s.fail("fast retransmits %d, timeouts %d, in recovery %v", p.FastRetransmits, p.Timeouts, p.InRecovery)
+	}
+}
+
+// Two duplicate ACKs are not enough: the segment waits for the timer,
+// restarted by the last ACK of new data.
+func TestConformanceNoFastRetransmitOnSecondDupACK(t *testing.T) {
+	s := lossWindow(t, scriptConfig())
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 1001")
+	s.at(112 * ms).in(". 1:1(0) ack 1001")
+	s.none(309 * ms)
+	s.out(310*ms, ". 1001:2001(1000) ack 1")
+	s.at(320 * ms).in(". 1:1(0) ack 10001")
+	s.none(5 * units.Second)
+}
+
+// RFC 5681 §2: an ACK that updates the window or carries data is not a
+// duplicate ACK, and does not count towards the three; an ACK that moves
+// SND.UNA would reset the count, but these do not.
+func TestConformanceDuplicateACKDefinition(t *testing.T) {
+	s := lossWindow(t, scriptConfig())
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 1001")
+	s.at(112 * ms).in(". 1:1(0) ack 1001 win 60000") // window update
+	s.at(113 * ms).in("P. 1:101(100) ack 1001 win 60000")
+	s.at(114 * ms).in(". 101:101(0) ack 1001 win 60000")
+	s.none(114 * ms)
+	s.at(115 * ms).in(". 101:101(0) ack 1001 win 60000")
+	s.out(115*ms, ". 1001:2001(1000) ack 101")
+	s.at(125 * ms).in(". 101:101(0) ack 10001 win 60000")
+	s.none(5 * units.Second)
+	s.read(100)
+}
+
+// NewReno (RFC 6582 §3.2 step 5): a partial ACK during fast recovery
+// resends the next hole at once, without waiting for three more
+// duplicates; the ACK of everything sent before recovery ends it.
+func TestConformanceNewRenoPartialACKRetransmitsNextHole(t *testing.T) {
+	s := lossWindow(t, scriptConfig())
+	// Segments 2 and 5 are lost: segment 1 is acknowledged, and each of
+	// segments 3, 4 and 6 to 10 draws a duplicate.
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 1001")
+	s.at(112 * ms).in(". 1:1(0) ack 1001")
+	s.at(113 * ms).in(". 1:1(0) ack 1001")
+	s.out(113*ms, ". 1001:2001(1000) ack 1")
+	for i := range 4 {
+		s.at(114*ms + units.Duration(i)*ms).in(". 1:1(0) ack 1001")
+	}
+	s.none(122 * ms)
+	s.at(123 * ms).in(". 1:1(0) ack 4001")
+	s.out(123*ms, ". 4001:5001(1000) ack 1")
+	s.none(132 * ms)
+	s.at(133 * ms).in(". 1:1(0) ack 10001")
+	s.none(5 * units.Second)
+	if p := s.conn().Probe(); p.FastRetransmits != 1 || p.Timeouts != 0 || p.Retransmits != 2 || p.InRecovery {
+		s.fail("fast retransmits %d, timeouts %d, retransmits %d, in recovery %v", p.FastRetransmits, p.Timeouts, p.Retransmits, p.InRecovery)
+	}
+}
+
+// After a timeout, duplicate ACKs for data sent before it do not start a
+// fast retransmit (RFC 6582 §3.2 step 1's "recover", RFC 5681 §3.2 note):
+// they are echoes of the old window.
+func TestConformanceNoFastRetransmitAfterRTOForOldData(t *testing.T) {
+	s := lossWindow(t, scriptConfig())
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.out(310*ms, ". 1001:2001(1000) ack 1")
+	for i := range 3 {
+		s.at(311*ms + units.Duration(i)*ms).in(". 1:1(0) ack 1001")
+	}
+	s.none(315 * ms)
+	s.at(320 * ms).in(". 1:1(0) ack 10001")
+	s.none(5 * units.Second)
+}
+
+// With RecoveryReno (RFC 5681 §3.2 without RFC 6582) the first ACK of new
+// data ends fast recovery, so a partial ACK resends nothing and the next
+// hole needs three fresh duplicates.
+func TestConformanceRenoPartialACKEndsRecovery(t *testing.T) {
+	cfg := scriptConfig()
+	cfg.Recovery = RecoveryReno
+	s := lossWindow(t, cfg)
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 1001")
+	s.at(112 * ms).in(". 1:1(0) ack 1001")
+	s.at(113 * ms).in(". 1:1(0) ack 1001")
+	s.out(113*ms, ". 1001:2001(1000) ack 1")
+	s.at(123 * ms).in(". 1:1(0) ack 4001")
+	s.none(124 * ms)
+	for i := range 3 {
+		s.at(125*ms + units.Duration(i)*ms).in(". 1:1(0) ack 4001")
+	}
+	s.out(127*ms, ". 4001:5001(1000) ack 1")
+	s.at(137 * ms).in(". 1:1(0) ack 10001")
+	s.none(5 * units.Second)
+}
