@@ -79,6 +79,32 @@ type Ack struct {
 	AppLimited bool
 	// ECE is true when the ACK carried the ECN-Echo flag.
 	ECE bool
+	// Delivered is the total bytes the receiver has acknowledged,
+	// cumulatively or by SACK, since the connection began, this ACK
+	// included. Sent is the total bytes sent for the first time (SND.NXT
+	// less the ISN). Together they count round trips the way Linux and BBR
+	// do: a round that begins when Sent is S ends at the first ACK with
+	// Delivered >= S.
+	Delivered, Sent int64
+}
+
+// Describer is implemented by algorithms that describe themselves in one
+// line, for `ccbench list`.
+type Describer interface {
+	Description() string
+}
+
+// Describe returns the one-line description of a registered algorithm, or
+// "" if it has none.
+func Describe(name string) string {
+	c, err := New(name)
+	if err != nil {
+		return ""
+	}
+	if d, ok := c.(Describer); ok {
+		return d.Description()
+	}
+	return ""
 }
 
 // EventKind names a congestion event.

@@ -92,6 +92,11 @@ func newReno() CongestionControl { return new(reno) }
 
 func (r *reno) Name() string { return "reno" }
 
+// Description is the one-line summary `ccbench list` prints.
+func (r *reno) Description() string {
+	return "RFC 5681 AIMD: slow start, +1 MSS per RTT, halve on loss"
+}
+
 func (r *reno) Init(_ units.Time, mss, initialWindow int) {
 	*r = reno{
 		mss:           mss,

@@ -147,7 +147,8 @@ type Conn struct {
 	cwrPending bool
 	cwrEnd     Seq
 
-	stats ConnStats
+	stats     ConnStats
+	delivered int64 // bytes acknowledged or SACKed so far (cc.Ack.Delivered)
 
 	// OnRTTSample, if set, is called with every RTT sample the connection
 	// takes, for delay distributions in the metrics layer.

@@ -411,6 +411,9 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 
 // fillAck completes an ACK sample with the sender's state after the ACK.
 func (c *Conn) fillAck(a *cc.Ack) {
+	c.delivered += int64(a.Acked + a.Sacked)
+	a.Delivered = c.delivered
+	a.Sent = int64(c.sndMax.Sub(c.iss))
 	a.Inflight = c.pipe()
 	a.InRecovery = c.inRecovery
 	a.MinRTT = c.rtt.minRTT

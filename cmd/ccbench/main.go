@@ -57,11 +57,11 @@ func newRoot(stdout io.Writer) *cobra.Command {
 func newListCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "Print the registered congestion-control algorithms",
+		Short: "Print the registered congestion-control algorithms, one line each",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			for _, n := range cc.Names() {
-				fmt.Fprintln(stdout, n)
+				fmt.Fprintf(stdout, "%-12s %s\n", n, cc.Describe(n))
 			}
 			return nil
 		},

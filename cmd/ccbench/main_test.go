@@ -92,7 +92,7 @@ func TestRunWritesResultsAndReportsSpeed(t *testing.T) {
 
 func TestList(t *testing.T) {
 	code, stdout, _ := runCLI(t, "list")
-	if code != 0 || !strings.Contains(stdout, "reno\n") {
+	if code != 0 || !strings.Contains(stdout, "reno ") || !strings.Contains(stdout, "RFC 5681") {
 		t.Fatalf("list: exit %d, %q", code, stdout)
 	}
 }
