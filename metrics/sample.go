@@ -48,4 +48,9 @@ type LinkSample struct {
 	// DeliveredBytes counts bytes that left the far end of the link since
 	// the run started.
 	DeliveredBytes int64
+	// Served counts packets that left the queue for the transmitter and
+	// Sojourn adds up the time they waited in it (both cumulative), so the
+	// mean queueing delay over any span is the ratio of their differences.
+	Served  int64
+	Sojourn units.Duration
 }

@@ -62,6 +62,9 @@ type LinkSummary struct {
 	QueueBytesP50 int `json:"queue_bytes_p50"`
 	QueueBytesP95 int `json:"queue_bytes_p95"`
 	QueueBytesMax int `json:"queue_bytes_max"`
+	// QueueDelayMeanMs is the mean time a packet waited in the queue
+	// before its transmission began.
+	QueueDelayMeanMs float64 `json:"queue_delay_mean_ms"`
 }
 
 // FlowSummary describes one flow over the run.
@@ -135,6 +138,9 @@ func summarizeLink(info RunInfo, link []LinkSample) LinkSummary {
 	ls.QueueBytesP50 = int(stat.Quantile(0.5, stat.Empirical, queue, nil))
 	ls.QueueBytesP95 = int(stat.Quantile(0.95, stat.Empirical, queue, nil))
 	ls.QueueBytesMax = int(queue[len(queue)-1])
+	if last.Served > 0 {
+		ls.QueueDelayMeanMs = last.Sojourn.Milliseconds() / float64(last.Served)
+	}
 	return ls
 }
 

@@ -73,6 +73,7 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 
 	if l.tx.idle() {
 		if next := l.qdisc.Dequeue(now); next != nil {
+			l.served(now, next)
 			l.tx.start(now, next)
 			// At an unlimited rate the packet is already through.
 			l.advance(now)
@@ -132,6 +133,14 @@ func (l *Link) advance(now units.Time) {
 		if next == nil {
 			return
 		}
+		l.served(at, next)
 		l.tx.start(at, next)
 	}
+}
+
+// served accounts for p leaving the queue for the transmitter at t: its
+// sojourn in the queue is its queueing delay.
+func (l *Link) served(t units.Time, p *packet.Packet) {
+	l.stats.ServedPackets++
+	l.stats.SojournTotal += t.Sub(p.Enqueued)
 }

@@ -32,6 +32,12 @@ type LinkStats struct {
 	// propagating.
 	InSystemPackets, InSystemBytes int
 
+	// ServedPackets counts packets that left the queue for the
+	// transmitter, and SojournTotal adds up the time each waited in the
+	// queue: SojournTotal / ServedPackets is the mean queueing delay.
+	ServedPackets int64
+	SojournTotal  units.Duration
+
 	// BusyTime is the total serialization time of packets whose last bit
 	// has left; divided by the elapsed time it is the link's utilization.
 	BusyTime units.Duration

@@ -86,7 +86,8 @@ func TestWriteSummaryJSON(t *testing.T) {
     "lost": 0,
     "queue_bytes_p50": 0,
     "queue_bytes_p95": 0,
-    "queue_bytes_max": 0
+    "queue_bytes_max": 0,
+    "queue_delay_mean_ms": 0
   },
   "flows": [],
   "jain_fairness": 0

@@ -44,6 +44,10 @@ type flow struct {
 	rttSamples func(units.Duration)
 }
 
+// appAhead is how much unsent data the bulk application keeps queued at
+// least.
+const appAhead = 256 << 10
+
 // blockLen is prime so that the cyclic pattern does not line up with
 // segment or buffer sizes.
 const blockLen = 65521
@@ -97,7 +101,13 @@ func (f *flow) senderApp(now units.Time) {
 	if c == nil || f.closed {
 		return
 	}
-	for {
+	// Like a real bulk sender the application always has data ready, but
+	// it keeps only a bounded amount queued beyond what the window can
+	// take: the send buffer then stays warm in the cache, which matters
+	// more for simulation speed than anything the stack does. The sender
+	// is never application-limited either way.
+	lowWater := max(appAhead, 2*c.CC().Cwnd())
+	for c.Unsent() < lowWater {
 		room := int64(c.WriteSpace())
 		if f.spec.Size > 0 {
 			room = min(room, f.spec.Size-f.written)

@@ -65,5 +65,7 @@ func (s *sampler) sample(w *world) {
 		Drops:          ls.DroppedPackets,
 		Lost:           ls.LostPackets,
 		DeliveredBytes: ls.DeliveredBytes,
+		Served:         ls.ServedPackets,
+		Sojourn:        ls.SojournTotal,
 	})
 }

@@ -121,9 +121,9 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 	fmt.Fprintf(w, "results: %s\n", dir)
 	fmt.Fprintf(w, "simulated %.1fs in %.3fs wall: %.0fx real time, %.2fM segments/s (%d segments)\n",
 		s.SimSeconds, s.WallSeconds, s.SimSpeed, s.SegmentsPerWallSecond/1e6, s.Segments)
-	fmt.Fprintf(w, "link: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, drops %d, lost %d\n",
+	fmt.Fprintf(w, "link: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, mean queueing delay %.2f ms, drops %d, lost %d\n",
 		float64(s.Link.RateBps)/1e6, 100*s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95,
-		s.Link.QueueBytesMax, s.Link.Drops, s.Link.Lost)
+		s.Link.QueueBytesMax, s.Link.QueueDelayMeanMs, s.Link.Drops, s.Link.Lost)
 	fmt.Fprintf(w, "%-5s %-10s %14s %12s %10s %10s %10s\n", "flow", "cc", "goodput Mb/s", "retransmits", "rtt p50", "rtt p95", "done (s)")
 	for _, f := range s.Flows {
 		done := "-"
