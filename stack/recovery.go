@@ -189,14 +189,17 @@ func (c *Conn) onSentInRecovery(n int) {
 // nextLost returns the index of the oldest record deemed lost and not yet
 // retransmitted, or -1 (RFC 6675 NextSeg rule 1).
 func (c *Conn) nextLost() int {
-	if c.sent.lostBytes == c.sent.rtxBytes {
+	q := &c.sent
+	if q.lostBytes == q.rtxBytes {
 		return -1
 	}
-	for i := 0; i < c.sent.len(); i++ {
-		if s := c.sent.at(i); s.lost && !s.rtx {
+	for i := q.lostHint; i < q.n; i++ {
+		if s := q.at(i); s.lost && !s.rtx {
+			q.lostHint = i
 			return i
 		}
 	}
+	q.lostHint = q.n
 	return -1
 }
 

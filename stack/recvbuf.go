@@ -124,10 +124,19 @@ func (b *recvBuffer) read(dst []byte) int {
 
 // rangeContaining returns the out-of-order range holding seq, if any.
 func (b *recvBuffer) rangeContaining(seq Seq) (seqRange, bool) {
-	for i := 0; i < b.nooo; i++ {
-		if r := b.ooo[i]; seq.GEQ(r.start) && seq.LT(r.end) {
-			return r, true
+	// The ranges are sorted and disjoint: binary search for the first
+	// that ends after seq.
+	lo, hi := 0, b.nooo
+	for lo < hi {
+		m := (lo + hi) / 2
+		if b.ooo[m].end.LEQ(seq) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
+	}
+	if lo < b.nooo && seq.GEQ(b.ooo[lo].start) {
+		return b.ooo[lo], true
 	}
 	return seqRange{}, false
 }

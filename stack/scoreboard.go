@@ -43,6 +43,10 @@ type sentQueue struct {
 	sackedBytes, lostBytes, rtxBytes int
 	// highSacked is the end of the highest SACKed range, or SND.UNA.
 	highSacked Seq
+	// lostHint is a lower bound on the index of the oldest record that is
+	// lost and not yet retransmitted, so that retransmitting a window of
+	// lost records after a timeout costs linear, not quadratic, time.
+	lostHint int
 }
 
 func newSentQueue(capacity int) sentQueue {
@@ -82,6 +86,9 @@ func (q *sentQueue) split(i int, at Seq) {
 		*q.at(j) = *q.at(j - 1)
 	}
 	q.n++
+	if i < q.lostHint {
+		q.lostHint++
+	}
 	a, b := q.at(i), q.at(i+1)
 	*b = *a
 	a.end, b.seq = at, at
@@ -119,6 +126,9 @@ func (q *sentQueue) popFront() {
 	q.forget(q.at(0))
 	q.head = (q.head + 1) & q.mask
 	q.n--
+	if q.lostHint > 0 {
+		q.lostHint--
+	}
 }
 
 // trimFront drops the bytes of the head record below seq.
@@ -130,7 +140,7 @@ func (q *sentQueue) trimFront(seq Seq) {
 }
 
 func (q *sentQueue) clear() {
-	q.head, q.n = 0, 0
+	q.head, q.n, q.lostHint = 0, 0, 0
 	q.sackedBytes, q.lostBytes, q.rtxBytes = 0, 0, 0
 }
 
@@ -144,6 +154,7 @@ func (q *sentQueue) markLost(s *sentSegment, again bool) bool {
 	q.forget(s)
 	s.lost, s.rtx = true, false
 	q.count(s)
+	q.lostHint = 0
 	return true
 }
 
