@@ -86,6 +86,68 @@ type Ack struct {
 	// do: a round that begins when Sent is S ends at the first ACK with
 	// Delivered >= S.
 	Delivered, Sent int64
+	// Rate is the delivery-rate sample this ACK produced; see RateSample.
+	Rate RateSample
+	// Lost is the number of bytes newly deemed lost while processing this
+	// ACK (by SACK or RACK loss detection).
+	Lost int
+}
+
+// RateSample is one delivery-rate sample, as
+// draft-cheng-iccrg-delivery-rate-estimation defines it: Delivered bytes
+// were delivered over Interval, measured from the most recently delivered
+// packet this ACK covered. DeliveryRate = Delivered / Interval.
+type RateSample struct {
+	// Valid is false when the ACK delivered nothing new or the interval
+	// was too short to measure (shorter than the minimum RTT).
+	Valid bool
+	// Delivered is the bytes delivered between the packet's send and this
+	// ACK; Interval is max(send interval, ACK interval) over that span.
+	Delivered int64
+	Interval  units.Duration
+	// PriorDelivered is the connection's delivered count when that packet
+	// was sent; PriorTime when that count was reached.
+	PriorDelivered int64
+	// IsAppLimited marks samples taken while the sender was
+	// application-limited: they may underestimate the bandwidth.
+	IsAppLimited bool
+	// RTT is the round-trip time of the packet the sample comes from.
+	RTT units.Duration
+	// TxInflight is the bytes in flight when that packet was sent, and
+	// LostSince the bytes deemed lost since then (BBRv3's loss-rate test).
+	TxInflight int
+	LostSince  int64
+}
+
+// DeliveryRate is the sample's rate, or 0 if it is not valid.
+func (r *RateSample) DeliveryRate() units.Rate {
+	if !r.Valid || r.Interval <= 0 {
+		return 0
+	}
+	return units.Rate(float64(r.Delivered) * 8 / r.Interval.Seconds())
+}
+
+// Internals lets an algorithm expose its internal state to probes (BBR's
+// bandwidth estimate and gains, DCTCP's alpha) without allocating: up to
+// len(Names) named values, filled in by Inspect.
+type Internals struct {
+	N      int
+	Names  [8]string
+	Values [8]float64
+}
+
+// Add appends one named value; names must be constant strings.
+func (in *Internals) Add(name string, v float64) {
+	if in.N < len(in.Names) {
+		in.Names[in.N], in.Values[in.N] = name, v
+		in.N++
+	}
+}
+
+// Inspector is implemented by algorithms with internal state worth
+// plotting.
+type Inspector interface {
+	Inspect(in *Internals)
 }
 
 // Describer is implemented by algorithms that describe themselves in one
