@@ -155,6 +155,8 @@ type TCP struct {
 	Recovery string
 	// ECN negotiates explicit congestion notification (RFC 3168).
 	ECN bool
+	// Pacing paces algorithms that set no pacing rate themselves.
+	Pacing bool
 }
 
 // PacketBytes is the size of a full-size packet on the wire.

@@ -314,6 +314,7 @@ func (d *decoder) tcp(t scope) TCP {
 	d.check(t, "recovery", tc.SACK || (tc.Recovery != "sack" && tc.Recovery != "rack"),
 		"needs tcp.sack = true; without SACK: reno or newreno")
 	tc.ECN = d.boolean(t, "ecn")
+	tc.Pacing = d.boolean(t, "pacing")
 	return tc
 }
 

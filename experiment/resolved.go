@@ -118,6 +118,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(c.TCP.Recovery)
 		case "ecn":
 			return strconv.FormatBool(c.TCP.ECN)
+		case "pacing":
+			return strconv.FormatBool(c.TCP.Pacing)
 		}
 	case "flows":
 		f := c.Flows[i]

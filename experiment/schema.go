@@ -82,6 +82,7 @@ var schema = []table{
 		{"sack", kindBool, true, "offer and accept selective acknowledgments (RFC 2018)"},
 		{"recovery", kindString, "newreno", "loss recovery: reno, newreno, sack (RFC 6675 + PRR) or rack (RFC 8985)"},
 		{"ecn", kindBool, false, "negotiate explicit congestion notification (RFC 3168)"},
+		{"pacing", kindBool, false, "pace algorithms that set no rate of their own (as Linux with fq); BBR always paces"},
 	}},
 	{name: "flows", array: true, doc: "one entry per group of identical flows", keys: []key{
 		{"cc", kindString, "reno", "congestion-control algorithm"},

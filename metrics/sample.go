@@ -10,7 +10,10 @@
 // a Recorder has been sized for the run.
 package metrics
 
-import "ccbench/units"
+import (
+	"ccbench/cc"
+	"ccbench/units"
+)
 
 // FlowSample is one snapshot of a sending connection.
 type FlowSample struct {
@@ -34,6 +37,11 @@ type FlowSample struct {
 	// controller's mode ("slow_start"). Both must be constant strings so a
 	// snapshot copies two words, not text.
 	State, Phase string
+	// PacingBps is the rate the sender paces at, 0 when it does not pace.
+	PacingBps float64
+	// CC holds the algorithm's own state (BBR's bandwidth estimate and
+	// gains, DCTCP's alpha), when it exposes any.
+	CC cc.Internals
 }
 
 // LinkSample is one snapshot of the bottleneck link.

@@ -17,7 +17,7 @@ import (
 )
 
 // FlowCSVHeader is the header row of WriteFlowCSV.
-const FlowCSVHeader = "time_s,throughput_mbps,cwnd_bytes,ssthresh_bytes,srtt_ms,rttvar_ms,rto_ms,last_rtt_ms,inflight_bytes,retransmits,delivered_bytes,state,phase\n"
+const FlowCSVHeader = "time_s,throughput_mbps,cwnd_bytes,ssthresh_bytes,srtt_ms,rttvar_ms,rto_ms,last_rtt_ms,inflight_bytes,retransmits,delivered_bytes,state,phase,pacing_mbps\n"
 
 // LinkCSVHeader is the header row of WriteLinkCSV.
 const LinkCSVHeader = "time_s,queue_bytes,queue_packets,drops,lost,delivered_bytes\n"
@@ -30,12 +30,25 @@ const InfiniteSsthresh = 1 << 30
 // WriteFlowCSV writes a flow's samples to path.
 func WriteFlowCSV(path string, f *metrics.FlowSeries) error {
 	return WriteFileAtomic(path, func(w io.Writer) error {
-		if _, err := io.WriteString(w, FlowCSVHeader); err != nil {
+		// The algorithm's internals, if it exposes any, follow as extra
+		// columns named after them (cc_alpha, cc_btl_bw, ...).
+		var names []string
+		for i := range f.Samples {
+			if in := &f.Samples[i].CC; in.N > 0 {
+				names = in.Names[:in.N]
+				break
+			}
+		}
+		header := FlowCSVHeader[:len(FlowCSVHeader)-1]
+		for _, n := range names {
+			header += ",cc_" + n
+		}
+		if _, err := io.WriteString(w, header+"\n"); err != nil {
 			return err
 		}
 		row := make([]byte, 0, 256)
 		for i := range f.Samples {
-			row = appendFlowRow(row[:0], &f.Samples[i])
+			row = appendFlowRow(row[:0], &f.Samples[i], len(names))
 			if _, err := w.Write(row); err != nil {
 				return err
 			}
@@ -44,7 +57,7 @@ func WriteFlowCSV(path string, f *metrics.FlowSeries) error {
 	})
 }
 
-func appendFlowRow(b []byte, s *metrics.FlowSample) []byte {
+func appendFlowRow(b []byte, s *metrics.FlowSample, internals int) []byte {
 	b = appendSeconds(b, s.T)
 	b = append(b, ',')
 	b = strconv.AppendFloat(b, s.ThroughputBps/1e6, 'f', 6, 64)
@@ -72,6 +85,14 @@ func appendFlowRow(b []byte, s *metrics.FlowSample) []byte {
 	b = appendField(b, s.State)
 	b = append(b, ',')
 	b = appendField(b, s.Phase)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, s.PacingBps/1e6, 'f', 6, 64)
+	for i := range internals {
+		b = append(b, ',')
+		if i < s.CC.N {
+			b = strconv.AppendFloat(b, s.CC.Values[i], 'g', 10, 64)
+		}
+	}
 	return append(b, '\n')
 }
 

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/units"
 )
@@ -17,7 +18,8 @@ func TestWriteFlowCSVGolden(t *testing.T) {
 			Inflight: 28960, Delivered: 14480, State: "ESTABLISHED", Phase: "slow_start"},
 		{T: 1_234_567_891, ThroughputBps: 9_999_999.5, Cwnd: 43440, Ssthresh: 43439,
 			SRTT: 21 * units.Millisecond, RTTVar: 3 * units.Millisecond, RTO: 200 * units.Millisecond, LastRTT: 22 * units.Millisecond,
-			Inflight: 0, Retransmits: 3, Delivered: 1 << 40, State: "FIN-WAIT-1", Phase: `odd,"name"`},
+			Inflight: 0, Retransmits: 3, Delivered: 1 << 40, State: "FIN-WAIT-1", Phase: `odd,"name"`,
+			PacingBps: 12_345_678, CC: internals("alpha", 0.0625, "btl_bw", 96.5e6)},
 	}}
 	path := filepath.Join(t.TempDir(), "flow0.csv")
 	if err := WriteFlowCSV(path, f); err != nil {
@@ -27,13 +29,21 @@ func TestWriteFlowCSVGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := FlowCSVHeader +
-		"0.000000,0.000000,14480,,0.000,0.000,1000.000,0.000,0,0,0,SYN-SENT,slow_start\n" +
-		"0.010000,11.584000,28960,,20.500,10.250,1000.000,20.500,28960,0,14480,ESTABLISHED,slow_start\n" +
-		"1.234568,9.999999,43440,43439,21.000,3.000,200.000,22.000,0,3,1099511627776,FIN-WAIT-1,\"odd,\"\"name\"\"\"\n"
+	want := FlowCSVHeader[:len(FlowCSVHeader)-1] + ",cc_alpha,cc_btl_bw\n" +
+		"0.000000,0.000000,14480,,0.000,0.000,1000.000,0.000,0,0,0,SYN-SENT,slow_start,0.000000,,\n" +
+		"0.010000,11.584000,28960,,20.500,10.250,1000.000,20.500,28960,0,14480,ESTABLISHED,slow_start,0.000000,,\n" +
+		"1.234568,9.999999,43440,43439,21.000,3.000,200.000,22.000,0,3,1099511627776,FIN-WAIT-1,\"odd,\"\"name\"\"\",12.345678,0.0625,96500000\n"
 	if string(got) != want {
 		t.Fatalf("flow CSV\n got:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+func internals(kv ...any) cc.Internals {
+	var in cc.Internals
+	for i := 0; i < len(kv); i += 2 {
+		in.Add(kv[i].(string), kv[i+1].(float64))
+	}
+	return in
 }
 
 func TestWriteLinkCSVGolden(t *testing.T) {

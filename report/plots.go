@@ -52,7 +52,7 @@ func Plots(dir string, title string, flows []*metrics.FlowSeries, link []metrics
 			return err
 		}
 	}
-	return nil
+	return ccFigures(dir, heading, flows)
 }
 
 func throughputFigure(heading string, flows []*metrics.FlowSeries, linkRate units.Rate, tMax float64) (*plot.Plot, error) {

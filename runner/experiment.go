@@ -31,6 +31,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	tcp.SndBuf = cfg.TCP.SndBuffer
 	tcp.SACK = cfg.TCP.SACK
 	tcp.ECN = cfg.TCP.ECN
+	tcp.Pacing = cfg.TCP.Pacing
 	if err := tcp.Validate(); err != nil {
 		return Scenario{}, err
 	}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/units"
 )
@@ -51,6 +52,10 @@ func (s *sampler) sample(w *world) {
 			smp.SRTT, smp.RTTVar, smp.RTO, smp.LastRTT = p.SRTT, p.RTTVar, p.RTO, p.LastRTT
 			smp.Retransmits = p.Retransmits
 			smp.State, smp.Phase = p.State.String(), p.Phase
+			smp.PacingBps = float64(p.PacingRate)
+			if in, ok := f.conn.CC().(cc.Inspector); ok {
+				in.Inspect(&smp.CC)
+			}
 		}
 		fs.Record(smp)
 		if f.completedAt >= 0 {

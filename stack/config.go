@@ -80,6 +80,10 @@ type Config struct {
 	SACK bool
 	// Recovery is the loss-recovery algorithm (see RecoveryMode).
 	Recovery RecoveryMode
+	// Pacing paces algorithms that set no pacing rate of their own, at
+	// Linux's default rates (see Conn.pacingRate), as Linux does under the
+	// fq qdisc. Algorithms that set a rate (BBR) are always paced.
+	Pacing bool
 	// ECN requests explicit congestion notification (RFC 3168) on active
 	// opens and accepts it on passive ones.
 	ECN bool

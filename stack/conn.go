@@ -130,6 +130,10 @@ type Conn struct {
 	keepaliveAt units.Time
 	kaProbes    int
 	swsOverride bool // the persist timer lets a small segment out
+	// Pacing: the earliest time the next data segment may leave, and
+	// whether Output held one back for it.
+	nextSendAt units.Time
+	pacingWait bool
 	// persistBackoff counts zero-window probes sent in this episode.
 	persistBackoff int
 	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)
@@ -147,8 +151,8 @@ type Conn struct {
 	cwrPending bool
 	cwrEnd     Seq
 
-	stats     ConnStats
-	delivered int64 // bytes acknowledged or SACKed so far (cc.Ack.Delivered)
+	stats ConnStats
+	rate  rateState
 
 	// OnRTTSample, if set, is called with every RTT sample the connection
 	// takes, for delay distributions in the metrics layer.
@@ -214,7 +218,7 @@ func (c *Conn) Probe() Probe {
 		LastRTT:    c.rtt.latest,
 		MinRTT:     c.rtt.minRTT,
 		Inflight:   c.pipe(),
-		PacingRate: c.cc.PacingRate(),
+		PacingRate: c.pacingRate(),
 		Phase:      c.cc.Phase(),
 		InRecovery: c.inRecovery,
 		ConnStats:  c.stats,

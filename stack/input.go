@@ -260,6 +260,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a := &c.ack
 	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE)}
+	lostBefore := c.sent.lostTotal
 
 	// Selective acknowledgments first, so that records they cover count as
 	// delivered before the cumulative ACK removes what is below it.
@@ -326,6 +327,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		c.ev = cc.Event{Kind: cc.ECN, Now: now, Inflight: c.inflight()}
 		c.cc.OnCongestion(&c.ev)
 	}
+	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
 	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && acked > 0)
 	if c.inRecovery && !exit && c.useSACK() {
@@ -411,8 +413,7 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 
 // fillAck completes an ACK sample with the sender's state after the ACK.
 func (c *Conn) fillAck(a *cc.Ack) {
-	c.delivered += int64(a.Acked + a.Sacked)
-	a.Delivered = c.delivered
+	c.finishRateSample(a)
 	a.Sent = int64(c.sndMax.Sub(c.iss))
 	a.Inflight = c.pipe()
 	a.InRecovery = c.inRecovery
@@ -447,6 +448,7 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 		lastSent = h.sentAt
 		if !h.sacked {
 			c.rackDelivered(now, h)
+			c.rateDelivered(now, h)
 		}
 		c.sent.popFront()
 	}

@@ -67,22 +67,53 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 // record first; otherwise new data; otherwise, in SACK recovery, a record
 // below the highest SACKed byte that was never retransmitted.
 func (c *Conn) sendNext(now units.Time) *packet.Packet {
+	if c.pacingRate() > 0 && now < c.nextSendAt {
+		c.pacingWait = true
+		return nil
+	}
 	allow, lt := c.sendAllowance()
+	var p *packet.Packet
 	if i := c.nextLost(); i >= 0 {
 		if allow-lt < c.sent.at(i).len() {
 			return nil
 		}
-		return c.retransmit(now, i)
-	}
-	if p := c.sendData(now, allow); p != nil {
-		return p
-	}
-	if c.inRecovery && c.useSACK() && allow >= c.sndMSS {
+		p = c.retransmit(now, i)
+	} else if p = c.sendData(now, allow); p == nil && c.inRecovery && c.useSACK() && allow >= c.sndMSS {
 		if i := c.nextRescue(); i >= 0 {
-			return c.retransmit(now, i)
+			p = c.retransmit(now, i)
 		}
 	}
-	return nil
+	if p == nil {
+		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cc.Cwnd() {
+			c.markAppLimited()
+		}
+		return nil
+	}
+	if rate := c.pacingRate(); rate > 0 {
+		// Release the next segment no sooner than this one takes at the
+		// pacing rate, counting from now if the sender was idle: an idle
+		// sender earns no burst credit.
+		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(p.Len()))
+	}
+	return p
+}
+
+// pacingRate is the rate the sender paces at: the congestion control's,
+// or, with Config.Pacing for an algorithm that does not pace, Linux's
+// default of twice cwnd per SRTT in slow start and 1.2 times in congestion
+// avoidance (tcp_update_pacing_rate); 0 for no pacing.
+func (c *Conn) pacingRate() units.Rate {
+	if r := c.cc.PacingRate(); r > 0 {
+		return r
+	}
+	if !c.cfg.Pacing || c.rtt.srtt <= 0 {
+		return 0
+	}
+	bits := float64(c.cc.Cwnd()) * 8 / c.rtt.srtt.Seconds()
+	if c.cc.Cwnd() < c.cc.Ssthresh() {
+		return units.Rate(2 * bits)
+	}
+	return units.Rate(1.2 * bits)
 }
 
 // sendSYN sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with the
@@ -199,6 +230,7 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	p := c.build(now, s.seq, flags, n, nil, false)
 	c.stats.Retransmits++
 	c.stats.RetransmittedBytes += int64(n)
+	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
 	if c.rtxAt == units.Never {
@@ -264,6 +296,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 		c.stats.Retransmits++
 	}
 	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans})
+	c.stampRecord(c.sent.last(), now)
 	c.sndNxt = end
 	if end.GT(c.sndMax) {
 		c.sndMax = end

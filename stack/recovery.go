@@ -242,6 +242,7 @@ func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 		}
 		newly += s.len()
 		c.rackDelivered(now, s)
+		c.rateDelivered(now, s)
 		q.markSacked(s)
 	}
 	return newly

@@ -29,6 +29,12 @@ type sentSegment struct {
 	// lost is set when recovery deems the range lost; rtx is set when it
 	// has been retransmitted since.
 	lost, rtx bool
+	// appLimited and the fields below are the delivery state when the
+	// range was last sent (rate.go).
+	appLimited                   bool
+	txInflight                   int
+	deliveredAtSend, lostAtSend  int64
+	deliveredTime, firstSentTime units.Time
 }
 
 func (s *sentSegment) len() int { return s.end.Sub(s.seq) }
@@ -43,6 +49,8 @@ type sentQueue struct {
 	sackedBytes, lostBytes, rtxBytes int
 	// highSacked is the end of the highest SACKed range, or SND.UNA.
 	highSacked Seq
+	// lostTotal counts bytes ever marked lost, for rate samples.
+	lostTotal int64
 	// lostHint is a lower bound on the index of the oldest record that is
 	// lost and not yet retransmitted, so that retransmitting a window of
 	// lost records after a timeout costs linear, not quadratic, time.
@@ -155,6 +163,7 @@ func (q *sentQueue) markLost(s *sentSegment, again bool) bool {
 	s.lost, s.rtx = true, false
 	q.count(s)
 	q.lostHint = 0
+	q.lostTotal += int64(s.len())
 	return true
 }
 

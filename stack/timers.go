@@ -27,7 +27,11 @@ const (
 
 // nextDeadline is the earliest time c needs onTimer.
 func (c *Conn) nextDeadline() units.Time {
-	return min(c.rtxAt, c.ackAt, c.timeWait, c.reorderAt, c.keepaliveAt)
+	t := min(c.rtxAt, c.ackAt, c.timeWait, c.reorderAt, c.keepaliveAt)
+	if c.pacingWait {
+		t = min(t, c.nextSendAt)
+	}
+	return t
 }
 
 // onTimer runs every timer whose deadline has passed.
@@ -42,6 +46,9 @@ func (c *Conn) onTimer(now units.Time) {
 	if c.ackAt <= now {
 		c.ackAt = units.Never
 		c.ackNow = true
+	}
+	if c.pacingWait && c.nextSendAt <= now {
+		c.pacingWait = false // Output may release the next segment
 	}
 	if c.reorderAt <= now {
 		c.reorderAt = units.Never

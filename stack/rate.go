@@ -1,0 +1,98 @@
+package stack
+
+import (
+	"ccbench/cc"
+	"ccbench/units"
+)
+
+// Delivery-rate estimation, as draft-cheng-iccrg-delivery-rate-estimation
+// describes it. Every transmission stamps its scoreboard record with the
+// connection's delivery state at that moment (bytes delivered so far and
+// when, when the current flight's first packet was sent, whether the sender
+// was application-limited, bytes in flight and lost). When the record is
+// delivered — cumulatively acknowledged or SACKed — the ACK's rate sample is
+// taken from the most recently sent record it delivered:
+//
+//	delivered = C.delivered − P.delivered
+//	interval  = max(P.sent − P.first_sent, C.delivered_time − P.delivered_time)
+//
+// The larger of the send and ACK intervals keeps ACK compression from
+// inflating the rate. A sample whose interval is below the minimum RTT is
+// not valid.
+
+// rateState is the connection's side of the estimator.
+type rateState struct {
+	delivered     int64      // C.delivered: bytes delivered so far
+	deliveredTime units.Time // C.delivered_time
+	firstSentTime units.Time // C.first_sent_time
+	// appLimited is the delivered count at which the current
+	// application-limited period ends, or 0 when not application-limited.
+	appLimited int64
+
+	// The sample being built for the current ACK.
+	rs         cc.RateSample
+	sendElapsd units.Duration
+	priorTime  units.Time
+	have       bool
+}
+
+// stampRecord records the delivery state in s as it is transmitted at now
+// (draft §3.2, "Transmitting a data packet").
+func (c *Conn) stampRecord(s *sentSegment, now units.Time) {
+	r := &c.rate
+	if c.sndUna == c.sndNxt || c.pipe() == 0 {
+		// Nothing in flight: a new flight starts now.
+		r.firstSentTime, r.deliveredTime = now, now
+	}
+	s.firstSentTime = r.firstSentTime
+	s.deliveredTime = r.deliveredTime
+	s.deliveredAtSend = r.delivered
+	s.appLimited = r.appLimited != 0
+	s.lostAtSend = c.sent.lostTotal
+	s.txInflight = c.pipe() + s.len()
+}
+
+// rateDelivered folds one newly delivered record into the ACK's sample
+// (draft §3.3, "Upon receiving an ACK").
+func (c *Conn) rateDelivered(now units.Time, s *sentSegment) {
+	r := &c.rate
+	r.delivered += int64(s.len())
+	r.deliveredTime = now
+	if !r.have || s.deliveredAtSend > r.rs.PriorDelivered {
+		r.have = true
+		r.rs.PriorDelivered = s.deliveredAtSend
+		r.priorTime = s.deliveredTime
+		r.rs.IsAppLimited = s.appLimited
+		r.rs.RTT = now.Sub(s.sentAt)
+		r.rs.TxInflight = s.txInflight
+		r.rs.LostSince = c.sent.lostTotal - s.lostAtSend
+		r.sendElapsd = s.sentAt.Sub(s.firstSentTime)
+		r.firstSentTime = s.sentAt
+	}
+}
+
+// finishRateSample completes the ACK's sample and starts a fresh one.
+func (c *Conn) finishRateSample(a *cc.Ack) {
+	r := &c.rate
+	if r.appLimited != 0 && r.delivered > r.appLimited {
+		r.appLimited = 0
+	}
+	a.Rate = cc.RateSample{}
+	if r.have {
+		rs := r.rs
+		rs.Delivered = r.delivered - rs.PriorDelivered
+		rs.Interval = max(r.sendElapsd, r.deliveredTime.Sub(r.priorTime))
+		rs.Valid = rs.Delivered > 0 && rs.Interval > 0 && rs.Interval >= c.rtt.minRTT
+		a.Rate = rs
+	}
+	a.Delivered = r.delivered
+	r.have = false
+	r.rs = cc.RateSample{}
+}
+
+// markAppLimited notes that the sender has run out of data with window to
+// spare: samples until what is in flight now is delivered may underestimate
+// the bandwidth (draft §3.4).
+func (c *Conn) markAppLimited() {
+	c.rate.appLimited = max(c.rate.delivered+int64(c.pipe()), 1)
+}
