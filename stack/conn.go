@@ -148,6 +148,11 @@ type Conn struct {
 	// which the sender last reacted.
 	ecnOK      bool
 	eceEcho    bool
+	// An ACK owed for the data before a CE-state change (RFC 8257 §3.2):
+	// its acknowledgment number and ECE flag.
+	stateAck    bool
+	stateAckSeq Seq
+	stateAckECE bool
 	cwrPending bool
 	cwrEnd     Seq
 

@@ -110,15 +110,32 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		c.tsRecent = s.Opts.TSVal
 	}
 
-	// ECN at the receiver (RFC 3168 §6.1.3): a CE mark makes every ACK
-	// carry ECE until a segment with CWR arrives.
 	if c.ecnOK && len(s.Payload) > 0 {
-		if s.Has(FlagCWR) {
-			c.eceEcho = false
-		}
-		if s.ECN == ECNCE {
+		ce := s.ECN == ECNCE
+		if ce {
 			c.stats.CEReceived++
-			c.eceEcho = true
+		}
+		switch {
+		case c.exactECNEcho():
+			// DCTCP's receiver (RFC 8257 §3.2): ECE mirrors the CE state of
+			// the data it acknowledges. When the state flips while an ACK
+			// is being delayed, the data received so far is acknowledged
+			// at once with the old state, before this segment counts.
+			if ce != c.eceEcho {
+				if c.ackPending > 0 || c.ackAt != units.Never {
+					c.stateAck, c.stateAckSeq, c.stateAckECE = true, c.rcvNxt(), c.eceEcho
+				}
+				c.eceEcho = ce
+			}
+		default:
+			// RFC 3168 §6.1.3: a CE mark makes every ACK carry ECE until
+			// a segment with CWR arrives.
+			if s.Has(FlagCWR) {
+				c.eceEcho = false
+			}
+			if ce {
+				c.eceEcho = true
+			}
 		}
 	}
 
@@ -638,4 +655,11 @@ func (c *Conn) owedDSACK(start, end Seq) {
 	if c.sackOK {
 		c.dsack, c.dsackPending = seqRange{start, end}, true
 	}
+}
+
+// exactECNEcho reports whether this connection's receiver echoes CE marks
+// exactly (RFC 8257 §3.2), which its congestion control asks for.
+func (c *Conn) exactECNEcho() bool {
+	e, ok := c.cc.(interface{ ExactECNEcho() bool })
+	return ok && e.ExactECNEcho()
 }

@@ -31,6 +31,9 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		}
 		return nil
 	}
+	if c.stateAck {
+		return c.sendStateACK(now)
+	}
 	if c.rtxPending {
 		// The fast retransmission leaves whatever the window says.
 		c.rtxPending = false
@@ -61,6 +64,19 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		return c.sendACK(now)
 	}
 	return nil
+}
+
+// sendStateACK acknowledges, with the CE state it arrived with, the data
+// received before a CE-state change (RFC 8257 §3.2).
+func (c *Conn) sendStateACK(now units.Time) *packet.Packet {
+	ece, ackNow, pending, ackAt := c.eceEcho, c.ackNow, c.ackPending, c.ackAt
+	c.eceEcho = c.stateAckECE
+	p := c.build(now, c.sndNxt, FlagACK, 0, nil, false)
+	c.stateAck = false
+	// The segment that changed the state is acknowledged as it would
+	// have been: build settled only the older data.
+	c.eceEcho, c.ackNow, c.ackPending, c.ackAt = ece, ackNow, pending, ackAt
+	return p
 }
 
 // sendNext picks what to send as RFC 6675's NextSeg does: the oldest lost
@@ -364,6 +380,10 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 	s.Ack = 0
 	if flags&FlagACK != 0 {
 		s.Ack = c.rcvNxt()
+		if c.stateAck {
+			// Only what came before the CE-state change.
+			s.Ack = c.stateAckSeq
+		}
 		c.ackNow, c.ackPending, c.ackAt = false, 0, units.Never
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
