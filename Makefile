@@ -23,6 +23,8 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./stack -run '^$$' -fuzz FuzzDecodeSegment -fuzztime $(FUZZTIME)
 	$(GO) test ./stack -run '^$$' -fuzz FuzzParseOptions -fuzztime $(FUZZTIME)
+	$(GO) test ./stack -run '^$$' -fuzz '^FuzzConnection$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./stack -run '^$$' -fuzz '^FuzzPairMutatingLink$$' -fuzztime $(FUZZTIME)
 
 # CPU profile of the bottleneck run, for "where does the time go".
 profile:

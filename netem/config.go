@@ -28,6 +28,13 @@ type LinkConfig struct {
 	// QueuePackets limits the packets waiting for the transmitter; 0 means
 	// no packet limit. The packet being serialized does not count.
 	QueuePackets int
+	// ECNThresholdPackets is K of DCTCP's step marking (see ecnmark.go):
+	// an ECN-capable packet that arrives to find K or more packets waiting
+	// is marked CE. 0 turns packet-count marking off.
+	ECNThresholdPackets int
+	// ECNThresholdBytes is K in bytes waiting; 0 turns it off. With both
+	// thresholds set, reaching either marks.
+	ECNThresholdBytes int
 	// Seed seeds the Link's random stages (the loss model), so one seed
 	// gives the same losses on every run.
 	Seed uint64
@@ -71,5 +78,28 @@ func (c LinkConfig) Validate() error {
 		errs = append(errs, &ConfigError{"QueuePackets", fmt.Sprint(c.QueuePackets),
 			"must be positive, or 0 for no packet limit"})
 	}
+	errs = append(errs, c.validateECN()...)
 	return errors.Join(errs...)
+}
+
+// validateECN checks the marking thresholds. One at or above the matching
+// queue limit is refused rather than accepted as a no-op: an arrival that
+// finds the queue that full is dropped, so nothing would ever be marked.
+func (c LinkConfig) validateECN() []error {
+	var errs []error
+	if c.ECNThresholdPackets < 0 {
+		errs = append(errs, &ConfigError{"ECNThresholdPackets", fmt.Sprint(c.ECNThresholdPackets),
+			"must be positive, or 0 for no marking by packets waiting"})
+	} else if c.ECNThresholdPackets > 0 && c.QueuePackets > 0 && c.ECNThresholdPackets >= c.QueuePackets {
+		errs = append(errs, &ConfigError{"ECNThresholdPackets", fmt.Sprint(c.ECNThresholdPackets),
+			fmt.Sprintf("must be below QueuePackets (%d): an arrival that finds the queue full is dropped, so none would be marked", c.QueuePackets)})
+	}
+	if c.ECNThresholdBytes < 0 {
+		errs = append(errs, &ConfigError{"ECNThresholdBytes", fmt.Sprint(c.ECNThresholdBytes),
+			"must be positive, or 0 for no marking by bytes waiting"})
+	} else if c.ECNThresholdBytes > 0 && c.QueueBytes > 0 && c.ECNThresholdBytes >= c.QueueBytes {
+		errs = append(errs, &ConfigError{"ECNThresholdBytes", fmt.Sprint(c.ECNThresholdBytes),
+			fmt.Sprintf("must be below QueueBytes (%d): an arrival that finds that many bytes waiting does not fit, so none would be marked", c.QueueBytes)})
+	}
+	return errs
 }

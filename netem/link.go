@@ -19,6 +19,7 @@ type Link struct {
 	pool  *packet.Pool
 	loss  LossModel
 	qdisc Qdisc
+	ecn   ecnMarker
 	tx    serializer
 	prop  delayLine
 	stats LinkStats
@@ -38,6 +39,7 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		pool:  pool,
 		loss:  NewBernoulli(cfg.LossRate, cfg.Seed),
 		qdisc: NewDropTail(cfg.QueuePackets, cfg.QueueBytes),
+		ecn:   ecnMarker{thresholdPackets: cfg.ECNThresholdPackets, thresholdBytes: cfg.ECNThresholdBytes},
 		tx:    serializer{rate: cfg.Rate},
 		prop:  delayLine{delay: cfg.Delay},
 	}, nil
@@ -62,11 +64,19 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 		return
 	}
 	p.Enqueued = now
+	// The mark is decided on the queue this packet finds and set before the
+	// discipline sees it; a packet the buffer then refuses is dropped all
+	// the same and does not count as marked.
+	marked := l.ecn.congested(l.qdisc.Len(), l.qdisc.Bytes()) && markCE(p)
 	if !l.qdisc.Enqueue(now, p) {
 		l.stats.DroppedPackets++
 		l.stats.DroppedBytes += int64(n)
 		l.pool.Put(p)
 		return
+	}
+	if marked {
+		l.stats.MarkedPackets++
+		l.stats.MarkedBytes += int64(n)
 	}
 	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.qdisc.Len())
 	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.qdisc.Bytes())

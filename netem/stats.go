@@ -21,6 +21,10 @@ type LinkStats struct {
 	DroppedPackets, DroppedBytes int64
 	// Delivered counts packets handed out by Dequeue.
 	DeliveredPackets, DeliveredBytes int64
+	// Marked counts admitted packets this link set CE on (ecnmark.go). A
+	// mark is not a fate: marked packets are also counted as delivered or
+	// in the system.
+	MarkedPackets, MarkedBytes int64
 
 	// QueuePackets and QueueBytes are waiting for the transmitter now; the
 	// packet being serialized is not included (see Qdisc).

@@ -175,7 +175,7 @@ func TestConformanceHalfClosePeerFirst(t *testing.T) {
 func TestConformanceFinWait2StillReceives(t *testing.T) {
 	s := newScript(t, scriptConfig())
 	s.handshakeActive("win 65535 <mss 1000>")
-	s.at(100 * ms).close()
+	s.at(100 * ms).shutdown()
 	s.out(100*ms, "F. 1:1(0) ack 1")
 	s.at(110 * ms).in(". 1:1(0) ack 2")
 	s.state(FinWait2)

@@ -146,15 +146,15 @@ type Conn struct {
 
 	// ECN (RFC 3168): negotiated, owed echo, and the end of the window in
 	// which the sender last reacted.
-	ecnOK      bool
-	eceEcho    bool
+	ecnOK   bool
+	eceEcho bool
 	// An ACK owed for the data before a CE-state change (RFC 8257 §3.2):
 	// its acknowledgment number and ECE flag.
 	stateAck    bool
 	stateAckSeq Seq
 	stateAckECE bool
-	cwrPending bool
-	cwrEnd     Seq
+	cwrPending  bool
+	cwrEnd      Seq
 
 	stats ConnStats
 	rate  rateState
@@ -362,14 +362,23 @@ func (c *Conn) Readable() int { return c.rcvBuf.unread }
 // before it has been read.
 func (c *Conn) PeerClosed() bool { return c.finRcvd && c.rcvBuf.unread == 0 }
 
-// Close sends FIN after any queued data (RFC 9293 §3.10.4). Data still
-// unread when the application closes makes the connection send RST instead,
-// as RFC 9293 §3.6 and RFC 2525 §2.17 ask.
+// Close is the application's close(2): it is done with the connection in
+// both directions. A FIN follows any queued data (RFC 9293 §3.10.4); data
+// still unread, or arriving later, is answered with RST (RFC 9293 §3.6,
+// RFC 2525 §2.17, and Linux for an orphaned socket); FIN-WAIT-2 times out
+// after Config.FinWait2Timeout. CloseWrite is the half-close.
 func (c *Conn) Close() {
 	if c.rcvBuf.unread > 0 && c.state.synchronized() {
 		c.Abort()
 		return
 	}
+	c.orphaned = true
+	c.CloseWrite()
+}
+
+// CloseWrite is shutdown(SHUT_WR): a FIN follows any queued data, and the
+// application goes on reading until the peer's FIN.
+func (c *Conn) CloseWrite() {
 	switch c.state {
 	case SynSent:
 		c.terminate(ErrClosed)
@@ -383,7 +392,6 @@ func (c *Conn) Close() {
 	default:
 		return
 	}
-	c.orphaned = true
 	if !c.finQueued {
 		c.finQueued = true
 		c.finSeq = c.sndBuf.end()

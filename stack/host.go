@@ -153,7 +153,12 @@ func (h *Host) remove(c *Conn) {
 	delete(h.conns, c.id)
 	for i, o := range h.order {
 		if o == c {
-			h.order = append(h.order[:i], h.order[i+1:]...)
+			// Clear the vacated slot so a closed connection and its
+			// buffers are not kept alive by the backing array.
+			n := len(h.order)
+			copy(h.order[i:], h.order[i+1:])
+			h.order[n-1] = nil
+			h.order = h.order[:n-1]
 			break
 		}
 	}

@@ -68,7 +68,11 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	// Second: RST. Only a RST exactly at RCV.NXT resets; one elsewhere in
 	// the window draws a challenge ACK (RFC 5961 §3.2).
 	if s.Has(FlagRST) {
-		if s.Seq == c.rcvBuf.nxt {
+		if c.state == TimeWait {
+			// RFC 1337 §3: a RST must not cut TIME-WAIT short.
+			return
+		}
+		if s.Seq == c.rcvNxt() {
 			c.stats.DroppedSegments++
 			c.terminate(ErrConnectionReset)
 		} else {
@@ -99,6 +103,9 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			c.state = FinWait1
 		}
 		c.host.established(now, c)
+		if c.finValid && c.rcvBuf.nxt == c.peerFin {
+			defer c.receiveFIN(now, c.peerFin)
+		}
 		c.armKeepalive(now)
 	}
 	if !c.processAck(now, s) {
@@ -139,7 +146,25 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		}
 	}
 
-	// Seventh: segment text.
+	if s.Has(FlagFIN) && !c.finRcvd && c.state.canReceive() {
+		// Nothing beyond the peer's FIN is data: note where it is before
+		// the text is taken, so that neither this segment's data nor data
+		// received out of order earlier can carry RCV.NXT past it.
+		fin := s.Seq.Add(len(s.Payload))
+		if !c.finValid && fin.Sub(c.rcvBuf.nxt) <= max(c.rcvAdv.Sub(c.rcvBuf.nxt), 0) {
+			c.finValid, c.peerFin = true, fin
+			c.rcvBuf.truncateAbove(fin)
+		}
+	}
+
+	// Seventh: segment text. An application that closed (not half-closed)
+	// reads nothing more: new data is answered with RST, as Linux does for
+	// an orphaned socket.
+	if len(s.Payload) > 0 && c.orphaned && s.Seq.Add(len(s.Payload)).GT(c.rcvNxt()) && (c.state == FinWait1 || c.state == FinWait2) {
+		c.host.queueRST(c.id, c.sndNxt, 0, false)
+		c.terminate(ErrConnectionReset)
+		return
+	}
 	if len(s.Payload) > 0 && c.state.canReceive() {
 		c.receiveData(now, s.Seq, s.Payload)
 	}
@@ -242,7 +267,9 @@ func (c *Conn) negotiate(o *Options) {
 	if o.HasMSS && o.MSS > 0 {
 		peerMSS = int(o.MSS)
 	}
-	c.sndMSS = min(peerMSS, c.cfg.MSS)
+	// A peer may announce a tiny MSS; like Linux (tcp_min_snd_mss) the
+	// sender never goes below 48 bytes of payload.
+	c.sndMSS = max(min(peerMSS, c.cfg.MSS), 64)
 	if c.cfg.WindowScaling && o.HasWScale {
 		c.sndShift = min(o.WScale, maxWindowShift)
 		c.rcvShift = c.cfg.windowShift()
@@ -542,6 +569,12 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		c.owedDSACK(seq, seq.Add(len(p)))
 		return
 	}
+	if c.finValid {
+		// Nothing beyond the peer's FIN is data.
+		if d := c.peerFin.Sub(seq); d < len(p) {
+			p = p[:max(d, 0)]
+		}
+	}
 	off := seq.Sub(nxt)
 	if room := min(c.rcvBuf.window(), max(c.rcvAdv.Sub(nxt), 0)) - off; len(p) > room {
 		p = p[:max(room, 0)]
@@ -598,9 +631,12 @@ func (c *Conn) receiveFIN(now units.Time, seq Seq) {
 	if c.finRcvd || !c.state.canReceive() && c.state != SynReceived {
 		return
 	}
-	if seq != c.rcvBuf.nxt {
-		// The FIN came beyond a hole; act on it once the hole is filled.
+	if seq != c.rcvBuf.nxt || c.state == SynReceived {
+		// The FIN came beyond a hole, or before the handshake completed:
+		// act on it once the hole is filled or the connection established
+		// (RFC 9293 §3.10.7.3). Nothing beyond a FIN is data.
 		c.finValid, c.peerFin = true, seq
+		c.rcvBuf.truncateAbove(seq)
 		return
 	}
 	c.finRcvd = true

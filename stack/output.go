@@ -90,7 +90,10 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 	allow, lt := c.sendAllowance()
 	var p *packet.Packet
 	if i := c.nextLost(); i >= 0 {
-		if allow-lt < c.sent.at(i).len() {
+		// A FIN costs no window; and with nothing in flight one segment
+		// may always go, or a window smaller than the lost record would
+		// stall the connection with no timer to rescue it.
+		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow-lt < need && c.pipe() > 0 {
 			return nil
 		}
 		p = c.retransmit(now, i)
@@ -157,6 +160,9 @@ func (c *Conn) sendSYN(now units.Time) *packet.Packet {
 		flags |= FlagECE
 	}
 	p := c.build(now, c.iss, flags, 0, &o, false)
+	// A SYN is only ever the one record: a resent SYN or SYN-ACK replaces
+	// the earlier one.
+	c.sent.clear()
 	c.afterSend(now, c.iss, c.iss.Add(1))
 	return p
 }
@@ -482,4 +488,12 @@ func (c *Conn) fillSACK(o *Options) {
 		}
 	}
 	o.NumSACK = n
+}
+
+// finByte is 1 if record s carries our FIN, else 0.
+func (c *Conn) finByte(s *sentSegment) int {
+	if c.finQueued && s.end == c.finSeq.Add(1) {
+		return 1
+	}
+	return 0
 }

@@ -146,3 +146,19 @@ func (b *recvBuffer) holds(start, end Seq) bool {
 	r, ok := b.rangeContaining(start)
 	return ok && end.LEQ(r.end)
 }
+
+// truncateAbove forgets out-of-order data at or beyond seq.
+func (b *recvBuffer) truncateAbove(seq Seq) {
+	for b.nooo > 0 {
+		r := &b.ooo[b.nooo-1]
+		if r.end.LEQ(seq) {
+			return
+		}
+		if r.start.GEQ(seq) {
+			b.nooo--
+			continue
+		}
+		r.end = seq
+		return
+	}
+}

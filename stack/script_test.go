@@ -564,6 +564,15 @@ func (s *script) close() *script {
 	return s
 }
 
+// shutdown half-closes: a FIN, while the application keeps reading.
+func (s *script) shutdown() *script {
+	s.t.Helper()
+	s.conn().CloseWrite()
+	s.note("shutdown(SHUT_WR) -> %v", s.c.State())
+	s.drain()
+	return s
+}
+
 // state asserts the connection's state.
 func (s *script) state(want State) *script {
 	s.t.Helper()
