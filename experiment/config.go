@@ -79,6 +79,9 @@ type Link struct {
 	// Loss is the probability that a packet is dropped at random, drawn
 	// independently for every packet (Bernoulli loss), 0 <= Loss < 1.
 	Loss float64
+	// ECNThreshold is the queue occupancy at which ECN-capable packets are
+	// marked CE (DCTCP's K); BufferUnlimited means no marking.
+	ECNThreshold Buffer
 }
 
 // Unlimited reports whether the link serializes instantly.

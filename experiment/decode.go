@@ -282,6 +282,12 @@ func (d *decoder) decode(defaultName string) *Config {
 	if d.err == nil {
 		c.Link.Buffer = d.resolveBuffer(link, c.Link, c, "link.rate")
 		c.Reverse.Buffer = d.resolveBuffer(rev, c.Reverse, c, "reverse.rate")
+		lt := c.Link
+		lt.Buffer = c.Link.ECNThreshold
+		c.Link.ECNThreshold = d.resolveBuffer(link, lt, c, "link.rate")
+		rt := c.Reverse
+		rt.Buffer = c.Reverse.ECNThreshold
+		c.Reverse.ECNThreshold = d.resolveBuffer(rev, rt, c, "reverse.rate")
 	}
 	c.Flows = d.flows(c.Duration, c.TCP)
 	return c
@@ -356,6 +362,10 @@ func (d *decoder) link(s scope, defaultDelay units.Duration) Link {
 	d.check(s, "delay", l.Delay >= 0, `must not be negative; "0s" for none`)
 	l.Buffer = d.buffer(s, "buffer")
 	l.Loss = d.loss(s, "loss")
+	if raw, _ := d.raw(s, "ecn_threshold"); raw != "off" {
+		l.ECNThreshold = d.buffer(s, "ecn_threshold")
+		d.check(s, "ecn_threshold", l.ECNThreshold.Limited(), `must be a queue size ("20pkt", "30KB", "0.2bdp") or "off"`)
+	}
 	return l
 }
 

@@ -8,7 +8,7 @@ import (
 
 const (
 	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, and the tables [link], [reverse], [tcp], [[flows]]"
-	linkKeysMsg = "allowed keys in [link]: rate, delay, buffer, loss"
+	linkKeysMsg = "allowed keys in [link]: rate, delay, buffer, loss, ecn_threshold"
 	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery"
 )
 

@@ -95,6 +95,11 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(l.Buffer.String())
 		case "loss":
 			return tomlFloat(l.Loss)
+		case "ecn_threshold":
+			if !l.ECNThreshold.Limited() {
+				return tomlString("off")
+			}
+			return tomlString(l.ECNThreshold.String())
 		}
 	case "tcp":
 		switch name {

@@ -55,6 +55,7 @@ func linkKeys(rate, delay, buffer any, delayDoc string) []key {
 		{"delay", kindDuration, delay, delayDoc},
 		{"buffer", kindBuffer, buffer, `drop-tail queue: bytes ("256KiB"), packets ("100pkt"), BDP multiples ("1bdp") or "unlimited"`},
 		{"loss", kindLoss, 0.0, "Bernoulli loss probability, 0 <= loss < 1"},
+		{"ecn_threshold", kindBuffer, "off", `mark ECN-capable packets CE when the queue holds this much ("20pkt", "30KB", "0.2bdp") or "off"`},
 	}
 }
 

@@ -62,6 +62,12 @@ func linkConfig(l experiment.Link) netem.LinkConfig {
 	case experiment.BufferBytes, experiment.BufferBDP:
 		c.QueueBytes = int(l.Buffer.Bytes)
 	}
+	switch l.ECNThreshold.Unit {
+	case experiment.BufferPackets:
+		c.ECNThresholdPackets = int(l.ECNThreshold.Packets)
+	case experiment.BufferBytes, experiment.BufferBDP:
+		c.ECNThresholdBytes = int(l.ECNThreshold.Bytes)
+	}
 	return c
 }
 
