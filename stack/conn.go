@@ -417,6 +417,7 @@ func (c *Conn) terminate(err error) {
 	}
 	c.state = Closed
 	c.rtxAt, c.ackAt, c.timeWait = units.Never, units.Never, units.Never
+	c.reorderAt, c.keepaliveAt, c.pacingWait = units.Never, units.Never, false
 	c.host.remove(c)
 }
 

@@ -237,9 +237,10 @@ func (c *Conn) onKeepalive(now units.Time) {
 	if !c.cfg.Keepalive || !c.state.synchronized() || c.state == TimeWait {
 		return
 	}
-	if c.sndUna != c.sndMax {
+	if c.sndUna != c.sndMax || c.Unsent() > 0 {
 		// Data is outstanding: the retransmission timer watches the peer.
-		c.keepaliveAt = now.Add(c.cfg.KeepaliveInterval)
+		// Look again after a whole idle time, as Linux does.
+		c.keepaliveAt = now.Add(c.cfg.KeepaliveIdle)
 		return
 	}
 	if c.kaProbes >= c.cfg.KeepaliveProbes {
