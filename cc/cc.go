@@ -84,7 +84,7 @@ type Ack struct {
 	// included. Sent is the total bytes sent for the first time (SND.NXT
 	// less the ISN). Together they count round trips the way Linux and BBR
 	// do: a round that begins when Sent is S ends at the first ACK with
-	// Delivered >= S.
+	// Delivered > S (RFC 9406's "windowEnd is acknowledged").
 	Delivered, Sent int64
 	// Rate is the delivery-rate sample this ACK produced; see RateSample.
 	Rate RateSample

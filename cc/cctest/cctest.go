@@ -20,6 +20,17 @@
 // SetAppLimited(true) stops the refilling and marks ACKs application
 // limited.
 //
+// Every ACK also carries the delivery counters a real sender keeps
+// (cc.Ack.Delivered and Sent), so algorithms that count round trips by them
+// (HyStart++, BBR) can be scripted. Delivered is SND.UNA less the ISN: every
+// byte an ACK acknowledges counts once. Sent is SND.MAX less the ISN, as it
+// stood when the ACK arrived, before the sender answered it with new data:
+// it counts bytes sent for the first time, so what go-back-N resends after
+// an RTO, or what SetInflight takes back and the sender sends again, does
+// not raise it. An idle restart finds everything sent acknowledged, as
+// idleness means, so Delivered catches up with Sent (no ACK is delivered for
+// that).
+//
 // The path has a constant RTT set with SetRTT: every ACK carries it as the
 // RTT sample and as SRTT, and MinRTT is the smallest value set so far. Time
 // moves only by AdvanceTime and Round.
@@ -45,6 +56,10 @@ type Harness struct {
 	inflight   int
 	inRecovery bool
 	appLimited bool
+
+	// delivered and sent are the byte counters of cc.Ack: SND.UNA and
+	// SND.MAX relative to the ISN. SND.NXT is delivered + inflight.
+	delivered, sent int64
 
 	// step counts the verbs run so far; verb and arg describe the last one
 	// for failure messages, formatted only when something fails.
@@ -77,6 +92,12 @@ func (h *Harness) Now() units.Time { return h.now }
 
 // Inflight is the bytes the sender has in flight.
 func (h *Harness) Inflight() int { return h.inflight }
+
+// Delivered is the bytes acknowledged so far (cc.Ack.Delivered).
+func (h *Harness) Delivered() int64 { return h.delivered }
+
+// Sent is the bytes sent for the first time so far (cc.Ack.Sent).
+func (h *Harness) Sent() int64 { return h.sent }
 
 // Cwnd is the algorithm's congestion window.
 func (h *Harness) Cwnd() int { return h.alg.Cwnd() }
@@ -168,11 +189,13 @@ func (h *Harness) ExitRecovery() {
 }
 
 // IdleRestart tells the algorithm that the sender resumes after an idle
-// period longer than the RTO. Being idle, it has nothing in flight.
+// period longer than the RTO. Being idle, it has nothing in flight:
+// everything it sent has been acknowledged.
 func (h *Harness) IdleRestart() {
 	h.t.Helper()
 	h.begin("idle restart", 0)
 	h.inflight = 0
+	h.delivered = h.sent
 	h.congestion(cc.IdleRestart)
 }
 
@@ -210,7 +233,7 @@ func (h *Harness) SetInflight(bytes int) {
 		h.fail("bytes in flight cannot be negative")
 		return
 	}
-	h.inflight = bytes
+	h.setInflight(bytes)
 }
 
 // SetAppLimited makes the sender application limited (on) or greedy again.
@@ -247,6 +270,7 @@ func (h *Harness) deliverAck(acked int) {
 	h.t.Helper()
 	prior := h.inflight
 	h.inflight -= acked
+	h.delivered += int64(acked)
 	h.ack = cc.Ack{
 		Now:           h.now,
 		Acked:         acked,
@@ -258,6 +282,8 @@ func (h *Harness) deliverAck(acked int) {
 		Inflight:      h.inflight,
 		InRecovery:    h.inRecovery,
 		AppLimited:    h.appLimited,
+		Delivered:     h.delivered,
+		Sent:          h.sent,
 	}
 	h.alg.OnAck(&h.ack)
 	h.settle()
@@ -284,8 +310,15 @@ func (h *Harness) settle() {
 		h.fail("phase is empty")
 	}
 	if !h.appLimited {
-		h.inflight = max(h.inflight, h.alg.Cwnd())
+		h.setInflight(max(h.inflight, h.alg.Cwnd()))
 	}
+}
+
+// setInflight puts SND.NXT at SND.UNA + bytes; whatever goes beyond SND.MAX
+// is sent for the first time.
+func (h *Harness) setInflight(bytes int) {
+	h.inflight = bytes
+	h.sent = max(h.sent, h.delivered+int64(bytes))
 }
 
 func (h *Harness) begin(verb string, arg int) {

@@ -245,3 +245,71 @@ func TestIdleRestartStartsWithNothingInFlight(t *testing.T) {
 		t.Fatalf("in flight after the restart = %d, want the window %d", h.Inflight(), 10*mss)
 	}
 }
+
+func TestDeliveryCounters(t *testing.T) {
+	rec := &recorder{cwndAfterRTO: mss}
+	h := New(t, rec, mss, 10*mss)
+	if h.Delivered() != 0 || h.Sent() != 10*mss {
+		t.Fatalf("after New: delivered %d sent %d, want 0 and the initial window %d", h.Delivered(), h.Sent(), 10*mss)
+	}
+
+	// An ACK reports Sent as it stood before the sender answered it.
+	h.Ack(mss)
+	if a := rec.lastAck(); a.Delivered != mss || a.Sent != 10*mss {
+		t.Fatalf("ack: Delivered %d Sent %d, want %d and %d", a.Delivered, a.Sent, mss, 10*mss)
+	}
+	if h.Sent() != 11*mss {
+		t.Fatalf("sent after the refill = %d, want %d", h.Sent(), 11*mss)
+	}
+	h.DupAck()
+	if a := rec.lastAck(); a.Delivered != mss || a.Sent != 11*mss {
+		t.Fatalf("dup ack: Delivered %d Sent %d, want %d and %d", a.Delivered, a.Sent, mss, 11*mss)
+	}
+
+	// Go-back-N after an RTO resends; it sends nothing for the first time
+	// until SND.NXT passes the old SND.MAX.
+	h.RTO()
+	h.Ack(mss)
+	if a := rec.lastAck(); a.Delivered != 2*mss || a.Sent != 11*mss {
+		t.Fatalf("ack after RTO: Delivered %d Sent %d, want %d and %d", a.Delivered, a.Sent, 2*mss, 11*mss)
+	}
+	rec.setCwnd(20)
+	h.Ack(mss) // SND.UNA 3 MSS: the window reaches 23 MSS, 12 beyond SND.MAX
+	if h.Sent() != 23*mss {
+		t.Fatalf("sent once the window passed SND.MAX = %d, want %d", h.Sent(), 23*mss)
+	}
+
+	// What SetInflight takes back is not unsent.
+	h.SetInflight(5 * mss)
+	h.SetInflight(8 * mss)
+	if h.Sent() != 23*mss || h.Delivered() != 3*mss {
+		t.Fatalf("after SetInflight: delivered %d sent %d, want %d and %d", h.Delivered(), h.Sent(), 3*mss, 23*mss)
+	}
+	h.SetInflight(25 * mss)
+	if h.Sent() != 28*mss {
+		t.Fatalf("SetInflight beyond SND.MAX: sent %d, want %d", h.Sent(), 28*mss)
+	}
+
+	// Idle means everything was acknowledged.
+	h.IdleRestart()
+	if h.Delivered() != 28*mss || h.Sent() != 48*mss {
+		t.Fatalf("after an idle restart: delivered %d sent %d, want %d and %d", h.Delivered(), h.Sent(), 28*mss, 48*mss)
+	}
+}
+
+// TestRoundEndsAtSentOfItsStart checks that a Round acknowledges exactly
+// what was sent before it, so the round-trip counting of cc.Ack works: the
+// round's last ACK brings Delivered up to the Sent its first ACK reported.
+func TestRoundEndsAtSentOfItsStart(t *testing.T) {
+	rec := &recorder{}
+	h := New(t, rec, mss, 10*mss)
+	h.SetRTT(10 * units.Millisecond)
+	rec.setCwnd(20)
+	h.Ack(mss) // the window grows: 20 MSS outstanding
+	rec.acks = nil
+	h.Round()
+	first, last := rec.acks[0], rec.lastAck()
+	if len(rec.acks) != 20 || last.Delivered != first.Sent || first.Sent != 21*mss {
+		t.Fatalf("round of %d ACKs: first Sent %d, last Delivered %d; want 20 ACKs ending at %d", len(rec.acks), first.Sent, last.Delivered, 21*mss)
+	}
+}

@@ -60,8 +60,12 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print the registered congestion-control algorithms, one line each",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			width := 0
 			for _, n := range cc.Names() {
-				fmt.Fprintf(stdout, "%-12s %s\n", n, cc.Describe(n))
+				width = max(width, len(n))
+			}
+			for _, n := range cc.Names() {
+				fmt.Fprintf(stdout, "%-*s  %s\n", width, n, cc.Describe(n))
 			}
 			return nil
 		},

@@ -1,0 +1,76 @@
+// Scalable TCP: Tom Kelly, "Scalable TCP: Improving Performance in Highspeed
+// Wide Area Networks", ACM SIGCOMM Computer Communication Review 33(2),
+// April 2003. Linux: net/ipv4/tcp_scalable.c.
+//
+// The model. Reno adds one segment per round trip and halves on loss, so
+// the time it takes to win back a loss grows with the window: at 10 Gbit/s
+// and 100 ms that is over an hour. Scalable TCP makes both responses
+// proportional to the window (multiplicative increase, multiplicative
+// decrease), so recovering from a loss takes the same number of round trips
+// at any rate: about ln(1/0.875)/ln(1.01) ≈ 13.4 of them.
+//
+// The equations, per ACK that newly acknowledges N bytes, in congestion
+// avoidance:
+//
+//	cwnd += 0.01 * N                   one segment per 100 acknowledged
+//	on congestion: ssthresh = 0.875 * FlightSize, at least 2*SMSS
+//
+// and everything else (slow start, fast recovery, timeouts) as the rest of
+// the Reno family (renowindow.go, with NewReno's recovery).
+//
+// Below 100 segments, one segment per 100 acknowledged is slower than
+// Reno's one per cwnd, so there the increase is Reno's: Scalable TCP is
+// never less aggressive than Reno. Kelly's paper switches to Reno below a
+// "legacy window"; Linux counts against min(cwnd, 100), which does the
+// same without a jump, and so does this file.
+//
+// FlightSize rather than cwnd is reduced, as RFC 5681 eq. (4) does for Reno:
+// an application-limited sender's cwnd may be far above what the network
+// has carried.
+
+package cc
+
+import "ccbench/units"
+
+func init() { MustRegister("scalable", newScalable) }
+
+// scalableAICount is 1/a in segments: cwnd grows by one segment for every
+// 100 acknowledged, a = 0.01, the increase Kelly chose so that recovery
+// from a loss takes a fixed number of round trips that is still short
+// (about 13) at any window.
+const scalableAICount = 100
+
+// scalableDecrease is 1−b with b = 0.125 (Kelly's value), as a fraction:
+// small enough that the window does not swing far after each loss, yet
+// large enough for flows to converge to fairness.
+const (
+	scalableDecreaseNum = 7
+	scalableDecreaseDen = 8
+)
+
+type scalable struct{ renoWindow }
+
+var _ CongestionControl = (*scalable)(nil)
+
+func newScalable() CongestionControl { return new(scalable) }
+
+func (s *scalable) Name() string { return "scalable" }
+
+// Description is the one-line summary `ccbench list` prints.
+func (s *scalable) Description() string {
+	return "Scalable TCP (Kelly 2003): +1 MSS per 100 MSS acked, cut to 7/8 on loss"
+}
+
+func (s *scalable) Init(_ units.Time, mss, initialWindow int) {
+	s.resetWith(mss, initialWindow, newRenoRecovery)
+}
+
+func (s *scalable) OnAck(a *Ack) {
+	acked := s.slowStart(s.onAck(a))
+	s.increase(acked, min(s.cwnd, scalableAICount*s.mss))
+}
+
+func (s *scalable) OnCongestion(e *Event) {
+	ssthresh := max(e.Inflight*scalableDecreaseNum/scalableDecreaseDen, 2*s.mss)
+	s.respond(e, ssthresh)
+}

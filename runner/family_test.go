@@ -1,0 +1,143 @@
+package runner
+
+import (
+	"testing"
+
+	"ccbench/metrics"
+	"ccbench/netem"
+	"ccbench/stack"
+	"ccbench/units"
+)
+
+// Scenario tests for the algorithm family, with the bounds a researcher
+// would check: utilization, fairness between competing flows, queueing
+// delay.
+
+// deliveredAt returns a flow's delivered bytes at sample time t.
+func deliveredAt(t *testing.T, f *metrics.FlowSeries, at units.Time) int64 {
+	t.Helper()
+	for _, s := range f.Samples {
+		if s.T == at {
+			return s.Delivered
+		}
+	}
+	t.Fatalf("flow %d has no sample at %v", f.ID, at)
+	return 0
+}
+
+// dumbbell is a bottleneck of the given rate and base RTT with a buffer of
+// bdps bandwidth-delay products, carrying one flow per entry of algs, all
+// starting at once.
+func dumbbell(rate units.Rate, rtt units.Duration, bdps float64, d units.Duration, algs ...string) Scenario {
+	bdp := int(float64(rate) * rtt.Seconds() / 8)
+	tcp := stack.DefaultConfig()
+	// The windows must be able to cover the bandwidth-delay product plus
+	// the buffer, or the buffers and not the algorithm would set the rate.
+	buf := 1 << 22
+	for buf < 3*bdp {
+		buf <<= 1
+	}
+	tcp.SndBuf, tcp.RcvBuf = buf, buf
+	sc := Scenario{
+		Duration:         d,
+		SampleInterval:   100 * units.Millisecond,
+		ThroughputWindow: 500 * units.Millisecond,
+		Forward:          netem.LinkConfig{Rate: rate, Delay: rtt / 2, QueueBytes: int(bdps * float64(bdp))},
+		Reverse:          netem.LinkConfig{Delay: rtt / 2},
+		TCP:              tcp,
+		Seed:             1,
+	}
+	for _, a := range algs {
+		sc.Flows = append(sc.Flows, FlowSpec{CC: a})
+	}
+	return sc
+}
+
+// TestCubicUtilizationOnALongFatPipe compares CUBIC with Reno on a
+// 1 Gbit/s, 100 ms, 1 BDP bottleneck for 60 s, both with RACK loss
+// recovery as Linux runs them. Without random loss both keep the link
+// busy after their first second: a one-BDP buffer is exactly what Reno's
+// halving needs, so CUBIC can only match it there (and does, with fewer
+// retransmissions). With a random loss rate of 1e-5 Reno's window is
+// capped near the Mathis limit while CUBIC's growth is independent of RTT
+// after a loss: there CUBIC must beat Reno clearly.
+func TestCubicUtilizationOnALongFatPipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 4 × 60 s of a 1 Gbit/s bottleneck")
+	}
+	run := func(alg string, loss float64) (float64, int64) {
+		sc := dumbbell(units.GbitPerSecond, 100*units.Millisecond, 1, 60*units.Second, alg)
+		sc.Forward.LossRate = loss
+		sc.Flows[0].Recovery = stack.RecoveryRACK
+		res, err := Simulate(sc, metrics.RunInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := res.Summary.Flows[0]
+		t.Logf("%s, loss %g: utilization %.5f, goodput %.1f Mbit/s, %d retransmits, %.0f segments/s",
+			alg, loss, res.Summary.Link.Utilization, f.GoodputBps/1e6, f.Retransmits, res.Summary.SegmentsPerWallSecond)
+		return res.Summary.Link.Utilization, f.Retransmits
+	}
+	reno, renoRtx := run("reno", 0)
+	cubic, cubicRtx := run("cubic", 0)
+	if cubic < reno || cubic < 0.95 {
+		t.Errorf("clean path: CUBIC utilization %.5f, Reno %.5f; want CUBIC at least Reno's and 95%%", cubic, reno)
+	}
+	if cubicRtx >= renoRtx {
+		t.Errorf("clean path: CUBIC retransmitted %d, Reno %d; CUBIC's gentler cut should lose less", cubicRtx, renoRtx)
+	}
+	reno, _ = run("reno", 1e-5)
+	cubic, _ = run("cubic", 1e-5)
+	if cubic < 1.5*reno {
+		t.Errorf("random loss 1e-5: CUBIC utilization %.4f, Reno %.4f; want CUBIC at least 1.5 times Reno's", cubic, reno)
+	}
+}
+
+func TestTwoFlowsShareFairly(t *testing.T) {
+	for _, alg := range []string{"reno", "cubic", "vegas"} {
+		t.Run(alg, func(t *testing.T) {
+			const d = 60 * units.Second
+			sc := dumbbell(50*units.MbitPerSecond, 40*units.Millisecond, 1, d, alg, alg)
+			// The second flow joins a second later, so the two do not start
+			// in lockstep.
+			sc.Flows[1].Start = units.Second
+			res, err := Simulate(sc, metrics.RunInfo{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, to := units.Time(d/3), units.Time(d)
+			var rates []float64
+			for _, f := range res.Recorder.Flows() {
+				rates = append(rates, float64(deliveredAt(t, f, to)-deliveredAt(t, f, from)))
+			}
+			j := metrics.JainIndex(rates)
+			t.Logf("%s: goodput over the last 40 s %.2f and %.2f Mbit/s, Jain %.4f", alg,
+				rates[0]*8/40e6, rates[1]*8/40e6, j)
+			if j < 0.95 {
+				t.Errorf("Jain's index %.4f over the last two thirds, want >= 0.95", j)
+			}
+		})
+	}
+}
+
+func TestVegasKeepsTheQueueShort(t *testing.T) {
+	delay := map[string]float64{}
+	for _, alg := range []string{"reno", "vegas"} {
+		sc := dumbbell(20*units.MbitPerSecond, 40*units.Millisecond, 4, 60*units.Second, alg)
+		res, err := Simulate(sc, metrics.RunInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		delay[alg] = res.Summary.Link.QueueDelayMeanMs
+		t.Logf("%s: mean queueing delay %.2f ms, utilization %.3f, max queue %d B",
+			alg, delay[alg], res.Summary.Link.Utilization, res.Summary.Link.QueueBytesMax)
+	}
+	if delay["vegas"] >= 5 {
+		t.Errorf("Vegas mean queueing delay %.2f ms, want under 5 ms", delay["vegas"])
+	}
+	// A 4 BDP buffer at 20 Mbit/s and 40 ms holds 160 ms of queue; Reno
+	// fills it, so its mean delay is a large fraction of that.
+	if delay["reno"] < 40 {
+		t.Errorf("Reno mean queueing delay %.2f ms: it should fill the buffer", delay["reno"])
+	}
+}
