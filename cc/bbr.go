@@ -48,8 +48,11 @@
 //
 //   - Round trips are counted by RoundCounter (Delivered passing Sent), and
 //     rounds restarted where Linux resets next_rtt_delivered.
-//   - RTprop is refreshed by a sample equal to it, as the draft's pseudo
-//     code says (Linux refreshes on a strictly smaller sample only).
+//   - RTprop is refreshed only by a strictly smaller sample, as Linux does
+//     (the draft's pseudo code also takes an equal one). In a simulator
+//     an uncongested path gives exactly equal RTTs forever, and with the
+//     draft's rule ProbeRTT would never run; with Linux's it runs every
+//     10 s, which is what deployed BBR does and users expect to see.
 //   - The pacing rate is 1% below gain·BtlBw, as Linux paces, so that the
 //     average rate stays just below the bottleneck's; the draft has no
 //     margin.
@@ -403,7 +406,7 @@ func (b *bbr1) isNextCyclePhase(a *Ack) bool {
 // ProbeRTT then makes sure a sample without queueing delay comes soon.
 func (b *bbr1) updateRTprop(a *Ack) {
 	expired := a.Now > b.rtpropStamp.Add(bbr1RTpropFilterLen)
-	if a.RTT > 0 && (a.RTT <= b.rtprop || expired) {
+	if a.RTT > 0 && (a.RTT < b.rtprop || expired) {
 		b.rtprop, b.rtpropStamp = a.RTT, a.Now
 	}
 	// A sender back from idle has just drained the queue: its next samples

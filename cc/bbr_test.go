@@ -591,6 +591,10 @@ func TestBBRStartPhaseIsRandomButNever3Quarters(t *testing.T) {
 func TestBBRProbeRTT(t *testing.T) {
 	p := newBBRPath(t, 0)
 	p.toProbeBW(150000)
+	// One sample a nanosecond below RTprop refreshes it now: only a
+	// strictly smaller sample does, as in Linux.
+	p.rtt -= units.Nanosecond
+	p.tick(units.Millisecond)
 	lastMin := p.now
 	p.rtt = 120 * units.Millisecond
 	for p.phase() == "probe_bw" {
@@ -892,6 +896,11 @@ func TestBBRLongTermPolicerModel(t *testing.T) {
 	// the 48th round starts.
 	detected := p.rounds
 	for i := 1; ; i++ {
+		// The scripted RTT creeps down by a nanosecond per ACK so that
+		// RTprop keeps being refreshed: with a perfectly constant RTT
+		// ProbeRTT would start at 10 s, and this path, which keeps its
+		// flight whatever cwnd says, could never finish it.
+		p.rtt -= units.Nanosecond
 		p.now = p.now.Add(bbrPoliceGap)
 		lost := 0
 		if i%10 == 0 {
