@@ -98,3 +98,24 @@ func TestSteadyStateSimPathAllocatesNothing(t *testing.T) {
 		t.Fatalf("%.1f allocations per 500 segments in steady state, want 0", allocs)
 	}
 }
+
+// TestPacedBBRPathAllocatesNothing is the same check with BBR: delivery-
+// rate samples and the pacer on every segment.
+func TestPacedBBRPathAllocatesNothing(t *testing.T) {
+	sc := scenario(t, "flows[0].cc=bbr", "tcp.recovery=rack")
+	sc.Duration = 1e6 * units.Second
+	sc.SampleInterval = 1e5 * units.Second
+	sc.ThroughputWindow = sc.SampleInterval
+	w, err := newWorld(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for w.now < units.Time(5*units.Second) {
+		if done, err := w.step(); done || err != nil {
+			t.Fatal("run ended during warm-up", err)
+		}
+	}
+	if allocs := testing.AllocsPerRun(20, func() { w.stepSegments(t, 500) }); allocs != 0 {
+		t.Fatalf("%.1f allocations per 500 paced segments, want 0", allocs)
+	}
+}

@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"path/filepath"
 	"testing"
 
+	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/stack"
 	"ccbench/units"
@@ -104,4 +106,54 @@ func TestDCTCPHoldsTheQueueNearK(t *testing.T) {
 	if ls.QueueBytesP50 > 2*20*1500 || ls.QueueBytesP95 > 3*20*1500 || ls.Drops != 0 {
 		t.Errorf("queue p50 %d B, p95 %d B, %d drops; want it held near K = 30 kB without drops", ls.QueueBytesP50, ls.QueueBytesP95, ls.Drops)
 	}
+}
+
+// TestMixedAlgorithmsShareABottleneck runs the shipped mixed experiment:
+// four algorithms picked per flow in one file, on one bottleneck.
+func TestMixedAlgorithmsShareABottleneck(t *testing.T) {
+	cfg, err := experiment.Load(filepath.Join("..", "experiments", "mixed.toml"), []string{"duration=10s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := FromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Simulate(sc, metrics.RunInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"reno", "cubic", "bbr", "vegas"}
+	if len(res.Summary.Flows) != len(want) {
+		t.Fatalf("%d flows, want %d", len(res.Summary.Flows), len(want))
+	}
+	for i, f := range res.Summary.Flows {
+		if f.CC != want[i] || f.BytesDelivered == 0 {
+			t.Errorf("flow %d: cc %s, %d bytes delivered; want %s and some data", i, f.CC, f.BytesDelivered, want[i])
+		}
+	}
+	if u := res.Summary.Link.Utilization; u < 0.9 {
+		t.Errorf("utilization %.3f with four flows", u)
+	}
+}
+
+// BenchmarkPacedSegmentThroughSim is the whole sim path with a BBR flow,
+// so every data segment goes through the pacer's release.
+func BenchmarkPacedSegmentThroughSim(b *testing.B) {
+	sc := scenario(b, "flows[0].cc=bbr", "tcp.recovery=rack")
+	sc.Duration = 1e6 * units.Second
+	sc.SampleInterval = 1e5 * units.Second
+	sc.ThroughputWindow = sc.SampleInterval
+	w, err := newWorld(sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for w.now < units.Time(5*units.Second) {
+		if done, err := w.step(); done || err != nil {
+			b.Fatal("run ended during warm-up", err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	w.stepSegments(b, int64(b.N))
 }

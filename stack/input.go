@@ -130,7 +130,10 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			// at once with the old state, before this segment counts.
 			if ce != c.eceEcho {
 				if c.ackPending > 0 || c.ackAt != units.Never {
+					// The state ACK settles what was pending; this
+					// segment starts the delayed-ACK count afresh.
 					c.stateAck, c.stateAckSeq, c.stateAckECE = true, c.rcvNxt(), c.eceEcho
+					c.ackPending, c.ackAt = 0, units.Never
 				}
 				c.eceEcho = ce
 			}
