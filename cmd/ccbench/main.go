@@ -51,8 +51,15 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(stdout), newListCmd(stdout))
+	for _, c := range subcommands {
+		root.AddCommand(c(stdout))
+	}
 	return root
 }
+
+// subcommands lists further commands; each lives in its own file and
+// registers itself here from init.
+var subcommands []func(stdout io.Writer) *cobra.Command
 
 func newListCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
