@@ -33,3 +33,9 @@ profile:
 
 clean:
 	rm -rf bin results/*/ cpu.prof runner.test
+
+# tun-test runs the real-time driver's tests (root and /dev/net/tun; they
+# skip otherwise) and its relay benchmarks.
+tun-test:
+	go test ./tun/...
+	go test ./tun/ -run '^$$' -bench . -benchtime 100000x

@@ -1,0 +1,29 @@
+// Package tun is the real-time driver: packets cross real Linux TUN devices
+// between two network namespaces that it creates, and the netem relay sits
+// between the devices, as Mahimahi's shells do.
+//
+// The pipeline, for one direction (A to B; B to A is the mirror image):
+//
+//  1. A process in namespace A (the kernel's TCP, or ccbench's stack) sends
+//     an IPv4 datagram to B's address. The only route to it is A's TUN
+//     device, so the kernel hands the datagram to the TUN file descriptor.
+//  2. The relay, in the root namespace on one locked OS thread, reads the
+//     datagram from A's descriptor into a pooled packet.Packet and enqueues
+//     it on the forward netem.Link at the current time.
+//  3. When the link says the packet has arrived (its Due), the relay writes
+//     it to B's descriptor, and the kernel in B delivers it to the socket.
+//     The difference between the write and Due is the release timing error,
+//     recorded for every packet and reported with every run.
+//
+// Go's timers cannot release packets within tens of microseconds of their
+// deadlines (their floor is about a millisecond under load), so the relay
+// owns its thread: it blocks in ppoll on both descriptors with a
+// nanosecond timeout while the next deadline is far, and spins when it is
+// near (relay.go).
+//
+// Every namespace is named "ccb-<pid>-<n>-a" or "-b", so Cleanup can tell
+// the leftovers of a killed run (whose pid is gone) from those of a live one.
+//
+// Everything here needs root and /dev/net/tun; Available says whether this
+// process has them, in a sentence the CLI can print.
+package tun

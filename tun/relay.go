@@ -1,0 +1,239 @@
+// The relay: one locked OS thread that moves datagrams between the two TUN
+// devices through a netem.Link per direction, releasing each at the time
+// the link gives, and measures how late every release was.
+//
+// Each turn of the loop
+//
+//  1. reads up to readBatch datagrams from each device (non-blocking) and
+//     enqueues them on that direction's link at the current time;
+//  2. writes every datagram whose Due has passed to the far device;
+//  3. if nothing arrived, waits for the earlier of the links' next deadline
+//     and new input: in ppoll(2) with a nanosecond timeout when the
+//     deadline is more than spinThreshold away, else by spinning (going
+//     round again, which polls the devices with non-blocking reads).
+//
+// The thread's timer slack is set to 1 ns (prctl PR_SET_TIMERSLACK), since
+// the default 50 µs slack would otherwise be added to every ppoll timeout.
+
+package tun
+
+import (
+	"errors"
+	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"ccbench/metrics"
+	"ccbench/netem"
+	"ccbench/packet"
+	"ccbench/units"
+)
+
+const (
+	// readBatch bounds the datagrams read from one device per turn, so a
+	// burst on one side cannot hold back releases on the other.
+	readBatch = 64
+	// spinThreshold is how near a deadline must be for the relay to spin
+	// rather than sleep: the wake-up latency of ppoll on an idle core is
+	// tens of microseconds, so sleeping closer than this would overshoot.
+	spinThreshold = 60 * units.Microsecond
+	// wakeEarly is how long before a deadline a sleeping relay asks to be
+	// woken, leaving the rest of the wait to the spin.
+	wakeEarly = 40 * units.Microsecond
+	// idleWait bounds a sleep when neither link has anything scheduled, so
+	// Stop is noticed within it.
+	idleWait = units.Millisecond
+)
+
+// Relay moves datagrams between a Topology's devices through two links.
+type Relay struct {
+	a, b     *Device
+	fwd, rev *netem.Link
+	pool     packet.Pool
+	clock    Clock
+
+	fds     [2]unix.PollFd
+	timeout unix.Timespec
+
+	stop    atomic.Bool
+	started bool
+	done    chan struct{}
+	err     error
+	timing  metrics.Histogram
+	counter RelayCounters
+}
+
+// RelayCounters counts what the relay itself did, apart from the links.
+type RelayCounters struct {
+	ReadPackets    int64 // datagrams read from either device
+	WrittenPackets int64 // datagrams written to either device
+	// WriteDrops counts datagrams the receiving kernel had no room for.
+	WriteDrops int64
+	// Sleeps and Spins count waits of each kind, to show which the timing
+	// error came from.
+	Sleeps, Spins int64
+}
+
+// NewRelay builds a relay between t's devices: forward carries A to B,
+// reverse B to A. clock is the run's clock, shared with the endpoints'
+// samplers so their times agree.
+func NewRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock) (*Relay, error) {
+	r := &Relay{a: t.DevA, b: t.DevB, clock: clock, done: make(chan struct{})}
+	var err error
+	if r.fwd, err = netem.NewLink(forward, &r.pool); err != nil {
+		return nil, err
+	}
+	if r.rev, err = netem.NewLink(reverse, &r.pool); err != nil {
+		return nil, err
+	}
+	r.fds[0] = unix.PollFd{Fd: int32(r.a.fd), Events: unix.POLLIN}
+	r.fds[1] = unix.PollFd{Fd: int32(r.b.fd), Events: unix.POLLIN}
+	return r, nil
+}
+
+// Start runs the relay on its own locked OS thread until Stop.
+func (r *Relay) Start() {
+	r.started = true
+	reserveProcs()
+	go func() {
+		defer close(r.done)
+		defer releaseProcs()
+		// The thread stays locked when the goroutine ends, so the runtime
+		// discards it along with its altered timer slack.
+		runtime.LockOSThread()
+		if err := unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0); err != nil {
+			r.err = err
+			return
+		}
+		r.err = r.loop()
+	}()
+}
+
+// Stop ends the loop, waits for it, and returns the first I/O error it met.
+// The links, counters and timing are stable afterwards. Stopping twice, or
+// stopping a relay that never started, is harmless.
+func (r *Relay) Stop() error {
+	if !r.started {
+		return nil
+	}
+	r.stop.Store(true)
+	<-r.done
+	return r.err
+}
+
+func (r *Relay) loop() error {
+	for !r.stop.Load() {
+		now := r.clock.Now()
+		nA, err := r.ingest(r.a, r.fwd, now)
+		if err != nil {
+			return err
+		}
+		nB, err := r.ingest(r.b, r.rev, now)
+		if err != nil {
+			return err
+		}
+		now = r.clock.Now()
+		if err := r.release(r.fwd, r.b, now); err != nil {
+			return err
+		}
+		if err := r.release(r.rev, r.a, now); err != nil {
+			return err
+		}
+		if nA+nB > 0 {
+			continue
+		}
+		if err := r.wait(units.MinTime(r.fwd.NextDeadline(), r.rev.NextDeadline())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ingest reads what dev has waiting, up to readBatch, onto link.
+func (r *Relay) ingest(dev *Device, link *netem.Link, now units.Time) (int, error) {
+	n := 0
+	for n < readBatch {
+		p := r.pool.Get()
+		ok, err := dev.Read(p)
+		if !ok {
+			r.pool.Put(p)
+			r.counter.ReadPackets += int64(n)
+			return n, err
+		}
+		p.Flow = 0
+		link.Enqueue(now, p)
+		n++
+	}
+	r.counter.ReadPackets += int64(n)
+	return n, nil
+}
+
+// release writes every datagram that has crossed link by now to dev.
+func (r *Relay) release(link *netem.Link, dev *Device, now units.Time) error {
+	for p := link.Dequeue(now); p != nil; p = link.Dequeue(now) {
+		r.timing.Record(r.clock.Now().Sub(p.Due))
+		ok, err := dev.Write(p)
+		r.pool.Put(p)
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.counter.WrittenPackets++
+		} else {
+			r.counter.WriteDrops++
+		}
+	}
+	return nil
+}
+
+// wait returns when next is near or a device has input.
+func (r *Relay) wait(next units.Time) error {
+	now := r.clock.Now()
+	gap := next.Sub(now)
+	if gap <= spinThreshold {
+		r.counter.Spins++
+		return nil
+	}
+	r.counter.Sleeps++
+	sleep := min(gap-wakeEarly, idleWait)
+	r.timeout = unix.NsecToTimespec(int64(sleep))
+	_, err := unix.Ppoll(r.fds[:], &r.timeout, nil)
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		return err
+	}
+	return nil
+}
+
+// Counters returns the relay's counters; call it after Stop.
+func (r *Relay) Counters() RelayCounters { return r.counter }
+
+// Links returns the forward and reverse links' statistics; call it after
+// Stop.
+func (r *Relay) Links() (forward, reverse netem.LinkStats) { return r.fwd.Stats(), r.rev.Stats() }
+
+// Timing summarises the release timing error; call it after Stop.
+func (r *Relay) Timing() TimingError { return summarizeTiming(&r.timing) }
+
+// TimingError summarises how late the relay released datagrams: actual
+// write time minus the link's Due, over every datagram of a run.
+type TimingError struct {
+	Packets uint64         `json:"packets"`
+	P50     units.Duration `json:"p50_ns"`
+	P99     units.Duration `json:"p99_ns"`
+	P999    units.Duration `json:"p999_ns"`
+	Max     units.Duration `json:"max_ns"`
+}
+
+func summarizeTiming(h *metrics.Histogram) TimingError {
+	if h.Count() == 0 {
+		return TimingError{}
+	}
+	return TimingError{
+		Packets: h.Count(),
+		P50:     h.Quantile(0.50),
+		P99:     h.Quantile(0.99),
+		P999:    h.Quantile(0.999),
+		Max:     h.Max(),
+	}
+}
