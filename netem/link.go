@@ -34,15 +34,48 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	if pool == nil {
 		return nil, errors.New("netem: NewLink needs the packet pool that lost and dropped packets return to")
 	}
-	return &Link{
-		cfg:   cfg,
-		pool:  pool,
-		loss:  NewBernoulli(cfg.LossRate, cfg.Seed),
-		qdisc: NewDropTail(cfg.QueuePackets, cfg.QueueBytes),
-		ecn:   ecnMarker{thresholdPackets: cfg.ECNThresholdPackets, thresholdBytes: cfg.ECNThresholdBytes},
-		tx:    serializer{rate: cfg.Rate},
-		prop:  delayLine{delay: cfg.Delay},
-	}, nil
+	l := &Link{
+		cfg:  cfg,
+		pool: pool,
+		loss: NewBernoulli(cfg.LossRate, cfg.Seed),
+		ecn:  ecnMarker{thresholdPackets: cfg.ECNThresholdPackets, thresholdBytes: cfg.ECNThresholdBytes},
+		tx:   serializer{rate: cfg.Rate},
+		prop: delayLine{delay: cfg.Delay},
+	}
+	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
+	return l, nil
+}
+
+// newQdisc builds the discipline cfg names.
+func newQdisc(cfg LinkConfig, hooks QdiscHooks) Qdisc {
+	par := cfg.QdiscParams
+	switch cfg.Qdisc {
+	case QdiscDropHead:
+		return NewDropHead(cfg.QueuePackets, cfg.QueueBytes, hooks)
+	case QdiscRED:
+		return NewRED(par.RED, cfg.QueuePackets, cfg.QueueBytes, cfg.Seed, hooks)
+	case QdiscCoDel:
+		return NewCoDel(par.CoDel, cfg.QueuePackets, cfg.QueueBytes, hooks)
+	case QdiscFQCoDel:
+		return NewFQCoDel(par.FQCoDel, cfg.QueuePackets, cfg.QueueBytes, cfg.Seed, hooks)
+	case QdiscPIE:
+		return NewPIE(par.PIE, cfg.QueuePackets, cfg.QueueBytes, cfg.Seed, hooks)
+	}
+	return NewDropTail(cfg.QueuePackets, cfg.QueueBytes)
+}
+
+// droppedInQueue accounts for a packet the discipline discarded after
+// admitting it (CoDel at dequeue, drop-head and FQ-CoDel on overflow).
+func (l *Link) droppedInQueue(p *packet.Packet) {
+	l.stats.DroppedPackets++
+	l.stats.DroppedBytes += int64(p.Len())
+	l.pool.Put(p)
+}
+
+// markedByQdisc counts a CE mark set by an AQM (RED, CoDel, PIE).
+func (l *Link) markedByQdisc(p *packet.Packet) {
+	l.stats.MarkedPackets++
+	l.stats.MarkedBytes += int64(p.Len())
 }
 
 // Enqueue hands p to the link at now; the link owns it from here on. p is
