@@ -13,6 +13,13 @@
 // Packets carry their flow index in packet.Packet.Flow, so a link hands each
 // packet to its host by array index, not by address lookup.
 //
+// A flow with FlowSpec.ExtraDelay has its own access link between its
+// sender and the bottleneck: a netem.Link of pure delay (no rate, so no
+// serialization and no queue) that hands every packet on to the forward
+// link. Flows with different base RTTs then share one bottleneck, as in the
+// RTT-fairness experiments of the literature, and the extra delay is
+// propagation, not queueing, so it never drops or reorders.
+//
 // The loop: every host and link has one scheduled wake-up in the event
 // queue. A component whose deadline moves earlier gets a new event and the
 // old one goes stale (it no longer matches the component's schedule and is
@@ -57,6 +64,10 @@ type FlowSpec struct {
 	Size int64
 	// Recovery is the flow's loss recovery.
 	Recovery stack.RecoveryMode
+	// ExtraDelay is one-way propagation delay added to this flow's data
+	// path before the bottleneck, on top of the forward link's; the flow's
+	// base RTT is the path's plus ExtraDelay. 0 adds no access link.
+	ExtraDelay units.Duration
 }
 
 // serverPort is where every receiver listens (iperf's traditional port).
@@ -87,8 +98,12 @@ type hostNode struct {
 type linkNode struct {
 	link  *netem.Link
 	sched units.Time
-	// to maps a packet's flow index to the host that receives it.
-	to []*hostNode
+	// idx is the link's index in world.links, which its events carry.
+	idx int32
+	// to maps a packet's flow index to the host that receives it; an
+	// access link has next instead, the link it hands every packet to.
+	to   []*hostNode
+	next *linkNode
 }
 
 // world is one run in progress.
@@ -100,6 +115,8 @@ type world struct {
 	q        sim.Queue[event]
 	hosts    []*hostNode
 	fwd, rev *linkNode
+	// links are fwd, rev, then the access links of flows with ExtraDelay.
+	links    []*linkNode
 	flows    []*flow
 	segments int64 // packets (data and ACK) that hosts emitted
 	sampler  sampler
@@ -137,8 +154,9 @@ func newWorld(sc Scenario) (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.fwd = &linkNode{link: fl, sched: units.Never}
-	w.rev = &linkNode{link: rl, sched: units.Never}
+	w.fwd = &linkNode{link: fl, sched: units.Never, idx: 0}
+	w.rev = &linkNode{link: rl, sched: units.Never, idx: 1}
+	w.links = []*linkNode{w.fwd, w.rev}
 	for i, spec := range sc.Flows {
 		if !slices.Contains(cc.Names(), spec.CC) {
 			return nil, fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
@@ -165,7 +183,19 @@ func newWorld(sc Scenario) (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.sender = &hostNode{host: sh, sched: units.Never, egress: w.fwd, flow: f, sender: true}
+		egress := w.fwd
+		if spec.ExtraDelay < 0 {
+			return nil, fmt.Errorf("flows[%d]: extra delay %v is negative", i, spec.ExtraDelay)
+		}
+		if spec.ExtraDelay > 0 {
+			al, err := netem.NewLink(netem.LinkConfig{Delay: spec.ExtraDelay}, &w.pool)
+			if err != nil {
+				return nil, err
+			}
+			egress = &linkNode{link: al, sched: units.Never, idx: int32(len(w.links)), next: w.fwd}
+			w.links = append(w.links, egress)
+		}
+		f.sender = &hostNode{host: sh, sched: units.Never, egress: egress, flow: f, sender: true}
 		f.receiver = &hostNode{host: rh, sched: units.Never, egress: w.rev, flow: f}
 		w.fwd.to = append(w.fwd.to, f.receiver)
 		w.rev.to = append(w.rev.to, f.sender)
@@ -211,18 +241,22 @@ func (w *world) step() (bool, error) {
 			n.host.OnTimer(t)
 			w.pump(n)
 		case evLink:
-			l := w.fwd
-			if ev.idx == 1 {
-				l = w.rev
-			}
+			l := w.links[ev.idx]
 			if l.sched != t {
 				return false, nil
 			}
 			l.sched = units.Never
 			for p := l.link.Dequeue(t); p != nil; p = l.link.Dequeue(t) {
+				if l.next != nil {
+					l.next.link.Enqueue(t, p)
+					continue
+				}
 				n := l.to[p.Flow]
 				n.host.Input(t, p)
 				w.pump(n)
+			}
+			if l.next != nil {
+				w.scheduleLink(l.next)
 			}
 			w.scheduleLink(l)
 		case evSample:
@@ -271,10 +305,6 @@ func (w *world) hostIndex(n *hostNode) int32 {
 func (w *world) scheduleLink(l *linkNode) {
 	if d := l.link.NextDeadline(); d < l.sched {
 		l.sched = d
-		idx := int32(0)
-		if l == w.rev {
-			idx = 1
-		}
-		w.q.Push(d, event{kind: evLink, idx: idx})
+		w.q.Push(d, event{kind: evLink, idx: l.idx})
 	}
 }

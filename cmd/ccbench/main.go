@@ -3,6 +3,7 @@
 // deterministic virtual time.
 //
 //	ccbench run experiments/bottleneck.toml [--out DIR] [--set key=value]...
+//	ccbench run experiments/sweep-buffers.toml [--jobs N] [--resume]
 //	ccbench list
 package main
 
@@ -10,8 +11,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -85,6 +89,8 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		sets   []string
 		name   string
 		verify bool
+		jobs   int
+		resume bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run EXPERIMENT.toml",
@@ -94,18 +100,30 @@ OUT/<experiment>/<run>/ (OUT defaults to "results"): the resolved config, a
 CSV per flow, link.csv, summary.json and PNG/SVG plots.
 
 --set overrides any setting of the file, e.g. --set link.rate=50Mbit/s
---set flows[0].cc=reno; it may be repeated.`,
+--set flows[0].cc=reno; it may be repeated.
+
+A file with a [sweep] table (or repetitions) runs every point of the sweep,
+--jobs at a time, into OUT/<experiment>/<point>/, then writes
+OUT/<experiment>/index.html. --resume skips points that already have a
+summary.json. Ctrl-C stops starting new points; run again with --resume.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("run takes exactly one experiment file, got %d arguments", len(args))
 			}
 			return nil
 		},
-		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := experiment.Load(args[0], sets)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sw, err := experiment.LoadSweep(args[0], sets)
 			if err != nil {
 				return err
 			}
+			if sw.IsSweep() {
+				if name != "" {
+					return fmt.Errorf("--run: a sweep names each point's folder itself; leave --run out")
+				}
+				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify})
+			}
+			cfg := sw.Points[0].Config
 			if name == "" {
 				name = runner.RunName(cfg, sets)
 			} else if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
@@ -125,7 +143,34 @@ CSV per flow, link.csv, summary.json and PNG/SVG plots.
 	f.StringArrayVar(&sets, "set", nil, "override a setting: key=value (repeatable)")
 	f.StringVar(&name, "run", "", "name of the run's folder (default: seed-<seed>[-<hash of --set>])")
 	f.BoolVar(&verify, "verify", false, "send pseudo-random bytes and check every flow's SHA-256 end to end")
+	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "sweeps: points run at once")
+	f.BoolVar(&resume, "resume", false, "sweeps: skip points whose folder already holds a summary.json")
 	return cmd
+}
+
+// runSweep runs every point of a sweep. The first SIGINT or SIGTERM stops
+// new points from starting and lets running ones finish; a second one
+// ends the process at once, which leaves no partial point folder either,
+// because a point's folder only appears when it is complete.
+func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt runner.SweepOptions) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			opt.Progress = f
+		}
+	}
+	res, err := runner.RunSweep(ctx, sw, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep %s: %d points, %d run, %d already done (--resume)\n", sw.Name, len(sw.Points), res.Ran, res.Skipped)
+	fmt.Fprintf(stdout, "index: %s\n", res.Index)
+	return nil
 }
 
 func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {

@@ -1,0 +1,290 @@
+package report
+
+// The index page of a sweep: results/<experiment>/index.html, one table row
+// per run with links to its folder and plots, and the figures that compare
+// the runs:
+//
+//	sweep-goodput  goodput against the swept setting, one line per algorithm
+//	sweep-rtt      median RTT against the swept setting, one line per algorithm
+//	sweep-scatter  throughput against delay, one point per run and the mean
+//	               of each algorithm
+//
+// Lines join the mean across repetitions (seeds) at each value of the swept
+// setting, with error bars of ± one sample standard deviation. The page
+// links only to files beside it, so the whole results folder can be copied
+// or served as it is.
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"ccbench/metrics"
+)
+
+// Index is what the index page shows.
+type Index struct {
+	// Title names the experiment.
+	Title string
+	// Keys are the swept settings, one table column each.
+	Keys []string
+	// XLabel labels the swept setting the figures run along; empty leaves
+	// out the goodput and RTT figures.
+	XLabel string
+	Runs   []IndexRun
+}
+
+// IndexRun is one run of the sweep.
+type IndexRun struct {
+	// Run is the run's folder name, beside the index page.
+	Run string
+	// Values are its swept values, one per Index.Keys entry.
+	Values []string
+	// X is the run's value of the swept setting on the figures' x axis.
+	X       float64
+	Summary *metrics.Summary
+}
+
+// group names the algorithms of a run: "cubic", or "reno+bbr" for a mix.
+func (r *IndexRun) group() string {
+	var names []string
+	for _, f := range r.Summary.Flows {
+		if !slices.Contains(names, f.CC) {
+			names = append(names, f.CC)
+		}
+	}
+	return strings.Join(names, "+")
+}
+
+// goodputMbps is the run's goodput over all its flows.
+func (r *IndexRun) goodputMbps() float64 {
+	total := 0.0
+	for _, f := range r.Summary.Flows {
+		total += f.GoodputBps
+	}
+	return total / 1e6
+}
+
+// medianRTTMs is the mean over the run's flows of each flow's median RTT.
+func (r *IndexRun) medianRTTMs() float64 {
+	if len(r.Summary.Flows) == 0 {
+		return 0
+	}
+	total := 0.0
+	for _, f := range r.Summary.Flows {
+		total += f.RTTP50Ms
+	}
+	return total / float64(len(r.Summary.Flows))
+}
+
+// WriteIndex writes the figures beside path and the page itself to path,
+// each file atomically.
+func WriteIndex(path string, idx *Index) error {
+	dir := filepath.Dir(path)
+	groups := indexGroups(idx.Runs)
+	var figures []string
+	if idx.XLabel != "" {
+		for _, f := range []struct {
+			name, title, unit string
+			value             func(*IndexRun) float64
+		}{
+			{"sweep-goodput", "goodput", "Goodput (Mbit/s)", (*IndexRun).goodputMbps},
+			{"sweep-rtt", "median RTT", "Median RTT (ms)", (*IndexRun).medianRTTMs},
+		} {
+			p, err := sweepFigure(idx, groups, f.title, f.unit, f.value)
+			if err != nil {
+				return fmt.Errorf("plotting %s: %w", f.name, err)
+			}
+			if err := saveFigure(p, dir, f.name); err != nil {
+				return err
+			}
+			figures = append(figures, f.name)
+		}
+	}
+	p, err := scatterFigure(idx, groups)
+	if err != nil {
+		return fmt.Errorf("plotting sweep-scatter: %w", err)
+	}
+	if err := saveFigure(p, dir, "sweep-scatter"); err != nil {
+		return err
+	}
+	figures = append(figures, "sweep-scatter")
+	return WriteFileAtomic(path, func(w io.Writer) error { return writeIndexHTML(w, idx, figures) })
+}
+
+// indexGroups lists the algorithm groups in order of first appearance.
+func indexGroups(runs []IndexRun) []string {
+	var groups []string
+	for i := range runs {
+		if g := runs[i].group(); !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	return groups
+}
+
+// errorPoints are means with ± standard deviations, as plotter wants them.
+type errorPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// meanStd is the mean and sample standard deviation of xs; the deviation
+// of a single value is 0.
+func meanStd(xs []float64) (float64, float64) {
+	if len(xs) < 2 {
+		return stat.Mean(xs, nil), 0
+	}
+	return stat.MeanStdDev(xs, nil)
+}
+
+// sweepFigure plots value against X, one line per group through the mean
+// at each X, with error bars.
+func sweepFigure(idx *Index, groups []string, title, unit string, value func(*IndexRun) float64) (*plot.Plot, error) {
+	p := newFigure(idx.Title+": "+title, idx.XLabel, unit)
+	for gi, g := range groups {
+		byX := make(map[float64][]float64)
+		for i := range idx.Runs {
+			if r := &idx.Runs[i]; r.group() == g {
+				byX[r.X] = append(byX[r.X], value(r))
+			}
+		}
+		xs := make([]float64, 0, len(byX))
+		for x := range byX {
+			xs = append(xs, x)
+		}
+		slices.Sort(xs)
+		pts := errorPoints{XYs: make(plotter.XYs, len(xs)), YErrors: make(plotter.YErrors, len(xs))}
+		for i, x := range xs {
+			m, s := meanStd(byX[x])
+			pts.XYs[i] = plotter.XY{X: x, Y: m}
+			pts.YErrors[i] = struct{ Low, High float64 }{s, s}
+		}
+		line, points, err := plotter.NewLinePoints(pts.XYs)
+		if err != nil {
+			return nil, err
+		}
+		line.LineStyle = solid(flowColor(gi))
+		points.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		bars, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return nil, err
+		}
+		bars.LineStyle = solid(flowColor(gi))
+		p.Add(line, points, bars)
+		p.Legend.Add(g, line, points)
+	}
+	fitAxes(p, len(groups))
+	return p, nil
+}
+
+// scatterFigure plots every run's goodput against its median RTT, small
+// and hollow, with each group's mean as a large filled mark.
+func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
+	p := newFigure(idx.Title+": throughput and delay", "Median RTT (ms)", "Goodput (Mbit/s)")
+	for gi, g := range groups {
+		var runs, mean plotter.XYs
+		for i := range idx.Runs {
+			if r := &idx.Runs[i]; r.group() == g {
+				runs = append(runs, plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()})
+			}
+		}
+		xs, ys := make([]float64, len(runs)), make([]float64, len(runs))
+		for i, xy := range runs {
+			xs[i], ys[i] = xy.X, xy.Y
+		}
+		mean = plotter.XYs{{X: stat.Mean(xs, nil), Y: stat.Mean(ys, nil)}}
+		each, err := plotter.NewScatter(runs)
+		if err != nil {
+			return nil, err
+		}
+		each.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(2.5), Shape: draw.RingGlyph{}}
+		avg, err := plotter.NewScatter(mean)
+		if err != nil {
+			return nil, err
+		}
+		avg.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
+		p.Add(each, avg)
+		p.Legend.Add(g+" (runs, mean)", each, avg)
+	}
+	fitAxes(p, len(groups))
+	// Room to the right, so the marks of the deepest buffer are not cut.
+	p.X.Max *= 1.05
+	return p, nil
+}
+
+// indexRow is one table row, formatted.
+type indexRow struct {
+	Run                                string
+	Values                             []string
+	Seed                               uint64
+	Goodput, Utilization, RTT50, RTT95 string
+	Retransmits, Drops                 int64
+	Jain                               string
+}
+
+var runFigures = []string{"throughput", "cwnd", "rtt", "queue"}
+
+var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+body { font-family: sans-serif; margin: 2em; }
+table { border-collapse: collapse; font-size: 90%; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p>{{len .Rows}} runs. Lines are the mean over repetitions; error bars ± one standard deviation.</p>
+{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
+{{end}}<table>
+<tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>plots</th></tr>
+{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{$run := .Run}}{{range $.RunFigures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{end}}<a href="{{$run}}/summary.json">summary</a></td></tr>
+{{end}}</table>
+</body>
+</html>
+`))
+
+func writeIndexHTML(w io.Writer, idx *Index, figures []string) error {
+	rows := make([]indexRow, len(idx.Runs))
+	for i := range idx.Runs {
+		r := &idx.Runs[i]
+		s := r.Summary
+		var rtt95 float64
+		var retx int64
+		for _, f := range s.Flows {
+			rtt95 = max(rtt95, f.RTTP95Ms)
+			retx += f.Retransmits
+		}
+		rows[i] = indexRow{
+			Run: r.Run, Values: r.Values, Seed: s.Seed,
+			Goodput:     fmt.Sprintf("%.2f", r.goodputMbps()),
+			Utilization: fmt.Sprintf("%.1f%%", 100*s.Link.Utilization),
+			RTT50:       fmt.Sprintf("%.1f", r.medianRTTMs()),
+			RTT95:       fmt.Sprintf("%.1f", rtt95),
+			Retransmits: retx, Drops: s.Link.Drops,
+			Jain: fmt.Sprintf("%.3f", s.JainFairness),
+		}
+	}
+	return indexPage.Execute(w, struct {
+		Title      string
+		Keys       []string
+		Figures    []string
+		Rows       []indexRow
+		RunFigures []string
+	}{idx.Title, idx.Keys, figures, rows, runFigures})
+}

@@ -1,0 +1,95 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ccbench/metrics"
+)
+
+func sweepIndex() *Index {
+	idx := &Index{Title: "grid", Keys: []string{"flows[0].cc", "link.buffer"}, XLabel: "link.buffer (bdp)"}
+	for _, cc := range []string{"reno", "cubic"} {
+		for _, buf := range []float64{0.5, 2} {
+			for rep := range 2 {
+				s := &metrics.Summary{Experiment: "grid", Seed: uint64(rep), Flows: []metrics.FlowSummary{
+					{CC: cc, GoodputBps: 1e6 * (buf*10 + float64(rep)), RTTP50Ms: 40 + 10*buf, RTTP95Ms: 50},
+				}}
+				run := "cc=" + cc + ",link.buffer=" + map[float64]string{0.5: "0.5bdp", 2: "2bdp"}[buf] + ",rep=" + string(rune('0'+rep))
+				idx.Runs = append(idx.Runs, IndexRun{Run: run, Values: []string{cc, "x"}, X: buf, Summary: s})
+			}
+		}
+	}
+	return idx
+}
+
+func TestIndexPageAndFigures(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteIndex(filepath.Join(dir, "index.html"), sweepIndex()); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"index.html", "sweep-goodput.png", "sweep-goodput.svg", "sweep-rtt.png", "sweep-rtt.svg", "sweep-scatter.png", "sweep-scatter.svg"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	for _, want := range []string{
+		`<a href="cc=cubic,link.buffer=2bdp,rep=1/">cc=cubic,link.buffer=2bdp,rep=1</a>`,
+		`<a href="cc=reno,link.buffer=0.5bdp,rep=0/queue.png">queue</a>`,
+		`<img src="sweep-goodput.png"`,
+		`<th>flows[0].cc</th><th>link.buffer</th>`,
+		`<td class="n">21.00</td>`, // 2bdp, rep 1: 20 + 1 Mbit/s
+	} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	if n := strings.Count(string(html), "<tr><td>"); n != 8 {
+		t.Errorf("%d rows, want 8", n)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 7 {
+		t.Errorf("%d files, want 7 (no temporaries)", len(entries))
+	}
+}
+
+func TestIndexByteIdentical(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, d := range []string{a, b} {
+		if err := WriteIndex(filepath.Join(d, "index.html"), sweepIndex()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"index.html", "sweep-goodput.svg", "sweep-scatter.png"} {
+		x, _ := os.ReadFile(filepath.Join(a, f))
+		y, _ := os.ReadFile(filepath.Join(b, f))
+		if !bytes.Equal(x, y) {
+			t.Errorf("%s differs between identical writes", f)
+		}
+	}
+}
+
+func TestIndexWithoutAxisHasOnlyScatter(t *testing.T) {
+	idx := sweepIndex()
+	idx.XLabel = ""
+	dir := t.TempDir()
+	if err := WriteIndex(filepath.Join(dir, "index.html"), idx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep-goodput.png")); err == nil {
+		t.Error("goodput figure drawn without a swept axis")
+	}
+}
+
+func TestMeanStd(t *testing.T) {
+	if m, s := meanStd([]float64{1, 3}); m != 2 || s != 1.4142135623730951 {
+		t.Errorf("meanStd(1, 3) = %v, %v; want 2, √2 (sample deviation)", m, s)
+	}
+	if m, s := meanStd([]float64{5}); m != 5 || s != 0 {
+		t.Errorf("meanStd(5) = %v, %v", m, s)
+	}
+}

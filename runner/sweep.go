@@ -1,0 +1,224 @@
+// Running a sweep: every point of an expanded experiment through Execute,
+// in parallel, into results/<experiment>/<run>/, then the experiment's
+// index page.
+//
+// Each point is a whole, independent simulation with its own seed, so
+// points run on as many workers as there are CPUs and the results do not
+// depend on the order in which they finish. A point's folder appears only
+// when all of its files are written (Execute renames it into place at the
+// end), which is what makes resuming safe: a folder with a summary.json is
+// a finished point, and anything else is run again.
+
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+
+	"ccbench/experiment"
+	"ccbench/metrics"
+	"ccbench/report"
+)
+
+// SweepOptions says how to run a sweep.
+type SweepOptions struct {
+	// Out is the folder results go under: Out/<experiment>/<run>/.
+	Out string
+	// Jobs is how many points run at once; 0 means runtime.NumCPU().
+	Jobs int
+	// Resume skips points whose folder already holds a summary.json.
+	Resume bool
+	// Verify checks every flow's payload end to end (see Execute).
+	Verify bool
+	// Progress, when not nil, receives a progress bar.
+	Progress io.Writer
+}
+
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	// Ran and Skipped count points run now and points found finished.
+	Ran, Skipped int
+	// Index is the path of the index page, empty when it was not written
+	// because the sweep did not finish.
+	Index string
+}
+
+// RunSweep runs every point of sw. Cancelling ctx stops new points from
+// starting; points already running finish and keep their results, and
+// RunSweep returns ctx's error. The first point that fails also stops the
+// sweep, and its error is returned. When every point has finished, the
+// index page Out/<experiment>/index.html is written.
+func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (SweepResult, error) {
+	var res SweepResult
+	base := filepath.Join(opt.Out, sw.Name)
+	var todo []int
+	for i, p := range sw.Points {
+		if opt.Resume && finished(filepath.Join(base, p.Run)) {
+			res.Skipped++
+			continue
+		}
+		todo = append(todo, i)
+	}
+	jobs := opt.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	var bar *progressbar.ProgressBar
+	if opt.Progress != nil {
+		bar = progressbar.NewOptions(len(sw.Points),
+			progressbar.OptionSetWriter(opt.Progress),
+			progressbar.OptionSetDescription(sw.Name),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+		)
+		bar.Set(res.Skipped)
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	next := make(chan int)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range min(jobs, max(len(todo), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				p := &sw.Points[i]
+				_, err := Execute(p.Config, filepath.Join(base, p.Run), p.Run, opt.Verify)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("run %s: %w", p.Run, err)
+					stop()
+				}
+				if err == nil {
+					res.Ran++
+					if bar != nil {
+						bar.Add(1)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+schedule:
+	for _, i := range todo {
+		select {
+		case next <- i:
+		case <-runCtx.Done():
+			break schedule
+		}
+	}
+	close(next)
+	wg.Wait()
+	if bar != nil {
+		bar.Exit()
+	}
+	if firstErr != nil {
+		return res, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("interrupted after %d of %d points; points already running finished, and --resume runs the rest: %w",
+			res.Ran+res.Skipped, len(sw.Points), err)
+	}
+	index, err := writeIndex(base, sw)
+	if err != nil {
+		return res, err
+	}
+	res.Index = index
+	return res, nil
+}
+
+// finished reports whether dir holds a finished run.
+func finished(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "summary.json"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// writeIndex reads every point's summary back from its folder (points run
+// earlier and resumed included) and writes the experiment's index page.
+func writeIndex(base string, sw *experiment.Sweep) (string, error) {
+	xKey, xUnit := sweptAxis(sw)
+	idx := report.Index{Title: sw.Name, Keys: sw.Keys}
+	if xKey >= 0 {
+		idx.XLabel = sw.Keys[xKey]
+		if xUnit != "" {
+			idx.XLabel += " (" + xUnit + ")"
+		}
+	}
+	for _, p := range sw.Points {
+		s, err := readSummary(filepath.Join(base, p.Run, "summary.json"))
+		if err != nil {
+			return "", err
+		}
+		r := report.IndexRun{Run: p.Run, Values: p.Values, Summary: s}
+		if xKey >= 0 {
+			r.X, _, _ = leadingNumber(p.Values[xKey])
+		}
+		idx.Runs = append(idx.Runs, r)
+	}
+	path := filepath.Join(base, "index.html")
+	return path, report.WriteIndex(path, &idx)
+}
+
+func readSummary(path string) (*metrics.Summary, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s := new(metrics.Summary)
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// sweptAxis picks the setting the sweep plots run along: the first swept
+// key other than the seed whose values are all numbers with one common unit
+// ("0.25bdp", "1bdp", "4bdp"). It returns -1 when there is none.
+func sweptAxis(sw *experiment.Sweep) (int, string) {
+	for k, key := range sw.Keys {
+		if key == "seed" {
+			continue
+		}
+		unit, ok := "", true
+		for i, p := range sw.Points {
+			_, u, numeric := leadingNumber(p.Values[k])
+			if !numeric || (i > 0 && u != unit) {
+				ok = false
+				break
+			}
+			unit = u
+		}
+		if ok && len(sw.Points) > 0 {
+			return k, unit
+		}
+	}
+	return -1, ""
+}
+
+// leadingNumber splits "0.25bdp" into 0.25 and "bdp".
+func leadingNumber(s string) (float64, string, bool) {
+	end := 0
+	for end < len(s) && strings.IndexByte("0123456789.+-eE", s[end]) >= 0 {
+		end++
+	}
+	for ; end > 0; end-- {
+		if v, err := strconv.ParseFloat(s[:end], 64); err == nil {
+			return v, s[end:], true
+		}
+	}
+	return 0, "", false
+}

@@ -1,0 +1,156 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ccbench/experiment"
+)
+
+// smallSweep is 2 algorithms × 2 buffers × 2 seeds of a short lossy run,
+// so that seeds give different results.
+const smallSweep = `
+name = "small"
+duration = "2s"
+sample_interval = "100ms"
+repetitions = 2
+[link]
+rate = "10Mbit/s"
+delay = "10ms"
+loss = 0.005
+[[flows]]
+cc = "reno"
+[sweep]
+"flows[0].cc" = ["reno", "cubic"]
+"link.buffer" = ["0.5bdp", "2bdp"]
+`
+
+func loadSmallSweep(t *testing.T) *experiment.Sweep {
+	t.Helper()
+	sw, err := experiment.LoadSweepBytes("small.toml", []byte(smallSweep), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sw.Points) != 8 {
+		t.Fatalf("%d points, want 8", len(sw.Points))
+	}
+	return sw
+}
+
+// TestSweepResumeGivesIdenticalResults runs a sweep in one go into A, and
+// into B with half its points deleted and resumed: every summary (without
+// the wall clock) and every CSV must be byte for byte the same.
+func TestSweepResumeGivesIdenticalResults(t *testing.T) {
+	sw := loadSmallSweep(t)
+	a, b := t.TempDir(), t.TempDir()
+	if res, err := RunSweep(context.Background(), sw, SweepOptions{Out: a, Jobs: 2}); err != nil || res.Ran != 8 {
+		t.Fatalf("sweep into A: %+v, %v", res, err)
+	}
+	if _, err := RunSweep(context.Background(), sw, SweepOptions{Out: b, Jobs: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range sw.Points {
+		if i%2 == 0 {
+			if err := os.RemoveAll(filepath.Join(b, "small", p.Run)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: b, Jobs: 2, Resume: true})
+	if err != nil || res.Ran != 4 || res.Skipped != 4 {
+		t.Fatalf("resumed sweep: %+v, %v; want 4 run, 4 skipped", res, err)
+	}
+	if res.Index != filepath.Join(b, "small", "index.html") {
+		t.Errorf("index %q", res.Index)
+	}
+	seeds := map[uint64]bool{}
+	goodputs := map[float64]bool{}
+	for _, p := range sw.Points {
+		da, db := filepath.Join(a, "small", p.Run), filepath.Join(b, "small", p.Run)
+		sa, err := readSummary(filepath.Join(da, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := readSummary(filepath.Join(db, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ja, jb := sa.WithoutWallClock(), sb.WithoutWallClock()
+		if !summariesEqual(&ja, &jb) {
+			t.Errorf("%s: summaries differ:\n%+v\n%+v", p.Run, ja, jb)
+		}
+		if sa.Run != p.Run || sa.Experiment != "small" {
+			t.Errorf("%s: summary names run %q of %q", p.Run, sa.Run, sa.Experiment)
+		}
+		seeds[sa.Seed] = true
+		goodputs[sa.Flows[0].GoodputBps] = true
+		csvs, _ := filepath.Glob(filepath.Join(da, "*.csv"))
+		if len(csvs) != 2 {
+			t.Errorf("%s: %d CSV files, want flow0.csv and link.csv", p.Run, len(csvs))
+		}
+		for _, f := range csvs {
+			x, _ := os.ReadFile(f)
+			y, err := os.ReadFile(filepath.Join(db, filepath.Base(f)))
+			if err != nil || !bytes.Equal(x, y) {
+				t.Errorf("%s/%s differs after resume (%v)", p.Run, filepath.Base(f), err)
+			}
+		}
+	}
+	if len(seeds) != 2 || !seeds[1] || !seeds[2] {
+		t.Errorf("seeds %v, want 1 and 2 (seed + repetition)", seeds)
+	}
+	if len(goodputs) < 5 {
+		t.Errorf("only %d distinct goodputs over 8 points: the sweep did not vary the runs", len(goodputs))
+	}
+}
+
+func summariesEqual(a, b any) bool {
+	x, errx := json.Marshal(a)
+	y, erry := json.Marshal(b)
+	return errx == nil && erry == nil && bytes.Equal(x, y)
+}
+
+// TestSweepCancelledLeavesNoPartialPoints cancels a sweep before it
+// starts: it must fail, write nothing that looks finished and no index.
+func TestSweepCancelledLeavesNoPartialPoints(t *testing.T) {
+	sw := loadSmallSweep(t)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := RunSweep(ctx, sw, SweepOptions{Out: out, Jobs: 1})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("err %v, want a cancellation that mentions --resume", err)
+	}
+	if res.Index != "" {
+		t.Error("index written for an interrupted sweep")
+	}
+	entries, _ := os.ReadDir(filepath.Join(out, "small"))
+	for _, e := range entries {
+		if !finished(filepath.Join(out, "small", e.Name())) {
+			t.Errorf("unfinished entry %s left behind", e.Name())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "small", "index.html")); err == nil {
+		t.Error("index.html exists after an interrupted sweep")
+	}
+}
+
+func TestLeadingNumber(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		v    float64
+		unit string
+		ok   bool
+	}{{"0.25bdp", 0.25, "bdp", true}, {"100Mbit/s", 100, "Mbit/s", true}, {"4", 4, "", true}, {"reno", 0, "", false}, {"1e3pkt", 1000, "pkt", true}} {
+		v, u, ok := leadingNumber(c.in)
+		if v != c.v || u != c.unit || ok != c.ok {
+			t.Errorf("leadingNumber(%q) = %v, %q, %v", c.in, v, u, ok)
+		}
+	}
+}
