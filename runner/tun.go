@@ -1,0 +1,405 @@
+// The tun driver's run of a Scenario: the same flows and bottleneck as the
+// sim driver, but in real time, with the Linux kernel's TCP at both ends
+// of every flow and the netem links in tun.Relay between two namespaces.
+//
+// For flow i, B listens on port serverPort+i with the flow's algorithm
+// (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock reaches the
+// flow's start. The sender writes the flow's size, or writes until the run
+// ends for a bulk flow; the receiver reads everything, checking the bytes
+// against the sender's stream and its SHA-256 when Scenario.Verify is set,
+// exactly as the sim driver's applications do (flow.go).
+//
+// The main goroutine is the sampler: at every sample interval it reads
+// each sender's TCP_INFO and each receiver's byte count into the same
+// metrics.Recorder the sim driver fills, so summaries, plots and
+// comparisons read a kernel run like a simulated one. At the end of the
+// run, or when the context is cancelled, every socket's deadline is set in
+// the past, which ends every blocked read and write, and the run is torn
+// down in reverse order of building: endpoints, relay, namespaces.
+
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"ccbench/metrics"
+	"ccbench/netem"
+	"ccbench/tun"
+	"ccbench/units"
+)
+
+// TunResult is a real-time run's result: what the sim driver reports, and
+// the relay's own measurements, which only a real-time run has.
+type TunResult struct {
+	*Result
+	// Timing is how late the relay released datagrams relative to the
+	// links' deadlines, over every datagram of the run.
+	Timing tun.TimingError
+	// Relay counts what the relay read, wrote and dropped at the devices.
+	Relay tun.RelayCounters
+}
+
+// kernelFlow is one flow's pair of kernel sockets and what the sampler
+// reads of them while they run.
+type kernelFlow struct {
+	*flow
+	algorithm string
+	port      int
+	listener  *net.TCPListener
+	// conn and peer are the sender's and receiver's sockets, published
+	// once connected; mssBytes is stored before conn.
+	conn, peer atomic.Pointer[net.TCPConn]
+	mssBytes   int
+	// delivered mirrors flow.read and completedNs flow.completedAt for
+	// the sampler, which runs on another goroutine than the receiver.
+	delivered   atomic.Int64
+	completedNs atomic.Int64
+	// sendErr and recvErr are what ended each endpoint early, if anything
+	// did.
+	sendErr, recvErr error
+}
+
+// SimulateTUN runs a scenario in real time over TUN devices, every flow
+// between kernel TCP endpoints. info names the run in its summary; its
+// timing fields are filled in here. The run lasts sc.Duration of wall time
+// plus the setup and teardown of the namespaces; cancelling ctx ends it
+// early, with ctx's error.
+func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *TunResult, err error) {
+	if err := checkKernelScenario(sc); err != nil {
+		return nil, err
+	}
+	if err := tun.Available(); err != nil {
+		return nil, err
+	}
+	topo, err := tun.NewTopology()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, topo.Close()) }()
+
+	flows := make([]*kernelFlow, len(sc.Flows))
+	for i, spec := range sc.Flows {
+		alg, _ := tun.KernelCC(spec.CC)
+		k := &kernelFlow{flow: newFlow(i, spec, sc), algorithm: alg, port: serverPort + i}
+		k.completedNs.Store(-1)
+		if k.listener, err = topo.ListenB(k.port, alg); err != nil {
+			return nil, fmt.Errorf("flows[%d]: %w", i, err)
+		}
+		defer k.listener.Close()
+		flows[i] = k
+	}
+
+	fc, rc := sc.Forward, sc.Reverse
+	fc.Seed, rc.Seed = seedFor(sc.Seed, "forward", 0), seedFor(sc.Seed, "reverse", 0)
+	clock := tun.NewClock()
+	relay, err := tun.NewRelay(topo, fc, rc, clock)
+	if err != nil {
+		return nil, err
+	}
+	relay.Start()
+	// The teardown below stops the relay and reports its error; this is
+	// for a panic on the way there.
+	defer relay.Stop()
+
+	rec := metrics.NewRecorder(sc.Duration, sc.SampleInterval, sc.ThroughputWindow)
+	// The bottleneck is sampled only at both ends of the run: tun.Relay
+	// exposes its links' statistics once it has stopped, since the relay
+	// thread updates them without locks.
+	rec.RecordLink(metrics.LinkSample{})
+	series := make([]*metrics.FlowSeries, len(flows))
+	for i, k := range flows {
+		series[i] = rec.AddFlow(i, flowName(i, k.spec.CC), k.spec.CC, units.Time(k.spec.Start))
+	}
+
+	runCtx, endRun := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, k := range flows {
+		wg.Add(2)
+		go func() { defer wg.Done(); k.recvErr = failed(runCtx, endRun, k.receive(runCtx, clock)) }()
+		go func() { defer wg.Done(); k.sendErr = failed(runCtx, endRun, k.send(runCtx, topo, clock)) }()
+	}
+	wall, sampleErr := sampleUntilEnd(runCtx, sc, clock, flows, series)
+	// Ending the run sets every socket's deadline in the past (see
+	// watchDeadline), so every endpoint goroutine returns promptly.
+	endRun()
+	wg.Wait()
+	for _, k := range flows {
+		for _, c := range []*net.TCPConn{k.conn.Load(), k.peer.Load()} {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}
+	if err := relay.Stop(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if sampleErr != nil {
+		return nil, sampleErr
+	}
+	for i, k := range flows {
+		if err := errors.Join(k.sendErr, k.recvErr); err != nil {
+			return nil, fmt.Errorf("flows[%d] (%s): %w", i, k.spec.CC, err)
+		}
+	}
+
+	fwd, _ := relay.Links()
+	rec.RecordLink(linkSample(units.Time(sc.Duration), fwd))
+	counters := relay.Counters()
+	info.Duration = sc.Duration
+	info.Wall = wall
+	// The relay reads every data segment and every ACK once.
+	info.Segments = counters.ReadPackets
+	info.LinkRate = sc.Forward.Rate
+	info.Seed = sc.Seed
+	r := &Result{Recorder: rec, Verified: sc.Verify}
+	r.Summary = rec.Summary(info)
+	for _, k := range flows {
+		r.Written = append(r.Written, k.written)
+		r.Read = append(r.Read, k.read)
+		if sc.Verify && !k.verified() {
+			r.Verified = false
+		}
+	}
+	return &TunResult{Result: r, Timing: relay.Timing(), Relay: counters}, nil
+}
+
+// checkKernelScenario rejects what the tun driver cannot run yet, naming
+// the flow.
+func checkKernelScenario(sc Scenario) error {
+	if len(sc.Flows) == 0 {
+		return fmt.Errorf("scenario has no flows")
+	}
+	if sc.SampleInterval <= 0 {
+		return fmt.Errorf("sample interval %v is not positive", sc.SampleInterval)
+	}
+	if serverPort+len(sc.Flows) > 1<<16 {
+		return fmt.Errorf("%d flows is too many for the tun driver: each needs its own port above %d", len(sc.Flows), serverPort)
+	}
+	for i, f := range sc.Flows {
+		if _, ok := tun.KernelCC(f.CC); !ok {
+			return fmt.Errorf("flows[%d].cc: %q runs on ccbench's own stack, which is not available over TUN yet; the tun driver runs only the kernel's algorithms, named \"linux:<name>\" (e.g. linux:cubic)", i, f.CC)
+		}
+		if f.ExtraDelay != 0 {
+			return fmt.Errorf("flows[%d].extra_delay: %v: per-flow access links are not available over TUN yet", i, f.ExtraDelay)
+		}
+		if f.Size < 0 {
+			return fmt.Errorf("flows[%d].size: %d is negative", i, f.Size)
+		}
+	}
+	return nil
+}
+
+// failed returns an endpoint's error and ends the run, since a flow that
+// failed makes the run's results meaningless; once the run is ending, the
+// error is the deadline that ended it and failed returns nil.
+func failed(runCtx context.Context, endRun context.CancelFunc, err error) error {
+	if err == nil || runCtx.Err() != nil {
+		return nil
+	}
+	endRun()
+	return err
+}
+
+// watchDeadline makes c's blocked and future reads and writes fail once
+// the run ends.
+func watchDeadline(runCtx context.Context, c *net.TCPConn) {
+	context.AfterFunc(runCtx, func() { c.SetDeadline(time.Unix(1, 0)) })
+}
+
+// send waits for the flow's start, connects, and writes the flow's bytes,
+// or writes until the run ends for a bulk flow.
+func (k *kernelFlow) send(runCtx context.Context, topo *tun.Topology, clock tun.Clock) error {
+	if wait := units.Time(k.spec.Start).Sub(clock.Now()); wait > 0 {
+		t := time.NewTimer(time.Duration(wait))
+		defer t.Stop()
+		select {
+		case <-runCtx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+	c, err := topo.DialFromA(runCtx, k.port, k.algorithm)
+	if err != nil {
+		return err
+	}
+	k.started = clock.Now()
+	if k.mssBytes, err = maxSegment(c); err != nil {
+		c.Close()
+		return err
+	}
+	k.conn.Store(c)
+	watchDeadline(runCtx, c)
+
+	for k.spec.Size == 0 || k.written < k.spec.Size {
+		room := int64(1 << 20)
+		if k.spec.Size > 0 {
+			room = min(room, k.spec.Size-k.written)
+		}
+		var p []byte
+		if k.chacha != nil {
+			p = k.chunk[:min(room, int64(len(k.chunk)))]
+			k.chacha.Read(p)
+		} else {
+			off := int(k.written % blockLen)
+			p = k.block[off : off+int(min(room, blockLen))]
+		}
+		n, err := c.Write(p)
+		if k.sentHash != nil {
+			k.sentHash.Write(p[:n])
+		}
+		k.written += int64(n)
+		if err != nil {
+			return err
+		}
+	}
+	return c.CloseWrite()
+}
+
+// receive accepts the flow's connection and reads until the sender closes
+// or the run ends.
+func (k *kernelFlow) receive(runCtx context.Context, clock tun.Clock) error {
+	stop := context.AfterFunc(runCtx, func() { k.listener.Close() })
+	c, err := k.listener.AcceptTCP()
+	stop()
+	if err != nil {
+		return err
+	}
+	k.peer.Store(c)
+	watchDeadline(runCtx, c)
+	buf := make([]byte, 256<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			p := buf[:n]
+			if k.readHash != nil {
+				k.readHash.Write(p)
+				k.check(p)
+			}
+			k.read += int64(n)
+			k.delivered.Store(k.read)
+			if k.spec.Size > 0 && k.read == k.spec.Size {
+				k.completedAt = clock.Now()
+				k.completedNs.Store(int64(k.completedAt))
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// maxSegment reads the connection's MSS (TCP_MAXSEG), which turns the
+// kernel's windows, kept in segments, into the bytes the recorder holds.
+func maxSegment(c *net.TCPConn) (int, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var mss int
+	var optErr error
+	if err := rc.Control(func(fd uintptr) {
+		mss, optErr = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+	}); err != nil {
+		return 0, err
+	}
+	if optErr != nil {
+		return 0, fmt.Errorf("TCP_MAXSEG: %w", optErr)
+	}
+	return mss, nil
+}
+
+// sampleUntilEnd samples every flow at t = 0, every interval after and at
+// sc.Duration, sleeping in between, and returns the run's length on the
+// clock at the last sample. It stops early, without error, if runCtx ends.
+func sampleUntilEnd(runCtx context.Context, sc Scenario, clock tun.Clock, flows []*kernelFlow, series []*metrics.FlowSeries) (time.Duration, error) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	end := units.Time(sc.Duration)
+	for target := units.Time(0); ; target = target.Add(sc.SampleInterval) {
+		if target > end {
+			target = end
+		}
+		if wait := target.Sub(clock.Now()); wait > 0 {
+			timer.Reset(time.Duration(wait))
+			select {
+			case <-runCtx.Done():
+				return time.Duration(clock.Now()), nil
+			case <-timer.C:
+			}
+		}
+		if err := sampleKernelFlows(clock.Now(), flows, series); err != nil {
+			return 0, err
+		}
+		if target == end {
+			return time.Duration(clock.Now()), nil
+		}
+	}
+}
+
+// sampleKernelFlows records one snapshot of every flow: the sender's
+// TCP_INFO and the receiver's byte count.
+func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.FlowSeries) error {
+	for i, k := range flows {
+		fs := series[i]
+		smp := metrics.FlowSample{T: now, Delivered: k.delivered.Load(), State: "CLOSED"}
+		if c := k.conn.Load(); c != nil {
+			ks, err := tun.ReadTCPInfo(c, now)
+			if err != nil {
+				return fmt.Errorf("flows[%d] (%s): %w", i, k.spec.CC, err)
+			}
+			mss := k.mssBytes
+			smp.Cwnd = int(ks.CwndPackets) * mss
+			smp.Ssthresh = int(ks.SsthreshPackets) * mss
+			smp.Inflight = int(ks.InFlightPackets) * mss
+			smp.SRTT, smp.RTTVar, smp.RTO = ks.SRTT, ks.RTTVar, ks.RTO
+			smp.Retransmits = int64(ks.TotalRetrans)
+			smp.State, smp.Phase = "ESTABLISHED", k.algorithm
+			// TCP_INFO as tun reads it carries the delivery-rate
+			// estimate, not the pacing rate; it is the rate the kernel
+			// would pace at were it pacing from its own measurement.
+			smp.PacingBps = float64(ks.DeliveryRate)
+			// The kernel exposes no per-ACK RTT samples, so the flow's
+			// RTT distribution is that of its smoothed RTT at each
+			// sample.
+			if ks.SRTT > 0 {
+				fs.RTT.Record(ks.SRTT)
+			}
+		}
+		fs.Record(smp)
+		if at := k.completedNs.Load(); at >= 0 {
+			fs.Complete(units.Time(at))
+		}
+	}
+	return nil
+}
+
+// linkSample converts the forward link's statistics into a bottleneck
+// snapshot.
+func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
+	return metrics.LinkSample{
+		T:              now,
+		QueueBytes:     ls.QueueBytes,
+		QueuePackets:   ls.QueuePackets,
+		Drops:          ls.DroppedPackets,
+		Lost:           ls.LostPackets,
+		DeliveredBytes: ls.DeliveredBytes,
+		Served:         ls.ServedPackets,
+		Sojourn:        ls.SojournTotal,
+	}
+}
