@@ -82,7 +82,48 @@ type Link struct {
 	// ECNThreshold is the queue occupancy at which ECN-capable packets are
 	// marked CE (DCTCP's K); BufferUnlimited means no marking.
 	ECNThreshold Buffer
+	// Qdisc is the queue discipline's tc name (QdiscNames).
+	Qdisc string
+	// Jitter is the scale of the random term added to each packet's
+	// delay, shaped by JitterDistribution (JitterDistributions) and
+	// correlated by JitterCorrelation, 0 to 1; 0 turns jitter off.
+	Jitter             units.Duration
+	JitterDistribution string
+	JitterCorrelation  float64
+	// Reorder lets jittered packets overtake one another.
+	Reorder bool
+	// LossModel is one of LossModels; GE and State are the parameters of
+	// gilbert_elliott and 4state.
+	LossModel string
+	GE        GilbertElliott
+	State     FourState
+	// Duplicate and Corrupt are per-packet probabilities, 0 to 1.
+	Duplicate, Corrupt float64
+	// PolicerRate, when above 0, polices arrivals with a bucket of
+	// PolicerBurst bytes.
+	PolicerRate  units.Rate
+	PolicerBurst int64
+	// Trace is the path of a Mahimahi trace, already joined to the
+	// experiment file's folder; "" for none. Rate is 0 when it is set.
+	Trace string
 }
+
+// GilbertElliott holds the Gilbert-Elliott loss model's probabilities.
+type GilbertElliott struct {
+	P, R, LossBad, LossGood float64
+}
+
+// FourState holds the 4-state loss model's transition probabilities.
+type FourState struct {
+	P13, P31, P32, P23, P14 float64
+}
+
+// The names the [link] choices accept.
+var (
+	QdiscNames          = []string{"droptail", "drophead", "red", "codel", "fq_codel", "pie"}
+	JitterDistributions = []string{"uniform", "normal", "pareto", "paretonormal"}
+	LossModels          = []string{"bernoulli", "gilbert_elliott", "4state"}
+)
 
 // Unlimited reports whether the link serializes instantly.
 func (l Link) Unlimited() bool { return l.Rate == 0 }

@@ -8,6 +8,8 @@ package experiment
 
 import (
 	"math"
+	"math/big"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -366,7 +368,83 @@ func (d *decoder) link(s scope, defaultDelay units.Duration) Link {
 		l.ECNThreshold = d.buffer(s, "ecn_threshold")
 		d.check(s, "ecn_threshold", l.ECNThreshold.Limited(), `must be a queue size ("20pkt", "30KB", "0.2bdp") or "off"`)
 	}
+	d.stages(s, &l)
 	return l
+}
+
+// stages reads the optional netem stages of one direction.
+func (d *decoder) stages(s scope, l *Link) {
+	l.Qdisc = d.oneOf(s, "qdisc", QdiscNames, "a queue discipline")
+	l.Jitter = d.duration(s, "jitter")
+	d.check(s, "jitter", l.Jitter >= 0, `must not be negative; "0s" for none`)
+	l.JitterDistribution = d.oneOf(s, "jitter_distribution", JitterDistributions, "a jitter distribution")
+	l.JitterCorrelation = d.probability(s, "jitter_correlation")
+	l.Reorder = d.boolean(s, "reorder")
+	d.check(s, "reorder", !l.Reorder || l.Jitter > 0, "needs jitter above 0s: only jitter reorders packets")
+	// The parameters of the models not chosen are read and kept, not
+	// refused: the resolved file lists every key, and must load back.
+	l.LossModel = d.oneOf(s, "loss_model", LossModels, "a loss model")
+	l.GE.P = d.probability(s, "ge_p")
+	if _, given := d.raw(s, "ge_r"); given {
+		l.GE.R = d.probability(s, "ge_r")
+	} else {
+		l.GE.R = 1 - l.GE.P
+	}
+	l.GE.LossBad = d.probability(s, "ge_loss_bad")
+	l.GE.LossGood = d.probability(s, "ge_loss_good")
+	l.State.P13 = d.probability(s, "state_p13")
+	l.State.P31 = d.probability(s, "state_p31")
+	l.State.P32 = d.probability(s, "state_p32")
+	l.State.P23 = d.probability(s, "state_p23")
+	l.State.P14 = d.probability(s, "state_p14")
+	d.check(s, "state_p13", l.State.P13+l.State.P14 <= 1, "plus state_p14 must not exceed 1")
+	d.check(s, "state_p31", l.State.P31+l.State.P32 <= 1, "plus state_p32 must not exceed 1")
+	d.check(s, "loss", l.Loss == 0 || l.LossModel == "bernoulli",
+		"must be 0 with loss_model = "+l.LossModel+", whose parameters set the loss")
+	l.Duplicate = d.probability(s, "duplicate")
+	l.Corrupt = d.probability(s, "corrupt")
+	l.PolicerRate = d.rate(s, "policer_rate")
+	l.PolicerBurst = d.size(s, "policer_burst")
+	d.check(s, "policer_burst", l.PolicerRate == 0 || l.PolicerBurst > 0 && l.PolicerBurst <= math.MaxInt32,
+		"must be at least one packet's bytes when policer_rate is set")
+	if path := d.str(s, "trace"); path != "" {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(d.source), path)
+		}
+		l.Trace = path
+		_, rateGiven := d.raw(s, "rate")
+		d.check(s, "rate", !rateGiven || l.Rate == 0, `must be "unlimited" or left out with a trace: the trace gives the capacity`)
+		l.Rate = 0
+	}
+}
+
+// probability reads a probability from 0 to 1 inclusive, written as a
+// number or a percentage; unlike loss, 1 (certainty) is allowed.
+func (d *decoder) probability(s scope, name string) float64 {
+	raw, _ := d.raw(s, name)
+	var p float64
+	ok := true
+	switch v := raw.(type) {
+	case float64:
+		p = v
+	case int64:
+		p = float64(v)
+	case string:
+		t := strings.TrimSpace(v)
+		pct := strings.HasSuffix(t, "%")
+		r, parsed := new(big.Rat).SetString(strings.TrimSpace(strings.TrimSuffix(t, "%")))
+		if parsed {
+			if pct {
+				r.Quo(r, big.NewRat(100, 1))
+			}
+			p, _ = r.Float64()
+		}
+		ok = parsed
+	default:
+		ok = false
+	}
+	d.check(s, name, ok && p >= 0 && p <= 1, `must be a probability from 0 to 1, written 0.01 or "1%"`)
+	return p
 }
 
 // resolveBuffer works out a buffer's size in bytes and packets. A BDP

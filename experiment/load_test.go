@@ -27,6 +27,14 @@ func load(t *testing.T, doc string, sets ...string) *Config {
 
 // bottleneck is what experiments/bottleneck.toml and the defaults resolve
 // to, apart from the name.
+// stageDefaults fills in the defaults of the netem stage keys, all off.
+func stageDefaults(l Link) Link {
+	l.Qdisc, l.JitterDistribution, l.LossModel = "droptail", "uniform", "bernoulli"
+	l.GE = GilbertElliott{R: 1, LossBad: 1}
+	l.PolicerBurst = 64 << 10
+	return l
+}
+
 func bottleneck(name string) *Config {
 	return &Config{
 		Name:             name,
@@ -35,13 +43,13 @@ func bottleneck(name string) *Config {
 		Seed:             1,
 		SampleInterval:   100 * units.Millisecond,
 		ThroughputWindow: 500 * units.Millisecond,
-		Link: Link{
+		Link: stageDefaults(Link{
 			Rate:  100 * units.MbitPerSecond,
 			Delay: 20 * units.Millisecond,
 			// 100 Mbit/s × 40 ms / 8 = 500000 bytes, 333 packets of 1500.
 			Buffer: Buffer{Unit: BufferBDP, Multiple: 1, Bytes: 500000, Packets: 333},
-		},
-		Reverse: Link{Delay: 20 * units.Millisecond},
+		}),
+		Reverse: stageDefaults(Link{Delay: 20 * units.Millisecond}),
 		TCP: TCP{
 			MSS:           1460,
 			InitialWindow: 10,
@@ -145,12 +153,12 @@ size = "1MiB"
 	want := &Config{
 		Name: "forms", Driver: "sim", Duration: 90 * units.Second,
 		SampleInterval: 100 * units.Millisecond, ThroughputWindow: 500 * units.Millisecond,
-		Link: Link{Rate: 100 * units.MbitPerSecond, Delay: 250 * units.Microsecond, Loss: 0.01,
-			Buffer: Buffer{Unit: BufferPackets, Packets: 100, Bytes: 100 * 1040}},
+		Link: stageDefaults(Link{Rate: 100 * units.MbitPerSecond, Delay: 250 * units.Microsecond, Loss: 0.01,
+			Buffer: Buffer{Unit: BufferPackets, Packets: 100, Bytes: 100 * 1040}}),
 		// The reverse BDP is 10 Mbit/s × 250 us / 8 = 312 bytes (rounded
 		// down); half of it is 156 bytes, less than one packet.
-		Reverse: Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
-			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}},
+		Reverse: stageDefaults(Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
+			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}}),
 		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
 			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "newreno"},
 		Flows: []FlowGroup{

@@ -100,6 +100,49 @@ func (c *Config) literal(table, name string, i int) string {
 				return tomlString("off")
 			}
 			return tomlString(l.ECNThreshold.String())
+		case "qdisc":
+			return tomlString(l.Qdisc)
+		case "jitter":
+			return tomlString(l.Jitter.String())
+		case "jitter_distribution":
+			return tomlString(l.JitterDistribution)
+		case "jitter_correlation":
+			return tomlFloat(l.JitterCorrelation)
+		case "reorder":
+			return strconv.FormatBool(l.Reorder)
+		case "loss_model":
+			return tomlString(l.LossModel)
+		case "ge_p":
+			return tomlFloat(l.GE.P)
+		case "ge_r":
+			return tomlFloat(l.GE.R)
+		case "ge_loss_bad":
+			return tomlFloat(l.GE.LossBad)
+		case "ge_loss_good":
+			return tomlFloat(l.GE.LossGood)
+		case "state_p13":
+			return tomlFloat(l.State.P13)
+		case "state_p31":
+			return tomlFloat(l.State.P31)
+		case "state_p32":
+			return tomlFloat(l.State.P32)
+		case "state_p23":
+			return tomlFloat(l.State.P23)
+		case "state_p14":
+			return tomlFloat(l.State.P14)
+		case "duplicate":
+			return tomlFloat(l.Duplicate)
+		case "corrupt":
+			return tomlFloat(l.Corrupt)
+		case "policer_rate":
+			if l.PolicerRate == 0 {
+				return tomlString("unlimited")
+			}
+			return tomlString(l.PolicerRate.String())
+		case "policer_burst":
+			return tomlString(units.FormatSize(l.PolicerBurst))
+		case "trace":
+			return tomlString(l.Trace)
 		}
 	case "tcp":
 		switch name {

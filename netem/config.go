@@ -47,6 +47,68 @@ type LinkConfig struct {
 	// PIE's drop decisions, FQ-CoDel's flow hash), so one seed gives the
 	// same losses on every run.
 	Seed uint64
+
+	// Jitter adds a random term to each packet's propagation delay
+	// (jitter.go); Jitter.Jitter = 0 turns it off. The base delay is
+	// Delay, so Jitter.Delay must be left 0 (or equal Delay). With
+	// Jitter.Reorder unset packets keep their order.
+	Jitter JitterParams
+	// LossModel names the loss model (lossmodels.go): "bernoulli" (also
+	// the empty string, the default) loses with LossRate;
+	// "gilbert_elliott" and "4state" use GilbertElliott and FourState,
+	// and LossRate must then be 0.
+	LossModel      string
+	GilbertElliott GilbertElliottParams
+	FourState      FourStateParams
+	// Duplicate and Corrupt are netem's "duplicate P C" and "corrupt P C"
+	// (impair.go); a zero Prob turns each off.
+	Duplicate Impairment
+	Corrupt   Impairment
+	// Reorder is netem's "reorder P C gap G": chosen packets skip the
+	// propagation delay and overtake those on the medium. It needs a
+	// Delay; a Gap of 0 with Prob set means 1, as tc makes it.
+	Reorder ReorderParams
+	// Policer drops arrivals beyond a token bucket before the queue
+	// (policer.go); a zero Rate turns it off.
+	Policer PolicerParams
+	// Trace, when set, replaces Rate by a Mahimahi delivery trace
+	// (trace.go); Rate must then be 0.
+	Trace *Trace
+	// Schedule, when set, changes the rate, delay and Bernoulli loss rate
+	// over time (schedule.go); before its first change the fields above
+	// apply.
+	Schedule *Schedule
+}
+
+// Impairment is the probability, 0 to 1, of an impairment hitting a
+// packet, and netem's correlation, 0 to 1, between successive decisions.
+type Impairment struct {
+	Prob, Correlation float64
+}
+
+// ReorderParams configure netem's reordering.
+type ReorderParams struct {
+	Prob, Correlation float64
+	Gap               int
+}
+
+// PolicerParams configure the token-bucket policer.
+type PolicerParams struct {
+	Rate  units.Rate
+	Burst int // bytes
+}
+
+// The LossModel names LinkConfig accepts.
+const (
+	LossBernoulli      = "bernoulli"
+	LossGilbertElliott = "gilbert_elliott"
+	LossFourState      = "4state"
+)
+
+// reorders reports whether packets may leave the medium in another order
+// than they entered it, which needs the reorderLine.
+func (c LinkConfig) reorders() bool {
+	return c.Jitter.Reorder && c.Jitter.Jitter > 0 || c.Reorder.Prob > 0
 }
 
 // QdiscParams gathers each discipline's tunables; only the chosen
@@ -108,7 +170,91 @@ func (c LinkConfig) Validate() error {
 	}
 	errs = append(errs, c.validateECN()...)
 	errs = append(errs, c.validateQdisc()...)
+	errs = append(errs, c.validateStages()...)
 	return errors.Join(errs...)
+}
+
+// validateStages checks the optional stages: jitter, loss model,
+// impairments, policer, trace and schedule.
+func (c LinkConfig) validateStages() []error {
+	var errs []error
+	bad := func(field, value, allowed string) {
+		errs = append(errs, &ConfigError{field, value, allowed})
+	}
+	prob := func(field string, p float64, allowed string) {
+		if !(p >= 0 && p <= 1) {
+			bad(field, fmt.Sprint(p), allowed)
+		}
+	}
+	j := c.Jitter
+	if j.Jitter < 0 {
+		bad("Jitter.Jitter", j.Jitter.String(), "must be 0 or more (0 turns jitter off)")
+	}
+	if j.Delay != 0 && j.Delay != c.Delay {
+		bad("Jitter.Delay", j.Delay.String(), "must be 0: the base delay is Delay ("+c.Delay.String()+")")
+	}
+	prob("Jitter.Correlation", j.Correlation, "must be from 0 to 1")
+	if j.Dist > ParetoNormal {
+		bad("Jitter.Dist", fmt.Sprint(int(j.Dist)), "must be Uniform, Normal, Pareto or ParetoNormal")
+	}
+	switch c.LossModel {
+	case "", LossBernoulli:
+	case LossGilbertElliott:
+		g := c.GilbertElliott
+		for _, f := range []struct {
+			name string
+			p    float64
+		}{{"P", g.P}, {"R", g.R}, {"LossBad", g.LossBad}, {"LossGood", g.LossGood}} {
+			prob("GilbertElliott."+f.name, f.p, "must be a probability from 0 to 1")
+		}
+	case LossFourState:
+		f := c.FourState
+		for _, q := range []struct {
+			name string
+			p    float64
+		}{{"P13", f.P13}, {"P31", f.P31}, {"P32", f.P32}, {"P23", f.P23}, {"P14", f.P14}} {
+			prob("FourState."+q.name, q.p, "must be a probability from 0 to 1")
+		}
+		if f.P13+f.P14 > 1 {
+			bad("FourState.P13", fmt.Sprint(f.P13), fmt.Sprintf("plus P14 (%v) must not exceed 1", f.P14))
+		}
+		if f.P31+f.P32 > 1 {
+			bad("FourState.P31", fmt.Sprint(f.P31), fmt.Sprintf("plus P32 (%v) must not exceed 1", f.P32))
+		}
+	default:
+		bad("LossModel", fmt.Sprintf("%q", c.LossModel), `must be one of "bernoulli" (the default), "gilbert_elliott", "4state"`)
+	}
+	if c.LossModel != "" && c.LossModel != LossBernoulli && c.LossRate != 0 {
+		bad("LossRate", fmt.Sprint(c.LossRate), "must be 0 with LossModel "+c.LossModel+", whose parameters set the loss")
+	}
+	prob("Duplicate.Prob", c.Duplicate.Prob, "must be a probability from 0 to 1")
+	prob("Duplicate.Correlation", c.Duplicate.Correlation, "must be from 0 to 1")
+	prob("Corrupt.Prob", c.Corrupt.Prob, "must be a probability from 0 to 1")
+	prob("Corrupt.Correlation", c.Corrupt.Correlation, "must be from 0 to 1")
+	prob("Reorder.Prob", c.Reorder.Prob, "must be a probability from 0 to 1")
+	prob("Reorder.Correlation", c.Reorder.Correlation, "must be from 0 to 1")
+	if c.Reorder.Gap < 0 {
+		bad("Reorder.Gap", fmt.Sprint(c.Reorder.Gap), "must be 1 or more, or 0 for 1")
+	}
+	if c.Reorder.Prob > 0 && c.Delay == 0 && c.Schedule == nil {
+		bad("Reorder.Prob", fmt.Sprint(c.Reorder.Prob), "needs a Delay above 0: a packet overtakes others only by skipping the delay")
+	}
+	if c.Policer.Rate < 0 {
+		bad("Policer.Rate", c.Policer.Rate.String(), "must be positive, or 0 for no policer")
+	}
+	if c.Policer.Rate > 0 && c.Policer.Burst <= 0 {
+		bad("Policer.Burst", fmt.Sprint(c.Policer.Burst), "must be positive bytes when Policer.Rate is set, at least one packet")
+	}
+	if c.Trace != nil && c.Rate != 0 {
+		bad("Rate", c.Rate.String(), "must be 0 when Trace is set: the trace gives the capacity")
+	}
+	if c.Trace != nil && c.Schedule != nil {
+		bad("Schedule", "set", "must be nil when Trace is set: a trace's capacity cannot also follow a schedule")
+	}
+	if c.Schedule != nil && c.LossModel != "" && c.LossModel != LossBernoulli {
+		bad("Schedule", "set", "changes the Bernoulli loss rate, so LossModel must be bernoulli")
+	}
+	return errs
 }
 
 // validateECN checks the marking thresholds. One at or above the matching

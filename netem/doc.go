@@ -1,23 +1,30 @@
 // Package netem emulates a bottleneck link in the packet path: the queue in
 // front of it, the time it takes to clock each packet onto the wire, the
-// propagation delay, and random loss.
+// propagation delay, random loss, and netem's other impairments.
 //
 // A Link is a pipeline of small stages, each in its own file:
 //
-//	Enqueue ─► loss model ─► queue discipline ─► serializer ─► delay line ─► Dequeue
-//	           (LossModel)   (Qdisc, waiting)    (rate)        (propagation)
+//	Enqueue ─► duplicate ─► loss model ─► corrupt ─► policer ─► ECN ─► queue discipline ─► transmitter ─► reorder/jitter ─► medium ─► Dequeue
+//	           (impair.go)  (LossModel)   (impair)   (policer)  (mark)  (Qdisc, waiting)   (rate or trace) (impair, jitter)  (delay line)
 //
-// A packet offered to Enqueue is first subjected to the loss model, as Linux
-// netem does, then to the queue discipline's admission test (drop-tail for
-// now). The serializer takes one packet at a time from the discipline and
-// holds it for its transmission time at the link's rate; the next packet
-// starts exactly when the previous one's last bit has left, so the link's
-// timing does not depend on when the caller happens to look. A serialized
-// packet then spends the propagation delay in the delay line before Dequeue
-// hands it out. Stages are interfaces where alternatives are expected (RED,
-// CoDel and PIE are queue disciplines; Gilbert-Elliott is a loss model), so
-// adding one is a new file and a choice in NewLink, with no change to the
-// other stages.
+// The order is Linux netem's. A packet offered to Enqueue may first be
+// copied (the copy follows it through the rest), then meets the loss
+// model, may have a bit flipped, and is dropped if it exceeds the
+// policer's token bucket. ECN marking and the queue discipline's
+// admission test come next. The transmitter takes one packet at a time
+// from the discipline and holds it for its transmission time, at the
+// link's rate or, on a trace link, until the trace's delivery
+// opportunities have carried its bytes; the next packet starts exactly
+// when the previous one's last bit has left, so the link's timing does not
+// depend on when the caller happens to look. A transmitted packet then
+// spends the propagation delay, plus jitter if any, on the medium before
+// Dequeue hands it out; packets keep their order there unless jitter's
+// Reorder switch or netem's reorderer lets one overtake. A Schedule
+// changes rate, delay and loss rate at given times. Every optional stage
+// is off in a zero LinkConfig. Stages are interfaces where alternatives
+// are expected (queue disciplines, loss models, transmitters), so adding
+// one is a new file and a choice in NewLink, with no change to the other
+// stages.
 //
 // The package is pure: no goroutines, no clock reads. Every method that
 // needs the time takes now, and NextDeadline says when the Link next has

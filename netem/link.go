@@ -15,15 +15,61 @@ import (
 // Link is one direction of an emulated link. It is not safe for concurrent
 // use; the driver that owns it calls it from one goroutine.
 type Link struct {
-	cfg   LinkConfig
-	pool  *packet.Pool
-	loss  LossModel
-	qdisc Qdisc
-	ecn   ecnMarker
-	tx    serializer
-	prop  delayLine
+	cfg  LinkConfig
+	pool *packet.Pool
+	loss LossModel
+	// bernoulli is loss when it is the Bernoulli model, whose rate a
+	// schedule changes; nil otherwise.
+	bernoulli *Bernoulli
+	qdisc     Qdisc
+	ecn       ecnMarker
+	// tx is rate (the fixed-rate serializer) or the trace's.
+	tx   transmitter
+	rate serializer
+	// The optional stages; nil when off.
+	dup      *Duplicator
+	corrupt  *Corrupter
+	police   *Policer
+	jitter   *Jitter
+	reorder  *Reorderer
+	schedule *Schedule
+	// The medium: prop when packets leave in the order they entered,
+	// unordered (reorderLine) when reordering is possible.
+	reorders  bool
+	prop      delayLine
+	unordered reorderLine
+	// lastDue is the previous packet's release without jitter, to keep a
+	// scheduled delay decrease from reordering packets.
+	lastDue units.Time
+	// now is the latest time the driver has shown the link.
+	now   units.Time
 	stats LinkStats
 }
+
+// transmitter is what Link needs of the stage that clocks packets onto the
+// wire: the fixed-rate serializer or a trace's delivery opportunities.
+type transmitter interface {
+	idle() bool
+	start(at units.Time, p *packet.Packet)
+	finishBy(now units.Time) *packet.Packet
+	deadline() units.Time
+	// finishTime is when the packet in service finishes.
+	finishTime() units.Time
+	// current is the packet in service, nil when idle.
+	current() *packet.Packet
+	// busyTime is the total transmission time of finished packets.
+	busyTime() units.Duration
+}
+
+func (s *serializer) finishTime() units.Time   { return s.finish }
+func (s *serializer) current() *packet.Packet  { return s.inService }
+func (s *serializer) busyTime() units.Duration { return s.busy }
+
+func (s *traceSerializer) current() *packet.Packet { return s.inService }
+
+// busyTime is 0: a trace link's utilization is DeliveredBytes over
+// Trace.CapacityBytes, not a busy time.
+func (s *traceSerializer) busyTime() units.Duration { return 0 }
 
 // NewLink builds a link from a validated cfg. Lost and dropped packets are
 // returned to pool.
@@ -35,12 +81,42 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		return nil, errors.New("netem: NewLink needs the packet pool that lost and dropped packets return to")
 	}
 	l := &Link{
-		cfg:  cfg,
-		pool: pool,
-		loss: NewBernoulli(cfg.LossRate, cfg.Seed),
-		ecn:  ecnMarker{thresholdPackets: cfg.ECNThresholdPackets, thresholdBytes: cfg.ECNThresholdBytes},
-		tx:   serializer{rate: cfg.Rate},
-		prop: delayLine{delay: cfg.Delay},
+		cfg:      cfg,
+		pool:     pool,
+		ecn:      ecnMarker{thresholdPackets: cfg.ECNThresholdPackets, thresholdBytes: cfg.ECNThresholdBytes},
+		rate:     serializer{rate: cfg.Rate},
+		schedule: cfg.Schedule,
+		reorders: cfg.reorders(),
+	}
+	switch cfg.LossModel {
+	case LossGilbertElliott:
+		l.loss = NewGilbertElliott(cfg.GilbertElliott, cfg.Seed)
+	case LossFourState:
+		l.loss = NewFourState(cfg.FourState, cfg.Seed)
+	default:
+		l.bernoulli = NewBernoulli(cfg.LossRate, cfg.Seed)
+		l.loss = l.bernoulli
+	}
+	l.tx = &l.rate
+	if cfg.Trace != nil {
+		l.tx = newTraceSerializer(cfg.Trace)
+	}
+	if cfg.Duplicate.Prob > 0 {
+		l.dup = NewDuplicator(cfg.Duplicate.Prob, cfg.Duplicate.Correlation, cfg.Seed)
+	}
+	if cfg.Corrupt.Prob > 0 {
+		l.corrupt = NewCorrupter(cfg.Corrupt.Prob, cfg.Corrupt.Correlation, cfg.Seed)
+	}
+	if cfg.Policer.Rate > 0 {
+		l.police = NewPolicer(cfg.Policer.Rate, cfg.Policer.Burst)
+	}
+	if cfg.Jitter.Jitter > 0 {
+		prm := cfg.Jitter
+		prm.Delay = cfg.Delay
+		l.jitter = NewJitter(prm, cfg.Seed)
+	}
+	if cfg.Reorder.Prob > 0 {
+		l.reorder = NewReorderer(cfg.Reorder.Prob, cfg.Reorder.Correlation, max(cfg.Reorder.Gap, 1), cfg.Seed)
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
 	return l, nil
@@ -79,20 +155,56 @@ func (l *Link) markedByQdisc(p *packet.Packet) {
 }
 
 // Enqueue hands p to the link at now; the link owns it from here on. p is
-// either lost, dropped (both return it to the pool) or eventually returned
-// by Dequeue.
+// either lost, policed, dropped (all return it to the pool) or eventually
+// returned by Dequeue. A duplicate, when the link makes one, follows p
+// through the same stages.
 func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 	// Packets whose transmission ended by now have left the queue, so the
 	// admission test below sees the queue as it is at now, whether or not
 	// the driver called Dequeue first.
 	l.advance(now)
 
-	n := p.Len()
 	l.stats.EnqueuedPackets++
-	l.stats.EnqueuedBytes += int64(n)
+	l.stats.EnqueuedBytes += int64(p.Len())
+	// The copy is made before p meets the later stages, which may return
+	// p to the pool; as in netem, it is not duplicated again.
+	var clone *packet.Packet
+	if l.dup != nil && l.dup.Duplicate(now, p) {
+		clone = ClonePacket(l.pool, p)
+		l.stats.DuplicatedPackets++
+		l.stats.DuplicatedBytes += int64(clone.Len())
+	}
+	l.admit(now, p)
+	if clone != nil {
+		l.admit(now, clone)
+	}
+}
+
+// admit takes p through the arrival stages in netem's order (loss,
+// corruption), then the policer, ECN marking and the queue discipline, and
+// starts the transmitter if it is idle.
+func (l *Link) admit(now units.Time, p *packet.Packet) {
+	n := p.Len()
+	if l.schedule != nil {
+		loss := l.cfg.LossRate
+		if c, ok := l.schedule.At(now); ok {
+			loss = c.LossRate
+		}
+		l.bernoulli.SetProbability(loss)
+	}
 	if l.loss.Lose(now, p) {
 		l.stats.LostPackets++
 		l.stats.LostBytes += int64(n)
+		l.pool.Put(p)
+		return
+	}
+	if l.corrupt != nil && l.corrupt.Corrupt(now, p) {
+		l.stats.CorruptedPackets++
+		l.stats.CorruptedBytes += int64(n)
+	}
+	if l.police != nil && !l.police.Conform(now, p) {
+		l.stats.PolicedPackets++
+		l.stats.PolicedBytes += int64(n)
 		l.pool.Put(p)
 		return
 	}
@@ -117,7 +229,7 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 	if l.tx.idle() {
 		if next := l.qdisc.Dequeue(now); next != nil {
 			l.served(now, next)
-			l.tx.start(now, next)
+			l.startTx(now, next)
 			// At an unlimited rate the packet is already through.
 			l.advance(now)
 		}
@@ -129,7 +241,12 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 // when it arrived, which is at or before now.
 func (l *Link) Dequeue(now units.Time) *packet.Packet {
 	l.advance(now)
-	p := l.prop.arrivedBy(now)
+	var p *packet.Packet
+	if l.reorders {
+		p = l.unordered.arrivedBy(now)
+	} else {
+		p = l.prop.arrivedBy(now)
+	}
 	if p != nil {
 		l.stats.DeliveredPackets++
 		l.stats.DeliveredBytes += int64(p.Len())
@@ -138,10 +255,15 @@ func (l *Link) Dequeue(now units.Time) *packet.Packet {
 }
 
 // NextDeadline is when the link next changes state by itself: the end of
-// the current transmission or the arrival of the next packet, whichever is
-// earlier; units.Never when the link is empty.
+// the current transmission, the arrival of the next packet or the next
+// scheduled change, whichever is earliest; units.Never when the link is
+// empty and nothing is scheduled.
 func (l *Link) NextDeadline() units.Time {
-	return units.MinTime(l.tx.deadline(), l.prop.deadline())
+	t := units.MinTime(l.tx.deadline(), l.mediumDeadline())
+	if l.schedule != nil {
+		t = units.MinTime(t, l.schedule.After(l.now))
+	}
+	return t
 }
 
 // Stats returns a snapshot of the link's counters as of the last call.
@@ -150,14 +272,39 @@ func (l *Link) Stats() LinkStats {
 	s.Config = l.cfg
 	s.QueuePackets = l.qdisc.Len()
 	s.QueueBytes = l.qdisc.Bytes()
-	s.InSystemPackets = s.QueuePackets + l.prop.Len()
-	s.InSystemBytes = s.QueueBytes + l.prop.bytes
-	if !l.tx.idle() {
-		s.InSystemPackets++
-		s.InSystemBytes += l.tx.inService.Len()
+	if l.reorders {
+		s.InSystemPackets = s.QueuePackets + l.unordered.Len()
+		s.InSystemBytes = s.QueueBytes + l.unordered.bytes
+	} else {
+		s.InSystemPackets = s.QueuePackets + l.prop.Len()
+		s.InSystemBytes = s.QueueBytes + l.prop.bytes
 	}
-	s.BusyTime = l.tx.busy
+	if p := l.tx.current(); p != nil {
+		s.InSystemPackets++
+		s.InSystemBytes += p.Len()
+	}
+	s.BusyTime = l.tx.busyTime()
 	return s
+}
+
+// mediumDeadline is when the next packet on the medium arrives.
+func (l *Link) mediumDeadline() units.Time {
+	if l.reorders {
+		return l.unordered.deadline()
+	}
+	return l.prop.deadline()
+}
+
+// startTx puts p on the wire at at, at the rate in force then: a packet
+// keeps the rate it started with, as with tc.
+func (l *Link) startTx(at units.Time, p *packet.Packet) {
+	if l.schedule != nil {
+		l.rate.rate = l.cfg.Rate
+		if c, ok := l.schedule.At(at); ok {
+			l.rate.rate = c.Rate
+		}
+	}
+	l.tx.start(at, p)
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
@@ -165,20 +312,58 @@ func (l *Link) Stats() LinkStats {
 // at that very instant, not at now, so the link's timing is the same
 // however rarely it is called.
 func (l *Link) advance(now units.Time) {
+	l.now = max(l.now, now)
 	for {
 		done := l.tx.finishBy(now)
 		if done == nil {
 			return
 		}
-		at := l.tx.finish
-		l.prop.push(at, done)
+		at := l.tx.finishTime()
+		l.propagate(at, done)
 		next := l.qdisc.Dequeue(at)
 		if next == nil {
 			return
 		}
 		l.served(at, next)
-		l.tx.start(at, next)
+		l.startTx(at, next)
 	}
+}
+
+// propagate puts p, whose last bit left the transmitter at at, on the
+// medium: due after the delay in force at at, plus jitter, or at once if
+// the reorderer picks it.
+func (l *Link) propagate(at units.Time, p *packet.Packet) {
+	var due units.Time
+	switch {
+	case l.reorder != nil && l.reorder.Immediate(at, p):
+		l.stats.ReorderedPackets++
+		due = at
+	case l.jitter != nil:
+		if l.schedule != nil {
+			l.jitter.prm.Delay = l.delayAt(at)
+		}
+		due = l.jitter.Due(at, p)
+	default:
+		// A scheduled decrease in delay must not let a packet overtake
+		// the one before it.
+		due = max(at.Add(l.delayAt(at)), l.lastDue)
+		l.lastDue = due
+	}
+	if l.reorders {
+		l.unordered.push(due, p)
+		return
+	}
+	l.prop.push(due, p)
+}
+
+// delayAt is the propagation delay in force at t.
+func (l *Link) delayAt(t units.Time) units.Duration {
+	if l.schedule != nil {
+		if c, ok := l.schedule.At(t); ok {
+			return c.Delay
+		}
+	}
+	return l.cfg.Delay
 }
 
 // served accounts for p leaving the queue for the transmitter at t: its

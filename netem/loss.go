@@ -42,6 +42,15 @@ var _ LossModel = (*Bernoulli)(nil)
 func NewBernoulli(p float64, seed uint64) *Bernoulli {
 	b := &Bernoulli{}
 	b.rng.Seed(seed, lossStream)
+	b.SetProbability(p)
+	return b
+}
+
+// SetProbability changes the loss probability to p (clamped to 0 to 1)
+// and keeps the generator, so a schedule that changes the rate mid-run
+// still meets the seed's draws.
+func (b *Bernoulli) SetProbability(p float64) {
+	b.threshold, b.always = 0, false
 	switch {
 	case p >= 1:
 		b.always = true
@@ -50,7 +59,6 @@ func NewBernoulli(p float64, seed uint64) *Bernoulli {
 		// the largest float64 below 1 is 1-2^-53.
 		b.threshold = uint64(p * (1 << 64))
 	}
-	return b
 }
 
 // Lose draws once per packet whatever the probability, so the n-th packet

@@ -9,14 +9,25 @@ import "ccbench/units"
 // LinkStats is a snapshot of a Link's counters. Packet and byte counts
 // always balance:
 //
-//	Enqueued = Delivered + Dropped + Lost + InSystem
+//	Enqueued + Duplicated = Delivered + Dropped + Lost + Policed + InSystem
 type LinkStats struct {
 	Config LinkConfig
 
 	// Enqueued counts every packet offered to Enqueue.
 	EnqueuedPackets, EnqueuedBytes int64
+	// Duplicated counts the copies the link made (impair.go); each copy
+	// then meets the same fates as any arrival.
+	DuplicatedPackets, DuplicatedBytes int64
 	// Lost counts packets the loss model discarded on arrival.
 	LostPackets, LostBytes int64
+	// Policed counts packets the policer dropped on arrival.
+	PolicedPackets, PolicedBytes int64
+	// Corrupted counts packets that had a bit flipped; like a mark, it is
+	// not a fate: they carry on.
+	CorruptedPackets, CorruptedBytes int64
+	// ReorderedPackets counts packets the reorderer sent without the
+	// propagation delay.
+	ReorderedPackets int64
 	// Dropped counts packets the queue discipline refused (overflow).
 	DroppedPackets, DroppedBytes int64
 	// Delivered counts packets handed out by Dequeue.

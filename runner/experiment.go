@@ -35,12 +35,20 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	if err := tcp.Validate(); err != nil {
 		return Scenario{}, err
 	}
+	fwd, err := linkConfig(cfg.Link, "link")
+	if err != nil {
+		return Scenario{}, err
+	}
+	rev, err := linkConfig(cfg.Reverse, "reverse")
+	if err != nil {
+		return Scenario{}, err
+	}
 	sc := Scenario{
 		Duration:         cfg.Duration,
 		SampleInterval:   cfg.SampleInterval,
 		ThroughputWindow: cfg.ThroughputWindow,
-		Forward:          linkConfig(cfg.Link),
-		Reverse:          linkConfig(cfg.Reverse),
+		Forward:          fwd,
+		Reverse:          rev,
 		TCP:              tcp,
 		Seed:             cfg.Seed,
 	}
@@ -54,8 +62,19 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	return sc, nil
 }
 
-func linkConfig(l experiment.Link) netem.LinkConfig {
-	c := netem.LinkConfig{Rate: l.Rate, Delay: l.Delay, LossRate: l.Loss}
+// jitterDistributions maps the experiment file's names to netem's.
+var jitterDistributions = map[string]netem.Distribution{
+	"uniform":      netem.Uniform,
+	"normal":       netem.Normal,
+	"pareto":       netem.Pareto,
+	"paretonormal": netem.ParetoNormal,
+}
+
+// linkConfig maps one direction of the experiment's path to netem; table
+// is "link" or "reverse", for errors. A trace is loaded here, so a missing
+// or malformed file is reported against its key.
+func linkConfig(l experiment.Link, table string) (netem.LinkConfig, error) {
+	c := netem.LinkConfig{Rate: l.Rate, Delay: l.Delay, LossRate: l.Loss, Qdisc: l.Qdisc}
 	switch l.Buffer.Unit {
 	case experiment.BufferPackets:
 		c.QueuePackets = int(l.Buffer.Packets)
@@ -68,7 +87,34 @@ func linkConfig(l experiment.Link) netem.LinkConfig {
 	case experiment.BufferBytes, experiment.BufferBDP:
 		c.ECNThresholdBytes = int(l.ECNThreshold.Bytes)
 	}
-	return c
+	c.Jitter = netem.JitterParams{Jitter: l.Jitter, Correlation: l.JitterCorrelation,
+		Dist: jitterDistributions[l.JitterDistribution], Reorder: l.Reorder}
+	switch l.LossModel {
+	case "gilbert_elliott":
+		c.LossModel = netem.LossGilbertElliott
+		c.GilbertElliott = netem.GilbertElliottParams{P: l.GE.P, R: l.GE.R, LossBad: l.GE.LossBad, LossGood: l.GE.LossGood}
+	case "4state":
+		c.LossModel = netem.LossFourState
+		c.FourState = netem.FourStateParams{P13: l.State.P13, P31: l.State.P31, P32: l.State.P32, P23: l.State.P23, P14: l.State.P14}
+	}
+	c.Duplicate = netem.Impairment{Prob: l.Duplicate}
+	c.Corrupt = netem.Impairment{Prob: l.Corrupt}
+	if l.PolicerRate > 0 {
+		c.Policer = netem.PolicerParams{Rate: l.PolicerRate, Burst: int(l.PolicerBurst)}
+	}
+	if l.Trace != "" {
+		f, err := os.Open(l.Trace)
+		if err != nil {
+			return c, fmt.Errorf("%s.trace: %w", table, err)
+		}
+		defer f.Close()
+		tr, err := netem.ParseTrace(f)
+		if err != nil {
+			return c, fmt.Errorf("%s.trace: %s: %w", table, l.Trace, err)
+		}
+		c.Rate, c.Trace = 0, tr
+	}
+	return c, nil
 }
 
 // RunName is the default name of a run's folder: the seed, plus a short
