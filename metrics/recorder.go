@@ -73,6 +73,8 @@ type Recorder struct {
 	capacity int
 	flows    []*FlowSeries
 	link     []LinkSample
+	// QueueDelay holds every packet's queueing delay at the bottleneck.
+	QueueDelay Histogram
 }
 
 // NewRecorder sizes a recorder for a run of duration sampled every interval,
@@ -123,4 +125,12 @@ func (r *Recorder) Link() []LinkSample { return r.link }
 func (r *Recorder) Interval() units.Duration { return r.interval }
 
 // Summary computes the run's summary; see Summarize.
-func (r *Recorder) Summary(info RunInfo) Summary { return Summarize(info, r.flows, r.link) }
+func (r *Recorder) Summary(info RunInfo) Summary {
+	s := Summarize(info, r.flows, r.link)
+	if r.QueueDelay.Count() > 0 {
+		s.Link.QueueDelayP50Ms = r.QueueDelay.Quantile(0.50).Milliseconds()
+		s.Link.QueueDelayP95Ms = r.QueueDelay.Quantile(0.95).Milliseconds()
+		s.Link.QueueDelayP99Ms = r.QueueDelay.Quantile(0.99).Milliseconds()
+	}
+	return s
+}

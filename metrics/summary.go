@@ -65,6 +65,11 @@ type LinkSummary struct {
 	// QueueDelayMeanMs is the mean time a packet waited in the queue
 	// before its transmission began.
 	QueueDelayMeanMs float64 `json:"queue_delay_mean_ms"`
+	// Queueing-delay percentiles over every packet that crossed the
+	// queue (when the driver records them).
+	QueueDelayP50Ms float64 `json:"queue_delay_p50_ms"`
+	QueueDelayP95Ms float64 `json:"queue_delay_p95_ms"`
+	QueueDelayP99Ms float64 `json:"queue_delay_p99_ms"`
 }
 
 // FlowSummary describes one flow over the run.

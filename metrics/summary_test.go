@@ -123,7 +123,7 @@ func TestSummaryJSONShape(t *testing.T) {
 	want := `{"experiment":"bottleneck","run":"rate=10Mbit/rep0","seed":1,"sim_seconds":10,"wall_seconds":0.5,` +
 		`"sim_speed":20,"segments":1000,"segments_per_wall_second":2000,` +
 		`"link":{"rate_bps":10000000,"utilization":0.95,"delivered_bytes":11875000,"drops":4,"lost":0,` +
-		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000,"queue_delay_mean_ms":0},` +
+		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000,"queue_delay_mean_ms":0,"queue_delay_p50_ms":0,"queue_delay_p95_ms":0,"queue_delay_p99_ms":0},` +
 		`"flows":[{"id":0,"cc":"reno","goodput_bps":9500000,"bytes_delivered":11875000,"retransmits":4,` +
 		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"completion_seconds":null},` +
 		`{"id":1,"cc":"cubic","goodput_bps":0,"bytes_delivered":0,"retransmits":0,` +

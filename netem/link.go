@@ -44,6 +44,8 @@ type Link struct {
 	// now is the latest time the driver has shown the link.
 	now   units.Time
 	stats LinkStats
+	// sojourn, if set, receives every packet's queueing delay.
+	sojourn func(units.Duration)
 }
 
 // transmitter is what Link needs of the stage that clocks packets onto the
@@ -369,6 +371,14 @@ func (l *Link) delayAt(t units.Time) units.Duration {
 // served accounts for p leaving the queue for the transmitter at t: its
 // sojourn in the queue is its queueing delay.
 func (l *Link) served(t units.Time, p *packet.Packet) {
+	d := t.Sub(p.Enqueued)
 	l.stats.ServedPackets++
-	l.stats.SojournTotal += t.Sub(p.Enqueued)
+	l.stats.SojournTotal += d
+	if l.sojourn != nil {
+		l.sojourn(d)
+	}
 }
+
+// ObserveSojourn makes the link report every packet's queueing delay to f,
+// for delay distributions in the metrics layer. f must not allocate.
+func (l *Link) ObserveSojourn(f func(units.Duration)) { l.sojourn = f }

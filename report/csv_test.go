@@ -97,7 +97,10 @@ func TestWriteSummaryJSON(t *testing.T) {
     "queue_bytes_p50": 0,
     "queue_bytes_p95": 0,
     "queue_bytes_max": 0,
-    "queue_delay_mean_ms": 0
+    "queue_delay_mean_ms": 0,
+    "queue_delay_p50_ms": 0,
+    "queue_delay_p95_ms": 0,
+    "queue_delay_p99_ms": 0
   },
   "flows": [],
   "jain_fairness": 0

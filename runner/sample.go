@@ -16,6 +16,7 @@ type sampler struct {
 func (s *sampler) init(w *world) {
 	sc := &w.sc
 	s.rec = metrics.NewRecorder(sc.Duration, sc.SampleInterval, sc.ThroughputWindow)
+	w.fwd.link.ObserveSojourn(s.rec.QueueDelay.Record)
 	for _, f := range w.flows {
 		fs := s.rec.AddFlow(f.id, flowName(f.id, f.spec.CC), f.spec.CC, units.Time(f.spec.Start))
 		f.rttSamples = fs.RTT.Record
