@@ -332,7 +332,13 @@ func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 	var groups []FlowGroup
 	for _, f := range d.entries("flows") {
 		var g FlowGroup
-		g.CC = d.oneOf(f, "cc", names, "a registered algorithm")
+		if raw, _ := d.raw(f, "cc"); isKernelCC(raw) {
+			// The kernel's own algorithms run under the tun driver; the
+			// kernel itself says whether it has the one named.
+			g.CC = raw.(string)
+		} else {
+			g.CC = d.oneOf(f, "cc", names, "a registered algorithm")
+		}
 		g.Count = d.smallInt(f, "count", 1, maxFlowCount,
 			"must be a whole number of flows from 1 to "+strconv.Itoa(maxFlowCount))
 		g.Start = d.duration(f, "start")
@@ -505,3 +511,19 @@ func (d *decoder) checkName(s scope, name string) {
 }
 
 const nameAllowed = "must be 1 to 100 letters, digits, '-', '_' or '.', not starting with '.' (it names the directory results/<name>/)"
+
+// isKernelCC reports whether raw names a Linux kernel algorithm,
+// "linux:<name>".
+func isKernelCC(raw any) bool {
+	v, ok := raw.(string)
+	name, found := strings.CutPrefix(v, "linux:")
+	if !ok || !found || name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

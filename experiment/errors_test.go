@@ -100,8 +100,8 @@ func TestFileErrors(t *testing.T) {
 			`test.toml: link.loss: "some" is not allowed: must be a probability 0 <= loss < 1 such as 0.01 or "1%"`},
 
 		// Driver.
-		{"driver", "driver = \"tun\"\n",
-			`test.toml: driver: "tun" is not a supported driver; allowed: sim`},
+		{"driver", "driver = \"ns3\"\n",
+			`test.toml: driver: "ns3" is not a supported driver; allowed: sim, tun`},
 
 		// Count.
 		{"count", "[[flows]]\ncount = 0\n",

@@ -45,7 +45,7 @@ type table struct {
 var recoveryModes = []string{"reno", "newreno", "sack", "rack"}
 
 // drivers lists the drivers an experiment may name.
-var drivers = []string{"sim"}
+var drivers = []string{"sim", "tun"}
 
 // linkKeys are the keys of a path direction; the two directions differ only
 // in their defaults.

@@ -147,8 +147,8 @@ func TestSetErrors(t *testing.T) {
 			`--set flows[0].count: 0 is not allowed: must be a whole number of flows from 1 to 100000`},
 		{"bad duration", "duration=30",
 			`--set duration: 30 is not allowed: a bare number is ambiguous; add a unit, e.g. "30ms"; units are ns, us (or µs), ms, s, m, h`},
-		{"driver", "driver=tun",
-			`--set driver: "tun" is not a supported driver; allowed: sim`},
+		{"driver", "driver=ns3",
+			`--set driver: "ns3" is not a supported driver; allowed: sim, tun`},
 	} {
 		_, err := LoadBytes("test.toml", nil, []string{tc.set})
 		checkOneLine(t, tc.class, err, tc.want)

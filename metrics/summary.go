@@ -47,6 +47,9 @@ type Summary struct {
 	Link                  LinkSummary   `json:"link"`
 	Flows                 []FlowSummary `json:"flows"`
 	JainFairness          float64       `json:"jain_fairness"`
+	// ReleaseError is the real-time driver's packet release timing: how
+	// late packets left the relay compared with when they were due.
+	ReleaseError *ReleaseError `json:"release_error,omitempty"`
 }
 
 // LinkSummary describes the bottleneck over the run.
@@ -183,4 +186,13 @@ func (s *Summary) WithoutWallClock() Summary {
 	c.SimSpeed = 0
 	c.SegmentsPerWallSecond = 0
 	return c
+}
+
+// ReleaseError summarizes the real-time relay's release timing error.
+type ReleaseError struct {
+	Packets int64   `json:"packets"`
+	P50Us   float64 `json:"p50_us"`
+	P99Us   float64 `json:"p99_us"`
+	P999Us  float64 `json:"p999_us"`
+	MaxUs   float64 `json:"max_us"`
 }

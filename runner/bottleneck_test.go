@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"ccbench/cc"
@@ -223,7 +224,7 @@ func TestExecuteReplacesOnlyWithCompleteResults(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "old.txt"), []byte("earlier run"), 0o644)
 	cfg := loadBottleneck(t)
-	cfg.Driver = "tun" // not available to this driver: the run fails
+	cfg.Driver = "ns3" // no such driver: the run fails
 	if _, err := Execute(cfg, dir, "run", false); err == nil {
 		t.Fatal("an unsupported setting was accepted")
 	}
@@ -233,5 +234,17 @@ func TestExecuteReplacesOnlyWithCompleteResults(t *testing.T) {
 	matches, _ := filepath.Glob(filepath.Join(root, "exp", ".*tmp*"))
 	if len(matches) != 0 {
 		t.Fatalf("temporary folders left behind: %v", matches)
+	}
+}
+
+func TestKernelAlgorithmsNeedTheTunDriver(t *testing.T) {
+	cfg := loadBottleneck(t, "flows[0].cc=linux:cubic")
+	_, err := FromConfig(cfg)
+	if err == nil || !strings.Contains(err.Error(), `needs driver = "tun"`) || !strings.Contains(err.Error(), "flows[0].cc") {
+		t.Fatalf("error %v; want one naming flows[0].cc and the tun driver", err)
+	}
+	cfg = loadBottleneck(t, "flows[0].cc=linux:cubic", "driver=tun")
+	if _, err := FromConfig(cfg); err != nil {
+		t.Fatalf("tun driver with a kernel algorithm: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"ccbench/cc"
 	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/netem"
@@ -18,8 +20,13 @@ import (
 
 // FromConfig turns a validated experiment into a sim scenario.
 func FromConfig(cfg *experiment.Config) (Scenario, error) {
-	if cfg.Driver != "sim" {
-		return Scenario{}, fmt.Errorf("driver: %q is not available yet: allowed: sim", cfg.Driver)
+	if cfg.Driver != "sim" && cfg.Driver != "tun" {
+		return Scenario{}, fmt.Errorf("driver: %q is not allowed: allowed: sim, tun", cfg.Driver)
+	}
+	for _, f := range cfg.FlowList() {
+		if strings.HasPrefix(f.CC, "linux:") && cfg.Driver != "tun" {
+			return Scenario{}, fmt.Errorf("flows[%d].cc: %q is the kernel's algorithm and needs driver = \"tun\"; allowed with the sim driver: %s", f.Group, f.CC, strings.Join(cc.Names(), ", "))
+		}
 	}
 	tcp := stack.DefaultConfig()
 	tcp.MSS = cfg.TCP.MSS
@@ -141,8 +148,21 @@ func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, err
 		return nil, err
 	}
 	sc.Verify = verify
-	res, err := Simulate(sc, metrics.RunInfo{Experiment: cfg.Name, Run: run})
-	if err != nil {
+	info := metrics.RunInfo{Experiment: cfg.Name, Run: run}
+	var res *Result
+	if cfg.Driver == "tun" {
+		tr, err := SimulateTUN(context.Background(), sc, info)
+		if err != nil {
+			return nil, err
+		}
+		res = tr.Result
+		t := tr.Timing
+		res.Summary.ReleaseError = &metrics.ReleaseError{
+			Packets: int64(t.Packets),
+			P50Us:   float64(t.P50) / 1e3, P99Us: float64(t.P99) / 1e3,
+			P999Us: float64(t.P999) / 1e3, MaxUs: float64(t.Max) / 1e3,
+		}
+	} else if res, err = Simulate(sc, info); err != nil {
 		return nil, err
 	}
 	if verify && !res.Verified {
