@@ -61,4 +61,6 @@ type LinkSample struct {
 	// mean queueing delay over any span is the ratio of their differences.
 	Served  int64
 	Sojourn units.Duration
+	// Marked counts packets marked CE (cumulative).
+	Marked int64
 }

@@ -20,7 +20,7 @@ import (
 const FlowCSVHeader = "time_s,throughput_mbps,cwnd_bytes,ssthresh_bytes,srtt_ms,rttvar_ms,rto_ms,last_rtt_ms,inflight_bytes,retransmits,delivered_bytes,state,phase,pacing_mbps\n"
 
 // LinkCSVHeader is the header row of WriteLinkCSV.
-const LinkCSVHeader = "time_s,queue_bytes,queue_packets,drops,lost,delivered_bytes\n"
+const LinkCSVHeader = "time_s,queue_bytes,queue_packets,drops,lost,delivered_bytes,marked,queue_delay_ms\n"
 
 // InfiniteSsthresh is the threshold from which ssthresh is written as an
 // empty field: algorithms start it "arbitrarily high" (RFC 5681 §3.1), and a
@@ -116,6 +116,10 @@ func WriteLinkCSV(path string, samples []metrics.LinkSample) error {
 			row = strconv.AppendInt(row, s.Lost, 10)
 			row = append(row, ',')
 			row = strconv.AppendInt(row, s.DeliveredBytes, 10)
+			row = append(row, ',')
+			row = strconv.AppendInt(row, s.Marked, 10)
+			row = append(row, ',')
+			row = appendMillis(row, intervalQueueDelay(samples, i))
 			row = append(row, '\n')
 			if _, err := w.Write(row); err != nil {
 				return err
@@ -148,4 +152,19 @@ func appendField(b []byte, s string) []byte {
 		b = append(b, s[i])
 	}
 	return append(b, '"')
+}
+
+// intervalQueueDelay is the mean queueing delay of the packets served in
+// the interval ending at sample i (0 when none was).
+func intervalQueueDelay(samples []metrics.LinkSample, i int) units.Duration {
+	s := &samples[i]
+	served, sojourn := s.Served, s.Sojourn
+	if i > 0 {
+		served -= samples[i-1].Served
+		sojourn -= samples[i-1].Sojourn
+	}
+	if served <= 0 {
+		return 0
+	}
+	return sojourn / units.Duration(served)
 }

@@ -49,8 +49,10 @@ func internals(kv ...any) cc.Internals {
 func TestWriteLinkCSVGolden(t *testing.T) {
 	samples := []metrics.LinkSample{
 		{T: 0},
-		{T: units.Time(100 * units.Millisecond), QueueBytes: 15000, QueuePackets: 10, DeliveredBytes: 123_000},
-		{T: units.Time(2500 * units.Millisecond), QueueBytes: 1500, QueuePackets: 1, Drops: 12, Lost: 2, DeliveredBytes: 3_000_000},
+		{T: units.Time(100 * units.Millisecond), QueueBytes: 15000, QueuePackets: 10, DeliveredBytes: 123_000,
+			Served: 4, Sojourn: 10 * units.Millisecond},
+		{T: units.Time(2500 * units.Millisecond), QueueBytes: 1500, QueuePackets: 1, Drops: 12, Lost: 2, DeliveredBytes: 3_000_000,
+			Marked: 7, Served: 6, Sojourn: 13 * units.Millisecond},
 	}
 	path := filepath.Join(t.TempDir(), "link.csv")
 	if err := WriteLinkCSV(path, samples); err != nil {
@@ -61,9 +63,9 @@ func TestWriteLinkCSVGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := LinkCSVHeader +
-		"0.000000,0,0,0,0,0\n" +
-		"0.100000,15000,10,0,0,123000\n" +
-		"2.500000,1500,1,12,2,3000000\n"
+		"0.000000,0,0,0,0,0,0,0.000\n" +
+		"0.100000,15000,10,0,0,123000,0,2.500\n" +
+		"2.500000,1500,1,12,2,3000000,7,1.500\n"
 	if string(got) != want {
 		t.Fatalf("link CSV\n got:\n%s\nwant:\n%s", got, want)
 	}

@@ -42,6 +42,7 @@ func Plots(dir string, title string, flows []*metrics.FlowSeries, link []metrics
 		{"rto", func() (*plot.Plot, error) { return rtoFigure(heading, flows) }},
 		{"rtt", func() (*plot.Plot, error) { return rttFigure(heading, flows) }},
 		{"queue", func() (*plot.Plot, error) { return queueFigure(heading, link, bufferBytes, tMax) }},
+		{"queue_delay", func() (*plot.Plot, error) { return queueDelayFigure(heading, link) }},
 	}
 	for _, f := range figures {
 		p, err := f.build()
@@ -235,4 +236,26 @@ func lastTime(flows []*metrics.FlowSeries, link []metrics.LinkSample) float64 {
 // formatKB writes a byte count in kB with at most one decimal: "150 kB".
 func formatKB(n int) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e3), ".0") + " kB"
+}
+
+// queueDelayFigure plots the mean queueing delay of the packets served in
+// each sample interval, and the CE marks per interval when there are any.
+func queueDelayFigure(heading string, link []metrics.LinkSample) (*plot.Plot, error) {
+	p := newFigure(heading+": queueing delay", "Time (s)", "Delay (ms)")
+	delay := make(plotter.XYs, 0, len(link))
+	for i, s := range link {
+		if i == 0 {
+			continue
+		}
+		delay = append(delay, plotter.XY{X: s.T.Seconds(), Y: intervalQueueDelay(link, i).Milliseconds()})
+	}
+	var runs []plotter.XYs
+	if len(delay) > 0 {
+		runs = []plotter.XYs{delay}
+	}
+	if err := addLine(p, "mean per interval", solid(flowColor(0)), runs); err != nil {
+		return nil, err
+	}
+	fitAxes(p, 1)
+	return p, nil
 }

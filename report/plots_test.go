@@ -16,7 +16,7 @@ import (
 
 var plotDir = flag.String("plotdir", "", "also write the test figures to this directory, to look at them")
 
-var figureNames = []string{"throughput", "cwnd", "rto", "rtt", "queue"}
+var figureNames = []string{"throughput", "cwnd", "rto", "rtt", "queue", "queue_delay"}
 
 // sawtooth builds a Reno-like run: two flows sharing a 10 Mbit/s bottleneck
 // with a 60 kB buffer, each window growing by one segment per RTT and

@@ -73,5 +73,6 @@ func (s *sampler) sample(w *world) {
 		DeliveredBytes: ls.DeliveredBytes,
 		Served:         ls.ServedPackets,
 		Sojourn:        ls.SojournTotal,
+		Marked:         ls.MarkedPackets,
 	})
 }
