@@ -106,6 +106,17 @@ type Link struct {
 	// Trace is the path of a Mahimahi trace, already joined to the
 	// experiment file's folder; "" for none. Rate is 0 when it is set.
 	Trace string
+	// Schedule lists changes of rate, delay and loss at given times, each
+	// complete (values it did not set are carried from before it).
+	Schedule []Change
+}
+
+// Change is one step of a time-varying link.
+type Change struct {
+	At    units.Duration
+	Rate  units.Rate
+	Delay units.Duration
+	Loss  float64
 }
 
 // GilbertElliott holds the Gilbert-Elliott loss model's probabilities.

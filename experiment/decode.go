@@ -413,6 +413,13 @@ func (d *decoder) stages(s scope, l *Link) {
 	l.PolicerBurst = d.size(s, "policer_burst")
 	d.check(s, "policer_burst", l.PolicerRate == 0 || l.PolicerBurst > 0 && l.PolicerBurst <= math.MaxInt32,
 		"must be at least one packet's bytes when policer_rate is set")
+	if text := d.str(s, "schedule"); text != "" {
+		changes, err := parseSchedule(text, *l)
+		if err != "" {
+			d.reject(s, "schedule", err)
+		}
+		l.Schedule = changes
+	}
 	if path := d.str(s, "trace"); path != "" {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(d.source), path)
@@ -526,4 +533,56 @@ func isKernelCC(raw any) bool {
 		}
 	}
 	return true
+}
+
+// parseSchedule reads "10s rate=20Mbit/s; 20s delay=30ms loss=1%": changes
+// in increasing time, each carrying forward what it does not set, starting
+// from the link's own settings. It returns what is wrong, or "".
+func parseSchedule(text string, base Link) ([]Change, string) {
+	const form = `must be changes like "10s rate=20Mbit/s; 20s delay=30ms loss=1%", in increasing time, setting rate, delay or loss`
+	prev := Change{Rate: base.Rate, Delay: base.Delay, Loss: base.Loss}
+	var out []Change
+	for _, item := range strings.Split(text, ";") {
+		fields := strings.Fields(item)
+		if len(fields) < 2 {
+			return nil, form
+		}
+		at, err := units.ParseDuration(fields[0])
+		if err != nil || at < 0 || len(out) > 0 && at <= out[len(out)-1].At {
+			return nil, form
+		}
+		c := prev
+		c.At = at
+		for _, kv := range fields[1:] {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, form
+			}
+			switch k {
+			case "rate":
+				r, err := units.ParseRate(v)
+				if err != nil || r <= 0 {
+					return nil, form + `; rates must be positive`
+				}
+				c.Rate = r
+			case "delay":
+				dl, err := units.ParseDuration(v)
+				if err != nil || dl < 0 {
+					return nil, form
+				}
+				c.Delay = dl
+			case "loss":
+				p, reason := lossValue(v)
+				if reason != "" {
+					return nil, form
+				}
+				c.Loss = p
+			default:
+				return nil, form
+			}
+		}
+		out = append(out, c)
+		prev = c
+	}
+	return out, ""
 }

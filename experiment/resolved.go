@@ -143,6 +143,13 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(units.FormatSize(l.PolicerBurst))
 		case "trace":
 			return tomlString(l.Trace)
+		case "schedule":
+			var parts []string
+			for _, c := range l.Schedule {
+				parts = append(parts, c.At.String()+" rate="+c.Rate.String()+" delay="+c.Delay.String()+
+					" loss="+strconv.FormatFloat(c.Loss, 'g', -1, 64))
+			}
+			return tomlString(strings.Join(parts, "; "))
 		}
 	case "tcp":
 		switch name {

@@ -28,3 +28,35 @@ func TestCoDelKeepsTheStandingQueueShort(t *testing.T) {
 		t.Errorf("drop-tail median sojourn %.2f ms, want above 100 ms", p50["droptail"])
 	}
 }
+
+// TestStepChangeOfTheBottleneck drops the bottleneck from 100 to 20 Mbit/s
+// at t = 10 s (link.schedule) under one CUBIC flow: the throughput follows.
+func TestStepChangeOfTheBottleneck(t *testing.T) {
+	cfg := loadBottleneck(t, "duration=20s", "flows[0].cc=cubic", "tcp.recovery=rack",
+		`link.schedule="10s rate=20Mbit/s"`)
+	sc, err := FromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runOne(t, sc)
+	f := res.Recorder.Flows()[0]
+	before := float64(deliveredAt(t, f, units.Time(10*units.Second))-deliveredAt(t, f, units.Time(5*units.Second))) * 8 / 5
+	after := float64(deliveredAt(t, f, units.Time(20*units.Second))-deliveredAt(t, f, units.Time(12*units.Second))) * 8 / 8
+	var at12, at20 int64
+	for _, s := range res.Recorder.Link() {
+		switch s.T {
+		case units.Time(12 * units.Second):
+			at12 = s.DeliveredBytes
+		case units.Time(20 * units.Second):
+			at20 = s.DeliveredBytes
+		}
+	}
+	link := float64(at20-at12) * 8 / 8
+	t.Logf("goodput 5-10 s %.1f Mbit/s, 12-20 s %.1f Mbit/s; link 12-20 s %.3f Mbit/s", before/1e6, after/1e6, link/1e6)
+	if before < 85e6 || after < 16e6 {
+		t.Errorf("goodput %.1f then %.1f Mbit/s; want above 85 before the step and 16 after", before/1e6, after/1e6)
+	}
+	if link < 19.8e6 || link > 20.2e6 {
+		t.Errorf("link carried %.3f Mbit/s after the step, want 20 within 1%%", link/1e6)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"ccbench/netem"
 	"ccbench/report"
 	"ccbench/stack"
+	"ccbench/units"
 )
 
 // FromConfig turns a validated experiment into a sim scenario.
@@ -120,6 +121,17 @@ func linkConfig(l experiment.Link, table string) (netem.LinkConfig, error) {
 			return c, fmt.Errorf("%s.trace: %s: %w", table, l.Trace, err)
 		}
 		c.Rate, c.Trace = 0, tr
+	}
+	if len(l.Schedule) > 0 {
+		changes := []netem.Change{{At: 0, Rate: l.Rate, Delay: l.Delay, LossRate: l.Loss}}
+		for _, ch := range l.Schedule {
+			changes = append(changes, netem.Change{At: units.Time(ch.At), Rate: ch.Rate, Delay: ch.Delay, LossRate: ch.Loss})
+		}
+		sched, err := netem.NewSchedule(changes)
+		if err != nil {
+			return c, fmt.Errorf("%s.schedule: %w", table, err)
+		}
+		c.Schedule = sched
 	}
 	return c, nil
 }
