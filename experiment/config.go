@@ -106,6 +106,8 @@ type Link struct {
 	// Trace is the path of a Mahimahi trace, already joined to the
 	// experiment file's folder; "" for none. Rate is 0 when it is set.
 	Trace string
+	// Overhead is framing added to each packet's serialization, in bytes.
+	Overhead int
 	// Schedule lists changes of rate, delay and loss at given times, each
 	// complete (values it did not set are carried from before it).
 	Schedule []Change

@@ -413,6 +413,7 @@ func (d *decoder) stages(s scope, l *Link) {
 	l.PolicerBurst = d.size(s, "policer_burst")
 	d.check(s, "policer_burst", l.PolicerRate == 0 || l.PolicerBurst > 0 && l.PolicerBurst <= math.MaxInt32,
 		"must be at least one packet's bytes when policer_rate is set")
+	l.Overhead = d.smallInt(s, "overhead", 0, 1024, "must be 0 to 1024 bytes of framing per packet")
 	if text := d.str(s, "schedule"); text != "" {
 		changes, err := parseSchedule(text, *l)
 		if err != "" {

@@ -143,6 +143,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(units.FormatSize(l.PolicerBurst))
 		case "trace":
 			return tomlString(l.Trace)
+		case "overhead":
+			return strconv.Itoa(l.Overhead)
 		case "schedule":
 			var parts []string
 			for _, c := range l.Schedule {

@@ -76,6 +76,7 @@ func linkKeys(rate, delay, buffer any, delayDoc string) []key {
 		{"policer_rate", kindRate, "unlimited", `token-bucket policer: traffic above this rate is dropped before the queue; "unlimited" for none`},
 		{"policer_burst", kindSize, "64KiB", "policer's bucket depth: the burst passed at once"},
 		{"trace", kindString, "", `Mahimahi delivery trace replacing rate, relative to this file's folder; "" for none`},
+		{"overhead", kindInt, int64(0), "bytes of framing below IP added to each packet's serialization (38 for Ethernet)"},
 		{"schedule", kindString, "", `time-varying link: "10s rate=20Mbit/s; 20s rate=100Mbit/s delay=30ms loss=1%"; each change keeps what it does not set`},
 	}
 }

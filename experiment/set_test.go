@@ -136,7 +136,7 @@ func TestSetErrors(t *testing.T) {
 		{"no such flow", "flows[1].cc=reno",
 			`--set flows[1].cc: no such entry; the experiment has 1 [[flows]] entry, flows[0]`},
 		{"whole table", "link=fast",
-			`--set link: is a table and cannot be set as a whole; set one of its keys: rate, delay, buffer, loss, ecn_threshold, qdisc, jitter, jitter_distribution, jitter_correlation, reorder, loss_model, ge_p, ge_r, ge_loss_bad, ge_loss_good, state_p13, state_p31, state_p32, state_p23, state_p14, duplicate, corrupt, policer_rate, policer_burst, trace, schedule`},
+			`--set link: is a table and cannot be set as a whole; set one of its keys: rate, delay, buffer, loss, ecn_threshold, qdisc, jitter, jitter_distribution, jitter_correlation, reorder, loss_model, ge_p, ge_r, ge_loss_bad, ge_loss_good, state_p13, state_p31, state_p32, state_p23, state_p14, duplicate, corrupt, policer_rate, policer_burst, trace, overhead, schedule`},
 		{"no equals", "link.rate",
 			`--set "link.rate": expected key=value, e.g. link.rate=50Mbit/s`},
 		{"negative rate", "link.rate=-5Mbit/s",

@@ -47,6 +47,9 @@ type LinkConfig struct {
 	// PIE's drop decisions, FQ-CoDel's flow hash), so one seed gives the
 	// same losses on every run.
 	Seed uint64
+	// Overhead is added to each packet's length when it is serialized:
+	// framing below IP (38 bytes for Ethernet), as tc's rate overhead.
+	Overhead int
 
 	// Jitter adds a random term to each packet's propagation delay
 	// (jitter.go); Jitter.Jitter = 0 turns it off. The base delay is
@@ -147,6 +150,10 @@ func (e *ConfigError) Error() string {
 // Validate reports every field of c that is out of range, or nil.
 func (c LinkConfig) Validate() error {
 	var errs []error
+	if c.Overhead < 0 || c.Overhead > 1024 {
+		errs = append(errs, &ConfigError{"Overhead", fmt.Sprintf("%d bytes", c.Overhead),
+			"must be 0 to 1024 bytes of framing per packet"})
+	}
 	if c.Rate < 0 {
 		errs = append(errs, &ConfigError{"Rate", fmt.Sprintf("%dbit/s", int64(c.Rate)),
 			"must be positive, or 0 for an unlimited rate"})

@@ -86,7 +86,7 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		cfg:      cfg,
 		pool:     pool,
 		ecn:      ecnMarker{thresholdPackets: cfg.ECNThresholdPackets, thresholdBytes: cfg.ECNThresholdBytes},
-		rate:     serializer{rate: cfg.Rate},
+		rate:     serializer{rate: cfg.Rate, overhead: cfg.Overhead},
 		schedule: cfg.Schedule,
 		reorders: cfg.reorders(),
 	}

@@ -15,6 +15,10 @@ import (
 
 type serializer struct {
 	rate units.Rate // 0: no serialization delay
+	// overhead is added to every packet's length on the wire: link-layer
+	// framing the IP packet does not carry (tc's "overhead"; 38 bytes for
+	// Ethernet's header, FCS, preamble and gap).
+	overhead int
 	// inService is the packet on the wire, nil when the transmitter is idle.
 	inService *packet.Packet
 	// finish is when inService's last bit leaves.
@@ -32,7 +36,7 @@ func (s *serializer) idle() bool { return s.inService == nil }
 // start begins transmitting p at time at; the transmitter must be idle.
 func (s *serializer) start(at units.Time, p *packet.Packet) {
 	s.inService = p
-	s.tx = s.rate.TxTime(p.Len())
+	s.tx = s.rate.TxTime(p.Len() + s.overhead)
 	s.finish = at.Add(s.tx)
 }
 

@@ -105,6 +105,7 @@ func linkConfig(l experiment.Link, table string) (netem.LinkConfig, error) {
 		c.LossModel = netem.LossFourState
 		c.FourState = netem.FourStateParams{P13: l.State.P13, P31: l.State.P31, P32: l.State.P32, P23: l.State.P23, P14: l.State.P14}
 	}
+	c.Overhead = l.Overhead
 	c.Duplicate = netem.Impairment{Prob: l.Duplicate}
 	c.Corrupt = netem.Impairment{Prob: l.Corrupt}
 	if l.PolicerRate > 0 {
