@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"ccbench/metrics"
+	"ccbench/units"
 )
 
 // Result is what a simulated run produced.
@@ -38,6 +39,11 @@ func Simulate(sc Scenario, info metrics.RunInfo) (*Result, error) {
 	info.Wall = wall
 	info.Segments = w.segments
 	info.LinkRate = sc.Forward.Rate
+	if tr := sc.Forward.Trace; tr != nil && sc.Duration > 0 {
+		// A trace link's rate is its average capacity over the run, so
+		// that utilization is delivered bytes over what the trace offered.
+		info.LinkRate = units.Rate(float64(tr.CapacityBytes(0, units.Time(sc.Duration))) * 8 / sc.Duration.Seconds())
+	}
 	info.Seed = sc.Seed
 	r := &Result{Recorder: w.sampler.rec, Verified: sc.Verify}
 	r.Summary = r.Recorder.Summary(info)
