@@ -140,19 +140,7 @@ func TestMixedAlgorithmsShareABottleneck(t *testing.T) {
 // BenchmarkPacedSegmentThroughSim is the whole sim path with a BBR flow,
 // so every data segment goes through the pacer's release.
 func BenchmarkPacedSegmentThroughSim(b *testing.B) {
-	sc := scenario(b, "flows[0].cc=bbr", "tcp.recovery=rack")
-	sc.Duration = 1e6 * units.Second
-	sc.SampleInterval = 1e5 * units.Second
-	sc.ThroughputWindow = sc.SampleInterval
-	w, err := newWorld(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for w.now < units.Time(5*units.Second) {
-		if done, err := w.step(); done || err != nil {
-			b.Fatal("run ended during warm-up", err)
-		}
-	}
+	w := steadyWorld(b, "flows[0].cc=bbr", "tcp.recovery=rack")
 	b.ReportAllocs()
 	b.ResetTimer()
 	w.stepSegments(b, int64(b.N))
