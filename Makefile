@@ -39,3 +39,12 @@ clean:
 tun-test:
 	go test ./tun/...
 	go test ./tun/ -run '^$$' -bench . -benchtime 100000x
+
+# regress runs the shipped bottleneck experiment and compares it with the
+# committed baseline: it fails if goodput fell by more than 3% or the 95th
+# percentile RTT rose by more than 10%.
+.PHONY: regress
+regress:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) run ./cmd/ccbench run experiments/bottleneck.toml --out "$$tmp" --run current >/dev/null && \
+	$(GO) run ./cmd/ccbench compare results/baselines/bottleneck/seed-1 "$$tmp/bottleneck/current" --max goodput=-3% --max rtt_p95=+10%

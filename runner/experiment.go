@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -156,11 +157,47 @@ func RunName(cfg *experiment.Config, sets []string) string {
 // leaves no half-written results, and an earlier run in dir is replaced
 // only by a complete one.
 func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, error) {
+	return ExecuteWith(cfg, dir, run, ExecOptions{Verify: verify})
+}
+
+// ExecOptions are the optional parts of a run.
+type ExecOptions struct {
+	// Verify checks every flow's payload end to end (Scenario.Verify).
+	Verify bool
+	// Pcap writes the run's packet capture to PcapFile in its folder
+	// (sim driver only).
+	Pcap bool
+}
+
+// ExecuteWith is Execute with options.
+func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Result, error) {
+	verify := opt.Verify
 	sc, err := FromConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
 	sc.Verify = verify
+	if opt.Pcap && cfg.Driver != "sim" {
+		return nil, fmt.Errorf("--pcap: the %s driver has no simulated links to capture; allowed with driver = \"sim\"", cfg.Driver)
+	}
+	// The temporary folder comes first so the capture, written during the
+	// run, is renamed into place with everything else.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	var pcapFile *os.File
+	if opt.Pcap {
+		if pcapFile, err = os.Create(filepath.Join(tmp, PcapFile)); err != nil {
+			return nil, err
+		}
+		defer pcapFile.Close()
+		sc.Pcap = bufio.NewWriterSize(pcapFile, 1<<16)
+	}
 	info := metrics.RunInfo{Experiment: cfg.Name, Run: run}
 	var res *Result
 	if cfg.Driver == "tun" {
@@ -178,17 +215,17 @@ func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, err
 	} else if res, err = Simulate(sc, info); err != nil {
 		return nil, err
 	}
+	if pcapFile != nil {
+		if err := sc.Pcap.Flush(); err != nil {
+			return nil, fmt.Errorf("--pcap: %w", err)
+		}
+		if err := pcapFile.Close(); err != nil {
+			return nil, fmt.Errorf("--pcap: %w", err)
+		}
+	}
 	if verify && !res.Verified {
 		return res, fmt.Errorf("payload verification failed: receivers read %v bytes, senders wrote %v", res.Read, res.Written)
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
 	if err := writeResults(tmp, cfg, res); err != nil {
 		return nil, err
 	}

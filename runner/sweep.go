@@ -42,6 +42,9 @@ type SweepOptions struct {
 	Verify bool
 	// Progress, when not nil, receives a progress bar.
 	Progress io.Writer
+	// Shard, when set, runs only its slice of the points and writes the
+	// shard's manifest instead of the index page (see Merge).
+	Shard Shard
 }
 
 // SweepResult counts what a sweep did.
@@ -49,20 +52,28 @@ type SweepResult struct {
 	// Ran and Skipped count points run now and points found finished.
 	Ran, Skipped int
 	// Index is the path of the index page, empty when it was not written
-	// because the sweep did not finish.
+	// because the sweep did not finish or is a shard.
 	Index string
+	// Manifest is the path of a shard's manifest.
+	Manifest string
 }
 
 // RunSweep runs every point of sw. Cancelling ctx stops new points from
 // starting; points already running finish and keep their results, and
 // RunSweep returns ctx's error. The first point that fails also stops the
 // sweep, and its error is returned. When every point has finished, the
-// index page Out/<experiment>/index.html is written.
+// index page Out/<experiment>/index.html is written, or, for a shard, its
+// manifest.
 func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (SweepResult, error) {
 	var res SweepResult
 	base := filepath.Join(opt.Out, sw.Name)
 	var todo []int
+	total := 0
 	for i, p := range sw.Points {
+		if !opt.Shard.Has(i) {
+			continue
+		}
+		total++
 		if opt.Resume && finished(filepath.Join(base, p.Run)) {
 			res.Skipped++
 			continue
@@ -75,7 +86,7 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 	}
 	var bar *progressbar.ProgressBar
 	if opt.Progress != nil {
-		bar = progressbar.NewOptions(len(sw.Points),
+		bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(opt.Progress),
 			progressbar.OptionSetDescription(sw.Name),
 			progressbar.OptionShowCount(),
@@ -131,7 +142,12 @@ schedule:
 	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("interrupted after %d of %d points; points already running finished, and --resume runs the rest: %w",
-			res.Ran+res.Skipped, len(sw.Points), err)
+			res.Ran+res.Skipped, total, err)
+	}
+	if opt.Shard.Sharded() {
+		manifest, err := writeManifest(base, sw, opt.Shard)
+		res.Manifest = manifest
+		return res, err
 	}
 	index, err := writeIndex(base, sw)
 	if err != nil {

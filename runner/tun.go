@@ -1,6 +1,11 @@
 // The tun driver's run of a Scenario: the same flows and bottleneck as the
-// sim driver, but in real time, with the Linux kernel's TCP at both ends
-// of every flow and the netem links in tun.Relay between two namespaces.
+// sim driver, but in real time, with the Linux kernel's TCP at B's end of
+// every flow and the netem links in tun.Relay between two namespaces. A's
+// end is the kernel's TCP too when the flows name kernel algorithms
+// ("linux:cubic"), or ccbench's own stack when they name registered ones
+// ("cubic"): one stack.Host at A's address, driven on the relay's thread
+// (tun.NewStackRelay), so ccbench's algorithms meet a real kernel peer.
+// One run is one or the other, since a stack at A replaces A's device.
 //
 // For flow i, B listens on port serverPort+i with the flow's algorithm
 // (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock reaches the
@@ -25,14 +30,18 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
 )
@@ -66,6 +75,13 @@ type kernelFlow struct {
 	// sendErr and recvErr are what ended each endpoint early, if anything
 	// did.
 	sendErr, recvErr error
+	// onStack is set when the sender is ccbench's stack at A; probe is
+	// then its latest snapshot, published by the relay's thread for the
+	// sampler.
+	onStack bool
+	probeMu sync.Mutex
+	probe   stack.Probe
+	probed  bool
 }
 
 // SimulateTUN runs a scenario in real time over TUN devices, every flow
@@ -88,10 +104,16 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 
 	flows := make([]*kernelFlow, len(sc.Flows))
 	for i, spec := range sc.Flows {
-		alg, _ := tun.KernelCC(spec.CC)
-		k := &kernelFlow{flow: newFlow(i, spec, sc), algorithm: alg, port: serverPort + i}
+		alg, kernel := tun.KernelCC(spec.CC)
+		k := &kernelFlow{flow: newFlow(i, spec, sc), algorithm: alg, port: serverPort + i, onStack: !kernel}
 		k.completedNs.Store(-1)
-		if k.listener, err = topo.ListenB(k.port, alg); err != nil {
+		// A kernel receiver's algorithm governs only its ACKs' direction,
+		// which carries no data; reno is always built in.
+		listenAlg := alg
+		if !kernel {
+			listenAlg = "reno"
+		}
+		if k.listener, err = topo.ListenB(k.port, listenAlg); err != nil {
 			return nil, fmt.Errorf("flows[%d]: %w", i, err)
 		}
 		defer k.listener.Close()
@@ -101,7 +123,16 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	fc, rc := sc.Forward, sc.Reverse
 	fc.Seed, rc.Seed = seedFor(sc.Seed, "forward", 0), seedFor(sc.Seed, "reverse", 0)
 	clock := tun.NewClock()
-	relay, err := tun.NewRelay(topo, fc, rc, clock)
+	var relay *tun.Relay
+	var side *stackSide
+	if flows[0].onStack {
+		side = &stackSide{flows: flows, remote: stack.Addr(topo.AddrB.To4())}
+		tcp := sc.TCP
+		tcp.Recovery = sc.Flows[0].Recovery
+		relay, _, err = tun.NewStackRelay(topo, fc, rc, clock, tcp, seedFor(sc.Seed, "sender", 0), side.run)
+	} else {
+		relay, err = tun.NewRelay(topo, fc, rc, clock)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -123,14 +154,21 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	runCtx, endRun := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, k := range flows {
-		wg.Add(2)
+		wg.Add(1)
 		go func() { defer wg.Done(); k.recvErr = failed(runCtx, endRun, k.receive(runCtx, clock)) }()
+		if k.onStack {
+			continue
+		}
+		wg.Add(1)
 		go func() { defer wg.Done(); k.sendErr = failed(runCtx, endRun, k.send(runCtx, topo, clock)) }()
 	}
 	wall, sampleErr := sampleUntilEnd(runCtx, sc, clock, flows, series)
 	// Ending the run sets every socket's deadline in the past (see
 	// watchDeadline), so every endpoint goroutine returns promptly.
 	endRun()
+	if side != nil {
+		side.ended.Store(true)
+	}
 	wg.Wait()
 	for _, k := range flows {
 		for _, c := range []*net.TCPConn{k.conn.Load(), k.peer.Load()} {
@@ -187,9 +225,17 @@ func checkKernelScenario(sc Scenario) error {
 	if serverPort+len(sc.Flows) > 1<<16 {
 		return fmt.Errorf("%d flows is too many for the tun driver: each needs its own port above %d", len(sc.Flows), serverPort)
 	}
+	_, firstKernel := tun.KernelCC(sc.Flows[0].CC)
 	for i, f := range sc.Flows {
-		if _, ok := tun.KernelCC(f.CC); !ok {
-			return fmt.Errorf("flows[%d].cc: %q runs on ccbench's own stack, which is not available over TUN yet; the tun driver runs only the kernel's algorithms, named \"linux:<name>\" (e.g. linux:cubic)", i, f.CC)
+		_, kernel := tun.KernelCC(f.CC)
+		if !kernel && !slices.Contains(cc.Names(), f.CC) {
+			return fmt.Errorf("flows[%d].cc: %q is neither a kernel algorithm (\"linux:<name>\") nor a registered one; registered: %s", i, f.CC, strings.Join(cc.Names(), ", "))
+		}
+		if kernel != firstKernel {
+			return fmt.Errorf("flows[%d].cc: %q and flows[0].cc %q: one run with flows on both the kernel at A and ccbench's stack at A is not available over TUN: the stack replaces A's device", i, f.CC, sc.Flows[0].CC)
+		}
+		if !kernel && f.Recovery != sc.Flows[0].Recovery {
+			return fmt.Errorf("flows[%d].recovery: %v differs from flows[0]'s %v: the flows share one stack at A, and with it one recovery", i, f.Recovery, sc.Flows[0].Recovery)
 		}
 		if f.ExtraDelay != 0 {
 			return fmt.Errorf("flows[%d].extra_delay: %v: per-flow access links are not available over TUN yet", i, f.ExtraDelay)
@@ -381,6 +427,14 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 				fs.RTT.Record(ks.SRTT)
 			}
 		}
+		if k.onStack {
+			k.probeMu.Lock()
+			p, ok := k.probe, k.probed
+			k.probeMu.Unlock()
+			if ok {
+				stackSample(&smp, fs, p)
+			}
+		}
 		fs.Record(smp)
 		if at := k.completedNs.Load(); at >= 0 {
 			fs.Complete(units.Time(at))
@@ -401,5 +455,73 @@ func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 		DeliveredBytes: ls.DeliveredBytes,
 		Served:         ls.ServedPackets,
 		Sojourn:        ls.SojournTotal,
+	}
+}
+
+// stackSide is the application of ccbench's stack at A: every flow's
+// sender, run by the relay on its thread at every turn (tun.StackApp). It
+// connects each flow to its kernel listener in B at the flow's start, keeps
+// its send buffer full with the sim driver's sender (flow.senderApp), and
+// publishes a snapshot of the connection for the sampler.
+type stackSide struct {
+	flows  []*kernelFlow
+	remote stack.Addr
+	// ended is set once the run is over, before the kernel sockets close:
+	// a reset from then on is the teardown, not a failure.
+	ended atomic.Bool
+}
+
+func (s *stackSide) run(now units.Time, h *stack.Host) {
+	for _, k := range s.flows {
+		if k.sendErr != nil {
+			continue
+		}
+		if k.flow.conn == nil {
+			if now < units.Time(k.spec.Start) {
+				continue
+			}
+			alg, err := cc.New(k.spec.CC)
+			if err == nil {
+				k.flow.conn, err = h.Connect(now, 0, s.remote, uint16(k.port), alg)
+			}
+			if err != nil {
+				k.sendErr = err
+				continue
+			}
+			k.started = now
+		}
+		c := k.flow.conn
+		if err := c.Err(); err != nil {
+			if !s.ended.Load() {
+				k.sendErr = err
+			}
+			continue
+		}
+		// Closing before the handshake completes would abandon the
+		// connection rather than queue a FIN (RFC 9293 §3.10.4), and a
+		// fixed-size flow may have written everything by then.
+		if c.State() != stack.SynSent {
+			k.senderApp(now)
+		}
+		p := c.Probe()
+		k.probeMu.Lock()
+		k.probe, k.probed = p, true
+		k.probeMu.Unlock()
+	}
+}
+
+// stackSample fills a flow sample from the stack connection's snapshot,
+// as the sim driver's sampler does from the live connection.
+func stackSample(smp *metrics.FlowSample, fs *metrics.FlowSeries, p stack.Probe) {
+	smp.Cwnd, smp.Ssthresh, smp.Inflight = p.Cwnd, p.Ssthresh, p.Inflight
+	smp.SRTT, smp.RTTVar, smp.RTO, smp.LastRTT = p.SRTT, p.RTTVar, p.RTO, p.LastRTT
+	smp.Retransmits = p.Retransmits
+	smp.State, smp.Phase = p.State.String(), p.Phase
+	smp.PacingBps = float64(p.PacingRate)
+	// The snapshot carries no per-ACK samples across threads, so the
+	// flow's RTT distribution is that of its smoothed RTT at each sample,
+	// as for a kernel flow.
+	if p.SRTT > 0 {
+		fs.RTT.Record(p.SRTT)
 	}
 }

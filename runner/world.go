@@ -29,6 +29,7 @@
 package runner
 
 import (
+	"bufio"
 	"fmt"
 	"slices"
 	"strings"
@@ -53,6 +54,10 @@ type Scenario struct {
 	// Verify makes every flow send pseudo-random bytes and compare the
 	// SHA-256 of what its receiver read with what its sender wrote.
 	Verify bool
+	// Pcap, when not nil, receives a capture of every packet the forward
+	// and reverse links deliver (see pcap.go). The caller flushes it after
+	// the run and gets any write error from that flush.
+	Pcap *bufio.Writer
 }
 
 // FlowSpec is one TCP flow.
@@ -104,6 +109,8 @@ type linkNode struct {
 	// access link has next instead, the link it hands every packet to.
 	to   []*hostNode
 	next *linkNode
+	// tap, when capturing, records every packet the link delivers.
+	tap *pcapTap
 }
 
 // world is one run in progress.
@@ -157,6 +164,13 @@ func newWorld(sc Scenario) (*world, error) {
 	w.fwd = &linkNode{link: fl, sched: units.Never, idx: 0}
 	w.rev = &linkNode{link: rl, sched: units.Never, idx: 1}
 	w.links = []*linkNode{w.fwd, w.rev}
+	if sc.Pcap != nil {
+		tap, err := newPcapTap(sc.Pcap)
+		if err != nil {
+			return nil, err
+		}
+		w.fwd.tap, w.rev.tap = tap, tap
+	}
 	for i, spec := range sc.Flows {
 		if !slices.Contains(cc.Names(), spec.CC) {
 			return nil, fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
@@ -250,6 +264,9 @@ func (w *world) step() (bool, error) {
 				if l.next != nil {
 					l.next.link.Enqueue(t, p)
 					continue
+				}
+				if l.tap != nil {
+					l.tap.capture(p.Due, p)
 				}
 				n := l.to[p.Flow]
 				n.host.Input(t, p)

@@ -1,16 +1,20 @@
-// The relay: one locked OS thread that moves datagrams between the two TUN
-// devices through a netem.Link per direction, releasing each at the time
-// the link gives, and measures how late every release was.
+// The relay: one locked OS thread that moves datagrams between its two
+// ports through a netem.Link per direction, releasing each at the time the
+// link gives, and measures how late every release was. A port is a TUN
+// device, or on side A an in-process stack.Host (stackport.go) that the
+// relay drives on its own thread.
 //
 // Each turn of the loop
 //
-//  1. reads up to readBatch datagrams from each device (non-blocking) and
+//  1. gives each port its turn (a stack port runs its timers and its
+//     application);
+//  2. reads up to readBatch datagrams from each port (non-blocking) and
 //     enqueues them on that direction's link at the current time;
-//  2. writes every datagram whose Due has passed to the far device;
-//  3. if nothing arrived, waits for the earlier of the links' next deadline
-//     and new input: in ppoll(2) with a nanosecond timeout when the
-//     deadline is more than spinThreshold away, else by spinning (going
-//     round again, which polls the devices with non-blocking reads).
+//  3. delivers every datagram whose Due has passed to the far port;
+//  4. if nothing arrived, waits for the earliest of the links' and ports'
+//     next deadlines and new input: in ppoll(2) with a nanosecond timeout
+//     when the deadline is more than spinThreshold away, else by spinning
+//     (going round again, which polls the ports with non-blocking reads).
 //
 // The thread's timer slack is set to 1 ns (prctl PR_SET_TIMERSLACK), since
 // the default 50 µs slack would otherwise be added to every ppoll timeout.
@@ -46,9 +50,49 @@ const (
 	idleWait = units.Millisecond
 )
 
-// Relay moves datagrams between a Topology's devices through two links.
+// port is one side of the relay: where the datagrams of one direction
+// come from and those of the other go to. Every method runs on the relay's
+// thread.
+type port interface {
+	// turn runs what the port's endpoint does on its own at now.
+	turn(now units.Time)
+	// receive returns the next datagram the endpoint has sent, in a
+	// packet from pool, or nil when none is waiting; it never blocks.
+	receive(now units.Time, pool *packet.Pool) (*packet.Packet, error)
+	// deliver hands p to the endpoint, which returns it to pool, and
+	// reports whether the endpoint took it.
+	deliver(now units.Time, p *packet.Packet, pool *packet.Pool) (bool, error)
+	// nextDeadline is when the port next needs a turn without input.
+	nextDeadline() units.Time
+	// pollFd is the descriptor whose input ends the relay's sleep, or -1.
+	pollFd() int32
+}
+
+// A Device is a port whose endpoint is its namespace's kernel, which needs
+// no turns and wakes the relay through its descriptor.
+func (d *Device) turn(units.Time)          {}
+func (d *Device) nextDeadline() units.Time { return units.Never }
+func (d *Device) pollFd() int32            { return int32(d.fd) }
+
+func (d *Device) receive(_ units.Time, pool *packet.Pool) (*packet.Packet, error) {
+	p := pool.Get()
+	ok, err := d.Read(p)
+	if !ok {
+		pool.Put(p)
+		return nil, err
+	}
+	return p, nil
+}
+
+func (d *Device) deliver(_ units.Time, p *packet.Packet, pool *packet.Pool) (bool, error) {
+	ok, err := d.Write(p)
+	pool.Put(p)
+	return ok, err
+}
+
+// Relay moves datagrams between a Topology's two sides through two links.
 type Relay struct {
-	a, b     *Device
+	a, b     port
 	fwd, rev *netem.Link
 	pool     packet.Pool
 	clock    Clock
@@ -66,8 +110,8 @@ type Relay struct {
 
 // RelayCounters counts what the relay itself did, apart from the links.
 type RelayCounters struct {
-	ReadPackets    int64 // datagrams read from either device
-	WrittenPackets int64 // datagrams written to either device
+	ReadPackets    int64 // datagrams read from either port
+	WrittenPackets int64 // datagrams written to either port
 	// WriteDrops counts datagrams the receiving kernel had no room for.
 	WriteDrops int64
 	// Sleeps and Spins count waits of each kind, to show which the timing
@@ -79,7 +123,17 @@ type RelayCounters struct {
 // reverse B to A. clock is the run's clock, shared with the endpoints'
 // samplers so their times agree.
 func NewRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock) (*Relay, error) {
-	r := &Relay{a: t.DevA, b: t.DevB, clock: clock, done: make(chan struct{})}
+	r, err := newRelay(forward, reverse, clock)
+	if err != nil {
+		return nil, err
+	}
+	r.setPorts(t.DevA, t.DevB)
+	return r, nil
+}
+
+// newRelay builds a relay with its links and no ports yet.
+func newRelay(forward, reverse netem.LinkConfig, clock Clock) (*Relay, error) {
+	r := &Relay{clock: clock, done: make(chan struct{})}
 	var err error
 	if r.fwd, err = netem.NewLink(forward, &r.pool); err != nil {
 		return nil, err
@@ -87,9 +141,15 @@ func NewRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock) (*Rel
 	if r.rev, err = netem.NewLink(reverse, &r.pool); err != nil {
 		return nil, err
 	}
-	r.fds[0] = unix.PollFd{Fd: int32(r.a.fd), Events: unix.POLLIN}
-	r.fds[1] = unix.PollFd{Fd: int32(r.b.fd), Events: unix.POLLIN}
 	return r, nil
+}
+
+// setPorts attaches the relay's two sides. ppoll ignores a negative
+// descriptor, so a port without one only wakes the relay by its deadline.
+func (r *Relay) setPorts(a, b port) {
+	r.a, r.b = a, b
+	r.fds[0] = unix.PollFd{Fd: a.pollFd(), Events: unix.POLLIN}
+	r.fds[1] = unix.PollFd{Fd: b.pollFd(), Events: unix.POLLIN}
 }
 
 // Start runs the relay on its own locked OS thread until Stop.
@@ -125,6 +185,8 @@ func (r *Relay) Stop() error {
 func (r *Relay) loop() error {
 	for !r.stop.Load() {
 		now := r.clock.Now()
+		r.a.turn(now)
+		r.b.turn(now)
 		nA, err := r.ingest(r.a, r.fwd, now)
 		if err != nil {
 			return err
@@ -143,21 +205,21 @@ func (r *Relay) loop() error {
 		if nA+nB > 0 {
 			continue
 		}
-		if err := r.wait(units.MinTime(r.fwd.NextDeadline(), r.rev.NextDeadline())); err != nil {
+		next := units.MinTime(r.fwd.NextDeadline(), r.rev.NextDeadline())
+		next = units.MinTime(next, units.MinTime(r.a.nextDeadline(), r.b.nextDeadline()))
+		if err := r.wait(next); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ingest reads what dev has waiting, up to readBatch, onto link.
-func (r *Relay) ingest(dev *Device, link *netem.Link, now units.Time) (int, error) {
+// ingest reads what from has waiting, up to readBatch, onto link.
+func (r *Relay) ingest(from port, link *netem.Link, now units.Time) (int, error) {
 	n := 0
 	for n < readBatch {
-		p := r.pool.Get()
-		ok, err := dev.Read(p)
-		if !ok {
-			r.pool.Put(p)
+		p, err := from.receive(now, &r.pool)
+		if p == nil {
 			r.counter.ReadPackets += int64(n)
 			return n, err
 		}
@@ -169,12 +231,12 @@ func (r *Relay) ingest(dev *Device, link *netem.Link, now units.Time) (int, erro
 	return n, nil
 }
 
-// release writes every datagram that has crossed link by now to dev.
-func (r *Relay) release(link *netem.Link, dev *Device, now units.Time) error {
+// release delivers every datagram that has crossed link by now to to.
+func (r *Relay) release(link *netem.Link, to port, now units.Time) error {
 	for p := link.Dequeue(now); p != nil; p = link.Dequeue(now) {
-		r.timing.Record(r.clock.Now().Sub(p.Due))
-		ok, err := dev.Write(p)
-		r.pool.Put(p)
+		at := r.clock.Now()
+		r.timing.Record(at.Sub(p.Due))
+		ok, err := to.deliver(at, p, &r.pool)
 		if err != nil {
 			return err
 		}
@@ -187,7 +249,7 @@ func (r *Relay) release(link *netem.Link, dev *Device, now units.Time) error {
 	return nil
 }
 
-// wait returns when next is near or a device has input.
+// wait returns when next is near or a port's descriptor has input.
 func (r *Relay) wait(next units.Time) error {
 	now := r.clock.Now()
 	gap := next.Sub(now)

@@ -4,6 +4,9 @@
 //
 //	ccbench run experiments/bottleneck.toml [--out DIR] [--set key=value]...
 //	ccbench run experiments/sweep-buffers.toml [--jobs N] [--resume]
+//	ccbench run experiments/sweep-buffers.toml --shard 0/4 --out shard0
+//	ccbench merge results shard0 shard1 shard2 shard3
+//	ccbench export slurm|k8s experiments/sweep-buffers.toml --shards 4
 //	ccbench list
 package main
 
@@ -91,6 +94,8 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		verify bool
 		jobs   int
 		resume bool
+		shard  string
+		pcap   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run EXPERIMENT.toml",
@@ -105,7 +110,11 @@ CSV per flow, link.csv, summary.json and PNG/SVG plots.
 A file with a [sweep] table (or repetitions) runs every point of the sweep,
 --jobs at a time, into OUT/<experiment>/<point>/, then writes
 OUT/<experiment>/index.html. --resume skips points that already have a
-summary.json. Ctrl-C stops starting new points; run again with --resume.`,
+summary.json. Ctrl-C stops starting new points; run again with --resume.
+
+--shard i/N runs only the points k with k mod N = i, for spreading a sweep
+over machines, and writes OUT/<experiment>/shard-i-of-N.json in place of the
+index; ccbench merge joins the shards and writes the index.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("run takes exactly one experiment file, got %d arguments", len(args))
@@ -117,11 +126,23 @@ summary.json. Ctrl-C stops starting new points; run again with --resume.`,
 			if err != nil {
 				return err
 			}
+			var part runner.Shard
+			if cmd.Flags().Changed("shard") {
+				if !sw.IsSweep() {
+					return fmt.Errorf("--shard: %s has no [sweep] or repetitions, so it is one run; leave --shard out", args[0])
+				}
+				if part, err = runner.ParseShard(shard); err != nil {
+					return err
+				}
+			}
 			if sw.IsSweep() {
 				if name != "" {
 					return fmt.Errorf("--run: a sweep names each point's folder itself; leave --run out")
 				}
-				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify})
+				if pcap {
+					return fmt.Errorf("--pcap: captures one run at a time; leave it out of sweeps")
+				}
+				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part})
 			}
 			cfg := sw.Points[0].Config
 			if name == "" {
@@ -130,7 +151,7 @@ summary.json. Ctrl-C stops starting new points; run again with --resume.`,
 				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
 			}
 			dir := filepath.Join(out, cfg.Name, name)
-			res, err := runner.Execute(cfg, dir, name, verify)
+			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap})
 			if err != nil {
 				return err
 			}
@@ -143,8 +164,10 @@ summary.json. Ctrl-C stops starting new points; run again with --resume.`,
 	f.StringArrayVar(&sets, "set", nil, "override a setting: key=value (repeatable)")
 	f.StringVar(&name, "run", "", "name of the run's folder (default: seed-<seed>[-<hash of --set>])")
 	f.BoolVar(&verify, "verify", false, "send pseudo-random bytes and check every flow's SHA-256 end to end")
+	f.BoolVar(&pcap, "pcap", false, "write "+runner.PcapFile+": every packet the bottleneck's two links deliver, at its virtual time")
 	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "sweeps: points run at once")
 	f.BoolVar(&resume, "resume", false, "sweeps: skip points whose folder already holds a summary.json")
+	f.StringVar(&shard, "shard", "", "sweeps: run only shard i/N (point k when k mod N = i); ccbench merge joins the shards")
 	return cmd
 }
 
@@ -169,6 +192,10 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt ru
 		return err
 	}
 	fmt.Fprintf(stdout, "sweep %s: %d points, %d run, %d already done (--resume)\n", sw.Name, len(sw.Points), res.Ran, res.Skipped)
+	if res.Manifest != "" {
+		fmt.Fprintf(stdout, "shard %s: %s; ccbench merge writes the index once every shard is done\n", opt.Shard, res.Manifest)
+		return nil
+	}
 	fmt.Fprintf(stdout, "index: %s\n", res.Index)
 	return nil
 }

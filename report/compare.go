@@ -1,0 +1,240 @@
+// Comparing two sets of results: a baseline and a candidate, each one run
+// folder or a sweep's experiment folder. Runs are paired by their resolved
+// configuration with the seed taken out, so the repetitions of one setting
+// pool into one sample per metric; each sample is summarised by its mean
+// and a 95% confidence interval from Student's t distribution, which is
+// the right interval for the handful of seeds an experiment repeats.
+
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"ccbench/metrics"
+)
+
+// RunGroup is every repetition (seed) of one configuration.
+type RunGroup struct {
+	// Name is the run's folder name without its seed or repetition.
+	Name string
+	// Key is the configuration the runs share, as canonical JSON.
+	Key string
+	// Metrics holds one value per run for each metric name.
+	Metrics map[string][]float64
+}
+
+// Estimate is a sample's mean and the half-width of its 95% confidence
+// interval (NaN with fewer than two values).
+type Estimate struct {
+	Mean, CI95 float64
+	N          int
+}
+
+// Estimate summarises the values of one metric.
+func (g *RunGroup) Estimate(metric string) Estimate {
+	return estimate(g.Metrics[metric])
+}
+
+func estimate(xs []float64) Estimate {
+	e := Estimate{N: len(xs), CI95: math.NaN()}
+	if len(xs) == 0 {
+		e.Mean = math.NaN()
+		return e
+	}
+	mean, sd := stat.MeanStdDev(xs, nil)
+	e.Mean = mean
+	if len(xs) > 1 {
+		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(xs) - 1)}
+		e.CI95 = t.Quantile(0.975) * sd / math.Sqrt(float64(len(xs)))
+	}
+	return e
+}
+
+// seedPart matches what makes a run's folder name seed-specific: the
+// default "seed-N[-hash]" name and a sweep's "rep=N".
+var seedPart = regexp.MustCompile(`(^|,)(seed-\d+(-[0-9a-f]+)?|rep=\d+)$`)
+
+// LoadRuns reads dir, one run folder (it holds summary.json) or an
+// experiment folder of runs, and groups the runs by configuration. ignore
+// lists further settings left out of the key: dotted paths such as
+// "link.loss", and "cc" for every flow's algorithm.
+func LoadRuns(dir string, ignore []string) ([]*RunGroup, error) {
+	var runs []string
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
+		runs = []string{dir}
+	} else {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			sub := filepath.Join(dir, e.Name())
+			if _, err := os.Stat(filepath.Join(sub, "summary.json")); e.IsDir() && err == nil {
+				runs = append(runs, sub)
+			}
+		}
+		if len(runs) == 0 {
+			return nil, fmt.Errorf("%s: neither a run folder nor an experiment folder of runs (no summary.json)", dir)
+		}
+	}
+	var groups []*RunGroup
+	for _, run := range runs {
+		key, groupOf, err := configKey(filepath.Join(run, "config.toml"), ignore)
+		if err != nil {
+			return nil, err
+		}
+		s, err := readSummaryJSON(filepath.Join(run, "summary.json"))
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(groups, func(g *RunGroup) bool { return g.Key == key })
+		if i < 0 {
+			name := seedPart.ReplaceAllString(filepath.Base(run), "")
+			if name == "" {
+				name = s.Experiment
+			}
+			groups = append(groups, &RunGroup{Name: name, Key: key, Metrics: map[string][]float64{}})
+			i = len(groups) - 1
+		}
+		for m, v := range runMetrics(s, groupOf) {
+			groups[i].Metrics[m] = append(groups[i].Metrics[m], v)
+		}
+	}
+	return groups, nil
+}
+
+// configKey reads a resolved config and returns it without the seed, the
+// experiment's name and the ignored settings, as canonical JSON (sorted
+// keys), plus the [[flows]] entry each flow ID belongs to.
+func configKey(path string, ignore []string) (string, []int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	var cfg map[string]any
+	if err := toml.Unmarshal(data, &cfg); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", path, err)
+	}
+	delete(cfg, "seed")
+	delete(cfg, "name")
+	flows, _ := cfg["flows"].([]any)
+	var groupOf []int
+	for g, f := range flows {
+		t, _ := f.(map[string]any)
+		count := 1
+		if c, ok := t["count"].(int64); ok {
+			count = int(c)
+		}
+		for range count {
+			groupOf = append(groupOf, g)
+		}
+	}
+	for _, k := range ignore {
+		if k == "cc" {
+			for _, f := range flows {
+				if t, ok := f.(map[string]any); ok {
+					delete(t, "cc")
+				}
+			}
+			continue
+		}
+		table := cfg
+		parts := strings.Split(k, ".")
+		for _, p := range parts[:len(parts)-1] {
+			table, _ = table[p].(map[string]any)
+		}
+		delete(table, parts[len(parts)-1])
+	}
+	key, err := json.Marshal(cfg)
+	return string(key), groupOf, err
+}
+
+func readSummaryJSON(path string) (*metrics.Summary, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s := new(metrics.Summary)
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Compared metrics. Goodput is per [[flows]] entry (the mean over its
+// flows), so "goodput[0]" is the first entry's.
+const (
+	MetricGoodput     = "goodput"
+	MetricRTTP95      = "rtt_p95"
+	MetricUtilization = "utilization"
+	MetricRetransmits = "retransmits"
+)
+
+// MetricUnit is the unit of a metric's values.
+func MetricUnit(metric string) string {
+	switch BaseMetric(metric) {
+	case MetricGoodput:
+		return "bit/s"
+	case MetricRTTP95:
+		return "ms"
+	case MetricRetransmits:
+		return "segments"
+	}
+	return "ratio"
+}
+
+// BaseMetric is a metric's name without its flow group.
+func BaseMetric(metric string) string {
+	name, _, _ := strings.Cut(metric, "[")
+	return name
+}
+
+// runMetrics extracts the compared metrics of one run: goodput per flow
+// group, the 95th-percentile RTT averaged over flows, the bottleneck's
+// utilization and the retransmissions of all flows.
+func runMetrics(s *metrics.Summary, groupOf []int) map[string]float64 {
+	m := map[string]float64{MetricUtilization: s.Link.Utilization}
+	sums := map[int]float64{}
+	counts := map[int]int{}
+	var rtt, retx float64
+	for _, f := range s.Flows {
+		g := 0
+		if f.ID < len(groupOf) {
+			g = groupOf[f.ID]
+		}
+		sums[g] += f.GoodputBps
+		counts[g]++
+		rtt += f.RTTP95Ms
+		retx += float64(f.Retransmits)
+	}
+	for g, sum := range sums {
+		m[MetricGoodput+"["+strconv.Itoa(g)+"]"] = sum / float64(counts[g])
+	}
+	if n := len(s.Flows); n > 0 {
+		m[MetricRTTP95] = rtt / float64(n)
+	}
+	m[MetricRetransmits] = retx
+	return m
+}
+
+// MetricNames lists a group's metrics in a stable order.
+func (g *RunGroup) MetricNames() []string {
+	var names []string
+	for m := range g.Metrics {
+		names = append(names, m)
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestEstimateStudentT: for 1, 2, 3 the mean is 2, the sample standard
+// deviation 1, and t(0.975, 2 df) = 4.302652729911275, so the half-width
+// is 4.302652729911275/sqrt(3).
+func TestEstimateStudentT(t *testing.T) {
+	e := estimate([]float64{1, 2, 3})
+	want := 4.302652729911275 / math.Sqrt(3)
+	if e.Mean != 2 || math.Abs(e.CI95-want) > 1e-9 || e.N != 3 {
+		t.Fatalf("%+v, want mean 2, CI %v", e, want)
+	}
+	if one := estimate([]float64{5}); one.Mean != 5 || !math.IsNaN(one.CI95) {
+		t.Fatalf("one value: %+v", one)
+	}
+}
+
+// TestConfigKeyLeavesOutSeedAndIgnored: configs that differ only by seed,
+// or by an ignored setting, share a key.
+func TestConfigKeyLeavesOutSeedAndIgnored(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.toml", "seed = 1\n[link]\nloss = 0.0\n[[flows]]\ncc = \"reno\"\ncount = 2\n")
+	b := write("b.toml", "seed = 2\n[link]\nloss = 0.0\n[[flows]]\ncc = \"cubic\"\ncount = 2\n")
+	ka, groups, err := configKey(a, nil)
+	if err != nil || len(groups) != 2 || groups[1] != 0 {
+		t.Fatalf("%v %v", groups, err)
+	}
+	kb, _, _ := configKey(b, nil)
+	if ka == kb {
+		t.Fatal("different algorithms share a key")
+	}
+	ka, _, _ = configKey(a, []string{"cc"})
+	kb, _, _ = configKey(b, []string{"cc"})
+	if ka != kb {
+		t.Fatalf("--ignore cc: %s != %s", ka, kb)
+	}
+}
+
+func TestSeedPartStripped(t *testing.T) {
+	for in, want := range map[string]string{"seed-1": "", "seed-3-0a1b2c3d": "", "buffer=1bdp,rep=2": "buffer=1bdp", "x": "x"} {
+		if got := seedPart.ReplaceAllString(in, ""); got != want {
+			t.Errorf("%q -> %q, want %q", in, got, want)
+		}
+	}
+}

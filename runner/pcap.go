@@ -1,0 +1,61 @@
+// Packet capture of the bottleneck: every packet the forward and reverse
+// links deliver, in the classic pcap format (the libpcap file format of
+// draft-ietf-opsawg-pcap), so Wireshark, tshark and tcptrace can read a
+// simulated run like a real one.
+//
+// The capture point is the far end of each link, at the moment a packet
+// arrives there (its Due time), which is where a receiver-side tcpdump
+// would see it: packets the link lost or dropped never appear, and the
+// timestamps are the run's virtual time since its start. Packets are
+// whole IPv4 datagrams already, so the link type is LINKTYPE_RAW (101)
+// and a record is a 16-byte header followed by the packet's own bytes,
+// written straight from its buffer.
+
+package runner
+
+import (
+	"bufio"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"ccbench/packet"
+	"ccbench/units"
+)
+
+// PcapFile is the name of the capture in a run's folder.
+const PcapFile = "bottleneck.pcap"
+
+// pcapSnaplen is the largest packet recorded whole: a packet buffer's
+// capacity, so no packet of the simulator is ever truncated.
+const pcapSnaplen = 2048
+
+// pcapTap records delivered packets into a pcap stream.
+type pcapTap struct {
+	w *pcapgo.Writer
+}
+
+// newPcapTap writes the file header to out. Errors writing packets are
+// not returned per packet: a bufio.Writer keeps its first error, and the
+// owner of out sees it when it flushes at the end of the run.
+func newPcapTap(out *bufio.Writer) (*pcapTap, error) {
+	w := pcapgo.NewWriterNanos(out)
+	if err := w.WriteFileHeader(pcapSnaplen, layers.LinkTypeRaw); err != nil {
+		return nil, err
+	}
+	return &pcapTap{w: w}, nil
+}
+
+// capture records p as it leaves a link at virtual time at.
+func (c *pcapTap) capture(at units.Time, p *packet.Packet) {
+	b := p.Bytes()
+	ci := gopacket.CaptureInfo{
+		// The epoch stands for the start of the run.
+		Timestamp:     time.Unix(0, int64(at)),
+		CaptureLength: len(b),
+		Length:        len(b),
+	}
+	_ = c.w.WritePacket(ci, b) // the error stays in the bufio.Writer
+}
