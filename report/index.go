@@ -118,6 +118,11 @@ func WriteIndex(path string, idx *Index) error {
 		return err
 	}
 	figures = append(figures, "sweep-scatter")
+	overlays, err := overlayFigures(dir, idx.Title, idx.Runs)
+	if err != nil {
+		return fmt.Errorf("plotting overlays: %w", err)
+	}
+	figures = append(figures, overlays...)
 	return WriteFileAtomic(path, func(w io.Writer) error { return writeIndexHTML(w, idx, figures) })
 }
 

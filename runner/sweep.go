@@ -84,6 +84,11 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
+	if len(sw.Points) > 0 && sw.Points[0].Config.Driver == "tun" {
+		// Real-time runs take the machine's cores for their endpoints and
+		// relay: two at once would distort each other's timing.
+		jobs = 1
+	}
 	var bar *progressbar.ProgressBar
 	if opt.Progress != nil {
 		bar = progressbar.NewOptions(total,
