@@ -1,15 +1,17 @@
-// Packet capture of the bottleneck: every packet the forward and reverse
-// links deliver, in the classic pcap format (the libpcap file format of
-// draft-ietf-opsawg-pcap), so Wireshark, tshark and tcptrace can read a
+// Packet capture of the bottleneck: every packet that enters the forward
+// and reverse links, in the classic pcap format (the libpcap file format
+// of draft-ietf-opsawg-pcap), so Wireshark, tshark and tcptrace can read a
 // simulated run like a real one.
 //
-// The capture point is the far end of each link, at the moment a packet
-// arrives there (its Due time), which is where a receiver-side tcpdump
-// would see it: packets the link lost or dropped never appear, and the
-// timestamps are the run's virtual time since its start. Packets are
-// whole IPv4 datagrams already, so the link type is LINKTYPE_RAW (101)
-// and a record is a 16-byte header followed by the packet's own bytes,
-// written straight from its buffer.
+// The capture point is each link's ingress, at the moment a host sends the
+// packet, which is where tcpdump on the bottleneck router's input would
+// see it: packets the link then loses or drops are in the capture, so every
+// transmission and retransmission of a segment is there, and tshark's
+// retransmission analysis counts exactly what the sender retransmitted.
+// Timestamps are the run's virtual time since its start. Packets are whole
+// IPv4 datagrams already, so the link type is LINKTYPE_RAW (101) and a
+// record is a 16-byte header followed by the packet's own bytes, written
+// straight from its buffer.
 
 package runner
 

@@ -20,7 +20,7 @@ import (
 var lossySets = []string{"duration=2s", "link.loss=0.01", "link.rate=20Mbit/s"}
 
 // TestPcapHoldsEveryDeliveredPacket parses the capture back: one record
-// per packet the two links delivered, in both directions, with
+// per packet offered to the two links, in both directions, with
 // nondecreasing virtual timestamps and the packets' own bytes.
 func TestPcapHoldsEveryDeliveredPacket(t *testing.T) {
 	sc := scenario(t, lossySets...)
@@ -70,9 +70,9 @@ func TestPcapHoldsEveryDeliveredPacket(t *testing.T) {
 		}
 	}
 	fs, rs := w.fwd.link.Stats(), w.rev.link.Stats()
-	if fwd != fs.DeliveredPackets || rev != rs.DeliveredPackets || fwdBytes != fs.DeliveredBytes {
-		t.Fatalf("capture holds %d forward (%d B) and %d reverse packets; links delivered %d (%d B) and %d",
-			fwd, fwdBytes, rev, fs.DeliveredPackets, fs.DeliveredBytes, rs.DeliveredPackets)
+	if fwd != fs.EnqueuedPackets || rev != rs.EnqueuedPackets || fwdBytes != fs.EnqueuedBytes {
+		t.Fatalf("capture holds %d forward (%d B) and %d reverse packets; links were offered %d (%d B) and %d",
+			fwd, fwdBytes, rev, fs.EnqueuedPackets, fs.EnqueuedBytes, rs.EnqueuedPackets)
 	}
 	if fs.LostPackets == 0 || fwd == 0 || rev == 0 {
 		t.Fatalf("scenario too tame: %d lost, %d forward, %d reverse", fs.LostPackets, fwd, rev)
@@ -120,17 +120,22 @@ func TestPcapRetransmissionsMatchTshark(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark is not installed: retransmission cross-check skipped")
 	}
-	out, err := exec.Command("tshark", "-r", path, "-Y", "tcp.analysis.retransmission").Output()
+	// tshark files a resent segment under retransmission, or under
+	// out_of_order when its heuristics find the original only just sent
+	// (its RTT estimate at a loss is rough); together they are every
+	// segment it saw twice.
+	out, err := exec.Command("tshark", "-r", path, "-Y", "tcp.analysis.retransmission || tcp.analysis.out_of_order").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := int64(strings.Count(string(out), "\n"))
 	fl := res.Summary.Flows[0]
-	lost := res.Summary.Link.Lost + res.Summary.Link.Drops
-	if seen > fl.Retransmits || seen < fl.Retransmits-lost {
-		t.Fatalf("tshark saw %d retransmissions; the sender made %d and the link lost or dropped %d", seen, fl.Retransmits, lost)
+	// The capture holds every transmission, so tshark's count is the
+	// sender's exactly.
+	if seen != fl.Retransmits {
+		t.Fatalf("tshark saw %d retransmissions; the sender made %d", seen, fl.Retransmits)
 	}
-	t.Logf("tshark %d retransmissions, sender %d, link lost+dropped %d", seen, fl.Retransmits, lost)
+	t.Logf("tshark %d retransmissions, sender %d", seen, fl.Retransmits)
 }
 
 // TestPcapCaptureAllocatesNothing: recording a packet writes its bytes

@@ -54,8 +54,8 @@ type Scenario struct {
 	// Verify makes every flow send pseudo-random bytes and compare the
 	// SHA-256 of what its receiver read with what its sender wrote.
 	Verify bool
-	// Pcap, when not nil, receives a capture of every packet the forward
-	// and reverse links deliver (see pcap.go). The caller flushes it after
+	// Pcap, when not nil, receives a capture of every packet the hosts
+	// send into the links (see pcap.go). The caller flushes it after
 	// the run and gets any write error from that flush.
 	Pcap *bufio.Writer
 }
@@ -109,12 +109,12 @@ type linkNode struct {
 	// access link has next instead, the link it hands every packet to.
 	to   []*hostNode
 	next *linkNode
-	// tap, when capturing, records every packet the link delivers.
-	tap *pcapTap
 }
 
 // world is one run in progress.
 type world struct {
+	// tap, when capturing, records every packet the hosts send.
+	tap      *pcapTap
 	sc       Scenario
 	now      units.Time
 	end      units.Time
@@ -169,7 +169,7 @@ func newWorld(sc Scenario) (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.fwd.tap, w.rev.tap = tap, tap
+		w.tap = tap
 	}
 	for i, spec := range sc.Flows {
 		if !slices.Contains(cc.Names(), spec.CC) {
@@ -265,9 +265,6 @@ func (w *world) step() (bool, error) {
 					l.next.link.Enqueue(t, p)
 					continue
 				}
-				if l.tap != nil {
-					l.tap.capture(p.Due, p)
-				}
 				n := l.to[p.Flow]
 				n.host.Input(t, p)
 				w.pump(n)
@@ -302,6 +299,9 @@ func (w *world) pump(n *hostNode) {
 	}
 	for p := n.host.Output(w.now); p != nil; p = n.host.Output(w.now) {
 		w.segments++
+		if w.tap != nil {
+			w.tap.capture(w.now, p)
+		}
 		n.egress.link.Enqueue(w.now, p)
 	}
 	w.scheduleLink(n.egress)
