@@ -1,7 +1,7 @@
 # ccbench: build, run the shipped experiment, test, benchmark.
 GO ?= go
 
-.PHONY: build run test bench fuzz cover clean
+.PHONY: build run test bench fuzz cover clean tun-test tun-interop
 
 build:
 	$(GO) build -o bin/ccbench ./cmd/ccbench
@@ -39,6 +39,11 @@ clean:
 tun-test:
 	go test ./tun/...
 	go test ./tun/ -run '^$$' -bench . -benchtime 100000x
+
+# tun-interop moves 100 MiB each way between ccbench's stack and the
+# kernel's TCP through 1% loss and 20 ms each way (several minutes).
+tun-interop:
+	CCBENCH_INTEROP_MIB=100 go test ./tun/ -run 'StackSends|KernelSends' -v -timeout 30m
 
 # regress runs the shipped bottleneck experiment and compares it with the
 # committed baseline: it fails if goodput fell by more than 3% or the 95th
