@@ -65,6 +65,8 @@ type Config struct {
 	// Flows are the [[flows]] entries as written, in file order; FlowList
 	// expands them into individual flows.
 	Flows []FlowGroup
+	// Cross are the [[cross]] entries, none unless the file has some.
+	Cross []CrossGroup
 }
 
 // Link is one direction of the emulated path.
@@ -233,6 +235,29 @@ type FlowGroup struct {
 	Size int64
 	// Recovery is the flows' loss recovery (tcp.recovery unless given).
 	Recovery string
+	// Arrivals is "" for Count flows of Size, or "poisson" for a
+	// workload: sized flows arriving as a Poisson process from Start to
+	// the end of the run, offering Load × link.rate, with sizes drawn from
+	// SizeDistribution of mean MeanSize. The driver expands a workload
+	// from the seed; FlowList leaves it out. The four are zero for fixed
+	// flows.
+	Arrivals         string
+	Load             float64
+	SizeDistribution string
+	MeanSize         int64
+}
+
+// Workload reports whether the entry is an arrival process.
+func (g FlowGroup) Workload() bool { return g.Arrivals == "poisson" }
+
+// CrossGroup is one [[cross]] entry: an unresponsive UDP source sending
+// into the bottleneck at Rate, constantly or On then Off in turn, from
+// Start to Stop (0: the end of the run).
+type CrossGroup struct {
+	Rate                 units.Rate
+	Pattern              string
+	On, Off, Start, Stop units.Duration
+	PacketSize           int
 }
 
 // Flow is one connection of the run.
@@ -261,6 +286,9 @@ type Flow struct {
 func (c *Config) FlowList() []Flow {
 	var flows []Flow
 	for g, fg := range c.Flows {
+		if fg.Workload() {
+			continue
+		}
 		for m := range fg.Count {
 			flows = append(flows, Flow{
 				ID:       "f" + strconv.Itoa(g) + "." + strconv.Itoa(m),

@@ -292,6 +292,7 @@ func (d *decoder) decode(defaultName string) *Config {
 		c.Reverse.ECNThreshold = d.resolveBuffer(rev, rt, c, "reverse.rate")
 	}
 	c.Flows = d.flows(c.Duration, c.TCP)
+	c.Cross = d.cross(c.Duration)
 	return c
 }
 
@@ -350,6 +351,20 @@ func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 			g.Recovery = d.oneOf(f, "recovery", recoveryModes, "a loss-recovery mode")
 			d.check(f, "recovery", tcp.SACK || (g.Recovery != "sack" && g.Recovery != "rack"),
 				"needs tcp.sack = true; without SACK: reno or newreno")
+		}
+		g.Arrivals = d.oneOf(f, "arrivals", arrivalProcesses, "an arrival process")
+		g.Load = d.probability(f, "load")
+		g.SizeDistribution = d.oneOf(f, "size_distribution", sizeDistributions, "a size distribution")
+		g.MeanSize = d.size(f, "mean_size")
+		if g.Workload() {
+			d.check(f, "load", g.Load > 0, "must be above 0 with arrivals = poisson")
+			d.check(f, "mean_size", g.MeanSize > 0, "must be at least 1 byte with arrivals = poisson")
+			d.check(f, "count", g.Count == 1, "must be 1 with arrivals = poisson: the arrivals set the number of flows")
+			d.check(f, "size", g.Size == 0, "must be 0 with arrivals = poisson: size_distribution and mean_size set the sizes")
+		} else {
+			// Fixed flows have no arrival process; its keys are
+			// checked above but mean nothing here.
+			g.Arrivals, g.Load, g.SizeDistribution, g.MeanSize = "", 0, "", 0
 		}
 		groups = append(groups, g)
 	}
@@ -586,4 +601,32 @@ func parseSchedule(text string, base Link) ([]Change, string) {
 		prev = c
 	}
 	return out, ""
+}
+
+// cross reads the [[cross]] entries. Without any there is no cross
+// traffic; the defaults are still decoded, so they are checked too.
+func (d *decoder) cross(duration units.Duration) []CrossGroup {
+	_, given := d.tree["cross"]
+	var groups []CrossGroup
+	for _, s := range d.entries("cross") {
+		var g CrossGroup
+		g.Rate = d.rate(s, "rate")
+		d.check(s, "rate", g.Rate > 0, `must be a rate above 0, e.g. "10Mbit/s"`)
+		g.Pattern = d.oneOf(s, "pattern", crossPatterns, "a traffic pattern")
+		g.On = d.duration(s, "on")
+		g.Off = d.duration(s, "off")
+		d.check(s, "on", g.Pattern != "onoff" || g.On > 0, "must be longer than 0s with pattern = onoff")
+		d.check(s, "off", g.Off >= 0, `must not be negative`)
+		g.Start = d.duration(s, "start")
+		d.check(s, "start", g.Start >= 0 && g.Start < duration,
+			"must be from 0s to before the end of the run (duration = "+duration.String()+")")
+		g.Stop = d.duration(s, "stop")
+		d.check(s, "stop", g.Stop == 0 || g.Stop > g.Start, "must be 0s (the end of the run) or after start")
+		g.PacketSize = d.smallInt(s, "packet_size", 28, 1984, "must be from 28 (IPv4 and UDP headers) to 1984 bytes")
+		groups = append(groups, g)
+	}
+	if !given {
+		return nil
+	}
+	return groups
 }

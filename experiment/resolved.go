@@ -34,7 +34,11 @@ func (c *Config) resolvedTOML() []byte {
 			b.WriteString("\n")
 			c.writeTable(&b, &t, 0)
 		case t.array:
-			for i := range c.Flows {
+			n := len(c.Flows)
+			if t.name == "cross" {
+				n = len(c.Cross)
+			}
+			for i := range n {
 				b.WriteString("\n# " + t.doc + "\n" + t.header() + "\n")
 				c.writeTable(&b, &t, i)
 			}
@@ -180,6 +184,13 @@ func (c *Config) literal(table, name string, i int) string {
 		}
 	case "flows":
 		f := c.Flows[i]
+		if !f.Workload() {
+			switch name {
+			case "arrivals", "load", "size_distribution", "mean_size":
+				// Fixed flows keep no workload: write the defaults.
+				return formatValue(tableNamed("flows").key(name).def)
+			}
+		}
 		switch name {
 		case "cc":
 			return tomlString(f.CC)
@@ -191,6 +202,32 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(units.FormatSize(f.Size))
 		case "recovery":
 			return tomlString(f.Recovery)
+		case "arrivals":
+			return tomlString(f.Arrivals)
+		case "load":
+			return strconv.FormatFloat(f.Load, 'g', -1, 64)
+		case "size_distribution":
+			return tomlString(f.SizeDistribution)
+		case "mean_size":
+			return tomlString(units.FormatSize(f.MeanSize))
+		}
+	case "cross":
+		x := c.Cross[i]
+		switch name {
+		case "rate":
+			return tomlString(x.Rate.String())
+		case "pattern":
+			return tomlString(x.Pattern)
+		case "on":
+			return tomlString(x.On.String())
+		case "off":
+			return tomlString(x.Off.String())
+		case "start":
+			return tomlString(x.Start.String())
+		case "stop":
+			return tomlString(x.Stop.String())
+		case "packet_size":
+			return strconv.Itoa(x.PacketSize)
 		}
 	}
 	panic("experiment: no resolved form for " + table + "." + name)

@@ -113,8 +113,29 @@ var schema = []table{
 		{"start", kindDuration, "0s", "when the flows start"},
 		{"size", kindSize, "0", "bytes each flow sends; 0 = unlimited (bulk until the end)"},
 		{"recovery", kindString, nil, "the group's loss recovery; defaults to tcp.recovery"},
+		{"arrivals", kindString, "none", `"none": count flows of size; "poisson": a workload of sized flows arriving from start to the end at load (count 1, size 0)`},
+		{"load", kindLoss, 0.5, "poisson workload: offered load as a fraction of link.rate"},
+		{"size_distribution", kindString, "fixed", "poisson workload: flow sizes, fixed (mean_size) or exponential"},
+		{"mean_size", kindSize, "100KB", "poisson workload: mean flow size; arrivals per second are load × link.rate / (8 × mean_size)"},
+	}},
+	{name: "cross", array: true, doc: "unresponsive UDP cross traffic into the bottleneck; none unless given", keys: []key{
+		{"rate", kindRate, "10Mbit/s", "sending rate while on"},
+		{"pattern", kindString, "constant", "constant, or onoff (alternating on and off)"},
+		{"on", kindDuration, "1s", "onoff: length of each burst"},
+		{"off", kindDuration, "1s", "onoff: length of each silence"},
+		{"start", kindDuration, "0s", "when the source starts"},
+		{"stop", kindDuration, "0s", "when the source stops; 0s runs to the end"},
+		{"packet_size", kindInt, int64(1500), "IP packet length in bytes, IPv4 and UDP headers included"},
 	}},
 }
+
+// arrivalProcesses are a [[flows]] entry's arrivals; sizeDistributions the
+// sizes of a workload; crossPatterns the shapes of cross traffic.
+var (
+	arrivalProcesses  = []string{"none", "poisson"}
+	sizeDistributions = []string{"fixed", "exponential"}
+	crossPatterns     = []string{"constant", "onoff"}
+)
 
 // tableNamed returns the schema table called name, or nil.
 func tableNamed(name string) *table {

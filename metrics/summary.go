@@ -73,6 +73,9 @@ type LinkSummary struct {
 	QueueDelayP50Ms float64 `json:"queue_delay_p50_ms"`
 	QueueDelayP95Ms float64 `json:"queue_delay_p95_ms"`
 	QueueDelayP99Ms float64 `json:"queue_delay_p99_ms"`
+	// CrossDeliveredBytes is the unresponsive cross traffic the link
+	// delivered, included in DeliveredBytes.
+	CrossDeliveredBytes int64 `json:"cross_delivered_bytes,omitempty"`
 }
 
 // FlowSummary describes one flow over the run.
@@ -93,6 +96,10 @@ type FlowSummary struct {
 	// CompletionSeconds is the flow completion time, or null if the flow
 	// had not completed when the run ended.
 	CompletionSeconds *float64 `json:"completion_seconds"`
+	// Slowdown is CompletionSeconds over the flow's ideal completion time,
+	// base RTT plus its bytes at the bottleneck rate (the runner fills it
+	// in); absent when the flow did not complete.
+	Slowdown *float64 `json:"slowdown,omitempty"`
 }
 
 // Summarize computes a run's summary. Byte and retransmission counts come

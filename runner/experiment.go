@@ -68,6 +68,36 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		}
 		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode})
 	}
+	// Workloads follow the fixed flows, entry by entry, each drawn from
+	// its own stream of the run's seed.
+	for g, fg := range cfg.Flows {
+		if !fg.Workload() {
+			continue
+		}
+		if strings.HasPrefix(fg.CC, "linux:") && cfg.Driver != "tun" {
+			return Scenario{}, fmt.Errorf("flows[%d].cc: %q is the kernel's algorithm and needs driver = \"tun\"; allowed with the sim driver: %s", g, fg.CC, strings.Join(cc.Names(), ", "))
+		}
+		mode, err := stack.ParseRecoveryMode(fg.Recovery)
+		if err != nil {
+			return Scenario{}, fmt.Errorf("flows[%d].recovery: %w", g, err)
+		}
+		wl := Workload{CC: fg.CC, Recovery: mode, Start: fg.Start, Load: fg.Load, MeanSize: fg.MeanSize}
+		if fg.SizeDistribution == "exponential" {
+			wl.Dist = SizeExponential
+		}
+		flows, err := wl.Expand(cfg.Link.Rate, cfg.Duration, seedFor(cfg.Seed, "workload", g))
+		if err != nil {
+			return Scenario{}, fmt.Errorf("flows[%d]: %w", g, err)
+		}
+		sc.Flows = append(sc.Flows, flows...)
+	}
+	for _, x := range cfg.Cross {
+		cs := CrossSpec{Rate: x.Rate, Start: x.Start, Stop: x.Stop, PacketSize: x.PacketSize}
+		if x.Pattern == "onoff" {
+			cs.On, cs.Off = x.On, x.Off
+		}
+		sc.Cross = append(sc.Cross, cs)
+	}
 	return sc, nil
 }
 

@@ -132,7 +132,10 @@ func (f *flow) senderApp(now units.Time) {
 		}
 		f.written += int64(n)
 	}
-	if f.spec.Size > 0 && f.written == f.spec.Size {
+	// CLOSE in SYN-SENT deletes the connection (RFC 9293 §3.10.4), so a
+	// flow whose bytes all fit in the send buffer before the handshake
+	// completes closes once it has: the SYN-ACK pumps the sender again.
+	if f.spec.Size > 0 && f.written == f.spec.Size && c.State() != stack.SynSent {
 		c.Close()
 		f.closed = true
 	}

@@ -47,6 +47,7 @@ func Simulate(sc Scenario, info metrics.RunInfo) (*Result, error) {
 	info.Seed = sc.Seed
 	r := &Result{Recorder: w.sampler.rec, Verified: sc.Verify}
 	r.Summary = r.Recorder.Summary(info)
+	w.fillWorkloadSummary(&r.Summary)
 	for _, f := range w.flows {
 		r.Written = append(r.Written, f.written)
 		r.Read = append(r.Read, f.read)

@@ -58,6 +58,8 @@ type Scenario struct {
 	// send into the links (see pcap.go). The caller flushes it after
 	// the run and gets any write error from that flush.
 	Pcap *bufio.Writer
+	// Cross are unresponsive sources sharing the bottleneck (workload.go).
+	Cross []CrossSpec
 }
 
 // FlowSpec is one TCP flow.
@@ -85,6 +87,7 @@ const (
 	evLink
 	evSample
 	evStart
+	evCross
 )
 
 type event struct {
@@ -126,6 +129,7 @@ type world struct {
 	links    []*linkNode
 	flows    []*flow
 	segments int64 // packets (data and ACK) that hosts emitted
+	cross    []*crossSource
 	sampler  sampler
 }
 
@@ -217,6 +221,9 @@ func newWorld(sc Scenario) (*world, error) {
 		w.flows = append(w.flows, f)
 		w.q.Push(units.Time(spec.Start), event{kind: evStart, idx: int32(i)})
 	}
+	if err := w.addCross(); err != nil {
+		return nil, err
+	}
 	w.sampler.init(w)
 	w.q.Push(0, event{kind: evSample})
 	return w, nil
@@ -265,6 +272,10 @@ func (w *world) step() (bool, error) {
 					l.next.link.Enqueue(t, p)
 					continue
 				}
+				if p.Flow < -1 {
+					w.sinkCross(p)
+					continue
+				}
 				n := l.to[p.Flow]
 				n.host.Input(t, p)
 				w.pump(n)
@@ -284,6 +295,8 @@ func (w *world) step() (bool, error) {
 				return false, err
 			}
 			w.pump(f.sender)
+		case evCross:
+			w.emitCross(ev.idx)
 		}
 	}
 	return false, nil

@@ -1,0 +1,270 @@
+package runner
+
+// Short-flow workloads and unresponsive cross traffic.
+//
+// A workload is an open-loop arrival process of sized TCP flows, the
+// traffic model of flow-completion-time studies (Dukkipati and McKeown,
+// "Why flow-completion time is the right metric for congestion control",
+// 2006): flows arrive as a Poisson process whose rate offers a fraction
+// load of the bottleneck, each with a size drawn from a distribution. It is
+// expanded into ordinary FlowSpec entries before the run, so the world
+// runs it like any set of sized flows with start times.
+//
+// Cross traffic is a UDP-like source that ignores congestion: IPv4 packets
+// of protocol 17 (RFC 768) entering the forward bottleneck at an exact rate,
+// constantly or in on/off bursts, and counted by a sink at the far end. It
+// takes its share of the bottleneck and of its queue without reacting to
+// loss or delay, which is what the TCP flows beside it must live with.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+
+	"ccbench/metrics"
+	"ccbench/packet"
+	"ccbench/stack"
+	"ccbench/units"
+)
+
+// SizeDistribution is how a workload draws flow sizes.
+type SizeDistribution uint8
+
+const (
+	// SizeFixed gives every flow the mean size.
+	SizeFixed SizeDistribution = iota
+	// SizeExponential draws sizes from an exponential distribution of the
+	// mean size, rounded to whole bytes and at least one byte.
+	SizeExponential
+)
+
+// MaxWorkloadFlows bounds the flows one workload may expand into: each is a
+// pair of hosts for the whole run.
+const MaxWorkloadFlows = 20000
+
+// Workload is a Poisson arrival process of sized flows of one algorithm.
+type Workload struct {
+	CC       string
+	Recovery stack.RecoveryMode
+	// Start is when arrivals begin; they continue until the run ends.
+	Start units.Duration
+	// Load is the offered load as a fraction of the bottleneck rate.
+	Load     float64
+	Dist     SizeDistribution
+	MeanSize int64
+}
+
+// Expand draws the workload's flows for a bottleneck of rate and a run of
+// length end, from seed. The arrival rate is Load × rate / (8 × MeanSize)
+// flows per second; the same seed always gives the same flows.
+func (wl Workload) Expand(rate units.Rate, end units.Duration, seed uint64) ([]FlowSpec, error) {
+	if rate <= 0 {
+		return nil, fmt.Errorf("a workload needs a bottleneck with a rate: its arrival rate is a fraction of it")
+	}
+	if wl.Load <= 0 || math.IsInf(wl.Load, 0) || math.IsNaN(wl.Load) {
+		return nil, fmt.Errorf("workload load %v must be above 0", wl.Load)
+	}
+	if wl.MeanSize <= 0 {
+		return nil, fmt.Errorf("workload mean size %d must be at least 1 byte", wl.MeanSize)
+	}
+	lambda := wl.Load * float64(rate) / (8 * float64(wl.MeanSize)) // flows per second
+	r := rand.New(rand.NewPCG(seed, 0x776f726b6c6f6164))           // "workload"
+	var flows []FlowSpec
+	t := wl.Start.Seconds()
+	for {
+		t += r.ExpFloat64() / lambda
+		at := units.Duration(t * 1e9)
+		if at >= end {
+			return flows, nil
+		}
+		if len(flows) == MaxWorkloadFlows {
+			return nil, fmt.Errorf("workload of %.0f flows/s over %v would exceed %d flows: lower load or duration, or raise mean size", lambda, end-wl.Start, MaxWorkloadFlows)
+		}
+		size := wl.MeanSize
+		if wl.Dist == SizeExponential {
+			size = max(1, int64(math.Round(r.ExpFloat64()*float64(wl.MeanSize))))
+		}
+		flows = append(flows, FlowSpec{CC: wl.CC, Start: at, Size: size, Recovery: wl.Recovery})
+	}
+}
+
+// idealCompletion is the shortest completion time a flow of size bytes
+// could have: one base RTT plus its bytes serialized at the bottleneck
+// rate. A flow's slowdown is its completion time over this. The stack's
+// handshake costs one RTT before data and the last byte needs half an RTT
+// more to arrive, so a real flow's slowdown is above 1 even on an idle
+// link; the definition is the usual one of FCT studies, kept simple so that
+// slowdowns compare across experiments.
+func idealCompletion(size int64, baseRTT units.Duration, rate units.Rate) units.Duration {
+	if rate <= 0 {
+		return baseRTT
+	}
+	return baseRTT + units.Duration(float64(size)*8e9/float64(rate))
+}
+
+// CrossSpec is one source of unresponsive cross traffic.
+type CrossSpec struct {
+	Rate units.Rate
+	// On and Off are the burst and silence lengths of an on/off source;
+	// Off = 0 makes a constant source.
+	On, Off units.Duration
+	// Start and Stop bound the source; Stop = 0 runs to the end.
+	Start, Stop units.Duration
+	// PacketSize is each packet's IP length, headers included.
+	PacketSize int
+}
+
+// crossHeaderBytes is an IPv4 header without options and a UDP header.
+const crossHeaderBytes = 20 + 8
+
+func (c CrossSpec) validate(i int) error {
+	switch {
+	case c.Rate <= 0:
+		return fmt.Errorf("cross[%d]: rate must be above 0", i)
+	case c.PacketSize < crossHeaderBytes || c.PacketSize > packet.Capacity-packet.Headroom:
+		return fmt.Errorf("cross[%d]: packet size %d must be from %d to %d bytes", i, c.PacketSize, crossHeaderBytes, packet.Capacity-packet.Headroom)
+	case c.Off < 0 || c.Off > 0 && c.On <= 0:
+		return fmt.Errorf("cross[%d]: an on/off source needs on above 0s and off not negative", i)
+	case c.Start < 0 || c.Stop < 0 || c.Stop > 0 && c.Stop <= c.Start:
+		return fmt.Errorf("cross[%d]: start %v and stop %v must satisfy 0 <= start < stop", i, c.Start, c.Stop)
+	}
+	return nil
+}
+
+// crossSource emits one CrossSpec's packets. Packet k is due when the
+// source has been on for exactly k × PacketSize × 8 / Rate, computed from k
+// each time rather than by adding rounded gaps, so the rate is exact over
+// any span.
+type crossSource struct {
+	spec CrossSpec
+	idx  int32
+	// k is the number of packets sent; stop is when the source ends.
+	k    uint64
+	stop units.Time
+	// delivered counts the bytes the sink received.
+	delivered int64
+	src, dst  [4]byte
+}
+
+// crossFlowTag marks a cross packet in packet.Packet.Flow: -2 - source
+// index, below the pool's -1 and the flows' indices.
+func crossFlowTag(i int32) int32 { return -2 - i }
+
+// due is when packet k leaves the source, or units.Never after stop.
+func (c *crossSource) due(k uint64) units.Time {
+	// Nanoseconds of on-time: k × bits per packet × 1e9 / rate, in 128
+	// bits so that long runs at high rates do not overflow.
+	hi, lo := bits.Mul64(k, uint64(c.spec.PacketSize)*8*uint64(units.Second))
+	if hi >= uint64(c.spec.Rate) {
+		return units.Never
+	}
+	on, _ := bits.Div64(hi, lo, uint64(c.spec.Rate))
+	at := units.Time(c.spec.Start) + units.Time(on)
+	if c.spec.Off > 0 {
+		period := uint64(c.spec.On)
+		at = units.Time(c.spec.Start) + units.Time(on/period*uint64(c.spec.On+c.spec.Off)+on%period)
+	}
+	if at >= c.stop {
+		return units.Never
+	}
+	return at
+}
+
+// build fills p with the next packet: an IPv4 header with a valid checksum
+// and a UDP header whose checksum is 0, which RFC 768 allows over IPv4 and
+// means none was computed. The payload is whatever the pooled buffer held.
+func (c *crossSource) build(p *packet.Packet) {
+	n := c.spec.PacketSize
+	p.SetLen(n)
+	b := p.Bytes()
+	b[0] = 0x45 // version 4, 5 words of header
+	b[1] = 0    // not ECN-capable: an AQM drops it rather than marks it
+	binary.BigEndian.PutUint16(b[2:], uint16(n))
+	binary.BigEndian.PutUint16(b[4:], uint16(c.k))
+	binary.BigEndian.PutUint16(b[6:], 0)
+	b[8] = 64
+	b[9] = 17
+	b[10], b[11] = 0, 0
+	copy(b[12:16], c.src[:])
+	copy(b[16:20], c.dst[:])
+	binary.BigEndian.PutUint16(b[10:], ipv4Checksum(b[:20]))
+	binary.BigEndian.PutUint16(b[20:], 9) // discard, RFC 863
+	binary.BigEndian.PutUint16(b[22:], 9)
+	binary.BigEndian.PutUint16(b[24:], uint16(n-20))
+	binary.BigEndian.PutUint16(b[26:], 0)
+	p.Flow = crossFlowTag(c.idx)
+}
+
+// ipv4Checksum is the Internet checksum of an IPv4 header (RFC 1071).
+func ipv4Checksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// addCross sets up the scenario's cross-traffic sources.
+func (w *world) addCross() error {
+	if len(w.sc.Cross) > 250 {
+		return fmt.Errorf("%d cross-traffic sources is too many: at most 250", len(w.sc.Cross))
+	}
+	for i, spec := range w.sc.Cross {
+		if err := spec.validate(i); err != nil {
+			return err
+		}
+		c := &crossSource{spec: spec, idx: int32(i), stop: w.end + 1,
+			src: [4]byte{198, 18, 255, byte(i + 1)}, dst: [4]byte{198, 19, 255, byte(i + 1)}}
+		if spec.Stop > 0 {
+			c.stop = units.Time(spec.Stop)
+		}
+		w.cross = append(w.cross, c)
+		if at := c.due(0); at != units.Never {
+			w.q.Push(at, event{kind: evCross, idx: int32(i)})
+		}
+	}
+	return nil
+}
+
+// emitCross sends source i's due packet into the bottleneck and schedules
+// the next.
+func (w *world) emitCross(i int32) {
+	c := w.cross[i]
+	p := w.pool.Get()
+	c.build(p)
+	c.k++
+	w.fwd.link.Enqueue(w.now, p)
+	w.scheduleLink(w.fwd)
+	if at := c.due(c.k); at != units.Never {
+		w.q.Push(at, event{kind: evCross, idx: i})
+	}
+}
+
+// sinkCross counts a cross packet the bottleneck delivered and frees it.
+func (w *world) sinkCross(p *packet.Packet) {
+	w.cross[-2-p.Flow].delivered += int64(p.Len())
+	w.pool.Put(p)
+}
+
+// fillWorkloadSummary adds what only the runner knows to the summary: each
+// completed sized flow's slowdown and the cross traffic delivered.
+func (w *world) fillWorkloadSummary(s *metrics.Summary) {
+	path := w.sc.Forward.Delay + w.sc.Reverse.Delay
+	for i, f := range w.flows {
+		fs := &s.Flows[i]
+		if f.spec.Size <= 0 || fs.CompletionSeconds == nil {
+			continue
+		}
+		ideal := idealCompletion(f.spec.Size, path+f.spec.ExtraDelay, w.sc.Forward.Rate)
+		sd := *fs.CompletionSeconds / ideal.Seconds()
+		fs.Slowdown = &sd
+	}
+	for _, c := range w.cross {
+		s.Link.CrossDeliveredBytes += c.delivered
+	}
+}

@@ -1,0 +1,258 @@
+package runner
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"ccbench/experiment"
+	"ccbench/packet"
+	"ccbench/units"
+)
+
+// TestWorkloadPoissonArrivalsAndSlowdown offers load 0.5 of a 100 Mbit/s
+// bottleneck in 100 KB flows for 20 s: 62.5 flows/s, so 1250 expected with
+// a Poisson standard deviation of √1250 ≈ 35.4. Every completed flow's
+// slowdown is at least 1 (the handshake alone costs an RTT more than the
+// ideal), and the same seed gives the same flows.
+func TestWorkloadPoissonArrivalsAndSlowdown(t *testing.T) {
+	const rate = 100 * units.MbitPerSecond
+	d := 20 * units.Second
+	wl := Workload{CC: "reno", Load: 0.5, Dist: SizeFixed, MeanSize: 100000}
+	flows, err := wl.Expand(rate, d, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.5 * float64(rate) / (8 * 100000) * d.Seconds()
+	if got := float64(len(flows)); math.Abs(got-want) > 4*math.Sqrt(want) {
+		t.Fatalf("%v flows, want %v ± %.0f (4σ)", got, want, 4*math.Sqrt(want))
+	}
+	again, _ := wl.Expand(rate, d, 7)
+	if len(again) != len(flows) || again[len(again)-1] != flows[len(flows)-1] {
+		t.Fatal("the same seed gave different flows")
+	}
+	for i := 1; i < len(flows); i++ {
+		if flows[i].Start < flows[i-1].Start || flows[i].Size != 100000 {
+			t.Fatalf("flow %d: %+v after %+v", i, flows[i], flows[i-1])
+		}
+	}
+	sc := dumbbell(rate, 20*units.Millisecond, 1, d)
+	sc.Flows = flows
+	res := runOne(t, sc)
+	var sum float64
+	n := 0
+	for _, f := range res.Summary.Flows {
+		if f.Slowdown == nil {
+			continue
+		}
+		if *f.Slowdown < 1 {
+			t.Fatalf("flow %d slowdown %v below 1", f.ID, *f.Slowdown)
+		}
+		sum += *f.Slowdown
+		n++
+	}
+	// All but the flows that arrived in the last moments complete.
+	if n < len(flows)-10 {
+		t.Fatalf("only %d of %d flows completed", n, len(flows))
+	}
+	t.Logf("%d flows, %d completed, mean slowdown %.3f", len(flows), n, sum/float64(n))
+}
+
+func TestWorkloadExponentialSizesAndCap(t *testing.T) {
+	wl := Workload{CC: "reno", Load: 0.5, Dist: SizeExponential, MeanSize: 100000}
+	flows, err := wl.Expand(100*units.MbitPerSecond, 100*units.Second, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total float64
+	for _, f := range flows {
+		total += float64(f.Size)
+	}
+	// Mean of n exponential draws: standard error mean/√n.
+	mean, se := total/float64(len(flows)), 100000/math.Sqrt(float64(len(flows)))
+	if math.Abs(mean-100000) > 4*se {
+		t.Fatalf("mean size %v, want 100000 ± %v", mean, 4*se)
+	}
+	wl.MeanSize = 100
+	if _, err := wl.Expand(100*units.MbitPerSecond, 100*units.Second, 3); err == nil {
+		t.Fatal("a workload past MaxWorkloadFlows was accepted")
+	}
+}
+
+// TestCrossTrafficBesideReno runs a constant 30 Mbit/s unresponsive source
+// beside one Reno bulk flow on a 100 Mbit/s, 40 ms, 1 BDP bottleneck for
+// 20 s. The source loses only the few packets that meet a full queue at
+// Reno's loss events, so it delivers within 1% of 30 Mbit/s; Reno gets the
+// rest, so its goodput over the run (slow start included) is between 62
+// and 70 Mbit/s, and the link's utilization counts both.
+func TestCrossTrafficBesideReno(t *testing.T) {
+	d := 20 * units.Second
+	sc := dumbbell(100*units.MbitPerSecond, 40*units.Millisecond, 1, d, "reno")
+	sc.Cross = []CrossSpec{{Rate: 30 * units.MbitPerSecond, PacketSize: 1500}}
+	res := runOne(t, sc)
+	cross := float64(res.Summary.Link.CrossDeliveredBytes) * 8 / d.Seconds()
+	if math.Abs(cross-30e6) > 0.01*30e6 {
+		t.Fatalf("cross traffic delivered %.0f bit/s, want 30 Mbit/s ± 1%%", cross)
+	}
+	reno := res.Summary.Flows[0].GoodputBps
+	if reno < 62e6 || reno > 70e6 {
+		t.Fatalf("reno goodput %.0f bit/s beside 30 Mbit/s of cross traffic, want 62 to 70 Mbit/s", reno)
+	}
+	if res.Summary.Link.DeliveredBytes < res.Summary.Link.CrossDeliveredBytes+res.Read[0] {
+		t.Fatal("the link's delivered bytes leave out the cross traffic")
+	}
+	t.Logf("cross %.2f Mbit/s, reno %.2f Mbit/s, utilization %.3f", cross/1e6, reno/1e6, res.Summary.Link.Utilization)
+}
+
+// TestCrossTrafficOnOff alternates 1 s on and 1 s off at 20 Mbit/s on an
+// otherwise idle link: every on second delivers its 2.5 MB (to within a
+// packet and the 10 ms delay across the boundary) and every off second
+// almost nothing.
+func TestCrossTrafficOnOff(t *testing.T) {
+	sc := dumbbell(100*units.MbitPerSecond, 20*units.Millisecond, 1, 8*units.Second, "reno")
+	sc.Flows[0].Start = 7900 * units.Millisecond
+	sc.Cross = []CrossSpec{{Rate: 20 * units.MbitPerSecond, On: units.Second, Off: units.Second, PacketSize: 1500}}
+	w, err := newWorld(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	for s := 1; s <= 7; s++ {
+		for w.now < units.Time(s)*units.Time(units.Second) {
+			if done, err := w.step(); done || err != nil {
+				t.Fatal("run ended early", err)
+			}
+		}
+		got := w.cross[0].delivered - last
+		last = w.cross[0].delivered
+		// The 15 ms of the previous period still in flight (10 ms of
+		// delay, one packet's serialization) land in the next second.
+		spill := int64(20e6 * 0.0102 / 8)
+		if s%2 == 1 && (got < 2500000-spill-1500 || got > 2500000) {
+			t.Fatalf("on second %d delivered %d bytes, want about 2500000", s, got)
+		}
+		if s%2 == 0 && got > spill+1500 {
+			t.Fatalf("off second %d delivered %d bytes, want at most %d", s, got, spill+1500)
+		}
+	}
+}
+
+// TestCrossPacketIsValidUDP checks the header a cross packet carries.
+func TestCrossPacketIsValidUDP(t *testing.T) {
+	var pool packet.Pool
+	c := &crossSource{spec: CrossSpec{Rate: units.MbitPerSecond, PacketSize: 1000}, idx: 3,
+		src: [4]byte{198, 18, 255, 4}, dst: [4]byte{198, 19, 255, 4}}
+	p := pool.Get()
+	c.build(p)
+	b := p.Bytes()
+	if p.Len() != 1000 || b[0] != 0x45 || b[9] != 17 || binary.BigEndian.Uint16(b[2:]) != 1000 ||
+		binary.BigEndian.Uint16(b[24:]) != 980 || p.Flow != crossFlowTag(3) {
+		t.Fatalf("header % x, flow %d", b[:28], p.Flow)
+	}
+	if ipv4Checksum(b[:20]) != 0 {
+		t.Fatal("IPv4 header checksum does not verify")
+	}
+	// Packet 10 of a 1 Mbit/s source of 1000-byte packets is due at 80 ms.
+	c.stop = units.Never
+	if got := c.due(10); got != units.Time(80*units.Millisecond) {
+		t.Fatalf("packet 10 due at %v, want 80ms", got)
+	}
+}
+
+func TestCrossEmitAllocatesNothing(t *testing.T) {
+	sc := dumbbell(100*units.MbitPerSecond, 20*units.Millisecond, 1, 1000*units.Second, "reno")
+	sc.Cross = []CrossSpec{{Rate: 30 * units.MbitPerSecond, PacketSize: 1500}}
+	w, err := newWorld(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.stepSegments(t, 20000)
+	if a := testing.AllocsPerRun(1000, func() { crossRoundTrip(w) }); a != 0 {
+		t.Fatalf("%v allocations per cross packet", a)
+	}
+}
+
+func BenchmarkCrossPacket(b *testing.B) {
+	sc := dumbbell(100*units.MbitPerSecond, 20*units.Millisecond, 1, 1000*units.Second, "reno")
+	sc.Cross = []CrossSpec{{Rate: 30 * units.MbitPerSecond, PacketSize: 1500}}
+	w, err := newWorld(sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.stepSegments(b, 20000)
+	b.ReportAllocs()
+	for b.Loop() {
+		crossRoundTrip(w)
+	}
+}
+
+// crossRoundTrip builds one cross packet from the pool and sinks it: the
+// per-packet work of the source and the sink.
+func crossRoundTrip(w *world) {
+	c := w.cross[0]
+	p := w.pool.Get()
+	c.build(p)
+	c.k++
+	_ = c.due(c.k)
+	w.sinkCross(p)
+}
+
+// TestWorkloadFromConfig reads a workload and cross traffic from an
+// experiment file and checks the scenario they become.
+func TestWorkloadFromConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wl.toml")
+	text := `duration = "10s"
+[link]
+rate = "100Mbit/s"
+[[flows]]
+cc = "reno"
+[[flows]]
+cc = "cubic"
+arrivals = "poisson"
+load = 0.2
+size_distribution = "exponential"
+mean_size = "50KB"
+start = "1s"
+[[cross]]
+rate = "5Mbit/s"
+pattern = "onoff"
+on = "500ms"
+off = "250ms"
+`
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := experiment.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := FromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.2 × 100 Mbit/s / (8 × 50000 B) = 50 flows/s over 9 s: 450 ± 85 (4σ).
+	n := len(sc.Flows) - 1
+	if sc.Flows[0].CC != "reno" || sc.Flows[0].Size != 0 || math.Abs(float64(n)-450) > 4*math.Sqrt(450) {
+		t.Fatalf("first flow %+v and %d workload flows, want a reno bulk flow and 450 ± 85", sc.Flows[0], n)
+	}
+	for _, f := range sc.Flows[1:] {
+		if f.CC != "cubic" || f.Start < units.Second || f.Size < 1 {
+			t.Fatalf("workload flow %+v", f)
+		}
+	}
+	want := CrossSpec{Rate: 5 * units.MbitPerSecond, On: 500 * units.Millisecond, Off: 250 * units.Millisecond, PacketSize: 1500}
+	if len(sc.Cross) != 1 || sc.Cross[0] != want {
+		t.Fatalf("cross %+v, want %+v", sc.Cross, want)
+	}
+	again, _ := FromConfig(cfg)
+	if len(again.Flows) != len(sc.Flows) || again.Flows[n] != sc.Flows[n] {
+		t.Fatal("the same seed expanded the workload differently")
+	}
+	if resolved := filepath.Join(t.TempDir(), "r.toml"); cfg.WriteResolved(resolved) != nil {
+		t.Fatal("resolved file not written")
+	} else if back, err := experiment.Load(resolved, nil); err != nil || len(back.Cross) != 1 || back.Flows[1] != cfg.Flows[1] {
+		t.Fatalf("resolved file does not load back the same: %v", err)
+	}
+}
