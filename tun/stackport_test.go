@@ -153,7 +153,7 @@ func TestStackSendsToKernel(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(60 * time.Second))
+		c.SetDeadline(time.Now().Add(interopTimeout(60 * time.Second)))
 		h := sha256.New()
 		r.n, r.err = io.Copy(h, c)
 		copy(r.sum[:], h.Sum(nil))
@@ -171,7 +171,7 @@ func TestStackSendsToKernel(t *testing.T) {
 	var r received
 	select {
 	case r = <-got:
-	case <-time.After(120 * time.Second):
+	case <-time.After(interopTimeout(120 * time.Second)):
 		relay.Stop()
 		in, out := sp.Counters()
 		state := "no connection"
@@ -299,7 +299,7 @@ func TestKernelSendsToStack(t *testing.T) {
 	relay.Start()
 	t.Cleanup(func() { relay.Stop() })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), interopTimeout(120*time.Second))
 	defer cancel()
 	var conn *net.TCPConn
 	addr := net.JoinHostPort(topo.AddrA.String(), strconv.Itoa(int(recv.port)))
@@ -323,7 +323,7 @@ func TestKernelSendsToStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(120 * time.Second))
+	conn.SetDeadline(time.Now().Add(interopTimeout(120 * time.Second)))
 	start := time.Now()
 	if _, err := io.Copy(conn, bytes.NewReader(payload)); err != nil {
 		t.Fatal(err)
@@ -477,4 +477,9 @@ func interopSize() int {
 		return v << 20
 	}
 	return 20 << 20
+}
+
+// interopTimeout scales a 20 MiB test's time limit to the size moved.
+func interopTimeout(d time.Duration) time.Duration {
+	return d * time.Duration(max(interopSize()>>20, 20)) / 20
 }
