@@ -104,21 +104,11 @@ func (d *decoder) check(s scope, name string, ok bool, allowed string) {
 }
 
 func (d *decoder) str(s scope, name string) string {
-	raw, _ := d.raw(s, name)
-	v, reason := stringValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, stringValue)
 }
 
 func (d *decoder) integer(s scope, name string) int64 {
-	raw, _ := d.raw(s, name)
-	v, reason := intValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, intValue)
 }
 
 // smallInt reads an integer setting that must lie in [lo, hi].
@@ -129,57 +119,27 @@ func (d *decoder) smallInt(s scope, name string, lo, hi int64, allowed string) i
 }
 
 func (d *decoder) boolean(s scope, name string) bool {
-	raw, _ := d.raw(s, name)
-	v, reason := boolValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, boolValue)
 }
 
 func (d *decoder) duration(s scope, name string) units.Duration {
-	raw, _ := d.raw(s, name)
-	v, reason := durationValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, durationValue)
 }
 
 func (d *decoder) rate(s scope, name string) units.Rate {
-	raw, _ := d.raw(s, name)
-	v, reason := rateValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, rateValue)
 }
 
 func (d *decoder) size(s scope, name string) int64 {
-	raw, _ := d.raw(s, name)
-	v, reason := sizeValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, sizeValue)
 }
 
 func (d *decoder) loss(s scope, name string) float64 {
-	raw, _ := d.raw(s, name)
-	v, reason := lossValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, lossValue)
 }
 
 func (d *decoder) buffer(s scope, name string) Buffer {
-	raw, _ := d.raw(s, name)
-	v, reason := bufferValue(raw)
-	if reason != "" {
-		d.reject(s, name, reason)
-	}
-	return v
+	return read(d, s, name, bufferValue)
 }
 
 // oneOf reads a string setting that must be one of allowed; what says what
@@ -629,4 +589,15 @@ func (d *decoder) cross(duration units.Duration) []CrossGroup {
 		return nil
 	}
 	return groups
+}
+
+// read decodes setting name of s with parse, recording parse's reason as
+// the error when the value is not allowed.
+func read[T any](d *decoder, s scope, name string, parse func(any) (T, string)) T {
+	raw, _ := d.raw(s, name)
+	v, reason := parse(raw)
+	if reason != "" {
+		d.reject(s, name, reason)
+	}
+	return v
 }
