@@ -8,16 +8,29 @@
 //
 //  1. gives each port its turn (a stack port runs its timers and its
 //     application);
-//  2. reads up to readBatch datagrams from each port (non-blocking) and
-//     enqueues them on that direction's link at the current time;
-//  3. delivers every datagram whose Due has passed to the far port;
+//  2. reads up to readBatch datagrams from each port (non-blocking),
+//     enqueues each on that direction's link at the time its read
+//     returned, and after each one delivers whatever has fallen due on
+//     either link to the far port;
+//  3. delivers every datagram whose Due has passed;
 //  4. if nothing arrived, waits for the earliest of the links' and ports'
 //     next deadlines and new input: in ppoll(2) with a nanosecond timeout
 //     when the deadline is more than spinThreshold away, else by spinning
 //     (going round again, which polls the ports with non-blocking reads).
 //
+// Checking deadlines after every datagram rather than once per batch is
+// what bounds the error under load: a TUN read costs about a microsecond
+// and a write into the far namespace several (it runs that namespace's
+// receive path), so a release that falls due at the start of a full
+// batch would otherwise wait for 64 reads and every write queued before
+// it, hundreds of microseconds. Stamping each datagram with its own read
+// time keeps the link's arrival times true to the device's.
+//
 // The thread's timer slack is set to 1 ns (prctl PR_SET_TIMERSLACK), since
-// the default 50 µs slack would otherwise be added to every ppoll timeout.
+// the default 50 µs slack would otherwise be added to every ppoll timeout;
+// it runs under SCHED_FIFO on a core of its own when permitted
+// (relay_sched.go), and accounts for its late releases in a profile
+// (relay_profile.go).
 
 package tun
 
@@ -100,12 +113,16 @@ type Relay struct {
 	fds     [2]unix.PollFd
 	timeout unix.Timespec
 
+	policy ThreadPolicy
+	sched  Scheduling
+
 	stop    atomic.Bool
 	started bool
 	done    chan struct{}
 	err     error
 	timing  metrics.Histogram
 	counter RelayCounters
+	profile RelayProfile
 }
 
 // RelayCounters counts what the relay itself did, apart from the links.
@@ -118,6 +135,18 @@ type RelayCounters struct {
 	// error came from.
 	Sleeps, Spins int64
 }
+
+// ThreadPolicy is how Start schedules the relay's thread (relay_sched.go).
+type ThreadPolicy struct {
+	// RealTime asks for SCHED_FIFO; without the privilege the relay runs
+	// as an ordinary thread and notes it.
+	RealTime bool
+	// CPU is the core to pin the thread to, or -1 for none.
+	CPU int
+}
+
+// DefaultThreadPolicy is real-time scheduling on RelayCPU.
+func DefaultThreadPolicy() ThreadPolicy { return ThreadPolicy{RealTime: true, CPU: RelayCPU()} }
 
 // NewRelay builds a relay between t's devices: forward carries A to B,
 // reverse B to A. clock is the run's clock, shared with the endpoints'
@@ -133,7 +162,7 @@ func NewRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock) (*Rel
 
 // newRelay builds a relay with its links and no ports yet.
 func newRelay(forward, reverse netem.LinkConfig, clock Clock) (*Relay, error) {
-	r := &Relay{clock: clock, done: make(chan struct{})}
+	r := &Relay{clock: clock, done: make(chan struct{}), policy: DefaultThreadPolicy()}
 	var err error
 	if r.fwd, err = netem.NewLink(forward, &r.pool); err != nil {
 		return nil, err
@@ -152,6 +181,9 @@ func (r *Relay) setPorts(a, b port) {
 	r.fds[1] = unix.PollFd{Fd: b.pollFd(), Events: unix.POLLIN}
 }
 
+// SetThreadPolicy replaces DefaultThreadPolicy; call it before Start.
+func (r *Relay) SetThreadPolicy(p ThreadPolicy) { r.policy = p }
+
 // Start runs the relay on its own locked OS thread until Stop.
 func (r *Relay) Start() {
 	r.started = true
@@ -160,13 +192,17 @@ func (r *Relay) Start() {
 		defer close(r.done)
 		defer releaseProcs()
 		// The thread stays locked when the goroutine ends, so the runtime
-		// discards it along with its altered timer slack.
+		// discards it along with its timer slack, policy and affinity.
 		runtime.LockOSThread()
 		if err := unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0); err != nil {
 			r.err = err
 			return
 		}
+		r.sched = scheduleRelayThread(r.policy.CPU, r.policy.RealTime)
+		inv, vol := threadSwitches()
 		r.err = r.loop()
+		inv2, vol2 := threadSwitches()
+		r.profile.InvoluntarySwitches, r.profile.VoluntarySwitches = inv2-inv, vol2-vol
 	}()
 }
 
@@ -182,27 +218,28 @@ func (r *Relay) Stop() error {
 	return r.err
 }
 
+// loop is the relay's thread. Deadlines are checked after every datagram
+// read, not once per batch, so a release falling due while a batch is read
+// waits for one read, not for the whole batch.
 func (r *Relay) loop() error {
 	for !r.stop.Load() {
-		now := r.clock.Now()
-		r.a.turn(now)
-		r.b.turn(now)
-		nA, err := r.ingest(r.a, r.fwd, now)
+		start := r.clock.Now()
+		r.profile.begin(start, Polling)
+		r.a.turn(start)
+		r.b.turn(start)
+		nA, err := r.ingest(r.a, r.fwd)
 		if err != nil {
 			return err
 		}
-		nB, err := r.ingest(r.b, r.rev, now)
+		nB, err := r.ingest(r.b, r.rev)
 		if err != nil {
 			return err
 		}
-		now = r.clock.Now()
-		if err := r.release(r.fwd, r.b, now); err != nil {
-			return err
-		}
-		if err := r.release(r.rev, r.a, now); err != nil {
+		if err := r.releaseDue(); err != nil {
 			return err
 		}
 		if nA+nB > 0 {
+			r.profile.Turn.Record(r.clock.Now().Sub(start))
 			continue
 		}
 		next := units.MinTime(r.fwd.NextDeadline(), r.rev.NextDeadline())
@@ -214,28 +251,58 @@ func (r *Relay) loop() error {
 	return nil
 }
 
-// ingest reads what from has waiting, up to readBatch, onto link.
-func (r *Relay) ingest(from port, link *netem.Link, now units.Time) (int, error) {
+// ingest reads what from has waiting, up to readBatch, onto link, each
+// datagram enqueued at the time its read returned, and releases what fell
+// due after each.
+func (r *Relay) ingest(from port, link *netem.Link) (int, error) {
 	n := 0
 	for n < readBatch {
+		now := r.clock.Now()
+		r.profile.begin(now, Reading)
 		p, err := from.receive(now, &r.pool)
 		if p == nil {
 			r.counter.ReadPackets += int64(n)
 			return n, err
 		}
 		p.Flow = 0
-		link.Enqueue(now, p)
+		link.Enqueue(r.clock.Now(), p)
 		n++
+		if err := r.releaseDue(); err != nil {
+			r.counter.ReadPackets += int64(n)
+			return n, err
+		}
 	}
 	r.counter.ReadPackets += int64(n)
 	return n, nil
 }
 
-// release delivers every datagram that has crossed link by now to to.
-func (r *Relay) release(link *netem.Link, to port, now units.Time) error {
-	for p := link.Dequeue(now); p != nil; p = link.Dequeue(now) {
+// releaseDue releases what either link holds that is due by now.
+func (r *Relay) releaseDue() error {
+	now := r.clock.Now()
+	if r.fwd.NextDeadline() <= now {
+		if err := r.release(r.fwd, r.b); err != nil {
+			return err
+		}
+	}
+	if r.rev.NextDeadline() <= now {
+		return r.release(r.rev, r.a)
+	}
+	return nil
+}
+
+// release delivers every datagram that has crossed link by the time of
+// its write to to.
+func (r *Relay) release(link *netem.Link, to port) error {
+	for {
 		at := r.clock.Now()
-		r.timing.Record(at.Sub(p.Due))
+		p := link.Dequeue(at)
+		if p == nil {
+			return nil
+		}
+		r.profile.begin(at, Writing)
+		late := at.Sub(p.Due)
+		r.timing.Record(late)
+		r.profile.charge(p.Due, late)
 		ok, err := to.deliver(at, p, &r.pool)
 		if err != nil {
 			return err
@@ -246,7 +313,6 @@ func (r *Relay) release(link *netem.Link, to port, now units.Time) error {
 			r.counter.WriteDrops++
 		}
 	}
-	return nil
 }
 
 // wait returns when next is near or a port's descriptor has input.
@@ -258,11 +324,15 @@ func (r *Relay) wait(next units.Time) error {
 		return nil
 	}
 	r.counter.Sleeps++
+	r.profile.begin(now, Sleeping)
 	sleep := min(gap-wakeEarly, idleWait)
 	r.timeout = unix.NsecToTimespec(int64(sleep))
-	_, err := unix.Ppoll(r.fds[:], &r.timeout, nil)
+	k, err := unix.Ppoll(r.fds[:], &r.timeout, nil)
 	if err != nil && !errors.Is(err, unix.EINTR) {
 		return err
+	}
+	if k == 0 && err == nil {
+		r.profile.Overshoot.Record(r.clock.Now().Sub(now.Add(sleep)))
 	}
 	return nil
 }
@@ -273,6 +343,13 @@ func (r *Relay) Counters() RelayCounters { return r.counter }
 // Links returns the forward and reverse links' statistics; call it after
 // Stop.
 func (r *Relay) Links() (forward, reverse netem.LinkStats) { return r.fwd.Stats(), r.rev.Stats() }
+
+// Profile is the loop's account of where its time and its late releases
+// went (relay_profile.go); call it after Stop.
+func (r *Relay) Profile() *RelayProfile { return &r.profile }
+
+// Scheduling says how the relay's thread was scheduled; call it after Stop.
+func (r *Relay) Scheduling() Scheduling { return r.sched }
 
 // Timing summarises the release timing error; call it after Stop.
 func (r *Relay) Timing() TimingError { return summarizeTiming(&r.timing) }
