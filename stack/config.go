@@ -99,6 +99,17 @@ type Config struct {
 	// MaxPersist caps the zero-window probe backoff (RFC 9293 §3.8.6.1):
 	// 60 s as the issue of record asks, below Linux's 120 s TCP_RTO_MAX.
 	MaxPersist units.Duration
+
+	// EphemeralPortLow and EphemeralPortHigh bound, inclusively, the local
+	// ports Host.Connect picks when given port 0: Linux's
+	// ip_local_port_range, 32768 to 60999 by default.
+	EphemeralPortLow, EphemeralPortHigh uint16
+
+	// FastOpen enables TCP Fast Open (RFC 7413, fastopen.go) in both
+	// roles, like Linux's net.ipv4.tcp_fastopen = 3: active opens request
+	// or use a cookie and send data on the SYN, and listeners grant
+	// cookies and accept data on SYNs that carry a valid one.
+	FastOpen bool
 }
 
 // RecoveryMode selects how a sender recovers from loss.
@@ -172,6 +183,8 @@ func DefaultConfig() Config {
 		KeepaliveInterval:      75 * units.Second,
 		KeepaliveProbes:        9,
 		MaxPersist:             60 * units.Second,
+		EphemeralPortLow:       32768,
+		EphemeralPortHigh:      60999,
 	}
 }
 
@@ -211,6 +224,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.fin_timeout: %v is not allowed: must be positive", c.FinWait2Timeout)
 	case c.MaxPersist <= 0:
 		return fmt.Errorf("tcp.max_persist: %v is not allowed: must be positive", c.MaxPersist)
+	case c.EphemeralPortLow < 1 || c.EphemeralPortLow > c.EphemeralPortHigh:
+		return fmt.Errorf("tcp.ephemeral_ports: %d-%d is not allowed: must satisfy 1 <= low <= high <= 65535", c.EphemeralPortLow, c.EphemeralPortHigh)
 	}
 	return nil
 }

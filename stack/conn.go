@@ -15,7 +15,7 @@
 // recovery, delegated to a cc.CongestionControl), RFC 6582 (NewReno's
 // recovery point, so one loss episode is one congestion event), RFC 7323
 // (window scale and timestamps), RFC 5961 (RST and SYN checks), RFC 1122
-// §4.2.3.2 and RFC 5681 §4.2 (delayed ACKs).
+// §4.2.3.2 and RFC 5681 §4.2 (delayed ACKs), RFC 7413 (Fast Open).
 package stack
 
 import (
@@ -105,6 +105,7 @@ type Conn struct {
 	retries  int        // consecutive expiries without progress
 	tsOffset uint32
 	listener *Listener // set until a passive open completes
+	tfo      tfoState  // TCP Fast Open (fastopen.go)
 
 	// Loss recovery (recovery.go, rack.go).
 	cc         cc.CongestionControl

@@ -125,6 +125,7 @@ func fuzzConfig(a, b byte) Config {
 		cfg.SACK = true
 	}
 	cfg.ECN = b&0x04 != 0
+	cfg.FastOpen = b&0x10 != 0
 	cfg.MSS = 536
 	if b&0x08 != 0 {
 		cfg.MSS = 1460

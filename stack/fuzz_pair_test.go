@@ -403,12 +403,18 @@ func (m *mutatingLink) forge(b []byte, fix bool) (detectable bool) {
 		return refSum(w)%0xffff != before%0xffff
 	}
 	refresh(b)
-	if field == 0 && payload > 0 && x != 0 {
+	if field == 0 && x != 0 && (payload > 0 || tcp.Flags()&FlagSYN != 0) {
+		// A SYN's sequence number places every byte after it: with Fast
+		// Open, data follows a SYN-ACK before any ACK could expose it.
 		m.forgedData = true
 	}
 	if field == 2 && byte(x)&0xf0 != 0 {
 		m.forgedData = true
 		m.reparsed++
+	}
+	if field == 2 && byte(x>>8)&FlagSYN != 0 {
+		// A SYN made or unmade moves the origin of the sequence space.
+		m.forgedData = true
 	}
 	return false
 }
@@ -437,6 +443,8 @@ func FuzzPairMutatingLink(f *testing.F) {
 	f.Add(append(header(0x03, 3000, 3000, 7), linkForgeFixed, 2, 0, 0, 0, 0x04, 0, 0, linkForgeFixed, 2, 0, 0, 0, 0x01))
 	f.Add(append(header(0x63, 30000, 30000, 8), 0, 0, linkDrop, 0, 0, linkHoldBack, 30, 0, linkDrop, linkDrop))
 	f.Add(append(header(0x43, 30000, 30000, 9), 0, 0, 0, 0, linkDrop, 0, linkDrop, 0, linkDrop, 0, linkDrop))
+	f.Add(append(header(0x43, 30000, 30000, 0x8a), 0, 0, 0, 0, linkDrop, 0, linkDrop, 0, linkDrop, 0, linkDrop))
+	f.Add(append(header(0x03, 3000, 3000, 0x8b), linkDrop, 0, 0, linkDrop))
 
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) < 6 || len(in) > 4096 {
@@ -456,6 +464,9 @@ func FuzzPairMutatingLink(f *testing.F) {
 		cfg.Recovery = RecoveryMode(in[0] >> 5 % 4)
 		cfg.SACK = cfg.Recovery.usesSACK() || in[0]&0x80 != 0
 		cfg.MSL = units.Second
+		// The seed's top bit turns Fast Open on, with the client holding
+		// the server's cookie, so the first data rides on the SYN.
+		cfg.FastOpen = in[5]&0x80 != 0
 		sizeAB := int(binary.BigEndian.Uint16(in[1:]))
 		sizeBA := int(binary.BigEndian.Uint16(in[3:]))
 		seed := uint64(in[5])
@@ -466,6 +477,11 @@ func FuzzPairMutatingLink(f *testing.F) {
 		l, err := n.b.Listen(80, 4, newReno)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if cfg.FastOpen {
+			var o Options
+			n.b.addFastOpenCookie(addrA, &o)
+			n.a.tfoCache.put(addrB, fastOpenEntry{cookieLen: o.FastOpenCookieLen, cookie: o.FastOpenCookie, mss: uint16(cfg.MSS)})
 		}
 		dataAB, dataBA := randomBytes(sizeAB, seed), randomBytes(sizeBA, ^seed)
 		client, server := newEndpoint(dataAB, true), newEndpoint(dataBA, false)

@@ -27,13 +27,21 @@ type Host struct {
 	// visit them deterministically.
 	order     []*Conn
 	listeners map[uint16]*Listener
-	nextPort  uint16
-	rr        int // round-robin start for Output
+	// nextPort is the ephemeral-port rotor; portUse counts, per remote
+	// address and port, the connections whose local port lies in the
+	// ephemeral range, TIME-WAIT ones included, so that an exhausted range
+	// is known without a scan.
+	nextPort uint16
+	portUse  map[remoteEndpoint]int
+	rr       int // round-robin start for Output
 
 	// ctl is a ring of segments the host sends on no connection's behalf.
 	ctl     [32]ctlSegment
 	ctlHead int
 	ctlN    int
+
+	// tfoCache holds the Fast Open cookies of servers (fastopen.go).
+	tfoCache fastOpenCache
 
 	// flowTag is copied into every outgoing packet's Flow field.
 	flowTag int32
@@ -79,7 +87,8 @@ func NewHost(addr Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, erro
 		rng:       rand.New(rand.NewPCG(seed, 0x1c5b_6e1d_0f0f_2a2a)),
 		conns:     make(map[fourTuple]*Conn),
 		listeners: make(map[uint16]*Listener),
-		nextPort:  40000,
+		nextPort:  cfg.EphemeralPortLow,
+		portUse:   make(map[remoteEndpoint]int),
 		flowTag:   -1,
 	}
 	h.cookies = cookieSecret{k0: h.rng.Uint64(), k1: h.rng.Uint64()}
@@ -96,17 +105,38 @@ func (h *Host) Addr() Addr { return h.addr }
 // Stats returns the host's counters.
 func (h *Host) Stats() HostStats { return h.stats }
 
-// Conns returns the host's connections in creation order, half-open ones
-// included.
+// Conns returns the host's connections in creation order, half-open and
+// TIME-WAIT ones included.
 func (h *Host) Conns() []*Conn { return h.order }
 
+// NumStates is the number of connection states, for StateCounts.
+const NumStates = int(TimeWait) + 1
+
+// StateCounts fills dst with the number of the host's connections in each
+// state, as ss or netstat would count them: half-open connections in
+// listeners' SYN queues count as SYN-RECEIVED, connections in TIME-WAIT
+// are included, and each listener counts once as LISTEN. Connections that
+// have closed are no longer the host's and count nowhere.
+func (h *Host) StateCounts(dst *[NumStates]int) {
+	*dst = [NumStates]int{}
+	for _, c := range h.order {
+		dst[c.state]++
+	}
+	dst[Listen] += len(h.listeners)
+}
+
+// ErrNoEphemeralPort is returned by Connect when every port of the
+// ephemeral range is in use towards the remote address and port (Linux's
+// EADDRNOTAVAIL).
+var ErrNoEphemeralPort = errors.New("connect: no free ephemeral port")
+
 // Connect starts an active open to remote:port from localPort (0 picks an
-// ephemeral port). The SYN leaves at the next Output.
+// ephemeral port, see ephemeralPort). The SYN leaves at the next Output.
 func (h *Host) Connect(now units.Time, localPort uint16, remote Addr, remotePort uint16, alg cc.CongestionControl) (*Conn, error) {
 	if localPort == 0 {
 		localPort = h.ephemeralPort(remote, remotePort)
 		if localPort == 0 {
-			return nil, errors.New("connect: no free ephemeral port")
+			return nil, ErrNoEphemeralPort
 		}
 	}
 	id := fourTuple{localAddr: h.addr, remoteAddr: remote, localPort: localPort, remotePort: remotePort}
@@ -120,12 +150,35 @@ func (h *Host) Connect(now units.Time, localPort uint16, remote Addr, remotePort
 	return c, nil
 }
 
+// remoteEndpoint is a remote address and port, the key of the ephemeral-port
+// census.
+type remoteEndpoint struct {
+	addr Addr
+	port uint16
+}
+
+// ephemeralPort returns a local port in the ephemeral range that no
+// connection to remote:remotePort uses, TIME-WAIT included (no
+// tcp_tw_reuse), or 0 when there is none. A sequential rotor shared by all
+// destinations, rather than Linux's hashed per-destination offset with a
+// stride of 2 (__inet_hash_connect), keeps the choice deterministic and
+// easy to predict in tests; the census answers an exhausted range at once,
+// and otherwise the scan stops at the first free port, after at most one
+// pass over the range.
 func (h *Host) ephemeralPort(remote Addr, remotePort uint16) uint16 {
-	for range 25000 {
+	low, high := h.cfg.EphemeralPortLow, h.cfg.EphemeralPortHigh
+	size := int(high-low) + 1
+	if h.portUse[remoteEndpoint{remote, remotePort}] >= size {
+		return 0
+	}
+	for range size {
 		p := h.nextPort
-		h.nextPort++
-		if h.nextPort < 40000 {
-			h.nextPort = 40000
+		if p < low || p > high {
+			p = low
+		}
+		h.nextPort = p + 1
+		if p == high {
+			h.nextPort = low
 		}
 		id := fourTuple{localAddr: h.addr, remoteAddr: remote, localPort: p, remotePort: remotePort}
 		if _, ok := h.conns[id]; !ok {
@@ -133,6 +186,11 @@ func (h *Host) ephemeralPort(remote Addr, remotePort uint16) uint16 {
 		}
 	}
 	return 0
+}
+
+// inEphemeralRange reports whether port lies in the configured range.
+func (h *Host) inEphemeralRange(port uint16) bool {
+	return port >= h.cfg.EphemeralPortLow && port <= h.cfg.EphemeralPortHigh
 }
 
 // add registers a new connection. Its timestamp clock is offset by a keyed
@@ -143,6 +201,9 @@ func (h *Host) add(c *Conn) {
 	c.tsOffset = h.cookies.tsOffset(c.id.localAddr, c.id.remoteAddr)
 	h.conns[c.id] = c
 	h.order = append(h.order, c)
+	if h.inEphemeralRange(c.id.localPort) {
+		h.portUse[remoteEndpoint{c.id.remoteAddr, c.id.remotePort}]++
+	}
 }
 
 // remove forgets a closed connection.
@@ -151,6 +212,14 @@ func (h *Host) remove(c *Conn) {
 		c.listener.forget(c)
 	}
 	delete(h.conns, c.id)
+	if h.inEphemeralRange(c.id.localPort) {
+		e := remoteEndpoint{c.id.remoteAddr, c.id.remotePort}
+		if h.portUse[e] <= 1 {
+			delete(h.portUse, e)
+		} else {
+			h.portUse[e]--
+		}
+	}
 	for i, o := range h.order {
 		if o == c {
 			// Clear the vacated slot so a closed connection and its
@@ -165,10 +234,13 @@ func (h *Host) remove(c *Conn) {
 }
 
 // established is called when a connection completes its handshake. Its
-// congestion control starts now that the segment size is known, and a
-// passively opened connection moves to its listener's accept queue.
+// congestion control starts now that the segment size is known (a Fast
+// Open child's started with it, fastopen.go), and a passively opened
+// connection moves to its listener's accept queue.
 func (h *Host) established(now units.Time, c *Conn) {
-	c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
+	if !c.tfo.child {
+		c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
+	}
 	c.rtt.afterHandshake(c.stats.Timeouts > 0)
 	c.retries = 0
 	if c.listener != nil {

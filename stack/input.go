@@ -231,6 +231,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		c.tsRecent = s.Opts.TSVal
 	}
 	if s.Has(FlagACK) {
+		c.fastOpenSynAck(s)
 		c.state = Established
 		c.ackSegments(now, s.Ack)
 		c.rtxAt = units.Never

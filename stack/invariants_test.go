@@ -76,7 +76,9 @@ func sendSpace(v *violations, c *Conn) {
 	if c.sndUna.LT(c.iss) {
 		v.add("SND.UNA %d is below ISS", c.sndUna.Sub(c.iss))
 	}
-	if !c.state.synchronized() && c.sndMax.GT(c.iss.Add(1)) {
+	if !c.state.synchronized() && c.sndMax.GT(c.iss.Add(1+c.tfo.synData)) && !c.tfo.child {
+		// Fast Open sends data on the SYN, and a Fast Open server sends
+		// data in SYN-RECEIVED.
 		v.add("%v has sent beyond its SYN: SND.MAX = ISS+%d", c.state, c.sndMax.Sub(c.iss))
 	}
 	limit := c.sndBuf.end()
@@ -425,16 +427,23 @@ func checkEmitted(t testing.TB, h *Host, p *packet.Packet, s *Segment) {
 		// connection.
 		return
 	}
-	if len(s.Payload) > c.sndMSS {
+	if s.Has(FlagSYN) {
+		// Fast Open data on a SYN is sized before the peer's MSS is
+		// negotiated: by the cached one, never above our own.
+		if len(s.Payload) > 0 && (s.Has(FlagACK) || !c.cfg.FastOpen || len(s.Payload) > c.cfg.MSS-s.Opts.EncodedLen()) {
+			t.Fatalf("SYN with %d bytes of data (flags %#x, Fast Open %v)", len(s.Payload), s.Flags, c.cfg.FastOpen)
+		}
+	} else if len(s.Payload) > c.sndMSS {
 		t.Fatalf("segment of %d bytes exceeds the send MSS %d", len(s.Payload), c.sndMSS)
 	}
-	if len(s.Payload) > 0 && !s.Has(FlagACK) {
+	if len(s.Payload) > 0 && !s.Has(FlagACK) && !s.Has(FlagSYN) {
 		t.Fatalf("data segment without ACK")
 	}
 	if end := s.Seq.Add(s.SeqLen()); s.SeqLen() > 0 && (s.Seq.LT(c.iss) || end.GT(c.sndMax)) {
 		t.Fatalf("segment [%d, %d) lies outside [ISS, SND.MAX = %d)", s.Seq.Sub(c.iss), end.Sub(c.iss), c.sndMax.Sub(c.iss))
 	}
-	if s.Has(FlagSYN) != (c.state == SynSent || c.state == SynReceived) {
+	if s.Has(FlagSYN) != (c.state == SynSent || c.state == SynReceived) && !(c.tfo.child && c.state == SynReceived) {
+		// A Fast Open server sends data in SYN-RECEIVED.
 		t.Fatalf("SYN flag %v in %v", s.Has(FlagSYN), c.state)
 	}
 	if s.Has(FlagACK) {

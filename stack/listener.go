@@ -36,6 +36,8 @@ import (
 //     retransmits it), as Linux drops it even with cookies on.
 //   - A SYN when the SYN queue is full is answered with a SYN cookie
 //     (syncookie.go) if Config.SYNCookies is set, and dropped otherwise.
+//   - A SYN with a valid Fast Open cookie makes a connection that joins
+//     the accept queue before its handshake completes (fastopen.go).
 //   - Any other SYN makes a half-open connection.
 //   - An ACK is checked as a cookie if the SYN queue overflowed in the last
 //     two cookie periods (Linux's tcp_synq_no_recent_overflow); a valid one
@@ -112,6 +114,14 @@ type ListenerStats struct {
 	// PeakHalfOpen is the largest the SYN queue has been.
 	PeakHalfOpen int
 	Accepted     int64 // connections that reached the accept queue
+	// Fast Open (RFC 7413, fastopen.go): SYNs with a valid cookie whose
+	// connection went to the accept queue at once (TCPFastOpenPassive),
+	// cookie requests answered (TCPFastOpenCookieReqd), and SYNs with an
+	// invalid cookie, answered with a normal handshake
+	// (TCPFastOpenPassiveFail).
+	FastOpenAccepted       int64
+	FastOpenCookieRequests int64
+	FastOpenBadCookie      int64
 }
 
 // Listen opens a listener on port. Each accepted connection gets a
@@ -237,6 +247,19 @@ func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment) {
 		c.tsRecent = s.Opts.TSVal
 	}
 	h.add(c)
+	if h.cfg.FastOpen && s.Opts.FastOpen {
+		switch {
+		case s.Opts.FastOpenCookieLen == 0:
+			l.stats.FastOpenCookieRequests++
+			c.tfo.grantCookie = true
+		case h.validFastOpenCookie(id.remoteAddr, &s.Opts):
+			l.fastOpenChild(now, c, s)
+			return
+		default:
+			l.stats.FastOpenBadCookie++
+			c.tfo.grantCookie = true
+		}
+	}
 	l.synQueue[c] = 0
 	l.young++
 	l.stats.PeakHalfOpen = max(l.stats.PeakHalfOpen, len(l.synQueue))

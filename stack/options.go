@@ -2,7 +2,9 @@ package stack
 
 // TCP options: maximum segment size (RFC 9293 §3.2), window scale and
 // timestamps (RFC 7323 §2.2, §3.2), SACK-permitted and SACK (RFC 2018 §2,
-// §3).
+// §3), and Fast Open (RFC 7413 §4.1.1, kind 34 only: the experimental
+// kind 254 with magic 0xF989 that early deployments used is not
+// recognized, as RFC 7413 §4.1.1 lets a new implementation choose).
 //
 // Parsing accepts the options in any order and skips kinds it does not know
 // by their length, as RFC 9293 §3.1 requires. A length that is impossible
@@ -21,8 +23,14 @@ package stack
 //	or SACK-permitted alone  NOP,NOP, 4,2                  (4 bytes)
 //	window scale             NOP, 3,3, shift               (4 bytes)
 //	SACK blocks              NOP,NOP, 5,2+8n, n blocks     (4+8n bytes)
+//	Fast Open                34,2+n, cookie, NOP padding   (SYNs only)
 //
 // Every group is a multiple of 4 bytes, so no trailing padding is needed.
+//
+// A Fast Open option whose cookie is not 4 to 16 bytes, or has an odd
+// length, is ignored rather than rejected, like Linux's
+// tcp_parse_fastopen_option: its length still frames the options after it
+// correctly, so nothing else in the header is in doubt.
 // Whether MSS, window scale and SACK-permitted appear is the caller's
 // choice: the connection sets them on SYNs only.
 
@@ -37,6 +45,7 @@ const (
 	optSACKPermitted = 4
 	optSACK          = 5
 	optTimestamps    = 8
+	optFastOpen      = 34
 )
 
 // Option lengths, kind and length bytes included.
@@ -47,6 +56,7 @@ const (
 	optTimestampsLen    = 10
 	optSACKBaseLen      = 2
 	optSACKBlockLen     = 8
+	optFastOpenBaseLen  = 2
 )
 
 // alignedTimestamps is the first word of the timestamps group without
@@ -123,6 +133,15 @@ func ParseOptions(b []byte, o *Options) error {
 			o.HasTimestamps = true
 			o.TSVal = binary.BigEndian.Uint32(body[0:])
 			o.TSEcr = binary.BigEndian.Uint32(body[4:])
+		case optFastOpen:
+			cookie := n - optFastOpenBaseLen
+			if cookie != 0 && (cookie < MinFastOpenCookieLen || cookie > MaxFastOpenCookieLen || cookie%2 != 0) {
+				break
+			}
+			o.FastOpen = true
+			o.FastOpenCookieLen = uint8(cookie)
+			o.FastOpenCookie = [MaxFastOpenCookieLen]byte{}
+			copy(o.FastOpenCookie[:], body)
 		case optSACK:
 			blocks := (n - optSACKBaseLen) / optSACKBlockLen
 			if (n-optSACKBaseLen)%optSACKBlockLen != 0 || blocks > MaxSACKBlocks {
@@ -156,6 +175,9 @@ func (o *Options) layout() (fixedLen, sackBlocks int) {
 	if o.HasWScale {
 		fixedLen += encWScaleLen
 	}
+	if o.FastOpen {
+		fixedLen += o.encFastOpenLen()
+	}
 	sackBlocks = min(max(o.NumSACK, 0), MaxSACKBlocks)
 	if sackBlocks > 0 {
 		// The first blocks are kept: RFC 2018 §4 requires the first to
@@ -165,6 +187,18 @@ func (o *Options) layout() (fixedLen, sackBlocks int) {
 		sackBlocks = min(sackBlocks, max(room, 0))
 	}
 	return fixedLen, sackBlocks
+}
+
+// fastOpenCookieLen is the cookie length Encode writes: the recorded one,
+// capped at the largest a cookie may be.
+func (o *Options) fastOpenCookieLen() int {
+	return min(int(o.FastOpenCookieLen), MaxFastOpenCookieLen)
+}
+
+// encFastOpenLen is the encoded size of the Fast Open option, padded with
+// NOPs to a multiple of 4.
+func (o *Options) encFastOpenLen() int {
+	return (optFastOpenBaseLen + o.fastOpenCookieLen() + 3) &^ 3
 }
 
 // EncodedLen is the number of bytes Encode writes: a multiple of 4, at most
@@ -221,6 +255,15 @@ func (o *Options) Encode(b []byte) int {
 			binary.BigEndian.PutUint32(b[i:], uint32(o.SACK[j].Start))
 			binary.BigEndian.PutUint32(b[i+4:], uint32(o.SACK[j].End))
 			i += optSACKBlockLen
+		}
+	}
+	if o.FastOpen {
+		// Last, as Linux writes it, with the NOPs after the cookie.
+		cookie := o.fastOpenCookieLen()
+		b[i], b[i+1] = optFastOpen, uint8(optFastOpenBaseLen+cookie)
+		copy(b[i+2:], o.FastOpenCookie[:cookie])
+		for j := i + optFastOpenBaseLen + cookie; j < i+o.encFastOpenLen(); j++ {
+			b[j] = optNOP
 		}
 	}
 	return n

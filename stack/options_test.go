@@ -18,7 +18,7 @@ func TestParseOptions(t *testing.T) {
 			HasTimestamps: true, TSVal: 1, TSEcr: 2, HasWScale: true, WScale: 10,
 		}},
 		{"any order, unknown kinds skipped", "1e06aabbccdd" + "030302" + "01" + "080a0000000300000004" +
-			"2202" + "0402" + "0204ffff", Options{
+			"fd02" + "0402" + "0204ffff", Options{
 			HasMSS: true, MSS: 0xffff, SACKPermitted: true,
 			HasTimestamps: true, TSVal: 3, TSEcr: 4, HasWScale: true, WScale: 2,
 		}},

@@ -26,10 +26,17 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		if c.state == SynReceived && c.ackNow {
 			// Anything that would draw an ACK from SYN-RECEIVED draws the
 			// SYN-ACK again, which carries it.
+			if c.tfo.child {
+				return c.repeatSynAck(now)
+			}
 			c.sndNxt = c.iss
 			return c.sendSYN(now)
 		}
-		return nil
+		if !c.tfo.child {
+			return nil
+		}
+		// A Fast Open server may send data after its SYN-ACK, before the
+		// handshake completes (RFC 7413 §4.2.2).
 	}
 	if c.stateAck {
 		return c.sendStateACK(now)
@@ -136,13 +143,31 @@ func (c *Conn) pacingRate() units.Rate {
 }
 
 // sendSYN sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with the
-// options we offer, or for a SYN-ACK the ones the peer's SYN allows.
+// options we offer, or for a SYN-ACK the ones the peer's SYN allows, and
+// the Fast Open option and data where fastopen.go says.
 func (c *Conn) sendSYN(now units.Time) *packet.Packet {
+	var o Options
+	flags := c.synOptions(&o)
+	synData := 0
+	if c.state == SynSent {
+		synData = c.fastOpenSYN(&o)
+	}
+	p := c.build(now, c.iss, flags, synData, &o, false)
+	// A SYN is only ever the one record: a resent SYN or SYN-ACK replaces
+	// the earlier one.
+	c.sent.clear()
+	c.afterSend(now, c.iss, c.iss.Add(1+synData))
+	return p
+}
+
+// synOptions sets o to the options of our SYN or SYN-ACK and returns its
+// flags.
+func (c *Conn) synOptions(o *Options) uint8 {
 	flags := FlagSYN
 	if c.state == SynReceived {
 		flags |= FlagACK
 	}
-	o := Options{HasMSS: true, MSS: uint16(c.cfg.MSS)}
+	*o = Options{HasMSS: true, MSS: uint16(c.cfg.MSS)}
 	if c.cfg.WindowScaling && (c.state == SynSent || c.rcvShift > 0 || c.sndShift > 0) {
 		o.HasWScale, o.WScale = true, c.cfg.windowShift()
 	}
@@ -159,12 +184,10 @@ func (c *Conn) sendSYN(now units.Time) *packet.Packet {
 	} else if c.state == SynReceived && c.ecnOK {
 		flags |= FlagECE
 	}
-	p := c.build(now, c.iss, flags, 0, &o, false)
-	// A SYN is only ever the one record: a resent SYN or SYN-ACK replaces
-	// the earlier one.
-	c.sent.clear()
-	c.afterSend(now, c.iss, c.iss.Add(1))
-	return p
+	if c.state == SynReceived && c.tfo.grantCookie {
+		c.host.addFastOpenCookie(c.id.remoteAddr, o)
+	}
+	return flags
 }
 
 // sendData sends the next segment of new data if the congestion window
@@ -202,8 +225,10 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	case n == c.sndMSS || n == 0:
 	case n == avail:
 		// Nagle (RFC 9293 §3.7.4): a short segment waits while data is
-		// outstanding, unless it is the last before the FIN.
-		if !c.cfg.NoDelay && c.sndUna != c.sndNxt && !c.finQueued {
+		// outstanding, unless it is the last before the FIN. A SYN-ACK
+		// not yet acknowledged is not data: a Fast Open server's short
+		// answer leaves right behind it, as in Linux.
+		if !c.cfg.NoDelay && c.sndUna != c.sndNxt && !c.finQueued && (c.sndUna != c.iss || c.sndNxt != c.iss.Add(1)) {
 			return nil
 		}
 	case n < avail && n == rwnd && (n >= c.maxSndWnd/2 || c.swsOverride):
@@ -336,11 +361,16 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 
 // build makes a segment: payload copied from the send buffer, then headers
 // written in place. Every segment but the first SYN carries the current
-// acknowledgment, which settles any ACK owed.
+// acknowledgment, which settles any ACK owed. A SYN's payload (Fast Open)
+// starts after the SYN's sequence number.
 func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
 	p := c.packet()
 	if n > 0 {
-		c.sndBuf.read(seq, ReservePayload(p, n))
+		dataSeq := seq
+		if flags&FlagSYN != 0 {
+			dataSeq = seq.Add(1)
+		}
+		c.sndBuf.read(dataSeq, ReservePayload(p, n))
 		c.stats.BytesSent += int64(n)
 	} else {
 		ReservePayload(p, 0)

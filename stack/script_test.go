@@ -41,9 +41,12 @@ package stack
 // always and exactly; the range, ack and window when written; the options
 // when angle brackets are written (then exactly the kinds listed, nop and
 // eol aside, must be present, with any value written; * matches any
-// value); the ECN codepoint when written.
+// value); the ECN codepoint when written. A Fast Open option is written FO
+// (a cookie request) or FO and the cookie in hex.
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -294,7 +297,9 @@ func (s *script) in(text string) *script {
 			HasWScale: o.hasWScale, WScale: uint8(o.wscale),
 			SACKPermitted: o.sackOK,
 			HasTimestamps: o.hasTS,
+			FastOpen:      o.hasFO,
 		}
+		seg.Opts.FastOpenCookieLen = uint8(copy(seg.Opts.FastOpenCookie[:], o.foCookie))
 		if o.hasTS {
 			seg.Opts.TSVal = uint32(o.tsVal)
 			if o.tsValAny {
@@ -618,6 +623,10 @@ type optSpec struct {
 	tsValAny, tsEcrAny   bool
 	hasSACK              bool
 	sack                 [][2]int64
+	// Fast Open: FO alone is a cookie request, FO followed by hex digits
+	// a cookie, FO * any cookie.
+	hasFO, foAny bool
+	foCookie     []byte
 }
 
 var flagLetters = []struct {
@@ -755,6 +764,16 @@ func parseOpts(text string, o *optSpec) error {
 			if o.tsVal, o.tsValAny, err = num(f[2]); err == nil {
 				o.tsEcr, o.tsEcrAny, err = num(f[4])
 			}
+		case "FO":
+			o.hasFO = true
+			switch {
+			case len(f) == 2 && f[1] == "*":
+				o.foAny = true
+			case len(f) == 2:
+				o.foCookie, err = hex.DecodeString(f[1])
+			case len(f) > 2:
+				return fmt.Errorf("FO takes at most one cookie")
+			}
 		case "sack":
 			o.hasSACK = true
 			for _, b := range f[1:] {
@@ -839,6 +858,12 @@ func (s *script) matchOpts(o *Options, w *optSpec) []string {
 			d = append(d, fmt.Sprintf("TS ecr %d, want %d", o.TSEcr, w.tsEcr))
 		}
 	}
+	if presence("FO", o.FastOpen, w.hasFO) {
+		got := o.FastOpenCookie[:o.FastOpenCookieLen]
+		if w.foAny && len(got) == 0 || !w.foAny && !bytes.Equal(got, w.foCookie) {
+			d = append(d, fmt.Sprintf("FO cookie %x, want %x", got, w.foCookie))
+		}
+	}
 	if presence("sack", o.NumSACK > 0, w.hasSACK) {
 		got := s.sackString(o)
 		var want []string
@@ -911,6 +936,9 @@ func (s *script) format(seg *Segment, fromHost bool) string {
 			}
 			opts = append(opts, "sack "+strings.Join(bl, " "))
 		}
+	}
+	if o.FastOpen {
+		opts = append(opts, strings.TrimSpace(fmt.Sprintf("FO %x", o.FastOpenCookie[:o.FastOpenCookieLen])))
 	}
 	if len(opts) > 0 {
 		fmt.Fprintf(&b, " <%s>", strings.Join(opts, ","))

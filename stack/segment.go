@@ -35,7 +35,22 @@ type Options struct {
 
 	NumSACK int
 	SACK    [MaxSACKBlocks]SACKBlock
+
+	// FastOpen is set when the segment carries the TCP Fast Open option
+	// (RFC 7413 §4.1.1): with FastOpenCookieLen 0 it requests a cookie;
+	// otherwise FastOpenCookie[:FastOpenCookieLen] is the cookie, 4 to 16
+	// bytes.
+	FastOpen          bool
+	FastOpenCookieLen uint8
+	FastOpenCookie    [MaxFastOpenCookieLen]byte
 }
+
+// MaxFastOpenCookieLen and MinFastOpenCookieLen bound a Fast Open cookie
+// (RFC 7413 §4.1.1).
+const (
+	MinFastOpenCookieLen = 4
+	MaxFastOpenCookieLen = 16
+)
 
 // ECN codepoints of the IPv4 header's low two TOS bits (RFC 3168 §5).
 const (
