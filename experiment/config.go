@@ -55,6 +55,11 @@ type Config struct {
 	// ThroughputWindow is the span over which the throughput column of
 	// the time series counts delivered bytes.
 	ThroughputWindow units.Duration
+	// FairnessFrom and FairnessTo bound the window over which Jain's
+	// index is computed from the bytes each flow delivered in it, per
+	// [[flows]] entry and over all flows; FairnessTo = 0 is the end of
+	// the run, so by default the window is the whole run (FairnessWindow).
+	FairnessFrom, FairnessTo units.Duration
 
 	// Link is the forward path, which carries data: the bottleneck.
 	Link Link
@@ -67,6 +72,9 @@ type Config struct {
 	Flows []FlowGroup
 	// Cross are the [[cross]] entries, none unless the file has some.
 	Cross []CrossGroup
+	// Lifecycle is the server, clients and floods of a connection-lifecycle
+	// experiment (lifecycle.go).
+	Lifecycle
 }
 
 // Link is one direction of the emulated path.
@@ -216,6 +224,8 @@ type TCP struct {
 	ECN bool
 	// Pacing paces algorithms that set no pacing rate themselves.
 	Pacing bool
+	// TCPLifecycle are the handshake and close settings (lifecycle.go).
+	TCPLifecycle
 }
 
 // PacketBytes is the size of a full-size packet on the wire.
@@ -239,12 +249,16 @@ type FlowGroup struct {
 	// workload: sized flows arriving as a Poisson process from Start to
 	// the end of the run, offering Load × link.rate, with sizes drawn from
 	// SizeDistribution of mean MeanSize. The driver expands a workload
-	// from the seed; FlowList leaves it out. The four are zero for fixed
+	// from the seed; FlowList leaves it out. These are zero for fixed
 	// flows.
 	Arrivals         string
 	Load             float64
 	SizeDistribution string
 	MeanSize         int64
+	// SizeCDF is the CDF file of an "empirical" SizeDistribution, joined
+	// to the experiment file's folder; MeanSize is then 0, because the
+	// file gives the mean (the driver reads it, see LoadSizeCDF).
+	SizeCDF string
 }
 
 // Workload reports whether the entry is an arrival process.
@@ -303,6 +317,14 @@ func (c *Config) FlowList() []Flow {
 		}
 	}
 	return flows
+}
+
+// FairnessWindow is the fairness window with its end resolved.
+func (c *Config) FairnessWindow() (from, to units.Duration) {
+	if c.FairnessTo == 0 {
+		return c.FairnessFrom, c.Duration
+	}
+	return c.FairnessFrom, c.FairnessTo
 }
 
 // BaseRTT is the round-trip propagation delay without queueing or

@@ -234,12 +234,19 @@ func (d *decoder) decode(defaultName string) *Config {
 	c.ThroughputWindow = d.duration(top, "throughput_window")
 	d.check(top, "throughput_window", c.ThroughputWindow >= c.SampleInterval && c.ThroughputWindow <= c.Duration,
 		"must be at least sample_interval ("+c.SampleInterval.String()+"), so every byte falls in some window, and at most the duration ("+c.Duration.String()+")")
+	c.FairnessFrom = d.duration(top, "fairness_from")
+	d.check(top, "fairness_from", c.FairnessFrom >= 0 && c.FairnessFrom < c.Duration,
+		"must be from 0s to before the end of the run (duration = "+c.Duration.String()+")")
+	c.FairnessTo = d.duration(top, "fairness_to")
+	d.check(top, "fairness_to", c.FairnessTo == 0 || c.FairnessTo > c.FairnessFrom && c.FairnessTo <= c.Duration,
+		"must be 0s (the end of the run) or after fairness_from ("+c.FairnessFrom.String()+") and at most the duration ("+c.Duration.String()+")")
 
 	link, rev := d.table("link"), d.table("reverse")
 	c.Link = d.link(link, 0)
 	c.Reverse = d.link(rev, c.Link.Delay)
 
 	c.TCP = d.tcp(d.table("tcp"))
+	d.tcpLifecycle(d.table("tcp"), &c.TCP)
 
 	if d.err == nil {
 		c.Link.Buffer = d.resolveBuffer(link, c.Link, c, "link.rate")
@@ -253,6 +260,7 @@ func (d *decoder) decode(defaultName string) *Config {
 	}
 	c.Flows = d.flows(c.Duration, c.TCP)
 	c.Cross = d.cross(c.Duration)
+	d.lifecycle(c)
 	return c
 }
 
@@ -316,9 +324,24 @@ func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 		g.Load = d.probability(f, "load")
 		g.SizeDistribution = d.oneOf(f, "size_distribution", sizeDistributions, "a size distribution")
 		g.MeanSize = d.size(f, "mean_size")
+		g.SizeCDF = d.str(f, "size_cdf")
+		if g.Workload() && g.SizeDistribution == "empirical" {
+			// The CDF gives the mean; a mean_size beside it would
+			// claim a control it does not have. The file is read by
+			// the driver, like a link trace.
+			_, given := d.raw(f, "mean_size")
+			d.check(f, "mean_size", !given || g.MeanSize == 0, "must be left out (or 0B) with size_distribution = empirical: size_cdf gives the mean")
+			d.check(f, "size_cdf", g.SizeCDF != "", `must name a CDF file with size_distribution = empirical, e.g. "workloads/websearch.csv"`)
+			if g.SizeCDF != "" && !filepath.IsAbs(g.SizeCDF) {
+				g.SizeCDF = filepath.Join(filepath.Dir(d.source), g.SizeCDF)
+			}
+			g.MeanSize = 0
+		} else {
+			g.SizeCDF = ""
+		}
 		if g.Workload() {
 			d.check(f, "load", g.Load > 0, "must be above 0 with arrivals = poisson")
-			d.check(f, "mean_size", g.MeanSize > 0, "must be at least 1 byte with arrivals = poisson")
+			d.check(f, "mean_size", g.MeanSize > 0 || g.SizeDistribution == "empirical", "must be at least 1 byte with arrivals = poisson")
 			d.check(f, "count", g.Count == 1, "must be 1 with arrivals = poisson: the arrivals set the number of flows")
 			d.check(f, "size", g.Size == 0, "must be 0 with arrivals = poisson: size_distribution and mean_size set the sizes")
 		} else {

@@ -7,9 +7,9 @@ import (
 )
 
 const (
-	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, and the tables [link], [reverse], [tcp], [[flows]], [[cross]]"
+	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, fairness_from, fairness_to, and the tables [link], [reverse], [tcp], [[flows]], [[cross]], [server], [[clients]], [[flood]]"
 	linkKeysMsg = "allowed keys in [link]: rate, delay, buffer, loss, ecn_threshold, qdisc, jitter, jitter_distribution, jitter_correlation, reorder, loss_model, ge_p, ge_r, ge_loss_bad, ge_loss_good, state_p13, state_p31, state_p32, state_p23, state_p14, duplicate, corrupt, policer_rate, policer_burst, trace, overhead, schedule"
-	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery, arrivals, load, size_distribution, mean_size"
+	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery, arrivals, load, size_distribution, mean_size, size_cdf"
 )
 
 // Every problem in a file is reported as exactly one line naming the file,
@@ -39,7 +39,7 @@ func TestFileErrors(t *testing.T) {
 		{"misspelled key", "durration = \"10s\"\n",
 			`test.toml: durration: unknown key; did you mean "duration"? ` + topKeysMsg},
 		{"misspelled key", "[tcp]\ndelayed_akc = \"40ms\"\n",
-			`test.toml: tcp.delayed_akc: unknown key; did you mean "tcp.delayed_ack"? allowed keys in [tcp]: mss, initial_window, delayed_ack, min_rto, initial_rto, rcv_buffer, snd_buffer, sack, recovery, ecn, pacing`},
+			`test.toml: tcp.delayed_akc: unknown key; did you mean "tcp.delayed_ack"? allowed keys in [tcp]: mss, initial_window, delayed_ack, min_rto, initial_rto, rcv_buffer, snd_buffer, sack, recovery, ecn, pacing, msl, syn_retries, synack_retries, syn_cookies, fast_open, ephemeral_ports`},
 		{"misspelled key", "[[flows]]\ncc = \"reno\"\n[[flows]]\nccount = 2\n",
 			`test.toml: flows[1].ccount: unknown key; did you mean "flows[1].count"? ` + flowKeysMsg},
 		{"misspelled table", "[lnik]\nrate = \"5Mbit/s\"\n",

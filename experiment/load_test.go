@@ -60,8 +60,10 @@ func bottleneck(name string) *Config {
 			SndBuffer:     4 << 20,
 			SACK:          true,
 			Recovery:      "newreno",
+			TCPLifecycle:  defaultTCPLifecycle,
 		},
-		Flows: []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno"}},
+		Flows:     []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno"}},
+		Lifecycle: Lifecycle{Server: defaultServer},
 	}
 }
 
@@ -160,11 +162,12 @@ size = "1MiB"
 		Reverse: stageDefaults(Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
 			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}}),
 		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
-			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "newreno"},
+			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "newreno", TCPLifecycle: defaultTCPLifecycle},
 		Flows: []FlowGroup{
 			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "newreno"},
 			{CC: "reno", Count: 1, Recovery: "newreno"},
 		},
+		Lifecycle: Lifecycle{Server: defaultServer},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)

@@ -34,11 +34,7 @@ func (c *Config) resolvedTOML() []byte {
 			b.WriteString("\n")
 			c.writeTable(&b, &t, 0)
 		case t.array:
-			n := len(c.Flows)
-			if t.name == "cross" {
-				n = len(c.Cross)
-			}
-			for i := range n {
+			for i := range c.entryCount(t.name) {
 				b.WriteString("\n# " + t.doc + "\n" + t.header() + "\n")
 				c.writeTable(&b, &t, i)
 			}
@@ -81,6 +77,10 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(c.SampleInterval.String())
 		case "throughput_window":
 			return tomlString(c.ThroughputWindow.String())
+		case "fairness_from":
+			return tomlString(c.FairnessFrom.String())
+		case "fairness_to":
+			return tomlString(c.FairnessTo.String())
 		}
 	case "link", "reverse":
 		l := c.Link
@@ -186,7 +186,7 @@ func (c *Config) literal(table, name string, i int) string {
 		f := c.Flows[i]
 		if !f.Workload() {
 			switch name {
-			case "arrivals", "load", "size_distribution", "mean_size":
+			case "arrivals", "load", "size_distribution", "mean_size", "size_cdf":
 				// Fixed flows keep no workload: write the defaults.
 				return formatValue(tableNamed("flows").key(name).def)
 			}
@@ -210,6 +210,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(f.SizeDistribution)
 		case "mean_size":
 			return tomlString(units.FormatSize(f.MeanSize))
+		case "size_cdf":
+			return tomlString(f.SizeCDF)
 		}
 	case "cross":
 		x := c.Cross[i]
@@ -229,6 +231,9 @@ func (c *Config) literal(table, name string, i int) string {
 		case "packet_size":
 			return strconv.Itoa(x.PacketSize)
 		}
+	}
+	if v, ok := c.lifecycleLiteral(table, name, i); ok {
+		return v
 	}
 	panic("experiment: no resolved form for " + table + "." + name)
 }

@@ -89,6 +89,8 @@ var schema = []table{
 		{"seed", kindInt, int64(1), "seeds every random source of the run"},
 		{"sample_interval", kindDuration, "100ms", "probe sampling period"},
 		{"throughput_window", kindDuration, "500ms", "window of the throughput column"},
+		{"fairness_from", kindDuration, "0s", "start of the window over which fairness (Jain's index, per [[flows]] entry and overall) is computed"},
+		{"fairness_to", kindDuration, "0s", "end of the fairness window; 0s is the end of the run"},
 	}},
 	{name: "link", doc: "forward (data) direction: the bottleneck",
 		keys: linkKeys("100Mbit/s", "20ms", "1bdp", "one-way propagation delay")},
@@ -115,8 +117,9 @@ var schema = []table{
 		{"recovery", kindString, nil, "the group's loss recovery; defaults to tcp.recovery"},
 		{"arrivals", kindString, "none", `"none": count flows of size; "poisson": a workload of sized flows arriving from start to the end at load (count 1, size 0)`},
 		{"load", kindLoss, 0.5, "poisson workload: offered load as a fraction of link.rate"},
-		{"size_distribution", kindString, "fixed", "poisson workload: flow sizes, fixed (mean_size) or exponential"},
-		{"mean_size", kindSize, "100KB", "poisson workload: mean flow size; arrivals per second are load × link.rate / (8 × mean_size)"},
+		{"size_distribution", kindString, "fixed", "poisson workload: flow sizes, fixed (mean_size), exponential (of mean mean_size) or empirical (size_cdf)"},
+		{"mean_size", kindSize, "100KB", "poisson workload: mean flow size; arrivals per second are load × link.rate / (8 × mean_size); 0B with empirical, whose CDF gives the mean"},
+		{"size_cdf", kindString, "", `empirical sizes: a CDF file of "size_bytes cdf" lines, relative to this file's folder (experiments/workloads/)`},
 	}},
 	{name: "cross", array: true, doc: "unresponsive UDP cross traffic into the bottleneck; none unless given", keys: []key{
 		{"rate", kindRate, "10Mbit/s", "sending rate while on"},
@@ -133,7 +136,7 @@ var schema = []table{
 // sizes of a workload; crossPatterns the shapes of cross traffic.
 var (
 	arrivalProcesses  = []string{"none", "poisson"}
-	sizeDistributions = []string{"fixed", "exponential"}
+	sizeDistributions = []string{"fixed", "exponential", "empirical"}
 	crossPatterns     = []string{"constant", "onoff"}
 )
 

@@ -9,6 +9,14 @@ package metrics
 // J is 1 when every flow gets the same share and 1/n when one flow gets
 // everything; k equal flows and n-k starved ones give k/n.
 
+import (
+	"math/bits"
+	"sort"
+	"strconv"
+
+	"ccbench/units"
+)
+
 // JainIndex returns Jain's fairness index of the allocations x (goodputs,
 // say). With no flows, or when every allocation is zero, the index is
 // undefined and JainIndex returns 0, so a gate such as "fairness >= 0.9"
@@ -30,4 +38,70 @@ func JainIndex(x []float64) float64 {
 		return 0
 	}
 	return sum * sum / (float64(len(x)) * sumSquares)
+}
+
+// Fairness is Jain's index over a window of the run, from the bytes each
+// flow delivered in it: over all flows, and over the flows of each
+// [[flows]] entry (keyed by the entry's index, "0", "1", ...), so that a
+// group of identical flows can be judged apart from the others.
+type Fairness struct {
+	// WindowSeconds is the window [from, to], in seconds of the run.
+	WindowSeconds [2]float64         `json:"window_s"`
+	All           float64            `json:"all"`
+	Groups        map[string]float64 `json:"groups"`
+}
+
+// WindowFairness computes Jain's index over [from, to] from each flow's
+// bytes delivered in the window; groups[i] is flow i's [[flows]] entry.
+// Bytes rather than mean rates: over one window every flow has the same
+// length of time, so the index is the same, and a flow that started late
+// in the window counts for what it actually received, as it should when
+// fairness is the question. A flow that had not started by to counts as
+// starved; choose the window after the last start to leave it out.
+func WindowFairness(flows []*FlowSeries, groups []int, from, to units.Time) *Fairness {
+	f := &Fairness{WindowSeconds: [2]float64{from.Seconds(), to.Seconds()}, Groups: map[string]float64{}}
+	all := make([]float64, len(flows))
+	byGroup := map[int][]float64{}
+	for i, fl := range flows {
+		all[i] = float64(fl.DeliveredAt(to) - fl.DeliveredAt(from))
+		g := 0
+		if i < len(groups) {
+			g = groups[i]
+		}
+		byGroup[g] = append(byGroup[g], all[i])
+	}
+	f.All = JainIndex(all)
+	for g, x := range byGroup {
+		f.Groups[strconv.Itoa(g)] = JainIndex(x)
+	}
+	return f
+}
+
+// DeliveredAt is the flow's delivered-bytes count at t, interpolated
+// linearly between the two samples around t and rounded down; 0 before
+// the first sample and the last count after the last.
+func (f *FlowSeries) DeliveredAt(t units.Time) int64 {
+	s := f.Samples
+	i := sort.Search(len(s), func(i int) bool { return s[i].T >= t })
+	switch {
+	case i == len(s):
+		if i == 0 {
+			return 0
+		}
+		return s[i-1].Delivered
+	case s[i].T == t || i == 0:
+		if s[i].T > t {
+			return 0
+		}
+		return s[i].Delivered
+	}
+	a, b := s[i-1], s[i]
+	if b.Delivered <= a.Delivered {
+		return a.Delivered
+	}
+	// Integer arithmetic, so every platform gets the same count; the
+	// product fits in 128 bits but not always in 64.
+	hi, lo := bits.Mul64(uint64(b.Delivered-a.Delivered), uint64(t-a.T))
+	q, _ := bits.Div64(hi, lo, uint64(b.T-a.T))
+	return a.Delivered + int64(q)
 }

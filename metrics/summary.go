@@ -47,9 +47,15 @@ type Summary struct {
 	Link                  LinkSummary   `json:"link"`
 	Flows                 []FlowSummary `json:"flows"`
 	JainFairness          float64       `json:"jain_fairness"`
+	// Fairness is Jain's index over the experiment's fairness window,
+	// overall and per [[flows]] entry (the runner fills it in).
+	Fairness *Fairness `json:"fairness,omitempty"`
 	// ReleaseError is the real-time driver's packet release timing: how
 	// late packets left the relay compared with when they were due.
 	ReleaseError *ReleaseError `json:"release_error,omitempty"`
+	// Lifecycle sums up the connection attempts and state census of a
+	// lifecycle experiment (lifecycle.go).
+	Lifecycle *LifecycleSummary `json:"lifecycle,omitempty"`
 }
 
 // LinkSummary describes the bottleneck over the run.

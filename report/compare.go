@@ -19,9 +19,11 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"ccbench/experiment"
 	"ccbench/metrics"
 )
 
@@ -122,6 +124,13 @@ func configKey(path string, ignore []string) (string, []int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", nil, err
+	}
+	// A config this build can load is compared in its canonical form, so
+	// a baseline written before a setting existed matches a current run
+	// that has the setting at its default. One it cannot load (a removed
+	// setting, an algorithm this build lacks) is compared as written.
+	if c, err := experiment.LoadBytes(path, data, nil); err == nil {
+		data = c.Canonical()
 	}
 	var cfg map[string]any
 	if err := toml.Unmarshal(data, &cfg); err != nil {

@@ -56,3 +56,32 @@ func TestSeedPartStripped(t *testing.T) {
 		}
 	}
 }
+
+// A baseline whose config.toml predates a setting (so leaves it out) must
+// match a current run that has it at its default, and must not match one
+// that changed it.
+func TestConfigKeyFillsDefaults(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	old := write("old.toml", "seed = 1\n[link]\nrate = \"50Mbit/s\"\n[[flows]]\ncc = \"reno\"\n")
+	cur := write("cur.toml", "seed = 1\n[link]\nrate = \"50Mbit/s\"\nqdisc = \"droptail\"\n[tcp]\nmss = 1460\n[[flows]]\ncc = \"reno\"\ncount = 1\n")
+	changed := write("changed.toml", "seed = 1\n[link]\nrate = \"50Mbit/s\"\n[tcp]\nmss = 1400\n[[flows]]\ncc = \"reno\"\n")
+	ko, _, err := configKey(old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, _, _ := configKey(cur, nil)
+	kx, _, _ := configKey(changed, nil)
+	if ko != kc {
+		t.Fatalf("defaults left out changed the key:\n%s\n%s", ko, kc)
+	}
+	if ko == kx {
+		t.Fatal("tcp.mss 1400 matched the default 1460")
+	}
+}

@@ -8,18 +8,27 @@ package report
 //	sweep-rtt      median RTT against the swept setting, one line per algorithm
 //	sweep-scatter  throughput against delay, one point per run and the mean
 //	               of each algorithm
+//	sweep-fct      FCT slowdown against flow size, one line per algorithm,
+//	               when runs have completed sized flows (fct.go)
 //
 // Lines join the mean across repetitions (seeds) at each value of the swept
 // setting, with error bars of ± one sample standard deviation. The page
 // links only to files beside it, so the whole results folder can be copied
 // or served as it is.
+//
+// Beside the page, index.json keeps what the page was made from other than
+// the runs' own files (the swept settings and each run's values), so that
+// ccbench plot can draw the page again without the experiment file.
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
@@ -34,24 +43,52 @@ import (
 // Index is what the index page shows.
 type Index struct {
 	// Title names the experiment.
-	Title string
+	Title string `json:"title"`
 	// Keys are the swept settings, one table column each.
-	Keys []string
+	Keys []string `json:"keys"`
 	// XLabel labels the swept setting the figures run along; empty leaves
 	// out the goodput and RTT figures.
-	XLabel string
-	Runs   []IndexRun
+	XLabel string     `json:"x_label"`
+	Runs   []IndexRun `json:"runs"`
 }
 
 // IndexRun is one run of the sweep.
 type IndexRun struct {
 	// Run is the run's folder name, beside the index page.
-	Run string
+	Run string `json:"run"`
 	// Values are its swept values, one per Index.Keys entry.
-	Values []string
+	Values []string `json:"values"`
 	// X is the run's value of the swept setting on the figures' x axis.
-	X       float64
-	Summary *metrics.Summary
+	X float64 `json:"x"`
+	// Summary is read from the run's summary.json, not kept in index.json.
+	Summary *metrics.Summary `json:"-"`
+}
+
+// IndexFile is the name of the page's description beside index.html.
+const IndexFile = "index.json"
+
+// ReadIndex reads the description of an index page written by WriteIndex
+// into dir, and every run's summary beside it.
+func ReadIndex(dir string) (*Index, error) {
+	path := filepath.Join(dir, IndexFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	idx := new(Index)
+	if err := json.Unmarshal(data, idx); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range idx.Runs {
+		r := &idx.Runs[i]
+		if r.Run == "" || filepath.Base(r.Run) != r.Run || len(r.Values) != len(idx.Keys) {
+			return nil, fmt.Errorf("%s: run %d is not a folder name with one value per key", path, i)
+		}
+		if r.Summary, err = ReadSummary(filepath.Join(dir, r.Run, "summary.json")); err != nil {
+			return nil, err
+		}
+	}
+	return idx, nil
 }
 
 // group names the algorithms of a run: "cubic", or "reno+bbr" for a mix.
@@ -118,11 +155,33 @@ func WriteIndex(path string, idx *Index) error {
 		return err
 	}
 	figures = append(figures, "sweep-scatter")
+	if p, err := indexFCTFigure(idx, groups); err != nil {
+		return fmt.Errorf("plotting sweep-fct: %w", err)
+	} else if p != nil {
+		if err := saveFigure(p, dir, "sweep-fct"); err != nil {
+			return err
+		}
+		figures = append(figures, "sweep-fct")
+	}
+	lifecycle, err := lifecycleSweepFigures(idx, dir)
+	if err != nil {
+		return err
+	}
+	figures = append(figures, lifecycle...)
 	overlays, err := overlayFigures(dir, idx.Title, idx.Runs)
 	if err != nil {
 		return fmt.Errorf("plotting overlays: %w", err)
 	}
 	figures = append(figures, overlays...)
+	err = WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(idx)
+	})
+	if err != nil {
+		return err
+	}
 	return WriteFileAtomic(path, func(w io.Writer) error { return writeIndexHTML(w, idx, figures) })
 }
 
@@ -234,10 +293,36 @@ type indexRow struct {
 	Seed                               uint64
 	Goodput, Utilization, RTT50, RTT95 string
 	Retransmits, Drops                 int64
-	Jain                               string
+	Jain, WindowJain                   string
+	Figures                            []string
 }
 
 var runFigures = []string{"throughput", "cwnd", "rtt", "queue"}
+
+// windowJain writes the fairness over the run's window: "10–30 s: 0.998
+// (0: 1.000, 1: 0.950)", groups in index order; "" for a summary without.
+func windowJain(f *metrics.Fairness) string {
+	if f == nil {
+		return ""
+	}
+	text := strconv.FormatFloat(f.WindowSeconds[0], 'f', -1, 64) + "–" +
+		strconv.FormatFloat(f.WindowSeconds[1], 'f', -1, 64) + " s: " + fmt.Sprintf("%.3f", f.All)
+	if len(f.Groups) < 2 {
+		return text
+	}
+	var groups []int
+	for g := range f.Groups {
+		if n, err := strconv.Atoi(g); err == nil {
+			groups = append(groups, n)
+		}
+	}
+	slices.Sort(groups)
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, fmt.Sprintf("%d: %.3f", g, f.Groups[strconv.Itoa(g)]))
+	}
+	return text + " (" + strings.Join(parts, ", ") + ")"
+}
 
 var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -257,8 +342,8 @@ img { max-width: 100%; }
 <p>{{len .Rows}} runs. Lines are the mean over repetitions; error bars ± one standard deviation.</p>
 {{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
 {{end}}<table>
-<tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>plots</th></tr>
-{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{$run := .Run}}{{range $.RunFigures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{end}}<a href="{{$run}}/summary.json">summary</a></td></tr>
+<tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th></tr>
+{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{end}}<a href="{{$run}}/summary.json">summary</a></td></tr>
 {{end}}</table>
 </body>
 </html>
@@ -282,14 +367,21 @@ func writeIndexHTML(w io.Writer, idx *Index, figures []string) error {
 			RTT50:       fmt.Sprintf("%.1f", r.medianRTTMs()),
 			RTT95:       fmt.Sprintf("%.1f", rtt95),
 			Retransmits: retx, Drops: s.Link.Drops,
-			Jain: fmt.Sprintf("%.3f", s.JainFairness),
+			Jain:       fmt.Sprintf("%.3f", s.JainFairness),
+			WindowJain: windowJain(s.Fairness),
+			Figures:    runFigures,
+		}
+		if len(fctPoints(s)) > 0 {
+			rows[i].Figures = append(slices.Clone(runFigures), "fct")
+		}
+		if s.Lifecycle != nil {
+			rows[i].Figures = append(slices.Clone(rows[i].Figures), lifecycleRunFigures...)
 		}
 	}
 	return indexPage.Execute(w, struct {
-		Title      string
-		Keys       []string
-		Figures    []string
-		Rows       []indexRow
-		RunFigures []string
-	}{idx.Title, idx.Keys, figures, rows, runFigures})
+		Title   string
+		Keys    []string
+		Figures []string
+		Rows    []indexRow
+	}{idx.Title, idx.Keys, figures, rows})
 }

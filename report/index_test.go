@@ -31,7 +31,7 @@ func TestIndexPageAndFigures(t *testing.T) {
 	if err := WriteIndex(filepath.Join(dir, "index.html"), sweepIndex()); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"index.html", "sweep-goodput.png", "sweep-goodput.svg", "sweep-rtt.png", "sweep-rtt.svg", "sweep-scatter.png", "sweep-scatter.svg"} {
+	for _, f := range []string{"index.html", "index.json", "sweep-goodput.png", "sweep-goodput.svg", "sweep-rtt.png", "sweep-rtt.svg", "sweep-scatter.png", "sweep-scatter.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
@@ -52,8 +52,8 @@ func TestIndexPageAndFigures(t *testing.T) {
 		t.Errorf("%d rows, want 8", n)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 7 {
-		t.Errorf("%d files, want 7 (no temporaries)", len(entries))
+	if len(entries) != 8 {
+		t.Errorf("%d files, want 8 (no temporaries)", len(entries))
 	}
 }
 
@@ -91,5 +91,48 @@ func TestMeanStd(t *testing.T) {
 	}
 	if m, s := meanStd([]float64{5}); m != 5 || s != 0 {
 		t.Errorf("meanStd(5) = %v, %v", m, s)
+	}
+}
+
+// index.json keeps what the page needs beyond the runs' own files, and
+// reading it back with the summaries gives the same page.
+func TestIndexReadBack(t *testing.T) {
+	dir := t.TempDir()
+	idx := sweepIndex()
+	for i := range idx.Runs {
+		r := &idx.Runs[i]
+		if err := os.MkdirAll(filepath.Join(dir, r.Run), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteSummaryJSON(filepath.Join(dir, r.Run, "summary.json"), r.Summary); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteIndex(filepath.Join(dir, "index.html"), idx); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	back, err := ReadIndex(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Title != "grid" || back.XLabel != idx.XLabel || len(back.Runs) != 8 || back.Runs[3].X != 2 || back.Runs[3].Values[0] != "reno" {
+		t.Errorf("read back %+v", back)
+	}
+	if err := WriteIndex(filepath.Join(dir, "index.html"), back); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(filepath.Join(dir, "index.html")); !bytes.Equal(first, again) {
+		t.Error("the page drawn from index.json differs")
+	}
+}
+
+func TestWindowJainCell(t *testing.T) {
+	f := &metrics.Fairness{WindowSeconds: [2]float64{10, 30}, All: 0.9, Groups: map[string]float64{"0": 1, "10": 0.5, "2": 0.75}}
+	if got, want := windowJain(f), "10–30 s: 0.900 (0: 1.000, 2: 0.750, 10: 0.500)"; got != want {
+		t.Errorf("cell %q, want %q", got, want)
+	}
+	if got := windowJain(nil); got != "" {
+		t.Errorf("no fairness: %q", got)
 	}
 }

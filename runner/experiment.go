@@ -66,7 +66,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		if err != nil {
 			return Scenario{}, fmt.Errorf("flows[%d].recovery: %w", f.Group, err)
 		}
-		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode})
+		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode, Group: f.Group})
 	}
 	// Workloads follow the fixed flows, entry by entry, each drawn from
 	// its own stream of the run's seed.
@@ -81,9 +81,9 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		if err != nil {
 			return Scenario{}, fmt.Errorf("flows[%d].recovery: %w", g, err)
 		}
-		wl := Workload{CC: fg.CC, Recovery: mode, Start: fg.Start, Load: fg.Load, MeanSize: fg.MeanSize}
-		if fg.SizeDistribution == "exponential" {
-			wl.Dist = SizeExponential
+		wl, err := NewWorkload(fg, g, mode)
+		if err != nil {
+			return Scenario{}, err
 		}
 		flows, err := wl.Expand(cfg.Link.Rate, cfg.Duration, seedFor(cfg.Seed, "workload", g))
 		if err != nil {
@@ -97,6 +97,9 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 			cs.On, cs.Off = x.On, x.Off
 		}
 		sc.Cross = append(sc.Cross, cs)
+	}
+	if err := lifecycleFromConfig(cfg, &sc); err != nil {
+		return Scenario{}, err
 	}
 	return sc, nil
 }
@@ -253,6 +256,12 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			return nil, fmt.Errorf("--pcap: %w", err)
 		}
 	}
+	groups := make([]int, len(sc.Flows))
+	for i, f := range sc.Flows {
+		groups[i] = f.Group
+	}
+	from, to := cfg.FairnessWindow()
+	res.Summary.Fairness = metrics.WindowFairness(res.Recorder.Flows(), groups, units.Time(from), units.Time(to))
 	if verify && !res.Verified {
 		return res, fmt.Errorf("payload verification failed: receivers read %v bytes, senders wrote %v", res.Read, res.Written)
 	}
@@ -287,12 +296,10 @@ func writeResults(dir string, cfg *experiment.Config, res *Result) error {
 	if err := report.WriteSummaryJSON(filepath.Join(dir, "summary.json"), &res.Summary); err != nil {
 		return err
 	}
-	buf := 0
-	if cfg.Link.Buffer.Limited() {
-		buf = int(cfg.Link.Buffer.Bytes)
-		if cfg.Link.Buffer.Unit == experiment.BufferPackets {
-			buf = int(cfg.Link.Buffer.Packets) * cfg.TCP.PacketBytes()
-		}
+	if err := writeLifecycleResults(dir, res); err != nil {
+		return err
 	}
-	return report.Plots(dir, cfg.Name, rec.Flows(), rec.Link(), cfg.Link.Rate, buf)
+	// The figures are drawn from the files just written, as ccbench plot
+	// draws them later, so the two give the same bytes.
+	return report.PlotRun(dir, cfg)
 }

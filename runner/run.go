@@ -16,6 +16,9 @@ type Result struct {
 	Verified bool
 	// Written and Read are per-flow byte counts of the applications.
 	Written, Read []int64
+	// Lifecycle is the census and the connection attempts of a lifecycle
+	// experiment, nil for others.
+	Lifecycle *LifecycleResult
 }
 
 // Simulate runs a scenario in virtual time. info names the run in its
@@ -48,6 +51,10 @@ func Simulate(sc Scenario, info metrics.RunInfo) (*Result, error) {
 	r := &Result{Recorder: w.sampler.rec, Verified: sc.Verify}
 	r.Summary = r.Recorder.Summary(info)
 	w.fillWorkloadSummary(&r.Summary)
+	if w.life != nil {
+		r.Lifecycle = w.life.result(w.end)
+		r.Summary.Lifecycle = &r.Lifecycle.Summary
+	}
 	for _, f := range w.flows {
 		r.Written = append(r.Written, f.written)
 		r.Read = append(r.Read, f.read)

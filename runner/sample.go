@@ -63,6 +63,9 @@ func (s *sampler) sample(w *world) {
 			fs.Complete(f.completedAt)
 		}
 	}
+	if w.life != nil {
+		w.life.census.sample(now)
+	}
 	ls := w.fwd.link.Stats()
 	s.rec.RecordLink(metrics.LinkSample{
 		T:              now,

@@ -6,7 +6,9 @@ package runner
 // traffic model of flow-completion-time studies (Dukkipati and McKeown,
 // "Why flow-completion time is the right metric for congestion control",
 // 2006): flows arrive as a Poisson process whose rate offers a fraction
-// load of the bottleneck, each with a size drawn from a distribution. It is
+// load of the bottleneck, each with a size drawn from a distribution:
+// fixed, exponential, or an empirical CDF such as the web-search and
+// data-mining workloads of pFabric and HPCC (experiment.SizeCDF). It is
 // expanded into ordinary FlowSpec entries before the run, so the world
 // runs it like any set of sized flows with start times.
 //
@@ -23,6 +25,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
+	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/packet"
 	"ccbench/stack"
@@ -38,6 +41,10 @@ const (
 	// SizeExponential draws sizes from an exponential distribution of the
 	// mean size, rounded to whole bytes and at least one byte.
 	SizeExponential
+	// SizeEmpirical draws sizes from Workload.CDF by inverse transform,
+	// rounded to whole bytes and at least one byte; the CDF's mean is
+	// the mean size.
+	SizeEmpirical
 )
 
 // MaxWorkloadFlows bounds the flows one workload may expand into: each is a
@@ -54,10 +61,33 @@ type Workload struct {
 	Load     float64
 	Dist     SizeDistribution
 	MeanSize int64
+	// CDF is the distribution of SizeEmpirical, which ignores MeanSize.
+	CDF *experiment.SizeCDF
+	// Group is the [[flows]] entry the workload came from; its flows
+	// carry it for per-group summaries.
+	Group int
+}
+
+// NewWorkload makes the workload of [[flows]] entry g, reading its size
+// CDF file if it has one; the error names the entry's key, the file and
+// the line.
+func NewWorkload(fg experiment.FlowGroup, g int, recovery stack.RecoveryMode) (Workload, error) {
+	wl := Workload{CC: fg.CC, Recovery: recovery, Start: fg.Start, Load: fg.Load, MeanSize: fg.MeanSize, Group: g}
+	switch fg.SizeDistribution {
+	case "exponential":
+		wl.Dist = SizeExponential
+	case "empirical":
+		cdf, err := experiment.LoadSizeCDF(fg.SizeCDF)
+		if err != nil {
+			return wl, fmt.Errorf("flows[%d].size_cdf: %w", g, err)
+		}
+		wl.Dist, wl.CDF = SizeEmpirical, cdf
+	}
+	return wl, nil
 }
 
 // Expand draws the workload's flows for a bottleneck of rate and a run of
-// length end, from seed. The arrival rate is Load × rate / (8 × MeanSize)
+// length end, from seed. The arrival rate is Load × rate / (8 × mean size)
 // flows per second; the same seed always gives the same flows.
 func (wl Workload) Expand(rate units.Rate, end units.Duration, seed uint64) ([]FlowSpec, error) {
 	if rate <= 0 {
@@ -66,11 +96,18 @@ func (wl Workload) Expand(rate units.Rate, end units.Duration, seed uint64) ([]F
 	if wl.Load <= 0 || math.IsInf(wl.Load, 0) || math.IsNaN(wl.Load) {
 		return nil, fmt.Errorf("workload load %v must be above 0", wl.Load)
 	}
-	if wl.MeanSize <= 0 {
-		return nil, fmt.Errorf("workload mean size %d must be at least 1 byte", wl.MeanSize)
+	mean := float64(wl.MeanSize)
+	if wl.Dist == SizeEmpirical {
+		if wl.CDF == nil {
+			return nil, fmt.Errorf("an empirical workload needs a size CDF")
+		}
+		mean = wl.CDF.Mean()
 	}
-	lambda := wl.Load * float64(rate) / (8 * float64(wl.MeanSize)) // flows per second
-	r := rand.New(rand.NewPCG(seed, 0x776f726b6c6f6164))           // "workload"
+	if mean < 1 {
+		return nil, fmt.Errorf("workload mean size %v must be at least 1 byte", mean)
+	}
+	lambda := wl.Load * float64(rate) / (8 * mean)       // flows per second
+	r := rand.New(rand.NewPCG(seed, 0x776f726b6c6f6164)) // "workload"
 	var flows []FlowSpec
 	t := wl.Start.Seconds()
 	for {
@@ -83,10 +120,13 @@ func (wl Workload) Expand(rate units.Rate, end units.Duration, seed uint64) ([]F
 			return nil, fmt.Errorf("workload of %.0f flows/s over %v would exceed %d flows: lower load or duration, or raise mean size", lambda, end-wl.Start, MaxWorkloadFlows)
 		}
 		size := wl.MeanSize
-		if wl.Dist == SizeExponential {
+		switch wl.Dist {
+		case SizeExponential:
 			size = max(1, int64(math.Round(r.ExpFloat64()*float64(wl.MeanSize))))
+		case SizeEmpirical:
+			size = max(1, int64(math.Round(wl.CDF.Quantile(r.Float64()))))
 		}
-		flows = append(flows, FlowSpec{CC: wl.CC, Start: at, Size: size, Recovery: wl.Recovery})
+		flows = append(flows, FlowSpec{CC: wl.CC, Start: at, Size: size, Recovery: wl.Recovery, Group: wl.Group})
 	}
 }
 

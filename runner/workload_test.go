@@ -5,9 +5,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"ccbench/experiment"
+	"ccbench/metrics"
 	"ccbench/packet"
 	"ccbench/units"
 )
@@ -255,4 +257,123 @@ off = "250ms"
 	} else if back, err := experiment.Load(resolved, nil); err != nil || len(back.Cross) != 1 || back.Flows[1] != cfg.Flows[1] {
 		t.Fatalf("resolved file does not load back the same: %v", err)
 	}
+}
+
+// TestEmpiricalWorkload draws the shipped web-search workload on a 1
+// Gbit/s link at load 0.4 for 20 s: the CDF's mean of 1,711,250 bytes gives
+// 0.4 × 1e9 / (8 × 1711250) = 29.2 flows/s, so 584 ± 97 flows (4σ). Their
+// median size is near the CDF's median, 80 KB at cdf 0.53 (70 KB at 0.5),
+// every flow carries its group, and the same seed gives the same flows.
+func TestEmpiricalWorkload(t *testing.T) {
+	cdf, err := experiment.LoadSizeCDF(filepath.Join("..", "experiments", "workloads", "websearch.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl := Workload{CC: "reno", Load: 0.4, Dist: SizeEmpirical, CDF: cdf, Group: 3}
+	d := 20 * units.Second
+	flows, err := wl.Expand(units.GbitPerSecond, d, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.4 * 1e9 / (8 * 1711250) * d.Seconds()
+	if got := float64(len(flows)); math.Abs(got-want) > 4*math.Sqrt(want) {
+		t.Fatalf("%v flows, want %.0f ± %.0f", got, want, 4*math.Sqrt(want))
+	}
+	below := 0
+	for _, f := range flows {
+		if f.Group != 3 || f.Size < 1 || f.Size > 30000000 {
+			t.Fatalf("flow %+v", f)
+		}
+		if f.Size <= 70000 {
+			below++
+		}
+	}
+	// Half the flows at or below the median, within 4σ of a binomial.
+	n := float64(len(flows))
+	if math.Abs(float64(below)-n/2) > 4*math.Sqrt(n/4) {
+		t.Errorf("%d of %.0f flows at or below 70 KB, want half", below, n)
+	}
+	again, _ := wl.Expand(units.GbitPerSecond, d, 11)
+	if len(again) != len(flows) || again[len(again)/2] != flows[len(flows)/2] {
+		t.Error("the same seed drew different flows")
+	}
+}
+
+// A bad CDF file stops the run before it starts, with one line naming the
+// key, the file, the line and what is wrong.
+func TestEmpiricalWorkloadBadFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.csv"), []byte("# sizes\n1000 0.2\n500 0.6\n2000 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := "[[flows]]\narrivals = \"poisson\"\nsize_distribution = \"empirical\"\nsize_cdf = \"bad.csv\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "wl.toml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := experiment.Load(filepath.Join(dir, "wl.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = FromConfig(cfg)
+	want := "flows[0].size_cdf: " + filepath.Join(dir, "bad.csv") + ":3: size 500 is below the previous line's 1000; sizes must not decrease"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant  %s", err, want)
+	}
+}
+
+// TestFairnessWindowPerGroup runs two [[flows]] entries through a 20
+// Mbit/s bottleneck: two reno flows with equal RTTs, and one cubic flow
+// that starts at 4 s. Over the window from 5 s to the end, the two reno
+// flows share evenly (index ≥ 0.95), the cubic group of one flow is 1 by
+// definition, and summary.json carries it all.
+func TestFairnessWindowPerGroup(t *testing.T) {
+	dir := t.TempDir()
+	text := `duration = "15s"
+fairness_from = "5s"
+[link]
+rate = "20Mbit/s"
+delay = "10ms"
+[[flows]]
+cc = "reno"
+count = 2
+[[flows]]
+cc = "cubic"
+start = "4s"
+`
+	if err := os.WriteFile(filepath.Join(dir, "fair.toml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := experiment.Load(filepath.Join(dir, "fair.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Execute(cfg, filepath.Join(dir, "out"), "fair", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Summary.Fairness
+	if f == nil || f.WindowSeconds != [2]float64{5, 15} || len(f.Groups) != 2 {
+		t.Fatalf("fairness %+v, want window [5 15] and two groups", f)
+	}
+	if f.Groups["0"] < 0.95 || f.Groups["1"] != 1 {
+		t.Errorf("groups %v, want reno pair ≥ 0.95 and the single cubic 1", f.Groups)
+	}
+	// The overall index is the same computation over all three flows'
+	// bytes in the window.
+	var x []float64
+	for _, fs := range res.Recorder.Flows() {
+		x = append(x, float64(fs.DeliveredAt(units.Time(15*units.Second))-fs.DeliveredAt(units.Time(5*units.Second))))
+	}
+	if want := metrics.JainIndex(x); f.All != want {
+		t.Errorf("all %v, want %v", f.All, want)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out", "summary.json"))
+	if err != nil || !strings.Contains(string(data), `"fairness": {
+    "window_s": [
+      5,
+      15
+    ],`) {
+		t.Errorf("summary.json lacks the fairness window: %v", err)
+	}
+	t.Logf("window 5-15 s: all %.4f, groups %v", f.All, f.Groups)
 }

@@ -60,6 +60,9 @@ type Scenario struct {
 	Pcap *bufio.Writer
 	// Cross are unresponsive sources sharing the bottleneck (workload.go).
 	Cross []CrossSpec
+	// Lifecycle are the server, clients and SYN floods of a
+	// connection-lifecycle experiment (lifecycle.go).
+	Lifecycle LifecycleSpec
 }
 
 // FlowSpec is one TCP flow.
@@ -75,6 +78,9 @@ type FlowSpec struct {
 	// path before the bottleneck, on top of the forward link's; the flow's
 	// base RTT is the path's plus ExtraDelay. 0 adds no access link.
 	ExtraDelay units.Duration
+	// Group is the [[flows]] entry the flow belongs to, for per-group
+	// summaries such as fairness.
+	Group int
 }
 
 // serverPort is where every receiver listens (iperf's traditional port).
@@ -88,6 +94,8 @@ const (
 	evSample
 	evStart
 	evCross
+	evArrival
+	evFlood
 )
 
 type event struct {
@@ -101,6 +109,10 @@ type hostNode struct {
 	egress *linkNode
 	flow   *flow
 	sender bool
+	// app, when set, is a lifecycle host's application (lifecycle.go).
+	app hostApp
+	// idx is the host's index in world.hosts, which its events carry.
+	idx int32
 }
 
 type linkNode struct {
@@ -130,6 +142,7 @@ type world struct {
 	flows    []*flow
 	segments int64 // packets (data and ACK) that hosts emitted
 	cross    []*crossSource
+	life     *lifecycle
 	sampler  sampler
 }
 
@@ -146,8 +159,8 @@ func seedFor(base uint64, label string, i int) uint64 {
 }
 
 func newWorld(sc Scenario) (*world, error) {
-	if len(sc.Flows) == 0 {
-		return nil, fmt.Errorf("scenario has no flows")
+	if len(sc.Flows) == 0 && !sc.Lifecycle.active() {
+		return nil, fmt.Errorf("scenario has no flows and no lifecycle clients or floods")
 	}
 	if len(sc.Flows) > 250*250 {
 		return nil, fmt.Errorf("%d flows is too many: at most 62500", len(sc.Flows))
@@ -217,11 +230,15 @@ func newWorld(sc Scenario) (*world, error) {
 		f.receiver = &hostNode{host: rh, sched: units.Never, egress: w.rev, flow: f}
 		w.fwd.to = append(w.fwd.to, f.receiver)
 		w.rev.to = append(w.rev.to, f.sender)
+		f.sender.idx, f.receiver.idx = int32(len(w.hosts)), int32(len(w.hosts)+1)
 		w.hosts = append(w.hosts, f.sender, f.receiver)
 		w.flows = append(w.flows, f)
 		w.q.Push(units.Time(spec.Start), event{kind: evStart, idx: int32(i)})
 	}
 	if err := w.addCross(); err != nil {
+		return nil, err
+	}
+	if err := w.addLifecycle(); err != nil {
 		return nil, err
 	}
 	w.sampler.init(w)
@@ -272,6 +289,10 @@ func (w *world) step() (bool, error) {
 					l.next.link.Enqueue(t, p)
 					continue
 				}
+				if p.Flow == addressRouted {
+					w.deliverByAddress(t, p)
+					continue
+				}
 				if p.Flow < -1 {
 					w.sinkCross(p)
 					continue
@@ -297,6 +318,12 @@ func (w *world) step() (bool, error) {
 			w.pump(f.sender)
 		case evCross:
 			w.emitCross(ev.idx)
+		case evArrival:
+			if err := w.arrive(ev.idx); err != nil {
+				return false, err
+			}
+		case evFlood:
+			w.emitFlood(ev.idx)
 		}
 	}
 	return false, nil
@@ -305,9 +332,12 @@ func (w *world) step() (bool, error) {
 // pump lets a host's application act, then moves everything the host may
 // send onto its egress link and reschedules both.
 func (w *world) pump(n *hostNode) {
-	if n.sender {
+	switch {
+	case n.app != nil:
+		n.app.act(w.now)
+	case n.sender:
 		n.flow.senderApp(w.now)
-	} else {
+	default:
 		n.flow.receiverApp(w.now)
 	}
 	for p := n.host.Output(w.now); p != nil; p = n.host.Output(w.now) {
@@ -324,13 +354,7 @@ func (w *world) pump(n *hostNode) {
 	}
 }
 
-func (w *world) hostIndex(n *hostNode) int32 {
-	i := 2 * n.flow.id
-	if !n.sender {
-		i++
-	}
-	return int32(i)
-}
+func (w *world) hostIndex(n *hostNode) int32 { return n.idx }
 
 func (w *world) scheduleLink(l *linkNode) {
 	if d := l.link.NextDeadline(); d < l.sched {
