@@ -55,6 +55,10 @@ type Config struct {
 	// ThroughputWindow is the span over which the throughput column of
 	// the time series counts delivered bytes.
 	ThroughputWindow units.Duration
+	// MaxReleaseP99 is the real-time driver's validity bound: a run whose
+	// relay released packets later than this at the 99th percentile is
+	// marked invalid, since its links did not behave as configured.
+	MaxReleaseP99 units.Duration
 	// FairnessFrom and FairnessTo bound the window over which Jain's
 	// index is computed from the bytes each flow delivered in it, per
 	// [[flows]] entry and over all flows; FairnessTo = 0 is the end of

@@ -241,6 +241,9 @@ func (d *decoder) decode(defaultName string) *Config {
 	d.check(top, "fairness_to", c.FairnessTo == 0 || c.FairnessTo > c.FairnessFrom && c.FairnessTo <= c.Duration,
 		"must be 0s (the end of the run) or after fairness_from ("+c.FairnessFrom.String()+") and at most the duration ("+c.Duration.String()+")")
 
+	c.MaxReleaseP99 = d.duration(top, "max_release_p99")
+	d.check(top, "max_release_p99", c.MaxReleaseP99 > 0, `must be longer than 0s, e.g. "100us"`)
+
 	link, rev := d.table("link"), d.table("reverse")
 	c.Link = d.link(link, 0)
 	c.Reverse = d.link(rev, c.Link.Delay)

@@ -7,7 +7,7 @@ import (
 )
 
 const (
-	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, fairness_from, fairness_to, and the tables [link], [reverse], [tcp], [[flows]], [[cross]], [server], [[clients]], [[flood]]"
+	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, fairness_from, fairness_to, max_release_p99, and the tables [link], [reverse], [tcp], [[flows]], [[cross]], [server], [[clients]], [[flood]]"
 	linkKeysMsg = "allowed keys in [link]: rate, delay, buffer, loss, ecn_threshold, qdisc, jitter, jitter_distribution, jitter_correlation, reorder, loss_model, ge_p, ge_r, ge_loss_bad, ge_loss_good, state_p13, state_p31, state_p32, state_p23, state_p14, duplicate, corrupt, policer_rate, policer_burst, trace, overhead, schedule"
 	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery, arrivals, load, size_distribution, mean_size, size_cdf"
 )
@@ -64,6 +64,8 @@ func TestFileErrors(t *testing.T) {
 			`test.toml: tcp.delayed_ack: "500ms" is not allowed: must be 0 (delayed ACKs off) or below 500ms (RFC 9293 §3.8.6.3)`},
 		{"bad duration", "throughput_window = \"50ms\"\n",
 			`test.toml: throughput_window: "50ms" is not allowed: must be at least sample_interval (100ms), so every byte falls in some window, and at most the duration (30s)`},
+		{"bad duration", "max_release_p99 = \"0s\"\n",
+			`test.toml: max_release_p99: "0s" is not allowed: must be longer than 0s, e.g. "100us"`},
 		{"bad duration", "[[flows]]\nstart = \"30s\"\n",
 			`test.toml: flows[0].start: "30s" is not allowed: must be from 0s to before the end of the run (duration = 30s)`},
 		{"bad duration", "duration = [1, 2]\n",

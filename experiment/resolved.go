@@ -81,6 +81,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(c.FairnessFrom.String())
 		case "fairness_to":
 			return tomlString(c.FairnessTo.String())
+		case "max_release_p99":
+			return tomlString(c.MaxReleaseP99.String())
 		}
 	case "link", "reverse":
 		l := c.Link

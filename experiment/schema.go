@@ -91,6 +91,7 @@ var schema = []table{
 		{"throughput_window", kindDuration, "500ms", "window of the throughput column"},
 		{"fairness_from", kindDuration, "0s", "start of the window over which fairness (Jain's index, per [[flows]] entry and overall) is computed"},
 		{"fairness_to", kindDuration, "0s", "end of the fairness window; 0s is the end of the run"},
+		{"max_release_p99", kindDuration, "100us", "driver = \"tun\": a run whose relay released packets later than this at the 99th percentile is marked invalid in summary.json"},
 	}},
 	{name: "link", doc: "forward (data) direction: the bottleneck",
 		keys: linkKeys("100Mbit/s", "20ms", "1bdp", "one-way propagation delay")},

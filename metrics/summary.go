@@ -208,4 +208,22 @@ type ReleaseError struct {
 	P99Us   float64 `json:"p99_us"`
 	P999Us  float64 `json:"p999_us"`
 	MaxUs   float64 `json:"max_us"`
+	// LimitUs is the run's max_release_p99; Valid is false when P99Us
+	// passed it, and such a run's figures are not to be trusted.
+	LimitUs float64 `json:"p99_limit_us"`
+	Valid   bool    `json:"valid"`
+	// Scheduling is how the relay's thread was scheduled, which explains
+	// a large tail: without real-time priority it shares its core.
+	Scheduling *RelayScheduling `json:"scheduling,omitempty"`
+}
+
+// RelayScheduling is the relay thread's scheduling during a run.
+type RelayScheduling struct {
+	// RealTime is set when the thread ran under SCHED_FIFO at Priority.
+	RealTime bool `json:"real_time"`
+	Priority int  `json:"priority,omitempty"`
+	// CPU is the core it was pinned to, or -1.
+	CPU int `json:"cpu"`
+	// Note says why real-time scheduling or pinning was not applied.
+	Note string `json:"note,omitempty"`
 }

@@ -17,6 +17,7 @@ import (
 	"ccbench/netem"
 	"ccbench/report"
 	"ccbench/stack"
+	"ccbench/tun"
 	"ccbench/units"
 )
 
@@ -239,12 +240,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			return nil, err
 		}
 		res = tr.Result
-		t := tr.Timing
-		res.Summary.ReleaseError = &metrics.ReleaseError{
-			Packets: int64(t.Packets),
-			P50Us:   float64(t.P50) / 1e3, P99Us: float64(t.P99) / 1e3,
-			P999Us: float64(t.P999) / 1e3, MaxUs: float64(t.Max) / 1e3,
-		}
+		res.Summary.ReleaseError = releaseError(tr.Timing, tr.Scheduling, cfg.MaxReleaseP99)
 	} else if res, err = Simulate(sc, info); err != nil {
 		return nil, err
 	}
@@ -302,4 +298,21 @@ func writeResults(dir string, cfg *experiment.Config, res *Result) error {
 	// The figures are drawn from the files just written, as ccbench plot
 	// draws them later, so the two give the same bytes.
 	return report.PlotRun(dir, cfg)
+}
+
+// releaseError is what summary.json says of a real-time run's relay: its
+// release timing, whether the run stayed within limit at the 99th
+// percentile, and how its thread was scheduled.
+func releaseError(t tun.TimingError, sched tun.Scheduling, limit units.Duration) *metrics.ReleaseError {
+	return &metrics.ReleaseError{
+		Packets: int64(t.Packets),
+		P50Us:   float64(t.P50) / 1e3, P99Us: float64(t.P99) / 1e3,
+		P999Us: float64(t.P999) / 1e3, MaxUs: float64(t.Max) / 1e3,
+		LimitUs: float64(limit) / 1e3,
+		Valid:   t.P99 <= limit,
+		Scheduling: &metrics.RelayScheduling{
+			RealTime: sched.RealTime, Priority: sched.Priority,
+			CPU: sched.CPU, Note: sched.Note,
+		},
+	}
 }

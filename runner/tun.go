@@ -3,9 +3,12 @@
 // every flow and the netem links in tun.Relay between two namespaces. A's
 // end is the kernel's TCP too when the flows name kernel algorithms
 // ("linux:cubic"), or ccbench's own stack when they name registered ones
-// ("cubic"): one stack.Host at A's address, driven on the relay's thread
-// (tun.NewStackRelay), so ccbench's algorithms meet a real kernel peer.
-// One run is one or the other, since a stack at A replaces A's device.
+// ("cubic"): one stack.Host, driven on the relay's thread, so ccbench's
+// algorithms meet a real kernel peer. When every flow is on the stack, the
+// host takes A's address in place of A's device (tun.NewStackRelay); when
+// some flows are the kernel's, the host has an address of its own beside
+// A's device and the relay's side A carries both (tun.NewMixedRelay), so
+// "cubic" and "linux:cubic" share one bottleneck in one run.
 //
 // For flow i, B listens on port serverPort+i with the flow's algorithm
 // (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock reaches the
@@ -15,9 +18,10 @@
 // exactly as the sim driver's applications do (flow.go).
 //
 // The main goroutine is the sampler: at every sample interval it reads
-// each sender's TCP_INFO and each receiver's byte count into the same
-// metrics.Recorder the sim driver fills, so summaries, plots and
-// comparisons read a kernel run like a simulated one. At the end of the
+// each sender's TCP_INFO (or the stack's snapshot), each receiver's byte
+// count and the bottleneck's statistics as the relay last published them
+// into the same metrics.Recorder the sim driver fills, so summaries, plots
+// and comparisons read a kernel run like a simulated one. At the end of the
 // run, or when the context is cancelled, every socket's deadline is set in
 // the past, which ends every blocked read and write, and the run is torn
 // down in reverse order of building: endpoints, relay, namespaces.
@@ -55,6 +59,12 @@ type TunResult struct {
 	Timing tun.TimingError
 	// Relay counts what the relay read, wrote and dropped at the devices.
 	Relay tun.RelayCounters
+	// Scheduling is how the relay's thread was scheduled: real-time and
+	// pinned, or why not.
+	Scheduling tun.Scheduling
+	// Profile is the relay loop's account of its turns, sleeps, stalls
+	// and late releases.
+	Profile *tun.RelayProfile
 }
 
 // kernelFlow is one flow's pair of kernel sockets and what the sampler
@@ -84,8 +94,9 @@ type kernelFlow struct {
 	probed  bool
 }
 
-// SimulateTUN runs a scenario in real time over TUN devices, every flow
-// between kernel TCP endpoints. info names the run in its summary; its
+// SimulateTUN runs a scenario in real time over TUN devices, B's end of
+// every flow the kernel's TCP and A's end the kernel's or ccbench's stack,
+// as each flow's cc says. info names the run in its summary; its
 // timing fields are filled in here. The run lasts sc.Duration of wall time
 // plus the setup and teardown of the namespaces; cancelling ctx ends it
 // early, with ctx's error.
@@ -125,11 +136,17 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	clock := tun.NewClock()
 	var relay *tun.Relay
 	var side *stackSide
-	if flows[0].onStack {
-		side = &stackSide{flows: flows, remote: stack.Addr(topo.AddrB.To4())}
+	onStack, onKernel := flowsByEndpoint(flows)
+	if len(onStack) > 0 {
+		side = &stackSide{flows: onStack, remote: stack.Addr(topo.AddrB.To4())}
 		tcp := sc.TCP
-		tcp.Recovery = sc.Flows[0].Recovery
-		relay, _, err = tun.NewStackRelay(topo, fc, rc, clock, tcp, seedFor(sc.Seed, "sender", 0), side.run)
+		tcp.Recovery = onStack[0].spec.Recovery
+		seed := seedFor(sc.Seed, "sender", 0)
+		if len(onKernel) > 0 {
+			relay, _, err = tun.NewMixedRelay(topo, fc, rc, clock, tcp, seed, side.run)
+		} else {
+			relay, _, err = tun.NewStackRelay(topo, fc, rc, clock, tcp, seed, side.run)
+		}
 	} else {
 		relay, err = tun.NewRelay(topo, fc, rc, clock)
 	}
@@ -142,10 +159,6 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	defer relay.Stop()
 
 	rec := metrics.NewRecorder(sc.Duration, sc.SampleInterval, sc.ThroughputWindow)
-	// The bottleneck is sampled only at both ends of the run: tun.Relay
-	// exposes its links' statistics once it has stopped, since the relay
-	// thread updates them without locks.
-	rec.RecordLink(metrics.LinkSample{})
 	series := make([]*metrics.FlowSeries, len(flows))
 	for i, k := range flows {
 		series[i] = rec.AddFlow(i, flowName(i, k.spec.CC), k.spec.CC, units.Time(k.spec.Start))
@@ -162,7 +175,15 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 		wg.Add(1)
 		go func() { defer wg.Done(); k.sendErr = failed(runCtx, endRun, k.send(runCtx, topo, clock)) }()
 	}
-	wall, sampleErr := sampleUntilEnd(runCtx, sc, clock, flows, series)
+	wall, sampleErr := sampleUntilEnd(runCtx, sc, clock, func(now units.Time) error {
+		if err := sampleKernelFlows(now, flows, series); err != nil {
+			return err
+		}
+		var fwd, rev netem.LinkStats
+		relay.LiveLinks(&fwd, &rev)
+		rec.RecordLink(linkSample(now, fwd))
+		return nil
+	})
 	// Ending the run sets every socket's deadline in the past (see
 	// watchDeadline), so every endpoint goroutine returns promptly.
 	endRun()
@@ -192,8 +213,7 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 		}
 	}
 
-	fwd, _ := relay.Links()
-	rec.RecordLink(linkSample(units.Time(sc.Duration), fwd))
+	rec.QueueDelay.Merge(relay.QueueDelay())
 	counters := relay.Counters()
 	info.Duration = sc.Duration
 	info.Wall = wall
@@ -210,7 +230,20 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 			r.Verified = false
 		}
 	}
-	return &TunResult{Result: r, Timing: relay.Timing(), Relay: counters}, nil
+	return &TunResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(), Profile: relay.Profile()}, nil
+}
+
+// flowsByEndpoint splits the flows by A's end: ccbench's stack or the
+// kernel.
+func flowsByEndpoint(flows []*kernelFlow) (onStack, onKernel []*kernelFlow) {
+	for _, k := range flows {
+		if k.onStack {
+			onStack = append(onStack, k)
+		} else {
+			onKernel = append(onKernel, k)
+		}
+	}
+	return onStack, onKernel
 }
 
 // checkKernelScenario rejects what the tun driver cannot run yet, naming
@@ -225,17 +258,17 @@ func checkKernelScenario(sc Scenario) error {
 	if serverPort+len(sc.Flows) > 1<<16 {
 		return fmt.Errorf("%d flows is too many for the tun driver: each needs its own port above %d", len(sc.Flows), serverPort)
 	}
-	_, firstKernel := tun.KernelCC(sc.Flows[0].CC)
+	firstStack := -1
 	for i, f := range sc.Flows {
 		_, kernel := tun.KernelCC(f.CC)
 		if !kernel && !slices.Contains(cc.Names(), f.CC) {
 			return fmt.Errorf("flows[%d].cc: %q is neither a kernel algorithm (\"linux:<name>\") nor a registered one; registered: %s", i, f.CC, strings.Join(cc.Names(), ", "))
 		}
-		if kernel != firstKernel {
-			return fmt.Errorf("flows[%d].cc: %q and flows[0].cc %q: one run with flows on both the kernel at A and ccbench's stack at A is not available over TUN: the stack replaces A's device", i, f.CC, sc.Flows[0].CC)
+		if !kernel && firstStack < 0 {
+			firstStack = i
 		}
-		if !kernel && f.Recovery != sc.Flows[0].Recovery {
-			return fmt.Errorf("flows[%d].recovery: %v differs from flows[0]'s %v: the flows share one stack at A, and with it one recovery", i, f.Recovery, sc.Flows[0].Recovery)
+		if !kernel && f.Recovery != sc.Flows[firstStack].Recovery {
+			return fmt.Errorf("flows[%d].recovery: %v differs from flows[%d]'s %v: the flows on ccbench's stack share one stack at A, and with it one recovery", i, f.Recovery, firstStack, sc.Flows[firstStack].Recovery)
 		}
 		if f.ExtraDelay != 0 {
 			return fmt.Errorf("flows[%d].extra_delay: %v: per-flow access links are not available over TUN yet", i, f.ExtraDelay)
@@ -369,10 +402,10 @@ func maxSegment(c *net.TCPConn) (int, error) {
 	return mss, nil
 }
 
-// sampleUntilEnd samples every flow at t = 0, every interval after and at
+// sampleUntilEnd calls sample at t = 0, every interval after and at
 // sc.Duration, sleeping in between, and returns the run's length on the
 // clock at the last sample. It stops early, without error, if runCtx ends.
-func sampleUntilEnd(runCtx context.Context, sc Scenario, clock tun.Clock, flows []*kernelFlow, series []*metrics.FlowSeries) (time.Duration, error) {
+func sampleUntilEnd(runCtx context.Context, sc Scenario, clock tun.Clock, sample func(now units.Time) error) (time.Duration, error) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -389,7 +422,7 @@ func sampleUntilEnd(runCtx context.Context, sc Scenario, clock tun.Clock, flows 
 			case <-timer.C:
 			}
 		}
-		if err := sampleKernelFlows(clock.Now(), flows, series); err != nil {
+		if err := sample(clock.Now()); err != nil {
 			return 0, err
 		}
 		if target == end {
@@ -443,8 +476,8 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 	return nil
 }
 
-// linkSample converts the forward link's statistics into a bottleneck
-// snapshot.
+// linkSample converts the forward link's statistics, as the relay last
+// published them, into a bottleneck snapshot.
 func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 	return metrics.LinkSample{
 		T:              now,
@@ -455,14 +488,16 @@ func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 		DeliveredBytes: ls.DeliveredBytes,
 		Served:         ls.ServedPackets,
 		Sojourn:        ls.SojournTotal,
+		Marked:         ls.MarkedPackets,
 	}
 }
 
-// stackSide is the application of ccbench's stack at A: every flow's
-// sender, run by the relay on its thread at every turn (tun.StackApp). It
-// connects each flow to its kernel listener in B at the flow's start, keeps
-// its send buffer full with the sim driver's sender (flow.senderApp), and
-// publishes a snapshot of the connection for the sampler.
+// stackSide is the application of ccbench's stack at A: the sender of
+// every flow on the stack, run by the relay on its thread at every turn
+// (tun.StackApp). It connects each flow to its kernel listener in B at the
+// flow's start, keeps its send buffer full with the sim driver's sender
+// (flow.senderApp), and publishes a snapshot of the connection for the
+// sampler.
 type stackSide struct {
 	flows  []*kernelFlow
 	remote stack.Addr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/report"
+	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
 )
@@ -94,6 +97,7 @@ func TestTunKernelCubicAndRenoShareTheLink(t *testing.T) {
 	tm := res.Timing
 	t.Logf("link utilization %.3f, drops %d; release error over %d packets: p50 %v p99 %v p99.9 %v max %v; relay %+v",
 		s.Link.Utilization, s.Link.Drops, tm.Packets, tm.P50, tm.P99, tm.P999, tm.Max, res.Relay)
+	logRelayProfile(t, res.Profile)
 	if link := float64(sc.Forward.Rate); sumBps < 0.8*link || sumBps > 1.02*link {
 		t.Errorf("flows delivered %.2f Mbit/s together, want 80-102%% of the %.0f Mbit/s link", sumBps/1e6, link/1e6)
 	}
@@ -133,11 +137,103 @@ func TestTunCancelTearsDown(t *testing.T) {
 	}
 }
 
-// TestTunRejectsStackFlows needs no privilege: a flow on ccbench's own
-// stack is refused by name before anything is built.
-func TestTunRejectsStackFlows(t *testing.T) {
-	_, err := SimulateTUN(context.Background(), tunDumbbell(units.Second, "linux:cubic", "reno"), metrics.RunInfo{})
-	if err == nil || !strings.Contains(err.Error(), "flows[1].cc") || !strings.Contains(err.Error(), "not available over TUN") {
-		t.Errorf("got %v, want an error naming flows[1].cc and saying the stack is not available over TUN", err)
+// TestTunRejectsUnknownAlgorithms needs no privilege: a flow whose cc is
+// neither the kernel's nor registered is refused by name before anything
+// is built.
+func TestTunRejectsUnknownAlgorithms(t *testing.T) {
+	_, err := SimulateTUN(context.Background(), tunDumbbell(units.Second, "linux:cubic", "no-such-cc"), metrics.RunInfo{})
+	if err == nil || !strings.Contains(err.Error(), "flows[1].cc") || !strings.Contains(err.Error(), "no-such-cc") {
+		t.Errorf("got %v, want an error naming flows[1].cc and its value", err)
+	}
+}
+
+// TestTunRejectsStackFlowsWithDifferentRecovery needs no privilege: the
+// flows on ccbench's stack share one host, and with it one loss recovery,
+// whatever kernel flows run beside them.
+func TestTunRejectsStackFlowsWithDifferentRecovery(t *testing.T) {
+	sc := tunDumbbell(units.Second, "linux:cubic", "cubic", "reno")
+	sc.Flows[2].Recovery = stack.RecoveryRACK
+	_, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{})
+	if err == nil || !strings.Contains(err.Error(), "flows[2].recovery") || !strings.Contains(err.Error(), "flows[1]'s") {
+		t.Errorf("got %v, want an error naming flows[2].recovery against flows[1]'s", err)
+	}
+}
+
+// TestTunLinkSeriesIsLive runs one kernel CUBIC flow for 3 s through the
+// 1 BDP dumbbell and writes the bottleneck's series as link.csv: one row
+// per 100 ms sample, taken while the run goes on, with the queue standing
+// in most rows once the flow has filled the pipe, and counters that only
+// grow up to the run's totals.
+func TestTunLinkSeriesIsLive(t *testing.T) {
+	requireTunDriver(t)
+	sc := tunDumbbell(3*units.Second, "linux:cubic")
+	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-link-test"})
+	checkNoNamespacesLeft(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "link.csv")
+	if err := report.WriteLinkCSV(path, res.Recorder.Link()); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(string(raw)), "\n")[1:]
+	if len(rows) != 31 {
+		t.Fatalf("link.csv has %d rows, want 31 (0 through 3 s every 100 ms)", len(rows))
+	}
+	link := res.Recorder.Link()
+	bdp := int(sc.Forward.Rate.BytesIn(40 * units.Millisecond))
+	queued := 0
+	for i, l := range link {
+		// The sampler wakes on Go's timer, a millisecond late at most on
+		// an idle machine; 20 ms leaves room for a busy one.
+		if want := units.Time(i) * units.Time(sc.SampleInterval); l.T < want || l.T > want.Add(20*units.Millisecond) {
+			t.Errorf("row %d taken at %v, want at %v", i, l.T, want)
+		}
+		if i > 0 && (l.DeliveredBytes < link[i-1].DeliveredBytes || l.Drops < link[i-1].Drops || l.Served < link[i-1].Served) {
+			t.Errorf("row %d: counters went back: %+v after %+v", i, l, link[i-1])
+		}
+		if l.QueueBytes > bdp {
+			t.Errorf("row %d: queue %d bytes exceeds the %d-byte buffer", i, l.QueueBytes, bdp)
+		}
+		if l.QueueBytes > 0 {
+			queued++
+		}
+		t.Logf("%s", rows[i])
+	}
+	// After the first second, CUBIC keeps the 1 BDP buffer occupied but
+	// for the instants after a loss.
+	if queued < 15 {
+		t.Errorf("the queue stood in %d of 31 rows, want at least 15", queued)
+	}
+	s := res.Summary
+	last := link[len(link)-1]
+	if last.DeliveredBytes < res.Read[0] {
+		t.Errorf("link delivered %d bytes by the last row, the receiver read %d", last.DeliveredBytes, res.Read[0])
+	}
+	if s.Link.Utilization < 0.85 || s.Link.QueueBytesMax == 0 || s.Link.QueueDelayP50Ms == 0 {
+		t.Errorf("link summary %+v: want utilization >= 0.85, a queue, and queueing delays", s.Link)
+	}
+	t.Logf("utilization %.3f, queue p50 %d p95 %d max %d bytes, queue delay p50 %.2f ms p99 %.2f ms, drops %d; scheduling %+v",
+		s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95, s.Link.QueueBytesMax, s.Link.QueueDelayP50Ms, s.Link.QueueDelayP99Ms, s.Link.Drops, res.Scheduling)
+}
+
+// A real-time run whose relay's p99 release error passes max_release_p99
+// is marked invalid; one at or under it is valid.
+func TestReleaseErrorValidity(t *testing.T) {
+	sched := tun.Scheduling{RealTime: true, Priority: 10, CPU: 1}
+	timing := tun.TimingError{Packets: 1000, P50: 800, P99: 40 * units.Microsecond, P999: 90 * units.Microsecond, Max: units.Millisecond}
+	r := releaseError(timing, sched, 50*units.Microsecond)
+	if !r.Valid || r.LimitUs != 50 || r.P99Us != 40 || r.P50Us != 0.8 || r.Packets != 1000 || !r.Scheduling.RealTime || r.Scheduling.CPU != 1 {
+		t.Errorf("within the limit: %+v %+v", r, r.Scheduling)
+	}
+	if r := releaseError(timing, sched, 40*units.Microsecond); !r.Valid {
+		t.Error("p99 equal to the limit marked invalid")
+	}
+	if r := releaseError(timing, sched, 39*units.Microsecond); r.Valid {
+		t.Error("p99 above the limit marked valid")
 	}
 }

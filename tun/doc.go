@@ -15,6 +15,12 @@
 //     The difference between the write and Due is the release timing error,
 //     recorded for every packet and reported with every run.
 //
+// Side A's end is the kernel behind device A, ccbench's stack in place of
+// device A (stackport.go), or both at once, the stack at an address of its
+// own in A's prefix (mixport.go), so kernel flows and stack flows share one
+// bottleneck. While the relay runs, it publishes the links' statistics for
+// the run's sampler without taking a lock (relay_live.go).
+//
 // Go's timers cannot release packets within tens of microseconds of their
 // deadlines (their floor is about a millisecond under load), so the relay
 // owns its thread: it blocks in ppoll on both descriptors with a

@@ -2,7 +2,7 @@
 // ports through a netem.Link per direction, releasing each at the time the
 // link gives, and measures how late every release was. A port is a TUN
 // device, or on side A an in-process stack.Host (stackport.go) that the
-// relay drives on its own thread.
+// relay drives on its own thread, or both (mixport.go).
 //
 // Each turn of the loop
 //
@@ -13,10 +13,14 @@
 //     returned, and after each one delivers whatever has fallen due on
 //     either link to the far port;
 //  3. delivers every datagram whose Due has passed;
-//  4. if nothing arrived, waits for the earliest of the links' and ports'
+//  4. publishes the links' statistics for the run's sampler
+//     (relay_live.go), when it is about to wait or publishEvery has
+//     passed since it last did;
+//  5. if nothing arrived, waits for the earliest of the links' and ports'
 //     next deadlines and new input: in ppoll(2) with a nanosecond timeout
 //     when the deadline is more than spinThreshold away, else by spinning
 //     (going round again, which polls the ports with non-blocking reads).
+//     The ppoll is a raw system call that keeps the relay's P (see ppoll).
 //
 // Checking deadlines after every datagram rather than once per batch is
 // what bounds the error under load: a TUN read costs about a microsecond
@@ -35,9 +39,9 @@
 package tun
 
 import (
-	"errors"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -123,6 +127,13 @@ type Relay struct {
 	timing  metrics.Histogram
 	counter RelayCounters
 	profile RelayProfile
+	// queueDelay holds every forward datagram's wait in the forward
+	// link's queue, as the sim driver's recorder does.
+	queueDelay metrics.Histogram
+	live       liveLinks
+	// fwdConfig and revConfig are the links' configurations, which the
+	// published statistics leave out.
+	fwdConfig, revConfig netem.LinkConfig
 }
 
 // RelayCounters counts what the relay itself did, apart from the links.
@@ -170,6 +181,9 @@ func newRelay(forward, reverse netem.LinkConfig, clock Clock) (*Relay, error) {
 	if r.rev, err = netem.NewLink(reverse, &r.pool); err != nil {
 		return nil, err
 	}
+	r.fwd.ObserveSojourn(r.queueDelay.Record)
+	r.fwdConfig, r.revConfig = r.fwd.Stats().Config, r.rev.Stats().Config
+	r.publishLinks(0)
 	return r, nil
 }
 
@@ -239,6 +253,9 @@ func (r *Relay) loop() error {
 			return err
 		}
 		if nA+nB > 0 {
+			if now := r.clock.Now(); r.live.changed && now >= r.live.next {
+				r.publishLinks(now)
+			}
 			r.profile.Turn.Record(r.clock.Now().Sub(start))
 			continue
 		}
@@ -248,7 +265,14 @@ func (r *Relay) loop() error {
 			return err
 		}
 	}
+	r.publishLinks(r.clock.Now())
 	return nil
+}
+
+// publishLinks makes the links' statistics as of now visible to LiveLinks.
+func (r *Relay) publishLinks(now units.Time) {
+	fwd, rev := r.fwd.Stats(), r.rev.Stats()
+	r.live.publish(now, &fwd, &rev)
 }
 
 // ingest reads what from has waiting, up to readBatch, onto link, each
@@ -266,6 +290,7 @@ func (r *Relay) ingest(from port, link *netem.Link) (int, error) {
 		}
 		p.Flow = 0
 		link.Enqueue(r.clock.Now(), p)
+		r.live.changed = true
 		n++
 		if err := r.releaseDue(); err != nil {
 			r.counter.ReadPackets += int64(n)
@@ -293,6 +318,9 @@ func (r *Relay) releaseDue() error {
 // release delivers every datagram that has crossed link by the time of
 // its write to to.
 func (r *Relay) release(link *netem.Link, to port) error {
+	// Even a Dequeue that returns nothing may have moved the link on (a
+	// transmission ended, the next began).
+	r.live.changed = true
 	for {
 		at := r.clock.Now()
 		p := link.Dequeue(at)
@@ -321,20 +349,44 @@ func (r *Relay) wait(next units.Time) error {
 	gap := next.Sub(now)
 	if gap <= spinThreshold {
 		r.counter.Spins++
+		if r.live.changed && now >= r.live.next {
+			r.publishLinks(now)
+		}
 		return nil
+	}
+	if r.live.changed {
+		r.publishLinks(now)
 	}
 	r.counter.Sleeps++
 	r.profile.begin(now, Sleeping)
 	sleep := min(gap-wakeEarly, idleWait)
 	r.timeout = unix.NsecToTimespec(int64(sleep))
-	k, err := unix.Ppoll(r.fds[:], &r.timeout, nil)
-	if err != nil && !errors.Is(err, unix.EINTR) {
-		return err
+	k, errno := r.ppoll()
+	if errno != 0 && errno != unix.EINTR {
+		return errno
 	}
-	if k == 0 && err == nil {
+	if k == 0 && errno == 0 {
 		r.profile.Overshoot.Record(r.clock.Now().Sub(now.Add(sleep)))
 	}
 	return nil
+}
+
+// ppoll waits in ppoll(2) for input on the ports' descriptors or
+// r.timeout, without telling the Go scheduler: a raw system call keeps the
+// relay's P (reserveProcs added one for it) instead of offering it to
+// other goroutines. Through the ordinary syscall path, sysmon takes the P
+// away from a sleep longer than 20 µs when other goroutines wait for one,
+// and the relay, on waking, has to wait for an ordinary thread to
+// run the scheduler and give it a P back; on a loaded two-core machine that
+// wait took tens of milliseconds, which no real-time priority of the
+// relay's own thread can shorten (measured: p99.9 release error 37–63 ms
+// with the ordinary path, 0.3–4 ms with this one, same load). A stop of the
+// world for the garbage collector interrupts the wait with a signal
+// (EINTR), so it does not wait for the timeout.
+func (r *Relay) ppoll() (int, unix.Errno) {
+	n, _, errno := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&r.fds[0])), uintptr(len(r.fds)),
+		uintptr(unsafe.Pointer(&r.timeout)), 0, 0, 0)
+	return int(n), errno
 }
 
 // Counters returns the relay's counters; call it after Stop.
@@ -343,6 +395,21 @@ func (r *Relay) Counters() RelayCounters { return r.counter }
 // Links returns the forward and reverse links' statistics; call it after
 // Stop.
 func (r *Relay) Links() (forward, reverse netem.LinkStats) { return r.fwd.Stats(), r.rev.Stats() }
+
+// LiveLinks copies the links' statistics as the relay last published them,
+// at the returned time on its clock; any goroutine may call it at any
+// time. While the relay runs, the copy is at most publishEvery older than
+// the links' last change; after Stop it is their final state. Config is
+// the links' configuration.
+func (r *Relay) LiveLinks(forward, reverse *netem.LinkStats) units.Time {
+	at := r.live.read(forward, reverse)
+	forward.Config, reverse.Config = r.fwdConfig, r.revConfig
+	return at
+}
+
+// QueueDelay holds every forward datagram's queueing delay; call it after
+// Stop.
+func (r *Relay) QueueDelay() *metrics.Histogram { return &r.queueDelay }
 
 // Profile is the loop's account of where its time and its late releases
 // went (relay_profile.go); call it after Stop.

@@ -1,7 +1,8 @@
-// Side A as ccbench's own TCP: a stack.Host at the topology's AddrA, driven
-// by the relay on its locked thread, so that the kernel in namespace B talks
-// to it as to a real machine at 198.18.x.1 through the same links and the
-// same TUN device B as a kernel peer would.
+// Side A as ccbench's own TCP: a stack.Host at the topology's AddrA (or at
+// AddrStack beside A's kernel, mixport.go), driven by the relay on its
+// locked thread, so that the kernel in namespace B talks to it as to a real
+// machine at 198.18.x.1 through the same links and the same TUN device B as
+// a kernel peer would.
 //
 // The stack is sans-IO and single-threaded, and the relay's thread is the
 // only one that touches it: on every turn the relay runs the host's expired
@@ -53,13 +54,22 @@ func NewStackRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock, 
 	if err != nil {
 		return nil, nil, err
 	}
-	host, err := stack.NewHost(stackAddr(t.AddrA), cfg, &r.pool, seed)
+	sp, err := newStackPort(t.AddrA, cfg, &r.pool, seed, app)
 	if err != nil {
 		return nil, nil, err
 	}
-	sp := &StackPort{host: host, app: app}
 	r.setPorts(sp, t.DevB)
 	return r, sp, nil
+}
+
+// newStackPort builds a stack port whose host has address addr and
+// allocates from pool, the relay's.
+func newStackPort(addr net.IP, cfg stack.Config, pool *packet.Pool, seed uint64, app StackApp) (*StackPort, error) {
+	host, err := stack.NewHost(stackAddr(addr), cfg, pool, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &StackPort{host: host, app: app}, nil
 }
 
 func stackAddr(ip net.IP) stack.Addr {

@@ -1,11 +1,18 @@
 // The topology the tun driver builds: two namespaces, A and B, each with
-// one TUN device on a /30 from 198.18.0.0/15 (RFC 2544's benchmarking
+// one TUN device on a /29 from 198.18.0.0/15 (RFC 2544's benchmarking
 // range, which no real network routes), and nothing else between them but
 // the relay.
 //
 //	namespace A                 root namespace               namespace B
-//	198.18.x.1/30 ─ ccb0 ══ fd ─► relay: forward link ─► fd ══ ccb0 ─ 198.18.x.2/30
+//	198.18.x.1/29 ─ ccb0 ══ fd ─► relay: forward link ─► fd ══ ccb0 ─ 198.18.x.2/29
 //	                        fd ◄─        reverse link ◄─ fd
+//	198.18.x.3: ccbench's stack, on the relay's side A (mixport.go)
+//
+// The third address is the in-process stack's when it shares side A with
+// A's kernel. It lies in the pair's prefix, so B's connected route already
+// sends it through B's device to the relay, like A's own address, and no
+// route has to be added; a /30 would have no room for it, its other two
+// addresses being the network and broadcast ones.
 
 package tun
 
@@ -14,12 +21,12 @@ import (
 	"net"
 )
 
-// benchNet is 198.18.0.0/15 as a 32-bit number; pairs take consecutive /30s
+// benchNet is 198.18.0.0/15 as a 32-bit number; pairs take consecutive /29s
 // from it.
 const (
 	benchNet    = 198<<24 | 18<<16
-	benchPairs  = 1 << 15 // /30s in a /15
-	subnetShift = 2       // a /30 holds four addresses
+	benchPairs  = 1 << 14 // /29s in a /15
+	subnetShift = 3       // a /29 holds eight addresses
 )
 
 // Topology is a pair of namespaces joined through their TUN devices. Close
@@ -30,6 +37,9 @@ type Topology struct {
 	// AddrA and AddrB are the endpoints' addresses, reachable from the
 	// other namespace through the relay.
 	AddrA, AddrB net.IP
+	// AddrStack is the address of ccbench's stack when it shares side A
+	// with A's kernel (NewMixedRelay); no namespace holds it.
+	AddrStack net.IP
 }
 
 // NewTopology creates the namespaces and devices. On error everything
@@ -47,7 +57,7 @@ func NewTopology() (t *Topology, err error) {
 		}
 	}()
 	base := uint32(benchNet) + uint32(nsSerial.Load()%benchPairs)<<subnetShift
-	t.AddrA, t.AddrB = ipv4(base+1), ipv4(base+2)
+	t.AddrA, t.AddrB, t.AddrStack = ipv4(base+1), ipv4(base+2), ipv4(base+3)
 	mask := net.CIDRMask(32-subnetShift, 32)
 
 	if t.nsA, err = newNamespace(nameA); err != nil {

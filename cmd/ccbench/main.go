@@ -207,6 +207,14 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 	fmt.Fprintf(w, "link: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, mean queueing delay %.2f ms, drops %d, lost %d\n",
 		float64(s.Link.RateBps)/1e6, 100*s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95,
 		s.Link.QueueBytesMax, s.Link.QueueDelayMeanMs, s.Link.Drops, s.Link.Lost)
+	if r := s.ReleaseError; r != nil {
+		verdict := "valid"
+		if !r.Valid {
+			verdict = fmt.Sprintf("INVALID: p99 above max_release_p99 = %.0f µs, the links did not run as configured", r.LimitUs)
+		}
+		fmt.Fprintf(w, "relay release error: p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, max %.1f µs over %d packets: %s\n",
+			r.P50Us, r.P99Us, r.P999Us, r.MaxUs, r.Packets, verdict)
+	}
 	fmt.Fprintf(w, "%-5s %-10s %14s %12s %10s %10s %10s\n", "flow", "cc", "goodput Mb/s", "retransmits", "rtt p50", "rtt p95", "done (s)")
 	for _, f := range s.Flows {
 		done := "-"
