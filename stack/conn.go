@@ -160,6 +160,14 @@ type Conn struct {
 	stats ConnStats
 	rate  rateState
 
+	// The host's scheduling of the connection (schedule.go): its index in
+	// the host's list (-1 once closed), its index and key in the deadline
+	// heap (-1 and Never when out of it), and whether the key is stale.
+	pos      int
+	heapIdx  int
+	deadline units.Time
+	staleKey bool
+
 	// OnRTTSample, if set, is called with every RTT sample the connection
 	// takes, for delay distributions in the metrics layer.
 	OnRTTSample func(units.Duration)
@@ -264,6 +272,9 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 		reorderAt:   units.Never,
 		keepaliveAt: units.Never,
 		sndMSS:      536,
+		pos:         -1,
+		heapIdx:     -1,
+		deadline:    units.Never,
 	}
 	c.iss = iss
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss
@@ -298,6 +309,7 @@ func (c *Conn) inflight() int { return c.sndNxt.Sub(c.sndUna) }
 // Write queues application data and returns how much fit in the send buffer.
 // It returns ErrClosed once the connection can no longer send.
 func (c *Conn) Write(p []byte) (int, error) {
+	c.host.touch(c)
 	if c.finQueued || !(c.state.canSend() || c.state == SynSent || c.state == SynReceived) {
 		if c.err != nil {
 			return 0, c.err
@@ -325,6 +337,7 @@ func (c *Conn) Buffered() int { return c.sndBuf.n }
 // arrived and everything before it has been read, it returns io.EOF; with
 // nothing to read yet it returns 0 and no error.
 func (c *Conn) Read(p []byte) (int, error) {
+	c.host.touch(c)
 	n := c.rcvBuf.read(p)
 	if n > 0 {
 		c.stats.BytesRead += int64(n)
@@ -347,6 +360,7 @@ func (c *Conn) Peek() (first, second []byte) { return c.rcvBuf.peek() }
 
 // Discard consumes the first n bytes Peek returned, as Read would.
 func (c *Conn) Discard(n int) {
+	c.host.touch(c)
 	n = min(n, c.rcvBuf.unread)
 	if n <= 0 {
 		return
@@ -369,6 +383,7 @@ func (c *Conn) PeerClosed() bool { return c.finRcvd && c.rcvBuf.unread == 0 }
 // RFC 2525 §2.17, and Linux for an orphaned socket); FIN-WAIT-2 times out
 // after Config.FinWait2Timeout. CloseWrite is the half-close.
 func (c *Conn) Close() {
+	c.host.touch(c)
 	if c.rcvBuf.unread > 0 && c.state.synchronized() {
 		c.Abort()
 		return
@@ -380,6 +395,7 @@ func (c *Conn) Close() {
 // CloseWrite is shutdown(SHUT_WR): a FIN follows any queued data, and the
 // application goes on reading until the peer's FIN.
 func (c *Conn) CloseWrite() {
+	c.host.touch(c)
 	switch c.state {
 	case SynSent:
 		c.terminate(ErrClosed)

@@ -24,7 +24,7 @@ type Host struct {
 
 	conns map[fourTuple]*Conn
 	// order lists connections in creation order so that output and timers
-	// visit them deterministically.
+	// visit them deterministically; a connection's pos is its index here.
 	order     []*Conn
 	listeners map[uint16]*Listener
 	// nextPort is the ephemeral-port rotor; portUse counts, per remote
@@ -34,6 +34,18 @@ type Host struct {
 	nextPort uint16
 	portUse  map[remoteEndpoint]int
 	rr       int // round-robin start for Output
+
+	// Scheduling (schedule.go): the connections Output must visit, the
+	// deadline heap, the connections whose key in it is stale, and
+	// scratch lists for walking and popping the heap.
+	ready  readySet
+	timers deadlineHeap
+	stale  []*Conn
+	walk   []int
+	due    []*Conn
+	// outputCalls counts visits of Output to connections, for tests that
+	// check what a segment costs.
+	outputCalls int64
 
 	// ctl is a ring of segments the host sends on no connection's behalf.
 	ctl     [32]ctlSegment
@@ -200,7 +212,10 @@ func (h *Host) inEphemeralRange(port uint16) bool {
 func (h *Host) add(c *Conn) {
 	c.tsOffset = h.cookies.tsOffset(c.id.localAddr, c.id.remoteAddr)
 	h.conns[c.id] = c
+	c.pos = len(h.order)
 	h.order = append(h.order, c)
+	h.ready.grow(len(h.order))
+	h.touch(c)
 	if h.inEphemeralRange(c.id.localPort) {
 		h.portUse[remoteEndpoint{c.id.remoteAddr, c.id.remotePort}]++
 	}
@@ -220,17 +235,18 @@ func (h *Host) remove(c *Conn) {
 			h.portUse[e]--
 		}
 	}
-	for i, o := range h.order {
-		if o == c {
-			// Clear the vacated slot so a closed connection and its
-			// buffers are not kept alive by the backing array.
-			n := len(h.order)
-			copy(h.order[i:], h.order[i+1:])
-			h.order[n-1] = nil
-			h.order = h.order[:n-1]
-			break
-		}
+	i, n := c.pos, len(h.order)
+	copy(h.order[i:], h.order[i+1:])
+	// Clear the vacated slot so a closed connection and its buffers are
+	// not kept alive by the backing array.
+	h.order[n-1] = nil
+	h.order = h.order[:n-1]
+	for j := i; j < n-1; j++ {
+		h.order[j].pos = j
 	}
+	h.ready.cut(i)
+	h.timers.delete(c)
+	c.pos = -1
 }
 
 // established is called when a connection completes its handshake. Its
@@ -264,6 +280,7 @@ func (h *Host) Input(now units.Time, p *packet.Packet) {
 	}
 	id := fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
 	if c, ok := h.conns[id]; ok {
+		h.touch(c)
 		if c.listener != nil {
 			c.listener.inputHalfOpen(now, c, s)
 			return
@@ -318,7 +335,9 @@ func (h *Host) queueControl(r *ctlSegment) bool {
 
 // Output returns the next packet the host may send now, or nil. Replies
 // on no connection's behalf go first; then connections are visited
-// round-robin so that no flow starves the others.
+// round-robin so that no flow starves the others. Only connections that
+// may have something to send are visited (schedule.go), in the order a
+// visit of every connection would take, so the choice is the same.
 func (h *Host) Output(now units.Time) *packet.Packet {
 	if h.ctlN > 0 {
 		r := &h.ctl[h.ctlHead]
@@ -327,12 +346,20 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		return h.buildControl(r)
 	}
 	n := len(h.order)
-	for i := range n {
-		k := (h.rr + i) % n
-		if p := h.order[k].output(now); p != nil {
+	if n == 0 {
+		return nil
+	}
+	h.readyDue(now)
+	for k := h.ready.next(h.rr % n); k >= 0; k = h.ready.next(k) {
+		c := h.order[k]
+		h.outputCalls++
+		p := c.output(now)
+		h.staleKey(c)
+		if p != nil {
 			h.rr = (k + 1) % n
 			return p
 		}
+		h.ready.remove(k)
 	}
 	return nil
 }
@@ -357,20 +384,21 @@ func (h *Host) buildControl(r *ctlSegment) *packet.Packet {
 
 // NextDeadline is the earliest time a connection's timer expires, or Never.
 func (h *Host) NextDeadline() units.Time {
-	t := units.Never
-	for _, c := range h.order {
-		t = min(t, c.nextDeadline())
-	}
-	return t
+	h.refreshDeadlines()
+	return h.timers.min()
 }
 
-// OnTimer runs every expired timer. The SYN-ACK timer of a half-open
-// connection asks its listener first whether the entry has run out of
-// retries.
+// OnTimer runs every expired timer, connection by connection in creation
+// order. The SYN-ACK timer of a half-open connection asks its listener
+// first whether the entry has run out of retries.
 func (h *Host) OnTimer(now units.Time) {
-	for i := 0; i < len(h.order); i++ {
-		c := h.order[i]
-		if c.nextDeadline() > now {
+	h.refreshDeadlines()
+	due := h.popDue(now)
+	for _, c := range due {
+		// Every connection popped goes back into the heap at the next
+		// refresh, with whatever deadline its timers leave.
+		h.touch(c)
+		if c.pos < 0 || c.nextDeadline() > now {
 			continue
 		}
 		if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
@@ -378,8 +406,6 @@ func (h *Host) OnTimer(now units.Time) {
 		} else {
 			c.onTimer(now)
 		}
-		if c.state == Closed && (i >= len(h.order) || h.order[i] != c) {
-			i--
-		}
 	}
+	clear(due)
 }

@@ -1,0 +1,294 @@
+package stack
+
+import (
+	"math/bits"
+	"slices"
+
+	"ccbench/units"
+)
+
+// Host scheduling: which connections Output visits and which OnTimer runs,
+// at a cost that follows the connections with something to do rather than
+// all of them, as a busy server's kernel pays per active socket (Linux's
+// timer wheel and its per-socket transmit queues; ns-3's event-driven
+// sockets).
+//
+// A connection can have something to send only after something happened to
+// it: a segment arrived for it, its application wrote, read or closed, one
+// of its timers expired, or it was created. Every such call from the host
+// or the application touches the connection (Host.touch): it joins the
+// ready set and its deadline is marked stale. Output visits only ready
+// connections, in the same round-robin order over the host's connection
+// list as a visit of every connection would take, and a connection leaves
+// the ready set when its output comes back empty. Between touches a
+// connection's output depends on the time only through its pacing release,
+// which is one of its deadlines: so Output also visits connections whose
+// deadline has come, which makes it hand out exactly what a visit of every
+// connection would.
+//
+// Deadlines live in an indexed min-heap. A stale key is refreshed at the
+// next NextDeadline or OnTimer; Output reads keys as they are, which is
+// exact under a driver that asks for NextDeadline after draining Output, and
+// costs at most a visit that finds nothing otherwise.
+
+// readySet is a set of positions in the host's connection list: a bitmap
+// with a summary bit per word of it, so that finding the next member costs
+// a few word scans whatever the number of connections.
+type readySet struct {
+	words   []uint64 // bit i%64 of words[i/64] is set when position i is a member
+	summary []uint64 // bit w%64 of summary[w/64] is set when words[w] != 0
+	n       int      // members
+}
+
+// grow makes room for positions below size. The bitmap only grows when the
+// number of connections does.
+func (s *readySet) grow(size int) {
+	for len(s.words)*64 < size {
+		s.words = append(s.words, 0)
+	}
+	for len(s.summary)*64 < len(s.words) {
+		s.summary = append(s.summary, 0)
+	}
+}
+
+func (s *readySet) has(i int) bool { return s.words[i>>6]&(1<<(i&63)) != 0 }
+
+func (s *readySet) add(i int) {
+	if s.has(i) {
+		return
+	}
+	s.n++
+	w := i >> 6
+	s.words[w] |= 1 << (i & 63)
+	s.summary[w>>6] |= 1 << (w & 63)
+}
+
+func (s *readySet) remove(i int) {
+	if !s.has(i) {
+		return
+	}
+	s.n--
+	w := i >> 6
+	s.words[w] &^= 1 << (i & 63)
+	if s.words[w] == 0 {
+		s.summary[w>>6] &^= 1 << (w & 63)
+	}
+}
+
+// next returns the first member at or after position i, wrapping round to
+// the first member, or -1 if the set is empty.
+func (s *readySet) next(i int) int {
+	if s.n == 0 {
+		return -1
+	}
+	if j := s.from(i); j >= 0 {
+		return j
+	}
+	return s.from(0)
+}
+
+// from returns the first member at or after position i, or -1.
+func (s *readySet) from(i int) int {
+	w := i >> 6
+	if w >= len(s.words) {
+		return -1
+	}
+	if m := s.words[w] & (^uint64(0) << (i & 63)); m != 0 {
+		return w<<6 + bits.TrailingZeros64(m)
+	}
+	w++
+	for k := w >> 6; k < len(s.summary); k++ {
+		m := s.summary[k]
+		if k == w>>6 {
+			m &= ^uint64(0) << (w & 63)
+		}
+		if m != 0 {
+			ww := k<<6 + bits.TrailingZeros64(m)
+			return ww<<6 + bits.TrailingZeros64(s.words[ww])
+		}
+	}
+	return -1
+}
+
+// cut takes position i out of the list: the members above it move down by
+// one, as the connections behind a removed one do in the host's list.
+func (s *readySet) cut(i int) {
+	w := i >> 6
+	if w >= len(s.words) {
+		return
+	}
+	s.remove(i)
+	b := uint(i & 63)
+	below := s.words[w] & (1<<b - 1)
+	above := (s.words[w] &^ (2<<b - 1)) >> 1
+	s.words[w] = below | above
+	for k := w; k < len(s.words); k++ {
+		if k > w {
+			s.words[k] >>= 1
+		}
+		if k+1 < len(s.words) {
+			s.words[k] |= s.words[k+1] << 63
+		}
+		if s.words[k] != 0 {
+			s.summary[k>>6] |= 1 << (k & 63)
+		} else {
+			s.summary[k>>6] &^= 1 << (k & 63)
+		}
+	}
+}
+
+// deadlineHeap is a min-heap of connections keyed by their deadline, each
+// knowing its index in it, so that a connection's key changes in
+// O(log n) and the earliest deadline is read in O(1). Connections with no
+// deadline are not in it.
+type deadlineHeap struct {
+	conns []*Conn
+}
+
+// min is the earliest deadline, or Never.
+func (hp *deadlineHeap) min() units.Time {
+	if len(hp.conns) == 0 {
+		return units.Never
+	}
+	return hp.conns[0].deadline
+}
+
+// set gives c the key d, adding or removing it as d is or is not Never.
+func (hp *deadlineHeap) set(c *Conn, d units.Time) {
+	switch {
+	case c.heapIdx < 0 && d == units.Never:
+	case c.heapIdx < 0:
+		c.deadline = d
+		c.heapIdx = len(hp.conns)
+		hp.conns = append(hp.conns, c)
+		hp.up(c.heapIdx)
+	case d == units.Never:
+		hp.delete(c)
+	case d != c.deadline:
+		c.deadline = d
+		hp.up(c.heapIdx)
+		hp.down(c.heapIdx)
+	}
+}
+
+// delete takes c out of the heap if it is in it.
+func (hp *deadlineHeap) delete(c *Conn) {
+	i := c.heapIdx
+	if i < 0 {
+		return
+	}
+	last := len(hp.conns) - 1
+	if i != last {
+		hp.swap(i, last)
+	}
+	hp.conns[last] = nil
+	hp.conns = hp.conns[:last]
+	c.heapIdx, c.deadline = -1, units.Never
+	if i != last {
+		hp.up(i)
+		hp.down(i)
+	}
+}
+
+func (hp *deadlineHeap) swap(i, j int) {
+	a := hp.conns
+	a[i], a[j] = a[j], a[i]
+	a[i].heapIdx, a[j].heapIdx = i, j
+}
+
+func (hp *deadlineHeap) up(i int) {
+	a := hp.conns
+	for i > 0 {
+		p := (i - 1) / 2
+		if a[p].deadline <= a[i].deadline {
+			return
+		}
+		hp.swap(i, p)
+		i = p
+	}
+}
+
+func (hp *deadlineHeap) down(i int) {
+	a := hp.conns
+	for {
+		l := 2*i + 1
+		if l >= len(a) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(a) && a[r].deadline < a[l].deadline {
+			m = r
+		}
+		if a[i].deadline <= a[m].deadline {
+			return
+		}
+		hp.swap(i, m)
+		i = m
+	}
+}
+
+// touch records that something happened to c: it may have something to
+// send, and its deadline may have moved. A closed connection is no longer
+// the host's and is left alone.
+func (h *Host) touch(c *Conn) {
+	if c.pos < 0 {
+		return
+	}
+	h.ready.add(c.pos)
+	h.staleKey(c)
+}
+
+// staleKey marks c's deadline key for refreshing.
+func (h *Host) staleKey(c *Conn) {
+	if !c.staleKey {
+		c.staleKey = true
+		h.stale = append(h.stale, c)
+	}
+}
+
+// refreshDeadlines brings the heap keys of touched connections up to date.
+func (h *Host) refreshDeadlines() {
+	for _, c := range h.stale {
+		c.staleKey = false
+		if c.pos >= 0 {
+			h.timers.set(c, c.nextDeadline())
+		}
+	}
+	clear(h.stale)
+	h.stale = h.stale[:0]
+}
+
+// readyDue adds to the ready set every connection whose deadline key is at
+// or before now, walking only the part of the heap at or before now.
+func (h *Host) readyDue(now units.Time) {
+	a := h.timers.conns
+	if len(a) == 0 || a[0].deadline > now {
+		return
+	}
+	walk := append(h.walk[:0], 0)
+	for len(walk) > 0 {
+		i := walk[len(walk)-1]
+		walk = walk[:len(walk)-1]
+		if i >= len(a) || a[i].deadline > now {
+			continue
+		}
+		h.ready.add(a[i].pos)
+		walk = append(walk, 2*i+1, 2*i+2)
+	}
+	h.walk = walk
+}
+
+// popDue takes out of the heap every connection whose deadline is at or
+// before now and returns them in the host's list order, the order in which
+// a scan of every connection would run their timers.
+func (h *Host) popDue(now units.Time) []*Conn {
+	due := h.due[:0]
+	for len(h.timers.conns) > 0 && h.timers.conns[0].deadline <= now {
+		c := h.timers.conns[0]
+		h.timers.delete(c)
+		due = append(due, c)
+	}
+	slices.SortFunc(due, func(a, b *Conn) int { return a.pos - b.pos })
+	h.due = due
+	return due
+}
