@@ -97,7 +97,7 @@ func LoadRuns(dir string, ignore []string) ([]*RunGroup, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := readSummaryJSON(filepath.Join(run, "summary.json"))
+		s, err := ReadSummary(filepath.Join(run, "summary.json"))
 		if err != nil {
 			return nil, err
 		}
@@ -168,18 +168,6 @@ func configKey(path string, ignore []string) (string, []int, error) {
 	}
 	key, err := json.Marshal(cfg)
 	return string(key), groupOf, err
-}
-
-func readSummaryJSON(path string) (*metrics.Summary, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s := new(metrics.Summary)
-	if err := json.Unmarshal(data, s); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
 }
 
 // Compared metrics. Goodput is per [[flows]] entry (the mean over its

@@ -214,41 +214,11 @@ func meanStd(xs []float64) (float64, float64) {
 // sweepFigure plots value against X, one line per group through the mean
 // at each X, with error bars.
 func sweepFigure(idx *Index, groups []string, title, unit string, value func(*IndexRun) float64) (*plot.Plot, error) {
-	p := newFigure(idx.Title+": "+title, idx.XLabel, unit)
-	for gi, g := range groups {
-		byX := make(map[float64][]float64)
-		for i := range idx.Runs {
-			if r := &idx.Runs[i]; r.group() == g {
-				byX[r.X] = append(byX[r.X], value(r))
-			}
-		}
-		xs := make([]float64, 0, len(byX))
-		for x := range byX {
-			xs = append(xs, x)
-		}
-		slices.Sort(xs)
-		pts := errorPoints{XYs: make(plotter.XYs, len(xs)), YErrors: make(plotter.YErrors, len(xs))}
-		for i, x := range xs {
-			m, s := meanStd(byX[x])
-			pts.XYs[i] = plotter.XY{X: x, Y: m}
-			pts.YErrors[i] = struct{ Low, High float64 }{s, s}
-		}
-		line, points, err := plotter.NewLinePoints(pts.XYs)
-		if err != nil {
-			return nil, err
-		}
-		line.LineStyle = solid(flowColor(gi))
-		points.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
-		bars, err := plotter.NewYErrorBars(pts)
-		if err != nil {
-			return nil, err
-		}
-		bars.LineStyle = solid(flowColor(gi))
-		p.Add(line, points, bars)
-		p.Legend.Add(g, line, points)
+	groupOf := make([]string, len(idx.Runs))
+	for i := range idx.Runs {
+		groupOf[i] = idx.Runs[i].group()
 	}
-	fitAxes(p, len(groups))
-	return p, nil
+	return groupedSweepFigure(idx, groups, groupOf, title, unit, value)
 }
 
 // scatterFigure plots every run's goodput against its median RTT, small

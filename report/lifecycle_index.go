@@ -53,7 +53,7 @@ func lifecycleSweepFigures(idx *Index, dir string) ([]string, error) {
 		{"sweep-connect-success", "connect success", "Connect success ratio", (*IndexRun).successRatio},
 		{"sweep-lifecycle-fct", "median connection completion time", "Median FCT (ms)", (*IndexRun).medianFCTMs},
 	} {
-		p, err := groupedSweepFigure(idx, groupOf, f.title, f.unit, f.value)
+		p, err := groupedSweepFigure(idx, nil, groupOf, f.title, f.unit, f.value)
 		if err != nil {
 			return nil, fmt.Errorf("plotting %s: %w", f.name, err)
 		}
@@ -85,14 +85,17 @@ func otherSettings(idx *Index) []string {
 	return labels
 }
 
-// groupedSweepFigure plots value against X, one line per label of
-// groupOf through the mean at each X, with error bars.
-func groupedSweepFigure(idx *Index, groupOf []string, title, unit string, value func(*IndexRun) float64) (*plot.Plot, error) {
+// groupedSweepFigure plots value against X, one line per group, in the
+// order of groups (nil: in order of first appearance in groupOf), through
+// the mean of the runs whose groupOf label it is at each X, with error
+// bars of one standard deviation.
+func groupedSweepFigure(idx *Index, groups, groupOf []string, title, unit string, value func(*IndexRun) float64) (*plot.Plot, error) {
 	p := newFigure(idx.Title+": "+title, idx.XLabel, unit)
-	var groups []string
-	for _, g := range groupOf {
-		if !slices.Contains(groups, g) {
-			groups = append(groups, g)
+	if groups == nil {
+		for _, g := range groupOf {
+			if !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
 		}
 	}
 	for gi, g := range groups {

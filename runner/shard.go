@@ -258,7 +258,7 @@ func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error
 
 // comparableSummary is a run's summary without the wall clock, as JSON.
 func comparableSummary(dir string) ([]byte, error) {
-	s, err := readSummary(filepath.Join(dir, "summary.json"))
+	s, err := report.ReadSummary(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +25,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"ccbench/experiment"
-	"ccbench/metrics"
 	"ccbench/report"
 )
 
@@ -180,7 +178,7 @@ func writeIndex(base string, sw *experiment.Sweep) (string, error) {
 		}
 	}
 	for _, p := range sw.Points {
-		s, err := readSummary(filepath.Join(base, p.Run, "summary.json"))
+		s, err := report.ReadSummary(filepath.Join(base, p.Run, "summary.json"))
 		if err != nil {
 			return "", err
 		}
@@ -192,18 +190,6 @@ func writeIndex(base string, sw *experiment.Sweep) (string, error) {
 	}
 	path := filepath.Join(base, "index.html")
 	return path, report.WriteIndex(path, &idx)
-}
-
-func readSummary(path string) (*metrics.Summary, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s := new(metrics.Summary)
-	if err := json.Unmarshal(data, s); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
 }
 
 // sweptAxis picks the setting the sweep plots run along: the first swept

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"ccbench/experiment"
+	"ccbench/report"
 )
 
 // smallSweep is 2 algorithms × 2 buffers × 2 seeds of a short lossy run,
@@ -73,11 +74,11 @@ func TestSweepResumeGivesIdenticalResults(t *testing.T) {
 	goodputs := map[float64]bool{}
 	for _, p := range sw.Points {
 		da, db := filepath.Join(a, "small", p.Run), filepath.Join(b, "small", p.Run)
-		sa, err := readSummary(filepath.Join(da, "summary.json"))
+		sa, err := report.ReadSummary(filepath.Join(da, "summary.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		sb, err := readSummary(filepath.Join(db, "summary.json"))
+		sb, err := report.ReadSummary(filepath.Join(db, "summary.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
