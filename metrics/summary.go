@@ -88,6 +88,9 @@ type LinkSummary struct {
 type FlowSummary struct {
 	ID int    `json:"id"`
 	CC string `json:"cc"`
+	// Group is the [[flows]] entry the flow came from; nil in summaries
+	// written before it was recorded.
+	Group *int `json:"group,omitempty"`
 	// GoodputBps is bytes delivered to the receiving application, in bits,
 	// over the flow's active time: from its start to its completion, or to
 	// the end of the run if it did not complete.

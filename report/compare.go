@@ -207,8 +207,13 @@ func runMetrics(s *metrics.Summary, groupOf []int) map[string]float64 {
 	counts := map[int]int{}
 	var rtt, retx float64
 	for _, f := range s.Flows {
+		// A summary names each flow's [[flows]] entry; one written before
+		// it did is mapped by the entries' counts, which holds for fixed
+		// flows but not for a workload's.
 		g := 0
-		if f.ID < len(groupOf) {
+		if f.Group != nil {
+			g = *f.Group
+		} else if f.ID < len(groupOf) {
 			g = groupOf[f.ID]
 		}
 		sums[g] += f.GoodputBps

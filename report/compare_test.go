@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"ccbench/metrics"
 )
 
 // TestEstimateStudentT: for 1, 2, 3 the mean is 2, the sample standard
@@ -83,5 +85,28 @@ func TestConfigKeyFillsDefaults(t *testing.T) {
 	}
 	if ko == kx {
 		t.Fatal("tcp.mss 1400 matched the default 1460")
+	}
+}
+
+// Goodput is averaged per [[flows]] entry as the summary records it, so a
+// workload's flows (numbered after every fixed flow) count in their own
+// entry; a summary without groups falls back to the entries' counts.
+func TestRunMetricsGroupsFlowsByEntry(t *testing.T) {
+	zero, one := 0, 1
+	s := &metrics.Summary{Flows: []metrics.FlowSummary{
+		{ID: 0, GoodputBps: 10, Group: &one},
+		{ID: 1, GoodputBps: 30, Group: &zero},
+		{ID: 2, GoodputBps: 50, Group: &one},
+	}}
+	m := runMetrics(s, []int{0, 0, 0})
+	if m["goodput[0]"] != 30 || m["goodput[1]"] != 30 || len(m) != 5 {
+		t.Errorf("with groups: %v", m)
+	}
+	for i := range s.Flows {
+		s.Flows[i].Group = nil
+	}
+	m = runMetrics(s, []int{0, 1, 1})
+	if m["goodput[0]"] != 10 || m["goodput[1]"] != 40 {
+		t.Errorf("from counts: %v", m)
 	}
 }
