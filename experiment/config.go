@@ -249,6 +249,10 @@ type FlowGroup struct {
 	Size int64
 	// Recovery is the flows' loss recovery (tcp.recovery unless given).
 	Recovery string
+	// Receiver is who receives the flows: "kernel", B's kernel TCP (the
+	// tun driver's default), or "stack", ccbench's stack (the only
+	// receiver of the sim driver).
+	Receiver string
 	// Arrivals is "" for Count flows of Size, or "poisson" for a
 	// workload: sized flows arriving as a Poisson process from Start to
 	// the end of the run, offering Load × link.rate, with sizes drawn from
@@ -297,6 +301,8 @@ type Flow struct {
 	Size int64
 	// Recovery is its loss-recovery mode.
 	Recovery string
+	// Receiver is "kernel" or "stack", as FlowGroup.Receiver.
+	Receiver string
 }
 
 // FlowList expands the flow groups into individual flows, group by group
@@ -317,6 +323,7 @@ func (c *Config) FlowList() []Flow {
 				Start:    units.Time(fg.Start),
 				Size:     fg.Size,
 				Recovery: fg.Recovery,
+				Receiver: fg.Receiver,
 			})
 		}
 	}

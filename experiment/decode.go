@@ -261,7 +261,7 @@ func (d *decoder) decode(defaultName string) *Config {
 		rt.Buffer = c.Reverse.ECNThreshold
 		c.Reverse.ECNThreshold = d.resolveBuffer(rev, rt, c, "reverse.rate")
 	}
-	c.Flows = d.flows(c.Duration, c.TCP)
+	c.Flows = d.flows(c.Duration, c.TCP, c.Driver)
 	c.Cross = d.cross(c.Duration)
 	d.lifecycle(c)
 	return c
@@ -298,8 +298,9 @@ func (d *decoder) tcp(t scope) TCP {
 	return tc
 }
 
-// flows reads the [[flows]] entries of a run that lasts duration.
-func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
+// flows reads the [[flows]] entries of a run that lasts duration under
+// driver.
+func (d *decoder) flows(duration units.Duration, tcp TCP, driver string) []FlowGroup {
 	names := algorithmNames()
 	var groups []FlowGroup
 	for _, f := range d.entries("flows") {
@@ -323,6 +324,7 @@ func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 			d.check(f, "recovery", tcp.SACK || (g.Recovery != "sack" && g.Recovery != "rack"),
 				"needs tcp.sack = true; without SACK: reno or newreno")
 		}
+		g.Receiver = d.receiver(f, driver)
 		g.Arrivals = d.oneOf(f, "arrivals", arrivalProcesses, "an arrival process")
 		g.Load = d.probability(f, "load")
 		g.SizeDistribution = d.oneOf(f, "size_distribution", sizeDistributions, "a size distribution")
@@ -347,6 +349,7 @@ func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 			d.check(f, "mean_size", g.MeanSize > 0 || g.SizeDistribution == "empirical", "must be at least 1 byte with arrivals = poisson")
 			d.check(f, "count", g.Count == 1, "must be 1 with arrivals = poisson: the arrivals set the number of flows")
 			d.check(f, "size", g.Size == 0, "must be 0 with arrivals = poisson: size_distribution and mean_size set the sizes")
+			d.check(f, "receiver", driver != "tun" || g.Receiver == "kernel", `must be "kernel" with arrivals = poisson and driver = "tun": a workload's flows are received by B's kernel`)
 		} else {
 			// Fixed flows have no arrival process; its keys are
 			// checked above but mean nothing here.
@@ -355,6 +358,23 @@ func (d *decoder) flows(duration units.Duration, tcp TCP) []FlowGroup {
 		groups = append(groups, g)
 	}
 	return groups
+}
+
+// receiver reads who receives a group's flows. The sim driver has only
+// ccbench's stack at both ends, so "stack" is accepted there as a no-op,
+// which lets one file run under both drivers; the tun driver's default is
+// the kernel, which every flow had before the key existed.
+func (d *decoder) receiver(f scope, driver string) string {
+	if _, given := d.raw(f, "receiver"); !given {
+		if driver == "tun" {
+			return "kernel"
+		}
+		return "stack"
+	}
+	r := d.oneOf(f, "receiver", receivers, "a receiver")
+	d.check(f, "receiver", driver == "tun" || r == "stack",
+		`needs driver = "tun"; allowed with driver = "`+driver+`": stack`)
+	return r
 }
 
 // link reads one direction of the path. A missing delay defaults to

@@ -9,7 +9,7 @@ import (
 const (
 	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, fairness_from, fairness_to, max_release_p99, and the tables [link], [reverse], [tcp], [[flows]], [[cross]], [server], [[clients]], [[flood]]"
 	linkKeysMsg = "allowed keys in [link]: rate, delay, buffer, loss, ecn_threshold, qdisc, jitter, jitter_distribution, jitter_correlation, reorder, loss_model, ge_p, ge_r, ge_loss_bad, ge_loss_good, state_p13, state_p31, state_p32, state_p23, state_p14, duplicate, corrupt, policer_rate, policer_burst, trace, overhead, schedule"
-	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery, arrivals, load, size_distribution, mean_size, size_cdf"
+	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery, receiver, arrivals, load, size_distribution, mean_size, size_cdf"
 )
 
 // Every problem in a file is reported as exactly one line naming the file,
@@ -138,6 +138,13 @@ func TestFileErrors(t *testing.T) {
 			`test.toml: tcp.mss: 9000 is not allowed: must be between 88 and 1972 bytes`},
 		{"type", "[tcp]\nrcv_buffer = \"2KiB\"\n",
 			`test.toml: tcp.rcv_buffer: "2KiB" is not allowed: must be between two segments (2920 bytes) and 1073725440 bytes, the largest window RFC 7323 can advertise`},
+		// Receivers: the sim driver has only ccbench's stack.
+		{"receiver", "[[flows]]\nreceiver = \"kernel\"\n",
+			`test.toml: flows[0].receiver: "kernel" is not allowed: needs driver = "tun"; allowed with driver = "sim": stack`},
+		{"receiver", "driver = \"tun\"\n[[flows]]\nreceiver = \"kern\"\n",
+			`test.toml: flows[0].receiver: "kern" is not a receiver; allowed: kernel, stack`},
+		{"receiver", "driver = \"tun\"\n[[flows]]\nreceiver = \"stack\"\narrivals = \"poisson\"\n",
+			`test.toml: flows[0].receiver: "stack" is not allowed: must be "kernel" with arrivals = poisson and driver = "tun": a workload's flows are received by B's kernel`},
 		{"name", "name = \"../up\"\n",
 			`test.toml: name: "../up" is not allowed: must be 1 to 100 letters, digits, '-', '_' or '.', not starting with '.' (it names the directory results/<name>/)`},
 	} {

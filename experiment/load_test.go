@@ -1,7 +1,9 @@
 package experiment
 
 import (
+	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"ccbench/units"
@@ -63,7 +65,7 @@ func bottleneck(name string) *Config {
 			Recovery:      "newreno",
 			TCPLifecycle:  defaultTCPLifecycle,
 		},
-		Flows:     []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno"}},
+		Flows:     []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno", Receiver: "stack"}},
 		Lifecycle: Lifecycle{Server: defaultServer},
 	}
 }
@@ -166,8 +168,8 @@ size = "1MiB"
 		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
 			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "newreno", TCPLifecycle: defaultTCPLifecycle},
 		Flows: []FlowGroup{
-			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "newreno"},
-			{CC: "reno", Count: 1, Recovery: "newreno"},
+			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "newreno", Receiver: "stack"},
+			{CC: "reno", Count: 1, Recovery: "newreno", Receiver: "stack"},
 		},
 		Lifecycle: Lifecycle{Server: defaultServer},
 	}
@@ -195,9 +197,9 @@ cc = "cubic"
 size = "10MB"
 `)
 	want := []Flow{
-		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno"},
-		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno"},
-		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6, Recovery: "newreno"},
+		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno", Receiver: "stack"},
+		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno", Receiver: "stack"},
+		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6, Recovery: "newreno", Receiver: "stack"},
 	}
 	if got := c.FlowList(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -239,6 +241,46 @@ func TestDecoderReadsEverySchemaKey(t *testing.T) {
 			if !d.read[tb.name+"."+k.name] {
 				t.Errorf("schema key %s.%s is never decoded", tb.name, k.name)
 			}
+		}
+	}
+}
+
+// A flow's receiver defaults to the driver's own (the kernel under tun,
+// the stack under sim), may be set per group under tun, and is written
+// back by WriteResolved.
+func TestReceiverDefaultsAndRoundTrip(t *testing.T) {
+	withAlgorithms(t, "cubic")
+	c := load(t, `
+driver = "tun"
+[[flows]]
+cc = "linux:cubic"
+[[flows]]
+cc = "cubic"
+receiver = "stack"
+count = 2
+`)
+	var got []string
+	for _, f := range c.FlowList() {
+		got = append(got, f.Receiver)
+	}
+	if want := []string{"kernel", "stack", "stack"}; !slices.Equal(got, want) {
+		t.Errorf("tun receivers %v, want %v", got, want)
+	}
+	path := filepath.Join(t.TempDir(), "r.toml")
+	if err := c.WriteResolved(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Flows, c.Flows) {
+		t.Errorf("resolved flows load back as %+v, want %+v", back.Flows, c.Flows)
+	}
+	sim := load(t, "[[flows]]\ncc = \"cubic\"\nreceiver = \"stack\"\n[[flows]]\ncc = \"cubic\"\n")
+	for _, g := range sim.Flows {
+		if g.Receiver != "stack" {
+			t.Errorf("sim receiver %q, want stack", g.Receiver)
 		}
 	}
 }

@@ -204,6 +204,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return tomlString(units.FormatSize(f.Size))
 		case "recovery":
 			return tomlString(f.Recovery)
+		case "receiver":
+			return tomlString(f.Receiver)
 		case "arrivals":
 			return tomlString(f.Arrivals)
 		case "load":

@@ -41,6 +41,10 @@ type table struct {
 	doc   string
 }
 
+// receivers lists who may receive a flow: the kernel's TCP in the far
+// namespace, or ccbench's stack.
+var receivers = []string{"kernel", "stack"}
+
 // recoveryModes lists the loss-recovery modes a flow may use.
 var recoveryModes = []string{"reno", "newreno", "sack", "rack"}
 
@@ -116,6 +120,7 @@ var schema = []table{
 		{"start", kindDuration, "0s", "when the flows start"},
 		{"size", kindSize, "0", "bytes each flow sends; 0 = unlimited (bulk until the end)"},
 		{"recovery", kindString, nil, "the group's loss recovery; defaults to tcp.recovery"},
+		{"receiver", kindString, nil, `who receives the flows: "kernel" (driver = "tun" only, its default) or "stack" (ccbench's stack; the sim driver's only receiver)`},
 		{"arrivals", kindString, "none", `"none": count flows of size; "poisson": a workload of sized flows arriving from start to the end at load (count 1, size 0)`},
 		{"load", kindLoss, 0.5, "poisson workload: offered load as a fraction of link.rate"},
 		{"size_distribution", kindString, "fixed", "poisson workload: flow sizes, fixed (mean_size), exponential (of mean mean_size) or empirical (size_cdf)"},

@@ -91,6 +91,9 @@ type FlowSummary struct {
 	// Group is the [[flows]] entry the flow came from; nil in summaries
 	// written before it was recorded.
 	Group *int `json:"group,omitempty"`
+	// Endpoints names a real-time flow's sender and receiver
+	// implementations, "kernel→stack" or "stack→kernel" and so on.
+	Endpoints string `json:"endpoints,omitempty"`
 	// GoodputBps is bytes delivered to the receiving application, in bits,
 	// over the flow's active time: from its start to its completion, or to
 	// the end of the run if it did not complete.

@@ -67,7 +67,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		if err != nil {
 			return Scenario{}, fmt.Errorf("flows[%d].recovery: %w", f.Group, err)
 		}
-		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode, Group: f.Group})
+		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode, Group: f.Group, Receiver: f.Receiver})
 	}
 	// Workloads follow the fixed flows, entry by entry, each drawn from
 	// its own stream of the run's seed.
@@ -240,6 +240,11 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			return nil, err
 		}
 		res = tr.Result
+		for i := range res.Summary.Flows {
+			if id := res.Summary.Flows[i].ID; id >= 0 && id < len(tr.Endpoints) {
+				res.Summary.Flows[i].Endpoints = tr.Endpoints[id]
+			}
+		}
 		res.Summary.ReleaseError = releaseError(tr.Timing, tr.Scheduling, cfg.MaxReleaseP99)
 	} else if res, err = Simulate(sc, info); err != nil {
 		return nil, err
@@ -255,6 +260,11 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	groups := make([]int, len(sc.Flows))
 	for i, f := range sc.Flows {
 		groups[i] = f.Group
+	}
+	for i := range res.Summary.Flows {
+		if id := res.Summary.Flows[i].ID; id >= 0 && id < len(groups) {
+			res.Summary.Flows[i].Group = &groups[id]
+		}
 	}
 	from, to := cfg.FairnessWindow()
 	res.Summary.Fairness = metrics.WindowFairness(res.Recorder.Flows(), groups, units.Time(from), units.Time(to))

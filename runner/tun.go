@@ -1,21 +1,21 @@
 // The tun driver's run of a Scenario: the same flows and bottleneck as the
-// sim driver, but in real time, with the Linux kernel's TCP at B's end of
-// every flow and the netem links in tun.Relay between two namespaces. A's
-// end is the kernel's TCP too when the flows name kernel algorithms
-// ("linux:cubic"), or ccbench's own stack when they name registered ones
-// ("cubic"): one stack.Host, driven on the relay's thread, so ccbench's
-// algorithms meet a real kernel peer. When every flow is on the stack, the
-// host takes A's address in place of A's device (tun.NewStackRelay); when
-// some flows are the kernel's, the host has an address of its own beside
-// A's device and the relay's side A carries both (tun.NewMixedRelay), so
-// "cubic" and "linux:cubic" share one bottleneck in one run.
+// sim driver, but in real time, with the netem links in tun.Relay between
+// two namespaces, A sending and B receiving. Each end of a flow is the
+// Linux kernel's TCP or ccbench's own stack. A's end is the kernel when the
+// flow names a kernel algorithm ("linux:cubic") and the stack when it names
+// a registered one ("cubic"); B's end is the kernel unless the flow's
+// receiver is "stack". Each side's stack is one stack.Host driven on the
+// relay's thread, beside or in place of the side's kernel (tun_stack.go),
+// so kernel→kernel, kernel→stack, stack→kernel and stack→stack flows share
+// one bottleneck in one run.
 //
-// For flow i, B listens on port serverPort+i with the flow's algorithm
-// (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock reaches the
-// flow's start. The sender writes the flow's size, or writes until the run
-// ends for a bulk flow; the receiver reads everything, checking the bytes
-// against the sender's stream and its SHA-256 when Scenario.Verify is set,
-// exactly as the sim driver's applications do (flow.go).
+// For flow i, B listens on port serverPort+i, the kernel with the flow's
+// algorithm (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock
+// reaches the flow's start. The sender writes the flow's size, or writes
+// until the run ends for a bulk flow; the receiver reads everything,
+// checking the bytes against the sender's stream and its SHA-256 when
+// Scenario.Verify is set, exactly as the sim driver's applications do
+// (flow.go).
 //
 // The main goroutine is the sampler: at every sample interval it reads
 // each sender's TCP_INFO (or the stack's snapshot), each receiver's byte
@@ -65,6 +65,9 @@ type TunResult struct {
 	// Profile is the relay loop's account of its turns, sleeps, stalls
 	// and late releases.
 	Profile *tun.RelayProfile
+	// Endpoints names each flow's sender and receiver, "kernel→stack" and
+	// the like, in flow order.
+	Endpoints []string
 }
 
 // kernelFlow is one flow's pair of kernel sockets and what the sampler
@@ -85,6 +88,10 @@ type kernelFlow struct {
 	// sendErr and recvErr are what ended each endpoint early, if anything
 	// did.
 	sendErr, recvErr error
+	// remote is the receiver's address: B's, or B's stack's.
+	remote net.IP
+	// recvOnStack is set when the receiver is ccbench's stack at B.
+	recvOnStack bool
 	// onStack is set when the sender is ccbench's stack at A; probe is
 	// then its latest snapshot, published by the relay's thread for the
 	// sampler.
@@ -94,9 +101,9 @@ type kernelFlow struct {
 	probed  bool
 }
 
-// SimulateTUN runs a scenario in real time over TUN devices, B's end of
-// every flow the kernel's TCP and A's end the kernel's or ccbench's stack,
-// as each flow's cc says. info names the run in its summary; its
+// SimulateTUN runs a scenario in real time over TUN devices, each end of
+// every flow the kernel's TCP or ccbench's stack, as the flow's cc and
+// receiver say. info names the run in its summary; its
 // timing fields are filled in here. The run lasts sc.Duration of wall time
 // plus the setup and teardown of the namespaces; cancelling ctx ends it
 // early, with ctx's error.
@@ -116,8 +123,13 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	flows := make([]*kernelFlow, len(sc.Flows))
 	for i, spec := range sc.Flows {
 		alg, kernel := tun.KernelCC(spec.CC)
-		k := &kernelFlow{flow: newFlow(i, spec, sc), algorithm: alg, port: serverPort + i, onStack: !kernel}
+		k := &kernelFlow{flow: newFlow(i, spec, sc), algorithm: alg, port: serverPort + i,
+			onStack: !kernel, recvOnStack: spec.Receiver == "stack"}
 		k.completedNs.Store(-1)
+		flows[i] = k
+		if k.recvOnStack {
+			continue
+		}
 		// A kernel receiver's algorithm governs only its ACKs' direction,
 		// which carries no data; reno is always built in.
 		listenAlg := alg
@@ -128,28 +140,12 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 			return nil, fmt.Errorf("flows[%d]: %w", i, err)
 		}
 		defer k.listener.Close()
-		flows[i] = k
 	}
 
 	fc, rc := sc.Forward, sc.Reverse
 	fc.Seed, rc.Seed = seedFor(sc.Seed, "forward", 0), seedFor(sc.Seed, "reverse", 0)
 	clock := tun.NewClock()
-	var relay *tun.Relay
-	var side *stackSide
-	onStack, onKernel := flowsByEndpoint(flows)
-	if len(onStack) > 0 {
-		side = &stackSide{flows: onStack, remote: stack.Addr(topo.AddrB.To4())}
-		tcp := sc.TCP
-		tcp.Recovery = onStack[0].spec.Recovery
-		seed := seedFor(sc.Seed, "sender", 0)
-		if len(onKernel) > 0 {
-			relay, _, err = tun.NewMixedRelay(topo, fc, rc, clock, tcp, seed, side.run)
-		} else {
-			relay, _, err = tun.NewStackRelay(topo, fc, rc, clock, tcp, seed, side.run)
-		}
-	} else {
-		relay, err = tun.NewRelay(topo, fc, rc, clock)
-	}
+	relay, sender, receiver, err := newTunRelay(sc, topo, flows, fc, rc, clock)
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +163,10 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	runCtx, endRun := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, k := range flows {
-		wg.Add(1)
-		go func() { defer wg.Done(); k.recvErr = failed(runCtx, endRun, k.receive(runCtx, clock)) }()
+		if !k.recvOnStack {
+			wg.Add(1)
+			go func() { defer wg.Done(); k.recvErr = failed(runCtx, endRun, k.receive(runCtx, clock)) }()
+		}
 		if k.onStack {
 			continue
 		}
@@ -187,8 +185,11 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	// Ending the run sets every socket's deadline in the past (see
 	// watchDeadline), so every endpoint goroutine returns promptly.
 	endRun()
-	if side != nil {
-		side.ended.Store(true)
+	if sender != nil {
+		sender.ended.Store(true)
+	}
+	if receiver != nil {
+		receiver.ended.Store(true)
 	}
 	wg.Wait()
 	for _, k := range flows {
@@ -230,20 +231,12 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 			r.Verified = false
 		}
 	}
-	return &TunResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(), Profile: relay.Profile()}, nil
-}
-
-// flowsByEndpoint splits the flows by A's end: ccbench's stack or the
-// kernel.
-func flowsByEndpoint(flows []*kernelFlow) (onStack, onKernel []*kernelFlow) {
-	for _, k := range flows {
-		if k.onStack {
-			onStack = append(onStack, k)
-		} else {
-			onKernel = append(onKernel, k)
-		}
+	endpoints := make([]string, len(flows))
+	for i, k := range flows {
+		endpoints[i] = k.endpoints()
 	}
-	return onStack, onKernel
+	return &TunResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(),
+		Profile: relay.Profile(), Endpoints: endpoints}, nil
 }
 
 // checkKernelScenario rejects what the tun driver cannot run yet, naming
@@ -269,6 +262,9 @@ func checkKernelScenario(sc Scenario) error {
 		}
 		if !kernel && f.Recovery != sc.Flows[firstStack].Recovery {
 			return fmt.Errorf("flows[%d].recovery: %v differs from flows[%d]'s %v: the flows on ccbench's stack share one stack at A, and with it one recovery", i, f.Recovery, firstStack, sc.Flows[firstStack].Recovery)
+		}
+		if f.Receiver != "" && f.Receiver != "kernel" && f.Receiver != "stack" {
+			return fmt.Errorf("flows[%d].receiver: %q is not a receiver; allowed: kernel, stack", i, f.Receiver)
 		}
 		if f.ExtraDelay != 0 {
 			return fmt.Errorf("flows[%d].extra_delay: %v: per-flow access links are not available over TUN yet", i, f.ExtraDelay)
@@ -309,7 +305,7 @@ func (k *kernelFlow) send(runCtx context.Context, topo *tun.Topology, clock tun.
 		case <-t.C:
 		}
 	}
-	c, err := topo.DialFromA(runCtx, k.port, k.algorithm)
+	c, err := topo.DialFromATo(runCtx, k.remote, k.port, k.algorithm)
 	if err != nil {
 		return err
 	}
@@ -489,74 +485,5 @@ func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 		Served:         ls.ServedPackets,
 		Sojourn:        ls.SojournTotal,
 		Marked:         ls.MarkedPackets,
-	}
-}
-
-// stackSide is the application of ccbench's stack at A: the sender of
-// every flow on the stack, run by the relay on its thread at every turn
-// (tun.StackApp). It connects each flow to its kernel listener in B at the
-// flow's start, keeps its send buffer full with the sim driver's sender
-// (flow.senderApp), and publishes a snapshot of the connection for the
-// sampler.
-type stackSide struct {
-	flows  []*kernelFlow
-	remote stack.Addr
-	// ended is set once the run is over, before the kernel sockets close:
-	// a reset from then on is the teardown, not a failure.
-	ended atomic.Bool
-}
-
-func (s *stackSide) run(now units.Time, h *stack.Host) {
-	for _, k := range s.flows {
-		if k.sendErr != nil {
-			continue
-		}
-		if k.flow.conn == nil {
-			if now < units.Time(k.spec.Start) {
-				continue
-			}
-			alg, err := cc.New(k.spec.CC)
-			if err == nil {
-				k.flow.conn, err = h.Connect(now, 0, s.remote, uint16(k.port), alg)
-			}
-			if err != nil {
-				k.sendErr = err
-				continue
-			}
-			k.started = now
-		}
-		c := k.flow.conn
-		if err := c.Err(); err != nil {
-			if !s.ended.Load() {
-				k.sendErr = err
-			}
-			continue
-		}
-		// Closing before the handshake completes would abandon the
-		// connection rather than queue a FIN (RFC 9293 §3.10.4), and a
-		// fixed-size flow may have written everything by then.
-		if c.State() != stack.SynSent {
-			k.senderApp(now)
-		}
-		p := c.Probe()
-		k.probeMu.Lock()
-		k.probe, k.probed = p, true
-		k.probeMu.Unlock()
-	}
-}
-
-// stackSample fills a flow sample from the stack connection's snapshot,
-// as the sim driver's sampler does from the live connection.
-func stackSample(smp *metrics.FlowSample, fs *metrics.FlowSeries, p stack.Probe) {
-	smp.Cwnd, smp.Ssthresh, smp.Inflight = p.Cwnd, p.Ssthresh, p.Inflight
-	smp.SRTT, smp.RTTVar, smp.RTO, smp.LastRTT = p.SRTT, p.RTTVar, p.RTO, p.LastRTT
-	smp.Retransmits = p.Retransmits
-	smp.State, smp.Phase = p.State.String(), p.Phase
-	smp.PacingBps = float64(p.PacingRate)
-	// The snapshot carries no per-ACK samples across threads, so the
-	// flow's RTT distribution is that of its smoothed RTT at each sample,
-	// as for a kernel flow.
-	if p.SRTT > 0 {
-		fs.RTT.Record(p.SRTT)
 	}
 }

@@ -81,6 +81,10 @@ type FlowSpec struct {
 	// Group is the [[flows]] entry the flow belongs to, for per-group
 	// summaries such as fairness.
 	Group int
+	// Receiver is who receives the flow under the tun driver: "stack" for
+	// ccbench's stack, "kernel" or "" for B's kernel. The sim driver's
+	// receiver is always the stack.
+	Receiver string
 }
 
 // serverPort is where every receiver listens (iperf's traditional port).

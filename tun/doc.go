@@ -15,9 +15,10 @@
 //     The difference between the write and Due is the release timing error,
 //     recorded for every packet and reported with every run.
 //
-// Side A's end is the kernel behind device A, ccbench's stack in place of
-// device A (stackport.go), or both at once, the stack at an address of its
-// own in A's prefix (mixport.go), so kernel flows and stack flows share one
+// Each side's end is the kernel behind the side's device, ccbench's stack
+// in place of the device (stackport.go), or both at once, the stack at an
+// address of its own in the pair's prefix (mixport.go, relay_endpoints.go),
+// so kernel flows and stack flows, sent and received by either, share one
 // bottleneck. While the relay runs, it publishes the links' statistics for
 // the run's sampler without taking a lock (relay_live.go).
 //

@@ -58,11 +58,17 @@ func (t *Topology) ListenB(port int, algorithm string) (*net.TCPListener, error)
 // running algorithm. The connect itself happens on the namespace thread;
 // the connection is usable from any goroutine afterwards.
 func (t *Topology) DialFromA(ctx context.Context, port int, algorithm string) (*net.TCPConn, error) {
+	return t.DialFromATo(ctx, t.AddrB, port, algorithm)
+}
+
+// DialFromATo is DialFromA to another address on B's side of the relay,
+// such as ccbench's stack at AddrStackB.
+func (t *Topology) DialFromATo(ctx context.Context, addr net.IP, port int, algorithm string) (*net.TCPConn, error) {
 	var conn net.Conn
 	err := t.InA(func() error {
 		d := net.Dialer{Control: setCongestion(algorithm)}
 		var err error
-		conn, err = d.DialContext(ctx, "tcp4", net.JoinHostPort(t.AddrB.String(), fmt.Sprint(port)))
+		conn, err = d.DialContext(ctx, "tcp4", net.JoinHostPort(addr.String(), fmt.Sprint(port)))
 		return err
 	})
 	if err != nil {

@@ -1,7 +1,9 @@
-// Side A shared by A's kernel and ccbench's stack, so that kernel flows
-// and stack flows cross the same links in one run: a port that multiplexes
-// TUN device A (the kernel's TCP at the topology's AddrA) and a StackPort
-// (a stack.Host at AddrStack) onto the relay's side A.
+// A side shared by its namespace's kernel and ccbench's stack, so that
+// kernel flows and stack flows cross the same links in one run: a port that
+// multiplexes the side's TUN device (the kernel's TCP at AddrA or AddrB)
+// and a StackPort (a stack.Host at AddrStack or AddrStackB) onto one side
+// of the relay (relay_endpoints.go). Side A's is described here; side B's
+// works the same way with the directions swapped.
 //
 // Towards the links, it takes datagrams from both sources in turn, at most
 // mixBatch from one before it offers the other its turn, and moves on at
@@ -38,9 +40,10 @@ const (
 	ipv4DstOffset = 16
 )
 
-// mixPort is side A of a relay as both a kernel port and a stack port.
+// mixPort is one side of a relay as both a kernel port and a stack port.
 type mixPort struct {
-	// kernel is device A; stack is a StackPort, or in tests any port.
+	// kernel is the side's device; stack is a StackPort, or in tests any
+	// port.
 	kernel, stack port
 	// stackDst is the stack host's address as the big-endian word it
 	// takes in a header, compared in one step per datagram.
@@ -59,16 +62,9 @@ type mixPort struct {
 // kernel and from the stack then share the links. The host must only be
 // used from app while the relay runs, and from anywhere after Stop.
 func NewMixedRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock, cfg stack.Config, seed uint64, app StackApp) (*Relay, *StackPort, error) {
-	r, err := newRelay(forward, reverse, clock)
-	if err != nil {
-		return nil, nil, err
-	}
-	sp, err := newStackPort(t.AddrStack, cfg, &r.pool, seed, app)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.setPorts(newMixPort(t.DevA, sp, t.AddrStack), t.DevB)
-	return r, sp, nil
+	r, sp, _, err := NewEndpointRelay(t, forward, reverse, clock,
+		Endpoints{Kernel: true, Stack: &StackEndpoint{Config: cfg, Seed: seed, App: app}}, Endpoints{Kernel: true})
+	return r, sp, err
 }
 
 func newMixPort(kernel, stack port, stackAddr net.IP) *mixPort {

@@ -1,8 +1,9 @@
 // The relay: one locked OS thread that moves datagrams between its two
 // ports through a netem.Link per direction, releasing each at the time the
 // link gives, and measures how late every release was. A port is a TUN
-// device, or on side A an in-process stack.Host (stackport.go) that the
-// relay drives on its own thread, or both (mixport.go).
+// device, or an in-process stack.Host (stackport.go) that the relay drives
+// on its own thread, or both (mixport.go), on either side
+// (relay_endpoints.go).
 //
 // Each turn of the loop
 //

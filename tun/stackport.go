@@ -1,8 +1,9 @@
-// Side A as ccbench's own TCP: a stack.Host at the topology's AddrA (or at
-// AddrStack beside A's kernel, mixport.go), driven by the relay on its
-// locked thread, so that the kernel in namespace B talks to it as to a real
-// machine at 198.18.x.1 through the same links and the same TUN device B as
-// a kernel peer would.
+// A side of the relay as ccbench's own TCP: a stack.Host at the topology's
+// AddrA (or at AddrStack beside A's kernel, mixport.go), driven by the
+// relay on its locked thread, so that the kernel in namespace B talks to it
+// as to a real machine at 198.18.x.1 through the same links and the same
+// TUN device B as a kernel peer would. Side B may hold one too, at AddrB or
+// AddrStackB (relay_endpoints.go); it is described here as side A.
 //
 // The stack is sans-IO and single-threaded, and the relay's thread is the
 // only one that touches it: on every turn the relay runs the host's expired
@@ -32,7 +33,7 @@ import (
 // reports to other goroutines through channels or atomics.
 type StackApp func(now units.Time, h *stack.Host)
 
-// StackPort is side A of a relay as an in-process stack.Host.
+// StackPort is one side of a relay as an in-process stack.Host.
 type StackPort struct {
 	host *stack.Host
 	app  StackApp
@@ -50,16 +51,9 @@ type StackPort struct {
 // t's device B. TUN device A stays in namespace A, unused. The host must
 // only be used from app while the relay runs, and from anywhere after Stop.
 func NewStackRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock, cfg stack.Config, seed uint64, app StackApp) (*Relay, *StackPort, error) {
-	r, err := newRelay(forward, reverse, clock)
-	if err != nil {
-		return nil, nil, err
-	}
-	sp, err := newStackPort(t.AddrA, cfg, &r.pool, seed, app)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.setPorts(sp, t.DevB)
-	return r, sp, nil
+	r, sp, _, err := NewEndpointRelay(t, forward, reverse, clock,
+		Endpoints{Stack: &StackEndpoint{Config: cfg, Seed: seed, App: app}}, Endpoints{Kernel: true})
+	return r, sp, err
 }
 
 // newStackPort builds a stack port whose host has address addr and

@@ -7,12 +7,14 @@
 //	198.18.x.1/29 ─ ccb0 ══ fd ─► relay: forward link ─► fd ══ ccb0 ─ 198.18.x.2/29
 //	                        fd ◄─        reverse link ◄─ fd
 //	198.18.x.3: ccbench's stack, on the relay's side A (mixport.go)
+//	198.18.x.4: ccbench's stack, on the relay's side B
 //
-// The third address is the in-process stack's when it shares side A with
-// A's kernel. It lies in the pair's prefix, so B's connected route already
-// sends it through B's device to the relay, like A's own address, and no
-// route has to be added; a /30 would have no room for it, its other two
-// addresses being the network and broadcast ones.
+// The third and fourth addresses are the in-process stacks' when they
+// share a side with that side's kernel. They lie in the pair's prefix, so
+// each namespace's connected route already sends them through its device
+// to the relay, like the far namespace's own address, and no route has to
+// be added; a /30 would have no room for them, its other two addresses
+// being the network and broadcast ones.
 
 package tun
 
@@ -38,8 +40,9 @@ type Topology struct {
 	// other namespace through the relay.
 	AddrA, AddrB net.IP
 	// AddrStack is the address of ccbench's stack when it shares side A
-	// with A's kernel (NewMixedRelay); no namespace holds it.
-	AddrStack net.IP
+	// with A's kernel (NewMixedRelay), and AddrStackB when it shares side B
+	// with B's kernel (NewEndpointRelay); no namespace holds either.
+	AddrStack, AddrStackB net.IP
 }
 
 // NewTopology creates the namespaces and devices. On error everything
@@ -57,7 +60,8 @@ func NewTopology() (t *Topology, err error) {
 		}
 	}()
 	base := uint32(benchNet) + uint32(nsSerial.Load()%benchPairs)<<subnetShift
-	t.AddrA, t.AddrB, t.AddrStack = ipv4(base+1), ipv4(base+2), ipv4(base+3)
+	t.AddrA, t.AddrB = ipv4(base+1), ipv4(base+2)
+	t.AddrStack, t.AddrStackB = ipv4(base+3), ipv4(base+4)
 	mask := net.CIDRMask(32-subnetShift, 32)
 
 	if t.nsA, err = newNamespace(nameA); err != nil {

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -215,13 +216,24 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 		fmt.Fprintf(w, "relay release error: p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, max %.1f µs over %d packets: %s\n",
 			r.P50Us, r.P99Us, r.P999Us, r.MaxUs, r.Packets, verdict)
 	}
-	fmt.Fprintf(w, "%-5s %-10s %14s %12s %10s %10s %10s\n", "flow", "cc", "goodput Mb/s", "retransmits", "rtt p50", "rtt p95", "done (s)")
-	for _, f := range s.Flows {
+	// A real-time flow's cc column also names its endpoints.
+	names := make([]string, len(s.Flows))
+	width := 10
+	for i, f := range s.Flows {
+		names[i] = f.CC
+		if f.Endpoints != "" {
+			names[i] += " (" + f.Endpoints + ")"
+		}
+		width = max(width, utf8.RuneCountInString(names[i]))
+	}
+	fmt.Fprintf(w, "%-5s %-*s %14s %12s %10s %10s %10s\n", "flow", width, "cc", "goodput Mb/s", "retransmits", "rtt p50", "rtt p95", "done (s)")
+	for i, f := range s.Flows {
 		done := "-"
 		if f.CompletionSeconds != nil {
 			done = fmt.Sprintf("%.3f", *f.CompletionSeconds)
 		}
-		fmt.Fprintf(w, "%-5d %-10s %14.2f %12d %8.1fms %8.1fms %10s\n", f.ID, f.CC, f.GoodputBps/1e6, f.Retransmits, f.RTTP50Ms, f.RTTP95Ms, done)
+		pad := width - utf8.RuneCountInString(names[i])
+		fmt.Fprintf(w, "%-5d %s%*s %14.2f %12d %8.1fms %8.1fms %10s\n", f.ID, names[i], pad, "", f.GoodputBps/1e6, f.Retransmits, f.RTTP50Ms, f.RTTP95Ms, done)
 	}
 	if len(s.Flows) > 1 {
 		fmt.Fprintf(w, "Jain's fairness index: %.4f\n", s.JainFairness)
