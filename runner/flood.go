@@ -85,16 +85,4 @@ func (f *floodSource) build(p *packet.Packet) {
 	p.Flow = addressRouted
 }
 
-// emitFlood sends source i's due SYN into the bottleneck and schedules the
-// next.
-func (w *world) emitFlood(i int32) {
-	f := w.life.floods[i]
-	p := w.pool.Get()
-	f.build(p)
-	f.k++
-	w.fwd.link.Enqueue(w.now, p)
-	w.scheduleLink(w.fwd)
-	if at := f.due(f.k); at != units.Never {
-		w.q.Push(at, event{kind: evFlood, idx: i})
-	}
-}
+func (f *floodSource) sent() units.Time { f.k++; return f.due(f.k) }

@@ -289,8 +289,7 @@ func floodRoundTrip(w *world) {
 	f := w.life.floods[0]
 	p := w.pool.Get()
 	f.build(p)
-	f.k++
-	_ = f.due(f.k)
+	f.sent()
 	w.life.blackhole(p)
 	w.pool.Put(p)
 }

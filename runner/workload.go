@@ -271,20 +271,6 @@ func (w *world) addCross() error {
 	return nil
 }
 
-// emitCross sends source i's due packet into the bottleneck and schedules
-// the next.
-func (w *world) emitCross(i int32) {
-	c := w.cross[i]
-	p := w.pool.Get()
-	c.build(p)
-	c.k++
-	w.fwd.link.Enqueue(w.now, p)
-	w.scheduleLink(w.fwd)
-	if at := c.due(c.k); at != units.Never {
-		w.q.Push(at, event{kind: evCross, idx: i})
-	}
-}
-
 // sinkCross counts a cross packet the bottleneck delivered and frees it.
 func (w *world) sinkCross(p *packet.Packet) {
 	w.cross[-2-p.Flow].delivered += int64(p.Len())
@@ -306,5 +292,29 @@ func (w *world) fillWorkloadSummary(s *metrics.Summary) {
 	}
 	for _, c := range w.cross {
 		s.Link.CrossDeliveredBytes += c.delivered
+	}
+}
+
+// openLoopSource is a source that sends at its own pace whatever the
+// network does: cross traffic and SYN floods. Packet k is built into a
+// pooled buffer and leaves at due(k).
+type openLoopSource interface {
+	build(p *packet.Packet)
+	// sent counts the packet just built and returns when the next one is
+	// due, or units.Never when the source has ended.
+	sent() units.Time
+}
+
+func (c *crossSource) sent() units.Time { c.k++; return c.due(c.k) }
+
+// emit sends src's due packet into the bottleneck and schedules the next
+// as ev.
+func (w *world) emit(src openLoopSource, ev event) {
+	p := w.pool.Get()
+	src.build(p)
+	w.fwd.link.Enqueue(w.now, p)
+	w.scheduleLink(w.fwd)
+	if at := src.sent(); at != units.Never {
+		w.q.Push(at, ev)
 	}
 }

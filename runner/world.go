@@ -321,13 +321,13 @@ func (w *world) step() (bool, error) {
 			}
 			w.pump(f.sender)
 		case evCross:
-			w.emitCross(ev.idx)
+			w.emit(w.cross[ev.idx], ev)
 		case evArrival:
 			if err := w.arrive(ev.idx); err != nil {
 				return false, err
 			}
 		case evFlood:
-			w.emitFlood(ev.idx)
+			w.emit(w.life.floods[ev.idx], ev)
 		}
 	}
 	return false, nil
