@@ -155,3 +155,38 @@ func TestLeadingNumber(t *testing.T) {
 		}
 	}
 }
+
+// The shipped sweep is the issue's: reno, cubic and bbr × 0.25, 1 and 4 BDP
+// × 3 seeds, and it writes an index page with its sweep figures. The
+// duration is cut to 2 s here so the test stays short; the full file runs
+// with `ccbench run experiments/sweep-buffers.toml`.
+func TestSweepBuffersFile(t *testing.T) {
+	sw, err := experiment.LoadSweep(filepath.Join("..", "experiments", "sweep-buffers.toml"), []string{"duration=2s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sw.Points) != 27 {
+		t.Fatalf("%d points, want 3 algorithms × 3 buffers × 3 seeds = 27", len(sw.Points))
+	}
+	seen := map[string]int{}
+	for _, p := range sw.Points {
+		seen[p.Config.Flows[0].CC+" "+p.Config.Link.Buffer.String()]++
+	}
+	for _, cc := range []string{"reno", "cubic", "bbr"} {
+		for _, b := range []string{"0.25bdp", "1bdp", "4bdp"} {
+			if seen[cc+" "+b] != 3 {
+				t.Errorf("%s at %s: %d seeds, want 3", cc, b, seen[cc+" "+b])
+			}
+		}
+	}
+	out := t.TempDir()
+	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2})
+	if err != nil || res.Ran != 27 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	for _, f := range []string{"index.html", "sweep-goodput.png", "sweep-scatter.png"} {
+		if _, err := os.Stat(filepath.Join(out, "sweep-buffers", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
