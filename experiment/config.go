@@ -204,6 +204,10 @@ func (b Buffer) String() string {
 
 // TCP holds the connection settings shared by every flow of a run.
 type TCP struct {
+	// Profile is whose behaviour the defaults follow: "linux" (Linux
+	// 6.x) or "rfc" (the RFCs' own values); stack.ProfileConfig holds
+	// each.
+	Profile string
 	// MSS is the maximum segment size in bytes.
 	MSS int
 	// InitialWindow is the initial congestion window in segments

@@ -270,13 +270,17 @@ func (d *decoder) decode(defaultName string) *Config {
 // tcp reads the [tcp] table, with the stack's own limits.
 func (d *decoder) tcp(t scope) TCP {
 	var tc TCP
+	tc.Profile = d.oneOf(t, "profile", profiles, "a TCP profile")
 	tc.MSS = d.smallInt(t, "mss", minMSS, maxMSS,
 		"must be between "+strconv.Itoa(minMSS)+" and "+strconv.Itoa(maxMSS)+" bytes")
 	tc.InitialWindow = d.smallInt(t, "initial_window", 1, math.MaxInt32, "must be at least 1 segment")
 	tc.DelayedACK = d.duration(t, "delayed_ack")
 	d.check(t, "delayed_ack", tc.DelayedACK >= 0 && tc.DelayedACK < maxDelayedACK,
 		`must be 0 (delayed ACKs off) or below 500ms (RFC 9293 §3.8.6.3)`)
-	tc.MinRTO = d.duration(t, "min_rto")
+	tc.MinRTO = profileMinRTO(tc.Profile)
+	if _, given := d.raw(t, "min_rto"); given {
+		tc.MinRTO = d.duration(t, "min_rto")
+	}
 	d.check(t, "min_rto", tc.MinRTO > 0, `must be longer than 0s, e.g. "200ms"`)
 	tc.InitialRTO = d.duration(t, "initial_rto")
 	d.check(t, "initial_rto", tc.InitialRTO > 0, `must be longer than 0s, e.g. "1s" (RFC 6298)`)
@@ -290,12 +294,40 @@ func (d *decoder) tcp(t scope) TCP {
 		"must be between two segments ("+strconv.FormatInt(twoSegments, 10)+" bytes) and "+strconv.Itoa(math.MaxInt32)+" bytes")
 	tc.SndBuffer = int(snd)
 	tc.SACK = d.boolean(t, "sack")
-	tc.Recovery = d.oneOf(t, "recovery", recoveryModes, "a loss-recovery mode")
+	tc.Recovery = profileRecovery(tc.Profile, tc.SACK)
+	if _, given := d.raw(t, "recovery"); given {
+		tc.Recovery = d.oneOf(t, "recovery", recoveryModes, "a loss-recovery mode")
+	}
 	d.check(t, "recovery", tc.SACK || (tc.Recovery != "sack" && tc.Recovery != "rack"),
 		"needs tcp.sack = true; without SACK: reno or newreno")
 	tc.ECN = d.boolean(t, "ecn")
 	tc.Pacing = d.boolean(t, "pacing")
 	return tc
+}
+
+// profileMinRTO is a profile's floor of the retransmission timeout: Linux's
+// TCP_RTO_MIN, or RFC 6298 §2.4's one second.
+func profileMinRTO(profile string) units.Duration {
+	if profile == "rfc" {
+		return units.Second
+	}
+	return 200 * units.Millisecond
+}
+
+// profileRecovery is a profile's loss recovery: Linux recovers with
+// RACK-TLP whenever SACK is on (tcp_recovery = 1 since 4.18), the RFC
+// profile with RFC 6675's scoreboard; without SACK both fall back to
+// NewReno (RFC 6582), as Linux does on a connection that did not
+// negotiate SACK.
+func profileRecovery(profile string, sack bool) string {
+	switch {
+	case !sack:
+		return "newreno"
+	case profile == "rfc":
+		return "sack"
+	default:
+		return "rack"
+	}
 }
 
 // flows reads the [[flows]] entries of a run that lasts duration under

@@ -54,6 +54,7 @@ func bottleneck(name string) *Config {
 		}),
 		Reverse: stageDefaults(Link{Delay: 20 * units.Millisecond}),
 		TCP: TCP{
+			Profile:       "linux",
 			MSS:           1460,
 			InitialWindow: 10,
 			DelayedACK:    40 * units.Millisecond,
@@ -62,10 +63,10 @@ func bottleneck(name string) *Config {
 			RcvBuffer:     4 << 20,
 			SndBuffer:     4 << 20,
 			SACK:          true,
-			Recovery:      "newreno",
+			Recovery:      "rack",
 			TCPLifecycle:  defaultTCPLifecycle,
 		},
-		Flows:     []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno", Receiver: "stack"}},
+		Flows:     []FlowGroup{{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack"}},
 		Lifecycle: Lifecycle{Server: defaultServer},
 	}
 }
@@ -166,10 +167,10 @@ size = "1MiB"
 		Reverse: stageDefaults(Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
 			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}}),
 		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
-			RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "newreno", TCPLifecycle: defaultTCPLifecycle},
+			Profile: "linux", RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "rack", TCPLifecycle: defaultTCPLifecycle},
 		Flows: []FlowGroup{
-			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "newreno", Receiver: "stack"},
-			{CC: "reno", Count: 1, Recovery: "newreno", Receiver: "stack"},
+			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "rack", Receiver: "stack"},
+			{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack"},
 		},
 		Lifecycle: Lifecycle{Server: defaultServer},
 	}
@@ -197,9 +198,9 @@ cc = "cubic"
 size = "10MB"
 `)
 	want := []Flow{
-		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno", Receiver: "stack"},
-		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second), Recovery: "newreno", Receiver: "stack"},
-		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6, Recovery: "newreno", Receiver: "stack"},
+		{ID: "f0.0", Index: 0, Group: 0, Member: 0, CC: "reno", Start: units.Time(units.Second), Recovery: "rack", Receiver: "stack"},
+		{ID: "f0.1", Index: 1, Group: 0, Member: 1, CC: "reno", Start: units.Time(units.Second), Recovery: "rack", Receiver: "stack"},
+		{ID: "f1.0", Index: 2, Group: 1, Member: 0, CC: "cubic", Size: 10e6, Recovery: "rack", Receiver: "stack"},
 	}
 	if got := c.FlowList(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -161,6 +161,8 @@ func (c *Config) literal(table, name string, i int) string {
 		}
 	case "tcp":
 		switch name {
+		case "profile":
+			return tomlString(c.TCP.Profile)
 		case "mss":
 			return strconv.Itoa(c.TCP.MSS)
 		case "initial_window":

@@ -45,6 +45,9 @@ type table struct {
 // namespace, or ccbench's stack.
 var receivers = []string{"kernel", "stack"}
 
+// profiles lists the TCP behaviours the [tcp] defaults can follow.
+var profiles = []string{"linux", "rfc"}
+
 // recoveryModes lists the loss-recovery modes a flow may use.
 var recoveryModes = []string{"reno", "newreno", "sack", "rack"}
 
@@ -102,15 +105,16 @@ var schema = []table{
 	{name: "reverse", doc: "ACK direction",
 		keys: linkKeys("unlimited", nil, "unlimited", "one-way propagation delay; defaults to link.delay")},
 	{name: "tcp", doc: "settings every connection shares", keys: []key{
+		{"profile", kindString, "linux", `whose behaviour the defaults follow: "linux" (Linux 6.x: 200ms minimum RTO, RACK-TLP recovery, quick ACKs, slow start by every delivered segment) or "rfc" (the RFCs' own values: RFC 6298's 1s minimum RTO, RFC 6675 SACK recovery, RFC 3465's L = 2); keys given beside it override`},
 		{"mss", kindInt, int64(1460), "maximum segment size, bytes"},
 		{"initial_window", kindInt, int64(10), "initial congestion window, segments (RFC 6928)"},
 		{"delayed_ack", kindDuration, "40ms", "longest an ACK is held back; 0 disables delayed ACKs"},
-		{"min_rto", kindDuration, "200ms", "floor of the retransmission timeout"},
+		{"min_rto", kindDuration, nil, "floor of the retransmission timeout; defaults to the profile's: 200ms (linux, TCP_RTO_MIN), 1s (rfc, RFC 6298 §2.4)"},
 		{"initial_rto", kindDuration, "1s", "retransmission timeout before the first RTT sample (RFC 6298)"},
 		{"rcv_buffer", kindSize, "4MiB", "receive buffer; bounds the advertised window"},
 		{"snd_buffer", kindSize, "4MiB", "send buffer"},
 		{"sack", kindBool, true, "offer and accept selective acknowledgments (RFC 2018)"},
-		{"recovery", kindString, "newreno", "loss recovery: reno, newreno, sack (RFC 6675 + PRR) or rack (RFC 8985)"},
+		{"recovery", kindString, nil, "loss recovery: reno, newreno, sack (RFC 6675 + PRR) or rack (RFC 8985); defaults to the profile's: rack (linux) or sack (rfc) when tcp.sack is on, newreno without SACK"},
 		{"ecn", kindBool, false, "negotiate explicit congestion notification (RFC 3168)"},
 		{"pacing", kindBool, false, "pace algorithms that set no rate of their own (as Linux with fq); BBR always paces"},
 	}},

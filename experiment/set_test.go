@@ -46,7 +46,7 @@ func TestSetOverrides(t *testing.T) {
 	if c.Reverse.Buffer != (Buffer{Unit: BufferPackets, Packets: 100, Bytes: 104000}) {
 		t.Errorf("reverse buffer %+v, want 100 packets of 1040 bytes", c.Reverse.Buffer)
 	}
-	want := []FlowGroup{{CC: "reno", Count: 1, Recovery: "newreno", Receiver: "stack"}, {CC: "cubic", Count: 2, Recovery: "newreno", Receiver: "stack"}}
+	want := []FlowGroup{{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack"}, {CC: "cubic", Count: 2, Recovery: "rack", Receiver: "stack"}}
 	if len(c.Flows) != 2 || c.Flows[0] != want[0] || c.Flows[1] != want[1] {
 		t.Errorf("flows %+v, want %+v", c.Flows, want)
 	}
@@ -63,7 +63,7 @@ func TestSetLaterWins(t *testing.T) {
 func TestSetDefaultFlow(t *testing.T) {
 	withAlgorithms(t, "cubic", "reno")
 	c := load(t, "", "flows[0].cc=cubic", "flows[0].count=4", `flows[0].start="2s"`)
-	want := FlowGroup{CC: "cubic", Count: 4, Start: 2 * units.Second, Recovery: "newreno", Receiver: "stack"}
+	want := FlowGroup{CC: "cubic", Count: 4, Start: 2 * units.Second, Recovery: "rack", Receiver: "stack"}
 	if len(c.Flows) != 1 || c.Flows[0] != want {
 		t.Errorf("flows %+v, want [%+v]", c.Flows, want)
 	}
