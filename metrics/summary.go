@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"ccbench/cc"
 	"ccbench/units"
 )
 
@@ -100,6 +101,14 @@ type FlowSummary struct {
 	GoodputBps     float64 `json:"goodput_bps"`
 	BytesDelivered int64   `json:"bytes_delivered"`
 	Retransmits    int64   `json:"retransmits"`
+	// SlowStartPeakCwndBytes is the largest congestion window sampled
+	// before the sender first left slow start: up to the first sample with
+	// a finite ssthresh or a retransmission, whichever comes first (BBR,
+	// whose ssthresh stays infinite in Linux, is measured up to its first
+	// retransmission or the end of the run). It is read from the sampled
+	// series, so it is as fine as sample_interval: a coarse interval can
+	// miss the peak of a doubling window.
+	SlowStartPeakCwndBytes int `json:"slow_start_peak_cwnd_bytes"`
 	// RTT percentiles and mean are 0 when the flow took no RTT sample.
 	RTTP50Ms  float64 `json:"rtt_p50_ms"`
 	RTTP95Ms  float64 `json:"rtt_p95_ms"`
@@ -174,14 +183,15 @@ func summarizeLink(info RunInfo, link []LinkSample) LinkSummary {
 func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
 	last := f.Last()
 	fs := FlowSummary{
-		ID:             f.ID,
-		CC:             f.CC,
-		BytesDelivered: last.Delivered,
-		Retransmits:    last.Retransmits,
-		RTTP50Ms:       f.RTT.Quantile(0.50).Milliseconds(),
-		RTTP95Ms:       f.RTT.Quantile(0.95).Milliseconds(),
-		RTTP99Ms:       f.RTT.Quantile(0.99).Milliseconds(),
-		RTTMeanMs:      f.RTT.MeanMilliseconds(),
+		ID:                     f.ID,
+		CC:                     f.CC,
+		BytesDelivered:         last.Delivered,
+		Retransmits:            last.Retransmits,
+		RTTP50Ms:               f.RTT.Quantile(0.50).Milliseconds(),
+		RTTP95Ms:               f.RTT.Quantile(0.95).Milliseconds(),
+		RTTP99Ms:               f.RTT.Quantile(0.99).Milliseconds(),
+		RTTMeanMs:              f.RTT.MeanMilliseconds(),
+		SlowStartPeakCwndBytes: slowStartPeak(f.Samples),
 	}
 	end := runEnd
 	if f.Completed() {
@@ -193,6 +203,21 @@ func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
 		fs.GoodputBps = float64(last.Delivered) * 8e9 / float64(active)
 	}
 	return fs
+}
+
+// slowStartPeak is the largest cwnd in samples before the first one that
+// shows the sender out of slow start (see SlowStartPeakCwndBytes). A
+// kernel flow's infinite ssthresh arrives as 0x7fffffff segments times
+// the MSS, above cc.InfiniteSsthresh like the stack's own.
+func slowStartPeak(samples []FlowSample) int {
+	peak := 0
+	for _, s := range samples {
+		if s.Retransmits > 0 || s.Ssthresh > 0 && s.Ssthresh < cc.InfiniteSsthresh {
+			break
+		}
+		peak = max(peak, s.Cwnd)
+	}
+	return peak
 }
 
 // WithoutWallClock returns a copy of s with the fields that depend on the

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"ccbench/cc"
 	"ccbench/units"
 )
 
@@ -124,9 +125,9 @@ func TestSummaryJSONShape(t *testing.T) {
 		`"sim_speed":20,"segments":1000,"segments_per_wall_second":2000,` +
 		`"link":{"rate_bps":10000000,"utilization":0.95,"delivered_bytes":11875000,"drops":4,"lost":0,` +
 		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000,"queue_delay_mean_ms":0,"queue_delay_p50_ms":0,"queue_delay_p95_ms":0,"queue_delay_p99_ms":0},` +
-		`"flows":[{"id":0,"cc":"reno","goodput_bps":9500000,"bytes_delivered":11875000,"retransmits":4,` +
+		`"flows":[{"id":0,"cc":"reno","goodput_bps":9500000,"bytes_delivered":11875000,"retransmits":4,"slow_start_peak_cwnd_bytes":0,` +
 		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"completion_seconds":null},` +
-		`{"id":1,"cc":"cubic","goodput_bps":0,"bytes_delivered":0,"retransmits":0,` +
+		`{"id":1,"cc":"cubic","goodput_bps":0,"bytes_delivered":0,"retransmits":0,"slow_start_peak_cwnd_bytes":0,` +
 		`"rtt_p50_ms":0,"rtt_p95_ms":0,"rtt_p99_ms":0,"rtt_mean_ms":0,"completion_seconds":1.25}],` +
 		`"jain_fairness":1}`
 	if string(got) != want {
@@ -163,5 +164,31 @@ func TestSummaryWallClockAndEmptyRun(t *testing.T) {
 	}
 	if s.WallSeconds != 1.5 {
 		t.Fatal("WithoutWallClock modified its receiver")
+	}
+}
+
+func TestSlowStartPeak(t *testing.T) {
+	inf := cc.InfiniteSsthresh
+	kernelInf := 0x7fffffff * 1448
+	cases := []struct {
+		name    string
+		samples []FlowSample
+		want    int
+	}{
+		{"no samples", nil, 0},
+		{"ends at the first finite ssthresh", []FlowSample{
+			{Cwnd: 10, Ssthresh: inf}, {Cwnd: 80, Ssthresh: inf}, {Cwnd: 40, Ssthresh: 40}, {Cwnd: 90, Ssthresh: 40},
+		}, 80},
+		{"ends at the first retransmission", []FlowSample{
+			{Cwnd: 10, Ssthresh: kernelInf}, {Cwnd: 70, Ssthresh: kernelInf}, {Cwnd: 200, Ssthresh: kernelInf, Retransmits: 1},
+		}, 70},
+		{"before the connection, ssthresh 0", []FlowSample{
+			{Cwnd: 0, Ssthresh: 0}, {Cwnd: 20, Ssthresh: inf}, {Cwnd: 30, Ssthresh: inf},
+		}, 30},
+	}
+	for _, c := range cases {
+		if got := slowStartPeak(c.samples); got != c.want {
+			t.Errorf("%s: got %d, want %d", c.name, got, c.want)
+		}
 	}
 }
