@@ -53,3 +53,11 @@ regress:
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(GO) run ./cmd/ccbench run experiments/bottleneck.toml --out "$$tmp" --run current >/dev/null && \
 	$(GO) run ./cmd/ccbench compare results/baselines/bottleneck/seed-1 "$$tmp/bottleneck/current" --max goodput=-3% --max rtt_p95=+10%
+
+# linux-reference runs ccbench's reno, cubic and bbr against the kernel's
+# over TUN (50 Mbit/s, 40 ms, 0.25/1/4 BDP, 30 s each: about ten minutes)
+# and prints goodput, retransmissions and slow-start peaks side by side;
+# it fails when cubic or bbr at 1 BDP strays past the promised bounds.
+.PHONY: linux-reference
+linux-reference:
+	CCBENCH_LINUX_REFERENCE=1 $(GO) test ./runner -run '^TestLinuxReference$$' -v -timeout 40m
