@@ -1,0 +1,10 @@
+package stack
+
+// MutableConfig returns the host's configuration for a script runner
+// (package packetdrill) to change between events, as a setsockopt or a
+// sysctl changes a running kernel. Every connection of the host reads the
+// same Config, so a change applies to all of them from their next use of
+// the field; sizes fixed when a connection allocates its buffers (SndBuf,
+// RcvBuf, MSS) apply to connections created afterwards. Experiments must
+// not use it: a Config is fixed for a run.
+func (h *Host) MutableConfig() *Config { return &h.cfg }
