@@ -270,7 +270,7 @@ func (r *runner) sysctl(name, value string) error {
 func (r *runner) command(c *CommandSpec) {
 	for _, cmd := range splitShell(c.Command) {
 		if err := r.shell(cmd); err != nil {
-			r.unsupported("`%s` (line %d): %v", strings.Join(strings.Fields(cmd), " "), r.ev.Line, err)
+			r.unsupported("%v", err)
 		}
 	}
 }

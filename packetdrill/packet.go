@@ -45,14 +45,14 @@ func (r *runner) inject(ps *PacketSpec) {
 		// A SYN to a listener makes a new child socket under test, from a
 		// new peer port.
 		if u == nil || r.listenerPort() == 0 {
-			r.unsupported("an inbound SYN with no listening socket (line %d)", r.ev.Line)
+			r.unsupported("an inbound SYN with no listening socket")
 		}
 		u = &sut{hostPort: r.listenerPort(), peerPort: r.nextPort, tsMap: map[uint32]uint32{}}
 		r.nextPort++
 		r.sut = u
 	}
 	if u == nil || u.hostPort == 0 {
-		r.unsupported("an inbound packet with no socket to receive it (line %d)", r.ev.Line)
+		r.unsupported("an inbound packet with no socket to receive it")
 	}
 	if syn {
 		u.remoteISN, u.haveRemote = ps.Seq, true
@@ -94,7 +94,7 @@ func (r *runner) inject(ps *PacketSpec) {
 		case optSACK:
 			for _, b := range o.SACK {
 				if seg.Opts.NumSACK == stack.MaxSACKBlocks {
-					r.unsupported("more than %d SACK blocks (line %d)", stack.MaxSACKBlocks, r.ev.Line)
+					r.unsupported("more than %d SACK blocks", stack.MaxSACKBlocks)
 				}
 				seg.Opts.SACK[seg.Opts.NumSACK] = stack.SACKBlock{Start: stack.Seq(b[0] + ackOff), End: stack.Seq(b[1] + ackOff)}
 				seg.Opts.NumSACK++

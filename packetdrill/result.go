@@ -57,6 +57,9 @@ func (r Result) String() string {
 	case Pass:
 		return fmt.Sprintf("%s: pass", r.Path)
 	case Unsupported:
+		if r.Statement != "" {
+			return fmt.Sprintf("%s: unsupported: %s (line %d): %s", r.Path, oneLine(r.Statement, 100), r.Line, r.Msg)
+		}
 		return fmt.Sprintf("%s: unsupported: %s", r.Path, r.Msg)
 	}
 	var b strings.Builder
@@ -71,4 +74,13 @@ func (r Result) String() string {
 		fmt.Fprintf(&b, "\n  actual:   %s", r.Actual)
 	}
 	return b.String()
+}
+
+// oneLine shortens a statement for a one-line message.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
 }

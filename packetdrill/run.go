@@ -264,9 +264,9 @@ func (r *runner) runEvent(ev *Event) {
 		}
 		r.command(ev.Command)
 	case ev.Code != nil:
-		r.unsupported("%%{ }%% code blocks (tcp_info assertions) (line %d)", ev.Line)
+		r.unsupported("%%{ }%% code blocks (tcp_info assertions)")
 	default:
-		r.unsupported("%s (line %d)", ev.Unsupported, ev.Line)
+		r.unsupported("%s", ev.Unsupported)
 	}
 	r.lastTimeUs, r.lastTimeSet = start, true
 	if ev.Time.Kind == TimeAny || ev.Packet != nil && ev.Packet.Dir == Outbound {

@@ -63,7 +63,7 @@ func (r *runner) checkSupported() *Result {
 	for _, ev := range r.script.Events {
 		u := func(format string, args ...any) *Result {
 			return &Result{Path: r.script.Path, Kind: Unsupported, Line: ev.Line, Statement: ev.Text,
-				Msg: fmt.Sprintf(format, args...) + fmt.Sprintf(" (line %d)", ev.Line)}
+				Msg: fmt.Sprintf(format, args...)}
 		}
 		switch {
 		case ev.Unsupported != "":
@@ -73,7 +73,7 @@ func (r *runner) checkSupported() *Result {
 		case ev.Command != nil:
 			for _, cmd := range splitShell(ev.Command.Command) {
 				if err := scratch.shell(cmd); err != nil {
-					return u("`%s`: %v", cmd, err)
+					return u("%v", err)
 				}
 			}
 		case ev.Syscall != nil:
@@ -142,13 +142,13 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 	// connection that exists they cannot change.
 	beforeConn := func() {
 		if s.conn != nil {
-			r.unsupported("setsockopt %s once the socket is connected (line %d)", name, r.ev.Line)
+			r.unsupported("setsockopt %s once the socket is connected", name)
 		}
 	}
 	switch name {
 	case "SO_LINGER":
 		if val.Kind != ExprStruct {
-			r.unsupported("SO_LINGER value %s (line %d)", val, r.ev.Line)
+			r.unsupported("SO_LINGER value %s", val)
 		}
 		var onoff, linger int64
 		for _, f := range val.Elems {
@@ -164,13 +164,13 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 			}
 		}
 		if onoff != 0 && linger != 0 {
-			r.unsupported("SO_LINGER with a timeout (line %d)", r.ev.Line)
+			r.unsupported("SO_LINGER with a timeout")
 		}
 		s.linger0 = onoff != 0
 		return now(true, 0, "")
 	case "TCP_CONGESTION":
 		if val.Kind != ExprString {
-			r.unsupported("TCP_CONGESTION value %s (line %d)", val, r.ev.Line)
+			r.unsupported("TCP_CONGESTION value %s", val)
 		}
 		beforeConn()
 		s.ccName = val.Word
@@ -211,7 +211,7 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 	case "TCP_FASTOPEN_CONNECT":
 		s.tfoConnect = v != 0
 	default:
-		r.unsupported("setsockopt %s (line %d)", sc.Args[2], r.ev.Line)
+		r.unsupported("setsockopt %s", sc.Args[2])
 	}
 	return now(true, 0, "")
 }
@@ -272,13 +272,13 @@ func (r *runner) sysGetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		if v, ok := s.opts[name]; ok {
 			got = v
 		} else {
-			r.unsupported("getsockopt %s (line %d)", sc.Args[2], r.ev.Line)
+			r.unsupported("getsockopt %s", sc.Args[2])
 		}
 	}
 	if want := sc.Args[3]; want.Kind != ExprEllipsis {
 		w, ok := r.eval(want)
 		if !ok {
-			r.unsupported("getsockopt value %s (line %d)", want, r.ev.Line)
+			r.unsupported("getsockopt value %s", want)
 		}
 		if w != got {
 			r.fail("getsockopt %s gave %d, expected %d", name, got, w)

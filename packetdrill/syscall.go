@@ -111,6 +111,7 @@ func (r *runner) syscall(ev *Event, startUs int64) {
 	// A call that blocks without "..." holds the script up until it
 	// returns.
 	r.blocking = c
+	r.step()
 	limit := r.now.Add(blockingLimit)
 	for r.blocking != nil && r.now < limit {
 		if r.host == nil || r.host.NextDeadline() > limit {
@@ -156,7 +157,7 @@ func (r *runner) complete(c *call, ret int64, errno string) {
 	}
 	want, ok := r.eval(sc.Result)
 	if !ok {
-		r.unsupported("the result %s of %s (line %d)", sc.Result, sc.Name, c.ev.Line)
+		r.unsupported("the result %s of %s", sc.Result, sc.Name)
 	}
 	actual := fmt.Sprintf("%d", ret)
 	if ret < 0 && errno != "" {
@@ -236,7 +237,7 @@ func (r *runner) intArg(sc *SyscallSpec, i int) int64 {
 	}
 	v, ok := r.eval(sc.Args[i])
 	if !ok {
-		r.unsupported("argument %s of %s (line %d)", sc.Args[i], sc.Name, r.ev.Line)
+		r.unsupported("argument %s of %s", sc.Args[i], sc.Name)
 	}
 	return v
 }
@@ -299,7 +300,7 @@ func (r *runner) prepare(sc *SyscallSpec) func() (bool, int64, string) {
 		if sc.Name != "read" {
 			f := r.intArg(sc, 3)
 			if f&^(symbols["MSG_DONTWAIT"]|symbols["MSG_PEEK"]) != 0 {
-				r.unsupported("%s flags %s (line %d)", sc.Name, sc.Args[3], r.ev.Line)
+				r.unsupported("%s flags %s", sc.Name, sc.Args[3])
 			}
 			nonblock = nonblock || f&symbols["MSG_DONTWAIT"] != 0
 			peek = f&symbols["MSG_PEEK"] != 0
@@ -334,13 +335,13 @@ func (r *runner) prepare(sc *SyscallSpec) func() (bool, int64, string) {
 			s.nonblock = r.intArg(sc, 2)&symbols["O_NONBLOCK"] != 0
 			return now(true, 0, "")
 		}
-		r.unsupported("fcntl command %s (line %d)", sc.Args[1], r.ev.Line)
+		r.unsupported("fcntl command %s", sc.Args[1])
 	case "setsockopt":
 		return r.sysSetsockopt(sc)
 	case "getsockopt":
 		return r.sysGetsockopt(sc)
 	}
-	r.unsupported("the system call %s (line %d)", sc.Name, r.ev.Line)
+	r.unsupported("the system call %s", sc.Name)
 	return nil
 }
 
@@ -350,7 +351,7 @@ func (r *runner) sendFlags(sc *SyscallSpec, i int) bool {
 	f := r.intArg(sc, i)
 	allowed := symbols["MSG_DONTWAIT"] | symbols["MSG_NOSIGNAL"] | symbols["MSG_FASTOPEN"]
 	if f&^allowed != 0 {
-		r.unsupported("%s flags %s (line %d)", sc.Name, sc.Args[i], r.ev.Line)
+		r.unsupported("%s flags %s", sc.Name, sc.Args[i])
 	}
 	return f&symbols["MSG_DONTWAIT"] != 0
 }
@@ -374,21 +375,21 @@ func (r *runner) sysSocket(sc *SyscallSpec) func() (bool, int64, string) {
 		r.stop(Result{Kind: Error, Msg: "socket takes 3 arguments"})
 	}
 	if d := sc.Args[0]; d.Kind != ExprEllipsis && !(d.Kind == ExprWord && d.Word == "AF_INET") {
-		r.unsupported("socket domain %s (line %d)", d, r.ev.Line)
+		r.unsupported("socket domain %s", d)
 	}
 	typ := sc.Args[1]
 	nonblock := false
 	if v, ok := r.eval(typ); !ok || v&^symbols["SOCK_NONBLOCK"] != symbols["SOCK_STREAM"] {
-		r.unsupported("socket type %s (line %d)", typ, r.ev.Line)
+		r.unsupported("socket type %s", typ)
 	} else {
 		nonblock = v&symbols["SOCK_NONBLOCK"] != 0
 	}
 	if p := sc.Args[2]; p.Kind != ExprEllipsis && !(p.Kind == ExprWord && p.Word == "IPPROTO_TCP") && !(p.Kind == ExprInt && p.Int == 0) {
-		r.unsupported("socket protocol %s (line %d)", p, r.ev.Line)
+		r.unsupported("socket protocol %s", p)
 	}
 	fd, ok := r.eval(sc.Result)
 	if !ok || fd < 0 {
-		r.unsupported("socket() expected to fail (line %d)", r.ev.Line)
+		r.unsupported("socket() expected to fail")
 	}
 	s := &socket{fd: int(fd), nonblock: nonblock, opts: map[string]int64{}}
 	r.sockets[s.fd] = s
