@@ -33,6 +33,7 @@ var symbols = map[string]int64{
 	"TCP_WINDOW_CLAMP": 10, "TCP_INFO": 11, "TCP_QUICKACK": 12, "TCP_CONGESTION": 13,
 	"TCP_USER_TIMEOUT": 18, "TCP_FASTOPEN": 23, "TCP_NOTSENT_LOWAT": 25,
 	"TCP_FASTOPEN_CONNECT": 30, "TCP_FASTOPEN_KEY": 33, "TCP_INQ": 36,
+	"SIOCINQ": 0x541B, "FIONREAD": 0x541B, "SIOCOUTQ": 0x5411, "NULL": 0,
 }
 
 // sockopt names the socket options the runner maps onto the stack.
@@ -55,9 +56,12 @@ type envState struct {
 	fastOpen int64
 	// fastOpenKey is set once a script chooses the server's key.
 	fastOpenKey bool
+	// ecn is net.ipv4.tcp_ecn: 0 off, 1 request and accept, 2 (Linux's
+	// default) accept only.
+	ecn int
 }
 
-func (e *envState) init() { e.fastOpen = 1 }
+func (e *envState) init() { e.fastOpen, e.ecn = 1, 2 }
 
 // Linux's tcp_fastopen bits.
 const (
@@ -68,8 +72,8 @@ const (
 	tfoServerNoSockopt = 0x400
 )
 
-// applyFastOpen sets the host's Fast Open switch for the socket about to
-// open: the stack's one switch stands for Linux's per-socket choice
+// applyFastOpen sets the host's Fast Open and ECN switches for the socket
+// about to open: the stack's one switch stands for Linux's per-socket choice
 // (MSG_FASTOPEN or TCP_FASTOPEN_CONNECT on a client, TCP_FASTOPEN or
 // tcp_fastopen's 0x400 bit on a listener).
 func (r *runner) applyFastOpen(s *socket, active bool) {
@@ -80,6 +84,13 @@ func (r *runner) applyFastOpen(s *socket, active bool) {
 		on = r.env.fastOpen&tfoServer != 0 && (s.tfoListen || r.env.fastOpen&tfoServerNoSockopt != 0)
 	}
 	r.config().FastOpen = on
+	// ECN likewise: tcp_ecn=2 accepts on a listener, does not request on
+	// a connect.
+	if active {
+		r.config().ECN = r.env.ecn == 1
+	} else {
+		r.config().ECN = r.env.ecn != 0
+	}
 }
 
 // acceptedSysctls are sysctls accepted at the value the upstream suite's
@@ -120,11 +131,14 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	},
 	"tcp_ecn": func(r *runner, v string) error {
 		switch v {
-		case "0", "1":
+		case "0", "1", "2":
+			// The stack's one switch covers both roles; it is set when a
+			// socket connects or listens (applyRoleConfig).
+			r.env.ecn = int(v[0] - '0')
 			r.config().ECN = v == "1"
 			return nil
 		}
-		return fmt.Errorf("tcp_ecn=%s (ECN only when the peer asks) is not modelled: the stack's ECN switch covers both roles", v)
+		return fmt.Errorf("tcp_ecn=%s is not modelled", v)
 	},
 	"tcp_syn_retries":    intSysctl(func(c *stack.Config, n int64) { c.SYNRetries = int(n) }),
 	"tcp_synack_retries": intSysctl(func(c *stack.Config, n int64) { c.SYNACKRetries = int(n) }),
@@ -291,7 +305,7 @@ func splitShell(s string) []string {
 		case c == '"' || c == '\'':
 			quote = c
 			cur.WriteByte(c)
-		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == '\n'):
 			// A comment runs to the end of the line.
 			for i+1 < len(s) && s[i+1] != '\n' {
 				i++
@@ -419,6 +433,9 @@ func (r *runner) shell(cmd string) error {
 		r.config().Pacing = true
 		return nil
 	case prog == "nstat" && len(f) == 1:
+		return nil
+	case prog == "ethtool" && len(f) >= 3 && f[1] == "-K" && !strings.Contains(cmd, " on"):
+		// Turning segmentation offloads off: the stack has none.
 		return nil
 	}
 	return fmt.Errorf("shell commands other than sysctls are not modelled")

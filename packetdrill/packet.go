@@ -41,13 +41,16 @@ func (r *runner) inject(ps *PacketSpec) {
 	h := r.ensureHost()
 	syn := ps.Flags&flagSYN != 0
 	u := r.sut
-	if syn && ps.Flags&flagACK == 0 && (u == nil || u.listening) {
+	if syn && ps.Flags&flagACK == 0 && (u == nil || u.listening || u.hostPort == 0) {
 		// A SYN to a listener makes a new child socket under test, from a
 		// new peer port.
-		if u == nil || r.listenerPort() == 0 {
-			r.unsupported("an inbound SYN with no listening socket")
+		port := r.listenerPort()
+		if port == 0 {
+			// No listener: the SYN goes to the port a listener would
+			// have, and the host answers as a closed port does.
+			port = defaultBindPort
 		}
-		u = &sut{hostPort: r.listenerPort(), peerPort: r.nextPort, tsMap: map[uint32]uint32{}}
+		u = &sut{hostPort: port, peerPort: r.nextPort, tsMap: map[uint32]uint32{}}
 		r.nextPort++
 		r.sut = u
 	}
@@ -511,5 +514,3 @@ func (r *runner) formatLive(seg *stack.Segment, raw []byte) string {
 	}
 	return b.String()
 }
-
-var _ = units.Second

@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 
 	"ccbench/packet"
 	"ccbench/stack"
@@ -250,7 +249,6 @@ func (r *runner) runEvent(ev *Event) {
 	}
 	switch {
 	case ev.Packet != nil && ev.Packet.Dir == Inbound:
-		r.waitBlockingBefore(start)
 		r.advance(usToTime(start))
 		r.inject(ev.Packet)
 	case ev.Packet != nil:
@@ -268,18 +266,11 @@ func (r *runner) runEvent(ev *Event) {
 	default:
 		r.unsupported("%s", ev.Unsupported)
 	}
+	// The previous event's time, for anchoring and the dynamic
+	// tolerance, is its script time, as packetdrill keeps it.
 	r.lastTimeUs, r.lastTimeSet = start, true
-	if ev.Time.Kind == TimeAny || ev.Packet != nil && ev.Packet.Dir == Outbound {
-		// An outbound packet's event time, for what follows, is when it
-		// was expected; packetdrill keeps the script time.
-		r.lastTimeUs = start
-	}
 	r.lastInbound = ev.Packet != nil && ev.Packet.Dir == Inbound
 }
-
-// waitBlockingBefore is a no-op hook kept for symmetry: a blocking call in
-// progress is checked on every step of advance.
-func (r *runner) waitBlockingBefore(int64) {}
 
 // finish runs at the end of the script: a blocking call still in
 // progress must return by its end time.
@@ -459,12 +450,9 @@ func (r *runner) belongsToSUT(seg *stack.Segment) bool {
 	return seg.SrcPort == u.hostPort && seg.DstPort == u.peerPort
 }
 
-// mathAbs avoids importing math for one int64.
 func mathAbs(v int64) int64 {
 	if v < 0 {
 		return -v
 	}
 	return v
 }
-
-var _ = math.MaxInt64

@@ -23,7 +23,7 @@ var supportedSockopts = map[string]bool{
 var supportedSyscalls = map[string]bool{
 	"socket": true, "bind": true, "listen": true, "accept": true, "connect": true,
 	"write": true, "send": true, "sendto": true, "read": true, "recv": true, "recvfrom": true,
-	"close": true, "shutdown": true, "fcntl": true, "setsockopt": true, "getsockopt": true,
+	"close": true, "shutdown": true, "fcntl": true, "setsockopt": true, "getsockopt": true, "ioctl": true,
 }
 
 // sockoptName names a (level, option) pair, or "" if it is not known.
@@ -100,6 +100,12 @@ func (r *runner) checkSupported() *Result {
 					allowed := symbols["MSG_DONTWAIT"] | symbols["MSG_NOSIGNAL"] | symbols["MSG_FASTOPEN"] | symbols["MSG_PEEK"]
 					if !ok || f&^allowed != 0 {
 						return u("%s flags %s", sc.Name, sc.Args[3])
+					}
+				}
+			case "ioctl":
+				if len(sc.Args) > 1 {
+					if v, ok := r.eval(sc.Args[1]); !ok || v != symbols["SIOCINQ"] && v != symbols["SIOCOUTQ"] {
+						return u("ioctl %s", sc.Args[1])
 					}
 				}
 			case "socket":

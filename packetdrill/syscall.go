@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"ccbench/cc"
 	"ccbench/stack"
-	"ccbench/units"
 )
 
 type sockState uint8
@@ -336,6 +334,27 @@ func (r *runner) prepare(sc *SyscallSpec) func() (bool, int64, string) {
 			return now(true, 0, "")
 		}
 		r.unsupported("fcntl command %s", sc.Args[1])
+	case "ioctl":
+		s := r.sock(sc, 0)
+		req := r.intArg(sc, 1)
+		if s.conn == nil || len(sc.Args) != 3 {
+			r.unsupported("ioctl on a socket that is not connected")
+		}
+		var got int64
+		switch req {
+		case symbols["SIOCINQ"]:
+			got = int64(s.conn.Readable())
+		case symbols["SIOCOUTQ"]:
+			got = int64(s.conn.Buffered())
+		default:
+			r.unsupported("ioctl request %s", sc.Args[1])
+		}
+		if want := sc.Args[2]; want.Kind != ExprEllipsis {
+			if w, ok := r.eval(want); !ok || w != got {
+				r.fail("ioctl %s gave %d, expected %s", sc.Args[1], got, want)
+			}
+		}
+		return now(true, 0, "")
 	case "setsockopt":
 		return r.sysSetsockopt(sc)
 	case "getsockopt":
@@ -597,6 +616,10 @@ func (r *runner) sysSendto(sc *SyscallSpec) func() (bool, int64, string) {
 	if flags&symbols["MSG_FASTOPEN"] == 0 || s.state != sockNew {
 		return r.sysWrite(s, n, nonblock)
 	}
+	if len(sc.Args) > 4 && sc.Args[4].Kind == ExprWord && sc.Args[4].Word == "AF_UNSPEC" {
+		// Linux: a Fast Open sendto to an AF_UNSPEC address.
+		return now(true, -1, "EOPNOTSUPP")
+	}
 	// MSG_FASTOPEN: connect and send in one call.
 	s.tfoConnect = true
 	r.startConnect(s)
@@ -655,7 +678,3 @@ func (r *runner) sysClose(sc *SyscallSpec) func() (bool, int64, string) {
 	delete(r.sockets, s.fd)
 	return now(true, 0, "")
 }
-
-// waitLimit is how long a call without "..." may block.
-var _ = units.Second
-var _ = strings.TrimSpace
