@@ -6,6 +6,7 @@ package packetdrill
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,7 +105,7 @@ var acceptedSysctls = map[string]string{
 	"tcp_dsack":                 "1",
 	"tcp_fack":                  "0",
 	"tcp_reordering":            "3",
-	"tcp_slow_start_after_idle": "0",
+	"tcp_slow_start_after_idle": "0|1",
 	"tcp_tso_win_divisor":       "*",
 	"tcp_ecn_option":            "2",
 	"tcp_pacing_ss_ratio":       "200",
@@ -271,10 +272,10 @@ func (r *runner) sysctl(name, value string) error {
 		return set(r, value)
 	}
 	if want, ok := acceptedSysctls[name]; ok {
-		if value == want || want == "*" {
+		if want == "*" || slices.Contains(strings.Split(want, "|"), value) {
 			return nil
 		}
-		return fmt.Errorf("%s=%s: only %s (the upstream default) is accepted", name, value, want)
+		return fmt.Errorf("%s=%s: only %s (the upstream default) is accepted", name, value, strings.ReplaceAll(want, "|", " or "))
 	}
 	return fmt.Errorf("sysctl %s is not modelled", name)
 }

@@ -378,6 +378,7 @@ func (r *runner) advance(t units.Time) {
 // socket under test or limit passes; it reports whether one is queued.
 func (r *runner) advanceUntilSent(limit units.Time) bool {
 	r.step()
+	r.dropForeign()
 	for i := 0; len(r.pending) == 0; i++ {
 		if i == maxSteps {
 			r.stop(Result{Kind: Error, Msg: fmt.Sprintf("the host's timers keep firing at %.6f s", r.now.Seconds())})
@@ -395,8 +396,23 @@ func (r *runner) advanceUntilSent(limit units.Time) bool {
 		r.now = max(r.now, d)
 		r.host.OnTimer(r.now)
 		r.step()
+		r.dropForeign()
 	}
 	return true
+}
+
+// dropForeign forgets queued packets of an earlier socket under test:
+// packetdrill's sniffer skips packets that are not the current socket's.
+func (r *runner) dropForeign() {
+	kept := r.pending[:0]
+	for _, p := range r.pending {
+		if r.belongsToSUT(&p.seg) {
+			kept = append(kept, p)
+		} else {
+			r.trace("> (ignored, not the socket under test) %s", r.formatLive(&p.seg, p.raw))
+		}
+	}
+	r.pending = kept
 }
 
 // step collects output at the current time and retries a blocking call.
