@@ -304,14 +304,11 @@ func parseSyscall(s string) (*SyscallSpec, error) {
 		sc.EndUs, sc.HasEnd = end, true
 		s = rest
 	}
-	// The note in parentheses after the result is free text.
-	eq := strings.LastIndex(s, "=")
-	if eq < 0 {
-		return nil, fmt.Errorf("a system call needs '= result'")
-	}
-	// The '=' that separates the result is the last one outside brackets.
+	// The '=' that separates the result is the first one outside
+	// brackets and strings; the note in parentheses after the result is
+	// free text.
 	depth := 0
-	eq = -1
+	eq := -1
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '(', '[', '{':

@@ -111,7 +111,7 @@ func (r *runner) syscall(ev *Event, startUs int64) {
 	r.blocking = c
 	r.step()
 	limit := r.now.Add(blockingLimit)
-	for r.blocking != nil && r.now < limit {
+	for i := 0; r.blocking != nil && r.now < limit && i < maxSteps; i++ {
 		if r.host == nil || r.host.NextDeadline() > limit {
 			break
 		}
