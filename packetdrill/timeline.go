@@ -126,4 +126,3 @@ func (r *runner) belongsToSUT(seg *stack.Segment) bool {
 	}
 	return seg.SrcPort == u.hostPort && seg.DstPort == u.peerPort
 }
-
