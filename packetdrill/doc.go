@@ -105,5 +105,5 @@
 // TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT, TCP_INQ, IP-level socket options,
 // --define symbols, and packetdrill flags other than --tolerance_usecs,
 // --tolerance_percent, --tcp_ts_tick_usecs, --tcp_ts_ecr_scaled,
-// --strict_segments and the address and port flags (ignored).
+// --strict_segments, --mss and the address and port flags (ignored).
 package packetdrill

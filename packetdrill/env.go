@@ -465,15 +465,21 @@ func applyFlag(o *Options, flag string) error {
 			return fmt.Errorf("bad --tcp_ts_tick_usecs %q", val)
 		}
 		o.TSTickUsecs = n
+	case "mss":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 88 || n > 1460 {
+			return fmt.Errorf("bad --mss %q", val)
+		}
+		o.InboundMSS = n
 	case "strict_segments":
 		o.StrictSegments = true
 	case "tcp_ts_ecr_scaled":
 		// The runner always extrapolates an unknown TS ecr.
 	case "local_ip", "remote_ip", "gateway_ip", "netmask_ip", "bind_port", "connect_port", "ip_version", "mtu",
-		"init_delay_usecs", "wire_client", "verbose", "dry_run", "speed", "mss":
+		"init_delay_usecs", "wire_client", "verbose", "dry_run", "speed":
 		// Addresses and ports are the runner's own; the stack does not
-		// care. --mtu and --mss differing from 1500/1460 would matter.
-		if (name == "mtu" && val != "1500") || (name == "mss" && val != "1460") || (name == "ip_version" && val != "ipv4") {
+		// care. An MTU other than 1500 would matter.
+		if (name == "mtu" && val != "1500") || (name == "ip_version" && val != "ipv4") {
 			return fmt.Errorf("--%s=%s is not supported (IPv4, MTU 1500 only)", name, val)
 		}
 	default:

@@ -115,6 +115,9 @@ func (r *runner) inject(ps *PacketSpec) {
 	// terms: it is sent as consecutive segments of the peer's MSS, with
 	// FIN and PSH on the last one only.
 	chunk := u.peerMSS
+	if r.opts.InboundMSS > 0 {
+		chunk = r.opts.InboundMSS
+	}
 	if chunk <= 0 {
 		chunk = 1460
 	}
@@ -219,7 +222,8 @@ func (r *runner) expect(ev *Event, startUs, endUs int64) {
 // packetdrill does for scripts written for TSO and GSO (Linux sends one
 // 10-segment packet where the stack sends ten): it keeps taking packets
 // while the payload is short, each continuing the previous one with the
-// same flags (FIN, PSH and CWR aside) and, except the last, the same size.
+// same flags (FIN, PSH and CWR aside), ACK, window and ECN codepoint and,
+// except the last, the same size.
 // The result has the first packet's sequence number and CWR flag and the
 // last one's other headers, options and time.
 func (r *runner) aggregate(first sent, want int, limit units.Time) sent {
@@ -238,6 +242,7 @@ func (r *runner) aggregate(first sent, want int, limit units.Time) sent {
 		n := len(next.seg.Payload)
 		if next.seg.Seq != last.seg.Seq.Add(len(last.seg.Payload)) || n == 0 ||
 			next.seg.Flags&^loose != last.seg.Flags&^loose || next.seg.Ack != last.seg.Ack ||
+			next.seg.Window != last.seg.Window || next.seg.ECN != last.seg.ECN ||
 			n != len(last.seg.Payload) && n < want-total {
 			break
 		}

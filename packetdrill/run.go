@@ -43,6 +43,10 @@ type Options struct {
 	// values are checked against the script at this clock rate; 0 (the
 	// default) does not check them, as packetdrill.
 	TSTickUsecs int64
+	// InboundMSS is --mss: the segment size an inbound payload larger
+	// than a packet is cut into (packetdrill's GSO size); 0 uses the MSS
+	// of the peer's SYN.
+	InboundMSS int
 	// StrictSegments is --strict_segments: an outbound script packet
 	// matches one live packet, never several consecutive ones.
 	StrictSegments bool

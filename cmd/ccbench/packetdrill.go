@@ -76,6 +76,8 @@ fails, 3 when none fails but some are unsupported. See packetdrill/README.md.`,
 	f.Int64Var(&opts.ToleranceUsecs, "tolerance_usecs", opts.ToleranceUsecs, "how far an event may be from its scripted time, in microseconds")
 	f.Float64Var(&opts.TolerancePercent, "tolerance_percent", opts.TolerancePercent, "the tolerance also grows to this percentage of the time since the previous event")
 	f.Int64Var(&opts.TSTickUsecs, "tcp_ts_tick_usecs", 0, "check outbound TS val at this clock rate (0: do not check)")
+	f.BoolVar(&opts.StrictSegments, "strict_segments", false, "match each outbound script packet to one segment (no joining of TSO-sized packets)")
+	f.IntVar(&opts.InboundMSS, "mss", 0, "segment size for inbound payloads larger than a packet (0: the peer's SYN MSS)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print every event and packet")
 	return cmd
 }
