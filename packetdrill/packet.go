@@ -115,11 +115,13 @@ func (r *runner) inject(ps *PacketSpec) {
 	// terms: it is sent as consecutive segments of the peer's MSS, with
 	// FIN and PSH on the last one only.
 	chunk := u.peerMSS
-	if r.opts.InboundMSS > 0 {
-		chunk = r.opts.InboundMSS
-	}
 	if chunk <= 0 {
 		chunk = 1460
+	}
+	// The MSS counts data only when there are no options (RFC 6691).
+	chunk -= seg.Opts.EncodedLen()
+	if r.opts.InboundMSS > 0 {
+		chunk = r.opts.InboundMSS // packetdrill's GSO size: payload bytes
 	}
 	if ps.Len <= 1500-40-seg.Opts.EncodedLen() {
 		chunk = max(ps.Len, 1)

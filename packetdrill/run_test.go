@@ -152,6 +152,26 @@ func TestInline(t *testing.T) {
     0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
    +0 connect(3, ..., ...) = -1 ETIMEDOUT (Connection timed out)
 `, Pass, ""},
+		{"syn-to-closed-port", `
+    0 < S 0:0(0) win 65535 <mss 1460>
+   +0 > R. 0:0(0) ack 1 win 0
+`, Pass, ""},
+		{"shutdown-then-write-epipe", handshake + `
+   +0 shutdown(4, SHUT_WR) = 0
+   +0 > F. 1:1(0) ack 1 <...>
+   +0 write(4, ..., 10) = -1 EPIPE (Broken pipe)
+   +0 ioctl(4, SIOCOUTQ, [0]) = 0
+`, Pass, ""},
+		{"ioctl-inq", handshake + `
+  +.1 < P. 1:101(100) ack 1 win 514 <nop,nop,TS val 700 ecr 100>
+   +0 ioctl(4, SIOCINQ, [100]) = 0
+   +0 ioctl(4, SIOCINQ, [99]) = 0
+`, Fail, "ioctl SIOCINQ gave 100, expected [99]"},
+		{"inbound-gro-payload", handshake + `
+   +0...0.1 read(4, ..., 5000) = 2896
+  +.1 < P. 1:2897(2896) ack 1 win 514 <nop,nop,TS val 700 ecr 100>
++0~+.045 > . 1:1(0) ack 2897 <...>
+`, Pass, ""},
 		{"time-goes-backwards", `
   0.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 `, Fail, "first event should be at time 0"},
