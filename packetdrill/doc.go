@@ -19,9 +19,9 @@
 // Outbound packets are matched as packetdrill's run_packet.c does: every
 // TCP flag; the sequence range and ACK number after mapping both sides'
 // ISNs (sequence numbers on SYNs are absolute, others relative to the
-// sender's ISN); the window only when written; the options only when
-// written, then exactly, in order, nop and eol included (<...> accepts
-// any); TS val and ecr not at all unless --tcp_ts_tick_usecs is given; an
+// sender's ISN); the window only when written; the options always,
+// exactly and in order, nop and eol included, so that a packet written
+// without options must carry none (<...> accepts any); TS val and ecr not at all unless --tcp_ts_tick_usecs is given; an
 // inbound TS ecr is mapped to the TS val the host really sent where the
 // script wrote that value. Consecutive MSS-sized packets are joined to
 // match one larger script packet, as packetdrill joins TSO and GSO

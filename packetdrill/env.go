@@ -114,6 +114,8 @@ var acceptedSysctls = map[string]string{
 	"tcp_early_retrans":         "4",
 	"tcp_min_tso_segs":          "*",
 	"tcp_autocorking":           "1",
+	// The stack has no Fast Open blackhole detection, which 0 turns off.
+	"tcp_fastopen_blackhole_timeout_sec": "0",
 }
 
 // sysctlSetters map sysctls onto the configuration; a setter returns an
