@@ -35,7 +35,8 @@
 //
 // socket, bind, listen, accept, connect, read, recv, recvfrom, write,
 // send, sendto (MSG_FASTOPEN), close, shutdown, fcntl (F_GETFL, F_SETFL
-// O_NONBLOCK), ioctl (SIOCINQ, SIOCOUTQ), setsockopt and getsockopt for
+// O_NONBLOCK), ioctl (SIOCINQ, SIOCOUTQ), poll (poll.go), setsockopt and
+// getsockopt for
 // SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF,
 // SO_LINGER (zero timeout: close aborts), SO_ERROR, SO_TYPE, TCP_NODELAY,
 // TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
@@ -100,7 +101,7 @@
 //
 // %{ }% code blocks (tcp_info assertions), IPv6, UDP, ICMP, GRE and MPLS
 // packets, AccECN flags and options, the TCP MD5 and experimental Fast
-// Open options, epoll, poll, sendmsg, recvmsg, splice, sendfile, pipes,
+// Open options, epoll, sendmsg, recvmsg, splice, sendfile, pipes,
 // zerocopy, timestamping, MSG_EOR and MSG_MORE, TCP_INFO, TCP_CORK,
 // TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT, TCP_INQ, IP-level socket options,
 // --define symbols, and packetdrill flags other than --tolerance_usecs,

@@ -130,8 +130,10 @@ type runner struct {
 	sut      *sut
 	nextPort uint16
 	pending  []sent
-	// blocking is the system call in progress, if any.
+	// blocking is the system call in progress, if any; wakeAt is when
+	// it times out (poll), or units.Never.
 	blocking *call
+	wakeAt   units.Time
 
 	last         *Event
 	lastTimeUs   int64 // script time of the last event, after relative adjustment
@@ -143,7 +145,7 @@ type runner struct {
 // Run plays a parsed script and returns its result.
 func Run(s *Script, opts Options) (res Result) {
 	r := &runner{opts: opts, script: s, cfg: stack.DefaultConfig(), ccName: "cubic",
-		sockets: map[int]*socket{}, nextPort: firstPeerPort}
+		sockets: map[int]*socket{}, nextPort: firstPeerPort, wakeAt: units.Never}
 	r.env.init()
 	res = Result{Path: s.Path, Kind: Pass}
 	if u := r.checkSupported(); u != nil {

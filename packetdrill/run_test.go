@@ -172,6 +172,27 @@ func TestInline(t *testing.T) {
   +.1 < P. 1:2897(2896) ack 1 win 514 <nop,nop,TS val 700 ecr 100>
 +0~+.045 > . 1:1(0) ack 2897 <...>
 `, Pass, ""},
+		{"poll-connect", `
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+   +0 > S 0:0(0) <...>
+   +0...0.010 poll([{fd=3, events=POLLIN|POLLOUT|POLLERR, revents=POLLOUT}], 1, 100) = 1
+ +.01 < S. 0:0(0) ack 1 win 5840 <mss 1460,nop,nop,sackOK,nop,wscale 6>
+   +0 > . 1:1(0) ack 1
+   +0 poll([{fd=3, events=POLLIN, revents=0}], 1, 0) = 0
+   +0...0.025 poll([{fd=3, events=POLLIN, revents=0}], 1, 25) = 0
+ +.03 < P. 1:11(10) ack 1 win 5840
+   +0 poll([{fd=3, events=POLLIN|POLLOUT, revents=POLLIN|POLLOUT}], 1, 0) = 1
+`, Pass, ""},
+		{"poll-revents-checked", `
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+   +0 > S 0:0(0) <...>
+ +.01 < R. 0:0(0) ack 1 win 0
+   +0 poll([{fd=3, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1
+`, Fail, "pkt:7: fail: poll: fd 3 revents POLLERR|POLLHUP, expected POLLOUT"},
 		{"time-goes-backwards", `
   0.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 `, Fail, "first event should be at time 0"},

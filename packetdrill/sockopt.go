@@ -24,6 +24,7 @@ var supportedSyscalls = map[string]bool{
 	"socket": true, "bind": true, "listen": true, "accept": true, "connect": true,
 	"write": true, "send": true, "sendto": true, "read": true, "recv": true, "recvfrom": true,
 	"close": true, "shutdown": true, "fcntl": true, "setsockopt": true, "getsockopt": true, "ioctl": true,
+	"poll": true,
 }
 
 // sockoptName names a (level, option) pair, or "" if it is not known.

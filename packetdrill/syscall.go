@@ -112,10 +112,10 @@ func (r *runner) syscall(ev *Event, startUs int64) {
 	r.step()
 	limit := r.now.Add(blockingLimit)
 	for i := 0; r.blocking != nil && r.now < limit && i < maxSteps; i++ {
-		if r.host == nil || r.host.NextDeadline() > limit {
+		if r.host == nil || r.nextDeadline() > limit {
 			break
 		}
-		r.advance(r.host.NextDeadline())
+		r.advance(r.nextDeadline())
 	}
 	if r.blocking != nil {
 		r.blocking = nil
@@ -127,13 +127,14 @@ func (r *runner) syscall(ev *Event, startUs int64) {
 // returned.
 func (r *runner) retryBlocking() bool {
 	c := r.blocking
+	saved := r.ev
+	r.ev = c.ev
 	done, ret, errno := c.try()
 	if !done {
+		r.ev = saved
 		return false
 	}
 	r.blocking = nil
-	saved := r.ev
-	r.ev = c.ev
 	r.trace("%s [returned %d %s]", c.ev.Text, ret, errno)
 	if c.ev.Syscall.HasEnd {
 		if msg := r.checkTime(TimeAbsolute, c.endUs, c.endUs, c.startUs, r.now, "system call return"); msg != "" {
@@ -355,6 +356,8 @@ func (r *runner) prepare(sc *SyscallSpec) func() (bool, int64, string) {
 			}
 		}
 		return now(true, 0, "")
+	case "poll":
+		return r.sysPoll(sc)
 	case "setsockopt":
 		return r.sysSetsockopt(sc)
 	case "getsockopt":

@@ -23,7 +23,7 @@ func (r *runner) advance(t units.Time) {
 		if r.host == nil {
 			break
 		}
-		d := r.host.NextDeadline()
+		d := r.nextDeadline()
 		if d > t {
 			break
 		}
@@ -48,7 +48,7 @@ func (r *runner) advanceUntilSent(limit units.Time) bool {
 			r.now = max(r.now, limit)
 			return false
 		}
-		d := r.host.NextDeadline()
+		d := r.nextDeadline()
 		if d > limit {
 			r.now = max(r.now, limit)
 			r.step()
@@ -125,4 +125,14 @@ func (r *runner) belongsToSUT(seg *stack.Segment) bool {
 		return false
 	}
 	return seg.SrcPort == u.hostPort && seg.DstPort == u.peerPort
+}
+
+// nextDeadline is the host's next timer, or the timeout of a blocking call
+// if that comes first.
+func (r *runner) nextDeadline() units.Time {
+	d := r.host.NextDeadline()
+	if r.blocking != nil && r.wakeAt < d {
+		d = max(r.wakeAt, r.now)
+	}
+	return d
 }
