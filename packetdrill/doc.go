@@ -35,12 +35,11 @@
 //
 // socket, bind, listen, accept, connect, read, recv, recvfrom, write,
 // send, sendto (MSG_FASTOPEN), close, shutdown, fcntl (F_GETFL, F_SETFL
-// O_NONBLOCK), ioctl (SIOCINQ, SIOCOUTQ), poll (poll.go), setsockopt and
-// getsockopt for
-// SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF,
-// SO_LINGER (zero timeout: close aborts), SO_ERROR, SO_TYPE, TCP_NODELAY,
-// TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
-// TCP_CONGESTION (any ccbench algorithm name), TCP_FASTOPEN,
+// O_NONBLOCK), ioctl (SIOCINQ, SIOCOUTQ), poll (poll.go), and setsockopt
+// and getsockopt for SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_SNDBUF,
+// SO_RCVBUF, SO_LINGER (zero timeout: close aborts), SO_ERROR, SO_TYPE,
+// TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
+// TCP_SYNCNT, TCP_CONGESTION (any ccbench algorithm name), TCP_FASTOPEN,
 // TCP_FASTOPEN_CONNECT and TCP_FASTOPEN_KEY. A call written with
 // "...END" blocks in packetdrill's sense: the script goes on and the call
 // must return by END. A call written without it that would block (a
