@@ -220,6 +220,12 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 	default:
 		r.unsupported("setsockopt %s", sc.Args[2])
 	}
+	switch name {
+	case "SO_KEEPALIVE", "TCP_KEEPIDLE":
+		if s.conn != nil {
+			s.conn.RestartKeepalive(r.now)
+		}
+	}
 	return now(true, 0, "")
 }
 

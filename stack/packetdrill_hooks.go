@@ -1,5 +1,7 @@
 package stack
 
+import "ccbench/units"
+
 // MutableConfig returns the host's configuration for a script runner
 // (package packetdrill) to change between events, as a setsockopt or a
 // sysctl changes a running kernel. Every connection of the host reads the
@@ -8,3 +10,13 @@ package stack
 // RcvBuf, MSS) apply to connections created afterwards. Experiments must
 // not use it: a Config is fixed for a run.
 func (h *Host) MutableConfig() *Config { return &h.cfg }
+
+// RestartKeepalive re-arms the keepalive timer from now with the host's
+// current configuration (off if Keepalive is off), as Linux's
+// setsockopt(SO_KEEPALIVE) and TCP_KEEPIDLE do on a connection that
+// exists: the script runner's way to apply those options after connect.
+func (c *Conn) RestartKeepalive(now units.Time) {
+	c.keepaliveAt = units.Never
+	c.armKeepalive(now)
+	c.host.touch(c)
+}
