@@ -260,12 +260,12 @@ func (r *runner) runEvent(ev *Event) {
 	}
 	switch {
 	case ev.Packet != nil && ev.Packet.Dir == Inbound:
-		r.advance(usToTime(start))
+		r.advanceTo(ev, start, "inbound packet")
 		r.inject(ev.Packet)
 	case ev.Packet != nil:
 		r.expect(ev, start, end)
 	case ev.Syscall != nil:
-		r.advance(usToTime(start))
+		r.advanceTo(ev, start, "system call")
 		r.syscall(ev, start)
 	case ev.Command != nil:
 		if !ev.Command.Init {
@@ -281,6 +281,17 @@ func (r *runner) runEvent(ev *Event) {
 	// tolerance, is its script time, as packetdrill keeps it.
 	r.lastTimeUs, r.lastTimeSet = start, true
 	r.lastInbound = ev.Packet != nil && ev.Packet.Dir == Inbound
+}
+
+// advanceTo brings time to an event's start. Time cannot go back: an
+// event whose time has passed (after a late packet or a call that
+// blocked) runs now, and fails if that is beyond the tolerance, as
+// packetdrill's check_event_time.
+func (r *runner) advanceTo(ev *Event, startUs int64, what string) {
+	r.advance(usToTime(startUs))
+	if msg := r.checkTime(ev.Time.Kind, startUs, startUs, r.lastEventUs(), r.now, what); msg != "" {
+		r.fail("%s", msg)
+	}
 }
 
 // finish runs at the end of the script: a blocking call still in
