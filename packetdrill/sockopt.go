@@ -216,6 +216,10 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 	case "TCP_FASTOPEN":
 		s.tfoListen = v > 0
 	case "TCP_FASTOPEN_CONNECT":
+		if r.env.fastOpen&tfoClient == 0 {
+			delete(s.opts, name)
+			return now(true, -1, "EOPNOTSUPP")
+		}
 		s.tfoConnect = v != 0
 	default:
 		r.unsupported("setsockopt %s", sc.Args[2])

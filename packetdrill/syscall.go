@@ -616,11 +616,17 @@ func (r *runner) sysSendto(sc *SyscallSpec) func() (bool, int64, string) {
 	n := r.intArg(sc, 2)
 	flags := r.intArg(sc, 3)
 	nonblock := s.nonblock || r.sendFlags(sc, 3)
+	if flags&symbols["MSG_FASTOPEN"] != 0 && s.conn != nil && s.conn.State() == stack.SynSent {
+		// A second Fast Open sendto while the first connect is under way.
+		return now(true, -1, "EALREADY")
+	}
 	if flags&symbols["MSG_FASTOPEN"] == 0 || s.state != sockNew {
 		return r.sysWrite(s, n, nonblock)
 	}
-	if len(sc.Args) > 4 && sc.Args[4].Kind == ExprWord && sc.Args[4].Word == "AF_UNSPEC" {
-		// Linux: a Fast Open sendto to an AF_UNSPEC address.
+	if len(sc.Args) > 4 && sc.Args[4].Kind == ExprWord && sc.Args[4].Word == "AF_UNSPEC" ||
+		r.env.fastOpen&tfoClient == 0 {
+		// Linux: a Fast Open sendto to an AF_UNSPEC address, or with
+		// client Fast Open off in tcp_fastopen.
 		return now(true, -1, "EOPNOTSUPP")
 	}
 	// MSG_FASTOPEN: connect and send in one call.
@@ -652,6 +658,10 @@ func (r *runner) fastOpenSend(s *socket, n int64, nonblock bool) func() (bool, i
 			if p.seg.Flags&flagSYN != 0 {
 				k = min(k, len(p.seg.Payload))
 			}
+		}
+		if k == 0 {
+			// Nothing rode on the SYN: the handshake must come first.
+			return now(true, -1, "EINPROGRESS")
 		}
 		return now(true, int64(k), "")
 	}
