@@ -47,11 +47,12 @@
 // forward until it returns, as it would hold up packetdrill.
 //
 // The stack's configuration is per host, not per socket: options that
-// size a connection (SO_SNDBUF, SO_RCVBUF, TCP_MAXSEG, TCP_CONGESTION)
-// are taken before it connects or listens (a listener's children inherit
-// them) and are unsupported afterwards; the others (TCP_NODELAY,
-// keepalive) change the host's configuration through
-// stack.Host.MutableConfig and so apply to the socket under test.
+// size a connection (SO_RCVBUF, TCP_MAXSEG, TCP_CONGESTION) are taken
+// before it connects or listens (a listener's children inherit them) and
+// are unsupported afterwards; SO_SNDBUF resizes a connection's empty send
+// buffer (stack.Conn.SetSendBuffer); the others (TCP_NODELAY, keepalive)
+// change the host's configuration through stack.Host.MutableConfig, and
+// the keepalive options restart the timer (stack.Conn.RestartKeepalive).
 //
 // # Commands and sysctls
 //

@@ -194,8 +194,13 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 	case "SO_KEEPALIVE":
 		cfg.Keepalive = v != 0
 	case "SO_SNDBUF":
-		beforeConn()
 		// Linux doubles the value for its bookkeeping overhead.
+		if s.conn != nil {
+			if !s.conn.SetSendBuffer(int(2 * v)) {
+				r.unsupported("setsockopt SO_SNDBUF on a connection with data in its send buffer")
+			}
+			break
+		}
 		cfg.SndBuf = int(2 * v)
 	case "SO_RCVBUF":
 		beforeConn()
@@ -256,10 +261,15 @@ func (r *runner) sysGetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		got = symbols["SOCK_STREAM"]
 	case "SO_KEEPALIVE":
 		got = b2i(cfg.Keepalive)
-	case "SO_SNDBUF":
-		got = int64(cfg.SndBuf)
-	case "SO_RCVBUF":
-		got = int64(cfg.RcvBuf)
+	case "SO_SNDBUF", "SO_RCVBUF":
+		// A value set on the socket reads back doubled, as in Linux.
+		if v, ok := s.opts[name]; ok {
+			got = 2 * v
+		} else if name == "SO_SNDBUF" {
+			got = int64(cfg.SndBuf)
+		} else {
+			got = int64(cfg.RcvBuf)
+		}
 	case "TCP_NODELAY":
 		got = b2i(cfg.NoDelay)
 	case "TCP_MAXSEG":

@@ -20,3 +20,21 @@ func (c *Conn) RestartKeepalive(now units.Time) {
 	c.armKeepalive(now)
 	c.host.touch(c)
 }
+
+// SetSendBuffer resizes the send buffer of a connection that holds no
+// data to n bytes, as Linux's SO_SNDBUF does on a connection (the caller
+// applies Linux's doubling). It reports false, changing nothing, when the
+// buffer holds data or is not allocated yet.
+func (c *Conn) SetSendBuffer(n int) bool {
+	if c.sndBuf.buf == nil || c.sndBuf.n != 0 || c.finQueued || n <= 0 {
+		return false
+	}
+	sb := newSendBuffer(n)
+	sb.start = c.sndBuf.start
+	c.sndBuf = sb
+	for len(c.sent.segs) < n/c.cfg.MSS+1 {
+		c.sent.grow()
+	}
+	c.host.touch(c)
+	return true
+}
