@@ -193,6 +193,14 @@ func TestInline(t *testing.T) {
  +.01 < R. 0:0(0) ack 1 win 0
    +0 poll([{fd=3, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1
 `, Fail, "pkt:7: fail: poll: fd 3 revents POLLERR|POLLHUP, expected POLLOUT"},
+		{"sndbuf-on-accepted-socket", handshake + `
+   +0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [1000], 4) = 0
+   +0 getsockopt(4, SOL_SOCKET, SO_SNDBUF, [2000], [4]) = 0
+   +0 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 write(4, ..., 5000) = 2000
+   +0 write(4, ..., 5000) = -1 EAGAIN (Resource temporarily unavailable)
+   +0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [8000], 4) = 0
+`, Unsupported, "send buffer"},
 		{"time-goes-backwards", `
   0.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 `, Fail, "first event should be at time 0"},
