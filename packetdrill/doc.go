@@ -76,6 +76,8 @@
 //	tcp_fin_timeout             FinWait2Timeout
 //	tcp_keepalive_time/intvl/probes  Keepalive*
 //	tcp_abort_on_overflow       AbortOnOverflow
+//	tcp_challenge_ack_limit     ChallengeACKsPerSecond (the stack's limit is per connection)
+//	tcp_rto_min_us, tcp_rto_max_ms   MinRTO, MaxRTO
 //	tcp_recovery                Recovery: RACK if bit 0, else SACK
 //	tcp_rmem "min def max"      RcvBuf = max (Linux's window scale comes from it)
 //	tcp_wmem "min def max"      SndBuf = default
@@ -88,6 +90,9 @@
 //	tcp_notsent_lowat 4294967295, tcp_autocorking 1
 //	                            accepted at these values only (defaults.sh's)
 //	tcp_slow_start_after_idle 0, 1   accepted (the stack behaves as 1)
+//	tcp_moderate_rcvbuf 0, 1    accepted (the stack does not autotune: its window is its buffer)
+//	tcp_no_metrics_save, tcp_retries1, tcp_tw_reuse, tcp_limit_output_bytes  any value
+//	tcp_adv_win_scale 1, tcp_app_win 31   Linux's defaults only
 //	anything else               unsupported
 //
 // The accepted-at-one-value sysctls are the environment every upstream

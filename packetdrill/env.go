@@ -116,6 +116,16 @@ var acceptedSysctls = map[string]string{
 	"tcp_autocorking":           "1",
 	// The stack has no Fast Open blackhole detection, which 0 turns off.
 	"tcp_fastopen_blackhole_timeout_sec": "0",
+	// Linux's defaults, or settings with nothing to act on in a one-host
+	// script (the metrics cache, route refreshes, receive-buffer
+	// autotuning, which the stack does not do: its window is its buffer).
+	"tcp_no_metrics_save":    "*",
+	"tcp_retries1":           "*",
+	"tcp_moderate_rcvbuf":    "0|1",
+	"tcp_adv_win_scale":      "1",
+	"tcp_app_win":            "31",
+	"tcp_tw_reuse":           "*",
+	"tcp_limit_output_bytes": "*",
 }
 
 // sysctlSetters map sysctls onto the configuration; a setter returns an
@@ -151,7 +161,10 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	"tcp_keepalive_intvl": intSysctl(func(c *stack.Config, n int64) {
 		c.KeepaliveInterval = units.Duration(n) * units.Second
 	}),
-	"tcp_keepalive_probes": intSysctl(func(c *stack.Config, n int64) { c.KeepaliveProbes = int(n) }),
+	"tcp_keepalive_probes":    intSysctl(func(c *stack.Config, n int64) { c.KeepaliveProbes = int(n) }),
+	"tcp_challenge_ack_limit": intSysctl(func(c *stack.Config, n int64) { c.ChallengeACKsPerSecond = int(n) }),
+	"tcp_rto_min_us":          intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
+	"tcp_rto_max_ms":          intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
 	"tcp_abort_on_overflow": boolSysctl(func(c *stack.Config, b bool) {
 		c.AbortOnOverflow = b
 	}),
