@@ -63,7 +63,11 @@ func (r Result) String() string {
 		return fmt.Sprintf("%s: unsupported: %s", r.Path, r.Msg)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d: %s: %s", r.Path, r.Line, r.Kind, r.Msg)
+	if r.Line > 0 {
+		fmt.Fprintf(&b, "%s:%d: %s: %s", r.Path, r.Line, r.Kind, r.Msg)
+	} else {
+		fmt.Fprintf(&b, "%s: %s: %s", r.Path, r.Kind, r.Msg)
+	}
 	if r.Statement != "" {
 		fmt.Fprintf(&b, "\n  script line %d: %s", r.Line, r.Statement)
 	}

@@ -184,11 +184,10 @@ func RunFile(path string, opts Options) Result {
 	s, err := ParseFile(path)
 	if err != nil {
 		var pe *ParseError
-		line := 0
 		if errors.As(err, &pe) {
-			line = pe.Line
+			return Result{Path: path, Kind: Error, Line: pe.Line, Msg: pe.Msg}
 		}
-		return Result{Path: path, Kind: Error, Line: line, Msg: err.Error()}
+		return Result{Path: path, Kind: Error, Msg: err.Error()}
 	}
 	for _, o := range s.Options {
 		if err := applyFlag(&opts, o); err != nil {

@@ -60,7 +60,7 @@ fails, 3 when none fails but some are unsupported. See packetdrill/README.md.`,
 				}
 			}
 			if len(files) > 1 {
-				fmt.Fprintf(stdout, "%d scripts: %d pass, %d fail, %d unsupported\n",
+				fmt.Fprintf(stdout, "%d scripts: %d pass, %d fail or error, %d unsupported\n",
 					len(files), len(files)-failed-unsupported, failed, unsupported)
 			}
 			switch {

@@ -14,7 +14,7 @@ func TestPacketdrillExitCodes(t *testing.T) {
 	}{
 		{[]string{"../../packetdrill/testdata/pass.pkt"}, 0, "pass.pkt: pass"},
 		{[]string{"../../packetdrill/testdata/pass.pkt", "../../packetdrill/testdata/wrong-flags.pkt"}, exitScriptFailed,
-			"2 scripts: 1 pass, 1 fail, 0 unsupported"},
+			"2 scripts: 1 pass, 1 fail or error, 0 unsupported"},
 		{[]string{"../../packetdrill/testdata/pass.pkt", "../../packetdrill/testdata/unsupported-epoll.pkt"}, exitScriptUnsupported,
 			"unsupported: epoll_create(1) = 5 (line 10)"},
 		{[]string{"--tolerance_percent=0", "../../packetdrill/testdata/tolerance.pkt"}, exitScriptFailed, "timing error"},
