@@ -201,8 +201,8 @@ func (r *runner) expect(ev *Event, startUs, endUs int64) {
 		got = r.aggregate(got, ps.Len, limit)
 	}
 	u := r.sut
-	if got.seg.Flags&flagSYN != 0 && !u.haveLocal {
-		u.localISN, u.scriptLocalISN, u.haveLocal = uint32(got.seg.Seq), ps.Seq, true
+	if got.seg.Flags&flagSYN != 0 && (!u.haveLocal || u.localGuessed) {
+		u.localISN, u.scriptLocalISN, u.haveLocal, u.localGuessed = uint32(got.seg.Seq), ps.Seq, true, false
 	}
 	diff := r.matchPacket(ps, &got)
 	actual := r.formatLive(&got.seg, got.raw)

@@ -97,6 +97,9 @@ type sut struct {
 	// Local (host) ISN: live and as the script wrote it on its first SYN.
 	localISN, scriptLocalISN uint32
 	haveLocal                bool
+	// localGuessed is set while the mapping comes from a SYN the script
+	// has not matched yet (taken as script sequence number 0).
+	localGuessed bool
 	// Remote (script peer) ISN: the sequence number on the peer's SYN,
 	// live and script alike.
 	remoteISN  uint32

@@ -109,6 +109,12 @@ func (r *runner) drain() {
 			r.trace("> (ignored, not the socket under test) %s", r.formatLive(&seg, raw))
 			continue
 		}
+		if u := r.sut; seg.Flags&flagSYN != 0 && !u.haveLocal {
+			// Until the script matches this SYN, map the host's ISN to
+			// 0, so that a script that does not check the SYN can still
+			// acknowledge it.
+			u.localISN, u.scriptLocalISN, u.haveLocal, u.localGuessed = uint32(seg.Seq), 0, true, true
+		}
 		r.trace("> %s", r.formatLive(&seg, raw))
 		r.pending = append(r.pending, sent{at: r.now, raw: raw, seg: seg})
 	}
