@@ -169,10 +169,14 @@ func Run(s *Script, opts Options) (res Result) {
 			res.Path = s.Path
 		}
 	}()
-	for i, ev := range s.Events {
+	first := true
+	for _, ev := range s.Events {
 		r.ev = ev
-		if i == 0 && ev.Time.Kind == TimeAbsolute && ev.Time.StartUs != 0 {
-			r.fail("first event should be at time 0")
+		if first && !(ev.Command != nil && ev.Command.Init) {
+			first = false
+			if ev.Time.StartUs != 0 {
+				r.fail("first event should be at time 0")
+			}
 		}
 		r.runEvent(ev)
 		r.last = ev
