@@ -11,6 +11,7 @@ import (
 
 	"ccbench/cc"
 	"ccbench/stack"
+	"ccbench/units"
 )
 
 type sockState uint8
@@ -84,10 +85,14 @@ func connErrno(err error) string {
 func (r *runner) syscall(ev *Event, startUs int64) {
 	sc := ev.Syscall
 	if r.blocking != nil {
-		// packetdrill waits for a blocking call before the next one.
-		c := r.blocking
-		r.ev = c.ev
-		r.fail("blocking %s still in progress when line %d wants to run at %.6f s", c.ev.Syscall.Name, ev.Line, float64(startUs)/1e6)
+		// packetdrill waits up to a second for a blocking call in
+		// progress before it makes the next call; the host runs on
+		// meanwhile.
+		r.advanceWhileBlocked(r.now.Add(awaitIdle))
+	}
+	if r.blocking != nil {
+		r.fail("%s while the blocking %s of line %d is still in progress (waited %v)",
+			sc.Name, r.blocking.ev.Syscall.Name, r.blocking.ev.Line, awaitIdle)
 	}
 	try := r.prepare(sc)
 	endUs := sc.EndUs
@@ -110,16 +115,30 @@ func (r *runner) syscall(ev *Event, startUs int64) {
 	// returns.
 	r.blocking = c
 	r.step()
-	limit := r.now.Add(blockingLimit)
-	for i := 0; r.blocking != nil && r.now < limit && i < maxSteps; i++ {
-		if r.host == nil || r.nextDeadline() > limit {
-			break
-		}
-		r.advance(r.nextDeadline())
-	}
+	r.advanceWhileBlocked(r.now.Add(blockingLimit))
 	if r.blocking != nil {
 		r.blocking = nil
 		r.fail("%s blocked and never returned", sc.Name)
+	}
+}
+
+// awaitIdle is how long packetdrill waits for a blocking call in
+// progress before the next call.
+const awaitIdle = units.Second
+
+// advanceWhileBlocked runs time forward, timer by timer, until the
+// blocking call returns or limit passes.
+func (r *runner) advanceWhileBlocked(limit units.Time) {
+	for i := 0; r.blocking != nil && r.now < limit && i < maxSteps; i++ {
+		d := units.Never
+		if r.host != nil {
+			d = r.nextDeadline()
+		}
+		if d > limit {
+			r.advance(limit)
+			return
+		}
+		r.advance(d)
 	}
 }
 
