@@ -1,6 +1,7 @@
 // CUBIC congestion control as Linux runs it: net/ipv4/tcp_cubic.c of Linux
-// 6.x (checked against 6.6-6.12, where the file has not changed in
-// substance), with its HyStart (hystart_linux.go) in slow start. The
+// 6.x (read at a 6.x revision, the one with __bpf_kfunc annotations and
+// tcp_snd_cwnd accessors), with its HyStart (hystart_linux.go) in slow
+// start. The
 // algorithm is Ha, Rhee and Xu's, "CUBIC: A New TCP-Friendly High-Speed TCP
 // Variant", ACM SIGOPS OSR 2008, later written down as RFC 9438; where the
 // RFC and Linux differ, this file does what Linux does, since Linux is what

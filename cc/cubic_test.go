@@ -360,3 +360,34 @@ func TestCubicNeverShrinksOnAck(t *testing.T) {
 		}
 	}
 }
+
+// TestCubicRenoFriendly: at a 10 ms RTT the Reno estimate, one segment per
+// cwnd·15/8 acknowledged (beta_scale, about 0.53 per RTT), outruns the
+// curve after a loss at W_max = 100, and cnt follows it: 121 segments a
+// second into the epoch, where the curve alone would give 87, and 175 at
+// two seconds. The windows are those of an independent model of
+// tcp_cubic.c fed the same ACK clock.
+func TestCubicRenoFriendly(t *testing.T) {
+	const rtt = 10 * units.Millisecond
+	h := cubicAfterLossAt100(t, rtt)
+	epoch := h.Now().Add(rtt / 70) // the first ACK begins the epoch
+	cubicAckClock(h, rtt, epoch.Add(units.Second))
+	h.Expect(121*mss, 70*mss)
+	cubicAckClock(h, rtt, epoch.Add(2*units.Second))
+	h.Expect(175*mss, 70*mss)
+}
+
+// TestCubicMaxGrowth: however far the curve has run ahead (here 30 s past
+// an epoch whose K is 4.2 s), cnt is at least 2: one segment per two
+// acknowledged, 1.5·cwnd per RTT at most. The first ACK completes the
+// segment of credit the epoch's first ACK began.
+func TestCubicMaxGrowth(t *testing.T) {
+	h := cubicAfterLossAt100(t, 100*units.Millisecond)
+	h.Ack(mss) // begins the epoch
+	h.Expect(70*mss, 70*mss)
+	h.AdvanceTime(30 * units.Second)
+	h.Ack(mss)
+	h.Expect(71*mss, 70*mss)
+	h.AckN(19, mss)
+	h.Expect(80*mss, 70*mss)
+}

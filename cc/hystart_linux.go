@@ -1,7 +1,7 @@
 // HyStart as Linux runs it in CUBIC (net/ipv4/tcp_cubic.c, hystart_update
-// and cubictcp_acked, Linux 6.x): the hybrid slow start of Ha and Rhee,
-// "Taming the Elephants: New TCP Slow Start", Computer Networks 55(9),
-// 2011. RFC 9406's HyStart++ (hystart.go) grew out of it; this is the
+// and cubictcp_acked, Linux 6.x, the revision cubic.go names): the hybrid
+// slow start of Ha and Rhee, "Taming the Elephants: New TCP Slow Start",
+// Computer Networks 55(9), 2011. RFC 9406's HyStart++ (hystart.go) grew out of it; this is the
 // older, blunter mechanism that every Linux CUBIC sender runs by default.
 //
 // The model. Slow start doubles cwnd every round trip and stops only at a
