@@ -90,6 +90,11 @@
 //     MSS and initial window (or by SetSeed), mixed with the time ProbeBW
 //     is entered: runs with the same inputs make the same draws, and flows
 //     that start together still drift apart as their ACKs interleave.
+//   - Linux initializes BBR once the handshake is over, so its first
+//     flight is paced at 2/ln 2 times the initial window per the SYN's RTT;
+//     here Init comes before any RTT is known and the first flight is paced
+//     at the 1 ms guess (a burst), the first ACK with a smoothed RTT then
+//     setting the rate Linux starts with (bbr_init_pacing_rate_from_rtt).
 //   - ECN is ignored, as in BBR v1.
 
 package cc
