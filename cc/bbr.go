@@ -43,11 +43,26 @@
 // model (below) detects two consecutive lossy intervals with the same
 // delivery rate and uses that rate, at pacing gain 1, for 48 round trips.
 //
-// Where this file chooses between the draft and Linux, or adapts either to
-// the facts cc.Ack carries:
+// Where this file chooses between the draft and Linux (tcp_bbr.c as of
+// Linux 6.x), or adapts either to the facts cc.Ack carries:
 //
-//   - Round trips are counted by RoundCounter (Delivered passing Sent), and
-//     rounds restarted where Linux resets next_rtt_delivered.
+//   - Round trips are counted as Linux's bbr_update_bw counts them: a round
+//     ends at the first valid rate sample of a packet sent once the
+//     connection had delivered what it had when the round began
+//     (RateSample.PriorDelivered against next_rtt_delivered), and rounds
+//     restart where Linux resets next_rtt_delivered. Counting bytes
+//     delivered since the round began instead (RoundCounter) stretches a
+//     round by everything lost in it, which in a lossy Startup delays
+//     full-pipe detection by rounds and costs hundreds of retransmissions.
+//   - During fast recovery Ssthresh reports the window itself. Linux hands
+//     BBR the whole window (tcp_cong_control returns before PRR's
+//     tcp_cwnd_reduction for an algorithm with cong_control); the sender
+//     here runs PRR (RFC 6937) toward the algorithm's ssthresh, which for
+//     BBR in Startup is infinite, so PRR would send a slow start's worth
+//     beyond the window on every ACK and keep the bottleneck queue
+//     overflowing for the whole recovery. With ssthresh = cwnd, PRR's
+//     allowance stays within BBR's window, slightly below it where PRR
+//     caps a slow-start ACK at what it delivered plus one segment.
 //   - RTprop is refreshed only by a strictly smaller sample, as Linux does
 //     (the draft's pseudo code also takes an equal one). In a simulator
 //     an uncongested path gives exactly equal RTTs forever, and with the
@@ -75,6 +90,11 @@
 //     MSS and initial window (or by SetSeed), mixed with the time ProbeBW
 //     is entered: runs with the same inputs make the same draws, and flows
 //     that start together still drift apart as their ACKs interleave.
+//   - Linux initializes BBR once the handshake is over, so its first
+//     flight is paced at 2/ln 2 times the initial window per the SYN's RTT;
+//     here Init comes before any RTT is known and the first flight is paced
+//     at the 1 ms guess (a burst), the first ACK with a smoothed RTT then
+//     setting the rate Linux starts with (bbr_init_pacing_rate_from_rtt).
 //   - ECN is ignored, as in BBR v1.
 
 package cc
@@ -190,11 +210,15 @@ type bbr1 struct {
 
 	// The path model: BtlBw is a max filter over round trips, RTprop the
 	// least RTT since rtpropStamp.
-	btlBw       MaxFilter[units.Rate]
-	round       RoundCounter
-	roundStart  bool
-	rtprop      units.Duration
-	rtpropStamp units.Time
+	btlBw MaxFilter[units.Rate]
+	// rttCnt counts round trips; the current one ends at the first valid
+	// rate sample of a packet sent once nextRTTDelivered bytes were
+	// delivered (Linux's next_rtt_delivered and rtt_cnt).
+	rttCnt           int64
+	nextRTTDelivered int64
+	roundStart       bool
+	rtprop           units.Duration
+	rtpropStamp      units.Time
 	// hasSeenRTT is set once the pacing rate has been computed from a
 	// smoothed RTT rather than the 1 ms guess.
 	hasSeenRTT bool
@@ -221,6 +245,7 @@ type bbr1 struct {
 	// Loss recovery: the window to restore afterwards, whether the first
 	// round of fast recovery is under way, and where RTO recovery ends.
 	priorCwnd          int
+	fastRecovery       bool // between the Loss and RecoveryExit events
 	packetConservation bool
 	inRecovery         bool
 	rtoRecovery        bool
@@ -274,7 +299,7 @@ func (b *bbr1) OnAck(a *Ack) {
 	b.lost += int64(a.Lost)
 	appLimited := b.isAppLimited(&a.Rate)
 
-	b.roundStart = b.round.OnAck(a)
+	b.roundStart = b.updateRound(a)
 	if b.roundStart {
 		// A round of fast recovery is over: from now on the window grows
 		// back toward the target.
@@ -295,6 +320,26 @@ func (b *bbr1) OnAck(a *Ack) {
 	b.setCwnd(a, bw)
 }
 
+// updateRound reports whether a begins a new round trip (Linux's
+// bbr_update_bw): its rate sample is valid and comes from a packet sent
+// after the current round began, when the connection had delivered at
+// least nextRTTDelivered. Judging by the packet's own send time, not by
+// how many bytes have been delivered since, keeps a round one round trip
+// long through losses: data lost in the round need not be delivered again
+// before it ends.
+func (b *bbr1) updateRound(a *Ack) bool {
+	if !a.Rate.Valid || a.Rate.PriorDelivered < b.nextRTTDelivered {
+		return false
+	}
+	b.nextRTTDelivered = a.Delivered
+	b.rttCnt++
+	return true
+}
+
+// restartRound abandons the round under way: the next one ends with the
+// first packet sent from now on.
+func (b *bbr1) restartRound(delivered int64) { b.nextRTTDelivered = delivered }
+
 // isAppLimited reports whether a rate sample may underestimate the path:
 // the sender said so, or its packet was sent during ProbeRTT.
 func (b *bbr1) isAppLimited(rs *RateSample) bool {
@@ -310,7 +355,7 @@ func (b *bbr1) updateBtlBw(rs *RateSample, appLimited bool) {
 	if bw <= 0 || appLimited && bw < b.btlBw.Best() {
 		return
 	}
-	b.btlBw.Update(b.round.Count(), bbr1BtlBwFilterLen, bw)
+	b.btlBw.Update(b.rttCnt, bbr1BtlBwFilterLen, bw)
 }
 
 // bw is the bandwidth the controls use: the policed rate while the
@@ -435,7 +480,7 @@ func (b *bbr1) handleProbeRTT(a *Ack) {
 	case b.probeRTTDone == units.Never && a.Inflight <= bbr1MinPipeCwnd*b.mss:
 		b.probeRTTDone = a.Now.Add(bbr1ProbeRTTDuration)
 		b.probeRTTRoundDone = false
-		b.round.Restart()
+		b.restartRound(a.Delivered)
 	case b.probeRTTDone != units.Never:
 		if b.roundStart {
 			b.probeRTTRoundDone = true
@@ -592,7 +637,7 @@ func (b *bbr1) recoverOrRestore(a *Ack, acked int) (cwnd int, conserving bool) {
 	case a.InRecovery && !b.inRecovery:
 		b.inRecovery = true
 		b.packetConservation = true
-		b.round.Restart()
+		b.restartRound(a.Delivered)
 		cwnd = a.Inflight + acked
 	case !a.InRecovery && b.inRecovery:
 		// Recovery ended without its event (an RTO cut it short).
@@ -624,8 +669,9 @@ func (b *bbr1) OnCongestion(e *Event) {
 		// The window is cut on the first ACK of recovery, which knows
 		// what it delivered.
 		b.saveCwnd()
+		b.fastRecovery = true
 	case RecoveryExit:
-		b.inRecovery, b.packetConservation = false, false
+		b.inRecovery, b.packetConservation, b.fastRecovery = false, false, false
 		b.cwnd = max(b.cwnd, b.priorCwnd)
 		if b.filledPipe {
 			b.cwnd = max(min(b.cwnd, b.inflight(b.bw(), b.cwndGain)), bbr1MinPipeCwnd*b.mss)
@@ -643,7 +689,7 @@ func (b *bbr1) OnCongestion(e *Event) {
 			end = max(end, b.rtoRecoveryEnd)
 		}
 		b.rtoRecovery, b.rtoRecoveryEnd = true, end
-		b.inRecovery, b.packetConservation = false, false
+		b.inRecovery, b.packetConservation, b.fastRecovery = false, false, false
 		b.cwnd = b.mss
 		b.lost += int64(e.Inflight)
 		b.fullBw = 0
@@ -669,7 +715,18 @@ func (b *bbr1) SetSeed(seed uint64) { b.rng.Seed(bbr1Mix(seed), bbr1Mix(^seed)) 
 
 func (b *bbr1) Cwnd() int { return b.cwnd }
 
-func (b *bbr1) Ssthresh() int { return b.ssthresh }
+// Ssthresh is Linux's snd_ssthresh for BBR: infinite until Drain, then
+// one BDP. During fast recovery it is the window itself: the sender
+// paces what it sends in recovery by PRR (RFC 6937) toward ssthresh,
+// which Linux does not do for BBR (tcp_cong_control hands the whole
+// window to bbr_main), so reporting the window there keeps PRR from
+// sending beyond it.
+func (b *bbr1) Ssthresh() int {
+	if b.fastRecovery {
+		return b.cwnd
+	}
+	return b.ssthresh
+}
 
 func (b *bbr1) PacingRate() units.Rate { return b.pacingRate }
 

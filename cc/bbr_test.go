@@ -255,14 +255,22 @@ func (p *bbrPath) expectGains(pacing, cwnd float64) {
 	}
 }
 
-// endStartup runs Startup on the constant path: BtlBw is the path's rate
-// from the first round, so the pipe is full at the fourth round start.
-// Drain follows, unless inflight is already down to a BDP.
+// endStartup runs Startup on the constant path, a segment acknowledged
+// every millisecond. The first round (the initial window) measures half
+// the path's rate and the second the whole of it, so Startup sees one
+// round of growth and three without, and the pipe is full at the fifth
+// round start, with more than a BDP in flight: Drain follows.
 func (p *bbrPath) endStartup() {
 	p.t.Helper()
-	for p.phase() == "startup" {
+	bw := p.bw
+	p.bw = bw / 2
+	for i := 0; p.phase() == "startup"; i++ {
+		if i == bbrIW/bbrMSS {
+			p.bw = bw
+		}
 		p.tick(units.Millisecond)
 	}
+	p.bw = bw
 }
 
 // toProbeBW runs Startup and Drain, the sender holding back in Drain, and
@@ -384,8 +392,8 @@ func TestBBRStartupExitsAfterThreeRoundsWithoutGrowth(t *testing.T) {
 
 func TestBBRStartupIgnoresAppLimitedRounds(t *testing.T) {
 	p := newBBRPath(t, 0)
-	p.round(nil)
-	p.round(nil) // full_bw = 8 Mbit/s
+	p.round(nil) // the first ACK is a round start (Linux): full_bw = 8 Mbit/s
+	p.round(nil) // one round without growth
 	p.appLimited = true
 	for range 5 {
 		p.round(nil)
@@ -393,7 +401,6 @@ func TestBBRStartupIgnoresAppLimitedRounds(t *testing.T) {
 	}
 	p.appLimited = false
 	p.refill()
-	p.round(nil)
 	p.round(nil)
 	p.expectPhase("startup")
 	p.round(nil)
@@ -777,23 +784,33 @@ func TestBBRFastRecovery(t *testing.T) {
 	p.now = p.now.Add(units.Millisecond)
 	p.ackLost(bbrMSS, 3*bbrMSS)
 	p.expectCwnd(150000)
-	// The round began at the ACK after the cut; it ends when what was in
-	// flight then, 149000 bytes, has been delivered, and from that ACK on
-	// cwnd grows by what each ACK delivers.
+	// The round began at the ACK that cut the window (Linux's
+	// next_rtt_delivered = delivered); it ends when the first segment sent
+	// after it is delivered, behind the 148000 bytes in flight before it,
+	// and from that ACK on cwnd grows by what each ACK delivers.
 	start := p.delivered
 	p.round(func(*cc.Ack) {
-		if p.delivered <= start+149000 {
+		if p.delivered <= start+148000 {
 			p.expectCwnd(150000)
 		}
 	})
-	p.expectCwnd(151000)
-	p.tick(units.Millisecond)
 	p.expectCwnd(152000)
-	// Recovery over: the window from before it is back.
+	p.tick(units.Millisecond)
+	p.expectCwnd(153000)
+	// Through recovery ssthresh is the window itself, the bound of the
+	// sender's PRR, which Linux does not apply to BBR.
+	if s := p.alg.Ssthresh(); s != 153000 {
+		t.Fatalf("ssthresh %d in fast recovery, want the window, 153000", s)
+	}
+	// Recovery over: the window from before it is back, and ssthresh is
+	// the one BDP Drain set.
 	p.inRecovery = false
 	p.event(cc.RecoveryExit)
 	p.expectCwnd(bbrTarget)
 	p.expectPhase("probe_bw")
+	if s := p.alg.Ssthresh(); s != bbrInflight1 {
+		t.Fatalf("ssthresh %d after recovery, want %d", s, bbrInflight1)
+	}
 }
 
 func TestBBRRetransmissionTimeout(t *testing.T) {

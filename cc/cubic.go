@@ -1,88 +1,94 @@
-// CUBIC congestion control: RFC 9438 (Xu, Ha, Rhee, Goel, Eggert 2023; the
-// algorithm of Ha, Rhee and Xu, "CUBIC: A New TCP-Friendly High-Speed TCP
-// Variant", ACM SIGOPS OSR 2008), with HyStart++ (RFC 9406, hystart.go) in
-// slow start. Where the RFC leaves a choice, it is made as Linux's
-// net/ipv4/tcp_cubic.c makes it, and the comment at the choice says so.
+// CUBIC congestion control as Linux runs it: net/ipv4/tcp_cubic.c of Linux
+// 6.x (read at a 6.x revision, the one with __bpf_kfunc annotations and
+// tcp_snd_cwnd accessors), with its HyStart (hystart_linux.go) in slow
+// start. The
+// algorithm is Ha, Rhee and Xu's, "CUBIC: A New TCP-Friendly High-Speed TCP
+// Variant", ACM SIGOPS OSR 2008, later written down as RFC 9438; where the
+// RFC and Linux differ, this file does what Linux does, since Linux is what
+// ccbench's users deploy and what the tun driver compares against.
 //
 // The model. Reno grows one segment per round trip, so on a path of large
 // bandwidth-delay product it takes thousands of round trips to refill the
-// window after a halving, and its growth depends on the RTT. CUBIC grows as
-// a function of the time since the last congestion event instead: a cubic
-// curve whose plateau is W_max, the window where congestion last struck. It
-// climbs steeply right after the reduction, flattens near W_max, where the
-// path last overflowed, and, if no loss comes, probes beyond it slowly at
-// first and then faster (the concave and convex regions). Because the curve
-// runs on wall-clock time, flows with different RTTs reach the same window
-// in the same time. Where Reno would be faster (small BDP, short RTT), a
-// Reno estimate W_est takes over, so CUBIC is never less aggressive than
-// Reno there (the Reno-friendly region).
+// window after a halving. CUBIC grows as a function of the time since the
+// last congestion event instead: a cubic curve whose plateau is W_max, the
+// window where congestion last struck. It climbs steeply right after the
+// reduction, flattens near W_max and, if no loss comes, probes beyond it
+// slowly at first and then faster. Because the curve runs on wall-clock
+// time, flows with different RTTs reach the same window in the same time.
+// Where Reno would be faster, a Reno estimate takes over.
 //
-// The equations, windows in segments and times in seconds (the code keeps
-// bytes and microseconds; see cubicDelta):
+// The equations, in Linux's units: windows in segments, time in 1/1024 s
+// (BICTCP_HZ = 10), the clock in jiffies of 1 ms (HZ = 1000):
 //
-//	W_cubic(t) = C·(t − K)³ + W_max                         §4.2 Figure 1
-//	K = ∛((W_max − cwnd_epoch) / C)                         §4.2 Figure 2
-//	    t is the time since the current congestion-avoidance stage began
-//	    (t_epoch), cwnd_epoch the window then; K = 0, W_max = cwnd_epoch
-//	    when no W_max above cwnd_epoch is known (after an RTO, §4.8, or
-//	    when slow start ended without a congestion event, §4.10)
-//	target = clamp(W_cubic(t + RTT), cwnd, 1.5·cwnd)        §4.2, RTT = SRTT
-//	per ACK of N segments:  cwnd += (target − cwnd) · N / cwnd
-//	W_est += α·N/cwnd, W_est = cwnd_epoch at t_epoch,        §4.3
-//	    α = 3(1 − β)/(1 + β) until W_est ≥ cwnd_prior, then α = 1
-//	W_cubic(t) < W_est:  cwnd = W_est (Reno-friendly region)
-//	congestion event:  ssthresh = max(β·cwnd, 2 segments)    §4.6
-//	                   W_max = cwnd·(1 + β)/2 if cwnd < W_max (fast
-//	                   convergence, §4.7), else cwnd; cwnd_prior = cwnd
-//	loss:              cwnd = ssthresh + 3, fast recovery    RFC 5681 §3.2
-//	ECN-Echo:          cwnd = ssthresh                       RFC 3168, §4.6
-//	RTO:               cwnd = 1, W_max forgotten             §4.8
-//	                   (ssthresh held during fast recovery and after an
-//	                   RTO with nothing acknowledged since, as Linux does)
+//	W(t) = origin ± (410·|t − K|³) >> 40        bictcp_update: in seconds
+//	       0.4·(t − K)³ + W_max segments        (bic_scale 41, C ≈ 0.4)
+//	K    = ∛(2⁴⁰/410 · (W_max − cwnd_epoch))    in 1/1024 s
+//	t    = now − t_epoch + delay_min             the curve one minimum RTT
+//	                                             ahead, not one SRTT
+//	cnt  = cwnd / (W(t) − cwnd), or 100·cwnd if W(t) ≤ cwnd
+//	       at most 20 while no W_max is known    (5% growth per RTT)
+//	Reno estimate: +1 segment per cwnd·15/8 segments ACKed (beta_scale,
+//	       α ≈ 0.53); if ahead of cwnd, cnt ≤ cwnd/(estimate − cwnd)
+//	cnt ≥ 2                                      at most 1.5·cwnd per RTT
+//	per ACK of N segments: cwnd += 1 every cnt segments ACKed
+//	                                             (tcp_cong_avoid_ai)
+//	loss, ECN: ssthresh = max(cwnd·717/1024, 2)  cubictcp_recalc_ssthresh
+//	           W_max = cwnd·(1024+717)/2048 if cwnd < W_max (fast
+//	           convergence), else cwnd; the epoch ends
+//	RTO:       everything reset (bictcp_reset): W_max, delay_min, HyStart
 //
-// β multiplies cwnd, not FlightSize: Linux does, and RFC 9438 §4.6 allows it
-// for a sender that, like this one, does not grow cwnd while application
-// limited. The Reno-friendly switch to α = 1 is RFC 9438's (a SHOULD);
-// Linux keeps α near 0.53 throughout (its beta_scale). In the Reno-friendly
-// region cwnd is raised to W_est but never lowered to it on an ACK.
+// cnt is recomputed at most once per jiffy, and not at all while cwnd is
+// unchanged and the last computation is less than HZ/32 (31 ms) old; the
+// ACKs in between still count toward the Reno estimate and growth.
+// delay_min is the least RTT sample since the connection began (or the last
+// RTO); samples in the first second of an epoch are ignored for it and for
+// HyStart, as Linux ignores those right after fast recovery.
 //
 // The phases and what moves between them:
 //
-//	             HyStart++: RTT rose                 CSS over: ssthresh = cwnd
-//	 slow_start ───────────────────► conservative_ ─────────────────────┐
-//	  │  ▲  ◄───── RTT fell back ──── slow_start                        ▼
-//	  │  │                                         congestion_avoidance
-//	  │  │     cwnd reaches ssthresh                    │        ▲
-//	  └──│──────────────────────────────────────────►   │ Loss   │ RecoveryExit
-//	     │                                              ▼        │
+//	             HyStart: ACK train or delay         (ssthresh = cwnd)
+//	 slow_start ──────────────────────────────────────────────────┐
+//	  │  ▲                                                        ▼
+//	  │  │     cwnd reaches ssthresh                    congestion_avoidance
+//	  └──│──────────────────────────────────────────►   │        ▲
+//	     │                                              ▼ Loss   │ RecoveryExit
 //	     │                                         fast_recovery ┘
 //	     └── RTO from any phase; IdleRestart when it leaves cwnd below ssthresh
 //
 // Loss from any phase enters fast_recovery; ECN from any phase goes to
-// congestion_avoidance with cwnd = ssthresh. A congestion event ends the
-// epoch; the next one begins at the first ACK in congestion avoidance.
+// congestion_avoidance with cwnd = ssthresh. While the sender is
+// application limited nothing grows (Linux's tcp_is_cwnd_limited).
 //
-// While the sender is application limited nothing grows, neither cwnd nor
-// W_est (RFC 9438 §5.8). A restart after idle sets cwnd to min(cwnd, IW)
-// (RFC 5681 §4.1) and, as Linux does since 2015 (bictcp_cwnd_event), moves
-// t_epoch later by the idle time, so the curve keeps its shape instead of
-// jumping ahead by however long the application was silent. The idle time
-// runs from the last ACK, when the pipe emptied; Linux measures from the
-// last send, which this algorithm does not see. HyStart++ starts over after
-// a restart while ssthresh is still infinite (RFC 9406 §4.2 allows it);
-// after a congestion event slow start stops at ssthresh without it.
-// Undoing a reduction found spurious (Linux's undo_cwnd) is not modelled.
+// Deliberate differences from Linux, each because of what the algorithm
+// sees or because ccbench counts bytes:
 //
-// The arithmetic is integer, as Linux's is: the curve is exact to a byte
-// and a microsecond on every platform, with no floating point whose result
-// could depend on the compiler fusing a multiply-add.
+//   - The window is kept in bytes, as every algorithm here keeps it; the
+//     curve, cnt, ssthresh and W_max are computed in whole segments of the
+//     sender's MSS, as Linux computes them in packets, and growth counts
+//     acknowledged bytes against cnt segments, which is Linux's count when
+//     ACKs cover whole segments.
+//   - K is the exact integer cube root (rounded down) of Linux's operand;
+//     Linux's cubic_root approximates it with a table and one Newton step,
+//     to within 0.2% on average. The curve's scaling is Linux's.
+//   - The jiffy is 1 ms (a kernel built with HZ = 1000); kernels with HZ
+//     = 250 see the same curve in steps of 4 ms.
+//   - RTT samples are Ack.RTT (the newest segment an ACK covers, Karn's
+//     rule applied), truncated to microseconds, as Linux's ca_rtt_us.
+//   - A restart after idle moves t_epoch later by the idle time, as Linux's
+//     cubictcp_cwnd_event does, but measured from the last ACK (when the
+//     pipe emptied), since the algorithm does not see the last send.
+//   - Undoing a reduction found spurious (Linux's undo_cwnd) is not
+//     modelled.
 //
-// Two names are registered: "cubic", with HyStart++ in the initial slow
-// start (RFC 9438 §4.10 allows a hybrid slow start; Linux runs its own
-// HyStart by default), and "cubic-nohystart", with standard slow start,
-// for comparing the two. Experiments choose an algorithm by name, so a
-// variant is a name rather than an option, and a package-level switch
-// would be shared by every run in the process.
+// The arithmetic is integer, as Linux's is, so the windows are exact and
+// the same on every platform.
+//
+// Three names are registered. "cubic" is the above: Linux's defaults.
+// "cubic-hystartpp" replaces Linux's HyStart with RFC 9406's HyStart++
+// (hystart.go) in the initial slow start, RFC 9438 §4.10's recommendation;
+// "cubic-nohystart" runs standard slow start to the first loss (Linux's
+// hystart=0). Experiments choose an algorithm by name, so a variant is a
+// name rather than an option.
 
 package cc
 
@@ -93,73 +99,89 @@ import (
 )
 
 func init() {
-	MustRegister("cubic", func() CongestionControl { return &cubic{name: "cubic", useHyStart: true} })
+	MustRegister("cubic", func() CongestionControl { return &cubic{name: "cubic", slowStartMode: cubicHyStartLinux} })
+	MustRegister("cubic-hystartpp", func() CongestionControl { return &cubic{name: "cubic-hystartpp", slowStartMode: cubicHyStartPP} })
 	MustRegister("cubic-nohystart", func() CongestionControl { return &cubic{name: "cubic-nohystart"} })
 }
 
-// CUBIC's constants, RFC 9438 §4.1.2 and §5, as exact fractions.
+// cubicSlowStart says how a CUBIC variant leaves its initial slow start.
+type cubicSlowStart uint8
+
 const (
-	// C = 0.4 segments per second³ sets how fast the window returns to
-	// W_max: K = ∛(W_max·(1 − β)/C) is 4.2 s for a W_max of 100 segments
-	// whatever the RTT. The value of Ha, Rhee and Xu, kept by RFC 9438 §5:
-	// fast enough to refill long fat pipes, slow enough to share with Reno
-	// where the two meet (§5.2).
-	cubicCNum, cubicCDen = 2, 5
-	// β = 0.7 is the multiplicative decrease: gentler than Reno's 0.5, so
-	// a single loss costs less throughput on a high-BDP path; fast
-	// convergence makes up for the slower release of bandwidth to new
-	// flows (§4.6, §4.7).
-	cubicBetaNum, cubicBetaDen = 7, 10
-	// α = 3(1 − β)/(1 + β) = 9/17 is the additive increase, per RTT, of an
-	// AIMD(α, β) flow with the average throughput of Reno's AIMD(1, 0.5)
-	// (Floyd, Handley, Padhye 2000), which W_est models (§4.3). The
-	// denominator is kept when α becomes 1 (17/17), so W_est's credit
-	// means the same on both sides of the switch.
-	cubicAlphaNum, cubicAlphaDen = 3 * (cubicBetaDen - cubicBetaNum), cubicBetaDen + cubicBetaNum
-	// cubicMaxGrowthDen caps target at cwnd + cwnd/2 (§4.2): at most half
-	// a window per RTT, slow start's pace with delayed ACKs, however far
-	// the curve has run ahead (after a long app-limited period, or a long
-	// RTT in the convex region). Linux's ca->cnt ≥ 2.
-	cubicMaxGrowthDen = 2
+	cubicNoHyStart    cubicSlowStart = iota // at the first loss
+	cubicHyStartLinux                       // Linux's HyStart (hystart_linux.go)
+	cubicHyStartPP                          // RFC 9406 HyStart++ (hystart.go)
 )
 
-// cubicMaxOffsetUs bounds |t − K| in the curve, in microseconds (about 71
-// minutes), so the cube fits the 128-bit arithmetic of cubicDelta. The
-// window there is C·4295³ ≈ 3·10¹⁰ segments, far beyond any target the
-// 1.5·cwnd cap lets through.
-const cubicMaxOffsetUs = 1<<32 - 1
+// Linux's tcp_cubic.c constants and the values its module init derives.
+const (
+	// cubicBeta is beta/BICTCP_BETA_SCALE = 717/1024 ≈ 0.7, the
+	// multiplicative decrease: gentler than Reno's 0.5, so a loss costs
+	// less on a high-BDP path; fast convergence makes up for the slower
+	// release of bandwidth to new flows.
+	cubicBeta      = 717
+	cubicBetaScale = 1024
+	// cubicHZShift is BICTCP_HZ: the curve's time unit is 1/1024 s.
+	cubicHZShift = 10
+	// cubicRTTScale is cube_rtt_scale = bic_scale·10 = 410, the curve's C
+	// of 410/1024 ≈ 0.4 segments/s³ once the shifts are taken out: K is
+	// 4.2 s for a W_max of 100 segments whatever the RTT.
+	cubicRTTScale = 41 * 10
+	// cubicCubeFactor is cube_factor = 2⁴⁰/410: K³ in (1/1024 s)³ per
+	// segment of W_max − cwnd.
+	cubicCubeFactor = (1 << (10 + 3*cubicHZShift)) / cubicRTTScale
+	// cubicBetaRenoScale is beta_scale = 8·(1024 + 717)/3/(1024 − 717) =
+	// 15: the Reno estimate grows one segment per cwnd·15/8 segments
+	// acknowledged, the α = 3(1 − β)/(1 + β) ≈ 0.53 per RTT of an AIMD
+	// flow as fair to Reno as β = 0.7 allows.
+	cubicBetaRenoScale = 8 * (cubicBetaScale + cubicBeta) / 3 / (cubicBetaScale - cubicBeta)
+	// cubicJiffy is the kernel clock tick (HZ = 1000) the epoch is timed
+	// in, and cubicRecalcJiffies (HZ/32) how long an unchanged cwnd keeps
+	// its cnt.
+	cubicJiffy         = units.Millisecond
+	cubicJiffiesPerSec = int64(units.Second / cubicJiffy)
+	cubicRecalcJiffies = cubicJiffiesPerSec / 32
+	// cubicInitialMaxCnt caps cnt at 20 (5% growth per RTT) while no
+	// W_max is known: after HyStart the curve alone would be too timid.
+	cubicInitialMaxCnt = 20
+	// cubicMinCnt is the least cnt: one segment per two acknowledged, at
+	// most 1.5·cwnd per RTT, however far the curve has run ahead.
+	cubicMinCnt = 2
+	// cubicDelayIgnore is how long after an epoch began RTT samples are
+	// ignored (Linux: HZ, one second): right after fast recovery they
+	// still carry the queue the loss built.
+	cubicDelayIgnore = units.Second
+)
 
 type cubic struct {
-	name       string
-	useHyStart bool
+	name          string
+	slowStartMode cubicSlowStart
 
 	mss           int
 	initialWindow int
 	cwnd          int
 	ssthresh      int
 
-	// wMax is W_max in bytes: cwnd at the last congestion event, lowered
-	// by fast convergence; 0 when unknown (before the first, after an RTO).
-	wMax int
-	// cwndPrior is cwnd when ssthresh was last set, where W_est switches
-	// from α to 1 (§4.3).
-	cwndPrior int
+	// Linux's struct bictcp, windows in segments, times in jiffies.
+	cnt            int64 // grow cwnd by one segment per cnt segments ACKed
+	lastMaxCwnd    int64 // W_max; 0 when unknown
+	lastCwnd       int64 // cwnd when cnt was last computed
+	lastTime       int64 // when it was, in jiffies
+	originPoint    int64 // the curve's plateau
+	k              int64 // K in 1/1024 s
+	delayMin       units.Duration
+	inEpoch        bool
+	epochStart     int64 // t_epoch in jiffies
+	epochStartTime units.Time
+	ackCnt         int64 // bytes ACKed since the Reno estimate last grew
+	tcpCwnd        int64 // the Reno estimate in segments
 
-	// The current congestion-avoidance epoch; inEpoch is false between a
-	// congestion event and the first ACK in congestion avoidance.
-	inEpoch    bool
-	epochStart units.Time // t_epoch
-	k          int64      // K in microseconds
-	origin     int64      // the plateau of the curve in bytes: W_max, or cwnd_epoch
-	wEst       int64      // W_est in bytes
-	// estCredit and growCredit carry what the integer divisions of W_est's
-	// and cwnd's per-ACK increases left over, so growth is exact over many
-	// ACKs: estCredit is in units of 1/(α-denominator·cwnd) bytes,
-	// growCredit in units of 1/cwnd bytes.
-	estCredit  int64
-	growCredit int64
+	// cwndCnt is Linux's snd_cwnd_cnt in bytes: what has been ACKed
+	// toward the next segment of growth.
+	cwndCnt int64
 
-	hystart HyStart
+	hystart   LinuxHyStart
+	hystartPP HyStart
 
 	// recovering is set between Loss and RecoveryExit (or an RTO).
 	recovering bool
@@ -180,16 +202,19 @@ func (c *cubic) Name() string { return c.name }
 
 // Description is the one-line summary `ccbench list` prints.
 func (c *cubic) Description() string {
-	if c.useHyStart {
-		return "RFC 9438 CUBIC: cubic growth around the last W_max, β 0.7, Reno-friendly floor; HyStart++ slow start"
+	switch c.slowStartMode {
+	case cubicHyStartLinux:
+		return "CUBIC as Linux 6.x tcp_cubic.c: cubic growth around the last W_max, β 717/1024, Reno-friendly floor; Linux HyStart (ACK train, delay)"
+	case cubicHyStartPP:
+		return "Linux CUBIC with RFC 9406 HyStart++ in slow start instead of Linux's HyStart"
 	}
-	return "RFC 9438 CUBIC with standard slow start (no HyStart++)"
+	return "Linux CUBIC with standard slow start (no HyStart)"
 }
 
 func (c *cubic) Init(now units.Time, mss, initialWindow int) {
 	*c = cubic{
 		name:          c.name,
-		useHyStart:    c.useHyStart,
+		slowStartMode: c.slowStartMode,
 		mss:           mss,
 		initialWindow: initialWindow,
 		cwnd:          initialWindow,
@@ -202,6 +227,9 @@ func (c *cubic) OnAck(a *Ack) {
 	c.lastAckAt = a.Now
 	if a.Acked > 0 {
 		c.timedOut = false
+	}
+	if a.RTT > 0 {
+		c.onRTTSample(a)
 	}
 	if a.InRecovery {
 		// Fast recovery as in Reno (RFC 5681 §3.2), from CUBIC's ssthresh:
@@ -224,11 +252,26 @@ func (c *cubic) OnAck(a *Ack) {
 			return
 		}
 	}
-	rtt := a.SRTT
-	if rtt == 0 {
-		rtt = a.RTT
+	c.congestionAvoidance(a.Now, int64(acked))
+}
+
+// onRTTSample is Linux's cubictcp_acked: it keeps delay_min and runs
+// HyStart on an ACK with an RTT sample. HyStart ends slow start by setting
+// ssthresh to cwnd before this ACK grows the window, as Linux's
+// pkts_acked runs before cong_avoid, so the ACK counts in congestion
+// avoidance.
+func (c *cubic) onRTTSample(a *Ack) {
+	if c.inEpoch && a.Now.Sub(c.epochStartTime) < cubicDelayIgnore {
+		return
 	}
-	c.congestionAvoidance(a.Now, rtt, int64(acked))
+	delay := max(a.RTT-a.RTT%units.Microsecond, units.Microsecond)
+	if c.delayMin == 0 || delay < c.delayMin {
+		c.delayMin = delay
+	}
+	if c.slowStartMode == cubicHyStartLinux && c.cwnd < c.ssthresh &&
+		c.hystart.OnAck(a, delay, c.delayMin, c.cwnd/c.mss, c.mss) {
+		c.ssthresh = c.cwnd
+	}
 }
 
 // slowStart grows cwnd for one ACK below ssthresh and returns the bytes
@@ -236,15 +279,13 @@ func (c *cubic) OnAck(a *Ack) {
 // them if HyStart++ ends slow start on this ACK.
 func (c *cubic) slowStart(a *Ack) (leftover int) {
 	limit := ABCLimitSegments * c.mss
-	if !c.useHyStart || c.ssthresh != InfiniteSsthresh {
+	if c.slowStartMode != cubicHyStartPP || c.ssthresh != InfiniteSsthresh {
 		c.cwnd, leftover = SlowStart(c.cwnd, c.ssthresh, a.Acked, limit)
 		return leftover
 	}
-	divisor, exit := c.hystart.OnAck(a)
+	divisor, exit := c.hystartPP.OnAck(a)
 	if exit {
-		// RFC 9406 §4.2: ssthresh = cwnd ends slow start. No reduction has
-		// set cwnd_prior yet, so W_est grows at α = 1, Reno's own rate
-		// (RFC 9438 §4.3).
+		// RFC 9406 §4.2: ssthresh = cwnd ends slow start.
 		c.ssthresh = c.cwnd
 		return a.Acked
 	}
@@ -252,98 +293,135 @@ func (c *cubic) slowStart(a *Ack) (leftover int) {
 	return 0
 }
 
-// congestionAvoidance applies acked bytes to cwnd on the curve of the
-// current epoch, beginning one if there is none (RFC 9438 §4.2-4.5).
-func (c *cubic) congestionAvoidance(now units.Time, rtt units.Duration, acked int64) {
-	if !c.inEpoch {
-		c.startEpoch(now)
+// congestionAvoidance is Linux's bictcp_update followed by
+// tcp_cong_avoid_ai: recompute cnt if it is due, then grow cwnd by one
+// segment for every cnt segments acknowledged.
+func (c *cubic) congestionAvoidance(now units.Time, acked int64) {
+	c.update(now, acked)
+	mss := int64(c.mss)
+	w := c.cnt * mss
+	// Credit earned at a larger cnt is applied gently: one segment.
+	if c.cwndCnt >= w {
+		c.cwndCnt = 0
+		c.cwnd += c.mss
 	}
-	cwnd, mss := int64(c.cwnd), int64(c.mss)
-
-	// W_est, Reno's window had it run since t_epoch (§4.3).
-	alphaNum := int64(cubicAlphaNum)
-	if c.wEst >= int64(c.cwndPrior) {
-		alphaNum = cubicAlphaDen
+	c.cwndCnt += acked
+	if c.cwndCnt >= w {
+		delta := c.cwndCnt / w
+		c.cwndCnt -= delta * w
+		c.cwnd += int(delta) * c.mss
 	}
-	c.estCredit += alphaNum * mss * acked
-	perByte := cubicAlphaDen * cwnd
-	c.wEst += c.estCredit / perByte
-	c.estCredit %= perByte
+	c.cwnd = min(c.cwnd, InfiniteSsthresh)
+}
 
-	t := now.Sub(c.epochStart)
-	if c.cubicWindow(t) < c.wEst {
-		// The Reno-friendly region (§4.3).
-		if c.wEst > cwnd {
-			c.cwnd = int(c.wEst)
-		}
+// update is Linux's bictcp_update: cnt for the current cwnd, from the cubic
+// curve of the epoch (begun here if none is under way) and the Reno
+// estimate.
+func (c *cubic) update(now units.Time, acked int64) {
+	cwnd := int64(c.cwnd / c.mss)
+	jiffies := int64(now / units.Time(cubicJiffy))
+	c.ackCnt += acked
+	if c.lastCwnd == cwnd && jiffies-c.lastTime <= cubicRecalcJiffies {
 		return
 	}
-	// The concave and convex regions (§4.4, §4.5): aim for where the curve
-	// will be one RTT from now, and get there over the coming window.
-	target := min(max(c.cubicWindow(t+rtt), cwnd), cwnd+cwnd/cubicMaxGrowthDen)
-	c.growCredit += (target - cwnd) * acked
-	c.cwnd += int(c.growCredit / cwnd)
-	c.growCredit %= cwnd
+	if !c.inEpoch || jiffies != c.lastTime {
+		c.lastCwnd, c.lastTime = cwnd, jiffies
+		if !c.inEpoch {
+			c.startEpoch(now, jiffies, cwnd, acked)
+		}
+		c.cnt = c.curveCnt(jiffies, cwnd)
+	}
+	c.renoFriendly(cwnd)
+	c.cnt = max(c.cnt, cubicMinCnt)
 }
 
-// startEpoch begins a congestion-avoidance stage at now with the current
-// cwnd as cwnd_epoch (RFC 9438 §4.2). As in Linux's bictcp_update, when
-// W_max is unknown or not above cwnd_epoch the curve starts at its plateau:
-// K = 0 and the plateau is cwnd_epoch (§4.8, §4.10).
-func (c *cubic) startEpoch(now units.Time) {
-	cwnd := int64(c.cwnd)
+// startEpoch begins a congestion-avoidance epoch at cwnd_epoch = cwnd: the
+// curve's plateau is W_max, K away, or cwnd itself, K = 0, when no W_max
+// above it is known (after an RTO, or slow start ended without a loss).
+func (c *cubic) startEpoch(now units.Time, jiffies, cwnd, acked int64) {
 	c.inEpoch = true
-	c.epochStart = now
-	c.k, c.origin = 0, cwnd
-	if wMax := int64(c.wMax); wMax > cwnd {
-		c.k, c.origin = cubicK(wMax-cwnd, c.mss), wMax
+	c.epochStart, c.epochStartTime = jiffies, now
+	c.ackCnt = acked
+	c.tcpCwnd = cwnd
+	if c.lastMaxCwnd <= cwnd {
+		c.k, c.originPoint = 0, cwnd
+	} else {
+		c.k, c.originPoint = cubicRoot(cubicCubeFactor*uint64(c.lastMaxCwnd-cwnd)), c.lastMaxCwnd
 	}
-	c.wEst = cwnd
-	c.estCredit, c.growCredit = 0, 0
 }
 
-// cubicWindow is W_cubic(t) of the current epoch in bytes.
-func (c *cubic) cubicWindow(t units.Duration) int64 {
-	off := int64(t/units.Microsecond) - c.k
-	if off < 0 {
-		return c.origin - cubicDelta(-off, c.mss)
+// curveCnt is the cnt that brings cwnd to W(t) over the next window, t
+// being one minimum RTT from now on the epoch's clock.
+func (c *cubic) curveCnt(jiffies, cwnd int64) int64 {
+	t := jiffies - c.epochStart + cubicUsecsToJiffies(c.delayMin)
+	t = (t << cubicHZShift) / cubicJiffiesPerSec
+	offs := t - c.k
+	if offs < 0 {
+		offs = -offs
 	}
-	return c.origin + cubicDelta(off, c.mss)
+	delta := cubicDelta(uint64(offs))
+	target := c.originPoint + delta
+	if t < c.k {
+		target = c.originPoint - delta
+	}
+	cnt := 100 * cwnd
+	if target > cwnd {
+		cnt = cwnd / (target - cwnd)
+	}
+	if c.lastMaxCwnd == 0 {
+		cnt = min(cnt, cubicInitialMaxCnt)
+	}
+	return cnt
 }
 
-// cubicDelta is C·(offset)³ in bytes, offset in microseconds (at most
-// cubicMaxOffsetUs; larger ones count as that), rounded down.
-//
-// In bytes and microseconds C·t³ is C·MSS·off³/10¹⁸: off³ needs up to 96
-// bits, so the product is taken in 128 bits (math/bits) and divided in two
-// steps that each keep the quotient within 64 bits. Dividing off³ by
-// 10¹²·C's denominator first costs less than a millionth of a byte.
-func cubicDelta(offUs int64, mss int) int64 {
-	off := uint64(min(offUs, cubicMaxOffsetUs))
-	hi, lo := bits.Mul64(off*off, off)
-	q, _ := bits.Div64(hi, lo, cubicCDen*1e12) // hi < 2³² < the divisor
-	hi, lo = bits.Mul64(q, cubicCNum*uint64(mss))
-	delta, _ := bits.Div64(hi, lo, 1e6) // q·C·MSS < 2⁷¹: hi < 2⁷ < the divisor
-	return int64(delta)
+// renoFriendly grows the Reno estimate by what was acknowledged and, where
+// it is ahead of cwnd, lowers cnt so that cwnd grows at least as fast.
+func (c *cubic) renoFriendly(cwnd int64) {
+	per := (cwnd * cubicBetaRenoScale >> 3) * int64(c.mss)
+	if per > 0 && c.ackCnt > per {
+		n := (c.ackCnt - 1) / per
+		c.ackCnt -= n * per
+		c.tcpCwnd += n
+	}
+	if c.tcpCwnd > cwnd {
+		c.cnt = min(c.cnt, cwnd/(c.tcpCwnd-cwnd))
+	}
 }
 
-// cubicK is K in microseconds for a curve that must rise diff bytes from
-// cwnd_epoch to W_max: the least offset whose cubicDelta reaches diff, so
-// that W_cubic(K) is W_max to the byte with the very arithmetic the curve
-// uses. A binary search over 32 bits, once per epoch, where Linux's
-// cubic_root uses a table and a Newton step; cost is no concern here and
-// this cannot be off by one.
-func cubicK(diff int64, mss int) int64 {
-	lo, hi := int64(0), int64(cubicMaxOffsetUs)
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if cubicDelta(mid, mss) >= diff {
-			hi = mid
+// cubicDelta is (410·offs³) >> 40 segments for offs in 1/1024 s, the
+// curve's distance from its plateau, with offs capped at 2³⁰ (twelve
+// days). The product is taken in 128 bits, so it cannot wrap where
+// Linux's 64-bit one would, seven minutes from the plateau; the 1.5·cwnd
+// cap on growth makes either harmless.
+func cubicDelta(offs uint64) int64 {
+	offs = min(offs, cubicMaxOffs)
+	hi, lo := bits.Mul64(offs*offs, offs) // < 2⁹⁰
+	hi2, lo2 := bits.Mul64(lo, cubicRTTScale)
+	hi2 += hi * cubicRTTScale // < 2⁹⁹ in all
+	return int64(hi2<<(64-40) | lo2>>40)
+}
+
+// cubicMaxOffs bounds |t − K| in cubicDelta.
+const cubicMaxOffs = 1 << 30
+
+// cubicRoot is ⌊∛a⌋, by binary search over the 22 bits a 64-bit cube root
+// needs; Linux's cubic_root approximates the same value.
+func cubicRoot(a uint64) int64 {
+	lo, hi := uint64(0), uint64(1)<<22
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if mid*mid*mid <= a {
+			lo = mid
 		} else {
-			lo = mid + 1
+			hi = mid
 		}
 	}
-	return lo
+	return int64(lo)
+}
+
+// cubicUsecsToJiffies is Linux's usecs_to_jiffies: rounded up.
+func cubicUsecsToJiffies(d units.Duration) int64 {
+	return int64((d + cubicJiffy - 1) / cubicJiffy)
 }
 
 func (c *cubic) OnCongestion(e *Event) {
@@ -361,49 +439,59 @@ func (c *cubic) OnCongestion(e *Event) {
 		// nothing acknowledged since, which said everything this one says.
 		if !c.recovering && !c.timedOut {
 			c.ssthresh = c.lossSsthresh()
-			c.cwndPrior = c.cwnd
 		}
-		// §4.8: the first epoch after a timeout starts at its plateau.
-		// Linux's bictcp_reset forgets W_max the same way.
-		c.wMax = 0
+		// Entering the Loss state resets everything (cubictcp_state,
+		// bictcp_reset): W_max, delay_min, the epoch, and HyStart, which
+		// runs again in the slow start that follows.
+		c.resetState()
 		c.cwnd = renoLossWindow * c.mss
 		c.recovering = false
 		c.timedOut = true
-		c.inEpoch = false
 	case RecoveryExit:
 		c.cwnd = c.ssthresh
 		c.recovering = false
 	case IdleRestart:
 		c.cwnd = min(c.cwnd, c.initialWindow)
 		if idle := e.Now.Sub(c.lastAckAt); c.inEpoch && idle > 0 {
-			c.epochStart = min(c.epochStart.Add(idle), e.Now)
+			// cubictcp_cwnd_event: the curve resumes where it paused.
+			now := int64(e.Now / units.Time(cubicJiffy))
+			c.epochStart = min(c.epochStart+int64(idle/cubicJiffy), now)
+			c.epochStartTime = min(c.epochStartTime.Add(idle), e.Now)
 		}
 		if c.ssthresh == InfiniteSsthresh {
-			c.hystart.Reset()
+			c.hystartPP.Reset()
 		}
 	}
 }
 
-// reduce is the multiplicative decrease of a loss or an ECN echo (RFC 9438
-// §4.6, §4.7): a new W_max, with fast convergence, a new ssthresh, and the
-// end of the epoch.
+// resetState is Linux's bictcp_reset with bictcp_hystart_reset.
+func (c *cubic) resetState() {
+	c.cnt, c.lastMaxCwnd, c.lastCwnd, c.lastTime = 0, 0, 0, 0
+	c.originPoint, c.k, c.delayMin = 0, 0, 0
+	c.inEpoch, c.epochStart, c.epochStartTime = false, 0, 0
+	c.ackCnt, c.tcpCwnd = 0, 0
+	c.hystart.Reset()
+}
+
+// reduce is cubictcp_recalc_ssthresh, for a loss or an ECN echo: a new
+// W_max, with fast convergence, a new ssthresh, and the end of the epoch.
 func (c *cubic) reduce() {
-	if c.cwnd < c.wMax {
+	cwnd := int64(c.cwnd / c.mss)
+	if cwnd < c.lastMaxCwnd {
 		// Fast convergence: the window was lower than at the last event,
 		// so a new flow is probably taking its share; release more by
 		// aiming the plateau between the two.
-		c.wMax = int(int64(c.cwnd) * (cubicBetaDen + cubicBetaNum) / (2 * cubicBetaDen))
+		c.lastMaxCwnd = cwnd * (cubicBetaScale + cubicBeta) / (2 * cubicBetaScale)
 	} else {
-		c.wMax = c.cwnd
+		c.lastMaxCwnd = cwnd
 	}
 	c.ssthresh = c.lossSsthresh()
-	c.cwndPrior = c.cwnd
 	c.inEpoch = false
 }
 
-// lossSsthresh is β·cwnd, floored at two segments as RFC 5681 eq. (4) is.
+// lossSsthresh is cwnd·717/1024 in whole segments, at least two.
 func (c *cubic) lossSsthresh() int {
-	return max(int(int64(c.cwnd)*cubicBetaNum/cubicBetaDen), 2*c.mss)
+	return max(c.cwnd/c.mss*cubicBeta/cubicBetaScale, 2) * c.mss
 }
 
 func (c *cubic) Cwnd() int { return c.cwnd }
@@ -417,7 +505,7 @@ func (c *cubic) Phase() string {
 	switch {
 	case c.recovering:
 		return PhaseFastRecovery
-	case c.cwnd < c.ssthresh && c.useHyStart && c.ssthresh == InfiniteSsthresh && c.hystart.InCSS():
+	case c.cwnd < c.ssthresh && c.slowStartMode == cubicHyStartPP && c.ssthresh == InfiniteSsthresh && c.hystartPP.InCSS():
 		return PhaseConservativeSlowStart
 	case c.cwnd < c.ssthresh:
 		return PhaseSlowStart

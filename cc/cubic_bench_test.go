@@ -7,13 +7,17 @@ package cc
 
 import (
 	"math"
+	"math/big"
 	"testing"
 
 	"ccbench/units"
 )
 
 func newCubicAlg(hystart bool) *cubic {
-	c := &cubic{name: "cubic", useHyStart: hystart}
+	c := &cubic{name: "cubic-nohystart"}
+	if hystart {
+		c = &cubic{name: "cubic", slowStartMode: cubicHyStartLinux}
+	}
 	c.Init(0, testMSS, benchIW)
 	return c
 }
@@ -60,21 +64,24 @@ func BenchmarkCubicOnAck(b *testing.B) {
 	b.Run("slow_start_hystart", func(b *testing.B) {
 		c := newCubicAlg(true)
 		ack := Ack{Acked: testMSS}
+		exits := 0
 		b.ReportAllocs()
 		for i := range b.N {
-			// Start over now and then so the window stays in slow start.
-			if i%1024 == 0 {
+			// Start over whenever HyStart ends slow start, so every ACK
+			// runs its detectors.
+			if c.cwnd >= c.ssthresh {
+				exits++
 				c.Init(ack.Now, testMSS, benchIW)
 				ack.Delivered = 0
 			}
-			// An RTT that wanders within HyStart++'s threshold.
+			// An RTT that wanders below the delay detector's threshold.
 			ack.RTT = units.Duration(100+i%5) * units.Millisecond
 			ack.SRTT = ack.RTT
 			cubicAckStream(&ack, c.cwnd)
 			c.OnAck(&ack)
 		}
-		if c.Phase() != PhaseSlowStart {
-			b.Fatalf("phase %s, want slow start", c.Phase())
+		if b.N > 10000 && exits == 0 {
+			b.Fatal("HyStart never ended slow start")
 		}
 	})
 }
@@ -128,56 +135,44 @@ func TestCubicZeroAllocs(t *testing.T) {
 	}
 }
 
-// TestCubicK checks K = ∛((W_max − cwnd_epoch)/C) in microseconds against
-// float64: the least whole microsecond at which the integer curve has
-// risen the full distance, so at most one above the real root.
-func TestCubicK(t *testing.T) {
-	cases := []struct {
-		diffSegments float64
-		mss          int
-	}{
-		{30, testMSS},    // W_max 100 after β = 0.7: ∛75 = 4.217163 s
-		{10.5, testMSS},  // 59.5 − 49, fast convergence at 70
-		{0.3, testMSS},   // W_max 1
-		{3e4, testMSS},   // W_max 100000
-		{30, 536},        // the smallest MSS an IPv4 host must accept
-		{30, 65495},      // and a jumbo one
-		{1.5e7, testMSS}, // W_max 5·10⁷ segments: K 335 s
-	}
-	for _, c := range cases {
-		diff := int64(c.diffSegments * float64(c.mss))
-		exact := math.Cbrt(float64(diff)/float64(c.mss)/0.4) * 1e6
-		got := cubicK(diff, c.mss)
-		if float64(got) < exact-1e-3 || float64(got) > exact+1 {
-			t.Errorf("K for %d bytes at MSS %d = %d µs, want ⌈%.3f⌉", diff, c.mss, got, exact)
-		}
-		if cubicDelta(got, c.mss) < diff || got > 0 && cubicDelta(got-1, c.mss) >= diff {
-			t.Errorf("K for %d bytes at MSS %d = %d µs is not the least offset reaching it", diff, c.mss, got)
+// TestCubicRoot checks K's cube root: ⌊∛a⌋ exactly, from 0 to the
+// largest operand a window of 2³¹ segments gives.
+func TestCubicRoot(t *testing.T) {
+	for _, a := range []uint64{0, 1, 7, 8, 9, 26, 27, 28, 999, 1000, 1001,
+		cubicCubeFactor * 30, cubicCubeFactor * 100, cubicCubeFactor * 1e6, cubicCubeFactor * (1<<31 - 1), 1<<63 - 1} {
+		r := uint64(cubicRoot(a))
+		if r*r*r > a || (r+1)*(r+1)*(r+1) <= a {
+			t.Errorf("cubicRoot(%d) = %d, not ⌊∛a⌋", a, r)
 		}
 	}
-	if k := cubicK(30*testMSS, testMSS); k != 4217164 {
-		t.Fatalf("K for W_max 100 = %d µs, want 4217164 (∛75 = 4.2171633 s)", k)
+	// W_max 100 segments, cwnd_epoch 70: K = ⌊∛(2⁴⁰/410·30)⌋ = 4316 in
+	// 1/1024 s, 4.215 s, ∛(30/C) for Linux's C = 410/1024.
+	if k := cubicRoot(cubicCubeFactor * 30); k != 4316 {
+		t.Fatalf("K for W_max 100 from 70 = %d/1024 s, want 4316", k)
 	}
-	if k := cubicK(0, testMSS); k != 0 {
-		t.Fatalf("K for no distance = %d, want 0", k)
+	if k, want := float64(cubicRoot(cubicCubeFactor*30))/1024, math.Cbrt(30*1024.0/410); math.Abs(k-want) > 1e-3 {
+		t.Fatalf("K = %.4f s, want %.4f", k, want)
+	}
+	if cubicCubeFactor != 2681735677 || cubicBetaRenoScale != 15 {
+		t.Fatalf("cube_factor %d, beta_scale %d: want Linux's 2681735677 and 15", cubicCubeFactor, cubicBetaRenoScale)
 	}
 }
 
-// TestCubicDelta checks C·MSS·t³ in bytes against float64 from a
-// microsecond to the 71-minute bound, where it must saturate, not wrap.
+// TestCubicDelta checks (410·offs³) >> 40 against big-integer arithmetic
+// up to the cap, where it must saturate, not wrap.
 func TestCubicDelta(t *testing.T) {
-	for _, offUs := range []int64{0, 1, 999, 1e6, 4217164, 1e7, 123456789, 1e9, cubicMaxOffsetUs} {
-		s := float64(offUs) / 1e6
-		exact := 0.4 * s * s * s * testMSS
-		got := cubicDelta(offUs, testMSS)
-		// Rounded down, and the early division costs less than a
-		// millionth of a byte: got is ⌊exact⌋ or, at a float64 rounding
-		// boundary, one less. Beyond 2⁵³ float64 itself is off by more.
-		if tol := max(1, exact*1e-15); float64(got) > exact+tol || float64(got) < exact-1-tol {
-			t.Errorf("cubicDelta(%d µs) = %d bytes, want ⌊%.3f⌋", offUs, got, exact)
+	for _, offs := range []uint64{0, 1, 1024, 4318, 65535, 1 << 18, 1 << 20, 123456789, cubicMaxOffs} {
+		want := new(big.Int).SetUint64(offs)
+		want.Mul(want, want).Mul(want, new(big.Int).SetUint64(offs)).Mul(want, big.NewInt(cubicRTTScale)).Rsh(want, 40)
+		if got := cubicDelta(offs); !want.IsInt64() || got != want.Int64() {
+			t.Errorf("cubicDelta(%d) = %d, want %s", offs, got, want)
 		}
 	}
-	if cubicDelta(cubicMaxOffsetUs+1, testMSS) != cubicDelta(cubicMaxOffsetUs, testMSS) || cubicDelta(math.MaxInt64, 65535) <= 0 {
-		t.Fatal("cubicDelta does not saturate at cubicMaxOffsetUs")
+	// One second from the plateau: 410/1024 ≈ 0.4 segments.
+	if d := cubicDelta(10 * 1024); d != 400 {
+		t.Fatalf("cubicDelta(10 s) = %d segments, want 400 (0.4·10³)", d)
+	}
+	if cubicDelta(cubicMaxOffs+1) != cubicDelta(cubicMaxOffs) || cubicDelta(math.MaxUint64) <= 0 {
+		t.Fatal("cubicDelta does not saturate at cubicMaxOffs")
 	}
 }

@@ -190,7 +190,7 @@ func TestHyStartWithoutDeliveryCounters(t *testing.T) {
 // the first ACK of a Round.
 
 func TestHyStartFlatRTTStaysInSlowStart(t *testing.T) {
-	h := newCubic(t, "cubic")
+	h := newCubic(t, "cubic-hystartpp")
 	h.SetRTT(100 * units.Millisecond)
 	for range 12 {
 		h.Round()
@@ -205,7 +205,7 @@ func TestHyStartFlatRTTStaysInSlowStart(t *testing.T) {
 // segments.
 func hyStartIntoCSS(t *testing.T) *cctest.Harness {
 	t.Helper()
-	h := newCubic(t, "cubic")
+	h := newCubic(t, "cubic-hystartpp")
 	h.SetRTT(100 * units.Millisecond)
 	h.Round()
 	h.Round()
@@ -234,9 +234,9 @@ func TestHyStartExitsAfterCSS(t *testing.T) {
 	h.ExpectPhase(cc.PhaseConservativeSlowStart)
 	// CSS began in round 4, which counts; the first ACK of round 9 ends
 	// slow start with ssthresh = cwnd. The ACK itself counts in congestion
-	// avoidance: W_est's first step at α = 1, ⌊1460²/377831⌋ = 5 bytes.
+	// avoidance, a twentieth of the segment cnt = 20 asks for there.
 	h.Ack(mss)
-	h.Expect(377831+5, 377831)
+	h.Expect(377831, 377831)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)
 }
 
@@ -264,7 +264,7 @@ func TestHyStartRTTFallsBackToSlowStart(t *testing.T) {
 // infinite runs HyStart++ afresh (RFC 9406 §4.2), so a path whose base RTT
 // changed while the sender was silent does not read as a queue.
 func TestHyStartStartsOverAfterIdle(t *testing.T) {
-	h := newCubic(t, "cubic")
+	h := newCubic(t, "cubic-hystartpp")
 	h.SetRTT(100 * units.Millisecond)
 	h.Round()
 	h.Round()
