@@ -191,7 +191,7 @@ type bbr1 struct {
 	// The path model: BtlBw is a max filter over round trips, RTprop the
 	// least RTT since rtpropStamp.
 	btlBw       MaxFilter[units.Rate]
-	round       RoundCounter
+	round       DeliveryRoundCounter
 	roundStart  bool
 	rtprop      units.Duration
 	rtpropStamp units.Time
@@ -817,3 +817,8 @@ func (b *bbr1) ltIntervalDone(now units.Time, bw units.Rate) {
 	lt.bw = bw
 	b.ltResetInterval(now)
 }
+
+// ControlsRecovery is true: BBR sets its own window in loss recovery
+// (packet conservation, then the model's target), as Linux's tcp_bbr.c
+// does through its cong_control hook, so the sender does not apply PRR.
+func (b *bbr1) ControlsRecovery() bool { return true }

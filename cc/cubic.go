@@ -34,7 +34,8 @@
 //	congestion event:  ssthresh = max(β·cwnd, 2 segments)    §4.6
 //	                   W_max = cwnd·(1 + β)/2 if cwnd < W_max (fast
 //	                   convergence, §4.7), else cwnd; cwnd_prior = cwnd
-//	loss:              cwnd = ssthresh + 3, fast recovery    RFC 5681 §3.2
+//	loss:              fast recovery by the sender (PRR), then
+//	                   cwnd = ssthresh                       RFC 6937, Linux
 //	ECN-Echo:          cwnd = ssthresh                       RFC 3168, §4.6
 //	RTO:               cwnd = 1, W_max forgotten             §4.8
 //	                   (ssthresh held during fast recovery and after an
@@ -204,15 +205,8 @@ func (c *cubic) OnAck(a *Ack) {
 		c.timedOut = false
 	}
 	if a.InRecovery {
-		// Fast recovery as in Reno (RFC 5681 §3.2), from CUBIC's ssthresh:
-		// each duplicate ACK is a segment that left the network, and new
-		// data acknowledged takes the inflation back out.
-		switch {
-		case a.DupAck:
-			c.cwnd += c.mss
-		case a.Acked > 0:
-			c.cwnd = c.ssthresh
-		}
+		// The sender sets the window during fast recovery (PRR toward
+		// ssthresh), as Linux's tcp_cong_control does for CUBIC.
 		return
 	}
 	if a.Acked == 0 || a.AppLimited {
@@ -350,14 +344,14 @@ func (c *cubic) OnCongestion(e *Event) {
 	switch e.Kind {
 	case Loss:
 		c.reduce()
-		c.cwnd = c.ssthresh + renoDupThresh*c.mss
+		c.cwnd = c.ssthresh
 		c.recovering = true
 	case ECN:
 		c.reduce()
 		c.cwnd = c.ssthresh
 	case RTO:
 		// Linux's tcp_enter_loss keeps the ssthresh of a fast recovery in
-		// progress, whose cwnd is inflated, and of an earlier timeout with
+		// progress, which already reduced for this episode, and of an earlier timeout with
 		// nothing acknowledged since, which said everything this one says.
 		if !c.recovering && !c.timedOut {
 			c.ssthresh = c.lossSsthresh()
@@ -371,7 +365,7 @@ func (c *cubic) OnCongestion(e *Event) {
 		c.timedOut = true
 		c.inEpoch = false
 	case RecoveryExit:
-		c.cwnd = c.ssthresh
+		c.cwnd = exitWindow(e, c.ssthresh)
 		c.recovering = false
 	case IdleRestart:
 		c.cwnd = min(c.cwnd, c.initialWindow)

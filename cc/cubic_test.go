@@ -49,7 +49,7 @@ func cubicAfterLossAt100(t *testing.T, rtt units.Duration) (*cctest.Harness, uni
 	h.AckN(90, mss) // slow start, flat RTT: HyStart++ stays out of the way
 	h.Expect(100*mss, inf)
 	h.Loss()
-	h.Expect(73*mss, 70*mss) // ssthresh = β·cwnd, cwnd = ssthresh + 3 (RFC 5681 §3.2)
+	h.Expect(70*mss, 70*mss) // ssthresh = β·cwnd; the sender sets the window in recovery
 	h.ExpectPhase(cc.PhaseFastRecovery)
 	h.ExitRecovery()
 	h.Expect(70*mss, 70*mss)
@@ -147,7 +147,7 @@ func TestCubicRenoFriendlySmallBDP(t *testing.T) {
 	h.SetRTT(rtt)
 	h.AckN(10, mss)
 	h.Loss()
-	h.Expect(17*mss, 14*mss)
+	h.Expect(14*mss, 14*mss)
 	h.ExitRecovery()
 	h.SetInflight(14 * mss)
 	epoch := h.Now()
@@ -203,7 +203,7 @@ func TestCubicFastConvergence(t *testing.T) {
 
 	// 70 < 100: W_max = 70·0.85 = 59.5 segments, ssthresh = 70·0.7 = 49.
 	h.Loss()
-	h.Expect(52*mss, 49*mss)
+	h.Expect(49*mss, 49*mss)
 	h.ExitRecovery()
 	h.Expect(49*mss, 49*mss)
 	h.SetInflight(49 * mss)
@@ -221,7 +221,7 @@ func TestCubicFastConvergence(t *testing.T) {
 	// epoch's plateau is that window, K = ∛(0.3·W_max/0.4) later.
 	wMax := h.Cwnd()
 	h.Loss()
-	h.Expect(wMax*7/10+3*mss, wMax*7/10)
+	h.Expect(wMax*7/10, wMax*7/10)
 	h.ExitRecovery()
 	h.SetInflight(h.Cwnd())
 	epoch = h.Now()
@@ -236,12 +236,12 @@ func TestCubicRecovery(t *testing.T) {
 	h := newCubic(t, "cubic")
 	h.AckN(10, mss)
 	h.Loss()
-	h.Expect(17*mss, 14*mss)
-	// Window inflation by duplicate ACKs and deflation by new data, as in
-	// Reno (RFC 5681 §3.2): no cubic growth in recovery.
+	h.Expect(14*mss, 14*mss)
+	// The sender sets the window during recovery (PRR): neither duplicate
+	// ACKs nor new data move CUBIC's, and there is no cubic growth.
 	h.DupAck()
 	h.DupAck()
-	h.Expect(19*mss, 14*mss)
+	h.Expect(14*mss, 14*mss)
 	h.Ack(mss)
 	h.Expect(14*mss, 14*mss)
 	h.ExpectPhase(cc.PhaseFastRecovery)
@@ -266,14 +266,14 @@ func TestCubicRTO(t *testing.T) {
 	h.Expect(mss, 2*mss)
 
 	// A timeout in fast recovery keeps the recovery's ssthresh rather than
-	// taking β of the inflated window (Linux's tcp_enter_loss).
+	// taking β again (Linux's tcp_enter_loss).
 	h = newCubic(t, "cubic")
 	h.AckN(10, mss)
 	h.Loss()
 	for range 5 {
 		h.DupAck()
 	}
-	h.Expect(22*mss, 14*mss)
+	h.Expect(14*mss, 14*mss)
 	h.RTO()
 	h.Expect(mss, 14*mss)
 	h.ExpectPhase(cc.PhaseSlowStart)

@@ -119,10 +119,19 @@ type Conn struct {
 	// rtxPending asks Output to send the oldest lost record at once,
 	// whatever the window (the fast retransmission).
 	rtxPending bool
-	// PRR's state (RFC 6937).
-	prrDelivered, prrOut, recoverFS, prrSndcnt int
-	rack                                       rackState
-	lastSend                                   units.Time
+	// Proportional rate reduction (RFC 6937, Linux's tcp_cwnd_reduction):
+	// bytes delivered and sent since recovery began, cwnd when it began,
+	// and the window PRR set on the last ACK, which is the congestion
+	// window until recovery ends (unless the algorithm controls recovery).
+	prrDelivered, prrOut, priorCwnd, recoveryCwnd int
+	// renoSacked is Linux's sacked_out for a sender without SACK recovery
+	// (tcp_add_reno_sack): one segment per duplicate ACK, the data that
+	// left the network to cause it, taken back as cumulative ACKs cover it.
+	renoSacked int
+	// ccControlsRecovery caches cc.ControlsRecovery(cc).
+	ccControlsRecovery bool
+	rack               rackState
+	lastSend           units.Time
 
 	// Timers beyond the retransmission timer: the RACK reordering timer,
 	// the keepalive timer, and which kind the retransmission timer is.
@@ -224,7 +233,7 @@ type Probe struct {
 func (c *Conn) Probe() Probe {
 	return Probe{
 		State:      c.state,
-		Cwnd:       c.cc.Cwnd(),
+		Cwnd:       c.cwnd(),
 		Ssthresh:   c.cc.Ssthresh(),
 		SRTT:       c.rtt.srtt,
 		RTTVar:     c.rtt.rttvar,
@@ -259,22 +268,24 @@ func (c *Conn) CC() cc.CongestionControl { return c.cc }
 func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 	cfg := &h.cfg
 	c := &Conn{
-		host:        h,
-		id:          id,
-		cfg:         cfg,
-		sent:        newSentQueue(1),
-		rcvBuf:      recvBuffer{limit: cfg.RcvBuf},
-		rtt:         newRTTEstimator(cfg),
-		cc:          alg,
-		ackAt:       units.Never,
-		rtxAt:       units.Never,
-		timeWait:    units.Never,
-		reorderAt:   units.Never,
-		keepaliveAt: units.Never,
-		sndMSS:      536,
-		pos:         -1,
-		heapIdx:     -1,
-		deadline:    units.Never,
+		host:   h,
+		id:     id,
+		cfg:    cfg,
+		sent:   newSentQueue(1),
+		rcvBuf: recvBuffer{limit: cfg.RcvBuf},
+		rtt:    newRTTEstimator(cfg),
+		cc:     alg,
+		ackAt:  units.Never,
+		// A nil alg (a test's) controls nothing.
+		ccControlsRecovery: cc.ControlsRecovery(alg),
+		rtxAt:              units.Never,
+		timeWait:           units.Never,
+		reorderAt:          units.Never,
+		keepaliveAt:        units.Never,
+		sndMSS:             536,
+		pos:                -1,
+		heapIdx:            -1,
+		deadline:           units.Never,
 	}
 	c.iss = iss
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss

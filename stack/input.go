@@ -307,8 +307,8 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		c.maxSndWnd = max(c.maxSndWnd, wnd)
 	}
 	a := &c.ack
-	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE)}
-	lostBefore := c.sent.lostTotal
+	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
+	lostBefore, deliveredBefore := c.sent.lostTotal, c.rate.delivered
 
 	// Selective acknowledgments first, so that records they cover count as
 	// delivered before the cumulative ACK removes what is below it.
@@ -341,11 +341,22 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		}
 	}
 
-	acked := 0
+	acked, renoDelivered := 0, 0
 	progress := ack.GT(c.sndUna)
 	if progress {
+		priorUna := c.sndUna
 		acked = c.ackSegments(now, ack)
 		c.dupAcks = 0
+		if !c.useSACK() {
+			// Linux's tcp_remove_reno_sacks, on the sequence space the ACK
+			// covered.
+			covered := ack.Sub(priorUna)
+			renoDelivered = c.removeRenoSacks(covered)
+			// What the duplicate ACKs already counted as delivered is not
+			// delivered again (see below).
+			counted := int(c.rate.delivered - deliveredBefore)
+			c.rate.delivered -= int64(min(max(covered-renoDelivered, 0), counted))
+		}
 		if a.RTT == 0 && c.tsOK && s.Opts.HasTimestamps && s.Opts.TSEcr != 0 {
 			// Karn's rule left this ACK without a sample, but the echoed
 			// timestamp says which transmission it answers (RFC 7323 §4.1),
@@ -361,6 +372,20 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		c.stats.DupAcksReceived++
 		c.dupAcks++
 		a.DupAck = true
+		if !c.useSACK() {
+			// The segment that caused it was delivered: count it now, as
+			// Linux's tcp_add_reno_sack does, so the delivery rate and the
+			// round trips that BBR reads keep moving through a recovery
+			// without SACK, instead of a cumulative ACK that fills a hole
+			// crediting everything the receiver held above it to its own
+			// short interval (a rate sample several times the link's).
+			sacked = c.addRenoSack()
+			a.Sacked = sacked
+			if sacked > 0 {
+				c.rate.delivered += int64(sacked)
+				c.rate.deliveredTime = now
+			}
+		}
 	} else if sacked == 0 {
 		return true // a window update or an ACK riding on data
 	}
@@ -377,10 +402,19 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
-	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && acked > 0)
-	if c.inRecovery && !exit && c.useSACK() {
-		c.prrUpdate(acked + sacked)
+	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && progress)
+	if c.inRecovery && !exit && !c.ccControlsRecovery {
+		newly := int(c.rate.delivered - deliveredBefore)
+		if !c.useSACK() {
+			newly = sacked + renoDelivered
+		}
+		c.prrUpdate(newly, a.Lost, progress)
 	}
+	// The ACK that ends recovery reaches the algorithm with InRecovery set,
+	// so it does not grow the window: Linux grows it there by what the ACK
+	// newly delivered, but Ack.Acked counts every byte the cumulative ACK
+	// covers, which after a recovery includes all that SACKs and duplicate
+	// ACKs already reported, and growing by it would overshoot.
 	c.cc.OnAck(a)
 	if exit {
 		c.exitRecovery(now)
@@ -410,9 +444,6 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
 		if lost && !c.inRecovery && !c.rtoRecovery {
 			c.enterRecovery(now)
 		}
-		if lost {
-			c.rtxPending = true
-		}
 	case c.useSACK():
 		if !c.inRecovery && !c.rtoRecovery && ack.GT(c.recover) && c.dupAcks >= dupThresh {
 			c.enterRecovery(now)
@@ -431,11 +462,12 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
 			return
 		}
 		if c.inRecovery && acked > 0 && mode == RecoveryNewReno && ack.LT(c.recover) {
-			// A partial ACK: the next hole is lost too. Retransmit it now
-			// and stay in recovery (RFC 6582 §3.2 step 5).
+			// A partial ACK: the next hole is lost too. Retransmit it as
+			// PRR allows and stay in recovery (RFC 6582 §3.2 step 5,
+			// Linux's tcp_newreno_mark_lost).
 			c.partialAcks++
-			if c.sent.len() > 0 && c.sent.markLost(c.sent.at(0), false) {
-				c.rtxPending = true
+			if c.sent.len() > 0 {
+				c.sent.markLost(c.sent.at(0), false)
 			}
 		}
 	}
@@ -474,7 +506,7 @@ func (c *Conn) fillAck(a *cc.Ack) {
 // limit: with nothing unsent and the window not filled, growing it would be
 // growing it blindly (RFC 7661).
 func (c *Conn) appLimited() bool {
-	return c.Unsent() == 0 && c.pipe() < c.cc.Cwnd()
+	return c.Unsent() == 0 && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
