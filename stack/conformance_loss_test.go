@@ -8,6 +8,7 @@ package stack
 import (
 	"testing"
 
+	"ccbench/cc"
 	"ccbench/units"
 )
 
@@ -397,5 +398,51 @@ func TestConformanceNewRenoPRRFromDuplicateACKs(t *testing.T) {
 	s.none(119 * ms)
 	if p := s.conn().Probe(); p.Ssthresh != 5000 || !p.InRecovery || p.FastRetransmits != 1 {
 		s.fail("ssthresh %d, in recovery %v, fast retransmits %d; want 5000, true, 1", p.Ssthresh, p.InRecovery, p.FastRetransmits)
+	}
+}
+
+// The marks that keep one loss episode from being answered twice
+// ("recover", RFC 6582 §3.2; the end of the ECN response window) follow
+// the cumulative ACK once it has passed them, so that sequence numbers,
+// which compare modulo 2^32, never leave one 2^31 bytes behind, where it
+// would compare as ahead again: at 1 Gbit/s that is 17 s after the last
+// recovery, and every loss until the ACK wrapped past it once more went
+// without fast recovery or reduction (the timeouts of CUBIC at 1 Gbit/s
+// with RFC 6675 recovery). Here the last recovery is placed just under
+// half the sequence space behind; an ACK carries SND.UNA past the half
+// before the next loss, which must still start fast recovery.
+func TestConformanceRecoverMarkSurvivesSequenceWrap(t *testing.T) {
+	s := newScript(t, sackConfig(RecoverySACK))
+	s.handshakeActive("win 65535 <mss 1000,sackOK>")
+	c := s.conn()
+	c.recover = c.sndUna.Add(-(1 << 31) + 2500)
+	c.cwrEnd = c.recover
+	s.at(100 * ms).write(4000)
+	for i := range 4 {
+		f := "."
+		if i == 3 {
+			f = "P."
+		}
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 4001")
+	s.none(200 * ms)
+	// SND.UNA is now more than 2^31 bytes past where the mark was.
+	s.at(200 * ms).write(10000)
+	for i := range 10 {
+		f := "."
+		if i == 9 {
+			f = "P."
+		}
+		s.out(200*ms, segf("%s %d:%d(1000) ack 1", f, 4001+i*1000, 5001+i*1000))
+	}
+	s.at(210 * ms).in(". 1:1(0) ack 4001 <sack 5001:6001>")
+	s.at(211 * ms).in(". 1:1(0) ack 4001 <sack 5001:7001>")
+	s.at(212 * ms).in(". 1:1(0) ack 4001 <sack 5001:8001>")
+	s.out(212*ms, ". 4001:5001(1000) ack 1")
+	s.none(212 * ms)
+	if p := s.conn().Probe(); p.FastRetransmits != 1 || !p.InRecovery || p.Ssthresh == cc.InfiniteSsthresh {
+		s.fail("fast retransmits %d, in recovery %v, ssthresh %d: the loss was taken for part of an old episode", p.FastRetransmits, p.InRecovery, p.Ssthresh)
 	}
 }

@@ -422,12 +422,32 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	if c.rtoRecovery && ack.GEQ(c.recover) {
 		c.rtoRecovery = false
 	}
+	c.keepMarksCurrent(ack)
 	if c.rack.tlpActive && ack.GEQ(c.rack.tlpEnd) {
 		c.endTLPEpisode(now)
 	}
 	c.armRetransmitTimer(now, progress)
 	c.onFINAcked(now)
 	return c.state != Closed
+}
+
+// keepMarksCurrent keeps the sequence marks that guard against a second
+// response to one congestion episode ("recover", RFC 6582 §3.2 step 1, and
+// the end of the ECN response window) within reach of the cumulative ACK
+// once it has passed them. Sequence comparison is modulo 2^32: a mark left
+// 2^31 bytes behind (17 s at 1 Gbit/s) compares as ahead again, and until
+// the ACK wraps past it once more every loss would be taken as part of the
+// old episode (no fast recovery, no reduction: retransmissions go out at
+// the full, growing window into the queue that dropped the originals, and
+// under RFC 6675, which cannot see a lost retransmission, the timer ends
+// it) and every ECN echo ignored.
+func (c *Conn) keepMarksCurrent(ack Seq) {
+	if !c.inRecovery && !c.rtoRecovery && ack.GT(c.recover) {
+		c.recover = ack.Add(-1)
+	}
+	if ack.GT(c.cwrEnd) {
+		c.cwrEnd = ack
+	}
 }
 
 // detectLoss runs the mode's loss detection after an ACK and enters fast
