@@ -116,6 +116,9 @@ type Conn struct {
 	rtoRecovery bool
 	recover     Seq // RFC 6582 "recover": SND.MAX when recovery began
 	partialAcks int // partial ACKs in the current NewReno recovery
+	// renoPartialExits counts the reno mode's recoveries ended by an ACK
+	// below their "recover" since SND.UNA last reached it.
+	renoPartialExits int
 	// rtxPending asks Output to send the oldest lost record at once,
 	// whatever the window (the fast retransmission).
 	rtxPending bool

@@ -417,7 +417,13 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	// ACKs already reported, and growing by it would overshoot.
 	c.cc.OnAck(a)
 	if exit {
+		if c.cfg.Recovery == RecoveryReno && ack.LT(c.recover) {
+			c.renoPartialExits++
+		}
 		c.exitRecovery(now)
+	}
+	if ack.GEQ(c.recover) {
+		c.renoPartialExits = 0
 	}
 	if c.rtoRecovery && ack.GEQ(c.recover) {
 		c.rtoRecovery = false
@@ -504,6 +510,7 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
 	case !progress:
 	case c.inRecovery && c.cfg.Recovery == RecoveryNewReno && c.partialAcks > 1:
+	case c.cfg.Recovery == RecoveryReno && c.renoPartialExits > 1:
 	case c.tlpEligible():
 		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
 	default:

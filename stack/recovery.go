@@ -16,7 +16,12 @@ import (
 //   - reno: RFC 5681 §3.2. The third duplicate ACK marks SND.UNA's segment
 //     lost and starts fast recovery; the first ACK of new data ends it, so
 //     a window with several losses needs a fast retransmit, and a window
-//     reduction, for each (or a timeout).
+//     reduction, for each (or a timeout). Of a chain of such recoveries
+//     ended by ACKs below "recover" (SND.MAX when each began), only the
+//     first restarts the retransmission timer, as RFC 6582 §4.1's "Impatient"
+//     rule does for NewReno's partial ACKs: otherwise every hole restarts
+//     it and a window with many losses is repaired one hole per round trip
+//     for as long as it takes, where a timeout repairs it in a few.
 //   - newreno: as reno, but recovery lasts until everything outstanding at
 //     its start ("recover") is acknowledged, with one window reduction for
 //     all of it; each partial ACK marks the next hole lost (RFC 6582 §3.2).

@@ -115,6 +115,7 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.rtoRecovery = true
 	c.dupAcks = 0
 	c.renoSacked = 0
+	c.renoPartialExits = 0
 	c.recover = c.sndMax // RFC 6582 §3.2 step 4: no fast retransmit for older data
 	c.rtxPending = false
 	c.rack.tlpActive = false
