@@ -446,3 +446,30 @@ func TestConformanceRecoverMarkSurvivesSequenceWrap(t *testing.T) {
 		s.fail("fast retransmits %d, in recovery %v, ssthresh %d: the loss was taken for part of an old episode", p.FastRetransmits, p.InRecovery, p.Ssthresh)
 	}
 }
+
+// Slow start grows cwnd by everything a stretch ACK acknowledges, as
+// Linux's tcp_slow_start does; Config.SlowStartLimitSegments = 2 gives RFC
+// 3465's L = 2 SMSS instead. Ten segments out, one ACK for five of them.
+func TestConformanceSlowStartStretchACK(t *testing.T) {
+	for _, c := range []struct {
+		limit, wantCwnd int
+	}{{0, 15000}, {2, 12000}} {
+		cfg := scriptConfig()
+		cfg.SlowStartLimitSegments = c.limit
+		s := newScript(t, cfg)
+		s.handshakeActive("win 65535 <mss 1000>")
+		s.at(100 * ms).write(30000)
+		for i := range 10 {
+			s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+		}
+		s.at(140 * ms).in(". 1:1(0) ack 5001")
+		// The window less the five still in flight goes out at once.
+		for i := range c.wantCwnd/1000 - 5 {
+			s.out(140*ms, segf(". %d:%d(1000) ack 1", 10001+i*1000, 11001+i*1000))
+		}
+		s.none(140 * ms)
+		if p := s.conn().Probe(); p.Cwnd != c.wantCwnd {
+			s.fail("limit %d: cwnd %d, want %d", c.limit, p.Cwnd, c.wantCwnd)
+		}
+	}
+}
