@@ -11,8 +11,10 @@
 // Conn.Read, Conn.Close.
 //
 // What it follows: RFC 9293 (TCP), RFC 6298 (retransmission timer),
-// RFC 5681 (congestion control: slow start, fast retransmit and fast
-// recovery, delegated to a cc.CongestionControl), RFC 6582 (NewReno's
+// RFC 5681 (congestion control: slow start and congestion avoidance
+// delegated to a cc.CongestionControl; fast retransmit and fast recovery
+// kept here, with the window during recovery set by proportional rate
+// reduction, RFC 6937, as Linux's core does), RFC 6582 (NewReno's
 // recovery point, so one loss episode is one congestion event), RFC 7323
 // (window scale and timestamps), RFC 5961 (RST and SYN checks), RFC 1122
 // §4.2.3.2 and RFC 5681 §4.2 (delayed ACKs), RFC 7413 (Fast Open).
