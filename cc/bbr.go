@@ -54,15 +54,9 @@
 //     delivered since the round began instead (RoundCounter) stretches a
 //     round by everything lost in it, which in a lossy Startup delays
 //     full-pipe detection by rounds and costs hundreds of retransmissions.
-//   - During fast recovery Ssthresh reports the window itself. Linux hands
-//     BBR the whole window (tcp_cong_control returns before PRR's
-//     tcp_cwnd_reduction for an algorithm with cong_control); the sender
-//     here runs PRR (RFC 6937) toward the algorithm's ssthresh, which for
-//     BBR in Startup is infinite, so PRR would send a slow start's worth
-//     beyond the window on every ACK and keep the bottleneck queue
-//     overflowing for the whole recovery. With ssthresh = cwnd, PRR's
-//     allowance stays within BBR's window, slightly below it where PRR
-//     caps a slow-start ACK at what it delivered plus one segment.
+//   - In fast recovery the window is BBR's own (RecoveryController): the
+//     sender runs no PRR for it, as Linux's tcp_cong_control returns
+//     before tcp_cwnd_reduction for an algorithm with cong_control.
 //   - RTprop is refreshed only by a strictly smaller sample, as Linux does
 //     (the draft's pseudo code also takes an equal one). In a simulator
 //     an uncongested path gives exactly equal RTTs forever, and with the
@@ -245,7 +239,6 @@ type bbr1 struct {
 	// Loss recovery: the window to restore afterwards, whether the first
 	// round of fast recovery is under way, and where RTO recovery ends.
 	priorCwnd          int
-	fastRecovery       bool // between the Loss and RecoveryExit events
 	packetConservation bool
 	inRecovery         bool
 	rtoRecovery        bool
@@ -669,9 +662,8 @@ func (b *bbr1) OnCongestion(e *Event) {
 		// The window is cut on the first ACK of recovery, which knows
 		// what it delivered.
 		b.saveCwnd()
-		b.fastRecovery = true
 	case RecoveryExit:
-		b.inRecovery, b.packetConservation, b.fastRecovery = false, false, false
+		b.inRecovery, b.packetConservation = false, false
 		b.cwnd = max(b.cwnd, b.priorCwnd)
 		if b.filledPipe {
 			b.cwnd = max(min(b.cwnd, b.inflight(b.bw(), b.cwndGain)), bbr1MinPipeCwnd*b.mss)
@@ -689,7 +681,7 @@ func (b *bbr1) OnCongestion(e *Event) {
 			end = max(end, b.rtoRecoveryEnd)
 		}
 		b.rtoRecovery, b.rtoRecoveryEnd = true, end
-		b.inRecovery, b.packetConservation, b.fastRecovery = false, false, false
+		b.inRecovery, b.packetConservation = false, false
 		b.cwnd = b.mss
 		b.lost += int64(e.Inflight)
 		b.fullBw = 0
@@ -716,17 +708,8 @@ func (b *bbr1) SetSeed(seed uint64) { b.rng.Seed(bbr1Mix(seed), bbr1Mix(^seed)) 
 func (b *bbr1) Cwnd() int { return b.cwnd }
 
 // Ssthresh is Linux's snd_ssthresh for BBR: infinite until Drain, then
-// one BDP. During fast recovery it is the window itself: the sender
-// paces what it sends in recovery by PRR (RFC 6937) toward ssthresh,
-// which Linux does not do for BBR (tcp_cong_control hands the whole
-// window to bbr_main), so reporting the window there keeps PRR from
-// sending beyond it.
-func (b *bbr1) Ssthresh() int {
-	if b.fastRecovery {
-		return b.cwnd
-	}
-	return b.ssthresh
-}
+// one BDP.
+func (b *bbr1) Ssthresh() int { return b.ssthresh }
 
 func (b *bbr1) PacingRate() units.Rate { return b.pacingRate }
 
@@ -874,3 +857,8 @@ func (b *bbr1) ltIntervalDone(now units.Time, bw units.Rate) {
 	lt.bw = bw
 	b.ltResetInterval(now)
 }
+
+// ControlsRecovery is true: BBR sets its own window in loss recovery
+// (packet conservation, then the model's target), as Linux's tcp_bbr.c
+// does through its cong_control hook, so the sender does not apply PRR.
+func (b *bbr1) ControlsRecovery() bool { return true }

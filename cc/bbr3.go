@@ -1322,3 +1322,8 @@ func bbr3Bound(v int) float64 {
 	}
 	return float64(v)
 }
+
+// ControlsRecovery is true: BBRv3's window in loss recovery follows its
+// model, as Linux's tcp_bbr.c does through its cong_control hook, so the
+// sender does not apply PRR.
+func (b *bbr3) ControlsRecovery() bool { return true }

@@ -6,10 +6,21 @@
 // what is in flight, whether the connection is in loss recovery), or a
 // congestion event happened (loss detected, ECN echo, retransmission
 // timeout, recovery finished, restart after idle). It answers with a
-// congestion window in bytes and, if it wants one, a pacing rate. Loss-based
+// slow-start threshold when congestion is signalled, a congestion window
+// outside loss recovery and, if it wants one, a pacing rate. Loss-based
 // algorithms (Reno, CUBIC) and model-based ones (BBR, which reads
 // delivery-rate samples and paces) fit the same interface; facts an
 // algorithm does not need it ignores.
+//
+// Loss recovery belongs to the sender, as it belongs to the core of Linux's
+// TCP (tcp_input.c), not to its modules. From Loss to RecoveryExit the
+// sender sets the window itself by proportional rate reduction (RFC 6937,
+// Linux's tcp_cwnd_reduction) towards the algorithm's Ssthresh, and ignores
+// Cwnd; at RecoveryExit it hands the window back (Event.Cwnd, which is
+// ssthresh, as Linux's tcp_end_cwnd_reduction sets it) and the algorithm
+// continues from there. An algorithm that wants to set the window during
+// recovery itself, as BBR does (Linux's cong_control hook), implements
+// RecoveryController.
 //
 // Windows are in bytes, as in RFC 5681. Every method takes its time from the
 // sample it is given; an algorithm never reads a clock.
@@ -32,7 +43,9 @@ type CongestionControl interface {
 	// OnCongestion is called when the sender detects congestion or leaves a
 	// congestion response; see EventKind.
 	OnCongestion(e *Event)
-	// Cwnd is the congestion window in bytes.
+	// Cwnd is the congestion window in bytes. The sender ignores it
+	// between Loss and RecoveryExit unless the algorithm is a
+	// RecoveryController.
 	Cwnd() int
 	// Ssthresh is the slow-start threshold in bytes (InfiniteSsthresh before
 	// the first congestion event).
@@ -55,7 +68,11 @@ type Ack struct {
 	// Acked is the number of bytes this ACK newly acknowledged cumulatively
 	// (SND.UNA advanced by this much); 0 for a duplicate ACK.
 	Acked int
-	// Sacked is the number of bytes newly covered by SACK blocks.
+	// Sacked is the number of bytes newly covered by SACK blocks. A sender
+	// that does not recover with SACK counts each duplicate ACK as one
+	// segment that left the network, as Linux's tcp_add_reno_sack emulates
+	// SACK for Reno; the cumulative ACK that later covers those segments
+	// still reports them in Acked.
 	Sacked int
 	// DupAck marks a duplicate ACK as defined by RFC 5681 §2: no new data
 	// acknowledged, no window change, data outstanding, no payload.
@@ -72,8 +89,15 @@ type Ack struct {
 	// this ACK was processed.
 	PriorInflight, Inflight int
 	// InRecovery is true while the sender is in fast recovery, including
-	// for the ACK that ends it (OnCongestion(RecoveryExit) follows).
+	// for the ACK that ends it (OnCongestion(RecoveryExit) follows). The
+	// sender sets the window meanwhile; an algorithm that is not a
+	// RecoveryController does not grow it on these ACKs.
 	InRecovery bool
+	// SlowStartLimit is the most slow start may grow cwnd on this ACK, in
+	// bytes: L of RFC 3465 §2.2. 0 means no limit: every byte the ACK
+	// acknowledges counts, up to ssthresh, as Linux's tcp_slow_start does
+	// with a stretch ACK. See SlowStart.
+	SlowStartLimit int
 	// AppLimited is true when the sender has less data to send than the
 	// window allows, so the window was not the limit (RFC 7661).
 	AppLimited bool
@@ -180,8 +204,10 @@ const (
 	ECN
 	// RTO: the retransmission timer expired (RFC 5681 §3.1, RFC 6298 §5).
 	RTO
-	// RecoveryExit: an ACK covered everything outstanding when recovery
-	// began, so fast recovery is over (RFC 5681 §3.2 step 6, RFC 6582).
+	// RecoveryExit: fast recovery is over (RFC 5681 §3.2 step 6, RFC 6582
+	// §3.2 step 6, Linux's tcp_end_cwnd_reduction): Event.Cwnd is the
+	// window the sender hands back, which the algorithm must take as its
+	// cwnd (a RecoveryController may keep its own).
 	RecoveryExit
 	// IdleRestart: the sender resumes after an idle period longer than the
 	// RTO (RFC 5681 §4.1).
@@ -204,4 +230,26 @@ type Event struct {
 	// Inflight is the bytes in flight when the event happened (FlightSize in
 	// RFC 5681's formulas).
 	Inflight int
+	// Cwnd, on RecoveryExit, is the congestion window the sender leaves
+	// recovery with: the algorithm's ssthresh. 0 for other events.
+	Cwnd int
+}
+
+// RecoveryController is implemented by algorithms that set the congestion
+// window during loss recovery themselves instead of leaving it to the
+// sender's proportional rate reduction: BBR's packet conservation, like
+// the modules Linux lets replace tcp_cong_control with their own
+// cong_control. For them the sender reads Cwnd throughout recovery, and
+// Event.Cwnd at RecoveryExit is advice they may ignore. The algorithm then
+// owns what PRR would have guaranteed: that the first retransmission goes
+// out, and that the window does not let a burst out when recovery ends.
+type RecoveryController interface {
+	ControlsRecovery() bool
+}
+
+// ControlsRecovery reports whether alg sets its own window during loss
+// recovery (see RecoveryController).
+func ControlsRecovery(alg CongestionControl) bool {
+	r, ok := alg.(RecoveryController)
+	return ok && r.ControlsRecovery()
 }

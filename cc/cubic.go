@@ -36,6 +36,9 @@
 //	           W_max = cwnd·(1024+717)/2048 if cwnd < W_max (fast
 //	           convergence), else cwnd; the epoch ends
 //	RTO:       everything reset (bictcp_reset): W_max, delay_min, HyStart
+//	fast recovery: the sender's (PRR, tcp_cwnd_reduction); at its end
+//	           cwnd = ssthresh (tcp_end_cwnd_reduction), handed in
+//	           RecoveryExit's Event.Cwnd
 //
 // cnt is recomputed at most once per jiffy, and not at all while cwnd is
 // unchanged and the last computation is less than HZ/32 (31 ms) old; the
@@ -232,15 +235,8 @@ func (c *cubic) OnAck(a *Ack) {
 		c.onRTTSample(a)
 	}
 	if a.InRecovery {
-		// Fast recovery as in Reno (RFC 5681 §3.2), from CUBIC's ssthresh:
-		// each duplicate ACK is a segment that left the network, and new
-		// data acknowledged takes the inflation back out.
-		switch {
-		case a.DupAck:
-			c.cwnd += c.mss
-		case a.Acked > 0:
-			c.cwnd = c.ssthresh
-		}
+		// The sender sets the window during fast recovery (PRR toward
+		// ssthresh), as Linux's tcp_cong_control does for CUBIC.
 		return
 	}
 	if a.Acked == 0 || a.AppLimited {
@@ -278,11 +274,13 @@ func (c *cubic) onRTTSample(a *Ack) {
 // left over for congestion avoidance: those beyond ssthresh, or all of
 // them if HyStart++ ends slow start on this ACK.
 func (c *cubic) slowStart(a *Ack) (leftover int) {
-	limit := ABCLimitSegments * c.mss
 	if c.slowStartMode != cubicHyStartPP || c.ssthresh != InfiniteSsthresh {
-		c.cwnd, leftover = SlowStart(c.cwnd, c.ssthresh, a.Acked, limit)
+		// Linux's tcp_slow_start: every byte the ACK delivers, unless the
+		// sender follows RFC 3465's L (Ack.SlowStartLimit).
+		c.cwnd, leftover = SlowStart(c.cwnd, c.ssthresh, a.Acked, a.SlowStartLimit)
 		return leftover
 	}
+	limit := ABCLimitSegments * c.mss
 	divisor, exit := c.hystartPP.OnAck(a)
 	if exit {
 		// RFC 9406 §4.2: ssthresh = cwnd ends slow start.
@@ -428,14 +426,14 @@ func (c *cubic) OnCongestion(e *Event) {
 	switch e.Kind {
 	case Loss:
 		c.reduce()
-		c.cwnd = c.ssthresh + renoDupThresh*c.mss
+		c.cwnd = c.ssthresh
 		c.recovering = true
 	case ECN:
 		c.reduce()
 		c.cwnd = c.ssthresh
 	case RTO:
 		// Linux's tcp_enter_loss keeps the ssthresh of a fast recovery in
-		// progress, whose cwnd is inflated, and of an earlier timeout with
+		// progress, which already reduced for this episode, and of an earlier timeout with
 		// nothing acknowledged since, which said everything this one says.
 		if !c.recovering && !c.timedOut {
 			c.ssthresh = c.lossSsthresh()
@@ -448,7 +446,7 @@ func (c *cubic) OnCongestion(e *Event) {
 		c.recovering = false
 		c.timedOut = true
 	case RecoveryExit:
-		c.cwnd = c.ssthresh
+		c.cwnd = exitWindow(e, c.ssthresh)
 		c.recovering = false
 	case IdleRestart:
 		c.cwnd = min(c.cwnd, c.initialWindow)

@@ -37,7 +37,7 @@ func cubicAfterLossAt100(t *testing.T, rtt units.Duration) *cctest.Harness {
 	h.AckN(90, mss)
 	h.Expect(100*mss, inf)
 	h.Loss()
-	h.Expect(73*mss, 70*mss) // cwnd = ssthresh + 3 (RFC 5681 §3.2)
+	h.Expect(70*mss, 70*mss) // ssthresh = β·cwnd; the sender sets the window in recovery
 	h.ExpectPhase(cc.PhaseFastRecovery)
 	h.ExitRecovery()
 	h.Expect(70*mss, 70*mss)
@@ -201,12 +201,12 @@ func TestCubicRecovery(t *testing.T) {
 	h := newCubic(t, "cubic")
 	h.AckN(10, mss)
 	h.Loss()
-	h.Expect(17*mss, 14*mss)
-	// Window inflation by duplicate ACKs and deflation by new data, as in
-	// Reno (RFC 5681 §3.2): no cubic growth in recovery.
+	h.Expect(14*mss, 14*mss)
+	// The sender sets the window during recovery (PRR): neither duplicate
+	// ACKs nor new data move CUBIC's, and there is no cubic growth.
 	h.DupAck()
 	h.DupAck()
-	h.Expect(19*mss, 14*mss)
+	h.Expect(14*mss, 14*mss)
 	h.Ack(mss)
 	h.Expect(14*mss, 14*mss)
 	h.ExpectPhase(cc.PhaseFastRecovery)
@@ -231,14 +231,14 @@ func TestCubicRTO(t *testing.T) {
 	h.Expect(mss, 2*mss)
 
 	// A timeout in fast recovery keeps the recovery's ssthresh rather than
-	// taking β of the inflated window (Linux's tcp_enter_loss).
+	// taking β again (Linux's tcp_enter_loss).
 	h = newCubic(t, "cubic")
 	h.AckN(10, mss)
 	h.Loss()
 	for range 5 {
 		h.DupAck()
 	}
-	h.Expect(22*mss, 14*mss)
+	h.Expect(14*mss, 14*mss)
 	h.RTO()
 	h.Expect(mss, 14*mss)
 	h.ExpectPhase(cc.PhaseSlowStart)

@@ -305,7 +305,7 @@ func TestDCTCPLossKeepsAlpha(t *testing.T) {
 	f.acks("...........") // α = 960, cwnd 21 MSS
 	f.ev = cc.Event{Kind: cc.Loss, Inflight: 21 * mss}
 	f.alg.OnCongestion(&f.ev)
-	f.expect(960, 10*mss+mss/2+3*mss, 10*mss+mss/2, 0)
+	f.expect(960, 10*mss+mss/2, 10*mss+mss/2, 0)
 	if f.alg.Phase() != cc.PhaseFastRecovery {
 		t.Fatalf("phase %q, want %q", f.alg.Phase(), cc.PhaseFastRecovery)
 	}

@@ -23,17 +23,20 @@ const (
 	PhaseFastRecovery        = "fast_recovery"
 )
 
-// ABCLimitSegments is L of RFC 3465 §2.2 in full-sized segments: the most
-// slow start may grow cwnd on one ACK. Two lets a receiver that delays its
-// ACKs (one per two segments, RFC 5681 §4.2) still double cwnd every round
-// trip, which one would not; more would let a stretch ACK release a burst
-// the network has not been shown to absorb.
+// ABCLimitSegments is L of RFC 3465 §2.2 in full-sized segments, for a
+// sender configured to follow the RFC (the stack's SlowStartLimitSegments):
+// two lets a receiver that delays its ACKs (one per two segments, RFC 5681
+// §4.2) still double cwnd every round trip, which one would not; more would
+// let a stretch ACK release a burst the network has not been shown to
+// absorb. Linux has no such limit (tcp_slow_start), and it is the stack's
+// default.
 const ABCLimitSegments = 2
 
-// SlowStart applies one ACK to cwnd in slow start (RFC 5681 §3.1, with
-// Appropriate Byte Counting, RFC 3465 §2.2): cwnd grows by the acked bytes,
-// at most limit (L, normally ABCLimitSegments*SMSS), and never beyond
-// ssthresh.
+// SlowStart applies one ACK to cwnd in slow start (RFC 5681 §3.1, Linux's
+// tcp_slow_start): cwnd grows by the acked bytes, never beyond ssthresh,
+// and, if limit is positive, by at most limit (L of RFC 3465 §2.2,
+// Appropriate Byte Counting). limit 0 is Linux's rule: a stretch ACK grows
+// cwnd by everything it acknowledges.
 //
 // An ACK that brings cwnd up to ssthresh is split there: the bytes it needed
 // to get there were spent on slow start, and the rest are returned as
@@ -46,7 +49,11 @@ func SlowStart(cwnd, ssthresh, acked, limit int) (newCwnd, leftover int) {
 	if cwnd >= ssthresh {
 		return cwnd, acked
 	}
-	if grow := min(acked, limit); cwnd+grow < ssthresh {
+	grow := acked
+	if limit > 0 {
+		grow = min(acked, limit)
+	}
+	if cwnd+grow < ssthresh {
 		return cwnd + grow, 0
 	}
 	return ssthresh, acked - (ssthresh - cwnd)

@@ -37,6 +37,29 @@ func TestSlowStart(t *testing.T) {
 	}
 }
 
+// TestSlowStartWithoutLimit is Linux's tcp_slow_start, the stack's
+// default (limit 0): a stretch ACK counts in full, up to ssthresh.
+func TestSlowStartWithoutLimit(t *testing.T) {
+	cases := []struct {
+		name                  string
+		cwnd, ssthresh, acked int
+		wantCwnd, wantLeft    int
+	}{
+		{"one segment", 10 * testMSS, InfiniteSsthresh, testMSS, 11 * testMSS, 0},
+		{"stretch ack counts in full", 10 * testMSS, InfiniteSsthresh, 5 * testMSS, 15 * testMSS, 0},
+		{"a window's worth doubles", 10 * testMSS, InfiniteSsthresh, 10 * testMSS, 20 * testMSS, 0},
+		{"crosses: rest is leftover", 10 * testMSS, 13 * testMSS, 5 * testMSS, 13 * testMSS, 2 * testMSS},
+		{"at ssthresh: all leftover", 10 * testMSS, 10 * testMSS, 3 * testMSS, 10 * testMSS, 3 * testMSS},
+	}
+	for _, c := range cases {
+		cwnd, left := SlowStart(c.cwnd, c.ssthresh, c.acked, 0)
+		if cwnd != c.wantCwnd || left != c.wantLeft {
+			t.Errorf("%s: SlowStart(%d, %d, %d, 0) = (%d, %d), want (%d, %d)",
+				c.name, c.cwnd, c.ssthresh, c.acked, cwnd, left, c.wantCwnd, c.wantLeft)
+		}
+	}
+}
+
 func TestLossSsthresh(t *testing.T) {
 	cases := []struct{ flight, want int }{
 		{20 * testMSS, 10 * testMSS},

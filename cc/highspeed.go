@@ -41,7 +41,7 @@
 // ssthresh = (1 − b(w))·FlightSize, with w = FlightSize in segments,
 // FlightSize for cwnd as RFC 5681 eq. (4) does for Reno; at least 2*SMSS.
 // Slow start, fast recovery, timeouts and ECN are the family's
-// (renowindow.go, NewReno's recovery), with that ssthresh: RFC 3649
+// (renowindow.go; fast recovery itself is the sender's), with that ssthresh: RFC 3649
 // changes only the AIMD parameters.
 
 package cc
@@ -107,7 +107,7 @@ func (h *highSpeed) Description() string {
 }
 
 func (h *highSpeed) Init(_ units.Time, mss, initialWindow int) {
-	h.resetWith(mss, initialWindow, newRenoRecovery)
+	h.reset(mss, initialWindow)
 	h.row = 0
 }
 

@@ -43,7 +43,7 @@ func TestHighSpeedDecreaseAtTablePoints(t *testing.T) {
 	for _, c := range cases {
 		h := newHighSpeed(t, c.flightSegments*mss)
 		h.Loss()
-		h.Expect(c.ssthresh+3*mss, c.ssthresh)
+		h.Expect(c.ssthresh, c.ssthresh)
 		h.ExpectPhase(cc.PhaseFastRecovery)
 	}
 }
@@ -76,11 +76,11 @@ func TestHighSpeedIncreaseAtTablePoints(t *testing.T) {
 func TestHighSpeedRecoveryAndTimeout(t *testing.T) {
 	h := newHighSpeed(t, 1600*mss)
 	h.Loss()
-	h.Expect(1107*mss, 1104*mss)
+	h.Expect(1104*mss, 1104*mss)
 	h.DupAck()
-	h.Expect(1108*mss, 1104*mss)
-	h.Ack(mss) // a partial ACK: NewReno's deflation, one out, one back
-	h.Expect(1108*mss, 1104*mss)
+	h.Expect(1104*mss, 1104*mss)
+	h.Ack(mss) // a partial ACK: the window is the sender's meanwhile
+	h.Expect(1104*mss, 1104*mss)
 	h.ExitRecovery()
 	h.Expect(1104*mss, 1104*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)

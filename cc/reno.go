@@ -17,13 +17,13 @@
 // The equations, with N the bytes an ACK newly acknowledges and SMSS the
 // sender maximum segment size:
 //
-//	slow start (cwnd < ssthresh):  cwnd += min(N, L), L = 2*SMSS     RFC 3465 §2.2 (RFC 5681 eq. 2 has L = SMSS)
+//	slow start (cwnd < ssthresh):  cwnd += N (Linux tcp_slow_start), or
+//	                               cwnd += min(N, L) with the sender's
+//	                               limit L (RFC 3465 §2.2: L = 2*SMSS)
 //	congestion avoidance:          bytes_acked += N; when it reaches cwnd,
 //	                               bytes_acked -= cwnd, cwnd += SMSS   RFC 5681 §3.1, RFC 3465 §2.1
 //	loss (third duplicate ACK):    ssthresh = max(FlightSize/2, 2*SMSS) RFC 5681 eq. (4)
-//	                               cwnd = ssthresh + 3*SMSS            §3.2 steps 2-3
-//	duplicate ACK in recovery:     cwnd += SMSS                        §3.2 step 4
-//	ACK of new data in recovery:   cwnd = ssthresh                     §3.2 step 6
+//	in fast recovery:              the sender sends by PRR toward ssthresh (RFC 6937)
 //	recovery over:                 cwnd = ssthresh                     §3.2 step 6
 //	retransmission timeout:        ssthresh as eq. (4), cwnd = LW = 1*SMSS   §3.1
 //	ECN-Echo:                      ssthresh as eq. (4), cwnd = ssthresh       RFC 3168 §6.1.2
@@ -40,6 +40,12 @@
 //	     │
 //	     └── RTO, from any phase; IdleRestart when it leaves cwnd below ssthresh
 //
+// RFC 5681's window inflation (cwnd = ssthresh + 3*SMSS, one more SMSS per
+// duplicate ACK) is not here: how much may be sent during fast recovery is
+// the sender's business (stack/recovery.go), as it is the core's in Linux,
+// and it uses proportional rate reduction in every recovery mode, which
+// sends what inflation would once the pipe has fallen to ssthresh.
+//
 // Two refinements beyond the equations. While the sender is application
 // limited, cwnd does not grow: an ACK for data the window did not limit
 // says nothing about whether a larger window is safe (the spirit of RFC
@@ -47,7 +53,8 @@
 // expires again before any new data has been acknowledged, ssthresh is held
 // rather than halved once more (RFC 5681 §3.1, the note to eq. 4): the
 // second timeout says nothing new about the path, and FlightSize by then is
-// only the loss window.
+// only the loss window. For the same reason, as in Linux's tcp_enter_loss,
+// a timeout that ends a fast recovery keeps the ssthresh that recovery set.
 //
 // The sender decides when a congestion signal counts: one Loss per
 // recovery episode, one ECN response per round trip (RFC 3168 §6.1.2). Reno
@@ -63,11 +70,6 @@ func init() { MustRegister("reno", newReno) }
 // retransmission timeout, one segment, because the timeout says the ACK
 // clock has stopped and nothing is known to be leaving the network.
 const renoLossWindow = 1
-
-// renoDupThresh is the duplicate-ACK threshold of RFC 5681 §3.2: the three
-// segments that left the network to trigger those ACKs are added back when
-// fast recovery starts.
-const renoDupThresh = 3
 
 type reno struct {
 	mss           int
@@ -110,26 +112,12 @@ func (r *reno) OnAck(a *Ack) {
 	if a.Acked > 0 {
 		r.timedOut = false
 	}
-	if a.InRecovery {
-		switch {
-		case a.DupAck:
-			// Each duplicate ACK is a segment that left the network; the
-			// inflated window lets a new one take its place.
-			r.cwnd += r.mss
-		case a.Acked > 0:
-			// New data acknowledged: the segments that inflated the window
-			// are accounted for, so take the inflation back out. When this
-			// ACK does not end recovery, later duplicate ACKs inflate again.
-			r.cwnd = r.ssthresh
-		}
-		return
-	}
-	if a.Acked == 0 || a.AppLimited {
+	if a.InRecovery || a.Acked == 0 || a.AppLimited {
 		return
 	}
 	acked := a.Acked
 	if r.cwnd < r.ssthresh {
-		r.cwnd, acked = SlowStart(r.cwnd, r.ssthresh, acked, ABCLimitSegments*r.mss)
+		r.cwnd, acked = SlowStart(r.cwnd, r.ssthresh, acked, a.SlowStartLimit)
 		if acked == 0 {
 			return
 		}
@@ -140,21 +128,23 @@ func (r *reno) OnAck(a *Ack) {
 func (r *reno) OnCongestion(e *Event) {
 	switch e.Kind {
 	case Loss:
+		// The window during recovery is the sender's; cwnd = ssthresh is
+		// what probes show meanwhile.
 		r.ssthresh = LossSsthresh(e.Inflight, r.mss)
-		r.cwnd = r.ssthresh + renoDupThresh*r.mss
+		r.cwnd = r.ssthresh
 		r.recovering = true
 	case ECN:
 		r.ssthresh = LossSsthresh(e.Inflight, r.mss)
 		r.cwnd = r.ssthresh
 	case RTO:
-		if !r.timedOut {
+		if !r.timedOut && !r.recovering {
 			r.ssthresh = LossSsthresh(e.Inflight, r.mss)
 		}
 		r.cwnd = renoLossWindow * r.mss
 		r.recovering = false
 		r.timedOut = true
 	case RecoveryExit:
-		r.cwnd = r.ssthresh
+		r.cwnd = exitWindow(e, r.ssthresh)
 		r.recovering = false
 	case IdleRestart:
 		r.cwnd = min(r.cwnd, r.initialWindow)

@@ -62,19 +62,59 @@ func TestRenoSlowStartPerSegmentAcks(t *testing.T) {
 
 func TestRenoSlowStartDelayedAcks(t *testing.T) {
 	h := newReno(t)
-	// A receiver acknowledging every second segment: L = 2*SMSS lets each
-	// ACK count in full, so the window still doubles per round trip.
+	// A receiver acknowledging every second segment: each ACK counts in
+	// full, so the window still doubles per round trip.
 	h.AckN(5, seg2)
 	h.Expect(20*mss, inf)
 	h.AckN(10, seg2)
 	h.Expect(40*mss, inf)
 
-	// A stretch ACK of three segments grows the window by L only.
+	// A stretch ACK of three segments grows the window by all three, as
+	// Linux's tcp_slow_start does.
 	h.Ack(3 * mss)
-	h.Expect(42*mss, inf)
+	h.Expect(43*mss, inf)
 	// A partial segment counts its bytes.
 	h.Ack(100)
-	h.Expect(42*mss+100, inf)
+	h.Expect(43*mss+100, inf)
+	// A stretch ACK of 30 segments too, up to ssthresh.
+	h.Ack(30 * mss)
+	h.Expect(73*mss+100, inf)
+}
+
+func TestRenoSlowStartRFC3465Limit(t *testing.T) {
+	// With the sender configured for RFC 3465's L = 2*SMSS (the stack's
+	// SlowStartLimitSegments = 2), a stretch ACK grows the window by L
+	// only, and ACKs of up to two segments count in full.
+	h := newReno(t)
+	h.SetSlowStartLimit(2 * mss)
+	h.AckN(5, seg2)
+	h.Expect(20*mss, inf)
+	h.Ack(3 * mss)
+	h.Expect(22*mss, inf)
+	h.Ack(20 * mss)
+	h.Expect(24*mss, inf)
+	h.Ack(100)
+	h.Expect(24*mss+100, inf)
+}
+
+func TestRenoStretchAckSplitsAtSsthresh(t *testing.T) {
+	// A stretch ACK that carries cwnd past ssthresh: slow start up to
+	// ssthresh, the rest counted in congestion avoidance (Linux's
+	// tcp_slow_start leftover). ssthresh 20 MSS after an ECN response to 40
+	// in flight; cwnd 20.
+	h := newReno(t)
+	h.SetInflight(40 * mss)
+	h.ECN()
+	h.Expect(20*mss, 20*mss)
+	h.RTO()
+	h.Expect(mss, 20*mss)
+	h.Ack(mss)
+	h.Expect(2*mss, 20*mss)
+	// 2 → 20 takes 18 segments; the other 22 go to congestion avoidance,
+	// where 20 of them make one segment at a 20-segment window.
+	h.SetInflight(40 * mss)
+	h.Ack(40 * mss)
+	h.Expect(21*mss, 20*mss)
 }
 
 func TestRenoSlowStartCrossesSsthreshMidAck(t *testing.T) {
@@ -146,23 +186,20 @@ func TestRenoFastRecovery(t *testing.T) {
 	h.DupAck()
 	h.Expect(20*mss, inf)
 	h.Loss()
-	h.Expect(13*mss, 10*mss) // ssthresh = 20/2 MSS; cwnd = ssthresh + 3 MSS
+	h.Expect(10*mss, 10*mss) // ssthresh = 20/2 MSS; cwnd shows ssthresh
 	h.ExpectPhase(cc.PhaseFastRecovery)
 
-	// Each further duplicate ACK inflates the window by one segment.
+	// During recovery the sender sets the window (PRR); the algorithm
+	// neither inflates on duplicate ACKs nor grows on partial ACKs.
 	h.DupAck()
-	h.Expect(14*mss, 10*mss)
 	h.DupAck()
 	h.DupAck()
-	h.Expect(16*mss, 10*mss)
-
-	// A partial ACK deflates to ssthresh; recovery continues and later
-	// duplicate ACKs inflate again.
+	h.Expect(10*mss, 10*mss)
 	h.Ack(5 * mss)
 	h.Expect(10*mss, 10*mss)
 	h.ExpectPhase(cc.PhaseFastRecovery)
 	h.DupAck()
-	h.Expect(11*mss, 10*mss)
+	h.Expect(10*mss, 10*mss)
 
 	// The ACK that covers everything, then recovery exit.
 	h.Ack(h.Inflight())
@@ -178,25 +215,19 @@ func TestRenoFastRecovery(t *testing.T) {
 	h.Expect(11*mss, 10*mss)
 }
 
-func TestRenoRecoveryExitDeflatesInflatedWindow(t *testing.T) {
+func TestRenoRecoveryExitTakesTheSendersWindow(t *testing.T) {
+	// The sender hands the window back at RecoveryExit (ssthresh, as
+	// Linux's tcp_end_cwnd_reduction), whatever the ACKs in recovery said.
 	h := newReno(t)
 	h.Loss()
 	h.DupAck()
 	h.DupAck()
-	h.Expect(10*mss, 5*mss)
+	h.SetAppLimited(true)
+	h.DupAck()
+	h.Expect(5*mss, 5*mss)
 	h.ExitRecovery()
 	h.Expect(5*mss, 5*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)
-}
-
-func TestRenoInflatesInRecoveryWhenAppLimited(t *testing.T) {
-	// Inflation in recovery accounts for segments that left the network;
-	// it is not growth, so AppLimited does not stop it.
-	h := newReno(t)
-	h.Loss()
-	h.SetAppLimited(true)
-	h.DupAck()
-	h.Expect(9*mss, 5*mss)
 }
 
 func TestRenoRTO(t *testing.T) {
@@ -287,7 +318,7 @@ func TestRenoSsthreshFloorWithTinyFlight(t *testing.T) {
 	h := newReno(t)
 	h.SetInflight(mss)
 	h.Loss()
-	h.Expect(2*mss+3*mss, 2*mss)
+	h.Expect(2*mss, 2*mss)
 
 	h = newReno(t)
 	h.SetInflight(mss)

@@ -50,3 +50,45 @@ func (r *RoundCounter) Restart() { r.started = false }
 
 // Count is the number of rounds completed so far.
 func (r *RoundCounter) Count() int64 { return r.count }
+
+// DeliveryRoundCounter counts round trips as Linux's BBR does
+// (bbr_update_round): a round that begins when the connection has
+// delivered D bytes ends at the first ACK that delivers a packet sent after
+// that, one whose rate sample's PriorDelivered is at least D.
+//
+// RoundCounter's rule, Delivered passing what had been sent, is the same
+// while nothing is lost. Under loss it is not: Delivered falls behind Sent
+// by every byte lost, so a round cannot end until the holes below the
+// round's start are repaired, and a sender whose repairs need a timeout
+// (without SACK, or a lost retransmission under RFC 6675) sees a round last
+// from one timeout to the next. An algorithm that measures something per
+// round (BBR's bandwidth plateau, which ends Startup) then never completes
+// the measurement. Linux's rule ends the round as soon as anything sent in
+// it comes back, holes or not.
+type DeliveryRoundCounter struct {
+	next    int64
+	started bool
+	count   int64
+}
+
+// OnAck reports whether a ends the current round, in which case the next
+// round begins at a. The first ACK after construction or Restart begins a
+// round without ending one.
+func (r *DeliveryRoundCounter) OnAck(a *Ack) bool {
+	if !r.started {
+		r.started, r.next = true, a.Delivered
+		return false
+	}
+	if a.Rate.Delivered <= 0 || a.Rate.PriorDelivered < r.next {
+		return false
+	}
+	r.next = a.Delivered
+	r.count++
+	return true
+}
+
+// Restart abandons the round under way; the next ACK begins a new one.
+func (r *DeliveryRoundCounter) Restart() { r.started = false }
+
+// Count is the number of rounds completed so far.
+func (r *DeliveryRoundCounter) Count() int64 { return r.count }

@@ -16,7 +16,7 @@
 //	on congestion: ssthresh = 0.875 * FlightSize, at least 2*SMSS
 //
 // and everything else (slow start, fast recovery, timeouts) as the rest of
-// the Reno family (renowindow.go, with NewReno's recovery).
+// the Reno family (renowindow.go; fast recovery itself is the sender's).
 //
 // Below 100 segments, one segment per 100 acknowledged is slower than
 // Reno's one per cwnd, so there the increase is Reno's: Scalable TCP is
@@ -62,7 +62,7 @@ func (s *scalable) Description() string {
 }
 
 func (s *scalable) Init(_ units.Time, mss, initialWindow int) {
-	s.resetWith(mss, initialWindow, newRenoRecovery)
+	s.reset(mss, initialWindow)
 }
 
 func (s *scalable) OnAck(a *Ack) {

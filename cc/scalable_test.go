@@ -80,12 +80,12 @@ func TestScalableDecrease(t *testing.T) {
 
 	h.SetInflight(800 * mss)
 	h.Loss()
-	h.Expect(700*mss+3*mss, 700*mss) // 0.875 of FlightSize, then Reno's +3
+	h.Expect(700*mss, 700*mss) // 0.875 of FlightSize
 	h.ExpectPhase(cc.PhaseFastRecovery)
 	h.DupAck()
-	h.Expect(704*mss, 700*mss)
-	h.Ack(mss) // a partial ACK: NewReno's deflation, one out, one back
-	h.Expect(704*mss, 700*mss)
+	h.Expect(700*mss, 700*mss)
+	h.Ack(mss) // a partial ACK: the window is the sender's meanwhile
+	h.Expect(700*mss, 700*mss)
 	h.ExitRecovery()
 	h.Expect(700*mss, 700*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)

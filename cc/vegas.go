@@ -50,7 +50,7 @@
 // over that round, one segment in congestion avoidance, as Linux does.
 //
 // Loss, ECN and timeouts get Reno's response (RFC 5681: ssthresh =
-// FlightSize/2, and the family's fast recovery, see renowindow.go), and
+// FlightSize/2, and the sender's fast recovery, see renowindow.go), and
 // Vegas rests during fast recovery, as in Linux: its rule assumes a window
 // that is being delivered, which a window with holes is not. After every
 // congestion response the round under way is abandoned and measuring
@@ -123,7 +123,7 @@ func (v *vegas) Description() string {
 
 func (v *vegas) Init(_ units.Time, mss, initialWindow int) {
 	*v = vegas{}
-	v.resetWith(mss, initialWindow, newRenoRecovery)
+	v.reset(mss, initialWindow)
 	v.restartRound()
 }
 

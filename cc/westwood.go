@@ -34,22 +34,17 @@
 // The window:
 //
 //	growth:         Reno's (slow start, one segment per window)
-//	Loss:           ssthresh = max(BWE·RTTmin, 2*SMSS); fast recovery
-//	                around that ssthresh, ending at cwnd = ssthresh
+//	Loss:           ssthresh = max(BWE·RTTmin, 2*SMSS); the sender's fast
+//	                recovery towards it, ending at cwnd = ssthresh
 //	ECN:            ssthresh = max(BWE·RTTmin, 2*SMSS), cwnd = ssthresh
 //	RTO:            ssthresh = max(BWE·RTTmin, 2*SMSS), cwnd = 1*SMSS;
 //	                RTTmin is re-learned from the next sample (the path may
 //	                have changed)
 //
-// Linux sets cwnd = ssthresh on fast retransmit with its rate-halving or
-// PRR recovery doing the sending. In this stack a sender without SACK
-// paces recovery by the CC's window inflation, so Westwood+ recovers as the
-// rest of the family does (renowindow.go: NewReno's inflation and
-// deflation around ssthresh) and ends at cwnd = ssthresh, or one segment
-// above what is in flight if that is less: the same end state as Linux.
-// With SACK the stack's PRR sends toward ssthresh regardless. As for the
-// whole family, an RTO that ends a fast recovery keeps the ssthresh the
-// Loss set.
+// As in Linux, the sender's proportional rate reduction does the sending
+// during fast recovery (stack/recovery.go) and recovery ends at cwnd =
+// ssthresh (renowindow.go); as for the whole family, an RTO that ends a
+// fast recovery keeps the ssthresh the Loss set.
 //
 // Before the first sample there is no estimate, and a congestion signal
 // gets Reno's ssthresh (FlightSize/2) rather than Linux's two segments:
@@ -112,7 +107,7 @@ func (w *westwood) Description() string {
 
 func (w *westwood) Init(now units.Time, mss, initialWindow int) {
 	*w = westwood{intervalStart: now}
-	w.resetWith(mss, initialWindow, newRenoRecovery)
+	w.reset(mss, initialWindow)
 }
 
 func (w *westwood) OnAck(a *Ack) {

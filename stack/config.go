@@ -15,6 +15,13 @@ type Config struct {
 	// InitialWindow is the initial congestion window in segments. 10 follows
 	// RFC 6928 and Linux; RFC 5681 §3.1 allows 2 to 4.
 	InitialWindow int
+	// SlowStartLimitSegments is the most slow start may grow cwnd on one
+	// ACK, in segments: L of RFC 3465 §2.2 (Appropriate Byte Counting),
+	// passed to the algorithm as cc.Ack.SlowStartLimit. 0, the default, is
+	// Linux's tcp_slow_start, which has no limit: a stretch ACK grows cwnd
+	// by every segment it acknowledges, up to ssthresh. 2 is RFC 3465's
+	// recommendation.
+	SlowStartLimitSegments int
 	// DelayedACK is the longest an ACK may be held back (RFC 9293
 	// §3.8.6.3 requires less than 0.5 s); 0 acknowledges every segment at
 	// once. 40 ms is Linux's minimum delayed-ACK timeout (TCP_DELACK_MIN),
@@ -200,6 +207,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.mss: %d is not allowed: must be between 88 and 1972 bytes", c.MSS)
 	case c.InitialWindow < 1:
 		return fmt.Errorf("tcp.initial_window: %d is not allowed: must be at least 1 segment", c.InitialWindow)
+	case c.SlowStartLimitSegments < 0:
+		return fmt.Errorf("tcp slow-start limit: %d is not allowed: must be 0 (no limit, Linux) or a number of segments", c.SlowStartLimitSegments)
 	case c.DelayedACK < 0 || c.DelayedACK >= 500*units.Millisecond:
 		return fmt.Errorf("tcp.delayed_ack: %v is not allowed: must be 0 (off) or below 500ms (RFC 9293)", c.DelayedACK)
 	case c.InitialRTO <= 0:

@@ -8,6 +8,7 @@ package stack
 import (
 	"testing"
 
+	"ccbench/cc"
 	"ccbench/units"
 )
 
@@ -258,4 +259,217 @@ func TestConformanceRenoPartialACKEndsRecovery(t *testing.T) {
 	s.out(127*ms, ". 4001:5001(1000) ack 1")
 	s.at(137 * ms).in(". 1:1(0) ack 10001")
 	s.none(5 * units.Second)
+}
+
+// Proportional rate reduction on ACKs, as Linux's tcp_cwnd_reduction
+// computes it (RFC 6937 with Linux's conditions). Ten segments, the first
+// six lost; SACKs for 7 to 10 arrive. The third SACK makes segments 1 to 6
+// lost (3000 bytes SACKed above them) and starts recovery: ssthresh =
+// (10000 − 3000 SACKed)/2 = 3500, cwnd at the loss 10000. The pipe is one
+// segment (10), so PRR is in its slow-start part: it sends what the ACK
+// delivered, no more than ssthresh − pipe. An ACK that does not advance
+// SND.UNA earns no extra segment: one retransmission per SACKed segment,
+// where RFC 6937's PRR-SSRB sends two. The ACK for the first
+// retransmission advances SND.UNA without finding a new loss and earns
+// one more (two retransmissions).
+func TestConformancePRROnACKsThatDoNotAdvanceSNDUNA(t *testing.T) {
+	s := newScript(t, sackConfig(RecoverySACK))
+	s.handshakeActive("win 65535 <mss 1000,sackOK>")
+	s.at(100 * ms).write(10000)
+	for i := range 10 {
+		f := "."
+		if i == 9 {
+			f = "P."
+		}
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 6001:7001>")
+	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 6001:8001>")
+	s.none(111 * ms)
+	// Recovery: delivered 1000, pipe 1000, ssthresh − pipe 2500: one
+	// segment, the fast retransmission.
+	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 6001:9001>")
+	s.out(112*ms, ". 1:1001(1000) ack 1")
+	s.none(112 * ms)
+	// Delivered 1000 more, prr_delivered − prr_out = 1000: one segment.
+	s.at(113 * ms).in(". 1:1(0) ack 1 <sack 6001:10001>")
+	s.out(113*ms, ". 1001:2001(1000) ack 1")
+	s.none(150 * ms)
+	// SND.UNA advances and nothing new is lost: what was delivered plus
+	// one segment, two retransmissions (pipe 1000, ssthresh − pipe 2500).
+	s.at(151 * ms).in(". 1:1(0) ack 1001 <sack 6001:10001>")
+	s.out(151*ms, ". 2001:3001(1000) ack 1")
+	s.out(151*ms, ". 3001:4001(1000) ack 1")
+	s.none(151 * ms)
+	if p := s.conn().Probe(); p.Cwnd != 3000 || p.Ssthresh != 3500 || p.Inflight != 3000 || !p.InRecovery {
+		s.fail("cwnd %d, ssthresh %d, pipe %d, in recovery %v; want 3000, 3500, 3000, true", p.Cwnd, p.Ssthresh, p.Inflight, p.InRecovery)
+	}
+}
+
+// PRR while the pipe is above ssthresh (RFC 6937's proportional part,
+// Linux's ssthresh·prr_delivered/prior_cwnd, rounded up): ten segments,
+// only the first lost. The first two SACKs each let a new segment out
+// (SACKed data leaves the pipe); the third makes segment 1 lost and starts
+// recovery with ssthresh = (12000 − 3000 SACKed)/2 = 4500 of a 10000
+// window: 0.45 segment per segment delivered, the first at once (the
+// forced fast retransmission), the rest as the allowance covers a whole
+// segment, until the pipe falls to ssthresh and the slow-start part takes
+// over.
+func TestConformancePRRProportionalPart(t *testing.T) {
+	s := newScript(t, sackConfig(RecoverySACK))
+	s.handshakeActive("win 65535 <mss 1000,sackOK>")
+	s.at(100 * ms).write(20000)
+	for i := range 10 {
+		s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
+	s.out(110*ms, ". 10001:11001(1000) ack 1")
+	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 1001:3001>")
+	s.out(111*ms, ". 11001:12001(1000) ack 1")
+	// prr_delivered 1000: ⌈4500·1000/10000⌉ = 450 bytes, raised to the
+	// forced segment: the retransmission.
+	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 1001:4001>")
+	s.out(112*ms, ". 1:1001(1000) ack 1")
+	s.none(112 * ms)
+	// prr_delivered 2000 to 4000: 900 to 1800 allowed, 1000 out: nothing.
+	for i := 5; i <= 7; i++ {
+		s.at(units.Duration(108+i) * ms).in(segf(". 1:1(0) ack 1 <sack 1001:%d>", 1+i*1000))
+		s.none(units.Duration(108+i) * ms)
+	}
+	// 5000 delivered: 2250 allowed, one more segment.
+	s.at(116 * ms).in(". 1:1(0) ack 1 <sack 1001:8001>")
+	s.out(116*ms, ". 12001:13001(1000) ack 1")
+	s.none(116 * ms)
+	// 6000: 2700, nothing.
+	s.at(117 * ms).in(". 1:1(0) ack 1 <sack 1001:9001>")
+	s.none(117 * ms)
+	// 7000 delivered, but the pipe (4000) is now below ssthresh: the
+	// slow-start part, which allows ssthresh − pipe = 500, less than a
+	// segment.
+	s.at(118 * ms).in(". 1:1(0) ack 1 <sack 1001:10001>")
+	s.none(118 * ms)
+	// Segment 11 SACKed: pipe 3000, ssthresh − pipe = 1500, one segment.
+	s.at(119 * ms).in(". 1:1(0) ack 1 <sack 1001:11001>")
+	s.out(119*ms, ". 13001:14001(1000) ack 1")
+	s.none(140 * ms)
+}
+
+// Without SACK, recovery still sends by PRR, with the SACKed data it needs
+// emulated from duplicate ACKs as Linux's tcp_add_reno_sack does: each one
+// takes a segment out of the pipe. Ten segments, the first lost. The first
+// two duplicate ACKs each let a new segment out (limited transmit, RFC
+// 3042, which the emulation gives); the third starts recovery with
+// ssthresh = 10000/2 and the fast retransmission. From there one new
+// segment per two duplicate ACKs (ssthresh/cwnd = 1/2) while the pipe is
+// above ssthresh, then one per ACK, which keeps it at ssthresh.
+func TestConformanceNewRenoPRRFromDuplicateACKs(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.at(100 * ms).write(30000)
+	for i := range 10 {
+		s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+	}
+	dup := func(at units.Duration) { s.at(at).in(". 1:1(0) ack 1") }
+	dup(110 * ms)
+	s.out(110*ms, ". 10001:11001(1000) ack 1")
+	dup(111 * ms)
+	s.out(111*ms, ". 11001:12001(1000) ack 1")
+	dup(112 * ms)
+	s.out(112*ms, ". 1:1001(1000) ack 1")
+	s.none(112 * ms)
+	// prr_delivered 2000, 3000: 1000, 1500 allowed, 1000 out.
+	dup(113 * ms)
+	dup(114 * ms)
+	s.none(114 * ms)
+	// 4000: 2000 allowed, one new segment.
+	dup(115 * ms)
+	s.out(115*ms, ". 12001:13001(1000) ack 1")
+	dup(116 * ms)
+	s.none(116 * ms)
+	// Pipe 13000 − 8000 emulated SACKed − 1000 lost + 1000 resent = 5000:
+	// at ssthresh, PRR's slow-start part allows nothing.
+	dup(117 * ms)
+	s.none(117 * ms)
+	// Below ssthresh: one segment per ACK, back up to it.
+	dup(118 * ms)
+	s.out(118*ms, ". 13001:14001(1000) ack 1")
+	dup(119 * ms)
+	s.out(119*ms, ". 14001:15001(1000) ack 1")
+	s.none(119 * ms)
+	if p := s.conn().Probe(); p.Ssthresh != 5000 || !p.InRecovery || p.FastRetransmits != 1 {
+		s.fail("ssthresh %d, in recovery %v, fast retransmits %d; want 5000, true, 1", p.Ssthresh, p.InRecovery, p.FastRetransmits)
+	}
+}
+
+// The marks that keep one loss episode from being answered twice
+// ("recover", RFC 6582 §3.2; the end of the ECN response window) follow
+// the cumulative ACK once it has passed them, so that sequence numbers,
+// which compare modulo 2^32, never leave one 2^31 bytes behind, where it
+// would compare as ahead again: at 1 Gbit/s that is 17 s after the last
+// recovery, and every loss until the ACK wrapped past it once more went
+// without fast recovery or reduction (the timeouts of CUBIC at 1 Gbit/s
+// with RFC 6675 recovery). Here the last recovery is placed just under
+// half the sequence space behind; an ACK carries SND.UNA past the half
+// before the next loss, which must still start fast recovery.
+func TestConformanceRecoverMarkSurvivesSequenceWrap(t *testing.T) {
+	s := newScript(t, sackConfig(RecoverySACK))
+	s.handshakeActive("win 65535 <mss 1000,sackOK>")
+	c := s.conn()
+	c.recover = c.sndUna.Add(-(1 << 31) + 2500)
+	c.cwrEnd = c.recover
+	s.at(100 * ms).write(4000)
+	for i := range 4 {
+		f := "."
+		if i == 3 {
+			f = "P."
+		}
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 1001")
+	s.at(111 * ms).in(". 1:1(0) ack 4001")
+	s.none(200 * ms)
+	// SND.UNA is now more than 2^31 bytes past where the mark was.
+	s.at(200 * ms).write(10000)
+	for i := range 10 {
+		f := "."
+		if i == 9 {
+			f = "P."
+		}
+		s.out(200*ms, segf("%s %d:%d(1000) ack 1", f, 4001+i*1000, 5001+i*1000))
+	}
+	s.at(210 * ms).in(". 1:1(0) ack 4001 <sack 5001:6001>")
+	s.at(211 * ms).in(". 1:1(0) ack 4001 <sack 5001:7001>")
+	s.at(212 * ms).in(". 1:1(0) ack 4001 <sack 5001:8001>")
+	s.out(212*ms, ". 4001:5001(1000) ack 1")
+	s.none(212 * ms)
+	if p := s.conn().Probe(); p.FastRetransmits != 1 || !p.InRecovery || p.Ssthresh == cc.InfiniteSsthresh {
+		s.fail("fast retransmits %d, in recovery %v, ssthresh %d: the loss was taken for part of an old episode", p.FastRetransmits, p.InRecovery, p.Ssthresh)
+	}
+}
+
+// Slow start grows cwnd by everything a stretch ACK acknowledges, as
+// Linux's tcp_slow_start does; Config.SlowStartLimitSegments = 2 gives RFC
+// 3465's L = 2 SMSS instead. Ten segments out, one ACK for five of them.
+func TestConformanceSlowStartStretchACK(t *testing.T) {
+	for _, c := range []struct {
+		limit, wantCwnd int
+	}{{0, 15000}, {2, 12000}} {
+		cfg := scriptConfig()
+		cfg.SlowStartLimitSegments = c.limit
+		s := newScript(t, cfg)
+		s.handshakeActive("win 65535 <mss 1000>")
+		s.at(100 * ms).write(30000)
+		for i := range 10 {
+			s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+		}
+		s.at(140 * ms).in(". 1:1(0) ack 5001")
+		// The window less the five still in flight goes out at once.
+		for i := range c.wantCwnd/1000 - 5 {
+			s.out(140*ms, segf(". %d:%d(1000) ack 1", 10001+i*1000, 11001+i*1000))
+		}
+		s.none(140 * ms)
+		if p := s.conn().Probe(); p.Cwnd != c.wantCwnd {
+			s.fail("limit %d: cwnd %d, want %d", c.limit, p.Cwnd, c.wantCwnd)
+		}
+	}
 }

@@ -11,8 +11,10 @@
 // Conn.Read, Conn.Close.
 //
 // What it follows: RFC 9293 (TCP), RFC 6298 (retransmission timer),
-// RFC 5681 (congestion control: slow start, fast retransmit and fast
-// recovery, delegated to a cc.CongestionControl), RFC 6582 (NewReno's
+// RFC 5681 (congestion control: slow start and congestion avoidance
+// delegated to a cc.CongestionControl; fast retransmit and fast recovery
+// kept here, with the window during recovery set by proportional rate
+// reduction, RFC 6937, as Linux's core does), RFC 6582 (NewReno's
 // recovery point, so one loss episode is one congestion event), RFC 7323
 // (window scale and timestamps), RFC 5961 (RST and SYN checks), RFC 1122
 // §4.2.3.2 and RFC 5681 §4.2 (delayed ACKs), RFC 7413 (Fast Open).
@@ -116,13 +118,25 @@ type Conn struct {
 	rtoRecovery bool
 	recover     Seq // RFC 6582 "recover": SND.MAX when recovery began
 	partialAcks int // partial ACKs in the current NewReno recovery
+	// renoPartialExits counts the reno mode's recoveries ended by an ACK
+	// below their "recover" since SND.UNA last reached it.
+	renoPartialExits int
 	// rtxPending asks Output to send the oldest lost record at once,
 	// whatever the window (the fast retransmission).
 	rtxPending bool
-	// PRR's state (RFC 6937).
-	prrDelivered, prrOut, recoverFS, prrSndcnt int
-	rack                                       rackState
-	lastSend                                   units.Time
+	// Proportional rate reduction (RFC 6937, Linux's tcp_cwnd_reduction):
+	// bytes delivered and sent since recovery began, cwnd when it began,
+	// and the window PRR set on the last ACK, which is the congestion
+	// window until recovery ends (unless the algorithm controls recovery).
+	prrDelivered, prrOut, priorCwnd, recoveryCwnd int
+	// renoSacked is Linux's sacked_out for a sender without SACK recovery
+	// (tcp_add_reno_sack): one segment per duplicate ACK, the data that
+	// left the network to cause it, taken back as cumulative ACKs cover it.
+	renoSacked int
+	// ccControlsRecovery caches cc.ControlsRecovery(cc).
+	ccControlsRecovery bool
+	rack               rackState
+	lastSend           units.Time
 
 	// Timers beyond the retransmission timer: the RACK reordering timer,
 	// the keepalive timer, and which kind the retransmission timer is.
@@ -224,7 +238,7 @@ type Probe struct {
 func (c *Conn) Probe() Probe {
 	return Probe{
 		State:      c.state,
-		Cwnd:       c.cc.Cwnd(),
+		Cwnd:       c.cwnd(),
 		Ssthresh:   c.cc.Ssthresh(),
 		SRTT:       c.rtt.srtt,
 		RTTVar:     c.rtt.rttvar,
@@ -259,22 +273,24 @@ func (c *Conn) CC() cc.CongestionControl { return c.cc }
 func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 	cfg := &h.cfg
 	c := &Conn{
-		host:        h,
-		id:          id,
-		cfg:         cfg,
-		sent:        newSentQueue(1),
-		rcvBuf:      recvBuffer{limit: cfg.RcvBuf},
-		rtt:         newRTTEstimator(cfg),
-		cc:          alg,
-		ackAt:       units.Never,
-		rtxAt:       units.Never,
-		timeWait:    units.Never,
-		reorderAt:   units.Never,
-		keepaliveAt: units.Never,
-		sndMSS:      536,
-		pos:         -1,
-		heapIdx:     -1,
-		deadline:    units.Never,
+		host:   h,
+		id:     id,
+		cfg:    cfg,
+		sent:   newSentQueue(1),
+		rcvBuf: recvBuffer{limit: cfg.RcvBuf},
+		rtt:    newRTTEstimator(cfg),
+		cc:     alg,
+		ackAt:  units.Never,
+		// A nil alg (a test's) controls nothing.
+		ccControlsRecovery: cc.ControlsRecovery(alg),
+		rtxAt:              units.Never,
+		timeWait:           units.Never,
+		reorderAt:          units.Never,
+		keepaliveAt:        units.Never,
+		sndMSS:             536,
+		pos:                -1,
+		heapIdx:            -1,
+		deadline:           units.Never,
 	}
 	c.iss = iss
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss

@@ -307,8 +307,8 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		c.maxSndWnd = max(c.maxSndWnd, wnd)
 	}
 	a := &c.ack
-	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE)}
-	lostBefore := c.sent.lostTotal
+	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
+	lostBefore, deliveredBefore := c.sent.lostTotal, c.rate.delivered
 
 	// Selective acknowledgments first, so that records they cover count as
 	// delivered before the cumulative ACK removes what is below it.
@@ -341,11 +341,22 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		}
 	}
 
-	acked := 0
+	acked, renoDelivered := 0, 0
 	progress := ack.GT(c.sndUna)
 	if progress {
+		priorUna := c.sndUna
 		acked = c.ackSegments(now, ack)
 		c.dupAcks = 0
+		if !c.useSACK() {
+			// Linux's tcp_remove_reno_sacks, on the sequence space the ACK
+			// covered.
+			covered := ack.Sub(priorUna)
+			renoDelivered = c.removeRenoSacks(covered)
+			// What the duplicate ACKs already counted as delivered is not
+			// delivered again (see below).
+			counted := int(c.rate.delivered - deliveredBefore)
+			c.rate.delivered -= int64(min(max(covered-renoDelivered, 0), counted))
+		}
 		if a.RTT == 0 && c.tsOK && s.Opts.HasTimestamps && s.Opts.TSEcr != 0 {
 			// Karn's rule left this ACK without a sample, but the echoed
 			// timestamp says which transmission it answers (RFC 7323 §4.1),
@@ -361,6 +372,20 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		c.stats.DupAcksReceived++
 		c.dupAcks++
 		a.DupAck = true
+		if !c.useSACK() {
+			// The segment that caused it was delivered: count it now, as
+			// Linux's tcp_add_reno_sack does, so the delivery rate and the
+			// round trips that BBR reads keep moving through a recovery
+			// without SACK, instead of a cumulative ACK that fills a hole
+			// crediting everything the receiver held above it to its own
+			// short interval (a rate sample several times the link's).
+			sacked = c.addRenoSack()
+			a.Sacked = sacked
+			if sacked > 0 {
+				c.rate.delivered += int64(sacked)
+				c.rate.deliveredTime = now
+			}
+		}
 	} else if sacked == 0 {
 		return true // a window update or an ACK riding on data
 	}
@@ -377,23 +402,58 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
-	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && acked > 0)
-	if c.inRecovery && !exit && c.useSACK() {
-		c.prrUpdate(acked + sacked)
+	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && progress)
+	if c.inRecovery && !exit && !c.ccControlsRecovery {
+		newly := int(c.rate.delivered - deliveredBefore)
+		if !c.useSACK() {
+			newly = sacked + renoDelivered
+		}
+		c.prrUpdate(newly, a.Lost, progress)
 	}
+	// The ACK that ends recovery reaches the algorithm with InRecovery set,
+	// so it does not grow the window: Linux grows it there by what the ACK
+	// newly delivered, but Ack.Acked counts every byte the cumulative ACK
+	// covers, which after a recovery includes all that SACKs and duplicate
+	// ACKs already reported, and growing by it would overshoot.
 	c.cc.OnAck(a)
 	if exit {
+		if c.cfg.Recovery == RecoveryReno && ack.LT(c.recover) {
+			c.renoPartialExits++
+		}
 		c.exitRecovery(now)
+	}
+	if ack.GEQ(c.recover) {
+		c.renoPartialExits = 0
 	}
 	if c.rtoRecovery && ack.GEQ(c.recover) {
 		c.rtoRecovery = false
 	}
+	c.keepMarksCurrent(ack)
 	if c.rack.tlpActive && ack.GEQ(c.rack.tlpEnd) {
 		c.endTLPEpisode(now)
 	}
 	c.armRetransmitTimer(now, progress)
 	c.onFINAcked(now)
 	return c.state != Closed
+}
+
+// keepMarksCurrent keeps the sequence marks that guard against a second
+// response to one congestion episode ("recover", RFC 6582 §3.2 step 1, and
+// the end of the ECN response window) within reach of the cumulative ACK
+// once it has passed them. Sequence comparison is modulo 2^32: a mark left
+// 2^31 bytes behind (17 s at 1 Gbit/s) compares as ahead again, and until
+// the ACK wraps past it once more every loss would be taken as part of the
+// old episode (no fast recovery, no reduction: retransmissions go out at
+// the full, growing window into the queue that dropped the originals, and
+// under RFC 6675, which cannot see a lost retransmission, the timer ends
+// it) and every ECN echo ignored.
+func (c *Conn) keepMarksCurrent(ack Seq) {
+	if !c.inRecovery && !c.rtoRecovery && ack.GT(c.recover) {
+		c.recover = ack.Add(-1)
+	}
+	if ack.GT(c.cwrEnd) {
+		c.cwrEnd = ack
+	}
 }
 
 // detectLoss runs the mode's loss detection after an ACK and enters fast
@@ -409,9 +469,6 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
 		}
 		if lost && !c.inRecovery && !c.rtoRecovery {
 			c.enterRecovery(now)
-		}
-		if lost {
-			c.rtxPending = true
 		}
 	case c.useSACK():
 		if !c.inRecovery && !c.rtoRecovery && ack.GT(c.recover) && c.dupAcks >= dupThresh {
@@ -431,11 +488,12 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
 			return
 		}
 		if c.inRecovery && acked > 0 && mode == RecoveryNewReno && ack.LT(c.recover) {
-			// A partial ACK: the next hole is lost too. Retransmit it now
-			// and stay in recovery (RFC 6582 §3.2 step 5).
+			// A partial ACK: the next hole is lost too. Retransmit it as
+			// PRR allows and stay in recovery (RFC 6582 §3.2 step 5,
+			// Linux's tcp_newreno_mark_lost).
 			c.partialAcks++
-			if c.sent.len() > 0 && c.sent.markLost(c.sent.at(0), false) {
-				c.rtxPending = true
+			if c.sent.len() > 0 {
+				c.sent.markLost(c.sent.at(0), false)
 			}
 		}
 	}
@@ -452,6 +510,7 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
 	case !progress:
 	case c.inRecovery && c.cfg.Recovery == RecoveryNewReno && c.partialAcks > 1:
+	case c.cfg.Recovery == RecoveryReno && c.renoPartialExits > 1:
 	case c.tlpEligible():
 		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
 	default:
@@ -474,7 +533,7 @@ func (c *Conn) fillAck(a *cc.Ack) {
 // limit: with nothing unsent and the window not filled, growing it would be
 // growing it blindly (RFC 7661).
 func (c *Conn) appLimited() bool {
-	return c.Unsent() == 0 && c.pipe() < c.cc.Cwnd()
+	return c.Unsent() == 0 && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an

@@ -94,13 +94,13 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		c.pacingWait = true
 		return nil
 	}
-	allow, lt := c.sendAllowance()
+	allow := c.sendAllowance()
 	var p *packet.Packet
 	if i := c.nextLost(); i >= 0 {
 		// A FIN costs no window; and with nothing in flight one segment
 		// may always go, or a window smaller than the lost record would
 		// stall the connection with no timer to rescue it.
-		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow-lt < need && c.pipe() > 0 {
+		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow < need && c.pipe() > 0 {
 			return nil
 		}
 		p = c.retransmit(now, i)
@@ -110,7 +110,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		}
 	}
 	if p == nil {
-		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cc.Cwnd() {
+		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() {
 			c.markAppLimited()
 		}
 		return nil
@@ -135,8 +135,8 @@ func (c *Conn) pacingRate() units.Rate {
 	if !c.cfg.Pacing || c.rtt.srtt <= 0 {
 		return 0
 	}
-	bits := float64(c.cc.Cwnd()) * 8 / c.rtt.srtt.Seconds()
-	if c.cc.Cwnd() < c.cc.Ssthresh() {
+	bits := float64(c.cwnd()) * 8 / c.rtt.srtt.Seconds()
+	if c.cwnd() < c.cc.Ssthresh() {
 		return units.Rate(2 * bits)
 	}
 	return units.Rate(1.2 * bits)
@@ -209,7 +209,7 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		// than an RTO, so the window is stale.
 		c.ev = cc.Event{Kind: cc.IdleRestart, Now: now, Inflight: 0}
 		c.cc.OnCongestion(&c.ev)
-		allow, _ = c.sendAllowance()
+		allow = c.sendAllowance()
 		usable = max(min(allow, rwnd), 0)
 		n = min(c.sndMSS, avail, usable)
 		fin = c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0

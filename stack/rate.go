@@ -83,6 +83,19 @@ func (c *Conn) finishRateSample(a *cc.Ack) {
 		rs.Delivered = r.delivered - rs.PriorDelivered
 		rs.Interval = max(r.sendElapsd, r.deliveredTime.Sub(r.priorTime))
 		rs.Valid = rs.Delivered > 0 && rs.Interval > 0 && rs.Interval >= c.rtt.minRTT
+		if !c.useSACK() && rs.Delivered > int64(rs.TxInflight+2*c.sndMSS) {
+			// Without SACK a cumulative ACK that fills a hole reports at
+			// once everything the receiver took in above it, some of it
+			// long before this packet was sent, and the sample would
+			// credit it all to this packet's round trip: after a timeout's
+			// go-back-N, several times the link's rate, which BBR's max
+			// filter keeps for ten rounds. One packet's round trip cannot
+			// deliver more than was in flight when it left, itself
+			// included (and, with delayed ACKs, the segment after it);
+			// such a sample mixes old deliveries with new and measures
+			// nothing.
+			rs.Valid = false
+		}
 		a.Rate = rs
 	}
 	a.Delivered = r.delivered

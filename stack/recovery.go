@@ -6,21 +6,46 @@ import (
 )
 
 // Loss recovery: deciding that data is lost, entering and leaving fast
-// recovery, and how much may be sent while in it. Four modes (RecoveryMode):
+// recovery, and how much may be sent while in it. The window during
+// recovery is the sender's, as it is the core's in Linux (tcp_input.c), not
+// the congestion control's: the algorithm gives ssthresh at Loss and gets
+// the window back at RecoveryExit (see cc.CongestionControl).
+//
+// Four modes (RecoveryMode) decide what is lost and when recovery ends:
 //
 //   - reno: RFC 5681 §3.2. The third duplicate ACK marks SND.UNA's segment
-//     lost and starts fast recovery; the first ACK of new data ends it.
+//     lost and starts fast recovery; the first ACK of new data ends it, so
+//     a window with several losses needs a fast retransmit, and a window
+//     reduction, for each (or a timeout). Of a chain of such recoveries
+//     ended by ACKs below "recover" (SND.MAX when each began), only the
+//     first restarts the retransmission timer, as RFC 6582 §4.1's "Impatient"
+//     rule does for NewReno's partial ACKs: otherwise every hole restarts
+//     it and a window with many losses is repaired one hole per round trip
+//     for as long as it takes, where a timeout repairs it in a few.
 //   - newreno: as reno, but recovery lasts until everything outstanding at
-//     its start is acknowledged; each partial ACK marks the next hole lost
-//     (RFC 6582 §3.2). Only the first partial ACK restarts the retransmit
-//     timer (§4.1, "Impatient"), so a window with many losses falls back to
-//     a timeout rather than repairing one hole per round trip.
+//     its start ("recover") is acknowledged, with one window reduction for
+//     all of it; each partial ACK marks the next hole lost (RFC 6582 §3.2).
+//     A new recovery starts only once an ACK passes recover (§4.1's
+//     protection against false fast retransmits). Only the first partial
+//     ACK restarts the retransmit timer (§4.1, "Impatient"), so a window
+//     with many losses falls back to a timeout rather than repairing one
+//     hole per round trip. This is what Linux does without SACK.
 //   - sack: RFC 6675. Duplicate ACKs are those that SACK new data; a
 //     segment is lost once DupThresh discontiguous SACKed runs, or more
-//     than (DupThresh−1)·SMSS SACKed bytes, lie above it; what is sent in
-//     recovery is paced by proportional rate reduction (RFC 6937).
+//     than (DupThresh−1)·SMSS SACKed bytes, lie above it.
 //   - rack: as sack, with losses found by RACK's time-based rule and tail
 //     losses probed by TLP (RFC 8985; see rack.go).
+//
+// In every mode what is sent during recovery follows proportional rate
+// reduction (RFC 6937) as Linux's tcp_cwnd_reduction computes it (see
+// prrUpdate), from Linux's tcp_packets_in_flight (pipe). Without SACK the
+// SACKed data pipe subtracts is emulated from duplicate ACKs, as Linux's
+// tcp_add_reno_sack does: each one stands for a segment that left the
+// network. That emulation is also limited transmit (RFC 3042): the first
+// two duplicate ACKs each let one new segment out. Recovery ends with cwnd
+// = ssthresh (tcp_end_cwnd_reduction). An algorithm that is a
+// cc.RecoveryController (BBR) sets its own window instead of PRR, as
+// Linux's cong_control modules do.
 //
 // In every mode a retransmission timeout marks everything not SACKed lost
 // and recovery proceeds by retransmitting lost records as the (reset)
@@ -30,13 +55,16 @@ import (
 // dupThresh is RFC 5681's and RFC 6675's DupThresh.
 const dupThresh = 3
 
-// pipe is the sender's estimate of the bytes in the network. Without SACK
-// recovery SACKed bytes are not subtracted: Reno's window inflation on
-// every duplicate ACK already stands for the segments that left.
+// pipe is the sender's estimate of the bytes in the network (RFC 6675's
+// pipe, Linux's tcp_packets_in_flight): outstanding, less what was SACKed
+// (or, without SACK recovery, what duplicate ACKs stand for) and what is
+// deemed lost, plus what was retransmitted.
 func (c *Conn) pipe() int {
 	p := c.sndNxt.Sub(c.sndUna) - c.sent.lostBytes + c.sent.rtxBytes
 	if c.useSACK() {
 		p -= c.sent.sackedBytes
+	} else {
+		p -= c.renoSacked
 	}
 	return p
 }
@@ -45,23 +73,51 @@ func (c *Conn) pipe() int {
 // peer offered it and the mode is sack or rack.
 func (c *Conn) useSACK() bool { return c.sackOK && c.cfg.Recovery.usesSACK() }
 
+// cwnd is the congestion window in force: the one PRR sets during fast
+// recovery, the algorithm's otherwise.
+func (c *Conn) cwnd() int {
+	if c.inRecovery && !c.ccControlsRecovery {
+		return c.recoveryCwnd
+	}
+	return c.cc.Cwnd()
+}
+
 // sendAllowance is how many more bytes the congestion window lets the
-// sender put into the network now, and how much of that is limited
-// transmit's extra.
-func (c *Conn) sendAllowance() (allow, limitedTransmit int) {
-	if c.inRecovery && c.useSACK() {
-		return c.prrSndcnt, 0
+// sender put into the network now.
+func (c *Conn) sendAllowance() int { return c.cwnd() - c.pipe() }
+
+// addRenoSack counts a duplicate ACK without SACK recovery as one more
+// segment delivered above SND.UNA (Linux's tcp_add_reno_sack) and returns
+// the bytes it added. The count never claims every outstanding segment:
+// at least one, or the ones deemed lost, are still missing
+// (tcp_limit_reno_sacked).
+func (c *Conn) addRenoSack() int {
+	prior := c.renoSacked
+	c.renoSacked += c.sndMSS
+	c.limitRenoSacked()
+	return max(c.renoSacked-prior, 0)
+}
+
+// limitRenoSacked keeps the duplicate-ACK count below what is outstanding
+// less the holes (Linux's tcp_limit_reno_sacked).
+func (c *Conn) limitRenoSacked() {
+	outstanding := c.sndNxt.Sub(c.sndUna)
+	holes := min(max(c.sent.lostBytes, c.sndMSS), outstanding)
+	c.renoSacked = max(min(c.renoSacked, outstanding-holes), 0)
+}
+
+// removeRenoSacks takes back what a cumulative ACK of acked bytes covers
+// of the duplicate-ACK count and returns the bytes it newly delivered
+// (Linux's tcp_remove_reno_sacks): one segment for the hole it filled, the
+// rest were counted when their duplicate ACKs arrived.
+func (c *Conn) removeRenoSacks(acked int) (delivered int) {
+	if acked <= 0 {
+		return 0
 	}
-	allow = c.cc.Cwnd() - c.pipe()
-	if !c.inRecovery && !c.useSACK() && c.dupAcks > 0 && c.dupAcks < dupThresh {
-		// Limited transmit (RFC 3042 §2): each of the first two duplicate
-		// ACKs lets one new segment out beyond the window, up to cwnd plus
-		// two segments in flight. With SACK recovery the SACKed bytes leave
-		// the pipe, which has the same effect.
-		extra := c.dupAcks * c.sndMSS
-		return allow + extra, min(extra, allow+extra)
-	}
-	return allow, 0
+	delivered = max(acked-c.renoSacked, min(acked, c.sndMSS))
+	c.renoSacked = max(c.renoSacked-max(acked-c.sndMSS, 0), 0)
+	c.limitRenoSacked()
+	return delivered
 }
 
 // applySACK records the SACK blocks of an acceptable ACK whose cumulative
@@ -121,8 +177,9 @@ func (c *Conn) markLostRFC6675() {
 }
 
 // enterRecovery starts fast recovery: one window reduction for the loss
-// episode, the first retransmission sent at once whatever the window says
-// (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4), and PRR's counters.
+// episode (Linux's tcp_init_cwnd_reduction), the first retransmission sent
+// at once whatever the window says (RFC 5681 §3.2 step 2, RFC 6675 §5 step
+// 4), and PRR's counters.
 func (c *Conn) enterRecovery(now units.Time) {
 	c.inRecovery = true
 	c.partialAcks = 0
@@ -134,55 +191,84 @@ func (c *Conn) enterRecovery(now units.Time) {
 	// halves the window in use, as Linux's Reno (which halves cwnd) does
 	// for a window-limited flow, instead of a figure inflated by data that
 	// has left the network.
+	c.priorCwnd = c.cc.Cwnd()
 	flight := c.inflight()
 	if c.useSACK() {
 		flight -= c.sent.sackedBytes
 	} else {
-		flight = min(flight, c.cc.Cwnd())
+		flight = min(flight, c.priorCwnd)
 	}
 	c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
 	c.cc.OnCongestion(&c.ev)
-	c.prrDelivered, c.prrOut, c.recoverFS, c.prrSndcnt = 0, 0, flight, 0
+	// Until PRR runs on a delivery the window stays where it was, as
+	// Linux's does between tcp_init_cwnd_reduction and the first
+	// tcp_cwnd_reduction.
+	c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	if c.sent.len() > 0 {
 		c.sent.markLost(c.sent.at(0), false)
 	}
 	c.rtxPending = true
 }
 
-// exitRecovery ends fast recovery.
+// exitRecovery ends fast recovery with cwnd = ssthresh (Linux's
+// tcp_end_cwnd_reduction), which the algorithm takes from the event.
 func (c *Conn) exitRecovery(now units.Time) {
 	c.inRecovery = false
-	c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight()}
+	if c.sndUna.GEQ(c.recover) {
+		// Everything outstanding at the loss is acknowledged: what
+		// duplicate ACKs reported is covered (Linux's tcp_reset_reno_sack).
+		// When the reno mode ends recovery at a partial ACK, the segments
+		// they stood for are still held above the next hole, and a pipe
+		// that counted them in flight again would let the next episode
+		// start from a window of data the receiver already has.
+		c.renoSacked = 0
+	}
+	c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight(), Cwnd: c.cc.Ssthresh()}
 	c.cc.OnCongestion(&c.ev)
 }
 
-// prrUpdate computes how much may be sent on this ACK during recovery
-// (RFC 6937 §3): in proportion to what was delivered while the pipe is
-// above ssthresh, then no faster than slow start back up to ssthresh
-// (PRR-SSRB).
-func (c *Conn) prrUpdate(delivered int) {
-	c.prrDelivered += delivered
+// prrUpdate sets the window for one ACK during recovery as Linux's
+// tcp_cwnd_reduction does (RFC 6937): newly is what the ACK delivered
+// (cumulatively or by SACK, counted once; Linux's newly_acked_sacked),
+// newlyLost what it newly marked lost, unaAdvanced whether SND.UNA moved.
+// While the pipe is above ssthresh the sender sends in proportion to what
+// was delivered, ssthresh/cwnd_at_loss of it (proportional rate
+// reduction); at or below it, it sends what was delivered, one segment
+// more on an ACK that advanced SND.UNA without finding a new loss, never
+// more than brings the pipe back to ssthresh (PRR-SSRB, RFC 6937 §3.1 with
+// Linux's conditions). The first call of an episode lets at least one
+// segment out, the fast retransmission. Like Linux, an ACK that delivers
+// nothing leaves the window alone.
+func (c *Conn) prrUpdate(newly, newlyLost int, unaAdvanced bool) {
+	if newly <= 0 || c.priorCwnd <= 0 {
+		return
+	}
+	c.prrDelivered += newly
 	pipe := c.pipe()
 	ssthresh := c.cc.Ssthresh()
 	var sndcnt int
-	if pipe > ssthresh {
-		if c.recoverFS > 0 {
-			sndcnt = ceilDiv(c.prrDelivered*ssthresh, c.recoverFS) - c.prrOut
-		}
+	if delta := ssthresh - pipe; delta < 0 {
+		sndcnt = ceilDiv(ssthresh*c.prrDelivered, c.priorCwnd) - c.prrOut
 	} else {
-		limit := max(c.prrDelivered-c.prrOut, delivered) + c.sndMSS
-		sndcnt = min(ssthresh-pipe, limit)
+		sndcnt = max(c.prrDelivered-c.prrOut, newly)
+		if unaAdvanced && newlyLost == 0 {
+			sndcnt += c.sndMSS
+		}
+		sndcnt = min(delta, sndcnt)
 	}
-	c.prrSndcnt = max(sndcnt, 0)
+	if c.prrOut == 0 {
+		sndcnt = max(sndcnt, c.sndMSS)
+	}
+	c.recoveryCwnd = pipe + max(sndcnt, 0)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// onSent accounts for bytes put into the network during recovery.
+// onSentInRecovery accounts for bytes put into the network during
+// recovery.
 func (c *Conn) onSentInRecovery(n int) {
 	if c.inRecovery {
 		c.prrOut += n
-		c.prrSndcnt = max(c.prrSndcnt-n, 0)
 	}
 }
 

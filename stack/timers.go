@@ -114,6 +114,8 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.inRecovery = false
 	c.rtoRecovery = true
 	c.dupAcks = 0
+	c.renoSacked = 0
+	c.renoPartialExits = 0
 	c.recover = c.sndMax // RFC 6582 §3.2 step 4: no fast retransmit for older data
 	c.rtxPending = false
 	c.rack.tlpActive = false
@@ -133,8 +135,12 @@ func (c *Conn) onReorderTimeout(now units.Time) {
 	if lost {
 		if !c.inRecovery && !c.rtoRecovery {
 			c.enterRecovery(now)
+			if !c.ccControlsRecovery {
+				// As Linux's tcp_rack_reo_timeout: one segment's worth of
+				// reduction, with no ACK to count.
+				c.prrUpdate(c.sndMSS, 0, false)
+			}
 		}
-		c.rtxPending = true
 		if c.rtxKind == timerTLP {
 			c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 		}
@@ -166,7 +172,7 @@ func (c *Conn) endTLPEpisode(now units.Time) {
 	if r.tlpRetrans && !r.tlpDSACKed && !c.inRecovery && !c.rtoRecovery {
 		c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: c.inflight()}
 		c.cc.OnCongestion(&c.ev)
-		c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight()}
+		c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight(), Cwnd: c.cc.Ssthresh()}
 		c.cc.OnCongestion(&c.ev)
 	}
 }

@@ -6,7 +6,7 @@
 //	h.AckN(10, 1460)
 //	h.Expect(20*1460, cc.InfiniteSsthresh)
 //	h.Loss()
-//	h.Expect(10*1460+3*1460, 10*1460)
+//	h.Expect(10*1460, 10*1460)
 //
 // The harness plays the sender. It is a greedy, window-filling sender: after
 // every step it sends new data until the bytes in flight reach cwnd (it
@@ -18,7 +18,18 @@
 // window; an idle restart likewise begins with nothing in flight.
 // SetInflight overrides the figure at any point, and
 // SetAppLimited(true) stops the refilling and marks ACKs application
-// limited.
+// limited. A duplicate ACK reports one segment as Sacked, as the stack's
+// sender does without SACK (Linux's emulated sacked_out).
+//
+// Between Loss and ExitRecovery the real sender sets the window itself
+// (proportional rate reduction) and ignores the algorithm's; the harness
+// keeps filling to the algorithm's cwnd, which is what the algorithm
+// answers. ExitRecovery hands the window back as the sender does
+// (Event.Cwnd = ssthresh) and fails the test if an algorithm that is not a
+// cc.RecoveryController does not take it.
+//
+// Slow start grows by every byte an ACK acknowledges, as in Linux;
+// SetSlowStartLimit sets RFC 3465's L (cc.Ack.SlowStartLimit) instead.
 //
 // Every ACK also carries the delivery counters a real sender keeps
 // (cc.Ack.Delivered and Sent), so algorithms that count round trips by them
@@ -56,6 +67,7 @@ type Harness struct {
 	inflight   int
 	inRecovery bool
 	appLimited bool
+	ssLimit    int
 
 	// delivered and sent are the byte counters of cc.Ack: SND.UNA and
 	// SND.MAX relative to the ISN. SND.NXT is delivered + inflight.
@@ -185,7 +197,25 @@ func (h *Harness) ExitRecovery() {
 	h.t.Helper()
 	h.begin("recovery exit", 0)
 	h.inRecovery = false
-	h.congestion(cc.RecoveryExit)
+	h.ev = cc.Event{Kind: cc.RecoveryExit, Now: h.now, Inflight: h.inflight, Cwnd: h.alg.Ssthresh()}
+	h.alg.OnCongestion(&h.ev)
+	if got := h.alg.Cwnd(); got != h.ev.Cwnd && !cc.ControlsRecovery(h.alg) {
+		h.fail("cwnd %s after RecoveryExit, want the %s the sender hands back", h.bytes(got), h.bytes(h.ev.Cwnd))
+	}
+	h.settle()
+}
+
+// SetSlowStartLimit sets the most slow start may grow cwnd on one ACK, in
+// bytes (RFC 3465's L, cc.Ack.SlowStartLimit); 0, the default, is Linux's
+// rule, no limit.
+func (h *Harness) SetSlowStartLimit(bytes int) {
+	h.t.Helper()
+	h.begin("set slow-start limit", bytes)
+	if bytes < 0 {
+		h.fail("the slow-start limit cannot be negative")
+		return
+	}
+	h.ssLimit = bytes
 }
 
 // IdleRestart tells the algorithm that the sender resumes after an idle
@@ -271,19 +301,25 @@ func (h *Harness) deliverAck(acked int) {
 	prior := h.inflight
 	h.inflight -= acked
 	h.delivered += int64(acked)
+	sacked := 0
+	if acked == 0 {
+		sacked = h.mss
+	}
 	h.ack = cc.Ack{
-		Now:           h.now,
-		Acked:         acked,
-		DupAck:        acked == 0,
-		RTT:           h.rtt,
-		MinRTT:        h.minRTT,
-		SRTT:          h.rtt,
-		PriorInflight: prior,
-		Inflight:      h.inflight,
-		InRecovery:    h.inRecovery,
-		AppLimited:    h.appLimited,
-		Delivered:     h.delivered,
-		Sent:          h.sent,
+		Now:            h.now,
+		Acked:          acked,
+		Sacked:         sacked,
+		DupAck:         acked == 0,
+		SlowStartLimit: h.ssLimit,
+		RTT:            h.rtt,
+		MinRTT:         h.minRTT,
+		SRTT:           h.rtt,
+		PriorInflight:  prior,
+		Inflight:       h.inflight,
+		InRecovery:     h.inRecovery,
+		AppLimited:     h.appLimited,
+		Delivered:      h.delivered,
+		Sent:           h.sent,
 	}
 	h.alg.OnAck(&h.ack)
 	h.settle()

@@ -19,6 +19,9 @@ type recorder struct {
 	events         []cc.Event
 	// cwndAfterRTO, if set, is the window the recorder takes on an RTO.
 	cwndAfterRTO int
+	// ignoreExit makes the recorder keep its window at RecoveryExit, the
+	// mistake the harness must catch.
+	ignoreExit bool
 }
 
 func (r *recorder) Name() string { return "recorder" }
@@ -28,8 +31,13 @@ func (r *recorder) Init(_ units.Time, _, initialWindow int) {
 func (r *recorder) OnAck(a *cc.Ack) { r.acks = append(r.acks, *a) }
 func (r *recorder) OnCongestion(e *cc.Event) {
 	r.events = append(r.events, *e)
-	if e.Kind == cc.RTO && r.cwndAfterRTO > 0 {
+	switch {
+	case e.Kind == cc.RTO && r.cwndAfterRTO > 0:
 		r.cwnd = r.cwndAfterRTO
+	case e.Kind == cc.Loss:
+		r.ssthresh = max(e.Inflight/2, 2*mss)
+	case e.Kind == cc.RecoveryExit && !r.ignoreExit:
+		r.cwnd = e.Cwnd
 	}
 }
 func (r *recorder) Cwnd() int              { return r.cwnd }
@@ -311,5 +319,28 @@ func TestRoundEndsAtSentOfItsStart(t *testing.T) {
 	first, last := rec.acks[0], rec.lastAck()
 	if len(rec.acks) != 20 || last.Delivered != first.Sent || first.Sent != 21*mss {
 		t.Fatalf("round of %d ACKs: first Sent %d, last Delivered %d; want 20 ACKs ending at %d", len(rec.acks), first.Sent, last.Delivered, 21*mss)
+	}
+}
+
+func TestExitRecoveryHandsBackSsthresh(t *testing.T) {
+	rec := &recorder{}
+	h := New(t, rec, mss, 10*mss)
+	h.Loss()
+	h.ExitRecovery()
+	if e := rec.lastEvent(); e.Kind != cc.RecoveryExit || e.Cwnd != 5*mss {
+		t.Fatalf("recovery exit event = %+v, want Cwnd = ssthresh = %d", e, 5*mss)
+	}
+	if h.Cwnd() != 5*mss {
+		t.Fatalf("cwnd after recovery = %d, want %d", h.Cwnd(), 5*mss)
+	}
+
+	// An algorithm that keeps its own window at RecoveryExit gets recovery
+	// wrong, and the harness says so.
+	f := &fakeTB{}
+	h = New(f, &recorder{ignoreExit: true}, mss, 10*mss)
+	h.Loss()
+	h.ExitRecovery()
+	if len(f.failures) == 0 {
+		t.Fatal("the harness accepted an algorithm that ignored the window handed back at RecoveryExit")
 	}
 }
