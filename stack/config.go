@@ -7,8 +7,17 @@ import (
 )
 
 // Config holds the tunables of a host's connections. The zero value is not
-// usable; start from DefaultConfig.
+// usable; start from DefaultConfig (the linux profile) or RFCConfig (the
+// rfc profile).
+//
+// The linux profile follows Linux 6.x (read against 6.18, the kernel the
+// project's machines run): every field that differs between the profiles
+// names the Linux function it follows and the RFC section the rfc profile
+// follows instead. Individual fields may be changed after choosing a
+// profile; Profile then only records where the settings started.
 type Config struct {
+	// Profile is the preset the configuration started from.
+	Profile Profile
 	// MSS is the maximum segment size this host advertises and sends with:
 	// the MTU minus 40 bytes of IPv4 and TCP headers (RFC 9293 §3.7.1).
 	MSS int
@@ -23,11 +32,19 @@ type Config struct {
 	// InitialRTO is the retransmission timeout before any RTT sample: 1 s
 	// per RFC 6298 §2.1.
 	InitialRTO units.Duration
-	// MinRTO is the floor of the computed RTO. RFC 6298 §2.4 says 1 s; the
-	// default is Linux's 200 ms (TCP_RTO_MIN), because that is what deployed
-	// TCPs and the kernel reference peer use, and comparisons against them
-	// would otherwise be skewed by a five times slower recovery from timeouts.
+	// MinRTO is the floor of the computed RTO. RFC 6298 §2.4 says 1 s
+	// (the rfc profile); linux uses its 200 ms TCP_RTO_MIN, because that is
+	// what deployed TCPs and the kernel reference peer use, and comparisons
+	// against them would otherwise be skewed by a five times slower recovery
+	// from timeouts. How the floor enters the RTO depends on LinuxRTO.
 	MinRTO units.Duration
+	// LinuxRTO computes the RTO as Linux's tcp_rtt_estimator and
+	// __tcp_set_rto do: SRTT + RTTVAR, where RTTVAR is never below MinRTO
+	// (the variance term is max(4·mdev, rto_min), tracked per round trip
+	// through mdev_max), so the floor is added to SRTT rather than applied
+	// to the sum: 300 ms at a steady 100 ms RTT. Off (the rfc profile), RFC
+	// 6298 §2.2-2.4: max(MinRTO, SRTT + max(G, 4·RTTVAR)), 250 ms there.
+	LinuxRTO bool
 	// MaxRTO caps exponential backoff: 120 s as Linux (TCP_RTO_MAX); RFC
 	// 6298 §2.5 allows any cap of at least 60 s.
 	MaxRTO units.Duration
@@ -45,6 +62,22 @@ type Config struct {
 	WindowScaling bool
 	// NoDelay disables Nagle's algorithm (RFC 9293 §3.7.4).
 	NoDelay bool
+	// QuickACK is Linux's quick-ACK mode (tcp_incr_quickack,
+	// tcp_enter_quickack_mode, tcp_in_quickack_mode): the first data of a
+	// connection, data after a silence longer than the RTO, and a
+	// duplicate or out-of-window segment each let the receiver acknowledge
+	// every segment at once, for up to 16 ACKs bounded by
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two. Off (the rfc profile), only
+	// RFC 5681 §4.2 and RFC 1122 §4.2.3.2: an ACK for every second
+	// full-sized segment, the rest delayed by up to DelayedACK.
+	QuickACK bool
+	// SlowStartLimitSegments is L of RFC 3465 §2.3 (Appropriate Byte
+	// Counting): the most segments one ACK may grow cwnd by in slow start.
+	// 0 means no limit below ssthresh, as Linux's tcp_slow_start grows
+	// cwnd by every segment a (stretch) ACK delivers; the rfc profile uses
+	// RFC 3465's L = 2. The sender hands it to congestion control, which
+	// applies it.
+	SlowStartLimitSegments int
 	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. RFC 9293
 	// §3.4.2 suggests 2 minutes; the default is 30 s, so TIME-WAIT lasts
 	// 60 s like Linux's TCP_TIMEWAIT_LEN.
@@ -78,7 +111,12 @@ type Config struct {
 	// SACK offers selective acknowledgments (RFC 2018) on SYNs and accepts
 	// them when the peer offers them.
 	SACK bool
-	// Recovery is the loss-recovery algorithm (see RecoveryMode).
+	// Recovery is the loss-recovery algorithm (see RecoveryMode): rack
+	// under linux, which like Linux (tcp_rack_mark_lost, sysctl
+	// tcp_recovery = 1) detects loss by RACK-TLP whenever SACK is
+	// negotiated; sack (RFC 6675 with PRR, no RACK) under rfc. A
+	// connection whose peer did not agree to SACK recovers with NewReno
+	// whatever the mode (Linux's tcp_is_reno path), see Conn.recoveryMode.
 	Recovery RecoveryMode
 	// Pacing paces algorithms that set no pacing rate of their own, at
 	// Linux's default rates (see Conn.pacingRate), as Linux does under the
@@ -154,9 +192,66 @@ func ParseRecoveryMode(s string) (RecoveryMode, error) {
 // usesSACK reports whether the mode needs SACK information.
 func (m RecoveryMode) usesSACK() bool { return m == RecoverySACK || m == RecoveryRACK }
 
-// DefaultConfig returns Linux-like defaults, each explained on its field.
+// Profile names a preset of Config: the behaviour of Linux 6.x, or that of
+// the RFCs as written.
+type Profile uint8
+
+const (
+	// ProfileLinux follows Linux 6.x (DefaultConfig).
+	ProfileLinux Profile = iota
+	// ProfileRFC follows the RFCs' own values (RFCConfig).
+	ProfileRFC
+)
+
+var profileNames = [...]string{"linux", "rfc"}
+
+func (p Profile) String() string {
+	if int(p) < len(profileNames) {
+		return profileNames[p]
+	}
+	return "invalid"
+}
+
+// ParseProfile maps a name ("linux", "rfc") to its profile.
+func ParseProfile(s string) (Profile, error) {
+	for i, n := range profileNames {
+		if n == s {
+			return Profile(i), nil
+		}
+	}
+	return 0, fmt.Errorf("profile %q is not allowed: allowed: linux, rfc", s)
+}
+
+// ConfigFor returns the preset of profile p.
+func ConfigFor(p Profile) Config {
+	if p == ProfileRFC {
+		return RFCConfig()
+	}
+	return DefaultConfig()
+}
+
+// RFCConfig returns the rfc profile: DefaultConfig with every behaviour
+// that Linux chooses differently set to what the RFCs specify: RFC 6298's
+// 1 s minimum RTO and its RTO formula, RFC 3465's L = 2, RFC 6675 SACK
+// recovery with PRR and without RACK-TLP, no quick-ACK mode.
+func RFCConfig() Config {
+	c := DefaultConfig()
+	c.Profile = ProfileRFC
+	c.MinRTO = units.Second
+	c.LinuxRTO = false
+	c.QuickACK = false
+	c.SlowStartLimitSegments = 2
+	c.Recovery = RecoverySACK
+	return c
+}
+
+// DefaultConfig returns the linux profile, Linux 6.x's defaults, each
+// explained on its field.
 func DefaultConfig() Config {
 	return Config{
+		Profile:          ProfileLinux,
+		LinuxRTO:         true,
+		QuickACK:         true,
 		MSS:              1460,
 		InitialWindow:    10,
 		DelayedACK:       40 * units.Millisecond,
@@ -178,7 +273,7 @@ func DefaultConfig() Config {
 		FinWait2Timeout:        60 * units.Second,
 		ChallengeACKsPerSecond: 10,
 		SACK:                   true,
-		Recovery:               RecoveryNewReno,
+		Recovery:               RecoveryRACK,
 		KeepaliveIdle:          2 * 60 * units.Minute,
 		KeepaliveInterval:      75 * units.Second,
 		KeepaliveProbes:        9,
@@ -214,10 +309,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.msl: %v is not allowed: must be positive", c.MSL)
 	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0:
 		return fmt.Errorf("tcp retries (%d SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNACKRetries, c.DataRetries)
+	case c.Profile > ProfileRFC:
+		return fmt.Errorf("tcp.profile: %d is not allowed: allowed: linux, rfc", c.Profile)
+	case c.SlowStartLimitSegments < 0:
+		return fmt.Errorf("tcp.slow_start_limit: %d is not allowed: must be 0 (no limit) or a number of segments", c.SlowStartLimitSegments)
 	case c.Recovery > RecoveryRACK:
 		return fmt.Errorf("tcp.recovery: %d is not allowed: allowed: reno, newreno, sack, rack", c.Recovery)
-	case c.Recovery.usesSACK() && !c.SACK:
-		return fmt.Errorf("tcp.recovery: %q needs tcp.sack = true", c.Recovery)
 	case c.Keepalive && (c.KeepaliveIdle <= 0 || c.KeepaliveInterval <= 0 || c.KeepaliveProbes < 1):
 		return fmt.Errorf("tcp.keepalive: idle %v, interval %v, probes %d are not allowed: must all be positive", c.KeepaliveIdle, c.KeepaliveInterval, c.KeepaliveProbes)
 	case c.FinWait2Timeout <= 0:

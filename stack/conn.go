@@ -94,7 +94,17 @@ type Conn struct {
 	ackNow       bool       // send an ACK at the next Output
 	ackPending   int        // full-sized segments received and not yet acknowledged
 	ackAt        units.Time // delayed-ACK deadline, Never if none
-	quickAck     bool
+	// ackSched is set while received data awaits an acknowledgment
+	// (Linux's ICSK_ACK_SCHED); quickAcks counts the ACKs quick-ACK mode
+	// still sends at once (icsk_ack.quick); dataSeen and lastDataAt
+	// follow tcp_event_data_recv (icsk_ack.ato != 0, lrcvtime).
+	ackSched   bool
+	quickAcks  int
+	dataSeen   bool
+	lastDataAt units.Time
+	// rcvMSSEst is the receiver's estimate of the peer's segment size
+	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
+	rcvMSSEst int
 	challengeAt  units.Time
 	challengeCnt int
 

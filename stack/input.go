@@ -52,6 +52,11 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		c.stats.DroppedSegments++
 		if !s.Has(FlagRST) {
 			c.ackNow = true
+			if n := len(s.Payload); n > 0 && s.Seq.LT(c.rcvBuf.nxt) {
+				// Data received before: our ACK was probably lost, so
+				// quick-ACK mode (Linux's tcp_send_dupack).
+				c.incrQuickACK(maxQuickACKs)
+			}
 			if n := len(s.Payload); n > 0 && s.Seq.Add(n).LEQ(c.rcvBuf.nxt) {
 				// Data received before: report it with a D-SACK (RFC 2883).
 				c.owedDSACK(s.Seq, s.Seq.Add(n))
@@ -142,6 +147,12 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			// a segment with CWR arrives.
 			if s.Has(FlagCWR) {
 				c.eceEcho = false
+			}
+			if ce && !c.eceEcho {
+				// The sender's window may be tiny: Linux's
+				// __tcp_ecn_check_ce grants two quick ACKs on the mark
+				// that starts an echo.
+				c.incrQuickACK(2)
 			}
 			if ce {
 				c.eceEcho = true
@@ -377,7 +388,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
-	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && acked > 0)
+	exit := c.inRecovery && (ack.GEQ(c.recover) || c.recoveryMode() == RecoveryReno && acked > 0)
 	if c.inRecovery && !exit && c.useSACK() {
 		c.prrUpdate(acked + sacked)
 	}
@@ -399,7 +410,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 // detectLoss runs the mode's loss detection after an ACK and enters fast
 // recovery when it finds a loss.
 func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
-	mode := c.cfg.Recovery
+	mode := c.recoveryMode()
 	switch {
 	case mode == RecoveryRACK && c.useSACK():
 		lost, wait := c.rackDetectLoss(now)
@@ -451,7 +462,7 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 	case c.sndUna == c.sndMax:
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
 	case !progress:
-	case c.inRecovery && c.cfg.Recovery == RecoveryNewReno && c.partialAcks > 1:
+	case c.inRecovery && c.recoveryMode() == RecoveryNewReno && c.partialAcks > 1:
 	case c.tlpEligible():
 		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
 	default:
@@ -500,14 +511,6 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 		}
 		c.sent.popFront()
 	}
-	if covered && !ambiguous {
-		// Every segment this ACK covers was sent once, so the time since
-		// the newest of them was sent is a valid sample. An ACK that covers
-		// a retransmission gives none: it may answer either copy (Karn's
-		// rule, RFC 6298 §3); the timestamp echo may give one instead (see
-		// processAck).
-		c.rttSample(now.Sub(lastSent))
-	}
 	before := c.sndBuf.n
 	dataEnd := ack
 	if c.finQueued && ack.GT(c.finSeq) {
@@ -518,6 +521,14 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 	c.stats.BytesAcked += int64(acked)
 	c.sndUna = ack
 	c.retries = 0
+	if covered && !ambiguous {
+		// Every segment this ACK covers was sent once, so the time since
+		// the newest of them was sent is a valid sample. An ACK that covers
+		// a retransmission gives none: it may answer either copy (Karn's
+		// rule, RFC 6298 §3); the timestamp echo may give one instead (see
+		// processAck).
+		c.rttSample(now.Sub(lastSent))
+	}
 	if c.sndNxt.LT(ack) {
 		c.sndNxt = ack
 	}
@@ -529,7 +540,7 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 
 // rttSample feeds one RTT measurement to the estimator and the probes.
 func (c *Conn) rttSample(r units.Duration) {
-	c.rtt.sample(r)
+	c.rtt.sample(r, c.sndUna, c.sndNxt)
 	c.ack.RTT = c.rtt.latest
 	if c.OnRTTSample != nil {
 		c.OnRTTSample(c.rtt.latest)
@@ -557,13 +568,17 @@ func (c *Conn) onFINAcked(now units.Time) {
 // receiveData accepts payload whose first byte is seq, trimmed to the
 // receive window, and decides how soon to acknowledge it.
 func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
+	c.ackSched = true
 	nxt := c.rcvBuf.nxt
 	if d := nxt.Sub(seq); d > 0 {
 		if d >= len(p) {
 			// All of it arrived before: acknowledge at once, and report
-			// the duplicate with a D-SACK (RFC 2883 §4.1).
+			// the duplicate with a D-SACK (RFC 2883 §4.1). Our ACK was
+			// probably lost: Linux's tcp_data_queue also enters quick-ACK
+			// mode.
 			c.ackNow = true
 			c.owedDSACK(seq, seq.Add(len(p)))
+			c.incrQuickACK(maxQuickACKs)
 			return
 		}
 		p, seq = p[d:], nxt
@@ -608,7 +623,11 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 	if c.finValid && c.rcvBuf.nxt == c.peerFin {
 		c.receiveFIN(now, c.peerFin)
 	}
-	if len(p) >= c.rcvMSS() {
+	full := c.measureRcvMSS(len(p))
+	if c.cfg.QuickACK {
+		c.dataRecvQuickACK(now)
+	}
+	if full {
 		c.ackPending++
 	}
 	switch {
@@ -616,18 +635,80 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		// Every second full-sized segment is acknowledged at once
 		// (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
 		c.ackNow = true
+	case c.quickAcks > 0:
+		// Quick-ACK mode (Linux's tcp_in_quickack_mode in
+		// __tcp_ack_snd_check).
+		c.ackNow = true
 	case c.ackAt == units.Never:
 		c.ackAt = now.Add(c.cfg.DelayedACK)
 	}
 }
 
-// rcvMSS is the payload size the peer's full-sized segments carry.
+// Linux's TCP_MAX_QUICKACKS: the most ACKs one entry into quick-ACK mode
+// sends at once.
+const maxQuickACKs = 16
+
+// rcvMSS is the receiver's estimate of the payload the peer's full-sized
+// segments carry. Like Linux's tcp_initialize_rcv_mss it starts at 536
+// bytes (RFC 9293 §3.7.1's default, or less with a small MSS), and
+// measureRcvMSS raises it to the segments that arrive: the peer may send
+// smaller segments than this host's MSS allows, and judging "full-sized"
+// by our own MSS would leave such a peer's segments never counted.
 func (c *Conn) rcvMSS() int {
+	if c.rcvMSSEst == 0 {
+		return min(c.advMSS(), 536)
+	}
+	return c.rcvMSSEst
+}
+
+// advMSS is the payload of the largest segment this host lets the peer
+// send: the MSS it advertised, less the timestamp option if in use.
+func (c *Conn) advMSS() int {
 	m := c.cfg.MSS
 	if c.tsOK {
 		m -= 12
 	}
 	return m
+}
+
+// measureRcvMSS updates the estimate of the peer's segment size with a
+// segment of n payload bytes and reports whether the segment is
+// full-sized (tcp_measure_rcv_mss: a segment at least as large as the
+// estimate sets it, up to the advertised MSS).
+func (c *Conn) measureRcvMSS(n int) bool {
+	if n < c.rcvMSS() {
+		return false
+	}
+	c.rcvMSSEst = min(n, c.advMSS())
+	return true
+}
+
+// dataRecvQuickACK is the quick-ACK half of Linux's tcp_event_data_recv:
+// the first data of the connection, or data after a silence longer than
+// the RTO (the sender must be restarting from a small window), earns
+// quick ACKs.
+func (c *Conn) dataRecvQuickACK(now units.Time) {
+	if !c.dataSeen || now.Sub(c.lastDataAt) > c.rtt.current() {
+		c.incrQuickACK(maxQuickACKs)
+	}
+	c.dataSeen, c.lastDataAt = true, now
+}
+
+// incrQuickACK is tcp_incr_quickack: up to max ACKs at once, and no more
+// than half the advertised window in full-sized segments (at least two),
+// since a sender cannot have more in flight.
+func (c *Conn) incrQuickACK(max int) {
+	if !c.cfg.QuickACK {
+		return
+	}
+	q := c.rcvAdv.Sub(c.rcvWup) / (2 * c.rcvMSS())
+	if q == 0 {
+		q = 2
+	}
+	q = min(q, max)
+	if q > c.quickAcks {
+		c.quickAcks = q
+	}
 }
 
 // receiveFIN handles a FIN whose sequence number is seq.

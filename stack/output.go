@@ -421,6 +421,12 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 			s.Ack = c.stateAckSeq
 		}
 		c.ackNow, c.ackPending, c.ackAt = false, 0, units.Never
+		if c.ackSched && c.quickAcks > 0 {
+			// An ACK of new data uses up one quick ACK
+			// (tcp_dec_quickack_mode).
+			c.quickAcks--
+		}
+		c.ackSched = false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
 	EncodeSegment(p, s)

@@ -145,6 +145,6 @@ func (c *Conn) tlpTimeout() units.Duration {
 // mode, data outstanding, no recovery under way and no probe already out
 // (§7.2).
 func (c *Conn) tlpEligible() bool {
-	return c.cfg.Recovery == RecoveryRACK && c.useSACK() && c.state.synchronized() &&
+	return c.recoveryMode() == RecoveryRACK && c.state.synchronized() &&
 		!c.inRecovery && !c.rtoRecovery && !c.rack.tlpActive && c.sndUna != c.sndMax
 }

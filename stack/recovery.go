@@ -45,6 +45,17 @@ func (c *Conn) pipe() int {
 // peer offered it and the mode is sack or rack.
 func (c *Conn) useSACK() bool { return c.sackOK && c.cfg.Recovery.usesSACK() }
 
+// recoveryMode is the mode this connection recovers with: Config.Recovery,
+// except that sack and rack fall back to newreno when SACK was not
+// negotiated, as Linux falls back to its Reno/NewReno path (tcp_is_reno)
+// for a peer without SACK.
+func (c *Conn) recoveryMode() RecoveryMode {
+	if m := c.cfg.Recovery; !m.usesSACK() || c.sackOK {
+		return m
+	}
+	return RecoveryNewReno
+}
+
 // sendAllowance is how many more bytes the congestion window lets the
 // sender put into the network now, and how much of that is limited
 // transmit's extra.
