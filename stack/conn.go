@@ -91,9 +91,9 @@ type Conn struct {
 	maxSndWnd    int // largest window the peer has offered
 
 	// ACK generation.
-	ackNow       bool       // send an ACK at the next Output
-	ackPending   int        // full-sized segments received and not yet acknowledged
-	ackAt        units.Time // delayed-ACK deadline, Never if none
+	ackNow     bool       // send an ACK at the next Output
+	ackPending int        // full-sized segments received and not yet acknowledged
+	ackAt      units.Time // delayed-ACK deadline, Never if none
 	// ackSched is set while received data awaits an acknowledgment
 	// (Linux's ICSK_ACK_SCHED); quickAcks counts the ACKs quick-ACK mode
 	// still sends at once (icsk_ack.quick); dataSeen and lastDataAt
@@ -104,7 +104,7 @@ type Conn struct {
 	lastDataAt units.Time
 	// rcvMSSEst is the receiver's estimate of the peer's segment size
 	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
-	rcvMSSEst int
+	rcvMSSEst    int
 	challengeAt  units.Time
 	challengeCnt int
 

@@ -305,7 +305,7 @@ func TestRetransmitTimeoutExactTime(t *testing.T) {
 	expectLog(t, n, []string{
 		"30ms A PSH,ACK seq=1 ack=1 len=100 (dropped)",
 		"250ms A PSH,ACK seq=1 ack=1 len=100", // RTO = 20 + max(4·10, 200) ms (Linux)
-		"260ms B ACK seq=1 ack=101 len=0",    // B's first data: a quick ACK
+		"260ms B ACK seq=1 ack=101 len=0",     // B's first data: a quick ACK
 	})
 	p := client.Probe()
 	if p.Timeouts != 1 || p.Cwnd != 1448 || p.Ssthresh != 2*1448 {

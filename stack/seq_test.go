@@ -38,13 +38,13 @@ func TestRTTEstimatorRFC6298(t *testing.T) {
 		t.Fatalf("initial RTO %v", e.current())
 	}
 	// First sample R = 100 ms: SRTT 100, RTTVAR 50, RTO 100 + 4·50 = 300 ms.
-	e.sample(100 * ms, 0, 0)
+	e.sample(100*ms, 0, 0)
 	if e.srtt != 100*ms || e.rttvar != 50*ms || e.current() != 300*ms {
 		t.Fatalf("after 100ms: srtt %v rttvar %v rto %v", e.srtt, e.rttvar, e.current())
 	}
 	// R' = 200 ms: RTTVAR = 3/4·50 + 1/4·100 = 62.5; SRTT = 7/8·100 + 1/8·200
 	// = 112.5; RTO = 112.5 + 250 = 362.5 ms.
-	e.sample(200 * ms, 0, 0)
+	e.sample(200*ms, 0, 0)
 	if e.rttvar != 62500*us || e.srtt != 112500*us || e.current() != 362500*us {
 		t.Fatalf("after 200ms: srtt %v rttvar %v rto %v", e.srtt, e.rttvar, e.current())
 	}
@@ -60,13 +60,13 @@ func TestRTTEstimatorRFC6298(t *testing.T) {
 	if e.current() != cfg.MaxRTO {
 		t.Fatalf("backoff cap %v, want %v", e.current(), cfg.MaxRTO)
 	}
-	e.sample(112500 * us, 0, 0)
+	e.sample(112500*us, 0, 0)
 	if e.backoff != 0 || e.current() >= 362500*us {
 		t.Fatalf("a new sample did not undo backoff: %v", e.current())
 	}
 	// Small, steady RTTs hit the floor.
 	for range 50 {
-		e.sample(10 * ms, 0, 0)
+		e.sample(10*ms, 0, 0)
 	}
 	if e.current() != cfg.MinRTO {
 		t.Fatalf("RTO %v for steady 10ms RTTs, want the %v floor", e.current(), cfg.MinRTO)
@@ -136,7 +136,7 @@ func TestRTTEstimatorLinux(t *testing.T) {
 	if e.srtt != 100*ms || e.current() != 300*ms {
 		t.Fatalf("first sample: srtt %v rto %v", e.srtt, e.current())
 	}
-	e.sample(100*ms, 5, 20) // same round trip: mdev4 150
+	e.sample(100*ms, 5, 20)  // same round trip: mdev4 150
 	e.sample(100*ms, 11, 30) // next round trip: mdev4 112.5, no excess to decay
 	if e.mdev4 != 112500*us || e.current() != 300*ms {
 		t.Fatalf("steady 100ms: mdev4 %v rto %v, want 112.5ms and 300ms", e.mdev4, e.current())
