@@ -67,7 +67,7 @@ func (s *script) cookieRequest(synMSS string) *script {
 		s.fail("negotiated %+v after a cookie request", n)
 	}
 	s.c.Abort()
-	s.out(t+scriptRTT, "R 1:1(0)")
+	s.out(t+scriptRTT, "R. 1:1(0) ack 1")
 	return s.nextConnection()
 }
 

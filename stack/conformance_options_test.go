@@ -184,8 +184,9 @@ func TestConformanceLimitedTransmit(t *testing.T) {
 	s.none(129 * ms)
 }
 
-// A tail loss probe (RFC 8985 §7): with no ACK two smoothed RTTs after the
-// last transmission, the highest outstanding segment is sent again (no new
+// A tail loss probe (RFC 8985 §7): with no ACK two smoothed RTTs (plus
+// Linux's TCP_TIMEOUT_MIN, 2 ms, with more than one segment in flight,
+// tcp_schedule_loss_probe) after the last transmission, the highest outstanding segment is sent again (no new
 // data is waiting); the SACK it draws lets RACK find the lost first
 // segment at once, long before the RTO.
 func TestConformanceTailLossProbe(t *testing.T) {
@@ -194,10 +195,10 @@ func TestConformanceTailLossProbe(t *testing.T) {
 	s.at(100 * ms).write(2000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
 	s.out(100*ms, "P. 1001:2001(1000) ack 1")
-	s.out(120*ms, "P. 1001:2001(1000) ack 1")
-	s.at(130 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
-	s.out(130*ms, ". 1:1001(1000) ack 1")
-	s.at(140 * ms).in(". 1:1(0) ack 2001")
+	s.out(122*ms, "P. 1001:2001(1000) ack 1")
+	s.at(132 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
+	s.out(132*ms, ". 1:1001(1000) ack 1")
+	s.at(142 * ms).in(". 1:1(0) ack 2001")
 	s.none(5 * units.Second)
 }
 

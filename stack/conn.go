@@ -394,7 +394,9 @@ func (c *Conn) PeerClosed() bool { return c.finRcvd && c.rcvBuf.unread == 0 }
 // after Config.FinWait2Timeout. CloseWrite is the half-close.
 func (c *Conn) Close() {
 	c.host.touch(c)
-	if c.rcvBuf.unread > 0 && c.state.synchronized() {
+	if c.rcvBuf.unread > 0 && (c.state.synchronized() || c.state == SynReceived) {
+		// Also a Fast Open child whose SYN data was not read, as Linux's
+		// tcp_close resets for unread data whatever the state.
 		c.Abort()
 		return
 	}
@@ -426,10 +428,11 @@ func (c *Conn) CloseWrite() {
 }
 
 // Abort resets the connection: a RST goes to the peer and the connection is
-// closed at once.
+// closed at once. The RST carries an ACK of what was received, as Linux's
+// tcp_send_active_reset sends it (RFC 9293 §3.10.4 names only the RST).
 func (c *Conn) Abort() {
 	if c.state.synchronized() || c.state == SynReceived {
-		c.host.queueRST(c.id, c.sndNxt, 0, false)
+		c.host.queueRST(c.id, c.sndNxt, c.rcvNxt(), true)
 	}
 	c.terminate(ErrClosed)
 }

@@ -250,9 +250,14 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		c.host.established(now, c)
 		c.armKeepalive(now)
 	} else {
-		// Simultaneous open: answer with SYN-ACK (§3.5, figure 8).
+		// Simultaneous open: answer with SYN-ACK (§3.5, figure 8). It
+		// acknowledges the SYN alone (SEG.SEQ+1, §3.10.7.3): like Linux's
+		// tcp_rcv_synsent_state_process, which discards the rest of a
+		// crossed SYN, its data and FIN are not taken; the peer sends them
+		// again.
 		c.state = SynReceived
 		c.sndNxt = c.iss
+		return
 	}
 	if len(s.Payload) > 0 {
 		c.receiveData(now, s.Seq.Add(1), s.Payload)
@@ -461,10 +466,14 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 	switch {
 	case c.sndUna == c.sndMax:
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
+	case c.rtxKind == timerTLP && !c.tlpEligible():
+		// SACKs, a loss or recovery took the connection out of the Open
+		// state: the probe gives way to the RTO (tcp_set_xmit_timer).
+		c.rearmRTO(now)
 	case !progress:
 	case c.inRecovery && c.recoveryMode() == RecoveryNewReno && c.partialAcks > 1:
 	case c.tlpEligible():
-		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
+		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout(now, true)), timerTLP
 	default:
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}

@@ -280,7 +280,9 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
-	if c.rtxAt == units.Never {
+	if c.rtxAt == units.Never || i == 0 && c.rtxKind == timerTLP && !c.rack.tlpActive {
+		// Retransmitting the oldest segment replaces a pending probe with
+		// the RTO (Linux's tcp_xmit_retransmit_queue).
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
 	c.lastSend = now
@@ -297,11 +299,17 @@ func (c *Conn) sendTLP(now units.Time) *packet.Packet {
 		}
 		c.rack.tlpRetrans = true
 	}
-	if c.sent.len() == 0 {
+	// The highest segment the peer does not hold: resending one it has
+	// SACKed would draw no new information.
+	i := c.sent.len() - 1
+	for i >= 0 && c.sent.at(i).sacked {
+		i--
+	}
+	if i < 0 {
 		return nil
 	}
 	c.rack.tlpEnd = c.sndNxt
-	return c.retransmit(now, c.sent.len()-1)
+	return c.retransmit(now, i)
 }
 
 // sendZeroWindowProbe sends one byte beyond the peer's closed window
@@ -351,7 +359,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 	c.onSentInRecovery(end.Sub(seq))
 	if c.rtxAt == units.Never || c.rtxKind == timerTLP {
 		if c.tlpEligible() {
-			c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
+			c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout(now, false)), timerTLP
 		} else if c.rtxAt == units.Never {
 			c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 		}

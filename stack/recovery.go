@@ -35,6 +35,13 @@ const dupThresh = 3
 // every duplicate ACK already stands for the segments that left.
 func (c *Conn) pipe() int {
 	p := c.sndNxt.Sub(c.sndUna) - c.sent.lostBytes + c.sent.rtxBytes
+	if c.sndUna == c.iss && c.sndNxt != c.iss {
+		// An unacknowledged SYN's sequence number is not payload: it takes
+		// no room in the byte-counted window, as a Fast Open server's
+		// SYN-ACK takes none in Linux's packet-counted one (the child
+		// socket's packets_out does not include it).
+		p--
+	}
 	if c.useSACK() {
 		p -= c.sent.sackedBytes
 	}
