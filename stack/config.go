@@ -71,6 +71,26 @@ type Config struct {
 	// RFC 5681 §4.2 and RFC 1122 §4.2.3.2: an ACK for every second
 	// full-sized segment, the rest delayed by up to DelayedACK.
 	QuickACK bool
+	// LinuxSegmentChecks accepts and answers segments as Linux's
+	// tcp_validate_incoming, tcp_ack and tcp_data_queue do, where RFC 9293
+	// §3.10.7.4 (the rfc profile) says otherwise:
+	//   - the acceptability test is tcp_sequence: a segment ending at or
+	//     after the last ACK sent (RCV.WUP) and starting inside the window
+	//     is accepted, so a retransmission of data already acknowledged
+	//     refreshes TS.Recent (tcp_replace_ts_recent) and its ACK echoes
+	//     the retransmission's timestamp rather than a stale one; a segment
+	//     running beyond the window is accepted whole only if no received
+	//     data awaits the application, and otherwise dropped;
+	//   - TS.Recent is refreshed in tcp_ack's order: not from a segment
+	//     whose ACK is older than SND.UNA or beyond SND.NXT;
+	//   - a segment whose ACK acknowledges data never sent is dropped
+	//     silently in ESTABLISHED (tcp_rcv_established) and with a
+	//     rate-limited challenge ACK in the other states
+	//     (tcp_rcv_state_process), where the RFC answers with an ACK;
+	//   - data inside the window is kept whole up to the receive buffer's
+	//     room, not trimmed at the advertised right edge (tcp_data_queue
+	//     queues in-window segments whole).
+	LinuxSegmentChecks bool
 	// SlowStartLimitSegments is L of RFC 3465 §2.3 (Appropriate Byte
 	// Counting): the most segments one ACK may grow cwnd by in slow start.
 	// 0 means no limit below ssthresh, as Linux's tcp_slow_start grows
@@ -240,6 +260,7 @@ func RFCConfig() Config {
 	c.MinRTO = units.Second
 	c.LinuxRTO = false
 	c.QuickACK = false
+	c.LinuxSegmentChecks = false
 	c.SlowStartLimitSegments = 2
 	c.Recovery = RecoverySACK
 	return c
@@ -249,22 +270,24 @@ func RFCConfig() Config {
 // explained on its field.
 func DefaultConfig() Config {
 	return Config{
-		Profile:          ProfileLinux,
-		LinuxRTO:         true,
-		QuickACK:         true,
-		MSS:              1460,
-		InitialWindow:    10,
-		DelayedACK:       40 * units.Millisecond,
-		InitialRTO:       units.Second,
-		MinRTO:           200 * units.Millisecond,
-		MaxRTO:           120 * units.Second,
-		ClockGranularity: units.Millisecond,
-		SndBuf:           4 << 20,
-		RcvBuf:           4 << 20,
-		Timestamps:       true,
-		WindowScaling:    true,
-		MSL:              30 * units.Second,
-		TTL:              64,
+		Profile:  ProfileLinux,
+		LinuxRTO: true,
+		QuickACK: true,
+
+		LinuxSegmentChecks: true,
+		MSS:                1460,
+		InitialWindow:      10,
+		DelayedACK:         40 * units.Millisecond,
+		InitialRTO:         units.Second,
+		MinRTO:             200 * units.Millisecond,
+		MaxRTO:             120 * units.Second,
+		ClockGranularity:   units.Millisecond,
+		SndBuf:             4 << 20,
+		RcvBuf:             4 << 20,
+		Timestamps:         true,
+		WindowScaling:      true,
+		MSL:                30 * units.Second,
+		TTL:                64,
 
 		SYNRetries:             6,
 		SYNACKRetries:          5,

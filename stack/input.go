@@ -116,10 +116,8 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	if !c.processAck(now, s) {
 		return
 	}
-	if c.tsOK && s.Opts.HasTimestamps && s.Seq.LEQ(c.rcvWup) {
-		// RFC 7323 §4.3: remember the peer's timestamp from segments at or
-		// before the last acknowledgment point, to echo it back.
-		c.tsRecent = s.Opts.TSVal
+	if !c.cfg.LinuxSegmentChecks {
+		c.replaceTSRecent(s)
 	}
 
 	if c.ecnOK && len(s.Payload) > 0 {
@@ -189,7 +187,8 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	}
 }
 
-// acceptable applies the four-case test of RFC 9293 §3.10.7.4.
+// acceptable applies the four-case test of RFC 9293 §3.10.7.4, or with
+// Config.LinuxSegmentChecks Linux's tcp_sequence.
 func (c *Conn) acceptable(s *Segment) bool {
 	nxt := c.rcvBuf.nxt
 	if c.finRcvd {
@@ -200,6 +199,22 @@ func (c *Conn) acceptable(s *Segment) bool {
 	// by an advertisement (receiver silly window avoidance depends on it).
 	wnd := max(c.rcvAdv.Sub(nxt), 0)
 	n := s.SeqLen()
+	if c.cfg.LinuxSegmentChecks && c.state != TimeWait {
+		// tcp_sequence (TIME-WAIT has its own checks in Linux,
+		// tcp_timewait_state_process, which the RFC test matches).
+		end, right := s.Seq.Add(n), nxt.Add(wnd)
+		switch {
+		case end.LT(c.rcvWup):
+			return false
+		case !end.GT(right):
+			return true
+		case s.Seq.GT(right):
+			return false
+		default:
+			// Beyond the window: only into an empty receive queue.
+			return c.rcvBuf.unread == 0
+		}
+	}
 	switch {
 	case n == 0 && wnd == 0:
 		return s.Seq == nxt
@@ -209,6 +224,16 @@ func (c *Conn) acceptable(s *Segment) bool {
 		return false
 	default:
 		return s.Seq.InWindow(nxt, wnd) || s.Seq.Add(n-1).InWindow(nxt, wnd)
+	}
+}
+
+// replaceTSRecent remembers the peer's timestamp from a segment at or
+// before the last acknowledgment point, to echo it back (RFC 7323 §4.3,
+// Linux's tcp_replace_ts_recent); PAWS has already checked it is not
+// older.
+func (c *Conn) replaceTSRecent(s *Segment) {
+	if c.tsOK && s.Opts.HasTimestamps && s.Seq.LEQ(c.rcvWup) {
+		c.tsRecent = s.Opts.TSVal
 	}
 }
 
@@ -308,13 +333,26 @@ func (c *Conn) negotiate(o *Options) {
 func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	ack := s.Ack
 	if ack.GT(c.sndMax) {
-		// It acknowledges something not yet sent: ACK and drop (§3.10.7.4).
-		c.ackNow = true
+		// It acknowledges something not yet sent: ACK and drop
+		// (§3.10.7.4). Linux drops it silently in ESTABLISHED
+		// (tcp_rcv_established) and answers with a challenge ACK in the
+		// other states (tcp_rcv_state_process).
+		switch {
+		case !c.cfg.LinuxSegmentChecks:
+			c.ackNow = true
+		case c.state != Established:
+			c.challengeACK(now)
+		}
 		return false
 	}
 	wnd := int(s.Window) << c.sndShift
 	if ack.LT(c.sndUna) {
 		return true // an old duplicate ACK
+	}
+	if c.cfg.LinuxSegmentChecks {
+		// tcp_ack refreshes TS.Recent here: the ACK is neither old nor
+		// beyond SND.NXT.
+		c.replaceTSRecent(s)
 	}
 	priorInflight, priorUna := c.pipe(), c.sndUna
 	windowChanged := wnd != c.sndWnd
@@ -421,7 +459,7 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
 		lost, wait := c.rackDetectLoss(now)
 		c.reorderAt = units.Never
 		if wait > 0 {
-			c.reorderAt = now.Add(wait)
+			c.reorderAt = now.Add(wait + rackTimerSlack)
 		}
 		if lost && !c.inRecovery && !c.rtoRecovery {
 			c.enterRecovery(now)
@@ -604,7 +642,13 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		}
 	}
 	off := seq.Sub(nxt)
-	if room := min(c.rcvBuf.window(), max(c.rcvAdv.Sub(nxt), 0)) - off; len(p) > room {
+	room := min(c.rcvBuf.window(), max(c.rcvAdv.Sub(nxt), 0)) - off
+	if c.cfg.LinuxSegmentChecks && c.rcvAdv.GT(nxt) {
+		// tcp_data_queue keeps a segment that acceptance let in whole,
+		// within the buffer's room, even past the advertised edge.
+		room = c.rcvBuf.window() - off
+	}
+	if len(p) > room {
 		p = p[:max(room, 0)]
 	}
 	if len(p) == 0 {

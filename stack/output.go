@@ -214,6 +214,13 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		n = min(c.sndMSS, avail, usable)
 		fin = c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
 	}
+	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) {
+		// The last segment, carrying the FIN, is not held back by the
+		// congestion window (Linux's tcp_cwnd_test lets the final FIN
+		// segment of one MSS or less out; the receive window still
+		// applies).
+		n, fin = avail, true
+	}
 	switch {
 	case n == 0 && !fin:
 		if avail > 0 && rwnd <= 0 && c.sndUna == c.sndMax {

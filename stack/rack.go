@@ -74,7 +74,10 @@ func (c *Conn) rackOnDSACK() {
 	r.reoWndPersist = 16
 }
 
-// rackReoWnd is the reordering window (§6.2 step 4).
+// rackReoWnd is the reordering window (§6.2 step 4) as Linux's
+// tcp_rack_reo_wnd computes it: zero until reordering is seen once in
+// recovery or with DupThresh segments SACKed, otherwise a quarter of the
+// minimum RTT per D-SACK step, at most SRTT.
 func (c *Conn) rackReoWnd() units.Duration {
 	r := &c.rack
 	if !r.reorder {
@@ -88,6 +91,12 @@ func (c *Conn) rackReoWnd() units.Duration {
 	w := r.minRTT / 4 * units.Duration(max(r.reoWndMult, 1))
 	return min(w, c.rtt.srtt)
 }
+
+// rackTimerSlack is added to the reordering timer, as Linux's
+// tcp_rack_mark_lost adds TCP_TIMEOUT_MIN (2 ms) to the wait
+// tcp_rack_detect_loss returns, so that the timer fires after, not at, the
+// moment the segment's window expires.
+const rackTimerSlack = 2 * units.Millisecond
 
 // rackDetectLoss marks lost every outstanding segment sent before the most
 // recently delivered one whose reordering window has expired, and returns
