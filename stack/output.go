@@ -119,6 +119,19 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// Release the next segment no sooner than this one takes at the
 		// pacing rate, counting from now if the sender was idle: an idle
 		// sender earns no burst credit.
+		//
+		// A difference from Linux, kept on purpose: Linux paces whole
+		// skbs, sized by tcp_tso_autosize (about 1 ms of data at the
+		// pacing rate, at least two segments, up to 64 KB), so at low
+		// rates it releases two MSS at a time and at high rates bursts of
+		// up to 44 segments, each followed by its transmission time. Here
+		// every segment is paced on its own: the same average rate, with
+		// smoother arrivals at the bottleneck (at most one segment's worth
+		// of pacing burst instead of one skb's). Bursts were tried and
+		// left out: they make a connection's output depend on the exact
+		// instant a burst began, which the host's scheduling (schedule.go)
+		// does not track, and they would shift every paced result (BBR's
+		// above all) for a difference of under 1 ms of data per burst.
 		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(p.Len()))
 	}
 	return p
