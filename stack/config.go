@@ -6,6 +6,43 @@ import (
 	"ccbench/units"
 )
 
+// Profiles. The linux profile (DefaultConfig) follows Linux 6.x, read
+// against 6.18; the rfc profile (RFCConfig) follows the RFCs as written.
+// Where they differ:
+//
+//	behaviour                  linux (function)                           rfc
+//	minimum RTO                200 ms (TCP_RTO_MIN)                        1 s (RFC 6298 §2.4)
+//	RTO formula                SRTT + max(4·mdev, rto_min), per-RTT decay  max(min, SRTT + 4·RTTVAR)
+//	                           (tcp_rtt_estimator, __tcp_set_rto)          (RFC 6298 §2.2-2.3)
+//	slow-start growth per ACK  all segments acked (tcp_slow_start)         L = 2 (RFC 3465 §2.3)
+//	loss recovery              RACK-TLP with SACK (tcp_rack_mark_lost,     RFC 6675 + PRR
+//	                           tcp_schedule_loss_probe)
+//	without SACK               NewReno (tcp_is_reno path)                  NewReno (RFC 6582)
+//	delayed ACK                quick-ACK mode, then every 2nd segment or   every 2nd full-sized segment
+//	                           40 ms (tcp_incr_quickack, __tcp_ack_snd_check) or 40 ms (RFC 5681 §4.2)
+//	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
+//	                           of unsent data dropped (tcp_ack)
+//
+// Choices that follow Linux in both profiles, because the RFCs leave them
+// open: the initial window of 10 (RFC 6928), a 40 ms delayed-ACK timeout
+// (TCP_DELACK_MIN), the receiver's estimate of the peer's MSS
+// (tcp_measure_rcv_mss), the TLP timeout (tcp_schedule_loss_probe) and the
+// RACK reordering window and timer (tcp_rack_reo_wnd, tcp_rack_mark_lost),
+// Fast Open's SYN data sized to leave 40 bytes of options
+// (tcp_send_syn_data), the final FIN segment exempt from cwnd
+// (tcp_cwnd_test), RST|ACK on an abort (tcp_send_active_reset), a
+// crossed SYN's data discarded (tcp_rcv_synsent_state_process), SYN and
+// SYN-ACK retries (tcp_syn_retries 6, tcp_synack_retries 5), tcp_retries2
+// = 15, TIME-WAIT of 60 s, keepalive 2 h/75 s/9.
+//
+// Known differences from Linux that remain: no delayed-ACK timeout
+// adaptation (icsk_ack.ato) and no pingpong (interactive) mode; no SACK
+// compression (tcp_comp_sack); ACK every two full-sized segments counted,
+// not rcv_nxt − rcv_wup > rcv_mss bytes; pacing one segment at a time, not
+// in tcp_tso_autosize-sized skbs (see sendNext); the RACK reordering timer
+// and the probe timer are separate timers, not Linux's one retransmit
+// timer.
+
 // Config holds the tunables of a host's connections. The zero value is not
 // usable; start from DefaultConfig (the linux profile) or RFCConfig (the
 // rfc profile).
