@@ -300,9 +300,13 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
-	if c.rtxAt == units.Never || i == 0 && c.rtxKind == timerTLP && !c.rack.tlpActive {
+	headRestart := i == 0 && !c.rack.tlpActive && (c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO)
+	if c.rtxAt == units.Never || headRestart {
 		// Retransmitting the oldest segment replaces a pending probe with
-		// the RTO (Linux's tcp_xmit_retransmit_queue).
+		// the RTO, and with LinuxRTO restarts the RTO: the retransmission
+		// needs a whole round trip to be acknowledged (Linux's
+		// tcp_xmit_retransmit_queue rearms the timer when it resends the
+		// head of the retransmission queue).
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
 	c.lastSend = now
