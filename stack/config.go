@@ -81,9 +81,9 @@ type Config struct {
 	// through mdev_max), so the floor is added to SRTT rather than applied
 	// to the sum: 300 ms at a steady 100 ms RTT. Off (the rfc profile), RFC
 	// 6298 §2.2-2.4: max(MinRTO, SRTT + max(G, 4·RTTVAR)), 250 ms there.
-	// LinuxRTO also restarts the timer whenever the oldest outstanding
-	// segment is retransmitted (tcp_xmit_retransmit_queue), where RFC 6298
-	// §5 restarts it only on an ACK of new data or an expiry.
+	// LinuxRTO also restarts the timer whenever SACK recovery retransmits
+	// the oldest outstanding segment (tcp_xmit_retransmit_queue), where RFC
+	// 6298 §5 restarts it only on an ACK of new data or an expiry.
 	LinuxRTO bool
 	// MaxRTO caps exponential backoff: 120 s as Linux (TCP_RTO_MAX); RFC
 	// 6298 §2.5 allows any cap of at least 60 s.

@@ -300,13 +300,16 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
-	headRestart := i == 0 && !c.rack.tlpActive && (c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO)
+	headRestart := i == 0 && !c.rack.tlpActive &&
+		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && c.useSACK())
 	if c.rtxAt == units.Never || headRestart {
 		// Retransmitting the oldest segment replaces a pending probe with
-		// the RTO, and with LinuxRTO restarts the RTO: the retransmission
-		// needs a whole round trip to be acknowledged (Linux's
-		// tcp_xmit_retransmit_queue rearms the timer when it resends the
-		// head of the retransmission queue).
+		// the RTO, and with LinuxRTO in SACK recovery restarts the RTO:
+		// the retransmission needs a whole round trip to be acknowledged
+		// (Linux's tcp_xmit_retransmit_queue rearms the timer when it
+		// resends the head of the retransmission queue). NewReno keeps
+		// RFC 6582 §4.1's impatient timer instead, which a restart on
+		// every partial ACK's retransmission would defeat.
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
 	c.lastSend = now
