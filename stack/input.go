@@ -169,6 +169,14 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		}
 	}
 
+	if n := s.SeqLen(); n > 0 && s.Seq.Add(n).LEQ(c.rcvNxt()) {
+		// Everything it carries arrived before (Linux's tcp_sequence lets
+		// such a segment in when it ends at RCV.WUP): our ACK was lost, so
+		// acknowledge at once and enter quick-ACK mode (tcp_data_queue).
+		c.ackNow = true
+		c.incrQuickACK(maxQuickACKs)
+	}
+
 	// Seventh: segment text. An application that closed (not half-closed)
 	// reads nothing more: new data is answered with RST, as Linux does for
 	// an orphaned socket.

@@ -207,3 +207,18 @@ func TestLinuxOverWindowSegment(t *testing.T) {
 	u.out(150*ms, ". 1:1(0) ack 1001 <sack 63501:64001>")
 	u.none(2 * units.Second)
 }
+
+// A retransmitted FIN after ours was acknowledged ends at RCV.WUP, so
+// Linux's tcp_sequence lets it in; being old, it is acknowledged again at
+// once (tcp_data_queue), as the RFC's test would have it rejected and
+// acknowledged.
+func TestLinuxRetransmittedFINAcknowledged(t *testing.T) {
+	s := newScript(t, linuxScriptConfig())
+	s.handshakePassive("win 65535 <mss 1000>")
+	s.at(100 * ms).in("F. 1:1(0) ack 1")
+	s.out(100*ms, ". 1:1(0) ack 2")
+	s.state(CloseWait)
+	s.at(400 * ms).in("F. 1:1(0) ack 1")
+	s.out(400*ms, ". 1:1(0) ack 2")
+	s.none(2 * units.Second)
+}
