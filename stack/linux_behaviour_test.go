@@ -222,3 +222,39 @@ func TestLinuxRetransmittedFINAcknowledged(t *testing.T) {
 	s.out(400*ms, ". 1:1(0) ack 2")
 	s.none(2 * units.Second)
 }
+
+// A CE mark that starts an ECN echo grants two quick ACKs
+// (__tcp_ecn_check_ce enters quick-ACK mode with 2), so a sender with a
+// tiny window hears of it at once, even after the connection's quick ACKs
+// are used up.
+func TestLinuxQuickACKOnCE(t *testing.T) {
+	cfg := linuxScriptConfig()
+	cfg.ECN = true
+	s := newScript(t, cfg)
+	s.listen(80)
+	s.in("SEW 0:0(0) win 65535 <mss 1000>")
+	s.out(0, "SE. 0:0(0) ack 1 win 64000 <mss 1000>")
+	s.at(10 * ms).in(". 1:1(0) ack 1")
+	s.accept()
+	// Use up the sixteen quick ACKs, then one delayed pair.
+	for i := 0; i < 18; i++ {
+		at := 100*ms + units.Duration(i)*ms
+		s.at(at).in(segf(". %d:%d(1000) ack 1 [ect0]", 1+1000*i, 1001+1000*i))
+		switch {
+		case i < 16:
+			s.out(at, segf(". 1:1(0) ack %d", 1001+1000*i))
+		case i == 17:
+			s.out(at, ". 1:1(0) ack 18001")
+		}
+	}
+	s.read(18000)
+	s.at(200 * ms).in(". 18001:19001(1000) ack 1 [ce]")
+	s.out(200*ms, "E. 1:1(0) ack 19001") // not at 240 ms
+	s.at(201 * ms).in(". 19001:20001(1000) ack 1 [ect0]")
+	s.out(201*ms, "E. 1:1(0) ack 20001")
+	s.at(202 * ms).in(". 20001:21001(1000) ack 1 [ect0]")
+	s.none(241 * ms)
+	s.out(242*ms, "E. 1:1(0) ack 21001")
+	s.read(3000)
+	s.none(2 * units.Second)
+}
