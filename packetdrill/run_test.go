@@ -140,7 +140,7 @@ func TestInline(t *testing.T) {
 		{"linger-abort", handshake + `
    +0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
    +0 close(4) = 0
-   +0 > R 1:1(0) <...>
+   +0 > R. 1:1(0) ack 1 <...>
 `, Pass, ""},
 		{"sysctl-applies", "`sysctl -q net.ipv4.tcp_timestamps=0`\n" + `
     0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

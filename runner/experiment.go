@@ -31,7 +31,11 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 			return Scenario{}, fmt.Errorf("flows[%d].cc: %q is the kernel's algorithm and needs driver = \"tun\"; allowed with the sim driver: %s", f.Group, f.CC, strings.Join(cc.Names(), ", "))
 		}
 	}
-	tcp := stack.DefaultConfig()
+	profile, err := stack.ParseProfile(cfg.TCP.Profile)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("tcp.profile: %w", err)
+	}
+	tcp := stack.ConfigFor(profile)
 	tcp.MSS = cfg.TCP.MSS
 	tcp.InitialWindow = cfg.TCP.InitialWindow
 	tcp.DelayedACK = cfg.TCP.DelayedACK

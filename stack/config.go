@@ -6,9 +6,55 @@ import (
 	"ccbench/units"
 )
 
+// Profiles. The linux profile (DefaultConfig) follows Linux 6.x, read
+// against 6.18; the rfc profile (RFCConfig) follows the RFCs as written.
+// Where they differ:
+//
+//	behaviour                  linux (function)                           rfc
+//	minimum RTO                200 ms (TCP_RTO_MIN)                        1 s (RFC 6298 §2.4)
+//	RTO formula                SRTT + max(4·mdev, rto_min), per-RTT decay  max(min, SRTT + 4·RTTVAR)
+//	                           (tcp_rtt_estimator, __tcp_set_rto)          (RFC 6298 §2.2-2.3)
+//	slow-start growth per ACK  all segments acked (tcp_slow_start)         L = 2 (RFC 3465 §2.3)
+//	loss recovery              RACK-TLP with SACK (tcp_rack_mark_lost,     RFC 6675 + PRR
+//	                           tcp_schedule_loss_probe)
+//	without SACK               NewReno (tcp_is_reno path)                  NewReno (RFC 6582)
+//	delayed ACK                quick-ACK mode, then every 2nd segment or   every 2nd full-sized segment
+//	                           40 ms (tcp_incr_quickack, __tcp_ack_snd_check) or 40 ms (RFC 5681 §4.2)
+//	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
+//	                           of unsent data dropped (tcp_ack)
+//
+// Choices that follow Linux in both profiles, because the RFCs leave them
+// open: the initial window of 10 (RFC 6928), a 40 ms delayed-ACK timeout
+// (TCP_DELACK_MIN), the receiver's estimate of the peer's MSS
+// (tcp_measure_rcv_mss), the TLP timeout (tcp_schedule_loss_probe) and the
+// RACK reordering window and timer (tcp_rack_reo_wnd, tcp_rack_mark_lost),
+// Fast Open's SYN data sized to leave 40 bytes of options
+// (tcp_send_syn_data), the final FIN segment exempt from cwnd
+// (tcp_cwnd_test), RST|ACK on an abort (tcp_send_active_reset), a
+// crossed SYN's data discarded (tcp_rcv_synsent_state_process), SYN and
+// SYN-ACK retries (tcp_syn_retries 6, tcp_synack_retries 5), tcp_retries2
+// = 15, TIME-WAIT of 60 s, keepalive 2 h/75 s/9.
+//
+// Known differences from Linux that remain: no delayed-ACK timeout
+// adaptation (icsk_ack.ato) and no pingpong (interactive) mode; no SACK
+// compression (tcp_comp_sack); ACK every two full-sized segments counted,
+// not rcv_nxt − rcv_wup > rcv_mss bytes; pacing one segment at a time, not
+// in tcp_tso_autosize-sized skbs (see sendNext); the RACK reordering timer
+// and the probe timer are separate timers, not Linux's one retransmit
+// timer.
+
 // Config holds the tunables of a host's connections. The zero value is not
-// usable; start from DefaultConfig.
+// usable; start from DefaultConfig (the linux profile) or RFCConfig (the
+// rfc profile).
+//
+// The linux profile follows Linux 6.x (read against 6.18, the kernel the
+// project's machines run): every field that differs between the profiles
+// names the Linux function it follows and the RFC section the rfc profile
+// follows instead. Individual fields may be changed after choosing a
+// profile; Profile then only records where the settings started.
 type Config struct {
+	// Profile is the preset the configuration started from.
+	Profile Profile
 	// MSS is the maximum segment size this host advertises and sends with:
 	// the MTU minus 40 bytes of IPv4 and TCP headers (RFC 9293 §3.7.1).
 	MSS int
@@ -30,11 +76,22 @@ type Config struct {
 	// InitialRTO is the retransmission timeout before any RTT sample: 1 s
 	// per RFC 6298 §2.1.
 	InitialRTO units.Duration
-	// MinRTO is the floor of the computed RTO. RFC 6298 §2.4 says 1 s; the
-	// default is Linux's 200 ms (TCP_RTO_MIN), because that is what deployed
-	// TCPs and the kernel reference peer use, and comparisons against them
-	// would otherwise be skewed by a five times slower recovery from timeouts.
+	// MinRTO is the floor of the computed RTO. RFC 6298 §2.4 says 1 s
+	// (the rfc profile); linux uses its 200 ms TCP_RTO_MIN, because that is
+	// what deployed TCPs and the kernel reference peer use, and comparisons
+	// against them would otherwise be skewed by a five times slower recovery
+	// from timeouts. How the floor enters the RTO depends on LinuxRTO.
 	MinRTO units.Duration
+	// LinuxRTO computes the RTO as Linux's tcp_rtt_estimator and
+	// __tcp_set_rto do: SRTT + RTTVAR, where RTTVAR is never below MinRTO
+	// (the variance term is max(4·mdev, rto_min), tracked per round trip
+	// through mdev_max), so the floor is added to SRTT rather than applied
+	// to the sum: 300 ms at a steady 100 ms RTT. Off (the rfc profile), RFC
+	// 6298 §2.2-2.4: max(MinRTO, SRTT + max(G, 4·RTTVAR)), 250 ms there.
+	// LinuxRTO also restarts the timer whenever SACK recovery retransmits
+	// the oldest outstanding segment (tcp_xmit_retransmit_queue), where RFC
+	// 6298 §5 restarts it only on an ACK of new data or an expiry.
+	LinuxRTO bool
 	// MaxRTO caps exponential backoff: 120 s as Linux (TCP_RTO_MAX); RFC
 	// 6298 §2.5 allows any cap of at least 60 s.
 	MaxRTO units.Duration
@@ -52,6 +109,35 @@ type Config struct {
 	WindowScaling bool
 	// NoDelay disables Nagle's algorithm (RFC 9293 §3.7.4).
 	NoDelay bool
+	// QuickACK is Linux's quick-ACK mode (tcp_incr_quickack,
+	// tcp_enter_quickack_mode, tcp_in_quickack_mode): the first data of a
+	// connection, data after a silence longer than the RTO, and a
+	// duplicate or out-of-window segment each let the receiver acknowledge
+	// every segment at once, for up to 16 ACKs bounded by
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two. Off (the rfc profile), only
+	// RFC 5681 §4.2 and RFC 1122 §4.2.3.2: an ACK for every second
+	// full-sized segment, the rest delayed by up to DelayedACK.
+	QuickACK bool
+	// LinuxSegmentChecks accepts and answers segments as Linux's
+	// tcp_validate_incoming, tcp_ack and tcp_data_queue do, where RFC 9293
+	// §3.10.7.4 (the rfc profile) says otherwise:
+	//   - the acceptability test is tcp_sequence: a segment ending at or
+	//     after the last ACK sent (RCV.WUP) and starting inside the window
+	//     is accepted, so a retransmission of data already acknowledged
+	//     refreshes TS.Recent (tcp_replace_ts_recent) and its ACK echoes
+	//     the retransmission's timestamp rather than a stale one; a segment
+	//     running beyond the window is accepted whole only if no received
+	//     data awaits the application, and otherwise dropped;
+	//   - TS.Recent is refreshed in tcp_ack's order: not from a segment
+	//     whose ACK is older than SND.UNA or beyond SND.NXT;
+	//   - a segment whose ACK acknowledges data never sent is dropped
+	//     silently in ESTABLISHED (tcp_rcv_established) and with a
+	//     rate-limited challenge ACK in the other states
+	//     (tcp_rcv_state_process), where the RFC answers with an ACK;
+	//   - data inside the window is kept whole up to the receive buffer's
+	//     room, not trimmed at the advertised right edge (tcp_data_queue
+	//     queues in-window segments whole).
+	LinuxSegmentChecks bool
 	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. RFC 9293
 	// §3.4.2 suggests 2 minutes; the default is 30 s, so TIME-WAIT lasts
 	// 60 s like Linux's TCP_TIMEWAIT_LEN.
@@ -85,7 +171,12 @@ type Config struct {
 	// SACK offers selective acknowledgments (RFC 2018) on SYNs and accepts
 	// them when the peer offers them.
 	SACK bool
-	// Recovery is the loss-recovery algorithm (see RecoveryMode).
+	// Recovery is the loss-recovery algorithm (see RecoveryMode): rack
+	// under linux, which like Linux (tcp_rack_mark_lost, sysctl
+	// tcp_recovery = 1) detects loss by RACK-TLP whenever SACK is
+	// negotiated; sack (RFC 6675 with PRR, no RACK) under rfc. A
+	// connection whose peer did not agree to SACK recovers with NewReno
+	// whatever the mode (Linux's tcp_is_reno path), see Conn.recoveryMode.
 	Recovery RecoveryMode
 	// Pacing paces algorithms that set no pacing rate of their own, at
 	// Linux's default rates (see Conn.pacingRate), as Linux does under the
@@ -161,22 +252,82 @@ func ParseRecoveryMode(s string) (RecoveryMode, error) {
 // usesSACK reports whether the mode needs SACK information.
 func (m RecoveryMode) usesSACK() bool { return m == RecoverySACK || m == RecoveryRACK }
 
-// DefaultConfig returns Linux-like defaults, each explained on its field.
+// Profile names a preset of Config: the behaviour of Linux 6.x, or that of
+// the RFCs as written.
+type Profile uint8
+
+const (
+	// ProfileLinux follows Linux 6.x (DefaultConfig).
+	ProfileLinux Profile = iota
+	// ProfileRFC follows the RFCs' own values (RFCConfig).
+	ProfileRFC
+)
+
+var profileNames = [...]string{"linux", "rfc"}
+
+func (p Profile) String() string {
+	if int(p) < len(profileNames) {
+		return profileNames[p]
+	}
+	return "invalid"
+}
+
+// ParseProfile maps a name ("linux", "rfc") to its profile.
+func ParseProfile(s string) (Profile, error) {
+	for i, n := range profileNames {
+		if n == s {
+			return Profile(i), nil
+		}
+	}
+	return 0, fmt.Errorf("profile %q is not allowed: allowed: linux, rfc", s)
+}
+
+// ConfigFor returns the preset of profile p.
+func ConfigFor(p Profile) Config {
+	if p == ProfileRFC {
+		return RFCConfig()
+	}
+	return DefaultConfig()
+}
+
+// RFCConfig returns the rfc profile: DefaultConfig with every behaviour
+// that Linux chooses differently set to what the RFCs specify: RFC 6298's
+// 1 s minimum RTO and its RTO formula, RFC 3465's L = 2, RFC 6675 SACK
+// recovery with PRR and without RACK-TLP, no quick-ACK mode.
+func RFCConfig() Config {
+	c := DefaultConfig()
+	c.Profile = ProfileRFC
+	c.MinRTO = units.Second
+	c.LinuxRTO = false
+	c.QuickACK = false
+	c.LinuxSegmentChecks = false
+	c.SlowStartLimitSegments = 2
+	c.Recovery = RecoverySACK
+	return c
+}
+
+// DefaultConfig returns the linux profile, Linux 6.x's defaults, each
+// explained on its field.
 func DefaultConfig() Config {
 	return Config{
-		MSS:              1460,
-		InitialWindow:    10,
-		DelayedACK:       40 * units.Millisecond,
-		InitialRTO:       units.Second,
-		MinRTO:           200 * units.Millisecond,
-		MaxRTO:           120 * units.Second,
-		ClockGranularity: units.Millisecond,
-		SndBuf:           4 << 20,
-		RcvBuf:           4 << 20,
-		Timestamps:       true,
-		WindowScaling:    true,
-		MSL:              30 * units.Second,
-		TTL:              64,
+		Profile:  ProfileLinux,
+		LinuxRTO: true,
+		QuickACK: true,
+
+		LinuxSegmentChecks: true,
+		MSS:                1460,
+		InitialWindow:      10,
+		DelayedACK:         40 * units.Millisecond,
+		InitialRTO:         units.Second,
+		MinRTO:             200 * units.Millisecond,
+		MaxRTO:             120 * units.Second,
+		ClockGranularity:   units.Millisecond,
+		SndBuf:             4 << 20,
+		RcvBuf:             4 << 20,
+		Timestamps:         true,
+		WindowScaling:      true,
+		MSL:                30 * units.Second,
+		TTL:                64,
 
 		SYNRetries:             6,
 		SYNACKRetries:          5,
@@ -185,7 +336,7 @@ func DefaultConfig() Config {
 		FinWait2Timeout:        60 * units.Second,
 		ChallengeACKsPerSecond: 10,
 		SACK:                   true,
-		Recovery:               RecoveryNewReno,
+		Recovery:               RecoveryRACK,
 		KeepaliveIdle:          2 * 60 * units.Minute,
 		KeepaliveInterval:      75 * units.Second,
 		KeepaliveProbes:        9,
@@ -207,8 +358,6 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.mss: %d is not allowed: must be between 88 and 1972 bytes", c.MSS)
 	case c.InitialWindow < 1:
 		return fmt.Errorf("tcp.initial_window: %d is not allowed: must be at least 1 segment", c.InitialWindow)
-	case c.SlowStartLimitSegments < 0:
-		return fmt.Errorf("tcp slow-start limit: %d is not allowed: must be 0 (no limit, Linux) or a number of segments", c.SlowStartLimitSegments)
 	case c.DelayedACK < 0 || c.DelayedACK >= 500*units.Millisecond:
 		return fmt.Errorf("tcp.delayed_ack: %v is not allowed: must be 0 (off) or below 500ms (RFC 9293)", c.DelayedACK)
 	case c.InitialRTO <= 0:
@@ -223,10 +372,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.msl: %v is not allowed: must be positive", c.MSL)
 	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0:
 		return fmt.Errorf("tcp retries (%d SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNACKRetries, c.DataRetries)
+	case c.Profile > ProfileRFC:
+		return fmt.Errorf("tcp.profile: %d is not allowed: allowed: linux, rfc", c.Profile)
+	case c.SlowStartLimitSegments < 0:
+		return fmt.Errorf("tcp.slow_start_limit: %d is not allowed: must be 0 (no limit) or a number of segments", c.SlowStartLimitSegments)
 	case c.Recovery > RecoveryRACK:
 		return fmt.Errorf("tcp.recovery: %d is not allowed: allowed: reno, newreno, sack, rack", c.Recovery)
-	case c.Recovery.usesSACK() && !c.SACK:
-		return fmt.Errorf("tcp.recovery: %q needs tcp.sack = true", c.Recovery)
 	case c.Keepalive && (c.KeepaliveIdle <= 0 || c.KeepaliveInterval <= 0 || c.KeepaliveProbes < 1):
 		return fmt.Errorf("tcp.keepalive: idle %v, interval %v, probes %d are not allowed: must all be positive", c.KeepaliveIdle, c.KeepaliveInterval, c.KeepaliveProbes)
 	case c.FinWait2Timeout <= 0:

@@ -67,7 +67,7 @@ func (s *script) cookieRequest(synMSS string) *script {
 		s.fail("negotiated %+v after a cookie request", n)
 	}
 	s.c.Abort()
-	s.out(t+scriptRTT, "R 1:1(0)")
+	s.out(t+scriptRTT, "R. 1:1(0) ack 1")
 	return s.nextConnection()
 }
 
@@ -142,27 +142,27 @@ func TestFastOpenClientSendsDataOnSYN(t *testing.T) {
 // msec converts milliseconds for readability.
 func msec(n int) units.Duration { return units.Duration(n) * ms }
 
-// The data on a SYN fills at most the server's cached MSS less the SYN's
-// options: 500 − (4 MSS + 12 Fast Open) = 484 bytes; the rest follows the
-// handshake.
+// The data on a SYN fills at most the server's cached MSS less the
+// largest option space, as Linux's tcp_send_syn_data sizes it: 500 − 40 =
+// 460 bytes; the rest follows the handshake.
 func TestFastOpenSYNDataLimitedByCachedMSS(t *testing.T) {
 	s := newScript(t, fastOpenConfig())
 	s.cookieRequest("mss 500,")
 	s.connectWrite(1000)
-	s.out(10*ms, "S 0:484(484) <mss 1000,FO "+peerCookie+">")
-	s.at(20 * ms).in("S. 0:0(0) ack 485 win 65535 <mss 500>")
-	s.out(20*ms, ". 485:985(500) ack 1")
-	// Nagle holds the last 16 bytes until the ACK.
-	s.at(30 * ms).in(". 1:1(0) ack 985")
-	s.out(30*ms, "P. 985:1001(16) ack 1")
+	s.out(10*ms, "S 0:460(460) <mss 1000,FO "+peerCookie+">")
+	s.at(20 * ms).in("S. 0:0(0) ack 461 win 65535 <mss 500>")
+	s.out(20*ms, ". 461:961(500) ack 1")
+	// Nagle holds the last 40 bytes until the ACK.
+	s.at(30 * ms).in(". 1:1(0) ack 961")
+	s.out(30*ms, "P. 961:1001(40) ack 1")
 	s.at(40 * ms).in(". 1:1(0) ack 1001")
 	s.none(msec(2000))
 
-	// A server that sent no MSS is assumed to take 536 bytes: 520 of data.
+	// A server that sent no MSS is assumed to take 536 bytes: 496 of data.
 	u := newScript(t, fastOpenConfig())
 	u.cookieRequest("")
 	u.connectWrite(1000)
-	u.out(10*ms, "S 0:520(520) <mss 1000,FO "+peerCookie+">")
+	u.out(10*ms, "S 0:496(496) <mss 1000,FO "+peerCookie+">")
 }
 
 // (b) A server that finds the cookie valid creates the connection at
@@ -338,4 +338,23 @@ func TestFastOpenServerSynAckLost(t *testing.T) {
 	if p := s.c.Probe(); p.BytesAcked != 300 || p.Timeouts != 1 || p.Retransmits != 2 {
 		t.Fatalf("acked %d, timeouts %d, retransmits %d; want 300, 1, 2", p.BytesAcked, p.Timeouts, p.Retransmits)
 	}
+}
+
+// At an MSS of 1460 both ways the SYN carries 1420 bytes (1460 less
+// Linux's 40 bytes of option room, tcp_send_syn_data), not 1460 less the
+// options it actually has.
+func TestFastOpenSYNData1420AtMSS1460(t *testing.T) {
+	cfg := fastOpenConfig()
+	cfg.MSS = 1460
+	s := newScript(t, cfg)
+	t0 := units.Duration(s.now)
+	s.connect()
+	s.out(t0, "S 0:0(0) <mss 1460,FO>")
+	s.at(t0 + scriptRTT).in("S. 0:0(0) ack 1 win 65535 <mss 1460,FO " + peerCookie + ">")
+	s.out(t0+scriptRTT, ". 1:1(0) ack 1")
+	s.c.Abort()
+	s.out(t0+scriptRTT, "R. 1:1(0) ack 1")
+	s.nextConnection()
+	s.connectWrite(3000)
+	s.out(10*ms, "S 0:1420(1420) <mss 1460,FO "+peerCookie+">")
 }

@@ -184,8 +184,9 @@ func TestConformanceLimitedTransmit(t *testing.T) {
 	s.none(129 * ms)
 }
 
-// A tail loss probe (RFC 8985 §7): with no ACK two smoothed RTTs after the
-// last transmission, the highest outstanding segment is sent again (no new
+// A tail loss probe (RFC 8985 §7): with no ACK two smoothed RTTs (plus
+// Linux's TCP_TIMEOUT_MIN, 2 ms, with more than one segment in flight,
+// tcp_schedule_loss_probe) after the last transmission, the highest outstanding segment is sent again (no new
 // data is waiting); the SACK it draws lets RACK find the lost first
 // segment at once, long before the RTO.
 func TestConformanceTailLossProbe(t *testing.T) {
@@ -194,10 +195,10 @@ func TestConformanceTailLossProbe(t *testing.T) {
 	s.at(100 * ms).write(2000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
 	s.out(100*ms, "P. 1001:2001(1000) ack 1")
-	s.out(120*ms, "P. 1001:2001(1000) ack 1")
-	s.at(130 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
-	s.out(130*ms, ". 1:1001(1000) ack 1")
-	s.at(140 * ms).in(". 1:1(0) ack 2001")
+	s.out(122*ms, "P. 1001:2001(1000) ack 1")
+	s.at(132 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
+	s.out(132*ms, ". 1:1001(1000) ack 1")
+	s.at(142 * ms).in(". 1:1(0) ack 2001")
 	s.none(5 * units.Second)
 }
 
@@ -205,8 +206,9 @@ func TestConformanceTailLossProbe(t *testing.T) {
 // delivered is lost once an RTT plus the reordering window, a quarter of
 // the minimum RTT, has passed since it was sent. With one SACKed segment
 // and no reordering seen, the first segment (sent at 100 ms, RTT 10 ms,
-// window 2.5 ms) is resent at 112.5 ms, by the reordering timer, with no
-// duplicate-ACK count involved.
+// window 2.5 ms) is resent by the reordering timer with no duplicate-ACK
+// count involved: at 112.5 ms plus the 2 ms (TCP_TIMEOUT_MIN) Linux's
+// tcp_rack_mark_lost adds to the timer.
 func TestConformanceRACKReorderingWindow(t *testing.T) {
 	s := newScript(t, sackConfig(RecoveryRACK))
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
@@ -219,10 +221,10 @@ func TestConformanceRACKReorderingWindow(t *testing.T) {
 		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
 	}
 	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
-	s.none(112*ms + 499*units.Microsecond)
-	s.out(112*ms+500*units.Microsecond, ". 1:1001(1000) ack 1")
-	s.at(113 * ms).in(". 1:1(0) ack 1 <sack 1001:4001>")
-	s.at(123 * ms).in(". 1:1(0) ack 4001")
+	s.none(114*ms + 499*units.Microsecond)
+	s.out(114*ms+500*units.Microsecond, ". 1:1001(1000) ack 1")
+	s.at(115 * ms).in(". 1:1(0) ack 1 <sack 1001:4001>")
+	s.at(125 * ms).in(". 1:1(0) ack 4001")
 	s.none(5 * units.Second)
 }
 

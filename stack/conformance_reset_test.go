@@ -151,7 +151,8 @@ func TestConformanceChallengeACKRateLimit(t *testing.T) {
 }
 
 // The application's abort sends <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5)
-// and closes at once.
+// and closes at once. Like Linux's tcp_send_active_reset, the RST also
+// carries the ACK flag and RCV.NXT.
 func TestConformanceAbortSendsRST(t *testing.T) {
 	s := newScript(t, scriptConfig())
 	s.handshakeActive("win 65535 <mss 1000>")
@@ -159,7 +160,7 @@ func TestConformanceAbortSendsRST(t *testing.T) {
 	s.out(10*ms, "P. 1:101(100) ack 1")
 	s.at(20 * ms)
 	s.conn().Abort()
-	s.out(20*ms, "R 101:101(0) win 0")
+	s.out(20*ms, "R. 101:101(0) ack 1 win 0")
 	s.state(Closed)
 	s.at(30 * ms).in(". 1:1(0) ack 101")
 	s.out(30*ms, "R 101:101(0) win 0")
@@ -174,7 +175,7 @@ func TestConformanceCloseWithUnreadDataSendsRST(t *testing.T) {
 	s.handshakePassive("win 65535 <mss 1000>")
 	s.at(20 * ms).in("P. 1:101(100) ack 1")
 	s.at(30 * ms).close()
-	s.out(30*ms, "R 1:1(0) win 0")
+	s.out(30*ms, "R. 1:1(0) ack 101 win 0") // with the ACK, as Linux's tcp_send_active_reset
 	s.state(Closed)
 	s.none(units.Second)
 }

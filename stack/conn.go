@@ -93,10 +93,20 @@ type Conn struct {
 	maxSndWnd    int // largest window the peer has offered
 
 	// ACK generation.
-	ackNow       bool       // send an ACK at the next Output
-	ackPending   int        // full-sized segments received and not yet acknowledged
-	ackAt        units.Time // delayed-ACK deadline, Never if none
-	quickAck     bool
+	ackNow     bool       // send an ACK at the next Output
+	ackPending int        // full-sized segments received and not yet acknowledged
+	ackAt      units.Time // delayed-ACK deadline, Never if none
+	// ackSched is set while received data awaits an acknowledgment
+	// (Linux's ICSK_ACK_SCHED); quickAcks counts the ACKs quick-ACK mode
+	// still sends at once (icsk_ack.quick); dataSeen and lastDataAt
+	// follow tcp_event_data_recv (icsk_ack.ato != 0, lrcvtime).
+	ackSched   bool
+	quickAcks  int
+	dataSeen   bool
+	lastDataAt units.Time
+	// rcvMSSEst is the receiver's estimate of the peer's segment size
+	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
+	rcvMSSEst    int
 	challengeAt  units.Time
 	challengeCnt int
 
@@ -400,7 +410,9 @@ func (c *Conn) PeerClosed() bool { return c.finRcvd && c.rcvBuf.unread == 0 }
 // after Config.FinWait2Timeout. CloseWrite is the half-close.
 func (c *Conn) Close() {
 	c.host.touch(c)
-	if c.rcvBuf.unread > 0 && c.state.synchronized() {
+	if c.rcvBuf.unread > 0 && (c.state.synchronized() || c.state == SynReceived) {
+		// Also a Fast Open child whose SYN data was not read, as Linux's
+		// tcp_close resets for unread data whatever the state.
 		c.Abort()
 		return
 	}
@@ -432,10 +444,11 @@ func (c *Conn) CloseWrite() {
 }
 
 // Abort resets the connection: a RST goes to the peer and the connection is
-// closed at once.
+// closed at once. The RST carries an ACK of what was received, as Linux's
+// tcp_send_active_reset sends it (RFC 9293 §3.10.4 names only the RST).
 func (c *Conn) Abort() {
 	if c.state.synchronized() || c.state == SynReceived {
-		c.host.queueRST(c.id, c.sndNxt, 0, false)
+		c.host.queueRST(c.id, c.sndNxt, c.rcvNxt(), true)
 	}
 	c.terminate(ErrClosed)
 }

@@ -53,8 +53,9 @@ func TestHandshakeTimelineAndOptions(t *testing.T) {
 	if client.sndShift != 7 || server.sndShift != 7 {
 		t.Errorf("window shifts = %d/%d, want 7", client.sndShift, server.sndShift)
 	}
-	if p := client.Probe(); p.SRTT != 20*ms || p.RTO != 200*ms {
-		t.Errorf("client after handshake: srtt %v rto %v, want 20ms and the 200ms floor", p.SRTT, p.RTO)
+	// Linux's RTO: SRTT + max(4·mdev, rto_min) = 20 + 200 ms.
+	if p := client.Probe(); p.SRTT != 20*ms || p.RTO != 220*ms {
+		t.Errorf("client after handshake: srtt %v rto %v, want 20ms and 20ms + the 200ms floor", p.SRTT, p.RTO)
 	}
 	if got := client.CC().Cwnd(); got != 10*1448 {
 		t.Errorf("initial cwnd = %d, want 10 segments of 1448", got)
@@ -128,8 +129,12 @@ func TestConnectRefused(t *testing.T) {
 	})
 }
 
+// Without quick-ACK mode (the rfc profile), the first segment waits for
+// the delayed-ACK timer.
 func TestDelayedACK(t *testing.T) {
-	n := newTestNet(t, 10*ms, DefaultConfig(), DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.QuickACK = false
+	n := newTestNet(t, 10*ms, cfg, cfg)
 	client, _ := n.connect()
 	n.log = n.log[:0]
 	client.Write(make([]byte, 1000))
@@ -145,6 +150,27 @@ func TestDelayedACK(t *testing.T) {
 		"200ms A ACK seq=1001 ack=1 len=1448",
 		"200ms A PSH,ACK seq=2449 ack=1 len=1448",
 		"210ms B ACK seq=1 ack=3897 len=0", // every second full segment at once
+	})
+}
+
+// Linux's quick-ACK mode (tcp_event_data_recv, tcp_incr_quickack): the
+// first data of a connection is acknowledged segment by segment, not
+// after the delayed-ACK timer.
+func TestQuickACKAtStart(t *testing.T) {
+	n := newTestNet(t, 10*ms, DefaultConfig(), DefaultConfig())
+	client, _ := n.connect()
+	n.log = n.log[:0]
+	client.Write(make([]byte, 1000))
+	n.runFor(at(200 * ms))
+	client.Write(make([]byte, 2*1448))
+	n.runFor(at(400 * ms))
+	expectLog(t, n, []string{
+		"30ms A PSH,ACK seq=1 ack=1 len=1000",
+		"40ms B ACK seq=1 ack=1001 len=0", // at once, not at 80 ms
+		"200ms A ACK seq=1001 ack=1 len=1448",
+		"200ms A PSH,ACK seq=2449 ack=1 len=1448",
+		"210ms B ACK seq=1 ack=2449 len=0", // every segment while quick
+		"210ms B ACK seq=1 ack=3897 len=0",
 	})
 }
 
@@ -260,7 +286,10 @@ func TestCloseSequenceAndTimeWait(t *testing.T) {
 }
 
 func TestRetransmitTimeoutExactTime(t *testing.T) {
-	n := newTestNet(t, 10*ms, DefaultConfig(), DefaultConfig())
+	// NewReno, so that no tail loss probe comes before the RTO.
+	cfg := DefaultConfig()
+	cfg.Recovery = RecoveryNewReno
+	n := newTestNet(t, 10*ms, cfg, DefaultConfig())
 	client, _ := n.connect()
 	n.log = n.log[:0]
 	first := true
@@ -275,8 +304,8 @@ func TestRetransmitTimeoutExactTime(t *testing.T) {
 	n.runFor(at(1 * units.Second))
 	expectLog(t, n, []string{
 		"30ms A PSH,ACK seq=1 ack=1 len=100 (dropped)",
-		"230ms A PSH,ACK seq=1 ack=1 len=100", // RTO = max(20+4·10, 200) ms
-		"280ms B ACK seq=1 ack=101 len=0",
+		"250ms A PSH,ACK seq=1 ack=1 len=100", // RTO = 20 + max(4·10, 200) ms (Linux)
+		"260ms B ACK seq=1 ack=101 len=0",     // B's first data: a quick ACK
 	})
 	p := client.Probe()
 	if p.Timeouts != 1 || p.Cwnd != 1448 || p.Ssthresh != 2*1448 {
@@ -284,14 +313,15 @@ func TestRetransmitTimeoutExactTime(t *testing.T) {
 	}
 	// With timestamps, the echo of the retransmission's TSval is an
 	// unambiguous sample (RFC 7323 §4), so the backoff is undone at once.
-	if p.RTO != 200*ms {
-		t.Errorf("RTO after the retransmission's ACK = %v, want 200ms again", p.RTO)
+	if p.RTO != 220*ms {
+		t.Errorf("RTO after the retransmission's ACK = %v, want 220ms again", p.RTO)
 	}
 }
 
 func TestKarnKeepsBackoffWithoutTimestamps(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Timestamps = false
+	cfg.Recovery = RecoveryNewReno // no tail loss probe before the RTO
 	n := newTestNet(t, 10*ms, cfg, cfg)
 	client, _ := n.connect()
 	first := true
@@ -306,15 +336,19 @@ func TestKarnKeepsBackoffWithoutTimestamps(t *testing.T) {
 	n.runFor(at(1 * units.Second))
 	// Karn: the ACK of the retransmission gave no RTT sample, so the
 	// backed-off RTO stays until a fresh sample arrives.
-	if p := client.Probe(); p.RTO != 400*ms || p.Timeouts != 1 {
-		t.Errorf("RTO after one backoff = %v (timeouts %d), want 400ms", p.RTO, p.Timeouts)
+	if p := client.Probe(); p.RTO != 440*ms || p.Timeouts != 1 {
+		t.Errorf("RTO after one backoff = %v (timeouts %d), want 2·220ms", p.RTO, p.Timeouts)
 	}
 }
 
 func TestFastRetransmitOnThirdDupAck(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DelayedACK = 0
-	n := newTestNet(t, 10*ms, DefaultConfig(), cfg)
+	// Duplicate-ACK counting is NewReno's; RACK (the default) has its own
+	// tests.
+	snd := DefaultConfig()
+	snd.Recovery = RecoveryNewReno
+	n := newTestNet(t, 10*ms, snd, cfg)
 	client, _ := n.connect()
 	n.log = n.log[:0]
 	n.drop = func(e logEntry) bool { return e.from == "A" && e.seq == 1+2*1448 && e.len > 0 && e.at == at(30*ms) }

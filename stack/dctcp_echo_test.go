@@ -14,6 +14,9 @@ import (
 func TestExactECNEchoForDCTCP(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ECN = true
+	// Without quick-ACK mode, which would acknowledge these first
+	// segments one by one and leave no ACK delayed to test.
+	cfg.QuickACK = false
 	n := newTestNet(t, 10*ms, cfg, cfg)
 	client, server := n.connect()
 	d, err := cc.New("dctcp")

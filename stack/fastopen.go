@@ -71,6 +71,10 @@ const fastOpenCacheSize = 1024
 // does not know (RFC 9293 §3.7.1's default).
 const fastOpenDefaultMSS = 536
 
+// maxOptionSpace is the most TCP options a header can carry (Linux's
+// MAX_TCP_OPTION_SPACE).
+const maxOptionSpace = 40
+
 // fastOpenDomain separates the Fast Open cookie from the key's other uses.
 const fastOpenDomain = 0x7466_6f63_6f6f_6b69 // "tfocooki"
 
@@ -181,7 +185,11 @@ func (c *Conn) fastOpenSYN(o *Options) int {
 	if e.mss > 0 {
 		mss = int(e.mss)
 	}
-	room := min(mss, c.cfg.MSS) - o.EncodedLen()
+	// Like Linux's tcp_send_syn_data, the data leaves room for the
+	// largest option space (40 bytes, MAX_TCP_OPTION_SPACE) whatever the
+	// SYN's own options take, for middleboxes that add options: 1420
+	// bytes at an MSS of 1460.
+	room := min(mss, c.cfg.MSS) - maxOptionSpace
 	c.tfo.synData = max(min(c.sndBuf.n, room), 0)
 	return c.tfo.synData
 }

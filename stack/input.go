@@ -52,6 +52,11 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		c.stats.DroppedSegments++
 		if !s.Has(FlagRST) {
 			c.ackNow = true
+			if n := len(s.Payload); n > 0 && s.Seq.LT(c.rcvBuf.nxt) {
+				// Data received before: our ACK was probably lost, so
+				// quick-ACK mode (Linux's tcp_send_dupack).
+				c.incrQuickACK(maxQuickACKs)
+			}
 			if n := len(s.Payload); n > 0 && s.Seq.Add(n).LEQ(c.rcvBuf.nxt) {
 				// Data received before: report it with a D-SACK (RFC 2883).
 				c.owedDSACK(s.Seq, s.Seq.Add(n))
@@ -111,10 +116,8 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	if !c.processAck(now, s) {
 		return
 	}
-	if c.tsOK && s.Opts.HasTimestamps && s.Seq.LEQ(c.rcvWup) {
-		// RFC 7323 §4.3: remember the peer's timestamp from segments at or
-		// before the last acknowledgment point, to echo it back.
-		c.tsRecent = s.Opts.TSVal
+	if !c.cfg.LinuxSegmentChecks {
+		c.replaceTSRecent(s)
 	}
 
 	if c.ecnOK && len(s.Payload) > 0 {
@@ -143,6 +146,12 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			if s.Has(FlagCWR) {
 				c.eceEcho = false
 			}
+			if ce && !c.eceEcho {
+				// The sender's window may be tiny: Linux's
+				// __tcp_ecn_check_ce grants two quick ACKs on the mark
+				// that starts an echo.
+				c.incrQuickACK(2)
+			}
 			if ce {
 				c.eceEcho = true
 			}
@@ -158,6 +167,14 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			c.finValid, c.peerFin = true, fin
 			c.rcvBuf.truncateAbove(fin)
 		}
+	}
+
+	if n := s.SeqLen(); n > 0 && s.Seq.Add(n).LEQ(c.rcvNxt()) {
+		// Everything it carries arrived before (Linux's tcp_sequence lets
+		// such a segment in when it ends at RCV.WUP): our ACK was lost, so
+		// acknowledge at once and enter quick-ACK mode (tcp_data_queue).
+		c.ackNow = true
+		c.incrQuickACK(maxQuickACKs)
 	}
 
 	// Seventh: segment text. An application that closed (not half-closed)
@@ -178,7 +195,8 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	}
 }
 
-// acceptable applies the four-case test of RFC 9293 §3.10.7.4.
+// acceptable applies the four-case test of RFC 9293 §3.10.7.4, or with
+// Config.LinuxSegmentChecks Linux's tcp_sequence.
 func (c *Conn) acceptable(s *Segment) bool {
 	nxt := c.rcvBuf.nxt
 	if c.finRcvd {
@@ -189,6 +207,22 @@ func (c *Conn) acceptable(s *Segment) bool {
 	// by an advertisement (receiver silly window avoidance depends on it).
 	wnd := max(c.rcvAdv.Sub(nxt), 0)
 	n := s.SeqLen()
+	if c.cfg.LinuxSegmentChecks && c.state != TimeWait {
+		// tcp_sequence (TIME-WAIT has its own checks in Linux,
+		// tcp_timewait_state_process, which the RFC test matches).
+		end, right := s.Seq.Add(n), nxt.Add(wnd)
+		switch {
+		case end.LT(c.rcvWup):
+			return false
+		case !end.GT(right):
+			return true
+		case s.Seq.GT(right):
+			return false
+		default:
+			// Beyond the window: only into an empty receive queue.
+			return c.rcvBuf.unread == 0
+		}
+	}
 	switch {
 	case n == 0 && wnd == 0:
 		return s.Seq == nxt
@@ -198,6 +232,16 @@ func (c *Conn) acceptable(s *Segment) bool {
 		return false
 	default:
 		return s.Seq.InWindow(nxt, wnd) || s.Seq.Add(n-1).InWindow(nxt, wnd)
+	}
+}
+
+// replaceTSRecent remembers the peer's timestamp from a segment at or
+// before the last acknowledgment point, to echo it back (RFC 7323 §4.3,
+// Linux's tcp_replace_ts_recent); PAWS has already checked it is not
+// older.
+func (c *Conn) replaceTSRecent(s *Segment) {
+	if c.tsOK && s.Opts.HasTimestamps && s.Seq.LEQ(c.rcvWup) {
+		c.tsRecent = s.Opts.TSVal
 	}
 }
 
@@ -239,9 +283,14 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		c.host.established(now, c)
 		c.armKeepalive(now)
 	} else {
-		// Simultaneous open: answer with SYN-ACK (§3.5, figure 8).
+		// Simultaneous open: answer with SYN-ACK (§3.5, figure 8). It
+		// acknowledges the SYN alone (SEG.SEQ+1, §3.10.7.3): like Linux's
+		// tcp_rcv_synsent_state_process, which discards the rest of a
+		// crossed SYN, its data and FIN are not taken; the peer sends them
+		// again.
 		c.state = SynReceived
 		c.sndNxt = c.iss
+		return
 	}
 	if len(s.Payload) > 0 {
 		c.receiveData(now, s.Seq.Add(1), s.Payload)
@@ -292,13 +341,26 @@ func (c *Conn) negotiate(o *Options) {
 func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	ack := s.Ack
 	if ack.GT(c.sndMax) {
-		// It acknowledges something not yet sent: ACK and drop (§3.10.7.4).
-		c.ackNow = true
+		// It acknowledges something not yet sent: ACK and drop
+		// (§3.10.7.4). Linux drops it silently in ESTABLISHED
+		// (tcp_rcv_established) and answers with a challenge ACK in the
+		// other states (tcp_rcv_state_process).
+		switch {
+		case !c.cfg.LinuxSegmentChecks:
+			c.ackNow = true
+		case c.state != Established:
+			c.challengeACK(now)
+		}
 		return false
 	}
 	wnd := int(s.Window) << c.sndShift
 	if ack.LT(c.sndUna) {
 		return true // an old duplicate ACK
+	}
+	if c.cfg.LinuxSegmentChecks {
+		// tcp_ack refreshes TS.Recent here: the ACK is neither old nor
+		// beyond SND.NXT.
+		c.replaceTSRecent(s)
 	}
 	priorInflight, priorUna := c.pipe(), c.sndUna
 	windowChanged := wnd != c.sndWnd
@@ -402,7 +464,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
-	exit := c.inRecovery && (ack.GEQ(c.recover) || c.cfg.Recovery == RecoveryReno && progress)
+	exit := c.inRecovery && (ack.GEQ(c.recover) || c.recoveryMode() == RecoveryReno && progress)
 	if c.inRecovery && !exit && !c.ccControlsRecovery {
 		newly := int(c.rate.delivered - deliveredBefore)
 		if !c.useSACK() {
@@ -417,7 +479,7 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	// ACKs already reported, and growing by it would overshoot.
 	c.cc.OnAck(a)
 	if exit {
-		if c.cfg.Recovery == RecoveryReno && ack.LT(c.recover) {
+		if c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
 			c.renoPartialExits++
 		}
 		c.exitRecovery(now)
@@ -459,13 +521,13 @@ func (c *Conn) keepMarksCurrent(ack Seq) {
 // detectLoss runs the mode's loss detection after an ACK and enters fast
 // recovery when it finds a loss.
 func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
-	mode := c.cfg.Recovery
+	mode := c.recoveryMode()
 	switch {
 	case mode == RecoveryRACK && c.useSACK():
 		lost, wait := c.rackDetectLoss(now)
 		c.reorderAt = units.Never
 		if wait > 0 {
-			c.reorderAt = now.Add(wait)
+			c.reorderAt = now.Add(wait + rackTimerSlack)
 		}
 		if lost && !c.inRecovery && !c.rtoRecovery {
 			c.enterRecovery(now)
@@ -508,11 +570,15 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 	switch {
 	case c.sndUna == c.sndMax:
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
+	case c.rtxKind == timerTLP && !c.tlpEligible():
+		// SACKs, a loss or recovery took the connection out of the Open
+		// state: the probe gives way to the RTO (tcp_set_xmit_timer).
+		c.rearmRTO(now)
 	case !progress:
-	case c.inRecovery && c.cfg.Recovery == RecoveryNewReno && c.partialAcks > 1:
-	case c.cfg.Recovery == RecoveryReno && c.renoPartialExits > 1:
+	case c.inRecovery && c.recoveryMode() == RecoveryNewReno && c.partialAcks > 1:
+	case c.recoveryMode() == RecoveryReno && c.renoPartialExits > 1:
 	case c.tlpEligible():
-		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
+		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout(now, true)), timerTLP
 	default:
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
@@ -559,14 +625,6 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 		}
 		c.sent.popFront()
 	}
-	if covered && !ambiguous {
-		// Every segment this ACK covers was sent once, so the time since
-		// the newest of them was sent is a valid sample. An ACK that covers
-		// a retransmission gives none: it may answer either copy (Karn's
-		// rule, RFC 6298 §3); the timestamp echo may give one instead (see
-		// processAck).
-		c.rttSample(now.Sub(lastSent))
-	}
 	before := c.sndBuf.n
 	dataEnd := ack
 	if c.finQueued && ack.GT(c.finSeq) {
@@ -577,6 +635,14 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 	c.stats.BytesAcked += int64(acked)
 	c.sndUna = ack
 	c.retries = 0
+	if covered && !ambiguous {
+		// Every segment this ACK covers was sent once, so the time since
+		// the newest of them was sent is a valid sample. An ACK that covers
+		// a retransmission gives none: it may answer either copy (Karn's
+		// rule, RFC 6298 §3); the timestamp echo may give one instead (see
+		// processAck).
+		c.rttSample(now.Sub(lastSent))
+	}
 	if c.sndNxt.LT(ack) {
 		c.sndNxt = ack
 	}
@@ -588,7 +654,7 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 
 // rttSample feeds one RTT measurement to the estimator and the probes.
 func (c *Conn) rttSample(r units.Duration) {
-	c.rtt.sample(r)
+	c.rtt.sample(r, c.sndUna, c.sndNxt)
 	c.ack.RTT = c.rtt.latest
 	if c.OnRTTSample != nil {
 		c.OnRTTSample(c.rtt.latest)
@@ -616,13 +682,17 @@ func (c *Conn) onFINAcked(now units.Time) {
 // receiveData accepts payload whose first byte is seq, trimmed to the
 // receive window, and decides how soon to acknowledge it.
 func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
+	c.ackSched = true
 	nxt := c.rcvBuf.nxt
 	if d := nxt.Sub(seq); d > 0 {
 		if d >= len(p) {
 			// All of it arrived before: acknowledge at once, and report
-			// the duplicate with a D-SACK (RFC 2883 §4.1).
+			// the duplicate with a D-SACK (RFC 2883 §4.1). Our ACK was
+			// probably lost: Linux's tcp_data_queue also enters quick-ACK
+			// mode.
 			c.ackNow = true
 			c.owedDSACK(seq, seq.Add(len(p)))
+			c.incrQuickACK(maxQuickACKs)
 			return
 		}
 		p, seq = p[d:], nxt
@@ -639,7 +709,13 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		}
 	}
 	off := seq.Sub(nxt)
-	if room := min(c.rcvBuf.window(), max(c.rcvAdv.Sub(nxt), 0)) - off; len(p) > room {
+	room := min(c.rcvBuf.window(), max(c.rcvAdv.Sub(nxt), 0)) - off
+	if c.cfg.LinuxSegmentChecks && c.rcvAdv.GT(nxt) {
+		// tcp_data_queue keeps a segment that acceptance let in whole,
+		// within the buffer's room, even past the advertised edge.
+		room = c.rcvBuf.window() - off
+	}
+	if len(p) > room {
 		p = p[:max(room, 0)]
 	}
 	if len(p) == 0 {
@@ -667,7 +743,11 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 	if c.finValid && c.rcvBuf.nxt == c.peerFin {
 		c.receiveFIN(now, c.peerFin)
 	}
-	if len(p) >= c.rcvMSS() {
+	full := c.measureRcvMSS(len(p))
+	if c.cfg.QuickACK {
+		c.dataRecvQuickACK(now)
+	}
+	if full {
 		c.ackPending++
 	}
 	switch {
@@ -675,18 +755,80 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		// Every second full-sized segment is acknowledged at once
 		// (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
 		c.ackNow = true
+	case c.quickAcks > 0:
+		// Quick-ACK mode (Linux's tcp_in_quickack_mode in
+		// __tcp_ack_snd_check).
+		c.ackNow = true
 	case c.ackAt == units.Never:
 		c.ackAt = now.Add(c.cfg.DelayedACK)
 	}
 }
 
-// rcvMSS is the payload size the peer's full-sized segments carry.
+// Linux's TCP_MAX_QUICKACKS: the most ACKs one entry into quick-ACK mode
+// sends at once.
+const maxQuickACKs = 16
+
+// rcvMSS is the receiver's estimate of the payload the peer's full-sized
+// segments carry. Like Linux's tcp_initialize_rcv_mss it starts at 536
+// bytes (RFC 9293 §3.7.1's default, or less with a small MSS), and
+// measureRcvMSS raises it to the segments that arrive: the peer may send
+// smaller segments than this host's MSS allows, and judging "full-sized"
+// by our own MSS would leave such a peer's segments never counted.
 func (c *Conn) rcvMSS() int {
+	if c.rcvMSSEst == 0 {
+		return min(c.advMSS(), 536)
+	}
+	return c.rcvMSSEst
+}
+
+// advMSS is the payload of the largest segment this host lets the peer
+// send: the MSS it advertised, less the timestamp option if in use.
+func (c *Conn) advMSS() int {
 	m := c.cfg.MSS
 	if c.tsOK {
 		m -= 12
 	}
 	return m
+}
+
+// measureRcvMSS updates the estimate of the peer's segment size with a
+// segment of n payload bytes and reports whether the segment is
+// full-sized (tcp_measure_rcv_mss: a segment at least as large as the
+// estimate sets it, up to the advertised MSS).
+func (c *Conn) measureRcvMSS(n int) bool {
+	if n < c.rcvMSS() {
+		return false
+	}
+	c.rcvMSSEst = min(n, c.advMSS())
+	return true
+}
+
+// dataRecvQuickACK is the quick-ACK half of Linux's tcp_event_data_recv:
+// the first data of the connection, or data after a silence longer than
+// the RTO (the sender must be restarting from a small window), earns
+// quick ACKs.
+func (c *Conn) dataRecvQuickACK(now units.Time) {
+	if !c.dataSeen || now.Sub(c.lastDataAt) > c.rtt.current() {
+		c.incrQuickACK(maxQuickACKs)
+	}
+	c.dataSeen, c.lastDataAt = true, now
+}
+
+// incrQuickACK is tcp_incr_quickack: up to max ACKs at once, and no more
+// than half the advertised window in full-sized segments (at least two),
+// since a sender cannot have more in flight.
+func (c *Conn) incrQuickACK(max int) {
+	if !c.cfg.QuickACK {
+		return
+	}
+	q := c.rcvAdv.Sub(c.rcvWup) / (2 * c.rcvMSS())
+	if q == 0 {
+		q = 2
+	}
+	q = min(q, max)
+	if q > c.quickAcks {
+		c.quickAcks = q
+	}
 }
 
 // receiveFIN handles a FIN whose sequence number is seq.

@@ -336,7 +336,7 @@ func TestListenerClose(t *testing.T) {
 	p.one(p.out())
 	l.Close()
 	got := p.out()
-	if r := p.one(got); r.Flags != FlagRST || r.DstPort != 1 {
+	if r := p.one(got); r.Flags != FlagRST|FlagACK || r.DstPort != 1 {
 		t.Fatalf("close sent %v, want a RST to the unaccepted connection only", got)
 	}
 	if len(p.h.Conns()) != 0 || l.HalfOpen() != 0 {

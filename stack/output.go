@@ -119,6 +119,19 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// Release the next segment no sooner than this one takes at the
 		// pacing rate, counting from now if the sender was idle: an idle
 		// sender earns no burst credit.
+		//
+		// A difference from Linux, kept on purpose: Linux paces whole
+		// skbs, sized by tcp_tso_autosize (about 1 ms of data at the
+		// pacing rate, at least two segments, up to 64 KB), so at low
+		// rates it releases two MSS at a time and at high rates bursts of
+		// up to 44 segments, each followed by its transmission time. Here
+		// every segment is paced on its own: the same average rate, with
+		// smoother arrivals at the bottleneck (at most one segment's worth
+		// of pacing burst instead of one skb's). Bursts were tried and
+		// left out: they make a connection's output depend on the exact
+		// instant a burst began, which the host's scheduling (schedule.go)
+		// does not track, and they would shift every paced result (BBR's
+		// above all) for a difference of under 1 ms of data per burst.
 		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(p.Len()))
 	}
 	return p
@@ -214,6 +227,13 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		n = min(c.sndMSS, avail, usable)
 		fin = c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
 	}
+	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) {
+		// The last segment, carrying the FIN, is not held back by the
+		// congestion window (Linux's tcp_cwnd_test lets the final FIN
+		// segment of one MSS or less out; the receive window still
+		// applies).
+		n, fin = avail, true
+	}
 	switch {
 	case n == 0 && !fin:
 		if avail > 0 && rwnd <= 0 && c.sndUna == c.sndMax {
@@ -280,7 +300,16 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
-	if c.rtxAt == units.Never {
+	headRestart := i == 0 && !c.rack.tlpActive &&
+		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && c.useSACK())
+	if c.rtxAt == units.Never || headRestart {
+		// Retransmitting the oldest segment replaces a pending probe with
+		// the RTO, and with LinuxRTO in SACK recovery restarts the RTO:
+		// the retransmission needs a whole round trip to be acknowledged
+		// (Linux's tcp_xmit_retransmit_queue rearms the timer when it
+		// resends the head of the retransmission queue). NewReno keeps
+		// RFC 6582 §4.1's impatient timer instead, which a restart on
+		// every partial ACK's retransmission would defeat.
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
 	c.lastSend = now
@@ -297,11 +326,17 @@ func (c *Conn) sendTLP(now units.Time) *packet.Packet {
 		}
 		c.rack.tlpRetrans = true
 	}
-	if c.sent.len() == 0 {
+	// The highest segment the peer does not hold: resending one it has
+	// SACKed would draw no new information.
+	i := c.sent.len() - 1
+	for i >= 0 && c.sent.at(i).sacked {
+		i--
+	}
+	if i < 0 {
 		return nil
 	}
 	c.rack.tlpEnd = c.sndNxt
-	return c.retransmit(now, c.sent.len()-1)
+	return c.retransmit(now, i)
 }
 
 // sendZeroWindowProbe sends one byte beyond the peer's closed window
@@ -351,7 +386,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 	c.onSentInRecovery(end.Sub(seq))
 	if c.rtxAt == units.Never || c.rtxKind == timerTLP {
 		if c.tlpEligible() {
-			c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout()), timerTLP
+			c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout(now, false)), timerTLP
 		} else if c.rtxAt == units.Never {
 			c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 		}
@@ -421,6 +456,12 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 			s.Ack = c.stateAckSeq
 		}
 		c.ackNow, c.ackPending, c.ackAt = false, 0, units.Never
+		if c.ackSched && c.quickAcks > 0 {
+			// An ACK of new data uses up one quick ACK
+			// (tcp_dec_quickack_mode).
+			c.quickAcks--
+		}
+		c.ackSched = false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
 	EncodeSegment(p, s)

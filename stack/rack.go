@@ -74,7 +74,10 @@ func (c *Conn) rackOnDSACK() {
 	r.reoWndPersist = 16
 }
 
-// rackReoWnd is the reordering window (§6.2 step 4).
+// rackReoWnd is the reordering window (§6.2 step 4) as Linux's
+// tcp_rack_reo_wnd computes it: zero until reordering is seen once in
+// recovery or with DupThresh segments SACKed, otherwise a quarter of the
+// minimum RTT per D-SACK step, at most SRTT.
 func (c *Conn) rackReoWnd() units.Duration {
 	r := &c.rack
 	if !r.reorder {
@@ -88,6 +91,12 @@ func (c *Conn) rackReoWnd() units.Duration {
 	w := r.minRTT / 4 * units.Duration(max(r.reoWndMult, 1))
 	return min(w, c.rtt.srtt)
 }
+
+// rackTimerSlack is added to the reordering timer, as Linux's
+// tcp_rack_mark_lost adds TCP_TIMEOUT_MIN (2 ms) to the wait
+// tcp_rack_detect_loss returns, so that the timer fires after, not at, the
+// moment the segment's window expires.
+const rackTimerSlack = 2 * units.Millisecond
 
 // rackDetectLoss marks lost every outstanding segment sent before the most
 // recently delivered one whose reordering window has expired, and returns
@@ -126,25 +135,52 @@ func (c *Conn) rackDetectLoss(now units.Time) (lost bool, wait units.Duration) {
 	return lost, wait
 }
 
-// tlpTimeout is the probe timeout (§7.2): two smoothed RTTs, plus the
-// worst-case delayed-ACK time when a single segment is in flight, never
-// later than the retransmission timeout would fire.
-func (c *Conn) tlpTimeout() units.Duration {
-	const worstCaseDelAck = 200 * units.Millisecond
-	pto := units.Second
+// tlpTimeout is the probe timeout as Linux's tcp_schedule_loss_probe
+// computes it (RFC 8985 §7.2 in substance): two smoothed RTTs, plus the
+// minimum RTO when a single segment is in flight (its ACK may be delayed)
+// or TCP_TIMEOUT_MIN (2 ms) otherwise; 1 s before any RTT sample. It never
+// ends later than the RTO would: on an ACK that advances the RTO
+// (advancing) that is a whole RTO from now, otherwise the time left before
+// the RTO of the oldest outstanding segment (tcp_rto_delta_us).
+func (c *Conn) tlpTimeout(now units.Time, advancing bool) units.Duration {
+	const timeoutMin = 2 * units.Millisecond // TCP_TIMEOUT_MIN
+	pto := units.Second                      // TCP_TIMEOUT_INIT
 	if c.rtt.srtt > 0 {
 		pto = 2 * c.rtt.srtt
 		if c.sent.len() == 1 {
-			pto += worstCaseDelAck
+			pto += c.cfg.MinRTO
+		} else {
+			pto += timeoutMin
 		}
 	}
-	return min(pto, c.rtt.current())
+	rtoLeft := c.rtt.current()
+	if !advancing && c.sent.len() > 0 {
+		rtoLeft = c.sent.at(0).sentAt.Add(c.rtt.current()).Sub(now)
+	}
+	if rtoLeft > 0 {
+		pto = min(pto, rtoLeft)
+	}
+	return pto
 }
 
 // tlpEligible reports whether a probe timer may replace the RTO now: RACK
-// mode, data outstanding, no recovery under way and no probe already out
-// (§7.2).
+// mode, data outstanding, and, as Linux's tcp_schedule_loss_probe
+// requires, the Open state: no recovery under way, nothing SACKed or
+// marked lost, and no probe already out (RFC 8985 §7.2).
 func (c *Conn) tlpEligible() bool {
-	return c.cfg.Recovery == RecoveryRACK && c.useSACK() && c.state.synchronized() &&
-		!c.inRecovery && !c.rtoRecovery && !c.rack.tlpActive && c.sndUna != c.sndMax
+	return c.recoveryMode() == RecoveryRACK && c.state.synchronized() &&
+		!c.inRecovery && !c.rtoRecovery && !c.rack.tlpActive && c.sndUna != c.sndMax &&
+		c.sent.sackedBytes == 0 && c.sent.lostBytes == 0
+}
+
+// rearmRTO replaces a probe timer with the RTO of the oldest outstanding
+// segment, as Linux's tcp_rearm_rto does when the probe is no longer
+// allowed: the RTO counts from that segment's last transmission, and
+// fires at once if that time has passed.
+func (c *Conn) rearmRTO(now units.Time) {
+	at := now.Add(c.rtt.current())
+	if c.sent.len() > 0 {
+		at = max(c.sent.at(0).sentAt.Add(c.rtt.current()), now.Add(units.Microsecond))
+	}
+	c.rtxAt, c.rtxKind = at, timerRTO
 }

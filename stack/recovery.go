@@ -61,6 +61,13 @@ const dupThresh = 3
 // deemed lost, plus what was retransmitted.
 func (c *Conn) pipe() int {
 	p := c.sndNxt.Sub(c.sndUna) - c.sent.lostBytes + c.sent.rtxBytes
+	if c.sndUna == c.iss && c.sndNxt != c.iss {
+		// An unacknowledged SYN's sequence number is not payload: it takes
+		// no room in the byte-counted window, as a Fast Open server's
+		// SYN-ACK takes none in Linux's packet-counted one (the child
+		// socket's packets_out does not include it).
+		p--
+	}
 	if c.useSACK() {
 		p -= c.sent.sackedBytes
 	} else {
@@ -80,6 +87,17 @@ func (c *Conn) cwnd() int {
 		return c.recoveryCwnd
 	}
 	return c.cc.Cwnd()
+}
+
+// recoveryMode is the mode this connection recovers with: Config.Recovery,
+// except that sack and rack fall back to newreno when SACK was not
+// negotiated, as Linux falls back to its Reno/NewReno path (tcp_is_reno)
+// for a peer without SACK.
+func (c *Conn) recoveryMode() RecoveryMode {
+	if m := c.cfg.Recovery; !m.usesSACK() || c.sackOK {
+		return m
+	}
+	return RecoveryNewReno
 }
 
 // sendAllowance is how many more bytes the congestion window lets the

@@ -9,6 +9,22 @@ import "ccbench/units"
 //	                  SRTT   = 7/8·SRTT   + 1/8·R'
 //	RTO = SRTT + max(G, 4·RTTVAR), clamped to [MinRTO, MaxRTO]
 //
+// With Config.LinuxRTO it computes it as Linux 6.x does instead
+// (tcp_rtt_estimator, tcp_set_rto, __tcp_set_rto):
+//
+//	first sample R:   SRTT = R, mdev = R/2, RTTVAR = max(4·mdev, rto_min)
+//	later samples R': SRTT = 7/8·SRTT + 1/8·R'; mdev as RFC 6298's RTTVAR,
+//	                  except that a sample below SRTT moves it by a
+//	                  further eighth only (Linux's Eifel-like damping);
+//	                  RTTVAR rises at once to the largest 4·mdev of the
+//	                  round trip (mdev_max, itself at least rto_min) and
+//	                  decays by a quarter of the excess once per round
+//	                  trip (when SND.UNA passes rtt_seq)
+//	RTO = SRTT + RTTVAR, capped at MaxRTO
+//
+// so rto_min is a floor on the variance term, not on the RTO: 300 ms at a
+// steady 100 ms RTT where RFC 6298 with a 200 ms floor gives 250 ms.
+//
 // Backoff doubles the RTO on each expiry (§5.5) and is undone by the next
 // valid sample (§5.7). Karn's rule (§3) is applied by the caller, which
 // passes no samples from retransmitted segments.
@@ -20,7 +36,16 @@ type rttEstimator struct {
 	backoff      uint // number of doublings applied to rto
 	samples      int64
 
-	granularity, minRTO, maxRTO units.Duration
+	// Linux's estimator state: mdev4 is 4·mdev (Linux's mdev_us),
+	// mdevMax the largest mdev4 of the current round trip, varLinux the
+	// variance term added to SRTT (rttvar_us), and rttSeq the SND.NXT at
+	// which the current round trip ends.
+	linux          bool
+	mdev4, mdevMax units.Duration
+	varLinux       units.Duration
+	rttSeq         Seq
+	granularity    units.Duration
+	minRTO, maxRTO units.Duration
 }
 
 func newRTTEstimator(c *Config) rttEstimator {
@@ -29,11 +54,14 @@ func newRTTEstimator(c *Config) rttEstimator {
 		granularity: c.ClockGranularity,
 		minRTO:      c.MinRTO,
 		maxRTO:      c.MaxRTO,
+		linux:       c.LinuxRTO,
 	}
 }
 
-// sample folds one RTT measurement into the estimate.
-func (e *rttEstimator) sample(r units.Duration) {
+// sample folds one RTT measurement into the estimate. una and nxt are
+// SND.UNA (after the ACK that gave the sample) and SND.NXT, which delimit
+// Linux's once-per-round-trip RTTVAR decay.
+func (e *rttEstimator) sample(r units.Duration, una, nxt Seq) {
 	if r <= 0 {
 		// Virtual time can make an RTT exactly zero only over a zero-delay
 		// path; RFC 6298 requires positive samples, so count it as 1 ns.
@@ -43,6 +71,10 @@ func (e *rttEstimator) sample(r units.Duration) {
 	e.samples++
 	if e.minRTT == 0 || r < e.minRTT {
 		e.minRTT = r
+	}
+	if e.linux {
+		e.sampleLinux(r, una, nxt)
+		return
 	}
 	if e.srtt == 0 {
 		e.srtt = r
@@ -57,6 +89,47 @@ func (e *rttEstimator) sample(r units.Duration) {
 	}
 	e.backoff = 0
 	e.rto = e.clamp(e.srtt + max(e.granularity, 4*e.rttvar))
+}
+
+// sampleLinux is tcp_rtt_estimator followed by tcp_set_rto.
+func (e *rttEstimator) sampleLinux(r units.Duration, una, nxt Seq) {
+	if e.srtt == 0 {
+		e.srtt = r
+		e.mdev4 = 2 * r // so that the first RTO is 3·R (above the floor)
+		e.varLinux = max(e.mdev4, e.minRTO)
+		e.mdevMax = e.varLinux
+		e.rttSeq = nxt
+	} else {
+		err := r - e.srtt
+		e.srtt += err / 8
+		var m units.Duration
+		if err < 0 {
+			m = -err - e.mdev4/4
+			if m > 0 {
+				// The RTT fell: a smaller gain, so the RTO neither grows
+				// nor collapses on a decrease.
+				m /= 8
+			}
+		} else {
+			m = err - e.mdev4/4
+		}
+		e.mdev4 += m
+		if e.mdev4 > e.mdevMax {
+			e.mdevMax = e.mdev4
+			e.varLinux = max(e.varLinux, e.mdevMax)
+		}
+		if una.GT(e.rttSeq) {
+			if e.mdevMax < e.varLinux {
+				e.varLinux -= (e.varLinux - e.mdevMax) / 4
+			}
+			e.rttSeq = nxt
+			e.mdevMax = e.minRTO
+		}
+	}
+	e.srtt = max(e.srtt, 1)
+	e.rttvar = e.mdev4 / 4 // what tcp_info reports as rttvar
+	e.backoff = 0
+	e.rto = min(e.srtt+e.varLinux, e.maxRTO)
 }
 
 func (e *rttEstimator) clamp(d units.Duration) units.Duration {

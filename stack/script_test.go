@@ -83,8 +83,23 @@ const (
 // scriptConfig is the configuration scenarios start from: round numbers
 // (a 1000-byte MSS, a 64000-byte receive buffer) so that sequence numbers
 // and windows read at a glance, and no optional TCP features, which the
-// scenarios that test them turn on.
+// scenarios that test them turn on. The conformance scenarios check the
+// RFCs: they use RFC 6298's RTO formula, no quick-ACK mode and RFC 9293's
+// segment acceptance (with Linux's 200 ms RTO floor, so an RTO after a
+// 10 ms handshake is 200 ms); linuxScriptConfig is the same with the linux
+// profile's behaviours, for the scenarios that check Linux's timelines.
 func scriptConfig() Config {
+	cfg := linuxScriptConfig()
+	cfg.LinuxRTO = false
+	cfg.QuickACK = false
+	cfg.LinuxSegmentChecks = false
+	return cfg
+}
+
+// linuxScriptConfig is scriptConfig's round numbers under the linux
+// profile: Linux's RTO estimator and quick-ACK mode, still without SACK,
+// timestamps and window scaling unless a scenario turns them on.
+func linuxScriptConfig() Config {
 	cfg := DefaultConfig()
 	cfg.MSS = 1000
 	cfg.SndBuf = 64000

@@ -130,7 +130,7 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 func (c *Conn) onReorderTimeout(now units.Time) {
 	lost, wait := c.rackDetectLoss(now)
 	if wait > 0 {
-		c.reorderAt = now.Add(wait)
+		c.reorderAt = now.Add(wait + rackTimerSlack)
 	}
 	if lost {
 		if !c.inRecovery && !c.rtoRecovery {
