@@ -48,7 +48,7 @@ func dumbbell(rate units.Rate, rtt units.Duration, bdps float64, d units.Duratio
 		Seed:             1,
 	}
 	for _, a := range algs {
-		sc.Flows = append(sc.Flows, FlowSpec{CC: a})
+		sc.Flows = append(sc.Flows, FlowSpec{CC: a, Recovery: tcp.Recovery})
 	}
 	return sc
 }
