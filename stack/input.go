@@ -408,6 +408,14 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	if progress {
 		acked = c.ackSegments(now, ack)
 		c.dupAcks = 0
+		if !c.inRecovery && !c.rtoRecovery {
+			// The recovery point only matters while it is ahead of
+			// SND.UNA; once passed, keep it just behind, where every
+			// future ACK covers more than it, as it did. Left behind, it
+			// would after 2^31 bytes compare as ahead again (sequence
+			// numbers wrap) and forbid fast retransmit until a timeout.
+			c.recover = c.sndUna.Add(-1)
+		}
 		if a.RTT == 0 && c.tsOK && s.Opts.HasTimestamps && s.Opts.TSEcr != 0 {
 			// Karn's rule left this ACK without a sample, but the echoed
 			// timestamp says which transmission it answers (RFC 7323 §4.1),
