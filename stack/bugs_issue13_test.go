@@ -146,3 +146,35 @@ func TestIssue13SimultaneousOpenDoesNotAckSYNData(t *testing.T) {
 	s.out(55*ms, ". 1:1(0) ack 101")
 	s.none(2 * units.Second)
 }
+
+// Issue 13's two timeouts of CUBIC with sack recovery at 1 Gbit/s: the
+// recovery point (RFC 6582's "recover") was left where the last recovery
+// set it, and once more than 2^31 bytes had been acknowledged since, the
+// sequence comparison with it wrapped, so "the ACK covers more than
+// recover" failed and no fast retransmit could start until a timeout.
+// Here the last recovery lies 2^31 − 3000 bytes back: an ACK of 2000
+// bytes is still ahead of it, the next ACK of 2000 would not be if the
+// point stayed behind, and the third duplicate ACK after that must still
+// start fast retransmit.
+func TestIssue13RecoverPointDoesNotGoStaleAcrossTheWrap(t *testing.T) {
+	s := newScript(t, scriptConfig())
+	s.handshakeActive("win 65535 <mss 1000>")
+	s.c.recover = s.c.sndUna.Add(-(1 << 31) + 3000)
+	s.at(100 * ms).write(6000)
+	for i := 0; i < 6; i++ {
+		f := "."
+		if i == 5 {
+			f = "P."
+		}
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+1000*i, 1001+1000*i))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 2001")
+	s.in(". 1:1(0) ack 4001")
+	s.in(". 1:1(0) ack 4001")
+	s.in(". 1:1(0) ack 4001")
+	s.none(110 * ms)
+	s.in(". 1:1(0) ack 4001")
+	s.out(110*ms, ". 4001:5001(1000) ack 1") // before the fix: the RTO
+	s.at(120 * ms).in(". 1:1(0) ack 6001")
+	s.none(2 * units.Second)
+}
