@@ -362,6 +362,21 @@ func TestConformanceSimultaneousOpen(t *testing.T) {
 	s.none(5 * units.Second)
 }
 
+// A simultaneous open's SYN-ACK repeats the window of our SYN, sized for
+// segments of our whole MSS, where a listener's SYN-ACK that agrees to
+// timestamps sizes it for the MSS less the option (64000 here, not
+// 64 × 988): Linux's SYN-ACK from tcp_rcv_synsent_state_process carries
+// the rcv_wnd of tcp_connect_init.
+func TestConformanceSimultaneousOpenSYNACKWindow(t *testing.T) {
+	cfg := scriptConfig()
+	cfg.Timestamps = true
+	s := newScript(t, cfg)
+	s.connect()
+	s.out(0, "S 0:0(0) win 64000 <mss 1000,TS val 0 ecr 0>")
+	s.at(5 * ms).in("S 0:0(0) win 65535 <mss 1000,TS val 500 ecr 0>")
+	s.out(5*ms, "S. 0:0(0) ack 1 win 64000 <mss 1000,TS val 5 ecr 500>")
+}
+
 // Simultaneous open with crossed SYN-ACKs, exactly figure 8 of RFC 9293
 // §3.5: the peer's SYN-ACK, arriving in SYN-RECEIVED, acknowledges our SYN
 // and the connection is ESTABLISHED (line 6). Its sequence number is the

@@ -501,11 +501,12 @@ func (c *Conn) advertise(syn bool) uint16 {
 
 // synWindow is the window of our SYN or SYN-ACK (Config.synWindow). Linux
 // rounds it to the payload of the peer's full-sized segments: our MSS on a
-// SYN (tcp_connect_init), less the timestamp option on a SYN-ACK that
-// agrees to timestamps (tcp_openreq_init_rwin).
+// SYN (tcp_connect_init, whose window a simultaneous open's SYN-ACK
+// repeats), less the timestamp option on a listener's SYN-ACK that agrees
+// to timestamps (tcp_openreq_init_rwin).
 func (c *Conn) synWindow() int {
 	mss := c.cfg.MSS
-	if c.state == SynReceived && c.tsOK {
+	if c.listener != nil && c.tsOK {
 		mss -= 12
 	}
 	return c.cfg.synWindow(mss)
