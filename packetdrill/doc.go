@@ -53,6 +53,9 @@
 // buffer (stack.Conn.SetSendBuffer); the others (TCP_NODELAY, keepalive)
 // change the host's configuration through stack.Host.MutableConfig, and
 // the keepalive options restart the timer (stack.Conn.RestartKeepalive).
+// SO_RCVBUF v makes the receive buffer v bytes of window (Linux's
+// sk_rcvbuf of 2v at its default len/truesize ratio of ½) and takes the
+// window scale from it, as Linux does for a locked buffer.
 //
 // # Commands and sysctls
 //
