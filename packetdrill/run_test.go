@@ -16,7 +16,7 @@ func TestRunKinds(t *testing.T) {
 	}{
 		{"pass.pkt", Pass, 0, nil},
 		{"tolerance.pkt", Pass, 0, nil},
-		{"wrong-flags.pkt", Fail, 8, []string{"bad flags: expected S, actual S.", "> S 0:0(0) ack 1", "S. 0:0(0) ack 1 win 65535"}},
+		{"wrong-flags.pkt", Fail, 8, []string{"bad flags: expected S, actual S.", "> S 0:0(0) ack 1", "S. 0:0(0) ack 1 win 64240"}},
 		{"wrong-time.pkt", Fail, 11, []string{"timing error", "at 0.250000 s but happened at 0.200000 s"}},
 		{"missing-packet.pkt", Fail, 10, []string{"nothing was sent"}},
 		{"unexpected-packet.pkt", Fail, 12, []string{"unexpected packet", "0.200000 > P. 1:1001(1000) ack 1"}},
@@ -60,7 +60,7 @@ const handshake = `
    +0 bind(3, ..., ...) = 0
    +0 listen(3, 1) = 0
   +.1 < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 500 ecr 0,nop,wscale 7>
-   +0 > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 500,nop,wscale 7>
+   +0 > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 500,nop,wscale 10>
   +.1 < . 1:1(0) ack 1 win 514 <nop,nop,TS val 600 ecr 100>
    +0 accept(3, ..., ...) = 4
 `
@@ -146,7 +146,30 @@ func TestInline(t *testing.T) {
     0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
    +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
    +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
-   +0 > S 0:0(0) <mss 1460,nop,nop,sackOK,nop,wscale 7>
+   +0 > S 0:0(0) <mss 1460,nop,nop,sackOK,nop,wscale 10>
+`, Pass, ""},
+		// Linux's window is half of sk_rcvbuf = 2 × 65536, and a locked
+		// buffer sets the scale: ilog2(65536) − 15 = 1
+		// (tcp_select_initial_window under the window clamp of
+		// tcp_openreq_init_rwin); the window is 64 KiB in 1448-byte
+		// segments.
+		{"so-rcvbuf-sets-window-and-scale", `
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [65536], 4) = 0
+   +0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0
+   +0 bind(3, ..., ...) = 0
+   +0 listen(3, 1) = 0
+  +.1 < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 500 ecr 0,nop,wscale 7>
+   +0 > S. 0:0(0) ack 1 win 65160 <mss 1460,sackOK,TS val 100 ecr 500,nop,wscale 1>
+`, Pass, ""},
+		// tcp_rmem's default sets the SYN's window (half of it, at most
+		// 65535) and its maximum the scale: defaults.sh's values give
+		// 65535 and wscale 8.
+		{"tcp-rmem-sets-window-and-scale", "`sysctl -q net.ipv4.tcp_rmem=\"4096 540000 15728640\"`\n" + `
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+   +0 > S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 8>
 `, Pass, ""},
 		{"blocking-call-without-ellipsis-times-out", "`sysctl -q net.ipv4.tcp_syn_retries=1`\n" + `
     0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

@@ -203,8 +203,14 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		}
 		cfg.SndBuf = int(2 * v)
 	case "SO_RCVBUF":
+		// Linux sets sk_rcvbuf to 2v, of which its window offers half
+		// (tcp_full_space at the default len/truesize ratio): v bytes.
+		// The buffer is then locked, and the window scale comes from it
+		// rather than from tcp_rmem[2] (the window clamp in
+		// tcp_openreq_init_rwin and tcp_connect_init).
 		beforeConn()
-		cfg.RcvBuf = int(2 * v)
+		cfg.RcvBuf = int(v)
+		cfg.RcvBufMax = 0
 	case "TCP_NODELAY":
 		cfg.NoDelay = v != 0
 	case "TCP_MAXSEG":

@@ -22,9 +22,12 @@ import (
 //	                           40 ms (tcp_incr_quickack, __tcp_ack_snd_check) or 40 ms (RFC 5681 §4.2)
 //	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
 //	                           of unsent data dropped (tcp_ack)
+//	window scale               from tcp_rmem[2] = 32 MiB: 10               from the buffer: 7 at 4 MiB
+//	                           (tcp_select_initial_window)                 (RFC 7323 §2.3)
 //
 // Choices that follow Linux in both profiles, because the RFCs leave them
-// open: the initial window of 10 (RFC 6928), a 40 ms delayed-ACK timeout
+// open: the initial window of 10 (RFC 6928), the window of our SYN and
+// SYN-ACK (tcp_select_initial_window, see RcvSpaceInitial), a 40 ms delayed-ACK timeout
 // (TCP_DELACK_MIN), the receiver's estimate of the peer's MSS
 // (tcp_measure_rcv_mss), the TLP timeout (tcp_schedule_loss_probe) and the
 // RACK reordering window and timer (tcp_rack_reo_wnd, tcp_rack_mark_lost),
@@ -99,8 +102,31 @@ type Config struct {
 	// term of the RTO. 1 ms, the resolution of Linux's RTT clock.
 	ClockGranularity units.Duration
 	// SndBuf and RcvBuf are the send and receive buffer sizes in bytes. The
-	// receive buffer bounds the advertised window.
+	// receive buffer bounds the advertised window: after the handshake the
+	// receiver offers all of its free space, so it never limits a bulk
+	// flow below RcvBuf (Linux instead grows the window towards
+	// tcp_rmem[2] as the sender speeds up, tcp_grow_window and
+	// tcp_rcv_space_adjust, which ccbench does not model).
 	SndBuf, RcvBuf int
+	// RcvBufMax is the largest receive buffer the receive side could grow
+	// to; only the window scale comes from it. Linux picks the scale of
+	// its SYN and SYN-ACK (tcp_select_initial_window) as the shift that
+	// fits max(buffer, tcp_rmem[2], rmem_max) into 16 bits, whatever the
+	// buffer is at the time, so that autotuning may grow the window later:
+	// 32 MiB, 6.18's tcp_rmem[2] (default "4096 131072 33554432"), gives
+	// wscale 10 in the linux profile. 0 (the rfc profile): the smallest
+	// shift that lets RcvBuf be advertised (RFC 7323 §2.3), 7 at 4 MiB.
+	RcvBufMax int
+	// RcvSpaceInitial is the receive space, in window bytes, that the
+	// unscaled window of our SYN or SYN-ACK (RFC 7323 §2.2) is offered
+	// from: Linux's tcp_full_space of a new socket, tcp_rmem[1] = 131072
+	// bytes at the default skb->len/truesize ratio of ½
+	// (TCP_DEFAULT_SCALING_RATIO), so 65536. As tcp_select_initial_window
+	// does, the window is this space (at most RcvBuf) rounded down to a
+	// multiple of the segment size the peer will send, capped at 65535:
+	// 64240 at MSS 1460, 65160 at 1448 when timestamps are in use. Both
+	// profiles: the RFCs leave the SYN's window open.
+	RcvSpaceInitial int
 	// Timestamps enables the RFC 7323 timestamp option when the peer also
 	// offers it.
 	Timestamps bool
@@ -293,7 +319,8 @@ func ConfigFor(p Profile) Config {
 // RFCConfig returns the rfc profile: DefaultConfig with every behaviour
 // that Linux chooses differently set to what the RFCs specify: RFC 6298's
 // 1 s minimum RTO and its RTO formula, RFC 3465's L = 2, RFC 6675 SACK
-// recovery with PRR and without RACK-TLP, no quick-ACK mode.
+// recovery with PRR and without RACK-TLP, no quick-ACK mode, a window scale
+// just large enough for the receive buffer.
 func RFCConfig() Config {
 	c := DefaultConfig()
 	c.Profile = ProfileRFC
@@ -303,6 +330,7 @@ func RFCConfig() Config {
 	c.LinuxSegmentChecks = false
 	c.SlowStartLimitSegments = 2
 	c.Recovery = RecoverySACK
+	c.RcvBufMax = 0
 	return c
 }
 
@@ -324,6 +352,8 @@ func DefaultConfig() Config {
 		ClockGranularity:   units.Millisecond,
 		SndBuf:             4 << 20,
 		RcvBuf:             4 << 20,
+		RcvBufMax:          32 << 20,
+		RcvSpaceInitial:    64 << 10,
 		Timestamps:         true,
 		WindowScaling:      true,
 		MSL:                30 * units.Second,
@@ -368,6 +398,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.snd_buffer: %d is not allowed: must be at least two segments (%d bytes)", c.SndBuf, 2*c.MSS)
 	case c.RcvBuf < 2*c.MSS || c.RcvBuf > 65535<<maxWindowShift:
 		return fmt.Errorf("tcp.rcv_buffer: %d is not allowed: must be between %d and %d bytes", c.RcvBuf, 2*c.MSS, 65535<<maxWindowShift)
+	case c.RcvBufMax < 0 || c.RcvBufMax > 65535<<maxWindowShift:
+		return fmt.Errorf("tcp.rcv_buffer_max: %d is not allowed: must be between 0 and %d bytes", c.RcvBufMax, 65535<<maxWindowShift)
+	case c.RcvSpaceInitial < 1:
+		return fmt.Errorf("tcp.rcv_space_initial: %d is not allowed: must be at least 1 byte", c.RcvSpaceInitial)
 	case c.MSL <= 0:
 		return fmt.Errorf("tcp.msl: %v is not allowed: must be positive", c.MSL)
 	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0:
@@ -390,12 +424,27 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// windowShift is the smallest shift that lets the receive buffer be
-// advertised in a 16-bit field.
+// windowShift is the window scale we offer: the smallest shift that lets
+// the larger of the receive buffer and RcvBufMax be advertised in a 16-bit
+// field, which is Linux's ilog2(space) − 15 clamped to 0..14
+// (tcp_select_initial_window).
 func (c *Config) windowShift() uint8 {
+	space := max(c.RcvBuf, c.RcvBufMax)
 	var s uint8
-	for c.RcvBuf>>s > 65535 && s < maxWindowShift {
+	for space>>s > 65535 && s < maxWindowShift {
 		s++
 	}
 	return s
+}
+
+// synWindow is the unscaled window our SYN or SYN-ACK offers (RFC 7323
+// §2.2), rcv_wnd as Linux's tcp_select_initial_window sets it: the initial
+// receive space, at most the buffer, rounded down to a multiple of mss
+// (the payload of the peer's full-sized segments) and capped at 65535.
+func (c *Config) synWindow(mss int) int {
+	space := min(c.RcvSpaceInitial, c.RcvBuf)
+	if space > mss {
+		space -= space % mss
+	}
+	return min(space, 65535)
 }

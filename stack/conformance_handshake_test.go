@@ -17,9 +17,10 @@ func TestConformanceHandshakeActiveOptions(t *testing.T) {
 	cfg := scriptConfig()
 	cfg.Timestamps, cfg.WindowScaling = true, true
 	cfg.RcvBuf = 1 << 20 // needs a shift of 5 to fit 16 bits
+	cfg.RcvBufMax = 0    // the scale from the buffer alone, as the rfc profile's
 	s := newScript(t, cfg)
 	s.connect()
-	s.out(0, "S 0:0(0) win 65535 <mss 1000,TS val 0 ecr 0,nop,wscale 5>")
+	s.out(0, "S 0:0(0) win 65000 <mss 1000,TS val 0 ecr 0,nop,wscale 5>")
 	s.at(10 * ms).in("S. 0:0(0) ack 1 win 65535 <mss 1000,sackOK,TS val 700 ecr 0,nop,wscale 7>")
 	s.out(10*ms, ". 1:1(0) ack 1 win 32768 <nop,nop,TS val 10 ecr 700>")
 	s.state(Established)
@@ -42,10 +43,11 @@ func TestConformanceHandshakePassiveOptions(t *testing.T) {
 	cfg := scriptConfig()
 	cfg.Timestamps, cfg.WindowScaling = true, true
 	cfg.RcvBuf = 1 << 20
+	cfg.RcvBufMax = 0
 	s := newScript(t, cfg)
 	s.listen(80)
 	s.in("S 0:0(0) win 65535 <mss 1460,sackOK,TS val 300 ecr 0,nop,wscale 7>")
-	s.out(0, "S. 0:0(0) ack 1 win 65535 <mss 1000,TS val 0 ecr 300,nop,wscale 5>")
+	s.out(0, "S. 0:0(0) ack 1 win 65208 <mss 1000,TS val 0 ecr 300,nop,wscale 5>")
 	s.state(SynReceived)
 	s.at(10 * ms).in(". 1:1(0) ack 1 win 512 <TS val 310 ecr 0>")
 	s.accept().state(Established)
@@ -105,10 +107,11 @@ func TestConformanceHandshakeWindowScaleOnlyWhenBothOffer(t *testing.T) {
 	cfg := scriptConfig()
 	cfg.WindowScaling = true
 	cfg.RcvBuf = 1 << 20
+	cfg.RcvBufMax = 0
 	s := newScript(t, cfg)
 	s.listen(80)
 	s.in("S 0:0(0) win 3000 <mss 1000>")
-	s.out(0, "S. 0:0(0) ack 1 win 65535 <mss 1000>")
+	s.out(0, "S. 0:0(0) ack 1 win 65000 <mss 1000>")
 	s.at(10 * ms).in(". 1:1(0) ack 1 win 3000")
 	s.accept().state(Established)
 	s.write(5000)
@@ -129,9 +132,10 @@ func TestConformanceHandshakeWindowScaleActiveNotReturned(t *testing.T) {
 	cfg := scriptConfig()
 	cfg.WindowScaling = true
 	cfg.RcvBuf = 1 << 20
+	cfg.RcvBufMax = 0
 	s := newScript(t, cfg)
 	s.connect()
-	s.out(0, "S 0:0(0) win 65535 <mss 1000,nop,wscale 5>")
+	s.out(0, "S 0:0(0) win 65000 <mss 1000,nop,wscale 5>")
 	s.at(10 * ms).in("S. 0:0(0) ack 1 win 2000 <mss 1000>")
 	s.out(10*ms, ". 1:1(0) ack 1 win 65535")
 	s.write(3000)
@@ -356,6 +360,21 @@ func TestConformanceSimultaneousOpen(t *testing.T) {
 	s.out(10*ms, "P. 1:101(100) ack 1")
 	s.at(20 * ms).in(". 1:1(0) ack 101")
 	s.none(5 * units.Second)
+}
+
+// A simultaneous open's SYN-ACK repeats the window of our SYN, sized for
+// segments of our whole MSS, where a listener's SYN-ACK that agrees to
+// timestamps sizes it for the MSS less the option (64000 here, not
+// 64 × 988): Linux's SYN-ACK from tcp_rcv_synsent_state_process carries
+// the rcv_wnd of tcp_connect_init.
+func TestConformanceSimultaneousOpenSYNACKWindow(t *testing.T) {
+	cfg := scriptConfig()
+	cfg.Timestamps = true
+	s := newScript(t, cfg)
+	s.connect()
+	s.out(0, "S 0:0(0) win 64000 <mss 1000,TS val 0 ecr 0>")
+	s.at(5 * ms).in("S 0:0(0) win 65535 <mss 1000,TS val 500 ecr 0>")
+	s.out(5*ms, "S. 0:0(0) ack 1 win 64000 <mss 1000,TS val 5 ecr 500>")
 }
 
 // Simultaneous open with crossed SYN-ACKs, exactly figure 8 of RFC 9293

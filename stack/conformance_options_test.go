@@ -29,9 +29,10 @@ func TestConformanceSACKPermittedNegotiation(t *testing.T) {
 		cfg := sackConfig(RecoverySACK)
 		cfg.Timestamps, cfg.WindowScaling = true, true
 		cfg.RcvBuf = 1 << 20
+		cfg.RcvBufMax = 0
 		s := newScript(t, cfg)
 		s.connect()
-		s.out(0, "S 0:0(0) win 65535 <mss 1000,sackOK,TS val 0 ecr 0,nop,wscale 5>")
+		s.out(0, "S 0:0(0) win 65000 <mss 1000,sackOK,TS val 0 ecr 0,nop,wscale 5>")
 		s.at(10 * ms).in("S. 0:0(0) ack 1 win 65535 <mss 1000,sackOK,TS val 700 ecr 0,nop,wscale 7>")
 		s.out(10*ms, ". 1:1(0) ack 1 win 32768 <nop,nop,TS val 10 ecr 700>")
 		s.none(units.Second)

@@ -135,6 +135,9 @@ func TestConformanceOverlappingSegmentTrimmedAtLeftEdge(t *testing.T) {
 func TestConformanceDataBeyondWindowTrimmed(t *testing.T) {
 	cfg := scriptConfig()
 	cfg.RcvBuf = 2500
+	// The SYN-ACK's window is rounded down to a multiple of our MSS
+	// (tcp_select_initial_window): an MSS of 1250 keeps all 2500 bytes.
+	cfg.MSS = 1250
 	s := newScript(t, cfg)
 	s.handshakePassive("win 65535 <mss 1000>")
 	s.at(100 * ms).in(". 1:1001(1000) ack 1")

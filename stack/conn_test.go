@@ -37,8 +37,13 @@ func TestHandshakeTimelineAndOptions(t *testing.T) {
 		"20ms A ACK seq=1 ack=1 len=0",
 	})
 	syn := n.log[0].opts
-	if !syn.HasMSS || syn.MSS != 1460 || !syn.HasWScale || syn.WScale != 7 || !syn.HasTimestamps {
-		t.Errorf("SYN options = %+v; want MSS 1460, window scale 7 (4 MiB buffer), timestamps", syn)
+	if !syn.HasMSS || syn.MSS != 1460 || !syn.HasWScale || syn.WScale != 10 || !syn.HasTimestamps {
+		t.Errorf("SYN options = %+v; want MSS 1460, window scale 10 (Linux's 32 MiB tcp_rmem[2]), timestamps", syn)
+	}
+	// tcp_select_initial_window: 64 KiB rounded down to the MSS, less the
+	// timestamp option on the SYN-ACK that agrees to it.
+	if w0, w1 := n.log[0].win, n.log[1].win; w0 != 64240 || w1 != 65160 {
+		t.Errorf("SYN and SYN-ACK windows %d and %d, want 64240 and 65160", w0, w1)
 	}
 	synAck := n.log[1].opts
 	if !synAck.HasMSS || !synAck.HasWScale || !synAck.HasTimestamps {
@@ -50,8 +55,8 @@ func TestHandshakeTimelineAndOptions(t *testing.T) {
 	if client.sndMSS != 1448 || server.sndMSS != 1448 {
 		t.Errorf("effective MSS = %d/%d, want 1460-12 = 1448 with timestamps", client.sndMSS, server.sndMSS)
 	}
-	if client.sndShift != 7 || server.sndShift != 7 {
-		t.Errorf("window shifts = %d/%d, want 7", client.sndShift, server.sndShift)
+	if client.sndShift != 10 || server.sndShift != 10 {
+		t.Errorf("window shifts = %d/%d, want 10", client.sndShift, server.sndShift)
 	}
 	// Linux's RTO: SRTT + max(4·mdev, rto_min) = 20 + 200 ms.
 	if p := client.Probe(); p.SRTT != 20*ms || p.RTO != 220*ms {

@@ -238,7 +238,7 @@ func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *Segment) {
 	c.tfo.child, c.tfo.accepted = true, true
 	c.tfo.synData = len(s.Payload)
 	c.allocateBuffers()
-	c.rcvAdv = c.rcvBuf.nxt.Add(min(c.rcvBuf.window(), 65535))
+	c.rcvAdv = c.rcvBuf.nxt.Add(c.synWindow())
 	c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
 	if len(s.Payload) > 0 {
 		c.receiveData(now, s.Seq.Add(1), s.Payload)

@@ -269,7 +269,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	c.negotiateSYN(s)
 	c.sndWnd = int(s.Window) // windows in SYNs are never scaled (RFC 7323 §2.2)
 	c.maxSndWnd = c.sndWnd
-	c.rcvAdv = c.rcvBuf.nxt.Add(min(c.rcvBuf.window(), 65535))
+	c.rcvAdv = c.rcvBuf.nxt.Add(c.cfg.synWindow(c.cfg.MSS)) // what our SYN offered
 	c.sndWl1, c.sndWl2 = s.Seq, s.Ack
 	if s.Opts.HasTimestamps && c.tsOK {
 		c.tsRecent = s.Opts.TSVal

@@ -478,23 +478,38 @@ func (c *Conn) rcvNxt() Seq {
 	return c.rcvBuf.nxt
 }
 
-// advertise returns the window field for an outgoing segment. The right
-// edge only moves when it can move by at least min(buffer/2, MSS), the
-// receiver's silly window avoidance of RFC 9293 §3.8.6.2.2, and never moves
-// left.
+// advertise returns the window field for an outgoing segment. A SYN or
+// SYN-ACK offers synWindow. After it, the right edge only moves when it can
+// move by at least min(buffer/2, MSS), the receiver's silly window
+// avoidance of RFC 9293 §3.8.6.2.2, and never moves left.
 func (c *Conn) advertise(syn bool) uint16 {
 	nxt := c.rcvNxt()
+	if syn {
+		w := c.synWindow()
+		c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
+		return uint16(w)
+	}
 	edge := nxt.Add(c.rcvBuf.window())
-	if syn || c.rcvAdv.LT(nxt) || c.rcvAdv.GT(edge) || edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) {
+	if c.rcvAdv.LT(nxt) || c.rcvAdv.GT(edge) || edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) {
 		c.rcvAdv = edge
 	}
 	w := c.rcvAdv.Sub(nxt)
 	c.rcvWup = nxt
-	if syn {
-		return uint16(min(w, 65535))
-	}
 	w >>= c.rcvShift
 	return uint16(min(w, 65535))
+}
+
+// synWindow is the window of our SYN or SYN-ACK (Config.synWindow). Linux
+// rounds it to the payload of the peer's full-sized segments: our MSS on a
+// SYN (tcp_connect_init, whose window a simultaneous open's SYN-ACK
+// repeats), less the timestamp option on a listener's SYN-ACK that agrees
+// to timestamps (tcp_openreq_init_rwin).
+func (c *Conn) synWindow() int {
+	mss := c.cfg.MSS
+	if c.listener != nil && c.tsOK {
+		mss -= 12
+	}
+	return c.cfg.synWindow(mss)
 }
 
 // maybeWindowUpdate owes the peer an ACK when reading has opened the window

@@ -98,7 +98,6 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 		seq:   h.cookies.cookie(id, s.Seq, o.mssIndex, now),
 		ack:   s.Seq.Add(1),
 		flags: FlagSYN | FlagACK,
-		win:   uint16(min(cfg.RcvBuf, 65535)),
 		opts:  Options{HasMSS: true, MSS: uint16(cfg.MSS)},
 	}
 	if cfg.Timestamps && s.Opts.HasTimestamps {
@@ -119,6 +118,12 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 			r.flags |= FlagECE
 		}
 	}
+	// The same window as any SYN-ACK (tcp_openreq_init_rwin).
+	winMSS := cfg.MSS
+	if o.timestamps {
+		winMSS -= 12
+	}
+	r.win = uint16(cfg.synWindow(winMSS))
 	if h.queueControl(&r) {
 		l.stats.CookiesSent++
 	}
@@ -178,7 +183,9 @@ func (c *Conn) restoreFromCookie(irs Seq, o *cookieOptions) {
 	c.irs = irs
 	c.rcvBuf.nxt = irs.Add(1)
 	c.rcvWup = c.rcvBuf.nxt
-	c.rcvAdv = c.rcvBuf.nxt.Add(min(cfg.RcvBuf, 65535))
+	// cookie_v4_check redoes tcp_select_initial_window with the MSS the
+	// cookie encodes.
+	c.rcvAdv = c.rcvBuf.nxt.Add(cfg.synWindow(int(cookieMSS[o.mssIndex])))
 	c.sndNxt, c.sndMax = c.iss.Add(1), c.iss.Add(1)
 	c.sndWl1, c.sndWl2 = irs, c.iss
 	c.sndMSS = min(int(cookieMSS[o.mssIndex]), cfg.MSS)

@@ -231,11 +231,11 @@ func TestCookieHandshakeKeepsOptions(t *testing.T) {
 		t.Fatalf("cookie SYN-ACK %v, half-open %d, stats %+v", sa, l.HalfOpen(), l.Stats())
 	}
 	so := sa.Opts
-	if !so.HasMSS || so.MSS != 1460 || !so.HasWScale || so.WScale != 7 || !so.SACKPermitted || !so.HasTimestamps || so.TSEcr != 777 {
-		t.Fatalf("cookie SYN-ACK options %+v; want MSS 1460, wscale 7, SACK-permitted, timestamps echoing 777", so)
+	if !so.HasMSS || so.MSS != 1460 || !so.HasWScale || so.WScale != 10 || !so.SACKPermitted || !so.HasTimestamps || so.TSEcr != 777 {
+		t.Fatalf("cookie SYN-ACK options %+v; want MSS 1460, wscale 10, SACK-permitted, timestamps echoing 777", so)
 	}
-	if sa.Window != 65535 {
-		t.Errorf("SYN-ACK window %d, want 65535 (never scaled)", sa.Window)
+	if sa.Window != 65160 {
+		t.Errorf("SYN-ACK window %d, want 65160 (never scaled; as any SYN-ACK with timestamps)", sa.Window)
 	}
 	p.now = at(6 * units.Second)
 	ack := ackFrom(2, 5001, sa.Seq+1)
@@ -248,7 +248,7 @@ func TestCookieHandshakeKeepsOptions(t *testing.T) {
 	if c.State() != Established || c.iss != sa.Seq || c.irs != 5000 || c.rcvBuf.nxt != 5001 || c.sndUna != sa.Seq+1 {
 		t.Fatalf("cookie connection: state %v iss %d irs %d rcv.nxt %d snd.una %d", c.State(), c.iss, c.irs, c.rcvBuf.nxt, c.sndUna)
 	}
-	if c.sndMSS != 1460-12 || c.sndShift != 9 || c.rcvShift != 7 || !c.tsOK || c.tsRecent != 800 || !c.sackOK || !c.ecnOK {
+	if c.sndMSS != 1460-12 || c.sndShift != 9 || c.rcvShift != 10 || !c.tsOK || c.tsRecent != 800 || !c.sackOK || !c.ecnOK {
 		t.Fatalf("cookie connection lost options: mss %d shifts %d/%d ts %v recent %d sack %v ecn %v",
 			c.sndMSS, c.sndShift, c.rcvShift, c.tsOK, c.tsRecent, c.sackOK, c.ecnOK)
 	}
@@ -324,7 +324,7 @@ func TestCookieHandshakeEndToEnd(t *testing.T) {
 			if a := fromA(n); len(a) < 2 || a[1].at != at(20*ms) || a[1].flags != FlagACK {
 				t.Fatalf("handshake:\n%s", n.tail(5))
 			}
-			wantShift := uint8(7)
+			wantShift := uint8(10)
 			if !ts {
 				wantShift = 0
 			}
