@@ -77,6 +77,7 @@
 //	tcp_keepalive_time/intvl/probes  Keepalive*
 //	tcp_abort_on_overflow       AbortOnOverflow
 //	tcp_challenge_ack_limit     ChallengeACKsPerSecond (the stack's limit is per connection)
+//	tcp_invalid_ratelimit       InvalidRateLimit (ms)
 //	tcp_rto_min_us, tcp_rto_max_ms   MinRTO, MaxRTO
 //	tcp_recovery                Recovery: RACK if bit 0, else SACK
 //	tcp_rmem "min def max"      RcvBuf = max (Linux's window scale comes from it)

@@ -162,7 +162,10 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 		c.KeepaliveInterval = units.Duration(n) * units.Second
 	}),
 	"tcp_keepalive_probes":    intSysctl(func(c *stack.Config, n int64) { c.KeepaliveProbes = int(n) }),
-	"tcp_challenge_ack_limit": intSysctl(func(c *stack.Config, n int64) { c.ChallengeACKsPerSecond = int(n) }),
+	"tcp_challenge_ack_limit": intSysctl(func(c *stack.Config, n int64) { c.ChallengeACKsPerSecond = int(min(n, 1<<31-1)) }),
+	"tcp_invalid_ratelimit": intSysctl(func(c *stack.Config, n int64) {
+		c.InvalidRateLimit = units.Duration(n) * units.Millisecond
+	}),
 	"tcp_rto_min_us":          intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
 	"tcp_rto_max_ms":          intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
 	"tcp_abort_on_overflow": boolSysctl(func(c *stack.Config, b bool) {

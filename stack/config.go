@@ -22,6 +22,9 @@ import (
 //	                           40 ms (tcp_incr_quickack, __tcp_ack_snd_check) or 40 ms (RFC 5681 §4.2)
 //	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
 //	                           of unsent data dropped (tcp_ack)
+//	ACKs for dropped segments  one per 500 ms per connection, challenge    every one; challenge ACKs 10/s
+//	                           ACKs included (tcp_oow_rate_limited,        (RFC 5961 §7)
+//	                           tcp_send_challenge_ack)
 //
 // Choices that follow Linux in both profiles, because the RFCs leave them
 // open: the initial window of 10 (RFC 6928), a 40 ms delayed-ACK timeout
@@ -164,8 +167,22 @@ type Config struct {
 	// application) waits in FIN-WAIT-2 for the peer's FIN: Linux's
 	// tcp_fin_timeout = 60 s.
 	FinWait2Timeout units.Duration
+	// InvalidRateLimit is the shortest interval between two ACKs a
+	// connection sends in answer to segments it drops (Linux's
+	// tcp_invalid_ratelimit, 500 ms, checked per socket by
+	// tcp_oow_rate_limited): ACKs for out-of-window or PAWS-failed
+	// segments that carry no data (one with data, or a FIN, is always
+	// answered: it is not part of an ACK loop), and challenge ACKs
+	// (tcp_send_challenge_ack), which share the budget. 0, the rfc
+	// profile, answers every such segment (RFC 9293 §3.10.7.4), challenge
+	// ACKs being limited by ChallengeACKsPerSecond alone.
+	InvalidRateLimit units.Duration
 	// ChallengeACKsPerSecond limits challenge ACKs (RFC 5961 §7) per
-	// connection.
+	// connection; 0 sets no limit. The rfc profile's 10 follows RFC 5961
+	// §7's advice of a configurable limit. Linux's equivalent,
+	// tcp_challenge_ack_limit, is per network namespace and has been off
+	// (INT_MAX) since Linux 6.0, which the linux profile's 0 follows: there
+	// the per-socket InvalidRateLimit is the limit.
 	ChallengeACKsPerSecond int
 
 	// SACK offers selective acknowledgments (RFC 2018) on SYNs and accepts
@@ -303,6 +320,8 @@ func RFCConfig() Config {
 	c.LinuxSegmentChecks = false
 	c.SlowStartLimitSegments = 2
 	c.Recovery = RecoverySACK
+	c.InvalidRateLimit = 0
+	c.ChallengeACKsPerSecond = 10
 	return c
 }
 
@@ -329,20 +348,20 @@ func DefaultConfig() Config {
 		MSL:                30 * units.Second,
 		TTL:                64,
 
-		SYNRetries:             6,
-		SYNACKRetries:          5,
-		DataRetries:            15,
-		SYNCookies:             true,
-		FinWait2Timeout:        60 * units.Second,
-		ChallengeACKsPerSecond: 10,
-		SACK:                   true,
-		Recovery:               RecoveryRACK,
-		KeepaliveIdle:          2 * 60 * units.Minute,
-		KeepaliveInterval:      75 * units.Second,
-		KeepaliveProbes:        9,
-		MaxPersist:             60 * units.Second,
-		EphemeralPortLow:       32768,
-		EphemeralPortHigh:      60999,
+		SYNRetries:        6,
+		SYNACKRetries:     5,
+		DataRetries:       15,
+		SYNCookies:        true,
+		FinWait2Timeout:   60 * units.Second,
+		InvalidRateLimit:  500 * units.Millisecond,
+		SACK:              true,
+		Recovery:          RecoveryRACK,
+		KeepaliveIdle:     2 * 60 * units.Minute,
+		KeepaliveInterval: 75 * units.Second,
+		KeepaliveProbes:   9,
+		MaxPersist:        60 * units.Second,
+		EphemeralPortLow:  32768,
+		EphemeralPortHigh: 60999,
 	}
 }
 
@@ -380,6 +399,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.recovery: %d is not allowed: allowed: reno, newreno, sack, rack", c.Recovery)
 	case c.Keepalive && (c.KeepaliveIdle <= 0 || c.KeepaliveInterval <= 0 || c.KeepaliveProbes < 1):
 		return fmt.Errorf("tcp.keepalive: idle %v, interval %v, probes %d are not allowed: must all be positive", c.KeepaliveIdle, c.KeepaliveInterval, c.KeepaliveProbes)
+	case c.InvalidRateLimit < 0 || c.ChallengeACKsPerSecond < 0:
+		return fmt.Errorf("tcp challenge-ACK limits (%v interval, %d per second) are not allowed: must be 0 (none) or positive", c.InvalidRateLimit, c.ChallengeACKsPerSecond)
 	case c.FinWait2Timeout <= 0:
 		return fmt.Errorf("tcp.fin_timeout: %v is not allowed: must be positive", c.FinWait2Timeout)
 	case c.MaxPersist <= 0:

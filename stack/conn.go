@@ -106,7 +106,12 @@ type Conn struct {
 	lastDataAt units.Time
 	// rcvMSSEst is the receiver's estimate of the peer's segment size
 	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
-	rcvMSSEst    int
+	rcvMSSEst int
+	// ACKs for dropped segments: when the last one went (Linux's
+	// last_oow_ack_time, oowAcked once there is one), and the challenge
+	// ACKs of the current second (challenge.go).
+	lastOOWAck   units.Time
+	oowAcked     bool
 	challengeAt  units.Time
 	challengeCnt int
 

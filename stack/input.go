@@ -42,15 +42,28 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		}
 		if int32(s.Opts.TSVal-c.tsRecent) < 0 {
 			c.stats.PAWSDrops++
-			c.ackNow = true
+			// Linux's tcp_validate_incoming: a SYN draws a challenge
+			// ACK, anything else a rate-limited duplicate ACK.
+			if s.Has(FlagSYN) {
+				c.challengeACK(now)
+			} else if !c.dupACKLimited(now, s) {
+				c.ackNow = true
+			}
 			return
 		}
 	}
 
-	// First: is the segment acceptable (§3.10.7.4)?
+	// First: is the segment acceptable (§3.10.7.4)? A SYN that is not
+	// draws a challenge ACK (RFC 5961 §4.2 applies whatever its sequence
+	// number), any other segment but a RST a duplicate ACK, rate-limited
+	// as Linux's tcp_validate_incoming limits it (challenge.go).
 	if !c.acceptable(s) {
 		c.stats.DroppedSegments++
-		if !s.Has(FlagRST) {
+		if s.Has(FlagSYN) && !s.Has(FlagRST) {
+			c.challengeACK(now)
+			return
+		}
+		if !s.Has(FlagRST) && !c.dupACKLimited(now, s) {
 			c.ackNow = true
 			if n := len(s.Payload); n > 0 && s.Seq.LT(c.rcvBuf.nxt) {
 				// Data received before: our ACK was probably lost, so
@@ -342,20 +355,33 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	ack := s.Ack
 	if ack.GT(c.sndMax) {
 		// It acknowledges something not yet sent: ACK and drop
-		// (§3.10.7.4). Linux drops it silently in ESTABLISHED
-		// (tcp_rcv_established) and answers with a challenge ACK in the
-		// other states (tcp_rcv_state_process).
-		switch {
-		case !c.cfg.LinuxSegmentChecks:
-			c.ackNow = true
-		case c.state != Established:
+		// (§3.10.7.4). Linux answers with a challenge ACK, which is
+		// rate-limited (tcp_ack's ACK_UNSENT_DATA case, as in 6.18's
+		// stable releases; RFC 5961 §5.2).
+		if c.cfg.LinuxSegmentChecks {
 			c.challengeACK(now)
+		} else {
+			c.ackNow = true
 		}
 		return false
 	}
 	wnd := int(s.Window) << c.sndShift
 	if ack.LT(c.sndUna) {
-		return true // an old duplicate ACK
+		// An old duplicate ACK, processed as such, unless it is older than
+		// any window the peer could have acknowledged from: then it is a
+		// blind injection, dropped with a challenge ACK (RFC 5961 §5.2).
+		// Linux's tcp_ack bounds the window by what has been acknowledged
+		// at all (bytes_acked, where the SYN counts), so a young
+		// connection is not fooled by its peer's large window.
+		maxWnd := int64(c.maxSndWnd)
+		if c.cfg.LinuxSegmentChecks {
+			maxWnd = min(maxWnd, c.stats.BytesAcked+1)
+		}
+		if int64(c.sndUna.Sub(ack)) > maxWnd {
+			c.challengeACK(now)
+			return false
+		}
+		return true
 	}
 	if c.cfg.LinuxSegmentChecks {
 		// tcp_ack refreshes TS.Recent here: the ACK is neither old nor
@@ -865,18 +891,6 @@ func (c *Conn) enterTimeWait(now units.Time) {
 	c.state = TimeWait
 	c.rtxAt = units.Never
 	c.timeWait = now.Add(2 * c.cfg.MSL)
-}
-
-// challengeACK answers a suspicious RST or SYN with an ACK, at most a few
-// per second per connection (RFC 5961 §3.2, §5).
-func (c *Conn) challengeACK(now units.Time) {
-	if now.Sub(c.challengeAt) >= units.Second {
-		c.challengeAt, c.challengeCnt = now, 0
-	}
-	if c.challengeCnt < c.cfg.ChallengeACKsPerSecond {
-		c.challengeCnt++
-		c.ackNow = true
-	}
 }
 
 // noteSACK remembers an out-of-order segment's start so that the next ACK's
