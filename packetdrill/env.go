@@ -166,8 +166,8 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	"tcp_invalid_ratelimit": intSysctl(func(c *stack.Config, n int64) {
 		c.InvalidRateLimit = units.Duration(n) * units.Millisecond
 	}),
-	"tcp_rto_min_us":          intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
-	"tcp_rto_max_ms":          intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
+	"tcp_rto_min_us": intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
+	"tcp_rto_max_ms": intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
 	"tcp_abort_on_overflow": boolSysctl(func(c *stack.Config, b bool) {
 		c.AbortOnOverflow = b
 	}),
