@@ -76,6 +76,7 @@
 //	tcp_fin_timeout             FinWait2Timeout
 //	tcp_keepalive_time/intvl/probes  Keepalive*
 //	tcp_abort_on_overflow       AbortOnOverflow
+//	tcp_rfc1337                 RFC1337
 //	tcp_challenge_ack_limit     ChallengeACKsPerSecond (the stack's limit is per connection)
 //	tcp_invalid_ratelimit       InvalidRateLimit (ms)
 //	tcp_rto_min_us, tcp_rto_max_ms   MinRTO, MaxRTO

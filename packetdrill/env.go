@@ -168,6 +168,7 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	}),
 	"tcp_rto_min_us": intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
 	"tcp_rto_max_ms": intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
+	"tcp_rfc1337":    boolSysctl(func(c *stack.Config, b bool) { c.RFC1337 = b }),
 	"tcp_abort_on_overflow": boolSysctl(func(c *stack.Config, b bool) {
 		c.AbortOnOverflow = b
 	}),

@@ -141,6 +141,13 @@ type Config struct {
 	//     room, not trimmed at the advertised right edge (tcp_data_queue
 	//     queues in-window segments whole).
 	LinuxSegmentChecks bool
+	// RFC1337 keeps TIME-WAIT when a RST arrives for it, as RFC 1337 §3
+	// advises against "TIME-WAIT assassination". Off in the linux profile,
+	// which like Linux's default tcp_rfc1337 = 0 lets an in-window RST end
+	// TIME-WAIT (tcp_timewait_state_process); on in the rfc profile. (The
+	// rfc profile's TIME-WAIT follows RFC 9293 whatever this says, and
+	// always ignores a RST.)
+	RFC1337 bool
 	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. RFC 9293
 	// §3.4.2 suggests 2 minutes; the default is 30 s, so TIME-WAIT lasts
 	// 60 s like Linux's TCP_TIMEWAIT_LEN.
@@ -322,6 +329,7 @@ func RFCConfig() Config {
 	c.Recovery = RecoverySACK
 	c.InvalidRateLimit = 0
 	c.ChallengeACKsPerSecond = 10
+	c.RFC1337 = true
 	return c
 }
 

@@ -18,6 +18,11 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	case SynSent:
 		c.inputSynSent(now, s)
 		return
+	case TimeWait:
+		if c.cfg.LinuxSegmentChecks {
+			c.inputTimeWait(now, s)
+			return
+		}
 	}
 
 	// Simultaneous open (RFC 9293 §3.5, figure 8): in SYN-RECEIVED the
@@ -886,11 +891,14 @@ func (c *Conn) receiveFIN(now units.Time, seq Seq) {
 	}
 }
 
-// enterTimeWait starts the 2·MSL quiet time (RFC 9293 §3.6).
+// enterTimeWait starts the 2·MSL quiet time (RFC 9293 §3.6). The limit on
+// ACKs for dropped segments starts afresh, as Linux's tcp_time_wait clears
+// tw_last_oow_ack_time.
 func (c *Conn) enterTimeWait(now units.Time) {
 	c.state = TimeWait
 	c.rtxAt = units.Never
 	c.timeWait = now.Add(2 * c.cfg.MSL)
+	c.oowAcked = false
 }
 
 // noteSACK remembers an out-of-order segment's start so that the next ACK's

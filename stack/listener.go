@@ -211,12 +211,14 @@ func (l *Listener) input(now units.Time, id fourTuple, s *Segment) {
 		}
 		l.host.replyRST(id, s)
 	case s.Has(FlagSYN) && !s.Has(FlagFIN):
-		l.onSYN(now, id, s)
+		l.onSYN(now, id, s, 0)
 	}
 }
 
-// onSYN handles a SYN (tcp_conn_request).
-func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment) {
+// onSYN handles a SYN (tcp_conn_request). A half-open connection it makes
+// starts at iss, or at a random ISN if iss is 0 (a SYN that ended a
+// TIME-WAIT carries the old connection's choice, timewait.go).
+func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment, iss Seq) {
 	h := l.host
 	l.stats.SYNs++
 	cookie := false
@@ -235,7 +237,10 @@ func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment) {
 		l.sendCookie(now, id, s)
 		return
 	}
-	c := l.newHalfOpen(id, Seq(h.rng.Uint32()))
+	if iss == 0 {
+		iss = Seq(h.rng.Uint32())
+	}
+	c := l.newHalfOpen(id, iss)
 	c.irs = s.Seq
 	c.rcvBuf.nxt = s.Seq.Add(1)
 	c.rcvWup = c.rcvBuf.nxt
