@@ -72,6 +72,7 @@
 //	tcp_syncookies 0, 1         SYNCookies                         2 unsupported
 //	tcp_syn_retries             SYNRetries
 //	tcp_synack_retries          SYNACKRetries
+//	tcp_syn_linear_timeouts     SYNLinearTimeouts
 //	tcp_retries2                DataRetries
 //	tcp_fin_timeout             FinWait2Timeout
 //	tcp_keepalive_time/intvl/probes  Keepalive*

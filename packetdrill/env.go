@@ -155,6 +155,9 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	},
 	"tcp_syn_retries":    intSysctl(func(c *stack.Config, n int64) { c.SYNRetries = int(n) }),
 	"tcp_synack_retries": intSysctl(func(c *stack.Config, n int64) { c.SYNACKRetries = int(n) }),
+	"tcp_syn_linear_timeouts": intSysctl(func(c *stack.Config, n int64) {
+		c.SYNLinearTimeouts = int(n)
+	}),
 	"tcp_retries2":       intSysctl(func(c *stack.Config, n int64) { c.DataRetries = int(n) }),
 	"tcp_fin_timeout":    intSysctl(func(c *stack.Config, n int64) { c.FinWait2Timeout = units.Duration(n) * units.Second }),
 	"tcp_keepalive_time": intSysctl(func(c *stack.Config, n int64) { c.KeepaliveIdle = units.Duration(n) * units.Second }),

@@ -25,6 +25,10 @@ import (
 //	ACKs for dropped segments  one per 500 ms per connection, challenge    every one; challenge ACKs 10/s
 //	                           ACKs included (tcp_oow_rate_limited,        (RFC 5961 §7)
 //	                           tcp_send_challenge_ack)
+//	TIME-WAIT                  RST ends it, new SYN reuses it, ACKs        RST ignored (RFC 1337),
+//	                           rate-limited (tcp_timewait_state_process)   RFC 9293 §3.10.7.4
+//	SYN retransmissions        4 at 1 s, then backed off                   backed off from the first
+//	                           (tcp_syn_linear_timeouts)                   (RFC 6298 §5.5)
 //
 // Choices that follow Linux in both profiles, because the RFCs leave them
 // open: the initial window of 10 (RFC 6928), a 40 ms delayed-ACK timeout
@@ -161,6 +165,14 @@ type Config struct {
 	// SYN-ACK is resent at 1, 3, 7, 15 and 31 s and the half-open
 	// connection dropped at 63 s.
 	SYNRetries, SYNACKRetries int
+	// SYNLinearTimeouts is how many times an active open resends its SYN
+	// at the initial RTO before backing off, in addition to SYNRetries:
+	// Linux's tcp_syn_linear_timeouts = 4 (tcp_retransmit_timer,
+	// tcp_write_timeout), so SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35
+	// and 67 s and connect fails at 131 s (or, with fewer SYNRetries, once
+	// the time SYNRetries backed-off timeouts would take has passed). The
+	// rfc profile's 0 backs off from the first expiry (RFC 6298 §5.5).
+	SYNLinearTimeouts int
 	// DataRetries bounds consecutive retransmission timeouts without
 	// progress before the connection is aborted: Linux's tcp_retries2 = 15.
 	DataRetries int
@@ -330,6 +342,7 @@ func RFCConfig() Config {
 	c.InvalidRateLimit = 0
 	c.ChallengeACKsPerSecond = 10
 	c.RFC1337 = true
+	c.SYNLinearTimeouts = 0
 	return c
 }
 
@@ -357,6 +370,7 @@ func DefaultConfig() Config {
 		TTL:                64,
 
 		SYNRetries:        6,
+		SYNLinearTimeouts: 4,
 		SYNACKRetries:     5,
 		DataRetries:       15,
 		SYNCookies:        true,
@@ -397,8 +411,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.rcv_buffer: %d is not allowed: must be between %d and %d bytes", c.RcvBuf, 2*c.MSS, 65535<<maxWindowShift)
 	case c.MSL <= 0:
 		return fmt.Errorf("tcp.msl: %v is not allowed: must be positive", c.MSL)
-	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0:
-		return fmt.Errorf("tcp retries (%d SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNACKRetries, c.DataRetries)
+	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0 || c.SYNLinearTimeouts < 0:
+		return fmt.Errorf("tcp retries (%d SYN, %d linear SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNLinearTimeouts, c.SYNACKRetries, c.DataRetries)
 	case c.Profile > ProfileRFC:
 		return fmt.Errorf("tcp.profile: %d is not allowed: allowed: linux, rfc", c.Profile)
 	case c.SlowStartLimitSegments < 0:

@@ -120,9 +120,12 @@ type Conn struct {
 	rtxAt    units.Time // retransmission deadline, Never when stopped
 	timeWait units.Time // end of TIME-WAIT or of an orphaned FIN-WAIT-2
 	retries  int        // consecutive expiries without progress
-	tsOffset uint32
-	listener *Listener // set until a passive open completes
-	tfo      tfoState  // TCP Fast Open (fastopen.go)
+	// firstSYNAt is when an active open sent its first SYN (Linux's
+	// retrans_stamp for the handshake, synExpired).
+	firstSYNAt units.Time
+	tsOffset   uint32
+	listener   *Listener // set until a passive open completes
+	tfo        tfoState  // TCP Fast Open (fastopen.go)
 
 	// Loss recovery (recovery.go, rack.go).
 	cc         cc.CongestionControl

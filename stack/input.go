@@ -30,9 +30,18 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	// already taken; what matters is the ACK, so the segment is processed
 	// as that ACK (Linux accepts it the same way).
 	if c.state == SynReceived && s.Has(FlagSYN|FlagACK) && s.Seq == c.irs && s.Ack == c.iss.Add(1) && c.listener == nil {
+		// Its SYN occupied a sequence number that was received before: it
+		// is acknowledged at once, and Linux, whose tcp_validate_incoming
+		// lets this segment through to tcp_data_queue as a retransmission
+		// of old data, reports the SYN's byte with a D-SACK (RFC 2883) and
+		// enters quick-ACK mode.
+		if c.cfg.LinuxSegmentChecks {
+			c.owedDSACK(s.Seq, s.Seq.Add(1))
+			c.incrQuickACK(maxQuickACKs)
+		}
 		s.Flags &^= FlagSYN
 		s.Seq = s.Seq.Add(1)
-		c.ackNow = true // its SYN occupied a sequence number
+		c.ackNow = true
 	}
 
 	// PAWS (RFC 7323 §5.3): once timestamps are in use, a segment whose
@@ -269,6 +278,13 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	if s.Has(FlagACK) && (s.Ack.LEQ(c.iss) || s.Ack.GT(c.sndMax)) {
 		if !s.Has(FlagRST) {
 			c.host.queueRST(c.id, s.Ack, 0, false)
+		}
+		if c.retries == 0 && c.cfg.LinuxSegmentChecks {
+			// Our RST may have cleared a stale connection at the peer
+			// (a previous FIN or RST of ours lost): Linux's
+			// tcp_rcv_synsent_state_process resends the SYN almost at
+			// once, after TCP_TIMEOUT_MIN.
+			c.rtxAt, c.rtxKind = now.Add(synRetryMin), timerRTO
 		}
 		return
 	}

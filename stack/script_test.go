@@ -95,6 +95,7 @@ func scriptConfig() Config {
 	cfg.LinuxSegmentChecks = false
 	cfg.InvalidRateLimit = 0
 	cfg.ChallengeACKsPerSecond = 10
+	cfg.SYNLinearTimeouts = 0
 	return cfg
 }
 
