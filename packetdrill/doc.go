@@ -69,7 +69,7 @@
 //	tcp_sack                    SACK
 //	tcp_window_scaling          WindowScaling
 //	tcp_ecn 0, 1, 2             ECN, per role (2: listeners only)
-//	tcp_syncookies 0, 1         SYNCookies                         2 unsupported
+//	tcp_syncookies 0, 1, 2      SYNCookies, SYNCookiesAlways (2)
 //	tcp_syn_retries             SYNRetries
 //	tcp_synack_retries          SYNACKRetries
 //	tcp_syn_linear_timeouts     SYNLinearTimeouts
@@ -85,7 +85,8 @@
 //	tcp_rmem "min def max"      RcvBuf = max (Linux's window scale comes from it)
 //	tcp_wmem "min def max"      SndBuf = default
 //	tcp_congestion_control      the algorithm of new sockets       unknown name unsupported
-//	tcp_fastopen                client/server bits, 0x400           0x4, 0x200 unsupported
+//	tcp_fastopen                client/server bits, 0x200           0x4 unsupported
+//	                            (FastOpenNoCookie), 0x400
 //	tcp_fastopen_key            accepted; scripts whose server cookies depend on it are unsupported
 //	tcp_tso_win_divisor, tcp_min_tso_segs   any value (no TSO: segments are joined instead)
 //	tcp_frto 2, tcp_dsack 1, tcp_fack 0, tcp_reordering 3, tcp_early_retrans 4,

@@ -85,6 +85,7 @@ func (r *runner) applyFastOpen(s *socket, active bool) {
 		on = r.env.fastOpen&tfoServer != 0 && (s.tfoListen || r.env.fastOpen&tfoServerNoSockopt != 0)
 	}
 	r.config().FastOpen = on
+	r.config().FastOpenNoCookie = !active && r.env.fastOpen&tfoServerNoCookie != 0
 	// ECN likewise: tcp_ecn=2 accepts on a listener, does not request on
 	// a connect.
 	if active {
@@ -136,11 +137,12 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	"tcp_window_scaling": boolSysctl(func(c *stack.Config, b bool) { c.WindowScaling = b }),
 	"tcp_syncookies": func(r *runner, v string) error {
 		switch v {
-		case "0", "1":
-			r.config().SYNCookies = v == "1"
+		case "0", "1", "2":
+			r.config().SYNCookies = v != "0"
+			r.config().SYNCookiesAlways = v == "2"
 			return nil
 		}
-		return fmt.Errorf("tcp_syncookies=%s (always-on SYN cookies) is not modelled", v)
+		return fmt.Errorf("tcp_syncookies=%s is not 0, 1 or 2", v)
 	},
 	"tcp_ecn": func(r *runner, v string) error {
 		switch v {
@@ -204,8 +206,8 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 		if err != nil {
 			return err
 		}
-		if n&(tfoClientNoCookie|tfoServerNoCookie) != 0 {
-			return fmt.Errorf("tcp_fastopen=%s: Fast Open without cookies is not modelled", v)
+		if n&tfoClientNoCookie != 0 {
+			return fmt.Errorf("tcp_fastopen=%s: client Fast Open without cookies is not modelled", v)
 		}
 		r.env.fastOpen = n
 		return nil

@@ -179,6 +179,11 @@ type Config struct {
 	// SYNCookies lets a listener whose SYN queue is full answer with a SYN
 	// cookie instead of dropping the SYN (Linux's tcp_syncookies = 1).
 	SYNCookies bool
+	// SYNCookiesAlways answers every SYN to a listener with a SYN cookie,
+	// whether or not the SYN queue is full, and keeps no half-open
+	// connections (Linux's tcp_syncookies = 2, tcp_conn_request's
+	// want_cookie); it implies SYNCookies.
+	SYNCookiesAlways bool
 	// AbortOnOverflow answers the completing ACK with RST when the accept
 	// queue is full, instead of dropping it (Linux's tcp_abort_on_overflow).
 	AbortOnOverflow bool
@@ -244,6 +249,11 @@ type Config struct {
 	// or use a cookie and send data on the SYN, and listeners grant
 	// cookies and accept data on SYNs that carry a valid one.
 	FastOpen bool
+	// FastOpenNoCookie lets a Fast Open listener accept the data of any
+	// SYN that carries data or the Fast Open option without asking for a
+	// cookie, and grant none (Linux's tcp_fastopen bit 0x200,
+	// TFO_SERVER_COOKIE_NOT_REQD, in tcp_try_fastopen). It needs FastOpen.
+	FastOpenNoCookie bool
 }
 
 // RecoveryMode selects how a sender recovers from loss.

@@ -35,7 +35,8 @@ import (
 //   - A SYN when the accept queue is full is dropped (the client
 //     retransmits it), as Linux drops it even with cookies on.
 //   - A SYN when the SYN queue is full is answered with a SYN cookie
-//     (syncookie.go) if Config.SYNCookies is set, and dropped otherwise.
+//     (syncookie.go) if Config.SYNCookies is set, and dropped otherwise;
+//     with Config.SYNCookiesAlways every SYN is.
 //   - A SYN with a valid Fast Open cookie makes a connection that joins
 //     the accept queue before its handshake completes (fastopen.go).
 //   - Any other SYN makes a half-open connection.
@@ -222,8 +223,8 @@ func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment, iss Seq) {
 	h := l.host
 	l.stats.SYNs++
 	cookie := false
-	if l.synQueueFull() {
-		if !h.cfg.SYNCookies {
+	if l.synQueueFull() || h.cfg.SYNCookiesAlways {
+		if !h.cfg.synCookies() {
 			l.stats.SYNQueueDrops++
 			return
 		}
@@ -252,6 +253,15 @@ func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment, iss Seq) {
 		c.tsRecent = s.Opts.TSVal
 	}
 	h.add(c)
+	if h.cfg.FastOpen && h.cfg.FastOpenNoCookie && (len(s.Payload) > 0 || s.Opts.FastOpen) {
+		// No cookie needed: whatever the option says (tcp_try_fastopen's
+		// tcp_fastopen_no_cookie), and none granted.
+		if s.Opts.FastOpen && s.Opts.FastOpenCookieLen == 0 {
+			l.stats.FastOpenCookieRequests++
+		}
+		l.fastOpenChild(now, c, s)
+		return
+	}
 	if h.cfg.FastOpen && s.Opts.FastOpen {
 		switch {
 		case s.Opts.FastOpenCookieLen == 0:
