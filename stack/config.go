@@ -137,13 +137,18 @@ type Config struct {
 	//     data awaits the application, and otherwise dropped;
 	//   - TS.Recent is refreshed in tcp_ack's order: not from a segment
 	//     whose ACK is older than SND.UNA or beyond SND.NXT;
-	//   - a segment whose ACK acknowledges data never sent is dropped
-	//     silently in ESTABLISHED (tcp_rcv_established) and with a
-	//     rate-limited challenge ACK in the other states
-	//     (tcp_rcv_state_process), where the RFC answers with an ACK;
+	//   - a segment whose ACK acknowledges data never sent is dropped with
+	//     a rate-limited challenge ACK (tcp_ack, as 6.18's stable releases
+	//     have it), where the RFC answers with a plain ACK; one whose ACK
+	//     is older than SND.UNA less min(largest window, bytes acked) too
+	//     (tcp_ack; RFC 5961 §5.2 with MAX.SND.WND alone under rfc);
 	//   - data inside the window is kept whole up to the receive buffer's
 	//     room, not trimmed at the advertised right edge (tcp_data_queue
-	//     queues in-window segments whole).
+	//     queues in-window segments whole);
+	//   - TIME-WAIT answers as tcp_timewait_state_process (timewait.go);
+	//   - a SYN-ACK with a bad ACK in SYN-SENT has the SYN resent after
+	//     TCP_TIMEOUT_MIN (tcp_rcv_synsent_state_process), and a
+	//     simultaneous open's repeated SYN is D-SACKed.
 	LinuxSegmentChecks bool
 	// RFC1337 keeps TIME-WAIT when a RST arrives for it, as RFC 1337 §3
 	// advises against "TIME-WAIT assassination". Off in the linux profile,
