@@ -20,8 +20,6 @@ import (
 //	without SACK               NewReno (tcp_is_reno path)                  NewReno (RFC 6582)
 //	delayed ACK                quick-ACK mode, then every 2nd segment or   every 2nd full-sized segment
 //	                           40 ms (tcp_incr_quickack, __tcp_ack_snd_check) or 40 ms (RFC 5681 §4.2)
-//	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
-//	                           of unsent data dropped (tcp_ack)
 //	ACKs for dropped segments  one per 500 ms per connection, challenge    every one; challenge ACKs 10/s
 //	                           ACKs included (tcp_oow_rate_limited,        (RFC 5961 §7)
 //	                           tcp_send_challenge_ack)
@@ -29,6 +27,8 @@ import (
 //	                           rate-limited (tcp_timewait_state_process)   RFC 9293 §3.10.7.4
 //	SYN retransmissions        4 at 1 s, then backed off                   backed off from the first
 //	                           (tcp_syn_linear_timeouts)                   (RFC 6298 §5.5)
+//	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
+//	                           of unsent data dropped (tcp_ack)
 //
 // Choices that follow Linux in both profiles, because the RFCs leave them
 // open: the initial window of 10 (RFC 6928), a 40 ms delayed-ACK timeout
@@ -351,13 +351,13 @@ func RFCConfig() Config {
 	c.MinRTO = units.Second
 	c.LinuxRTO = false
 	c.QuickACK = false
-	c.LinuxSegmentChecks = false
-	c.SlowStartLimitSegments = 2
-	c.Recovery = RecoverySACK
 	c.InvalidRateLimit = 0
 	c.ChallengeACKsPerSecond = 10
 	c.RFC1337 = true
 	c.SYNLinearTimeouts = 0
+	c.LinuxSegmentChecks = false
+	c.SlowStartLimitSegments = 2
+	c.Recovery = RecoverySACK
 	return c
 }
 

@@ -106,12 +106,7 @@ type Conn struct {
 	lastDataAt units.Time
 	// rcvMSSEst is the receiver's estimate of the peer's segment size
 	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
-	rcvMSSEst int
-	// ACKs for dropped segments: when the last one went (Linux's
-	// last_oow_ack_time, oowAcked once there is one), and the challenge
-	// ACKs of the current second (challenge.go).
-	lastOOWAck   units.Time
-	oowAcked     bool
+	rcvMSSEst    int
 	challengeAt  units.Time
 	challengeCnt int
 
@@ -120,12 +115,18 @@ type Conn struct {
 	rtxAt    units.Time // retransmission deadline, Never when stopped
 	timeWait units.Time // end of TIME-WAIT or of an orphaned FIN-WAIT-2
 	retries  int        // consecutive expiries without progress
+	tsOffset uint32
+	listener *Listener // set until a passive open completes
+	tfo      tfoState  // TCP Fast Open (fastopen.go)
+
 	// firstSYNAt is when an active open sent its first SYN (Linux's
 	// retrans_stamp for the handshake, synExpired).
 	firstSYNAt units.Time
-	tsOffset   uint32
-	listener   *Listener // set until a passive open completes
-	tfo        tfoState  // TCP Fast Open (fastopen.go)
+	// ACKs for dropped segments (challenge.go): when the last one went
+	// (Linux's last_oow_ack_time), oowAcked once there is one; the
+	// challenge ACKs of the current second are challengeAt, challengeCnt.
+	lastOOWAck units.Time
+	oowAcked   bool
 
 	// Loss recovery (recovery.go, rack.go).
 	cc         cc.CongestionControl
