@@ -72,21 +72,25 @@
 //	tcp_sack                    SACK
 //	tcp_window_scaling          WindowScaling
 //	tcp_ecn 0, 1, 2             ECN, per role (2: listeners only)
-//	tcp_syncookies 0, 1         SYNCookies                         2 unsupported
+//	tcp_syncookies 0, 1, 2      SYNCookies, SYNCookiesAlways (2)
 //	tcp_syn_retries             SYNRetries
 //	tcp_synack_retries          SYNACKRetries
+//	tcp_syn_linear_timeouts     SYNLinearTimeouts
 //	tcp_retries2                DataRetries
 //	tcp_fin_timeout             FinWait2Timeout
 //	tcp_keepalive_time/intvl/probes  Keepalive*
 //	tcp_abort_on_overflow       AbortOnOverflow
+//	tcp_rfc1337                 RFC1337
 //	tcp_challenge_ack_limit     ChallengeACKsPerSecond (the stack's limit is per connection)
+//	tcp_invalid_ratelimit       InvalidRateLimit (ms)
 //	tcp_rto_min_us, tcp_rto_max_ms   MinRTO, MaxRTO
 //	tcp_recovery                Recovery: RACK if bit 0, else SACK
 //	tcp_rmem "min def max"      RcvBuf = RcvBufMax = max (Linux's window scale comes from it),
 //	                            RcvSpaceInitial = def/2 (the SYN's window, tcp_full_space)
 //	tcp_wmem "min def max"      SndBuf = default
 //	tcp_congestion_control      the algorithm of new sockets       unknown name unsupported
-//	tcp_fastopen                client/server bits, 0x400           0x4, 0x200 unsupported
+//	tcp_fastopen                client/server bits, 0x200           0x4 unsupported
+//	                            (FastOpenNoCookie), 0x400
 //	tcp_fastopen_key            accepted; scripts whose server cookies depend on it are unsupported
 //	tcp_tso_win_divisor, tcp_min_tso_segs   any value (no TSO: segments are joined instead)
 //	tcp_frto 2, tcp_dsack 1, tcp_fack 0, tcp_reordering 3, tcp_early_retrans 4,

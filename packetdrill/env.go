@@ -85,6 +85,7 @@ func (r *runner) applyFastOpen(s *socket, active bool) {
 		on = r.env.fastOpen&tfoServer != 0 && (s.tfoListen || r.env.fastOpen&tfoServerNoSockopt != 0)
 	}
 	r.config().FastOpen = on
+	r.config().FastOpenNoCookie = !active && r.env.fastOpen&tfoServerNoCookie != 0
 	// ECN likewise: tcp_ecn=2 accepts on a listener, does not request on
 	// a connect.
 	if active {
@@ -136,11 +137,12 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	"tcp_window_scaling": boolSysctl(func(c *stack.Config, b bool) { c.WindowScaling = b }),
 	"tcp_syncookies": func(r *runner, v string) error {
 		switch v {
-		case "0", "1":
-			r.config().SYNCookies = v == "1"
+		case "0", "1", "2":
+			r.config().SYNCookies = v != "0"
+			r.config().SYNCookiesAlways = v == "2"
 			return nil
 		}
-		return fmt.Errorf("tcp_syncookies=%s (always-on SYN cookies) is not modelled", v)
+		return fmt.Errorf("tcp_syncookies=%s is not 0, 1 or 2", v)
 	},
 	"tcp_ecn": func(r *runner, v string) error {
 		switch v {
@@ -155,6 +157,9 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	},
 	"tcp_syn_retries":    intSysctl(func(c *stack.Config, n int64) { c.SYNRetries = int(n) }),
 	"tcp_synack_retries": intSysctl(func(c *stack.Config, n int64) { c.SYNACKRetries = int(n) }),
+	"tcp_syn_linear_timeouts": intSysctl(func(c *stack.Config, n int64) {
+		c.SYNLinearTimeouts = int(n)
+	}),
 	"tcp_retries2":       intSysctl(func(c *stack.Config, n int64) { c.DataRetries = int(n) }),
 	"tcp_fin_timeout":    intSysctl(func(c *stack.Config, n int64) { c.FinWait2Timeout = units.Duration(n) * units.Second }),
 	"tcp_keepalive_time": intSysctl(func(c *stack.Config, n int64) { c.KeepaliveIdle = units.Duration(n) * units.Second }),
@@ -162,9 +167,13 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 		c.KeepaliveInterval = units.Duration(n) * units.Second
 	}),
 	"tcp_keepalive_probes":    intSysctl(func(c *stack.Config, n int64) { c.KeepaliveProbes = int(n) }),
-	"tcp_challenge_ack_limit": intSysctl(func(c *stack.Config, n int64) { c.ChallengeACKsPerSecond = int(n) }),
-	"tcp_rto_min_us":          intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
-	"tcp_rto_max_ms":          intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
+	"tcp_challenge_ack_limit": intSysctl(func(c *stack.Config, n int64) { c.ChallengeACKsPerSecond = int(min(n, 1<<31-1)) }),
+	"tcp_invalid_ratelimit": intSysctl(func(c *stack.Config, n int64) {
+		c.InvalidRateLimit = units.Duration(n) * units.Millisecond
+	}),
+	"tcp_rto_min_us": intSysctl(func(c *stack.Config, n int64) { c.MinRTO = units.Duration(n) * units.Microsecond }),
+	"tcp_rto_max_ms": intSysctl(func(c *stack.Config, n int64) { c.MaxRTO = units.Duration(n) * units.Millisecond }),
+	"tcp_rfc1337":    boolSysctl(func(c *stack.Config, b bool) { c.RFC1337 = b }),
 	"tcp_abort_on_overflow": boolSysctl(func(c *stack.Config, b bool) {
 		c.AbortOnOverflow = b
 	}),
@@ -204,8 +213,8 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 		if err != nil {
 			return err
 		}
-		if n&(tfoClientNoCookie|tfoServerNoCookie) != 0 {
-			return fmt.Errorf("tcp_fastopen=%s: Fast Open without cookies is not modelled", v)
+		if n&tfoClientNoCookie != 0 {
+			return fmt.Errorf("tcp_fastopen=%s: client Fast Open without cookies is not modelled", v)
 		}
 		r.env.fastOpen = n
 		return nil

@@ -41,9 +41,12 @@ func (r *runner) inject(ps *PacketSpec) {
 	h := r.ensureHost()
 	syn := ps.Flags&flagSYN != 0
 	u := r.sut
-	if syn && ps.Flags&flagACK == 0 && (u == nil || u.listening || u.hostPort == 0) {
-		// A SYN to a listener makes a new child socket under test, from a
-		// new peer port.
+	created := false
+	if u == nil || u.listening || syn && ps.Flags&flagACK == 0 && u.hostPort == 0 {
+		// Any segment to a listener makes a new child socket under test,
+		// from a new peer port (handle_listen_for_script_packet does not
+		// ask for a SYN: an ACK to a listener is a child too, whose
+		// RST the script then expects).
 		port := r.listenerPort()
 		if port == 0 {
 			// No listener: the SYN goes to the port a listener would
@@ -53,11 +56,18 @@ func (r *runner) inject(ps *PacketSpec) {
 		u = &sut{hostPort: port, peerPort: r.nextPort, tsMap: map[uint32]uint32{}}
 		r.nextPort++
 		r.sut = u
+		created = true
 	}
 	if u == nil || u.hostPort == 0 {
 		r.unsupported("an inbound packet with no socket to receive it")
 	}
-	if syn {
+	// The peer's ISN is learnt as packetdrill's run_packet.c learns it:
+	// from the segment that makes a listener's child (a new socket under
+	// test, above) or from the first SYN-ACK an active open receives. A later
+	// SYN on the same socket under test (one the connection answers with a
+	// challenge ACK, or a new SYN to a TIME-WAIT socket) keeps the mapping,
+	// so the ACKs it draws still read relative to the first ISN.
+	if created || syn && !u.haveRemote && ps.Flags&flagACK != 0 {
 		u.remoteISN, u.haveRemote = ps.Seq, true
 	}
 	seg := stack.Segment{

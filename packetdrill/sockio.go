@@ -103,8 +103,11 @@ func (r *runner) sysWrite(s *socket, n int64, nonblock bool) func() (bool, int64
 		if s.shutWr || s.conn.State() == stack.Closed {
 			return true, -1, "EPIPE"
 		}
-		switch s.conn.State() {
-		case stack.SynSent, stack.SynReceived:
+		switch st := s.conn.State(); {
+		case st == stack.SynReceived && s.conn.Negotiated().FastOpen:
+			// A Fast Open child may send before the handshake completes
+			// (tcp_sendmsg_locked's tcp_passive_fastopen exception).
+		case st == stack.SynSent, st == stack.SynReceived:
 			if nonblock {
 				return true, -1, "EAGAIN"
 			}

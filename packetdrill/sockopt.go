@@ -226,6 +226,12 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		cfg.SYNRetries = int(v)
 	case "TCP_FASTOPEN":
 		s.tfoListen = v > 0
+		if s.state == sockListening {
+			// Linux sets the Fast Open queue of a listener that already
+			// listens (the usual order in scripts: listen, then
+			// TCP_FASTOPEN).
+			r.applyFastOpen(s, false)
+		}
 	case "TCP_FASTOPEN_CONNECT":
 		if r.env.fastOpen&tfoClient == 0 {
 			delete(s.opts, name)

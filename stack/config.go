@@ -20,6 +20,13 @@ import (
 //	without SACK               NewReno (tcp_is_reno path)                  NewReno (RFC 6582)
 //	delayed ACK                quick-ACK mode, then every 2nd segment or   every 2nd full-sized segment
 //	                           40 ms (tcp_incr_quickack, __tcp_ack_snd_check) or 40 ms (RFC 5681 §4.2)
+//	ACKs for dropped segments  one per 500 ms per connection, challenge    every one; challenge ACKs 10/s
+//	                           ACKs included (tcp_oow_rate_limited,        (RFC 5961 §7)
+//	                           tcp_send_challenge_ack)
+//	TIME-WAIT                  RST ends it, new SYN reuses it, ACKs        RST ignored (RFC 1337),
+//	                           rate-limited (tcp_timewait_state_process)   RFC 9293 §3.10.7.4
+//	SYN retransmissions        4 at 1 s, then backed off                   backed off from the first
+//	                           (tcp_syn_linear_timeouts)                   (RFC 6298 §5.5)
 //	segment acceptance         tcp_sequence, tcp_replace_ts_recent, ACK    RFC 9293 §3.10.7.4, RFC 7323 §4.3
 //	                           of unsent data dropped (tcp_ack)
 //	window scale               from tcp_rmem[2] = 32 MiB: 10               from the buffer: 7 at 4 MiB
@@ -156,14 +163,26 @@ type Config struct {
 	//     data awaits the application, and otherwise dropped;
 	//   - TS.Recent is refreshed in tcp_ack's order: not from a segment
 	//     whose ACK is older than SND.UNA or beyond SND.NXT;
-	//   - a segment whose ACK acknowledges data never sent is dropped
-	//     silently in ESTABLISHED (tcp_rcv_established) and with a
-	//     rate-limited challenge ACK in the other states
-	//     (tcp_rcv_state_process), where the RFC answers with an ACK;
+	//   - a segment whose ACK acknowledges data never sent is dropped with
+	//     a rate-limited challenge ACK (tcp_ack, as 6.18's stable releases
+	//     have it), where the RFC answers with a plain ACK; one whose ACK
+	//     is older than SND.UNA less min(largest window, bytes acked) too
+	//     (tcp_ack; RFC 5961 §5.2 with MAX.SND.WND alone under rfc);
 	//   - data inside the window is kept whole up to the receive buffer's
 	//     room, not trimmed at the advertised right edge (tcp_data_queue
-	//     queues in-window segments whole).
+	//     queues in-window segments whole);
+	//   - TIME-WAIT answers as tcp_timewait_state_process (timewait.go);
+	//   - a SYN-ACK with a bad ACK in SYN-SENT has the SYN resent after
+	//     TCP_TIMEOUT_MIN (tcp_rcv_synsent_state_process), and a
+	//     simultaneous open's repeated SYN is D-SACKed.
 	LinuxSegmentChecks bool
+	// RFC1337 keeps TIME-WAIT when a RST arrives for it, as RFC 1337 §3
+	// advises against "TIME-WAIT assassination". Off in the linux profile,
+	// which like Linux's default tcp_rfc1337 = 0 lets an in-window RST end
+	// TIME-WAIT (tcp_timewait_state_process); on in the rfc profile. (The
+	// rfc profile's TIME-WAIT follows RFC 9293 whatever this says, and
+	// always ignores a RST.)
+	RFC1337 bool
 	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. RFC 9293
 	// §3.4.2 suggests 2 minutes; the default is 30 s, so TIME-WAIT lasts
 	// 60 s like Linux's TCP_TIMEWAIT_LEN.
@@ -177,12 +196,25 @@ type Config struct {
 	// SYN-ACK is resent at 1, 3, 7, 15 and 31 s and the half-open
 	// connection dropped at 63 s.
 	SYNRetries, SYNACKRetries int
+	// SYNLinearTimeouts is how many times an active open resends its SYN
+	// at the initial RTO before backing off, in addition to SYNRetries:
+	// Linux's tcp_syn_linear_timeouts = 4 (tcp_retransmit_timer,
+	// tcp_write_timeout), so SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35
+	// and 67 s and connect fails at 131 s (or, with fewer SYNRetries, once
+	// the time SYNRetries backed-off timeouts would take has passed). The
+	// rfc profile's 0 backs off from the first expiry (RFC 6298 §5.5).
+	SYNLinearTimeouts int
 	// DataRetries bounds consecutive retransmission timeouts without
 	// progress before the connection is aborted: Linux's tcp_retries2 = 15.
 	DataRetries int
 	// SYNCookies lets a listener whose SYN queue is full answer with a SYN
 	// cookie instead of dropping the SYN (Linux's tcp_syncookies = 1).
 	SYNCookies bool
+	// SYNCookiesAlways answers every SYN to a listener with a SYN cookie,
+	// whether or not the SYN queue is full, and keeps no half-open
+	// connections (Linux's tcp_syncookies = 2, tcp_conn_request's
+	// want_cookie); it implies SYNCookies.
+	SYNCookiesAlways bool
 	// AbortOnOverflow answers the completing ACK with RST when the accept
 	// queue is full, instead of dropping it (Linux's tcp_abort_on_overflow).
 	AbortOnOverflow bool
@@ -190,8 +222,22 @@ type Config struct {
 	// application) waits in FIN-WAIT-2 for the peer's FIN: Linux's
 	// tcp_fin_timeout = 60 s.
 	FinWait2Timeout units.Duration
+	// InvalidRateLimit is the shortest interval between two ACKs a
+	// connection sends in answer to segments it drops (Linux's
+	// tcp_invalid_ratelimit, 500 ms, checked per socket by
+	// tcp_oow_rate_limited): ACKs for out-of-window or PAWS-failed
+	// segments that carry no data (one with data, or a FIN, is always
+	// answered: it is not part of an ACK loop), and challenge ACKs
+	// (tcp_send_challenge_ack), which share the budget. 0, the rfc
+	// profile, answers every such segment (RFC 9293 §3.10.7.4), challenge
+	// ACKs being limited by ChallengeACKsPerSecond alone.
+	InvalidRateLimit units.Duration
 	// ChallengeACKsPerSecond limits challenge ACKs (RFC 5961 §7) per
-	// connection.
+	// connection; 0 sets no limit. The rfc profile's 10 follows RFC 5961
+	// §7's advice of a configurable limit. Linux's equivalent,
+	// tcp_challenge_ack_limit, is per network namespace and has been off
+	// (INT_MAX) since Linux 6.0, which the linux profile's 0 follows: there
+	// the per-socket InvalidRateLimit is the limit.
 	ChallengeACKsPerSecond int
 
 	// SACK offers selective acknowledgments (RFC 2018) on SYNs and accepts
@@ -234,6 +280,11 @@ type Config struct {
 	// or use a cookie and send data on the SYN, and listeners grant
 	// cookies and accept data on SYNs that carry a valid one.
 	FastOpen bool
+	// FastOpenNoCookie lets a Fast Open listener accept the data of any
+	// SYN that carries data or the Fast Open option without asking for a
+	// cookie, and grant none (Linux's tcp_fastopen bit 0x200,
+	// TFO_SERVER_COOKIE_NOT_REQD, in tcp_try_fastopen). It needs FastOpen.
+	FastOpenNoCookie bool
 }
 
 // RecoveryMode selects how a sender recovers from loss.
@@ -327,6 +378,10 @@ func RFCConfig() Config {
 	c.MinRTO = units.Second
 	c.LinuxRTO = false
 	c.QuickACK = false
+	c.InvalidRateLimit = 0
+	c.ChallengeACKsPerSecond = 10
+	c.RFC1337 = true
+	c.SYNLinearTimeouts = 0
 	c.LinuxSegmentChecks = false
 	c.SlowStartLimitSegments = 2
 	c.Recovery = RecoverySACK
@@ -359,20 +414,21 @@ func DefaultConfig() Config {
 		MSL:                30 * units.Second,
 		TTL:                64,
 
-		SYNRetries:             6,
-		SYNACKRetries:          5,
-		DataRetries:            15,
-		SYNCookies:             true,
-		FinWait2Timeout:        60 * units.Second,
-		ChallengeACKsPerSecond: 10,
-		SACK:                   true,
-		Recovery:               RecoveryRACK,
-		KeepaliveIdle:          2 * 60 * units.Minute,
-		KeepaliveInterval:      75 * units.Second,
-		KeepaliveProbes:        9,
-		MaxPersist:             60 * units.Second,
-		EphemeralPortLow:       32768,
-		EphemeralPortHigh:      60999,
+		SYNRetries:        6,
+		SYNLinearTimeouts: 4,
+		SYNACKRetries:     5,
+		DataRetries:       15,
+		SYNCookies:        true,
+		FinWait2Timeout:   60 * units.Second,
+		InvalidRateLimit:  500 * units.Millisecond,
+		SACK:              true,
+		Recovery:          RecoveryRACK,
+		KeepaliveIdle:     2 * 60 * units.Minute,
+		KeepaliveInterval: 75 * units.Second,
+		KeepaliveProbes:   9,
+		MaxPersist:        60 * units.Second,
+		EphemeralPortLow:  32768,
+		EphemeralPortHigh: 60999,
 	}
 }
 
@@ -404,8 +460,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.rcv_space_initial: %d is not allowed: must be at least 1 byte", c.RcvSpaceInitial)
 	case c.MSL <= 0:
 		return fmt.Errorf("tcp.msl: %v is not allowed: must be positive", c.MSL)
-	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0:
-		return fmt.Errorf("tcp retries (%d SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNACKRetries, c.DataRetries)
+	case c.SYNRetries < 0 || c.SYNACKRetries < 0 || c.DataRetries < 0 || c.SYNLinearTimeouts < 0:
+		return fmt.Errorf("tcp retries (%d SYN, %d linear SYN, %d SYN-ACK, %d data) are not allowed: must be 0 or more", c.SYNRetries, c.SYNLinearTimeouts, c.SYNACKRetries, c.DataRetries)
 	case c.Profile > ProfileRFC:
 		return fmt.Errorf("tcp.profile: %d is not allowed: allowed: linux, rfc", c.Profile)
 	case c.SlowStartLimitSegments < 0:
@@ -414,6 +470,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.recovery: %d is not allowed: allowed: reno, newreno, sack, rack", c.Recovery)
 	case c.Keepalive && (c.KeepaliveIdle <= 0 || c.KeepaliveInterval <= 0 || c.KeepaliveProbes < 1):
 		return fmt.Errorf("tcp.keepalive: idle %v, interval %v, probes %d are not allowed: must all be positive", c.KeepaliveIdle, c.KeepaliveInterval, c.KeepaliveProbes)
+	case c.InvalidRateLimit < 0 || c.ChallengeACKsPerSecond < 0:
+		return fmt.Errorf("tcp challenge-ACK limits (%v interval, %d per second) are not allowed: must be 0 (none) or positive", c.InvalidRateLimit, c.ChallengeACKsPerSecond)
 	case c.FinWait2Timeout <= 0:
 		return fmt.Errorf("tcp.fin_timeout: %v is not allowed: must be positive", c.FinWait2Timeout)
 	case c.MaxPersist <= 0:

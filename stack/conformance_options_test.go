@@ -398,7 +398,7 @@ func TestConformanceZeroWindowProbesAnswered(t *testing.T) {
 // Keepalive (RFC 1122 §4.2.3.6): after KeepaliveIdle without a segment
 // from the peer, a probe with SEG.SEQ = SND.NXT−1 and no data; an answer
 // restarts the idle time; KeepaliveProbes unanswered probes, one every
-// KeepaliveInterval, abort the connection.
+// KeepaliveInterval, abort the connection with a RST.
 func TestConformanceKeepalive(t *testing.T) {
 	cfg := scriptConfig()
 	cfg.Keepalive = true
@@ -418,7 +418,9 @@ func TestConformanceKeepalive(t *testing.T) {
 	s.out(22*units.Second+110*ms, ". 0:0(0) ack 101")
 	s.none(23*units.Second + 110*ms - 1)
 	s.state(Established)
-	s.at(23*units.Second + 110*ms)
+	// The abort resets the connection, as Linux's tcp_keepalive_timer
+	// does (tcp_send_active_reset).
+	s.out(23*units.Second+110*ms, "R. 1:1(0) ack 101 win 0")
 	s.state(Closed).err(ErrTimedOut)
 	s.none(30 * units.Second)
 }

@@ -119,6 +119,15 @@ type Conn struct {
 	listener *Listener // set until a passive open completes
 	tfo      tfoState  // TCP Fast Open (fastopen.go)
 
+	// firstSYNAt is when an active open sent its first SYN (Linux's
+	// retrans_stamp for the handshake, synExpired).
+	firstSYNAt units.Time
+	// ACKs for dropped segments (challenge.go): when the last one went
+	// (Linux's last_oow_ack_time), oowAcked once there is one; the
+	// challenge ACKs of the current second are challengeAt, challengeCnt.
+	lastOOWAck units.Time
+	oowAcked   bool
+
 	// Loss recovery (recovery.go, rack.go).
 	cc         cc.CongestionControl
 	dupAcks    int

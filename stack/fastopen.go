@@ -32,6 +32,9 @@ import (
 //   - An invalid cookie: a normal handshake that ignores the SYN's data,
 //     which the client sends again after it, and whose SYN-ACK carries a
 //     valid cookie (FastOpenBadCookie; Linux's TCPFastOpenPassiveFail).
+//   - With Config.FastOpenNoCookie (Linux's 0x200), any SYN that carries
+//     data or the option is taken as one with a valid cookie, and no
+//     cookie is granted.
 //   - When the SYN queue is full and a SYN cookie answers (syncookie.go),
 //     Fast Open is not attempted: the data is ignored and no cookie granted,
 //     as in Linux, whose tcp_conn_request skips tcp_try_fastopen then.

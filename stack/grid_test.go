@@ -100,6 +100,10 @@ func runGridCell(t *testing.T, cell gridCell) {
 	// retransmission whose original was delivered spans the whole outage),
 	// so 2·MSL is five MaxRTOs. Virtual time costs the test nothing.
 	cfg.MSL = 5 * cfg.MaxRTO / 2
+	// The test times TIME-WAIT, which Linux (tcp_rfc1337 = 0) ends early
+	// when the server, having closed, answers a duplicated or late segment
+	// with a RST; RFC 1337's TIME-WAIT ignores it.
+	cfg.RFC1337 = true
 	n := newPairNet(t, 5*units.Millisecond, cfg, cfg, 2*cell.seed+11, 2*cell.seed+12)
 	link := &gridLink{n: n, rng: rand.New(rand.NewPCG(cell.seed, uint64(1000*cell.loss)))}
 	link.loss = cell.loss

@@ -18,6 +18,11 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	case SynSent:
 		c.inputSynSent(now, s)
 		return
+	case TimeWait:
+		if c.cfg.LinuxSegmentChecks {
+			c.inputTimeWait(now, s)
+			return
+		}
 	}
 
 	// Simultaneous open (RFC 9293 §3.5, figure 8): in SYN-RECEIVED the
@@ -25,9 +30,18 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	// already taken; what matters is the ACK, so the segment is processed
 	// as that ACK (Linux accepts it the same way).
 	if c.state == SynReceived && s.Has(FlagSYN|FlagACK) && s.Seq == c.irs && s.Ack == c.iss.Add(1) && c.listener == nil {
+		// Its SYN occupied a sequence number that was received before: it
+		// is acknowledged at once, and Linux, whose tcp_validate_incoming
+		// lets this segment through to tcp_data_queue as a retransmission
+		// of old data, reports the SYN's byte with a D-SACK (RFC 2883) and
+		// enters quick-ACK mode.
+		if c.cfg.LinuxSegmentChecks {
+			c.owedDSACK(s.Seq, s.Seq.Add(1))
+			c.incrQuickACK(maxQuickACKs)
+		}
 		s.Flags &^= FlagSYN
 		s.Seq = s.Seq.Add(1)
-		c.ackNow = true // its SYN occupied a sequence number
+		c.ackNow = true
 	}
 
 	// PAWS (RFC 7323 §5.3): once timestamps are in use, a segment whose
@@ -42,15 +56,28 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		}
 		if int32(s.Opts.TSVal-c.tsRecent) < 0 {
 			c.stats.PAWSDrops++
-			c.ackNow = true
+			// Linux's tcp_validate_incoming: a SYN draws a challenge
+			// ACK, anything else a rate-limited duplicate ACK.
+			if s.Has(FlagSYN) {
+				c.challengeACK(now)
+			} else if !c.dupACKLimited(now, s) {
+				c.ackNow = true
+			}
 			return
 		}
 	}
 
-	// First: is the segment acceptable (§3.10.7.4)?
+	// First: is the segment acceptable (§3.10.7.4)? A SYN that is not
+	// draws a challenge ACK (RFC 5961 §4.2 applies whatever its sequence
+	// number), any other segment but a RST a duplicate ACK, rate-limited
+	// as Linux's tcp_validate_incoming limits it (challenge.go).
 	if !c.acceptable(s) {
 		c.stats.DroppedSegments++
-		if !s.Has(FlagRST) {
+		if s.Has(FlagSYN) && !s.Has(FlagRST) {
+			c.challengeACK(now)
+			return
+		}
+		if !s.Has(FlagRST) && !c.dupACKLimited(now, s) {
 			c.ackNow = true
 			if n := len(s.Payload); n > 0 && s.Seq.LT(c.rcvBuf.nxt) {
 				// Data received before: our ACK was probably lost, so
@@ -252,6 +279,13 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		if !s.Has(FlagRST) {
 			c.host.queueRST(c.id, s.Ack, 0, false)
 		}
+		if c.retries == 0 && c.cfg.LinuxSegmentChecks {
+			// Our RST may have cleared a stale connection at the peer
+			// (a previous FIN or RST of ours lost): Linux's
+			// tcp_rcv_synsent_state_process resends the SYN almost at
+			// once, after TCP_TIMEOUT_MIN.
+			c.rtxAt, c.rtxKind = now.Add(synRetryMin), timerRTO
+		}
 		return
 	}
 	if s.Has(FlagRST) {
@@ -342,20 +376,33 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	ack := s.Ack
 	if ack.GT(c.sndMax) {
 		// It acknowledges something not yet sent: ACK and drop
-		// (§3.10.7.4). Linux drops it silently in ESTABLISHED
-		// (tcp_rcv_established) and answers with a challenge ACK in the
-		// other states (tcp_rcv_state_process).
-		switch {
-		case !c.cfg.LinuxSegmentChecks:
-			c.ackNow = true
-		case c.state != Established:
+		// (§3.10.7.4). Linux answers with a challenge ACK, which is
+		// rate-limited (tcp_ack's ACK_UNSENT_DATA case, as in 6.18's
+		// stable releases; RFC 5961 §5.2).
+		if c.cfg.LinuxSegmentChecks {
 			c.challengeACK(now)
+		} else {
+			c.ackNow = true
 		}
 		return false
 	}
 	wnd := int(s.Window) << c.sndShift
 	if ack.LT(c.sndUna) {
-		return true // an old duplicate ACK
+		// An old duplicate ACK, processed as such, unless it is older than
+		// any window the peer could have acknowledged from: then it is a
+		// blind injection, dropped with a challenge ACK (RFC 5961 §5.2).
+		// Linux's tcp_ack bounds the window by what has been acknowledged
+		// at all (bytes_acked, where the SYN counts), so a young
+		// connection is not fooled by its peer's large window.
+		maxWnd := int64(c.maxSndWnd)
+		if c.cfg.LinuxSegmentChecks {
+			maxWnd = min(maxWnd, c.stats.BytesAcked+1)
+		}
+		if int64(c.sndUna.Sub(ack)) > maxWnd {
+			c.challengeACK(now)
+			return false
+		}
+		return true
 	}
 	if c.cfg.LinuxSegmentChecks {
 		// tcp_ack refreshes TS.Recent here: the ACK is neither old nor
@@ -860,23 +907,14 @@ func (c *Conn) receiveFIN(now units.Time, seq Seq) {
 	}
 }
 
-// enterTimeWait starts the 2·MSL quiet time (RFC 9293 §3.6).
+// enterTimeWait starts the 2·MSL quiet time (RFC 9293 §3.6). The limit on
+// ACKs for dropped segments starts afresh, as Linux's tcp_time_wait clears
+// tw_last_oow_ack_time.
 func (c *Conn) enterTimeWait(now units.Time) {
 	c.state = TimeWait
 	c.rtxAt = units.Never
 	c.timeWait = now.Add(2 * c.cfg.MSL)
-}
-
-// challengeACK answers a suspicious RST or SYN with an ACK, at most a few
-// per second per connection (RFC 5961 §3.2, §5).
-func (c *Conn) challengeACK(now units.Time) {
-	if now.Sub(c.challengeAt) >= units.Second {
-		c.challengeAt, c.challengeCnt = now, 0
-	}
-	if c.challengeCnt < c.cfg.ChallengeACKsPerSecond {
-		c.challengeCnt++
-		c.ackNow = true
-	}
+	c.oowAcked = false
 }
 
 // noteSACK remembers an out-of-order segment's start so that the next ACK's

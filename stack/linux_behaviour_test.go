@@ -152,16 +152,17 @@ func TestLinuxRetransmissionAtRcvWupRefreshesTSRecent(t *testing.T) {
 	}
 }
 
-// A segment acknowledging data never sent: Linux drops it without an
-// answer in ESTABLISHED (tcp_ack returns an error, tcp_rcv_established
-// discards), and answers with a challenge ACK in the other states
-// (tcp_rcv_state_process); RFC 9293 §3.10.7.4 sends an ACK in both. Its
-// data is not taken.
+// A segment acknowledging data never sent: Linux drops it, data and all,
+// and answers with a challenge ACK in every state (tcp_ack's
+// ACK_UNSENT_DATA case as 6.18's stable releases have it, RFC 5961 §5.2),
+// which shares the per-connection limit of one per 500 ms
+// (tcp_send_challenge_ack, tcp_invalid_ratelimit); RFC 9293 §3.10.7.4
+// sends an ACK each time.
 func TestLinuxACKOfUnsentData(t *testing.T) {
 	s := newScript(t, linuxScriptConfig())
 	s.handshakePassive("win 65535 <mss 1000>")
 	s.at(100 * ms).in("P. 1:101(100) ack 500")
-	s.none(200 * ms)
+	s.out(100*ms, ". 1:1(0) ack 1") // a challenge ACK
 	s.at(200 * ms).in("P. 1:101(100) ack 1")
 	s.out(200*ms, ". 1:1(0) ack 101")
 	s.read(100)
@@ -169,7 +170,9 @@ func TestLinuxACKOfUnsentData(t *testing.T) {
 	s.out(300*ms, ". 1:1(0) ack 102")
 	s.state(CloseWait)
 	s.at(400 * ms).in(". 102:102(0) ack 500")
-	s.out(400*ms, ". 1:1(0) ack 102") // a challenge ACK
+	s.none(599 * ms) // 300 ms after the last challenge ACK: withheld
+	s.at(600 * ms).in(". 102:102(0) ack 500")
+	s.out(600*ms, ". 1:1(0) ack 102")
 	s.none(2 * units.Second)
 
 	u := newScript(t, scriptConfig())

@@ -35,7 +35,8 @@ import (
 //   - A SYN when the accept queue is full is dropped (the client
 //     retransmits it), as Linux drops it even with cookies on.
 //   - A SYN when the SYN queue is full is answered with a SYN cookie
-//     (syncookie.go) if Config.SYNCookies is set, and dropped otherwise.
+//     (syncookie.go) if Config.SYNCookies is set, and dropped otherwise;
+//     with Config.SYNCookiesAlways every SYN is.
 //   - A SYN with a valid Fast Open cookie makes a connection that joins
 //     the accept queue before its handshake completes (fastopen.go).
 //   - Any other SYN makes a half-open connection.
@@ -211,17 +212,19 @@ func (l *Listener) input(now units.Time, id fourTuple, s *Segment) {
 		}
 		l.host.replyRST(id, s)
 	case s.Has(FlagSYN) && !s.Has(FlagFIN):
-		l.onSYN(now, id, s)
+		l.onSYN(now, id, s, 0)
 	}
 }
 
-// onSYN handles a SYN (tcp_conn_request).
-func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment) {
+// onSYN handles a SYN (tcp_conn_request). A half-open connection it makes
+// starts at iss, or at a random ISN if iss is 0 (a SYN that ended a
+// TIME-WAIT carries the old connection's choice, timewait.go).
+func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment, iss Seq) {
 	h := l.host
 	l.stats.SYNs++
 	cookie := false
-	if l.synQueueFull() {
-		if !h.cfg.SYNCookies {
+	if l.synQueueFull() || h.cfg.SYNCookiesAlways {
+		if !h.cfg.synCookies() {
 			l.stats.SYNQueueDrops++
 			return
 		}
@@ -235,7 +238,10 @@ func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment) {
 		l.sendCookie(now, id, s)
 		return
 	}
-	c := l.newHalfOpen(id, Seq(h.rng.Uint32()))
+	if iss == 0 {
+		iss = Seq(h.rng.Uint32())
+	}
+	c := l.newHalfOpen(id, iss)
 	c.irs = s.Seq
 	c.rcvBuf.nxt = s.Seq.Add(1)
 	c.rcvWup = c.rcvBuf.nxt
@@ -247,6 +253,15 @@ func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment) {
 		c.tsRecent = s.Opts.TSVal
 	}
 	h.add(c)
+	if h.cfg.FastOpen && h.cfg.FastOpenNoCookie && (len(s.Payload) > 0 || s.Opts.FastOpen) {
+		// No cookie needed: whatever the option says (tcp_try_fastopen's
+		// tcp_fastopen_no_cookie), and none granted.
+		if s.Opts.FastOpen && s.Opts.FastOpenCookieLen == 0 {
+			l.stats.FastOpenCookieRequests++
+		}
+		l.fastOpenChild(now, c, s)
+		return
+	}
 	if h.cfg.FastOpen && s.Opts.FastOpen {
 		switch {
 		case s.Opts.FastOpenCookieLen == 0:

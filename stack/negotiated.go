@@ -18,7 +18,7 @@ type Negotiated struct {
 	ECN bool
 	// FastOpen is set when data rode on the SYN and was taken (RFC 7413):
 	// for a client, the SYN-ACK acknowledged it; for a server, the SYN
-	// brought a valid cookie. FastOpenData is how many bytes the SYN
+	// brought a valid cookie, or needed none (Config.FastOpenNoCookie). FastOpenData is how many bytes the SYN
 	// carried: sent by a client whether or not they were taken, received
 	// by a server only when they were.
 	FastOpen     bool

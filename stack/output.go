@@ -164,6 +164,9 @@ func (c *Conn) sendSYN(now units.Time) *packet.Packet {
 	synData := 0
 	if c.state == SynSent {
 		synData = c.fastOpenSYN(&o)
+		if c.sndMax == c.iss {
+			c.firstSYNAt = now // the handshake's timeout counts from here
+		}
 	}
 	p := c.build(now, c.iss, flags, synData, &o, false)
 	// A SYN is only ever the one record: a resent SYN or SYN-ACK replaces

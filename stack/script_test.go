@@ -93,6 +93,9 @@ func scriptConfig() Config {
 	cfg.LinuxRTO = false
 	cfg.QuickACK = false
 	cfg.LinuxSegmentChecks = false
+	cfg.InvalidRateLimit = 0
+	cfg.ChallengeACKsPerSecond = 10
+	cfg.SYNLinearTimeouts = 0
 	return cfg
 }
 

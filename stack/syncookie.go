@@ -50,6 +50,9 @@ import (
 // 65535 bytes; no SACK, so loss recovery is NewReno's; and no ECN. In every
 // case the MSS is the largest of cookieMSS not above the client's, or 536.
 
+// synCookies reports whether listeners answer with SYN cookies at all.
+func (c *Config) synCookies() bool { return c.SYNCookies || c.SYNCookiesAlways }
+
 // cookiePeriod is how often the cookie counter advances.
 const cookiePeriod = 60 * units.Second
 
@@ -135,7 +138,7 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 func (l *Listener) cookieACK(now units.Time, id fourTuple, s *Segment) bool {
 	h := l.host
 	cfg := &h.cfg
-	if !cfg.SYNCookies || !l.overflowed || now.Sub(l.lastOverflow) > 2*cookiePeriod {
+	if !cfg.synCookies() || !l.overflowed || now.Sub(l.lastOverflow) > 2*cookiePeriod {
 		return false
 	}
 	iss, irs := s.Ack.Add(-1), s.Seq.Add(-1)

@@ -82,16 +82,14 @@ func (c *Conn) onTimer(now units.Time) {
 func (c *Conn) onRetransmitTimeout(now units.Time) {
 	switch c.state {
 	case SynSent, SynReceived:
-		limit := c.cfg.SYNRetries
-		if c.state == SynReceived {
-			limit = c.cfg.SYNACKRetries
-		}
-		c.retries++
-		if c.retries > limit {
+		if c.synExpired(now) {
 			c.terminate(ErrTimedOut)
 			return
 		}
-		c.rtt.backOff()
+		c.retries++
+		if c.state != SynSent || c.retries > c.cfg.SYNLinearTimeouts {
+			c.rtt.backOff()
+		}
 		c.sndNxt = c.iss
 		c.sent.clear()
 		c.stats.Timeouts++
@@ -123,6 +121,43 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	for i := 0; i < c.sent.len(); i++ {
 		c.sent.markLost(c.sent.at(i), true)
 	}
+}
+
+// synRetryMin is Linux's TCP_TIMEOUT_MIN (2 jiffies, 2 ms at HZ = 1000):
+// how soon the SYN goes again after a SYN-ACK with a bad ACK drew our RST.
+const synRetryMin = 2 * units.Millisecond
+
+// synExpired reports whether the handshake has run out of retries when its
+// timer expires (Linux's tcp_write_timeout for SYN-SENT and a full socket's
+// SYN-RECEIVED; a listener's half-open entries have their own count,
+// listener.go). An active open may retransmit its SYN SYNRetries times
+// plus the SYNLinearTimeouts it makes before backing off, but gives up
+// once the time since the first SYN reaches what SYNRetries backed-off
+// timeouts would take (retransmits_timed_out, tcp_model_timeout): with
+// SYNRetries = 2, SYNs at 0, 1, 2, 3, 4 and 5 s and ETIMEDOUT at 7 s, not
+// a seventh SYN.
+func (c *Conn) synExpired(now units.Time) bool {
+	if c.state == SynReceived {
+		return c.retries >= c.cfg.SYNACKRetries
+	}
+	if c.retries >= c.cfg.SYNRetries+c.cfg.SYNLinearTimeouts {
+		return true
+	}
+	return c.retries > 0 && now.Sub(c.firstSYNAt) >= modelTimeout(c.cfg.SYNRetries, c.cfg.InitialRTO, c.cfg.MaxRTO)
+}
+
+// modelTimeout is Linux's tcp_model_timeout: how long boundary
+// retransmissions take when the timeout starts at base and doubles up to
+// max.
+func modelTimeout(boundary int, base, max units.Duration) units.Duration {
+	thresh := 0 // ilog2(max / base): doublings before the cap
+	for base<<(thresh+1) <= max {
+		thresh++
+	}
+	if boundary <= thresh {
+		return units.Duration(2<<boundary-1) * base
+	}
+	return units.Duration(2<<thresh-1)*base + units.Duration(boundary-thresh)*max
 }
 
 // onReorderTimeout re-runs RACK loss detection when the reordering window
@@ -250,6 +285,9 @@ func (c *Conn) onKeepalive(now units.Time) {
 		return
 	}
 	if c.kaProbes >= c.cfg.KeepaliveProbes {
+		// The peer is gone, or no longer knows the connection: reset it,
+		// as Linux's tcp_keepalive_timer does (tcp_send_active_reset).
+		c.host.queueRST(c.id, c.sndNxt, c.rcvNxt(), true)
 		c.terminate(ErrTimedOut)
 		return
 	}
