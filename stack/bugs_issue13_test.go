@@ -27,9 +27,9 @@ func TestIssue13TLPDisarmedWhenRecoveryStarts(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
 	s.at(100 * ms).write(5000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 1001:2001(1000) ack 1")
 	s.out(100*ms, ". 2001:3001(1000) ack 1")
-	s.out(100*ms, ". 3001:4001(1000) ack 1")
+	s.out(100*ms, "P. 3001:4001(1000) ack 1")
 	s.out(100*ms, "P. 4001:5001(1000) ack 1")
 	// The first segment is lost; the others are SACKed 10 ms later, which
 	// is three segments' worth, so RACK's reordering window is zero and the
@@ -57,9 +57,9 @@ func TestIssue13TLPNeverResendsSACKedSegment(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
 	s.at(100 * ms).write(5000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 1001:2001(1000) ack 1")
 	s.out(100*ms, ". 2001:3001(1000) ack 1")
-	s.out(100*ms, ". 3001:4001(1000) ack 1")
+	s.out(100*ms, "P. 3001:4001(1000) ack 1")
 	s.out(100*ms, "P. 4001:5001(1000) ack 1")
 	s.at(121 * ms).in(". 1:1(0) ack 1 <sack 4001:5001>")
 	s.none(123 * ms)

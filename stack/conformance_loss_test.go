@@ -57,7 +57,7 @@ func TestConformanceRTORestartedByACKThenGoBackN(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000>")
 	s.at(100 * ms).write(3000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 1001:2001(1000) ack 1")
 	s.out(100*ms, "P. 2001:3001(1000) ack 1")
 	s.at(150 * ms).in(". 1:1(0) ack 1001")
 	s.none(349 * ms)
