@@ -95,14 +95,15 @@ func TestIssue13FastOpenServerSendsWholeInitialWindow(t *testing.T) {
 	s.out(0, "S. 0:0(0) ack 101 <mss 1000>")
 	s.accept().read(100)
 	s.write(20000)
+	// No RTT sample yet, so no pacing rate to size GSO packets by: the
+	// ten segments leave as one packet, PSH on its last.
 	for i := 0; i < 10; i++ {
-		flags := "."
-		s.out(0, segf("%s %d:%d(1000) ack 101", flags, 1+1000*i, 1001+1000*i))
+		s.out(0, segf("%s %d:%d(1000) ack 101", gsoEvery(i, 10), 1+1000*i, 1001+1000*i))
 	}
 	s.none(5 * ms)
 	s.at(10 * ms).in(". 101:101(0) ack 10001")
 	for i := 10; i < 20; i++ {
-		flags := "."
+		flags := gsoEvery(i-10, 3) // now 2·cwnd per SRTT sizes them
 		if i == 19 {
 			flags = "P."
 		}
