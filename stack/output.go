@@ -219,7 +219,8 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		c.cc.OnCongestion(&c.ev)
 		allow = c.sendAllowance()
 	}
-	n, fin, hold := c.planData(c.sndNxt, allow)
+	inPacket := c.gsoSegs > 0 && c.sndNxt == c.gsoNext && c.gsoSegs < c.tsoSegs()
+	n, fin, hold := c.planData(c.sndNxt, allow, inPacket)
 	switch hold {
 	case holdPersist:
 		// The peer's window is closed or too small, and nothing in flight
@@ -240,7 +241,7 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	end := seq.Add(n)
 	psh, last := false, false
 	if n > 0 {
-		next, _, nextHold := c.planData(end, allow-n)
+		next, _, nextHold := c.planData(end, allow-n, c.gsoSegs+1 < c.tsoSegs())
 		last = fin || nextHold != holdNone || next == 0
 		if psh = c.dataPush(seq, n, last); psh {
 			flags |= FlagPSH
@@ -268,9 +269,11 @@ const (
 
 // planData says what the segment of new data starting at nxt would carry
 // with allow bytes of congestion window: n bytes of data and whether the
-// FIN rides on it, or why it must wait. It changes nothing, so sendData
-// can also ask it whether a further segment could follow at once.
-func (c *Conn) planData(nxt Seq, allow int) (n int, fin bool, hold int) {
+// FIN rides on it, or why it must wait. inPacket says the segment would
+// continue a GSO packet begun with a full segment (push.go). It changes
+// nothing, so sendData can also ask it whether a further segment could
+// follow at once.
+func (c *Conn) planData(nxt Seq, allow int, inPacket bool) (n int, fin bool, hold int) {
 	dataEnd := c.sndBuf.end()
 	avail := dataEnd.Sub(nxt)
 	rwnd := c.sndUna.Add(c.sndWnd).Sub(nxt)
@@ -308,6 +311,10 @@ func (c *Conn) planData(nxt Seq, allow int) (n int, fin bool, hold int) {
 		// segment may fill at least half the largest window the peer has
 		// offered, or go when the override timeout (the persist timer)
 		// has fired.
+	case n < avail && n == rwnd && inPacket && !c.corked() && !c.nagleHolds():
+		// Linux fills the window to its edge with the short tail of a GSO
+		// packet whose first segment fitted, unless Nagle or the cork
+		// holds it (tcp_mss_split_point).
 	default:
 		if n < avail && n == rwnd && c.sndUna == c.sndMax {
 			// A small window and nothing in flight to change it: the
