@@ -150,27 +150,25 @@ func TestConformanceHandshakeWindowScaleClampedTo14(t *testing.T) {
 	s.at(20 * ms).in(". 1:1(0) ack 1 win 1")
 	s.write(40000)
 	// GSO packets of seven segments: 2·cwnd per SRTT is 8 MB/s, and
-	// tcp_tso_autosize sizes a packet to a millisecond of that.
+	// tcp_tso_autosize sizes a packet to a millisecond of that. The last
+	// packet fills the 16384-byte window to its edge (tcp_mss_split_point).
 	for i := range 16 {
-		f := gsoEvery(i, 7)
-		if i == 15 {
-			f = "P." // the end of the window ends a packet
-		}
-		s.out(20*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
+		s.out(20*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i, 7), 1+i*1000, 1001+i*1000))
 	}
+	s.out(20*ms, "P. 16001:16385(384) ack 1")
 	s.none(100 * ms)
-	s.at(110 * ms).in(". 1:1(0) ack 16001 win 1")
-	for i := 16; i < 32; i++ {
-		// SRTT has grown, a millisecond is less: packets of five, and
-		// the window's last segment is a packet of its own.
-		s.out(110*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i-16, 5), 1+i*1000, 1001+i*1000))
+	s.at(110 * ms).in(". 1:1(0) ack 16385 win 1")
+	for i := range 16 {
+		// SRTT has grown, a millisecond is less: packets of five.
+		s.out(110*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i, 5), 16385+i*1000, 17385+i*1000))
 	}
+	s.out(110*ms, "P. 32385:32769(384) ack 1")
 	s.none(150 * ms)
-	s.at(200 * ms).in(". 1:1(0) ack 32001 win 1")
-	for i := 32; i < 39; i++ {
-		s.out(200*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i-32, 4), 1+i*1000, 1001+i*1000))
+	s.at(200 * ms).in(". 1:1(0) ack 32769 win 1")
+	for i := range 7 {
+		s.out(200*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i, 4), 32769+i*1000, 33769+i*1000))
 	}
-	s.out(200*ms, "P. 39001:40001(1000) ack 1")
+	s.out(200*ms, "P. 39769:40001(232) ack 1")
 	s.at(210 * ms).in(". 1:1(0) ack 40001 win 1")
 	s.none(units.Second)
 }
