@@ -76,6 +76,7 @@ type Conn struct {
 	sndSml    Seq
 	cork      bool
 	moreHeld  bool
+	nagleOff  bool // for one call: a tail loss probe ignores Nagle
 	rtxRunEnd Seq
 	rtxRunAt  units.Time
 

@@ -303,7 +303,7 @@ func (c *Conn) planData(nxt Seq, allow int, inPacket bool) (n int, fin bool, hol
 		// carries the FIN. A SYN-ACK not yet acknowledged is not data: a
 		// Fast Open server's short answer leaves right behind it, as in
 		// Linux.
-		if !c.finQueued && (c.corked() || c.nagleHolds() && (c.sndUna != c.iss || nxt != c.iss.Add(1))) {
+		if !c.finQueued && !c.nagleOff && (c.corked() || c.nagleHolds() && (c.sndUna != c.iss || nxt != c.iss.Add(1))) {
 			return 0, false, holdWait
 		}
 	case n < avail && n == rwnd && (n >= c.maxSndWnd/2 || c.swsOverride):
@@ -364,7 +364,12 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 // otherwise the highest outstanding record again (RFC 8985 §7.3).
 func (c *Conn) sendTLP(now units.Time) *packet.Packet {
 	if !c.rack.tlpRetrans {
-		if p := c.sendData(now, c.sndMSS); p != nil {
+		// The probe ignores Nagle and the cork (tcp_send_loss_probe
+		// pushes with TCP_NAGLE_OFF).
+		c.nagleOff = true
+		p := c.sendData(now, c.sndMSS)
+		c.nagleOff = false
+		if p != nil {
 			c.rack.tlpEnd = c.sndNxt
 			return p
 		}
