@@ -110,7 +110,11 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		}
 	}
 	if p == nil {
-		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() {
+		// Out of data with window to spare, and not because the send
+		// buffer is full: a sender held by its buffer is limited by it,
+		// not by the application (Linux grows the buffer to twice cwnd,
+		// tcp_sndbuf_expand, so it is never the limit there).
+		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
 			c.markAppLimited()
 		}
 		return nil
