@@ -430,7 +430,8 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 	if retrans {
 		c.stats.Retransmits++
 	}
-	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans})
+	// A range ends a GSO packet unless sendData says otherwise.
+	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans, gsoEnd: true})
 	c.stampRecord(c.sent.last(), now)
 	c.sndNxt = end
 	if end.GT(c.sndMax) {

@@ -47,7 +47,10 @@ const tsoRTTLog = 9
 
 // WriteMore queues data as Write does but, like send(2) with MSG_MORE, does
 // not push it: a sub-MSS tail waits for a later write without the flag (or
-// for uncorking or close), and the write ends at no push point.
+// for uncorking or close), and the write ends at no push point. A
+// difference from Linux, where MSG_MORE corks only that call's push: an ACK
+// arriving before the next write would let Linux send the tail under
+// plain Nagle, while here it waits for the write.
 func (c *Conn) WriteMore(p []byte) (int, error) {
 	return c.write(p, true)
 }
