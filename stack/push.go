@@ -23,6 +23,14 @@ import "ccbench/units"
 // ends that packet when the packet is full, when it ends at a push point,
 // or when the next segment could not leave now (sendData's look-ahead).
 //
+// Not modelled: Linux cuts a long write into buffers of size_goal (up to
+// 64 KB, at most half the largest window the peer offered) and, once more
+// than half that window has been written since the last push, pushes
+// mid-write (forced_push in tcp_sendmsg_locked). Here a write is one
+// buffer, so its only push point is its end: in a bulk transfer Linux
+// sets PSH a little more often and its GSO packets also stop at buffer
+// boundaries. The conformance scripts' writes are all below those sizes.
+//
 // Corking (TCP_CORK, MSG_MORE) is Linux's TCP_NAGLE_CORK: a sub-MSS tail is
 // held, whatever is in flight, until the cork is removed or a write without
 // MSG_MORE pushes it (tcp_nagle_check, tcp_push). Nagle itself is
