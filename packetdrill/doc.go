@@ -34,13 +34,14 @@
 // # System calls
 //
 // socket, bind, listen, accept, connect, read, recv, recvfrom, write,
-// send, sendto (MSG_FASTOPEN), close, shutdown, fcntl (F_GETFL, F_SETFL
+// send, sendto (MSG_FASTOPEN, MSG_MORE), close, shutdown, fcntl (F_GETFL, F_SETFL
 // O_NONBLOCK), ioctl (SIOCINQ, SIOCOUTQ), poll (poll.go), and setsockopt
 // and getsockopt for SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_SNDBUF,
 // SO_RCVBUF, SO_LINGER (zero timeout: close aborts), SO_ERROR, SO_TYPE,
 // TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
 // TCP_SYNCNT, TCP_CONGESTION (any ccbench algorithm name), TCP_FASTOPEN,
-// TCP_FASTOPEN_CONNECT and TCP_FASTOPEN_KEY. A call written with
+// TCP_FASTOPEN_CONNECT, TCP_FASTOPEN_KEY and TCP_CORK (per connection:
+// stack.Conn.SetCork; MSG_MORE is stack.Conn.WriteMore). A call written with
 // "...END" blocks in packetdrill's sense: the script goes on and the call
 // must return by END. A call written without it that would block (a
 // blocking read with nothing to read, a blocking connect) runs time
@@ -115,7 +116,7 @@
 // %{ }% code blocks (tcp_info assertions), IPv6, UDP, ICMP, GRE and MPLS
 // packets, AccECN flags and options, the TCP MD5 and experimental Fast
 // Open options, epoll, sendmsg, recvmsg, splice, sendfile, pipes,
-// zerocopy, timestamping, MSG_EOR and MSG_MORE, TCP_INFO, TCP_CORK,
+// zerocopy, timestamping, MSG_EOR, TCP_INFO,
 // TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT, TCP_INQ, IP-level socket options,
 // --define symbols, and packetdrill flags other than --tolerance_usecs,
 // --tolerance_percent, --tcp_ts_tick_usecs, --tcp_ts_ecr_scaled,

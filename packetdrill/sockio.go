@@ -21,6 +21,7 @@ func (r *runner) startConnect(s *socket) {
 		r.unsupported("connect: %v", err)
 	}
 	s.conn, s.state = c, sockConnecting
+	s.conn.SetCork(s.opts["TCP_CORK"] != 0)
 	r.sut = &sut{sock: s, hostPort: c.LocalPort(), peerPort: defaultBindPort, tsMap: map[uint32]uint32{}}
 }
 
@@ -84,7 +85,8 @@ func pendingErr(s *socket) string {
 	return ""
 }
 
-func (r *runner) sysWrite(s *socket, n int64, nonblock bool) func() (bool, int64, string) {
+// sysWrite is write(2), and send(2) with MSG_MORE when more is set.
+func (r *runner) sysWrite(s *socket, n int64, nonblock, more bool) func() (bool, int64, string) {
 	if s.tfoDeferred {
 		// The first write of a TCP_FASTOPEN_CONNECT socket sends the SYN
 		// with its data.
@@ -113,7 +115,11 @@ func (r *runner) sysWrite(s *socket, n int64, nonblock bool) func() (bool, int64
 			}
 			return false, 0, ""
 		}
-		k, err := s.conn.Write(make([]byte, n-written))
+		write := s.conn.Write
+		if more {
+			write = s.conn.WriteMore
+		}
+		k, err := write(make([]byte, n-written))
 		written += int64(k)
 		if err != nil && written == 0 {
 			return true, -1, "EPIPE"
@@ -187,7 +193,7 @@ func (r *runner) sysSendto(sc *SyscallSpec) func() (bool, int64, string) {
 		return now(true, -1, "EALREADY")
 	}
 	if flags&symbols["MSG_FASTOPEN"] == 0 || s.state != sockNew {
-		return r.sysWrite(s, n, nonblock)
+		return r.sysWrite(s, n, nonblock, flags&symbols["MSG_MORE"] != 0)
 	}
 	if len(sc.Args) > 4 && sc.Args[4].Kind == ExprWord && sc.Args[4].Word == "AF_UNSPEC" ||
 		r.env.fastOpen&tfoClient == 0 {
@@ -206,7 +212,7 @@ func (r *runner) sysSendto(sc *SyscallSpec) func() (bool, int64, string) {
 		if nonblock {
 			return now(true, -1, "EINPROGRESS")
 		}
-		return r.sysWrite(s, n, false)
+		return r.sysWrite(s, n, false, false)
 	}
 	return r.fastOpenSend(s, n, nonblock)
 }

@@ -16,7 +16,7 @@ var supportedSockopts = map[string]bool{
 	"SO_LINGER": true, "SO_ERROR": true, "SO_TYPE": true,
 	"TCP_NODELAY": true, "TCP_MAXSEG": true, "TCP_KEEPIDLE": true, "TCP_KEEPINTVL": true, "TCP_KEEPCNT": true,
 	"TCP_SYNCNT": true, "TCP_CONGESTION": true, "TCP_FASTOPEN": true, "TCP_FASTOPEN_CONNECT": true,
-	"TCP_FASTOPEN_KEY": true,
+	"TCP_FASTOPEN_KEY": true, "TCP_CORK": true,
 }
 
 // supportedSyscalls are the calls the runner plays.
@@ -99,6 +99,9 @@ func (r *runner) checkSupported() *Result {
 				if len(sc.Args) > 3 {
 					f, ok := r.eval(sc.Args[3])
 					allowed := symbols["MSG_DONTWAIT"] | symbols["MSG_NOSIGNAL"] | symbols["MSG_FASTOPEN"] | symbols["MSG_PEEK"]
+					if sc.Name == "send" || sc.Name == "sendto" {
+						allowed |= symbols["MSG_MORE"]
+					}
 					if !ok || f&^allowed != 0 {
 						return u("%s flags %s", sc.Name, sc.Args[3])
 					}
@@ -213,6 +216,13 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		cfg.RcvBufMax = 0
 	case "TCP_NODELAY":
 		cfg.NoDelay = v != 0
+	case "TCP_CORK":
+		// Kept in s.opts for a socket not yet connected; uncorking pushes
+		// what was held (tcp_push_pending_frames in do_tcp_setsockopt).
+		if s.conn != nil {
+			s.conn.SetCork(v != 0)
+			r.drain()
+		}
 	case "TCP_MAXSEG":
 		beforeConn()
 		cfg.MSS = int(v)

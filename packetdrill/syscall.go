@@ -299,11 +299,12 @@ func (r *runner) prepare(sc *SyscallSpec) func() (bool, int64, string) {
 			return now(true, -1, "EFAULT")
 		}
 		n := r.intArg(sc, 2)
-		nonblock := s.nonblock
+		nonblock, more := s.nonblock, false
 		if sc.Name == "send" {
 			nonblock = nonblock || r.sendFlags(sc, 3)
+			more = r.intArg(sc, 3)&symbols["MSG_MORE"] != 0
 		}
-		return r.sysWrite(s, n, nonblock)
+		return r.sysWrite(s, n, nonblock, more)
 	case "sendto":
 		return r.sysSendto(sc)
 	case "read", "recv", "recvfrom":
@@ -389,7 +390,7 @@ func (r *runner) prepare(sc *SyscallSpec) func() (bool, int64, string) {
 // MSG_DONTWAIT.
 func (r *runner) sendFlags(sc *SyscallSpec, i int) bool {
 	f := r.intArg(sc, i)
-	allowed := symbols["MSG_DONTWAIT"] | symbols["MSG_NOSIGNAL"] | symbols["MSG_FASTOPEN"]
+	allowed := symbols["MSG_DONTWAIT"] | symbols["MSG_NOSIGNAL"] | symbols["MSG_FASTOPEN"] | symbols["MSG_MORE"]
 	if f&^allowed != 0 {
 		r.unsupported("%s flags %s", sc.Name, sc.Args[i])
 	}
@@ -459,6 +460,11 @@ func (r *runner) sysAccept(sc *SyscallSpec) func() (bool, int64, string) {
 			}
 		}
 		child := &socket{fd: int(fd), state: sockConnected, conn: c, port: s.port, opts: map[string]int64{}}
+		if s.opts["TCP_CORK"] != 0 {
+			// An accepted socket inherits the listener's options.
+			child.opts["TCP_CORK"] = 1
+			c.SetCork(true)
+		}
 		r.sockets[child.fd] = child
 		if u := r.sut; u != nil && u.hostPort == c.LocalPort() && u.peerPort == c.RemotePort() {
 			u.sock = child

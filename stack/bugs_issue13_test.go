@@ -27,9 +27,9 @@ func TestIssue13TLPDisarmedWhenRecoveryStarts(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
 	s.at(100 * ms).write(5000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 1001:2001(1000) ack 1")
 	s.out(100*ms, ". 2001:3001(1000) ack 1")
-	s.out(100*ms, ". 3001:4001(1000) ack 1")
+	s.out(100*ms, "P. 3001:4001(1000) ack 1")
 	s.out(100*ms, "P. 4001:5001(1000) ack 1")
 	// The first segment is lost; the others are SACKed 10 ms later, which
 	// is three segments' worth, so RACK's reordering window is zero and the
@@ -57,9 +57,9 @@ func TestIssue13TLPNeverResendsSACKedSegment(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
 	s.at(100 * ms).write(5000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 1001:2001(1000) ack 1")
 	s.out(100*ms, ". 2001:3001(1000) ack 1")
-	s.out(100*ms, ". 3001:4001(1000) ack 1")
+	s.out(100*ms, "P. 3001:4001(1000) ack 1")
 	s.out(100*ms, "P. 4001:5001(1000) ack 1")
 	s.at(121 * ms).in(". 1:1(0) ack 1 <sack 4001:5001>")
 	s.none(123 * ms)
@@ -95,14 +95,15 @@ func TestIssue13FastOpenServerSendsWholeInitialWindow(t *testing.T) {
 	s.out(0, "S. 0:0(0) ack 101 <mss 1000>")
 	s.accept().read(100)
 	s.write(20000)
+	// No RTT sample yet, so no pacing rate to size GSO packets by: the
+	// ten segments leave as one packet, PSH on its last.
 	for i := 0; i < 10; i++ {
-		flags := "."
-		s.out(0, segf("%s %d:%d(1000) ack 101", flags, 1+1000*i, 1001+1000*i))
+		s.out(0, segf("%s %d:%d(1000) ack 101", gsoEvery(i, 10), 1+1000*i, 1001+1000*i))
 	}
 	s.none(5 * ms)
 	s.at(10 * ms).in(". 101:101(0) ack 10001")
 	for i := 10; i < 20; i++ {
-		flags := "."
+		flags := gsoEvery(i-10, 3) // now 2·cwnd per SRTT sizes them
 		if i == 19 {
 			flags = "P."
 		}

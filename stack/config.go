@@ -140,7 +140,8 @@ type Config struct {
 	// WindowScaling enables the RFC 7323 window-scale option when the peer
 	// also offers it.
 	WindowScaling bool
-	// NoDelay disables Nagle's algorithm (RFC 9293 §3.7.4).
+	// NoDelay disables Nagle's algorithm (RFC 9293 §3.7.4), which the
+	// stack applies in Minshall's variant, as Linux does (push.go).
 	NoDelay bool
 	// QuickACK is Linux's quick-ACK mode (tcp_incr_quickack,
 	// tcp_enter_quickack_mode, tcp_in_quickack_mode): the first data of a

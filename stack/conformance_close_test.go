@@ -37,12 +37,14 @@ func TestConformanceActiveClose(t *testing.T) {
 // The FIN follows queued data, on the last data segment when it fits.
 func TestConformanceFINPiggybackedOnData(t *testing.T) {
 	s := newScript(t, scriptConfig())
-	s.handshakeActive("win 65535 <mss 1000>")
+	s.handshakeActive("win 1000 <mss 1000>")
 	s.at(100 * ms).write(1500)
-	s.close()
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, "FP. 1001:1501(500) ack 1")
-	s.at(110 * ms).in(". 1:1(0) ack 1502")
+	// The peer's window holds the tail back until after the close.
+	s.close()
+	s.at(110 * ms).in(". 1:1(0) ack 1001 win 1000")
+	s.out(110*ms, "FP. 1001:1501(500) ack 1")
+	s.at(120 * ms).in(". 1:1(0) ack 1502 win 1000")
 	s.state(FinWait2)
 	s.none(units.Second)
 }

@@ -152,9 +152,8 @@ func TestFastOpenSYNDataLimitedByCachedMSS(t *testing.T) {
 	s.out(10*ms, "S 0:460(460) <mss 1000,FO "+peerCookie+">")
 	s.at(20 * ms).in("S. 0:0(0) ack 461 win 65535 <mss 500>")
 	s.out(20*ms, ". 461:961(500) ack 1")
-	// Nagle holds the last 40 bytes until the ACK.
-	s.at(30 * ms).in(". 1:1(0) ack 961")
-	s.out(30*ms, "P. 961:1001(40) ack 1")
+	// No short segment is outstanding: Nagle lets the last 40 bytes go.
+	s.out(20*ms, "P. 961:1001(40) ack 1")
 	s.at(40 * ms).in(". 1:1(0) ack 1001")
 	s.none(msec(2000))
 

@@ -27,12 +27,10 @@ func TestConformanceHandshakeActiveOptions(t *testing.T) {
 	s.write(2000)
 	// 1000-byte MSS minus 12 bytes of timestamps per segment.
 	s.out(10*ms, ". 1:989(988) ack 1 win 32768 <nop,nop,TS val 10 ecr 700>")
-	s.out(10*ms, ". 989:1977(988) ack 1 win 32768 <nop,nop,TS val 10 ecr 700>")
-	// Nagle holds the 24-byte tail while data is outstanding.
-	s.none(15 * ms)
-	s.at(20 * ms).in(". 1:1(0) ack 1977 win 500 <TS val 710 ecr 10>")
-	s.out(20*ms, "P. 1977:2001(24) ack 1 win 32768 <nop,nop,TS val 20 ecr 710>")
-	s.at(30 * ms).in(". 1:1(0) ack 2001 win 500 <TS val 720 ecr 20>")
+	s.out(10*ms, "P. 989:1977(988) ack 1 win 32768 <nop,nop,TS val 10 ecr 700>")
+	// No short segment is outstanding, so Nagle lets the tail go.
+	s.out(10*ms, "P. 1977:2001(24) ack 1 win 32768 <nop,nop,TS val 10 ecr 700>")
+	s.at(30 * ms).in(". 1:1(0) ack 2001 win 500 <TS val 720 ecr 10>")
 	s.none(units.Second)
 }
 
@@ -56,19 +54,18 @@ func TestConformanceHandshakePassiveOptions(t *testing.T) {
 	s.write(20000)
 	for i := range 10 {
 		seq := 1 + i*988
-		s.out(10*ms, segf(". %d:%d(988) ack 1 win 32768 <nop,nop,TS val 10 ecr 310>", seq, seq+988))
+		s.out(10*ms, segf("%s %d:%d(988) ack 1 win 32768 <nop,nop,TS val 10 ecr 310>", gsoFlags(i), seq, seq+988))
 	}
 	s.none(100 * ms)
 	s.at(200 * ms).in(". 1:1(0) ack 9881 win 512 <TS val 500 ecr 10>")
-	// The ACK grows cwnd to twelve segments; ten full ones are left, and
-	// Nagle holds the 240-byte tail until they are acknowledged.
+	// The ACK grows cwnd to twelve segments: the ten full ones left and
+	// the 240-byte tail, which Nagle does not hold (no short segment is
+	// outstanding).
 	for i := 10; i < 20; i++ {
 		seq := 1 + i*988
-		s.out(200*ms, segf(". %d:%d(988) ack 1 win 32768 <nop,nop,TS val 200 ecr 500>", seq, seq+988))
+		s.out(200*ms, segf("%s %d:%d(988) ack 1 win 32768 <nop,nop,TS val 200 ecr 500>", gsoFlags(i), seq, seq+988))
 	}
-	s.none(205 * ms)
-	s.at(210 * ms).in(". 1:1(0) ack 19761 win 512")
-	s.out(210*ms, "P. 19761:20001(240) ack 1 win 32768 <nop,nop,TS val 210 ecr 510>")
+	s.out(200*ms, "P. 19761:20001(240) ack 1 win 32768 <nop,nop,TS val 200 ecr 500>")
 	s.at(220 * ms).in(". 1:1(0) ack 20001 win 512")
 	s.none(units.Second)
 }
@@ -80,9 +77,8 @@ func TestConformanceHandshakeMSS536WhenAbsent(t *testing.T) {
 	s.handshakePassive("win 65535")
 	s.write(1200)
 	s.out(10*ms, ". 1:537(536) ack 1")
-	s.out(10*ms, ". 537:1073(536) ack 1")
-	s.at(20 * ms).in(". 1:1(0) ack 1073")
-	s.out(20*ms, "P. 1073:1201(128) ack 1")
+	s.out(10*ms, "P. 537:1073(536) ack 1")
+	s.out(10*ms, "P. 1073:1201(128) ack 1")
 	s.at(30 * ms).in(". 1:1(0) ack 1201")
 	s.none(units.Second)
 }
@@ -93,9 +89,8 @@ func TestConformanceHandshakeMSSIsMinimumOfBoth(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 700>")
 	s.write(1500)
 	s.out(10*ms, ". 1:701(700) ack 1")
-	s.out(10*ms, ". 701:1401(700) ack 1")
-	s.at(20 * ms).in(". 1:1(0) ack 1401")
-	s.out(20*ms, "P. 1401:1501(100) ack 1")
+	s.out(10*ms, "P. 701:1401(700) ack 1")
+	s.out(10*ms, "P. 1401:1501(100) ack 1")
 	s.at(30 * ms).in(". 1:1(0) ack 1501")
 	s.none(units.Second)
 }
@@ -116,7 +111,7 @@ func TestConformanceHandshakeWindowScaleOnlyWhenBothOffer(t *testing.T) {
 	s.accept().state(Established)
 	s.write(5000)
 	s.out(10*ms, ". 1:1001(1000) ack 1 win 65535")
-	s.out(10*ms, ". 1001:2001(1000) ack 1 win 65535")
+	s.out(10*ms, "P. 1001:2001(1000) ack 1 win 65535")
 	s.out(10*ms, ". 2001:3001(1000) ack 1 win 65535")
 	s.none(15 * ms)
 	s.at(20 * ms).in(". 1:1(0) ack 3001 win 3000")
@@ -140,7 +135,7 @@ func TestConformanceHandshakeWindowScaleActiveNotReturned(t *testing.T) {
 	s.out(10*ms, ". 1:1(0) ack 1 win 65535")
 	s.write(3000)
 	s.out(10*ms, ". 1:1001(1000) ack 1 win 65535")
-	s.out(10*ms, ". 1001:2001(1000) ack 1 win 65535")
+	s.out(10*ms, "P. 1001:2001(1000) ack 1 win 65535")
 	s.none(15 * ms)
 	s.at(20 * ms).in(". 1:1(0) ack 2001 win 2000")
 	s.out(20*ms, "P. 2001:3001(1000) ack 1 win 65535")
@@ -158,20 +153,26 @@ func TestConformanceHandshakeWindowScaleClampedTo14(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,nop,wscale 15>")
 	s.at(20 * ms).in(". 1:1(0) ack 1 win 1")
 	s.write(40000)
+	// GSO packets of seven segments: 2·cwnd per SRTT is 8 MB/s, and
+	// tcp_tso_autosize sizes a packet to a millisecond of that. The last
+	// packet fills the 16384-byte window to its edge (tcp_mss_split_point).
 	for i := range 16 {
-		s.out(20*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+		s.out(20*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i, 7), 1+i*1000, 1001+i*1000))
 	}
+	s.out(20*ms, "P. 16001:16385(384) ack 1")
 	s.none(100 * ms)
-	s.at(110 * ms).in(". 1:1(0) ack 16001 win 1")
-	for i := 16; i < 32; i++ {
-		s.out(110*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+	s.at(110 * ms).in(". 1:1(0) ack 16385 win 1")
+	for i := range 16 {
+		// SRTT has grown, a millisecond is less: packets of five.
+		s.out(110*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i, 5), 16385+i*1000, 17385+i*1000))
 	}
+	s.out(110*ms, "P. 32385:32769(384) ack 1")
 	s.none(150 * ms)
-	s.at(200 * ms).in(". 1:1(0) ack 32001 win 1")
-	for i := 32; i < 39; i++ {
-		s.out(200*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+	s.at(200 * ms).in(". 1:1(0) ack 32769 win 1")
+	for i := range 7 {
+		s.out(200*ms, segf("%s %d:%d(1000) ack 1", gsoEvery(i, 4), 32769+i*1000, 33769+i*1000))
 	}
-	s.out(200*ms, "P. 39001:40001(1000) ack 1")
+	s.out(200*ms, "P. 39769:40001(232) ack 1")
 	s.at(210 * ms).in(". 1:1(0) ack 40001 win 1")
 	s.none(units.Second)
 }

@@ -57,7 +57,7 @@ func TestConformanceRTORestartedByACKThenGoBackN(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000>")
 	s.at(100 * ms).write(3000)
 	s.out(100*ms, ". 1:1001(1000) ack 1")
-	s.out(100*ms, ". 1001:2001(1000) ack 1")
+	s.out(100*ms, "P. 1001:2001(1000) ack 1")
 	s.out(100*ms, "P. 2001:3001(1000) ack 1")
 	s.at(150 * ms).in(". 1:1(0) ack 1001")
 	s.none(349 * ms)
@@ -137,7 +137,7 @@ func lossWindow(t *testing.T, cfg Config) *script {
 	s.handshakeActive("win 65535 <mss 1000>")
 	s.at(100 * ms).write(10000)
 	for i := range 10 {
-		f := "."
+		f := gsoFlags(i)
 		if i == 9 {
 			f = "P."
 		}
@@ -277,7 +277,7 @@ func TestConformancePRROnACKsThatDoNotAdvanceSNDUNA(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
 	s.at(100 * ms).write(10000)
 	for i := range 10 {
-		f := "."
+		f := gsoFlags(i)
 		if i == 9 {
 			f = "P."
 		}
@@ -299,7 +299,7 @@ func TestConformancePRROnACKsThatDoNotAdvanceSNDUNA(t *testing.T) {
 	// one segment, two retransmissions (pipe 1000, ssthresh − pipe 2500).
 	s.at(151 * ms).in(". 1:1(0) ack 1001 <sack 6001:10001>")
 	s.out(151*ms, ". 2001:3001(1000) ack 1")
-	s.out(151*ms, ". 3001:4001(1000) ack 1")
+	s.out(151*ms, "P. 3001:4001(1000) ack 1")
 	s.none(151 * ms)
 	if p := s.conn().Probe(); p.Cwnd != 3000 || p.Ssthresh != 3500 || p.Inflight != 3000 || !p.InRecovery {
 		s.fail("cwnd %d, ssthresh %d, pipe %d, in recovery %v; want 3000, 3500, 3000, true", p.Cwnd, p.Ssthresh, p.Inflight, p.InRecovery)
@@ -320,7 +320,7 @@ func TestConformancePRRProportionalPart(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
 	s.at(100 * ms).write(20000)
 	for i := range 10 {
-		s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+i*1000, 1001+i*1000))
 	}
 	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
 	s.out(110*ms, ". 10001:11001(1000) ack 1")
@@ -367,7 +367,7 @@ func TestConformanceNewRenoPRRFromDuplicateACKs(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000>")
 	s.at(100 * ms).write(30000)
 	for i := range 10 {
-		s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+i*1000, 1001+i*1000))
 	}
 	dup := func(at units.Duration) { s.at(at).in(". 1:1(0) ack 1") }
 	dup(110 * ms)
@@ -419,7 +419,7 @@ func TestConformanceRecoverMarkSurvivesSequenceWrap(t *testing.T) {
 	c.cwrEnd = c.recover
 	s.at(100 * ms).write(4000)
 	for i := range 4 {
-		f := "."
+		f := gsoFlags(i)
 		if i == 3 {
 			f = "P."
 		}
@@ -431,7 +431,7 @@ func TestConformanceRecoverMarkSurvivesSequenceWrap(t *testing.T) {
 	// SND.UNA is now more than 2^31 bytes past where the mark was.
 	s.at(200 * ms).write(10000)
 	for i := range 10 {
-		f := "."
+		f := gsoFlags(i)
 		if i == 9 {
 			f = "P."
 		}
@@ -460,12 +460,12 @@ func TestConformanceSlowStartStretchACK(t *testing.T) {
 		s.handshakeActive("win 65535 <mss 1000>")
 		s.at(100 * ms).write(30000)
 		for i := range 10 {
-			s.out(100*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+			s.out(100*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+i*1000, 1001+i*1000))
 		}
 		s.at(140 * ms).in(". 1:1(0) ack 5001")
 		// The window less the five still in flight goes out at once.
 		for i := range c.wantCwnd/1000 - 5 {
-			s.out(140*ms, segf(". %d:%d(1000) ack 1", 10001+i*1000, 11001+i*1000))
+			s.out(140*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 10001+i*1000, 11001+i*1000))
 		}
 		s.none(140 * ms)
 		if p := s.conn().Probe(); p.Cwnd != c.wantCwnd {

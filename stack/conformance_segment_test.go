@@ -70,7 +70,7 @@ func TestConformanceWindowUpdateIgnoresOlderSegments(t *testing.T) {
 	s.out(21*ms, ". 2001:2001(0) ack 201")
 	s.at(30 * ms).write(6000)
 	for i := range 5 {
-		s.out(30*ms, segf(". %d:%d(1000) ack 201", 2001+i*1000, 3001+i*1000))
+		s.out(30*ms, segf("%s %d:%d(1000) ack 201", gsoFlags(i), 2001+i*1000, 3001+i*1000))
 	}
 	s.none(39 * ms)
 	s.at(40 * ms).in(". 201:201(0) ack 7001 win 5000")
@@ -107,7 +107,7 @@ func TestConformanceRestartAfterIdle(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000>")
 	s.write(30000)
 	for i := range 10 {
-		s.out(10*ms, segf(". %d:%d(1000) ack 1", 1+i*1000, 1001+i*1000))
+		s.out(10*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+i*1000, 1001+i*1000))
 	}
 	// Ten ACKs of one segment each grow cwnd to 20 segments; each lets two
 	// more out.
@@ -116,7 +116,7 @@ func TestConformanceRestartAfterIdle(t *testing.T) {
 		at := 20*ms + units.Duration(i)*100*units.Microsecond
 		s.at(at).in(segf(". 1:1(0) ack %d", 1001+i*1000))
 		for range 2 {
-			f := "."
+			f := gsoFlags(next)
 			if next == 29 {
 				f = "P."
 			}
@@ -131,12 +131,13 @@ func TestConformanceRestartAfterIdle(t *testing.T) {
 	// Five seconds idle, far beyond the 200 ms RTO: only IW may leave.
 	s.at(5 * units.Second).write(20000)
 	for i := range 10 {
-		s.out(5*units.Second, segf(". %d:%d(1000) ack 1", 30001+i*1000, 31001+i*1000))
+		s.out(5*units.Second, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 30001+i*1000, 31001+i*1000))
 	}
 	s.none(5*units.Second + 9*ms)
 	s.at(5*units.Second + 10*ms).in(". 1:1(0) ack 40001")
+	// cwnd has grown to 20 since the pacing rate was set: packets of three.
 	for i := 10; i < 20; i++ {
-		f := "."
+		f := gsoEvery(i-10, 3)
 		if i == 19 {
 			f = "P."
 		}

@@ -65,6 +65,20 @@ type Conn struct {
 	// last byte in the send buffer, at sequence number finSeq.
 	finQueued bool
 	finSeq    Seq
+	// PSH and corking (push.go): the push point among unsent bytes, the
+	// segments of the GSO packet being sent and where its next one
+	// starts, the end of the last sub-MSS packet (Minshall's snd_sml),
+	// TCP_CORK and a held MSG_MORE write, and the last retransmission.
+	pushSeq   Seq
+	pushValid bool
+	gsoSegs   int
+	gsoNext   Seq
+	sndSml    Seq
+	cork      bool
+	moreHeld  bool
+	nagleOff  bool // for one call: a tail loss probe ignores Nagle
+	rtxRunEnd Seq
+	rtxRunAt  units.Time
 
 	// Receive sequence space.
 	irs      Seq
@@ -313,6 +327,7 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 	}
 	c.iss = iss
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss
+	c.sndSml = iss
 	c.sent.highSacked = iss
 	c.cwrEnd = iss
 	c.sndBuf.start = iss.Add(1)
@@ -343,16 +358,8 @@ func (c *Conn) inflight() int { return c.sndNxt.Sub(c.sndUna) }
 
 // Write queues application data and returns how much fit in the send buffer.
 // It returns ErrClosed once the connection can no longer send.
-func (c *Conn) Write(p []byte) (int, error) {
-	c.host.touch(c)
-	if c.finQueued || !(c.state.canSend() || c.state == SynSent || c.state == SynReceived) {
-		if c.err != nil {
-			return 0, c.err
-		}
-		return 0, ErrClosed
-	}
-	return c.sndBuf.write(p), nil
-}
+// The write is pushed: its end is a push point (push.go).
+func (c *Conn) Write(p []byte) (int, error) { return c.write(p, false) }
 
 // WriteSpace is how many bytes Write would accept now.
 func (c *Conn) WriteSpace() int {

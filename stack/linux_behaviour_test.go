@@ -98,7 +98,7 @@ func TestLinuxFINNotHeldByCwnd(t *testing.T) {
 	s.handshakeActive("win 65535 <mss 1000>")
 	s.at(100 * ms).write(10000)
 	for i := 0; i < 10; i++ {
-		f := "."
+		f := gsoFlags(i)
 		if i == 9 {
 			f = "P."
 		}
@@ -113,7 +113,7 @@ func TestLinuxFINNotHeldByCwnd(t *testing.T) {
 	u.handshakeActive("win 65535 <mss 1000>")
 	u.at(100 * ms).write(10100)
 	for i := 0; i < 10; i++ {
-		u.out(100*ms, segf(". %d:%d(1000) ack 1", 1+1000*i, 1001+1000*i))
+		u.out(100*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+1000*i, 1001+1000*i))
 	}
 	u.close()
 	u.out(100*ms, "FP. 10001:10101(100) ack 1")

@@ -110,7 +110,11 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		}
 	}
 	if p == nil {
-		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() {
+		// Out of data with window to spare, and not because the send
+		// buffer is full: a sender held by its buffer is limited by it,
+		// not by the application (Linux grows the buffer to twice cwnd,
+		// tcp_sndbuf_expand, so it is never the limit there).
+		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
 			c.markAppLimited()
 		}
 		return nil
@@ -210,26 +214,79 @@ func (c *Conn) synOptions(o *Options) uint8 {
 // (allow) and the peer's receive window permit, with the FIN on the last
 // one.
 func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
-	dataEnd := c.sndBuf.end()
-	if c.sndNxt.GT(dataEnd) {
+	if c.sndNxt.GT(c.sndBuf.end()) {
 		return nil // only the FIN was left, and it has been sent
 	}
-	avail := dataEnd.Sub(c.sndNxt)
+	avail := c.Unsent()
 	rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt)
-	usable := max(min(allow, rwnd), 0)
-	n := min(c.sndMSS, avail, usable)
-	fin := c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
-
-	if n > 0 && c.sndUna == c.sndMax && c.lastSend > 0 && now.Sub(c.lastSend) > c.rtt.current() && c.cc.Cwnd() > 0 {
+	if min(c.sndMSS, avail, allow, rwnd) > 0 && c.sndUna == c.sndMax && c.lastSend > 0 && now.Sub(c.lastSend) > c.rtt.current() && c.cc.Cwnd() > 0 {
 		// Restart after idle (RFC 5681 §4.1): nothing was sent for longer
 		// than an RTO, so the window is stale.
 		c.ev = cc.Event{Kind: cc.IdleRestart, Now: now, Inflight: 0}
 		c.cc.OnCongestion(&c.ev)
 		allow = c.sendAllowance()
-		usable = max(min(allow, rwnd), 0)
-		n = min(c.sndMSS, avail, usable)
-		fin = c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
 	}
+	inPacket := c.gsoSegs > 0 && c.sndNxt == c.gsoNext && c.gsoSegs < c.tsoSegs()
+	n, fin, hold := c.planData(c.sndNxt, allow, inPacket)
+	switch hold {
+	case holdPersist:
+		// The peer's window is closed or too small, and nothing in flight
+		// will change it: the persist timer is the override timeout.
+		c.armPersist(now)
+		return nil
+	case holdWait:
+		return nil
+	}
+	if n > 0 && n != c.sndMSS && n < avail && n == rwnd {
+		c.swsOverride = false // a short segment filled the window
+	}
+	flags := FlagACK
+	if fin {
+		flags |= FlagFIN
+	}
+	seq := c.sndNxt
+	end := seq.Add(n)
+	psh, last := false, false
+	if n > 0 {
+		next, _, nextHold := c.planData(end, allow-n, c.gsoSegs+1 < c.tsoSegs())
+		last = fin || nextHold != holdNone || next == 0
+		if psh = c.dataPush(seq, n, last); psh {
+			flags |= FlagPSH
+		}
+		last = c.gsoSegs == 0
+	}
+	if fin {
+		end = end.Add(1)
+	}
+	p := c.build(now, seq, flags, n, nil, true)
+	c.afterSend(now, seq, end)
+	if n > 0 {
+		r := c.sent.last()
+		r.psh, r.gsoEnd = c.pushValid && seq.Add(n) == c.pushSeq, last
+	}
+	return p
+}
+
+// Why planData holds a segment back.
+const (
+	holdNone    = iota
+	holdWait    // until an ACK, a write or the cork changes something
+	holdPersist // and nothing in flight will: arm the persist timer
+)
+
+// planData says what the segment of new data starting at nxt would carry
+// with allow bytes of congestion window: n bytes of data and whether the
+// FIN rides on it, or why it must wait. inPacket says the segment would
+// continue a GSO packet begun with a full segment (push.go). It changes
+// nothing, so sendData can also ask it whether a further segment could
+// follow at once.
+func (c *Conn) planData(nxt Seq, allow int, inPacket bool) (n int, fin bool, hold int) {
+	dataEnd := c.sndBuf.end()
+	avail := dataEnd.Sub(nxt)
+	rwnd := c.sndUna.Add(c.sndWnd).Sub(nxt)
+	usable := max(min(allow, rwnd), 0)
+	n = min(c.sndMSS, avail, usable)
+	fin = c.finQueued && nxt.Add(n) == c.finSeq && allow > 0
 	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) {
 		// The last segment, carrying the FIN, is not held back by the
 		// congestion window (Linux's tcp_cwnd_test lets the final FIN
@@ -242,47 +299,38 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		if avail > 0 && rwnd <= 0 && c.sndUna == c.sndMax {
 			// The peer's window is closed and nothing in flight will
 			// reopen it.
-			c.armPersist(now)
+			return 0, false, holdPersist
 		}
-		return nil
+		return 0, false, holdWait
 	case n == c.sndMSS || n == 0:
 	case n == avail:
-		// Nagle (RFC 9293 §3.7.4): a short segment waits while data is
-		// outstanding, unless it is the last before the FIN. A SYN-ACK
-		// not yet acknowledged is not data: a Fast Open server's short
-		// answer leaves right behind it, as in Linux.
-		if !c.cfg.NoDelay && c.sndUna != c.sndNxt && !c.finQueued && (c.sndUna != c.iss || c.sndNxt != c.iss.Add(1)) {
-			return nil
+		// Nagle (RFC 9293 §3.7.4) as Linux applies it (tcp_nagle_check):
+		// a short segment waits while the cork is in, or while an earlier
+		// short segment is unacknowledged (Minshall's variant), unless it
+		// carries the FIN. A SYN-ACK not yet acknowledged is not data: a
+		// Fast Open server's short answer leaves right behind it, as in
+		// Linux.
+		if !c.finQueued && !c.nagleOff && (c.corked() || c.nagleHolds() && (c.sndUna != c.iss || nxt != c.iss.Add(1))) {
+			return 0, false, holdWait
 		}
 	case n < avail && n == rwnd && (n >= c.maxSndWnd/2 || c.swsOverride):
 		// Sender silly-window avoidance (RFC 9293 §3.8.6.2.1): a short
 		// segment may fill at least half the largest window the peer has
 		// offered, or go when the override timeout (the persist timer)
 		// has fired.
-		c.swsOverride = false
+	case n < avail && n == rwnd && inPacket && !c.corked() && !c.nagleHolds():
+		// Linux fills the window to its edge with the short tail of a GSO
+		// packet whose first segment fitted, unless Nagle or the cork
+		// holds it (tcp_mss_split_point).
 	default:
 		if n < avail && n == rwnd && c.sndUna == c.sndMax {
 			// A small window and nothing in flight to change it: the
 			// persist timer is the override timeout.
-			c.armPersist(now)
+			return 0, false, holdPersist
 		}
-		return nil
+		return 0, false, holdWait
 	}
-	flags := FlagACK
-	if fin {
-		flags |= FlagFIN
-	}
-	if n > 0 && c.Unsent() <= n {
-		flags |= FlagPSH
-	}
-	seq := c.sndNxt
-	end := seq.Add(n)
-	if fin {
-		end = end.Add(1)
-	}
-	p := c.build(now, seq, flags, n, nil, true)
-	c.afterSend(now, seq, end)
-	return p
+	return n, fin, holdNone
 }
 
 // retransmit resends record i of the scoreboard.
@@ -294,7 +342,7 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 		flags |= FlagFIN
 		n--
 	}
-	if n > 0 && s.seq.Add(n) == c.sndBuf.end() {
+	if n > 0 && c.rtxPush(now, i) {
 		flags |= FlagPSH
 	}
 	p := c.build(now, s.seq, flags, n, nil, false)
@@ -323,7 +371,12 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 // otherwise the highest outstanding record again (RFC 8985 §7.3).
 func (c *Conn) sendTLP(now units.Time) *packet.Packet {
 	if !c.rack.tlpRetrans {
-		if p := c.sendData(now, c.sndMSS); p != nil {
+		// The probe ignores Nagle and the cork (tcp_send_loss_probe
+		// pushes with TCP_NAGLE_OFF).
+		c.nagleOff = true
+		p := c.sendData(now, c.sndMSS)
+		c.nagleOff = false
+		if p != nil {
 			c.rack.tlpEnd = c.sndNxt
 			return p
 		}
@@ -380,7 +433,8 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 	if retrans {
 		c.stats.Retransmits++
 	}
-	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans})
+	// A range ends a GSO packet unless sendData says otherwise.
+	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans, gsoEnd: true})
 	c.stampRecord(c.sent.last(), now)
 	c.sndNxt = end
 	if end.GT(c.sndMax) {

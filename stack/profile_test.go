@@ -69,7 +69,7 @@ func TestRACKWithoutSACKIsNewReno(t *testing.T) {
 	}
 	s.at(100 * ms).write(6000)
 	for i := 0; i < 6; i++ {
-		f := "."
+		f := gsoFlags(i)
 		if i == 5 {
 			f = "P."
 		}

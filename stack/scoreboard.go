@@ -29,6 +29,9 @@ type sentSegment struct {
 	// lost is set when recovery deems the range lost; rtx is set when it
 	// has been retransmitted since.
 	lost, rtx bool
+	// psh is set when the range ends at a push point, so it carries PSH
+	// whenever it is sent; gsoEnd when it ended a GSO packet (push.go).
+	psh, gsoEnd bool
 	// appLimited and the fields below are the delivery state when the
 	// range was last sent (rate.go).
 	appLimited                   bool
@@ -100,6 +103,7 @@ func (q *sentQueue) split(i int, at Seq) {
 	a, b := q.at(i), q.at(i+1)
 	*b = *a
 	a.end, b.seq = at, at
+	a.psh = false // tcp_fragment leaves PSH on the second piece
 }
 
 // forget removes the counters' share of record s before it leaves or

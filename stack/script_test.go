@@ -974,3 +974,23 @@ func (s *script) formatIn(seg *Segment) string { return s.format(seg, false) }
 
 // segf formats a segment, for scenarios that compute their numbers.
 func segf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// gsoFlags is the flags of the i-th (from 0) of a run of full segments
+// that leave as GSO packets of two segments each, as Linux sends them at
+// these rates: PSH on every second one (push.go).
+func gsoFlags(i int) string {
+	if i%2 == 1 {
+		return "P."
+	}
+	return "."
+}
+
+// gsoEvery is the flags of the i-th (from 0) of a run of full segments
+// that leave as GSO packets of n segments each (push.go): PSH on the last
+// of each packet.
+func gsoEvery(i, n int) string {
+	if i%n == n-1 {
+		return "P."
+	}
+	return "."
+}

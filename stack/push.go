@@ -1,0 +1,188 @@
+package stack
+
+import "ccbench/units"
+
+// The PSH flag and corking, as Linux 6.x sets and applies them.
+//
+// Linux marks PSH on the last buffer (skb) of each write that is pushed
+// (tcp_push and tcp_mark_push at the end of tcp_sendmsg_locked): a later
+// write that appends to that buffer before it has left clears the mark
+// again, so among unsent bytes only the end of the latest pushed write is a
+// push point. When a buffer is cut to fit the windows (tcp_fragment,
+// tso_fragment), PSH stays with the piece that ends where the buffer ends,
+// and a retransmission keeps the flags of the piece it resends. Separately,
+// __tcp_transmit_skb forces PSH on every GSO packet of more than one
+// segment, which on the wire lands on the packet's last segment; the
+// packets tcp_write_xmit builds hold at most tcp_tso_autosize segments
+// (two at the rates of a 100 ms path) and never cross a push point.
+//
+// The stack sends one segment per Output call, so it models this with a
+// record per transmitted segment of whether it ends at a push point
+// (sentSegment.psh), the one push point among unsent bytes (pushSeq), and
+// a count of the segments of the GSO packet being sent (gsoSegs): a segment
+// ends that packet when the packet is full, when it ends at a push point,
+// or when the next segment could not leave now (sendData's look-ahead).
+//
+// Not modelled: Linux cuts a long write into buffers of size_goal (up to
+// 64 KB, at most half the largest window the peer offered) and, once more
+// than half that window has been written since the last push, pushes
+// mid-write (forced_push in tcp_sendmsg_locked). Here a write is one
+// buffer, so its only push point is its end: in a bulk transfer Linux
+// sets PSH a little more often and its GSO packets also stop at buffer
+// boundaries. The conformance scripts' writes are all below those sizes.
+//
+// Corking (TCP_CORK, MSG_MORE) is Linux's TCP_NAGLE_CORK: a sub-MSS tail is
+// held, whatever is in flight, until the cork is removed or a write without
+// MSG_MORE pushes it (tcp_nagle_check, tcp_push). Nagle itself is
+// Minshall's variant (tcp_minshall_check): a sub-MSS segment waits only
+// while an earlier sub-MSS segment is unacknowledged.
+
+// gsoMaxSize is a GSO packet's largest size in bytes (GSO_LEGACY_MAX_SIZE,
+// the default gso_max_size of a Linux device).
+const gsoMaxSize = 65536
+
+// maxTCPHeader is Linux's MAX_TCP_HEADER on x86-64 (tcp_tso_autosize keeps
+// a GSO packet's payload this far below gso_max_size).
+const maxTCPHeader = 320
+
+// minTSOSegs is net.ipv4.tcp_min_tso_segs, the fewest segments a GSO packet
+// is allowed to hold.
+const minTSOSegs = 2
+
+// tsoRTTLog is net.ipv4.tcp_tso_rtt_log: on paths with a min RTT below
+// 2^tsoRTTLog µs·32, tcp_tso_autosize grows GSO packets.
+const tsoRTTLog = 9
+
+// WriteMore queues data as Write does but, like send(2) with MSG_MORE, does
+// not push it: a sub-MSS tail waits for a later write without the flag (or
+// for uncorking or close), and the write ends at no push point. A
+// difference from Linux, where MSG_MORE corks only that call's push: an ACK
+// arriving before the next write would let Linux send the tail under
+// plain Nagle, while here it waits for the write.
+func (c *Conn) WriteMore(p []byte) (int, error) {
+	return c.write(p, true)
+}
+
+// SetCork sets or clears TCP_CORK. While corked, a sub-MSS tail is held even
+// with nothing in flight; clearing the cork lets it go at the next Output
+// (the setsockopt's tcp_push_pending_frames).
+func (c *Conn) SetCork(on bool) {
+	c.host.touch(c)
+	c.cork = on
+	if !on {
+		c.moreHeld = false
+	}
+}
+
+// Corked reports whether TCP_CORK is set.
+func (c *Conn) Corked() bool { return c.cork }
+
+// write is Write, and WriteMore with more set.
+func (c *Conn) write(p []byte, more bool) (int, error) {
+	c.host.touch(c)
+	if c.finQueued || !(c.state.canSend() || c.state == SynSent || c.state == SynReceived) {
+		if c.err != nil {
+			return 0, c.err
+		}
+		return 0, ErrClosed
+	}
+	if c.Unsent() > 0 {
+		// The bytes join the unsent tail buffer, whose push mark goes
+		// (tcp_sendmsg_locked clears PSH on the skb it first appends to).
+		c.pushValid = false
+	}
+	n := c.sndBuf.write(p)
+	c.moreHeld = more
+	if !more && n > 0 {
+		// tcp_push: tcp_mark_push on the write queue's tail.
+		c.pushSeq, c.pushValid = c.sndBuf.end(), true
+	}
+	return n, nil
+}
+
+// corked reports whether a sub-MSS tail must wait for the cork to go
+// (TCP_NAGLE_CORK in tcp_nagle_check).
+func (c *Conn) corked() bool { return c.cork || c.moreHeld }
+
+// nagleHolds reports whether Nagle's algorithm, in Minshall's variant,
+// holds a sub-MSS segment: an earlier sub-MSS segment is still
+// unacknowledged (tcp_minshall_check).
+func (c *Conn) nagleHolds() bool {
+	return !c.cfg.NoDelay && c.sndSml.GT(c.sndUna) && !c.sndSml.GT(c.sndNxt)
+}
+
+// tsoSegs is how many segments one GSO packet may hold: about a
+// millisecond of data at the pacing rate, more on short paths, at least two
+// (tcp_tso_autosize, tcp_tso_segs).
+func (c *Conn) tsoSegs() int {
+	rate := c.linuxPacingRate()
+	bytes := gsoMaxSize - 1 - maxTCPHeader
+	if rate > 0 {
+		// sk_pacing_rate >> sk_pacing_shift (10): about 1 ms of data.
+		bytes = min(bytes, int(int64(rate)/8>>10))
+	}
+	if r := int64(c.rtt.minRTT / units.Microsecond >> tsoRTTLog); c.rtt.minRTT > 0 && r < 32 {
+		bytes += gsoMaxSize >> r
+	}
+	bytes = min(bytes, gsoMaxSize)
+	return max(bytes/c.sndMSS, minTSOSegs)
+}
+
+// linuxPacingRate is sk_pacing_rate: the congestion control's rate, or the
+// one tcp_update_pacing_rate derives from cwnd and SRTT (twice cwnd per
+// SRTT below half ssthresh, 1.2 times above); 0 without an RTT sample, which
+// leaves GSO packets at their largest.
+func (c *Conn) linuxPacingRate() units.Rate {
+	if r := c.cc.PacingRate(); r > 0 {
+		return r
+	}
+	if c.rtt.srtt <= 0 {
+		return 0
+	}
+	bits := float64(max(c.cwnd(), c.inflight())) * 8 / c.rtt.srtt.Seconds()
+	if c.cwnd() < c.cc.Ssthresh()/2 {
+		return units.Rate(2 * bits)
+	}
+	return units.Rate(1.2 * bits)
+}
+
+// dataPush decides PSH for a new-data segment of n bytes at seq, which
+// ends the GSO packet being built when last is set (see the file comment),
+// and keeps Minshall's record of the last sub-MSS segment sent.
+func (c *Conn) dataPush(seq Seq, n int, last bool) bool {
+	end := seq.Add(n)
+	atPush := c.pushValid && end == c.pushSeq
+	if c.gsoSegs > 0 && seq != c.gsoNext {
+		c.gsoSegs = 0 // the packet was cut short: start another
+	}
+	c.gsoSegs++
+	last = last || atPush || c.gsoSegs >= c.tsoSegs()
+	psh := atPush
+	if last {
+		if c.gsoSegs > 1 {
+			psh = true // __tcp_transmit_skb: PSH on a GSO packet
+		} else if n < c.sndMSS {
+			c.sndSml = end // tcp_minshall_update: a lone small packet
+		}
+		c.gsoSegs = 0
+	} else {
+		c.gsoNext = end
+	}
+	return psh
+}
+
+// rtxPush decides PSH for the retransmission of record i: the flags it was
+// first sent with if it ended at a push point, and PSH when it ends a
+// two-or-more-segment packet of its first transmission that is resent
+// whole in one go, as Linux resends an skb of the retransmission queue
+// (tcp_retransmit_skb, __tcp_transmit_skb).
+func (c *Conn) rtxPush(now units.Time, i int) bool {
+	s := c.sent.at(i)
+	psh := s.psh
+	if s.gsoEnd && i > 0 {
+		prev := c.sent.at(i - 1)
+		psh = psh || !prev.gsoEnd && prev.end == s.seq && c.rtxRunEnd == s.seq && c.rtxRunAt == now
+	}
+	c.rtxRunEnd, c.rtxRunAt = s.end, now
+	return psh
+}
