@@ -163,11 +163,7 @@ func TestIssue13RecoverPointDoesNotGoStaleAcrossTheWrap(t *testing.T) {
 	s.c.recover = s.c.sndUna.Add(-(1 << 31) + 3000)
 	s.at(100 * ms).write(6000)
 	for i := 0; i < 6; i++ {
-		f := "."
-		if i == 5 {
-			f = "P."
-		}
-		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+1000*i, 1001+1000*i))
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+1000*i, 1001+1000*i))
 	}
 	s.at(110 * ms).in(". 1:1(0) ack 2001")
 	s.in(". 1:1(0) ack 4001")
