@@ -29,16 +29,15 @@ import (
 // (tcp_measure_rcv_mss), the TLP timeout (tcp_schedule_loss_probe) and the
 // RACK reordering window and timer (tcp_rack_reo_wnd, tcp_rack_mark_lost),
 // Fast Open's SYN data sized to leave 40 bytes of options
-// (tcp_send_syn_data), the final FIN segment exempt from cwnd
-// (tcp_cwnd_test), RST|ACK on an abort (tcp_send_active_reset), a
+// (tcp_send_syn_data), the final FIN segment held by cwnd like any other
+// (6.x's tcp_cwnd_test), RST|ACK on an abort (tcp_send_active_reset), a
 // crossed SYN's data discarded (tcp_rcv_synsent_state_process), SYN and
 // SYN-ACK retries (tcp_syn_retries 6, tcp_synack_retries 5), tcp_retries2
 // = 15, TIME-WAIT of 60 s, keepalive 2 h/75 s/9.
 //
 // Known differences from Linux that remain: no delayed-ACK timeout
 // adaptation (icsk_ack.ato) and no pingpong (interactive) mode; no SACK
-// compression (tcp_comp_sack); ACK every two full-sized segments counted,
-// not rcv_nxt − rcv_wup > rcv_mss bytes; pacing one segment at a time, not
+// compression (tcp_comp_sack); pacing one segment at a time, not
 // in tcp_tso_autosize-sized skbs (see sendNext); the RACK reordering timer
 // and the probe timer are separate timers, not Linux's one retransmit
 // timer.
@@ -114,7 +113,12 @@ type Config struct {
 	// connection, data after a silence longer than the RTO, and a
 	// duplicate or out-of-window segment each let the receiver acknowledge
 	// every segment at once, for up to 16 ACKs bounded by
-	// rcv_wnd/(2·rcv_mss); a CE mark grants two. Off (the rfc profile), only
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two. With it the receiver also
+	// acknowledges at once when more than one full segment
+	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the ACK would not
+	// pull the window's right edge back (__tcp_ack_snd_check), and on a
+	// read that leaves such data, or that empties a queue of pushed data
+	// (tcp_cleanup_rbuf). Off (the rfc profile), only
 	// RFC 5681 §4.2 and RFC 1122 §4.2.3.2: an ACK for every second
 	// full-sized segment, the rest delayed by up to DelayedACK.
 	QuickACK bool

@@ -139,14 +139,14 @@ func TestConformanceSACKRecoveryRepairsHoles(t *testing.T) {
 	s.out(113*ms, ". 1001:2001(1000) ack 1")
 	s.at(114 * ms).in(". 1:1(0) ack 1001 <sack 5001:7001 2001:4001>")
 	s.none(114 * ms)
-	// Segment 5 is now lost (3000 bytes SACKed above it), but the pipe
-	// (segments 9 and 10, and the retransmission) is at ssthresh, 3000
-	// bytes: the retransmission waits for the next delivery (RFC 6675
-	// §5 step C, RFC 6937).
+	// Segment 5 is now lost (3000 bytes SACKed above it), and the pipe
+	// (segments 9 and 10, and the retransmission: 3000 bytes) is below
+	// ssthresh, half the 9000 bytes in flight at the loss as Linux's
+	// tcp_reno_ssthresh halves cwnd: it is retransmitted at once (RFC
+	// 6675 §5 step C, RFC 6937).
 	s.at(115 * ms).in(". 1:1(0) ack 1001 <sack 5001:8001 2001:4001>")
-	s.none(115 * ms)
+	s.out(115*ms, ". 4001:5001(1000) ack 1")
 	s.at(116 * ms).in(". 1:1(0) ack 1001 <sack 5001:9001 2001:4001>")
-	s.out(116*ms, ". 4001:5001(1000) ack 1")
 	s.at(117 * ms).in(". 1:1(0) ack 1001 <sack 5001:10001 2001:4001>")
 	s.none(122 * ms)
 	s.at(123 * ms).in(". 1:1(0) ack 4001 <sack 5001:10001>")

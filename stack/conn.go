@@ -106,9 +106,14 @@ type Conn struct {
 	lastDataAt units.Time
 	// rcvMSSEst is the receiver's estimate of the peer's segment size
 	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
-	rcvMSSEst    int
-	challengeAt  units.Time
-	challengeCnt int
+	rcvMSSEst int
+	// lastSegSize and the two "pushed" marks are tcp_measure_rcv_mss's
+	// icsk_ack.last_seg_size, ICSK_ACK_PUSHED and ICSK_ACK_PUSHED2: a
+	// short segment arrived since the last ACK (twice, for the second).
+	lastSegSize           int
+	ackPushed, ackPushed2 bool
+	challengeAt           units.Time
+	challengeCnt          int
 
 	// Retransmission timer (RFC 6298) and the other single-shot timers.
 	rtt      rttEstimator
@@ -180,6 +185,11 @@ type Conn struct {
 	stateAckECE bool
 	cwrPending  bool
 	cwrEnd      Seq
+	// inCWR is Linux's CA_CWR state: an ECN-Echo reduced ssthresh, and
+	// the window falls to it by proportional rate reduction, with PRR's
+	// counters, until an ACK passes cwrEnd (tcp_enter_cwr,
+	// tcp_cwnd_reduction, tcp_end_cwnd_reduction).
+	inCWR bool
 
 	stats ConnStats
 	rate  rateState
@@ -367,7 +377,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	n := c.rcvBuf.read(p)
 	if n > 0 {
 		c.stats.BytesRead += int64(n)
-		c.maybeWindowUpdate()
+		c.afterRead(n)
 		return n, nil
 	}
 	if c.finRcvd {
@@ -393,7 +403,7 @@ func (c *Conn) Discard(n int) {
 	}
 	c.rcvBuf.discard(n)
 	c.stats.BytesRead += int64(n)
-	c.maybeWindowUpdate()
+	c.afterRead(n)
 }
 
 // Readable is how many bytes Read would return now.

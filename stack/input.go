@@ -186,7 +186,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		return
 	}
 	if len(s.Payload) > 0 && c.state.canReceive() {
-		c.receiveData(now, s.Seq, s.Payload)
+		c.receiveData(now, s.Seq, s.Payload, s.Flags)
 	}
 
 	// Eighth: FIN.
@@ -293,7 +293,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		return
 	}
 	if len(s.Payload) > 0 {
-		c.receiveData(now, s.Seq.Add(1), s.Payload)
+		c.receiveData(now, s.Seq.Add(1), s.Payload, s.Flags)
 	}
 	if s.Has(FlagFIN) {
 		c.receiveFIN(now, s.Seq.Add(1+len(s.Payload)))
@@ -454,18 +454,20 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	a.Acked = acked
 	c.detectLoss(now, ack, acked, sacked)
 
-	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && priorUna.GEQ(c.cwrEnd) {
+	if c.inCWR && ack.GT(c.cwrEnd) {
+		c.exitCWR(now)
+	}
+	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && !c.inCWR && priorUna.GEQ(c.cwrEnd) {
 		// At most one reduction per window of data (RFC 3168 §6.1.2).
 		c.cwrEnd = c.sndNxt
 		c.cwrPending = true
 		c.stats.ECNReductions++
-		c.ev = cc.Event{Kind: cc.ECN, Now: now, Inflight: c.inflight()}
-		c.cc.OnCongestion(&c.ev)
+		c.enterCWR(now)
 	}
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
 	exit := c.inRecovery && (ack.GEQ(c.recover) || c.recoveryMode() == RecoveryReno && progress)
-	if c.inRecovery && !exit && !c.ccControlsRecovery {
+	if (c.inRecovery && !exit || c.inCWR) && !c.ccControlsRecovery {
 		newly := int(c.rate.delivered - deliveredBefore)
 		if !c.useSACK() {
 			newly = sacked + renoDelivered
@@ -584,12 +586,34 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 	}
 }
 
+// patient reports whether, without SACK, a retransmission of the oldest
+// segment restarts the retransmission timer, as Linux's NewReno does
+// (tcp_xmit_retransmit_queue): outside recovery, and in a NewReno recovery
+// until its first partial ACK has restarted the timer, after which RFC
+// 6582 §4.1's "Impatient" rule holds (see armRetransmitTimer). The reno
+// mode, which Linux does not have, keeps RFC 6298 §5's timer, restarted
+// only by ACKs: restarting it on every fast retransmission of a chain of
+// recoveries costs BBR a third of its goodput at 0.1 BDP
+// (runner/shallow_test.go).
+func (c *Conn) patient() bool {
+	switch c.recoveryMode() {
+	case RecoveryNewReno:
+		return !c.inRecovery || c.partialAcks <= 1
+	case RecoveryReno:
+		return false
+	}
+	return true
+}
+
 // fillAck completes an ACK sample with the sender's state after the ACK.
 func (c *Conn) fillAck(a *cc.Ack) {
 	c.finishRateSample(a)
 	a.Sent = int64(c.sndMax.Sub(c.iss))
 	a.Inflight = c.pipe()
-	a.InRecovery = c.inRecovery
+	// An ECN reduction, like fast recovery, grows nothing
+	// (tcp_cong_control runs tcp_cwnd_reduction instead of
+	// tcp_cong_avoid).
+	a.InRecovery = c.inRecovery || c.inCWR
 	a.MinRTT = c.rtt.minRTT
 	a.SRTT = c.rtt.srtt
 	a.AppLimited = c.appLimited()
@@ -597,9 +621,13 @@ func (c *Conn) fillAck(a *cc.Ack) {
 
 // appLimited reports whether the window, not the application, was the
 // limit: with nothing unsent and the window not filled, growing it would be
-// growing it blindly (RFC 7661).
+// growing it blindly (RFC 7661). Data marked lost and not yet resent is
+// data to send: after a timeout the window of one segment limits the
+// go-back-N retransmissions, and Linux, which counts the sender
+// cwnd-limited there (tcp_cwnd_validate sets is_cwnd_limited), grows it
+// in slow start on their ACKs (tcp_enter_loss, then tcp_cong_avoid).
 func (c *Conn) appLimited() bool {
-	return c.Unsent() == 0 && c.pipe() < c.cwnd()
+	return c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
@@ -680,8 +708,9 @@ func (c *Conn) onFINAcked(now units.Time) {
 }
 
 // receiveData accepts payload whose first byte is seq, trimmed to the
-// receive window, and decides how soon to acknowledge it.
-func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
+// receive window, and decides how soon to acknowledge it; flags are the
+// segment's.
+func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 	c.ackSched = true
 	nxt := c.rcvBuf.nxt
 	if d := nxt.Sub(seq); d > 0 {
@@ -743,7 +772,7 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 	if c.finValid && c.rcvBuf.nxt == c.peerFin {
 		c.receiveFIN(now, c.peerFin)
 	}
-	full := c.measureRcvMSS(len(p))
+	full := c.measureRcvMSS(len(p), flags)
 	if c.cfg.QuickACK {
 		c.dataRecvQuickACK(now)
 	}
@@ -751,7 +780,24 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 		c.ackPending++
 	}
 	switch {
-	case c.ackPending >= 2 || c.cfg.DelayedACK == 0:
+	case c.cfg.DelayedACK == 0:
+		c.ackNow = true
+	case c.cfg.QuickACK:
+		if c.rcvBuf.nxt.Sub(c.rcvWup) > c.rcvMSS() && c.rcvBuf.window() >= c.rcvAdv.Sub(c.rcvWup) {
+			// Linux's __tcp_ack_snd_check: more than one full segment
+			// unacknowledged, and an ACK now would not pull the window's
+			// right edge back (the window it would offer is at least the
+			// one offered last). Data left unread shrinks the window, and
+			// the read that takes it sends the ACK instead (afterRead).
+			c.ackNow = true
+			break
+		}
+		if c.quickAcks > 0 {
+			c.ackNow = true
+		} else if c.ackAt == units.Never {
+			c.ackAt = now.Add(c.cfg.DelayedACK)
+		}
+	case c.ackPending >= 2:
 		// Every second full-sized segment is acknowledged at once
 		// (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
 		c.ackNow = true
@@ -792,15 +838,48 @@ func (c *Conn) advMSS() int {
 }
 
 // measureRcvMSS updates the estimate of the peer's segment size with a
-// segment of n payload bytes and reports whether the segment is
-// full-sized (tcp_measure_rcv_mss: a segment at least as large as the
-// estimate sets it, up to the advertised MSS).
-func (c *Conn) measureRcvMSS(n int) bool {
-	if n < c.rcvMSS() {
-		return false
+// segment of n payload bytes and flags, and reports whether the segment is
+// full-sized, as Linux's tcp_measure_rcv_mss: a segment at least as large
+// as the estimate sets it, up to the advertised MSS. A smaller one that
+// still looks like the peer's full size (at least 536 bytes, or at least
+// TCP_MIN_MSS without PSH, FIN, SYN or URG) twice in a row becomes the
+// estimate; any other marks the pending ACK "pushed" (ICSK_ACK_PUSHED,
+// ICSK_ACK_PUSHED2 the second time), which lets the read that empties the
+// receive queue send it (afterRead).
+func (c *Conn) measureRcvMSS(n int, flags uint8) bool {
+	const minMSS = 88 // TCP_MIN_MSS
+	lss := c.lastSegSize
+	c.lastSegSize = 0
+	if n >= c.rcvMSS() {
+		c.rcvMSSEst = min(n, c.advMSS())
+		return true
 	}
-	c.rcvMSSEst = min(n, c.advMSS())
-	return true
+	if n >= 536 || n >= minMSS && flags&(FlagPSH|FlagFIN|FlagSYN|FlagURG) == 0 {
+		c.lastSegSize = n
+		if n == lss {
+			c.rcvMSSEst = n
+			return false
+		}
+	}
+	if c.ackPushed {
+		c.ackPushed2 = true
+	}
+	c.ackPushed = true
+	return false
+}
+
+// afterRead is Linux's tcp_cleanup_rbuf after the application took copied
+// bytes: an ACK still owed goes at once if more than one full segment is
+// unacknowledged (the ACK __tcp_ack_snd_check held back for the window),
+// or if the read emptied the queue of data that arrived pushed; otherwise
+// a window update may be owed.
+func (c *Conn) afterRead(copied int) {
+	if c.cfg.QuickACK && c.ackSched && copied > 0 && c.state.synchronized() &&
+		(c.rcvBuf.nxt.Sub(c.rcvWup) > c.rcvMSS() || (c.ackPushed || c.ackPushed2) && c.rcvBuf.unread == 0) {
+		c.ackNow = true
+		return
+	}
+	c.maybeWindowUpdate()
 }
 
 // dataRecvQuickACK is the quick-ACK half of Linux's tcp_event_data_recv:

@@ -227,11 +227,13 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		n = min(c.sndMSS, avail, usable)
 		fin = c.finQueued && c.sndNxt.Add(n) == c.finSeq && allow > 0
 	}
-	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) {
-		// The last segment, carrying the FIN, is not held back by the
-		// congestion window (Linux's tcp_cwnd_test lets the final FIN
-		// segment of one MSS or less out; the receive window still
-		// applies).
+	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) && allow > 0 {
+		// The last segment, carrying the FIN, goes whole once the
+		// congestion window has room for a segment, as Linux counts
+		// cwnd in segments (tcp_cwnd_test). It waits for the window
+		// like any other: Linux 6.x no longer exempts the final FIN
+		// from tcp_cwnd_test, so a FIN behind a full window leaves on
+		// the next ACK, or as the tail loss probe.
 		n, fin = avail, true
 	}
 	switch {
@@ -301,15 +303,17 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
 	headRestart := i == 0 && !c.rack.tlpActive &&
-		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && c.useSACK())
+		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && (c.useSACK() || c.patient()))
 	if c.rtxAt == units.Never || headRestart {
 		// Retransmitting the oldest segment replaces a pending probe with
-		// the RTO, and with LinuxRTO in SACK recovery restarts the RTO:
-		// the retransmission needs a whole round trip to be acknowledged
-		// (Linux's tcp_xmit_retransmit_queue rearms the timer when it
-		// resends the head of the retransmission queue). NewReno keeps
-		// RFC 6582 §4.1's impatient timer instead, which a restart on
-		// every partial ACK's retransmission would defeat.
+		// the RTO, and with LinuxRTO restarts the RTO: the retransmission
+		// needs a whole round trip to be acknowledged (Linux's
+		// tcp_xmit_retransmit_queue rearms the timer when it resends the
+		// head of the retransmission queue), so a lost fast retransmission
+		// without SACK times out one RTO after it was sent. NewReno keeps
+		// RFC 6582 §4.1's impatient timer after the first partial ACK,
+		// which a restart on every partial ACK's retransmission would
+		// defeat.
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
 	c.lastSend = now
@@ -462,6 +466,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 			c.quickAcks--
 		}
 		c.ackSched = false
+		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
 	EncodeSegment(p, s)
@@ -543,6 +548,12 @@ func (c *Conn) fillSACK(o *Options) {
 		r, ok := b.rangeContaining(seq)
 		if !ok {
 			continue
+		}
+		if c.finValid && r.end == c.peerFin {
+			// A FIN received out of order is held with the data before
+			// it, and its sequence number is reported with it (Linux's
+			// out-of-order queue keeps the FIN in the skb's end_seq).
+			r.end = r.end.Add(1)
 		}
 		// The D-SACK block is not compared: the block containing it follows
 		// it even when identical, so the sender can tell it is a D-SACK

@@ -81,9 +81,9 @@ func (c *Conn) pipe() int {
 func (c *Conn) useSACK() bool { return c.sackOK && c.cfg.Recovery.usesSACK() }
 
 // cwnd is the congestion window in force: the one PRR sets during fast
-// recovery, the algorithm's otherwise.
+// recovery and during an ECN reduction (CWR), the algorithm's otherwise.
 func (c *Conn) cwnd() int {
-	if c.inRecovery && !c.ccControlsRecovery {
+	if (c.inRecovery || c.inCWR) && !c.ccControlsRecovery {
 		return c.recoveryCwnd
 	}
 	return c.cc.Cwnd()
@@ -203,29 +203,57 @@ func (c *Conn) enterRecovery(now units.Time) {
 	c.partialAcks = 0
 	c.recover = c.sndMax
 	c.stats.FastRetransmits++
-	// FlightSize for the reduction is the data the window was covering:
-	// without the segments limited transmit sent beyond cwnd, and, with
-	// SACK, without what the receiver already holds. Either way the reduction
-	// halves the window in use, as Linux's Reno (which halves cwnd) does
-	// for a window-limited flow, instead of a figure inflated by data that
-	// has left the network.
-	c.priorCwnd = c.cc.Cwnd()
-	flight := c.inflight()
-	if c.useSACK() {
-		flight -= c.sent.sackedBytes
+	if c.inCWR {
+		// A loss during an ECN reduction continues it: one reduction for
+		// both signals, with PRR's counters kept (tcp_enter_recovery
+		// calls tcp_init_cwnd_reduction only outside CWR).
+		c.inCWR = false
 	} else {
-		flight = min(flight, c.priorCwnd)
+		// FlightSize for the reduction is the data the window was covering,
+		// without the segments limited transmit sent beyond cwnd: the
+		// reduction halves the window in use, as Linux's Reno halves cwnd
+		// (tcp_reno_ssthresh, called from tcp_init_cwnd_reduction) for a
+		// window-limited flow. Data the receiver SACKed still counts: Linux's
+		// cwnd covered it when it was sent, and a smaller ssthresh would hold
+		// PRR back from retransmitting a second hole in the same round trip.
+		c.priorCwnd = c.cc.Cwnd()
+		flight := min(c.inflight(), c.priorCwnd)
+		c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
+		c.cc.OnCongestion(&c.ev)
+		// Until PRR runs on a delivery the window stays where it was, as
+		// Linux's does between tcp_init_cwnd_reduction and the first
+		// tcp_cwnd_reduction.
+		c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	}
-	c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
-	c.cc.OnCongestion(&c.ev)
-	// Until PRR runs on a delivery the window stays where it was, as
-	// Linux's does between tcp_init_cwnd_reduction and the first
-	// tcp_cwnd_reduction.
-	c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	if c.sent.len() > 0 {
 		c.sent.markLost(c.sent.at(0), false)
 	}
 	c.rtxPending = true
+}
+
+// enterCWR answers an ECN-Echo (RFC 3168 §6.1.2) as Linux's tcp_enter_cwr
+// does: the algorithm sets ssthresh, and the window falls to it by
+// proportional rate reduction over the next round trip, from the ACK that
+// carried the echo on (tcp_cwnd_reduction in CA_CWR), instead of at
+// once. An algorithm that controls its window in recovery (BBR) sets it
+// itself.
+func (c *Conn) enterCWR(now units.Time) {
+	if !c.ccControlsRecovery {
+		c.inCWR = true
+		c.priorCwnd = c.cc.Cwnd()
+		c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
+	}
+	c.ev = cc.Event{Kind: cc.ECN, Now: now, Inflight: c.inflight()}
+	c.cc.OnCongestion(&c.ev)
+}
+
+// exitCWR ends an ECN reduction with cwnd = ssthresh, once an ACK
+// acknowledges data sent after it began, and so the CWR flag
+// (tcp_fastretrans_alert's exit from CA_CWR, tcp_end_cwnd_reduction).
+func (c *Conn) exitCWR(now units.Time) {
+	c.inCWR = false
+	c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight(), Cwnd: c.cc.Ssthresh()}
+	c.cc.OnCongestion(&c.ev)
 }
 
 // exitRecovery ends fast recovery with cwnd = ssthresh (Linux's
@@ -266,7 +294,10 @@ func (c *Conn) prrUpdate(newly, newlyLost int, unaAdvanced bool) {
 	ssthresh := c.cc.Ssthresh()
 	var sndcnt int
 	if delta := ssthresh - pipe; delta < 0 {
-		sndcnt = ceilDiv(ssthresh*c.prrDelivered, c.priorCwnd) - c.prrOut
+		// Linux counts packets, so the proportional share is rounded up
+		// to whole segments: DIV_ROUND_UP(ssthresh·prr_delivered,
+		// prior_cwnd) in segments.
+		sndcnt = ceilDiv(ssthresh*c.prrDelivered, c.priorCwnd*c.sndMSS)*c.sndMSS - c.prrOut
 	} else {
 		sndcnt = max(c.prrDelivered-c.prrOut, newly)
 		if unaAdvanced && newlyLost == 0 {
@@ -285,7 +316,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // onSentInRecovery accounts for bytes put into the network during
 // recovery.
 func (c *Conn) onSentInRecovery(n int) {
-	if c.inRecovery {
+	if c.inRecovery || c.inCWR {
 		c.prrOut += n
 	}
 }

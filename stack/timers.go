@@ -111,7 +111,7 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.ev = cc.Event{Kind: cc.RTO, Now: now, Inflight: c.inflight()}
 	c.cc.OnCongestion(&c.ev)
 	c.rtt.backOff()
-	c.inRecovery = false
+	c.inRecovery, c.inCWR = false, false
 	c.rtoRecovery = true
 	c.dupAcks = 0
 	c.renoSacked = 0
@@ -157,7 +157,10 @@ func (c *Conn) onProbeTimeout(now units.Time) {
 	c.stats.TLPProbes++
 	c.rack.tlpActive = true
 	c.rack.tlpDSACKed = false
-	c.rack.tlpRetrans = c.Unsent() == 0 || c.sndWnd <= c.sndNxt.Sub(c.sndUna)
+	// A FIN not yet sent is new data to probe with (tcp_send_loss_probe
+	// sends tcp_send_head, which may be the FIN alone).
+	finUnsent := c.finQueued && c.sndNxt == c.finSeq
+	c.rack.tlpRetrans = c.Unsent() == 0 && !finUnsent || c.sndWnd <= c.sndNxt.Sub(c.sndUna)
 	c.tlpProbe = true
 	c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 }
