@@ -336,7 +336,7 @@ func TestConformanceECNReceiver(t *testing.T) {
 }
 
 // Zero-window probing (RFC 9293 §3.8.6.1): with the peer's window closed
-// and data waiting, a one-byte probe goes out after the RTO and again at
+// and data waiting, a probe goes out after the RTO and again at
 // exponentially growing intervals capped at MaxPersist; DataRetries
 // unanswered probes abort the connection.
 func TestConformanceZeroWindowProbeBackoff(t *testing.T) {
@@ -346,8 +346,9 @@ func TestConformanceZeroWindowProbeBackoff(t *testing.T) {
 	s := newScript(t, cfg)
 	s.handshakeActive("win 0 <mss 1000>")
 	s.write(2000)
+	// Linux's probe (tcp_xmit_probe_skb): SND.UNA−1, no data.
 	for _, at := range []units.Duration{210, 610, 1410, 3010, 5010, 7010} {
-		s.out(at*ms, ". 1:2(1) ack 1")
+		s.out(at*ms, ". 0:0(0) ack 1")
 	}
 	s.none(9010*ms - 1)
 	s.state(Established)
@@ -361,11 +362,10 @@ func TestConformanceZeroWindowOpens(t *testing.T) {
 	s := newScript(t, scriptConfig())
 	s.handshakeActive("win 0 <mss 1000>")
 	s.write(2000)
-	s.out(210*ms, ". 1:2(1) ack 1")
-	s.at(220 * ms).in(". 1:1(0) ack 2 win 3000")
-	s.out(220*ms, ". 2:1002(1000) ack 1")
-	s.at(230 * ms).in(". 1:1(0) ack 1002 win 3000")
-	s.out(230*ms, "P. 1002:2001(999) ack 1")
+	s.out(210*ms, ". 0:0(0) ack 1")
+	s.at(220 * ms).in(". 1:1(0) ack 1 win 3000")
+	s.out(220*ms, ". 1:1001(1000) ack 1")
+	s.out(220*ms, "P. 1001:2001(1000) ack 1")
 	s.at(240 * ms).in(". 1:1(0) ack 2001 win 3000")
 	s.none(5 * units.Second)
 }
@@ -383,7 +383,7 @@ func TestConformanceZeroWindowProbesAnswered(t *testing.T) {
 	s.handshakeActive("win 0 <mss 1000>")
 	s.write(2000)
 	for _, at := range []units.Duration{210, 610, 1410, 3010, 5010, 7010, 9010} {
-		s.out(at*ms, ". 1:2(1) ack 1")
+		s.out(at*ms, ". 0:0(0) ack 1")
 		s.at(at*ms + 10*ms).in(". 1:1(0) ack 1 win 0")
 	}
 	s.state(Established)

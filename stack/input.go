@@ -395,12 +395,6 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		// The window has opened: probing is over.
 		c.persisting = false
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
-		if ack == c.sndUna && c.sent.len() == 1 && c.sent.at(0).len() == 1 {
-			// The probe byte was refused: it is not in flight. Send it
-			// again as the start of a full segment.
-			c.sent.clear()
-			c.sndNxt = c.sndUna
-		}
 	}
 
 	acked, renoDelivered := 0, 0

@@ -343,20 +343,14 @@ func (c *Conn) sendTLP(now units.Time) *packet.Packet {
 	return c.retransmit(now, i)
 }
 
-// sendZeroWindowProbe sends one byte beyond the peer's closed window
-// (RFC 9293 §3.8.6.1); the ACK it draws carries the current window.
+// sendZeroWindowProbe sends a zero-window probe as Linux's
+// tcp_xmit_probe_skb does: an old sequence number, SND.UNA−1, and no data,
+// which the peer must answer with an ACK carrying its current window
+// (RFC 9293 §3.8.6.1 allows this form of probe). Nothing enters the
+// retransmission queue, so an unanswered probe leaves nothing to resend.
 func (c *Conn) sendZeroWindowProbe(now units.Time) *packet.Packet {
 	c.stats.ZeroWindowProbes++
-	if c.sndUna != c.sndNxt && c.sent.len() > 0 {
-		// The probe byte from an earlier probe is still unacknowledged:
-		// send it again.
-		p := c.retransmit(now, 0)
-		c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
-		return p
-	}
-	seq := c.sndNxt
-	p := c.build(now, seq, FlagACK, 1, nil, false)
-	c.afterSend(now, seq, seq.Add(1))
+	p := c.build(now, c.sndUna.Add(-1), FlagACK, 0, nil, false)
 	c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
 	return p
 }

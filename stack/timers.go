@@ -206,7 +206,7 @@ func (c *Conn) persistInterval() units.Duration {
 	return min(d, c.cfg.MaxPersist)
 }
 
-// onPersistTimeout sends a one-byte zero-window probe. The connection
+// onPersistTimeout sends a zero-window probe (tcp_probe_timer). The connection
 // stays open as long as probes are answered; DataRetries unanswered probes
 // in a row abort it.
 func (c *Conn) onPersistTimeout(now units.Time) {
