@@ -178,9 +178,13 @@ func TestConformanceLimitedTransmit(t *testing.T) {
 	s.none(119 * ms)
 	s.at(120 * ms).in(". 1:1(0) ack 6001")
 	// Recovery over: cwnd = ssthresh = FlightSize/2 = 2000 (the window
-	// limited transmit went beyond does not count).
+	// limited transmit went beyond does not count), then grown by what
+	// the ACK newly delivered, the three segments the duplicate ACKs had
+	// not reported, in congestion avoidance: 3000 (tcp_end_cwnd_reduction,
+	// then tcp_cong_avoid with acked_sacked).
 	s.out(120*ms, ". 6001:7001(1000) ack 1")
 	s.out(120*ms, ". 7001:8001(1000) ack 1")
+	s.out(120*ms, ". 8001:9001(1000) ack 1")
 	s.none(129 * ms)
 }
 

@@ -112,8 +112,14 @@ type Conn struct {
 	// short segment arrived since the last ACK (twice, for the second).
 	lastSegSize           int
 	ackPushed, ackPushed2 bool
-	challengeAt           units.Time
-	challengeCnt          int
+	// ato is the adaptive delayed-ACK timeout (icsk_ack.ato), pingpong
+	// Linux's interactive mode (inet_csk_in_pingpong_mode), and ackCheck
+	// asks for the ACK decision once the segment is processed.
+	ato          units.Duration
+	pingpong     bool
+	ackCheck     bool
+	challengeAt  units.Time
+	challengeCnt int
 
 	// Retransmission timer (RFC 6298) and the other single-shot timers.
 	rtt      rttEstimator
@@ -151,7 +157,11 @@ type Conn struct {
 	// ccControlsRecovery caches cc.ControlsRecovery(cc).
 	ccControlsRecovery bool
 	rack               rackState
-	lastSend           units.Time
+	// cwndLimited is Linux's is_cwnd_limited, latched until SND.UNA passes
+	// cwndUsageSeq (tcp_cwnd_validate).
+	cwndLimited  bool
+	cwndUsageSeq Seq
+	lastSend     units.Time
 
 	// Timers beyond the retransmission timer: the RACK reordering timer,
 	// the keepalive timer, and which kind the retransmission timer is.
@@ -315,7 +325,7 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 	c.iss = iss
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss
 	c.sent.highSacked = iss
-	c.cwrEnd = iss
+	c.cwrEnd, c.cwndUsageSeq = iss, iss
 	c.sndBuf.start = iss.Add(1)
 	return c
 }

@@ -55,7 +55,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			if n := len(s.Payload); n > 0 && s.Seq.LT(c.rcvBuf.nxt) {
 				// Data received before: our ACK was probably lost, so
 				// quick-ACK mode (Linux's tcp_send_dupack).
-				c.incrQuickACK(maxQuickACKs)
+				c.enterQuickACKMode(maxQuickACKs)
 			}
 			if n := len(s.Payload); n > 0 && s.Seq.Add(n).LEQ(c.rcvBuf.nxt) {
 				// Data received before: report it with a D-SACK (RFC 2883).
@@ -150,7 +150,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 				// The sender's window may be tiny: Linux's
 				// __tcp_ecn_check_ce grants two quick ACKs on the mark
 				// that starts an echo.
-				c.incrQuickACK(2)
+				c.enterQuickACKMode(2)
 			}
 			if ce {
 				c.eceEcho = true
@@ -174,7 +174,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		// such a segment in when it ends at RCV.WUP): our ACK was lost, so
 		// acknowledge at once and enter quick-ACK mode (tcp_data_queue).
 		c.ackNow = true
-		c.incrQuickACK(maxQuickACKs)
+		c.enterQuickACKMode(maxQuickACKs)
 	}
 
 	// Seventh: segment text. An application that closed (not half-closed)
@@ -193,6 +193,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	if s.Has(FlagFIN) {
 		c.receiveFIN(now, s.Seq.Add(len(s.Payload)))
 	}
+	c.finishSegment(now)
 }
 
 // acceptable applies the four-case test of RFC 9293 §3.10.7.4, or with
@@ -298,6 +299,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	if s.Has(FlagFIN) {
 		c.receiveFIN(now, s.Seq.Add(1+len(s.Payload)))
 	}
+	c.finishSegment(now)
 }
 
 // negotiateSYN applies what the peer's SYN or SYN-ACK offers: its options,
@@ -461,24 +463,34 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
 	exit := c.inRecovery && (ack.GEQ(c.recover) || c.recoveryMode() == RecoveryReno && progress)
+	newly := int(c.rate.delivered - deliveredBefore)
+	if !c.useSACK() {
+		newly = sacked + renoDelivered
+	}
 	if (c.inRecovery && !exit || c.inCWR) && !c.ccControlsRecovery {
-		newly := int(c.rate.delivered - deliveredBefore)
-		if !c.useSACK() {
-			newly = sacked + renoDelivered
-		}
 		c.prrUpdate(newly, a.Lost, progress)
 	}
-	// The ACK that ends recovery reaches the algorithm with InRecovery set,
-	// so it does not grow the window: Linux grows it there by what the ACK
-	// newly delivered, but Ack.Acked counts every byte the cumulative ACK
-	// covers, which after a recovery includes all that SACKs and duplicate
-	// ACKs already reported, and growing by it would overshoot.
-	c.cc.OnAck(a)
-	if exit {
-		if c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
-			c.renoPartialExits++
-		}
+	if exit && c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
+		c.renoPartialExits++
+	}
+	if exit && !c.ccControlsRecovery {
+		// The ACK that ends recovery sets cwnd = ssthresh first, then
+		// grows it as an ACK outside recovery would, by what it newly
+		// delivered (tcp_fastretrans_alert's tcp_end_cwnd_reduction, then
+		// tcp_cong_control's tcp_cong_avoid with acked_sacked): not by
+		// Ack.Acked, which counts every byte the cumulative ACK covers,
+		// including all that SACKs and duplicate ACKs already reported.
 		c.exitRecovery(now)
+		a.InRecovery = false
+		a.Acked = newly
+		c.cc.OnAck(a)
+	} else {
+		// An algorithm that controls recovery sees the exit ACK in
+		// recovery and the exit after it.
+		c.cc.OnAck(a)
+		if exit {
+			c.exitRecovery(now)
+		}
 	}
 	if ack.GEQ(c.recover) {
 		c.renoPartialExits = 0
@@ -615,13 +627,15 @@ func (c *Conn) fillAck(a *cc.Ack) {
 
 // appLimited reports whether the window, not the application, was the
 // limit: with nothing unsent and the window not filled, growing it would be
-// growing it blindly (RFC 7661). Data marked lost and not yet resent is
+// growing it blindly (RFC 7661). A window that limited the sender in the
+// current round (cwndValidate) still counts, as Linux's
+// tcp_is_cwnd_limited reads the latched is_cwnd_limited. Data marked lost and not yet resent is
 // data to send: after a timeout the window of one segment limits the
 // go-back-N retransmissions, and Linux, which counts the sender
 // cwnd-limited there (tcp_cwnd_validate sets is_cwnd_limited), grows it
 // in slow start on their ACKs (tcp_enter_loss, then tcp_cong_avoid).
 func (c *Conn) appLimited() bool {
-	return c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
+	return !c.cwndLimited && c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
@@ -715,7 +729,7 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 			// mode.
 			c.ackNow = true
 			c.owedDSACK(seq, seq.Add(len(p)))
-			c.incrQuickACK(maxQuickACKs)
+			c.enterQuickACKMode(maxQuickACKs)
 			return
 		}
 		p, seq = p[d:], nxt
@@ -773,35 +787,87 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 	if full {
 		c.ackPending++
 	}
+	c.ackCheck = true
+}
+
+// finishSegment runs the ACK decision a segment that brought data or a FIN
+// left pending, once the whole segment is processed (its FIN included, as
+// Linux's tcp_ack_snd_check runs after tcp_data_queue and tcp_fin).
+func (c *Conn) finishSegment(now units.Time) {
+	if c.ackCheck {
+		c.ackCheck = false
+		c.ackSndCheck(now)
+	}
+}
+
+// ackSndCheck decides whether received data is acknowledged at once or
+// by the delayed-ACK timer.
+func (c *Conn) ackSndCheck(now units.Time) {
+	if c.ackNow {
+		return
+	}
 	switch {
 	case c.cfg.DelayedACK == 0:
 		c.ackNow = true
 	case c.cfg.QuickACK:
-		if c.rcvBuf.nxt.Sub(c.rcvWup) > c.rcvMSS() && c.rcvBuf.window() >= c.rcvAdv.Sub(c.rcvWup) {
-			// Linux's __tcp_ack_snd_check: more than one full segment
-			// unacknowledged, and an ACK now would not pull the window's
-			// right edge back (the window it would offer is at least the
-			// one offered last). Data left unread shrinks the window, and
-			// the read that takes it sends the ACK instead (afterRead).
+		// Linux's __tcp_ack_snd_check: at once for more than one full
+		// segment unacknowledged, if an ACK now would not pull the
+		// window's right edge back (the window it would offer is at least
+		// the one offered last: data left unread shrinks it, and the read
+		// that takes it sends the ACK instead, afterRead), or in quick-ACK
+		// mode, which pingpong mode suspends (tcp_in_quickack_mode).
+		if c.rcvNxt().Sub(c.rcvWup) > c.rcvMSS() && c.rcvBuf.window() >= c.rcvAdv.Sub(c.rcvWup) ||
+			c.quickAcks > 0 && !c.pingpong {
 			c.ackNow = true
-			break
+			return
 		}
-		if c.quickAcks > 0 {
-			c.ackNow = true
-		} else if c.ackAt == units.Never {
-			c.ackAt = now.Add(c.cfg.DelayedACK)
-		}
+		c.sendDelayedACK(now)
 	case c.ackPending >= 2:
 		// Every second full-sized segment is acknowledged at once
 		// (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
 		c.ackNow = true
-	case c.quickAcks > 0:
-		// Quick-ACK mode (Linux's tcp_in_quickack_mode in
-		// __tcp_ack_snd_check).
-		c.ackNow = true
 	case c.ackAt == units.Never:
 		c.ackAt = now.Add(c.cfg.DelayedACK)
 	}
+}
+
+// Linux's delayed-ACK bounds: TCP_DELACK_MAX, and HZ/2, the most an
+// adapted ato may reach outside pingpong mode without pushed data.
+const (
+	delackMax    = 200 * units.Millisecond
+	delackMaxAto = 500 * units.Millisecond
+)
+
+// sendDelayedACK starts the delayed-ACK timer as Linux's
+// tcp_send_delayed_ack does: after the adaptive timeout ato
+// (dataRecvQuickACK), which above TCP_DELACK_MIN (Config.DelayedACK) is
+// bounded by the smoothed RTT (at least TCP_DELACK_MIN) and by 200 ms in
+// pingpong mode or with pushed data, 500 ms otherwise, and never exceeds
+// TCP_DELACK_MAX. A timer already running keeps its earlier deadline, and
+// one about to expire (within ato/4) gives way to an ACK now. Before any
+// data ato is 0: an ACK owed for a FIN alone leaves at once.
+func (c *Conn) sendDelayedACK(now units.Time) {
+	ato := c.ato
+	if ato > c.cfg.DelayedACK {
+		maxAto := delackMaxAto
+		if c.pingpong || c.ackPushed {
+			maxAto = delackMax
+		}
+		if c.rtt.srtt > 0 {
+			maxAto = min(maxAto, max(c.rtt.srtt, c.cfg.DelayedACK))
+		}
+		ato = min(ato, maxAto)
+	}
+	ato = min(ato, delackMax)
+	at := now.Add(ato)
+	if c.ackAt != units.Never {
+		if c.ackAt <= now.Add(ato/4) {
+			c.ackNow = true
+			return
+		}
+		at = min(at, c.ackAt)
+	}
+	c.ackAt = at
 }
 
 // Linux's TCP_MAX_QUICKACKS: the most ACKs one entry into quick-ACK mode
@@ -876,15 +942,40 @@ func (c *Conn) afterRead(copied int) {
 	c.maybeWindowUpdate()
 }
 
-// dataRecvQuickACK is the quick-ACK half of Linux's tcp_event_data_recv:
+// dataRecvQuickACK is the delayed-ACK half of Linux's tcp_event_data_recv:
 // the first data of the connection, or data after a silence longer than
 // the RTO (the sender must be restarting from a small window), earns
-// quick ACKs.
+// quick ACKs; in between, the delayed-ACK timeout ato follows the gaps
+// between arrivals: starting at TCP_ATO_MIN (Config.DelayedACK), halved
+// towards TCP_ATO_MIN/2 plus the gap when data arrives closer together
+// than ato, at most the RTO.
 func (c *Conn) dataRecvQuickACK(now units.Time) {
-	if !c.dataSeen || now.Sub(c.lastDataAt) > c.rtt.current() {
+	atoMin := c.cfg.DelayedACK
+	rto := c.rtt.current()
+	switch m := now.Sub(c.lastDataAt); {
+	case !c.dataSeen:
+		c.incrQuickACK(maxQuickACKs)
+		c.ato = atoMin
+	case m <= atoMin/2:
+		c.ato = c.ato/2 + atoMin/2
+	case m < c.ato:
+		c.ato = min(c.ato/2+m, rto)
+	case m > rto:
 		c.incrQuickACK(maxQuickACKs)
 	}
 	c.dataSeen, c.lastDataAt = true, now
+}
+
+// enterQuickACKMode is Linux's tcp_enter_quickack_mode, for data that says
+// our ACKs are not getting through or must not wait (a duplicate, a CE
+// mark): quick ACKs, pingpong mode left, ato back to TCP_ATO_MIN.
+func (c *Conn) enterQuickACKMode(max int) {
+	if !c.cfg.QuickACK {
+		return
+	}
+	c.incrQuickACK(max)
+	c.pingpong = false
+	c.ato = c.cfg.DelayedACK
 }
 
 // incrQuickACK is tcp_incr_quickack: up to max ACKs at once, and no more
@@ -918,10 +1009,25 @@ func (c *Conn) receiveFIN(now units.Time, seq Seq) {
 		return
 	}
 	c.finRcvd = true
-	c.ackNow = true
 	switch c.state {
 	case SynReceived, Established:
 		c.state = CloseWait
+		if c.cfg.QuickACK {
+			// Linux's tcp_fin: the ACK is scheduled, not sent, and
+			// pingpong mode begins (the application is expected to
+			// answer), so it waits for the delayed-ACK timer unless
+			// something else calls for it now.
+			c.pingpong = true
+			c.ackSched = true
+			c.ackCheck = true
+			c.finishSegment(now)
+			return
+		}
+		c.ackNow = true
+		return
+	}
+	c.ackNow = true
+	switch c.state {
 	case FinWait1:
 		if c.finQueued && c.sndUna == c.finSeq.Add(1) {
 			c.enterTimeWait(now)

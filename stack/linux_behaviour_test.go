@@ -173,8 +173,11 @@ func TestLinuxACKOfUnsentData(t *testing.T) {
 	s.at(200 * ms).in("P. 1:101(100) ack 1")
 	s.out(200*ms, ". 1:1(0) ack 101")
 	s.read(100)
+	// The FIN enters pingpong mode (tcp_fin), which suspends quick ACKs:
+	// its ACK waits for the delayed-ACK timer, ato = 40 ms.
 	s.at(300 * ms).in("F. 101:101(0) ack 1")
-	s.out(300*ms, ". 1:1(0) ack 102")
+	s.none(339 * ms)
+	s.out(340*ms, ". 1:1(0) ack 102")
 	s.state(CloseWait)
 	s.at(400 * ms).in(". 102:102(0) ack 500")
 	s.out(400*ms, ". 1:1(0) ack 102") // a challenge ACK

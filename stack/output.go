@@ -101,6 +101,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// may always go, or a window smaller than the lost record would
 		// stall the connection with no timer to rescue it.
 		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow < need && c.pipe() > 0 {
+			c.cwndValidate(true)
 			return nil
 		}
 		p = c.retransmit(now, i)
@@ -113,8 +114,12 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() {
 			c.markAppLimited()
 		}
+		if u := c.Unsent(); u > 0 && allow < min(u, c.sndMSS) {
+			c.cwndValidate(true)
+		}
 		return nil
 	}
+	c.cwndValidate(c.pipe() >= c.cwnd())
 	if rate := c.pacingRate(); rate > 0 {
 		// Release the next segment no sooner than this one takes at the
 		// pacing rate, counting from now if the sender was idle: an idle
@@ -135,6 +140,18 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(p.Len()))
 	}
 	return p
+}
+
+// cwndValidate latches whether the congestion window limited the sender,
+// for a round trip, as Linux's tcp_cwnd_validate keeps is_cwnd_limited:
+// the mark is renewed whenever sending is window-limited, and otherwise
+// only changes once SND.UNA has passed SND.NXT as of the last change
+// (cwnd_usage_seq), so the ACKs of a window-limited flight count as
+// window-limited even when the last of them leaves nothing in flight.
+func (c *Conn) cwndValidate(limited bool) {
+	if limited || !c.sndUna.LT(c.cwndUsageSeq) {
+		c.cwndLimited, c.cwndUsageSeq = limited, c.sndNxt
+	}
 }
 
 // pacingRate is the rate the sender paces at: the congestion control's,
@@ -399,6 +416,11 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
 	p := c.packet()
 	if n > 0 {
+		if c.cfg.QuickACK && c.dataSeen && now.Sub(c.lastDataAt) < c.ato {
+			// A reply within ato of the last data received: pingpong
+			// mode (tcp_event_data_sent).
+			c.pingpong = true
+		}
 		dataSeq := seq
 		if flags&FlagSYN != 0 {
 			dataSeq = seq.Add(1)
@@ -455,9 +477,12 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		}
 		c.ackNow, c.ackPending, c.ackAt = false, 0, units.Never
 		if c.ackSched && c.quickAcks > 0 {
-			// An ACK of new data uses up one quick ACK
-			// (tcp_dec_quickack_mode).
+			// An ACK of new data uses up one quick ACK, and the last
+			// one deflates ato (tcp_dec_quickack_mode).
 			c.quickAcks--
+			if c.quickAcks == 0 && c.cfg.QuickACK {
+				c.ato = c.cfg.DelayedACK
+			}
 		}
 		c.ackSched = false
 		c.ackPushed, c.ackPushed2 = false, false

@@ -143,7 +143,12 @@ func (c *Conn) removeRenoSacks(acked int) (delivered int) {
 // below the cumulative ACK or inside the second block is a D-SACK (RFC 2883
 // §4): it reports a duplicate, not new data.
 func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack bool) {
-	for i := 0; i < o.NumSACK; i++ {
+	// The blocks are taken in ascending order, as Linux's
+	// tcp_sacktag_write_queue sorts them: RACK's RTT is that of the last
+	// segment marked (tcp_rack_advance), so the order decides it.
+	var order [MaxSACKBlocks]int
+	n := 0
+	for i := 0; i < o.NumSACK && i < MaxSACKBlocks; i++ {
 		b := o.SACK[i]
 		if !b.Start.LT(b.End) {
 			continue
@@ -152,6 +157,15 @@ func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack 
 			dsack = true
 			continue
 		}
+		j := n
+		for ; j > 0 && b.Start.LT(o.SACK[order[j-1]].Start); j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+		n++
+	}
+	for _, i := range order[:n] {
+		b := o.SACK[i]
 		// Only the part above the cumulative ACK and below SND.NXT means
 		// anything (RFC 2018 §4; a block beyond SND.NXT is bogus).
 		start, end := MaxSeq(b.Start, ack), MinSeq(b.End, c.sndNxt)

@@ -46,6 +46,17 @@ func (c *Conn) onTimer(now units.Time) {
 	if c.ackAt <= now {
 		c.ackAt = units.Never
 		c.ackNow = true
+		if c.cfg.QuickACK && c.ackSched {
+			// Linux's tcp_delack_timer_handler: a delayed ACK that had
+			// to wait for the timer inflates ato, or, in pingpong mode
+			// (the answer it waited for did not come), leaves the mode
+			// and deflates it.
+			if c.pingpong {
+				c.pingpong, c.ato = false, c.cfg.DelayedACK
+			} else {
+				c.ato = min(2*c.ato, c.rtt.current())
+			}
+		}
 	}
 	if c.pacingWait && c.nextSendAt <= now {
 		c.pacingWait = false // Output may release the next segment
