@@ -35,12 +35,14 @@ import (
 // SYN-ACK retries (tcp_syn_retries 6, tcp_synack_retries 5), tcp_retries2
 // = 15, TIME-WAIT of 60 s, keepalive 2 h/75 s/9.
 //
-// Known differences from Linux that remain: no delayed-ACK timeout
-// adaptation (icsk_ack.ato) and no pingpong (interactive) mode; no SACK
-// compression (tcp_comp_sack); pacing one segment at a time, not
-// in tcp_tso_autosize-sized skbs (see sendNext); the RACK reordering timer
-// and the probe timer are separate timers, not Linux's one retransmit
-// timer.
+// Known differences from Linux that remain: no SACK compression
+// (tcp_comp_sack); no TSO deferral (tcp_tso_should_defer holds a small
+// cwnd allowance back for the next ACK); no undo of a spurious reduction
+// (tcp_try_undo_dsack, tcp_undo_cwnd_reduction); no rcv_ssthresh, so the
+// window an immediate ACK would offer (__tcp_ack_snd_check) is the free
+// space; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
+// (see sendNext); the RACK reordering timer and the probe timer are
+// separate timers, not Linux's one retransmit timer.
 
 // Config holds the tunables of a host's connections. The zero value is not
 // usable; start from DefaultConfig (the linux profile) or RFCConfig (the
@@ -108,7 +110,7 @@ type Config struct {
 	WindowScaling bool
 	// NoDelay disables Nagle's algorithm (RFC 9293 §3.7.4).
 	NoDelay bool
-	// QuickACK is Linux's quick-ACK mode (tcp_incr_quickack,
+	// QuickACK is Linux's delayed-ACK engine: quick-ACK mode (tcp_incr_quickack,
 	// tcp_enter_quickack_mode, tcp_in_quickack_mode): the first data of a
 	// connection, data after a silence longer than the RTO, and a
 	// duplicate or out-of-window segment each let the receiver acknowledge
@@ -118,7 +120,10 @@ type Config struct {
 	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the ACK would not
 	// pull the window's right edge back (__tcp_ack_snd_check), and on a
 	// read that leaves such data, or that empties a queue of pushed data
-	// (tcp_cleanup_rbuf). Off (the rfc profile), only
+	// (tcp_cleanup_rbuf); the delayed-ACK timeout adapts to the gaps
+	// between arrivals (icsk_ack.ato, tcp_event_data_recv,
+	// tcp_send_delayed_ack), and pingpong mode (tcp_fin,
+	// tcp_event_data_sent) suspends quick ACKs. Off (the rfc profile), only
 	// RFC 5681 §4.2 and RFC 1122 §4.2.3.2: an ACK for every second
 	// full-sized segment, the rest delayed by up to DelayedACK.
 	QuickACK bool
