@@ -450,7 +450,8 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	a.Acked = acked
 	c.detectLoss(now, ack, acked, sacked)
 
-	if c.inCWR && ack.GT(c.cwrEnd) {
+	exitedCWR := c.inCWR && ack.GT(c.cwrEnd)
+	if exitedCWR {
 		c.exitCWR(now)
 	}
 	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && !c.inCWR && priorUna.GEQ(c.cwrEnd) {
@@ -472,6 +473,11 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	if exit && c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
 		c.renoPartialExits++
+	}
+	if exitedCWR {
+		// As at the end of fast recovery (below): growth from the window
+		// handed back, by what this ACK newly delivered.
+		a.Acked = newly
 	}
 	if exit && !c.ccControlsRecovery {
 		// The ACK that ends recovery sets cwnd = ssthresh first, then
