@@ -220,9 +220,17 @@ const (
 	// IdleRestart: the sender resumes after an idle period longer than the
 	// RTO (RFC 5681 §4.1).
 	IdleRestart
+	// Undo: D-SACKs showed every retransmission of the last loss episode
+	// to be spurious, so its reduction is taken back (Linux's
+	// tcp_try_undo_dsack and tcp_undo_cwnd_reduction): Event.Cwnd is the
+	// window to take (the larger of cwnd and cwnd before the reduction,
+	// tcp_reno_undo_cwnd), Event.Ssthresh the slow-start threshold from
+	// before it, to take if larger. The sender raises it only for an
+	// algorithm that is not a RecoveryController.
+	Undo
 )
 
-var eventNames = [...]string{"", "loss", "ecn", "rto", "recovery_exit", "idle_restart"}
+var eventNames = [...]string{"", "loss", "ecn", "rto", "recovery_exit", "idle_restart", "undo"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -239,8 +247,12 @@ type Event struct {
 	// RFC 5681's formulas).
 	Inflight int
 	// Cwnd, on RecoveryExit, is the congestion window the sender leaves
-	// recovery with: the algorithm's ssthresh. 0 for other events.
+	// recovery with: the algorithm's ssthresh; on Undo, the window
+	// restored. 0 for other events.
 	Cwnd int
+	// Ssthresh, on Undo, is the slow-start threshold before the reduction
+	// taken back. 0 for other events.
+	Ssthresh int
 }
 
 // RecoveryController is implemented by algorithms that set the congestion

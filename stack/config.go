@@ -37,8 +37,10 @@ import (
 //
 // Known differences from Linux that remain: no SACK compression
 // (tcp_comp_sack); no TSO deferral (tcp_tso_should_defer holds a small
-// cwnd allowance back for the next ACK); no undo of a spurious reduction
-// (tcp_try_undo_dsack, tcp_undo_cwnd_reduction); no rcv_ssthresh, so the
+// cwnd allowance back for the next ACK); of Linux's undo of a spurious
+// reduction only the D-SACK undo outside recovery (tcp_try_undo_dsack),
+// not the undo in recovery, of a timeout (F-RTO, tcp_try_undo_loss) or by
+// timestamps (tcp_packet_delayed); no rcv_ssthresh, so the
 // window an immediate ACK would offer (__tcp_ack_snd_check) is the free
 // space; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
 // (see sendNext); the RACK reordering timer and the probe timer are

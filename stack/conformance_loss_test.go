@@ -482,3 +482,34 @@ func TestConformanceSlowStartStretchACK(t *testing.T) {
 		}
 	}
 }
+
+// A fast retransmission that D-SACKs show was not needed (the original
+// was only delayed) is undone once the episode is over: cwnd returns to
+// where it was before the reduction (Linux's tcp_try_undo_dsack,
+// tcp_undo_cwnd_reduction; packetdrill/scripts/sack/dsack-undo-spurious-retransmit.pkt).
+func TestConformanceDSACKUndoesSpuriousReduction(t *testing.T) {
+	s := newScript(t, sackConfig(RecoverySACK))
+	s.handshakeActive("win 65535 <mss 1000,sackOK>")
+	s.at(100 * ms).write(10000)
+	for i := range 10 {
+		f := "."
+		if i == 9 {
+			f = "P."
+		}
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
+	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 1001:3001>")
+	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 1001:4001>")
+	s.out(112*ms, ". 1:1001(1000) ack 1")
+	// The full ACK ends recovery: ssthresh 5000, grown by one segment.
+	s.at(120 * ms).in(". 1:1(0) ack 10001")
+	if p := s.conn().Probe(); p.Cwnd != 6000 || p.InRecovery {
+		s.fail("cwnd %d, in recovery %v after the episode; want 6000, false", p.Cwnd, p.InRecovery)
+	}
+	s.at(130 * ms).in(". 1:1(0) ack 10001 <sack 1:1001>")
+	if p := s.conn().Probe(); p.Cwnd != 10000 || p.Ssthresh != cc.InfiniteSsthresh {
+		s.fail("cwnd %d, ssthresh %d after the D-SACK; want 10000 and the initial ssthresh", p.Cwnd, p.Ssthresh)
+	}
+	s.none(5 * units.Second)
+}

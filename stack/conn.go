@@ -157,6 +157,14 @@ type Conn struct {
 	// ccControlsRecovery caches cc.ControlsRecovery(cc).
 	ccControlsRecovery bool
 	rack               rackState
+	// Undo of a spurious reduction (Linux's undo_marker, undo_retrans,
+	// prior_cwnd and prior_ssthresh): set when fast recovery begins; the
+	// retransmissions of the episode not yet reported by a D-SACK; the
+	// window and threshold to restore.
+	undoActive, undoRetransSent   bool
+	undoMarker                    Seq
+	undoRetrans                   int
+	undoPriorCwnd, undoPriorSsthr int
 	// cwndLimited is Linux's is_cwnd_limited, latched until SND.UNA passes
 	// cwndUsageSeq (tcp_cwnd_validate).
 	cwndLimited  bool

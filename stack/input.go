@@ -445,6 +445,9 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 			}
 		}
 	} else if sacked == 0 {
+		if dsack {
+			c.tryUndoDSACK(now)
+		}
 		return true // a window update or an ACK riding on data
 	}
 	a.Acked = acked
@@ -503,6 +506,9 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 	}
 	if c.rtoRecovery && ack.GEQ(c.recover) {
 		c.rtoRecovery = false
+	}
+	if dsack {
+		c.tryUndoDSACK(now)
 	}
 	c.keepMarksCurrent(ack)
 	if c.rack.tlpActive && ack.GEQ(c.rack.tlpEnd) {

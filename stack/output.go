@@ -319,6 +319,10 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
+	if c.undoActive {
+		c.undoRetransSent = true
+		c.undoRetrans += ceilDiv(max(n, 1), c.sndMSS)
+	}
 	headRestart := i == 0 && !c.rack.tlpActive &&
 		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && (c.useSACK() || c.patient()))
 	if c.rtxAt == units.Never || headRestart {

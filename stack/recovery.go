@@ -155,6 +155,11 @@ func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack 
 		}
 		if i == 0 && (b.End.LEQ(ack) || o.NumSACK > 1 && b.Start.GEQ(o.SACK[1].Start) && b.End.LEQ(o.SACK[1].End)) {
 			dsack = true
+			if c.undoActive && c.undoRetrans > 0 && b.End.GT(c.undoMarker) {
+				// A retransmission of the episode was not needed
+				// (tcp_check_dsack, tcp_sacktag_one).
+				c.undoRetrans = max(c.undoRetrans-ceilDiv(b.End.Sub(b.Start), c.sndMSS), 0)
+			}
 			continue
 		}
 		j := n
@@ -231,6 +236,10 @@ func (c *Conn) enterRecovery(now units.Time) {
 		// cwnd covered it when it was sent, and a smaller ssthresh would hold
 		// PRR back from retransmitting a second hole in the same round trip.
 		c.priorCwnd = c.cc.Cwnd()
+		// tcp_init_undo, and prior_ssthresh as tcp_current_ssthresh.
+		c.undoActive, c.undoRetransSent, c.undoMarker, c.undoRetrans = true, false, c.sndUna, 0
+		c.undoPriorCwnd = c.priorCwnd
+		c.undoPriorSsthr = max(c.cc.Ssthresh(), c.priorCwnd/4*3)
 		flight := min(c.inflight(), c.priorCwnd)
 		c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
 		c.cc.OnCongestion(&c.ev)
@@ -267,6 +276,27 @@ func (c *Conn) enterCWR(now units.Time) {
 func (c *Conn) exitCWR(now units.Time) {
 	c.inCWR = false
 	c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight(), Cwnd: c.cc.Ssthresh()}
+	c.cc.OnCongestion(&c.ev)
+}
+
+// tryUndoDSACK takes back the last loss episode's reduction once D-SACKs
+// have reported every one of its retransmissions as unneeded, outside
+// recovery, as Linux's tcp_try_undo_dsack does in the Open and Disorder
+// states: the window becomes the larger of cwnd and cwnd before the
+// reduction, ssthresh the one before it (tcp_undo_cwnd_reduction). An
+// algorithm that controls recovery keeps its own window.
+func (c *Conn) tryUndoDSACK(now units.Time) {
+	if !c.undoActive || !c.undoRetransSent || c.undoRetrans > 0 || c.inRecovery || c.rtoRecovery {
+		return
+	}
+	c.undoActive = false
+	if c.ccControlsRecovery {
+		return
+	}
+	if c.undoPriorSsthr > c.cc.Ssthresh() {
+		c.cwrPending = false // tcp_ecn_withdraw_cwr
+	}
+	c.ev = cc.Event{Kind: cc.Undo, Now: now, Inflight: c.inflight(), Cwnd: c.undoPriorCwnd, Ssthresh: c.undoPriorSsthr}
 	c.cc.OnCongestion(&c.ev)
 }
 

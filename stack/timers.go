@@ -123,6 +123,7 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.cc.OnCongestion(&c.ev)
 	c.rtt.backOff()
 	c.inRecovery, c.inCWR = false, false
+	c.undoActive = false // no undo of a timeout's reduction (Linux's F-RTO and loss undo are not modelled)
 	c.rtoRecovery = true
 	c.dupAcks = 0
 	c.renoSacked = 0
