@@ -66,7 +66,11 @@ const InfiniteSsthresh = 1<<31 - 1
 type Ack struct {
 	Now units.Time
 	// Acked is the number of bytes this ACK newly acknowledged cumulatively
-	// (SND.UNA advanced by this much); 0 for a duplicate ACK.
+	// (SND.UNA advanced by this much); 0 for a duplicate ACK. On the ACK
+	// that ends fast recovery it is instead what the ACK newly delivered,
+	// cumulatively or by SACK, without what SACKs or duplicate ACKs
+	// reported before (Linux's acked_sacked, which tcp_cong_avoid grows
+	// the window by there).
 	Acked int
 	// Sacked is the number of bytes newly covered by SACK blocks. A sender
 	// that does not recover with SACK counts each duplicate ACK as one
@@ -88,10 +92,14 @@ type Ack struct {
 	// PriorInflight and Inflight are the bytes in flight before and after
 	// this ACK was processed.
 	PriorInflight, Inflight int
-	// InRecovery is true while the sender is in fast recovery, including
-	// for the ACK that ends it (OnCongestion(RecoveryExit) follows). The
-	// sender sets the window meanwhile; an algorithm that is not a
-	// RecoveryController does not grow it on these ACKs.
+	// InRecovery is true while the sender is in fast recovery or an ECN
+	// reduction (Linux's CA_Recovery and CA_CWR). The sender sets the
+	// window meanwhile; an algorithm that is not a RecoveryController does
+	// not grow it on these ACKs. The ACK that ends recovery comes after
+	// OnCongestion(RecoveryExit), with InRecovery false, so the algorithm
+	// grows the window it was handed back as Linux does on that ACK
+	// (tcp_end_cwnd_reduction, then tcp_cong_avoid); a RecoveryController
+	// sees it with InRecovery true, before RecoveryExit.
 	InRecovery bool
 	// SlowStartLimit is the most slow start may grow cwnd on this ACK, in
 	// bytes: L of RFC 3465 §2.2. 0 means no limit: every byte the ACK
@@ -212,9 +220,17 @@ const (
 	// IdleRestart: the sender resumes after an idle period longer than the
 	// RTO (RFC 5681 §4.1).
 	IdleRestart
+	// Undo: D-SACKs showed every retransmission of the last loss episode
+	// to be spurious, so its reduction is taken back (Linux's
+	// tcp_try_undo_dsack and tcp_undo_cwnd_reduction): Event.Cwnd is the
+	// window to take (the larger of cwnd and cwnd before the reduction,
+	// tcp_reno_undo_cwnd), Event.Ssthresh the slow-start threshold from
+	// before it, to take if larger. The sender raises it only for an
+	// algorithm that is not a RecoveryController.
+	Undo
 )
 
-var eventNames = [...]string{"", "loss", "ecn", "rto", "recovery_exit", "idle_restart"}
+var eventNames = [...]string{"", "loss", "ecn", "rto", "recovery_exit", "idle_restart", "undo"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -231,8 +247,12 @@ type Event struct {
 	// RFC 5681's formulas).
 	Inflight int
 	// Cwnd, on RecoveryExit, is the congestion window the sender leaves
-	// recovery with: the algorithm's ssthresh. 0 for other events.
+	// recovery with: the algorithm's ssthresh; on Undo, the window
+	// restored. 0 for other events.
 	Cwnd int
+	// Ssthresh, on Undo, is the slow-start threshold before the reduction
+	// taken back. 0 for other events.
+	Ssthresh int
 }
 
 // RecoveryController is implemented by algorithms that set the congestion

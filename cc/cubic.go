@@ -448,6 +448,12 @@ func (c *cubic) OnCongestion(e *Event) {
 	case RecoveryExit:
 		c.cwnd = exitWindow(e, c.ssthresh)
 		c.recovering = false
+	case Undo:
+		// tcp_undo_cwnd_reduction: CUBIC's undo_cwnd is
+		// tcp_reno_undo_cwnd, the larger window.
+		c.cwnd = max(c.cwnd, e.Cwnd)
+		c.ssthresh = max(c.ssthresh, e.Ssthresh)
+		c.recovering = false
 	case IdleRestart:
 		c.cwnd = min(c.cwnd, c.initialWindow)
 		if idle := e.Now.Sub(c.lastAckAt); c.inEpoch && idle > 0 {

@@ -28,6 +28,7 @@
 //	retransmission timeout:        ssthresh as eq. (4), cwnd = LW = 1*SMSS   §3.1
 //	ECN-Echo:                      ssthresh as eq. (4), cwnd = ssthresh       RFC 3168 §6.1.2
 //	restart after idle:            cwnd = min(cwnd, IW)                §4.1
+//	spurious reduction (Undo):     cwnd, ssthresh restored             Linux tcp_undo_cwnd_reduction
 //
 // The phases and what moves between them:
 //
@@ -148,6 +149,11 @@ func (r *reno) OnCongestion(e *Event) {
 		r.recovering = false
 	case IdleRestart:
 		r.cwnd = min(r.cwnd, r.initialWindow)
+	case Undo:
+		// tcp_undo_cwnd_reduction with tcp_reno_undo_cwnd.
+		r.cwnd = max(r.cwnd, e.Cwnd)
+		r.ssthresh = max(r.ssthresh, e.Ssthresh)
+		r.recovering = false
 	default:
 		return
 	}

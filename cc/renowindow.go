@@ -15,6 +15,8 @@
 //	ECN:                           cwnd = ssthresh                  RFC 3168 §6.1.2
 //	RTO:                           cwnd = 1*SMSS                    RFC 5681 §3.1
 //	IdleRestart:                   cwnd = min(cwnd, IW)             RFC 5681 §4.1
+//	Undo:                          cwnd, ssthresh = the larger of   Linux tcp_undo_cwnd_reduction
+//	                               theirs and Event's
 //
 // Fast recovery is the sender's (stack/recovery.go): from Loss to
 // RecoveryExit it sends by proportional rate reduction towards ssthresh
@@ -124,6 +126,10 @@ func (w *renoWindow) respond(e *Event, ssthresh int) {
 		w.recovering = false
 	case IdleRestart:
 		w.cwnd = min(w.cwnd, w.initialWindow)
+	case Undo:
+		w.cwnd = max(w.cwnd, e.Cwnd)
+		w.ssthresh = max(w.ssthresh, e.Ssthresh)
+		w.recovering = false
 	default:
 		return
 	}

@@ -170,6 +170,12 @@ func (w *westwood) OnCongestion(e *Event) {
 	if e.Kind == RTO {
 		w.resetRTTMin = true
 	}
+	if e.Kind == RecoveryExit {
+		// The ACK that ends recovery, which follows, reports in Acked only
+		// what it newly delivered: the SACKed and duplicate-ACKed bytes
+		// counted early are not in it to be taken back.
+		w.earlyBytes = 0
+	}
 }
 
 // Inspect exposes the bandwidth estimate and RTTmin for plots.

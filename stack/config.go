@@ -39,19 +39,22 @@ import (
 // (tcp_measure_rcv_mss), the TLP timeout (tcp_schedule_loss_probe) and the
 // RACK reordering window and timer (tcp_rack_reo_wnd, tcp_rack_mark_lost),
 // Fast Open's SYN data sized to leave 40 bytes of options
-// (tcp_send_syn_data), the final FIN segment exempt from cwnd
-// (tcp_cwnd_test), RST|ACK on an abort (tcp_send_active_reset), a
+// (tcp_send_syn_data), the final FIN segment held by cwnd like any other
+// (6.x's tcp_cwnd_test), RST|ACK on an abort (tcp_send_active_reset), a
 // crossed SYN's data discarded (tcp_rcv_synsent_state_process), SYN and
 // SYN-ACK retries (tcp_syn_retries 6, tcp_synack_retries 5), tcp_retries2
 // = 15, TIME-WAIT of 60 s, keepalive 2 h/75 s/9.
 //
-// Known differences from Linux that remain: no delayed-ACK timeout
-// adaptation (icsk_ack.ato) and no pingpong (interactive) mode; no SACK
-// compression (tcp_comp_sack); ACK every two full-sized segments counted,
-// not rcv_nxt − rcv_wup > rcv_mss bytes; pacing one segment at a time, not
-// in tcp_tso_autosize-sized skbs (see sendNext); the RACK reordering timer
-// and the probe timer are separate timers, not Linux's one retransmit
-// timer.
+// Known differences from Linux that remain: no SACK compression
+// (tcp_comp_sack); no TSO deferral (tcp_tso_should_defer holds a small
+// cwnd allowance back for the next ACK); of Linux's undo of a spurious
+// reduction only the D-SACK undo outside recovery (tcp_try_undo_dsack),
+// not the undo in recovery, of a timeout (F-RTO, tcp_try_undo_loss) or by
+// timestamps (tcp_packet_delayed); no rcv_ssthresh, so the
+// window an immediate ACK would offer (__tcp_ack_snd_check) is the free
+// space; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
+// (see sendNext); the RACK reordering timer and the probe timer are
+// separate timers, not Linux's one retransmit timer.
 
 // Config holds the tunables of a host's connections. The zero value is not
 // usable; start from DefaultConfig (the linux profile) or RFCConfig (the
@@ -143,12 +146,20 @@ type Config struct {
 	// NoDelay disables Nagle's algorithm (RFC 9293 §3.7.4), which the
 	// stack applies in Minshall's variant, as Linux does (push.go).
 	NoDelay bool
-	// QuickACK is Linux's quick-ACK mode (tcp_incr_quickack,
+	// QuickACK is Linux's delayed-ACK engine: quick-ACK mode (tcp_incr_quickack,
 	// tcp_enter_quickack_mode, tcp_in_quickack_mode): the first data of a
 	// connection, data after a silence longer than the RTO, and a
 	// duplicate or out-of-window segment each let the receiver acknowledge
 	// every segment at once, for up to 16 ACKs bounded by
-	// rcv_wnd/(2·rcv_mss); a CE mark grants two. Off (the rfc profile), only
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two. With it the receiver also
+	// acknowledges at once when more than one full segment
+	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the ACK would not
+	// pull the window's right edge back (__tcp_ack_snd_check), and on a
+	// read that leaves such data, or that empties a queue of pushed data
+	// (tcp_cleanup_rbuf); the delayed-ACK timeout adapts to the gaps
+	// between arrivals (icsk_ack.ato, tcp_event_data_recv,
+	// tcp_send_delayed_ack), and pingpong mode (tcp_fin,
+	// tcp_event_data_sent) suspends quick ACKs. Off (the rfc profile), only
 	// RFC 5681 §4.2 and RFC 1122 §4.2.3.2: an ACK for every second
 	// full-sized segment, the rest delayed by up to DelayedACK.
 	QuickACK bool

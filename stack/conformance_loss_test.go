@@ -265,7 +265,8 @@ func TestConformanceRenoPartialACKEndsRecovery(t *testing.T) {
 // computes it (RFC 6937 with Linux's conditions). Ten segments, the first
 // six lost; SACKs for 7 to 10 arrive. The third SACK makes segments 1 to 6
 // lost (3000 bytes SACKed above them) and starts recovery: ssthresh =
-// (10000 − 3000 SACKed)/2 = 3500, cwnd at the loss 10000. The pipe is one
+// 10000/2 = 5000 (Linux's tcp_reno_ssthresh halves cwnd, SACKed data
+// included), cwnd at the loss 10000. The pipe is one
 // segment (10), so PRR is in its slow-start part: it sends what the ACK
 // delivered, no more than ssthresh − pipe. An ACK that does not advance
 // SND.UNA earns no extra segment: one retransmission per SACKed segment,
@@ -286,7 +287,7 @@ func TestConformancePRROnACKsThatDoNotAdvanceSNDUNA(t *testing.T) {
 	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 6001:7001>")
 	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 6001:8001>")
 	s.none(111 * ms)
-	// Recovery: delivered 1000, pipe 1000, ssthresh − pipe 2500: one
+	// Recovery: delivered 1000, pipe 1000, ssthresh − pipe 4000: one
 	// segment, the fast retransmission.
 	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 6001:9001>")
 	s.out(112*ms, ". 1:1001(1000) ack 1")
@@ -296,25 +297,27 @@ func TestConformancePRROnACKsThatDoNotAdvanceSNDUNA(t *testing.T) {
 	s.out(113*ms, ". 1001:2001(1000) ack 1")
 	s.none(150 * ms)
 	// SND.UNA advances and nothing new is lost: what was delivered plus
-	// one segment, two retransmissions (pipe 1000, ssthresh − pipe 2500).
+	// one segment, two retransmissions (pipe 1000, ssthresh − pipe 4000).
 	s.at(151 * ms).in(". 1:1(0) ack 1001 <sack 6001:10001>")
 	s.out(151*ms, ". 2001:3001(1000) ack 1")
 	s.out(151*ms, "P. 3001:4001(1000) ack 1")
 	s.none(151 * ms)
-	if p := s.conn().Probe(); p.Cwnd != 3000 || p.Ssthresh != 3500 || p.Inflight != 3000 || !p.InRecovery {
-		s.fail("cwnd %d, ssthresh %d, pipe %d, in recovery %v; want 3000, 3500, 3000, true", p.Cwnd, p.Ssthresh, p.Inflight, p.InRecovery)
+	if p := s.conn().Probe(); p.Cwnd != 3000 || p.Ssthresh != 5000 || p.Inflight != 3000 || !p.InRecovery {
+		s.fail("cwnd %d, ssthresh %d, pipe %d, in recovery %v; want 3000, 5000, 3000, true", p.Cwnd, p.Ssthresh, p.Inflight, p.InRecovery)
 	}
 }
 
 // PRR while the pipe is above ssthresh (RFC 6937's proportional part,
-// Linux's ssthresh·prr_delivered/prior_cwnd, rounded up): ten segments,
-// only the first lost. The first two SACKs each let a new segment out
-// (SACKed data leaves the pipe); the third makes segment 1 lost and starts
-// recovery with ssthresh = (12000 − 3000 SACKed)/2 = 4500 of a 10000
-// window: 0.45 segment per segment delivered, the first at once (the
-// forced fast retransmission), the rest as the allowance covers a whole
-// segment, until the pipe falls to ssthresh and the slow-start part takes
-// over.
+// Linux's ssthresh·prr_delivered/prior_cwnd, rounded up to whole segments
+// as Linux counts packets): ten segments, only the first lost. The first
+// two SACKs each let a new segment out (SACKed data leaves the pipe); the
+// third makes segment 1 lost and starts recovery with ssthresh = 10000/2
+// = 5000 of a 10000 window (Linux's tcp_reno_ssthresh): half a segment
+// per segment delivered, the first at once (the forced fast
+// retransmission), the rest as the rounded-up share grows by a segment,
+// until the pipe falls to ssthresh and the slow-start part takes over
+// (the timeline of packetdrill/scripts/prr/prr-proportional-reduction.pkt
+// once it is in recovery).
 func TestConformancePRRProportionalPart(t *testing.T) {
 	s := newScript(t, sackConfig(RecoverySACK))
 	s.handshakeActive("win 65535 <mss 1000,sackOK>")
@@ -326,31 +329,34 @@ func TestConformancePRRProportionalPart(t *testing.T) {
 	s.out(110*ms, ". 10001:11001(1000) ack 1")
 	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 1001:3001>")
 	s.out(111*ms, ". 11001:12001(1000) ack 1")
-	// prr_delivered 1000: ⌈4500·1000/10000⌉ = 450 bytes, raised to the
-	// forced segment: the retransmission.
+	// Delivered 1 segment: ⌈5·1/10⌉ = 1, the retransmission.
 	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 1001:4001>")
 	s.out(112*ms, ". 1:1001(1000) ack 1")
 	s.none(112 * ms)
-	// prr_delivered 2000 to 4000: 900 to 1800 allowed, 1000 out: nothing.
-	for i := 5; i <= 7; i++ {
-		s.at(units.Duration(108+i) * ms).in(segf(". 1:1(0) ack 1 <sack 1001:%d>", 1+i*1000))
-		s.none(units.Duration(108+i) * ms)
-	}
-	// 5000 delivered: 2250 allowed, one more segment.
+	// Delivered 2: ⌈10/10⌉ − 1 = 0.
+	s.at(113 * ms).in(". 1:1(0) ack 1 <sack 1001:5001>")
+	s.none(113 * ms)
+	// Delivered 3: ⌈15/10⌉ − 1 = 1.
+	s.at(114 * ms).in(". 1:1(0) ack 1 <sack 1001:6001>")
+	s.out(114*ms, ". 12001:13001(1000) ack 1")
+	s.none(114 * ms)
+	// Delivered 4: 2 − 2 = 0.
+	s.at(115 * ms).in(". 1:1(0) ack 1 <sack 1001:7001>")
+	s.none(115 * ms)
+	// Delivered 5: ⌈25/10⌉ − 2 = 1 (pipe 6 segments, above ssthresh).
 	s.at(116 * ms).in(". 1:1(0) ack 1 <sack 1001:8001>")
-	s.out(116*ms, ". 12001:13001(1000) ack 1")
+	s.out(116*ms, ". 13001:14001(1000) ack 1")
 	s.none(116 * ms)
-	// 6000: 2700, nothing.
+	// Delivered 6: 3 − 3 = 0.
 	s.at(117 * ms).in(". 1:1(0) ack 1 <sack 1001:9001>")
 	s.none(117 * ms)
-	// 7000 delivered, but the pipe (4000) is now below ssthresh: the
-	// slow-start part, which allows ssthresh − pipe = 500, less than a
-	// segment.
+	// The pipe falls to ssthresh (5 segments): the slow-start part allows
+	// ssthresh − pipe = 0.
 	s.at(118 * ms).in(". 1:1(0) ack 1 <sack 1001:10001>")
 	s.none(118 * ms)
-	// Segment 11 SACKed: pipe 3000, ssthresh − pipe = 1500, one segment.
+	// Segment 11 SACKed: pipe 4, below ssthresh: one segment.
 	s.at(119 * ms).in(". 1:1(0) ack 1 <sack 1001:11001>")
-	s.out(119*ms, ". 13001:14001(1000) ack 1")
+	s.out(119*ms, ". 14001:15001(1000) ack 1")
 	s.none(140 * ms)
 }
 
@@ -377,22 +383,25 @@ func TestConformanceNewRenoPRRFromDuplicateACKs(t *testing.T) {
 	dup(112 * ms)
 	s.out(112*ms, ". 1:1001(1000) ack 1")
 	s.none(112 * ms)
-	// prr_delivered 2000, 3000: 1000, 1500 allowed, 1000 out.
+	// Delivered 2 segments: ⌈5·2/10⌉ − 1 = 0; delivered 3: ⌈15/10⌉ − 1 =
+	// 1, one new segment (Linux counts packets, so the share is rounded
+	// up to whole segments).
 	dup(113 * ms)
+	s.none(113 * ms)
 	dup(114 * ms)
-	s.none(114 * ms)
-	// 4000: 2000 allowed, one new segment.
+	s.out(114*ms, ". 12001:13001(1000) ack 1")
+	// Delivered 4: 2 − 2 = 0; 5: 3 − 2 = 1.
 	dup(115 * ms)
-	s.out(115*ms, ". 12001:13001(1000) ack 1")
+	s.none(115 * ms)
 	dup(116 * ms)
-	s.none(116 * ms)
-	// Pipe 13000 − 8000 emulated SACKed − 1000 lost + 1000 resent = 5000:
-	// at ssthresh, PRR's slow-start part allows nothing.
+	s.out(116*ms, ". 13001:14001(1000) ack 1")
+	// Delivered 6: 3 − 3 = 0. Then the pipe, 14000 − 9000 emulated SACKed
+	// − 1000 lost + 1000 resent = 5000, is at ssthresh: PRR's slow-start
+	// part allows nothing.
 	dup(117 * ms)
-	s.none(117 * ms)
-	// Below ssthresh: one segment per ACK, back up to it.
 	dup(118 * ms)
-	s.out(118*ms, ". 13001:14001(1000) ack 1")
+	s.none(118 * ms)
+	// Below ssthresh: one segment per ACK, back up to it.
 	dup(119 * ms)
 	s.out(119*ms, ". 14001:15001(1000) ack 1")
 	s.none(119 * ms)
@@ -472,4 +481,31 @@ func TestConformanceSlowStartStretchACK(t *testing.T) {
 			s.fail("limit %d: cwnd %d, want %d", c.limit, p.Cwnd, c.wantCwnd)
 		}
 	}
+}
+
+// A fast retransmission that D-SACKs show was not needed (the original
+// was only delayed) is undone once the episode is over: cwnd returns to
+// where it was before the reduction (Linux's tcp_try_undo_dsack,
+// tcp_undo_cwnd_reduction; packetdrill/scripts/sack/dsack-undo-spurious-retransmit.pkt).
+func TestConformanceDSACKUndoesSpuriousReduction(t *testing.T) {
+	s := newScript(t, sackConfig(RecoverySACK))
+	s.handshakeActive("win 65535 <mss 1000,sackOK>")
+	s.at(100 * ms).write(10000)
+	for i := range 10 {
+		s.out(100*ms, segf("%s %d:%d(1000) ack 1", gsoFlags(i), 1+i*1000, 1001+i*1000))
+	}
+	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
+	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 1001:3001>")
+	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 1001:4001>")
+	s.out(112*ms, ". 1:1001(1000) ack 1")
+	// The full ACK ends recovery: ssthresh 5000, grown by one segment.
+	s.at(120 * ms).in(". 1:1(0) ack 10001")
+	if p := s.conn().Probe(); p.Cwnd != 6000 || p.InRecovery {
+		s.fail("cwnd %d, in recovery %v after the episode; want 6000, false", p.Cwnd, p.InRecovery)
+	}
+	s.at(130 * ms).in(". 1:1(0) ack 10001 <sack 1:1001>")
+	if p := s.conn().Probe(); p.Cwnd != 10000 || p.Ssthresh != cc.InfiniteSsthresh {
+		s.fail("cwnd %d, ssthresh %d after the D-SACK; want 10000 and the initial ssthresh", p.Cwnd, p.Ssthresh)
+	}
+	s.none(5 * units.Second)
 }

@@ -140,14 +140,14 @@ func TestConformanceSACKRecoveryRepairsHoles(t *testing.T) {
 	s.out(113*ms, ". 1001:2001(1000) ack 1")
 	s.at(114 * ms).in(". 1:1(0) ack 1001 <sack 5001:7001 2001:4001>")
 	s.none(114 * ms)
-	// Segment 5 is now lost (3000 bytes SACKed above it), but the pipe
-	// (segments 9 and 10, and the retransmission) is at ssthresh, 3000
-	// bytes: the retransmission waits for the next delivery (RFC 6675
-	// §5 step C, RFC 6937).
+	// Segment 5 is now lost (3000 bytes SACKed above it), and the pipe
+	// (segments 9 and 10, and the retransmission: 3000 bytes) is below
+	// ssthresh, half the 9000 bytes in flight at the loss as Linux's
+	// tcp_reno_ssthresh halves cwnd: it is retransmitted at once (RFC
+	// 6675 §5 step C, RFC 6937).
 	s.at(115 * ms).in(". 1:1(0) ack 1001 <sack 5001:8001 2001:4001>")
-	s.none(115 * ms)
+	s.out(115*ms, ". 4001:5001(1000) ack 1")
 	s.at(116 * ms).in(". 1:1(0) ack 1001 <sack 5001:9001 2001:4001>")
-	s.out(116*ms, ". 4001:5001(1000) ack 1")
 	s.at(117 * ms).in(". 1:1(0) ack 1001 <sack 5001:10001 2001:4001>")
 	s.none(122 * ms)
 	s.at(123 * ms).in(". 1:1(0) ack 4001 <sack 5001:10001>")
@@ -179,9 +179,13 @@ func TestConformanceLimitedTransmit(t *testing.T) {
 	s.none(119 * ms)
 	s.at(120 * ms).in(". 1:1(0) ack 6001")
 	// Recovery over: cwnd = ssthresh = FlightSize/2 = 2000 (the window
-	// limited transmit went beyond does not count).
+	// limited transmit went beyond does not count), then grown by what
+	// the ACK newly delivered, the three segments the duplicate ACKs had
+	// not reported, in congestion avoidance: 3000 (tcp_end_cwnd_reduction,
+	// then tcp_cong_avoid with acked_sacked).
 	s.out(120*ms, ". 6001:7001(1000) ack 1")
 	s.out(120*ms, "P. 7001:8001(1000) ack 1")
+	s.out(120*ms, ". 8001:9001(1000) ack 1")
 	s.none(129 * ms)
 }
 
@@ -337,7 +341,7 @@ func TestConformanceECNReceiver(t *testing.T) {
 }
 
 // Zero-window probing (RFC 9293 §3.8.6.1): with the peer's window closed
-// and data waiting, a one-byte probe goes out after the RTO and again at
+// and data waiting, a probe goes out after the RTO and again at
 // exponentially growing intervals capped at MaxPersist; DataRetries
 // unanswered probes abort the connection.
 func TestConformanceZeroWindowProbeBackoff(t *testing.T) {
@@ -347,8 +351,9 @@ func TestConformanceZeroWindowProbeBackoff(t *testing.T) {
 	s := newScript(t, cfg)
 	s.handshakeActive("win 0 <mss 1000>")
 	s.write(2000)
+	// Linux's probe (tcp_xmit_probe_skb): SND.UNA−1, no data.
 	for _, at := range []units.Duration{210, 610, 1410, 3010, 5010, 7010} {
-		s.out(at*ms, ". 1:2(1) ack 1")
+		s.out(at*ms, ". 0:0(0) ack 1")
 	}
 	s.none(9010*ms - 1)
 	s.state(Established)
@@ -362,10 +367,10 @@ func TestConformanceZeroWindowOpens(t *testing.T) {
 	s := newScript(t, scriptConfig())
 	s.handshakeActive("win 0 <mss 1000>")
 	s.write(2000)
-	s.out(210*ms, ". 1:2(1) ack 1")
-	s.at(220 * ms).in(". 1:1(0) ack 2 win 3000")
-	s.out(220*ms, ". 2:1002(1000) ack 1")
-	s.out(220*ms, "P. 1002:2001(999) ack 1")
+	s.out(210*ms, ". 0:0(0) ack 1")
+	s.at(220 * ms).in(". 1:1(0) ack 1 win 3000")
+	s.out(220*ms, ". 1:1001(1000) ack 1")
+	s.out(220*ms, "P. 1001:2001(1000) ack 1")
 	s.at(240 * ms).in(". 1:1(0) ack 2001 win 3000")
 	s.none(5 * units.Second)
 }
@@ -383,7 +388,7 @@ func TestConformanceZeroWindowProbesAnswered(t *testing.T) {
 	s.handshakeActive("win 0 <mss 1000>")
 	s.write(2000)
 	for _, at := range []units.Duration{210, 610, 1410, 3010, 5010, 7010, 9010} {
-		s.out(at*ms, ". 1:2(1) ack 1")
+		s.out(at*ms, ". 0:0(0) ack 1")
 		s.at(at*ms + 10*ms).in(". 1:1(0) ack 1 win 0")
 	}
 	s.state(Established)

@@ -120,7 +120,18 @@ type Conn struct {
 	lastDataAt units.Time
 	// rcvMSSEst is the receiver's estimate of the peer's segment size
 	// (Linux's icsk_ack.rcv_mss, tcp_measure_rcv_mss).
-	rcvMSSEst    int
+	rcvMSSEst int
+	// lastSegSize and the two "pushed" marks are tcp_measure_rcv_mss's
+	// icsk_ack.last_seg_size, ICSK_ACK_PUSHED and ICSK_ACK_PUSHED2: a
+	// short segment arrived since the last ACK (twice, for the second).
+	lastSegSize           int
+	ackPushed, ackPushed2 bool
+	// ato is the adaptive delayed-ACK timeout (icsk_ack.ato), pingpong
+	// Linux's interactive mode (inet_csk_in_pingpong_mode), and ackCheck
+	// asks for the ACK decision once the segment is processed.
+	ato          units.Duration
+	pingpong     bool
+	ackCheck     bool
 	challengeAt  units.Time
 	challengeCnt int
 
@@ -169,7 +180,19 @@ type Conn struct {
 	// ccControlsRecovery caches cc.ControlsRecovery(cc).
 	ccControlsRecovery bool
 	rack               rackState
-	lastSend           units.Time
+	// Undo of a spurious reduction (Linux's undo_marker, undo_retrans,
+	// prior_cwnd and prior_ssthresh): set when fast recovery begins; the
+	// retransmissions of the episode not yet reported by a D-SACK; the
+	// window and threshold to restore.
+	undoActive, undoRetransSent   bool
+	undoMarker                    Seq
+	undoRetrans                   int
+	undoPriorCwnd, undoPriorSsthr int
+	// cwndLimited is Linux's is_cwnd_limited, latched until SND.UNA passes
+	// cwndUsageSeq (tcp_cwnd_validate).
+	cwndLimited  bool
+	cwndUsageSeq Seq
+	lastSend     units.Time
 
 	// Timers beyond the retransmission timer: the RACK reordering timer,
 	// the keepalive timer, and which kind the retransmission timer is.
@@ -203,6 +226,11 @@ type Conn struct {
 	stateAckECE bool
 	cwrPending  bool
 	cwrEnd      Seq
+	// inCWR is Linux's CA_CWR state: an ECN-Echo reduced ssthresh, and
+	// the window falls to it by proportional rate reduction, with PRR's
+	// counters, until an ACK passes cwrEnd (tcp_enter_cwr,
+	// tcp_cwnd_reduction, tcp_end_cwnd_reduction).
+	inCWR bool
 
 	stats ConnStats
 	rate  rateState
@@ -329,7 +357,7 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss
 	c.sndSml = iss
 	c.sent.highSacked = iss
-	c.cwrEnd = iss
+	c.cwrEnd, c.cwndUsageSeq = iss, iss
 	c.sndBuf.start = iss.Add(1)
 	return c
 }
@@ -383,7 +411,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	n := c.rcvBuf.read(p)
 	if n > 0 {
 		c.stats.BytesRead += int64(n)
-		c.maybeWindowUpdate()
+		c.afterRead(n)
 		return n, nil
 	}
 	if c.finRcvd {
@@ -409,7 +437,7 @@ func (c *Conn) Discard(n int) {
 	}
 	c.rcvBuf.discard(n)
 	c.stats.BytesRead += int64(n)
-	c.maybeWindowUpdate()
+	c.afterRead(n)
 }
 
 // Readable is how many bytes Read would return now.

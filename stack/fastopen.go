@@ -244,7 +244,8 @@ func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *Segment) {
 	c.rcvAdv = c.rcvBuf.nxt.Add(c.synWindow())
 	c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
 	if len(s.Payload) > 0 {
-		c.receiveData(now, s.Seq.Add(1), s.Payload)
+		c.receiveData(now, s.Seq.Add(1), s.Payload, s.Flags)
+		c.finishSegment(now)
 	}
 	c.listener = nil
 	l.accept[(l.acceptHead+l.acceptN)%len(l.accept)] = c

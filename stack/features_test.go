@@ -43,7 +43,7 @@ func TestZeroWindowProbesBackOffAndKeepTheConnectionOpen(t *testing.T) {
 	n.runFor(at(100 * units.Second))
 	var probes []units.Time
 	for _, e := range n.log {
-		if e.from == "A" && e.len == 1 {
+		if e.from == "A" && e.len == 0 && e.flags == FlagACK && client.iss.Add(int(e.seq)) == client.sndUna.Add(-1) {
 			probes = append(probes, e.at)
 		}
 	}

@@ -82,7 +82,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 			if n := len(s.Payload); n > 0 && s.Seq.LT(c.rcvBuf.nxt) {
 				// Data received before: our ACK was probably lost, so
 				// quick-ACK mode (Linux's tcp_send_dupack).
-				c.incrQuickACK(maxQuickACKs)
+				c.enterQuickACKMode(maxQuickACKs)
 			}
 			if n := len(s.Payload); n > 0 && s.Seq.Add(n).LEQ(c.rcvBuf.nxt) {
 				// Data received before: report it with a D-SACK (RFC 2883).
@@ -177,7 +177,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 				// The sender's window may be tiny: Linux's
 				// __tcp_ecn_check_ce grants two quick ACKs on the mark
 				// that starts an echo.
-				c.incrQuickACK(2)
+				c.enterQuickACKMode(2)
 			}
 			if ce {
 				c.eceEcho = true
@@ -201,7 +201,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		// such a segment in when it ends at RCV.WUP): our ACK was lost, so
 		// acknowledge at once and enter quick-ACK mode (tcp_data_queue).
 		c.ackNow = true
-		c.incrQuickACK(maxQuickACKs)
+		c.enterQuickACKMode(maxQuickACKs)
 	}
 
 	// Seventh: segment text. An application that closed (not half-closed)
@@ -213,13 +213,14 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		return
 	}
 	if len(s.Payload) > 0 && c.state.canReceive() {
-		c.receiveData(now, s.Seq, s.Payload)
+		c.receiveData(now, s.Seq, s.Payload, s.Flags)
 	}
 
 	// Eighth: FIN.
 	if s.Has(FlagFIN) {
 		c.receiveFIN(now, s.Seq.Add(len(s.Payload)))
 	}
+	c.finishSegment(now)
 }
 
 // acceptable applies the four-case test of RFC 9293 §3.10.7.4, or with
@@ -327,11 +328,12 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 		return
 	}
 	if len(s.Payload) > 0 {
-		c.receiveData(now, s.Seq.Add(1), s.Payload)
+		c.receiveData(now, s.Seq.Add(1), s.Payload, s.Flags)
 	}
 	if s.Has(FlagFIN) {
 		c.receiveFIN(now, s.Seq.Add(1+len(s.Payload)))
 	}
+	c.finishSegment(now)
 }
 
 // negotiateSYN applies what the peer's SYN or SYN-ACK offers: its options,
@@ -442,12 +444,6 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		// The window has opened: probing is over.
 		c.persisting = false
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
-		if ack == c.sndUna && c.sent.len() == 1 && c.sent.at(0).len() == 1 {
-			// The probe byte was refused: it is not in flight. Send it
-			// again as the start of a full segment.
-			c.sent.clear()
-			c.sndNxt = c.sndUna
-		}
 	}
 
 	acked, renoDelivered := 0, 0
@@ -496,46 +492,70 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 			}
 		}
 	} else if sacked == 0 {
+		if dsack {
+			c.tryUndoDSACK(now)
+		}
 		return true // a window update or an ACK riding on data
 	}
 	a.Acked = acked
 	c.detectLoss(now, ack, acked, sacked)
 
-	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && priorUna.GEQ(c.cwrEnd) {
+	exitedCWR := c.inCWR && ack.GT(c.cwrEnd)
+	if exitedCWR {
+		c.exitCWR(now)
+	}
+	if a.ECE && c.ecnOK && !c.inRecovery && !c.rtoRecovery && !c.inCWR && priorUna.GEQ(c.cwrEnd) {
 		// At most one reduction per window of data (RFC 3168 §6.1.2).
 		c.cwrEnd = c.sndNxt
 		c.cwrPending = true
 		c.stats.ECNReductions++
-		c.ev = cc.Event{Kind: cc.ECN, Now: now, Inflight: c.inflight()}
-		c.cc.OnCongestion(&c.ev)
+		c.enterCWR(now)
 	}
 	a.Lost = int(c.sent.lostTotal - lostBefore)
 	c.fillAck(a)
 	exit := c.inRecovery && (ack.GEQ(c.recover) || c.recoveryMode() == RecoveryReno && progress)
-	if c.inRecovery && !exit && !c.ccControlsRecovery {
-		newly := int(c.rate.delivered - deliveredBefore)
-		if !c.useSACK() {
-			newly = sacked + renoDelivered
-		}
+	newly := int(c.rate.delivered - deliveredBefore)
+	if !c.useSACK() {
+		newly = sacked + renoDelivered
+	}
+	if (c.inRecovery && !exit || c.inCWR) && !c.ccControlsRecovery {
 		c.prrUpdate(newly, a.Lost, progress)
 	}
-	// The ACK that ends recovery reaches the algorithm with InRecovery set,
-	// so it does not grow the window: Linux grows it there by what the ACK
-	// newly delivered, but Ack.Acked counts every byte the cumulative ACK
-	// covers, which after a recovery includes all that SACKs and duplicate
-	// ACKs already reported, and growing by it would overshoot.
-	c.cc.OnAck(a)
-	if exit {
-		if c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
-			c.renoPartialExits++
-		}
+	if exit && c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
+		c.renoPartialExits++
+	}
+	if exitedCWR {
+		// As at the end of fast recovery (below): growth from the window
+		// handed back, by what this ACK newly delivered.
+		a.Acked = newly
+	}
+	if exit && !c.ccControlsRecovery {
+		// The ACK that ends recovery sets cwnd = ssthresh first, then
+		// grows it as an ACK outside recovery would, by what it newly
+		// delivered (tcp_fastretrans_alert's tcp_end_cwnd_reduction, then
+		// tcp_cong_control's tcp_cong_avoid with acked_sacked): not by
+		// Ack.Acked, which counts every byte the cumulative ACK covers,
+		// including all that SACKs and duplicate ACKs already reported.
 		c.exitRecovery(now)
+		a.InRecovery = false
+		a.Acked = newly
+		c.cc.OnAck(a)
+	} else {
+		// An algorithm that controls recovery sees the exit ACK in
+		// recovery and the exit after it.
+		c.cc.OnAck(a)
+		if exit {
+			c.exitRecovery(now)
+		}
 	}
 	if ack.GEQ(c.recover) {
 		c.renoPartialExits = 0
 	}
 	if c.rtoRecovery && ack.GEQ(c.recover) {
 		c.rtoRecovery = false
+	}
+	if dsack {
+		c.tryUndoDSACK(now)
 	}
 	c.keepMarksCurrent(ack)
 	if c.rack.tlpActive && ack.GEQ(c.rack.tlpEnd) {
@@ -631,12 +651,34 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 	}
 }
 
+// patient reports whether, without SACK, a retransmission of the oldest
+// segment restarts the retransmission timer, as Linux's NewReno does
+// (tcp_xmit_retransmit_queue): outside recovery, and in a NewReno recovery
+// until its first partial ACK has restarted the timer, after which RFC
+// 6582 §4.1's "Impatient" rule holds (see armRetransmitTimer). The reno
+// mode, which Linux does not have, keeps RFC 6298 §5's timer, restarted
+// only by ACKs: restarting it on every fast retransmission of a chain of
+// recoveries costs BBR a third of its goodput at 0.1 BDP
+// (runner/shallow_test.go).
+func (c *Conn) patient() bool {
+	switch c.recoveryMode() {
+	case RecoveryNewReno:
+		return !c.inRecovery || c.partialAcks <= 1
+	case RecoveryReno:
+		return false
+	}
+	return true
+}
+
 // fillAck completes an ACK sample with the sender's state after the ACK.
 func (c *Conn) fillAck(a *cc.Ack) {
 	c.finishRateSample(a)
 	a.Sent = int64(c.sndMax.Sub(c.iss))
 	a.Inflight = c.pipe()
-	a.InRecovery = c.inRecovery
+	// An ECN reduction, like fast recovery, grows nothing
+	// (tcp_cong_control runs tcp_cwnd_reduction instead of
+	// tcp_cong_avoid).
+	a.InRecovery = c.inRecovery || c.inCWR
 	a.MinRTT = c.rtt.minRTT
 	a.SRTT = c.rtt.srtt
 	a.AppLimited = c.appLimited()
@@ -644,9 +686,15 @@ func (c *Conn) fillAck(a *cc.Ack) {
 
 // appLimited reports whether the window, not the application, was the
 // limit: with nothing unsent and the window not filled, growing it would be
-// growing it blindly (RFC 7661).
+// growing it blindly (RFC 7661). A window that limited the sender in the
+// current round (cwndValidate) still counts, as Linux's
+// tcp_is_cwnd_limited reads the latched is_cwnd_limited. Data marked lost and not yet resent is
+// data to send: after a timeout the window of one segment limits the
+// go-back-N retransmissions, and Linux, which counts the sender
+// cwnd-limited there (tcp_cwnd_validate sets is_cwnd_limited), grows it
+// in slow start on their ACKs (tcp_enter_loss, then tcp_cong_avoid).
 func (c *Conn) appLimited() bool {
-	return c.Unsent() == 0 && c.pipe() < c.cwnd()
+	return !c.cwndLimited && c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
@@ -727,8 +775,9 @@ func (c *Conn) onFINAcked(now units.Time) {
 }
 
 // receiveData accepts payload whose first byte is seq, trimmed to the
-// receive window, and decides how soon to acknowledge it.
-func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
+// receive window, and decides how soon to acknowledge it; flags are the
+// segment's.
+func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 	c.ackSched = true
 	nxt := c.rcvBuf.nxt
 	if d := nxt.Sub(seq); d > 0 {
@@ -739,7 +788,7 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 			// mode.
 			c.ackNow = true
 			c.owedDSACK(seq, seq.Add(len(p)))
-			c.incrQuickACK(maxQuickACKs)
+			c.enterQuickACKMode(maxQuickACKs)
 			return
 		}
 		p, seq = p[d:], nxt
@@ -790,25 +839,94 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte) {
 	if c.finValid && c.rcvBuf.nxt == c.peerFin {
 		c.receiveFIN(now, c.peerFin)
 	}
-	full := c.measureRcvMSS(len(p))
+	full := c.measureRcvMSS(len(p), flags)
 	if c.cfg.QuickACK {
 		c.dataRecvQuickACK(now)
 	}
 	if full {
 		c.ackPending++
 	}
+	c.ackCheck = true
+}
+
+// finishSegment runs the ACK decision a segment that brought data or a FIN
+// left pending, once the whole segment is processed (its FIN included, as
+// Linux's tcp_ack_snd_check runs after tcp_data_queue and tcp_fin).
+func (c *Conn) finishSegment(now units.Time) {
+	if c.ackCheck {
+		c.ackCheck = false
+		c.ackSndCheck(now)
+	}
+}
+
+// ackSndCheck decides whether received data is acknowledged at once or
+// by the delayed-ACK timer.
+func (c *Conn) ackSndCheck(now units.Time) {
+	if c.ackNow {
+		return
+	}
 	switch {
-	case c.ackPending >= 2 || c.cfg.DelayedACK == 0:
+	case c.cfg.DelayedACK == 0:
+		c.ackNow = true
+	case c.cfg.QuickACK:
+		// Linux's __tcp_ack_snd_check: at once for more than one full
+		// segment unacknowledged, if an ACK now would not pull the
+		// window's right edge back (the window it would offer is at least
+		// the one offered last: data left unread shrinks it, and the read
+		// that takes it sends the ACK instead, afterRead), or in quick-ACK
+		// mode, which pingpong mode suspends (tcp_in_quickack_mode).
+		if c.rcvNxt().Sub(c.rcvWup) > c.rcvMSS() && c.rcvBuf.window() >= c.rcvAdv.Sub(c.rcvWup) ||
+			c.quickAcks > 0 && !c.pingpong {
+			c.ackNow = true
+			return
+		}
+		c.sendDelayedACK(now)
+	case c.ackPending >= 2:
 		// Every second full-sized segment is acknowledged at once
 		// (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
-		c.ackNow = true
-	case c.quickAcks > 0:
-		// Quick-ACK mode (Linux's tcp_in_quickack_mode in
-		// __tcp_ack_snd_check).
 		c.ackNow = true
 	case c.ackAt == units.Never:
 		c.ackAt = now.Add(c.cfg.DelayedACK)
 	}
+}
+
+// Linux's delayed-ACK bounds: TCP_DELACK_MAX, and HZ/2, the most an
+// adapted ato may reach outside pingpong mode without pushed data.
+const (
+	delackMax    = 200 * units.Millisecond
+	delackMaxAto = 500 * units.Millisecond
+)
+
+// sendDelayedACK starts the delayed-ACK timer as Linux's
+// tcp_send_delayed_ack does: after the adaptive timeout ato
+// (dataRecvQuickACK), which above TCP_DELACK_MIN (Config.DelayedACK) is
+// bounded by the smoothed RTT (at least TCP_DELACK_MIN) and by 200 ms in
+// pingpong mode or with pushed data, 500 ms otherwise, and never exceeds
+// TCP_DELACK_MAX. A timer already running keeps its earlier deadline, and
+// one about to expire (within ato/4) gives way to an ACK now. Before any
+// data ato is 0: an ACK owed for a FIN alone leaves at once.
+func (c *Conn) sendDelayedACK(now units.Time) {
+	ato := c.ato
+	if ato > c.cfg.DelayedACK {
+		maxAto := delackMaxAto
+		if c.pingpong || c.ackPushed {
+			maxAto = delackMax
+		}
+		if c.rtt.srtt > 0 {
+			maxAto = min(maxAto, max(c.rtt.srtt, c.cfg.DelayedACK))
+		}
+		ato = min(ato, maxAto)
+	}
+	ato = min(ato, delackMax)
+	at := now.Add(ato)
+	if c.ackAt != units.Never {
+		if c.ackAt <= now.Add(ato/4) {
+			c.ackNow = true
+			return
+		}
+		at = min(at, c.ackAt)
+	}
+	c.ackAt = at
 }
 
 // Linux's TCP_MAX_QUICKACKS: the most ACKs one entry into quick-ACK mode
@@ -839,26 +957,84 @@ func (c *Conn) advMSS() int {
 }
 
 // measureRcvMSS updates the estimate of the peer's segment size with a
-// segment of n payload bytes and reports whether the segment is
-// full-sized (tcp_measure_rcv_mss: a segment at least as large as the
-// estimate sets it, up to the advertised MSS).
-func (c *Conn) measureRcvMSS(n int) bool {
-	if n < c.rcvMSS() {
-		return false
+// segment of n payload bytes and flags, and reports whether the segment is
+// full-sized, as Linux's tcp_measure_rcv_mss: a segment at least as large
+// as the estimate sets it, up to the advertised MSS. A smaller one that
+// still looks like the peer's full size (at least 536 bytes, or at least
+// TCP_MIN_MSS without PSH, FIN, SYN or URG) twice in a row becomes the
+// estimate; any other marks the pending ACK "pushed" (ICSK_ACK_PUSHED,
+// ICSK_ACK_PUSHED2 the second time), which lets the read that empties the
+// receive queue send it (afterRead).
+func (c *Conn) measureRcvMSS(n int, flags uint8) bool {
+	const minMSS = 88 // TCP_MIN_MSS
+	lss := c.lastSegSize
+	c.lastSegSize = 0
+	if n >= c.rcvMSS() {
+		c.rcvMSSEst = min(n, c.advMSS())
+		return true
 	}
-	c.rcvMSSEst = min(n, c.advMSS())
-	return true
+	if n >= 536 || n >= minMSS && flags&(FlagPSH|FlagFIN|FlagSYN|FlagURG) == 0 {
+		c.lastSegSize = n
+		if n == lss {
+			c.rcvMSSEst = n
+			return false
+		}
+	}
+	if c.ackPushed {
+		c.ackPushed2 = true
+	}
+	c.ackPushed = true
+	return false
 }
 
-// dataRecvQuickACK is the quick-ACK half of Linux's tcp_event_data_recv:
+// afterRead is Linux's tcp_cleanup_rbuf after the application took copied
+// bytes: an ACK still owed goes at once if more than one full segment is
+// unacknowledged (the ACK __tcp_ack_snd_check held back for the window),
+// or if the read emptied the queue of data that arrived pushed; otherwise
+// a window update may be owed.
+func (c *Conn) afterRead(copied int) {
+	if c.cfg.QuickACK && c.ackSched && copied > 0 && c.state.synchronized() &&
+		(c.rcvBuf.nxt.Sub(c.rcvWup) > c.rcvMSS() || (c.ackPushed || c.ackPushed2) && c.rcvBuf.unread == 0) {
+		c.ackNow = true
+		return
+	}
+	c.maybeWindowUpdate()
+}
+
+// dataRecvQuickACK is the delayed-ACK half of Linux's tcp_event_data_recv:
 // the first data of the connection, or data after a silence longer than
 // the RTO (the sender must be restarting from a small window), earns
-// quick ACKs.
+// quick ACKs; in between, the delayed-ACK timeout ato follows the gaps
+// between arrivals: starting at TCP_ATO_MIN (Config.DelayedACK), halved
+// towards TCP_ATO_MIN/2 plus the gap when data arrives closer together
+// than ato, at most the RTO.
 func (c *Conn) dataRecvQuickACK(now units.Time) {
-	if !c.dataSeen || now.Sub(c.lastDataAt) > c.rtt.current() {
+	atoMin := c.cfg.DelayedACK
+	rto := c.rtt.current()
+	switch m := now.Sub(c.lastDataAt); {
+	case !c.dataSeen:
+		c.incrQuickACK(maxQuickACKs)
+		c.ato = atoMin
+	case m <= atoMin/2:
+		c.ato = c.ato/2 + atoMin/2
+	case m < c.ato:
+		c.ato = min(c.ato/2+m, rto)
+	case m > rto:
 		c.incrQuickACK(maxQuickACKs)
 	}
 	c.dataSeen, c.lastDataAt = true, now
+}
+
+// enterQuickACKMode is Linux's tcp_enter_quickack_mode, for data that says
+// our ACKs are not getting through or must not wait (a duplicate, a CE
+// mark): quick ACKs, pingpong mode left, ato back to TCP_ATO_MIN.
+func (c *Conn) enterQuickACKMode(max int) {
+	if !c.cfg.QuickACK {
+		return
+	}
+	c.incrQuickACK(max)
+	c.pingpong = false
+	c.ato = c.cfg.DelayedACK
 }
 
 // incrQuickACK is tcp_incr_quickack: up to max ACKs at once, and no more
@@ -892,10 +1068,25 @@ func (c *Conn) receiveFIN(now units.Time, seq Seq) {
 		return
 	}
 	c.finRcvd = true
-	c.ackNow = true
 	switch c.state {
 	case SynReceived, Established:
 		c.state = CloseWait
+		if c.cfg.QuickACK {
+			// Linux's tcp_fin: the ACK is scheduled, not sent, and
+			// pingpong mode begins (the application is expected to
+			// answer), so it waits for the delayed-ACK timer unless
+			// something else calls for it now.
+			c.pingpong = true
+			c.ackSched = true
+			c.ackCheck = true
+			c.finishSegment(now)
+			return
+		}
+		c.ackNow = true
+		return
+	}
+	c.ackNow = true
+	switch c.state {
 	case FinWait1:
 		if c.finQueued && c.sndUna == c.finSeq.Add(1) {
 			c.enterTimeWait(now)

@@ -101,6 +101,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// may always go, or a window smaller than the lost record would
 		// stall the connection with no timer to rescue it.
 		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow < need && c.pipe() > 0 {
+			c.cwndValidate(true)
 			return nil
 		}
 		p = c.retransmit(now, i)
@@ -117,8 +118,12 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
 			c.markAppLimited()
 		}
+		if u := c.Unsent(); u > 0 && allow < min(u, c.sndMSS) {
+			c.cwndValidate(true)
+		}
 		return nil
 	}
+	c.cwndValidate(c.pipe() >= c.cwnd())
 	if rate := c.pacingRate(); rate > 0 {
 		// Release the next segment no sooner than this one takes at the
 		// pacing rate, counting from now if the sender was idle: an idle
@@ -139,6 +144,18 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(p.Len()))
 	}
 	return p
+}
+
+// cwndValidate latches whether the congestion window limited the sender,
+// for a round trip, as Linux's tcp_cwnd_validate keeps is_cwnd_limited:
+// the mark is renewed whenever sending is window-limited, and otherwise
+// only changes once SND.UNA has passed SND.NXT as of the last change
+// (cwnd_usage_seq), so the ACKs of a window-limited flight count as
+// window-limited even when the last of them leaves nothing in flight.
+func (c *Conn) cwndValidate(limited bool) {
+	if limited || !c.sndUna.LT(c.cwndUsageSeq) {
+		c.cwndLimited, c.cwndUsageSeq = limited, c.sndNxt
+	}
 }
 
 // pacingRate is the rate the sender paces at: the congestion control's,
@@ -287,11 +304,13 @@ func (c *Conn) planData(nxt Seq, allow int, inPacket bool) (n int, fin bool, hol
 	usable := max(min(allow, rwnd), 0)
 	n = min(c.sndMSS, avail, usable)
 	fin = c.finQueued && nxt.Add(n) == c.finSeq && allow > 0
-	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) {
-		// The last segment, carrying the FIN, is not held back by the
-		// congestion window (Linux's tcp_cwnd_test lets the final FIN
-		// segment of one MSS or less out; the receive window still
-		// applies).
+	if c.finQueued && dataEnd == c.finSeq && avail <= c.sndMSS && avail <= rwnd && (avail > 0 || rwnd > 0) && allow > 0 {
+		// The last segment, carrying the FIN, goes whole once the
+		// congestion window has room for a segment, as Linux counts
+		// cwnd in segments (tcp_cwnd_test). It waits for the window
+		// like any other: Linux 6.x no longer exempts the final FIN
+		// from tcp_cwnd_test, so a FIN behind a full window leaves on
+		// the next ACK, or as the tail loss probe.
 		n, fin = avail, true
 	}
 	switch {
@@ -351,16 +370,22 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stampRecord(s, now)
 	c.sent.markRetransmitted(s, now)
 	c.onSentInRecovery(s.len())
+	if c.undoActive {
+		c.undoRetransSent = true
+		c.undoRetrans += ceilDiv(max(n, 1), c.sndMSS)
+	}
 	headRestart := i == 0 && !c.rack.tlpActive &&
-		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && c.useSACK())
+		(c.rtxKind == timerTLP || c.cfg.LinuxRTO && c.rtxKind == timerRTO && (c.useSACK() || c.patient()))
 	if c.rtxAt == units.Never || headRestart {
 		// Retransmitting the oldest segment replaces a pending probe with
-		// the RTO, and with LinuxRTO in SACK recovery restarts the RTO:
-		// the retransmission needs a whole round trip to be acknowledged
-		// (Linux's tcp_xmit_retransmit_queue rearms the timer when it
-		// resends the head of the retransmission queue). NewReno keeps
-		// RFC 6582 §4.1's impatient timer instead, which a restart on
-		// every partial ACK's retransmission would defeat.
+		// the RTO, and with LinuxRTO restarts the RTO: the retransmission
+		// needs a whole round trip to be acknowledged (Linux's
+		// tcp_xmit_retransmit_queue rearms the timer when it resends the
+		// head of the retransmission queue), so a lost fast retransmission
+		// without SACK times out one RTO after it was sent. NewReno keeps
+		// RFC 6582 §4.1's impatient timer after the first partial ACK,
+		// which a restart on every partial ACK's retransmission would
+		// defeat.
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 	}
 	c.lastSend = now
@@ -395,20 +420,14 @@ func (c *Conn) sendTLP(now units.Time) *packet.Packet {
 	return c.retransmit(now, i)
 }
 
-// sendZeroWindowProbe sends one byte beyond the peer's closed window
-// (RFC 9293 §3.8.6.1); the ACK it draws carries the current window.
+// sendZeroWindowProbe sends a zero-window probe as Linux's
+// tcp_xmit_probe_skb does: an old sequence number, SND.UNA−1, and no data,
+// which the peer must answer with an ACK carrying its current window
+// (RFC 9293 §3.8.6.1 allows this form of probe). Nothing enters the
+// retransmission queue, so an unanswered probe leaves nothing to resend.
 func (c *Conn) sendZeroWindowProbe(now units.Time) *packet.Packet {
 	c.stats.ZeroWindowProbes++
-	if c.sndUna != c.sndNxt && c.sent.len() > 0 {
-		// The probe byte from an earlier probe is still unacknowledged:
-		// send it again.
-		p := c.retransmit(now, 0)
-		c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
-		return p
-	}
-	seq := c.sndNxt
-	p := c.build(now, seq, FlagACK, 1, nil, false)
-	c.afterSend(now, seq, seq.Add(1))
+	p := c.build(now, c.sndUna.Add(-1), FlagACK, 0, nil, false)
 	c.rtxAt, c.rtxKind = now.Add(c.persistInterval()), timerPersist
 	return p
 }
@@ -458,6 +477,11 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
 	p := c.packet()
 	if n > 0 {
+		if c.cfg.QuickACK && c.dataSeen && now.Sub(c.lastDataAt) < c.ato {
+			// A reply within ato of the last data received: pingpong
+			// mode (tcp_event_data_sent).
+			c.pingpong = true
+		}
 		dataSeq := seq
 		if flags&FlagSYN != 0 {
 			dataSeq = seq.Add(1)
@@ -514,11 +538,15 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		}
 		c.ackNow, c.ackPending, c.ackAt = false, 0, units.Never
 		if c.ackSched && c.quickAcks > 0 {
-			// An ACK of new data uses up one quick ACK
-			// (tcp_dec_quickack_mode).
+			// An ACK of new data uses up one quick ACK, and the last
+			// one deflates ato (tcp_dec_quickack_mode).
 			c.quickAcks--
+			if c.quickAcks == 0 && c.cfg.QuickACK {
+				c.ato = c.cfg.DelayedACK
+			}
 		}
 		c.ackSched = false
+		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
 	EncodeSegment(p, s)
@@ -615,6 +643,12 @@ func (c *Conn) fillSACK(o *Options) {
 		r, ok := b.rangeContaining(seq)
 		if !ok {
 			continue
+		}
+		if c.finValid && r.end == c.peerFin {
+			// A FIN received out of order is held with the data before
+			// it, and its sequence number is reported with it (Linux's
+			// out-of-order queue keeps the FIN in the skb's end_seq).
+			r.end = r.end.Add(1)
 		}
 		// The D-SACK block is not compared: the block containing it follows
 		// it even when identical, so the sender can tell it is a D-SACK

@@ -81,9 +81,9 @@ func (c *Conn) pipe() int {
 func (c *Conn) useSACK() bool { return c.sackOK && c.cfg.Recovery.usesSACK() }
 
 // cwnd is the congestion window in force: the one PRR sets during fast
-// recovery, the algorithm's otherwise.
+// recovery and during an ECN reduction (CWR), the algorithm's otherwise.
 func (c *Conn) cwnd() int {
-	if c.inRecovery && !c.ccControlsRecovery {
+	if (c.inRecovery || c.inCWR) && !c.ccControlsRecovery {
 		return c.recoveryCwnd
 	}
 	return c.cc.Cwnd()
@@ -143,15 +143,34 @@ func (c *Conn) removeRenoSacks(acked int) (delivered int) {
 // below the cumulative ACK or inside the second block is a D-SACK (RFC 2883
 // §4): it reports a duplicate, not new data.
 func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack bool) {
-	for i := 0; i < o.NumSACK; i++ {
+	// The blocks are taken in ascending order, as Linux's
+	// tcp_sacktag_write_queue sorts them: RACK's RTT is that of the last
+	// segment marked (tcp_rack_advance), so the order decides it.
+	var order [MaxSACKBlocks]int
+	n := 0
+	for i := 0; i < o.NumSACK && i < MaxSACKBlocks; i++ {
 		b := o.SACK[i]
 		if !b.Start.LT(b.End) {
 			continue
 		}
 		if i == 0 && (b.End.LEQ(ack) || o.NumSACK > 1 && b.Start.GEQ(o.SACK[1].Start) && b.End.LEQ(o.SACK[1].End)) {
 			dsack = true
+			if c.undoActive && c.undoRetrans > 0 && b.End.GT(c.undoMarker) {
+				// A retransmission of the episode was not needed
+				// (tcp_check_dsack, tcp_sacktag_one).
+				c.undoRetrans = max(c.undoRetrans-ceilDiv(b.End.Sub(b.Start), c.sndMSS), 0)
+			}
 			continue
 		}
+		j := n
+		for ; j > 0 && b.Start.LT(o.SACK[order[j-1]].Start); j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+		n++
+	}
+	for _, i := range order[:n] {
+		b := o.SACK[i]
 		// Only the part above the cumulative ACK and below SND.NXT means
 		// anything (RFC 2018 §4; a block beyond SND.NXT is bogus).
 		start, end := MaxSeq(b.Start, ack), MinSeq(b.End, c.sndNxt)
@@ -203,29 +222,82 @@ func (c *Conn) enterRecovery(now units.Time) {
 	c.partialAcks = 0
 	c.recover = c.sndMax
 	c.stats.FastRetransmits++
-	// FlightSize for the reduction is the data the window was covering:
-	// without the segments limited transmit sent beyond cwnd, and, with
-	// SACK, without what the receiver already holds. Either way the reduction
-	// halves the window in use, as Linux's Reno (which halves cwnd) does
-	// for a window-limited flow, instead of a figure inflated by data that
-	// has left the network.
-	c.priorCwnd = c.cc.Cwnd()
-	flight := c.inflight()
-	if c.useSACK() {
-		flight -= c.sent.sackedBytes
+	if c.inCWR {
+		// A loss during an ECN reduction continues it: one reduction for
+		// both signals, with PRR's counters kept (tcp_enter_recovery
+		// calls tcp_init_cwnd_reduction only outside CWR).
+		c.inCWR = false
 	} else {
-		flight = min(flight, c.priorCwnd)
+		// FlightSize for the reduction is the data the window was covering,
+		// without the segments limited transmit sent beyond cwnd: the
+		// reduction halves the window in use, as Linux's Reno halves cwnd
+		// (tcp_reno_ssthresh, called from tcp_init_cwnd_reduction) for a
+		// window-limited flow. Data the receiver SACKed still counts: Linux's
+		// cwnd covered it when it was sent, and a smaller ssthresh would hold
+		// PRR back from retransmitting a second hole in the same round trip.
+		c.priorCwnd = c.cc.Cwnd()
+		// tcp_init_undo, and prior_ssthresh as tcp_current_ssthresh.
+		c.undoActive, c.undoRetransSent, c.undoMarker, c.undoRetrans = true, false, c.sndUna, 0
+		c.undoPriorCwnd = c.priorCwnd
+		c.undoPriorSsthr = max(c.cc.Ssthresh(), c.priorCwnd/4*3)
+		flight := min(c.inflight(), c.priorCwnd)
+		c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
+		c.cc.OnCongestion(&c.ev)
+		// Until PRR runs on a delivery the window stays where it was, as
+		// Linux's does between tcp_init_cwnd_reduction and the first
+		// tcp_cwnd_reduction.
+		c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	}
-	c.ev = cc.Event{Kind: cc.Loss, Now: now, Inflight: flight}
-	c.cc.OnCongestion(&c.ev)
-	// Until PRR runs on a delivery the window stays where it was, as
-	// Linux's does between tcp_init_cwnd_reduction and the first
-	// tcp_cwnd_reduction.
-	c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	if c.sent.len() > 0 {
 		c.sent.markLost(c.sent.at(0), false)
 	}
 	c.rtxPending = true
+}
+
+// enterCWR answers an ECN-Echo (RFC 3168 §6.1.2) as Linux's tcp_enter_cwr
+// does: the algorithm sets ssthresh, and the window falls to it by
+// proportional rate reduction over the next round trip, from the ACK that
+// carried the echo on (tcp_cwnd_reduction in CA_CWR), instead of at
+// once. An algorithm that controls its window in recovery (BBR) sets it
+// itself.
+func (c *Conn) enterCWR(now units.Time) {
+	if !c.ccControlsRecovery {
+		c.inCWR = true
+		c.priorCwnd = c.cc.Cwnd()
+		c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
+	}
+	c.ev = cc.Event{Kind: cc.ECN, Now: now, Inflight: c.inflight()}
+	c.cc.OnCongestion(&c.ev)
+}
+
+// exitCWR ends an ECN reduction with cwnd = ssthresh, once an ACK
+// acknowledges data sent after it began, and so the CWR flag
+// (tcp_fastretrans_alert's exit from CA_CWR, tcp_end_cwnd_reduction).
+func (c *Conn) exitCWR(now units.Time) {
+	c.inCWR = false
+	c.ev = cc.Event{Kind: cc.RecoveryExit, Now: now, Inflight: c.inflight(), Cwnd: c.cc.Ssthresh()}
+	c.cc.OnCongestion(&c.ev)
+}
+
+// tryUndoDSACK takes back the last loss episode's reduction once D-SACKs
+// have reported every one of its retransmissions as unneeded, outside
+// recovery, as Linux's tcp_try_undo_dsack does in the Open and Disorder
+// states: the window becomes the larger of cwnd and cwnd before the
+// reduction, ssthresh the one before it (tcp_undo_cwnd_reduction). An
+// algorithm that controls recovery keeps its own window.
+func (c *Conn) tryUndoDSACK(now units.Time) {
+	if !c.undoActive || !c.undoRetransSent || c.undoRetrans > 0 || c.inRecovery || c.rtoRecovery {
+		return
+	}
+	c.undoActive = false
+	if c.ccControlsRecovery {
+		return
+	}
+	if c.undoPriorSsthr > c.cc.Ssthresh() {
+		c.cwrPending = false // tcp_ecn_withdraw_cwr
+	}
+	c.ev = cc.Event{Kind: cc.Undo, Now: now, Inflight: c.inflight(), Cwnd: c.undoPriorCwnd, Ssthresh: c.undoPriorSsthr}
+	c.cc.OnCongestion(&c.ev)
 }
 
 // exitRecovery ends fast recovery with cwnd = ssthresh (Linux's
@@ -266,7 +338,10 @@ func (c *Conn) prrUpdate(newly, newlyLost int, unaAdvanced bool) {
 	ssthresh := c.cc.Ssthresh()
 	var sndcnt int
 	if delta := ssthresh - pipe; delta < 0 {
-		sndcnt = ceilDiv(ssthresh*c.prrDelivered, c.priorCwnd) - c.prrOut
+		// Linux counts packets, so the proportional share is rounded up
+		// to whole segments: DIV_ROUND_UP(ssthresh·prr_delivered,
+		// prior_cwnd) in segments.
+		sndcnt = ceilDiv(ssthresh*c.prrDelivered, c.priorCwnd*c.sndMSS)*c.sndMSS - c.prrOut
 	} else {
 		sndcnt = max(c.prrDelivered-c.prrOut, newly)
 		if unaAdvanced && newlyLost == 0 {
@@ -285,7 +360,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // onSentInRecovery accounts for bytes put into the network during
 // recovery.
 func (c *Conn) onSentInRecovery(n int) {
-	if c.inRecovery {
+	if c.inRecovery || c.inCWR {
 		c.prrOut += n
 	}
 }

@@ -46,6 +46,17 @@ func (c *Conn) onTimer(now units.Time) {
 	if c.ackAt <= now {
 		c.ackAt = units.Never
 		c.ackNow = true
+		if c.cfg.QuickACK && c.ackSched {
+			// Linux's tcp_delack_timer_handler: a delayed ACK that had
+			// to wait for the timer inflates ato, or, in pingpong mode
+			// (the answer it waited for did not come), leaves the mode
+			// and deflates it.
+			if c.pingpong {
+				c.pingpong, c.ato = false, c.cfg.DelayedACK
+			} else {
+				c.ato = min(2*c.ato, c.rtt.current())
+			}
+		}
 	}
 	if c.pacingWait && c.nextSendAt <= now {
 		c.pacingWait = false // Output may release the next segment
@@ -109,7 +120,8 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.ev = cc.Event{Kind: cc.RTO, Now: now, Inflight: c.inflight()}
 	c.cc.OnCongestion(&c.ev)
 	c.rtt.backOff()
-	c.inRecovery = false
+	c.inRecovery, c.inCWR = false, false
+	c.undoActive = false // no undo of a timeout's reduction (Linux's F-RTO and loss undo are not modelled)
 	c.rtoRecovery = true
 	c.dupAcks = 0
 	c.renoSacked = 0
@@ -192,7 +204,10 @@ func (c *Conn) onProbeTimeout(now units.Time) {
 	c.stats.TLPProbes++
 	c.rack.tlpActive = true
 	c.rack.tlpDSACKed = false
-	c.rack.tlpRetrans = c.Unsent() == 0 || c.sndWnd <= c.sndNxt.Sub(c.sndUna)
+	// A FIN not yet sent is new data to probe with (tcp_send_loss_probe
+	// sends tcp_send_head, which may be the FIN alone).
+	finUnsent := c.finQueued && c.sndNxt == c.finSeq
+	c.rack.tlpRetrans = c.Unsent() == 0 && !finUnsent || c.sndWnd <= c.sndNxt.Sub(c.sndUna)
 	c.tlpProbe = true
 	c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 }
@@ -238,7 +253,7 @@ func (c *Conn) persistInterval() units.Duration {
 	return min(d, c.cfg.MaxPersist)
 }
 
-// onPersistTimeout sends a one-byte zero-window probe. The connection
+// onPersistTimeout sends a zero-window probe (tcp_probe_timer). The connection
 // stays open as long as probes are answered; DataRetries unanswered probes
 // in a row abort it.
 func (c *Conn) onPersistTimeout(now units.Time) {
