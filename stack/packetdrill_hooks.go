@@ -38,3 +38,24 @@ func (c *Conn) SetSendBuffer(n int) bool {
 	c.host.touch(c)
 	return true
 }
+
+// FastOpenSYNRoom is how many bytes of data a Fast Open SYN from this
+// connection would carry now: 0 without a cached cookie for the peer or
+// with Fast Open off, else the cached (or default) MSS less the 40 bytes
+// Linux's tcp_send_syn_data keeps for options. A non-blocking
+// sendto(MSG_FASTOPEN) on Linux queues only that much and returns it; the
+// script runner writes no more.
+func (c *Conn) FastOpenSYNRoom() int {
+	if !c.cfg.FastOpen || c.stats.Timeouts > 0 {
+		return 0
+	}
+	e, ok := c.host.tfoCache.get(c.id.remoteAddr)
+	if !ok || e.cookieLen == 0 {
+		return 0
+	}
+	mss := fastOpenDefaultMSS
+	if e.mss > 0 {
+		mss = int(e.mss)
+	}
+	return max(min(mss, c.cfg.MSS)-maxOptionSpace, 0)
+}
