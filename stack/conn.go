@@ -204,7 +204,10 @@ type Conn struct {
 	// Pacing: the earliest time the next data segment may leave, and
 	// whether Output held one back for it.
 	nextSendAt units.Time
-	pacingWait bool
+	// lastPayload is the payload of the segment build made last, what
+	// an algorithm's pacing rate charges for it.
+	lastPayload int
+	pacingWait  bool
 	// persistBackoff counts zero-window probes sent in this episode.
 	persistBackoff int
 	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)

@@ -141,7 +141,18 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// instant a burst began, which the host's scheduling (schedule.go)
 		// does not track, and they would shift every paced result (BBR's
 		// above all) for a difference of under 1 ms of data per burst.
-		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(p.Len()))
+		//
+		// What a segment costs: an algorithm's own rate (BBR's) is paced
+		// as Linux's internal pacing does without the fq qdisc, which
+		// charges the segment's payload (tcp_update_skb_after_send
+		// divides skb->len, the data, by the rate: the rate is a model of
+		// delivered data); tcp.pacing stands for fq, which charges the
+		// packet's length on the wire (fq_dequeue, qdisc_pkt_len).
+		cost := c.lastPayload
+		if c.cc.PacingRate() <= 0 {
+			cost = p.Len()
+		}
+		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(cost))
 	}
 	return p
 }
@@ -476,6 +487,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 // starts after the SYN's sequence number.
 func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
 	p := c.packet()
+	c.lastPayload = n
 	if n > 0 {
 		if c.cfg.QuickACK && c.dataSeen && now.Sub(c.lastDataAt) < c.ato {
 			// A reply within ato of the last data received: pingpong

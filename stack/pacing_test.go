@@ -39,12 +39,40 @@ func TestPacingSpacesSegmentsAtTheRate(t *testing.T) {
 	if len(sends) != 20 {
 		t.Fatalf("%d data segments", len(sends))
 	}
-	// 1448 bytes of payload, 12 of timestamps, 40 of headers: 1500 bytes
-	// at 10 Mbit/s are 1.2 ms apart, exactly.
+	// An algorithm's rate is charged for the payload, as Linux's internal
+	// pacing charges skb->len (tcp_update_skb_after_send): 1448 bytes at
+	// 10 Mbit/s are 1.1584 ms apart, exactly.
 	for i := 1; i < len(sends); i++ {
-		if gap := sends[i].Sub(sends[i-1]); gap != 1200*units.Microsecond {
-			t.Fatalf("gap %d is %v, want 1.2ms", i, gap)
+		if gap := sends[i].Sub(sends[i-1]); gap != 1158400*units.Nanosecond {
+			t.Fatalf("gap %d is %v, want 1.1584ms", i, gap)
 		}
+	}
+}
+
+// TestFQPacingChargesTheWireLength: tcp.pacing stands for the fq qdisc,
+// which charges a packet's whole length: 1448 bytes of payload, 12 of
+// timestamps and 40 of headers, 1500 bytes at the rate Linux gives a
+// window in congestion avoidance.
+func TestFQPacingChargesTheWireLength(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Pacing = true
+	n := newTestNet(t, 10*ms, cfg, cfg)
+	client, _ := n.connect()
+	n.log = n.log[:0]
+	client.Write(make([]byte, 4*1448))
+	n.runFor(at(100 * ms))
+	var sends []units.Time
+	for _, e := range n.log {
+		if e.from == "A" && e.len > 0 {
+			sends = append(sends, e.at)
+		}
+	}
+	if len(sends) != 4 {
+		t.Fatalf("%d data segments", len(sends))
+	}
+	rate := client.pacingRate()
+	if gap, want := sends[1].Sub(sends[0]), rate.TxTime(1500); gap != want {
+		t.Fatalf("gap %v at %v, want %v: the wire length, 1500 bytes", gap, rate, want)
 	}
 }
 
