@@ -170,21 +170,18 @@ func (c *Conn) cwndValidate(limited bool) {
 }
 
 // pacingRate is the rate the sender paces at: the congestion control's,
-// or, with Config.Pacing for an algorithm that does not pace, Linux's
-// default of twice cwnd per SRTT in slow start and 1.2 times in congestion
-// avoidance (tcp_update_pacing_rate); 0 for no pacing.
+// or, with Config.Pacing for an algorithm that does not pace, the rate
+// Linux's tcp_update_pacing_rate gives it (linuxPacingRate: twice
+// max(cwnd, in flight) per SRTT below half ssthresh, 1.2 times above);
+// 0 for no pacing.
 func (c *Conn) pacingRate() units.Rate {
 	if r := c.cc.PacingRate(); r > 0 {
 		return r
 	}
-	if !c.cfg.Pacing || c.rtt.srtt <= 0 {
+	if !c.cfg.Pacing {
 		return 0
 	}
-	bits := float64(c.cwnd()) * 8 / c.rtt.srtt.Seconds()
-	if c.cwnd() < c.cc.Ssthresh() {
-		return units.Rate(2 * bits)
-	}
-	return units.Rate(1.2 * bits)
+	return c.linuxPacingRate()
 }
 
 // sendSYN sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with the
@@ -254,7 +251,8 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		c.cc.OnCongestion(&c.ev)
 		allow = c.sendAllowance()
 	}
-	inPacket := c.gsoSegs > 0 && c.sndNxt == c.gsoNext && c.gsoSegs < c.tsoSegs()
+	tso := c.tsoSegs()
+	inPacket := c.gsoSegs > 0 && c.sndNxt == c.gsoNext && c.gsoSegs < tso
 	n, fin, hold := c.planData(c.sndNxt, allow, inPacket)
 	switch hold {
 	case holdPersist:
@@ -276,9 +274,9 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	end := seq.Add(n)
 	psh, last := false, false
 	if n > 0 {
-		next, _, nextHold := c.planData(end, allow-n, c.gsoSegs+1 < c.tsoSegs())
+		next, _, nextHold := c.planData(end, allow-n, c.gsoSegs+1 < tso)
 		last = fin || nextHold != holdNone || next == 0
-		if psh = c.dataPush(seq, n, last); psh {
+		if psh = c.dataPush(seq, n, last, tso); psh {
 			flags |= FlagPSH
 		}
 		last = c.gsoSegs == 0

@@ -70,7 +70,13 @@ func TestFQPacingChargesTheWireLength(t *testing.T) {
 	if len(sends) != 4 {
 		t.Fatalf("%d data segments", len(sends))
 	}
+	// In slow start (cwnd below half ssthresh) Linux's
+	// tcp_update_pacing_rate gives twice max(cwnd, in flight) per SRTT.
 	rate := client.pacingRate()
+	wantRate := units.Rate(2 * float64(max(client.cwnd(), client.inflight())) * 8 / client.rtt.srtt.Seconds())
+	if rate != wantRate {
+		t.Fatalf("pacing rate %v, want %v", rate, wantRate)
+	}
 	if gap, want := sends[1].Sub(sends[0]), rate.TxTime(1500); gap != want {
 		t.Fatalf("gap %v at %v, want %v: the wire length, 1500 bytes", gap, rate, want)
 	}

@@ -147,16 +147,17 @@ func (c *Conn) linuxPacingRate() units.Rate {
 }
 
 // dataPush decides PSH for a new-data segment of n bytes at seq, which
-// ends the GSO packet being built when last is set (see the file comment),
-// and keeps Minshall's record of the last sub-MSS segment sent.
-func (c *Conn) dataPush(seq Seq, n int, last bool) bool {
+// ends the GSO packet being built when last is set or when the packet has
+// tso segments (see the file comment), and keeps Minshall's record of the
+// last sub-MSS segment sent.
+func (c *Conn) dataPush(seq Seq, n int, last bool, tso int) bool {
 	end := seq.Add(n)
 	atPush := c.pushValid && end == c.pushSeq
 	if c.gsoSegs > 0 && seq != c.gsoNext {
 		c.gsoSegs = 0 // the packet was cut short: start another
 	}
 	c.gsoSegs++
-	last = last || atPush || c.gsoSegs >= c.tsoSegs()
+	last = last || atPush || c.gsoSegs >= tso
 	psh := atPush
 	if last {
 		if c.gsoSegs > 1 {
