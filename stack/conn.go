@@ -207,7 +207,10 @@ type Conn struct {
 	// lastPayload is the payload of the segment build made last, what
 	// an algorithm's pacing rate charges for it.
 	lastPayload int
-	pacingWait  bool
+	// tsoCached is tsoSegs' GSO size while tsoValid (push.go).
+	tsoCached  int
+	tsoValid   bool
+	pacingWait bool
 	// persistBackoff counts zero-window probes sent in this episode.
 	persistBackoff int
 	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)

@@ -12,6 +12,7 @@ import (
 // input processes one segment addressed to c.
 func (c *Conn) input(now units.Time, s *Segment) {
 	c.stats.SegmentsReceived++
+	c.tsoValid = false // the ACK may change the pacing rate (push.go)
 	switch c.state {
 	case Closed, Listen:
 		return

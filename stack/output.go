@@ -250,6 +250,7 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		c.ev = cc.Event{Kind: cc.IdleRestart, Now: now, Inflight: 0}
 		c.cc.OnCongestion(&c.ev)
 		allow = c.sendAllowance()
+		c.tsoValid = false
 	}
 	tso := c.tsoSegs()
 	inPacket := c.gsoSegs > 0 && c.sndNxt == c.gsoNext && c.gsoSegs < tso

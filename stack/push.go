@@ -115,6 +115,18 @@ func (c *Conn) nagleHolds() bool {
 // millisecond of data at the pacing rate, more on short paths, at least two
 // (tcp_tso_autosize, tcp_tso_segs).
 func (c *Conn) tsoSegs() int {
+	if !c.tsoValid {
+		c.tsoCached, c.tsoValid = c.computeTSOSegs(), true
+	}
+	return c.tsoCached
+}
+
+// computeTSOSegs is tsoSegs from the current pacing rate and minimum RTT.
+// Linux updates sk_pacing_rate as it processes an ACK
+// (tcp_update_pacing_rate from tcp_cong_control), so the size holds
+// until the next segment arrives or timer fires: input and onTimer
+// invalidate it, as does a restart after idle.
+func (c *Conn) computeTSOSegs() int {
 	rate := c.linuxPacingRate()
 	bytes := gsoMaxSize - 1 - maxTCPHeader
 	if rate > 0 {
