@@ -184,17 +184,20 @@ func (c *Conn) fastOpenSYN(o *Options) int {
 	}
 	o.FastOpenCookieLen = e.cookieLen
 	o.FastOpenCookie = e.cookie
+	c.tfo.synData = max(min(c.sndBuf.n, c.synDataRoom(e)), 0)
+	return c.tfo.synData
+}
+
+// synDataRoom is how much data a Fast Open SYN may carry with cache entry
+// e. Like Linux's tcp_send_syn_data, it leaves room for the largest option
+// space (40 bytes, MAX_TCP_OPTION_SPACE) whatever the SYN's own options
+// take, for middleboxes that add options: 1420 bytes at an MSS of 1460.
+func (c *Conn) synDataRoom(e fastOpenEntry) int {
 	mss := fastOpenDefaultMSS
 	if e.mss > 0 {
 		mss = int(e.mss)
 	}
-	// Like Linux's tcp_send_syn_data, the data leaves room for the
-	// largest option space (40 bytes, MAX_TCP_OPTION_SPACE) whatever the
-	// SYN's own options take, for middleboxes that add options: 1420
-	// bytes at an MSS of 1460.
-	room := min(mss, c.cfg.MSS) - maxOptionSpace
-	c.tfo.synData = max(min(c.sndBuf.n, room), 0)
-	return c.tfo.synData
+	return max(min(mss, c.cfg.MSS)-maxOptionSpace, 0)
 }
 
 // fastOpenSynAck handles the Fast Open part of the SYN-ACK answering our

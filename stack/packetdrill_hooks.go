@@ -53,9 +53,5 @@ func (c *Conn) FastOpenSYNRoom() int {
 	if !ok || e.cookieLen == 0 {
 		return 0
 	}
-	mss := fastOpenDefaultMSS
-	if e.mss > 0 {
-		mss = int(e.mss)
-	}
-	return max(min(mss, c.cfg.MSS)-maxOptionSpace, 0)
+	return c.synDataRoom(e)
 }
