@@ -8,6 +8,7 @@ package metrics
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -121,7 +122,48 @@ type FlowSummary struct {
 	// base RTT plus its bytes at the bottleneck rate (the runner fills it
 	// in); absent when the flow did not complete.
 	Slowdown *float64 `json:"slowdown,omitempty"`
+	// Verify is what end-to-end payload verification checked of the flow
+	// (the runner fills it in with --verify); absent without it.
+	Verify *Verification `json:"verify,omitempty"`
 }
+
+// Verification is what end-to-end payload verification checked of one
+// flow: the sender writes a seeded pseudo-random stream, and the receiver
+// compares every byte it reads with the byte written at that offset.
+type Verification struct {
+	// SizeBytes is the flow's size, or 0 for a bulk flow, which has no
+	// end to reach.
+	SizeBytes int64 `json:"size_bytes"`
+	// WrittenBytes is what the sending application wrote.
+	WrittenBytes int64 `json:"written_bytes"`
+	// DeliveredBytes is what the receiving application read, and
+	// VerifiedBytes how many of them, from the first, equal what the
+	// sender wrote at the same offsets.
+	DeliveredBytes int64 `json:"delivered_bytes"`
+	VerifiedBytes  int64 `json:"verified_bytes"`
+	// Complete is set for a sized flow whose every byte was delivered and
+	// verified, the SHA-256 of everything read matching that of
+	// everything written. It is never set for a bulk flow.
+	Complete bool `json:"complete"`
+}
+
+// Problem says what is wrong with a verified flow, or "" when nothing
+// is: delivered bytes that differ from those written, or a sized flow
+// that did not complete. A bulk flow has nothing to complete, so the
+// bytes it delivered in order are all it is checked for.
+func (v *Verification) Problem() string {
+	switch {
+	case v.VerifiedBytes < v.DeliveredBytes:
+		return "byte " + itoa64(v.VerifiedBytes) + " differs from the byte written at that offset"
+	case v.DeliveredBytes > v.WrittenBytes:
+		return "more bytes delivered than written"
+	case v.SizeBytes > 0 && !v.Complete:
+		return "did not complete"
+	}
+	return ""
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Summarize computes a run's summary. Byte and retransmission counts come
 // from the last sample of each series, so the runner takes a final sample

@@ -231,6 +231,13 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 			r.Verified = false
 		}
 	}
+	if sc.Verify {
+		fs := make([]*flow, len(flows))
+		for i, k := range flows {
+			fs[i] = k.flow
+		}
+		fillVerification(&r.Summary, fs)
+	}
 	endpoints := make([]string, len(flows))
 	for i, k := range flows {
 		endpoints[i] = k.endpoints()
