@@ -483,14 +483,16 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 // published them, into a bottleneck snapshot.
 func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 	return metrics.LinkSample{
-		T:              now,
-		QueueBytes:     ls.QueueBytes,
-		QueuePackets:   ls.QueuePackets,
-		Drops:          ls.DroppedPackets,
-		Lost:           ls.LostPackets,
-		DeliveredBytes: ls.DeliveredBytes,
-		Served:         ls.ServedPackets,
-		Sojourn:        ls.SojournTotal,
-		Marked:         ls.MarkedPackets,
+		T:               now,
+		QueueBytes:      ls.QueueBytes,
+		QueuePackets:    ls.QueuePackets,
+		Drops:           ls.DroppedPackets,
+		Lost:            ls.LostPackets,
+		DeliveredBytes:  ls.DeliveredBytes,
+		Served:          ls.ServedPackets,
+		Sojourn:         ls.SojournTotal,
+		Marked:          ls.MarkedPackets,
+		MaxQueueBytes:   ls.MaxQueueBytes,
+		MaxQueuePackets: ls.MaxQueuePackets,
 	}
 }
