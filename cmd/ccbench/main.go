@@ -253,13 +253,14 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 // completed. The closing "payload verified" line appears only when every
 // flow passed; verifyFailure turns the others into the command's error.
 func printVerification(w io.Writer, s *metrics.Summary) {
-	sized, complete, failed := 0, 0, 0
+	checked, sized, complete, failed := 0, 0, 0, 0
 	for i := range s.Flows {
 		f := &s.Flows[i]
 		v := f.Verify
 		if v == nil {
 			continue
 		}
+		checked++
 		line := verifyLine(f)
 		switch {
 		case v.Problem() != "":
@@ -277,6 +278,10 @@ func printVerification(w io.Writer, s *metrics.Summary) {
 			}
 		}
 		fmt.Fprintln(w, line)
+	}
+	if checked == 0 {
+		fmt.Fprintln(w, "payload verification: the run has no flows to check")
+		return
 	}
 	if failed > 0 {
 		return
