@@ -26,6 +26,15 @@ fuzz:
 	$(GO) test ./stack -run '^$$' -fuzz '^FuzzConnection$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./stack -run '^$$' -fuzz '^FuzzPairMutatingLink$$' -fuzztime $(FUZZTIME)
 
+# torture is the long reliability run (not in CI): every fuzz target for
+# TORTURE_FUZZTIME, a matrix of hostile inputs through the CLI, and a sweep
+# killed with SIGKILL again and again and resumed; it prints one table and
+# fails if any case did not hold.
+TORTURE_FUZZTIME ?= 5m
+.PHONY: torture
+torture:
+	$(GO) run ./tools/torture -fuzztime $(TORTURE_FUZZTIME)
+
 # CPU profile of the bottleneck run, for "where does the time go".
 profile:
 	$(GO) test ./runner -run '^$$' -bench BenchmarkSegmentThroughSim -benchtime 3s -cpuprofile cpu.prof
