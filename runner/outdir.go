@@ -387,3 +387,30 @@ func hiddenBase(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// CleanTree runs RemoveStale in root and every folder below it (results
+// trees: root/<experiment>/<run>/), and returns what it removed. A missing
+// root has nothing to clean.
+func CleanTree(root string) ([]string, error) {
+	var removed []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == root && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			// A temporary folder is removed whole, or belongs to a live
+			// run; either way there is nothing to clean inside it.
+			return fs.SkipDir
+		}
+		r, err := RemoveStale(path)
+		removed = append(removed, r...)
+		return err
+	})
+	return removed, err
+}
