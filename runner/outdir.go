@@ -331,6 +331,7 @@ func RemoveStale(dir string) ([]string, error) {
 	var removed []string
 	for base := range bases {
 		dest := filepath.Join(dir, base)
+		_, lockErr := os.Lstat(lockPath(dest))
 		l, err := lockDest(dest, false)
 		if err != nil {
 			continue
@@ -356,7 +357,7 @@ func RemoveStale(dir string) ([]string, error) {
 				removed = append(removed, path)
 			}
 		}
-		if _, err := os.Lstat(l.path); err == nil {
+		if lockErr == nil {
 			removed = append(removed, l.path)
 		}
 		l.unlock()

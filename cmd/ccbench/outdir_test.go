@@ -284,3 +284,28 @@ func TestCleanupLeavesLiveRunsAlone(t *testing.T) {
 		t.Errorf("left %v (temporary folder was %s)", h, tmp)
 	}
 }
+
+// tinySweep is 2 points of tinyRun.
+const tinySweep = tinyRun + `
+[sweep]
+"flows[0].cc" = ["reno", "cubic"]
+`
+
+// TestResumeSaysWhatItReran is the issue's case: a sweep resumed with
+// other settings reruns every point and says why, instead of "0 run, 2
+// already done".
+func TestResumeSaysWhatItReran(t *testing.T) {
+	file := writeExperiment(t, tinySweep)
+	out := t.TempDir()
+	if code, stdout, stderr := runCLI(t, "run", file, "--out", out); code != 0 || !strings.Contains(stdout, "2 points, 2 run") {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "run", file, "--out", out, "--resume", "--set", "link.rate=10Mbit/s")
+	if want := "sweep same: 2 points, 2 rerun: 2 settings changed; 0 reused"; code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("exit %d: %s%s; want %q", code, stdout, stderr, want)
+	}
+	code, stdout, _ = runCLI(t, "run", file, "--out", out, "--resume", "--set", "link.rate=10Mbit/s")
+	if want := "2 points, 2 reused"; code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("exit %d: %s; want %q", code, stdout, want)
+	}
+}
