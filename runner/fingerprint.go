@@ -64,8 +64,11 @@ type Fingerprint struct {
 	// resolved config names it.
 	Inputs map[string]string `json:"inputs,omitempty"`
 	// Files are the data files the run wrote (CSVs, JSON, config, capture)
-	// and their sizes in bytes. Plots are left out: ccbench plot redraws
-	// them in place, and they can be drawn again from the data.
+	// and their sizes in bytes, so that the same run gives the same
+	// fingerprint.json. Plots are left out: ccbench plot redraws them in
+	// place, and they can be drawn again from the data. So is summary.json,
+	// whose wall-clock fields change its size from run to run; it must be
+	// there and parse.
 	Files map[string]int64 `json:"files"`
 }
 
@@ -220,7 +223,7 @@ func writeFingerprint(dir string, fp Fingerprint) error {
 // isDataFile reports whether a run's file is data that the fingerprint
 // lists, as opposed to a plot or a leftover temporary file.
 func isDataFile(name string) bool {
-	if strings.HasPrefix(name, ".") || name == FingerprintFile {
+	if strings.HasPrefix(name, ".") || name == FingerprintFile || name == "summary.json" {
 		return false
 	}
 	switch filepath.Ext(name) {
@@ -285,9 +288,6 @@ func reuseCheck(dir string, want *Fingerprint) string {
 // complete reports whether every file fp lists is in dir with its size,
 // summary.json parses and every CSV has a header line.
 func complete(dir string, fp *Fingerprint) bool {
-	if _, ok := fp.Files["summary.json"]; !ok {
-		return false
-	}
 	if _, ok := fp.Files["link.csv"]; !ok {
 		return false
 	}
