@@ -207,6 +207,10 @@ type ExecOptions struct {
 	// Pcap writes the run's packet capture to PcapFile in its folder
 	// (sim driver only).
 	Pcap bool
+	// Context, when set, stops a real-time (tun) run when cancelled, which
+	// then removes its namespaces and fails; nil is context.Background().
+	// A sim run cannot be stopped half-way.
+	Context context.Context
 	// fingerprint, when set, is the run's fingerprint already computed
 	// (by a resuming sweep), so referenced files are hashed once.
 	fingerprint *Fingerprint
@@ -257,7 +261,11 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	info := metrics.RunInfo{Experiment: cfg.Name, Run: run}
 	var res *Result
 	if cfg.Driver == "tun" {
-		tr, err := SimulateTUN(context.Background(), sc, info)
+		ctx := opt.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		tr, err := SimulateTUN(ctx, sc, info)
 		if err != nil {
 			return nil, err
 		}

@@ -162,9 +162,11 @@ index; ccbench merge joins the shards and writes the index.`,
 				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
 			}
 			dir := filepath.Join(out, cfg.Name, name)
-			_, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), true)
+			// A tun run stops on the first signal and removes its
+			// namespaces; a sim run ends at once (see interruptible).
+			ctx, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), cfg.Driver != "tun")
 			defer stopSignals()
-			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap})
+			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx})
 			if err != nil {
 				return err
 			}

@@ -14,10 +14,11 @@ import (
 )
 
 // interruptible returns a context that the first SIGINT or SIGTERM
-// cancels. A single run (firstEnds) then ends at once: the simulation
+// cancels. A single sim run (firstEnds) then ends at once: the simulation
 // cannot be stopped half-way and its results would be thrown away anyway.
-// A sweep lets the points already running finish and keeps them; a second
-// signal ends it at once. Ending at once removes every temporary folder
+// A sweep lets the points already running finish and keeps them, and a
+// tun run stops through the context, removing its namespaces; a second
+// signal ends either at once. Ending at once removes every temporary folder
 // of the process (runner.AbortTemps) and exits with 128 + the signal's
 // number, as a shell reports a process killed by it, so only complete
 // result folders remain. stop undoes the handler.
@@ -44,7 +45,7 @@ func interruptible(parent context.Context, stderr io.Writer, firstEnds bool) (ct
 				}
 				os.Exit(code)
 			}
-			fmt.Fprintf(stderr, "ccbench: %v: no new points start, running ones finish (again to stop at once)\n", sig)
+			fmt.Fprintf(stderr, "ccbench: %v: stopping once what is running has finished; again to stop at once\n", sig)
 		}
 	}()
 	return ctx, func() {
