@@ -66,4 +66,4 @@ linux-reference:
 # folder, and the signal tests (CI runs 10 rounds: CCBENCH_PARALLEL_ROUNDS).
 .PHONY: race-output
 race-output:
-	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cmd/ccbench -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'
+	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cmd/ccbench -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestSweepSecondSignalLeavesNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'

@@ -309,3 +309,27 @@ func TestResumeSaysWhatItReran(t *testing.T) {
 		t.Errorf("exit %d: %s; want %q", code, stdout, want)
 	}
 }
+
+// TestSweepSecondSignalLeavesNoTemporaryFolders interrupts a sweep twice
+// while its points run: it ends at once (exit 130) and removes the
+// running points' temporary folders and its locks.
+func TestSweepSecondSignalLeavesNoTemporaryFolders(t *testing.T) {
+	file := writeExperiment(t, longRun+"\n[sweep]\n\"flows[0].cc\" = [\"reno\", \"cubic\"]\n")
+	out := t.TempDir()
+	exp := filepath.Join(out, "same")
+	cmd, stderr := startCLI(t, "run", file, "--out", out, "--jobs", "2")
+	waitForTemp(t, exp)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(20 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("%v, stderr %q; want exit 130", err, stderr)
+	}
+	for _, dir := range []string{out, exp} {
+		if h := leftovers(dir); len(h) > 0 {
+			t.Errorf("%s: left %v", dir, h)
+		}
+	}
+}
