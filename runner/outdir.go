@@ -140,6 +140,12 @@ func (l *destLock) unlock() {
 		return
 	}
 	unregisterLock(l)
+	l.release()
+}
+
+// release removes the lock file unless other shared holders remain, and
+// closes it, which lets go of the lock.
+func (l *destLock) release() {
 	if syscall.Flock(int(l.f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && same(l.f, l.path) {
 		os.Remove(l.path)
 	}
@@ -227,10 +233,7 @@ func AbortTemps() {
 	}
 	held.temps = nil
 	for l := range held.locks {
-		if same(l.f, l.path) {
-			os.Remove(l.path)
-		}
-		l.f.Close()
+		l.release()
 	}
 	held.locks = nil
 }

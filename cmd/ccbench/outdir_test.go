@@ -164,18 +164,36 @@ func TestHelperCLI(t *testing.T) {
 	os.Exit(run(args, os.Stdout, os.Stderr))
 }
 
+// lockedBuffer is a subprocess's stderr, readable while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startCLI starts the ccbench command (this test binary, as TestHelperCLI)
 // in a subprocess.
-func startCLI(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder) {
+func startCLI(t *testing.T, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperCLI$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), "CCBENCH_HELPER_CLI=1")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stderr := new(lockedBuffer)
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return cmd, &stderr
+	return cmd, stderr
 }
 
 // waitForTemp waits until a temporary folder appears in dir, which means
@@ -320,7 +338,14 @@ func TestSweepSecondSignalLeavesNoTemporaryFolders(t *testing.T) {
 	cmd, stderr := startCLI(t, "run", file, "--out", out, "--jobs", "2")
 	waitForTemp(t, exp)
 	cmd.Process.Signal(syscall.SIGINT)
-	time.Sleep(20 * time.Millisecond)
+	// Two signals sent before the process takes the first are one to the
+	// kernel: the second goes once the first is acknowledged.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "again to stop at once"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first SIGINT was not acknowledged: %q", stderr)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var exit *exec.ExitError
