@@ -70,3 +70,9 @@ regress:
 .PHONY: linux-reference
 linux-reference:
 	CCBENCH_LINUX_REFERENCE=1 $(GO) test ./runner -run '^TestLinuxReference$$' -v -timeout 40m
+
+# race-output runs the issue's 50 rounds of 6 parallel runs into one --run
+# folder, and the signal tests (CI runs 10 rounds: CCBENCH_PARALLEL_ROUNDS).
+.PHONY: race-output
+race-output:
+	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cmd/ccbench -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestSweepSecondSignalLeavesNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'

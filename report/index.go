@@ -60,6 +60,10 @@ type IndexRun struct {
 	Values []string `json:"values"`
 	// X is the run's value of the swept setting on the figures' x axis.
 	X float64 `json:"x"`
+	// Fingerprint is the SHA-256 over what determined the run's results
+	// (its fingerprint.json); empty for a run written before ccbench kept
+	// fingerprints.
+	Fingerprint string `json:"fingerprint,omitempty"`
 	// Summary is read from the run's summary.json, not kept in index.json.
 	Summary *metrics.Summary `json:"-"`
 }
@@ -265,6 +269,7 @@ type indexRow struct {
 	Retransmits, Drops                 int64
 	Jain, WindowJain                   string
 	Figures                            []string
+	Fingerprint                        string
 }
 
 var runFigures = []string{"throughput", "cwnd", "rtt", "queue"}
@@ -312,8 +317,8 @@ img { max-width: 100%; }
 <p>{{len .Rows}} runs. Lines are the mean over repetitions; error bars ± one standard deviation.</p>
 {{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
 {{end}}<table>
-<tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th></tr>
-{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{end}}<a href="{{$run}}/summary.json">summary</a></td></tr>
+<tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
+{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
 {{end}}</table>
 </body>
 </html>
@@ -340,6 +345,9 @@ func writeIndexHTML(w io.Writer, idx *Index, figures []string) error {
 			Jain:       fmt.Sprintf("%.3f", s.JainFairness),
 			WindowJain: windowJain(s.Fairness),
 			Figures:    runFigures,
+		}
+		if len(r.Fingerprint) >= 12 {
+			rows[i].Fingerprint = r.Fingerprint
 		}
 		if len(fctPoints(s)) > 0 {
 			rows[i].Figures = append(slices.Clone(runFigures), "fct")

@@ -191,10 +191,12 @@ func RunName(cfg *experiment.Config, sets []string) string {
 
 // Execute runs an experiment in the sim driver and writes its results
 // folder dir: the resolved config, a CSV per flow, the link CSV, the
-// summary and the plots. Everything is written to a temporary folder beside
-// dir and renamed into place at the end, so an interrupted or failed run
-// leaves no half-written results, and an earlier run in dir is replaced
-// only by a complete one.
+// summary, the plots and the fingerprint (fingerprint.go). Before
+// simulating it locks dir, failing at once if another run holds it, and
+// removes what killed runs left beside it; everything is written to a
+// temporary folder beside dir and swapped into place at the end, so an
+// interrupted or failed run leaves no half-written results, and an earlier
+// run in dir is replaced only by a complete one (outdir.go).
 func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, error) {
 	return ExecuteWith(cfg, dir, run, ExecOptions{Verify: verify})
 }
@@ -206,6 +208,13 @@ type ExecOptions struct {
 	// Pcap writes the run's packet capture to PcapFile in its folder
 	// (sim driver only).
 	Pcap bool
+	// Context, when set, stops a real-time (tun) run when cancelled, which
+	// then removes its namespaces and fails; nil is context.Background().
+	// A sim run cannot be stopped half-way.
+	Context context.Context
+	// fingerprint, when set, is the run's fingerprint already computed
+	// (by a resuming sweep), so referenced files are hashed once.
+	fingerprint *Fingerprint
 }
 
 // ExecuteWith is Execute with options.
@@ -219,16 +228,29 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if opt.Pcap && cfg.Driver != "sim" {
 		return nil, fmt.Errorf("--pcap: the %s driver has no simulated links to capture; allowed with driver = \"sim\"", cfg.Driver)
 	}
-	// The temporary folder comes first so the capture, written during the
-	// run, is renamed into place with everything else.
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, err
+	fp := opt.fingerprint
+	if fp == nil {
+		f, err := fingerprintOf(cfg, opt)
+		if err != nil {
+			return nil, err
+		}
+		fp = &f
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
+	// The lock and the temporary folder come first, before any simulated
+	// second: a run that cannot have dir fails before it spends the time,
+	// and the capture, written during the run, is swapped into place with
+	// everything else.
+	lock, err := lockDest(dir, false)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer lock.unlock()
+	removeOwnStale(dir)
+	tmp, err := newTemp(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer dropTemp(tmp)
 	var pcapFile *os.File
 	if opt.Pcap {
 		if pcapFile, err = os.Create(filepath.Join(tmp, PcapFile)); err != nil {
@@ -240,7 +262,11 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	info := metrics.RunInfo{Experiment: cfg.Name, Run: run}
 	var res *Result
 	if cfg.Driver == "tun" {
-		tr, err := SimulateTUN(context.Background(), sc, info)
+		ctx := opt.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		tr, err := SimulateTUN(ctx, sc, info)
 		if err != nil {
 			return nil, err
 		}
@@ -279,13 +305,10 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if err := writeResults(tmp, cfg, res); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := writeFingerprint(tmp, *fp); err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
+	if err := commitTemp(tmp, dir); err != nil {
 		return nil, err
 	}
 	return res, nil

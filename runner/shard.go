@@ -207,12 +207,17 @@ func readManifest(path string) (*manifest, error) {
 func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error) {
 	res := MergeResult{Experiment: m.Experiment, Points: len(m.Points)}
 	base := filepath.Join(out, m.Experiment)
+	lock, err := lockDest(base, false)
+	if err != nil {
+		return res, err
+	}
+	defer lock.unlock()
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return res, err
 	}
 	for k, p := range m.Points {
 		dst := filepath.Join(base, p.Run)
-		var src string
+		var src, wantFP string
 		var want []byte
 		for _, dir := range append([]string{out}, dirs...) {
 			dir := filepath.Join(dir, m.Experiment, p.Run)
@@ -223,10 +228,13 @@ func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error
 			if err != nil {
 				return res, err
 			}
+			fp := pointFingerprint(dir)
 			if want == nil {
-				src, want = dir, got
+				src, want, wantFP = dir, got, fp
 			} else if !bytes.Equal(got, want) {
 				return res, fmt.Errorf("point %s is in %s and %s with different summaries; the runs are not of the same build or file, so merging would mix them", p.Run, src, dir)
+			} else if fp != "" && wantFP != "" && fp != wantFP {
+				return res, fmt.Errorf("point %s is in %s and %s with different fingerprints (fingerprint.json); the runs are not of the same build, settings or input files, so merging would mix them", p.Run, src, dir)
 			}
 		}
 		if src == "" {
@@ -282,13 +290,20 @@ func samePath(a, b string) (bool, error) {
 }
 
 // copyRun copies the run folder src to dst through a temporary folder
-// beside dst, so that dst appears whole or not at all, as Execute does.
+// beside dst, under dst's lock, so that dst appears whole or not at all,
+// as Execute does.
 func copyRun(src, dst string) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-")
+	lock, err := lockDest(dst, false)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer lock.unlock()
+	removeOwnStale(dst)
+	tmp, err := newTemp(dst)
+	if err != nil {
+		return err
+	}
+	defer dropTemp(tmp)
 	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -305,13 +320,7 @@ func copyRun(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(dst); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
+	return commitTemp(tmp, dst)
 }
 
 func copyFile(src, dst string) error {

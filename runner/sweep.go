@@ -6,15 +6,20 @@
 // points run on as many workers as there are CPUs and the results do not
 // depend on the order in which they finish. A point's folder appears only
 // when all of its files are written (Execute renames it into place at the
-// end), which is what makes resuming safe: a folder with a summary.json is
-// a finished point, and anything else is run again.
+// end), which is what makes resuming safe. A resumed sweep reuses a point
+// only when its folder's fingerprint is the one the point would have now
+// (same settings, same referenced files, same ccbench) and its files are
+// all there and parse; anything else is run again, and the sweep says how
+// many points it reran and why.
 
 package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -34,7 +39,8 @@ type SweepOptions struct {
 	Out string
 	// Jobs is how many points run at once; 0 means runtime.NumCPU().
 	Jobs int
-	// Resume skips points whose folder already holds a summary.json.
+	// Resume reuses points whose folder holds complete results with the
+	// fingerprint the point has now, and runs the others.
 	Resume bool
 	// Verify checks every flow's payload end to end (see Execute).
 	Verify bool
@@ -47,8 +53,13 @@ type SweepOptions struct {
 
 // SweepResult counts what a sweep did.
 type SweepResult struct {
-	// Ran and Skipped count points run now and points found finished.
+	// Ran and Skipped count points run now and points reused (--resume).
 	Ran, Skipped int
+	// Resumed is set when the sweep was resumed; Rerun then counts, by
+	// reason (rerunSettings, ...; rerunNew for points with no folder), the
+	// points it chose to run.
+	Resumed bool
+	Rerun   map[string]int
 	// Index is the path of the index page, empty when it was not written
 	// because the sweep did not finish or is a shard.
 	Index string
@@ -63,18 +74,41 @@ type SweepResult struct {
 // index page Out/<experiment>/index.html is written, or, for a shard, its
 // manifest.
 func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (SweepResult, error) {
-	var res SweepResult
+	res := SweepResult{Resumed: opt.Resume}
 	base := filepath.Join(opt.Out, sw.Name)
+	// The shards of one sweep write disjoint points and share the lock;
+	// a whole sweep has the experiment's folder to itself.
+	lock, err := lockDest(base, opt.Shard.Sharded())
+	if err != nil {
+		return res, err
+	}
+	defer lock.unlock()
+	if _, err := RemoveStale(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return res, err
+	}
 	var todo []int
+	fps := make([]*Fingerprint, len(sw.Points))
 	total := 0
 	for i, p := range sw.Points {
 		if !opt.Shard.Has(i) {
 			continue
 		}
 		total++
-		if opt.Resume && finished(filepath.Join(base, p.Run)) {
-			res.Skipped++
-			continue
+		fp, err := fingerprintOf(p.Config, ExecOptions{Verify: opt.Verify})
+		if err != nil {
+			return res, fmt.Errorf("run %s: %w", p.Run, err)
+		}
+		fps[i] = &fp
+		if opt.Resume {
+			why := reuseCheck(filepath.Join(base, p.Run), &fp)
+			if why == "" {
+				res.Skipped++
+				continue
+			}
+			if res.Rerun == nil {
+				res.Rerun = map[string]int{}
+			}
+			res.Rerun[why]++
 		}
 		todo = append(todo, i)
 	}
@@ -111,7 +145,8 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 		wg.Go(func() {
 			for i := range next {
 				p := &sw.Points[i]
-				_, err := Execute(p.Config, filepath.Join(base, p.Run), p.Run, opt.Verify)
+				_, err := ExecuteWith(p.Config, filepath.Join(base, p.Run), p.Run,
+					ExecOptions{Verify: opt.Verify, fingerprint: fps[i]})
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("run %s: %w", p.Run, err)
@@ -166,6 +201,35 @@ func finished(dir string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
+// rerunOrder is the order in which Describe lists the reasons.
+var rerunOrder = []string{rerunSettings, rerunInputs, rerunVersion, rerunIncomplete, rerunNoFingerprint}
+
+// Describe says what the sweep did in a few words: "27 run", or for a
+// resumed sweep "3 rerun: 2 settings changed, 1 incomplete; 24 reused"
+// (with "; 4 new" for points that had no folder).
+func (r SweepResult) Describe() string {
+	if !r.Resumed {
+		return strconv.Itoa(r.Ran) + " run"
+	}
+	var reasons []string
+	rerun := 0
+	for _, why := range rerunOrder {
+		if n := r.Rerun[why]; n > 0 {
+			reasons = append(reasons, strconv.Itoa(n)+" "+why)
+			rerun += n
+		}
+	}
+	var parts []string
+	if rerun > 0 {
+		parts = append(parts, strconv.Itoa(rerun)+" rerun: "+strings.Join(reasons, ", "))
+	}
+	if n := r.Rerun[rerunNew]; n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" new")
+	}
+	parts = append(parts, strconv.Itoa(r.Skipped)+" reused")
+	return strings.Join(parts, "; ")
+}
+
 // writeIndex reads every point's summary back from its folder (points run
 // earlier and resumed included) and writes the experiment's index page.
 func writeIndex(base string, sw *experiment.Sweep) (string, error) {
@@ -182,7 +246,8 @@ func writeIndex(base string, sw *experiment.Sweep) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		r := report.IndexRun{Run: p.Run, Values: p.Values, Summary: s}
+		r := report.IndexRun{Run: p.Run, Values: p.Values, Summary: s,
+			Fingerprint: pointFingerprint(filepath.Join(base, p.Run))}
 		if xKey >= 0 {
 			r.X, _, _ = leadingNumber(p.Values[xKey])
 		}

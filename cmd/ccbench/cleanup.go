@@ -1,14 +1,17 @@
-// The cleanup command: removes the network namespaces that a killed tun run
-// (SIGKILL, a crash) could not remove itself.
+// The cleanup command: removes what killed runs (SIGKILL, a crash) could
+// not remove themselves: the temporary folders and lock files they left in
+// a results tree, and the network namespaces of tun runs.
 
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"ccbench/runner"
 	"ccbench/tun"
 )
 
@@ -17,19 +20,31 @@ func init() {
 }
 
 func newCleanupCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var out string
+	cmd := &cobra.Command{
 		Use:   "cleanup",
-		Short: "Remove network namespaces left behind by tun runs whose process is gone",
-		Args:  cobra.NoArgs,
+		Short: "Remove temporary result folders and network namespaces left behind by runs whose process is gone",
+		Long: `Remove what runs killed without a chance to clean up left behind:
+hidden .<run>.tmp-* folders and .<run>.lock files under --out (only those
+no live ccbench holds: its lock says so), and the network namespaces of
+tun runs whose process is gone.`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			removed, err := tun.Cleanup()
-			for _, name := range removed {
+			files, ferr := runner.CleanTree(out)
+			for _, path := range files {
+				fmt.Fprintln(stdout, "removed", path)
+			}
+			names, nerr := tun.Cleanup()
+			for _, name := range names {
 				fmt.Fprintln(stdout, "removed", name)
 			}
-			if err == nil && len(removed) == 0 {
+			err := errors.Join(ferr, nerr)
+			if err == nil && len(files)+len(names) == 0 {
 				fmt.Fprintln(stdout, "nothing to remove")
 			}
 			return err
 		},
 	}
+	cmd.Flags().StringVar(&out, "out", "results", "results folder to clean")
+	return cmd
 }

@@ -15,11 +15,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -115,8 +113,15 @@ CSV per flow, link.csv, summary.json and PNG/SVG plots.
 
 A file with a [sweep] table (or repetitions) runs every point of the sweep,
 --jobs at a time, into OUT/<experiment>/<point>/, then writes
-OUT/<experiment>/index.html. --resume skips points that already have a
-summary.json. Ctrl-C stops starting new points; run again with --resume.
+OUT/<experiment>/index.html. --resume reuses a point only when its folder's
+fingerprint (settings, referenced files' contents, ccbench build) is the
+point's now and its files are complete, runs the others, and says why.
+Ctrl-C stops starting new points; run again with --resume.
+
+A run locks its folder: a second run into the same folder fails at once,
+before simulating. Interrupted runs leave no temporary folders; those of
+killed runs are removed by the next run into the same place or by
+ccbench cleanup.
 
 --shard i/N runs only the points k with k mod N = i, for spreading a sweep
 over machines, and writes OUT/<experiment>/shard-i-of-N.json in place of the
@@ -157,7 +162,11 @@ index; ccbench merge joins the shards and writes the index.`,
 				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
 			}
 			dir := filepath.Join(out, cfg.Name, name)
-			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap})
+			// A tun run stops on the first signal and removes its
+			// namespaces; a sim run ends at once (see interruptible).
+			ctx, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), cfg.Driver != "tun")
+			defer stopSignals()
+			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx})
 			if err != nil {
 				return err
 			}
@@ -172,22 +181,18 @@ index; ccbench merge joins the shards and writes the index.`,
 	f.BoolVar(&verify, "verify", false, "send pseudo-random bytes and check every flow's SHA-256 end to end")
 	f.BoolVar(&pcap, "pcap", false, "write "+runner.PcapFile+": every packet the bottleneck's two links deliver, at its virtual time")
 	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "sweeps: points run at once")
-	f.BoolVar(&resume, "resume", false, "sweeps: skip points whose folder already holds a summary.json")
+	f.BoolVar(&resume, "resume", false, "sweeps: reuse points whose folder has complete results of the same fingerprint; run the rest")
 	f.StringVar(&shard, "shard", "", "sweeps: run only shard i/N (point k when k mod N = i); ccbench merge joins the shards")
 	return cmd
 }
 
 // runSweep runs every point of a sweep. The first SIGINT or SIGTERM stops
 // new points from starting and lets running ones finish; a second one
-// ends the process at once, which leaves no partial point folder either,
-// because a point's folder only appears when it is complete.
+// ends the process at once, removing the running points' temporary
+// folders (see interruptible).
 func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt runner.SweepOptions) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(cmd.Context(), cmd.ErrOrStderr(), false)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			opt.Progress = f
@@ -197,7 +202,7 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt ru
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sweep %s: %d points, %d run, %d already done (--resume)\n", sw.Name, len(sw.Points), res.Ran, res.Skipped)
+	fmt.Fprintf(stdout, "sweep %s: %d points, %s\n", sw.Name, len(sw.Points), res.Describe())
 	if res.Manifest != "" {
 		fmt.Fprintf(stdout, "shard %s: %s; ccbench merge writes the index once every shard is done\n", opt.Shard, res.Manifest)
 		return nil

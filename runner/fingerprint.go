@@ -1,0 +1,329 @@
+// Fingerprints: what a run's results were made from, so that --resume
+// reuses a point only when running it again would give the same files.
+//
+// A run's folder holds fingerprint.json beside its results. Its sha256 is
+// taken over everything that determines the results:
+//
+//   - the settings: the canonical resolved config (config.toml, seed
+//     included) and the run options that change what is written (--verify,
+//     --pcap);
+//   - the inputs: the contents of every file the settings refer to (link
+//     and reverse traces, size CDFs), not just their paths;
+//   - the version: the ccbench build (see buildVersion) and fingerprintFormat.
+//
+// The parts are kept too, so a resumed sweep can say why it reran a point
+// (settings changed, an input file changed, another ccbench), and the file
+// lists the data files the run wrote with their sizes, so a folder whose
+// files were truncated, emptied or deleted is run again rather than
+// trusted.
+
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"ccbench/experiment"
+	"ccbench/report"
+)
+
+// FingerprintFile is the name of a run's fingerprint in its folder.
+const FingerprintFile = "fingerprint.json"
+
+// fingerprintFormat changes whenever what goes into a fingerprint, or the
+// layout of a run's folder, changes in a way the build version cannot show
+// (a build from an unchanged module version with a new results layout).
+const fingerprintFormat = 1
+
+// Fingerprint is the content of fingerprint.json.
+type Fingerprint struct {
+	// Format is fingerprintFormat of the ccbench that wrote the run.
+	Format int `json:"format"`
+	// Sum is the SHA-256, in hex, over Format, Version, Settings and
+	// Inputs: the fingerprint proper, recorded in the sweep's index.
+	Sum string `json:"sha256"`
+	// Version is the ccbench build (buildVersion).
+	Version string `json:"version"`
+	// Settings is the SHA-256 of the canonical resolved config and the run
+	// options.
+	Settings string `json:"settings_sha256"`
+	// Inputs are the SHA-256 of each referenced file, by its path as the
+	// resolved config names it.
+	Inputs map[string]string `json:"inputs,omitempty"`
+	// Files are the data files the run wrote (CSVs, JSON, config, capture)
+	// and their sizes in bytes, so that the same run gives the same
+	// fingerprint.json. Plots are left out: ccbench plot redraws them in
+	// place, and they can be drawn again from the data. So is summary.json,
+	// whose wall-clock fields change its size from run to run; it must be
+	// there and parse.
+	Files map[string]int64 `json:"files"`
+}
+
+// buildVersion names the ccbench build: module path and version, the Go
+// toolchain, and the VCS revision when the build recorded one. `go build`
+// and `go install` in a git checkout stamp vcs.revision and vcs.modified;
+// `go run` stamps them too, but `go test` binaries and builds outside a
+// checkout (or with -buildvcs=false) have no VCS information, and a
+// modified tree shares its revision with every other state of that tree.
+// In those cases the executable's own SHA-256 stands for the code: Go
+// builds are reproducible, so the same source gives the same hash and any
+// change to the code gives another, which errs towards running again.
+var buildVersion = sync.OnceValue(func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "ccbench (no build info)" + executableSum()
+	}
+	v := info.Main.Path + "@" + info.Main.Version + " " + info.GoVersion
+	var rev string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev != "" {
+		v += " rev " + rev
+	}
+	if rev == "" || modified {
+		v += executableSum()
+	}
+	return v
+})
+
+// executableSum is " exe sha256:<hex>" of the running executable, or
+// " exe unknown" when it cannot be read, which makes every fingerprint of
+// this process differ from every earlier one only if the earlier process
+// could read its executable; a point run by such a build is then rerun.
+func executableSum() string {
+	path, err := os.Executable()
+	if err != nil {
+		return " exe unknown"
+	}
+	sum, err := fileSum(path)
+	if err != nil {
+		return " exe unknown"
+	}
+	return " exe sha256:" + sum
+}
+
+// fileSum is the SHA-256 of a file's contents, in hex.
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// referencedFiles lists the files cfg's settings read, each with the key
+// that names it (for errors).
+func referencedFiles(cfg *experiment.Config) [][2]string {
+	var files [][2]string
+	if cfg.Link.Trace != "" {
+		files = append(files, [2]string{"link.trace", cfg.Link.Trace})
+	}
+	if cfg.Reverse.Trace != "" {
+		files = append(files, [2]string{"reverse.trace", cfg.Reverse.Trace})
+	}
+	for g, fg := range cfg.Flows {
+		if fg.SizeCDF != "" {
+			files = append(files, [2]string{"flows[" + strconv.Itoa(g) + "].size_cdf", fg.SizeCDF})
+		}
+	}
+	return files
+}
+
+// fingerprintOf is the fingerprint of running cfg with opt, without Files.
+// A referenced file that cannot be read is an error naming its key.
+func fingerprintOf(cfg *experiment.Config, opt ExecOptions) (Fingerprint, error) {
+	fp := Fingerprint{Format: fingerprintFormat, Version: buildVersion()}
+	h := sha256.New()
+	h.Write(cfg.Canonical())
+	fmt.Fprintf(h, "\x00verify=%t pcap=%t", opt.Verify, opt.Pcap)
+	fp.Settings = hex.EncodeToString(h.Sum(nil))
+	for _, ref := range referencedFiles(cfg) {
+		sum, err := fileSum(ref[1])
+		if err != nil {
+			return fp, fmt.Errorf("%s: %w", ref[0], err)
+		}
+		if fp.Inputs == nil {
+			fp.Inputs = map[string]string{}
+		}
+		fp.Inputs[ref[1]] = sum
+	}
+	fp.Sum = fp.sum()
+	return fp, nil
+}
+
+// sum hashes the parts that determine a run's results.
+func (fp *Fingerprint) sum() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "ccbench fingerprint %d\x00%s\x00%s\x00", fp.Format, fp.Version, fp.Settings)
+	paths := make([]string, 0, len(fp.Inputs))
+	for p := range fp.Inputs {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		fmt.Fprintf(h, "%s\x00%s\x00", p, fp.Inputs[p])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeFingerprint lists the data files in dir into fp.Files and writes
+// fp to dir/fingerprint.json. It is the last file of a run written.
+func writeFingerprint(dir string, fp Fingerprint) error {
+	fp.Files = map[string]int64{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isDataFile(d.Name()) {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		fp.Files[filepath.ToSlash(rel)] = info.Size()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return report.WriteFileAtomic(filepath.Join(dir, FingerprintFile), func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(&fp)
+	})
+}
+
+// isDataFile reports whether a run's file is data that the fingerprint
+// lists, as opposed to a plot or a leftover temporary file.
+func isDataFile(name string) bool {
+	if strings.HasPrefix(name, ".") || name == FingerprintFile || name == "summary.json" {
+		return false
+	}
+	switch filepath.Ext(name) {
+	case ".csv", ".json", ".toml", ".pcap":
+		return true
+	}
+	return false
+}
+
+// readFingerprint reads dir/fingerprint.json.
+func readFingerprint(dir string) (*Fingerprint, error) {
+	data, err := os.ReadFile(filepath.Join(dir, FingerprintFile))
+	if err != nil {
+		return nil, err
+	}
+	fp := new(Fingerprint)
+	if err := json.Unmarshal(data, fp); err != nil {
+		return nil, err
+	}
+	if fp.Sum == "" {
+		return nil, errors.New("no sha256")
+	}
+	return fp, nil
+}
+
+// Why a resumed sweep runs a point again; the values are what the
+// summary line prints.
+const (
+	rerunNew           = "new"
+	rerunSettings      = "settings changed"
+	rerunInputs        = "input file changed"
+	rerunVersion       = "other ccbench version"
+	rerunNoFingerprint = "no fingerprint"
+	rerunIncomplete    = "incomplete"
+)
+
+// reuseCheck says whether the run folder dir holds the results of want: ""
+// when it may be reused, else the reason to run it again.
+func reuseCheck(dir string, want *Fingerprint) string {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return rerunNew
+	}
+	got, err := readFingerprint(dir)
+	switch {
+	case err != nil:
+		return rerunNoFingerprint
+	case got.Format != want.Format || got.Version != want.Version:
+		return rerunVersion
+	case got.Settings != want.Settings:
+		return rerunSettings
+	case got.Sum != want.Sum:
+		// Format, version and settings agree: the inputs differ (or the
+		// file was edited by hand, which is as good a reason).
+		return rerunInputs
+	}
+	if !complete(dir, got) {
+		return rerunIncomplete
+	}
+	return ""
+}
+
+// complete reports whether every file fp lists is in dir with its size,
+// summary.json parses and every CSV has a header line.
+func complete(dir string, fp *Fingerprint) bool {
+	if _, ok := fp.Files["link.csv"]; !ok {
+		return false
+	}
+	for name, size := range fp.Files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		st, err := os.Stat(path)
+		if err != nil || !st.Mode().IsRegular() || st.Size() != size {
+			return false
+		}
+		if strings.HasSuffix(name, ".csv") && !csvHeader(path) {
+			return false
+		}
+	}
+	_, err := report.ReadSummary(filepath.Join(dir, "summary.json"))
+	return err == nil
+}
+
+// csvHeader reports whether path starts with a CSV header record.
+func csvHeader(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	rec, err := r.Read()
+	return err == nil && len(rec) > 0 && rec[0] != ""
+}
+
+// pointFingerprint reads the fingerprint sum of a finished run folder for
+// the index; "" when the folder has none (written by an older ccbench).
+func pointFingerprint(dir string) string {
+	fp, err := readFingerprint(dir)
+	if err != nil {
+		return ""
+	}
+	return fp.Sum
+}

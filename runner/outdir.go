@@ -1,0 +1,420 @@
+// Output folders that concurrent, interrupted and killed runs cannot
+// corrupt.
+//
+// A run writes into a temporary folder beside its destination,
+// ".<run>.tmp-XXXX", and swaps it into place when every file is written.
+// Three rules make that safe:
+//
+//  1. Lock first. Before simulating, a run takes an exclusive flock on
+//     ".<run>.lock" beside the destination, and holds it until its folder
+//     is in place. A second run into the same folder fails at once, before
+//     simulating, with one line naming the holder's pid; it never races
+//     the first one's swap. A sweep holds ".<experiment>.lock" in --out the
+//     same way (shared between the shards of one sweep, which write
+//     disjoint points), and each point's run locks its own folder.
+//  2. Swap, do not delete. The finished folder replaces the old one with
+//     one renameat2(RENAME_EXCHANGE), so the destination always holds a
+//     complete run, the old or the new, even if the process dies between
+//     two system calls; the old one, now in the temporary name, is then
+//     removed.
+//  3. Temporary folders never outlive their lock. They are removed on every
+//     return path; on SIGINT or SIGTERM the CLI calls AbortTemps, which
+//     removes every one this process still has, before exiting; a kill -9
+//     leaves them, and then the lock, which the kernel released with the
+//     process, tells the next run into the same place (or ccbench cleanup)
+//     that nobody owns them any more, and it removes them.
+//
+// flock rather than a pid file: the kernel drops the lock when its holder
+// dies however it dies, so a stale lock cannot exist and a reused pid
+// cannot fool anyone; the pid written into the lock file is only for the
+// error message. The standard syscall package has Flock on every platform
+// ccbench builds for (Linux, for the tun driver's namespaces), so it needs
+// no other package; RENAME_EXCHANGE is not in syscall and comes from
+// golang.org/x/sys/unix, which the tun driver uses already.
+
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Suffixes of the hidden names beside a destination ".<base><suffix>".
+const (
+	lockSuffix = ".lock"
+	tempInfix  = ".tmp-"
+	// oldInfix names the old folder when the file system cannot exchange
+	// two names atomically and the swap falls back to two renames.
+	oldInfix = ".old-"
+)
+
+// ErrBusy is the error of a lock that another live process holds.
+var ErrBusy = errors.New("another ccbench run is writing it")
+
+// destLock is a held lock on a destination.
+type destLock struct {
+	path string
+	f    *os.File
+}
+
+// lockPath is the lock file of the destination dest.
+func lockPath(dest string) string {
+	return filepath.Join(filepath.Dir(dest), "."+filepath.Base(dest)+lockSuffix)
+}
+
+// lockDest takes the lock of dest without waiting: exclusive, or shared
+// between holders that write disjoint parts of it. It creates dest's
+// parent. When another process holds it, the error is one line naming
+// dest and the holder's pid, wrapping ErrBusy.
+func lockDest(dest string, shared bool) (*destLock, error) {
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return nil, err
+	}
+	path := lockPath(dest)
+	how := syscall.LOCK_EX
+	if shared {
+		how = syscall.LOCK_SH
+	}
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, busyError(dest, path)
+			}
+			return nil, fmt.Errorf("locking %s: %w", dest, err)
+		}
+		// A holder removes the lock file as it lets go (unlock), so the
+		// file locked may already be unlinked: then lock the new one.
+		if same(f, path) {
+			if !shared {
+				f.Truncate(0)
+				f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+			}
+			l := &destLock{path: path, f: f}
+			registerLock(l)
+			return l, nil
+		}
+		f.Close()
+	}
+}
+
+// same reports whether the open file f is still the file at path.
+func same(f *os.File, path string) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	pi, err := os.Stat(path)
+	return err == nil && os.SameFile(fi, pi)
+}
+
+func busyError(dest, path string) error {
+	holder := ""
+	if data, err := os.ReadFile(path); err == nil {
+		if pid := strings.TrimSpace(string(data)); pid != "" {
+			holder = " (pid " + pid + ")"
+		}
+	}
+	return fmt.Errorf("%s: %w%s; wait for it to finish, or write elsewhere (--run or --out)", dest, ErrBusy, holder)
+}
+
+// unlock removes the lock file and lets go. Removing it while still
+// holding the lock is what makes the check in lockDest sufficient. A
+// shared holder leaves the file to the others.
+func (l *destLock) unlock() {
+	if l == nil {
+		return
+	}
+	unregisterLock(l)
+	l.release()
+}
+
+// release removes the lock file unless other shared holders remain, and
+// closes it, which lets go of the lock.
+func (l *destLock) release() {
+	if syscall.Flock(int(l.f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && same(l.f, l.path) {
+		os.Remove(l.path)
+	}
+	l.f.Close()
+}
+
+// The temporary folders and locks this process holds, for AbortTemps.
+var held struct {
+	sync.Mutex
+	temps   map[string]bool
+	locks   map[*destLock]bool
+	aborted bool
+}
+
+// errAborted is returned to runs still going when the process is being
+// ended by a signal.
+var errAborted = errors.New("interrupted: the run's unfinished folder was removed")
+
+func registerLock(l *destLock) {
+	held.Lock()
+	defer held.Unlock()
+	if held.locks == nil {
+		held.locks = map[*destLock]bool{}
+	}
+	held.locks[l] = true
+}
+
+func unregisterLock(l *destLock) {
+	held.Lock()
+	defer held.Unlock()
+	delete(held.locks, l)
+}
+
+// newTemp makes the temporary folder of dest, beside it. The caller holds
+// dest's lock.
+func newTemp(dest string) (string, error) {
+	held.Lock()
+	defer held.Unlock()
+	if held.aborted {
+		return "", errAborted
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+tempInfix)
+	if err != nil {
+		return "", err
+	}
+	if held.temps == nil {
+		held.temps = map[string]bool{}
+	}
+	held.temps[tmp] = true
+	return tmp, nil
+}
+
+// dropTemp removes a temporary folder made by newTemp, if it is still
+// there.
+func dropTemp(tmp string) {
+	held.Lock()
+	delete(held.temps, tmp)
+	held.Unlock()
+	removeAll(tmp)
+}
+
+// removeAll is os.RemoveAll, tried again when a writer still adding files
+// makes it fail with "directory not empty".
+func removeAll(path string) error {
+	var err error
+	for range 5 {
+		if err = os.RemoveAll(path); err == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return err
+}
+
+// AbortTemps removes every temporary folder of this process and lets go
+// of its locks, and makes runs still going fail instead of putting their
+// folder in place. The CLI calls it on SIGINT or SIGTERM before it exits;
+// after it, only folders that were already complete are in place.
+func AbortTemps() {
+	held.Lock()
+	defer held.Unlock()
+	held.aborted = true
+	for tmp := range held.temps {
+		removeAll(tmp)
+	}
+	held.temps = nil
+	for l := range held.locks {
+		l.release()
+	}
+	held.locks = nil
+}
+
+// commitTemp puts the complete folder tmp in place of dest, whose lock the
+// caller holds, and removes whatever dest held before.
+func commitTemp(tmp, dest string) error {
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	held.Lock()
+	if held.aborted {
+		held.Unlock()
+		return errAborted
+	}
+	delete(held.temps, tmp)
+	err := swapInto(tmp, dest)
+	held.Unlock()
+	if err != nil {
+		removeAll(tmp)
+		return err
+	}
+	// tmp now holds the old folder, if there was one.
+	removeAll(tmp)
+	return nil
+}
+
+// swapInto moves tmp to dest. An existing dest is exchanged with tmp
+// atomically; where the file system cannot (EINVAL: no RENAME_EXCHANGE),
+// the old dest is first renamed aside to ".<base>.old-*", which
+// removeStale puts back if the process dies before the second rename.
+func swapInto(tmp, dest string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dest, unix.RENAME_EXCHANGE)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.ENOENT):
+		if _, serr := os.Lstat(dest); errors.Is(serr, fs.ErrNotExist) {
+			return os.Rename(tmp, dest)
+		}
+		return err
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS):
+		old := filepath.Join(filepath.Dir(dest), "."+filepath.Base(dest)+oldInfix+filepath.Base(tmp))
+		if err := os.Rename(dest, old); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dest); err != nil {
+			os.Rename(old, dest)
+			return err
+		}
+		return os.Rename(old, tmp)
+	}
+	return fmt.Errorf("replacing %s: %w", dest, err)
+}
+
+// removeOwnStale removes what killed runs left beside dest, whose lock the
+// caller holds: temporary folders, and an old folder set aside by a swap
+// that did not finish, which goes back in place when dest is missing.
+func removeOwnStale(dest string) {
+	prefix := "." + filepath.Base(dest)
+	entries, _ := os.ReadDir(filepath.Dir(dest))
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(filepath.Dir(dest), name)
+		switch {
+		case strings.HasPrefix(name, prefix+oldInfix):
+			if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) && os.Rename(path, dest) == nil {
+				continue
+			}
+			removeAll(path)
+		case strings.HasPrefix(name, prefix+tempInfix):
+			removeAll(path)
+		}
+	}
+}
+
+// staleFileAge is how old a temporary file (as opposed to a run's
+// temporary folder) must be before removeStale takes it for abandoned.
+// Such files come from report.WriteFileAtomic, whose writers (ccbench
+// plot, compare) may hold no lock; none keeps one open for long.
+const staleFileAge = 10 * time.Minute
+
+// RemoveStale removes, in the folder dir, the temporary folders, old
+// folders and lock files that runs killed without a chance to clean up
+// left behind: those whose lock no live process holds. It returns the
+// paths it removed. Entries of live runs are left alone.
+func RemoveStale(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	bases := map[string]bool{}
+	for _, e := range entries {
+		if base, ok := hiddenBase(e.Name()); ok {
+			bases[base] = true
+		}
+	}
+	var removed []string
+	for base := range bases {
+		dest := filepath.Join(dir, base)
+		_, lockErr := os.Lstat(lockPath(dest))
+		l, err := lockDest(dest, false)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if b, ok := hiddenBase(name); !ok || b != base || strings.HasSuffix(name, lockSuffix) {
+				continue
+			}
+			if !e.IsDir() {
+				if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < staleFileAge {
+					continue
+				}
+			}
+			path := filepath.Join(dir, name)
+			if strings.Contains(name, oldInfix) {
+				if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) && os.Rename(path, dest) == nil {
+					removed = append(removed, path+" (put back as "+dest+")")
+					continue
+				}
+			}
+			if removeAll(path) == nil {
+				removed = append(removed, path)
+			}
+		}
+		if lockErr == nil {
+			removed = append(removed, l.path)
+		}
+		l.unlock()
+	}
+	return removed, nil
+}
+
+// hiddenBase splits ".<base>.tmp-*", ".<base>.old-*" and ".<base>.lock"
+// into base.
+func hiddenBase(name string) (string, bool) {
+	if !strings.HasPrefix(name, ".") {
+		return "", false
+	}
+	name = name[1:]
+	if i := strings.LastIndex(name, tempInfix); i > 0 {
+		// A swap's old folder is ".<base>.old-.<base>.tmp-*": cut at the
+		// first marker.
+		if j := strings.Index(name, oldInfix); j > 0 && j < i {
+			return name[:j], true
+		}
+		return name[:i], true
+	}
+	if i := strings.LastIndex(name, oldInfix); i > 0 {
+		return name[:i], true
+	}
+	if base, ok := strings.CutSuffix(name, lockSuffix); ok && base != "" {
+		return base, true
+	}
+	return "", false
+}
+
+// CleanTree runs RemoveStale in root and every folder below it (results
+// trees: root/<experiment>/<run>/), and returns what it removed. A missing
+// root has nothing to clean.
+func CleanTree(root string) ([]string, error) {
+	var removed []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == root && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			// A temporary folder is removed whole, or belongs to a live
+			// run; either way there is nothing to clean inside it.
+			return fs.SkipDir
+		}
+		r, err := RemoveStale(path)
+		removed = append(removed, r...)
+		return err
+	})
+	return removed, err
+}

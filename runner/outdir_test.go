@@ -1,0 +1,125 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestHiddenBase(t *testing.T) {
+	for in, want := range map[string]string{
+		".seed-1.tmp-123":              "seed-1",
+		".seed-1.lock":                 "seed-1",
+		".seed-1.old-.seed-1.tmp-9":    "seed-1",
+		".index.html.tmp-77":           "index.html",
+		".cc=reno,rep=0.tmp-5":         "cc=reno,rep=0",
+		"seed-1":                       "",
+		".lock":                        "",
+		".hidden":                      "",
+		".a.b.tmp-1":                   "a.b",
+		".link.buffer=1bdp,rep=0.lock": "link.buffer=1bdp,rep=0",
+	} {
+		got, ok := hiddenBase(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("hiddenBase(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+// TestLockIsExclusiveUnlessShared: a second exclusive holder is refused
+// with ErrBusy and the holder's pid; shared holders (shards) coexist but
+// keep an exclusive one out; unlocking removes the lock file.
+func TestLockIsExclusiveUnlessShared(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "exp", "run")
+	l, err := lockDest(dest, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockDest(dest, false); !errors.Is(err, ErrBusy) {
+		t.Errorf("second lock: %v, want ErrBusy", err)
+	} else if want := "(pid " + strconv.Itoa(os.Getpid()) + ")"; !strings.Contains(err.Error(), want) {
+		t.Errorf("busy error %q does not name %s", err, want)
+	}
+	l.unlock()
+	if _, err := os.Stat(lockPath(dest)); !os.IsNotExist(err) {
+		t.Errorf("lock file left after unlock: %v", err)
+	}
+	a, err := lockDest(dest, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := lockDest(dest, true)
+	if err != nil {
+		t.Fatalf("second shared lock: %v", err)
+	}
+	if _, err := lockDest(dest, false); !errors.Is(err, ErrBusy) {
+		t.Errorf("exclusive lock beside shared ones: %v, want ErrBusy", err)
+	}
+	a.unlock()
+	b.unlock()
+	if l, err := lockDest(dest, false); err != nil {
+		t.Errorf("lock after the shared holders left: %v", err)
+	} else {
+		l.unlock()
+	}
+}
+
+// TestSweepIntoABusyFolderFailsBeforeRunning: a sweep whose experiment
+// folder another sweep holds stops before running a point.
+func TestSweepIntoABusyFolderFailsBeforeRunning(t *testing.T) {
+	sw := loadSmallSweep(t)
+	out := t.TempDir()
+	l, err := lockDest(filepath.Join(out, "small"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.unlock()
+	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2})
+	if !errors.Is(err, ErrBusy) || res.Ran != 0 {
+		t.Fatalf("%+v, %v; want ErrBusy before any point", res, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(out, "small")); len(entries) != 0 {
+		t.Errorf("the refused sweep wrote %d entries", len(entries))
+	}
+}
+
+// TestRemoveStale removes what a killed run left (a temporary folder, its
+// lock file) and puts back a folder set aside by a swap that did not
+// finish, but leaves a live run's temporary folder alone.
+func TestRemoveStale(t *testing.T) {
+	exp := t.TempDir()
+	mk := func(name string) {
+		if err := os.MkdirAll(filepath.Join(exp, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(exp, name, "summary.json"), []byte("{}"), 0o644)
+	}
+	mk(".dead.tmp-1")
+	os.WriteFile(filepath.Join(exp, ".dead.lock"), []byte("999999\n"), 0o644)
+	mk(".moved.old-.moved.tmp-2")
+	mk("live")
+	mk(".live.tmp-3")
+	l, err := lockDest(filepath.Join(exp, "live"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.unlock()
+	removed, err := RemoveStale(exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(exp)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	slices.Sort(left)
+	if want := []string{".live.lock", ".live.tmp-3", "live", "moved"}; !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v (removed %v)", left, want, removed)
+	}
+}
