@@ -39,6 +39,23 @@ const bitNanosPerByte = 8 * uint64(Second)
 // allocates nothing and is as fast as the 64-bit form that wrapped above
 // about 1.15 GB.
 func (r Rate) TxTime(n int) Duration {
+	// Packets take 64 bits: one unsigned comparison admits 0 <= n <=
+	// maxNarrowTxBytes, where bits + r - 1 stays below 2^64 with both
+	// terms below 2^63. The rest goes out of line, so this is inlined.
+	if uint64(n) <= maxNarrowTxBytes && r > 0 {
+		return Duration((uint64(n)*bitNanosPerByte + uint64(r) - 1) / uint64(r))
+	}
+	return r.txTimeWide(n)
+}
+
+// maxNarrowTxBytes is the largest n for which n × 8e9 fits in int64:
+// about 1.15 GB, far above any packet.
+const maxNarrowTxBytes = math.MaxInt64 / bitNanosPerByte
+
+// txTimeWide is TxTime beyond the 64-bit path.
+//
+//go:noinline
+func (r Rate) txTimeWide(n int) Duration {
 	if r <= 0 || n <= 0 {
 		return 0
 	}
