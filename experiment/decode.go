@@ -247,6 +247,10 @@ func (d *decoder) decode(defaultName string) *Config {
 	link, rev := d.table("link"), d.table("reverse")
 	c.Link = d.link(link, 0)
 	c.Reverse = d.link(rev, c.Link.Delay)
+	d.checkHorizon([]horizonTerm{
+		{top, "duration", c.Duration}, {link, "delay", c.Link.Delay}, {link, "jitter", c.Link.Jitter},
+		{rev, "delay", c.Reverse.Delay}, {rev, "jitter", c.Reverse.Jitter},
+	})
 
 	c.TCP = d.tcp(d.table("tcp"))
 	d.tcpLifecycle(d.table("tcp"), &c.TCP)
@@ -466,6 +470,10 @@ func (d *decoder) stages(s scope, l *Link) {
 	l.PolicerBurst = d.size(s, "policer_burst")
 	d.check(s, "policer_burst", l.PolicerRate == 0 || l.PolicerBurst > 0 && l.PolicerBurst <= math.MaxInt32,
 		"must be at least one packet's bytes when policer_rate is set")
+	if _, err := l.PolicerRate.CheckedTxTime(l.PolicerBurst); err != nil && l.PolicerBurst > 0 {
+		// The bucket holds the burst's transmission time.
+		d.reject(s, "policer_burst", err.Error())
+	}
 	l.Overhead = d.smallInt(s, "overhead", 0, 1024, "must be 0 to 1024 bytes of framing per packet")
 	if text := d.str(s, "schedule"); text != "" {
 		changes, err := parseSchedule(text, *l)
@@ -530,25 +538,89 @@ func (d *decoder) resolveBuffer(s scope, l Link, c *Config, rateKey string) Buff
 		}
 		b.Bytes = b.Packets * pkt
 	case BufferBDP:
-		rtt := c.BaseRTT()
+		rtt, rttOK := units.AddDurations(c.Link.Delay, c.Reverse.Delay)
 		switch {
 		case l.Rate == 0:
 			d.reject(s, "buffer", "a multiple of the bandwidth-delay product needs a finite "+rateKey+`; give bytes ("256KiB") or packets ("100pkt")`)
 			return b
+		case !rttOK:
+			return b // reverse.delay is rejected for the overflowing sum
 		case rtt <= 0:
 			d.reject(s, "buffer", `a multiple of the bandwidth-delay product needs a base RTT (link.delay + reverse.delay) above 0s; give bytes ("256KiB") or packets ("100pkt")`)
 			return b
 		}
-		bytes := math.Round(b.Multiple * float64(l.Rate.BytesIn(rtt)))
-		if bytes < 1 || bytes > math.MaxInt64/2 {
-			d.reject(s, "buffer", "comes to "+strconv.FormatFloat(bytes, 'f', -1, 64)+" bytes at "+
-				l.Rate.String()+" and a base RTT of "+rtt.String()+`; give bytes ("256KiB") or packets ("100pkt")`)
+		bytes, bdp := bdpBytes(b.Multiple, l.Rate, rtt)
+		if bytes.Sign() < 1 || bytes.Cmp(big.NewInt(maxBufferBytes)) > 0 {
+			d.reject(s, "buffer", "comes to "+bigCount(bytes)+" bytes at "+l.Rate.String()+" and a base RTT of "+rtt.String()+
+				" (one BDP is "+bigCount(bdp)+" bytes); allowed from 1 to "+strconv.FormatInt(maxBufferBytes, 10)+
+				` bytes; give bytes ("256KiB") or packets ("100pkt")`)
 			return b
 		}
-		b.Bytes = int64(bytes)
+		b.Bytes = bytes.Int64()
 		b.Packets = b.Bytes / pkt
 	}
 	return b
+}
+
+// maxHorizon bounds the times a run's clock reaches: the end of the run
+// plus the longest a packet spends on the path. Half the range of
+// units.Time leaves the other half for deadlines computed from those times
+// (timers, backed-off RTOs, pacing), so that no sum the simulator makes
+// can wrap to a time in the past.
+const maxHorizon = units.MaxDuration / 2
+
+// horizonTerm is one setting that adds to the run's horizon.
+type horizonTerm struct {
+	s    scope
+	name string
+	v    units.Duration
+}
+
+// checkHorizon rejects the first of terms whose running sum exceeds
+// maxHorizon, saying how much room the terms before it leave.
+func (d *decoder) checkHorizon(terms []horizonTerm) {
+	var sum units.Duration
+	var names []string
+	for _, t := range terms {
+		names = append(names, t.s.prefix+t.name)
+		if t.v <= maxHorizon-sum {
+			sum += t.v
+			continue
+		}
+		allowed := "allowed up to " + (maxHorizon - sum).String()
+		if len(names) > 1 {
+			allowed += " with " + strings.Join(names[:len(names)-1], " + ") + " = " + sum.String()
+		}
+		d.reject(t.s, t.name, "makes "+strings.Join(names, " + ")+" exceed "+maxHorizon.String()+
+			" (about 146 years), the furthest a run's clock may reach with room left for its timers; "+allowed)
+		return
+	}
+}
+
+// maxBufferBytes is the largest buffer a BDP multiple may come to, half
+// the range of int64 so that a queue's byte count plus one packet cannot
+// wrap.
+const maxBufferBytes = math.MaxInt64 / 2
+
+// bdpBytes is m × ⌊rate × rtt / 8⌋ rounded to the nearest byte (halves
+// up), and the BDP itself, computed exactly in math/big: a BDP multiple can
+// exceed int64 long before the rate or the RTT does.
+func bdpBytes(m float64, rate units.Rate, rtt units.Duration) (bytes, bdp *big.Int) {
+	bdp = new(big.Int).Mul(big.NewInt(int64(rate)), big.NewInt(int64(rtt)))
+	bdp.Quo(bdp, big.NewInt(8*int64(units.Second)))
+	x := new(big.Rat).SetFloat64(m) // exact: m is finite, checked when read
+	x.Mul(x, new(big.Rat).SetInt(bdp))
+	x.Add(x, big.NewRat(1, 2))
+	return new(big.Int).Quo(x.Num(), x.Denom()), bdp // floor: x is positive
+}
+
+// bigCount writes n exactly, or to four significant digits when it has
+// more than 30.
+func bigCount(n *big.Int) string {
+	if n.BitLen() > 96 {
+		return new(big.Float).SetInt(n).Text('g', 4)
+	}
+	return n.String()
 }
 
 // checkName accepts names that are safe as one directory name on every
