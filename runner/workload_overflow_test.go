@@ -4,7 +4,9 @@ package runner
 // a clear error or a time beyond the run, never a wrapped negative one.
 
 import (
+	"math"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +103,40 @@ func TestCrossDueBeyondInt64(t *testing.T) {
 			}
 			if got := c.due(k); got != want {
 				t.Errorf("off %v: packet %d due at %v, want %v", off, k, got, want)
+			}
+		}
+	}
+}
+
+// A SYN flood or a client at a rate as small as a float allows (the
+// decoder accepts any rate above 0) once had its second arrival at
+// 1e9/1e-300 ns = +Inf, which became a negative Time; it is now Never.
+func TestTinyArrivalRatesDoNotWrap(t *testing.T) {
+	end := units.Time(30 * units.Second)
+	for _, rate := range []float64{1e-300, 1e-12, math.SmallestNonzeroFloat64} {
+		f, err := newFloodSource(FloodSpec{Rate: rate, Start: units.Second}, 0, end, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at := f.due(0); at != units.Time(units.Second) {
+			t.Errorf("flood at %g/s: SYN 0 due at %v, want 1s", rate, at)
+		}
+		for _, k := range []uint64{1, 2, 1 << 40, 1<<64 - 1} {
+			if at := f.due(k); at != units.Never {
+				t.Errorf("flood at %g/s: SYN %d due at %v, want Never", rate, k, at)
+			}
+		}
+		for _, poisson := range []bool{false, true} {
+			c := &clientApp{spec: ClientSpec{Rate: rate, Poisson: poisson, Start: units.Second},
+				stop: end + 1, t: 1, rng: rand.New(rand.NewPCG(1, 2))}
+			first := c.nextArrival()
+			if !poisson && first != units.Time(units.Second) {
+				t.Errorf("client at %g/s: first arrival %v, want 1s", rate, first)
+			}
+			for i := range 5 {
+				if at := c.nextArrival(); at != units.Never && (i > 0 || poisson) {
+					t.Errorf("client at %g/s (poisson %v): arrival %d at %v, want Never", rate, poisson, i+1, at)
+				}
 			}
 		}
 	}
