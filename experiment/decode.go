@@ -286,8 +286,10 @@ func (d *decoder) tcp(t scope) TCP {
 		tc.MinRTO = d.duration(t, "min_rto")
 	}
 	d.check(t, "min_rto", tc.MinRTO > 0, `must be longer than 0s, e.g. "200ms"`)
+	d.check(t, "min_rto", tc.MinRTO <= maxTimer, timerAllowed(maxTimer, "a retransmission timer is set at least this far past the run's clock"))
 	tc.InitialRTO = d.duration(t, "initial_rto")
 	d.check(t, "initial_rto", tc.InitialRTO > 0, `must be longer than 0s, e.g. "1s" (RFC 6298)`)
+	d.check(t, "initial_rto", tc.InitialRTO <= maxTimer, timerAllowed(maxTimer, "the first retransmission timer is set this far past the run's clock"))
 	twoSegments := int64(2 * tc.MSS)
 	rcv := d.size(t, "rcv_buffer")
 	d.check(t, "rcv_buffer", rcv >= twoSegments && rcv <= maxRcvBuffer,
@@ -595,6 +597,17 @@ func (d *decoder) checkHorizon(terms []horizonTerm) {
 			" (about 146 years), the furthest a run's clock may reach with room left for its timers; "+allowed)
 		return
 	}
+}
+
+// maxTimer bounds a setting the stack adds to the clock as a timer (an
+// RTO, TIME-WAIT): with the clock itself within maxHorizon, the deadline
+// stays inside units.Time with room for backoff.
+const maxTimer = units.MaxDuration / 4
+
+// timerAllowed says what a timer setting allows: at most limit, and why.
+func timerAllowed(limit units.Duration, why string) string {
+	return "must be at most " + limit.String() + " (about " + strconv.FormatInt(int64(limit/(365*24*60*units.Minute)), 10) +
+		" years): " + why + ", and the sum must stay within the simulator's clock"
 }
 
 // maxBufferBytes is the largest buffer a BDP multiple may come to, half

@@ -73,6 +73,12 @@ func TestOverflowingSettings(t *testing.T) {
 			`--set duration: "9223372036854775807ns" is not allowed: makes duration exceed 4611686018.427387903s (about 146 years), the furthest a run's clock may reach with room left for its timers; allowed up to 4611686018.427387903s`},
 		{"policer bucket beyond the clock", []string{"link.policer_rate=1bit/s", "link.policer_burst=2GB"},
 			`--set link.policer_burst: "2GB" is not allowed: 2000000000 bytes at 1bit/s take 1.6e+10s to send; allowed up to 9223372036.854775807s (about 292 years), the longest time the simulator represents`},
+		{"RTO beyond the clock", []string{"tcp.initial_rto=9223372036854775807ns"},
+			`--set tcp.initial_rto: "9223372036854775807ns" is not allowed: must be at most 2305843009.213693951s (about 73 years): the first retransmission timer is set this far past the run's clock, and the sum must stay within the simulator's clock`},
+		{"RTO beyond the clock", []string{"tcp.min_rto=2305843010s"},
+			`--set tcp.min_rto: "2305843010s" is not allowed: must be at most 2305843009.213693951s (about 73 years): a retransmission timer is set at least this far past the run's clock, and the sum must stay within the simulator's clock`},
+		{"TIME-WAIT beyond the clock", []string{"tcp.msl=4611686018427387904ns"},
+			`--set tcp.msl: "4611686018427387904ns" is not allowed: must be at most 1152921504.606846975s (about 36 years): TIME-WAIT ends twice msl past the run's clock, and the sum must stay within the simulator's clock`},
 	} {
 		_, err := LoadBytes("test.toml", nil, tc.sets)
 		checkOneLine(t, tc.class, err, tc.want)
