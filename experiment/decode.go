@@ -248,8 +248,8 @@ func (d *decoder) decode(defaultName string) *Config {
 	c.Link = d.link(link, 0)
 	c.Reverse = d.link(rev, c.Link.Delay)
 	d.checkHorizon([]horizonTerm{
-		{top, "duration", c.Duration}, {link, "delay", c.Link.Delay}, {link, "jitter", c.Link.Jitter},
-		{rev, "delay", c.Reverse.Delay}, {rev, "jitter", c.Reverse.Jitter},
+		{top, "duration", c.Duration}, longestDelay(link, c.Link), {link, "jitter", c.Link.Jitter},
+		longestDelay(rev, c.Reverse), {rev, "jitter", c.Reverse.Jitter},
 	})
 
 	c.TCP = d.tcp(d.table("tcp"))
@@ -576,6 +576,18 @@ type horizonTerm struct {
 	s    scope
 	name string
 	v    units.Duration
+}
+
+// longestDelay is the horizon term of a direction's delay: the delay, or
+// the longest its schedule sets when that is longer.
+func longestDelay(s scope, l Link) horizonTerm {
+	t := horizonTerm{s, "delay", l.Delay}
+	for _, ch := range l.Schedule {
+		if ch.Delay > t.v {
+			t = horizonTerm{s, "schedule", ch.Delay}
+		}
+	}
+	return t
 }
 
 // checkHorizon rejects the first of terms whose running sum exceeds

@@ -69,6 +69,8 @@ func TestOverflowingSettings(t *testing.T) {
 			`--set link.delay: "9223372036854775807ns" is not allowed: makes duration + link.delay exceed 4611686018.427387903s (about 146 years), the furthest a run's clock may reach with room left for its timers; allowed up to 4611685988.427387903s with duration = 30s`},
 		{"delays whose sum passes the clock", []string{"link.delay=4000000000s", "reverse.delay=4000000000s"},
 			`--set reverse.delay: "4000000000s" is not allowed: makes duration + link.delay + link.jitter + reverse.delay exceed 4611686018.427387903s (about 146 years), the furthest a run's clock may reach with room left for its timers; allowed up to 611685988.427387903s with duration + link.delay + link.jitter = 4000000030s`},
+		{"scheduled delay beyond the clock", []string{"link.schedule=10s delay=9223372036s"},
+			`--set link.schedule: "10s delay=9223372036s" is not allowed: makes duration + link.schedule exceed 4611686018.427387903s (about 146 years), the furthest a run's clock may reach with room left for its timers; allowed up to 4611685988.427387903s with duration = 30s`},
 		{"duration beyond the clock", []string{"duration=9223372036854775807ns", "sample_interval=1s", "throughput_window=1s"},
 			`--set duration: "9223372036854775807ns" is not allowed: makes duration exceed 4611686018.427387903s (about 146 years), the furthest a run's clock may reach with room left for its timers; allowed up to 4611686018.427387903s`},
 		{"policer bucket beyond the clock", []string{"link.policer_rate=1bit/s", "link.policer_burst=2GB"},
