@@ -29,3 +29,18 @@ func BenchmarkBytesIn(b *testing.B) {
 		sinkBytes += r.BytesIn(Millisecond + Duration(i&63))
 	}
 }
+
+// TestPerPacketConversionsAllocateNothing keeps TxTime and BytesIn free of
+// allocations over their whole range, the 128-bit paths included.
+func TestPerPacketConversionsAllocateNothing(t *testing.T) {
+	for _, n := range []int{0, 1500, 1 << 40, 1<<63 - 1} {
+		for _, r := range []Rate{1, benchRate, MaxRate} {
+			if a := testing.AllocsPerRun(100, func() { sinkDuration += r.TxTime(n) }); a != 0 {
+				t.Errorf("%v.TxTime(%d): %v allocations", r, n, a)
+			}
+			if a := testing.AllocsPerRun(100, func() { sinkBytes += r.BytesIn(Duration(n)) }); a != 0 {
+				t.Errorf("%v.BytesIn(%d): %v allocations", r, n, a)
+			}
+		}
+	}
+}

@@ -239,6 +239,11 @@ func TestRoundTripWholeRange(t *testing.T) {
 		if got, err := ParseDuration(d.String()); err != nil || got != d {
 			t.Fatalf("ParseDuration(%q) = %d, %v; want %d", d.String(), got, err, d)
 		}
+		if tm := Time(v); tm != Never {
+			if got, err := ParseDuration(tm.String()); err != nil || Time(got) != tm {
+				t.Fatalf("ParseDuration(Time %q) = %d, %v; want %d", tm.String(), got, err, tm)
+			}
+		}
 		if v < 0 {
 			continue
 		}
