@@ -232,6 +232,8 @@ type TCP struct {
 	ECN bool
 	// Pacing paces algorithms that set no pacing rate themselves.
 	Pacing bool
+	// TSODeferral turns on Linux's TSO deferral (stack.Config.TSODeferral).
+	TSODeferral bool
 	// TCPLifecycle are the handshake and close settings (lifecycle.go).
 	TCPLifecycle
 }

@@ -308,6 +308,7 @@ func (d *decoder) tcp(t scope) TCP {
 		"needs tcp.sack = true; without SACK: reno or newreno")
 	tc.ECN = d.boolean(t, "ecn")
 	tc.Pacing = d.boolean(t, "pacing")
+	tc.TSODeferral = d.boolean(t, "tso_deferral")
 	return tc
 }
 

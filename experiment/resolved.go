@@ -185,6 +185,8 @@ func (c *Config) literal(table, name string, i int) string {
 			return strconv.FormatBool(c.TCP.ECN)
 		case "pacing":
 			return strconv.FormatBool(c.TCP.Pacing)
+		case "tso_deferral":
+			return strconv.FormatBool(c.TCP.TSODeferral)
 		}
 	case "flows":
 		f := c.Flows[i]

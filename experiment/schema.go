@@ -117,6 +117,7 @@ var schema = []table{
 		{"recovery", kindString, nil, "loss recovery: reno, newreno, sack (RFC 6675 + PRR) or rack (RFC 8985); defaults to the profile's: rack (linux) or sack (rfc) when tcp.sack is on, newreno without SACK"},
 		{"ecn", kindBool, false, "negotiate explicit congestion notification (RFC 3168)"},
 		{"pacing", kindBool, false, "pace algorithms that set no rate of their own (as Linux with fq); BBR always paces"},
+		{"tso_deferral", kindBool, false, "hold back a short GSO burst for the next ACK as Linux's tcp_tso_should_defer does (off: without a model of the receiver's GRO it makes the sim burstier than Linux, see stack.Config.TSODeferral)"},
 	}},
 	{name: "flows", array: true, doc: "one entry per group of identical flows", keys: []key{
 		{"cc", kindString, "reno", "congestion-control algorithm"},

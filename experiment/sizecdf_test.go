@@ -228,3 +228,24 @@ func TestSizeCDFQuantileAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per draw, want 0", n)
 	}
 }
+
+// A garbage line in a CDF file is quoted in part: the file, the line and
+// the start of its text, in one short line.
+func TestSizeCDFQuotesOnlyAnExcerptOfAGarbageLine(t *testing.T) {
+	garbage := strings.Repeat("z", 60<<10)
+	for _, text := range []string{
+		"0 0\n" + garbage + " 1\n",
+		"0 0\n100 " + garbage + "\n",
+		"0 0\n" + garbage + "\n",
+	} {
+		_, err := ParseSizeCDF("w.csv", strings.NewReader(text))
+		if err == nil || !strings.HasPrefix(err.Error(), "w.csv:2: ") || !strings.Contains(err.Error(), `"zzzz`) ||
+			!strings.Contains(err.Error(), "… (61440 bytes)") || len(err.Error()) > 250 {
+			t.Errorf("error %.300v, want one short line naming w.csv:2 with an excerpt and the length", err)
+		}
+	}
+	_, err := ParseSizeCDF("w.csv", strings.NewReader("0 0\n1 0.5\n"+strings.Repeat("9", 100<<10)+"\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "w.csv:3: longer than") {
+		t.Errorf("a 100 KiB line: %.300v, want an error naming w.csv:3", err)
+	}
+}

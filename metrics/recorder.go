@@ -131,6 +131,8 @@ func (r *Recorder) Summary(info RunInfo) Summary {
 		s.Link.QueueDelayP50Ms = r.QueueDelay.Quantile(0.50).Milliseconds()
 		s.Link.QueueDelayP95Ms = r.QueueDelay.Quantile(0.95).Milliseconds()
 		s.Link.QueueDelayP99Ms = r.QueueDelay.Quantile(0.99).Milliseconds()
+		s.Link.QueueDelayMinMs = r.QueueDelay.Min().Milliseconds()
+		s.Link.QueueDelayMaxMs = r.QueueDelay.Max().Milliseconds()
 	}
 	return s
 }

@@ -63,4 +63,8 @@ type LinkSample struct {
 	Sojourn units.Duration
 	// Marked counts packets marked CE (cumulative).
 	Marked int64
+	// MaxQueueBytes and MaxQueuePackets are the largest the queue has
+	// been at any instant since the run started, as the link tracks it
+	// packet by packet, not only at sample times (cumulative).
+	MaxQueueBytes, MaxQueuePackets int
 }

@@ -8,6 +8,7 @@ package metrics
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -71,15 +72,22 @@ type LinkSummary struct {
 	// Queue percentiles are nearest-rank over the periodic samples.
 	QueueBytesP50 int `json:"queue_bytes_p50"`
 	QueueBytesP95 int `json:"queue_bytes_p95"`
-	QueueBytesMax int `json:"queue_bytes_max"`
+	// QueueBytesMax and QueuePacketsMax are the largest the queue was at
+	// any instant of the run, from the link's per-packet count, not from
+	// the samples, which a shallow queue slips between.
+	QueueBytesMax   int `json:"queue_bytes_max"`
+	QueuePacketsMax int `json:"queue_packets_max"`
 	// QueueDelayMeanMs is the mean time a packet waited in the queue
 	// before its transmission began.
 	QueueDelayMeanMs float64 `json:"queue_delay_mean_ms"`
 	// Queueing-delay percentiles over every packet that crossed the
-	// queue (when the driver records them).
+	// queue (when the driver records them); the minimum and maximum are
+	// exact.
 	QueueDelayP50Ms float64 `json:"queue_delay_p50_ms"`
 	QueueDelayP95Ms float64 `json:"queue_delay_p95_ms"`
 	QueueDelayP99Ms float64 `json:"queue_delay_p99_ms"`
+	QueueDelayMinMs float64 `json:"queue_delay_min_ms"`
+	QueueDelayMaxMs float64 `json:"queue_delay_max_ms"`
 	// CrossDeliveredBytes is the unresponsive cross traffic the link
 	// delivered, included in DeliveredBytes.
 	CrossDeliveredBytes int64 `json:"cross_delivered_bytes,omitempty"`
@@ -109,11 +117,14 @@ type FlowSummary struct {
 	// series, so it is as fine as sample_interval: a coarse interval can
 	// miss the peak of a doubling window.
 	SlowStartPeakCwndBytes int `json:"slow_start_peak_cwnd_bytes"`
-	// RTT percentiles and mean are 0 when the flow took no RTT sample.
+	// RTT percentiles and mean are 0 when the flow took no RTT sample;
+	// the minimum and maximum are exact, over every sample.
 	RTTP50Ms  float64 `json:"rtt_p50_ms"`
 	RTTP95Ms  float64 `json:"rtt_p95_ms"`
 	RTTP99Ms  float64 `json:"rtt_p99_ms"`
 	RTTMeanMs float64 `json:"rtt_mean_ms"`
+	RTTMinMs  float64 `json:"rtt_min_ms"`
+	RTTMaxMs  float64 `json:"rtt_max_ms"`
 	// CompletionSeconds is the flow completion time, or null if the flow
 	// had not completed when the run ended.
 	CompletionSeconds *float64 `json:"completion_seconds"`
@@ -121,7 +132,48 @@ type FlowSummary struct {
 	// base RTT plus its bytes at the bottleneck rate (the runner fills it
 	// in); absent when the flow did not complete.
 	Slowdown *float64 `json:"slowdown,omitempty"`
+	// Verify is what end-to-end payload verification checked of the flow
+	// (the runner fills it in with --verify); absent without it.
+	Verify *Verification `json:"verify,omitempty"`
 }
+
+// Verification is what end-to-end payload verification checked of one
+// flow: the sender writes a seeded pseudo-random stream, and the receiver
+// compares every byte it reads with the byte written at that offset.
+type Verification struct {
+	// SizeBytes is the flow's size, or 0 for a bulk flow, which has no
+	// end to reach.
+	SizeBytes int64 `json:"size_bytes"`
+	// WrittenBytes is what the sending application wrote.
+	WrittenBytes int64 `json:"written_bytes"`
+	// DeliveredBytes is what the receiving application read, and
+	// VerifiedBytes how many of them, from the first, equal what the
+	// sender wrote at the same offsets.
+	DeliveredBytes int64 `json:"delivered_bytes"`
+	VerifiedBytes  int64 `json:"verified_bytes"`
+	// Complete is set for a sized flow whose every byte was delivered and
+	// verified, the SHA-256 of everything read matching that of
+	// everything written. It is never set for a bulk flow.
+	Complete bool `json:"complete"`
+}
+
+// Problem says what is wrong with a verified flow, or "" when nothing
+// is: delivered bytes that differ from those written, or a sized flow
+// that did not complete. A bulk flow has nothing to complete, so the
+// bytes it delivered in order are all it is checked for.
+func (v *Verification) Problem() string {
+	switch {
+	case v.VerifiedBytes < v.DeliveredBytes:
+		return "byte " + itoa64(v.VerifiedBytes) + " differs from the byte written at that offset"
+	case v.DeliveredBytes > v.WrittenBytes:
+		return "more bytes delivered than written"
+	case v.SizeBytes > 0 && !v.Complete:
+		return "did not complete"
+	}
+	return ""
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Summarize computes a run's summary. Byte and retransmission counts come
 // from the last sample of each series, so the runner takes a final sample
@@ -173,7 +225,13 @@ func summarizeLink(info RunInfo, link []LinkSample) LinkSummary {
 	slices.Sort(queue)
 	ls.QueueBytesP50 = int(stat.Quantile(0.5, stat.Empirical, queue, nil))
 	ls.QueueBytesP95 = int(stat.Quantile(0.95, stat.Empirical, queue, nil))
-	ls.QueueBytesMax = int(queue[len(queue)-1])
+	// A sample cannot see more than the link's own maximum, but a
+	// recorder fed by hand may carry no maximum at all.
+	ls.QueueBytesMax = max(int(queue[len(queue)-1]), last.MaxQueueBytes)
+	ls.QueuePacketsMax = last.MaxQueuePackets
+	for _, l := range link {
+		ls.QueuePacketsMax = max(ls.QueuePacketsMax, l.QueuePackets)
+	}
 	if last.Served > 0 {
 		ls.QueueDelayMeanMs = last.Sojourn.Milliseconds() / float64(last.Served)
 	}
@@ -191,6 +249,8 @@ func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
 		RTTP95Ms:               f.RTT.Quantile(0.95).Milliseconds(),
 		RTTP99Ms:               f.RTT.Quantile(0.99).Milliseconds(),
 		RTTMeanMs:              f.RTT.MeanMilliseconds(),
+		RTTMinMs:               f.RTT.Min().Milliseconds(),
+		RTTMaxMs:               f.RTT.Max().Milliseconds(),
 		SlowStartPeakCwndBytes: slowStartPeak(f.Samples),
 	}
 	end := runEnd

@@ -58,6 +58,28 @@ func TestSummaryLink(t *testing.T) {
 	}
 }
 
+// The queue's maximum is the link's, counted packet by packet, when the
+// samples missed it, and the queueing delay's extremes are exact.
+func TestSummaryExtremesComeFromEveryPacket(t *testing.T) {
+	rec := NewRecorder(units.Second, 100*units.Millisecond, 0)
+	for k := 0; k <= 10; k++ {
+		// The samples catch the queue nearly empty; the link saw 9000 B
+		// and 6 packets (not at one instant: smaller packets queued too).
+		rec.RecordLink(LinkSample{T: units.Time(k) * units.Time(100*units.Millisecond), QueueBytes: 60 * (k % 4), QueuePackets: k % 4,
+			Drops: int64(1000 * k), MaxQueueBytes: min(900*k, 9000), MaxQueuePackets: min(k, 6)})
+	}
+	for _, d := range []units.Duration{1234567, 5, 42 * units.Millisecond, 77} {
+		rec.QueueDelay.Record(d)
+	}
+	ls := rec.Summary(RunInfo{Duration: units.Second}).Link
+	if ls.QueueBytesMax != 9000 || ls.QueuePacketsMax != 6 || ls.Drops != 10000 {
+		t.Errorf("queue max %d B %d packets, drops %d; want the link's 9000 B, 6 packets and 10000 drops", ls.QueueBytesMax, ls.QueuePacketsMax, ls.Drops)
+	}
+	if ls.QueueDelayMinMs != 5e-6 || ls.QueueDelayMaxMs != 42 {
+		t.Errorf("queueing delay min %v max %v ms, want exactly 5e-6 and 42", ls.QueueDelayMinMs, ls.QueueDelayMaxMs)
+	}
+}
+
 func TestSummaryFlows(t *testing.T) {
 	rec := NewRecorder(10*units.Second, units.Second, 0)
 	// A bulk flow for the whole run and a short flow that starts at 2 s
@@ -90,6 +112,9 @@ func TestSummaryFlows(t *testing.T) {
 	if b.RTTMeanMs != 50.5 {
 		t.Errorf("bulk RTT mean %v ms, want 50.5", b.RTTMeanMs)
 	}
+	if b.RTTMinMs != 1 || b.RTTMaxMs != 100 {
+		t.Errorf("bulk RTT min %v max %v ms, want exactly 1 and 100", b.RTTMinMs, b.RTTMaxMs)
+	}
 	// 2 Mbit over the 2.5 s it was active.
 	if s1.GoodputBps != 8e5 || s1.CompletionSeconds == nil || *s1.CompletionSeconds != 2.5 {
 		t.Errorf("short flow: goodput %v, completion %v; want 8e5, 2.5", s1.GoodputBps, s1.CompletionSeconds)
@@ -109,10 +134,11 @@ func TestSummaryJSONShape(t *testing.T) {
 		Experiment: "bottleneck", Run: "rate=10Mbit/rep0", Seed: 1,
 		SimSeconds: 10, WallSeconds: 0.5, SimSpeed: 20, Segments: 1000, SegmentsPerWallSecond: 2000,
 		Link: LinkSummary{RateBps: 10_000_000, Utilization: 0.95, DeliveredBytes: 11_875_000, Drops: 4, Lost: 0,
-			QueueBytesP50: 3000, QueueBytesP95: 60000, QueueBytesMax: 75000},
+			QueueBytesP50: 3000, QueueBytesP95: 60000, QueueBytesMax: 75000, QueuePacketsMax: 50,
+			QueueDelayMinMs: 0.5, QueueDelayMaxMs: 60},
 		Flows: []FlowSummary{
 			{ID: 0, CC: "reno", GoodputBps: 9.5e6, BytesDelivered: 11_875_000, Retransmits: 4,
-				RTTP50Ms: 21.5, RTTP95Ms: 80, RTTP99Ms: 90.25, RTTMeanMs: 35},
+				RTTP50Ms: 21.5, RTTP95Ms: 80, RTTP99Ms: 90.25, RTTMeanMs: 35, RTTMinMs: 20, RTTMaxMs: 95.5},
 			{ID: 1, CC: "cubic", CompletionSeconds: &fct},
 		},
 		JainFairness: 1,
@@ -124,11 +150,12 @@ func TestSummaryJSONShape(t *testing.T) {
 	want := `{"experiment":"bottleneck","run":"rate=10Mbit/rep0","seed":1,"sim_seconds":10,"wall_seconds":0.5,` +
 		`"sim_speed":20,"segments":1000,"segments_per_wall_second":2000,` +
 		`"link":{"rate_bps":10000000,"utilization":0.95,"delivered_bytes":11875000,"drops":4,"lost":0,` +
-		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000,"queue_delay_mean_ms":0,"queue_delay_p50_ms":0,"queue_delay_p95_ms":0,"queue_delay_p99_ms":0},` +
+		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000,"queue_packets_max":50,"queue_delay_mean_ms":0,` +
+		`"queue_delay_p50_ms":0,"queue_delay_p95_ms":0,"queue_delay_p99_ms":0,"queue_delay_min_ms":0.5,"queue_delay_max_ms":60},` +
 		`"flows":[{"id":0,"cc":"reno","goodput_bps":9500000,"bytes_delivered":11875000,"retransmits":4,"slow_start_peak_cwnd_bytes":0,` +
-		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"completion_seconds":null},` +
+		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"rtt_min_ms":20,"rtt_max_ms":95.5,"completion_seconds":null},` +
 		`{"id":1,"cc":"cubic","goodput_bps":0,"bytes_delivered":0,"retransmits":0,"slow_start_peak_cwnd_bytes":0,` +
-		`"rtt_p50_ms":0,"rtt_p95_ms":0,"rtt_p99_ms":0,"rtt_mean_ms":0,"completion_seconds":1.25}],` +
+		`"rtt_p50_ms":0,"rtt_p95_ms":0,"rtt_p99_ms":0,"rtt_mean_ms":0,"rtt_min_ms":0,"rtt_max_ms":0,"completion_seconds":1.25}],` +
 		`"jain_fairness":1}`
 	if string(got) != want {
 		t.Fatalf("JSON\n got %s\nwant %s", got, want)

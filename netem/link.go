@@ -225,8 +225,6 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 		l.stats.MarkedPackets++
 		l.stats.MarkedBytes += int64(n)
 	}
-	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.qdisc.Len())
-	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.qdisc.Bytes())
 
 	if l.tx.idle() {
 		if next := l.qdisc.Dequeue(now); next != nil {
@@ -236,6 +234,12 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 			l.advance(now)
 		}
 	}
+	// The queue grows only here, so its maximum over every instant is
+	// its maximum just after each admission: taken once the transmitter
+	// has taken what it can, it counts the packets that wait, as
+	// QueuePackets does, and not one that arrived at an idle link.
+	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.qdisc.Len())
+	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.qdisc.Bytes())
 }
 
 // Dequeue returns the next packet that has reached the far end of the link

@@ -347,6 +347,8 @@ type reference struct {
 	starts []units.Time // start of each admitted packet
 	sizes  []int
 	free   units.Time // when the transmitter finishes its last packet
+	// maxPkts and maxBytes are the most packets and bytes ever waiting.
+	maxPkts, maxBytes int
 }
 
 // offer returns the packet's arrival time at the far end, or false if it
@@ -368,6 +370,10 @@ func (r *reference) offer(now units.Time, n int) (units.Time, bool) {
 	r.free = start.Add(r.cfg.Rate.TxTime(n))
 	r.starts = append(r.starts, start)
 	r.sizes = append(r.sizes, n)
+	if start > now {
+		r.maxPkts = max(r.maxPkts, waitingPkts+1)
+		r.maxBytes = max(r.maxBytes, waitingBytes+n)
+	}
 	return r.free.Add(r.cfg.Delay), true
 }
 
@@ -421,7 +427,28 @@ func TestLinkMatchesReferenceOnRandomTraffic(t *testing.T) {
 		if s.DroppedPackets == 0 || s.LostPackets == 0 {
 			t.Fatalf("seed %d: traffic too gentle (dropped %d, lost %d)", seed, s.DroppedPackets, s.LostPackets)
 		}
+		// The queue's maxima are exact: those of the reference, which
+		// sees the waiting packets at every arrival.
+		if s.MaxQueuePackets != ref.maxPkts || s.MaxQueueBytes != ref.maxBytes {
+			t.Fatalf("seed %d: max queue %d pkts %d B, reference %d pkts %d B", seed, s.MaxQueuePackets, s.MaxQueueBytes, ref.maxPkts, ref.maxBytes)
+		}
 		tl.checkBalance()
+	}
+}
+
+// A link that is never congested has no queue: a packet that finds the
+// transmitter idle does not wait, and the maximum says so.
+func TestMaxQueueCountsOnlyWaitingPackets(t *testing.T) {
+	tl := newTestLink(t, LinkConfig{Rate: mbps100, Delay: ms, QueuePackets: 10})
+	for i := range 5 {
+		tl.send(units.Time(0).Add(units.Duration(i)*2*tx1500), 1500)
+	}
+	if s := tl.link.Stats(); s.MaxQueuePackets != 0 || s.MaxQueueBytes != 0 {
+		t.Fatalf("spaced packets: max queue %d pkts %d B, want 0", s.MaxQueuePackets, s.MaxQueueBytes)
+	}
+	tl.burst(units.Time(0).Add(20*tx1500), 3, 1000)
+	if s := tl.link.Stats(); s.MaxQueuePackets != 2 || s.MaxQueueBytes != 2000 {
+		t.Fatalf("a burst of 3: max queue %d pkts %d B, want 2 and 2000", s.MaxQueuePackets, s.MaxQueueBytes)
 	}
 }
 

@@ -40,8 +40,10 @@ type LinkStats struct {
 	// QueuePackets and QueueBytes are waiting for the transmitter now; the
 	// packet being serialized is not included (see Qdisc).
 	QueuePackets, QueueBytes int
-	// MaxQueuePackets and MaxQueueBytes are the largest queue seen just
-	// after an admission.
+	// MaxQueuePackets and MaxQueueBytes are the largest the queue has
+	// been at any instant, counted as QueuePackets and QueueBytes are:
+	// exact, since it is updated after every admission, where alone the
+	// queue grows. The two maxima may come from different instants.
 	MaxQueuePackets, MaxQueueBytes int
 	// InSystem counts packets inside the link: queued, being serialized or
 	// propagating.

@@ -1,9 +1,11 @@
 package netem
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"ccbench/packet"
 	"ccbench/units"
@@ -209,5 +211,33 @@ func BenchmarkTraceSerializer(b *testing.B) {
 		s.finishBy(at)
 		// A gap now and then makes the idle skip part of the cost.
 		s.start(at+units.Time(at&0xfff), &p)
+	}
+}
+
+// A garbage line is quoted in part, with its length, line number and the
+// start of its text; a line too long for the scanner still names its line.
+func TestParseTraceQuotesOnlyAnExcerptOfAGarbageLine(t *testing.T) {
+	// The 80-byte cut falls inside a two-byte "é".
+	garbage := strings.Repeat("x", 79) + strings.Repeat("é", 30<<10)
+	_, err := ParseTrace(strings.NewReader("1\n2\n" + garbage + "\n3\n"))
+	if err == nil {
+		t.Fatal("ParseTrace accepted a garbage line")
+	}
+	msg := err.Error()
+	want := fmt.Sprintf("… (%d bytes) is not a timestamp", len(garbage))
+	if !strings.Contains(msg, "trace line 3: \"xxxxxxxxxx") || !strings.Contains(msg, want) || len(msg) > 250 {
+		t.Fatalf("error is %d bytes: %.300q, want under 250 naming line 3, the line's start and %q", len(msg), msg, want)
+	}
+	if !utf8.ValidString(msg) {
+		t.Fatalf("error %q cuts a character in two", msg)
+	}
+	// Short bad lines are quoted whole, as before.
+	if _, err := ParseTrace(strings.NewReader("1\nabc\n")); err == nil || !strings.Contains(err.Error(), `line 2: "abc" is not`) {
+		t.Fatalf("short bad line: %v", err)
+	}
+	huge := strings.Repeat("7", 200<<10)
+	_, err = ParseTrace(strings.NewReader("1\n2\n3\n" + huge + "\n"))
+	if err == nil || !strings.Contains(err.Error(), "trace line 4: longer than") || len(err.Error()) > 250 {
+		t.Fatalf("a 200 KiB line: %.300v, want a short error naming line 4", err)
 	}
 }

@@ -145,9 +145,19 @@ type runner struct {
 	eventStartUs int64 // script time of the current event
 }
 
+// scriptConfig is the stack configuration a script starts from: the linux
+// profile, with TSO deferral on, as packetdrill's kernel sends through a
+// GSO-capable tun device (stack.Config.TSODeferral says why the simulator
+// leaves it off).
+func scriptConfig() stack.Config {
+	cfg := stack.DefaultConfig()
+	cfg.TSODeferral = true
+	return cfg
+}
+
 // Run plays a parsed script and returns its result.
 func Run(s *Script, opts Options) (res Result) {
-	r := &runner{opts: opts, script: s, cfg: stack.DefaultConfig(), ccName: "cubic",
+	r := &runner{opts: opts, script: s, cfg: scriptConfig(), ccName: "cubic",
 		sockets: map[int]*socket{}, nextPort: firstPeerPort, wakeAt: units.Never}
 	r.env.init()
 	res = Result{Path: s.Path, Kind: Pass}

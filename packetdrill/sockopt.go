@@ -47,7 +47,7 @@ func (r *runner) sockoptName(sc *SyscallSpec) string {
 func (r *runner) checkSupported() *Result {
 	listens := false
 	cookies := false
-	scratch := &runner{cfg: stack.DefaultConfig(), ccName: "cubic"}
+	scratch := &runner{cfg: scriptConfig(), ccName: "cubic"}
 	scratch.env.init()
 	for _, ev := range r.script.Events {
 		if ev.Syscall != nil && ev.Syscall.Name == "listen" {

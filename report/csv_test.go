@@ -99,10 +99,13 @@ func TestWriteSummaryJSON(t *testing.T) {
     "queue_bytes_p50": 0,
     "queue_bytes_p95": 0,
     "queue_bytes_max": 0,
+    "queue_packets_max": 0,
     "queue_delay_mean_ms": 0,
     "queue_delay_p50_ms": 0,
     "queue_delay_p95_ms": 0,
-    "queue_delay_p99_ms": 0
+    "queue_delay_p99_ms": 0,
+    "queue_delay_min_ms": 0,
+    "queue_delay_max_ms": 0
   },
   "flows": [],
   "jain_fairness": 0

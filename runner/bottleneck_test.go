@@ -159,6 +159,9 @@ func TestPayloadIntegrityUnderLoss(t *testing.T) {
 			if f.CompletionSeconds == nil {
 				t.Fatal("flow did not complete")
 			}
+			if v := f.Verify; v == nil || !v.Complete || v.VerifiedBytes != 8<<20 || v.Problem() != "" {
+				t.Fatalf("summary's verify = %+v, want 8 MiB verified and complete", v)
+			}
 			if loss != "0" && f.Retransmits == 0 {
 				t.Error("lossy path but no retransmissions")
 			}

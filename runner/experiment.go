@@ -46,6 +46,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	tcp.SACK = cfg.TCP.SACK
 	tcp.ECN = cfg.TCP.ECN
 	tcp.Pacing = cfg.TCP.Pacing
+	tcp.TSODeferral = cfg.TCP.TSODeferral
 	if err := tcp.Validate(); err != nil {
 		return Scenario{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"ccbench/cc"
+	"ccbench/metrics"
 	"ccbench/stack"
 	"ccbench/units"
 )
@@ -41,7 +42,10 @@ type flow struct {
 	expect     *rand.ChaCha8
 	expBuf     []byte
 	mismatched bool
-	rttSamples func(units.Duration)
+	// checked counts the bytes check compared, and intact the first of
+	// them that matched, up to the first one that did not.
+	checked, intact int64
+	rttSamples      func(units.Duration)
 }
 
 // appAhead is how much unsent data the bulk application keeps queued at
@@ -175,11 +179,33 @@ func (f *flow) check(p []byte) {
 	for len(p) > 0 {
 		n := min(len(p), len(f.expBuf))
 		f.expect.Read(f.expBuf[:n])
-		if !bytes.Equal(p[:n], f.expBuf[:n]) {
+		if !f.mismatched && !bytes.Equal(p[:n], f.expBuf[:n]) {
 			f.mismatched = true
+			i := 0
+			for p[i] == f.expBuf[i] {
+				i++
+			}
+			f.intact = f.checked + int64(i)
 		}
+		f.checked += int64(n)
 		p = p[n:]
 	}
+	if !f.mismatched {
+		f.intact = f.checked
+	}
+}
+
+// verification is what Scenario.Verify checked of the flow, for its
+// summary. Only meaningful with Scenario.Verify.
+func (f *flow) verification() metrics.Verification {
+	v := metrics.Verification{
+		SizeBytes:      f.spec.Size,
+		WrittenBytes:   f.written,
+		DeliveredBytes: f.read,
+		VerifiedBytes:  f.intact,
+	}
+	v.Complete = f.spec.Size > 0 && f.completedAt >= 0 && f.verified()
+	return v
 }
 
 // verified reports whether every byte the receiver read equals the byte

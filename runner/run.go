@@ -62,5 +62,19 @@ func Simulate(sc Scenario, info metrics.RunInfo) (*Result, error) {
 			r.Verified = false
 		}
 	}
+	if sc.Verify {
+		fillVerification(&r.Summary, w.flows)
+	}
 	return r, nil
+}
+
+// fillVerification records in each flow's summary what verification
+// checked of it. flows are indexed by flow ID.
+func fillVerification(s *metrics.Summary, flows []*flow) {
+	for i := range s.Flows {
+		if id := s.Flows[i].ID; id >= 0 && id < len(flows) {
+			v := flows[id].verification()
+			s.Flows[i].Verify = &v
+		}
+	}
 }

@@ -68,14 +68,16 @@ func (s *sampler) sample(w *world) {
 	}
 	ls := w.fwd.link.Stats()
 	s.rec.RecordLink(metrics.LinkSample{
-		T:              now,
-		QueueBytes:     ls.QueueBytes,
-		QueuePackets:   ls.QueuePackets,
-		Drops:          ls.DroppedPackets,
-		Lost:           ls.LostPackets,
-		DeliveredBytes: ls.DeliveredBytes,
-		Served:         ls.ServedPackets,
-		Sojourn:        ls.SojournTotal,
-		Marked:         ls.MarkedPackets,
+		T:               now,
+		QueueBytes:      ls.QueueBytes,
+		QueuePackets:    ls.QueuePackets,
+		Drops:           ls.DroppedPackets,
+		Lost:            ls.LostPackets,
+		DeliveredBytes:  ls.DeliveredBytes,
+		Served:          ls.ServedPackets,
+		Sojourn:         ls.SojournTotal,
+		Marked:          ls.MarkedPackets,
+		MaxQueueBytes:   ls.MaxQueueBytes,
+		MaxQueuePackets: ls.MaxQueuePackets,
 	})
 }

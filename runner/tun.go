@@ -231,6 +231,13 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 			r.Verified = false
 		}
 	}
+	if sc.Verify {
+		fs := make([]*flow, len(flows))
+		for i, k := range flows {
+			fs[i] = k.flow
+		}
+		fillVerification(&r.Summary, fs)
+	}
 	endpoints := make([]string, len(flows))
 	for i, k := range flows {
 		endpoints[i] = k.endpoints()
@@ -476,14 +483,16 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 // published them, into a bottleneck snapshot.
 func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 	return metrics.LinkSample{
-		T:              now,
-		QueueBytes:     ls.QueueBytes,
-		QueuePackets:   ls.QueuePackets,
-		Drops:          ls.DroppedPackets,
-		Lost:           ls.LostPackets,
-		DeliveredBytes: ls.DeliveredBytes,
-		Served:         ls.ServedPackets,
-		Sojourn:        ls.SojournTotal,
-		Marked:         ls.MarkedPackets,
+		T:               now,
+		QueueBytes:      ls.QueueBytes,
+		QueuePackets:    ls.QueuePackets,
+		Drops:           ls.DroppedPackets,
+		Lost:            ls.LostPackets,
+		DeliveredBytes:  ls.DeliveredBytes,
+		Served:          ls.ServedPackets,
+		Sojourn:         ls.SojournTotal,
+		Marked:          ls.MarkedPackets,
+		MaxQueueBytes:   ls.MaxQueueBytes,
+		MaxQueuePackets: ls.MaxQueuePackets,
 	}
 }

@@ -208,9 +208,13 @@ type Conn struct {
 	// an algorithm's pacing rate charges for it.
 	lastPayload int
 	// tsoCached is tsoSegs' GSO size while tsoValid (push.go).
-	tsoCached  int
-	tsoValid   bool
-	pacingWait bool
+	tsoCached int
+	tsoValid  bool
+	// tsoDeferred is set when tsoDefer held new data back, until the next
+	// arriving segment, timer or write: Linux looks again only when one of
+	// those runs tcp_write_xmit, not as time passes.
+	tsoDeferred bool
+	pacingWait  bool
 	// persistBackoff counts zero-window probes sent in this episode.
 	persistBackoff int
 	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)
@@ -474,6 +478,7 @@ func (c *Conn) Close() {
 // application goes on reading until the peer's FIN.
 func (c *Conn) CloseWrite() {
 	c.host.touch(c)
+	c.tsoDeferred = false // the FIN ends the last buffer: it will not wait
 	switch c.state {
 	case SynSent:
 		c.terminate(ErrClosed)

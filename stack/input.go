@@ -13,6 +13,7 @@ import (
 func (c *Conn) input(now units.Time, s *Segment) {
 	c.stats.SegmentsReceived++
 	c.tsoValid = false // the ACK may change the pacing rate (push.go)
+	c.tsoDeferred = false
 	switch c.state {
 	case Closed, Listen:
 		return

@@ -254,6 +254,9 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	}
 	tso := c.tsoSegs()
 	inPacket := c.gsoSegs > 0 && c.sndNxt == c.gsoNext && c.gsoSegs < tso
+	if !inPacket && c.tsoDefer(now, allow, rwnd, avail, tso) {
+		return nil
+	}
 	n, fin, hold := c.planData(c.sndNxt, allow, inPacket)
 	switch hold {
 	case holdPersist:

@@ -53,6 +53,84 @@ const minTSOSegs = 2
 // 2^tsoRTTLog µs·32, tcp_tso_autosize grows GSO packets.
 const tsoRTTLog = 9
 
+// tsoWinDivisor is net.ipv4.tcp_tso_win_divisor: a third of the window
+// available is worth sending without waiting for more.
+const tsoWinDivisor = 3
+
+// tsoDeferMaxWait is how soon the next ACK must be expected for Linux to
+// wait for it rather than send a short GSO packet now (6.18's
+// tcp_tso_should_defer: min(1 ms, SRTT/2)); it is also how recent the last
+// transmission must be.
+const tsoDeferMaxWait = units.Millisecond
+
+// tsoDefer reports whether Linux would hold back the new data at SND.NXT
+// for now, to send it as a larger GSO packet on the next ACK
+// (tcp_tso_should_defer, Linux 6.18, "a kind of TSO Nagle test"). allow is
+// the congestion window's room, rwnd the peer's, avail the unsent bytes,
+// tso the GSO packet's size in segments. Linux defers a buffer of more than
+// one segment when all of these hold:
+//
+//   - the connection is not in fast recovery or after a timeout
+//     (icsk_ca_state < TCP_CA_Recovery) and something went out within the
+//     last millisecond (tcp_wstamp_ns);
+//   - the windows have room for less than a full GSO packet, less than the
+//     whole buffer when it is not the last one queued, and less than a
+//     third of min(cwnd, the peer's window) (tcp_tso_win_divisor);
+//   - the oldest unacknowledged segment's ACK is due, going by SRTT,
+//     within min(1 ms, SRTT/2);
+//   - the limiting window is smaller than the buffer, or the buffer is the
+//     last one and may still grow (no FIN on it).
+//
+// The buffer Linux would send is modelled as tcp_xmit_size_goal makes
+// them: the unsent data cut into pieces of up to 64 KB, at most half the
+// largest window the peer offered; the one at SND.NXT is the last queued
+// when no more than that is unsent. A deferral that leaves the sender
+// window-limited counts as cwnd-limited for window growth, as Linux marks
+// is_cwnd_limited. Once it defers, it keeps deferring until the next
+// segment, timer or write (tsoDeferred), as Linux decides again only then.
+func (c *Conn) tsoDefer(now units.Time, allow, rwnd, avail, tso int) bool {
+	if !c.cfg.TSODeferral || c.nagleOff || avail <= c.sndMSS || c.inRecovery || c.rtoRecovery {
+		return false
+	}
+	if c.tsoDeferred {
+		return true
+	}
+	if c.lastSend <= 0 || now.Sub(c.lastSend) > tsoDeferMaxWait || c.sent.len() == 0 || c.rtt.srtt <= 0 {
+		return false
+	}
+	goal := gsoMaxSize - 1 - maxTCPHeader
+	if half := c.maxSndWnd / 2; c.maxSndWnd > 536 && half < goal {
+		goal = half
+	}
+	goal = max(goal/c.sndMSS, 1) * c.sndMSS
+	skbLen := min(avail, goal)
+	tail := avail <= goal
+	limit := min(allow, rwnd)
+	if limit >= tso*c.sndMSS || !tail && limit >= skbLen {
+		return false
+	}
+	if limit >= min(c.sndWnd, c.cwnd())/tsoWinDivisor {
+		return false
+	}
+	srtt := c.rtt.srtt
+	due := c.sent.at(0).sentAt.Add(srtt)
+	if due.Sub(now) > min(srtt/2, tsoDeferMaxWait) {
+		return false
+	}
+	if allow < rwnd {
+		if allow <= skbLen {
+			c.cwndValidate(true)
+			c.tsoDeferred = true
+			return true
+		}
+	} else if rwnd <= skbLen {
+		c.tsoDeferred = true
+		return true
+	}
+	c.tsoDeferred = !(tail && c.finQueued)
+	return c.tsoDeferred
+}
+
 // WriteMore queues data as Write does but, like send(2) with MSG_MORE, does
 // not push it: a sub-MSS tail waits for a later write without the flag (or
 // for uncorking or close), and the write ends at no push point. A
@@ -69,6 +147,7 @@ func (c *Conn) WriteMore(p []byte) (int, error) {
 func (c *Conn) SetCork(on bool) {
 	c.host.touch(c)
 	c.cork = on
+	c.tsoDeferred = false
 	if !on {
 		c.moreHeld = false
 	}
@@ -93,6 +172,7 @@ func (c *Conn) write(p []byte, more bool) (int, error) {
 	}
 	n := c.sndBuf.write(p)
 	c.moreHeld = more
+	c.tsoDeferred = false // tcp_push runs tcp_write_xmit afresh
 	if !more && n > 0 {
 		// tcp_push: tcp_mark_push on the write queue's tail.
 		c.pushSeq, c.pushValid = c.sndBuf.end(), true

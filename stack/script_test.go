@@ -96,6 +96,7 @@ func scriptConfig() Config {
 	cfg.InvalidRateLimit = 0
 	cfg.ChallengeACKsPerSecond = 10
 	cfg.SYNLinearTimeouts = 0
+	cfg.TSODeferral = false
 	return cfg
 }
 

@@ -37,6 +37,7 @@ func (c *Conn) nextDeadline() units.Time {
 // onTimer runs every timer whose deadline has passed.
 func (c *Conn) onTimer(now units.Time) {
 	c.tsoValid = false // a timeout may change the window (push.go)
+	c.tsoDeferred = false
 	if c.timeWait <= now {
 		c.timeWait = units.Never
 		if c.state == TimeWait || c.state == FinWait2 {
