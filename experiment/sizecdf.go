@@ -34,8 +34,8 @@ import (
 // tens of thousands would be a measurement dump that belongs elsewhere.
 const maxCDFPoints = 100000
 
-// maxCDFSize is the largest size a CDF may give, the last float64 below
-// 2^63: flow sizes are int64, and a larger size would wrap when drawn, or
+// maxCDFSize is the largest size a CDF may give, 9223372036854774784, the
+// last float64 below 2^63: flow sizes are int64, and a larger size would wrap when drawn, or
 // make arrivals so rare that their times pass the range of a Duration.
 const maxCDFSize = 0x1p63 - 1024
 
@@ -85,7 +85,7 @@ func ParseSizeCDF(name string, r io.Reader) (*SizeCDF, error) {
 			return nil, bad("size %s is not a number of bytes from 0", excerpt(fields[0]))
 		}
 		if size > maxCDFSize {
-			return nil, bad("size %s is above the largest flow size, 9223372036854775807 bytes; allowed from 0 to 9.223e18", fields[0])
+			return nil, bad("size %s is above the largest flow size; allowed from 0 to %.0f bytes", fmtFloat(size), maxCDFSize)
 		}
 		p, err := strconv.ParseFloat(fields[1], 64)
 		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {

@@ -34,7 +34,7 @@ func TestEmpiricalWorkloadNear1e300(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = FromConfig(cfg)
-	want := "flows[0].size_cdf: " + filepath.Join(dir, "huge.csv") + ":3: size 1e300 is above the largest flow size, 9223372036854775807 bytes; allowed from 0 to 9.223e18"
+	want := "flows[0].size_cdf: " + filepath.Join(dir, "huge.csv") + ":3: size 1e+300 is above the largest flow size; allowed from 0 to 9223372036854774784 bytes"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant  %s", err, want)
 	}
