@@ -247,6 +247,10 @@ func (d *decoder) decode(defaultName string) *Config {
 	link, rev := d.table("link"), d.table("reverse")
 	c.Link = d.link(link, 0)
 	c.Reverse = d.link(rev, c.Link.Delay)
+	d.checkHorizon([]horizonTerm{
+		{top, "duration", c.Duration}, longestDelay(link, c.Link), {link, "jitter", c.Link.Jitter},
+		longestDelay(rev, c.Reverse), {rev, "jitter", c.Reverse.Jitter},
+	})
 
 	c.TCP = d.tcp(d.table("tcp"))
 	d.tcpLifecycle(d.table("tcp"), &c.TCP)
@@ -282,8 +286,10 @@ func (d *decoder) tcp(t scope) TCP {
 		tc.MinRTO = d.duration(t, "min_rto")
 	}
 	d.check(t, "min_rto", tc.MinRTO > 0, `must be longer than 0s, e.g. "200ms"`)
+	d.check(t, "min_rto", tc.MinRTO <= maxTimer, timerAllowed(maxTimer, "a retransmission timer is set at least this far past the run's clock"))
 	tc.InitialRTO = d.duration(t, "initial_rto")
 	d.check(t, "initial_rto", tc.InitialRTO > 0, `must be longer than 0s, e.g. "1s" (RFC 6298)`)
+	d.check(t, "initial_rto", tc.InitialRTO <= maxTimer, timerAllowed(maxTimer, "the first retransmission timer is set this far past the run's clock"))
 	twoSegments := int64(2 * tc.MSS)
 	rcv := d.size(t, "rcv_buffer")
 	d.check(t, "rcv_buffer", rcv >= twoSegments && rcv <= maxRcvBuffer,
@@ -467,6 +473,10 @@ func (d *decoder) stages(s scope, l *Link) {
 	l.PolicerBurst = d.size(s, "policer_burst")
 	d.check(s, "policer_burst", l.PolicerRate == 0 || l.PolicerBurst > 0 && l.PolicerBurst <= math.MaxInt32,
 		"must be at least one packet's bytes when policer_rate is set")
+	if _, err := l.PolicerRate.CheckedTxTime(l.PolicerBurst); err != nil && l.PolicerBurst > 0 {
+		// The bucket holds the burst's transmission time.
+		d.reject(s, "policer_burst", err.Error())
+	}
 	l.Overhead = d.smallInt(s, "overhead", 0, 1024, "must be 0 to 1024 bytes of framing per packet")
 	if text := d.str(s, "schedule"); text != "" {
 		changes, err := parseSchedule(text, *l)
@@ -531,25 +541,112 @@ func (d *decoder) resolveBuffer(s scope, l Link, c *Config, rateKey string) Buff
 		}
 		b.Bytes = b.Packets * pkt
 	case BufferBDP:
-		rtt := c.BaseRTT()
+		rtt, rttOK := units.AddDurations(c.Link.Delay, c.Reverse.Delay)
 		switch {
 		case l.Rate == 0:
 			d.reject(s, "buffer", "a multiple of the bandwidth-delay product needs a finite "+rateKey+`; give bytes ("256KiB") or packets ("100pkt")`)
 			return b
+		case !rttOK:
+			return b // reverse.delay is rejected for the overflowing sum
 		case rtt <= 0:
 			d.reject(s, "buffer", `a multiple of the bandwidth-delay product needs a base RTT (link.delay + reverse.delay) above 0s; give bytes ("256KiB") or packets ("100pkt")`)
 			return b
 		}
-		bytes := math.Round(b.Multiple * float64(l.Rate.BytesIn(rtt)))
-		if bytes < 1 || bytes > math.MaxInt64/2 {
-			d.reject(s, "buffer", "comes to "+strconv.FormatFloat(bytes, 'f', -1, 64)+" bytes at "+
-				l.Rate.String()+" and a base RTT of "+rtt.String()+`; give bytes ("256KiB") or packets ("100pkt")`)
+		bytes, bdp := bdpBytes(b.Multiple, l.Rate, rtt)
+		if bytes.Sign() < 1 || bytes.Cmp(big.NewInt(maxBufferBytes)) > 0 {
+			d.reject(s, "buffer", "comes to "+bigCount(bytes)+" bytes at "+l.Rate.String()+" and a base RTT of "+rtt.String()+
+				" (one BDP is "+bigCount(bdp)+" bytes); allowed from 1 to "+strconv.FormatInt(maxBufferBytes, 10)+
+				` bytes; give bytes ("256KiB") or packets ("100pkt")`)
 			return b
 		}
-		b.Bytes = int64(bytes)
+		b.Bytes = bytes.Int64()
 		b.Packets = b.Bytes / pkt
 	}
 	return b
+}
+
+// maxHorizon bounds the times a run's clock reaches: the end of the run
+// plus the longest a packet spends on the path. Half the range of
+// units.Time leaves the other half for deadlines computed from those times
+// (timers, backed-off RTOs, pacing), so that no sum the simulator makes
+// can wrap to a time in the past.
+const maxHorizon = units.MaxDuration / 2
+
+// horizonTerm is one setting that adds to the run's horizon.
+type horizonTerm struct {
+	s    scope
+	name string
+	v    units.Duration
+}
+
+// longestDelay is the horizon term of a direction's delay: the delay, or
+// the longest its schedule sets when that is longer.
+func longestDelay(s scope, l Link) horizonTerm {
+	t := horizonTerm{s, "delay", l.Delay}
+	for _, ch := range l.Schedule {
+		if ch.Delay > t.v {
+			t = horizonTerm{s, "schedule", ch.Delay}
+		}
+	}
+	return t
+}
+
+// checkHorizon rejects the first of terms whose running sum exceeds
+// maxHorizon, saying how much room the terms before it leave.
+func (d *decoder) checkHorizon(terms []horizonTerm) {
+	var sum units.Duration
+	var names []string
+	for _, t := range terms {
+		names = append(names, t.s.prefix+t.name)
+		if t.v <= maxHorizon-sum {
+			sum += t.v
+			continue
+		}
+		allowed := "allowed up to " + (maxHorizon - sum).String()
+		if len(names) > 1 {
+			allowed += " with " + strings.Join(names[:len(names)-1], " + ") + " = " + sum.String()
+		}
+		d.reject(t.s, t.name, "makes "+strings.Join(names, " + ")+" exceed "+maxHorizon.String()+
+			" (about 146 years), the furthest a run's clock may reach with room left for its timers; "+allowed)
+		return
+	}
+}
+
+// maxTimer bounds a setting the stack adds to the clock as a timer (an
+// RTO, TIME-WAIT): with the clock itself within maxHorizon, the deadline
+// stays inside units.Time with room for backoff.
+const maxTimer = units.MaxDuration / 4
+
+// timerAllowed says what a timer setting allows: at most limit, and why.
+func timerAllowed(limit units.Duration, why string) string {
+	return "must be at most " + limit.String() + " (about " + strconv.FormatInt(int64(limit/(365*24*60*units.Minute)), 10) +
+		" years): " + why + ", and the sum must stay within the simulator's clock"
+}
+
+// maxBufferBytes is the largest buffer a BDP multiple may come to, half
+// the range of int64 so that a queue's byte count plus one packet cannot
+// wrap.
+const maxBufferBytes = math.MaxInt64 / 2
+
+// bdpBytes is m × ⌊rate × rtt / 8⌋ rounded to the nearest byte (halves
+// up), and the BDP itself, computed exactly in math/big: a BDP multiple can
+// exceed int64 long before the rate or the RTT does.
+func bdpBytes(m float64, rate units.Rate, rtt units.Duration) (bytes, bdp *big.Int) {
+	bdp = new(big.Int).Mul(big.NewInt(int64(rate)), big.NewInt(int64(rtt)))
+	bdp.Quo(bdp, big.NewInt(8*int64(units.Second)))
+	x := new(big.Rat).SetFloat64(m) // exact: m is finite, checked when read
+	x.Mul(x, new(big.Rat).SetInt(bdp))
+	x.Add(x, big.NewRat(1, 2))
+	return new(big.Int).Quo(x.Num(), x.Denom()), bdp // floor: x is positive
+}
+
+// bigCount writes n exactly, or to four significant digits when it has
+// more than 30.
+func bigCount(n *big.Int) string {
+	if n.BitLen() > 96 {
+		return new(big.Float).SetInt(n).Text('g', 4)
+	}
+	return n.String()
 }
 
 // checkName accepts names that are safe as one directory name on every

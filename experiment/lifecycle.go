@@ -161,6 +161,7 @@ func (d *decoder) tcpLifecycle(t scope, tc *TCP) {
 	l := &tc.TCPLifecycle
 	l.MSL = d.duration(t, "msl")
 	d.check(t, "msl", l.MSL > 0, `must be longer than 0s, e.g. "30s"`)
+	d.check(t, "msl", l.MSL <= maxTimer/2, timerAllowed(maxTimer/2, "TIME-WAIT ends twice msl past the run's clock"))
 	retries := "must be a whole number from 0 to " + strconv.Itoa(maxRetries)
 	l.SYNRetries = d.smallInt(t, "syn_retries", 0, maxRetries, retries)
 	l.SYNACKRetries = d.smallInt(t, "synack_retries", 0, maxRetries, retries)

@@ -34,6 +34,11 @@ import (
 // tens of thousands would be a measurement dump that belongs elsewhere.
 const maxCDFPoints = 100000
 
+// maxCDFSize is the largest size a CDF may give, 9223372036854774784, the
+// last float64 below 2^63: flow sizes are int64, and a larger size would wrap when drawn, or
+// make arrivals so rare that their times pass the range of a Duration.
+const maxCDFSize = 0x1p63 - 1024
+
 // SizeCDF is an empirical flow-size distribution: points (Sizes[i],
 // Probs[i]) of its cumulative distribution, sizes in bytes and non-
 // decreasing, probabilities non-decreasing from at least 0 to exactly 1.
@@ -78,6 +83,9 @@ func ParseSizeCDF(name string, r io.Reader) (*SizeCDF, error) {
 		size, err := strconv.ParseFloat(fields[0], 64)
 		if err != nil || math.IsNaN(size) || math.IsInf(size, 0) || size < 0 {
 			return nil, bad("size %s is not a number of bytes from 0", excerpt(fields[0]))
+		}
+		if size > maxCDFSize {
+			return nil, bad("size %s is above the largest flow size; allowed from 0 to %.0f bytes", fmtFloat(size), maxCDFSize)
 		}
 		p, err := strconv.ParseFloat(fields[1], 64)
 		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {

@@ -249,3 +249,23 @@ func TestSizeCDFQuotesOnlyAnExcerptOfAGarbageLine(t *testing.T) {
 		t.Errorf("a 100 KiB line: %.300v, want an error naming w.csv:3", err)
 	}
 }
+
+// A size beyond int64 is refused on its line, however it is written, and
+// the largest allowed one is read.
+func TestSizeCDFSizesBeyondInt64(t *testing.T) {
+	for _, tc := range []struct{ size, want string }{
+		{"1e300", "x.csv:2: size 1e+300 is above the largest flow size; allowed from 0 to 9223372036854774784 bytes"},
+		{"9223372036854775808", "x.csv:2: size 9.223372036854776e+18 is above the largest flow size; allowed from 0 to 9223372036854774784 bytes"},
+		// Beyond float64 altogether: quoted as an excerpt, not whole.
+		{"1" + strings.Repeat("0", 5000), `x.csv:2: size "1` + strings.Repeat("0", 79) + `"… (5001 bytes) is not a number of bytes from 0`},
+	} {
+		_, err := ParseSizeCDF("x.csv", strings.NewReader("0 0\n"+tc.size+" 1\n"))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("size %.20s: error %v\nwant %s", tc.size, err, tc.want)
+		}
+	}
+	c, err := ParseSizeCDF("x.csv", strings.NewReader("0 0\n9223372036854774784 1\n"))
+	if err != nil || c.Sizes[1] != 0x1p63-1024 {
+		t.Errorf("largest size: %v, %v", c, err)
+	}
+}

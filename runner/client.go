@@ -84,14 +84,25 @@ func newClientApp(w *world, id int, spec ClientSpec, seed uint64) *clientApp {
 // arrival k is at Start + k/Rate, computed from k so the rate is exact over
 // any span.
 func (c *clientApp) nextArrival() units.Time {
+	// Each time is compared with the stop before it becomes a Time: at a
+	// tiny rate it is beyond int64 nanoseconds, or +Inf, and would wrap.
+	k := c.k
+	c.k++
 	var at units.Time
 	if c.spec.Poisson {
 		c.t += c.rng.ExpFloat64() / c.spec.Rate
-		at = units.Time(math.Round(c.t * 1e9))
+		ns := math.Round(c.t * 1e9)
+		if !(ns < float64(c.stop)) {
+			return units.Never
+		}
+		at = units.Time(ns)
 	} else {
-		at = units.Time(c.spec.Start) + units.Time(math.Round(float64(c.k)*1e9/c.spec.Rate))
+		ns := math.Round(float64(k) * 1e9 / c.spec.Rate)
+		if !(ns < float64(c.stop-units.Time(c.spec.Start))) {
+			return units.Never
+		}
+		at = units.Time(c.spec.Start) + units.Time(ns)
 	}
-	c.k++
 	if at >= c.stop {
 		return units.Never
 	}

@@ -52,7 +52,13 @@ func newFloodSource(spec FloodSpec, i int, end units.Time, seed uint64) (*floodS
 
 // due is when SYN k leaves, or units.Never after stop.
 func (f *floodSource) due(k uint64) units.Time {
-	at := units.Time(f.spec.Start) + units.Time(math.Round(float64(k)*1e9/f.spec.Rate))
+	// Compared with the time left before it becomes a Time: at a tiny
+	// rate it is beyond int64 nanoseconds, or +Inf, and would wrap.
+	ns := math.Round(float64(k) * 1e9 / f.spec.Rate)
+	if !(ns < float64(f.stop-units.Time(f.spec.Start))) {
+		return units.Never
+	}
+	at := units.Time(f.spec.Start) + units.Time(ns)
 	if at >= f.stop {
 		return units.Never
 	}

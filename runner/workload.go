@@ -24,6 +24,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"strconv"
 
 	"ccbench/experiment"
 	"ccbench/metrics"
@@ -106,28 +107,56 @@ func (wl Workload) Expand(rate units.Rate, end units.Duration, seed uint64) ([]F
 	if mean < 1 {
 		return nil, fmt.Errorf("workload mean size %v must be at least 1 byte", mean)
 	}
+	if wl.Dist == SizeEmpirical && mean > maxFlowSize {
+		return nil, fmt.Errorf("workload mean size %s bytes is above the largest flow size, %d bytes", strconv.FormatFloat(mean, 'g', 4, 64), int64(math.MaxInt64))
+	}
 	lambda := wl.Load * float64(rate) / (8 * mean)       // flows per second
 	r := rand.New(rand.NewPCG(seed, 0x776f726b6c6f6164)) // "workload"
 	var flows []FlowSpec
 	t := wl.Start.Seconds()
 	for {
 		t += r.ExpFloat64() / lambda
-		at := units.Duration(t * 1e9)
+		// The arrival is compared with the end in floating point before
+		// it becomes a Duration: at a low enough rate it is centuries
+		// away, beyond int64 nanoseconds, and converting first would
+		// wrap it to a negative time.
+		ns := t * 1e9
+		if !(ns < float64(end)) {
+			return flows, nil
+		}
+		at := units.Duration(ns) // 0 <= ns < end, so in range
 		if at >= end {
 			return flows, nil
 		}
 		if len(flows) == MaxWorkloadFlows {
-			return nil, fmt.Errorf("workload of %.0f flows/s over %v would exceed %d flows: lower load or duration, or raise mean size", lambda, end-wl.Start, MaxWorkloadFlows)
+			return nil, fmt.Errorf("workload of %s flows/s over %v would exceed %d flows: lower load or duration, or raise mean size", strconv.FormatFloat(lambda, 'g', 3, 64), end-wl.Start, MaxWorkloadFlows)
 		}
 		size := wl.MeanSize
 		switch wl.Dist {
 		case SizeExponential:
-			size = max(1, int64(math.Round(r.ExpFloat64()*float64(wl.MeanSize))))
+			size = flowSize(r.ExpFloat64() * float64(wl.MeanSize))
 		case SizeEmpirical:
-			size = max(1, int64(math.Round(wl.CDF.Quantile(r.Float64()))))
+			size = flowSize(wl.CDF.Quantile(r.Float64()))
+		}
+		if size < 0 {
+			return nil, fmt.Errorf("workload drew a flow size above the largest a flow can send, %d bytes: lower mean_size", int64(math.MaxInt64))
 		}
 		flows = append(flows, FlowSpec{CC: wl.CC, Start: at, Size: size, Recovery: wl.Recovery, Group: wl.Group})
 	}
+}
+
+// maxFlowSize is the largest flow size as a float64: 2^63 - 1024, the
+// last float below 2^63, which int64 cannot hold.
+const maxFlowSize = 0x1p63 - 1024
+
+// flowSize rounds a drawn size to whole bytes, at least one, or returns -1
+// when it is beyond int64 (or NaN), where a conversion would wrap.
+func flowSize(x float64) int64 {
+	x = math.Round(x)
+	if !(x <= maxFlowSize) {
+		return -1
+	}
+	return max(1, int64(x))
 }
 
 // idealCompletion is the shortest completion time a flow of size bytes
@@ -141,7 +170,14 @@ func idealCompletion(size int64, baseRTT units.Duration, rate units.Rate) units.
 	if rate <= 0 {
 		return baseRTT
 	}
-	return baseRTT + units.Duration(float64(size)*8e9/float64(rate))
+	// In floating point, as slowdowns always were, but compared with the
+	// room left before the conversion, which would wrap a flow of
+	// exabytes at a few bit/s.
+	tx := float64(size) * 8e9 / float64(rate)
+	if !(tx < float64(units.MaxDuration-baseRTT)) {
+		return units.MaxDuration
+	}
+	return baseRTT + units.Duration(tx)
 }
 
 // CrossSpec is one source of unresponsive cross traffic.
@@ -201,11 +237,21 @@ func (c *crossSource) due(k uint64) units.Time {
 		return units.Never
 	}
 	on, _ := bits.Div64(hi, lo, uint64(c.spec.Rate))
-	at := units.Time(c.spec.Start) + units.Time(on)
 	if c.spec.Off > 0 {
+		// Whole bursts of on-time take on + off each, in 128 bits: a
+		// long off can put the next burst beyond any time.
 		period := uint64(c.spec.On)
-		at = units.Time(c.spec.Start) + units.Time(on/period*uint64(c.spec.On+c.spec.Off)+on%period)
+		hi, lo := bits.Mul64(on/period, uint64(c.spec.On)+uint64(c.spec.Off))
+		var carry uint64
+		on, carry = bits.Add64(lo, on%period, 0)
+		if hi != 0 || carry != 0 {
+			return units.Never
+		}
 	}
+	if on >= uint64(c.stop) || on > uint64(units.Never-units.Time(c.spec.Start)) {
+		return units.Never
+	}
+	at := units.Time(c.spec.Start) + units.Time(on)
 	if at >= c.stop {
 		return units.Never
 	}

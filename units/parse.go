@@ -98,12 +98,12 @@ func ParseDuration(s string) (Duration, error) {
 		total.Add(total, num.Mul(num, new(big.Rat).SetInt64(scale)))
 		t = rest[len(unit):]
 	}
-	ns, reason := wholeInt64(total, "1ns")
+	if neg {
+		total.Neg(total) // before the range check: -2^63 ns is a Duration
+	}
+	ns, reason := wholeInt64(total, "1ns", durationRange)
 	if reason != "" {
 		return fail(reason)
-	}
-	if neg {
-		ns = -ns
 	}
 	return Duration(ns), nil
 }
@@ -183,7 +183,7 @@ func ParseRate(s string) (Rate, error) {
 	if !known {
 		return fail(`unknown unit ` + strconv.Quote(unit) + `; ` + rateUnits)
 	}
-	bps, reason := wholeInt64(num.Mul(num, new(big.Rat).SetInt64(scale)), "1bit/s")
+	bps, reason := wholeInt64(num.Mul(num, new(big.Rat).SetInt64(scale)), "1bit/s", rateRange)
 	if reason != "" {
 		return fail(reason)
 	}
@@ -245,7 +245,7 @@ func ParseSize(s string) (int64, error) {
 	if !known {
 		return fail(`unknown unit ` + strconv.Quote(unit) + `; ` + sizeUnits)
 	}
-	n, reason := wholeInt64(num.Mul(num, new(big.Rat).SetInt64(scale)), "1B")
+	n, reason := wholeInt64(num.Mul(num, new(big.Rat).SetInt64(scale)), "1B", sizeRange)
 	if reason != "" {
 		return fail(reason)
 	}
@@ -299,15 +299,23 @@ func scanDecimal(s string) (num *big.Rat, rest string, ok bool) {
 	return num, s[i:], ok
 }
 
-// wholeInt64 converts a non-negative rational to int64, or says why it
-// cannot: a fraction of the smallest unit (named by finest) or a value too
-// large to represent.
-func wholeInt64(r *big.Rat, finest string) (int64, string) {
+// What the parsers' "too large" errors allow: the range of the int64 each
+// type is, which every conversion from it is checked against.
+const (
+	durationRange = "allowed up to 9223372036854775807ns (about 292 years), the longest time the simulator represents"
+	rateRange     = "allowed up to 9223372036854775807bit/s (about 9.2 Ebit/s)"
+	sizeRange     = "allowed up to 9223372036854775807B (8EiB less one byte)"
+)
+
+// wholeInt64 converts a rational to int64, or says why it cannot: a
+// fraction of the smallest unit (named by finest) or a value beyond int64,
+// whose reason ends with largest, what is allowed.
+func wholeInt64(r *big.Rat, finest, largest string) (int64, string) {
 	if !r.IsInt() {
 		return 0, "finer than " + finest + ", the smallest step"
 	}
 	if !r.Num().IsInt64() {
-		return 0, "too large"
+		return 0, "too large; " + largest
 	}
 	return r.Num().Int64(), ""
 }
