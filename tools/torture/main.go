@@ -134,8 +134,8 @@ type hostileCase struct {
 func hostile(bin, work string) {
 	long := strings.Repeat("x", 60<<10)
 	cases := []hostileCase{
-		{name: "1 Tbit/s, 1 BDP buffer", args: []string{"--set", "link.rate=1Tbit/s", "--set", "duration=200us"}, limit: 2 * time.Minute},
-		{name: "12 Gbit/s, 800 ms RTT", args: []string{"--set", "link.rate=12Gbit/s", "--set", "link.delay=400ms", "--set", "duration=50ms"}, limit: 2 * time.Minute},
+		{name: "1 Tbit/s, 1 BDP buffer", args: []string{"--set", "link.rate=1Tbit/s", "--set", "duration=3ms", "--set", "sample_interval=1ms", "--set", "throughput_window=1ms"}, limit: 2 * time.Minute},
+		{name: "12 Gbit/s, 800 ms RTT", args: []string{"--set", "link.rate=12Gbit/s", "--set", "link.delay=400ms", "--set", "duration=50ms", "--set", "sample_interval=10ms", "--set", "throughput_window=10ms"}, limit: 2 * time.Minute},
 		{name: "10 000 flows", file: manyFlows(10000), wantErr: `(?i)budget|memory|flows`, limit: time.Minute},
 		{name: "duration 1 000 000 s", args: []string{"--set", "duration=1000000s"}, wantErr: `(?i)budget|memory|duration`, limit: time.Minute},
 		{name: "sample interval 1 ns", args: []string{"--set", "sample_interval=1ns"}, wantErr: `(?i)budget|memory|sample`, limit: time.Minute},
@@ -144,7 +144,7 @@ func hostile(bin, work string) {
 		{name: "loss above 1", args: []string{"--set", "link.loss=2"}, wantErr: `link\.loss`, limit: time.Minute},
 		{name: "unknown algorithm", args: []string{"--set", "flows[0].cc=nosuchcc"}, wantErr: `flows\[0\]\.cc`, limit: time.Minute},
 		{name: "binary garbage as TOML", file: "\x00\x01\x02\xff\xfe[[[", wantErr: `.`, limit: time.Minute},
-		{name: "60 KB garbage line in a trace", file: "name = \"t\"\nduration = \"1s\"\n[link]\ndelay = \"10ms\"\ntrace = \"trace.txt\"\n[[flows]]\ncc = \"reno\"\n",
+		{name: "60 KB garbage line in a trace", file: "name = \"t\"\nduration = \"1s\"\n[link]\ndelay = \"10ms\"\nbuffer = \"100pkt\"\ntrace = \"trace.txt\"\n[[flows]]\ncc = \"reno\"\n",
 			extra: map[string]string{"trace.txt": "1\n2\n" + long + "\n"}, wantErr: `line 3`, limit: time.Minute},
 		{name: "size CDF near 1e300", file: "name = \"w\"\nduration = \"2s\"\n[link]\nrate = \"10Mbit/s\"\ndelay = \"10ms\"\n[[flows]]\ncc = \"reno\"\narrivals = \"poisson\"\nload = 0.5\nsize_distribution = \"empirical\"\nmean_size = \"0B\"\nsize_cdf = \"cdf.txt\"\n",
 			extra: map[string]string{"cdf.txt": "1e299 0\n1e300 1\n"}, wantErr: `.`, limit: time.Minute},
