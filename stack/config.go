@@ -31,6 +31,10 @@ import (
 //	                           of unsent data dropped (tcp_ack)
 //	window scale               from tcp_rmem[2] = 32 MiB: 10               from the buffer: 7 at 4 MiB
 //	                           (tcp_select_initial_window)                 (RFC 7323 §2.3)
+//	receive window             capped by rcv_ssthresh, which grows 2 MSS   the free buffer, moved by
+//	                           per segment from the SYN's window, with a   min(buffer/2, MSS)
+//	                           quick ACK for each (tcp_grow_window,        (RFC 9293 §3.8.6.2.2)
+//	                           __tcp_select_window)
 //
 // Choices that follow Linux in both profiles, because the RFCs leave them
 // open: the initial window of 10 (RFC 6928), the window of our SYN and
@@ -50,9 +54,12 @@ import (
 // asked for (see TSODeferral); of Linux's undo of a spurious
 // reduction only the D-SACK undo outside recovery (tcp_try_undo_dsack),
 // not the undo in recovery, of a timeout (F-RTO, tcp_try_undo_loss) or by
-// timestamps (tcp_packet_delayed); no rcv_ssthresh, so the
-// window an immediate ACK would offer (__tcp_ack_snd_check) is the free
-// space; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
+// timestamps (tcp_packet_delayed); no receive-buffer autotuning
+// (tcp_rcv_space_adjust): the window clamp is RcvBuf from the start,
+// where Linux's starts at tcp_rmem[1] and grows each round trip (see
+// RcvBufInitial), and no socket memory, so a segment's truesize is a
+// constant (RcvTruesize) and there is no tcp_clamp_window or memory
+// pressure; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
 // (see sendNext); the RACK reordering timer and the probe timer are
 // separate timers, not Linux's one retransmit timer.
 
@@ -194,10 +201,12 @@ type Config struct {
 	// connection, data after a silence longer than the RTO, and a
 	// duplicate or out-of-window segment each let the receiver acknowledge
 	// every segment at once, for up to 16 ACKs bounded by
-	// rcv_wnd/(2·rcv_mss); a CE mark grants two. With it the receiver also
-	// acknowledges at once when more than one full segment
-	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the ACK would not
-	// pull the window's right edge back (__tcp_ack_snd_check), and on a
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two; under LinuxRcvWindow,
+	// every segment that grows the window grants one more. With it the
+	// receiver also acknowledges at once when more than one full segment
+	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the window the
+	// ACK would offer is no smaller than the last (__tcp_ack_snd_check;
+	// under LinuxRcvWindow, the window __tcp_select_window picks), and on a
 	// read that leaves such data, or that empties a queue of pushed data
 	// (tcp_cleanup_rbuf); the delayed-ACK timeout adapts to the gaps
 	// between arrivals (icsk_ack.ato, tcp_event_data_recv,
@@ -442,7 +451,8 @@ func ConfigFor(p Profile) Config {
 // that Linux chooses differently set to what the RFCs specify: RFC 6298's
 // 1 s minimum RTO and its RTO formula, RFC 3465's L = 2, RFC 6675 SACK
 // recovery with PRR and without RACK-TLP, no quick-ACK mode, a window scale
-// just large enough for the receive buffer.
+// just large enough for the receive buffer, and the whole free buffer
+// offered as the receive window.
 func RFCConfig() Config {
 	c := DefaultConfig()
 	c.Profile = ProfileRFC
