@@ -85,11 +85,13 @@ type Conn struct {
 	rcvBuf recvBuffer
 	rcvWup Seq // RCV.NXT when the last window was advertised
 	rcvAdv Seq // right edge of the last advertised window
-	// Linux's window growth (rcvwnd.go): rcv_ssthresh, window_clamp and
-	// the payload-to-truesize ratio in 1/256 (0 until measured).
+	// Linux's window growth (rcvwnd.go): rcv_ssthresh, window_clamp, the
+	// payload-to-truesize ratio in 1/256 (0 until measured) and
+	// tp->advmss.
 	rcvSsthresh  int
 	windowClamp  int
 	scalingRatio int
+	tpAdvMSS     int
 	finRcvd      bool
 	peerFin      Seq
 	finValid     bool // peerFin holds the sequence number of a FIN seen out of order

@@ -307,7 +307,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	c.sndWnd = int(s.Window) // windows in SYNs are never scaled (RFC 7323 §2.2)
 	c.maxSndWnd = c.sndWnd
 	c.rcvAdv = c.rcvBuf.nxt.Add(c.cfg.synWindow(c.cfg.MSS)) // what our SYN offered
-	c.initRcvWindow(c.rcvAdv.Sub(c.rcvWup))
+	c.initRcvWindow(c.rcvAdv.Sub(c.rcvWup), c.advMSS())
 	c.sndWl1, c.sndWl2 = s.Seq, s.Ack
 	if s.Opts.HasTimestamps && c.tsOK {
 		c.tsRecent = s.Opts.TSVal

@@ -588,7 +588,11 @@ func (c *Conn) advertise(syn bool) uint16 {
 	if syn {
 		w := c.synWindow()
 		c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
-		c.initRcvWindow(w)
+		advmss := c.advMSS()
+		if c.listener != nil {
+			advmss = c.cfg.MSS
+		}
+		c.initRcvWindow(w, advmss)
 		return uint16(w)
 	}
 	if c.cfg.LinuxRcvWindow {

@@ -77,18 +77,26 @@ func (c *Conn) rcvFreeSpace() int {
 }
 
 // initRcvWindow starts the window state when the window of our SYN or
-// SYN-ACK, synWnd, is chosen: rcv_ssthresh is that window
-// (tcp_connect_init, tcp_create_openreq_child), and tcp_init_buffer_space
-// sets the window clamp to the full space less one segment (the
-// reservation tcp_app_win = 31 makes: max(2·advmss, full − advmss)) and
-// caps rcv_ssthresh by it.
-func (c *Conn) initRcvWindow(synWnd int) {
+// SYN-ACK, synWnd, is chosen, and again once an active open knows the
+// options agreed: rcv_ssthresh is that window (tcp_connect_init,
+// tcp_create_openreq_child), and tcp_init_buffer_space sets the window
+// clamp to the full space less one segment (the reservation tcp_app_win
+// = 31 makes: max(2·advmss, full − advmss)), never above what the window
+// field can carry (tcp_select_initial_window; 65535 without window
+// scaling, tcp_rcv_synsent_state_process), and caps rcv_ssthresh by it.
+//
+// advmss is Linux's tp->advmss, by which the window grows: the MSS we
+// advertised, less the timestamp option on an active open
+// (tcp_rcv_synsent_state_process) but not on a passive one, whose child
+// socket takes the route's MSS afresh (tcp_v4_syn_recv_sock).
+func (c *Conn) initRcvWindow(synWnd, advmss int) {
+	c.tpAdvMSS = advmss
 	full := c.rcvFullSpace()
-	advmss := c.advMSS()
 	c.windowClamp = full
 	if full > 2*advmss {
 		c.windowClamp = max(2*advmss, full-advmss)
 	}
+	c.windowClamp = min(c.windowClamp, 65535<<c.rcvShift)
 	c.rcvSsthresh = min(synWnd, c.windowClamp)
 }
 
@@ -138,7 +146,7 @@ func (c *Conn) growWindow(n int) {
 		return
 	}
 	truesize := c.cfg.RcvTruesize
-	incr := 2 * c.advMSS()
+	incr := 2 * c.tpAdvMSS
 	if truesize > 0 && c.winFromSpace(truesize) > n {
 		incr = c.growWindowSlow(n, truesize)
 	}

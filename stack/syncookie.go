@@ -189,7 +189,6 @@ func (c *Conn) restoreFromCookie(irs Seq, o *cookieOptions) {
 	// cookie_v4_check redoes tcp_select_initial_window with the MSS the
 	// cookie encodes.
 	c.rcvAdv = c.rcvBuf.nxt.Add(cfg.synWindow(int(cookieMSS[o.mssIndex])))
-	c.initRcvWindow(c.rcvAdv.Sub(c.rcvWup))
 	c.sndNxt, c.sndMax = c.iss.Add(1), c.iss.Add(1)
 	c.sndWl1, c.sndWl2 = irs, c.iss
 	c.sndMSS = min(int(cookieMSS[o.mssIndex]), cfg.MSS)
@@ -200,6 +199,7 @@ func (c *Conn) restoreFromCookie(irs Seq, o *cookieOptions) {
 	if c.tsOK {
 		c.sndMSS -= 12
 	}
+	c.initRcvWindow(c.rcvAdv.Sub(c.rcvWup), cfg.MSS)
 }
 
 // mssIndex is the index of the largest cookieMSS entry not above mss, or 0.
