@@ -55,8 +55,9 @@
 // change the host's configuration through stack.Host.MutableConfig, and
 // the keepalive options restart the timer (stack.Conn.RestartKeepalive).
 // SO_RCVBUF v makes the receive buffer v bytes of window (Linux's
-// sk_rcvbuf of 2v at its default len/truesize ratio of ½) and takes the
-// window scale from it, as Linux does for a locked buffer.
+// sk_rcvbuf of 2v at its default len/truesize ratio of ½, and
+// RcvBufInitial 2v) and takes the window scale from it, as Linux does for
+// a locked buffer.
 //
 // # Commands and sysctls
 //
@@ -87,7 +88,8 @@
 //	tcp_rto_min_us, tcp_rto_max_ms   MinRTO, MaxRTO
 //	tcp_recovery                Recovery: RACK if bit 0, else SACK
 //	tcp_rmem "min def max"      RcvBuf = RcvBufMax = max (Linux's window scale comes from it),
-//	                            RcvSpaceInitial = def/2 (the SYN's window, tcp_full_space)
+//	                            RcvSpaceInitial = def/2 (the SYN's window, tcp_full_space),
+//	                            RcvBufInitial = def (the buffer the window clamp starts from)
 //	tcp_wmem "min def max"      SndBuf = default
 //	tcp_congestion_control      the algorithm of new sockets       unknown name unsupported
 //	tcp_fastopen                client/server bits, 0x200           0x4 unsupported

@@ -192,13 +192,14 @@ var sysctlSetters = map[string]func(r *runner, v string) error{
 	// The receive buffer is tcp_rmem's maximum, from which Linux derives
 	// its window scale (tcp_select_initial_window), and the SYN's window
 	// comes from tcp_rmem's default at the default skb->len/truesize ratio
-	// of ½ (tcp_full_space); the send buffer is tcp_wmem's default, where
+	// of ½ (tcp_full_space), as does the buffer the window clamp starts
+	// from (RcvBufInitial); the send buffer is tcp_wmem's default, where
 	// Linux's starts.
 	"tcp_rmem": func(r *runner, v string) error {
 		if err := bufSysctl(2, func(c *stack.Config, n int) { c.RcvBuf, c.RcvBufMax = n, n })(r, v); err != nil {
 			return err
 		}
-		return bufSysctl(1, func(c *stack.Config, n int) { c.RcvSpaceInitial = max(n/2, 1) })(r, v)
+		return bufSysctl(1, func(c *stack.Config, n int) { c.RcvSpaceInitial, c.RcvBufInitial = max(n/2, 1), n })(r, v)
 	},
 	"tcp_wmem": bufSysctl(1, func(c *stack.Config, n int) { c.SndBuf = n }),
 	"tcp_congestion_control": func(r *runner, v string) error {

@@ -148,12 +148,20 @@ type runner struct {
 // scriptConfig is the stack configuration a script starts from: the linux
 // profile, with TSO deferral on, as packetdrill's kernel sends through a
 // GSO-capable tun device (stack.Config.TSODeferral says why the simulator
-// leaves it off).
+// leaves it off), and the receive window clamped by Linux's starting
+// buffer, tcp_rmem[1] (stack.Config.RcvBufInitial: a script is too short
+// for autotuning to grow it, and the simulator, which does not model
+// autotuning, clamps by the whole buffer instead).
 func scriptConfig() stack.Config {
 	cfg := stack.DefaultConfig()
 	cfg.TSODeferral = true
+	cfg.RcvBufInitial = linuxRmemDefault
 	return cfg
 }
+
+// linuxRmemDefault is tcp_rmem[1], the receive buffer a Linux socket
+// starts with.
+const linuxRmemDefault = 131072
 
 // Run plays a parsed script and returns its result.
 func Run(s *Script, opts Options) (res Result) {

@@ -214,6 +214,7 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		beforeConn()
 		cfg.RcvBuf = int(v)
 		cfg.RcvBufMax = 0
+		cfg.RcvBufInitial = int(2 * v)
 	case "TCP_NODELAY":
 		cfg.NoDelay = v != 0
 	case "TCP_CORK":

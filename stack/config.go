@@ -31,6 +31,10 @@ import (
 //	                           of unsent data dropped (tcp_ack)
 //	window scale               from tcp_rmem[2] = 32 MiB: 10               from the buffer: 7 at 4 MiB
 //	                           (tcp_select_initial_window)                 (RFC 7323 §2.3)
+//	receive window             capped by rcv_ssthresh, which grows 2 MSS   the free buffer, moved by
+//	                           per segment from the SYN's window, with a   min(buffer/2, MSS)
+//	                           quick ACK for each (tcp_grow_window,        (RFC 9293 §3.8.6.2.2)
+//	                           __tcp_select_window)
 //
 // Choices that follow Linux in both profiles, because the RFCs leave them
 // open: the initial window of 10 (RFC 6928), the window of our SYN and
@@ -50,9 +54,12 @@ import (
 // asked for (see TSODeferral); of Linux's undo of a spurious
 // reduction only the D-SACK undo outside recovery (tcp_try_undo_dsack),
 // not the undo in recovery, of a timeout (F-RTO, tcp_try_undo_loss) or by
-// timestamps (tcp_packet_delayed); no rcv_ssthresh, so the
-// window an immediate ACK would offer (__tcp_ack_snd_check) is the free
-// space; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
+// timestamps (tcp_packet_delayed); no receive-buffer autotuning
+// (tcp_rcv_space_adjust): the window clamp is RcvBuf from the start,
+// where Linux's starts at tcp_rmem[1] and grows each round trip (see
+// RcvBufInitial), and no socket memory, so a segment's truesize is a
+// constant (RcvTruesize) and there is no tcp_clamp_window or memory
+// pressure; pacing one segment at a time, not in tcp_tso_autosize-sized skbs
 // (see sendNext); the RACK reordering timer and the probe timer are
 // separate timers, not Linux's one retransmit timer.
 
@@ -112,12 +119,55 @@ type Config struct {
 	// term of the RTO. 1 ms, the resolution of Linux's RTT clock.
 	ClockGranularity units.Duration
 	// SndBuf and RcvBuf are the send and receive buffer sizes in bytes. The
-	// receive buffer bounds the advertised window: after the handshake the
-	// receiver offers all of its free space, so it never limits a bulk
-	// flow below RcvBuf (Linux instead grows the window towards
-	// tcp_rmem[2] as the sender speeds up, tcp_grow_window and
-	// tcp_rcv_space_adjust, which ccbench does not model).
+	// receive buffer, counted in window bytes, bounds the advertised
+	// window. Under LinuxRcvWindow the window opens towards it as Linux's
+	// does (tcp_grow_window); otherwise the receiver offers all of its
+	// free space after the handshake. Either way it stands for the buffer
+	// Linux's autotuning (tcp_rcv_space_adjust) would grow to, which the
+	// stack does not model: a bulk flow is never held below RcvBuf by a
+	// buffer still growing.
 	SndBuf, RcvBuf int
+	// LinuxRcvWindow offers the receive window as Linux does (rcvwnd.go):
+	// the free space capped by rcv_ssthresh, which starts at the SYN's
+	// window and grows by two segments per data segment received up to
+	// the window clamp (tcp_grow_window), rounded up to the window scale
+	// (__tcp_select_window), the right edge never moving back
+	// (tcp_select_window); each segment that grows it keeps quick-ACK mode
+	// on (icsk_ack.quick |= 1), so the receiver ACKs every segment while
+	// its window opens. An ACK for more than one full segment then leaves
+	// at once only if the window it offers is no smaller than the last
+	// (__tcp_ack_snd_check), and a read sends a window update when the
+	// window offered could at least double (tcp_cleanup_rbuf). Off (the
+	// rfc profile): the whole free buffer, moved only by at least
+	// min(buffer/2, MSS) (RFC 9293 §3.8.6.2.2).
+	LinuxRcvWindow bool
+	// RcvTruesize is the memory Linux charges a received segment (skb
+	// truesize), from which LinuxRcvWindow takes the payload-to-memory
+	// ratio on full-sized segments (tcp_measure_rcv_mss, scaling_ratio)
+	// and judges whether a segment may grow the window (tcp_grow_window's
+	// check #2). 2304 bytes is the truesize of any frame from about 640
+	// to 1660 bytes written to a tun device, as packetdrill and ccbench's
+	// tun driver do: tun_alloc_skb puts it in one linear kmalloc-2048 head
+	// (NET_SKB_PAD and the frame rounded up to 64 bytes, plus the
+	// 320-byte skb_shared_info), and truesize adds the 256-byte sk_buff
+	// to the 1728 bytes left for data: a ratio of 160/256 for 1448-byte
+	// segments. The simulator uses the same value, so that it is
+	// comparable with the kernel over tun; every segment is charged it,
+	// whatever its size. 0 skips both uses (the ratio stays ½).
+	RcvTruesize int
+	// RcvBufInitial is Linux's receive buffer memory (sk_rcvbuf) when the
+	// connection starts, tcp_rmem[1] = 131072, before autotuning grows
+	// it: under LinuxRcvWindow the full space (tcp_full_space) is then
+	// this times the payload-to-memory ratio (65536 at the default ½,
+	// 56832 once a 1000-byte segment on the tun device measured 111/256),
+	// at most RcvBuf, and the window clamp follows a new ratio
+	// (tcp_measure_rcv_mss's tcp_set_window_clamp). The packetdrill runner
+	// sets it, because its scripts are too short for autotuning to have
+	// grown the buffer; 0, the default, takes the window clamp from
+	// RcvBuf, the buffer autotuning would reach, since the stack does not
+	// model tcp_rcv_space_adjust and a clamp stuck at 57 kB would hold
+	// every simulated flow far below what Linux's reaches.
+	RcvBufInitial int
 	// RcvBufMax is the largest receive buffer the receive side could grow
 	// to; only the window scale comes from it. Linux picks the scale of
 	// its SYN and SYN-ACK (tcp_select_initial_window) as the shift that
@@ -151,10 +201,12 @@ type Config struct {
 	// connection, data after a silence longer than the RTO, and a
 	// duplicate or out-of-window segment each let the receiver acknowledge
 	// every segment at once, for up to 16 ACKs bounded by
-	// rcv_wnd/(2·rcv_mss); a CE mark grants two. With it the receiver also
-	// acknowledges at once when more than one full segment
-	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the ACK would not
-	// pull the window's right edge back (__tcp_ack_snd_check), and on a
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two; under LinuxRcvWindow,
+	// every segment that grows the window grants one more. With it the
+	// receiver also acknowledges at once when more than one full segment
+	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the window the
+	// ACK would offer is no smaller than the last (__tcp_ack_snd_check;
+	// under LinuxRcvWindow, the window __tcp_select_window picks), and on a
 	// read that leaves such data, or that empties a queue of pushed data
 	// (tcp_cleanup_rbuf); the delayed-ACK timeout adapts to the gaps
 	// between arrivals (icsk_ack.ato, tcp_event_data_recv,
@@ -399,7 +451,8 @@ func ConfigFor(p Profile) Config {
 // that Linux chooses differently set to what the RFCs specify: RFC 6298's
 // 1 s minimum RTO and its RTO formula, RFC 3465's L = 2, RFC 6675 SACK
 // recovery with PRR and without RACK-TLP, no quick-ACK mode, a window scale
-// just large enough for the receive buffer.
+// just large enough for the receive buffer, and the whole free buffer
+// offered as the receive window.
 func RFCConfig() Config {
 	c := DefaultConfig()
 	c.Profile = ProfileRFC
@@ -414,6 +467,7 @@ func RFCConfig() Config {
 	c.SlowStartLimitSegments = 2
 	c.Recovery = RecoverySACK
 	c.RcvBufMax = 0
+	c.LinuxRcvWindow = false
 	return c
 }
 
@@ -437,6 +491,8 @@ func DefaultConfig() Config {
 		RcvBuf:             4 << 20,
 		RcvBufMax:          32 << 20,
 		RcvSpaceInitial:    64 << 10,
+		LinuxRcvWindow:     true,
+		RcvTruesize:        2304,
 		Timestamps:         true,
 		WindowScaling:      true,
 		MSL:                30 * units.Second,
@@ -484,6 +540,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("tcp.rcv_buffer: %d is not allowed: must be between %d and %d bytes", c.RcvBuf, 2*c.MSS, 65535<<maxWindowShift)
 	case c.RcvBufMax < 0 || c.RcvBufMax > 65535<<maxWindowShift:
 		return fmt.Errorf("tcp.rcv_buffer_max: %d is not allowed: must be between 0 and %d bytes", c.RcvBufMax, 65535<<maxWindowShift)
+	case c.RcvTruesize < 0 || c.RcvBufInitial < 0:
+		return fmt.Errorf("tcp.rcv_truesize %d, tcp.rcv_buffer_initial %d are not allowed: must be 0 or more bytes", c.RcvTruesize, c.RcvBufInitial)
 	case c.RcvSpaceInitial < 1:
 		return fmt.Errorf("tcp.rcv_space_initial: %d is not allowed: must be at least 1 byte", c.RcvSpaceInitial)
 	case c.MSL <= 0:

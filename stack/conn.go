@@ -81,13 +81,20 @@ type Conn struct {
 	rtxRunAt  units.Time
 
 	// Receive sequence space.
-	irs      Seq
-	rcvBuf   recvBuffer
-	rcvWup   Seq // RCV.NXT when the last window was advertised
-	rcvAdv   Seq // right edge of the last advertised window
-	finRcvd  bool
-	peerFin  Seq
-	finValid bool // peerFin holds the sequence number of a FIN seen out of order
+	irs    Seq
+	rcvBuf recvBuffer
+	rcvWup Seq // RCV.NXT when the last window was advertised
+	rcvAdv Seq // right edge of the last advertised window
+	// Linux's window growth (rcvwnd.go): rcv_ssthresh, window_clamp, the
+	// payload-to-truesize ratio in 1/256 (0 until measured) and
+	// tp->advmss.
+	rcvSsthresh  int
+	windowClamp  int
+	scalingRatio int
+	tpAdvMSS     int
+	finRcvd      bool
+	peerFin      Seq
+	finValid     bool // peerFin holds the sequence number of a FIN seen out of order
 
 	// Negotiated options.
 	sndMSS      int   // payload bytes per segment, after options

@@ -354,9 +354,13 @@ func TestFastRetransmitOnThirdDupAck(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DelayedACK = 0
 	// Duplicate-ACK counting is NewReno's; RACK (the default) has its own
-	// tests.
+	// tests. Without SACK, as Linux counts duplicate ACKs only then
+	// (tcp_is_reno): with SACK in use a Linux receiver grows its window
+	// on out-of-order data (tcp_data_queue_ofo), and an ACK whose window
+	// changed is no duplicate (RFC 5681 §2).
 	snd := DefaultConfig()
 	snd.Recovery = RecoveryNewReno
+	snd.SACK = false
 	n := newTestNet(t, 10*ms, snd, cfg)
 	client, _ := n.connect()
 	n.log = n.log[:0]

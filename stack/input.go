@@ -307,6 +307,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 	c.sndWnd = int(s.Window) // windows in SYNs are never scaled (RFC 7323 §2.2)
 	c.maxSndWnd = c.sndWnd
 	c.rcvAdv = c.rcvBuf.nxt.Add(c.cfg.synWindow(c.cfg.MSS)) // what our SYN offered
+	c.initRcvWindow(c.rcvAdv.Sub(c.rcvWup), c.advMSS())
 	c.sndWl1, c.sndWl2 = s.Seq, s.Ack
 	if s.Opts.HasTimestamps && c.tsOK {
 		c.tsRecent = s.Opts.TSVal
@@ -829,6 +830,12 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 		c.stats.OutOfOrderSegments++
 		c.ackNow = true
 		c.noteSACK(seq)
+		if c.cfg.LinuxRcvWindow && c.sackOK {
+			// tcp_data_queue_ofo grows the window too, but only with
+			// SACK: without it, a window held still forces the
+			// duplicate ACKs fast retransmit needs.
+			c.growWindow(len(p))
+		}
 		return
 	}
 	if advanced {
@@ -838,17 +845,24 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 		// It filled (part of) a hole: acknowledge at once (RFC 5681 §4.2).
 		c.ackNow = true
 	}
-	if c.finValid && c.rcvBuf.nxt == c.peerFin {
-		c.receiveFIN(now, c.peerFin)
-	}
 	full := c.measureRcvMSS(len(p), flags)
 	if c.cfg.QuickACK {
 		c.dataRecvQuickACK(now)
+	}
+	if c.cfg.LinuxRcvWindow && len(p) >= 128 {
+		// tcp_event_data_recv grows the window for segments of at
+		// least 128 bytes.
+		c.growWindow(len(p))
 	}
 	if full {
 		c.ackPending++
 	}
 	c.ackCheck = true
+	if c.finValid && c.rcvBuf.nxt == c.peerFin {
+		// After the data's own bookkeeping, as tcp_data_queue calls
+		// tcp_fin after tcp_event_data_recv.
+		c.receiveFIN(now, c.peerFin)
+	}
 }
 
 // finishSegment runs the ACK decision a segment that brought data or a FIN
@@ -877,7 +891,7 @@ func (c *Conn) ackSndCheck(now units.Time) {
 		// the one offered last: data left unread shrinks it, and the read
 		// that takes it sends the ACK instead, afterRead), or in quick-ACK
 		// mode, which pingpong mode suspends (tcp_in_quickack_mode).
-		if c.rcvNxt().Sub(c.rcvWup) > c.rcvMSS() && c.rcvBuf.window() >= c.rcvAdv.Sub(c.rcvWup) ||
+		if c.rcvNxt().Sub(c.rcvWup) > c.rcvMSS() && c.offerableWindow() >= c.rcvAdv.Sub(c.rcvWup) ||
 			c.quickAcks > 0 && !c.pingpong {
 			c.ackNow = true
 			return
@@ -972,6 +986,9 @@ func (c *Conn) measureRcvMSS(n int, flags uint8) bool {
 	lss := c.lastSegSize
 	c.lastSegSize = 0
 	if n >= c.rcvMSS() {
+		if n != c.rcvMSS() {
+			c.measureScalingRatio(n)
+		}
 		c.rcvMSSEst = min(n, c.advMSS())
 		return true
 	}

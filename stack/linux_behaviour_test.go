@@ -275,3 +275,53 @@ func TestLinuxQuickACKOnCE(t *testing.T) {
 	s.read(3000)
 	s.none(2 * units.Second)
 }
+
+// The receive window opens as Linux's does (Config.LinuxRcvWindow,
+// tcp_grow_window, __tcp_select_window): rcv_ssthresh starts at the
+// SYN-ACK's window, 20000 bytes here, and grows by two of our segments for
+// each 1000-byte segment received (a truesize of 2304 is worth its
+// payload: 2304·111/256 = 999 ≤ 1000), up to the window clamp, the
+// 64000-byte buffer less one segment (tcp_init_buffer_space). Without
+// window scaling the window offered is rcv_ssthresh rounded down to whole
+// segments. Every segment that grows it sets icsk_ack.quick |= 1, which
+// makes up for the quick ACK its own ACK uses, so the quick ACKs the
+// connection's first data earned (rcv_wnd/(2·rcv_mss) = 10,
+// tcp_incr_quickack) are all still there when the window stops growing,
+// after 22 segments; after those ten, an ACK for every second segment.
+func TestLinuxReceiveWindowGrowthTimeline(t *testing.T) {
+	cfg := linuxScriptConfig()
+	cfg.RcvSpaceInitial = 20000
+	s := newScript(t, cfg)
+	s.listen(80)
+	s.in("S 0:0(0) win 65535 <mss 1000>")
+	s.out(0, "S. 0:0(0) ack 1 win 20000 <mss 1000>")
+	s.at(10 * ms).in(". 1:1(0) ack 1")
+	s.accept()
+	for i := 0; i < 40; i++ {
+		at := 100*ms + units.Duration(i)*ms
+		s.at(at).in(segf(". %d:%d(1000) ack 1", 1+1000*i, 1001+1000*i))
+		s.read(1000)
+		win := min(20000+2000*(i+1), 63000)
+		if i < 22+10 || i%2 == 1 {
+			s.out(at, segf(". 1:1(0) ack %d win %d", 1001+1000*i, win))
+		}
+	}
+	s.none(2 * units.Second)
+}
+
+// The rfc profile offers the whole free buffer from the first ACK on.
+func TestRFCReceiveWindowIsFreeBuffer(t *testing.T) {
+	cfg := linuxScriptConfig()
+	cfg.RcvSpaceInitial = 20000
+	cfg.LinuxRcvWindow = false
+	s := newScript(t, cfg)
+	s.listen(80)
+	s.in("S 0:0(0) win 65535 <mss 1000>")
+	s.out(0, "S. 0:0(0) ack 1 win 20000 <mss 1000>")
+	s.at(10 * ms).in(". 1:1(0) ack 1")
+	s.accept()
+	s.at(100 * ms).in(". 1:1001(1000) ack 1")
+	s.out(100*ms, ". 1:1(0) ack 1001 win 63000")
+	s.read(1000)
+	s.none(2 * units.Second)
+}

@@ -578,15 +578,27 @@ func (c *Conn) rcvNxt() Seq {
 }
 
 // advertise returns the window field for an outgoing segment. A SYN or
-// SYN-ACK offers synWindow. After it, the right edge only moves when it can
-// move by at least min(buffer/2, MSS), the receiver's silly window
-// avoidance of RFC 9293 §3.8.6.2.2, and never moves left.
+// SYN-ACK offers synWindow. After it, with Config.LinuxRcvWindow, the
+// window is Linux's (linuxWindow, rcvwnd.go); otherwise the right edge
+// only moves when it can move by at least min(buffer/2, MSS), the
+// receiver's silly window avoidance of RFC 9293 §3.8.6.2.2. Neither moves
+// the right edge left.
 func (c *Conn) advertise(syn bool) uint16 {
 	nxt := c.rcvNxt()
 	if syn {
 		w := c.synWindow()
 		c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
+		advmss := c.advMSS()
+		if c.listener != nil {
+			advmss = c.cfg.MSS
+		}
+		c.initRcvWindow(w, advmss)
 		return uint16(w)
+	}
+	if c.cfg.LinuxRcvWindow {
+		w := c.linuxWindow(nxt)
+		c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
+		return uint16(min(w>>c.rcvShift, 65535))
 	}
 	edge := nxt.Add(c.rcvBuf.window())
 	if c.rcvAdv.LT(nxt) || c.rcvAdv.GT(edge) || edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) {
@@ -618,6 +630,17 @@ func (c *Conn) maybeWindowUpdate() {
 		return
 	}
 	nxt := c.rcvNxt()
+	if c.cfg.LinuxRcvWindow {
+		// tcp_cleanup_rbuf: when at most half the clamp is still offered,
+		// an ACK goes if the window it would offer is at least twice that.
+		now := max(c.rcvAdv.Sub(nxt), 0)
+		if 2*now <= c.windowClamp {
+			if w := c.selectWindow(); w > 0 && w >= 2*now {
+				c.ackNow = true
+			}
+		}
+		return
+	}
 	remaining := c.rcvAdv.Sub(nxt)
 	grow := nxt.Add(c.rcvBuf.window()).Sub(c.rcvAdv)
 	if remaining < c.rcvBuf.limit/2 && grow >= min(c.rcvBuf.limit/2, 2*c.cfg.MSS) {

@@ -84,8 +84,8 @@ const (
 // (a 1000-byte MSS, a 64000-byte receive buffer) so that sequence numbers
 // and windows read at a glance, and no optional TCP features, which the
 // scenarios that test them turn on. The conformance scenarios check the
-// RFCs: they use RFC 6298's RTO formula, no quick-ACK mode and RFC 9293's
-// segment acceptance (with Linux's 200 ms RTO floor, so an RTO after a
+// RFCs: they use RFC 6298's RTO formula, no quick-ACK mode, RFC 9293's
+// receive window and segment acceptance (with Linux's 200 ms RTO floor, so an RTO after a
 // 10 ms handshake is 200 ms); linuxScriptConfig is the same with the linux
 // profile's behaviours, for the scenarios that check Linux's timelines.
 func scriptConfig() Config {
@@ -97,6 +97,7 @@ func scriptConfig() Config {
 	cfg.ChallengeACKsPerSecond = 10
 	cfg.SYNLinearTimeouts = 0
 	cfg.TSODeferral = false
+	cfg.LinuxRcvWindow = false
 	return cfg
 }
 

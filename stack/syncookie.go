@@ -199,6 +199,7 @@ func (c *Conn) restoreFromCookie(irs Seq, o *cookieOptions) {
 	if c.tsOK {
 		c.sndMSS -= 12
 	}
+	c.initRcvWindow(c.rcvAdv.Sub(c.rcvWup), cfg.MSS)
 }
 
 // mssIndex is the index of the largest cookieMSS entry not above mss, or 0.
