@@ -70,13 +70,17 @@ const (
 	// histogram (31 776 B), the payload block (2 × 65 521 B), two hosts
 	// with a listener each, the flow and its series headers.
 	flowStateBytes = 200 << 10
-	// sampleBytesFlow is the memory one flow sample costs at the peak: the
-	// recorder's metrics.FlowSample, the copy the figures read back from
-	// the CSV (appended, so up to twice its final size while it grows), and
-	// a figure's two plotted points of 16 B each plus their SVG text.
-	sampleBytesFlow = 3*int(unsafe.Sizeof(metrics.FlowSample{})) + 2*16 + 2*24
+	// sampleBytesFlow is the memory one flow sample costs at the peak,
+	// which is while the figures are drawn: the recorder's
+	// metrics.FlowSample and the copy the figures read back from the CSV,
+	// both doubled because the collector (GOGC=100) lets the garbage of
+	// parsing grow to the size of the live heap before it runs; then for
+	// each of a figure's two lines a plotted point (16 B), its vg path
+	// element (72 B) and its SVG text (24 B). A 1-flow run sampled 300 000
+	// times peaked at 1 857 B per sample above the same run's base.
+	sampleBytesFlow = 2*2*int(unsafe.Sizeof(metrics.FlowSample{})) + 2*(16+72+24)
 	// sampleBytesLink is the same for a link sample.
-	sampleBytesLink = 3*int(unsafe.Sizeof(metrics.LinkSample{})) + 2*16 + 2*24
+	sampleBytesLink = 2*2*int(unsafe.Sizeof(metrics.LinkSample{})) + 2*(16+72+24)
 	// packetBytes is one pooled packet as the allocator hands it out: the
 	// 2 088-byte packet.Packet in Go's 2 304-byte size class.
 	packetBytes = 2304
