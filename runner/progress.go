@@ -82,11 +82,12 @@ func (p *simProgress) update(now units.Time) {
 		)
 	}
 	// The rate over the whole run so far: steadier than the last interval
-	// through slow start and idle periods.
+	// through slow start and idle periods. The bar moves first and the
+	// description redraws the line with both.
 	left := time.Duration(float64(elapsed) * float64(p.total-now) / float64(now))
+	_ = p.bar.Set64(int64(1000 * float64(now) / float64(p.total)))
 	p.bar.Describe(fmt.Sprintf("simulated %.1fs of %v, %v to go, done at %s",
 		float64(now)/1e9, units.Duration(p.total), left.Round(time.Second), t.Add(left).Format("15:04:05")))
-	_ = p.bar.Set64(int64(1000 * float64(now) / float64(p.total)))
 }
 
 // finish clears the line, if one was drawn.
