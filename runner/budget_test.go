@@ -128,7 +128,7 @@ func TestBudgetSweepJobsTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := EstimateScenario(mustScenario(t, sw.Points[0].Config), false)
-	opt := BudgetOptions{Memory: int64(1.5 * one.Memory), Jobs: 4}
+	opt := BudgetOptions{Memory: int64(2.5 * one.Memory), Jobs: 4}
 	err = CheckSweepBudget(sw, t.TempDir(), opt)
 	if err == nil || !strings.Contains(err.Error(), "lower --jobs") {
 		t.Fatalf("4 points of %s at once within %s: %v", budgetSize(one.Memory), budgetSize(float64(opt.Memory)), err)
