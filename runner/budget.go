@@ -31,7 +31,8 @@ package runner
 // or the cgroup's limit less its usage when that is lower), of which a run
 // may plan to use budgetMemoryShare; the free space at the output folder, of
 // which it may use budgetDiskShare. --budget-memory replaces the memory
-// limit and --no-budget skips the check, for users who know better.
+// limit and --no-budget skips the check, for users who know better. Where
+// neither the memory nor the disk can be read, that side goes unchecked.
 
 import (
 	"bufio"
@@ -170,7 +171,7 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 	perConn := connBytes(sc)
 	e.addMem(BudgetPart{
 		What:  fmt.Sprintf("%s × %s of socket buffers", plural(started, "flow"), budgetSize(2*perConn)),
-		Bytes: started * 2 * perConn, Lower: "lower the flows' count or tcp.rcv_buffer/tcp.snd_buffer",
+		Bytes: started * 2 * perConn, Lower: "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer",
 	})
 	if lc := lifecycleConns(sc); lc > 0 {
 		e.addMem(BudgetPart{
@@ -180,7 +181,7 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 	}
 	e.addMem(BudgetPart{
 		What:  fmt.Sprintf("%s × %s of flow state", plural(nflows, "flow"), budgetSize(flowStateBytes)),
-		Bytes: nflows * flowStateBytes, Lower: "lower the flows' count",
+		Bytes: nflows * flowStateBytes, Lower: "lower flows[].count (or a workload's load)",
 	})
 	e.addMem(BudgetPart{
 		What: fmt.Sprintf("sample series: duration %v / sample_interval %v = %s samples × (%s × %d B + %d B)",
@@ -211,7 +212,7 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 		Bytes: samples*(nflows*svgLinesFlow+svgLinesLink)*svgPointBytes + runFigures*figureBytes,
 		Lower: "raise sample_interval or shorten duration",
 	})
-	e.addOut(BudgetPart{What: "summary and config", Bytes: nflows*summaryPerFlow + outputFixed, Lower: "lower the flows' count"})
+	e.addOut(BudgetPart{What: "summary and config", Bytes: nflows*summaryPerFlow + outputFixed, Lower: "lower flows[].count"})
 	e.Segments = segmentEstimate(sc)
 	if pcap {
 		// Data segments are recorded whole, ACKs as 52-byte headers, each
@@ -260,11 +261,7 @@ func ceilPow2(n int) int {
 func lifecycleConns(sc Scenario) float64 {
 	n := 0.0
 	for _, c := range sc.Lifecycle.Clients {
-		stop := c.Stop
-		if stop <= 0 || stop > sc.Duration {
-			stop = sc.Duration
-		}
-		span := max(float64(stop-c.Start), 0) / 1e9
+		span := lifecycleSpan(sc, c.Start, c.Stop)
 		ports := float64(int(c.PortHigh)-int(c.PortLow)) + 1
 		open := c.Rate*span + 1
 		if ports > 0 {
@@ -339,7 +336,25 @@ func segmentEstimate(sc Scenario) float64 {
 			segs += float64(c.Rate) / 8 * dur / float64(c.PacketSize)
 		}
 	}
+	// A lifecycle connection: the handshake, the request and response with
+	// their ACKs, and the two FINs with theirs; a flood's SYN and the
+	// server's SYN-ACK.
+	for _, c := range sc.Lifecycle.Clients {
+		data := math.Ceil(float64(c.Request+sc.Lifecycle.Server.Response) / pkt)
+		segs += c.Rate * lifecycleSpan(sc, c.Start, c.Stop) * (7 + 1.5*data)
+	}
+	for _, f := range sc.Lifecycle.Floods {
+		segs += f.Rate * lifecycleSpan(sc, f.Start, f.Stop) * 2
+	}
 	return segs
+}
+
+// lifecycleSpan is how many seconds a client or flood is active.
+func lifecycleSpan(sc Scenario, start, stop units.Duration) float64 {
+	if stop <= 0 || stop > sc.Duration {
+		stop = sc.Duration
+	}
+	return max(float64(stop-start), 0) / 1e9
 }
 
 // Limits is what the machine offers a run.

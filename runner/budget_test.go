@@ -46,7 +46,7 @@ func checkRefused(t *testing.T, want []string, sets ...string) {
 }
 
 func TestBudgetRefusesTenThousandFlows(t *testing.T) {
-	checkRefused(t, []string{"10000 flows × 16.6 MiB of socket buffers = 162 GiB", "lower the flows' count or tcp.rcv_buffer/tcp.snd_buffer"},
+	checkRefused(t, []string{"10000 flows × 16.6 MiB of socket buffers = 162 GiB", "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer"},
 		"flows[0].count=10000")
 }
 
