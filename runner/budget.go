@@ -241,12 +241,12 @@ func (e *Estimate) addOut(p BudgetPart) {
 // its two rings and a retransmission queue for a full send buffer.
 func connBytes(sc Scenario) float64 {
 	mss := max(sc.TCP.MSS, 1)
-	queue := ceilPow2(max(sc.TCP.SndBuf/mss+1, 16))
-	return float64(ceilPow2(sc.TCP.SndBuf)) + float64(ceilPow2(sc.TCP.RcvBuf)) +
+	queue := budgetPow2(max(sc.TCP.SndBuf/mss+1, 16))
+	return float64(budgetPow2(sc.TCP.SndBuf)) + float64(budgetPow2(sc.TCP.RcvBuf)) +
 		float64(queue)*sentSegmentBytes + 2048
 }
 
-func ceilPow2(n int) int {
+func budgetPow2(n int) int {
 	c := 1
 	for c < n && c < 1<<62 {
 		c <<= 1
