@@ -109,6 +109,11 @@ const (
 	// about a million segments per wall second on a loaded 2-core machine
 	// (0.74 M measured for bottleneck.toml beside other builds).
 	budgetSegmentsPerSecond = 1e6
+	// budgetWall is the longest a run may be expected to take without
+	// --budget-time: a duration typed three digits too long (1000000s for
+	// 1000s) is caught before it takes the machine for an afternoon, and
+	// a run meant to be that long costs one flag.
+	budgetWall = time.Hour
 )
 
 // BudgetOptions tune the budget check.
@@ -122,6 +127,9 @@ type BudgetOptions struct {
 	Pcap bool
 	// Jobs is how many sweep points run at once; 0 or 1 for one run.
 	Jobs int
+	// Wall, when positive, is the longest expected wall time instead of
+	// budgetWall (--budget-time).
+	Wall time.Duration
 	// Notes, when not nil, receives a line about a run that fits but will
 	// take long.
 	Notes io.Writer
@@ -150,6 +158,10 @@ type Estimate struct {
 	// budgetSegmentsPerSecond.
 	Segments float64
 	Wall     time.Duration
+	// simulated and rate are the run's duration and the rate the segment
+	// count assumed, for the refusal.
+	simulated units.Duration
+	rate      float64
 }
 
 // EstimateScenario estimates a sim run of sc; pcap adds a capture.
@@ -213,7 +225,8 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 		Lower: "raise sample_interval or shorten duration",
 	})
 	e.addOut(BudgetPart{What: "summary and config", Bytes: nflows*summaryPerFlow + outputFixed, Lower: "lower flows[].count"})
-	e.Segments = segmentEstimate(sc)
+	e.Segments, e.rate = segmentEstimate(sc)
+	e.simulated = sc.Duration
 	if pcap {
 		// Data segments are recorded whole, ACKs as 52-byte headers, each
 		// behind a 16-byte record header.
@@ -304,10 +317,10 @@ func linkPackets(sc Scenario) float64 {
 // segmentEstimate guesses the packets the hosts send: the bottleneck kept
 // full for the whole run (or the sized flows' bytes, when less), an ACK
 // for every second data segment, and the cross traffic's packets.
-func segmentEstimate(sc Scenario) float64 {
+func segmentEstimate(sc Scenario) (segs, rate float64) {
 	dur := max(float64(sc.Duration), 0) / 1e9
 	pkt := float64(max(sc.TCP.MSS, 1))
-	rate := float64(sc.Forward.Rate)
+	rate = float64(sc.Forward.Rate)
 	if tr := sc.Forward.Trace; tr != nil && dur > 0 {
 		rate = float64(tr.CapacityBytes(0, units.Time(sc.Duration))) * 8 / dur
 	}
@@ -330,7 +343,7 @@ func segmentEstimate(sc Scenario) float64 {
 		bytes = min(bytes, sized)
 	}
 	data := bytes / pkt
-	segs := data * 1.5
+	segs = data * 1.5
 	for _, c := range sc.Cross {
 		if c.PacketSize > 0 {
 			segs += float64(c.Rate) / 8 * dur / float64(c.PacketSize)
@@ -346,7 +359,7 @@ func segmentEstimate(sc Scenario) float64 {
 	for _, f := range sc.Lifecycle.Floods {
 		segs += f.Rate * lifecycleSpan(sc, f.Start, f.Stop) * 2
 	}
-	return segs
+	return segs, rate
 }
 
 // lifecycleSpan is how many seconds a client or flood is active.
@@ -368,6 +381,10 @@ type Limits struct {
 	Disk float64
 	// DiskAt is the folder whose file system Disk was read from.
 	DiskAt string
+	// Wall is the longest a run may be expected to take; WallFrom says
+	// where it came from.
+	Wall     time.Duration
+	WallFrom string
 }
 
 // MachineLimits reads the limits for a run writing under out.
@@ -381,6 +398,10 @@ func MachineLimits(out string, opt BudgetOptions) Limits {
 	}
 	if free, at, ok := freeDisk(out); ok {
 		l.Disk, l.DiskAt = float64(free)*budgetDiskShare, at
+	}
+	l.Wall, l.WallFrom = budgetWall, "without --budget-time"
+	if opt.Wall > 0 {
+		l.Wall, l.WallFrom = opt.Wall, "--budget-time"
 	}
 	return l
 }
@@ -501,7 +522,39 @@ func (e Estimate) Check(l Limits, what string) error {
 		return fmt.Errorf("budget: %s%s = %s%s, more than the %s free at %s (%.0f%% of its free space); %s, choose another --out, or pass --no-budget",
 			what, p.What, budgetSize(p.Bytes), ofTotal(p.Bytes, e.Output, "of results"), budgetSize(l.Disk), l.DiskAt, 100*budgetDiskShare, p.Lower)
 	}
+	if l.Wall > 0 && e.Wall > l.Wall {
+		return fmt.Errorf("budget: %sduration %v at %v = %s segments, about %s of wall time at %.0fM segments per second, more than the %s a run may take (%s); it needs %s of memory and writes %s; shorten duration, or pass --budget-time=%s or --no-budget",
+			what, units.Duration(e.simulated), units.Rate(min(e.rate, 1e18)), budgetCount(e.Segments), wallString(e.Wall), budgetSegmentsPerSecond/1e6,
+			wallString(l.Wall), l.WallFrom, budgetSize(e.Memory), budgetSize(e.Output), wallString(suggestWall(e.Wall)))
+	}
 	return nil
+}
+
+// wallString prints a wall time as precisely as an estimate deserves:
+// "4h", "1h30m", "38m", "12s".
+func wallString(d time.Duration) string {
+	switch {
+	case d >= 10*time.Hour:
+		d = d.Round(time.Hour)
+	case d >= time.Minute:
+		d = d.Round(time.Minute)
+	default:
+		d = d.Round(time.Second)
+	}
+	s := d.String()
+	if d >= time.Minute {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if d >= time.Hour {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// suggestWall is a --budget-time that lets a run estimated at d go with
+// room to spare: half as much again, up to the next hour.
+func suggestWall(d time.Duration) time.Duration {
+	return (d*3/2 + time.Hour - 1).Truncate(time.Hour)
 }
 
 func largest(parts []BudgetPart) BudgetPart {
@@ -528,8 +581,8 @@ func CheckBudget(cfg *experiment.Config, out string, opt BudgetOptions) error {
 		return err
 	}
 	if opt.Notes != nil && e.Wall > longRun {
-		fmt.Fprintf(opt.Notes, "budget: about %s segments, roughly %v of wall time; memory %s of %s, results %s\n",
-			budgetCount(e.Segments), e.Wall.Round(time.Minute), budgetSize(e.Memory), budgetSize(l.Memory), budgetSize(e.Output))
+		fmt.Fprintf(opt.Notes, "budget: about %s segments, roughly %s of wall time; memory %s of %s, results %s\n",
+			budgetCount(e.Segments), wallString(e.Wall), budgetSize(e.Memory), budgetSize(l.Memory), budgetSize(e.Output))
 	}
 	return nil
 }
@@ -621,7 +674,7 @@ func budgetCount(n float64) string {
 	if n < 1e9 {
 		return strconv.FormatFloat(math.Round(n), 'f', -1, 64)
 	}
-	return strings.Replace(strconv.FormatFloat(n, 'g', 3, 64), "e+", "e", 1)
+	return strings.NewReplacer("e+0", "e", "e+", "e").Replace(strconv.FormatFloat(n, 'g', 3, 64))
 }
 
 // plural prints a count of things.

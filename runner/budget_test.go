@@ -53,6 +53,16 @@ func TestBudgetRefusesTenThousandFlows(t *testing.T) {
 func TestBudgetRefusesMillionSecondDuration(t *testing.T) {
 	checkRefused(t, []string{"duration 1000000s / sample_interval 100ms = 10000002 samples", "GiB, more than", "raise sample_interval or shorten duration"},
 		"duration=1000000s")
+	// Where the memory is there, the wall time is not.
+	e := EstimateScenario(scenario(t, "duration=1000000s"), false)
+	err := e.Check(MachineLimits(t.TempDir(), BudgetOptions{Memory: 1 << 40}), "")
+	want := "budget: duration 1000000s at 100Mbit/s = 1.28e10 segments, about 3h34m of wall time at 1M segments per second, more than the 1h a run may take (without --budget-time)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "--budget-time=6h") {
+		t.Fatalf("with 1 TiB of memory: %v", err)
+	}
+	if err := e.Check(MachineLimits(t.TempDir(), BudgetOptions{Memory: 1 << 40, Wall: 6 * time.Hour}), ""); err != nil {
+		t.Fatalf("with --budget-time=6h: %v", err)
+	}
 }
 
 func TestBudgetRefusesNanosecondSampleInterval(t *testing.T) {

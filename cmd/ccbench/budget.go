@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -16,17 +17,19 @@ import (
 type budgetFlags struct {
 	off      bool
 	memory   memoryFlag
+	wall     time.Duration
 	progress bool
 }
 
 func (b *budgetFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&b.off, "no-budget", false, "run even when the memory or disk estimate exceeds what the machine has")
 	f.Var(&b.memory, "budget-memory", "memory a run may use, e.g. 8GiB, instead of 90% of the machine's available memory")
+	f.DurationVar(&b.wall, "budget-time", 0, "longest expected wall time a run may take, e.g. 6h, instead of 1h")
 	f.BoolVar(&b.progress, "progress", false, "show a long run's progress on stderr even when it is not a terminal")
 }
 
 func (b *budgetFlags) options(cmd *cobra.Command, jobs int, pcap bool) runner.BudgetOptions {
-	return runner.BudgetOptions{Off: b.off, Memory: int64(b.memory), Pcap: pcap, Jobs: jobs, Notes: cmd.ErrOrStderr()}
+	return runner.BudgetOptions{Off: b.off, Memory: int64(b.memory), Wall: b.wall, Pcap: pcap, Jobs: jobs, Notes: cmd.ErrOrStderr()}
 }
 
 // progressTo is where a run's progress goes: stderr when it is a terminal
