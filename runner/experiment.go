@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -215,6 +216,9 @@ type ExecOptions struct {
 	// fingerprint, when set, is the run's fingerprint already computed
 	// (by a resuming sweep), so referenced files are hashed once.
 	fingerprint *Fingerprint
+	// Progress, when not nil, receives the progress of a long simulated
+	// run (progress.go).
+	Progress io.Writer
 }
 
 // ExecuteWith is Execute with options.
@@ -225,6 +229,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 		return nil, err
 	}
 	sc.Verify = verify
+	sc.Progress = opt.Progress
 	if opt.Pcap && cfg.Driver != "sim" {
 		return nil, fmt.Errorf("--pcap: the %s driver has no simulated links to capture; allowed with driver = \"sim\"", cfg.Driver)
 	}

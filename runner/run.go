@@ -29,7 +29,11 @@ func Simulate(sc Scenario, info metrics.RunInfo) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now() // the driver is the one place that reads a clock
-	if err := w.run(); err != nil {
+	run := w.run
+	if sc.Progress != nil {
+		run = func() error { return w.runWithProgress(sc.Progress) }
+	}
+	if err := run(); err != nil {
 		return nil, err
 	}
 	wall := time.Since(start)

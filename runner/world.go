@@ -31,6 +31,7 @@ package runner
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -63,6 +64,9 @@ type Scenario struct {
 	// Lifecycle are the server, clients and SYN floods of a
 	// connection-lifecycle experiment (lifecycle.go).
 	Lifecycle LifecycleSpec
+	// Progress, when not nil, receives a progress line with the finish
+	// time once the run has taken a few wall seconds (progress.go).
+	Progress io.Writer
 }
 
 // FlowSpec is one TCP flow.

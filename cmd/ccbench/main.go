@@ -100,6 +100,7 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		resume bool
 		shard  string
 		pcap   bool
+		budget budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run EXPERIMENT.toml",
@@ -153,6 +154,9 @@ index; ccbench merge joins the shards and writes the index.`,
 				if pcap {
 					return fmt.Errorf("--pcap: captures one run at a time; leave it out of sweeps")
 				}
+				if err := runner.CheckSweepBudget(sw, out, budget.options(cmd, jobs, false)); err != nil {
+					return err
+				}
 				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part})
 			}
 			cfg := sw.Points[0].Config
@@ -162,11 +166,14 @@ index; ccbench merge joins the shards and writes the index.`,
 				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
 			}
 			dir := filepath.Join(out, cfg.Name, name)
+			if err := runner.CheckBudget(cfg, out, budget.options(cmd, 1, pcap)); err != nil {
+				return err
+			}
 			// A tun run stops on the first signal and removes its
 			// namespaces; a sim run ends at once (see interruptible).
 			ctx, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), cfg.Driver != "tun")
 			defer stopSignals()
-			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx})
+			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx, Progress: budget.progressTo(cmd)})
 			if err != nil {
 				return err
 			}
@@ -183,6 +190,7 @@ index; ccbench merge joins the shards and writes the index.`,
 	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "sweeps: points run at once")
 	f.BoolVar(&resume, "resume", false, "sweeps: reuse points whose folder has complete results of the same fingerprint; run the rest")
 	f.StringVar(&shard, "shard", "", "sweeps: run only shard i/N (point k when k mod N = i); ccbench merge joins the shards")
+	budget.register(f)
 	return cmd
 }
 
