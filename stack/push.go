@@ -231,11 +231,14 @@ func (c *Conn) linuxPacingRate() units.Rate {
 	if c.rtt.srtt <= 0 {
 		return 0
 	}
-	bits := float64(max(c.cwnd(), c.inflight())) * 8 / c.rtt.srtt.Seconds()
-	if c.cwnd() < c.cc.Ssthresh()/2 {
-		return units.Rate(2 * bits)
+	cwnd := c.cwnd()
+	// Bits per second: 8·max(cwnd, in flight)·10⁹/SRTT in nanoseconds,
+	// times the ratio; one division.
+	ratio := 1.2 * 8e9
+	if cwnd < c.cc.Ssthresh()/2 {
+		ratio = 2 * 8e9
 	}
-	return units.Rate(1.2 * bits)
+	return units.Rate(float64(max(cwnd, c.inflight())) * ratio / float64(c.rtt.srtt))
 }
 
 // dataPush decides PSH for a new-data segment of n bytes at seq, which
