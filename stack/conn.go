@@ -221,7 +221,10 @@ type Conn struct {
 	// arriving segment, timer or write: Linux looks again only when one of
 	// those runs tcp_write_xmit, not as time passes.
 	tsoDeferred bool
-	pacingWait  bool
+	// synRepeat is set while a Fast Open child builds a repeated SYN-ACK
+	// (repeatSynAck), whose window is the SYN's again (advertise).
+	synRepeat  bool
+	pacingWait bool
 	// persistBackoff counts zero-window probes sent in this episode.
 	persistBackoff int
 	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)

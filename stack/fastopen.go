@@ -266,5 +266,8 @@ func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *Segment) {
 func (c *Conn) repeatSynAck(now units.Time) *packet.Packet {
 	var o Options
 	flags := c.synOptions(&o)
-	return c.build(now, c.iss, flags, 0, &o, false)
+	c.synRepeat = true
+	p := c.build(now, c.iss, flags, 0, &o, false)
+	c.synRepeat = false
+	return p
 }

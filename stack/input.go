@@ -192,7 +192,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		// the text is taken, so that neither this segment's data nor data
 		// received out of order earlier can carry RCV.NXT past it.
 		fin := s.Seq.Add(len(s.Payload))
-		if !c.finValid && fin.Sub(c.rcvBuf.nxt) <= max(c.rcvAdv.Sub(c.rcvBuf.nxt), 0) {
+		if !c.finValid && fin.GEQ(c.rcvBuf.nxt) && fin.Sub(c.rcvBuf.nxt) <= max(c.rcvAdv.Sub(c.rcvBuf.nxt), 0) {
 			c.finValid, c.peerFin = true, fin
 			c.rcvBuf.truncateAbove(fin)
 		}
@@ -1076,6 +1076,13 @@ func (c *Conn) incrQuickACK(max int) {
 // receiveFIN handles a FIN whose sequence number is seq.
 func (c *Conn) receiveFIN(now units.Time, seq Seq) {
 	if c.finRcvd || !c.state.canReceive() && c.state != SynReceived {
+		return
+	}
+	if seq.LT(c.rcvBuf.nxt) {
+		// A FIN below RCV.NXT is old, from a segment that ends at or
+		// before it (Linux's tcp_data_queue drops such a segment as a
+		// retransmission, FIN and all): data beyond it was taken, so
+		// it cannot be where the peer's stream ends.
 		return
 	}
 	if seq != c.rcvBuf.nxt || c.state == SynReceived {

@@ -243,6 +243,11 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		return nil // only the FIN was left, and it has been sent
 	}
 	avail := c.Unsent()
+	if avail == 0 && !c.finQueued {
+		// Nothing to send (a receiver's usual case): planData would hold,
+		// and there is no GSO size to work out.
+		return nil
+	}
 	rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt)
 	if min(c.sndMSS, avail, allow, rwnd) > 0 && c.sndUna == c.sndMax && c.lastSend > 0 && now.Sub(c.lastSend) > c.rtt.current() && c.cc.Cwnd() > 0 {
 		// Restart after idle (RFC 5681 §4.1): nothing was sent for longer
@@ -585,6 +590,19 @@ func (c *Conn) rcvNxt() Seq {
 // the right edge left.
 func (c *Conn) advertise(syn bool) uint16 {
 	nxt := c.rcvNxt()
+	if syn && c.synRepeat {
+		// A Fast Open child's repeated SYN-ACK carries the SYN's window
+		// again, as Linux's tcp_make_synack does from the request's
+		// initial window; it is an old segment's window, so it neither
+		// moves the right edge already offered back nor starts the
+		// receive window over.
+		w := c.synWindow()
+		if edge := nxt.Add(w); edge.GT(c.rcvAdv) {
+			c.rcvAdv = edge
+		}
+		c.rcvWup = nxt
+		return uint16(w)
+	}
 	if syn {
 		w := c.synWindow()
 		c.rcvAdv, c.rcvWup = nxt.Add(w), nxt

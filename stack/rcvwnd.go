@@ -223,6 +223,13 @@ func (c *Conn) linuxWindow(nxt Seq) int {
 	if w < cur {
 		w = alignUp(cur, 1<<c.rcvShift)
 	}
+	if ring := c.rcvBuf.window(); w > ring {
+		// Linux's rounding up to the window scale lands in its buffer's
+		// slack (the window is only a share of sk_rcvbuf); the stack's
+		// ring has none, so a tiny buffer rounds down instead, never
+		// below the edge already offered.
+		w = max(ring&^(1<<c.rcvShift-1), min(cur, ring))
+	}
 	return w
 }
 
