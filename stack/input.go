@@ -444,9 +444,15 @@ func (c *Conn) processAck(now units.Time, s *Segment) bool {
 		c.retries = 0
 	}
 	if c.persisting && c.sndWnd > 0 {
-		// The window has opened: probing is over.
+		// The window has opened: probing is over. A probe that carried a
+		// byte beyond the window is data in flight like any other, so it
+		// gets the retransmission timer (RFC 6298 §5.1); nothing else
+		// would rearm it if this ACK acknowledges nothing.
 		c.persisting = false
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
+		if c.sndUna != c.sndMax {
+			c.rtxAt = now.Add(c.rtt.current())
+		}
 	}
 
 	acked, renoDelivered := 0, 0

@@ -135,6 +135,12 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	for i := 0; i < c.sent.len(); i++ {
 		c.sent.markLost(c.sent.at(i), true)
 	}
+	// The timer runs again at once with the backed-off RTO, as Linux's
+	// tcp_retransmit_timer always rearms it (out_reset_timer): the
+	// retransmission Output sends at this instant restarts it at the same
+	// deadline, and if nothing can go (the windows hold it), the next
+	// timeout still comes instead of none.
+	c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO
 }
 
 // synRetryMin is Linux's TCP_TIMEOUT_MIN (2 jiffies, 2 ms at HZ = 1000):
