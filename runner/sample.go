@@ -66,18 +66,5 @@ func (s *sampler) sample(w *world) {
 	if w.life != nil {
 		w.life.census.sample(now)
 	}
-	ls := w.fwd.link.Stats()
-	s.rec.RecordLink(metrics.LinkSample{
-		T:               now,
-		QueueBytes:      ls.QueueBytes,
-		QueuePackets:    ls.QueuePackets,
-		Drops:           ls.DroppedPackets,
-		Lost:            ls.LostPackets,
-		DeliveredBytes:  ls.DeliveredBytes,
-		Served:          ls.ServedPackets,
-		Sojourn:         ls.SojournTotal,
-		Marked:          ls.MarkedPackets,
-		MaxQueueBytes:   ls.MaxQueueBytes,
-		MaxQueuePackets: ls.MaxQueuePackets,
-	})
+	s.rec.RecordLink(linkSample(now, w.fwd.link.Stats()))
 }

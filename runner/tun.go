@@ -479,8 +479,8 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 	return nil
 }
 
-// linkSample converts the forward link's statistics, as the relay last
-// published them, into a bottleneck snapshot.
+// linkSample converts the forward link's statistics (the sim's, or the
+// relay's as it last published them) into a bottleneck snapshot.
 func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
 	return metrics.LinkSample{
 		T:               now,
