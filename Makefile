@@ -76,3 +76,11 @@ linux-reference:
 .PHONY: race-output
 race-output:
 	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cmd/ccbench -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestSweepSecondSignalLeavesNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'
+
+# scale runs the issue-15 scale and memory cases as whole processes (10 000
+# flows, 64 flows at 1 Gbit/s, 10 Gbit/s, a 1 000 000 s run, ...) and prints
+# wall time, peak and over-time resident memory, and segments per second.
+# SCALE_CASES picks cases; the whole set takes several minutes.
+.PHONY: scale
+scale:
+	tools/scale/scale.sh $(SCALE_CASES)
