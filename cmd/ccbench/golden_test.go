@@ -30,10 +30,14 @@ var goldenExperiments = []string{
 
 // wallClockKeys are the summary and index fields measured on the wall
 // clock, the only part of a simulator's results that differs between two
-// runs of the same build, and that speed work is meant to change.
+// runs of the same build, and that speed work is meant to change; and
+// the build's own identity.
 var wallClockKeys = map[string]bool{
 	"wall_seconds": true, "sim_speed": true, "segments_per_wall_second": true,
 	"sim_wall_seconds": true, "total_wall_seconds": true, "plot_wall_seconds": true,
+	// A run's fingerprint names the build that made it (its commit, or the
+	// executable's hash when there is none), so it changes with any code.
+	"fingerprint": true,
 }
 
 // TestShippedExperimentsMatchGolden runs every shipped simulator experiment
