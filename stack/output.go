@@ -568,7 +568,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
-	EncodeSegment(p, s)
+	encodeSegment(p, s, !c.cfg.VirtualPayload)
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p
