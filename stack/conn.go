@@ -384,10 +384,11 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 
 // allocateBuffers gives a connection its send and receive buffers, which
 // nothing has been written to yet. They take memory only as data fills
-// them (chunks.go), so an established connection with nothing to send or
-// read costs no more than a half-open one. The retransmission queue is
-// sized for a full send buffer of full-sized segments, so that the data
-// path does not allocate as the window opens.
+// them (chunks.go), and the retransmission queue doubles as the window
+// first reaches each size, so an established connection with nothing to
+// send or read costs about what a half-open one does, and the data path
+// allocates only while a connection's window first grows, never in a
+// steady state.
 func (c *Conn) allocateBuffers() {
 	if c.sndBuf.ready() {
 		return
@@ -399,9 +400,6 @@ func (c *Conn) allocateBuffers() {
 	rb := newRecvBuffer(c.cfg.RcvBuf, c.host.chunks, virtual)
 	rb.nxt = c.rcvBuf.nxt
 	c.rcvBuf = rb
-	for len(c.sent.segs) < c.cfg.SndBuf/c.cfg.MSS+1 {
-		c.sent.grow()
-	}
 }
 
 // inflight is FlightSize (RFC 5681 §2): data sent and not yet acknowledged.

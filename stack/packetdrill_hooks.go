@@ -32,9 +32,6 @@ func (c *Conn) SetSendBuffer(n int) bool {
 	sb := newSendBuffer(n, c.host.chunks, c.cfg.VirtualPayload)
 	sb.start = c.sndBuf.start
 	c.sndBuf = sb
-	for len(c.sent.segs) < n/c.cfg.MSS+1 {
-		c.sent.grow()
-	}
 	c.host.touch(c)
 	return true
 }
