@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ccbench/metrics"
+	"ccbench/units"
 )
 
 // virtualPayloadCases are runs that exercise what payload could touch:
@@ -119,5 +120,48 @@ func TestVirtualPayloadOnlyWhereUnobserved(t *testing.T) {
 		if got := w.chunks.Allocated; real != (got > 0) {
 			t.Errorf("real payload %v: %d buffer chunks allocated", real, got)
 		}
+	}
+}
+
+// BenchmarkSegmentThroughSimRealPayload is BenchmarkSegmentThroughSim
+// with real payload bytes and checksums, what --verify, --pcap and a
+// corrupting link cost: the difference is what virtual payload saves.
+func BenchmarkSegmentThroughSimRealPayload(b *testing.B) {
+	sc := scenario(b)
+	sc.RealPayload = true
+	sc.Duration = 1e6 * units.Second
+	sc.SampleInterval = 1e5 * units.Second
+	sc.ThroughputWindow = sc.SampleInterval
+	w, err := newWorld(sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.stepSegments(b, 500000) // past slow start, as steadyWorld
+	b.ReportAllocs()
+	b.ResetTimer()
+	w.stepSegments(b, int64(b.N))
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Msegments/s")
+}
+
+// TestSteadyStateRealPayloadAllocatesNothing: with real bytes the buffer
+// chunks recycle through the world's pool, so the steady state allocates
+// nothing either.
+func TestSteadyStateRealPayloadAllocatesNothing(t *testing.T) {
+	sc := scenario(t)
+	sc.RealPayload = true
+	sc.Duration = 1e6 * units.Second
+	sc.SampleInterval = 1e5 * units.Second
+	sc.ThroughputWindow = sc.SampleInterval
+	w, err := newWorld(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.stepSegments(t, 500000)
+	if allocs := testing.AllocsPerRun(20, func() { w.stepSegments(t, 500) }); allocs != 0 {
+		t.Fatalf("%.1f allocations per 500 segments with real payload, want 0", allocs)
+	}
+	if w.chunks.Allocated == 0 {
+		t.Fatal("no chunk allocated: the payload was not real")
 	}
 }
