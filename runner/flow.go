@@ -57,7 +57,13 @@ const appAhead = 256 << 10
 // segment or buffer sizes.
 const blockLen = 65521
 
-func newFlow(id int, spec FlowSpec, sc Scenario) *flow {
+// newFlow makes a flow whose sender writes real bytes, as the tun driver
+// needs.
+func newFlow(id int, spec FlowSpec, sc Scenario) *flow { return newFlowPayload(id, spec, sc, false) }
+
+// newFlowPayload makes a flow; with virtual its sender writes lengths
+// only (stack.Config.VirtualPayload), unless sc.Verify asks for bytes.
+func newFlowPayload(id int, spec FlowSpec, sc Scenario, virtual bool) *flow {
 	f := &flow{id: id, spec: spec, completedAt: -1}
 	seed := seedFor(sc.Seed, "payload", id)
 	if sc.Verify {
@@ -73,7 +79,7 @@ func newFlow(id int, spec FlowSpec, sc Scenario) *flow {
 		f.chunk = make([]byte, 64<<10)
 		f.expBuf = make([]byte, 64<<10)
 		f.sentHash, f.readHash = sha256.New(), sha256.New()
-	} else if !sc.virtualPayload() {
+	} else if !virtual {
 		r := rand.New(rand.NewPCG(seed, 1))
 		f.block = make([]byte, 2*blockLen)
 		for i := range blockLen {

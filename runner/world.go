@@ -218,7 +218,7 @@ func newWorld(sc Scenario) (*world, error) {
 		if !slices.Contains(cc.Names(), spec.CC) {
 			return nil, fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
 		}
-		f := newFlow(i, spec, sc)
+		f := newFlowPayload(i, spec, sc, sc.virtualPayload())
 		sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
 		ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
 		tcp := sc.TCP

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"ccbench/units"
 )
 
 // pattern is a stream whose byte at offset i is recognisable.
@@ -345,4 +347,60 @@ func BenchmarkBufferMemory(b *testing.B) {
 	b.ReportMetric(idle, "B/idle-conn")
 	b.ReportMetric(send, "B/send-MiB")
 	b.ReportMetric(recv, "B/recv-MiB")
+}
+
+// TestChunksReturnAfterTransferAndReset: a connection's chunks go back to
+// its host's pool when its data is acknowledged and read, and when it is
+// reset with data unacknowledged; bytes still unread stay readable.
+func TestChunksReturnAfterTransferAndReset(t *testing.T) {
+	m := newIdleConns(t, 1)
+	c, peer := m.a.order[0], m.b.order[0]
+	data := pattern(0, 300<<10)
+	step := func() {
+		m.now = m.now.Add(units.Millisecond)
+		m.pump(m.a, m.b)
+		m.pump(m.b, m.a)
+	}
+	if n, _ := c.Write(data); n != len(data) {
+		t.Fatalf("wrote %d", n)
+	}
+	got := make([]byte, 0, len(data))
+	buf := make([]byte, 5000)
+	for range 5000 {
+		step()
+		n, _ := peer.Read(buf)
+		got = append(got, buf[:n]...)
+		if len(got) == len(data) && c.Buffered() == 0 {
+			break
+		}
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes of %d, or other bytes", len(got), len(data))
+	}
+	if m.a.chunks.InUse != 0 || m.b.chunks.InUse != 0 {
+		t.Fatalf("after the transfer: %d and %d chunks still held", m.a.chunks.InUse, m.b.chunks.InUse)
+	}
+	// Again, but the receiver does not read and the sender resets with
+	// data in flight.
+	c.Write(pattern(0, c.WriteSpace()))
+	for range 3 { // a few round trips: far from 4 MiB
+		step()
+	}
+	if m.a.chunks.InUse == 0 || m.b.chunks.InUse == 0 {
+		t.Fatalf("%d and %d chunks held mid-transfer", m.a.chunks.InUse, m.b.chunks.InUse)
+	}
+	unread := peer.Readable()
+	c.Abort()
+	if m.a.chunks.InUse != 0 {
+		t.Fatalf("the reset connection still holds %d chunks", m.a.chunks.InUse)
+	}
+	step()
+	if peer.State() != Closed || peer.Readable() != unread {
+		t.Fatalf("peer %v with %d bytes readable, want closed with %d", peer.State(), peer.Readable(), unread)
+	}
+	for n, _ := peer.Read(buf); n > 0; n, _ = peer.Read(buf) {
+	}
+	if m.b.chunks.InUse != 0 {
+		t.Fatalf("the peer read everything but holds %d chunks", m.b.chunks.InUse)
+	}
 }

@@ -539,6 +539,9 @@ func (c *Conn) terminate(err error) {
 		c.err = err
 	}
 	c.state = Closed
+	// Nothing more is sent: the unacknowledged bytes' chunks go back to
+	// the pool. Received bytes stay readable.
+	c.sndBuf.dropChunks()
 	c.rtxAt, c.ackAt, c.timeWait = units.Never, units.Never, units.Never
 	c.reorderAt, c.keepaliveAt, c.pacingWait = units.Never, units.Never, false
 	c.host.remove(c)

@@ -82,6 +82,14 @@ func (b *sendBuffer) ackTo(seq Seq) {
 	b.data.consume(d)
 }
 
+// dropChunks gives back the memory of a buffer that will not be read
+// again, of a connection that has closed; the counts stay.
+func (b *sendBuffer) dropChunks() {
+	if !b.virtual {
+		b.data.release()
+	}
+}
+
 func ceilPow2(n int) int {
 	c := 1
 	for c < n {
