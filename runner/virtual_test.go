@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"reflect"
 	"testing"
 
@@ -94,6 +96,7 @@ func TestVirtualPayloadOnlyWhereUnobserved(t *testing.T) {
 		sc   func(*Scenario)
 	}{
 		{"verify", func(sc *Scenario) { sc.Verify = true }},
+		{"pcap", func(sc *Scenario) { sc.Pcap = bufio.NewWriter(io.Discard) }},
 		{"corrupt forward", func(sc *Scenario) { sc.Forward.Corrupt.Prob = 0.001 }},
 		{"corrupt reverse", func(sc *Scenario) { sc.Reverse.Corrupt.Prob = 0.001 }},
 		{"real payload asked for", func(sc *Scenario) { sc.RealPayload = true }},
