@@ -149,8 +149,7 @@ func (r *runner) sysRead(s *socket, n int64, nonblock, peek bool) func() (bool, 
 			return true, 0, ""
 		}
 		if peek {
-			a, b := s.conn.Peek()
-			if k := min(int64(len(a)+len(b)), n); k > 0 {
+			if k := min(int64(s.conn.Readable()), n); k > 0 {
 				return true, k, ""
 			}
 		} else {

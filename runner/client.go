@@ -179,8 +179,7 @@ func (c *clientApp) progress(now units.Time, x *clientConn) bool {
 		}
 		x.written += int64(n)
 	}
-	first, second := conn.Peek()
-	if n := len(first) + len(second); n > 0 {
+	if n := conn.Readable(); n > 0 {
 		conn.Discard(n)
 		x.read += int64(n)
 	}

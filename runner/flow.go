@@ -30,7 +30,8 @@ type flow struct {
 	completedAt   units.Time // when the receiver read the last byte, or -1
 
 	// The sender's bytes: a fixed pseudo-random block reused cyclically
-	// (cheap), or a ChaCha8 stream hashed on both ends when verifying.
+	// (cheap), or a ChaCha8 stream hashed on both ends when verifying, or
+	// none with virtual payload.
 	block    []byte
 	chacha   *rand.ChaCha8
 	chunk    []byte
@@ -56,7 +57,13 @@ const appAhead = 256 << 10
 // segment or buffer sizes.
 const blockLen = 65521
 
-func newFlow(id int, spec FlowSpec, sc Scenario) *flow {
+// newFlow makes a flow whose sender writes real bytes, as the tun driver
+// needs.
+func newFlow(id int, spec FlowSpec, sc Scenario) *flow { return newFlowPayload(id, spec, sc, false) }
+
+// newFlowPayload makes a flow; with virtual its sender writes lengths
+// only (stack.Config.VirtualPayload), unless sc.Verify asks for bytes.
+func newFlowPayload(id int, spec FlowSpec, sc Scenario, virtual bool) *flow {
 	f := &flow{id: id, spec: spec, completedAt: -1}
 	seed := seedFor(sc.Seed, "payload", id)
 	if sc.Verify {
@@ -72,7 +79,7 @@ func newFlow(id int, spec FlowSpec, sc Scenario) *flow {
 		f.chunk = make([]byte, 64<<10)
 		f.expBuf = make([]byte, 64<<10)
 		f.sentHash, f.readHash = sha256.New(), sha256.New()
-	} else {
+	} else if !virtual {
 		r := rand.New(rand.NewPCG(seed, 1))
 		f.block = make([]byte, 2*blockLen)
 		for i := range blockLen {
@@ -120,14 +127,21 @@ func (f *flow) senderApp(now units.Time) {
 			break
 		}
 		var p []byte
-		if f.chacha != nil {
+		var n int
+		var err error
+		switch {
+		case f.chacha != nil:
 			p = f.chunk[:min(room, int64(len(f.chunk)))]
 			f.chacha.Read(p)
-		} else {
+			n, err = c.Write(p)
+		case f.block != nil:
 			off := int(f.written % blockLen)
 			p = f.block[off : off+int(min(room, blockLen))]
+			n, err = c.Write(p)
+		default:
+			// Virtual payload: the same writes, of lengths only.
+			n, err = c.WriteCount(int(min(room, blockLen)))
 		}
-		n, err := c.Write(p)
 		if err != nil || n == 0 {
 			return
 		}
@@ -154,15 +168,18 @@ func (f *flow) receiverApp(now units.Time) {
 	}
 	c := f.peer
 	// Consume in place: the application looks at the bytes where the
-	// stack holds them, like a zero-copy socket read.
-	a, b := c.Peek()
-	if n := len(a) + len(b); n > 0 {
-		if f.readHash != nil {
+	// stack holds them, like a zero-copy socket read, when verifying;
+	// otherwise it only counts them.
+	if f.readHash != nil {
+		for a, b := c.Peek(); len(a)+len(b) > 0; a, b = c.Peek() {
 			f.readHash.Write(a)
 			f.readHash.Write(b)
 			f.check(a)
 			f.check(b)
+			c.Discard(len(a) + len(b))
+			f.read += int64(len(a) + len(b))
 		}
+	} else if n := c.Readable(); n > 0 {
 		c.Discard(n)
 		f.read += int64(n)
 	}

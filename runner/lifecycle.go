@@ -151,6 +151,7 @@ func (w *world) addLifecycle() error {
 		return err
 	}
 	sh.SetFlowTag(addressRouted)
+	sh.SetChunkPool(&w.chunks)
 	srvCC := spec.Server.CC
 	life.listener, err = sh.Listen(httpPort, spec.Server.Backlog, func() cc.CongestionControl {
 		c, _ := cc.New(srvCC)
@@ -173,6 +174,7 @@ func (w *world) addLifecycle() error {
 			return fmt.Errorf("clients: host %d: %w", i, err)
 		}
 		h.SetFlowTag(addressRouted)
+		h.SetChunkPool(&w.chunks)
 		c := newClientApp(w, i, cs, seedFor(w.sc.Seed, "arrivals", i))
 		c.node = w.addHost(h, w.fwd, c)
 		life.clients = append(life.clients, c)

@@ -61,10 +61,12 @@ func (s *serverApp) progress(x *serverConn) bool {
 	if c.State() == stack.Closed {
 		return false
 	}
-	first, second := c.Peek()
-	if n := len(first) + len(second); n > 0 {
+	if x.headerN < len(x.header) {
+		first, second := c.Peek()
 		x.takeHeader(first)
 		x.takeHeader(second)
+	}
+	if n := c.Readable(); n > 0 {
 		c.Discard(n)
 		x.read += int64(n)
 	}

@@ -67,6 +67,22 @@ type Scenario struct {
 	// Progress, when not nil, receives a progress line with the finish
 	// time once the run has taken a few wall seconds (progress.go).
 	Progress io.Writer
+	// RealPayload keeps the flows' payload bytes (and TCP checksums)
+	// where nothing would observe them; without it the simulator makes
+	// them virtual whenever it can (virtualPayload). For proving and
+	// measuring that virtual payload changes nothing but the cost.
+	RealPayload bool
+}
+
+// virtualPayload reports whether the flows' payload can be virtual
+// (stack.Config.VirtualPayload): no application, capture or link in the
+// run reads or damages a payload byte. --verify reads them, --pcap
+// captures them and a corrupting link flips them for the receiver's
+// checksum to catch. The lifecycle hosts keep real bytes because the
+// server reads its requests' headers.
+func (sc *Scenario) virtualPayload() bool {
+	return !sc.RealPayload && !sc.Verify && sc.Pcap == nil &&
+		sc.Forward.Corrupt.Prob == 0 && sc.Reverse.Corrupt.Prob == 0
 }
 
 // FlowSpec is one TCP flow.
@@ -137,11 +153,13 @@ type linkNode struct {
 // world is one run in progress.
 type world struct {
 	// tap, when capturing, records every packet the hosts send.
-	tap      *pcapTap
-	sc       Scenario
-	now      units.Time
-	end      units.Time
-	pool     packet.Pool
+	tap  *pcapTap
+	sc   Scenario
+	now  units.Time
+	end  units.Time
+	pool packet.Pool
+	// chunks is where every host's socket buffers take their memory.
+	chunks   stack.ChunkPool
 	q        sim.Queue[event]
 	hosts    []*hostNode
 	fwd, rev *linkNode
@@ -200,11 +218,12 @@ func newWorld(sc Scenario) (*world, error) {
 		if !slices.Contains(cc.Names(), spec.CC) {
 			return nil, fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
 		}
-		f := newFlow(i, spec, sc)
+		f := newFlowPayload(i, spec, sc, sc.virtualPayload())
 		sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
 		ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
 		tcp := sc.TCP
 		tcp.Recovery = spec.Recovery
+		tcp.VirtualPayload = sc.virtualPayload()
 		sh, err := stack.NewHost(sa, tcp, &w.pool, seedFor(sc.Seed, "sender", i))
 		if err != nil {
 			return nil, err
@@ -215,6 +234,8 @@ func newWorld(sc Scenario) (*world, error) {
 		}
 		sh.SetFlowTag(int32(i))
 		rh.SetFlowTag(int32(i))
+		sh.SetChunkPool(&w.chunks)
+		rh.SetChunkPool(&w.chunks)
 		f.listener, err = rh.Listen(serverPort, 16, func() cc.CongestionControl {
 			c, _ := cc.New(spec.CC)
 			return c

@@ -127,6 +127,17 @@ type Config struct {
 	// stack does not model: a bulk flow is never held below RcvBuf by a
 	// buffer still growing.
 	SndBuf, RcvBuf int
+	// VirtualPayload makes payload a stream offset and a length: writes
+	// advance the send buffer without storing bytes, segments leave with
+	// their length and whatever the packet buffer held in place of data,
+	// the receiver counts bytes without storing them, reads and discards
+	// count, and no TCP checksum is computed or verified. The sequence of
+	// events and every packet length are those of real payload; only
+	// bytes nobody observes are skipped. For a simulator run where no
+	// application, capture or link reads or damages payload; both ends of
+	// a connection must agree. Read then leaves its buffer untouched and
+	// Peek returns nothing: applications use Readable and Discard.
+	VirtualPayload bool
 	// LinuxRcvWindow offers the receive window as Linux does (rcvwnd.go):
 	// the free space capped by rcv_ssthresh, which starts at the SYN's
 	// window and grows by two segments per data segment received up to

@@ -383,22 +383,23 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 }
 
 // allocateBuffers gives a connection its send and receive buffers, which
-// nothing has been written to yet, and a retransmission queue sized for a
-// full send buffer of full-sized segments, so that the data path does not
-// allocate as the window opens.
+// nothing has been written to yet. They take memory only as data fills
+// them (chunks.go), and the retransmission queue doubles as the window
+// first reaches each size, so an established connection with nothing to
+// send or read costs about what a half-open one does, and the data path
+// allocates only while a connection's window first grows, never in a
+// steady state.
 func (c *Conn) allocateBuffers() {
-	if c.sndBuf.buf != nil {
+	if c.sndBuf.ready() {
 		return
 	}
-	sb := newSendBuffer(c.cfg.SndBuf)
+	virtual := c.cfg.VirtualPayload
+	sb := newSendBuffer(c.cfg.SndBuf, c.host.chunks, virtual)
 	sb.start = c.sndBuf.start
 	c.sndBuf = sb
-	rb := newRecvBuffer(c.cfg.RcvBuf)
+	rb := newRecvBuffer(c.cfg.RcvBuf, c.host.chunks, virtual)
 	rb.nxt = c.rcvBuf.nxt
 	c.rcvBuf = rb
-	for len(c.sent.segs) < c.cfg.SndBuf/c.cfg.MSS+1 {
-		c.sent.grow()
-	}
 }
 
 // inflight is FlightSize (RFC 5681 §2): data sent and not yet acknowledged.
@@ -408,6 +409,12 @@ func (c *Conn) inflight() int { return c.sndNxt.Sub(c.sndUna) }
 // It returns ErrClosed once the connection can no longer send.
 // The write is pushed: its end is a push point (push.go).
 func (c *Conn) Write(p []byte) (int, error) { return c.write(p, false) }
+
+// WriteCount queues up to n bytes whose content the application does not
+// choose, as Write would queue them: zero bytes, or with
+// Config.VirtualPayload bytes that exist only as a count. It returns how
+// many fit.
+func (c *Conn) WriteCount(n int) (int, error) { return c.writeCount(n) }
 
 // WriteSpace is how many bytes Write would accept now.
 func (c *Conn) WriteSpace() int {
@@ -423,7 +430,8 @@ func (c *Conn) Unsent() int { return c.sndBuf.end().Sub(c.sndNxt) }
 // Buffered is how many written bytes are not yet acknowledged.
 func (c *Conn) Buffered() int { return c.sndBuf.n }
 
-// Read copies received in-order data into p. Once the peer's FIN has
+// Read copies received in-order data into p (with Config.VirtualPayload
+// it counts them and leaves p as it was). Once the peer's FIN has
 // arrived and everything before it has been read, it returns io.EOF; with
 // nothing to read yet it returns 0 and no error.
 func (c *Conn) Read(p []byte) (int, error) {
@@ -443,9 +451,13 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return 0, nil
 }
 
-// Peek returns the received in-order bytes not yet read, without copying,
-// as up to two slices that stay valid until the next call into the
-// connection. Discard consumes them.
+// Peek returns the first received in-order bytes not yet read, without
+// copying, as up to two slices that stay valid until the next call into
+// the connection: all of them when they fit (up to ChunkSize bytes always
+// do), otherwise a prefix, so an application that wants everything peeks
+// and discards until Peek returns nothing. Discard consumes them. With
+// Config.VirtualPayload there are no bytes and Peek returns nothing;
+// Readable counts them.
 func (c *Conn) Peek() (first, second []byte) { return c.rcvBuf.peek() }
 
 // Discard consumes the first n bytes Peek returned, as Read would.
@@ -527,6 +539,9 @@ func (c *Conn) terminate(err error) {
 		c.err = err
 	}
 	c.state = Closed
+	// Nothing more is sent: the unacknowledged bytes' chunks go back to
+	// the pool. Received bytes stay readable.
+	c.sndBuf.dropChunks()
 	c.rtxAt, c.ackAt, c.timeWait = units.Never, units.Never, units.Never
 	c.reorderAt, c.keepaliveAt, c.pacingWait = units.Never, units.Never, false
 	c.host.remove(c)

@@ -18,7 +18,10 @@ type Host struct {
 	addr Addr
 	cfg  Config
 	pool *packet.Pool
-	rng  *rand.Rand
+	// chunks is where the connections' buffers take their memory
+	// (chunks.go): the host's own pool, or one shared by a run's hosts.
+	chunks *ChunkPool
+	rng    *rand.Rand
 	// cookies keys SYN cookies and timestamp offsets (syncookie.go).
 	cookies cookieSecret
 
@@ -96,6 +99,7 @@ func NewHost(addr Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, erro
 		addr:      addr,
 		cfg:       cfg,
 		pool:      pool,
+		chunks:    &ChunkPool{},
 		rng:       rand.New(rand.NewPCG(seed, 0x1c5b_6e1d_0f0f_2a2a)),
 		conns:     make(map[fourTuple]*Conn),
 		listeners: make(map[uint16]*Listener),
@@ -106,6 +110,12 @@ func NewHost(addr Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, erro
 	h.cookies = cookieSecret{k0: h.rng.Uint64(), k1: h.rng.Uint64()}
 	return h, nil
 }
+
+// SetChunkPool makes the host's connections take their buffer memory
+// from p, which the hosts of one run share (a run is one goroutine). It
+// applies to connections whose buffers are allocated afterwards, so a
+// driver calls it before the host opens or accepts any.
+func (h *Host) SetChunkPool(p *ChunkPool) { h.chunks = p }
 
 // SetFlowTag sets the value written to the Flow field of every packet the
 // host sends, so links and metrics can attribute packets to flows.
@@ -268,7 +278,7 @@ func (h *Host) established(now units.Time, c *Conn) {
 func (h *Host) Input(now units.Time, p *packet.Packet) {
 	defer h.pool.Put(p)
 	s := &h.seg
-	if err := DecodeSegment(p.Bytes(), s); err != nil {
+	if err := decodeSegment(p.Bytes(), s, !h.cfg.VirtualPayload); err != nil {
 		if r, ok := err.(DropReason); ok {
 			h.stats.Malformed[r]++
 		}
@@ -374,7 +384,7 @@ func (h *Host) buildControl(r *ctlSegment) *packet.Packet {
 		Seq: r.seq, Ack: r.ack, Flags: r.flags, Window: r.win,
 		TTL: h.cfg.TTL, Opts: r.opts,
 	}
-	EncodeSegment(p, s)
+	encodeSegment(p, s, !h.cfg.VirtualPayload)
 	p.Flow = h.flowTag
 	if r.flags&FlagRST != 0 {
 		h.stats.RSTsSent++

@@ -173,14 +173,16 @@ func scoreboard(v *violations, c *Conn) {
 func sendBufferAgrees(v *violations, c *Conn) {
 	b := &c.sndBuf
 	switch {
-	case b.buf == nil:
+	case !b.ready():
 		// A half-open connection gets its buffers when the handshake
 		// completes (Listener.promote).
 		if b.n != 0 || c.state.synchronized() {
 			v.add("%v without a send buffer but %d bytes written", c.state, b.n)
 		}
-	case b.n < 0 || b.n > b.limit || b.limit > len(b.buf) || b.head < 0 || b.head >= len(b.buf):
-		v.add("send ring broken: %d bytes held, limit %d, ring %d, head %d", b.n, b.limit, len(b.buf), b.head)
+	case b.n < 0 || b.n > b.limit:
+		v.add("send buffer broken: %d bytes held, limit %d", b.n, b.limit)
+	default:
+		chunksAgree(v, "send", &b.data, b.virtual, b.n)
 	}
 	want := c.sndUna
 	switch {
@@ -202,20 +204,43 @@ func sendBufferAgrees(v *violations, c *Conn) {
 	}
 }
 
+// chunksAgree: a buffer holding held bytes from its first position holds
+// the chunks they need and no more than one beyond them (chunks.go), none
+// with virtual payload, and holds none at all once empty.
+func chunksAgree(v *violations, side string, s *chunkStream, virtual bool, held int) {
+	got := s.chunks()
+	switch {
+	case virtual && got != 0:
+		v.add("%s buffer with virtual payload holds %d chunks", side, got)
+	case held == 0 && got != 0:
+		v.add("empty %s buffer holds %d chunks", side, got)
+	case s.off < 0 || s.off >= chunkSize:
+		v.add("%s buffer's first byte at offset %d of a %d-byte chunk", side, s.off, chunkSize)
+	case got > (s.off+held+chunkSize-1)/chunkSize:
+		v.add("%s buffer holds %d chunks for %d bytes from offset %d", side, got, held, s.off)
+	}
+}
+
 // receiveSpace: the receive ring's in-order bytes, its out-of-order ranges
 // and RCV.NXT agree, and every range lies inside the window, so that the
 // ring position it was written at is still its own.
 func receiveSpace(v *violations, c *Conn) {
 	b := &c.rcvBuf
 	switch {
-	case b.buf == nil:
+	case b.data.pool == nil:
 		if b.unread != 0 || b.nooo != 0 || c.state.synchronized() {
 			v.add("%v without a receive buffer but %d bytes unread, %d ranges", c.state, b.unread, b.nooo)
 			return
 		}
-	case b.unread < 0 || b.unread > b.limit || b.limit > len(b.buf) || b.head < 0 || b.head >= len(b.buf):
-		v.add("receive ring broken: %d unread, limit %d, ring %d, head %d", b.unread, b.limit, len(b.buf), b.head)
+	case b.unread < 0 || b.unread > b.limit:
+		v.add("receive buffer broken: %d unread, limit %d", b.unread, b.limit)
 		return
+	default:
+		held := b.unread
+		if b.nooo > 0 {
+			held += b.ooo[b.nooo-1].end.Sub(b.nxt)
+		}
+		chunksAgree(v, "receive", &b.data, b.virtual, held)
 	}
 	if c.state == SynSent {
 		return // IRS is not known yet

@@ -143,7 +143,7 @@ func TestOpenCloseCyclesLeakNothing(t *testing.T) {
 			for _, c := range h.order[:cap(h.order)] {
 				if c != nil && !stale[c] {
 					stale[c] = true
-					bytes += len(c.sndBuf.buf) + len(c.rcvBuf.buf)
+					bytes += (c.sndBuf.data.chunks() + c.rcvBuf.data.chunks()) * chunkSize
 				}
 			}
 			if len(stale) > 0 {

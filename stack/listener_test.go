@@ -357,16 +357,19 @@ func TestHalfOpenHasNoBuffers(t *testing.T) {
 	p.send(synFrom(1, 1000, linuxSYNOptions(1)))
 	sa := p.one(p.out())
 	c := p.h.Conns()[0]
-	if c.sndBuf.buf != nil || c.rcvBuf.buf != nil {
-		t.Fatalf("half-open connection holds buffers of %d and %d bytes", len(c.sndBuf.buf), len(c.rcvBuf.buf))
+	if c.sndBuf.ready() || c.rcvBuf.data.pool != nil {
+		t.Fatalf("half-open connection has buffers")
 	}
 	if sa.Window != 65160 {
 		t.Fatalf("SYN-ACK window %d, want 65160: 64 KiB in 1448-byte segments (tcp_select_initial_window)", sa.Window)
 	}
 	p.send(ackFrom(1, 1001, sa.Seq+1))
-	if l.Accept() != c || len(c.sndBuf.buf) < c.cfg.SndBuf || len(c.rcvBuf.buf) < c.cfg.RcvBuf || len(c.sent.segs) < c.cfg.SndBuf/c.cfg.MSS {
-		t.Fatalf("established connection has buffers of %d and %d bytes and room for %d records",
-			len(c.sndBuf.buf), len(c.rcvBuf.buf), len(c.sent.segs))
+	if l.Accept() != c || c.sndBuf.limit != c.cfg.SndBuf || c.rcvBuf.limit != c.cfg.RcvBuf {
+		t.Fatalf("established connection has buffers of %d and %d bytes", c.sndBuf.limit, c.rcvBuf.limit)
+	}
+	// Its buffers take memory only as data arrives (chunks.go).
+	if k := c.sndBuf.data.chunks() + c.rcvBuf.data.chunks(); k != 0 {
+		t.Fatalf("established connection with no data holds %d chunks", k)
 	}
 }
 

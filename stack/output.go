@@ -488,8 +488,8 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 	c.lastSend = now
 }
 
-// build makes a segment: payload copied from the send buffer, then headers
-// written in place. Every segment but the first SYN carries the current
+// build makes a segment: payload copied from the send buffer (with
+// virtual payload only its length is set), then headers written in place. Every segment but the first SYN carries the current
 // acknowledgment, which settles any ACK owed. A SYN's payload (Fast Open)
 // starts after the SYN's sequence number.
 func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
@@ -568,7 +568,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
-	EncodeSegment(p, s)
+	encodeSegment(p, s, !c.cfg.VirtualPayload)
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p

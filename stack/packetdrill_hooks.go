@@ -26,15 +26,12 @@ func (c *Conn) RestartKeepalive(now units.Time) {
 // applies Linux's doubling). It reports false, changing nothing, when the
 // buffer holds data or is not allocated yet.
 func (c *Conn) SetSendBuffer(n int) bool {
-	if c.sndBuf.buf == nil || c.sndBuf.n != 0 || c.finQueued || n <= 0 {
+	if !c.sndBuf.ready() || c.sndBuf.n != 0 || c.finQueued || n <= 0 {
 		return false
 	}
-	sb := newSendBuffer(n)
+	sb := newSendBuffer(n, c.host.chunks, c.cfg.VirtualPayload)
 	sb.start = c.sndBuf.start
 	c.sndBuf = sb
-	for len(c.sent.segs) < n/c.cfg.MSS+1 {
-		c.sent.grow()
-	}
 	c.host.touch(c)
 	return true
 }

@@ -157,7 +157,13 @@ func (c *Conn) SetCork(on bool) {
 func (c *Conn) Corked() bool { return c.cork }
 
 // write is Write, and WriteMore with more set.
-func (c *Conn) write(p []byte, more bool) (int, error) {
+func (c *Conn) write(p []byte, more bool) (int, error) { return c.enqueue(p, -1, more) }
+
+// writeCount is WriteCount.
+func (c *Conn) writeCount(n int) (int, error) { return c.enqueue(nil, max(n, 0), false) }
+
+// enqueue queues p, or count unchosen bytes when count is not negative.
+func (c *Conn) enqueue(p []byte, count int, more bool) (int, error) {
 	c.host.touch(c)
 	if c.finQueued || !(c.state.canSend() || c.state == SynSent || c.state == SynReceived) {
 		if c.err != nil {
@@ -170,7 +176,12 @@ func (c *Conn) write(p []byte, more bool) (int, error) {
 		// (tcp_sendmsg_locked clears PSH on the skb it first appends to).
 		c.pushValid = false
 	}
-	n := c.sndBuf.write(p)
+	var n int
+	if count >= 0 {
+		n = c.sndBuf.writeZeros(count)
+	} else {
+		n = c.sndBuf.write(p)
+	}
 	c.moreHeld = more
 	c.tsoDeferred = false // tcp_push runs tcp_write_xmit afresh
 	if !more && n > 0 {

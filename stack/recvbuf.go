@@ -2,18 +2,20 @@ package stack
 
 // recvBuffer holds received bytes until the application reads them. In-order
 // bytes sit at the front; segments that arrive beyond a hole are written
-// straight to their final place further along the ring and remembered as
-// ranges, so filling the hole costs no copying of what came early.
+// straight to their final place further along the stream and remembered as
+// ranges, so filling the hole costs no copying of what came early. The
+// bytes live in pooled chunks (chunks.go), taken for the ranges segments
+// touch and given back as the application consumes them; with virtual
+// payload only the sequence numbers and counts are kept.
 //
 // The advertised window never exceeds the free space, so every in-window
-// byte has a place in the ring.
+// byte has a place within limit bytes of the first unread one.
 type recvBuffer struct {
-	buf    []byte
-	mask   int
-	limit  int // the configured size, which bounds the window
-	head   int // ring position of the first unread byte
-	unread int
-	nxt    Seq // RCV.NXT: the next in-order sequence number expected
+	data    chunkStream // position 0 is the first unread byte
+	virtual bool
+	limit   int // the configured size, which bounds the window
+	unread  int
+	nxt     Seq // RCV.NXT: the next in-order sequence number expected
 
 	// ooo holds the out-of-order ranges above nxt, sorted and disjoint. It
 	// grows as holes appear (at most one range per two segments of window)
@@ -25,9 +27,8 @@ type recvBuffer struct {
 
 type seqRange struct{ start, end Seq }
 
-func newRecvBuffer(size int) recvBuffer {
-	c := ceilPow2(size)
-	return recvBuffer{buf: make([]byte, c), mask: c - 1, limit: size}
+func newRecvBuffer(size int, pool *ChunkPool, virtual bool) recvBuffer {
+	return recvBuffer{data: chunkStream{pool: pool}, virtual: virtual, limit: size}
 }
 
 // window is how many bytes beyond RCV.NXT may be accepted.
@@ -35,15 +36,16 @@ func (b *recvBuffer) window() int { return b.limit - b.unread }
 
 // write places payload p, whose first byte has sequence number seq, and
 // reports whether it advanced RCV.NXT and whether it was out of order. The
-// caller has trimmed p to the window.
+// caller has trimmed p to the window. With virtual payload p's bytes are
+// not looked at, only its length.
 func (b *recvBuffer) write(seq Seq, p []byte) (advanced, outOfOrder bool) {
 	if len(p) == 0 {
 		return false, false
 	}
 	off := seq.Sub(b.nxt)
-	pos := (b.head + b.unread + off) & b.mask
-	c := copy(b.buf[pos:], p)
-	copy(b.buf, p[c:])
+	if !b.virtual {
+		b.data.writeAt(b.unread+off, p)
+	}
 	end := seq.Add(len(p))
 	if off > 0 {
 		b.addRange(seq, end)
@@ -95,31 +97,54 @@ func (b *recvBuffer) addRange(start, end Seq) {
 	b.ooo[i] = seqRange{start, end}
 }
 
-// peek returns the unread in-order bytes as up to two slices of the ring,
-// without copying.
+// peek returns the first unread in-order bytes as up to two slices of
+// the buffer, without copying: all of them when they span at most two
+// chunks, otherwise a prefix. With virtual payload there are no bytes to
+// return.
 func (b *recvBuffer) peek() (first, second []byte) {
-	end := b.head + b.unread
-	if end <= len(b.buf) {
-		return b.buf[b.head:end], nil
+	if b.unread == 0 || b.virtual {
+		return nil, nil
 	}
-	return b.buf[b.head:], b.buf[:end-len(b.buf)]
+	first = b.data.view(0)
+	first = first[:min(len(first), b.unread)]
+	if rest := b.unread - len(first); rest > 0 {
+		second = b.data.view(len(first))
+		second = second[:min(len(second), rest)]
+	}
+	return first, second
 }
 
 // discard drops the first n unread bytes.
 func (b *recvBuffer) discard(n int) {
 	n = min(n, b.unread)
-	b.head = (b.head + n) & b.mask
 	b.unread -= n
+	b.consumed(n)
 }
 
-// read copies unread in-order bytes into dst.
+// read copies unread in-order bytes into dst; with virtual payload it
+// only counts them.
 func (b *recvBuffer) read(dst []byte) int {
 	n := min(len(dst), b.unread)
-	c := copy(dst[:n], b.buf[b.head:])
-	copy(dst[c:n], b.buf)
-	b.head = (b.head + n) & b.mask
+	if !b.virtual {
+		b.data.readAt(0, dst[:n])
+	}
 	b.unread -= n
+	b.consumed(n)
 	return n
+}
+
+// consumed renumbers the stored bytes after the application took n, and
+// gives back the chunks nothing is left in: all of them once the buffer
+// holds nothing, in order or not.
+func (b *recvBuffer) consumed(n int) {
+	if b.virtual || n == 0 {
+		return
+	}
+	if b.unread == 0 && b.nooo == 0 {
+		b.data.release()
+		return
+	}
+	b.data.consume(n)
 }
 
 // rangeContaining returns the out-of-order range holding seq, if any.
@@ -160,5 +185,8 @@ func (b *recvBuffer) truncateAbove(seq Seq) {
 		}
 		r.end = seq
 		return
+	}
+	if b.nooo == 0 && b.unread == 0 && !b.virtual {
+		b.data.release()
 	}
 }

@@ -74,7 +74,7 @@ func TestRTTEstimatorRFC6298(t *testing.T) {
 }
 
 func TestRecvBufferReassembly(t *testing.T) {
-	b := newRecvBuffer(64)
+	b := newRecvBuffer(64, &ChunkPool{}, false)
 	b.nxt = 1000
 	seg := func(seq int, s string) (bool, bool) { return b.write(Seq(seq), []byte(s)) }
 	if adv, ooo := seg(1004, "efgh"); adv || !ooo {
@@ -105,7 +105,7 @@ func TestRecvBufferReassembly(t *testing.T) {
 }
 
 func TestRecvBufferWrapsAroundTheRing(t *testing.T) {
-	b := newRecvBuffer(16)
+	b := newRecvBuffer(16, &ChunkPool{}, false)
 	b.nxt = 0
 	out := make([]byte, 16)
 	want := ""

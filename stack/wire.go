@@ -304,14 +304,22 @@ func ReservePayload(p *packet.Packet, n int) []byte {
 // The IPv4 header carries seg.ECN as its TOS byte (DSCP zero), seg.IPID,
 // DF set (the stack does path MTU by configuration, never by
 // fragmentation), seg.TTL or IPv4DefaultTTL if that is zero, and no options.
-func EncodeSegment(p *packet.Packet, seg *Segment) {
+func EncodeSegment(p *packet.Packet, seg *Segment) { encodeSegment(p, seg, true) }
+
+// encodeSegment is EncodeSegment; without sum it leaves the TCP checksum
+// zero and never reads the payload, for virtual payload
+// (Config.VirtualPayload), whose bytes nobody checks.
+func encodeSegment(p *packet.Packet, seg *Segment, sum bool) {
 	// The payload is summed before the headers are written and the IPv4
 	// header's checksum is computed from the values written, not read back:
 	// a load that spans several narrower stores cannot take its data from
 	// them and waits until they reach the cache, so reading freshly written
 	// headers first would stall the whole checksum.
 	payloadLen := p.Len()
-	payloadSum := checksumAdd(0, p.Bytes())
+	var payloadSum uint64
+	if sum {
+		payloadSum = checksumAdd(0, p.Bytes())
+	}
 	tcpHeaderLen := TCPMinHeaderLen + seg.Opts.EncodedLen()
 	tcpLen := tcpHeaderLen + payloadLen
 	totalLen := uint16(IPv4MinHeaderLen + tcpLen)
@@ -347,8 +355,10 @@ func EncodeSegment(p *packet.Packet, seg *Segment) {
 
 	// The payload starts at a multiple of 4 bytes into the segment, so its
 	// sum adds to the header's.
-	sum := checksumAdd(pseudoHeaderSum(seg.Src, seg.Dst, tcpLen), tcp)
-	tcp.SetChecksum(^checksumFold(checksumCombine(sum, payloadSum)))
+	if sum {
+		hs := checksumAdd(pseudoHeaderSum(seg.Src, seg.Dst, tcpLen), tcp)
+		tcp.SetChecksum(^checksumFold(checksumCombine(hs, payloadSum)))
+	}
 }
 
 // encodedIPv4Checksum is the checksum of the header EncodeSegment writes,
@@ -368,7 +378,12 @@ func encodedIPv4Checksum(tos uint8, totalLen, id uint16, ttl uint8, src, dst Add
 // and fills seg. seg.Payload aliases b. Bytes beyond the IPv4 total length
 // are ignored, as link-layer padding must be. IPv4 options are skipped. On
 // error, which is always a DropReason, seg holds no meaningful value.
-func DecodeSegment(b []byte, seg *Segment) error {
+func DecodeSegment(b []byte, seg *Segment) error { return decodeSegment(b, seg, true) }
+
+// decodeSegment is DecodeSegment; without verifyTCP it skips the TCP
+// checksum, for virtual payload (Config.VirtualPayload), whose sender
+// computed none.
+func decodeSegment(b []byte, seg *Segment, verifyTCP bool) error {
 	if len(b) < IPv4MinHeaderLen {
 		return DropShort
 	}
@@ -403,7 +418,7 @@ func DecodeSegment(b []byte, seg *Segment) error {
 		return DropBadTCPHeader
 	}
 	src, dst := ip.Src(), ip.Dst()
-	if checksumFold(checksumAdd(pseudoHeaderSum(src, dst, len(tcp)), tcp)) != 0xffff {
+	if verifyTCP && checksumFold(checksumAdd(pseudoHeaderSum(src, dst, len(tcp)), tcp)) != 0xffff {
 		return DropBadTCPChecksum
 	}
 	if err := ParseOptions(tcp[TCPMinHeaderLen:tcpHeaderLen], &seg.Opts); err != nil {

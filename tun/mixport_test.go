@@ -158,8 +158,7 @@ func (mb *mixBench) step() {
 		pb.in = pb.ln.Accept()
 	}
 	if pb.in != nil {
-		a, b := pb.in.Peek()
-		pb.in.Discard(len(a) + len(b))
+		pb.in.Discard(pb.in.Readable())
 	}
 	for p := pb.peer.Output(pb.now); p != nil; p = pb.peer.Output(pb.now) {
 		mb.mix.deliver(pb.now, p, &pb.pool)

@@ -268,12 +268,11 @@ func (s *stackReceiver) run(now units.Time, h *stack.Host) {
 			return
 		}
 	}
-	a, b := s.conn.Peek()
-	if n := len(a) + len(b); n > 0 {
+	for a, b := s.conn.Peek(); len(a)+len(b) > 0; a, b = s.conn.Peek() {
 		s.sum.Write(a)
 		s.sum.Write(b)
-		s.conn.Discard(n)
-		s.n += int64(n)
+		s.conn.Discard(len(a) + len(b))
+		s.n += int64(len(a) + len(b))
 	}
 	if s.conn.PeerClosed() {
 		s.conn.Close()
@@ -430,8 +429,7 @@ func (pb *portBench) step() {
 		pb.in = pb.ln.Accept()
 	}
 	if pb.in != nil {
-		a, b := pb.in.Peek()
-		pb.in.Discard(len(a) + len(b))
+		pb.in.Discard(pb.in.Readable())
 	}
 	for p := pb.peer.Output(pb.now); p != nil; p = pb.peer.Output(pb.now) {
 		pb.port.deliver(pb.now, p, &pb.pool)
