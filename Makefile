@@ -76,3 +76,12 @@ linux-reference:
 .PHONY: race-output
 race-output:
 	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cmd/ccbench -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestSweepSecondSignalLeavesNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'
+
+# ns3-compare times ccbench against ns-3 (Debian's libns3-dev; it skips in
+# one line without) on issue 15's dumbbells: tools/ns3/dumbbell.cc and
+# ccbench, interleaved NS3_REPS times on one core, medians, ratios against
+# the targets, and both simulators' goodput and segments (several minutes).
+NS3_REPS ?= 3
+.PHONY: ns3-compare
+ns3-compare:
+	$(GO) run ./tools/ns3/compare -reps $(NS3_REPS)

@@ -9,6 +9,7 @@
 //
 //	go run ./tools/ns3/compare                      # 3 repetitions of every scenario
 //	go run ./tools/ns3/compare -reps 5 -only bbr    # the scenarios whose name has "bbr"
+//	go run ./tools/ns3/compare -ccbench-tree ../other-checkout
 //
 // Without ns-3 (Debian: apt-get install libns3-dev) it prints one line
 // saying so and exits 0.
@@ -43,8 +44,9 @@ func main() {
 	cpu := flag.Int("cpu", runtime.NumCPU()-1, "core both programs are pinned to")
 	only := flag.String("only", "", "run only the scenarios whose name contains this")
 	strict := flag.Bool("strict", false, "exit 1 when a target is not met")
+	tree := flag.String("ccbench-tree", "", "build ccbench from this checkout instead of the one holding tools/ns3")
 	flag.Parse()
-	if err := run(*reps, *cpu, *only, *strict); err != nil {
+	if err := run(*reps, *cpu, *only, *tree, *strict); err != nil {
 		fmt.Fprintln(os.Stderr, "ns3-compare:", err)
 		os.Exit(1)
 	}
@@ -52,7 +54,7 @@ func main() {
 
 var errTargetMissed = errors.New("a target was not met")
 
-func run(reps, cpu int, only string, strict bool) error {
+func run(reps, cpu int, only, tree string, strict bool) error {
 	if reps < 1 {
 		return fmt.Errorf("-reps %d: must be at least 1", reps)
 	}
@@ -77,6 +79,9 @@ func run(reps, cpu int, only string, strict bool) error {
 	ccbench := filepath.Join(tmp, "ccbench")
 	build := exec.Command("go", "build", "-o", ccbench, "./cmd/ccbench")
 	build.Dir = root
+	if tree != "" {
+		build.Dir = tree
+	}
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/ccbench: %v\n%s", err, out)
 	}
@@ -95,6 +100,7 @@ func run(reps, cpu int, only string, strict bool) error {
 	}
 
 	fmt.Printf("ns-3: %s\n", ns3Version(dumbbell))
+	fmt.Printf("ccbench: built from %s (%s)\n", build.Dir, gitDescribe(build.Dir))
 	if noPlots {
 		fmt.Println("ccbench: run --no-plots (the whole process: settings, simulation, CSVs, summary)")
 	} else {
@@ -289,6 +295,16 @@ func ns3Version(dumbbell string) string {
 		}
 	}
 	return "unknown version"
+}
+
+// gitDescribe names the commit a checkout is at, and whether it has
+// uncommitted changes.
+func gitDescribe(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "not a git checkout"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func loadAverage() string {
