@@ -122,7 +122,7 @@ func run(reps, cpu int, only, tree string, strict bool) error {
 		for i, s := range chosen {
 			var p pair
 			ccArgs := append([]string{"run", filepath.Join(root, "experiments", "bottleneck.toml"),
-				"--out", out, "--run", "r", "--no-budget"}, s.ccbenchArgs()...)
+				"--out", out, "--run", "r"}, s.ccbenchArgs()...)
 			if noPlots {
 				ccArgs = append(ccArgs, "--no-plots")
 			}
