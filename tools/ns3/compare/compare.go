@@ -14,37 +14,49 @@ import (
 )
 
 // scenario is one dumbbell both simulators run: the bottleneck's rate, the
-// one-way delay of each direction, the flows and the simulated time.
+// one-way delay of each direction, the buffer in bandwidth-delay products,
+// the flows and the simulated time.
 type scenario struct {
 	name      string
 	cc        string
 	rateMbps  int64
 	delay     time.Duration // one way; the base RTT is twice this
+	bdps      int64         // the bottleneck's buffer, in bandwidth-delay products
 	flows     int
 	duration  time.Duration
 	targetCPU float64 // ns-3's time over ccbench's that the issue asks for
+	// extra marks a scenario the issue does not list, run for a reason
+	// given where it is declared.
+	extra bool
 }
 
 // scenarios are issue 15's: the shipped bottleneck (100 Mbit/s, 40 ms,
 // 1 BDP, 30 s) for reno, cubic and bbr, a slow link and a fast one with
-// many flows. Every buffer is one bandwidth-delay product.
+// many flows, each with a one-BDP buffer.
+//
+// One more is not the issue's: ns-3 3.37's BBR loses hundreds of packets
+// at the end of its start-up through a one-BDP buffer and then runs at a
+// few Mbit/s for the rest of the run, so at 1 BDP the two simulators do not
+// do comparable work. With three BDPs its start-up loses nothing and both
+// fill the link, which gives a BBR ratio of like for like.
 var scenarios = []scenario{
-	{"100M-40ms-reno", "reno", 100, 20 * time.Millisecond, 1, 30 * time.Second, 50},
-	{"100M-40ms-cubic", "cubic", 100, 20 * time.Millisecond, 1, 30 * time.Second, 50},
-	{"100M-40ms-bbr", "bbr", 100, 20 * time.Millisecond, 1, 30 * time.Second, 50},
-	{"10M-20ms-reno", "reno", 10, 10 * time.Millisecond, 1, 10 * time.Second, 5},
-	{"1G-20ms-64cubic", "cubic", 1000, 10 * time.Millisecond, 64, 10 * time.Second, 30},
+	{"100M-40ms-reno", "reno", 100, 20 * time.Millisecond, 1, 1, 30 * time.Second, 50, false},
+	{"100M-40ms-cubic", "cubic", 100, 20 * time.Millisecond, 1, 1, 30 * time.Second, 50, false},
+	{"100M-40ms-bbr", "bbr", 100, 20 * time.Millisecond, 1, 1, 30 * time.Second, 50, false},
+	{"100M-40ms-bbr-3bdp", "bbr", 100, 20 * time.Millisecond, 3, 1, 30 * time.Second, 50, true},
+	{"10M-20ms-reno", "reno", 10, 10 * time.Millisecond, 1, 1, 10 * time.Second, 5, false},
+	{"1G-20ms-64cubic", "cubic", 1000, 10 * time.Millisecond, 1, 64, 10 * time.Second, 30, false},
 }
 
 // packetBytes is a full segment's IP packet: MSS 1460 less 12 bytes of
 // timestamps, plus 40 bytes of headers. Both simulators send these.
 const packetBytes = 1500
 
-// bufferBytes is one bandwidth-delay product of the scenario, as ccbench's
-// "1bdp" computes it.
+// bufferBytes is the scenario's buffer, bdps bandwidth-delay products, as
+// ccbench's "Nbdp" computes it.
 func (s scenario) bufferBytes() int64 {
 	rtt := 2 * s.delay
-	return s.rateMbps * 1_000_000 * rtt.Nanoseconds() / 1e9 / 8
+	return s.bdps * s.rateMbps * 1_000_000 * rtt.Nanoseconds() / 1e9 / 8
 }
 
 // bufferPackets is the same buffer counted in full packets, as ns-3's
@@ -247,6 +259,13 @@ func (r result) simRatio() float64 {
 	return median(ratios)
 }
 
+// comparable reports whether both simulators did the same work, within
+// 10%, so that their times can be compared. Both are deterministic, so the
+// first repetition stands for all.
+func (r result) comparable() bool {
+	return len(r.pairs) > 0 && workDiffers(r.pairs[0].ccWork, r.pairs[0].nsW, 0.10) == ""
+}
+
 // workDiffers says how the two simulators' work differs by more than
 // tolerance (a fraction), or "" when goodput and segment counts agree.
 func workDiffers(cc, ns work, tolerance float64) string {
@@ -274,8 +293,14 @@ func writeTable(w io.Writer, results []result) {
 		ccW, nsW, ratioW := r.medians(false)
 		ccC, nsC, ratioC := r.medians(true)
 		met := "no"
-		if ratioC >= r.sc.targetCPU {
+		switch {
+		case !r.comparable():
+			met = "n/c" // the work table says how the two differ
+		case ratioC >= r.sc.targetCPU:
 			met = "yes"
+		}
+		if r.sc.extra {
+			met += "*"
 		}
 		fmt.Fprintf(w, "%-17s %5d %11.3f %11.3f %9.1fx %10.3fs %9.3fs %10.1fx %9.1fx %6.0fx %5s\n",
 			r.sc.name, len(r.pairs), ccW, nsW, ratioW, ccC, nsC, ratioC, r.simRatio(), r.sc.targetCPU, met)
