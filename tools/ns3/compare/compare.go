@@ -287,7 +287,7 @@ func workDiffers(cc, ns work, tolerance float64) string {
 
 // writeTable prints the timing table and the work table.
 func writeTable(w io.Writer, results []result) {
-	fmt.Fprintf(w, "%-17s %5s %11s %11s %10s %10s %10s %11s %10s %7s %5s\n",
+	fmt.Fprintf(w, "%-19s %5s %11s %11s %10s %10s %10s %11s %10s %7s %5s\n",
 		"scenario", "reps", "ccbench s", "ns-3 s", "wall ×", "ccbench cpu", "ns-3 cpu", "cpu ×", "sim-only ×", "target", "met")
 	for _, r := range results {
 		ccW, nsW, ratioW := r.medians(false)
@@ -302,7 +302,7 @@ func writeTable(w io.Writer, results []result) {
 		if r.sc.extra {
 			met += "*"
 		}
-		fmt.Fprintf(w, "%-17s %5d %11.3f %11.3f %9.1fx %10.3fs %9.3fs %10.1fx %9.1fx %6.0fx %5s\n",
+		fmt.Fprintf(w, "%-19s %5d %11.3f %11.3f %9.1fx %10.3fs %9.3fs %10.1fx %9.1fx %6.0fx %5s\n",
 			r.sc.name, len(r.pairs), ccW, nsW, ratioW, ccC, nsC, ratioC, r.simRatio(), r.sc.targetCPU, met)
 	}
 	fmt.Fprintf(w, "\n%-17s %14s %14s %12s %12s %9s %9s  %s\n",
@@ -318,7 +318,7 @@ func writeTable(w io.Writer, results []result) {
 		if note == "" {
 			note = "comparable (within 10%)"
 		}
-		fmt.Fprintf(w, "%-17s %14.2f %14.2f %12d %12d %9d %9d  %s\n",
+		fmt.Fprintf(w, "%-19s %14.2f %14.2f %12d %12d %9d %9d  %s\n",
 			r.sc.name, cc.goodputBps/1e6, ns.goodputBps/1e6, cc.segments, ns.segments, cc.drops, ns.drops, note)
 	}
 }

@@ -143,7 +143,7 @@ func run(reps, cpu int, only, tree string, strict bool) error {
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
 			results[i].pairs = append(results[i].pairs, p)
-			fmt.Fprintf(os.Stderr, "rep %d/%d %-17s ccbench %.2fs (cpu %.2fs)  ns-3 %.2fs (cpu %.2fs)\n",
+			fmt.Fprintf(os.Stderr, "rep %d/%d %-19s ccbench %.2fs (cpu %.2fs)  ns-3 %.2fs (cpu %.2fs)\n",
 				rep+1, reps, s.name, p.ccbench.wall.Seconds(), p.ccbench.cpu.Seconds(), p.ns3.wall.Seconds(), p.ns3.cpu.Seconds())
 		}
 	}
