@@ -17,15 +17,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -71,6 +74,10 @@ func run(reps, cpu int, only, tree string, strict bool) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// Ctrl-C or SIGTERM ends the program being timed and returns, so that
+	// the temporary folder goes with it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
 	dumbbell := filepath.Join(tmp, "dumbbell")
 	if err := buildNS3(filepath.Join(root, "tools", "ns3", "dumbbell.cc"), dumbbell); err != nil {
@@ -126,7 +133,7 @@ func run(reps, cpu int, only, tree string, strict bool) error {
 			if noPlots {
 				ccArgs = append(ccArgs, "--no-plots")
 			}
-			if p.ccbench, _, err = timed(pin, ccbench, ccArgs...); err != nil {
+			if p.ccbench, _, err = timed(ctx, pin, ccbench, ccArgs...); err != nil {
 				return fmt.Errorf("%s: ccbench: %w", s.name, err)
 			}
 			if p.ccWork, err = readCcbenchSummary(filepath.Join(out, "bottleneck", "r", "summary.json")); err != nil {
@@ -136,7 +143,7 @@ func run(reps, cpu int, only, tree string, strict bool) error {
 				return err
 			}
 			var stdout []byte
-			if p.ns3, stdout, err = timed(pin, dumbbell, s.ns3Args()...); err != nil {
+			if p.ns3, stdout, err = timed(ctx, pin, dumbbell, s.ns3Args()...); err != nil {
 				return fmt.Errorf("%s: ns-3: %w", s.name, err)
 			}
 			if p.nsW, err = parseNS3(bytes.NewReader(stdout)); err != nil {
@@ -267,13 +274,16 @@ func pinCommand(cpu int) []string {
 // timed runs a program to the end and returns its wall time and the user
 // and system time of the process (taskset execs the program in its own
 // process, so this is the program's), and its standard output.
-func timed(pin []string, prog string, args ...string) (timing, []byte, error) {
+func timed(ctx context.Context, pin []string, prog string, args ...string) (timing, []byte, error) {
 	argv := append(append(append([]string{}, pin...), prog), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return timing{}, nil, errors.New("interrupted")
+		}
 		return timing{}, nil, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
 	}
 	t := timing{
