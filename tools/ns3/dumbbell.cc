@@ -35,7 +35,8 @@
 //
 // At the end it prints one `key=value` per line: the goodput (bytes the
 // sinks received over the duration), the segments each side sent into the
-// link, those the bottleneck transmitted and dropped, the events the
+// link, those the bottleneck transmitted and dropped, the most packets its
+// queue held (the --buffer, when only that queue limits), the events the
 // simulator executed and the wall time of the simulation alone. ccbench's summary.json has the same quantities, so
 // a user can check that both simulated comparable work.
 
@@ -68,6 +69,7 @@ struct Counters
     uint64_t bottleneckTx = 0;     // packets the bottleneck finished serializing
     uint64_t bottleneckDrops = 0;  // packets the full drop-tail queue refused
     uint64_t tcDrops = 0;          // packets the traffic-control layer dropped (expected 0)
+    uint32_t queueMaxPackets = 0;  // the most packets the bottleneck's queue held
 };
 
 Counters counters;
@@ -94,6 +96,12 @@ void
 CountBottleneckDrop(Ptr<const Packet>)
 {
     counters.bottleneckDrops++;
+}
+
+void
+TrackQueue(uint32_t, uint32_t packets)
+{
+    counters.queueMaxPackets = std::max(counters.queueMaxPackets, packets);
 }
 
 void
@@ -254,6 +262,8 @@ main(int argc, char* argv[])
         "Tx", MakeCallback(&CountReceiverSegment));
     bottleneck->TraceConnectWithoutContext("PhyTxEnd", MakeCallback(&CountBottleneckTx));
     bottleneck->TraceConnectWithoutContext("MacTxDrop", MakeCallback(&CountBottleneckDrop));
+    bottleneck->GetQueue()->TraceConnectWithoutContext("PacketsInQueue",
+                                                       MakeCallback(&TrackQueue));
     sender->GetObject<TrafficControlLayer>()->TraceConnectWithoutContext(
         "TcDrop", MakeCallback(&CountTcDrop));
 
@@ -294,6 +304,7 @@ main(int argc, char* argv[])
     std::cout << "segments=" << counters.senderSegments + counters.receiverSegments << "\n";
     std::cout << "bottleneck_tx_packets=" << counters.bottleneckTx << "\n";
     std::cout << "bottleneck_drops=" << counters.bottleneckDrops + counters.tcDrops << "\n";
+    std::cout << "bottleneck_queue_max_packets=" << counters.queueMaxPackets << "\n";
     std::cout << "events=" << events << "\n";
     std::cout << "sim_wall_s=" << wallSeconds << "\n";
     return 0;
