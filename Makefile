@@ -84,3 +84,12 @@ race-output:
 .PHONY: scale
 scale:
 	tools/scale/scale.sh $(SCALE_CASES)
+
+# ns3-compare times ccbench against ns-3 (Debian's libns3-dev; it skips in
+# one line without) on issue 15's dumbbells: tools/ns3/dumbbell.cc and
+# ccbench, interleaved NS3_REPS times on one core, medians, ratios against
+# the targets, and both simulators' goodput and segments (several minutes).
+NS3_REPS ?= 3
+.PHONY: ns3-compare
+ns3-compare:
+	$(GO) run ./tools/ns3/compare -reps $(NS3_REPS)
