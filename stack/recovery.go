@@ -209,7 +209,7 @@ func (c *Conn) markLostRFC6675() {
 		if runs < dupThresh && bytes <= (dupThresh-1)*c.sndMSS {
 			return
 		}
-		c.sent.markLost(s, false)
+		c.sent.markLost(i, false)
 	}
 }
 
@@ -249,7 +249,7 @@ func (c *Conn) enterRecovery(now units.Time) {
 		c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	}
 	if c.sent.len() > 0 {
-		c.sent.markLost(c.sent.at(0), false)
+		c.sent.markLost(0, false)
 	}
 	c.rtxPending = true
 }
@@ -386,12 +386,15 @@ func (c *Conn) nextLost() int {
 // retransmitted that lies below the highest SACKed byte (RFC 6675 NextSeg
 // rule 3), for use when there is no new data to send, or -1.
 func (c *Conn) nextRescue() int {
-	for i := 0; i < c.sent.len(); i++ {
-		s := c.sent.at(i)
-		if s.seq.GEQ(c.sent.highSacked) {
+	q := &c.sent
+	for i := q.rescueHint; i < q.n; i++ {
+		s := q.at(i)
+		if s.seq.GEQ(q.highSacked) {
+			q.rescueHint = i
 			break
 		}
 		if !s.sacked && !s.lost && !s.retransmitted {
+			q.rescueHint = i
 			return i
 		}
 	}
@@ -400,6 +403,7 @@ func (c *Conn) nextRescue() int {
 
 // sackRange marks the records inside [start, end) SACKed, splitting records
 // the block's edges fall inside, and returns the bytes newly covered.
+// Records earlier blocks covered are jumped over, a SACKed run at a time.
 func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 	q := &c.sent
 	newly := 0
@@ -409,6 +413,7 @@ func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 			break
 		}
 		if s.sacked {
+			i = q.find(q.sackedRunEnd(i)) - 1
 			continue
 		}
 		if s.seq.LT(start) {
@@ -422,7 +427,9 @@ func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 		newly += s.len()
 		c.rackDelivered(now, s)
 		c.rateDelivered(now, s)
-		q.markSacked(s)
+		q.markSacked(i)
+		// All of the block is SACKed once this loop is done.
+		s.runStart, s.runEnd = start, end
 	}
 	return newly
 }
