@@ -186,31 +186,45 @@ func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack 
 
 // markLostRFC6675 marks every record RFC 6675's IsLost holds for: records
 // with at least DupThresh discontiguous SACKed runs, or more than
-// (DupThresh−1)·SMSS SACKed bytes, above them. It walks from the oldest
-// record and stops at the first for which it no longer holds, as the SACKed
-// data above can only shrink further along.
+// (DupThresh−1)·SMSS SACKed bytes, above them. What lies above a record
+// only shrinks further up the queue, so the records it holds for are those
+// not SACKed up to the newest, U, for which it does. U sits just below one
+// of the top three SACKed runs, which the runs' hints find from the highest
+// SACKed byte down; the holes between those runs are walked only while the
+// runs above hold at most (DupThresh−1)·SMSS bytes, which lasts until the
+// next few segments are SACKed. Everything below the queue's lostBelow is
+// already lost, so neither search nor marking goes below it, and the
+// marking costs what it marks.
 func (c *Conn) markLostRFC6675() {
-	if c.sent.sackedBytes == 0 {
+	q := &c.sent
+	if q.sackedBytes == 0 {
 		return
 	}
-	bytes, runs := c.sent.sackedAbove(-1)
-	inRun := false
-	for i := 0; i < c.sent.len(); i++ {
-		s := c.sent.at(i)
-		if s.sacked {
-			bytes -= s.len()
-			if !inRun {
-				runs--
-			}
-			inRun = true
+	u := -1
+	runs, bytes := 0, 0
+	for i := q.find(q.highSacked.Add(-1)); i >= q.lostBelow; {
+		// Record i is the top of a SACKed run.
+		start := q.sackedRunStart(i)
+		runs++
+		bytes += q.at(i).end.Sub(start)
+		j := q.find(start) - 1
+		if runs >= dupThresh || bytes > (dupThresh-1)*c.sndMSS {
+			u = j
+			break
+		}
+		for j >= q.lostBelow && !q.at(j).sacked {
+			j--
+		}
+		i = j
+	}
+	for i := q.lostBelow; i <= u; i++ {
+		if q.at(i).sacked {
+			i = q.find(q.sackedRunEnd(i)) - 1
 			continue
 		}
-		inRun = false
-		if runs < dupThresh && bytes <= (dupThresh-1)*c.sndMSS {
-			return
-		}
-		c.sent.markLost(i, false)
+		q.markLost(i, false)
 	}
+	q.lostBelow = max(q.lostBelow, u+1)
 }
 
 // enterRecovery starts fast recovery: one window reduction for the loss

@@ -432,20 +432,3 @@ func (q *sentQueue) sackedRunStart(i int) Seq {
 	s.runStart = st
 	return st
 }
-
-// sackedAbove counts SACKed bytes and discontiguous SACKed runs above
-// index i, for RFC 6675's IsLost.
-func (q *sentQueue) sackedAbove(i int) (bytes, runs int) {
-	inRun := false
-	for j := i + 1; j < q.n; j++ {
-		s := q.at(j)
-		if s.sacked {
-			bytes += s.len()
-			if !inRun {
-				runs++
-			}
-		}
-		inRun = s.sacked
-	}
-	return
-}
