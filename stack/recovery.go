@@ -381,20 +381,7 @@ func (c *Conn) onSentInRecovery(n int) {
 
 // nextLost returns the index of the oldest record deemed lost and not yet
 // retransmitted, or -1 (RFC 6675 NextSeg rule 1).
-func (c *Conn) nextLost() int {
-	q := &c.sent
-	if q.lostBytes == q.rtxBytes {
-		return -1
-	}
-	for i := q.lostHint; i < q.n; i++ {
-		if s := q.at(i); s.lost && !s.rtx {
-			q.lostHint = i
-			return i
-		}
-	}
-	q.lostHint = q.n
-	return -1
-}
+func (c *Conn) nextLost() int { return c.sent.oldestToResend() }
 
 // nextRescue returns the oldest record neither SACKed, lost nor
 // retransmitted that lies below the highest SACKed byte (RFC 6675 NextSeg

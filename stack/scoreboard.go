@@ -29,10 +29,12 @@ import "ccbench/units"
 //     always true because a record once SACKed stays SACKed), so that a
 //     SACK block is applied by jumping over what earlier blocks covered and
 //     RFC 6675's loss marking finds the top SACKed runs without a walk;
-//   - cursors below which nothing is left to find: no lost record waiting
-//     for a retransmission (lostHint), no record RFC 6675's rescue rule
-//     could pick (rescueHint), no record that is neither SACKed nor lost
-//     (lostBelow, for RFC 6675's IsLost).
+//   - the set of records lost and waiting for a retransmission, a bitmap
+//     over the ring's slots with summaries above it, so that the oldest
+//     is found without passing the SACKed and retransmitted ones below it;
+//   - cursors below which nothing is left to find: no record RFC 6675's
+//     rescue rule could pick (rescueHint), no record that is neither
+//     SACKed nor lost (lostBelow, for RFC 6675's IsLost).
 //
 // Every hint is a fact about the records that stays true as they change,
 // or is kept true by the methods that change them, so that the decisions
@@ -83,9 +85,9 @@ type sentQueue struct {
 	highSacked Seq
 	// lostTotal counts bytes ever marked lost, for rate samples.
 	lostTotal int64
-	// lostHint is a lower bound on the index of the oldest record that is
-	// lost and not yet retransmitted.
-	lostHint int
+	// toResend holds the slots of the records lost and not retransmitted
+	// since.
+	toResend slotSet
 	// rescueHint is a lower bound on the index of the oldest record that
 	// is neither SACKed, lost nor retransmitted. Each of those marks, once
 	// set, stays until the record leaves, so the bound only moves on.
@@ -102,7 +104,7 @@ type sentQueue struct {
 
 func newSentQueue(capacity int) sentQueue {
 	c := ceilPow2(max(capacity, 16))
-	return sentQueue{segs: make([]sentSegment, c), mask: c - 1, tsHead: -1, tsTail: -1, tsCursor: -1}
+	return sentQueue{segs: make([]sentSegment, c), mask: c - 1, toResend: newSlotSet(c), tsHead: -1, tsTail: -1, tsCursor: -1}
 }
 
 func (q *sentQueue) len() int { return q.n }
@@ -142,6 +144,10 @@ func (q *sentQueue) grow() {
 	}
 	q.tsHead, q.tsTail, q.tsCursor = move(q.tsHead), move(q.tsTail), move(q.tsCursor)
 	q.segs, q.head, q.mask = ns, 0, len(ns)-1
+	q.toResend = newSlotSet(len(ns))
+	for i := 0; i < q.n; i++ {
+		q.syncResend(int32(i))
+	}
 }
 
 // split cuts record i in two at sequence number at, which lies inside it;
@@ -169,9 +175,6 @@ func (q *sentQueue) split(i int, at Seq) {
 		*q.at(j) = *q.at(j - 1)
 	}
 	q.n++
-	if i < q.lostHint {
-		q.lostHint++
-	}
 	if i < q.rescueHint {
 		q.rescueHint++
 	}
@@ -192,6 +195,9 @@ func (q *sentQueue) split(i int, at Seq) {
 			q.tsTail = sb
 		}
 		a.tsNext = sb
+	}
+	for j := i + 1; j < q.n; j++ {
+		q.syncResend(q.slot(j))
 	}
 }
 
@@ -226,11 +232,9 @@ func (q *sentQueue) count(s *sentSegment) {
 func (q *sentQueue) popFront() {
 	q.forget(q.at(0))
 	q.tsUnlink(q.slot(0))
+	q.toResend.remove(q.head)
 	q.head = (q.head + 1) & q.mask
 	q.n--
-	if q.lostHint > 0 {
-		q.lostHint--
-	}
 	if q.rescueHint > 0 {
 		q.rescueHint--
 	}
@@ -248,7 +252,8 @@ func (q *sentQueue) trimFront(seq Seq) {
 }
 
 func (q *sentQueue) clear() {
-	q.head, q.n, q.lostHint, q.rescueHint, q.lostBelow = 0, 0, 0, 0, 0
+	q.head, q.n, q.rescueHint, q.lostBelow = 0, 0, 0, 0
+	q.toResend.clear()
 	q.sackedBytes, q.lostBytes, q.rtxBytes = 0, 0, 0
 	q.tsHead, q.tsTail, q.tsCursor = -1, -1, -1
 }
@@ -265,7 +270,7 @@ func (q *sentQueue) markLost(i int, again bool) bool {
 	s.lost, s.rtx = true, false
 	q.count(s)
 	q.tsUnlink(q.slot(i))
-	q.lostHint = min(q.lostHint, i)
+	q.toResend.add(int(q.slot(i)))
 	q.lostTotal += int64(s.len())
 	return true
 }
@@ -281,6 +286,7 @@ func (q *sentQueue) markSacked(i int) {
 	s.runStart, s.runEnd = s.seq, s.end
 	q.count(s)
 	q.tsUnlink(q.slot(i))
+	q.toResend.remove(int(q.slot(i)))
 	if s.end.GT(q.highSacked) {
 		q.highSacked = s.end
 	}
@@ -298,8 +304,37 @@ func (q *sentQueue) markRetransmitted(i int, now units.Time) {
 	}
 	q.count(s)
 	slot := q.slot(i)
+	q.toResend.remove(int(slot))
 	q.tsUnlink(slot)
 	q.tsInsert(slot)
+}
+
+// syncResend puts the record at slot in toResend or takes it out, as its
+// marks say.
+func (q *sentQueue) syncResend(slot int32) {
+	if s := &q.segs[slot]; s.lost && !s.rtx {
+		q.toResend.add(int(slot))
+	} else {
+		q.toResend.remove(int(slot))
+	}
+}
+
+// oldestToResend returns the index of the oldest record lost and not
+// retransmitted since, or -1.
+func (q *sentQueue) oldestToResend() int {
+	if q.lostBytes == q.rtxBytes {
+		return -1
+	}
+	// Slots from head up to the end of the ring come first, then the
+	// ring's start; no slot outside the queue is in the set.
+	slot := q.toResend.next(q.head)
+	if slot < 0 {
+		slot = q.toResend.next(0)
+	}
+	if slot < 0 {
+		return -1
+	}
+	return q.index(int32(slot))
 }
 
 // tsLive reports whether RACK may yet declare s lost, which is whether it

@@ -45,8 +45,8 @@ func (m *sbModel) fail(format string, args ...any) {
 
 func (m *sbModel) dump() string {
 	q := &m.c.sent
-	s := fmt.Sprintf("una %d nxt %d highSacked %d lostHint %d rescueHint %d lostBelow %d ts %d..%d cursor %d rack %v\n",
-		m.una, m.nxt, q.highSacked, q.lostHint, q.rescueHint, q.lostBelow, q.tsHead, q.tsTail, q.tsCursor, m.c.rack)
+	s := fmt.Sprintf("una %d nxt %d highSacked %d rescueHint %d lostBelow %d ts %d..%d cursor %d rack %v\n",
+		m.una, m.nxt, q.highSacked, q.rescueHint, q.lostBelow, q.tsHead, q.tsTail, q.tsCursor, m.c.rack)
 	for i := 0; i < q.n && i < 60; i++ {
 		r := q.at(i)
 		s += fmt.Sprintf("  %d slot %d [%d,%d) at %d sacked %v lost %v rtx %v retr %v ts %v(%d,%d) run [%d,%d)\n",
@@ -299,14 +299,19 @@ func (m *sbModel) check() {
 		if s.inTS != tsLive(s) {
 			m.fail("record %d on the send-time list %v, belongs %v", i, s.inTS, tsLive(s))
 		}
-		if i < q.lostHint && s.lost && !s.rtx {
-			m.fail("record %d lost and not retransmitted, below lostHint %d", i, q.lostHint)
+		if q.toResend.has(int(q.slot(i))) != (s.lost && !s.rtx) {
+			m.fail("record %d lost %v rtx %v, in toResend %v", i, s.lost, s.rtx, q.toResend.has(int(q.slot(i))))
 		}
 		if i < q.rescueHint && !s.sacked && !s.lost && !s.retransmitted {
 			m.fail("record %d a rescue candidate, below rescueHint %d", i, q.rescueHint)
 		}
 		if i < q.lostBelow && !s.sacked && !s.lost {
 			m.fail("record %d neither SACKed nor lost, below lostBelow %d", i, q.lostBelow)
+		}
+	}
+	for i := q.n; i < len(q.segs); i++ {
+		if q.toResend.has(int(q.slot(i))) {
+			m.fail("slot %d, outside the queue, in toResend", q.slot(i))
 		}
 	}
 	if q.n > 0 && at != m.nxt {
@@ -412,4 +417,42 @@ func FuzzScoreboard(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed uint64) {
 		newSBModel(t, seed).run(2000)
 	})
+}
+
+// TestSlotSetNext checks slotSet's search against a plain array for sizes
+// of one to three levels.
+func TestSlotSetNext(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, n := range []int{16, 64, 65, 4096, 4097, 300000} {
+		s := newSlotSet(n)
+		in := make([]bool, n)
+		for op := range 20000 {
+			x := rng.IntN(n)
+			if op%3 == 2 {
+				x = n - 1 - rng.IntN(min(n, 130))
+			}
+			if rng.IntN(2) == 0 {
+				s.add(x)
+				in[x] = true
+			} else {
+				s.remove(x)
+				in[x] = false
+			}
+			from := rng.IntN(n)
+			want := -1
+			for y := from; y < n; y++ {
+				if in[y] {
+					want = y
+					break
+				}
+			}
+			if got := s.next(from); got != want || s.has(x) != in[x] {
+				t.Fatalf("n %d: next(%d) = %d, want %d; has(%d) %v, want %v", n, from, got, want, x, s.has(x), in[x])
+			}
+		}
+		s.clear()
+		if got := s.next(0); got != -1 {
+			t.Fatalf("n %d: next(0) = %d after clear, want -1", n, got)
+		}
+	}
 }
