@@ -388,10 +388,10 @@ func (c *Conn) nextLost() int { return c.sent.oldestToResend() }
 // rule 3), for use when there is no new data to send, or -1.
 func (c *Conn) nextRescue() int {
 	q := &c.sent
-	for i := q.rescueHint; i < q.n; i++ {
+	i := q.rescueHint
+	for ; i < q.n; i++ {
 		s := q.at(i)
 		if s.seq.GEQ(q.highSacked) {
-			q.rescueHint = i
 			break
 		}
 		if !s.sacked && !s.lost && !s.retransmitted {
@@ -399,6 +399,7 @@ func (c *Conn) nextRescue() int {
 			return i
 		}
 	}
+	q.rescueHint = i
 	return -1
 }
 
