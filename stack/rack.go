@@ -107,6 +107,10 @@ const rackTimerSlack = 2 * units.Millisecond
 // windows have expired and stops at the first that has not, as every
 // later record was sent later still. The longest wait is that of the newest
 // record sent before the delivered one, which the list's cursor finds.
+// The records visited are the ones a walk in sequence order visits when it
+// stops at the first record never retransmitted and sent after the
+// delivered one: new data leaves in sequence order, so every record above
+// that one was last sent after it too.
 func (c *Conn) rackDetectLoss(now units.Time) (lost bool, wait units.Duration) {
 	r := &c.rack
 	if !r.seen {
