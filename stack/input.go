@@ -631,7 +631,7 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
 			// Linux's tcp_newreno_mark_lost).
 			c.partialAcks++
 			if c.sent.len() > 0 {
-				c.sent.markLost(c.sent.at(0), false)
+				c.sent.markLost(0, false)
 			}
 		}
 	}

@@ -386,7 +386,7 @@ func (c *Conn) retransmit(now units.Time, i int) *packet.Packet {
 	c.stats.Retransmits++
 	c.stats.RetransmittedBytes += int64(n)
 	c.stampRecord(s, now)
-	c.sent.markRetransmitted(s, now)
+	c.sent.markRetransmitted(i, now)
 	c.onSentInRecovery(s.len())
 	if c.undoActive {
 		c.undoRetransSent = true

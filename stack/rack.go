@@ -102,35 +102,32 @@ const rackTimerSlack = 2 * units.Millisecond
 // recently delivered one whose reordering window has expired, and returns
 // how long until the next one would expire, or 0 (§6.2 step 5).
 //
-// Records are in sequence order, not send order, but a record that was
-// never retransmitted and was sent after RACK.xmit_ts bounds the search:
-// everything above it was sent later still.
+// The scoreboard's send-time list holds exactly the records this may
+// concern, oldest transmission first: the walk marks from its head while
+// windows have expired and stops at the first that has not, as every
+// later record was sent later still. The longest wait is that of the newest
+// record sent before the delivered one, which the list's cursor finds.
+// The records visited are the ones a walk in sequence order visits when it
+// stops at the first record never retransmitted and sent after the
+// delivered one: new data leaves in sequence order, so every record above
+// that one was last sent after it too.
 func (c *Conn) rackDetectLoss(now units.Time) (lost bool, wait units.Duration) {
 	r := &c.rack
 	if !r.seen {
 		return false, 0
 	}
-	reoWnd := c.rackReoWnd()
-	for i := 0; i < c.sent.len(); i++ {
-		s := c.sent.at(i)
-		sentBefore := s.sentAt < r.xmitTS || s.sentAt == r.xmitTS && s.end.LT(r.endSeq)
-		if !sentBefore {
-			if !s.retransmitted {
-				break
-			}
-			continue
+	q := &c.sent
+	window := r.rtt + c.rackReoWnd()
+	for q.tsHead >= 0 {
+		s := &q.segs[q.tsHead]
+		if !sentBefore(s, r.xmitTS, r.endSeq) || s.sentAt.Add(window).Sub(now) > 0 {
+			break
 		}
-		if s.sacked || s.lost && !s.rtx {
-			continue
-		}
-		remaining := s.sentAt.Add(r.rtt + reoWnd).Sub(now)
-		if remaining <= 0 {
-			if c.sent.markLost(s, true) {
-				lost = true
-			}
-		} else {
-			wait = max(wait, remaining)
-		}
+		q.markLost(q.index(q.tsHead), true)
+		lost = true
+	}
+	if p := q.tsLastBefore(r.xmitTS, r.endSeq); p >= 0 {
+		wait = max(q.segs[p].sentAt.Add(window).Sub(now), 0)
 	}
 	return lost, wait
 }

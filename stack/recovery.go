@@ -186,31 +186,45 @@ func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack 
 
 // markLostRFC6675 marks every record RFC 6675's IsLost holds for: records
 // with at least DupThresh discontiguous SACKed runs, or more than
-// (DupThresh−1)·SMSS SACKed bytes, above them. It walks from the oldest
-// record and stops at the first for which it no longer holds, as the SACKed
-// data above can only shrink further along.
+// (DupThresh−1)·SMSS SACKed bytes, above them. What lies above a record
+// only shrinks further up the queue, so the records it holds for are those
+// not SACKed up to the newest, U, for which it does. U sits just below one
+// of the top three SACKed runs, which the runs' hints find from the highest
+// SACKed byte down; the holes between those runs are walked only while the
+// runs above hold at most (DupThresh−1)·SMSS bytes, which lasts until the
+// next few segments are SACKed. Everything below the queue's lostBelow is
+// already lost, so neither search nor marking goes below it, and the
+// marking costs what it marks.
 func (c *Conn) markLostRFC6675() {
-	if c.sent.sackedBytes == 0 {
+	q := &c.sent
+	if q.sackedBytes == 0 {
 		return
 	}
-	bytes, runs := c.sent.sackedAbove(-1)
-	inRun := false
-	for i := 0; i < c.sent.len(); i++ {
-		s := c.sent.at(i)
-		if s.sacked {
-			bytes -= s.len()
-			if !inRun {
-				runs--
-			}
-			inRun = true
+	u := -1
+	runs, bytes := 0, 0
+	for i := q.find(q.highSacked.Add(-1)); i >= q.lostBelow; {
+		// Record i is the top of a SACKed run.
+		start := q.sackedRunStart(i)
+		runs++
+		bytes += q.at(i).end.Sub(start)
+		j := q.find(start) - 1
+		if runs >= dupThresh || bytes > (dupThresh-1)*c.sndMSS {
+			u = j
+			break
+		}
+		for j >= q.lostBelow && !q.at(j).sacked {
+			j--
+		}
+		i = j
+	}
+	for i := q.lostBelow; i <= u; i++ {
+		if q.at(i).sacked {
+			i = q.find(q.sackedRunEnd(i)) - 1
 			continue
 		}
-		inRun = false
-		if runs < dupThresh && bytes <= (dupThresh-1)*c.sndMSS {
-			return
-		}
-		c.sent.markLost(s, false)
+		q.markLost(i, false)
 	}
+	q.lostBelow = max(q.lostBelow, u+1)
 }
 
 // enterRecovery starts fast recovery: one window reduction for the loss
@@ -249,7 +263,7 @@ func (c *Conn) enterRecovery(now units.Time) {
 		c.prrDelivered, c.prrOut, c.recoveryCwnd = 0, 0, c.priorCwnd
 	}
 	if c.sent.len() > 0 {
-		c.sent.markLost(c.sent.at(0), false)
+		c.sent.markLost(0, false)
 	}
 	c.rtxPending = true
 }
@@ -367,39 +381,31 @@ func (c *Conn) onSentInRecovery(n int) {
 
 // nextLost returns the index of the oldest record deemed lost and not yet
 // retransmitted, or -1 (RFC 6675 NextSeg rule 1).
-func (c *Conn) nextLost() int {
-	q := &c.sent
-	if q.lostBytes == q.rtxBytes {
-		return -1
-	}
-	for i := q.lostHint; i < q.n; i++ {
-		if s := q.at(i); s.lost && !s.rtx {
-			q.lostHint = i
-			return i
-		}
-	}
-	q.lostHint = q.n
-	return -1
-}
+func (c *Conn) nextLost() int { return c.sent.oldestToResend() }
 
 // nextRescue returns the oldest record neither SACKed, lost nor
 // retransmitted that lies below the highest SACKed byte (RFC 6675 NextSeg
 // rule 3), for use when there is no new data to send, or -1.
 func (c *Conn) nextRescue() int {
-	for i := 0; i < c.sent.len(); i++ {
-		s := c.sent.at(i)
-		if s.seq.GEQ(c.sent.highSacked) {
+	q := &c.sent
+	i := q.rescueHint
+	for ; i < q.n; i++ {
+		s := q.at(i)
+		if s.seq.GEQ(q.highSacked) {
 			break
 		}
 		if !s.sacked && !s.lost && !s.retransmitted {
+			q.rescueHint = i
 			return i
 		}
 	}
+	q.rescueHint = i
 	return -1
 }
 
 // sackRange marks the records inside [start, end) SACKed, splitting records
 // the block's edges fall inside, and returns the bytes newly covered.
+// Records earlier blocks covered are jumped over, a SACKed run at a time.
 func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 	q := &c.sent
 	newly := 0
@@ -409,6 +415,7 @@ func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 			break
 		}
 		if s.sacked {
+			i = q.find(q.sackedRunEnd(i)) - 1
 			continue
 		}
 		if s.seq.LT(start) {
@@ -422,7 +429,9 @@ func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 		newly += s.len()
 		c.rackDelivered(now, s)
 		c.rateDelivered(now, s)
-		q.markSacked(s)
+		q.markSacked(i)
+		// All of the block is SACKed once this loop is done.
+		s.runStart, s.runEnd = start, end
 	}
 	return newly
 }

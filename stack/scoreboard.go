@@ -16,6 +16,30 @@ import "ccbench/units"
 //	pipe = (SND.NXT − SND.UNA) − sacked − lost + retransmitted-lost
 //
 // the same accounting as Linux's tcp_packets_in_flight, in bytes.
+//
+// A window at 10 Gbit/s holds thousands of records, so nothing done per ACK
+// walks the queue (issue 15). Besides the byte counters, the queue keeps:
+//
+//   - the send-time list: the records RACK may still have to declare lost
+//     (neither SACKed nor lost and waiting for a retransmission), linked in
+//     the order of their latest transmission, so that RACK's detection
+//     (rack.go) visits only records sent before the most recently delivered
+//     one, oldest first, and stops at the first whose time has not come;
+//   - for SACKed records, the extent of the SACKed run they lie in (a hint,
+//     always true because a record once SACKed stays SACKed), so that a
+//     SACK block is applied by jumping over what earlier blocks covered and
+//     RFC 6675's loss marking finds the top SACKed runs without a walk;
+//   - the set of records lost and waiting for a retransmission, a bitmap
+//     over the ring's slots with summaries above it, so that the oldest
+//     is found without passing the SACKed and retransmitted ones below it;
+//   - cursors below which nothing is left to find: no record RFC 6675's
+//     rescue rule could pick (rescueHint), no record that is neither
+//     SACKed nor lost (lostBelow, for RFC 6675's IsLost).
+//
+// Every hint is a fact about the records that stays true as they change,
+// or is kept true by the methods that change them, so that the decisions
+// are exactly those of walking the whole queue; scoreboard_test.go checks
+// them against that walk after every operation of random scoreboards.
 
 // sentSegment is one record of the scoreboard.
 type sentSegment struct {
@@ -38,6 +62,13 @@ type sentSegment struct {
 	txInflight                   int
 	deliveredAtSend, lostAtSend  int64
 	deliveredTime, firstSentTime units.Time
+
+	// inTS says the record is on the send-time list; tsPrev and tsNext
+	// are the slots (in segs) of its neighbours there, or -1.
+	inTS           bool
+	tsPrev, tsNext int32
+	// On a SACKed record, every byte of [runStart, runEnd) is SACKed.
+	runStart, runEnd Seq
 }
 
 func (s *sentSegment) len() int { return s.end.Sub(s.seq) }
@@ -54,20 +85,36 @@ type sentQueue struct {
 	highSacked Seq
 	// lostTotal counts bytes ever marked lost, for rate samples.
 	lostTotal int64
-	// lostHint is a lower bound on the index of the oldest record that is
-	// lost and not yet retransmitted, so that retransmitting a window of
-	// lost records after a timeout costs linear, not quadratic, time.
-	lostHint int
+	// toResend holds the slots of the records lost and not retransmitted
+	// since.
+	toResend slotSet
+	// rescueHint is a lower bound on the index of the oldest record that
+	// is neither SACKed, lost nor retransmitted. Each of those marks, once
+	// set, stays until the record leaves, so the bound only moves on.
+	rescueHint int
+	// lostBelow is an index below which every record not SACKed is lost.
+	lostBelow int
+
+	// The send-time list: slots of its oldest and newest records, and
+	// tsCursor, -1 or a record on it sent before the most recently
+	// delivered segment (RACK.xmit_ts, RACK.end_seq), from which the
+	// newest such record is found (tsLastBefore).
+	tsHead, tsTail, tsCursor int32
 }
 
 func newSentQueue(capacity int) sentQueue {
 	c := ceilPow2(max(capacity, 16))
-	return sentQueue{segs: make([]sentSegment, c), mask: c - 1}
+	return sentQueue{segs: make([]sentSegment, c), mask: c - 1, toResend: newSlotSet(c), tsHead: -1, tsTail: -1, tsCursor: -1}
 }
 
 func (q *sentQueue) len() int { return q.n }
 
 func (q *sentQueue) at(i int) *sentSegment { return &q.segs[(q.head+i)&q.mask] }
+
+// slot is the position in segs of record i; index is the inverse.
+func (q *sentQueue) slot(i int) int32 { return int32((q.head + i) & q.mask) }
+
+func (q *sentQueue) index(slot int32) int { return (int(slot) - q.head) & q.mask }
 
 func (q *sentQueue) last() *sentSegment { return q.at(q.n - 1) }
 
@@ -75,16 +122,32 @@ func (q *sentQueue) push(s sentSegment) {
 	if q.n == len(q.segs) {
 		q.grow()
 	}
-	q.segs[(q.head+q.n)&q.mask] = s
+	slot := q.slot(q.n)
+	q.segs[slot] = s
 	q.n++
+	q.tsInsert(slot)
 }
 
 func (q *sentQueue) grow() {
 	ns := make([]sentSegment, 2*len(q.segs))
-	for i := 0; i < q.n; i++ {
-		ns[i] = *q.at(i)
+	// Record i moves to slot i: the send-time links move with it.
+	move := func(slot int32) int32 {
+		if slot < 0 {
+			return slot
+		}
+		return int32(q.index(slot))
 	}
+	for i := 0; i < q.n; i++ {
+		s := q.at(i)
+		s.tsPrev, s.tsNext = move(s.tsPrev), move(s.tsNext)
+		ns[i] = *s
+	}
+	q.tsHead, q.tsTail, q.tsCursor = move(q.tsHead), move(q.tsTail), move(q.tsCursor)
 	q.segs, q.head, q.mask = ns, 0, len(ns)-1
+	q.toResend = newSlotSet(len(ns))
+	for i := 0; i < q.n; i++ {
+		q.syncResend(int32(i))
+	}
 }
 
 // split cuts record i in two at sequence number at, which lies inside it;
@@ -93,17 +156,49 @@ func (q *sentQueue) split(i int, at Seq) {
 	if q.n == len(q.segs) {
 		q.grow()
 	}
+	// Records above i move up one slot, and the send-time links that
+	// point at them with them. Splits are rare (a SACK block's edge inside
+	// a record): this costs what moving the records costs.
+	move := func(slot int32) int32 {
+		if slot < 0 || q.index(slot) <= i {
+			return slot
+		}
+		return q.slot(q.index(slot) + 1)
+	}
+	for j := 0; j < q.n; j++ {
+		if s := q.at(j); s.inTS {
+			s.tsPrev, s.tsNext = move(s.tsPrev), move(s.tsNext)
+		}
+	}
+	q.tsHead, q.tsTail, q.tsCursor = move(q.tsHead), move(q.tsTail), move(q.tsCursor)
 	for j := q.n; j > i+1; j-- {
 		*q.at(j) = *q.at(j - 1)
 	}
 	q.n++
-	if i < q.lostHint {
-		q.lostHint++
+	if i < q.rescueHint {
+		q.rescueHint++
+	}
+	if i < q.lostBelow {
+		q.lostBelow++
 	}
 	a, b := q.at(i), q.at(i+1)
 	*b = *a
 	a.end, b.seq = at, at
 	a.psh = false // tcp_fragment leaves PSH on the second piece
+	if a.inTS {
+		// Sent together, the two pieces are neighbours in send order too.
+		sa, sb := q.slot(i), q.slot(i+1)
+		b.tsPrev, b.tsNext = sa, a.tsNext
+		if a.tsNext >= 0 {
+			q.segs[a.tsNext].tsPrev = sb
+		} else {
+			q.tsTail = sb
+		}
+		a.tsNext = sb
+	}
+	for j := i + 1; j < q.n; j++ {
+		q.syncResend(q.slot(j))
+	}
 }
 
 // forget removes the counters' share of record s before it leaves or
@@ -136,10 +231,15 @@ func (q *sentQueue) count(s *sentSegment) {
 
 func (q *sentQueue) popFront() {
 	q.forget(q.at(0))
+	q.tsUnlink(q.slot(0))
+	q.toResend.remove(q.head)
 	q.head = (q.head + 1) & q.mask
 	q.n--
-	if q.lostHint > 0 {
-		q.lostHint--
+	if q.rescueHint > 0 {
+		q.rescueHint--
+	}
+	if q.lostBelow > 0 {
+		q.lostBelow--
 	}
 }
 
@@ -152,40 +252,50 @@ func (q *sentQueue) trimFront(seq Seq) {
 }
 
 func (q *sentQueue) clear() {
-	q.head, q.n, q.lostHint = 0, 0, 0
+	q.head, q.n, q.rescueHint, q.lostBelow = 0, 0, 0, 0
+	q.toResend.clear()
 	q.sackedBytes, q.lostBytes, q.rtxBytes = 0, 0, 0
+	q.tsHead, q.tsTail, q.tsCursor = -1, -1, -1
 }
 
-// markLost marks record s lost. With again, a record whose retransmission
+// markLost marks record i lost. With again, a record whose retransmission
 // is in flight is marked lost once more: the retransmission is deemed lost
 // too (RACK, and a retransmission timeout, can tell; counting SACKs cannot).
-func (q *sentQueue) markLost(s *sentSegment, again bool) bool {
+func (q *sentQueue) markLost(i int, again bool) bool {
+	s := q.at(i)
 	if s.sacked || s.lost && !(again && s.rtx) {
 		return false
 	}
 	q.forget(s)
 	s.lost, s.rtx = true, false
 	q.count(s)
-	q.lostHint = 0
+	q.tsUnlink(q.slot(i))
+	q.toResend.add(int(q.slot(i)))
 	q.lostTotal += int64(s.len())
 	return true
 }
 
-// markSacked records that the receiver holds s.
-func (q *sentQueue) markSacked(s *sentSegment) {
+// markSacked records that the receiver holds record i.
+func (q *sentQueue) markSacked(i int) {
+	s := q.at(i)
 	if s.sacked {
 		return
 	}
 	q.forget(s)
 	s.sacked, s.lost, s.rtx = true, false, false
+	s.runStart, s.runEnd = s.seq, s.end
 	q.count(s)
+	q.tsUnlink(q.slot(i))
+	q.toResend.remove(int(q.slot(i)))
 	if s.end.GT(q.highSacked) {
 		q.highSacked = s.end
 	}
 }
 
-// markRetransmitted records a retransmission of s at now.
-func (q *sentQueue) markRetransmitted(s *sentSegment, now units.Time) {
+// markRetransmitted records a retransmission of record i at now: it
+// becomes the newest on the send-time list.
+func (q *sentQueue) markRetransmitted(i int, now units.Time) {
+	s := q.at(i)
 	q.forget(s)
 	s.retransmitted = true
 	s.sentAt = now
@@ -193,6 +303,117 @@ func (q *sentQueue) markRetransmitted(s *sentSegment, now units.Time) {
 		s.rtx = true
 	}
 	q.count(s)
+	slot := q.slot(i)
+	q.toResend.remove(int(slot))
+	q.tsUnlink(slot)
+	q.tsInsert(slot)
+}
+
+// syncResend puts the record at slot in toResend or takes it out, as its
+// marks say.
+func (q *sentQueue) syncResend(slot int32) {
+	if s := &q.segs[slot]; s.lost && !s.rtx {
+		q.toResend.add(int(slot))
+	} else {
+		q.toResend.remove(int(slot))
+	}
+}
+
+// oldestToResend returns the index of the oldest record lost and not
+// retransmitted since, or -1.
+func (q *sentQueue) oldestToResend() int {
+	if q.lostBytes == q.rtxBytes {
+		return -1
+	}
+	// Slots from head up to the end of the ring come first, then the
+	// ring's start; no slot outside the queue is in the set.
+	slot := q.toResend.next(q.head)
+	if slot < 0 {
+		slot = q.toResend.next(0)
+	}
+	if slot < 0 {
+		return -1
+	}
+	return q.index(int32(slot))
+}
+
+// tsLive reports whether RACK may yet declare s lost, which is whether it
+// belongs on the send-time list: not SACKed, and not lost unless its
+// retransmission is in flight.
+func tsLive(s *sentSegment) bool { return !s.sacked && !(s.lost && !s.rtx) }
+
+// sentBefore reports whether s was last sent before the transmission at
+// time at of the range ending at end, in RACK's order (RFC 8985 §6.2: the
+// send time, then the sequence number for ties).
+func sentBefore(s *sentSegment, at units.Time, end Seq) bool {
+	return s.sentAt < at || s.sentAt == at && s.end.LT(end)
+}
+
+// tsInsert puts the record at slot on the send-time list, if it belongs
+// there, in send order. A record sent now is the newest, except that one
+// sent at the same instant as others with a higher end goes before them:
+// the walk back is over records sent at this very instant.
+func (q *sentQueue) tsInsert(slot int32) {
+	s := &q.segs[slot]
+	s.inTS = false
+	if !tsLive(s) {
+		return
+	}
+	p := q.tsTail
+	for p >= 0 && sentBefore(s, q.segs[p].sentAt, q.segs[p].end) {
+		p = q.segs[p].tsPrev
+	}
+	s.inTS, s.tsPrev = true, p
+	if p < 0 {
+		s.tsNext, q.tsHead = q.tsHead, slot
+	} else {
+		s.tsNext, q.segs[p].tsNext = q.segs[p].tsNext, slot
+	}
+	if s.tsNext < 0 {
+		q.tsTail = slot
+	} else {
+		q.segs[s.tsNext].tsPrev = slot
+	}
+}
+
+// tsUnlink takes the record at slot off the send-time list.
+func (q *sentQueue) tsUnlink(slot int32) {
+	s := &q.segs[slot]
+	if !s.inTS {
+		return
+	}
+	s.inTS = false
+	if q.tsCursor == slot {
+		q.tsCursor = s.tsPrev
+	}
+	if s.tsPrev < 0 {
+		q.tsHead = s.tsNext
+	} else {
+		q.segs[s.tsPrev].tsNext = s.tsNext
+	}
+	if s.tsNext < 0 {
+		q.tsTail = s.tsPrev
+	} else {
+		q.segs[s.tsNext].tsPrev = s.tsPrev
+	}
+}
+
+// tsLastBefore returns the slot of the newest record on the send-time list
+// sent before the transmission (at, end), or -1. The bound only ever moves
+// forward (RACK.xmit_ts does), so the cursor does too, and the search
+// costs, over a connection's life, one step per record put on the list
+// plus one per record taken off it.
+func (q *sentQueue) tsLastBefore(at units.Time, end Seq) int32 {
+	for {
+		next := q.tsHead
+		if q.tsCursor >= 0 {
+			next = q.segs[q.tsCursor].tsNext
+		}
+		if next < 0 || !sentBefore(&q.segs[next], at, end) {
+			return q.tsCursor
+		}
+		q.tsCursor = next
+	}
 }
 
 // find returns the index of the record containing seq, or the index of the
@@ -210,19 +431,39 @@ func (q *sentQueue) find(seq Seq) int {
 	return lo
 }
 
-// sackedAbove counts SACKed bytes and discontiguous SACKed runs above
-// index i, for RFC 6675's IsLost.
-func (q *sentQueue) sackedAbove(i int) (bytes, runs int) {
-	inRun := false
-	for j := i + 1; j < q.n; j++ {
-		s := q.at(j)
-		if s.sacked {
-			bytes += s.len()
-			if !inRun {
-				runs++
-			}
+// sackedRunEnd returns the end of the SACKed run that SACKed record i lies
+// in, following the hints of the records it reaches and keeping the answer
+// in record i's.
+func (q *sentQueue) sackedRunEnd(i int) Seq {
+	s := q.at(i)
+	e := s.runEnd
+	for {
+		j := q.find(e)
+		if j >= q.n || !q.at(j).sacked {
+			break
 		}
-		inRun = s.sacked
+		e = q.at(j).runEnd
 	}
-	return
+	s.runEnd = e
+	return e
+}
+
+// sackedRunStart returns the start of the SACKed run that SACKed record i
+// lies in, as sackedRunEnd does its end.
+func (q *sentQueue) sackedRunStart(i int) Seq {
+	s := q.at(i)
+	st := s.runStart
+	for {
+		if first := q.at(0).seq; !st.GT(first) {
+			st = first
+			break
+		}
+		j := q.find(st.Add(-1))
+		if !q.at(j).sacked {
+			break
+		}
+		st = q.at(j).runStart
+	}
+	s.runStart = st
+	return st
 }

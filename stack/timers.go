@@ -133,7 +133,7 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 	c.rack.tlpActive = false
 	c.reorderAt = units.Never
 	for i := 0; i < c.sent.len(); i++ {
-		c.sent.markLost(c.sent.at(i), true)
+		c.sent.markLost(i, true)
 	}
 	// The timer runs again at once with the backed-off RTO, as Linux's
 	// tcp_retransmit_timer always rearms it (out_reset_timer): the
