@@ -2,12 +2,13 @@ package report
 
 // Drawing a run's figures from its results folder: the flow and link CSVs,
 // summary.json and config.toml, and nothing the run held in memory. A run
-// draws its figures this way right after writing those files, and
-// ccbench plot draws them this way later, so both give the same bytes;
-// a figure shows exactly what the CSVs hold (times to the microsecond,
-// delays to the microsecond, rates to the bit per second).
+// draws its figures this way once those files are in place, and ccbench
+// plot draws them this way later, so both give the same bytes; a figure
+// shows exactly what the CSVs hold (times to the microsecond, delays to
+// the microsecond, rates to the bit per second).
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -29,22 +30,27 @@ import (
 var RunFiles = []string{"config.toml", "summary.json", "link.csv"}
 
 // PlotRun draws every figure of the run whose results folder is dir, and
-// whose resolved experiment is cfg, from the files in dir.
+// whose resolved experiment is cfg, from the files in dir. It reads the
+// CSVs row by row into the figures (plots.go), so its memory does not grow
+// with the run's length.
 func PlotRun(dir string, cfg *experiment.Config) error {
 	s, err := ReadSummary(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		return err
 	}
-	flows := make([]*metrics.FlowSeries, 0, len(s.Flows))
-	for _, fs := range s.Flows {
-		f := &metrics.FlowSeries{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC, Finish: units.Never}
-		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), f); err != nil {
+	flows := make([]PlotFlow, len(s.Flows))
+	for i, fs := range s.Flows {
+		flows[i] = PlotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC}
+	}
+	rf := newRunPlot(cfg.Name, flows, s.SimSeconds)
+	for i, fs := range s.Flows {
+		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), func(smp *metrics.FlowSample) {
+			rf.flowSample(i, smp)
+		}); err != nil {
 			return err
 		}
-		flows = append(flows, f)
 	}
-	link, err := readLinkCSV(filepath.Join(dir, "link.csv"))
-	if err != nil {
+	if err := readLinkCSV(filepath.Join(dir, "link.csv"), rf.linkSample); err != nil {
 		return err
 	}
 	buf := 0
@@ -54,7 +60,7 @@ func PlotRun(dir string, cfg *experiment.Config) error {
 			buf = int(cfg.Link.Buffer.Packets) * cfg.TCP.PacketBytes()
 		}
 	}
-	if err := Plots(dir, cfg.Name, flows, link, cfg.Link.Rate, buf); err != nil {
+	if err := rf.draw(dir, cfg.Link.Rate, buf); err != nil {
 		return err
 	}
 	if err := runFCTFigure(dir, cfg.Name, s); err != nil {
@@ -103,50 +109,59 @@ func ReadSummary(path string) (*metrics.Summary, error) {
 	return s, nil
 }
 
-// csvTable is a CSV file read whole, with its columns by name.
-type csvTable struct {
+// csvRows reads a CSV file row by row, with its columns by name; the
+// fields of a row are valid until the next row is read.
+type csvRows struct {
 	path string
+	r    *csv.Reader
 	col  map[string]int
-	rows [][]string
 	// names keeps the header's order, for the cc_* columns.
 	names []string
+	row   []string
+	// line is the number of the row last read, counting the header as 1.
+	line int
 }
 
-func readCSV(path string) (*csvTable, error) {
+func openCSV(path string) (*csvRows, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
+	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
 	r.FieldsPerRecord = -1
-	r.ReuseRecord = false
+	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%s: no header: %w", path, err)
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: no header: %w", path, err)
 	}
-	t := &csvTable{path: path, col: map[string]int{}, names: header}
-	for i, name := range header {
+	t := &csvRows{path: path, r: r, col: map[string]int{}, names: slices.Clone(header), line: 1}
+	for i, name := range t.names {
 		t.col[name] = i
 	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return t, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if len(rec) != len(header) {
-			line, _ := r.FieldPos(0)
-			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
-		}
-		t.rows = append(t.rows, rec)
-	}
+	return t, f, nil
 }
 
-// need checks that the table has every column in names.
-func (t *csvTable) need(names string) error {
+// next reads the next row; it returns false at the end of the file.
+func (t *csvRows) next() (bool, error) {
+	rec, err := t.r.Read()
+	if errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", t.path, err)
+	}
+	t.line++
+	if len(rec) != len(t.names) {
+		line, _ := t.r.FieldPos(0)
+		return false, fmt.Errorf("%s:%d: %d fields, the header has %d", t.path, line, len(rec), len(t.names))
+	}
+	t.row = rec
+	return true, nil
+}
+
+// need checks that the file has every column in names.
+func (t *csvRows) need(names string) error {
 	for _, n := range strings.Split(strings.TrimSpace(names), ",") {
 		if _, ok := t.col[n]; !ok {
 			return fmt.Errorf("%s: no %s column; was it written by ccbench?", t.path, n)
@@ -155,28 +170,28 @@ func (t *csvTable) need(names string) error {
 	return nil
 }
 
-// number reads column name of row i; an empty field is empty.
-func (t *csvTable) number(i int, name string) (float64, bool, error) {
-	field := t.rows[i][t.col[name]]
+// number reads column name of the current row; an empty field is empty.
+func (t *csvRows) number(name string) (float64, bool, error) {
+	field := t.row[t.col[name]]
 	if field == "" {
 		return 0, false, nil
 	}
 	v, err := strconv.ParseFloat(field, 64)
 	if err != nil {
-		return 0, false, fmt.Errorf("%s: row %d, %s: %q is not a number", t.path, i+2, name, field)
+		return 0, false, fmt.Errorf("%s: row %d, %s: %q is not a number", t.path, t.line, name, field)
 	}
 	return v, true, nil
 }
 
-// rowReader reads the numbers of one row, keeping the first error.
+// rowReader reads the numbers of the current row, keeping the first
+// error.
 type rowReader struct {
-	t   *csvTable
-	i   int
+	t   *csvRows
 	err error
 }
 
 func (r *rowReader) float(name string) float64 {
-	v, _, err := r.t.number(r.i, name)
+	v, _, err := r.t.number(name)
 	if r.err == nil {
 		r.err = err
 	}
@@ -191,12 +206,14 @@ func (r *rowReader) millis(name string) units.Duration {
 	return units.Duration(math.Round(r.float(name) * 1e6))
 }
 
-// readFlowCSV reads a file written by WriteFlowCSV into f's samples.
-func readFlowCSV(path string, f *metrics.FlowSeries) error {
-	t, err := readCSV(path)
+// readFlowCSV reads a file written by WriteFlowCSV, handing each row to
+// sample as a FlowSample (the same one each time).
+func readFlowCSV(path string, sample func(*metrics.FlowSample)) error {
+	t, f, err := openCSV(path)
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	if err := t.need(strings.TrimSuffix(FlowCSVHeader, "\n")); err != nil {
 		return err
 	}
@@ -206,31 +223,29 @@ func readFlowCSV(path string, f *metrics.FlowSeries) error {
 			internals = append(internals, name)
 		}
 	}
-	f.Samples = make([]metrics.FlowSample, len(t.rows))
-	for i, row := range t.rows {
-		r := rowReader{t: t, i: i}
-		s := &f.Samples[i]
+	var s metrics.FlowSample
+	for {
+		more, err := t.next()
+		if err != nil || !more {
+			return err
+		}
+		r := rowReader{t: t}
+		s = metrics.FlowSample{}
 		s.T = r.seconds("time_s")
 		s.ThroughputBps = r.float("throughput_mbps") * 1e6
 		s.Cwnd = int(r.int("cwnd_bytes"))
 		s.Ssthresh = InfiniteSsthresh
-		if _, given, _ := t.number(i, "ssthresh_bytes"); given {
+		if _, given, _ := t.number("ssthresh_bytes"); given {
 			s.Ssthresh = int(r.int("ssthresh_bytes"))
 		}
 		s.SRTT = r.millis("srtt_ms")
-		s.RTTVar = r.millis("rttvar_ms")
 		s.RTO = r.millis("rto_ms")
 		s.LastRTT = r.millis("last_rtt_ms")
-		s.Inflight = int(r.int("inflight_bytes"))
-		s.Retransmits = r.int("retransmits")
-		s.Delivered = r.int("delivered_bytes")
-		s.State = row[t.col["state"]]
-		s.Phase = row[t.col["phase"]]
 		s.PacingBps = r.float("pacing_mbps") * 1e6
-		// An algorithm's values fill the first N columns of a row;
-		// the rest are empty (see appendFlowRow).
+		// An algorithm's values fill the first N columns of a row; the
+		// rest are empty (see appendFlowRow).
 		for _, name := range internals {
-			v, given, err := t.number(i, "cc_"+name)
+			v, given, err := t.number("cc_" + name)
 			if r.err == nil {
 				r.err = err
 			}
@@ -242,45 +257,39 @@ func readFlowCSV(path string, f *metrics.FlowSeries) error {
 		if r.err != nil {
 			return r.err
 		}
+		sample(&s)
 	}
-	return nil
 }
 
-// readLinkCSV reads a file written by WriteLinkCSV. The file keeps the
-// mean queueing delay of each interval rather than the cumulative served
-// and sojourn counters it came from; each interval is given one served
-// packet of that delay, which yields the same per-interval means.
-func readLinkCSV(path string) ([]metrics.LinkSample, error) {
-	t, err := readCSV(path)
+// readLinkCSV reads a file written by WriteLinkCSV, handing each row to
+// sample with its interval's mean queueing delay and whether it is the
+// first row.
+func readLinkCSV(path string, sample func(s *metrics.LinkSample, delay units.Duration, first bool)) error {
+	t, f, err := openCSV(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer f.Close()
 	if err := t.need(strings.TrimSuffix(LinkCSVHeader, "\n")); err != nil {
-		return nil, err
+		return err
 	}
-	link := make([]metrics.LinkSample, len(t.rows))
-	var served int64
-	var sojourn units.Duration
-	for i := range t.rows {
-		r := rowReader{t: t, i: i}
-		l := &link[i]
+	var l metrics.LinkSample
+	for first := true; ; first = false {
+		more, err := t.next()
+		if err != nil || !more {
+			return err
+		}
+		r := rowReader{t: t}
+		l = metrics.LinkSample{}
 		l.T = r.seconds("time_s")
 		l.QueueBytes = int(r.int("queue_bytes"))
 		l.QueuePackets = int(r.int("queue_packets"))
-		l.Drops = r.int("drops")
-		l.Lost = r.int("lost")
-		l.DeliveredBytes = r.int("delivered_bytes")
-		l.Marked = r.int("marked")
-		if d := r.millis("queue_delay_ms"); d > 0 {
-			served++
-			sojourn += d
-		}
-		l.Served, l.Sojourn = served, sojourn
+		delay := r.millis("queue_delay_ms")
 		if r.err != nil {
-			return nil, r.err
+			return r.err
 		}
+		sample(&l, delay, first)
 	}
-	return link, nil
 }
 
 // runDirs lists the run folders directly under dir, sorted by name.
