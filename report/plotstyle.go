@@ -20,10 +20,14 @@ package report
 // level's encoding was a fifth of a short run's whole time.
 
 import (
+	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"path/filepath"
+	"sync"
+
+	"git.sr.ht/~sbinet/gg"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -60,6 +64,12 @@ var (
 	referenceColor = color.RGBA{0x55, 0x55, 0x55, 0xFF}
 	gridColor      = color.RGBA{0xDD, 0xDD, 0xDD, 0xFF}
 )
+
+// rasterPool holds the figures' 1200×600 rasters between figures.
+var rasterPool = sync.Pool{New: func() any {
+	w, h := float64(figureWidth/vg.Inch*pngDPI), float64(figureHeight/vg.Inch*pngDPI)
+	return image.NewRGBA(image.Rect(0, 0, int(w+0.5), int(h+0.5)))
+}}
 
 // pngEncoder is shared by every figure; png.Encoder is safe for concurrent
 // use without a BufferPool.
@@ -160,8 +170,21 @@ func fitAxes(p *plot.Plot, legendEntries int) {
 
 // saveFigure writes p as dir/name.png and dir/name.svg.
 func saveFigure(p *plot.Plot, dir, name string) error {
-	img := vgimg.NewWith(vgimg.UseWH(figureWidth, figureHeight), vgimg.UseDPI(pngDPI))
+	// The raster comes from a pool, with a context made for it: vgimg's
+	// own would allocate the image, copy it into a second one for its
+	// context and fill both. vgimg paints it white, so the plot's own
+	// white background, a rectangle the rasterizer would fill pixel by
+	// pixel, is left out of the PNG (the SVG keeps it).
+	rgba := rasterPool.Get().(*image.RGBA)
+	defer rasterPool.Put(rgba)
+	ctx := gg.NewContextForRGBA(rgba)
+	ctx.SetLineCapButt()
+	ctx.InvertY()
+	img := vgimg.NewWith(vgimg.UseImageWithContext(rgba, ctx), vgimg.UseDPI(pngDPI))
+	background := p.BackgroundColor
+	p.BackgroundColor = nil
 	p.Draw(draw.New(img))
+	p.BackgroundColor = background
 	err := WriteFileAtomic(filepath.Join(dir, name+".png"), func(w io.Writer) error {
 		return pngEncoder.Encode(w, img.Image())
 	})
