@@ -74,8 +74,8 @@ func flowValue(q int, s *metrics.FlowSample) (float64, bool) {
 	return 0, false
 }
 
-// PlotFlow names a flow in the figures.
-type PlotFlow struct {
+// plotFlow names a flow in the figures.
+type plotFlow struct {
 	ID       int
 	Name, CC string
 }
@@ -84,7 +84,7 @@ type PlotFlow struct {
 type runPlot struct {
 	title   string
 	heading string
-	flows   []PlotFlow
+	flows   []plotFlow
 	// drawn is how many flows get their own lines; aggregated says the
 	// rest are drawn as bands.
 	drawn      int
@@ -107,7 +107,7 @@ type runPlot struct {
 
 // newRunPlot starts the figures of a run of flows whose samples lie in
 // [0, span] seconds.
-func newRunPlot(title string, flows []PlotFlow, span float64) *runPlot {
+func newRunPlot(title string, flows []plotFlow, span float64) *runPlot {
 	rf := &runPlot{title: title, heading: title, flows: flows, span: span, intIndex: map[string]int{}}
 	if algs := algorithms(flows); algs != "" {
 		rf.heading += " (" + algs + ")"
@@ -206,10 +206,10 @@ func (rf *runPlot) linkSample(s *metrics.LinkSample, delay units.Duration, first
 // flows' algorithms and what the figure shows. bufferBytes is the
 // bottleneck buffer, 0 if unbounded; linkRate 0 leaves out the rate line.
 func Plots(dir string, title string, flows []*metrics.FlowSeries, link []metrics.LinkSample, linkRate units.Rate, bufferBytes int) error {
-	names := make([]PlotFlow, len(flows))
+	names := make([]plotFlow, len(flows))
 	var end units.Time
 	for i, f := range flows {
-		names[i] = PlotFlow{ID: f.ID, Name: f.Name, CC: f.CC}
+		names[i] = plotFlow{ID: f.ID, Name: f.Name, CC: f.CC}
 		if n := len(f.Samples); n > 0 {
 			end = max(end, f.Samples[n-1].T)
 		}
@@ -456,7 +456,7 @@ func (rf *runPlot) flowEntries(perFlow int) int {
 
 // algorithms lists the flows' congestion controls in order of first
 // appearance: "reno" or "reno, cubic".
-func algorithms(flows []PlotFlow) string {
+func algorithms(flows []plotFlow) string {
 	var names []string
 	for _, f := range flows {
 		if f.CC != "" && !slices.Contains(names, f.CC) {

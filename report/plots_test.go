@@ -270,7 +270,7 @@ func TestManyFlowsAreDrawnAsBand(t *testing.T) {
 	if strings.Contains(string(svg), "flow 8 (cubic)") {
 		t.Error("cwnd.svg labels flow 8; only the first 8 flows are drawn one by one")
 	}
-	rp := newRunPlot("many", make([]PlotFlow, n), 5)
+	rp := newRunPlot("many", make([]plotFlow, n), 5)
 	if rp.drawn != maxLegendFlows || !rp.aggregated || len(rp.lines) != maxLegendFlows {
 		t.Fatalf("%d flows: %d drawn (aggregated %v), want %d and a band", n, rp.drawn, rp.aggregated, maxLegendFlows)
 	}

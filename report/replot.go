@@ -38,9 +38,9 @@ func PlotRun(dir string, cfg *experiment.Config) error {
 	if err != nil {
 		return err
 	}
-	flows := make([]PlotFlow, len(s.Flows))
+	flows := make([]plotFlow, len(s.Flows))
 	for i, fs := range s.Flows {
-		flows[i] = PlotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC}
+		flows[i] = plotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC}
 	}
 	rf := newRunPlot(cfg.Name, flows, s.SimSeconds)
 	for i, fs := range s.Flows {
