@@ -9,6 +9,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -110,14 +111,16 @@ func ReadSummary(path string) (*metrics.Summary, error) {
 }
 
 // csvRows reads a CSV file row by row, with its columns by name; the
-// fields of a row are valid until the next row is read.
+// fields of a row are valid until the next row is read. Rows are split in
+// place, without copying; a row with a quoted field, which only a state or
+// phase name could bring, goes through encoding/csv.
 type csvRows struct {
 	path string
-	r    *csv.Reader
+	br   *bufio.Reader
 	col  map[string]int
 	// names keeps the header's order, for the cc_* columns.
 	names []string
-	row   []string
+	row   [][]byte
 	// line is the number of the row last read, counting the header as 1.
 	line int
 }
@@ -127,36 +130,58 @@ func openCSV(path string) (*csvRows, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	header, err := r.Read()
-	if err != nil {
+	t := &csvRows{path: path, br: bufio.NewReaderSize(f, 256<<10), col: map[string]int{}}
+	if more, err := t.next(); err != nil || !more {
 		f.Close()
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, nil, fmt.Errorf("%s: no header: %w", path, err)
 	}
-	t := &csvRows{path: path, r: r, col: map[string]int{}, names: slices.Clone(header), line: 1}
-	for i, name := range t.names {
-		t.col[name] = i
+	for i, name := range t.row {
+		t.names = append(t.names, string(name))
+		t.col[string(name)] = i
 	}
 	return t, f, nil
 }
 
 // next reads the next row; it returns false at the end of the file.
 func (t *csvRows) next() (bool, error) {
-	rec, err := t.r.Read()
-	if errors.Is(err, io.EOF) {
+	line, err := t.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return false, fmt.Errorf("%s:%d: a row longer than %d bytes", t.path, t.line+1, t.br.Size())
+	}
+	if len(line) == 0 && errors.Is(err, io.EOF) {
 		return false, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("%s: %w", t.path, err)
 	}
 	t.line++
-	if len(rec) != len(t.names) {
-		line, _ := t.r.FieldPos(0)
-		return false, fmt.Errorf("%s:%d: %d fields, the header has %d", t.path, line, len(rec), len(t.names))
+	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+	t.row = t.row[:0]
+	if bytes.IndexByte(line, '"') >= 0 {
+		rec, err := csv.NewReader(bytes.NewReader(line)).Read()
+		if err != nil {
+			return false, fmt.Errorf("%s:%d: %w", t.path, t.line, err)
+		}
+		for _, f := range rec {
+			t.row = append(t.row, []byte(f))
+		}
+	} else {
+		for {
+			i := bytes.IndexByte(line, ',')
+			if i < 0 {
+				t.row = append(t.row, line)
+				break
+			}
+			t.row = append(t.row, line[:i])
+			line = line[i+1:]
+		}
 	}
-	t.row = rec
+	if t.names != nil && len(t.row) != len(t.names) {
+		return false, fmt.Errorf("%s:%d: %d fields, the header has %d", t.path, t.line, len(t.row), len(t.names))
+	}
 	return true, nil
 }
 
@@ -173,14 +198,70 @@ func (t *csvRows) need(names string) error {
 // number reads column name of the current row; an empty field is empty.
 func (t *csvRows) number(name string) (float64, bool, error) {
 	field := t.row[t.col[name]]
-	if field == "" {
+	if len(field) == 0 {
 		return 0, false, nil
 	}
-	v, err := strconv.ParseFloat(field, 64)
+	if v, ok := parseDecimal(field); ok {
+		return v, true, nil
+	}
+	v, err := strconv.ParseFloat(string(field), 64)
 	if err != nil {
 		return 0, false, fmt.Errorf("%s: row %d, %s: %q is not a number", t.path, t.line, name, field)
 	}
 	return v, true, nil
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal reads the plain decimals the CSVs hold ("-12.345678",
+// "1500") without allocating, giving exactly what strconv.ParseFloat
+// gives: with at most 15 digits, the digits as an integer and the power of
+// ten are both exact in a float64, so one division rounds correctly. It
+// reports false for anything else (exponents, more digits), which
+// strconv then reads.
+func parseDecimal(b []byte) (float64, bool) {
+	neg := false
+	if b[0] == '-' {
+		neg, b = true, b[1:]
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if mant == 0 && c == '0' {
+				if frac >= 0 {
+					frac++
+				}
+				continue
+			}
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0 && i > 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits > 15 || len(b) == 0 || b[len(b)-1] == '.' {
+		return 0, false
+	}
+	v := float64(mant)
+	if frac > 0 {
+		if frac >= len(pow10) {
+			return 0, false
+		}
+		v /= pow10[frac]
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // rowReader reads the numbers of the current row, keeping the first

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,5 +143,33 @@ func BenchmarkSeriesFilesSample(b *testing.B) {
 	b.StopTimer()
 	if err := files.Close(); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// parseDecimal reads what the CSVs hold exactly as strconv.ParseFloat
+// does, and leaves to it what it cannot.
+func TestParseDecimalMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var inputs []string
+	for range 200_000 {
+		v := math.Ldexp(rng.Float64(), rng.IntN(80)-30)
+		if rng.IntN(4) == 0 {
+			v = -v
+		}
+		inputs = append(inputs, strconv.FormatFloat(v, 'f', rng.IntN(10), 64), strconv.FormatFloat(v, 'g', 10, 64),
+			strconv.FormatInt(rng.Int64N(1<<50), 10))
+	}
+	inputs = append(inputs, "0", "-0", "0.000000", "-0.000000", "1500", "12.", ".5", "-", "1e5", "1.2.3", "abc", "1234567890123456789", "0.1234567890123456789")
+	for _, in := range inputs {
+		want, err := strconv.ParseFloat(in, 64)
+		got, ok := parseDecimal([]byte(in))
+		if ok && (err != nil || math.Float64bits(got) != math.Float64bits(want)) {
+			t.Fatalf("parseDecimal(%q) = %v, strconv gives %v (%v)", in, got, want, err)
+		}
+	}
+	for _, in := range []string{"95.812345", "-3.000001", "499500", "0.000001"} {
+		if _, ok := parseDecimal([]byte(in)); !ok {
+			t.Errorf("parseDecimal(%q) left a plain decimal to strconv", in)
+		}
 	}
 }
