@@ -163,6 +163,11 @@ func (s *SeriesFiles) LinkSample(smp *metrics.LinkSample) {
 // head writes sf's header, then the rows that waited for it with their
 // empty cc_* columns.
 func (s *SeriesFiles) head(sf *seriesFile) {
+	if len(sf.buf) == 0 && sf.pending == nil {
+		sf.buf = append(sf.buf, flowCSVHeader(sf.names)...)
+		sf.headed = true
+		return
+	}
 	waiting := sf.buf
 	sf.buf = make([]byte, 0, cap(waiting))
 	sf.buf = append(sf.buf, flowCSVHeader(sf.names)...)
