@@ -79,29 +79,53 @@ func WindowFairness(flows []*FlowSeries, groups []int, from, to units.Time) *Fai
 
 // DeliveredAt is the flow's delivered-bytes count at t, interpolated
 // linearly between the two samples around t and rounded down; 0 before
-// the first sample and the last count after the last.
+// the first sample and the last count after the last. When the samples
+// stream to a sink, only times the recorder was told to watch
+// (Recorder.WatchDelivered) can be answered; any other t panics, as a
+// programming error.
 func (f *FlowSeries) DeliveredAt(t units.Time) int64 {
+	for i := range f.watches {
+		if w := &f.watches[i]; w.t == t {
+			return deliveredBetween(t, w.before, w.hasBefore, w.after, w.has)
+		}
+	}
+	if f.sink != nil && f.recorded > 0 {
+		panic("metrics: DeliveredAt(" + t.String() + ") of a streamed series: the time was not watched")
+	}
 	s := f.Samples
 	i := sort.Search(len(s), func(i int) bool { return s[i].T >= t })
-	switch {
-	case i == len(s):
-		if i == 0 {
-			return 0
-		}
-		return s[i-1].Delivered
-	case s[i].T == t || i == 0:
-		if s[i].T > t {
-			return 0
-		}
-		return s[i].Delivered
+	var before, after throughputPoint
+	if i > 0 {
+		before = throughputPoint{t: s[i-1].T, bytes: s[i-1].Delivered}
 	}
-	a, b := s[i-1], s[i]
-	if b.Delivered <= a.Delivered {
-		return a.Delivered
+	if i < len(s) {
+		after = throughputPoint{t: s[i].T, bytes: s[i].Delivered}
+	}
+	return deliveredBetween(t, before, i > 0, after, i < len(s))
+}
+
+// deliveredBetween interpolates the delivered count at t from the last
+// sample before t and the first at or after it, either of which may be
+// missing.
+func deliveredBetween(t units.Time, a throughputPoint, hasA bool, b throughputPoint, hasB bool) int64 {
+	switch {
+	case !hasB:
+		if !hasA {
+			return 0
+		}
+		return a.bytes
+	case b.t == t || !hasA:
+		if b.t > t {
+			return 0
+		}
+		return b.bytes
+	}
+	if b.bytes <= a.bytes {
+		return a.bytes
 	}
 	// Integer arithmetic, so every platform gets the same count; the
 	// product fits in 128 bits but not always in 64.
-	hi, lo := bits.Mul64(uint64(b.Delivered-a.Delivered), uint64(t-a.T))
-	q, _ := bits.Div64(hi, lo, uint64(b.T-a.T))
-	return a.Delivered + int64(q)
+	hi, lo := bits.Mul64(uint64(b.bytes-a.bytes), uint64(t-a.t))
+	q, _ := bits.Div64(hi, lo, uint64(b.t-a.t))
+	return a.bytes + int64(q)
 }

@@ -11,9 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"gonum.org/v1/gonum/stat"
-
-	"ccbench/cc"
 	"ccbench/units"
 )
 
@@ -175,17 +172,25 @@ func (v *Verification) Problem() string {
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
-// Summarize computes a run's summary. Byte and retransmission counts come
-// from the last sample of each series, so the runner takes a final sample
-// at the end of the run.
+// Summarize computes a run's summary from flows and the bottleneck's
+// samples. Byte and retransmission counts come from the last sample of each
+// series, so the runner takes a final sample at the end of the run.
 func Summarize(info RunInfo, flows []*FlowSeries, link []LinkSample) Summary {
+	var ls linkStats
+	for i := range link {
+		ls.add(&link[i])
+	}
+	return summarize(info, flows, &ls)
+}
+
+func summarize(info RunInfo, flows []*FlowSeries, link *linkStats) Summary {
 	s := Summary{
 		Experiment: info.Experiment,
 		Run:        info.Run,
 		Seed:       info.Seed,
 		SimSeconds: info.Duration.Seconds(),
 		Segments:   info.Segments,
-		Link:       summarizeLink(info, link),
+		Link:       link.summary(info),
 		Flows:      make([]FlowSummary, 0, len(flows)),
 	}
 	if wall := info.Wall.Seconds(); wall > 0 {
@@ -204,38 +209,73 @@ func Summarize(info RunInfo, flows []*FlowSeries, link []LinkSample) Summary {
 	return s
 }
 
-func summarizeLink(info RunInfo, link []LinkSample) LinkSummary {
-	ls := LinkSummary{RateBps: int64(info.LinkRate)}
-	if len(link) == 0 {
-		return ls
+// linkStats is what the link summary needs of the bottleneck's samples,
+// kept as they are taken: the last sample, the largest packet count, and
+// how often each queue length in bytes was sampled, from which the
+// percentiles are exact. Its size grows with the distinct queue lengths,
+// which the buffer bounds, not with the run's length.
+type linkStats struct {
+	n          int64
+	last       LinkSample
+	maxPackets int
+	queue      map[int]int64
+}
+
+func (ls *linkStats) add(s *LinkSample) {
+	if ls.queue == nil {
+		ls.queue = make(map[int]int64)
 	}
-	last := link[len(link)-1]
-	ls.DeliveredBytes = last.DeliveredBytes
-	ls.Drops = last.Drops
-	ls.Lost = last.Lost
+	ls.n++
+	ls.last = *s
+	ls.maxPackets = max(ls.maxPackets, s.QueuePackets)
+	ls.queue[s.QueueBytes]++
+}
+
+// queueQuantile is the nearest-rank p-quantile of the sampled queue
+// lengths, as gonum's stat.Quantile(p, stat.Empirical, ...) computes it
+// over every sample sorted: the first value whose running count reaches
+// p times the number of samples.
+func (ls *linkStats) queueQuantile(values []int, p float64) int {
+	target := p * float64(ls.n)
+	var seen int64
+	for _, v := range values {
+		seen += ls.queue[v]
+		if float64(seen) >= target {
+			return v
+		}
+	}
+	return values[len(values)-1]
+}
+
+func (ls *linkStats) summary(info RunInfo) LinkSummary {
+	out := LinkSummary{RateBps: int64(info.LinkRate)}
+	if ls.n == 0 {
+		return out
+	}
+	last := ls.last
+	out.DeliveredBytes = last.DeliveredBytes
+	out.Drops = last.Drops
+	out.Lost = last.Lost
 	// Bits times nanoseconds per second over bits per second times
 	// nanoseconds: whole numbers on both sides until the one division.
 	if capacity := float64(info.LinkRate) * float64(info.Duration); capacity > 0 {
-		ls.Utilization = float64(last.DeliveredBytes) * 8e9 / capacity
+		out.Utilization = float64(last.DeliveredBytes) * 8e9 / capacity
 	}
-	queue := make([]float64, len(link))
-	for i, l := range link {
-		queue[i] = float64(l.QueueBytes)
+	values := make([]int, 0, len(ls.queue))
+	for v := range ls.queue {
+		values = append(values, v)
 	}
-	slices.Sort(queue)
-	ls.QueueBytesP50 = int(stat.Quantile(0.5, stat.Empirical, queue, nil))
-	ls.QueueBytesP95 = int(stat.Quantile(0.95, stat.Empirical, queue, nil))
+	slices.Sort(values)
+	out.QueueBytesP50 = ls.queueQuantile(values, 0.5)
+	out.QueueBytesP95 = ls.queueQuantile(values, 0.95)
 	// A sample cannot see more than the link's own maximum, but a
 	// recorder fed by hand may carry no maximum at all.
-	ls.QueueBytesMax = max(int(queue[len(queue)-1]), last.MaxQueueBytes)
-	ls.QueuePacketsMax = last.MaxQueuePackets
-	for _, l := range link {
-		ls.QueuePacketsMax = max(ls.QueuePacketsMax, l.QueuePackets)
-	}
+	out.QueueBytesMax = max(values[len(values)-1], last.MaxQueueBytes)
+	out.QueuePacketsMax = max(last.MaxQueuePackets, ls.maxPackets)
 	if last.Served > 0 {
-		ls.QueueDelayMeanMs = last.Sojourn.Milliseconds() / float64(last.Served)
+		out.QueueDelayMeanMs = last.Sojourn.Milliseconds() / float64(last.Served)
 	}
-	return ls
+	return out
 }
 
 func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
@@ -251,7 +291,7 @@ func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
 		RTTMeanMs:              f.RTT.MeanMilliseconds(),
 		RTTMinMs:               f.RTT.Min().Milliseconds(),
 		RTTMaxMs:               f.RTT.Max().Milliseconds(),
-		SlowStartPeakCwndBytes: slowStartPeak(f.Samples),
+		SlowStartPeakCwndBytes: f.slowStartPeakCwnd(),
 	}
 	end := runEnd
 	if f.Completed() {
@@ -266,16 +306,15 @@ func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
 }
 
 // slowStartPeak is the largest cwnd in samples before the first one that
-// shows the sender out of slow start (see SlowStartPeakCwndBytes). A
-// kernel flow's infinite ssthresh arrives as 0x7fffffff segments times
-// the MSS, above cc.InfiniteSsthresh like the stack's own.
+// shows the sender out of slow start (see SlowStartPeakCwndBytes); the
+// recorder keeps the same as it samples.
 func slowStartPeak(samples []FlowSample) int {
 	peak := 0
-	for _, s := range samples {
-		if s.Retransmits > 0 || s.Ssthresh > 0 && s.Ssthresh < cc.InfiniteSsthresh {
+	for i := range samples {
+		if outOfSlowStart(&samples[i]) {
 			break
 		}
-		peak = max(peak, s.Cwnd)
+		peak = max(peak, samples[i].Cwnd)
 	}
 	return peak
 }

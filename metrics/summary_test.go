@@ -61,7 +61,7 @@ func TestSummaryLink(t *testing.T) {
 // The queue's maximum is the link's, counted packet by packet, when the
 // samples missed it, and the queueing delay's extremes are exact.
 func TestSummaryExtremesComeFromEveryPacket(t *testing.T) {
-	rec := NewRecorder(units.Second, 100*units.Millisecond, 0)
+	rec := NewRecorder(100*units.Millisecond, 0)
 	for k := 0; k <= 10; k++ {
 		// The samples catch the queue nearly empty; the link saw 9000 B
 		// and 6 packets (not at one instant: smaller packets queued too).
@@ -81,7 +81,7 @@ func TestSummaryExtremesComeFromEveryPacket(t *testing.T) {
 }
 
 func TestSummaryFlows(t *testing.T) {
-	rec := NewRecorder(10*units.Second, units.Second, 0)
+	rec := NewRecorder(units.Second, 0)
 	// A bulk flow for the whole run and a short flow that starts at 2 s
 	// and completes at 4.5 s.
 	bulk := rec.AddFlow(0, "bulk", "cubic", 0)

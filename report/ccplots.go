@@ -5,70 +5,54 @@ package report
 // reports through cc.Inspector (BBR's bandwidth estimate, minimum RTT,
 // gains and phase; DCTCP's alpha), named cc_<value>.
 
-import "ccbench/metrics"
+import (
+	"gonum.org/v1/plot"
 
-// ccFigures renders the pacing and internals figures into dir.
-func ccFigures(dir, heading string, flows []*metrics.FlowSeries) error {
-	paced := false
-	for _, f := range flows {
-		for i := range f.Samples {
-			if f.Samples[i].PacingBps > 0 {
-				paced = true
-				break
-			}
-		}
-	}
-	if paced {
-		p := newFigure(heading+": pacing rate", "Time (s)", "Pacing rate (Mbit/s)")
-		for i, f := range flows {
-			runs := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return s.PacingBps / 1e6, s.PacingBps > 0 })
-			if err := addLine(p, legendLabel(flows, i, ""), solid(flowColor(i)), runs); err != nil {
-				return err
-			}
-		}
-		fitAxes(p, flowEntries(flows, 1))
-		if err := saveFigure(p, dir, "pacing"); err != nil {
-			return err
-		}
-	}
-	for _, name := range internalNames(flows) {
-		p := newFigure(heading+": "+name, "Time (s)", name)
-		entries := 0
-		for i, f := range flows {
-			runs := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return internal(s, name) })
-			if len(runs) == 0 {
-				continue
-			}
-			if err := addLine(p, legendLabel(flows, i, ""), solid(flowColor(i)), runs); err != nil {
-				return err
-			}
-			entries++
-		}
-		fitAxes(p, entries)
-		if err := saveFigure(p, dir, "cc_"+name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+	"ccbench/metrics"
+)
 
-// internalNames lists every internal value any flow exposes, in the order
-// first seen.
-func internalNames(flows []*metrics.FlowSeries) []string {
-	var names []string
-	seen := map[string]bool{}
-	for _, f := range flows {
-		for i := range f.Samples {
-			in := &f.Samples[i].CC
-			for j := 0; j < in.N; j++ {
-				if !seen[in.Names[j]] {
-					seen[in.Names[j]] = true
-					names = append(names, in.Names[j])
+// ccFigures lists the pacing and internals figures of the run.
+func (rf *runPlot) ccFigures() []figure {
+	var figures []figure
+	if rf.paced {
+		figures = append(figures, figure{"pacing", func() (*plot.Plot, error) {
+			p := rf.newRunFigure("pacing rate", "Pacing rate (Mbit/s)")
+			for i := range rf.drawn {
+				if err := addLine(p, rf.legendLabel(i, ""), solid(flowColor(i)), rf.lines[i][qPacing].lines()); err != nil {
+					return nil, err
 				}
 			}
-		}
+			if err := rf.addBand(p, rf.bands[qPacing]); err != nil {
+				return nil, err
+			}
+			fitAxes(p, rf.flowEntries(1))
+			return p, nil
+		}})
 	}
-	return names
+	for k, name := range rf.internals {
+		figures = append(figures, figure{"cc_" + name, func() (*plot.Plot, error) {
+			p := rf.newRunFigure(name, name)
+			entries := 0
+			for i := range rf.drawn {
+				if k >= len(rf.intLines[i]) || rf.intLines[i][k] == nil {
+					continue
+				}
+				if err := addLine(p, rf.legendLabel(i, ""), solid(flowColor(i)), rf.intLines[i][k].lines()); err != nil {
+					return nil, err
+				}
+				entries++
+			}
+			if rf.aggregated {
+				if err := rf.addBand(p, rf.intBands[k]); err != nil {
+					return nil, err
+				}
+				entries += 2
+			}
+			fitAxes(p, entries)
+			return p, nil
+		}})
+	}
+	return figures
 }
 
 func internal(s *metrics.FlowSample, name string) (float64, bool) {

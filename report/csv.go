@@ -39,11 +39,7 @@ func WriteFlowCSV(path string, f *metrics.FlowSeries) error {
 				break
 			}
 		}
-		header := FlowCSVHeader[:len(FlowCSVHeader)-1]
-		for _, n := range names {
-			header += ",cc_" + n
-		}
-		if _, err := io.WriteString(w, header+"\n"); err != nil {
+		if _, err := io.WriteString(w, flowCSVHeader(names)); err != nil {
 			return err
 		}
 		row := make([]byte, 0, 256)
@@ -55,6 +51,15 @@ func WriteFlowCSV(path string, f *metrics.FlowSeries) error {
 		}
 		return nil
 	})
+}
+
+// flowCSVHeader is a flow file's header with the algorithm's internals.
+func flowCSVHeader(names []string) string {
+	header := FlowCSVHeader[:len(FlowCSVHeader)-1]
+	for _, n := range names {
+		header += ",cc_" + n
+	}
+	return header + "\n"
 }
 
 func appendFlowRow(b []byte, s *metrics.FlowSample, internals int) []byte {
@@ -104,29 +109,38 @@ func WriteLinkCSV(path string, samples []metrics.LinkSample) error {
 		}
 		row := make([]byte, 0, 128)
 		for i := range samples {
-			s := &samples[i]
-			row = appendSeconds(row[:0], s.T)
-			row = append(row, ',')
-			row = strconv.AppendInt(row, int64(s.QueueBytes), 10)
-			row = append(row, ',')
-			row = strconv.AppendInt(row, int64(s.QueuePackets), 10)
-			row = append(row, ',')
-			row = strconv.AppendInt(row, s.Drops, 10)
-			row = append(row, ',')
-			row = strconv.AppendInt(row, s.Lost, 10)
-			row = append(row, ',')
-			row = strconv.AppendInt(row, s.DeliveredBytes, 10)
-			row = append(row, ',')
-			row = strconv.AppendInt(row, s.Marked, 10)
-			row = append(row, ',')
-			row = appendMillis(row, intervalQueueDelay(samples, i))
-			row = append(row, '\n')
+			var prev *metrics.LinkSample
+			if i > 0 {
+				prev = &samples[i-1]
+			}
+			row = appendLinkRow(row[:0], &samples[i], prev)
 			if _, err := w.Write(row); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// appendLinkRow formats one link sample; prev is the sample before it, or
+// nil for the first.
+func appendLinkRow(row []byte, s, prev *metrics.LinkSample) []byte {
+	row = appendSeconds(row, s.T)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, int64(s.QueueBytes), 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, int64(s.QueuePackets), 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, s.Drops, 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, s.Lost, 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, s.DeliveredBytes, 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, s.Marked, 10)
+	row = append(row, ',')
+	row = appendMillis(row, intervalQueueDelay(s, prev))
+	return append(row, '\n')
 }
 
 func appendSeconds(b []byte, t units.Time) []byte {
@@ -155,13 +169,13 @@ func appendField(b []byte, s string) []byte {
 }
 
 // intervalQueueDelay is the mean queueing delay of the packets served in
-// the interval ending at sample i (0 when none was).
-func intervalQueueDelay(samples []metrics.LinkSample, i int) units.Duration {
-	s := &samples[i]
+// the interval ending at sample s, since prev (nil for the first sample);
+// 0 when none was.
+func intervalQueueDelay(s, prev *metrics.LinkSample) units.Duration {
 	served, sojourn := s.Served, s.Sojourn
-	if i > 0 {
-		served -= samples[i-1].Served
-		sojourn -= samples[i-1].Sojourn
+	if prev != nil {
+		served -= prev.Served
+		sojourn -= prev.Sojourn
 	}
 	if served <= 0 {
 		return 0

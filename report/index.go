@@ -50,6 +50,9 @@ type Index struct {
 	// out the goodput and RTT figures.
 	XLabel string     `json:"x_label"`
 	Runs   []IndexRun `json:"runs"`
+	// NoFigures leaves out the page's figures (--no-plots); the page
+	// says so. It is not kept in index.json: ccbench plot draws them.
+	NoFigures bool `json:"-"`
 }
 
 // IndexRun is one run of the sweep.
@@ -133,6 +136,9 @@ func WriteIndex(path string, idx *Index) error {
 	dir := filepath.Dir(path)
 	groups := indexGroups(idx.Runs)
 	var figures []string
+	if idx.NoFigures {
+		return writeIndexFiles(path, idx, nil)
+	}
 	if idx.XLabel != "" {
 		for _, f := range []struct {
 			name, title, unit string
@@ -177,7 +183,13 @@ func WriteIndex(path string, idx *Index) error {
 		return fmt.Errorf("plotting overlays: %w", err)
 	}
 	figures = append(figures, overlays...)
-	err = WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
+	return writeIndexFiles(path, idx, figures)
+}
+
+// writeIndexFiles writes index.json and the page, which shows figures.
+func writeIndexFiles(path string, idx *Index, figures []string) error {
+	dir := filepath.Dir(path)
+	err := WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
@@ -186,7 +198,7 @@ func WriteIndex(path string, idx *Index) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error { return writeIndexHTML(w, idx, figures) })
+	return WriteFileAtomic(path, func(w io.Writer) error { return writeIndexHTML(w, dir, idx, figures) })
 }
 
 // indexGroups lists the algorithm groups in order of first appearance.
@@ -272,7 +284,35 @@ type indexRow struct {
 	Fingerprint                        string
 }
 
+// runFigures are the figures of a run the index links to.
 var runFigures = []string{"throughput", "cwnd", "rtt", "queue"}
+
+// baseFigures are the figures PlotRun draws for every run.
+var baseFigures = []string{"throughput", "cwnd", "rto", "rtt", "queue", "queue_delay"}
+
+// undrawn reports whether dir holds a run's results without its figures.
+func undrawn(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+		return false
+	}
+	return len(MissingFigures(dir)) > 0
+}
+
+// MissingFigures lists the figures every run has that the run folder dir
+// lacks (as name.png or name.svg), which is all of them when its figures
+// were not drawn (--no-plots) or their drawing was stopped.
+func MissingFigures(dir string) []string {
+	var missing []string
+	for _, name := range baseFigures {
+		for _, ext := range []string{".svg", ".png"} {
+			if st, err := os.Stat(filepath.Join(dir, name+ext)); err != nil || !st.Mode().IsRegular() {
+				missing = append(missing, name)
+				break
+			}
+		}
+	}
+	return missing
+}
 
 // windowJain writes the fairness over the run's window: "10–30 s: 0.998
 // (0: 1.000, 1: 0.950)", groups in index order; "" for a summary without.
@@ -314,18 +354,20 @@ img { max-width: 100%; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p>{{len .Rows}} runs. Lines are the mean over repetitions; error bars ± one standard deviation.</p>
-{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
+<p>{{len .Rows}} runs.{{if .Figures}} Lines are the mean over repetitions; error bars ± one standard deviation.{{end}}</p>
+{{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
+{{end}}{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
 {{end}}<table>
 <tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
-{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
+{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{else}}not drawn {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
 {{end}}</table>
 </body>
 </html>
 `))
 
-func writeIndexHTML(w io.Writer, idx *Index, figures []string) error {
+func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error {
 	rows := make([]indexRow, len(idx.Runs))
+	notDrawn := idx.NoFigures
 	for i := range idx.Runs {
 		r := &idx.Runs[i]
 		s := r.Summary
@@ -355,11 +397,15 @@ func writeIndexHTML(w io.Writer, idx *Index, figures []string) error {
 		if s.Lifecycle != nil {
 			rows[i].Figures = append(slices.Clone(rows[i].Figures), lifecycleRunFigures...)
 		}
+		if undrawn(filepath.Join(dir, r.Run)) {
+			rows[i].Figures, notDrawn = nil, true
+		}
 	}
 	return indexPage.Execute(w, struct {
-		Title   string
-		Keys    []string
-		Figures []string
-		Rows    []indexRow
-	}{idx.Title, idx.Keys, figures, rows})
+		Title    string
+		Keys     []string
+		Figures  []string
+		Rows     []indexRow
+		NotDrawn bool
+	}{idx.Title, idx.Keys, figures, rows, notDrawn})
 }

@@ -57,6 +57,57 @@ func TestIndexPageAndFigures(t *testing.T) {
 	}
 }
 
+// A page without figures (--no-plots) says so, and so does a row whose
+// run folder holds results but no figures; it links to none.
+func TestIndexWithoutFigures(t *testing.T) {
+	dir := t.TempDir()
+	idx := sweepIndex()
+	idx.NoFigures = true
+	drawn := idx.Runs[1].Run
+	for _, r := range idx.Runs[:2] {
+		if err := os.MkdirAll(filepath.Join(dir, r.Run), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteSummaryJSON(filepath.Join(dir, r.Run, "summary.json"), r.Summary); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range baseFigures {
+		for _, ext := range []string{".png", ".svg"} {
+			if err := os.WriteFile(filepath.Join(dir, drawn, name+ext), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := MissingFigures(filepath.Join(dir, idx.Runs[0].Run)); len(got) != len(baseFigures) {
+		t.Fatalf("missing %v, want every figure", got)
+	}
+	if got := MissingFigures(filepath.Join(dir, drawn)); len(got) != 0 {
+		t.Fatalf("missing %v in a drawn run", got)
+	}
+	if err := WriteIndex(filepath.Join(dir, "index.html"), idx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep-scatter.png")); err == nil {
+		t.Error("the index drew its figures with NoFigures")
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	page := string(html)
+	for _, want := range []string{
+		"Some figures were not drawn",
+		"ccbench plot grid",
+		`<td>not drawn <a href="` + idx.Runs[0].Run + `/summary.json">`,
+		`<a href="` + drawn + `/queue.png">queue</a>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<img") {
+		t.Error("index.html shows figures it did not draw")
+	}
+}
+
 func TestIndexByteIdentical(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, d := range []string{a, b} {

@@ -26,11 +26,15 @@ func overlayFigures(dir, title string, runs []IndexRun) ([]string, error) {
 	}
 	type series struct {
 		label            string
-		cwnd, throughput plotter.XYs
+		cwnd, throughput []plotter.XYs
 	}
 	var all []series
 	for _, r := range runs {
-		cwnd, tput, err := readFlowSeries(filepath.Join(dir, r.Run, "flow0.csv"))
+		span := 0.0
+		if r.Summary != nil {
+			span = r.Summary.SimSeconds
+		}
+		cwnd, tput, err := readFlowSeries(filepath.Join(dir, r.Run, "flow0.csv"), span)
 		if os.IsNotExist(err) {
 			return nil, nil // a run without time series: no overlay
 		}
@@ -42,14 +46,14 @@ func overlayFigures(dir, title string, runs []IndexRun) ([]string, error) {
 	var names []string
 	for _, f := range []struct {
 		name, what, unit string
-		pick             func(series) plotter.XYs
+		pick             func(series) []plotter.XYs
 	}{
-		{"overlay-cwnd", "congestion window, first flow of each run", "Window (kB)", func(s series) plotter.XYs { return s.cwnd }},
-		{"overlay-throughput", "throughput, first flow of each run", "Throughput (Mbit/s)", func(s series) plotter.XYs { return s.throughput }},
+		{"overlay-cwnd", "congestion window, first flow of each run", "Window (kB)", func(s series) []plotter.XYs { return s.cwnd }},
+		{"overlay-throughput", "throughput, first flow of each run", "Throughput (Mbit/s)", func(s series) []plotter.XYs { return s.throughput }},
 	} {
 		p := newFigure(title+": "+f.what, "Time (s)", f.unit)
 		for i, s := range all {
-			if err := addLine(p, s.label, solid(flowColor(i)), []plotter.XYs{f.pick(s)}); err != nil {
+			if err := addLine(p, s.label, solid(flowColor(i)), f.pick(s)); err != nil {
 				return nil, err
 			}
 		}
@@ -63,8 +67,8 @@ func overlayFigures(dir, title string, runs []IndexRun) ([]string, error) {
 }
 
 // readFlowSeries reads the cwnd (kB) and throughput (Mbit/s) columns of a
-// flow CSV written by WriteFlowCSV.
-func readFlowSeries(path string) (cwnd, throughput plotter.XYs, err error) {
+// flow CSV written by WriteFlowCSV, decimated over [0, span] seconds.
+func readFlowSeries(path string, span float64) (cwnd, throughput []plotter.XYs, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -78,6 +82,7 @@ func readFlowSeries(path string) (cwnd, throughput plotter.XYs, err error) {
 		}
 	}
 	ti, ci, hi := col["time_s"], col["cwnd_bytes"], col["throughput_mbps"]
+	cl, tl := newLineBuilder(span), newLineBuilder(span)
 	for sc.Scan() {
 		fields := strings.Split(sc.Text(), ",")
 		if len(fields) <= max(ti, ci, hi) {
@@ -89,8 +94,8 @@ func readFlowSeries(path string) (cwnd, throughput plotter.XYs, err error) {
 		if err1 != nil || err2 != nil || err3 != nil {
 			continue
 		}
-		cwnd = append(cwnd, plotter.XY{X: t, Y: c / 1e3})
-		throughput = append(throughput, plotter.XY{X: t, Y: h})
+		cl.add(t, c/1e3)
+		tl.add(t, h)
 	}
-	return cwnd, throughput, sc.Err()
+	return cl.lines(), tl.lines(), sc.Err()
 }

@@ -7,63 +7,319 @@ package report
 //	rto         retransmission timeout and smoothed RTT per flow (ms)
 //	rtt         smoothed RTT and the latest RTT sample per flow (ms)
 //	queue       bottleneck queue occupancy (kB), with the buffer size
+//	queue_delay mean queueing delay per sample interval (ms)
 //
-// Plots runs once per run, after the simulation; nothing here is on the
-// per-packet path.
+// and, from ccplots.go, the pacing rate and the algorithms' internals.
+//
+// The figures are built sample by sample (runPlot), from the CSV files
+// row by row (PlotRun) or from series in memory (Plots), and hold bounded
+// memory whatever the run's length or flow count: each line is decimated
+// to the figure's resolution (lines.go), and a run of more than
+// maxDrawnFlows flows draws its first maxLegendFlows flows one by one and
+// all of them as a band, lowest to highest, with their mean, which the
+// title and the legend say. Nothing here is on the per-packet path.
 
 import (
 	"fmt"
+	"image/color"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"ccbench/metrics"
 	"ccbench/units"
 )
 
-// Plots renders every figure of a run into dir as PNG and SVG. title names
-// the experiment; each figure's title adds the flows' algorithms and what
-// the figure shows. bufferBytes is the bottleneck buffer, 0 if unbounded;
-// linkRate 0 leaves out the rate line.
-func Plots(dir string, title string, flows []*metrics.FlowSeries, link []metrics.LinkSample, linkRate units.Rate, bufferBytes int) error {
-	heading := title
+// maxDrawnFlows is the number of flows up to which every flow gets its
+// own lines; beyond it the lines would be a solid mass, and their memory
+// would grow with the flows.
+const maxDrawnFlows = 32
+
+// The per-flow quantities the run's figures draw.
+const (
+	qThroughput = iota
+	qCwnd
+	qSsthresh
+	qRTO
+	qSRTT
+	qRTTSample
+	qPacing
+	quantities
+)
+
+// flowValue is quantity q of a sample, and whether it is defined there.
+func flowValue(q int, s *metrics.FlowSample) (float64, bool) {
+	switch q {
+	case qThroughput:
+		return s.ThroughputBps / 1e6, true
+	case qCwnd:
+		return float64(s.Cwnd) / 1e3, true
+	case qSsthresh:
+		return float64(s.Ssthresh) / 1e3, s.Ssthresh < InfiniteSsthresh
+	case qRTO:
+		return s.RTO.Milliseconds(), s.RTO > 0
+	case qSRTT:
+		return s.SRTT.Milliseconds(), s.SRTT > 0
+	case qRTTSample:
+		return s.LastRTT.Milliseconds(), s.LastRTT > 0
+	case qPacing:
+		return s.PacingBps / 1e6, s.PacingBps > 0
+	}
+	return 0, false
+}
+
+// plotFlow names a flow in the figures.
+type plotFlow struct {
+	ID       int
+	Name, CC string
+}
+
+// runPlot collects a run's figures sample by sample.
+type runPlot struct {
+	title   string
+	heading string
+	flows   []plotFlow
+	// drawn is how many flows get their own lines; aggregated says the
+	// rest are drawn as bands.
+	drawn      int
+	aggregated bool
+	span       float64
+	lines      [][quantities]*lineBuilder
+	bands      [quantities]*bandBuilder
+	// The algorithms' internal values, by name in order of first
+	// appearance: a line per drawn flow and, when aggregated, a band.
+	internals []string
+	intIndex  map[string]int
+	intLines  [][]*lineBuilder
+	intBands  []*bandBuilder
+	paced     bool
+	queue     *lineBuilder
+	delay     *lineBuilder
+	linkSeen  bool
+	tMax      units.Time
+}
+
+// newRunPlot starts the figures of a run of flows whose samples lie in
+// [0, span] seconds.
+func newRunPlot(title string, flows []plotFlow, span float64) *runPlot {
+	rf := &runPlot{title: title, heading: title, flows: flows, span: span, intIndex: map[string]int{}}
 	if algs := algorithms(flows); algs != "" {
-		heading += " (" + algs + ")"
+		rf.heading += " (" + algs + ")"
 	}
-	tMax := lastTime(flows, link)
-	figures := []struct {
-		name  string
-		build func() (*plot.Plot, error)
-	}{
-		{"throughput", func() (*plot.Plot, error) { return throughputFigure(heading, flows, linkRate, tMax) }},
-		{"cwnd", func() (*plot.Plot, error) { return cwndFigure(heading, flows) }},
-		{"rto", func() (*plot.Plot, error) { return rtoFigure(heading, flows) }},
-		{"rtt", func() (*plot.Plot, error) { return rttFigure(heading, flows) }},
-		{"queue", func() (*plot.Plot, error) { return queueFigure(heading, link, bufferBytes, tMax) }},
-		{"queue_delay", func() (*plot.Plot, error) { return queueDelayFigure(heading, link) }},
-	}
-	for _, f := range figures {
-		p, err := f.build()
-		if err != nil {
-			return fmt.Errorf("plotting %s: %w", f.name, err)
+	rf.drawn = len(flows)
+	if len(flows) > maxDrawnFlows {
+		rf.drawn, rf.aggregated = maxLegendFlows, true
+		for q := range rf.bands {
+			rf.bands[q] = newBandBuilder(span)
 		}
-		if err := saveFigure(p, dir, f.name); err != nil {
+	}
+	rf.lines = make([][quantities]*lineBuilder, rf.drawn)
+	for i := range rf.lines {
+		for q := range rf.lines[i] {
+			rf.lines[i][q] = newLineBuilder(span)
+		}
+	}
+	rf.intLines = make([][]*lineBuilder, rf.drawn)
+	rf.queue, rf.delay = newLineBuilder(span), newLineBuilder(span)
+	return rf
+}
+
+// flowSample adds a sample of the i-th flow.
+func (rf *runPlot) flowSample(i int, s *metrics.FlowSample) {
+	rf.tMax = max(rf.tMax, s.T)
+	x := s.T.Seconds()
+	for q := range quantities {
+		v, ok := flowValue(q, s)
+		if q == qPacing && ok {
+			rf.paced = true
+		}
+		if i < rf.drawn {
+			if ok {
+				rf.lines[i][q].add(x, v)
+			} else {
+				rf.lines[i][q].skip()
+			}
+		}
+		if rf.aggregated && ok {
+			rf.bands[q].add(x, v)
+		}
+	}
+	for j := 0; j < s.CC.N; j++ {
+		name := s.CC.Names[j]
+		k, ok := rf.intIndex[name]
+		if !ok {
+			k = len(rf.internals)
+			rf.intIndex[name] = k
+			rf.internals = append(rf.internals, name)
+			if rf.aggregated {
+				rf.intBands = append(rf.intBands, newBandBuilder(rf.span))
+			}
+		}
+		if rf.aggregated {
+			rf.intBands[k].add(x, s.CC.Values[j])
+		}
+	}
+	if i >= rf.drawn {
+		return
+	}
+	lines := rf.intLines[i]
+	for k, name := range rf.internals {
+		v, ok := internal(s, name)
+		if !ok {
+			if k < len(lines) && lines[k] != nil {
+				lines[k].skip()
+			}
+			continue
+		}
+		for len(lines) <= k {
+			lines = append(lines, nil)
+		}
+		if lines[k] == nil {
+			lines[k] = newLineBuilder(rf.span)
+		}
+		lines[k].add(x, v)
+	}
+	rf.intLines[i] = lines
+}
+
+// linkSample adds a bottleneck sample with the mean queueing delay of the
+// interval it ends; first marks the run's first sample, which ends no
+// interval.
+func (rf *runPlot) linkSample(s *metrics.LinkSample, delay units.Duration, first bool) {
+	rf.tMax = max(rf.tMax, s.T)
+	rf.linkSeen = true
+	x := s.T.Seconds()
+	rf.queue.add(x, float64(s.QueueBytes)/1e3)
+	if !first {
+		rf.delay.add(x, delay.Milliseconds())
+	}
+}
+
+// Plots renders every figure of a run into dir as PNG and SVG from series
+// held in memory. title names the experiment; each figure's title adds the
+// flows' algorithms and what the figure shows. bufferBytes is the
+// bottleneck buffer, 0 if unbounded; linkRate 0 leaves out the rate line.
+func Plots(dir string, title string, flows []*metrics.FlowSeries, link []metrics.LinkSample, linkRate units.Rate, bufferBytes int) error {
+	names := make([]plotFlow, len(flows))
+	var end units.Time
+	for i, f := range flows {
+		names[i] = plotFlow{ID: f.ID, Name: f.Name, CC: f.CC}
+		if n := len(f.Samples); n > 0 {
+			end = max(end, f.Samples[n-1].T)
+		}
+	}
+	if n := len(link); n > 0 {
+		end = max(end, link[n-1].T)
+	}
+	rf := newRunPlot(title, names, end.Seconds())
+	for i, f := range flows {
+		for j := range f.Samples {
+			rf.flowSample(i, &f.Samples[j])
+		}
+	}
+	for i := range link {
+		var prev *metrics.LinkSample
+		if i > 0 {
+			prev = &link[i-1]
+		}
+		rf.linkSample(&link[i], intervalQueueDelay(&link[i], prev), i == 0)
+	}
+	return rf.draw(dir, linkRate, bufferBytes)
+}
+
+// figure is one figure to build and save.
+type figure struct {
+	name  string
+	build func() (*plot.Plot, error)
+}
+
+// draw builds and saves every figure, several at once.
+func (rf *runPlot) draw(dir string, linkRate units.Rate, bufferBytes int) error {
+	tMax := rf.tMax.Seconds()
+	figures := []figure{
+		{"throughput", func() (*plot.Plot, error) { return rf.throughputFigure(linkRate, tMax) }},
+		{"cwnd", func() (*plot.Plot, error) {
+			return rf.flowFigure("congestion window", "Window (kB)", []flowLine{{qCwnd, "cwnd", solid}, {qSsthresh, "ssthresh", dashed}})
+		}},
+		{"rto", func() (*plot.Plot, error) {
+			return rf.flowFigure("retransmission timeout", "Time (ms)", []flowLine{{qRTO, "RTO", solid}, {qSRTT, "SRTT", dashed}})
+		}},
+		{"rtt", func() (*plot.Plot, error) {
+			return rf.flowFigure("round-trip time", "RTT (ms)", []flowLine{{qRTTSample, "RTT sample", thin}, {qSRTT, "SRTT", solid}})
+		}},
+		{"queue", func() (*plot.Plot, error) { return rf.queueFigure(bufferBytes, tMax) }},
+		{"queue_delay", rf.queueDelayFigure},
+	}
+	figures = append(figures, rf.ccFigures()...)
+	return saveFigures(dir, figures)
+}
+
+// saveFigures builds and saves figures on up to GOMAXPROCS goroutines;
+// each figure's bytes do not depend on the others.
+func saveFigures(dir string, figures []figure) error {
+	workers := min(runtime.GOMAXPROCS(0), len(figures))
+	errs := make([]error, len(figures))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				p, err := figures[i].build()
+				if err != nil {
+					errs[i] = fmt.Errorf("plotting %s: %w", figures[i].name, err)
+					continue
+				}
+				errs[i] = saveFigure(p, dir, figures[i].name)
+			}
+		})
+	}
+	for i := range figures {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
-	return ccFigures(dir, heading, flows)
+	return nil
 }
 
-func throughputFigure(heading string, flows []*metrics.FlowSeries, linkRate units.Rate, tMax float64) (*plot.Plot, error) {
-	p := newFigure(heading+": throughput", "Time (s)", "Throughput (Mbit/s)")
-	entries := flowEntries(flows, 1)
-	for i, f := range flows {
-		runs := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return s.ThroughputBps / 1e6, true })
-		if err := addLine(p, legendLabel(flows, i, ""), solid(flowColor(i)), runs); err != nil {
+// flowLine is one of a flow's lines in a figure: a quantity, its legend
+// word and its style.
+type flowLine struct {
+	q     int
+	what  string
+	style func(color.Color) draw.LineStyle
+}
+
+// newRunFigure starts a figure of the run, its title saying what it shows
+// and, when the flows are aggregated, how.
+func (rf *runPlot) newRunFigure(what, yLabel string) *plot.Plot {
+	title := rf.heading + ": " + what
+	if rf.aggregated {
+		title += fmt.Sprintf(" (flows 0–%d of %d drawn; band and mean: all)", rf.drawn-1, len(rf.flows))
+	}
+	return newFigure(title, "Time (s)", yLabel)
+}
+
+func (rf *runPlot) throughputFigure(linkRate units.Rate, tMax float64) (*plot.Plot, error) {
+	p := rf.newRunFigure("throughput", "Throughput (Mbit/s)")
+	entries := rf.flowEntries(1)
+	for i := range rf.drawn {
+		if err := addLine(p, rf.legendLabel(i, ""), solid(flowColor(i)), rf.lines[i][qThroughput].lines()); err != nil {
 			return nil, err
 		}
+	}
+	if err := rf.addBand(p, rf.bands[qThroughput]); err != nil {
+		return nil, err
 	}
 	if linkRate > 0 {
 		if err := addReference(p, "link rate "+linkRate.String(), linkRate.Mbps(), tMax); err != nil {
@@ -75,71 +331,29 @@ func throughputFigure(heading string, flows []*metrics.FlowSeries, linkRate unit
 	return p, nil
 }
 
-func cwndFigure(heading string, flows []*metrics.FlowSeries) (*plot.Plot, error) {
-	p := newFigure(heading+": congestion window", "Time (s)", "Window (kB)")
-	entries := flowEntries(flows, 2)
-	for i, f := range flows {
-		cwnd := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return float64(s.Cwnd) / 1e3, true })
-		ssthresh := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) {
-			return float64(s.Ssthresh) / 1e3, s.Ssthresh < InfiniteSsthresh
-		})
-		if err := addLine(p, legendLabel(flows, i, "cwnd"), solid(flowColor(i)), cwnd); err != nil {
-			return nil, err
+// flowFigure draws two quantities of every drawn flow, and their bands.
+func (rf *runPlot) flowFigure(what, yLabel string, lines []flowLine) (*plot.Plot, error) {
+	p := rf.newRunFigure(what, yLabel)
+	for i := range rf.drawn {
+		for _, l := range lines {
+			if err := addLine(p, rf.legendLabel(i, l.what), l.style(flowColor(i)), rf.lines[i][l.q].lines()); err != nil {
+				return nil, err
+			}
 		}
-		if err := addLine(p, legendLabel(flows, i, "ssthresh"), dashed(flowColor(i)), ssthresh); err != nil {
+	}
+	for _, l := range lines {
+		if err := rf.addBand(p, rf.bands[l.q], l.what); err != nil {
 			return nil, err
 		}
 	}
-	fitAxes(p, entries)
+	fitAxes(p, rf.flowEntries(len(lines)))
 	return p, nil
 }
 
-func rtoFigure(heading string, flows []*metrics.FlowSeries) (*plot.Plot, error) {
-	p := newFigure(heading+": retransmission timeout", "Time (s)", "Time (ms)")
-	entries := flowEntries(flows, 2)
-	for i, f := range flows {
-		rto := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return s.RTO.Milliseconds(), s.RTO > 0 })
-		srtt := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return s.SRTT.Milliseconds(), s.SRTT > 0 })
-		if err := addLine(p, legendLabel(flows, i, "RTO"), solid(flowColor(i)), rto); err != nil {
-			return nil, err
-		}
-		if err := addLine(p, legendLabel(flows, i, "SRTT"), dashed(flowColor(i)), srtt); err != nil {
-			return nil, err
-		}
-	}
-	fitAxes(p, entries)
-	return p, nil
-}
-
-func rttFigure(heading string, flows []*metrics.FlowSeries) (*plot.Plot, error) {
-	p := newFigure(heading+": round-trip time", "Time (s)", "RTT (ms)")
-	entries := flowEntries(flows, 2)
-	for i, f := range flows {
-		sample := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return s.LastRTT.Milliseconds(), s.LastRTT > 0 })
-		srtt := flowRuns(f, func(s *metrics.FlowSample) (float64, bool) { return s.SRTT.Milliseconds(), s.SRTT > 0 })
-		if err := addLine(p, legendLabel(flows, i, "RTT sample"), thin(flowColor(i)), sample); err != nil {
-			return nil, err
-		}
-		if err := addLine(p, legendLabel(flows, i, "SRTT"), solid(flowColor(i)), srtt); err != nil {
-			return nil, err
-		}
-	}
-	fitAxes(p, entries)
-	return p, nil
-}
-
-func queueFigure(heading string, link []metrics.LinkSample, bufferBytes int, tMax float64) (*plot.Plot, error) {
-	p := newFigure(heading+": bottleneck queue", "Time (s)", "Queue (kB)")
-	queue := make(plotter.XYs, len(link))
-	for i, s := range link {
-		queue[i] = plotter.XY{X: s.T.Seconds(), Y: float64(s.QueueBytes) / 1e3}
-	}
+func (rf *runPlot) queueFigure(bufferBytes int, tMax float64) (*plot.Plot, error) {
+	p := newFigure(rf.heading+": bottleneck queue", "Time (s)", "Queue (kB)")
 	entries := 1
-	var runs []plotter.XYs
-	if len(queue) > 0 {
-		runs = []plotter.XYs{queue}
-	}
-	if err := addLine(p, "queue", solid(flowColor(0)), runs); err != nil {
+	if err := addLine(p, "queue", solid(flowColor(0)), rf.queue.lines()); err != nil {
 		return nil, err
 	}
 	if bufferBytes > 0 {
@@ -153,38 +367,64 @@ func queueFigure(heading string, link []metrics.LinkSample, bufferBytes int, tMa
 	return p, nil
 }
 
-// flowRuns extracts one quantity of a flow as (seconds, value) points,
-// split into separate runs wherever value reports the quantity undefined
-// (ssthresh before the first loss, RTT before the first sample), so a line
-// never bridges a gap.
-func flowRuns(f *metrics.FlowSeries, value func(*metrics.FlowSample) (float64, bool)) []plotter.XYs {
-	var runs []plotter.XYs
-	var run plotter.XYs
-	for i := range f.Samples {
-		s := &f.Samples[i]
-		v, ok := value(s)
-		if !ok {
-			if len(run) > 0 {
-				runs = append(runs, run)
-				run = nil
-			}
-			continue
-		}
-		run = append(run, plotter.XY{X: s.T.Seconds(), Y: v})
+// queueDelayFigure plots the mean queueing delay of the packets served in
+// each sample interval.
+func (rf *runPlot) queueDelayFigure() (*plot.Plot, error) {
+	p := newFigure(rf.heading+": queueing delay", "Time (s)", "Delay (ms)")
+	if err := addLine(p, "mean per interval", solid(flowColor(0)), rf.delay.lines()); err != nil {
+		return nil, err
 	}
-	if len(run) > 0 {
-		runs = append(runs, run)
-	}
-	return runs
+	fitAxes(p, 1)
+	return p, nil
 }
 
-// legendLabel names flow i's line ("flow 0 (reno) cwnd"), or returns "" when
-// there are too many flows to label.
-func legendLabel(flows []*metrics.FlowSeries, i int, quantity string) string {
-	if !labelled(flows) {
+// bandColor fills the band of all flows: grey, light enough that the
+// drawn flows' lines stay readable on it.
+var (
+	bandColor = color.NRGBA{0x80, 0x80, 0x80, 0x50}
+	meanColor = color.RGBA{0x33, 0x33, 0x33, 0xFF}
+)
+
+// addBand draws b, when the flows are aggregated, as a shaded band from
+// the lowest to the highest value of all flows with their mean as a line,
+// with legend entries; what is added to the labels.
+func (rf *runPlot) addBand(p *plot.Plot, b *bandBuilder, what ...string) error {
+	if b == nil {
+		return nil
+	}
+	poly, mean := b.outline()
+	if len(mean) == 0 {
+		return nil
+	}
+	suffix := ""
+	if len(what) > 0 && what[0] != "" {
+		suffix = " " + what[0]
+	}
+	band, err := plotter.NewPolygon(poly)
+	if err != nil {
+		return err
+	}
+	band.Color = bandColor
+	band.LineStyle.Width = 0
+	p.Add(band)
+	p.Legend.Add(fmt.Sprintf("all %d flows%s: lowest to highest", len(rf.flows), suffix), band)
+	l, err := plotter.NewLine(mean)
+	if err != nil {
+		return err
+	}
+	l.LineStyle = draw.LineStyle{Color: meanColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+	p.Add(l)
+	p.Legend.Add(fmt.Sprintf("all %d flows%s: mean", len(rf.flows), suffix), l)
+	return nil
+}
+
+// legendLabel names drawn flow i's line ("flow 0 (reno) cwnd"), or returns
+// "" when there are too many flows to label.
+func (rf *runPlot) legendLabel(i int, quantity string) string {
+	if !rf.labelled() {
 		return ""
 	}
-	f := flows[i]
+	f := rf.flows[i]
 	name := f.Name
 	if name == "" {
 		name = fmt.Sprintf("flow %d", f.ID)
@@ -196,20 +436,27 @@ func legendLabel(flows []*metrics.FlowSeries, i int, quantity string) string {
 	return label
 }
 
-// labelled reports whether flows are few enough to each get legend entries.
-func labelled(flows []*metrics.FlowSeries) bool { return len(flows) <= maxLegendFlows }
+// labelled reports whether the drawn flows each get legend entries.
+func (rf *runPlot) labelled() bool {
+	return len(rf.flows) <= maxLegendFlows || rf.aggregated
+}
 
-// flowEntries is the number of legend entries for perFlow lines per flow.
-func flowEntries(flows []*metrics.FlowSeries, perFlow int) int {
-	if !labelled(flows) {
-		return 0
+// flowEntries is the number of legend entries for perFlow lines per drawn
+// flow, and the bands.
+func (rf *runPlot) flowEntries(perFlow int) int {
+	n := 0
+	if rf.labelled() {
+		n = perFlow * rf.drawn
 	}
-	return perFlow * len(flows)
+	if rf.aggregated {
+		n += 2 * perFlow
+	}
+	return n
 }
 
 // algorithms lists the flows' congestion controls in order of first
 // appearance: "reno" or "reno, cubic".
-func algorithms(flows []*metrics.FlowSeries) string {
+func algorithms(flows []plotFlow) string {
 	var names []string
 	for _, f := range flows {
 		if f.CC != "" && !slices.Contains(names, f.CC) {
@@ -219,43 +466,7 @@ func algorithms(flows []*metrics.FlowSeries) string {
 	return strings.Join(names, ", ")
 }
 
-// lastTime is the latest sample time in seconds, where reference lines end.
-func lastTime(flows []*metrics.FlowSeries, link []metrics.LinkSample) float64 {
-	var t units.Time
-	for _, f := range flows {
-		if n := len(f.Samples); n > 0 {
-			t = max(t, f.Samples[n-1].T)
-		}
-	}
-	if n := len(link); n > 0 {
-		t = max(t, link[n-1].T)
-	}
-	return t.Seconds()
-}
-
 // formatKB writes a byte count in kB with at most one decimal: "150 kB".
 func formatKB(n int) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e3), ".0") + " kB"
-}
-
-// queueDelayFigure plots the mean queueing delay of the packets served in
-// each sample interval, and the CE marks per interval when there are any.
-func queueDelayFigure(heading string, link []metrics.LinkSample) (*plot.Plot, error) {
-	p := newFigure(heading+": queueing delay", "Time (s)", "Delay (ms)")
-	delay := make(plotter.XYs, 0, len(link))
-	for i, s := range link {
-		if i == 0 {
-			continue
-		}
-		delay = append(delay, plotter.XY{X: s.T.Seconds(), Y: intervalQueueDelay(link, i).Milliseconds()})
-	}
-	var runs []plotter.XYs
-	if len(delay) > 0 {
-		runs = []plotter.XYs{delay}
-	}
-	if err := addLine(p, "mean per interval", solid(flowColor(0)), runs); err != nil {
-		return nil, err
-	}
-	fitAxes(p, 1)
-	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func sawtooth() ([]*metrics.FlowSeries, []metrics.LinkSample) {
 	)
 	rate := units.Rate(10 * units.MbitPerSecond)
 	bdp := int(rate.BytesIn(baseRTT))
-	rec := metrics.NewRecorder(duration, interval, 100*units.Millisecond)
+	rec := metrics.NewRecorder(interval, 100*units.Millisecond)
 	flows := []*metrics.FlowSeries{
 		rec.AddFlow(0, "", "reno", 0),
 		rec.AddFlow(1, "late", "reno", units.Time(500*units.Millisecond)),
@@ -181,17 +182,28 @@ func TestPlotsWithoutData(t *testing.T) {
 	}
 }
 
-func TestDecimateKeepsExtremes(t *testing.T) {
+func TestLineBuilderKeepsExtremesInBoundedPoints(t *testing.T) {
 	flows, _ := sawtooth()
-	runs := flowRuns(flows[0], func(s *metrics.FlowSample) (float64, bool) { return float64(s.Cwnd), true })
-	full := runs[0]
-	small := decimate(full, 100)
-	if len(small) > 100 {
-		t.Fatalf("decimated to %d points, want at most 100", len(small))
+	// The 6 s sawtooth repeated 1000 times: 601 000 points, far beyond
+	// what a figure draws.
+	const repeats = 1000
+	span := 6.0 * repeats
+	l := newLineBuilder(span)
+	var lo, hi = math.Inf(1), math.Inf(-1)
+	for r := range repeats {
+		for _, s := range flows[0].Samples {
+			y := float64(s.Cwnd)
+			l.add(float64(r)*6+s.T.Seconds(), y)
+			lo, hi = min(lo, y), max(hi, y)
+		}
 	}
-	lo, hi := full[0].Y, full[0].Y
-	for _, p := range full {
-		lo, hi = min(lo, p.Y), max(hi, p.Y)
+	runs := l.lines()
+	if len(runs) != 1 {
+		t.Fatalf("%d runs, want 1: the line has no gap", len(runs))
+	}
+	small := runs[0]
+	if len(small) > maxLinePoints {
+		t.Fatalf("decimated to %d points, want at most %d", len(small), maxLinePoints)
 	}
 	slo, shi := small[0].Y, small[0].Y
 	for i, p := range small {
@@ -202,5 +214,74 @@ func TestDecimateKeepsExtremes(t *testing.T) {
 	}
 	if slo != lo || shi != hi {
 		t.Fatalf("decimation lost extremes: [%v, %v], want [%v, %v]", slo, shi, lo, hi)
+	}
+	// Every slice of the time axis keeps its own lowest and highest
+	// point: here each 5 s slice holds one whole period's trough and peak.
+	if len(small) < maxLinePoints*9/10 {
+		t.Fatalf("decimated to %d points, want nearly %d (two per slice)", len(small), maxLinePoints)
+	}
+}
+
+func TestLineBuilderKeepsShortLinesAndGaps(t *testing.T) {
+	l := newLineBuilder(10)
+	l.add(0, 1)
+	l.add(1, 2)
+	l.skip()
+	l.skip()
+	l.add(3, 4)
+	runs := l.lines()
+	if len(runs) != 2 || len(runs[0]) != 2 || len(runs[1]) != 1 || runs[1][0].Y != 4 {
+		t.Fatalf("runs %v, want [(0,1) (1,2)] [(3,4)]", runs)
+	}
+	// A line that starts undefined has no empty first run.
+	l = newLineBuilder(10)
+	l.skip()
+	l.add(2, 5)
+	if runs := l.lines(); len(runs) != 1 {
+		t.Fatalf("runs %v, want one", runs)
+	}
+}
+
+func TestManyFlowsAreDrawnAsBand(t *testing.T) {
+	const n = 200
+	rec := metrics.NewRecorder(100*units.Millisecond, 0)
+	var flows []*metrics.FlowSeries
+	for i := range n {
+		f := rec.AddFlow(i, "", "cubic", 0)
+		for k := range 51 {
+			now := units.Time(k) * units.Time(100*units.Millisecond)
+			f.Record(metrics.FlowSample{T: now, Cwnd: 1000 * (i + 1), Ssthresh: 1 << 31, Delivered: int64(k * 1000 * (i + 1))})
+		}
+		flows = append(flows, f)
+	}
+	dir := t.TempDir()
+	if err := Plots(dir, "many", flows, nil, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "cwnd.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"flows 0–7 of 200 drawn", "all 200 flows cwnd: lowest to highest", "all 200 flows cwnd: mean", "flow 7 (cubic) cwnd"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("cwnd.svg lacks %q", want)
+		}
+	}
+	if strings.Contains(string(svg), "flow 8 (cubic)") {
+		t.Error("cwnd.svg labels flow 8; only the first 8 flows are drawn one by one")
+	}
+	rp := newRunPlot("many", make([]plotFlow, n), 5)
+	if rp.drawn != maxLegendFlows || !rp.aggregated || len(rp.lines) != maxLegendFlows {
+		t.Fatalf("%d flows: %d drawn (aggregated %v), want %d and a band", n, rp.drawn, rp.aggregated, maxLegendFlows)
+	}
+	for i, f := range flows {
+		for j := range f.Samples {
+			rp.flowSample(i, &f.Samples[j])
+		}
+	}
+	poly, mean := rp.bands[qCwnd].outline()
+	// At every time the flows' windows run from 1 kB to 200 kB, mean 100.5.
+	if len(mean) != 51 || mean[10].Y != 100.5 || poly[0].Y != 200 || poly[len(poly)-1].Y != 1 {
+		t.Fatalf("band: %d means, mean %v, top %v, bottom %v; want 51, 100.5, 200, 1", len(mean), mean[10].Y, poly[0].Y, poly[len(poly)-1].Y)
 	}
 }

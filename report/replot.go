@@ -2,12 +2,14 @@ package report
 
 // Drawing a run's figures from its results folder: the flow and link CSVs,
 // summary.json and config.toml, and nothing the run held in memory. A run
-// draws its figures this way right after writing those files, and
-// ccbench plot draws them this way later, so both give the same bytes;
-// a figure shows exactly what the CSVs hold (times to the microsecond,
-// delays to the microsecond, rates to the bit per second).
+// draws its figures this way once those files are in place, and ccbench
+// plot draws them this way later, so both give the same bytes; a figure
+// shows exactly what the CSVs hold (times to the microsecond, delays to
+// the microsecond, rates to the bit per second).
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -29,22 +31,27 @@ import (
 var RunFiles = []string{"config.toml", "summary.json", "link.csv"}
 
 // PlotRun draws every figure of the run whose results folder is dir, and
-// whose resolved experiment is cfg, from the files in dir.
+// whose resolved experiment is cfg, from the files in dir. It reads the
+// CSVs row by row into the figures (plots.go), so its memory does not grow
+// with the run's length.
 func PlotRun(dir string, cfg *experiment.Config) error {
 	s, err := ReadSummary(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		return err
 	}
-	flows := make([]*metrics.FlowSeries, 0, len(s.Flows))
-	for _, fs := range s.Flows {
-		f := &metrics.FlowSeries{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC, Finish: units.Never}
-		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), f); err != nil {
+	flows := make([]plotFlow, len(s.Flows))
+	for i, fs := range s.Flows {
+		flows[i] = plotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC}
+	}
+	rf := newRunPlot(cfg.Name, flows, s.SimSeconds)
+	for i, fs := range s.Flows {
+		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), func(smp *metrics.FlowSample) {
+			rf.flowSample(i, smp)
+		}); err != nil {
 			return err
 		}
-		flows = append(flows, f)
 	}
-	link, err := readLinkCSV(filepath.Join(dir, "link.csv"))
-	if err != nil {
+	if err := readLinkCSV(filepath.Join(dir, "link.csv"), rf.linkSample); err != nil {
 		return err
 	}
 	buf := 0
@@ -54,7 +61,7 @@ func PlotRun(dir string, cfg *experiment.Config) error {
 			buf = int(cfg.Link.Buffer.Packets) * cfg.TCP.PacketBytes()
 		}
 	}
-	if err := Plots(dir, cfg.Name, flows, link, cfg.Link.Rate, buf); err != nil {
+	if err := rf.draw(dir, cfg.Link.Rate, buf); err != nil {
 		return err
 	}
 	if err := runFCTFigure(dir, cfg.Name, s); err != nil {
@@ -103,50 +110,83 @@ func ReadSummary(path string) (*metrics.Summary, error) {
 	return s, nil
 }
 
-// csvTable is a CSV file read whole, with its columns by name.
-type csvTable struct {
+// csvRows reads a CSV file row by row, with its columns by name; the
+// fields of a row are valid until the next row is read. Rows are split in
+// place, without copying; a row with a quoted field, which only a state or
+// phase name could bring, goes through encoding/csv.
+type csvRows struct {
 	path string
+	br   *bufio.Reader
 	col  map[string]int
-	rows [][]string
 	// names keeps the header's order, for the cc_* columns.
 	names []string
+	row   [][]byte
+	// line is the number of the row last read, counting the header as 1.
+	line int
 }
 
-func readCSV(path string) (*csvTable, error) {
+func openCSV(path string) (*csvRows, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = false
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: no header: %w", path, err)
-	}
-	t := &csvTable{path: path, col: map[string]int{}, names: header}
-	for i, name := range header {
-		t.col[name] = i
-	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return t, nil
+	t := &csvRows{path: path, br: bufio.NewReaderSize(f, 256<<10), col: map[string]int{}}
+	if more, err := t.next(); err != nil || !more {
+		f.Close()
+		if err == nil {
+			err = io.ErrUnexpectedEOF
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if len(rec) != len(header) {
-			line, _ := r.FieldPos(0)
-			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
-		}
-		t.rows = append(t.rows, rec)
+		return nil, nil, fmt.Errorf("%s: no header: %w", path, err)
 	}
+	for i, name := range t.row {
+		t.names = append(t.names, string(name))
+		t.col[string(name)] = i
+	}
+	return t, f, nil
 }
 
-// need checks that the table has every column in names.
-func (t *csvTable) need(names string) error {
+// next reads the next row; it returns false at the end of the file.
+func (t *csvRows) next() (bool, error) {
+	line, err := t.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return false, fmt.Errorf("%s:%d: a row longer than %d bytes", t.path, t.line+1, t.br.Size())
+	}
+	if len(line) == 0 && errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("%s: %w", t.path, err)
+	}
+	t.line++
+	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+	t.row = t.row[:0]
+	if bytes.IndexByte(line, '"') >= 0 {
+		rec, err := csv.NewReader(bytes.NewReader(line)).Read()
+		if err != nil {
+			return false, fmt.Errorf("%s:%d: %w", t.path, t.line, err)
+		}
+		for _, f := range rec {
+			t.row = append(t.row, []byte(f))
+		}
+	} else {
+		for {
+			i := bytes.IndexByte(line, ',')
+			if i < 0 {
+				t.row = append(t.row, line)
+				break
+			}
+			t.row = append(t.row, line[:i])
+			line = line[i+1:]
+		}
+	}
+	if t.names != nil && len(t.row) != len(t.names) {
+		return false, fmt.Errorf("%s:%d: %d fields, the header has %d", t.path, t.line, len(t.row), len(t.names))
+	}
+	return true, nil
+}
+
+// need checks that the file has every column in names.
+func (t *csvRows) need(names string) error {
 	for _, n := range strings.Split(strings.TrimSpace(names), ",") {
 		if _, ok := t.col[n]; !ok {
 			return fmt.Errorf("%s: no %s column; was it written by ccbench?", t.path, n)
@@ -155,28 +195,84 @@ func (t *csvTable) need(names string) error {
 	return nil
 }
 
-// number reads column name of row i; an empty field is empty.
-func (t *csvTable) number(i int, name string) (float64, bool, error) {
-	field := t.rows[i][t.col[name]]
-	if field == "" {
+// number reads column name of the current row; an empty field is empty.
+func (t *csvRows) number(name string) (float64, bool, error) {
+	field := t.row[t.col[name]]
+	if len(field) == 0 {
 		return 0, false, nil
 	}
-	v, err := strconv.ParseFloat(field, 64)
+	if v, ok := parseDecimal(field); ok {
+		return v, true, nil
+	}
+	v, err := strconv.ParseFloat(string(field), 64)
 	if err != nil {
-		return 0, false, fmt.Errorf("%s: row %d, %s: %q is not a number", t.path, i+2, name, field)
+		return 0, false, fmt.Errorf("%s: row %d, %s: %q is not a number", t.path, t.line, name, field)
 	}
 	return v, true, nil
 }
 
-// rowReader reads the numbers of one row, keeping the first error.
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal reads the plain decimals the CSVs hold ("-12.345678",
+// "1500") without allocating, giving exactly what strconv.ParseFloat
+// gives: with at most 15 digits, the digits as an integer and the power of
+// ten are both exact in a float64, so one division rounds correctly. It
+// reports false for anything else (exponents, more digits), which
+// strconv then reads.
+func parseDecimal(b []byte) (float64, bool) {
+	neg := false
+	if b[0] == '-' {
+		neg, b = true, b[1:]
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if mant == 0 && c == '0' {
+				if frac >= 0 {
+					frac++
+				}
+				continue
+			}
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0 && i > 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits > 15 || len(b) == 0 || b[len(b)-1] == '.' {
+		return 0, false
+	}
+	v := float64(mant)
+	if frac > 0 {
+		if frac >= len(pow10) {
+			return 0, false
+		}
+		v /= pow10[frac]
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// rowReader reads the numbers of the current row, keeping the first
+// error.
 type rowReader struct {
-	t   *csvTable
-	i   int
+	t   *csvRows
 	err error
 }
 
 func (r *rowReader) float(name string) float64 {
-	v, _, err := r.t.number(r.i, name)
+	v, _, err := r.t.number(name)
 	if r.err == nil {
 		r.err = err
 	}
@@ -191,12 +287,14 @@ func (r *rowReader) millis(name string) units.Duration {
 	return units.Duration(math.Round(r.float(name) * 1e6))
 }
 
-// readFlowCSV reads a file written by WriteFlowCSV into f's samples.
-func readFlowCSV(path string, f *metrics.FlowSeries) error {
-	t, err := readCSV(path)
+// readFlowCSV reads a file written by WriteFlowCSV, handing each row to
+// sample as a FlowSample (the same one each time).
+func readFlowCSV(path string, sample func(*metrics.FlowSample)) error {
+	t, f, err := openCSV(path)
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	if err := t.need(strings.TrimSuffix(FlowCSVHeader, "\n")); err != nil {
 		return err
 	}
@@ -206,31 +304,29 @@ func readFlowCSV(path string, f *metrics.FlowSeries) error {
 			internals = append(internals, name)
 		}
 	}
-	f.Samples = make([]metrics.FlowSample, len(t.rows))
-	for i, row := range t.rows {
-		r := rowReader{t: t, i: i}
-		s := &f.Samples[i]
+	var s metrics.FlowSample
+	for {
+		more, err := t.next()
+		if err != nil || !more {
+			return err
+		}
+		r := rowReader{t: t}
+		s = metrics.FlowSample{}
 		s.T = r.seconds("time_s")
 		s.ThroughputBps = r.float("throughput_mbps") * 1e6
 		s.Cwnd = int(r.int("cwnd_bytes"))
 		s.Ssthresh = InfiniteSsthresh
-		if _, given, _ := t.number(i, "ssthresh_bytes"); given {
+		if _, given, _ := t.number("ssthresh_bytes"); given {
 			s.Ssthresh = int(r.int("ssthresh_bytes"))
 		}
 		s.SRTT = r.millis("srtt_ms")
-		s.RTTVar = r.millis("rttvar_ms")
 		s.RTO = r.millis("rto_ms")
 		s.LastRTT = r.millis("last_rtt_ms")
-		s.Inflight = int(r.int("inflight_bytes"))
-		s.Retransmits = r.int("retransmits")
-		s.Delivered = r.int("delivered_bytes")
-		s.State = row[t.col["state"]]
-		s.Phase = row[t.col["phase"]]
 		s.PacingBps = r.float("pacing_mbps") * 1e6
-		// An algorithm's values fill the first N columns of a row;
-		// the rest are empty (see appendFlowRow).
+		// An algorithm's values fill the first N columns of a row; the
+		// rest are empty (see appendFlowRow).
 		for _, name := range internals {
-			v, given, err := t.number(i, "cc_"+name)
+			v, given, err := t.number("cc_" + name)
 			if r.err == nil {
 				r.err = err
 			}
@@ -242,45 +338,39 @@ func readFlowCSV(path string, f *metrics.FlowSeries) error {
 		if r.err != nil {
 			return r.err
 		}
+		sample(&s)
 	}
-	return nil
 }
 
-// readLinkCSV reads a file written by WriteLinkCSV. The file keeps the
-// mean queueing delay of each interval rather than the cumulative served
-// and sojourn counters it came from; each interval is given one served
-// packet of that delay, which yields the same per-interval means.
-func readLinkCSV(path string) ([]metrics.LinkSample, error) {
-	t, err := readCSV(path)
+// readLinkCSV reads a file written by WriteLinkCSV, handing each row to
+// sample with its interval's mean queueing delay and whether it is the
+// first row.
+func readLinkCSV(path string, sample func(s *metrics.LinkSample, delay units.Duration, first bool)) error {
+	t, f, err := openCSV(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer f.Close()
 	if err := t.need(strings.TrimSuffix(LinkCSVHeader, "\n")); err != nil {
-		return nil, err
+		return err
 	}
-	link := make([]metrics.LinkSample, len(t.rows))
-	var served int64
-	var sojourn units.Duration
-	for i := range t.rows {
-		r := rowReader{t: t, i: i}
-		l := &link[i]
+	var l metrics.LinkSample
+	for first := true; ; first = false {
+		more, err := t.next()
+		if err != nil || !more {
+			return err
+		}
+		r := rowReader{t: t}
+		l = metrics.LinkSample{}
 		l.T = r.seconds("time_s")
 		l.QueueBytes = int(r.int("queue_bytes"))
 		l.QueuePackets = int(r.int("queue_packets"))
-		l.Drops = r.int("drops")
-		l.Lost = r.int("lost")
-		l.DeliveredBytes = r.int("delivered_bytes")
-		l.Marked = r.int("marked")
-		if d := r.millis("queue_delay_ms"); d > 0 {
-			served++
-			sojourn += d
-		}
-		l.Served, l.Sojourn = served, sojourn
+		delay := r.millis("queue_delay_ms")
 		if r.err != nil {
-			return nil, r.err
+			return r.err
 		}
+		sample(&l, delay, first)
 	}
-	return link, nil
 }
 
 // runDirs lists the run folders directly under dir, sorted by name.

@@ -15,10 +15,14 @@ package runner
 //     (stack.Conn.allocateBuffers). A lifecycle client's connections hold
 //     the same, for as many connections as can be open at once.
 //   - flow state: the RTT histogram, the payload block, the hosts.
-//   - sample series: the recorder preallocates duration / sample_interval
-//     snapshots per flow and for the link (metrics.NewRecorder); drawing the
-//     figures reads them back from the CSVs into a second copy and builds
-//     each figure's points.
+//   - time series: the samples stream to the CSVs as they are taken, through
+//     a buffer per file (report.SeriesFiles); the recorder keeps, for the
+//     summary, a count per distinct queue length sampled, at most one per
+//     sample and one per byte the buffer holds.
+//   - figures: drawn from the CSVs row by row, each line decimated to at
+//     most 2 400 points and at most 32 flows drawn one by one (the rest
+//     as a band), several figures at once: bounded by the figures, not
+//     by the run's length.
 //   - throughput rings: throughput_window / sample_interval points per flow.
 //   - packets: what the links can hold at once, queue plus propagation,
 //     each in a pooled buffer of packet.Capacity bytes.
@@ -43,6 +47,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,17 +76,30 @@ const (
 	// histogram (31 776 B), the payload block (2 × 65 521 B), two hosts
 	// with a listener each, the flow and its series headers.
 	flowStateBytes = 200 << 10
-	// sampleBytesFlow is the memory one flow sample costs at the peak,
-	// which is while the figures are drawn: the recorder's
-	// metrics.FlowSample and the copy the figures read back from the CSV,
-	// both doubled because the collector (GOGC=100) lets the garbage of
-	// parsing grow to the size of the live heap before it runs; then for
-	// each of a figure's two lines a plotted point (16 B), its vg path
-	// element (72 B) and its SVG text (24 B). A 1-flow run sampled 300 000
-	// times peaked at 1 857 B per sample above the same run's base.
-	sampleBytesFlow = 2*2*int(unsafe.Sizeof(metrics.FlowSample{})) + 2*(16+72+24)
-	// sampleBytesLink is the same for a link sample.
-	sampleBytesLink = 2*2*int(unsafe.Sizeof(metrics.LinkSample{})) + 2*(16+72+24)
+	// seriesBufferBytes is what the CSV buffers of a run hold together at
+	// most (report.SeriesFiles), and seriesFlowBytes a flow's series
+	// header, watches and file state beside its buffer.
+	seriesBufferBytes = 32 << 20
+	seriesFlowBytes   = int(unsafe.Sizeof(metrics.FlowSeries{})) + 4<<10
+	// queueLengthBytes is one distinct queue length's count in the
+	// recorder's map, with the map's overhead.
+	queueLengthBytes = 48
+	// plotPointBytes is one drawn point at the peak, while a figure is
+	// drawn: the point (16 B), its vg path element (72 B) and its SVG
+	// text (24 B), doubled for the collector's headroom (GOGC=100).
+	plotPointBytes = 2 * (16 + 72 + 24)
+	// plotLinePoints and plotDrawnFlows are report's maxLinePoints and
+	// maxDrawnFlows: the most points a line draws and the most flows
+	// drawn one by one; plotLinesFlow is a flow's lines in the figures.
+	plotLinePoints = 2400
+	plotDrawnFlows = 32
+	plotLinesFlow  = 9
+	// figureDrawBytes is one figure being drawn: its 1200×600 RGBA image
+	// (2.9 MB), the PNG and SVG being encoded, and the font cache's share.
+	figureDrawBytes = 12 << 20
+	// sampleNs is the wall time one flow sample costs: the probe, the
+	// recorder, the CSV row and, later, reading it back for the figures.
+	sampleNs = 1500
 	// packetBytes is one pooled packet as the allocator hands it out: the
 	// 2 088-byte packet.Packet in Go's 2 304-byte size class.
 	packetBytes = 2304
@@ -143,6 +161,9 @@ type BudgetPart struct {
 	Bytes float64
 	// Lower names the settings that make it smaller.
 	Lower string
+	// perSample marks a term proportional to the samples taken, which a
+	// larger sample_interval shrinks.
+	perSample bool
 }
 
 // Estimate is what a run is expected to need.
@@ -162,6 +183,11 @@ type Estimate struct {
 	// count assumed, for the refusal.
 	simulated units.Duration
 	rate      float64
+	// samples counts the samples of every series; taking them costs
+	// sampling of the wall time; interval is the sample_interval.
+	samples  float64
+	sampling time.Duration
+	interval units.Duration
 }
 
 // EstimateScenario estimates a sim run of sc; pcap adds a capture.
@@ -195,11 +221,30 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 		What:  fmt.Sprintf("%s × %s of flow state", plural(nflows, "flow"), budgetSize(flowStateBytes)),
 		Bytes: nflows * flowStateBytes, Lower: "lower flows[].count (or a workload's load)",
 	})
+	// Each file's buffer is its share of seriesBufferBytes, between 4 and
+	// 64 KiB (report.NewSeriesFiles).
+	bufs := (nflows+1)*min(max(seriesBufferBytes/(nflows+1), 4<<10), 64<<10) + nflows*float64(seriesFlowBytes)
 	e.addMem(BudgetPart{
-		What: fmt.Sprintf("sample series: duration %v / sample_interval %v = %s samples × (%s × %d B + %d B)",
-			sc.Duration, sc.SampleInterval, budgetCount(samples), plural(nflows, "flow"), sampleBytesFlow, sampleBytesLink),
-		Bytes: samples * (nflows*float64(sampleBytesFlow) + float64(sampleBytesLink)),
-		Lower: "raise sample_interval or shorten duration",
+		What:  fmt.Sprintf("time series: CSV buffers and series state of %s", plural(nflows, "flow")),
+		Bytes: bufs, Lower: "lower flows[].count (or a workload's load)",
+	})
+	lengths := samples
+	if q := sc.Forward.QueueBytes; q > 0 {
+		lengths = min(lengths, float64(q)+1)
+	} else if q := sc.Forward.QueuePackets; q > 0 {
+		lengths = min(lengths, float64(q)*float64(sc.TCP.MSS+40)+1)
+	}
+	e.addMem(BudgetPart{
+		What:  fmt.Sprintf("queue lengths sampled: up to %s distinct × %d B", budgetCount(lengths), queueLengthBytes),
+		Bytes: lengths * queueLengthBytes, Lower: "raise sample_interval or lower link.buffer",
+	})
+	drawn := min(nflows, plotDrawnFlows)
+	figures := float64(min(runtime.GOMAXPROCS(0), runFigures))
+	e.addMem(BudgetPart{
+		What: fmt.Sprintf("figures: %s drawn × %d lines × %s points × %d B, %s at once × %s",
+			plural(drawn, "flow"), plotLinesFlow, budgetCount(min(samples, plotLinePoints)), plotPointBytes, budgetCount(figures), budgetSize(figureDrawBytes)),
+		Bytes: (drawn*plotLinesFlow+4)*min(samples, plotLinePoints)*plotPointBytes + figures*figureDrawBytes,
+		Lower: "pass --no-plots",
 	})
 	ring := math.Ceil(window/interval) + 3
 	e.addMem(BudgetPart{
@@ -216,13 +261,15 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 
 	// Output.
 	e.addOut(BudgetPart{
-		What:  fmt.Sprintf("CSV: %s samples × (%s × %d B + %d B) per row", budgetCount(samples), plural(nflows, "flow"), csvFlowRowBytes, csvLinkRowBytes),
+		What: fmt.Sprintf("CSV: sample_interval %v over duration %v = %s samples × (%s × %d B + %d B) per row",
+			sc.SampleInterval, sc.Duration, budgetCount(samples), plural(nflows, "flow"), csvFlowRowBytes, csvLinkRowBytes),
 		Bytes: samples * (nflows*csvFlowRowBytes + csvLinkRowBytes), Lower: "raise sample_interval or shorten duration",
+		perSample: true,
 	})
 	e.addOut(BudgetPart{
-		What:  fmt.Sprintf("figures: %s samples × (%s × %d lines + %d) × %d B of SVG", budgetCount(samples), plural(nflows, "flow"), svgLinesFlow, svgLinesLink, svgPointBytes),
-		Bytes: samples*(nflows*svgLinesFlow+svgLinesLink)*svgPointBytes + runFigures*figureBytes,
-		Lower: "raise sample_interval or shorten duration",
+		What:  fmt.Sprintf("figures: %s samples × (%s × %d lines + %d) × %d B of SVG", budgetCount(min(samples, plotLinePoints)), plural(drawn, "flow"), svgLinesFlow, svgLinesLink, svgPointBytes),
+		Bytes: min(samples, plotLinePoints)*(drawn*svgLinesFlow+svgLinesLink)*svgPointBytes + runFigures*figureBytes,
+		Lower: "pass --no-plots",
 	})
 	e.addOut(BudgetPart{What: "summary and config", Bytes: nflows*summaryPerFlow + outputFixed, Lower: "lower flows[].count"})
 	e.Segments, e.rate = segmentEstimate(sc)
@@ -236,7 +283,9 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 			Bytes: e.Segments * per, Lower: "leave out --pcap or shorten duration",
 		})
 	}
-	e.Wall = time.Duration(min(e.Segments/budgetSegmentsPerSecond*1e9, math.MaxInt64/2))
+	e.samples, e.interval = samples*(nflows+1), sc.SampleInterval
+	e.sampling = time.Duration(min(e.samples*sampleNs, math.MaxInt64/4))
+	e.Wall = time.Duration(min(e.Segments/budgetSegmentsPerSecond*1e9, math.MaxInt64/4)) + e.sampling
 	return e
 }
 
@@ -519,8 +568,24 @@ func (e Estimate) Check(l Limits, what string) error {
 	}
 	if l.Disk > 0 && e.Output > l.Disk {
 		p := largest(e.OutputParts)
+		lower := p.Lower
+		if p.perSample {
+			// The interval at which the samples fit beside the rest.
+			if room := l.Disk - (e.Output - p.Bytes); room > 0 {
+				lower = "raise sample_interval to at least " + e.scaledInterval(p.Bytes/room) + " or shorten duration"
+			}
+		}
 		return fmt.Errorf("budget: %s%s = %s%s, more than the %s free at %s (%.0f%% of its free space); %s, choose another --out, or pass --no-budget",
-			what, p.What, budgetSize(p.Bytes), ofTotal(p.Bytes, e.Output, "of results"), budgetSize(l.Disk), l.DiskAt, 100*budgetDiskShare, p.Lower)
+			what, p.What, budgetSize(p.Bytes), ofTotal(p.Bytes, e.Output, "of results"), budgetSize(l.Disk), l.DiskAt, 100*budgetDiskShare, lower)
+	}
+	if l.Wall > 0 && e.Wall > l.Wall && e.sampling > e.Wall/2 {
+		fit := "shorten duration"
+		if room := l.Wall - (e.Wall - e.sampling); room > 0 {
+			fit = "raise sample_interval to at least " + e.scaledInterval(float64(e.sampling)/float64(room)) + " or shorten duration"
+		}
+		return fmt.Errorf("budget: %ssample_interval %v over duration %v = %s samples, about %s of wall time to take and write, more than the %s a run may take (%s); %s, or pass --budget-time=%s or --no-budget",
+			what, e.interval, units.Duration(e.simulated), budgetCount(e.samples), wallString(e.sampling),
+			wallString(l.Wall), l.WallFrom, fit, wallString(suggestWall(e.Wall)))
 	}
 	if l.Wall > 0 && e.Wall > l.Wall {
 		return fmt.Errorf("budget: %sduration %v at %v = %s segments, about %s of wall time at %.0fM segments per second, more than the %s a run may take (%s); it needs %s of memory and writes %s; shorten duration, or pass --budget-time=%s or --no-budget",
@@ -528,6 +593,19 @@ func (e Estimate) Check(l Limits, what string) error {
 			wallString(l.Wall), l.WallFrom, budgetSize(e.Memory), budgetSize(e.Output), wallString(suggestWall(e.Wall)))
 	}
 	return nil
+}
+
+// scaledInterval is the sample interval factor times the run's, rounded
+// up to a round value: what shrinks the per-sample costs by factor.
+func (e Estimate) scaledInterval(factor float64) string {
+	ns := math.Ceil(float64(e.interval) * factor)
+	for _, step := range []float64{1e9, 1e6, 1e3, 1} {
+		if ns >= step {
+			ns = math.Ceil(ns/step) * step
+			break
+		}
+	}
+	return units.Duration(min(ns, math.MaxInt64/2)).String()
 }
 
 // wallString prints a wall time as precisely as an estimate deserves:

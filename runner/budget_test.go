@@ -50,24 +50,59 @@ func TestBudgetRefusesTenThousandFlows(t *testing.T) {
 		"flows[0].count=10000")
 }
 
-func TestBudgetRefusesMillionSecondDuration(t *testing.T) {
-	checkRefused(t, []string{"duration 1000000s / sample_interval 100ms = 10000002 samples", "GiB, more than", "raise sample_interval or shorten duration"},
-		"duration=1000000s")
-	// Where the memory is there, the wall time is not.
-	e := EstimateScenario(scenario(t, "duration=1000000s"), false)
-	err := e.Check(MachineLimits(t.TempDir(), BudgetOptions{Memory: 1 << 40}), "")
-	want := "budget: duration 1000000s at 100Mbit/s = 1.28e10 segments, about 3h34m of wall time at 1M segments per second, more than the 1h a run may take (without --budget-time)"
+// TestBudgetMemoryFlatInDuration: the samples stream to the CSVs, so a
+// 1 000 000 s run needs the memory of a 30 s one, give or take the counts
+// of distinct queue lengths the buffer bounds; what stops it is the wall
+// time.
+func TestBudgetMemoryFlatInDuration(t *testing.T) {
+	short := EstimateScenario(scenario(t), false)
+	long := EstimateScenario(scenario(t, "duration=1000000s"), false)
+	if long.Memory > short.Memory+32<<20 || long.Memory > 512<<20 {
+		t.Fatalf("1000000s needs %s, 30s %s: the memory grows with the duration", budgetSize(long.Memory), budgetSize(short.Memory))
+	}
+	l := laptop
+	l.Wall, l.WallFrom = time.Hour, "without --budget-time"
+	if err := long.Check(l, ""); err == nil || strings.Contains(err.Error(), "more than this machine's") {
+		t.Fatalf("on a laptop: %v, want a refusal by wall time, not memory", err)
+	}
+	err := long.Check(MachineLimits(t.TempDir(), BudgetOptions{Memory: 1 << 40}), "")
+	want := "budget: duration 1000000s at 100Mbit/s = 1.28e10 segments, about 3h"
 	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "--budget-time=6h") {
 		t.Fatalf("with 1 TiB of memory: %v", err)
 	}
-	if err := e.Check(MachineLimits(t.TempDir(), BudgetOptions{Memory: 1 << 40, Wall: 6 * time.Hour}), ""); err != nil {
-		t.Fatalf("with --budget-time=6h: %v", err)
+	l.Wall, l.WallFrom = 6*time.Hour, "--budget-time"
+	if err := long.Check(l, ""); err != nil {
+		t.Fatalf("on a laptop with --budget-time=6h: %v", err)
 	}
 }
 
+// TestBudgetRefusesNanosecondSampleInterval: 3e10 samples of a 30 s run are
+// refused for what they would write, naming the key, its value and the
+// interval from which the run fits; with the disk there, for the wall time
+// they would take.
 func TestBudgetRefusesNanosecondSampleInterval(t *testing.T) {
-	checkRefused(t, []string{"sample_interval 1ns = 3e10 samples", "TiB", "raise sample_interval"},
-		"sample_interval=1ns")
+	e := EstimateScenario(scenario(t, "sample_interval=1ns", "throughput_window=1us"), false)
+	l := laptop
+	l.Memory = 1 << 40
+	err := e.Check(l, "")
+	want := "budget: CSV: sample_interval 1ns over duration 30s = 3e10 samples × (1 flow × 170 B + 60 B) per row = 6.28 TiB, more than the 100 GiB free at /test (90% of its free space); raise sample_interval to at least 65ns or shorten duration"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	l.Disk = 1 << 50
+	l.Wall, l.WallFrom = time.Hour, "without --budget-time"
+	err = e.Check(l, "")
+	want = "budget: sample_interval 1ns over duration 30s = 6e10 samples, about 25h of wall time to take and write, more than the 1h a run may take (without --budget-time); raise sample_interval to at least 26ns or shorten duration"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	// The interval suggested fits.
+	e = EstimateScenario(scenario(t, "sample_interval=65ns", "throughput_window=1us"), false)
+	l = laptop
+	l.Wall = time.Hour
+	if err := e.Check(l, ""); err != nil {
+		t.Fatalf("65ns on the laptop: %v", err)
+	}
 }
 
 // TestBudgetRefusesBigCaptureOnDisk: the output is held against the disk.
@@ -122,7 +157,7 @@ func TestBudgetEstimateNeverWraps(t *testing.T) {
 			t.Fatalf("estimate %+v", e)
 		}
 	}
-	if e.Memory < 1e20 || e.Wall <= 0 {
+	if e.Memory < 1e19 || e.Wall <= 0 {
 		t.Errorf("memory %g, wall %v", e.Memory, e.Wall)
 	}
 	if err := e.Check(MachineLimits(t.TempDir(), BudgetOptions{}), ""); err == nil {

@@ -192,12 +192,14 @@ func RunName(cfg *experiment.Config, sets []string) string {
 
 // Execute runs an experiment in the sim driver and writes its results
 // folder dir: the resolved config, a CSV per flow, the link CSV, the
-// summary, the plots and the fingerprint (fingerprint.go). Before
+// summary and the fingerprint (fingerprint.go), then the plots. Before
 // simulating it locks dir, failing at once if another run holds it, and
-// removes what killed runs left beside it; everything is written to a
-// temporary folder beside dir and swapped into place at the end, so an
-// interrupted or failed run leaves no half-written results, and an earlier
-// run in dir is replaced only by a complete one (outdir.go).
+// removes what killed runs left beside it; the results are written to a
+// temporary folder beside dir (the time series as they are sampled) and
+// swapped into place when complete, so an interrupted or failed run leaves
+// no half-written results, and an earlier run in dir is replaced only by a
+// complete one (outdir.go). The plots are drawn from the files in dir once
+// it holds them, still under the lock.
 func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, error) {
 	return ExecuteWith(cfg, dir, run, ExecOptions{Verify: verify})
 }
@@ -219,7 +221,20 @@ type ExecOptions struct {
 	// Progress, when not nil, receives the progress of a long simulated
 	// run (progress.go).
 	Progress io.Writer
+	// Plots says when the figures are drawn: PlotNow (the default) before
+	// ExecuteWith returns, PlotLater by the caller through Result.Plot,
+	// or PlotNone, not at all (ccbench plot draws them later).
+	Plots PlotMode
 }
+
+// PlotMode says when a run's figures are drawn.
+type PlotMode int
+
+const (
+	PlotNow PlotMode = iota
+	PlotLater
+	PlotNone
+)
 
 // ExecuteWith is Execute with options.
 func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Result, error) {
@@ -243,13 +258,15 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	}
 	// The lock and the temporary folder come first, before any simulated
 	// second: a run that cannot have dir fails before it spends the time,
-	// and the capture, written during the run, is swapped into place with
-	// everything else.
+	// and the capture and the time series, written during the run, are
+	// swapped into place with everything else.
 	lock, err := lockDest(dir, false)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	// A run whose plots are left to the caller keeps the lock until they
+	// are drawn (Result.Plot).
+	defer func() { lock.unlock() }()
 	removeOwnStale(dir)
 	tmp, err := newTemp(dir)
 	if err != nil {
@@ -265,7 +282,9 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 		sc.Pcap = bufio.NewWriterSize(pcapFile, 1<<16)
 	}
 	info := metrics.RunInfo{Experiment: cfg.Name, Run: run}
+	from, to := cfg.FairnessWindow()
 	var res *Result
+	var series *report.SeriesFiles
 	if cfg.Driver == "tun" {
 		ctx := opt.Context
 		if ctx == nil {
@@ -282,8 +301,21 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			}
 		}
 		res.Summary.ReleaseError = releaseError(tr.Timing, tr.Scheduling, cfg.MaxReleaseP99)
-	} else if res, err = Simulate(sc, info); err != nil {
-		return nil, err
+	} else {
+		// The sim streams its samples to the CSVs in the temporary
+		// folder as it takes them.
+		series = report.NewSeriesFiles(tmp, len(sc.Flows))
+		res, err = simulate(sc, info, func(rec *metrics.Recorder) {
+			streamSeries(rec, series, sc.Flows, units.Time(from), units.Time(to))
+		})
+		if err == nil {
+			err = series.Close()
+		} else {
+			series.Close()
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if pcapFile != nil {
 		if err := sc.Pcap.Flush(); err != nil {
@@ -302,7 +334,6 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			res.Summary.Flows[i].Group = &groups[id]
 		}
 	}
-	from, to := cfg.FairnessWindow()
 	res.Summary.Fairness = metrics.WindowFairness(res.Recorder.Flows(), groups, units.Time(from), units.Time(to))
 	if verify && !res.Verified {
 		return res, fmt.Errorf("payload verification failed: receivers read %v bytes, senders wrote %v", res.Read, res.Written)
@@ -316,31 +347,47 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if err := commitTemp(tmp, dir); err != nil {
 		return nil, err
 	}
+	switch opt.Plots {
+	case PlotNow:
+		if err := report.PlotRun(dir, cfg); err != nil {
+			return nil, fmt.Errorf("%w (the results are in %s; ccbench plot %s draws the figures again)", err, dir, dir)
+		}
+	case PlotLater:
+		held := lock
+		lock = nil
+		res.Plot = func() error {
+			defer held.unlock()
+			if err := report.PlotRun(dir, cfg); err != nil {
+				return fmt.Errorf("%w (the results are in %s; ccbench plot %s draws the figures again)", err, dir, dir)
+			}
+			return nil
+		}
+	}
 	return res, nil
 }
 
+// writeResults writes the run's files other than the time series the sim
+// streamed to dir while it ran; those of a run that kept its samples in
+// memory (the tun driver's) are written here.
 func writeResults(dir string, cfg *experiment.Config, res *Result) error {
 	if err := cfg.WriteResolved(filepath.Join(dir, "config.toml")); err != nil {
 		return err
 	}
 	rec := res.Recorder
-	for _, f := range rec.Flows() {
-		if err := report.WriteFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(f.ID)+".csv"), f); err != nil {
+	if !rec.Streaming() {
+		for _, f := range rec.Flows() {
+			if err := report.WriteFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(f.ID)+".csv"), f); err != nil {
+				return err
+			}
+		}
+		if err := report.WriteLinkCSV(filepath.Join(dir, "link.csv"), rec.Link()); err != nil {
 			return err
 		}
-	}
-	if err := report.WriteLinkCSV(filepath.Join(dir, "link.csv"), rec.Link()); err != nil {
-		return err
 	}
 	if err := report.WriteSummaryJSON(filepath.Join(dir, "summary.json"), &res.Summary); err != nil {
 		return err
 	}
-	if err := writeLifecycleResults(dir, res); err != nil {
-		return err
-	}
-	// The figures are drawn from the files just written, as ccbench plot
-	// draws them later, so the two give the same bytes.
-	return report.PlotRun(dir, cfg)
+	return writeLifecycleResults(dir, res)
 }
 
 // releaseError is what summary.json says of a real-time run's relay: its

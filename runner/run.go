@@ -19,14 +19,29 @@ type Result struct {
 	// Lifecycle is the census and the connection attempts of a lifecycle
 	// experiment, nil for others.
 	Lifecycle *LifecycleResult
+	// Plot, set by ExecuteWith with PlotLater, draws the run's figures
+	// from its results folder and then releases the folder's lock; it
+	// must be called exactly once.
+	Plot func() error
 }
 
 // Simulate runs a scenario in virtual time. info names the run in its
-// summary; its timing fields are filled in here.
+// summary; its timing fields are filled in here. The result's recorder
+// keeps every sample in memory; ExecuteWith streams them to the run's
+// files instead.
 func Simulate(sc Scenario, info metrics.RunInfo) (*Result, error) {
+	return simulate(sc, info, nil)
+}
+
+// simulate is Simulate with prepare, when not nil, called on the recorder
+// before the first sample is taken.
+func simulate(sc Scenario, info metrics.RunInfo, prepare func(*metrics.Recorder)) (*Result, error) {
 	w, err := newWorld(sc)
 	if err != nil {
 		return nil, err
+	}
+	if prepare != nil {
+		prepare(w.sampler.rec)
 	}
 	start := time.Now() // the driver is the one place that reads a clock
 	run := w.run

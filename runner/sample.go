@@ -3,6 +3,7 @@ package runner
 import (
 	"ccbench/cc"
 	"ccbench/metrics"
+	"ccbench/report"
 	"ccbench/units"
 )
 
@@ -15,13 +16,35 @@ type sampler struct {
 
 func (s *sampler) init(w *world) {
 	sc := &w.sc
-	s.rec = metrics.NewRecorder(sc.Duration, sc.SampleInterval, sc.ThroughputWindow)
+	s.rec = newRecorder(sc)
 	w.fwd.link.ObserveSojourn(s.rec.QueueDelay.Record)
 	for _, f := range w.flows {
 		fs := s.rec.AddFlow(f.id, flowName(f.id, f.spec.CC), f.spec.CC, units.Time(f.spec.Start))
 		f.rttSamples = fs.RTT.Record
 		s.flows = append(s.flows, fs)
 	}
+}
+
+// newRecorder is the recorder of a run of sc, for either driver. It keeps
+// every sample until told to stream them (streamSeries).
+func newRecorder(sc *Scenario) *metrics.Recorder {
+	return metrics.NewRecorder(sc.SampleInterval, sc.ThroughputWindow)
+}
+
+// streamSeries makes rec write its samples to files as it takes them,
+// rather than keep them, and keep the delivered counts at the times in
+// watch. Flows whose algorithm exposes no internal values are declared so,
+// which lets their rows go straight to their files.
+func streamSeries(rec *metrics.Recorder, files *report.SeriesFiles, flows []FlowSpec, watch ...units.Time) {
+	for i, f := range flows {
+		if alg, err := cc.New(f.CC); err == nil {
+			if _, ok := alg.(cc.Inspector); !ok {
+				files.DeclareInternals(i, nil)
+			}
+		}
+	}
+	rec.StreamTo(files)
+	rec.WatchDelivered(watch...)
 }
 
 func flowName(id int, cc string) string {

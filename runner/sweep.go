@@ -49,6 +49,9 @@ type SweepOptions struct {
 	// Shard, when set, runs only its slice of the points and writes the
 	// shard's manifest instead of the index page (see Merge).
 	Shard Shard
+	// NoPlots leaves the figures out: the points' and the index page's
+	// (which then says so); ccbench plot draws them later.
+	NoPlots bool
 }
 
 // SweepResult counts what a sweep did.
@@ -86,7 +89,7 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 	if _, err := RemoveStale(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return res, err
 	}
-	var todo []int
+	var todo, unplotted []int
 	fps := make([]*Fingerprint, len(sw.Points))
 	total := 0
 	for i, p := range sw.Points {
@@ -103,6 +106,11 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 			why := reuseCheck(filepath.Join(base, p.Run), &fp)
 			if why == "" {
 				res.Skipped++
+				// A point whose run was stopped while its figures were
+				// drawn has its results but not all its figures.
+				if !opt.NoPlots && !plotted(filepath.Join(base, p.Run)) {
+					unplotted = append(unplotted, i)
+				}
 				continue
 			}
 			if res.Rerun == nil {
@@ -141,22 +149,65 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+			stop()
+		}
+		mu.Unlock()
+	}
+	// A point's figures are drawn by the plotters, up to jobs at once,
+	// after its results are in place: a worker goes on to its next point
+	// at once rather than draw them.
+	plots := make(chan func() error, len(todo)+len(unplotted))
+	var plotters sync.WaitGroup
+	for range min(jobs, max(len(todo)+len(unplotted), 1)) {
+		plotters.Go(func() {
+			for draw := range plots {
+				if err := draw(); err != nil {
+					fail(err)
+				}
+			}
+		})
+	}
+	for _, i := range unplotted {
+		p := &sw.Points[i]
+		plots <- func() error {
+			dir := filepath.Join(base, p.Run)
+			if err := report.PlotRun(dir, p.Config); err != nil {
+				return fmt.Errorf("run %s: %w", p.Run, err)
+			}
+			return nil
+		}
+	}
+	mode := PlotLater
+	if opt.NoPlots {
+		mode = PlotNone
+	}
 	for range min(jobs, max(len(todo), 1)) {
 		wg.Go(func() {
 			for i := range next {
 				p := &sw.Points[i]
-				_, err := ExecuteWith(p.Config, filepath.Join(base, p.Run), p.Run,
-					ExecOptions{Verify: opt.Verify, fingerprint: fps[i]})
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("run %s: %w", p.Run, err)
-					stop()
+				r, err := ExecuteWith(p.Config, filepath.Join(base, p.Run), p.Run,
+					ExecOptions{Verify: opt.Verify, fingerprint: fps[i], Plots: mode})
+				if err != nil {
+					fail(fmt.Errorf("run %s: %w", p.Run, err))
+					continue
 				}
-				if err == nil {
-					res.Ran++
-					if bar != nil {
-						bar.Add(1)
+				if r.Plot != nil {
+					plot := r.Plot
+					plots <- func() error {
+						if err := plot(); err != nil {
+							return fmt.Errorf("run %s: %w", p.Run, err)
+						}
+						return nil
 					}
+				}
+				mu.Lock()
+				res.Ran++
+				if bar != nil {
+					bar.Add(1)
 				}
 				mu.Unlock()
 			}
@@ -172,6 +223,8 @@ schedule:
 	}
 	close(next)
 	wg.Wait()
+	close(plots)
+	plotters.Wait()
 	if bar != nil {
 		bar.Exit()
 	}
@@ -187,7 +240,7 @@ schedule:
 		res.Manifest = manifest
 		return res, err
 	}
-	index, err := writeIndex(base, sw)
+	index, err := writeIndexWith(base, sw, opt.NoPlots)
 	if err != nil {
 		return res, err
 	}
@@ -230,11 +283,20 @@ func (r SweepResult) Describe() string {
 	return strings.Join(parts, "; ")
 }
 
+// plotted reports whether a run's folder holds the figures every run has.
+func plotted(dir string) bool { return len(report.MissingFigures(dir)) == 0 }
+
 // writeIndex reads every point's summary back from its folder (points run
 // earlier and resumed included) and writes the experiment's index page.
 func writeIndex(base string, sw *experiment.Sweep) (string, error) {
+	return writeIndexWith(base, sw, false)
+}
+
+// writeIndexWith is writeIndex, leaving out the index's figures when
+// noPlots.
+func writeIndexWith(base string, sw *experiment.Sweep, noPlots bool) (string, error) {
 	xKey, xUnit := sweptAxis(sw)
-	idx := report.Index{Title: sw.Name, Keys: sw.Keys}
+	idx := report.Index{Title: sw.Name, Keys: sw.Keys, NoFigures: noPlots}
 	if xKey >= 0 {
 		idx.XLabel = sw.Keys[xKey]
 		if xUnit != "" {

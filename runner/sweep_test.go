@@ -190,3 +190,42 @@ func TestSweepBuffersFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepNoPlotsThenResumeDrawsThem: --no-plots writes every point's
+// results and an index page that says its figures were not drawn; a
+// resumed sweep reuses every point and draws the figures they lack.
+func TestSweepNoPlotsThenResumeDrawsThem(t *testing.T) {
+	sw := loadSmallSweep(t)
+	out := t.TempDir()
+	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, NoPlots: true})
+	if err != nil || res.Ran != 8 {
+		t.Fatalf("sweep with NoPlots: %+v, %v", res, err)
+	}
+	base := filepath.Join(out, "small")
+	for _, p := range sw.Points {
+		dir := filepath.Join(base, p.Run)
+		if missing := report.MissingFigures(dir); len(missing) != 6 {
+			t.Fatalf("%s: missing %v, want every figure missing", p.Run, missing)
+		}
+		if !finished(dir) {
+			t.Fatalf("%s has no summary", p.Run)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(base, "index.html"))
+	if err != nil || !strings.Contains(string(page), "figures were not drawn") || strings.Contains(string(page), "<img") {
+		t.Fatalf("index page of a sweep without plots: %v\n%s", err, page)
+	}
+	res, err = RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, Resume: true})
+	if err != nil || res.Ran != 0 || res.Skipped != 8 {
+		t.Fatalf("resumed: %+v, %v; want every point reused", res, err)
+	}
+	for _, p := range sw.Points {
+		if missing := report.MissingFigures(filepath.Join(base, p.Run)); len(missing) != 0 {
+			t.Errorf("%s: still missing %v after the resume", p.Run, missing)
+		}
+	}
+	page, _ = os.ReadFile(filepath.Join(base, "index.html"))
+	if strings.Contains(string(page), "not drawn") || !strings.Contains(string(page), "<img") {
+		t.Errorf("index page after the figures were drawn:\n%s", page)
+	}
+}

@@ -154,7 +154,7 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	// for a panic on the way there.
 	defer relay.Stop()
 
-	rec := metrics.NewRecorder(sc.Duration, sc.SampleInterval, sc.ThroughputWindow)
+	rec := newRecorder(&sc)
 	series := make([]*metrics.FlowSeries, len(flows))
 	for i, k := range flows {
 		series[i] = rec.AddFlow(i, flowName(i, k.spec.CC), k.spec.CC, units.Time(k.spec.Start))

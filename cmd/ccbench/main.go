@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -92,22 +93,26 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 
 func newRunCmd(stdout io.Writer) *cobra.Command {
 	var (
-		out    string
-		sets   []string
-		name   string
-		verify bool
-		jobs   int
-		resume bool
-		shard  string
-		pcap   bool
-		budget budgetFlags
+		out     string
+		sets    []string
+		name    string
+		verify  bool
+		jobs    int
+		resume  bool
+		shard   string
+		pcap    bool
+		noPlots bool
+		budget  budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run EXPERIMENT.toml",
 		Short: "Run an experiment and write its results folder",
 		Long: `Run an experiment file in the simulator. Results go to
 OUT/<experiment>/<run>/ (OUT defaults to "results"): the resolved config, a
-CSV per flow, link.csv, summary.json and PNG/SVG plots.
+CSV per flow, link.csv, summary.json and PNG/SVG plots. The time series
+are written as they are sampled; the plots are drawn from the files once
+the results are in place (--no-plots leaves them out; ccbench plot draws
+them later).
 
 --set overrides any setting of the file, e.g. --set link.rate=50Mbit/s
 --set flows[0].cc=reno; it may be repeated.
@@ -134,6 +139,7 @@ index; ccbench merge joins the shards and writes the index.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			began := time.Now()
 			sw, err := experiment.LoadSweep(args[0], sets)
 			if err != nil {
 				return err
@@ -157,7 +163,7 @@ index; ccbench merge joins the shards and writes the index.`,
 				if err := runner.CheckSweepBudget(sw, out, budget.options(cmd, jobs, false)); err != nil {
 					return err
 				}
-				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part})
+				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part, NoPlots: noPlots}, began)
 			}
 			cfg := sw.Points[0].Config
 			if name == "" {
@@ -173,11 +179,27 @@ index; ccbench merge joins the shards and writes the index.`,
 			// namespaces; a sim run ends at once (see interruptible).
 			ctx, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), cfg.Driver != "tun")
 			defer stopSignals()
-			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx, Progress: budget.progressTo(cmd)})
+			plots := runner.PlotLater
+			if noPlots {
+				plots = runner.PlotNone
+			}
+			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx, Progress: budget.progressTo(cmd), Plots: plots})
 			if err != nil {
 				return err
 			}
+			// The results are in place: print them, then draw the
+			// figures from them.
 			printSummary(stdout, dir, &res.Summary, verify && res.Verified)
+			var plotWall time.Duration
+			if res.Plot != nil {
+				t := time.Now()
+				err := res.Plot()
+				plotWall = time.Since(t)
+				if err != nil {
+					return err
+				}
+			}
+			printTimes(stdout, res.Summary.WallSeconds, time.Since(began), plotWall, noPlots, dir)
 			return verifyFailure(dir, &res.Summary)
 		},
 	}
@@ -190,6 +212,7 @@ index; ccbench merge joins the shards and writes the index.`,
 	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "sweeps: points run at once")
 	f.BoolVar(&resume, "resume", false, "sweeps: reuse points whose folder has complete results of the same fingerprint; run the rest")
 	f.StringVar(&shard, "shard", "", "sweeps: run only shard i/N (point k when k mod N = i); ccbench merge joins the shards")
+	f.BoolVar(&noPlots, "no-plots", false, "write the results without drawing the figures (ccbench plot draws them later)")
 	budget.register(f)
 	return cmd
 }
@@ -198,7 +221,7 @@ index; ccbench merge joins the shards and writes the index.`,
 // new points from starting and lets running ones finish; a second one
 // ends the process at once, removing the running points' temporary
 // folders (see interruptible).
-func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt runner.SweepOptions) error {
+func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt runner.SweepOptions, began time.Time) error {
 	ctx, stop := interruptible(cmd.Context(), cmd.ErrOrStderr(), false)
 	defer stop()
 	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
@@ -210,13 +233,24 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt ru
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sweep %s: %d points, %s\n", sw.Name, len(sw.Points), res.Describe())
+	fmt.Fprintf(stdout, "sweep %s: %d points, %s in %.2fs wall\n", sw.Name, len(sw.Points), res.Describe(), time.Since(began).Seconds())
 	if res.Manifest != "" {
 		fmt.Fprintf(stdout, "shard %s: %s; ccbench merge writes the index once every shard is done\n", opt.Shard, res.Manifest)
 		return nil
 	}
 	fmt.Fprintf(stdout, "index: %s\n", res.Index)
 	return nil
+}
+
+// printTimes says where a run's wall time went: the simulation, the
+// figures, and the whole command (reading the experiment, writing the
+// results and the rest).
+func printTimes(w io.Writer, simSeconds float64, total, plots time.Duration, noPlots bool, dir string) {
+	drawn := fmt.Sprintf("plots %.2fs", plots.Seconds())
+	if noPlots {
+		drawn = "plots not drawn (ccbench plot " + dir + " draws them)"
+	}
+	fmt.Fprintf(w, "wall time: total %.2fs, simulation %.3fs, %s\n", total.Seconds(), simSeconds, drawn)
 }
 
 func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {

@@ -176,3 +176,46 @@ func TestPlotRedrawsLifecycleFigures(t *testing.T) {
 		}
 	}
 }
+
+// --no-plots writes the results and no figure, says so with its timing,
+// and ccbench plot draws the figures the run would have drawn.
+func TestRunNoPlotsThenPlot(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"run", experimentFile, "--set", "duration=2s", "--run", "x"}
+	code, stdout, stderr := runCLI(t, append(args, "--out", filepath.Join(out, "drawn"))...)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "wall time: total ") || !strings.Contains(stdout, ", plots ") {
+		t.Errorf("a run's output lacks its wall times: %q", stdout)
+	}
+	code, stdout, stderr = runCLI(t, append(args, "--out", filepath.Join(out, "bare"), "--no-plots")...)
+	if code != 0 {
+		t.Fatalf("run --no-plots: exit %d\n%s%s", code, stdout, stderr)
+	}
+	run := filepath.Join(out, "bare", "bottleneck", "x")
+	if !strings.Contains(stdout, "plots not drawn (ccbench plot "+run+" draws them)") {
+		t.Errorf("--no-plots output %q", stdout)
+	}
+	if figures := figureFiles(t, run); len(figures) != 0 {
+		t.Fatalf("--no-plots drew %d files", len(figures))
+	}
+	for _, name := range []string{"flow0.csv", "link.csv", "summary.json", "fingerprint.json"} {
+		if _, err := os.Stat(filepath.Join(run, name)); err != nil {
+			t.Errorf("--no-plots: %v", err)
+		}
+	}
+	if code, _, stderr := runCLI(t, "plot", run); code != 0 {
+		t.Fatalf("plot: %s", stderr)
+	}
+	want := figureFiles(t, filepath.Join(out, "drawn", "bottleneck", "x"))
+	got := figureFiles(t, run)
+	if len(got) != len(want) || len(want) < 12 {
+		t.Fatalf("plot drew %d files, the run %d", len(got), len(want))
+	}
+	for path, data := range want {
+		if !bytes.Equal(got[filepath.Join(run, filepath.Base(path))], data) {
+			t.Errorf("%s differs between the run and ccbench plot", filepath.Base(path))
+		}
+	}
+}
