@@ -36,15 +36,15 @@ func TestVirtualPayloadChangesNothing(t *testing.T) {
 			if !sc.virtualPayload() {
 				t.Fatalf("%v: the simulator would not make payload virtual", sets)
 			}
-			virtual := simulate(t, sc)
+			virtual := simulateScenario(t, sc)
 			sc.RealPayload = true
-			real := simulate(t, sc)
+			real := simulateScenario(t, sc)
 			compareRuns(t, virtual, real)
 		})
 	}
 }
 
-func simulate(t *testing.T, sc Scenario) *Result {
+func simulateScenario(t *testing.T, sc Scenario) *Result {
 	t.Helper()
 	r, err := Simulate(sc, metrics.RunInfo{})
 	if err != nil {
