@@ -106,6 +106,8 @@ const (
 	// sentSegmentBytes is one record of a connection's retransmission
 	// queue (stack's sentSegment).
 	sentSegmentBytes = 80
+	// connFixedBytes is one connection with empty buffers, rounded up.
+	connFixedBytes = 4 << 10
 
 	// Output, bytes per row and per figure, measured on the shipped
 	// experiments and rounded up: a flow's CSV row is 124 B without
@@ -206,15 +208,21 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 			started++
 		}
 	}
-	perConn := connBytes(sc)
+	scv := sc
+	if pcap {
+		scv.Pcap = bufio.NewWriter(io.Discard)
+	}
+	perFlow := flowConnBytes(sc, scv.virtualPayload())
 	e.addMem(BudgetPart{
-		What:  fmt.Sprintf("%s × %s of socket buffers", plural(started, "flow"), budgetSize(2*perConn)),
-		Bytes: started * 2 * perConn, Lower: "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer",
+		What:  fmt.Sprintf("%s × %s of socket buffers", plural(started, "flow"), budgetSize(perFlow)),
+		Bytes: started * perFlow, Lower: "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer",
 	})
 	if lc := lifecycleConns(sc); lc > 0 {
+		// The lifecycle hosts keep real bytes (their server reads requests).
+		perLC := flowConnBytes(sc, false)
 		e.addMem(BudgetPart{
-			What:  fmt.Sprintf("%s × %s of socket buffers", plural(lc, "lifecycle connection"), budgetSize(2*perConn)),
-			Bytes: lc * 2 * perConn, Lower: "lower clients[].rate or tcp.rcv_buffer/tcp.snd_buffer",
+			What:  fmt.Sprintf("%s × %s of socket buffers", plural(lc, "lifecycle connection"), budgetSize(perLC)),
+			Bytes: lc * perLC, Lower: "lower clients[].rate or tcp.rcv_buffer/tcp.snd_buffer",
 		})
 	}
 	e.addMem(BudgetPart{
@@ -299,13 +307,28 @@ func (e *Estimate) addOut(p BudgetPart) {
 	e.Output += p.Bytes
 }
 
-// connBytes is what one connection allocates (stack.Conn.allocateBuffers):
-// its two rings and a retransmission queue for a full send buffer.
-func connBytes(sc Scenario) float64 {
+// flowConnBytes is what one flow's two connections can hold at most: each
+// connection's fixed state (about 3.2 KiB idle, stack's
+// BenchmarkBufferMemory), the sender's retransmission queue grown to a
+// full send buffer of records, and, when payload is real, a send buffer
+// and a receive buffer filled to their limits in 16 KiB chunks. With
+// virtual payload (the simulator's default) no chunk is ever taken.
+// Buffers grow with the data, so this bounds a run that fills every
+// window; most use far less.
+func flowConnBytes(sc Scenario, virtual bool) float64 {
 	mss := max(sc.TCP.MSS, 1)
 	queue := budgetPow2(max(sc.TCP.SndBuf/mss+1, 16))
-	return float64(budgetPow2(sc.TCP.SndBuf)) + float64(budgetPow2(sc.TCP.RcvBuf)) +
-		float64(queue)*sentSegmentBytes + 2048
+	b := 2*connFixedBytes + float64(queue)*sentSegmentBytes
+	if !virtual {
+		b += chunkRound(sc.TCP.SndBuf) + chunkRound(sc.TCP.RcvBuf)
+	}
+	return b
+}
+
+// chunkRound is n bytes held in 16 KiB chunks.
+func chunkRound(n int) float64 {
+	const chunk = 16 << 10
+	return float64((n + chunk - 1) / chunk * chunk)
 }
 
 func budgetPow2(n int) int {

@@ -10,7 +10,7 @@ import (
 	"ccbench/runner"
 )
 
-// TestRunRefusesWhatCannotFit: 10 000 flows, a 1 000 000 s run and a 1 ns
+// TestRunRefusesWhatCannotFit: 10 000 captured flows (real payload), a 1 000 000 s run and a 1 ns
 // sample interval each stop before simulating, within a second, with one
 // line that gives the estimate and the limit, and leave no results. The
 // first exceeds any machine's memory; the long run fits in memory (its
@@ -22,8 +22,8 @@ func TestRunRefusesWhatCannotFit(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"10000 flows", []string{"--set", "flows[0].count=10000"},
-			[]string{"10000 flows × 16.6 MiB of socket buffers = 162 GiB", "more than this machine's", "MemAvailable", "tcp.rcv_buffer/tcp.snd_buffer"}},
+		{"10000 flows", []string{"--set", "flows[0].count=10000", "--pcap"},
+			[]string{"10000 flows × 8.32 MiB of socket buffers = 81.3 GiB", "more than this machine's", "MemAvailable", "tcp.rcv_buffer/tcp.snd_buffer"}},
 		{"1000000s", []string{"--set", "duration=1000000s"},
 			[]string{"duration 1000000s at 100Mbit/s = 1.28e10 segments, about 3h35m of wall time", "more than the 1h a run may take", "MiB of memory", "--budget-time=6h"}},
 		{"1ns", []string{"--set", "sample_interval=1ns", "--set", "throughput_window=1us"},
