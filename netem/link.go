@@ -52,22 +52,22 @@ type Link struct {
 // wire: the fixed-rate serializer or a trace's delivery opportunities.
 type transmitter interface {
 	idle() bool
-	start(at units.Time, p *packet.Packet)
-	finishBy(now units.Time) *packet.Packet
+	start(at units.Time, q Queued)
+	finishBy(now units.Time) Queued
 	deadline() units.Time
 	// finishTime is when the packet in service finishes.
 	finishTime() units.Time
-	// current is the packet in service, nil when idle.
-	current() *packet.Packet
+	// current is the packet in service, with a nil Packet when idle.
+	current() Queued
 	// busyTime is the total transmission time of finished packets.
 	busyTime() units.Duration
 }
 
 func (s *serializer) finishTime() units.Time   { return s.finish }
-func (s *serializer) current() *packet.Packet  { return s.inService }
+func (s *serializer) current() Queued          { return s.inService }
 func (s *serializer) busyTime() units.Duration { return s.busy }
 
-func (s *traceSerializer) current() *packet.Packet { return s.inService }
+func (s *traceSerializer) current() Queued { return s.inService }
 
 // busyTime is 0: a trace link's utilization is DeliveredBytes over
 // Trace.CapacityBytes, not a busy time.
@@ -144,10 +144,10 @@ func newQdisc(cfg LinkConfig, hooks QdiscHooks) Qdisc {
 
 // droppedInQueue accounts for a packet the discipline discarded after
 // admitting it (CoDel at dequeue, drop-head and FQ-CoDel on overflow).
-func (l *Link) droppedInQueue(p *packet.Packet) {
+func (l *Link) droppedInQueue(q Queued) {
 	l.stats.DroppedPackets++
-	l.stats.DroppedBytes += int64(p.Len())
-	l.pool.Put(p)
+	l.stats.DroppedBytes += int64(q.Len)
+	l.pool.Put(q.Packet)
 }
 
 // markedByQdisc counts a CE mark set by an AQM (RED, CoDel, PIE).
@@ -227,7 +227,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 	}
 
 	if l.tx.idle() {
-		if next := l.qdisc.Dequeue(now); next != nil {
+		if next := l.qdisc.Dequeue(now); next.Packet != nil {
 			l.served(now, next)
 			l.startTx(now, next)
 			// At an unlimited rate the packet is already through.
@@ -247,17 +247,22 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 // when it arrived, which is at or before now.
 func (l *Link) Dequeue(now units.Time) *packet.Packet {
 	l.advance(now)
-	var p *packet.Packet
+	var a onMedium
 	if l.reorders {
-		p = l.unordered.arrivedBy(now)
+		a = l.unordered.arrivedBy(now)
 	} else {
-		p = l.prop.arrivedBy(now)
+		a = l.prop.arrivedBy(now)
 	}
-	if p != nil {
-		l.stats.DeliveredPackets++
-		l.stats.DeliveredBytes += int64(p.Len())
+	if a.p == nil {
+		return nil
 	}
-	return p
+	// Due is written here, not when the packet left the transmitter: the
+	// caller is about to read the packet, so this store costs no cache
+	// miss of its own, where one on the way to the medium would.
+	a.p.Due = a.due
+	l.stats.DeliveredPackets++
+	l.stats.DeliveredBytes += int64(a.n)
+	return a.p
 }
 
 // NextDeadline is when the link next changes state by itself: the end of
@@ -285,9 +290,9 @@ func (l *Link) Stats() LinkStats {
 		s.InSystemPackets = s.QueuePackets + l.prop.Len()
 		s.InSystemBytes = s.QueueBytes + l.prop.bytes
 	}
-	if p := l.tx.current(); p != nil {
+	if q := l.tx.current(); q.Packet != nil {
 		s.InSystemPackets++
-		s.InSystemBytes += p.Len()
+		s.InSystemBytes += q.Len
 	}
 	s.BusyTime = l.tx.busyTime()
 	return s
@@ -301,16 +306,16 @@ func (l *Link) mediumDeadline() units.Time {
 	return l.prop.deadline()
 }
 
-// startTx puts p on the wire at at, at the rate in force then: a packet
+// startTx puts q on the wire at at, at the rate in force then: a packet
 // keeps the rate it started with, as with tc.
-func (l *Link) startTx(at units.Time, p *packet.Packet) {
+func (l *Link) startTx(at units.Time, q Queued) {
 	if l.schedule != nil {
 		l.rate.rate = l.cfg.Rate
 		if c, ok := l.schedule.At(at); ok {
 			l.rate.rate = c.Rate
 		}
 	}
-	l.tx.start(at, p)
+	l.tx.start(at, q)
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
@@ -321,13 +326,13 @@ func (l *Link) advance(now units.Time) {
 	l.now = max(l.now, now)
 	for {
 		done := l.tx.finishBy(now)
-		if done == nil {
+		if done.Packet == nil {
 			return
 		}
 		at := l.tx.finishTime()
 		l.propagate(at, done)
 		next := l.qdisc.Dequeue(at)
-		if next == nil {
+		if next.Packet == nil {
 			return
 		}
 		l.served(at, next)
@@ -335,20 +340,20 @@ func (l *Link) advance(now units.Time) {
 	}
 }
 
-// propagate puts p, whose last bit left the transmitter at at, on the
-// medium: due after the delay in force at at, plus jitter, or at once if
-// the reorderer picks it.
-func (l *Link) propagate(at units.Time, p *packet.Packet) {
+// propagate puts q's packet, whose last bit left the transmitter at at, on
+// the medium: due after the delay in force at at, plus jitter, or at once
+// if the reorderer picks it.
+func (l *Link) propagate(at units.Time, q Queued) {
 	var due units.Time
 	switch {
-	case l.reorder != nil && l.reorder.Immediate(at, p):
+	case l.reorder != nil && l.reorder.Immediate(at, q.Packet):
 		l.stats.ReorderedPackets++
 		due = at
 	case l.jitter != nil:
 		if l.schedule != nil {
 			l.jitter.prm.Delay = l.delayAt(at)
 		}
-		due = l.jitter.Due(at, p)
+		due = l.jitter.Due(at, q.Packet)
 	default:
 		// A scheduled decrease in delay must not let a packet overtake
 		// the one before it.
@@ -356,10 +361,10 @@ func (l *Link) propagate(at units.Time, p *packet.Packet) {
 		l.lastDue = due
 	}
 	if l.reorders {
-		l.unordered.push(due, p)
+		l.unordered.push(due, q.Packet, q.Len)
 		return
 	}
-	l.prop.push(due, p)
+	l.prop.push(due, q.Packet, q.Len)
 }
 
 // delayAt is the propagation delay in force at t.
@@ -372,10 +377,10 @@ func (l *Link) delayAt(t units.Time) units.Duration {
 	return l.cfg.Delay
 }
 
-// served accounts for p leaving the queue for the transmitter at t: its
+// served accounts for q leaving the queue for the transmitter at t: its
 // sojourn in the queue is its queueing delay.
-func (l *Link) served(t units.Time, p *packet.Packet) {
-	d := t.Sub(p.Enqueued)
+func (l *Link) served(t units.Time, q Queued) {
+	d := t.Sub(q.Enqueued)
 	l.stats.ServedPackets++
 	l.stats.SojournTotal += d
 	if l.sojourn != nil {

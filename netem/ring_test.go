@@ -10,31 +10,30 @@ import (
 func TestRingIsFIFOAcrossWrapAndGrowth(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 0))
 	pkts := make([]packet.Packet, 5000)
-	var r ring
-	var model []*packet.Packet
+	var r ring[Queued]
+	var model []Queued
 	next := 0
 	for step := range 20000 {
 		// Push a little more often than pop so the ring wraps many times
 		// at each size before it grows.
 		if rng.IntN(100) < 52 && next < len(pkts) {
-			r.Push(&pkts[next])
-			model = append(model, &pkts[next])
+			e := Queued{Packet: &pkts[next], Enqueued: 0, Len: next}
+			r.Push(e)
+			model = append(model, e)
 			next++
-		} else {
+		} else if len(model) > 0 {
 			got := r.Pop()
-			var want *packet.Packet
-			if len(model) > 0 {
-				want, model = model[0], model[1:]
-			}
+			want := model[0]
+			model = model[1:]
 			if got != want {
-				t.Fatalf("step %d: Pop returned the wrong packet", step)
+				t.Fatalf("step %d: Pop returned %+v, want %+v", step, got, want)
 			}
 		}
 		if r.Len() != len(model) {
 			t.Fatalf("step %d: Len = %d, want %d", step, r.Len(), len(model))
 		}
-		if len(model) > 0 && r.Peek() != model[0] {
-			t.Fatalf("step %d: Peek is not the oldest packet", step)
+		if len(model) > 0 && *r.Peek() != model[0] {
+			t.Fatalf("step %d: Peek is not the oldest entry", step)
 		}
 		if n := len(r.buf); n&(n-1) != 0 {
 			t.Fatalf("step %d: size %d is not a power of two", step, n)
@@ -43,16 +42,17 @@ func TestRingIsFIFOAcrossWrapAndGrowth(t *testing.T) {
 }
 
 func TestRingPopClearsSlot(t *testing.T) {
-	var r ring
+	var r ring[Queued]
 	var p packet.Packet
-	r.Push(&p)
+	r.Push(Queued{Packet: &p, Len: 1})
 	r.Pop()
 	for i, q := range r.buf {
-		if q != nil {
-			t.Fatalf("slot %d still references a popped packet", i)
+		if q != (Queued{}) {
+			t.Fatalf("slot %d still holds a popped entry", i)
 		}
 	}
-	if r.Pop() != nil || r.Peek() != nil {
-		t.Fatal("empty ring returned a packet")
+	var f byteFIFO
+	if e := f.pop(); e.Packet != nil || f.bytes != 0 {
+		t.Fatal("empty FIFO returned a packet")
 	}
 }

@@ -8,10 +8,7 @@
 
 package netem
 
-import (
-	"ccbench/packet"
-	"ccbench/units"
-)
+import "ccbench/units"
 
 type serializer struct {
 	rate units.Rate // 0: no serialization delay
@@ -19,8 +16,9 @@ type serializer struct {
 	// framing the IP packet does not carry (tc's "overhead"; 38 bytes for
 	// Ethernet's header, FCS, preamble and gap).
 	overhead int
-	// inService is the packet on the wire, nil when the transmitter is idle.
-	inService *packet.Packet
+	// inService is the packet on the wire, with a nil Packet when the
+	// transmitter is idle.
+	inService Queued
 	// finish is when inService's last bit leaves.
 	finish units.Time
 	// tx is inService's transmission time.
@@ -31,30 +29,30 @@ type serializer struct {
 }
 
 // idle reports whether no packet is being transmitted.
-func (s *serializer) idle() bool { return s.inService == nil }
+func (s *serializer) idle() bool { return s.inService.Packet == nil }
 
-// start begins transmitting p at time at; the transmitter must be idle.
-func (s *serializer) start(at units.Time, p *packet.Packet) {
-	s.inService = p
-	s.tx = s.rate.TxTime(p.Len() + s.overhead)
+// start begins transmitting q at time at; the transmitter must be idle.
+func (s *serializer) start(at units.Time, q Queued) {
+	s.inService = q
+	s.tx = s.rate.TxTime(q.Len + s.overhead)
 	s.finish = at.Add(s.tx)
 }
 
 // finishBy returns the packet in service if its transmission has ended by
-// now, leaving the transmitter idle, or nil.
-func (s *serializer) finishBy(now units.Time) *packet.Packet {
-	p := s.inService
-	if p == nil || s.finish > now {
-		return nil
+// now, leaving the transmitter idle, or a Queued with a nil Packet.
+func (s *serializer) finishBy(now units.Time) Queued {
+	q := s.inService
+	if q.Packet == nil || s.finish > now {
+		return Queued{}
 	}
-	s.inService = nil
+	s.inService = Queued{}
 	s.busy += s.tx
-	return p
+	return q
 }
 
 // deadline is when the packet in service finishes, or units.Never when idle.
 func (s *serializer) deadline() units.Time {
-	if s.inService == nil {
+	if s.inService.Packet == nil {
 		return units.Never
 	}
 	return s.finish

@@ -40,7 +40,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -151,7 +150,7 @@ type traceSerializer struct {
 	left   int
 	leftAt units.Time
 	// inService and finish are as in serializer.
-	inService *packet.Packet
+	inService Queued
 	finish    units.Time
 }
 
@@ -160,14 +159,14 @@ func newTraceSerializer(t *Trace) *traceSerializer {
 }
 
 // idle reports whether no packet is being transmitted.
-func (s *traceSerializer) idle() bool { return s.inService == nil }
+func (s *traceSerializer) idle() bool { return s.inService.Packet == nil }
 
 // start begins transmitting p at time at: its bytes go to the leftover of
 // the opportunity at at, if any, then to the next opportunities, and it
 // finishes at the one that takes its last byte.
-func (s *traceSerializer) start(at units.Time, p *packet.Packet) {
-	s.inService = p
-	need := p.Len()
+func (s *traceSerializer) start(at units.Time, q Queued) {
+	s.inService = q
+	need := q.Len
 	s.finish = at
 	if s.left > 0 && s.leftAt == at {
 		take := min(need, s.left)
@@ -205,19 +204,20 @@ func (s *traceSerializer) takeOpportunity(at units.Time) units.Time {
 }
 
 // finishBy returns the packet in service if its last byte has been
-// delivered by now, leaving the transmitter idle, or nil.
-func (s *traceSerializer) finishBy(now units.Time) *packet.Packet {
-	p := s.inService
-	if p == nil || s.finish > now {
-		return nil
+// delivered by now, leaving the transmitter idle, or a Queued with a nil
+// Packet.
+func (s *traceSerializer) finishBy(now units.Time) Queued {
+	q := s.inService
+	if q.Packet == nil || s.finish > now {
+		return Queued{}
 	}
-	s.inService = nil
-	return p
+	s.inService = Queued{}
+	return q
 }
 
 // deadline is when the packet in service finishes, or units.Never when idle.
 func (s *traceSerializer) deadline() units.Time {
-	if s.inService == nil {
+	if s.inService.Packet == nil {
 		return units.Never
 	}
 	return s.finish
