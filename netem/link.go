@@ -52,22 +52,25 @@ type Link struct {
 // wire: the fixed-rate serializer or a trace's delivery opportunities.
 type transmitter interface {
 	idle() bool
-	start(at units.Time, q Queued)
-	finishBy(now units.Time) Queued
+	// start begins sending p, of n bytes, at at.
+	start(at units.Time, p *packet.Packet, n int)
+	// finishBy returns the packet in service and its length if it has
+	// finished by now, or nil.
+	finishBy(now units.Time) (*packet.Packet, int)
 	deadline() units.Time
 	// finishTime is when the packet in service finishes.
 	finishTime() units.Time
-	// current is the packet in service, with a nil Packet when idle.
-	current() Queued
+	// current is the packet in service and its length, nil when idle.
+	current() (*packet.Packet, int)
 	// busyTime is the total transmission time of finished packets.
 	busyTime() units.Duration
 }
 
-func (s *serializer) finishTime() units.Time   { return s.finish }
-func (s *serializer) current() Queued          { return s.inService }
-func (s *serializer) busyTime() units.Duration { return s.busy }
+func (s *serializer) finishTime() units.Time         { return s.finish }
+func (s *serializer) current() (*packet.Packet, int) { return s.inService, s.n }
+func (s *serializer) busyTime() units.Duration       { return s.busy }
 
-func (s *traceSerializer) current() Queued { return s.inService }
+func (s *traceSerializer) current() (*packet.Packet, int) { return s.inService, s.n }
 
 // busyTime is 0: a trace link's utilization is DeliveredBytes over
 // Trace.CapacityBytes, not a busy time.
@@ -290,9 +293,9 @@ func (l *Link) Stats() LinkStats {
 		s.InSystemPackets = s.QueuePackets + l.prop.Len()
 		s.InSystemBytes = s.QueueBytes + l.prop.bytes
 	}
-	if q := l.tx.current(); q.Packet != nil {
+	if p, n := l.tx.current(); p != nil {
 		s.InSystemPackets++
-		s.InSystemBytes += q.Len
+		s.InSystemBytes += n
 	}
 	s.BusyTime = l.tx.busyTime()
 	return s
@@ -315,7 +318,7 @@ func (l *Link) startTx(at units.Time, q Queued) {
 			l.rate.rate = c.Rate
 		}
 	}
-	l.tx.start(at, q)
+	l.tx.start(at, q.Packet, q.Len)
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
@@ -325,12 +328,12 @@ func (l *Link) startTx(at units.Time, q Queued) {
 func (l *Link) advance(now units.Time) {
 	l.now = max(l.now, now)
 	for {
-		done := l.tx.finishBy(now)
-		if done.Packet == nil {
+		done, n := l.tx.finishBy(now)
+		if done == nil {
 			return
 		}
 		at := l.tx.finishTime()
-		l.propagate(at, done)
+		l.propagate(at, done, n)
 		next := l.qdisc.Dequeue(at)
 		if next.Packet == nil {
 			return
@@ -340,20 +343,20 @@ func (l *Link) advance(now units.Time) {
 	}
 }
 
-// propagate puts q's packet, whose last bit left the transmitter at at, on
-// the medium: due after the delay in force at at, plus jitter, or at once
-// if the reorderer picks it.
-func (l *Link) propagate(at units.Time, q Queued) {
+// propagate puts p, of n bytes, whose last bit left the transmitter at at,
+// on the medium: due after the delay in force at at, plus jitter, or at
+// once if the reorderer picks it.
+func (l *Link) propagate(at units.Time, p *packet.Packet, n int) {
 	var due units.Time
 	switch {
-	case l.reorder != nil && l.reorder.Immediate(at, q.Packet):
+	case l.reorder != nil && l.reorder.Immediate(at, p):
 		l.stats.ReorderedPackets++
 		due = at
 	case l.jitter != nil:
 		if l.schedule != nil {
 			l.jitter.prm.Delay = l.delayAt(at)
 		}
-		due = l.jitter.Due(at, q.Packet)
+		due = l.jitter.Due(at, p)
 	default:
 		// A scheduled decrease in delay must not let a packet overtake
 		// the one before it.
@@ -361,10 +364,10 @@ func (l *Link) propagate(at units.Time, q Queued) {
 		l.lastDue = due
 	}
 	if l.reorders {
-		l.unordered.push(due, q.Packet, q.Len)
+		l.unordered.push(due, p, n)
 		return
 	}
-	l.prop.push(due, q.Packet, q.Len)
+	l.prop.push(due, p, n)
 }
 
 // delayAt is the propagation delay in force at t.

@@ -90,7 +90,7 @@ func (h *QdiscHooks) mark(p *packet.Packet) bool {
 // byteFIFO is a ring that also keeps the bytes it holds, the storage of
 // every discipline here.
 type byteFIFO struct {
-	ring[Queued]
+	ring
 	bytes int
 }
 

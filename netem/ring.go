@@ -1,14 +1,14 @@
-// A FIFO in a ring buffer: the storage behind every queue discipline and
-// the delay line. It grows by doubling only when full, so once a run has
-// reached its peak occupancy it never allocates again; a power-of-two size
-// turns the wrap-around into a mask.
+// A FIFO in a ring buffer: the storage behind every queue discipline. It
+// grows by doubling only when full, so once a run has reached its peak
+// occupancy it never allocates again; a power-of-two size turns the
+// wrap-around into a mask.
 //
-// A slot holds a small struct, not just a pointer: the packet together with
-// what the queue reads about it (its length, when it entered the queue or
-// when it is due). A packet waiting deep in a queue has long left the
-// caches, and its 2 KiB buffer with it; reading its length from the buffer
-// when it reaches the head is a cache miss per packet, while the slots are
-// a dense array read in order.
+// A slot holds a Queued, not just a pointer: the packet together with what
+// the queue reads about it, its length and when it arrived. A packet
+// waiting deep in a queue has long left the caches, and its 2 KiB buffer
+// with it; reading its length from the buffer when it reaches the head is
+// a cache miss per packet, while the slots are a dense array read in
+// order. The delay line (delayline.go) keeps its packets the same way.
 
 package netem
 
@@ -16,43 +16,39 @@ package netem
 // large enough that a busy link reaches its steady size in a few doublings.
 const minRing = 16
 
-type ring[T any] struct {
-	buf  []T // len is zero or a power of two
-	head int // index of the oldest entry
-	n    int // number of entries held
+type ring struct {
+	buf  []Queued // len is zero or a power of two
+	head int      // index of the oldest entry
+	n    int      // number of entries held
 }
 
 // Len returns the number of entries held.
-func (r *ring[T]) Len() int { return r.n }
+func (r *ring) Len() int { return r.n }
 
-// Push appends v at the tail.
-func (r *ring[T]) Push(v T) {
+// Push appends q at the tail.
+func (r *ring) Push(q Queued) {
 	if r.n == len(r.buf) {
 		r.grow()
 	}
-	r.buf[(r.head+r.n)&(len(r.buf)-1)] = v
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = q
 	r.n++
 }
 
-// Peek returns the oldest entry; the ring must not be empty.
-func (r *ring[T]) Peek() *T { return &r.buf[r.head] }
-
 // Pop removes and returns the oldest entry; the ring must not be empty.
-func (r *ring[T]) Pop() T {
-	v := r.buf[r.head]
-	// Clear the slot: a packet back in the pool must not also be
+func (r *ring) Pop() Queued {
+	q := r.buf[r.head]
+	// Drop the reference: a packet back in the pool must not also be
 	// reachable from here.
-	var zero T
-	r.buf[r.head] = zero
+	r.buf[r.head].Packet = nil
 	r.head = (r.head + 1) & (len(r.buf) - 1)
 	r.n--
-	return v
+	return q
 }
 
 // grow doubles the buffer, unwrapping the contents to start at index 0.
-func (r *ring[T]) grow() {
+func (r *ring) grow() {
 	size := max(minRing, 2*len(r.buf))
-	buf := make([]T, size)
+	buf := make([]Queued, size)
 	// The held entries are buf[head:] followed by buf[:head] when full.
 	k := copy(buf, r.buf[r.head:])
 	copy(buf[k:], r.buf[:r.head])

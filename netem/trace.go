@@ -40,6 +40,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -150,7 +151,8 @@ type traceSerializer struct {
 	left   int
 	leftAt units.Time
 	// inService and finish are as in serializer.
-	inService Queued
+	inService *packet.Packet
+	n         int
 	finish    units.Time
 }
 
@@ -159,14 +161,14 @@ func newTraceSerializer(t *Trace) *traceSerializer {
 }
 
 // idle reports whether no packet is being transmitted.
-func (s *traceSerializer) idle() bool { return s.inService.Packet == nil }
+func (s *traceSerializer) idle() bool { return s.inService == nil }
 
 // start begins transmitting p at time at: its bytes go to the leftover of
 // the opportunity at at, if any, then to the next opportunities, and it
 // finishes at the one that takes its last byte.
-func (s *traceSerializer) start(at units.Time, q Queued) {
-	s.inService = q
-	need := q.Len
+func (s *traceSerializer) start(at units.Time, p *packet.Packet, n int) {
+	s.inService, s.n = p, n
+	need := n
 	s.finish = at
 	if s.left > 0 && s.leftAt == at {
 		take := min(need, s.left)
@@ -204,20 +206,19 @@ func (s *traceSerializer) takeOpportunity(at units.Time) units.Time {
 }
 
 // finishBy returns the packet in service if its last byte has been
-// delivered by now, leaving the transmitter idle, or a Queued with a nil
-// Packet.
-func (s *traceSerializer) finishBy(now units.Time) Queued {
-	q := s.inService
-	if q.Packet == nil || s.finish > now {
-		return Queued{}
+// delivered by now, with its length, leaving the transmitter idle, or nil.
+func (s *traceSerializer) finishBy(now units.Time) (*packet.Packet, int) {
+	p := s.inService
+	if p == nil || s.finish > now {
+		return nil, 0
 	}
-	s.inService = Queued{}
-	return q
+	s.inService = nil
+	return p, s.n
 }
 
 // deadline is when the packet in service finishes, or units.Never when idle.
 func (s *traceSerializer) deadline() units.Time {
-	if s.inService.Packet == nil {
+	if s.inService == nil {
 		return units.Never
 	}
 	return s.finish
