@@ -21,11 +21,8 @@ const (
 )
 
 // Packet is one IPv4 datagram in a pooled buffer.
-//
-// The metadata comes before the buffer, so that it and the headers, which
-// start Headroom bytes into the buffer, are a cache line apart rather than
-// two kilobytes: whoever takes a packet reads both.
 type Packet struct {
+	buf        [Capacity]byte
 	start, end int
 
 	// Metadata that travels with the packet but is not on the wire.
@@ -41,8 +38,6 @@ type Packet struct {
 	// serialization, end of propagation delay); a link sets it as it hands
 	// the packet out.
 	Due units.Time
-
-	buf [Capacity]byte
 }
 
 // Reset empties p, leaving Headroom bytes before its start.
