@@ -88,31 +88,31 @@ func (c *codelVars) controlLaw(t units.Time, interval units.Duration) units.Time
 // doDequeue pops the head of q and reports whether it may be dropped: its
 // sojourn, and every one since firstAboveTime was set, has been at or
 // above target for an interval.
-func (c *codelVars) doDequeue(now units.Time, q *byteFIFO, par *CoDelParams) (*packet.Packet, bool) {
-	p := q.pop()
-	if p == nil {
+func (c *codelVars) doDequeue(now units.Time, q *byteFIFO, par *CoDelParams) (Queued, bool) {
+	e := q.pop()
+	if e.Packet == nil {
 		c.firstAboveTime = 0
-		return nil, false
+		return e, false
 	}
-	if now.Sub(p.Enqueued) < par.Target || q.bytes <= c.maxPacket {
+	if now.Sub(e.Enqueued) < par.Target || q.bytes <= c.maxPacket {
 		c.firstAboveTime = 0
-		return p, false
+		return e, false
 	}
 	if c.firstAboveTime == 0 {
 		c.firstAboveTime = now.Add(par.Interval)
-		return p, false
+		return e, false
 	}
-	return p, now >= c.firstAboveTime
+	return e, now >= c.firstAboveTime
 }
 
 // dequeue is RFC 8289's dequeue with Linux's ECN marking: it returns the
 // packet to transmit from q at now, dropping through h as the state
 // machine says.
-func (c *codelVars) dequeue(now units.Time, q *byteFIFO, par *CoDelParams, h *QdiscHooks) *packet.Packet {
-	p, okToDrop := c.doDequeue(now, q, par)
-	if p == nil {
+func (c *codelVars) dequeue(now units.Time, q *byteFIFO, par *CoDelParams, h *QdiscHooks) Queued {
+	e, okToDrop := c.doDequeue(now, q, par)
+	if e.Packet == nil {
 		c.dropping = false
-		return nil
+		return e
 	}
 	if c.dropping {
 		if !okToDrop {
@@ -120,29 +120,29 @@ func (c *codelVars) dequeue(now units.Time, q *byteFIFO, par *CoDelParams, h *Qd
 		}
 		for c.dropping && now >= c.dropNext {
 			c.count++
-			if par.ECN && h.mark(p) {
+			if par.ECN && h.mark(e.Packet) {
 				c.marks++
 				c.dropNext = c.controlLaw(c.dropNext, par.Interval)
-				return p
+				return e
 			}
 			c.drops++
-			h.drop(p)
-			p, okToDrop = c.doDequeue(now, q, par)
+			h.drop(e)
+			e, okToDrop = c.doDequeue(now, q, par)
 			if !okToDrop {
 				c.dropping = false
 			} else {
 				c.dropNext = c.controlLaw(c.dropNext, par.Interval)
 			}
 		}
-		return p
+		return e
 	}
 	if okToDrop {
-		if par.ECN && h.mark(p) {
+		if par.ECN && h.mark(e.Packet) {
 			c.marks++
 		} else {
 			c.drops++
-			h.drop(p)
-			p, _ = c.doDequeue(now, q, par)
+			h.drop(e)
+			e, _ = c.doDequeue(now, q, par)
 		}
 		c.dropping = true
 		// Resume near the drop rate that last controlled the queue if it
@@ -155,7 +155,7 @@ func (c *codelVars) dequeue(now units.Time, q *byteFIFO, par *CoDelParams, h *Qd
 		c.dropNext = c.controlLaw(now, par.Interval)
 		c.lastCount = c.count
 	}
-	return p
+	return e
 }
 
 // CoDel is a FIFO managed by CoDel, with a tail-drop limit as a backstop
@@ -181,20 +181,21 @@ func NewCoDel(par CoDelParams, limitPackets, limitBytes int, hooks QdiscHooks) *
 
 // Enqueue admits p unless the queue is at its limit; CoDel itself never
 // refuses an arrival.
-func (q *CoDel) Enqueue(_ units.Time, p *packet.Packet) bool {
+func (q *CoDel) Enqueue(now units.Time, p *packet.Packet) bool {
+	e := queued(now, p)
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
-		q.limitBytes > 0 && q.fifo.bytes+p.Len() > q.limitBytes {
+		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.overflows++
 		return false
 	}
-	q.vars.maxPacket = max(q.vars.maxPacket, p.Len())
-	q.fifo.push(p)
+	q.vars.maxPacket = max(q.vars.maxPacket, e.Len)
+	q.fifo.push(e)
 	return true
 }
 
 // Dequeue returns the next packet to transmit, having dropped any the
 // control law calls for.
-func (q *CoDel) Dequeue(now units.Time) *packet.Packet {
+func (q *CoDel) Dequeue(now units.Time) Queued {
 	return q.vars.dequeue(now, &q.fifo, &q.par, &q.hooks)
 }
 

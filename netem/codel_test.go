@@ -83,9 +83,7 @@ func TestCoDelControlLawSpacing(t *testing.T) {
 	q := NewCoDel(CoDelParams{}, 0, 0, drainTo(pool, &drops))
 	t0 := units.Time(units.Second)
 	arrive := func(at units.Time) {
-		p := tcpPacket(pool, 1500, 1, 0)
-		p.Enqueued = at
-		q.Enqueue(at, p)
+		q.Enqueue(at, tcpPacket(pool, 1500, 1, 0))
 	}
 	// The queue starts with packets from T0-50 ms, one a ms; a new one
 	// arrives every ms, so the head's age never falls below 20 ms.
@@ -96,8 +94,8 @@ func TestCoDelControlLawSpacing(t *testing.T) {
 	for now := t0; now < t0.Add(340*ms); now = now.Add(ms) {
 		arrive(now)
 		before := drops
-		if p := q.Dequeue(now); p != nil {
-			pool.Put(p)
+		if e := q.Dequeue(now); e.Packet != nil {
+			pool.Put(e.Packet)
 		}
 		if drops > before {
 			dropTimes = append(dropTimes, now.Sub(t0))

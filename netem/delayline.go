@@ -11,64 +11,66 @@ import (
 	"ccbench/units"
 )
 
+// delayLine is a ring buffer of the packets on the medium, grown like ring
+// (ring.go), each held with its arrival time and length, so that checking
+// the head reads this dense array, not the packet: at high rates thousands
+// of packets are on the medium and the head's buffer is long out of cache.
 type delayLine struct {
-	delay  units.Duration
-	flight ring
-	// meta is a FIFO in step with flight holding each packet's arrival
-	// time and length, so that checking the head touches this dense array,
-	// not the packet: at high rates thousands of packets are on the medium
-	// and the head's buffer is long out of cache.
-	meta     []onMedium
-	metaHead int
-	bytes    int // bytes on the medium
+	flight []onMedium // len is zero or a power of two
+	head   int        // index of the next packet due
+	n      int        // packets on the medium
+	bytes  int        // bytes on the medium
 }
 
+// onMedium is a packet on the medium: due is when it reaches the far end.
 type onMedium struct {
+	p   *packet.Packet
 	due units.Time
 	n   int
 }
 
-// push puts p on the medium at time sent; it arrives delay later, recorded
-// in p.Due.
-func (d *delayLine) push(sent units.Time, p *packet.Packet) {
-	p.Due = sent.Add(d.delay)
-	n := p.Len()
-	count := d.flight.Len()
-	if count == len(d.meta) {
-		meta := make([]onMedium, max(minRing, 2*len(d.meta)))
-		for i := range count {
-			meta[i] = d.meta[(d.metaHead+i)&(len(d.meta)-1)]
-		}
-		d.meta, d.metaHead = meta, 0
+// push puts the packet of n bytes p on the medium to arrive at due, which
+// must not be before the due of any packet already on it.
+func (d *delayLine) push(due units.Time, p *packet.Packet, n int) {
+	if d.n == len(d.flight) {
+		d.grow()
 	}
-	d.meta[(d.metaHead+count)&(len(d.meta)-1)] = onMedium{p.Due, n}
-	d.flight.Push(p)
+	d.flight[(d.head+d.n)&(len(d.flight)-1)] = onMedium{p, due, n}
+	d.n++
 	d.bytes += n
 }
 
+// grow doubles the ring, unwrapping it to start at index 0.
+func (d *delayLine) grow() {
+	flight := make([]onMedium, max(minRing, 2*len(d.flight)))
+	k := copy(flight, d.flight[d.head:])
+	copy(flight[k:], d.flight[:d.head])
+	d.flight, d.head = flight, 0
+}
+
 // arrivedBy removes and returns the next packet if it has arrived by now,
-// or nil.
-func (d *delayLine) arrivedBy(now units.Time) *packet.Packet {
-	if d.flight.Len() == 0 {
-		return nil
+// or an onMedium with a nil packet.
+func (d *delayLine) arrivedBy(now units.Time) onMedium {
+	if d.n == 0 || d.flight[d.head].due > now {
+		return onMedium{}
 	}
-	a := d.meta[d.metaHead]
-	if a.due > now {
-		return nil
-	}
+	a := d.flight[d.head]
+	// A packet handed on must not also be reachable from here.
+	d.flight[d.head].p = nil
+	d.head = (d.head + 1) & (len(d.flight) - 1)
+	d.n--
 	d.bytes -= a.n
-	d.metaHead = (d.metaHead + 1) & (len(d.meta) - 1)
-	return d.flight.Pop()
+	return a
 }
 
 // deadline is when the next packet arrives, or units.Never if none is on
 // the medium.
 func (d *delayLine) deadline() units.Time {
-	if d.flight.Len() == 0 {
+	if d.n == 0 {
 		return units.Never
 	}
-	return d.meta[d.metaHead].due
+	return d.flight[d.head].due
 }
 
 // Len is the number of packets on the medium.
-func (d *delayLine) Len() int { return d.flight.Len() }
+func (d *delayLine) Len() int { return d.n }

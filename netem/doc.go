@@ -38,4 +38,12 @@
 // Packets are owned by whoever holds them. Enqueue takes ownership; a packet
 // that is lost or dropped goes straight back to the Link's packet.Pool, and
 // one returned by Dequeue belongs to the caller.
+//
+// Once a packet is admitted, the link does not read its buffer again until
+// Dequeue hands it out: the queue disciplines, the transmitter and the
+// delay line keep each packet's length and its arrival or due time beside
+// the pointer (Queued, ring.go). A packet that has waited behind
+// thousands of others is out of cache, so reading it there would cost a
+// miss per packet; the caller of Dequeue reads it anyway. Only an AQM
+// marking CE at dequeue writes to a waiting packet.
 package netem

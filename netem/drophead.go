@@ -33,21 +33,22 @@ func NewDropHead(limitPackets, limitBytes int, hooks QdiscHooks) *DropHead {
 // Enqueue admits p, first dropping as many of the oldest packets as it
 // takes to make room. Only a packet larger than the whole byte limit is
 // refused: no amount of dropping makes it fit.
-func (q *DropHead) Enqueue(_ units.Time, p *packet.Packet) bool {
-	if q.limitBytes > 0 && p.Len() > q.limitBytes {
+func (q *DropHead) Enqueue(now units.Time, p *packet.Packet) bool {
+	e := queued(now, p)
+	if q.limitBytes > 0 && e.Len > q.limitBytes {
 		return false
 	}
 	for q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
-		q.limitBytes > 0 && q.fifo.bytes+p.Len() > q.limitBytes {
+		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.drops++
 		q.hooks.drop(q.fifo.pop())
 	}
-	q.fifo.push(p)
+	q.fifo.push(e)
 	return true
 }
 
-// Dequeue returns the oldest waiting packet, or nil.
-func (q *DropHead) Dequeue(units.Time) *packet.Packet { return q.fifo.pop() }
+// Dequeue returns the oldest waiting packet, if any.
+func (q *DropHead) Dequeue(units.Time) Queued { return q.fifo.pop() }
 
 // Len is the number of packets waiting.
 func (q *DropHead) Len() int { return q.fifo.Len() }

@@ -11,7 +11,7 @@ import (
 func TestDropHeadKeepsNewest(t *testing.T) {
 	pool := &packet.Pool{}
 	var dropped []int32
-	q := NewDropHead(3, 0, QdiscHooks{Drop: func(p *packet.Packet) { dropped = append(dropped, p.Flow); pool.Put(p) }})
+	q := NewDropHead(3, 0, QdiscHooks{Drop: func(e Queued) { dropped = append(dropped, e.Packet.Flow); pool.Put(e.Packet) }})
 	for i := range int32(5) {
 		p := pool.Get()
 		p.SetLen(1000)
@@ -24,8 +24,8 @@ func TestDropHeadKeepsNewest(t *testing.T) {
 		t.Fatalf("dropped %v (Drops %d), want [0 1]", dropped, q.Drops())
 	}
 	for want := int32(2); want < 5; want++ {
-		if p := q.Dequeue(0); p == nil || p.Flow != want {
-			t.Fatalf("Dequeue = %v, want packet %d", p, want)
+		if e := q.Dequeue(0); e.Packet == nil || e.Packet.Flow != want {
+			t.Fatalf("Dequeue = %+v, want packet %d", e, want)
 		}
 	}
 }

@@ -11,8 +11,7 @@ import (
 
 // DropTail is a FIFO with a limit in packets, in bytes, or both.
 type DropTail struct {
-	fifo         ring
-	bytes        int
+	fifo         byteFIFO
 	limitPackets int // 0: no limit
 	limitBytes   int // 0: no limit
 }
@@ -28,29 +27,23 @@ func NewDropTail(limitPackets, limitBytes int) *DropTail {
 // Enqueue admits p unless it would take the queue past either limit. A
 // packet larger than the whole byte limit is therefore never admitted,
 // which is what bfifo does too.
-func (q *DropTail) Enqueue(_ units.Time, p *packet.Packet) bool {
+func (q *DropTail) Enqueue(now units.Time, p *packet.Packet) bool {
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets {
 		return false
 	}
-	if q.limitBytes > 0 && q.bytes+p.Len() > q.limitBytes {
+	e := queued(now, p)
+	if q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		return false
 	}
-	q.fifo.Push(p)
-	q.bytes += p.Len()
+	q.fifo.push(e)
 	return true
 }
 
-// Dequeue returns the oldest waiting packet, or nil.
-func (q *DropTail) Dequeue(units.Time) *packet.Packet {
-	p := q.fifo.Pop()
-	if p != nil {
-		q.bytes -= p.Len()
-	}
-	return p
-}
+// Dequeue returns the oldest waiting packet, if any.
+func (q *DropTail) Dequeue(units.Time) Queued { return q.fifo.pop() }
 
 // Len is the number of packets waiting.
 func (q *DropTail) Len() int { return q.fifo.Len() }
 
 // Bytes is the number of bytes waiting.
-func (q *DropTail) Bytes() int { return q.bytes }
+func (q *DropTail) Bytes() int { return q.fifo.bytes }

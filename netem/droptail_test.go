@@ -51,11 +51,11 @@ func TestDropTailByteLimit(t *testing.T) {
 		t.Fatalf("Len, Bytes = %d, %d; want 3, 4000", q.Len(), q.Bytes())
 	}
 	for _, want := range []int{1500, 1500, 1000} {
-		if p := q.Dequeue(0); p == nil || p.Len() != want {
-			t.Fatalf("Dequeue = %v, want a %d-byte packet", p, want)
+		if e := q.Dequeue(0); e.Packet == nil || e.Len != want || e.Packet.Len() != want {
+			t.Fatalf("Dequeue = %+v, want a %d-byte packet", e, want)
 		}
 	}
-	if q.Dequeue(0) != nil || q.Bytes() != 0 {
+	if q.Dequeue(0).Packet != nil || q.Bytes() != 0 {
 		t.Fatal("queue not empty after dequeuing everything")
 	}
 }

@@ -128,13 +128,14 @@ func NewFQCoDel(par FQCoDelParams, limitPackets, limitBytes int, seed uint64, ho
 // Enqueue adds p to its flow's queue, then drops from the fattest flow
 // while the discipline is over its limit. It never refuses p itself,
 // though p may be the packet dropped when its own flow is the fattest.
-func (q *FQCoDel) Enqueue(_ units.Time, p *packet.Packet) bool {
+func (q *FQCoDel) Enqueue(now units.Time, p *packet.Packet) bool {
 	i := q.classify(p)
 	f := &q.flows[i]
-	f.codel.maxPacket = max(f.codel.maxPacket, p.Len())
-	f.fifo.push(p)
+	e := queued(now, p)
+	f.codel.maxPacket = max(f.codel.maxPacket, e.Len)
+	f.fifo.push(e)
 	q.packets++
-	q.bytes += p.Len()
+	q.bytes += e.Len
 	if f.list == fqNone {
 		f.deficit = q.quantum
 		q.pushTail(&q.newFlows, i, fqNew)
@@ -153,21 +154,21 @@ func (q *FQCoDel) dropFromFattest() {
 			fattest = i
 		}
 	}
-	p := q.flows[fattest].fifo.pop()
+	e := q.flows[fattest].fifo.pop()
 	q.packets--
-	q.bytes -= p.Len()
+	q.bytes -= e.Len
 	q.overflows++
-	q.hooks.drop(p)
+	q.hooks.drop(e)
 }
 
 // Dequeue is RFC 8290 §4.2's scheduler.
-func (q *FQCoDel) Dequeue(now units.Time) *packet.Packet {
+func (q *FQCoDel) Dequeue(now units.Time) Queued {
 	for {
 		list := &q.newFlows
 		if list.head < 0 {
 			list = &q.oldFlows
 			if list.head < 0 {
-				return nil
+				return Queued{}
 			}
 		}
 		i := list.head
@@ -179,10 +180,10 @@ func (q *FQCoDel) Dequeue(now units.Time) *packet.Packet {
 			continue
 		}
 		n, b := f.fifo.Len(), f.fifo.bytes
-		p := f.codel.dequeue(now, &f.fifo, &q.codelPar, &q.hooks)
+		e := f.codel.dequeue(now, &f.fifo, &q.codelPar, &q.hooks)
 		q.packets -= n - f.fifo.Len()
 		q.bytes -= b - f.fifo.bytes
-		if p == nil {
+		if e.Packet == nil {
 			q.popHead(list)
 			if list == &q.newFlows && q.oldFlows.head >= 0 {
 				q.pushTail(&q.oldFlows, i, fqOld)
@@ -191,8 +192,8 @@ func (q *FQCoDel) Dequeue(now units.Time) *packet.Packet {
 			}
 			continue
 		}
-		f.deficit -= p.Len()
-		return p
+		f.deficit -= e.Len
+		return e
 	}
 }
 

@@ -74,7 +74,7 @@ func TestFQCoDelClassifiesBy5Tuple(t *testing.T) {
 func TestFQCoDelDropsFromFattestFlow(t *testing.T) {
 	pool := &packet.Pool{}
 	var dropped []*packet.Packet
-	q := NewFQCoDel(FQCoDelParams{}, 10, 0, 3, QdiscHooks{Drop: func(p *packet.Packet) { dropped = append(dropped, p) }})
+	q := NewFQCoDel(FQCoDelParams{}, 10, 0, 3, QdiscHooks{Drop: func(e Queued) { dropped = append(dropped, e.Packet) }})
 	var first *packet.Packet
 	for i := range 9 {
 		p := tcpPacket(pool, 1500, 1001, 0)
@@ -110,8 +110,8 @@ func TestFQCoDelSharesBytesByQuantum(t *testing.T) {
 	}
 	bytes := map[uint16]int{}
 	for range 60 {
-		p := q.Dequeue(0)
-		bytes[binary.BigEndian.Uint16(p.Bytes()[20:])] += p.Len()
+		e := q.Dequeue(0)
+		bytes[binary.BigEndian.Uint16(e.Packet.Bytes()[20:])] += e.Len
 	}
 	if d := bytes[1001] - bytes[2001]; max(d, -d) > DefaultFQCoDelQuantum+1500 {
 		t.Fatalf("bytes served %v: differ by more than a quantum and a packet", bytes)

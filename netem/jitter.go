@@ -35,9 +35,8 @@
 // Wiring into the Link: where Link.advance moves a serialized packet to
 // the delay line at time at, call due := jitter.Due(at, p) instead of
 // adding the fixed delay, and push p to arrive at due: with Reorder off
-// the dues never decrease, so the FIFO delayLine (with delay 0, pushed at
-// due) still holds; with Reorder on, use reorderLine.push(due, p), and
-// reorderLine.arrivedBy and deadline in place of delayLine's.
+// the dues never decrease, so the FIFO delayLine still holds; with
+// Reorder on, use reorderLine.push(due, p, n), and reorderLine.arrivedBy and deadline in place of delayLine's.
 
 package netem
 
@@ -207,26 +206,26 @@ type reorderLine struct {
 	bytes int
 }
 
+// dueEntry is a packet on the medium, with its length so that neither
+// sifting nor releasing reads the packet.
 type dueEntry struct {
-	due units.Time
+	onMedium
 	seq uint64
-	p   *packet.Packet
 }
 
-func (a dueEntry) before(b dueEntry) bool {
+func (a *dueEntry) before(b *dueEntry) bool {
 	return a.due < b.due || a.due == b.due && a.seq < b.seq
 }
 
-// push puts p on the medium to arrive at due, recorded in p.Due.
-func (r *reorderLine) push(due units.Time, p *packet.Packet) {
-	p.Due = due
-	r.heap = append(r.heap, dueEntry{due, r.seq, p})
+// push puts the packet of n bytes p on the medium to arrive at due.
+func (r *reorderLine) push(due units.Time, p *packet.Packet, n int) {
+	r.heap = append(r.heap, dueEntry{onMedium{p, due, n}, r.seq})
 	r.seq++
-	r.bytes += p.Len()
+	r.bytes += n
 	i := len(r.heap) - 1
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !r.heap[i].before(r.heap[parent]) {
+		if !r.heap[i].before(&r.heap[parent]) {
 			break
 		}
 		r.heap[i], r.heap[parent] = r.heap[parent], r.heap[i]
@@ -235,12 +234,12 @@ func (r *reorderLine) push(due units.Time, p *packet.Packet) {
 }
 
 // arrivedBy removes and returns the earliest-due packet if it is due by
-// now, or nil.
-func (r *reorderLine) arrivedBy(now units.Time) *packet.Packet {
+// now, or an onMedium with a nil packet.
+func (r *reorderLine) arrivedBy(now units.Time) onMedium {
 	if len(r.heap) == 0 || r.heap[0].due > now {
-		return nil
+		return onMedium{}
 	}
-	p := r.heap[0].p
+	a := r.heap[0].onMedium
 	last := len(r.heap) - 1
 	r.heap[0] = r.heap[last]
 	r.heap[last] = dueEntry{}
@@ -248,10 +247,10 @@ func (r *reorderLine) arrivedBy(now units.Time) *packet.Packet {
 	i := 0
 	for {
 		l, small := 2*i+1, i
-		if l < last && r.heap[l].before(r.heap[small]) {
+		if l < last && r.heap[l].before(&r.heap[small]) {
 			small = l
 		}
-		if l+1 < last && r.heap[l+1].before(r.heap[small]) {
+		if l+1 < last && r.heap[l+1].before(&r.heap[small]) {
 			small = l + 1
 		}
 		if small == i {
@@ -260,8 +259,8 @@ func (r *reorderLine) arrivedBy(now units.Time) *packet.Packet {
 		r.heap[i], r.heap[small] = r.heap[small], r.heap[i]
 		i = small
 	}
-	r.bytes -= p.Len()
-	return p
+	r.bytes -= a.n
+	return a
 }
 
 // deadline is when the next packet arrives, or units.Never if none is on

@@ -205,25 +205,28 @@ func TestReorderLineReleasesByDueThenEntry(t *testing.T) {
 		pkts[i].Flow = int32(i)
 		pkts[i].SetLen(100)
 		due := units.Time(rng.IntN(300))
-		r.push(due, &pkts[i])
+		r.push(due, &pkts[i], 100)
 		pushed = append(pushed, key{due, i})
 	}
 	if r.bytes != 200000 || r.Len() != 2000 {
 		t.Fatalf("bytes %d len %d", r.bytes, r.Len())
 	}
-	if r.arrivedBy(-1) != nil {
+	if r.arrivedBy(-1).p != nil {
 		t.Fatal("released a packet before any is due")
 	}
 	prev := key{-1, -1}
 	for n := 0; ; n++ {
-		p := r.arrivedBy(1000)
-		if p == nil {
+		a := r.arrivedBy(1000)
+		if a.p == nil {
 			if n != len(pkts) {
 				t.Fatalf("released %d of %d", n, len(pkts))
 			}
 			break
 		}
-		k := key{p.Due, int(p.Flow)}
+		if a.n != 100 {
+			t.Fatalf("packet %d released with length %d, pushed with 100", a.p.Flow, a.n)
+		}
+		k := key{a.due, int(a.p.Flow)}
 		if k.due < prev.due || k.due == prev.due && k.idx < prev.idx {
 			t.Fatalf("released (%v, #%d) after (%v, #%d)", k.due, k.idx, prev.due, prev.idx)
 		}
@@ -242,13 +245,13 @@ func TestJitterAndReorderLineAllocateNothing(t *testing.T) {
 	var r reorderLine
 	pkts := make([]packet.Packet, 64)
 	for i := range pkts {
-		r.push(j.Due(0, &pkts[i]), &pkts[i])
+		r.push(j.Due(0, &pkts[i]), &pkts[i], 0)
 	}
 	now := units.Time(0)
 	allocs := testing.AllocsPerRun(1000, func() {
 		now += units.Time(units.Millisecond)
-		p := r.arrivedBy(units.Never - 1)
-		r.push(j.Due(now, p), p)
+		a := r.arrivedBy(units.Never - 1)
+		r.push(j.Due(now, a.p), a.p, a.n)
 	})
 	if allocs != 0 {
 		t.Fatalf("jitter + reorder line allocate %v per packet", allocs)
@@ -274,11 +277,11 @@ func BenchmarkReorderLinePushPop1000(b *testing.B) {
 	var r reorderLine
 	pkts := make([]packet.Packet, 1000)
 	for i := range pkts {
-		r.push(j.Due(0, nil), &pkts[i])
+		r.push(j.Due(0, nil), &pkts[i], 0)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		p := r.arrivedBy(units.Never - 1)
-		r.push(j.Due(0, nil), p)
+		a := r.arrivedBy(units.Never - 1)
+		r.push(j.Due(0, nil), a.p, a.n)
 	}
 }

@@ -132,8 +132,9 @@ func NewPIE(par PIEParams, limitPackets, limitBytes int, seed uint64, hooks Qdis
 // Enqueue runs the updates due by now, then admits, marks or drops p.
 func (q *PIE) Enqueue(now units.Time, p *packet.Packet) bool {
 	q.updateTo(now)
+	e := queued(now, p)
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
-		q.limitBytes > 0 && q.fifo.bytes+p.Len() > q.limitBytes {
+		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.drops++
 		return false
 	}
@@ -144,7 +145,7 @@ func (q *PIE) Enqueue(now units.Time, p *packet.Packet) bool {
 		}
 		q.marks++
 	}
-	q.fifo.push(p)
+	q.fifo.push(e)
 	return true
 }
 
@@ -164,15 +165,15 @@ func (q *PIE) dropEarly() bool {
 
 // Dequeue returns the oldest waiting packet, its sojourn becoming the
 // current queue delay.
-func (q *PIE) Dequeue(now units.Time) *packet.Packet {
+func (q *PIE) Dequeue(now units.Time) Queued {
 	q.updateTo(now)
-	p := q.fifo.pop()
-	if p == nil || q.fifo.Len() == 0 {
+	e := q.fifo.pop()
+	if e.Packet == nil || q.fifo.Len() == 0 {
 		q.qdelay = 0
 	} else {
-		q.qdelay = now.Sub(p.Enqueued)
+		q.qdelay = now.Sub(e.Enqueued)
 	}
-	return p
+	return e
 }
 
 // updateTo runs every probability update due at or before now. The first

@@ -51,13 +51,11 @@ func TestPIEBurstAllowance(t *testing.T) {
 	q := NewPIE(PIEParams{}, 0, 0, 1, QdiscHooks{})
 	for i := range 100 {
 		now := units.Time(i) * units.Time(ms)
-		p := tcpPacket(pool, 1500, 1, 0)
-		p.Enqueued = now
-		if !q.Enqueue(now, p) {
+		if !q.Enqueue(now, tcpPacket(pool, 1500, 1, 0)) {
 			t.Fatalf("packet %d refused at %v, within the burst allowance", i, now)
 		}
 		if i%4 == 0 {
-			pool.Put(q.Dequeue(now))
+			pool.Put(q.Dequeue(now).Packet)
 		}
 	}
 }

@@ -16,21 +16,42 @@ import (
 // counts only packets the device has not yet taken: Len and Bytes are the
 // standing queue an AQM reasons about, and a limit of N packets lets N wait
 // behind the one on the wire.
+//
+// A discipline keeps what it consults about a waiting packet in a Queued
+// beside the pointer and never reads it from the packet once admitted (see
+// ring.go); only marking CE, which rewrites the header, touches a packet
+// that waits.
 type Qdisc interface {
-	// Enqueue offers p, which arrived at now (p.Enqueued is set). It
-	// returns false if the discipline refuses p; the caller then still owns
-	// p and accounts for the drop.
+	// Enqueue offers p, which arrived at now; the discipline measures p's
+	// sojourn from now. It returns false if the discipline refuses p; the
+	// caller then still owns p and accounts for the drop.
 	Enqueue(now units.Time, p *packet.Packet) bool
-	// Dequeue removes and returns the packet the transmitter sends next, or
-	// nil when none is waiting. now is when the transmitter becomes free,
-	// which a sojourn-time discipline needs; it may be earlier than the
-	// time the Link was last called with, never earlier than a previous
-	// Dequeue's.
-	Dequeue(now units.Time) *packet.Packet
+	// Dequeue removes and returns the packet the transmitter sends next,
+	// with its length and arrival, or a Queued with a nil Packet when none
+	// is waiting. now is when the transmitter becomes free, which a
+	// sojourn-time discipline needs; it may be earlier than the time the
+	// Link was last called with, never earlier than a previous Dequeue's.
+	Dequeue(now units.Time) Queued
 	// Len is the number of packets waiting.
 	Len() int
 	// Bytes is the number of bytes waiting.
 	Bytes() int
+}
+
+// Queued is a packet in a queue with what the queue and the link read
+// about it, so that neither reaches into the packet's buffer, long out of
+// cache in a deep queue, to learn them.
+type Queued struct {
+	Packet *packet.Packet
+	// Enqueued is when the packet entered the queue.
+	Enqueued units.Time
+	// Len is the packet's length in bytes.
+	Len int
+}
+
+// queued is p arriving at now.
+func queued(now units.Time, p *packet.Packet) Queued {
+	return Queued{Packet: p, Enqueued: now, Len: p.Len()}
 }
 
 // QdiscHooks is how a discipline reports what it does to packets it has
@@ -42,16 +63,16 @@ type Qdisc interface {
 // packets to its pool, so a discipline never owns a pool itself.
 type QdiscHooks struct {
 	// Drop receives a packet the discipline discarded after admitting it;
-	// ownership passes with it. It must not be nil for a discipline that
-	// drops after admission.
-	Drop func(p *packet.Packet)
+	// ownership of the packet passes with it. It must not be nil for a
+	// discipline that drops after admission.
+	Drop func(q Queued)
 	// Mark is told that the discipline set CE on p, which it keeps; nil
 	// when nobody counts marks.
 	Mark func(p *packet.Packet)
 }
 
-// drop hands p to the Drop hook.
-func (h *QdiscHooks) drop(p *packet.Packet) { h.Drop(p) }
+// drop hands q to the Drop hook.
+func (h *QdiscHooks) drop(q Queued) { h.Drop(q) }
 
 // mark sets CE on p if it is ECN-capable, tells the Mark hook, and reports
 // whether it did; an AQM that may signal by marking calls it before
@@ -67,21 +88,24 @@ func (h *QdiscHooks) mark(p *packet.Packet) bool {
 }
 
 // byteFIFO is a ring that also keeps the bytes it holds, the storage of
-// every discipline here except drop-tail.
+// every discipline here.
 type byteFIFO struct {
 	ring
 	bytes int
 }
 
-func (f *byteFIFO) push(p *packet.Packet) {
-	f.Push(p)
-	f.bytes += p.Len()
+func (f *byteFIFO) push(q Queued) {
+	f.Push(q)
+	f.bytes += q.Len
 }
 
-func (f *byteFIFO) pop() *packet.Packet {
-	p := f.Pop()
-	if p != nil {
-		f.bytes -= p.Len()
+// pop removes the oldest packet, or returns a Queued with a nil Packet
+// when empty.
+func (f *byteFIFO) pop() Queued {
+	if f.Len() == 0 {
+		return Queued{}
 	}
-	return p
+	q := f.Pop()
+	f.bytes -= q.Len
+	return q
 }

@@ -199,9 +199,9 @@ func medianDelay(s []sojourn, port uint16, from units.Time) (median, maximum uni
 
 // drainTo is a QdiscHooks.Drop that returns packets to pool.
 func drainTo(pool *packet.Pool, drops *int) QdiscHooks {
-	return QdiscHooks{Drop: func(p *packet.Packet) {
+	return QdiscHooks{Drop: func(e Queued) {
 		*drops++
-		pool.Put(p)
+		pool.Put(e.Packet)
 	}}
 }
 
@@ -226,14 +226,13 @@ func newSteadyQdisc(q Qdisc, pool *packet.Pool, depth int) *steadyQdisc {
 func (s *steadyQdisc) step() {
 	s.port = s.port%8 + 1
 	p := tcpPacket(s.pool, 1500, s.port, ecnECT0)
-	p.Enqueued = s.now
 	if !s.q.Enqueue(s.now, p) {
 		s.pool.Put(p)
 	}
 	s.now = s.now.Add(tx1500)
 	if s.q.Len() > 64 {
-		if p := s.q.Dequeue(s.now); p != nil {
-			s.pool.Put(p)
+		if e := s.q.Dequeue(s.now); e.Packet != nil {
+			s.pool.Put(e.Packet)
 		}
 	}
 }

@@ -107,9 +107,10 @@ func NewRED(par REDParams, limitPackets, limitBytes int, seed uint64, hooks Qdis
 }
 
 // Enqueue updates the average and admits, marks or drops p.
-func (q *RED) Enqueue(_ units.Time, p *packet.Packet) bool {
+func (q *RED) Enqueue(now units.Time, p *packet.Packet) bool {
+	e := queued(now, p)
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
-		q.limitBytes > 0 && q.fifo.bytes+p.Len() > q.limitBytes {
+		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.drops++
 		return false
 	}
@@ -122,7 +123,7 @@ func (q *RED) Enqueue(_ units.Time, p *packet.Packet) bool {
 		}
 		q.marks++
 	}
-	q.fifo.push(p)
+	q.fifo.push(e)
 	return true
 }
 
@@ -159,8 +160,8 @@ func (q *RED) Ramp(avg float64) float64 {
 	return 1
 }
 
-// Dequeue returns the oldest waiting packet, or nil.
-func (q *RED) Dequeue(units.Time) *packet.Packet { return q.fifo.pop() }
+// Dequeue returns the oldest waiting packet, if any.
+func (q *RED) Dequeue(units.Time) Queued { return q.fifo.pop() }
 
 // Len is the number of packets waiting.
 func (q *RED) Len() int { return q.fifo.Len() }

@@ -34,7 +34,7 @@ func redAt(par REDParams, level, n int, ecn byte) (signalled int, q *RED) {
 		if q.marks > before {
 			signalled++
 		}
-		pool.Put(q.Dequeue(0))
+		pool.Put(q.Dequeue(0).Packet)
 	}
 	return signalled, q
 }

@@ -19,8 +19,10 @@ type serializer struct {
 	// framing the IP packet does not carry (tc's "overhead"; 38 bytes for
 	// Ethernet's header, FCS, preamble and gap).
 	overhead int
-	// inService is the packet on the wire, nil when the transmitter is idle.
+	// inService is the packet on the wire, nil when the transmitter is
+	// idle, and n its length.
 	inService *packet.Packet
+	n         int
 	// finish is when inService's last bit leaves.
 	finish units.Time
 	// tx is inService's transmission time.
@@ -33,23 +35,24 @@ type serializer struct {
 // idle reports whether no packet is being transmitted.
 func (s *serializer) idle() bool { return s.inService == nil }
 
-// start begins transmitting p at time at; the transmitter must be idle.
-func (s *serializer) start(at units.Time, p *packet.Packet) {
-	s.inService = p
-	s.tx = s.rate.TxTime(p.Len() + s.overhead)
+// start begins transmitting p, of n bytes, at time at; the transmitter
+// must be idle.
+func (s *serializer) start(at units.Time, p *packet.Packet, n int) {
+	s.inService, s.n = p, n
+	s.tx = s.rate.TxTime(n + s.overhead)
 	s.finish = at.Add(s.tx)
 }
 
-// finishBy returns the packet in service if its transmission has ended by
-// now, leaving the transmitter idle, or nil.
-func (s *serializer) finishBy(now units.Time) *packet.Packet {
+// finishBy returns the packet in service and its length if its
+// transmission has ended by now, leaving the transmitter idle, or nil.
+func (s *serializer) finishBy(now units.Time) (*packet.Packet, int) {
 	p := s.inService
 	if p == nil || s.finish > now {
-		return nil
+		return nil, 0
 	}
 	s.inService = nil
 	s.busy += s.tx
-	return p
+	return p, s.n
 }
 
 // deadline is when the packet in service finishes, or units.Never when idle.

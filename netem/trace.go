@@ -152,6 +152,7 @@ type traceSerializer struct {
 	leftAt units.Time
 	// inService and finish are as in serializer.
 	inService *packet.Packet
+	n         int
 	finish    units.Time
 }
 
@@ -165,9 +166,9 @@ func (s *traceSerializer) idle() bool { return s.inService == nil }
 // start begins transmitting p at time at: its bytes go to the leftover of
 // the opportunity at at, if any, then to the next opportunities, and it
 // finishes at the one that takes its last byte.
-func (s *traceSerializer) start(at units.Time, p *packet.Packet) {
-	s.inService = p
-	need := p.Len()
+func (s *traceSerializer) start(at units.Time, p *packet.Packet, n int) {
+	s.inService, s.n = p, n
+	need := n
 	s.finish = at
 	if s.left > 0 && s.leftAt == at {
 		take := min(need, s.left)
@@ -205,14 +206,14 @@ func (s *traceSerializer) takeOpportunity(at units.Time) units.Time {
 }
 
 // finishBy returns the packet in service if its last byte has been
-// delivered by now, leaving the transmitter idle, or nil.
-func (s *traceSerializer) finishBy(now units.Time) *packet.Packet {
+// delivered by now, with its length, leaving the transmitter idle, or nil.
+func (s *traceSerializer) finishBy(now units.Time) (*packet.Packet, int) {
 	p := s.inService
 	if p == nil || s.finish > now {
-		return nil
+		return nil, 0
 	}
 	s.inService = nil
-	return p
+	return p, s.n
 }
 
 // deadline is when the packet in service finishes, or units.Never when idle.

@@ -65,14 +65,14 @@ func traceRun(tr *Trace, size int, until units.Time) []units.Time {
 	p.Reset()
 	p.SetLen(size)
 	var done []units.Time
-	s.start(0, &p)
+	s.start(0, &p, p.Len())
 	for s.finish <= until {
 		at := s.finish
-		if s.finishBy(at) == nil {
+		if done, _ := s.finishBy(at); done == nil {
 			panic("finished packet not released")
 		}
 		done = append(done, at)
-		s.start(at, &p)
+		s.start(at, &p, p.Len())
 	}
 	return done
 }
@@ -167,11 +167,14 @@ func TestTraceIdleOpportunitiesPass(t *testing.T) {
 		if !s.idle() {
 			t.Fatalf("step %d: transmitter busy", i)
 		}
-		s.start(st.at, pk(st.size))
+		s.start(st.at, pk(st.size), st.size)
 		if s.deadline() != st.finish {
 			t.Fatalf("step %d: %d bytes at %v finish at %v, want %v", i, st.size, st.at, s.deadline(), st.finish)
 		}
-		if s.finishBy(st.finish-1) != nil || s.finishBy(st.finish) == nil {
+		if early, _ := s.finishBy(st.finish - 1); early != nil {
+			t.Fatalf("step %d: released before its finish", i)
+		}
+		if done, n := s.finishBy(st.finish); done == nil || n != st.size {
 			t.Fatalf("step %d: not released exactly at its finish", i)
 		}
 	}
@@ -183,11 +186,11 @@ func TestTraceSerializerAllocatesNothing(t *testing.T) {
 	var p packet.Packet
 	p.Reset()
 	p.SetLen(1000)
-	s.start(0, &p)
+	s.start(0, &p, p.Len())
 	allocs := testing.AllocsPerRun(1000, func() {
 		at := s.finish
 		s.finishBy(at)
-		s.start(at, &p)
+		s.start(at, &p, p.Len())
 	})
 	if allocs != 0 {
 		t.Fatalf("trace serializer allocates %v per packet", allocs)
@@ -204,13 +207,13 @@ func BenchmarkTraceSerializer(b *testing.B) {
 	var p packet.Packet
 	p.Reset()
 	p.SetLen(1000)
-	s.start(0, &p)
+	s.start(0, &p, p.Len())
 	b.ReportAllocs()
 	for b.Loop() {
 		at := s.finish
 		s.finishBy(at)
 		// A gap now and then makes the idle skip part of the cost.
-		s.start(at+units.Time(at&0xfff), &p)
+		s.start(at+units.Time(at&0xfff), &p, p.Len())
 	}
 }
 

@@ -30,11 +30,13 @@ type Packet struct {
 	// Flow is the driver's index of the flow that sent the packet, for
 	// per-flow accounting in links and metrics.
 	Flow int32
-	// Enqueued is when the packet entered the queue it currently sits in; a
-	// queue discipline uses it for sojourn time.
+	// Enqueued is when the packet last entered a link's queue. The queue
+	// disciplines keep their own copy beside the pointer (netem.Queued)
+	// and never read this one.
 	Enqueued units.Time
 	// Due is when the current holder releases the packet (end of
-	// serialization, end of propagation delay).
+	// serialization, end of propagation delay); a link sets it as it hands
+	// the packet out.
 	Due units.Time
 }
 
