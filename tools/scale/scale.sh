@@ -35,7 +35,7 @@ for c in $cases; do
 	flows-10k) exp=$root/experiments/scale/flows-10k.toml ;;
 	10gbit) exp=$root/experiments/scale/10gbit.toml ;;
 	flows-2000) set -- --set flows[0].count=2000 ;;
-	long-1mbit) set -- --set link.rate=1Mbit/s --set duration=1000000s --set sample_interval=10s --set throughput_window=10s ;;
+	long-1mbit) set -- --set link.rate=1Mbit/s --set duration=1000000s ;;
 	flat-1200s) set -- --set duration=1200s ;;
 	websearch) exp=$root/experiments/websearch.toml ;;
 	*) echo "scale.sh: unknown case $c"; exit 2 ;;
