@@ -101,6 +101,11 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	default:
 		l.bernoulli = NewBernoulli(cfg.LossRate, cfg.Seed)
 		l.loss = l.bernoulli
+		if cfg.LossRate == 0 && cfg.Schedule == nil {
+			// Nothing can lose a packet, and the model's generator is its
+			// own: its draws cannot be observed, so none is made.
+			l.loss = nil
+		}
 	}
 	l.tx = &l.rate
 	if cfg.Trace != nil {
@@ -197,7 +202,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 		}
 		l.bernoulli.SetProbability(loss)
 	}
-	if l.loss.Lose(now, p) {
+	if l.loss != nil && l.loss.Lose(now, p) {
 		l.stats.LostPackets++
 		l.stats.LostBytes += int64(n)
 		l.pool.Put(p)

@@ -26,6 +26,10 @@ type Host struct {
 	cookies cookieSecret
 
 	conns map[fourTuple]*Conn
+	// last is the connection the previous segment was for: a bulk flow's
+	// segments come in runs, and matching a run needs no map lookup. It is
+	// cleared when its connection is removed.
+	last *Conn
 	// order lists connections in creation order so that output and timers
 	// visit them deterministically; a connection's pos is its index here.
 	order     []*Conn
@@ -222,6 +226,9 @@ func (h *Host) inEphemeralRange(port uint16) bool {
 func (h *Host) add(c *Conn) {
 	c.tsOffset = h.cookies.tsOffset(c.id.localAddr, c.id.remoteAddr)
 	h.conns[c.id] = c
+	if h.last != nil && h.last.id == c.id {
+		h.last = nil
+	}
 	c.pos = len(h.order)
 	h.order = append(h.order, c)
 	h.ready.grow(len(h.order))
@@ -237,6 +244,9 @@ func (h *Host) remove(c *Conn) {
 		c.listener.forget(c)
 	}
 	delete(h.conns, c.id)
+	if h.last == c {
+		h.last = nil
+	}
 	if h.inEphemeralRange(c.id.localPort) {
 		e := remoteEndpoint{c.id.remoteAddr, c.id.remotePort}
 		if h.portUse[e] <= 1 {
@@ -289,7 +299,12 @@ func (h *Host) Input(now units.Time, p *packet.Packet) {
 		return
 	}
 	id := fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
-	if c, ok := h.conns[id]; ok {
+	c := h.last
+	if c == nil || c.id != id {
+		c = h.conns[id]
+	}
+	if c != nil {
+		h.last = c
 		h.touch(c)
 		if c.listener != nil {
 			c.listener.inputHalfOpen(now, c, s)
