@@ -74,7 +74,14 @@ func BenchmarkDataSegmentRoundTrip(b *testing.B) {
 // BenchmarkBottleneckRun runs the whole shipped experiment (30 simulated
 // seconds) and reports simulated seconds and segments per wall second.
 func BenchmarkBottleneckRun(b *testing.B) {
-	sc := scenario(b)
+	benchRuns(b, scenario(b), nil)
+}
+
+// benchRuns runs sc from start to end once per iteration, calls after (when
+// not nil) with each finished world, reports segments and simulated seconds
+// per wall second, and returns the segments of all runs.
+func benchRuns(b *testing.B, sc Scenario, after func(*world)) int64 {
+	b.Helper()
 	b.ReportAllocs()
 	var segs int64
 	for b.Loop() {
@@ -86,9 +93,13 @@ func BenchmarkBottleneckRun(b *testing.B) {
 			b.Fatal(err)
 		}
 		segs += w.segments
+		if after != nil {
+			after(w)
+		}
 	}
 	b.ReportMetric(float64(segs)/b.Elapsed().Seconds()/1e6, "Msegments/s")
 	b.ReportMetric(float64(b.N)*sc.Duration.Seconds()/b.Elapsed().Seconds(), "sim-s/wall-s")
+	return segs
 }
 
 // TestSteadyStateSimPathAllocatesNothing fails if a segment through the

@@ -8,18 +8,7 @@ import "testing"
 // It covers the whole run as Execute does it short of writing files.
 func BenchmarkSlowLinkRun(b *testing.B) {
 	sc := scenario(b, "link.rate=10Mbit/s", "link.delay=10ms", "reverse.delay=10ms", "duration=10s")
-	b.ReportAllocs()
-	var segs int64
-	for b.Loop() {
-		w, err := newWorld(sc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := w.run(); err != nil {
-			b.Fatal(err)
-		}
-		segs += w.segments
-	}
+	segs := benchRuns(b, sc, nil)
 	b.ReportMetric(float64(segs)/float64(b.N), "segments/run")
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(segs), "ns/segment")
 }

@@ -14,23 +14,12 @@ import (
 func BenchmarkScale10kFlows(b *testing.B) {
 	sc := scenario(b, "link.rate=1Gbit/s", "link.delay=10ms", "reverse.delay=10ms",
 		"duration=1s", "flows[0].cc=cubic", "flows[0].count=10000")
-	b.ReportAllocs()
-	var segs int64
 	var heap uint64
-	for b.Loop() {
-		w, err := newWorld(sc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := w.run(); err != nil {
-			b.Fatal(err)
-		}
-		segs += w.segments
+	benchRuns(b, sc, func(w *world) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		heap = max(heap, ms.HeapInuse)
 		runtime.KeepAlive(w)
-	}
-	b.ReportMetric(float64(segs)/b.Elapsed().Seconds()/1e6, "Msegments/s")
+	})
 	b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 }

@@ -12,18 +12,5 @@ func BenchmarkScale1Gbit64Flows(b *testing.B) {
 		"link.rate=1Gbit/s", "link.delay=10ms", "reverse.delay=10ms",
 		"flows[0].cc=cubic", "flows[0].count=64", "duration=3s",
 		"tcp.rcv_buffer=1MiB", "tcp.snd_buffer=1MiB")
-	b.ReportAllocs()
-	var segs int64
-	for b.Loop() {
-		w, err := newWorld(sc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := w.run(); err != nil {
-			b.Fatal(err)
-		}
-		segs += w.segments
-	}
-	b.ReportMetric(float64(segs)/b.Elapsed().Seconds()/1e6, "Msegments/s")
-	b.ReportMetric(float64(b.N)*sc.Duration.Seconds()/b.Elapsed().Seconds(), "sim-s/wall-s")
+	benchRuns(b, sc, nil)
 }

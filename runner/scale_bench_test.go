@@ -25,21 +25,7 @@ var scale10GbitSets = []string{
 // simulated seconds and reports segments (data and ACK) per wall second.
 func BenchmarkScale10GbitOneFlow(b *testing.B) {
 	sc := scenario(b, scale10GbitSets...)
-	b.ReportAllocs()
-	var segs int64
 	var retrans int64
-	for b.Loop() {
-		w, err := newWorld(sc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := w.run(); err != nil {
-			b.Fatal(err)
-		}
-		segs += w.segments
-		retrans = w.flows[0].conn.Probe().Retransmits
-	}
-	b.ReportMetric(float64(segs)/b.Elapsed().Seconds()/1e6, "Msegments/s")
-	b.ReportMetric(float64(b.N)*sc.Duration.Seconds()/b.Elapsed().Seconds(), "sim-s/wall-s")
+	benchRuns(b, sc, func(w *world) { retrans = w.flows[0].conn.Probe().Retransmits })
 	b.ReportMetric(float64(retrans), "retransmits")
 }
