@@ -11,7 +11,12 @@ import (
 // start, so every buffer has grown to its working size.
 func steadyWorld(tb testing.TB, sets ...string) *world {
 	tb.Helper()
-	sc := scenario(tb, sets...)
+	return steadyWorldOf(tb, scenario(tb, sets...))
+}
+
+// steadyWorldOf is steadyWorld for a scenario built by the caller.
+func steadyWorldOf(tb testing.TB, sc Scenario) *world {
+	tb.Helper()
 	sc.Duration = 1e6 * units.Second
 	sc.SampleInterval = 1e5 * units.Second
 	sc.ThroughputWindow = sc.SampleInterval
@@ -46,7 +51,12 @@ func (w *world) stepSegments(tb testing.TB, n int64) {
 // control and the applications, in the steady state of the bottleneck
 // experiment.
 func BenchmarkSegmentThroughSim(b *testing.B) {
-	w := steadyWorld(b)
+	benchSteadySegments(b, steadyWorld(b))
+}
+
+// benchSteadySegments times b.N segments through w and reports segments
+// per wall second.
+func benchSteadySegments(b *testing.B, w *world) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	w.stepSegments(b, int64(b.N))

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"ccbench/metrics"
-	"ccbench/units"
 )
 
 // virtualPayloadCases are runs that exercise what payload could touch:
@@ -132,19 +131,7 @@ func TestVirtualPayloadOnlyWhereUnobserved(t *testing.T) {
 func BenchmarkSegmentThroughSimRealPayload(b *testing.B) {
 	sc := scenario(b)
 	sc.RealPayload = true
-	sc.Duration = 1e6 * units.Second
-	sc.SampleInterval = 1e5 * units.Second
-	sc.ThroughputWindow = sc.SampleInterval
-	w, err := newWorld(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w.stepSegments(b, 500000) // past slow start, as steadyWorld
-	b.ReportAllocs()
-	b.ResetTimer()
-	w.stepSegments(b, int64(b.N))
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Msegments/s")
+	benchSteadySegments(b, steadyWorldOf(b, sc))
 }
 
 // TestSteadyStateRealPayloadAllocatesNothing: with real bytes the buffer
@@ -153,14 +140,7 @@ func BenchmarkSegmentThroughSimRealPayload(b *testing.B) {
 func TestSteadyStateRealPayloadAllocatesNothing(t *testing.T) {
 	sc := scenario(t)
 	sc.RealPayload = true
-	sc.Duration = 1e6 * units.Second
-	sc.SampleInterval = 1e5 * units.Second
-	sc.ThroughputWindow = sc.SampleInterval
-	w, err := newWorld(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.stepSegments(t, 500000)
+	w := steadyWorldOf(t, sc)
 	if allocs := testing.AllocsPerRun(20, func() { w.stepSegments(t, 500) }); allocs != 0 {
 		t.Fatalf("%.1f allocations per 500 segments with real payload, want 0", allocs)
 	}
