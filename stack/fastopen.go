@@ -111,8 +111,8 @@ type fastOpenEntry struct {
 // oldest entry is replaced (first in, first out).
 type fastOpenCache struct {
 	entries map[Addr]fastOpenEntry
-	order   [fastOpenCacheSize]Addr
-	next    int // oldest entry's slot in order once full
+	order   []Addr // fastOpenCacheSize slots, made on the first put
+	next    int    // oldest entry's slot in order once full
 }
 
 func (fc *fastOpenCache) get(server Addr) (fastOpenEntry, bool) {
@@ -124,6 +124,7 @@ func (fc *fastOpenCache) get(server Addr) (fastOpenEntry, bool) {
 func (fc *fastOpenCache) put(server Addr, e fastOpenEntry) {
 	if fc.entries == nil {
 		fc.entries = make(map[Addr]fastOpenEntry)
+		fc.order = make([]Addr, fastOpenCacheSize)
 	}
 	if _, ok := fc.entries[server]; !ok {
 		if len(fc.entries) == fastOpenCacheSize {

@@ -55,7 +55,7 @@ type Host struct {
 	outputCalls int64
 
 	// ctl is a ring of segments the host sends on no connection's behalf.
-	ctl     [32]ctlSegment
+	ctl     []ctlSegment // ctlQueueLen slots, made on first use
 	ctlHead int
 	ctlN    int
 
@@ -92,6 +92,10 @@ type ctlSegment struct {
 	win      uint16
 	opts     Options
 }
+
+// ctlQueueLen is how many replies on no connection's behalf (RSTs, ACKs
+// of TIME-WAIT and challenge ACKs) a host holds before it drops more.
+const ctlQueueLen = 32
 
 // NewHost makes a host with address addr. Its initial sequence numbers and
 // its SYN-cookie secret come from a generator seeded with seed.
@@ -349,6 +353,12 @@ func (h *Host) queueRST(id fourTuple, seq, ack Seq, withACK bool) {
 
 // queueControl queues r for Output and reports whether there was room.
 func (h *Host) queueControl(r *ctlSegment) bool {
+	if h.ctl == nil {
+		// Made on first use: most hosts of a many-flow run never send a
+		// reply on no connection's behalf, and 10 000 flows' hosts would
+		// otherwise hold 66 MB of empty queues.
+		h.ctl = make([]ctlSegment, ctlQueueLen)
+	}
 	if h.ctlN == len(h.ctl) {
 		h.stats.RepliesDropped++
 		return false
