@@ -160,13 +160,13 @@ func TestHistogramMerge(t *testing.T) {
 		both.Record(d)
 	}
 	a.Merge(&b)
-	if a != both {
+	if !histEqual(&a, &both) {
 		t.Fatalf("merged histogram differs from one fed every sample: count %d vs %d, min %v vs %v, max %v vs %v",
 			a.Count(), both.Count(), a.Min(), both.Min(), a.Max(), both.Max())
 	}
 	var empty Histogram
 	empty.Merge(&both)
-	if empty != both {
+	if !histEqual(&empty, &both) {
 		t.Fatal("merging into an empty histogram must copy it")
 	}
 }
@@ -204,5 +204,53 @@ func BenchmarkHistogramQuantile(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Quantile(0.99)
+	}
+}
+
+// histEqual reports whether a and b hold the same samples: the same totals
+// and the same count in every bucket, whichever groups each has made.
+func histEqual(a, b *Histogram) bool {
+	if a.count != b.count || a.sum != b.sum || a.min != b.min || a.max != b.max {
+		return false
+	}
+	for g := range histGroups {
+		for j := range histSub {
+			var ca, cb uint64
+			if a.groups[g] != nil {
+				ca = a.groups[g][j]
+			}
+			if b.groups[g] != nil {
+				cb = b.groups[g][j]
+			}
+			if ca != cb {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestHistogramHoldsOnlyTheGroupsItUses: RTTs of one flow make two groups,
+// not thirty-one, and Reset keeps them, so refilling allocates nothing.
+func TestHistogramHoldsOnlyTheGroupsItUses(t *testing.T) {
+	var h Histogram
+	for k := range 1000 {
+		h.Record(40*units.Millisecond + units.Duration(k)*40*units.Microsecond) // 40-80 ms
+	}
+	made := 0
+	for _, g := range h.groups {
+		if g != nil {
+			made++
+		}
+	}
+	if made != 2 {
+		t.Fatalf("40-80 ms made %d groups, want 2 (2^25 and 2^26 ns)", made)
+	}
+	h.Reset()
+	if h.Count() != 0 || h.Quantile(0.5) != 0 {
+		t.Fatalf("after Reset: count %d, median %v", h.Count(), h.Quantile(0.5))
+	}
+	if allocs := testing.AllocsPerRun(10, func() { h.Record(50 * units.Millisecond) }); allocs != 0 {
+		t.Fatalf("recording into a kept group allocated %.1f times", allocs)
 	}
 }
