@@ -68,6 +68,11 @@ type SweepResult struct {
 	Index string
 	// Manifest is the path of a shard's manifest.
 	Manifest string
+	// VerifyProblems names, one per line, every flow of a point run now
+	// whose payload --verify found wrong or, for a sized flow, incomplete
+	// ("run <point>: flow <id> (<cc>): <problem>"), in point order. The
+	// points' results are written all the same.
+	VerifyProblems []string
 }
 
 // RunSweep runs every point of sw. Cancelling ctx stops new points from
@@ -78,6 +83,7 @@ type SweepResult struct {
 // manifest.
 func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (SweepResult, error) {
 	res := SweepResult{Resumed: opt.Resume}
+	verifyProblems := map[int][]string{} // by point, under mu
 	base := filepath.Join(opt.Out, sw.Name)
 	// The shards of one sweep write disjoint points and share the lock;
 	// a whole sweep has the experiment's folder to itself.
@@ -195,6 +201,12 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 					fail(fmt.Errorf("run %s: %w", p.Run, err))
 					continue
 				}
+				var problems []string
+				for _, f := range r.Summary.Flows {
+					if f.Verify != nil && f.Verify.Problem() != "" {
+						problems = append(problems, fmt.Sprintf("run %s: flow %d (%s): %s", p.Run, f.ID, f.CC, f.Verify.Problem()))
+					}
+				}
 				if r.Plot != nil {
 					plot := r.Plot
 					plots <- func() error {
@@ -206,6 +218,9 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 				}
 				mu.Lock()
 				res.Ran++
+				if len(problems) > 0 {
+					verifyProblems[i] = problems
+				}
 				if bar != nil {
 					bar.Add(1)
 				}
@@ -225,6 +240,9 @@ schedule:
 	wg.Wait()
 	close(plots)
 	plotters.Wait()
+	for i := range sw.Points {
+		res.VerifyProblems = append(res.VerifyProblems, verifyProblems[i]...)
+	}
 	if bar != nil {
 		bar.Exit()
 	}

@@ -236,10 +236,29 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt ru
 	fmt.Fprintf(stdout, "sweep %s: %d points, %s in %.2fs wall\n", sw.Name, len(sw.Points), res.Describe(), time.Since(began).Seconds())
 	if res.Manifest != "" {
 		fmt.Fprintf(stdout, "shard %s: %s; ccbench merge writes the index once every shard is done\n", opt.Shard, res.Manifest)
-		return nil
+		return sweepVerifyFailure(res.VerifyProblems, len(sw.Points))
 	}
 	fmt.Fprintf(stdout, "index: %s\n", res.Index)
-	return nil
+	return sweepVerifyFailure(res.VerifyProblems, len(sw.Points))
+}
+
+// sweepVerifyFailure is a sweep's error when --verify found a flow wrong
+// or a sized flow incomplete in any point: one line per such flow, after
+// every point's results and the index were written.
+func sweepVerifyFailure(problems []string, points int) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	errs := make([]error, 0, len(problems)+1)
+	for _, p := range problems {
+		errs = append(errs, errors.New("verify: "+p))
+	}
+	flows := "flows"
+	if len(problems) == 1 {
+		flows = "flow"
+	}
+	errs = append(errs, fmt.Errorf("verify failed for %d %s in the sweep's %d points; the results and the index are written", len(problems), flows, points))
+	return errors.Join(errs...)
 }
 
 // printTimes says where a run's wall time went: the simulation, the

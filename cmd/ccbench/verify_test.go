@@ -82,3 +82,46 @@ func TestVerifyPassesACompletedRun(t *testing.T) {
 		t.Errorf("bulk summary's verify = %+v", v)
 	}
 }
+
+// TestSweepVerifyFailsWhenAPointsSizedFlowDoesNotComplete: in a sweep, a
+// point whose sized flow did not complete makes the command exit non-zero
+// with one line naming the point and the flow, after every point and the
+// index are written; the point whose flow completed is not named.
+func TestSweepVerifyFailsWhenAPointsSizedFlowDoesNotComplete(t *testing.T) {
+	dir := t.TempDir()
+	exp := filepath.Join(dir, "sized.toml")
+	body := `name = "sized"
+duration = "2s"
+[link]
+rate = "100Mbit/s"
+delay = "20ms"
+buffer = "1bdp"
+[reverse]
+rate = "unlimited"
+delay = "20ms"
+[[flows]]
+cc = "reno"
+size = "5MB"
+[sweep]
+"link.rate" = ["2Mbit/s", "100Mbit/s"]
+`
+	if err := os.WriteFile(exp, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := runCLI(t, "run", exp, "--out", out, "--verify", "--no-plots")
+	if code == 0 {
+		t.Fatalf("exit 0 for a sweep with a 5 MB flow over 2 Mbit/s in 2 s:\n%s", stdout)
+	}
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "verify: run link.rate=2Mbit_s,rep=0: flow 0 (reno): did not complete") ||
+		!strings.Contains(lines[0], "verify failed for 1 flow in the sweep's 2 points") {
+		t.Fatalf("stderr:\n%s\nwant one line naming the 2 Mbit/s point's flow, then the count", stderr)
+	}
+	if strings.Contains(stderr, "100Mbit_s") {
+		t.Errorf("the point whose flow completed is named:\n%s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "sized", "index.json")); err != nil {
+		t.Errorf("the index was not written: %v", err)
+	}
+}
