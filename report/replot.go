@@ -279,12 +279,27 @@ func (r *rowReader) float(name string) float64 {
 	return v
 }
 
-func (r *rowReader) int(name string) int64 { return int64(math.Round(r.float(name))) }
+func (r *rowReader) int(name string) int64 { return r.scaled(name, 1) }
 func (r *rowReader) seconds(name string) units.Time {
-	return units.Time(math.Round(r.float(name) * 1e9))
+	return units.Time(r.scaled(name, 1e9))
 }
 func (r *rowReader) millis(name string) units.Duration {
-	return units.Duration(math.Round(r.float(name) * 1e6))
+	return units.Duration(r.scaled(name, 1e6))
+}
+
+// scaled is the field times scale, rounded to an integer. A value that no
+// int64 holds (a damaged or hand-edited file: the runs never write one)
+// is an error naming the file, row and column, not a wrapped number drawn
+// as if it were data.
+func (r *rowReader) scaled(name string, scale float64) int64 {
+	v := math.Round(r.float(name) * scale)
+	if !(v >= math.MinInt64 && v < math.MaxInt64) {
+		if r.err == nil {
+			r.err = fmt.Errorf("%s: row %d, %s: %s is out of range", r.t.path, r.t.line, name, r.t.row[r.t.col[name]])
+		}
+		return 0
+	}
+	return int64(v)
 }
 
 // readFlowCSV reads a file written by WriteFlowCSV, handing each row to
