@@ -269,29 +269,7 @@ func idleConnBytes(tb testing.TB, n int) float64 {
 func newIdleConns(tb testing.TB, n int) *manyConns {
 	tb.Helper()
 	m := &manyConns{}
-	var err error
-	if m.a, err = NewHost(addrA, DefaultConfig(), &m.pool, 1); err != nil {
-		tb.Fatal(err)
-	}
-	if m.b, err = NewHost(addrB, DefaultConfig(), &m.pool, 2); err != nil {
-		tb.Fatal(err)
-	}
-	l, err := m.b.Listen(80, maxBacklog, newReno)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for left := n; left > 0; {
-		batch := min(left, 256)
-		for range batch {
-			if _, err := m.a.Connect(m.now, 0, addrB, 80, newReno()); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		left -= batch
-		m.settle()
-		for c := l.Accept(); c != nil; c = l.Accept() {
-		}
-	}
+	m.connect(tb, DefaultConfig(), n)
 	if len(m.a.order) != n || len(m.b.order) != n {
 		tb.Fatalf("%d and %d connections, want %d", len(m.a.order), len(m.b.order), n)
 	}

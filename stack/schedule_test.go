@@ -96,31 +96,7 @@ func newManyConns(tb testing.TB, idle int) *manyConns {
 	// Small buffers: the idle connections keep theirs.
 	cfg.SndBuf, cfg.RcvBuf = 4*cfg.MSS, 4*cfg.MSS
 	m := &manyConns{}
-	var err error
-	if m.a, err = NewHost(addrA, cfg, &m.pool, 1); err != nil {
-		tb.Fatal(err)
-	}
-	if m.b, err = NewHost(addrB, cfg, &m.pool, 2); err != nil {
-		tb.Fatal(err)
-	}
-	l, err := m.b.Listen(80, maxBacklog, newReno)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var accepted []*Conn
-	for left := idle + 1; left > 0; {
-		batch := min(left, 256)
-		for range batch {
-			if _, err := m.a.Connect(m.now, 0, addrB, 80, newReno()); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		left -= batch
-		m.settle()
-		for c := l.Accept(); c != nil; c = l.Accept() {
-			accepted = append(accepted, c)
-		}
-	}
+	accepted := m.connect(tb, cfg, idle+1)
 	if len(accepted) != idle+1 || len(m.a.order) != idle+1 {
 		tb.Fatalf("%d accepted, %d connected, want %d", len(accepted), len(m.a.order), idle+1)
 	}
@@ -451,4 +427,36 @@ func TestSchedulerMatchesVisitingEveryConn(t *testing.T) {
 	if got != want || gotN != wantN {
 		t.Fatalf("the scheduler sent %d packets, a visit of every connection %d, and they differ", gotN, wantN)
 	}
+}
+
+// connect makes m's two hosts with cfg and opens n connections from a to
+// b's listener, 256 at a time, returning b's side of each, in order.
+func (m *manyConns) connect(tb testing.TB, cfg Config, n int) []*Conn {
+	tb.Helper()
+	var err error
+	if m.a, err = NewHost(addrA, cfg, &m.pool, 1); err != nil {
+		tb.Fatal(err)
+	}
+	if m.b, err = NewHost(addrB, cfg, &m.pool, 2); err != nil {
+		tb.Fatal(err)
+	}
+	l, err := m.b.Listen(80, maxBacklog, newReno)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var accepted []*Conn
+	for left := n; left > 0; {
+		batch := min(left, 256)
+		for range batch {
+			if _, err := m.a.Connect(m.now, 0, addrB, 80, newReno()); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		left -= batch
+		m.settle()
+		for c := l.Accept(); c != nil; c = l.Accept() {
+			accepted = append(accepted, c)
+		}
+	}
+	return accepted
 }
