@@ -208,11 +208,7 @@ func EstimateScenario(sc Scenario, pcap bool) Estimate {
 			started++
 		}
 	}
-	scv := sc
-	if pcap {
-		scv.Pcap = bufio.NewWriter(io.Discard)
-	}
-	perFlow := flowConnBytes(sc, scv.virtualPayload())
+	perFlow := flowConnBytes(sc, sc.virtualPayloadIf(pcap))
 	e.addMem(BudgetPart{
 		What:  fmt.Sprintf("%s × %s of socket buffers", plural(started, "flow"), budgetSize(perFlow)),
 		Bytes: started * perFlow, Lower: "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer",

@@ -15,17 +15,11 @@ import (
 // on what the test machine has free: 7.6 GiB of memory, 100 GiB of disk.
 var laptop = Limits{Memory: 7.6 * (1 << 30), MemoryFrom: "test", Disk: 100 << 30, DiskAt: "/test"}
 
-// checkRefused estimates the bottleneck experiment with sets, checks that
-// it is refused in one line holding every fragment of want, and that the
-// check itself was fast (it must not build the run).
-func checkRefused(t *testing.T, want []string, sets ...string) {
-	t.Helper()
-	checkRefusedPcap(t, false, want, sets...)
-}
-
-// checkRefusedPcap is checkRefused with or without a capture, which makes
-// the payload real.
-func checkRefusedPcap(t *testing.T, pcap bool, want []string, sets ...string) {
+// checkRefused estimates the bottleneck experiment with sets, with or
+// without a capture (which makes the payload real), checks that it is
+// refused in one line holding every fragment of want, and that the check
+// itself was fast (it must not build the run).
+func checkRefused(t *testing.T, pcap bool, want []string, sets ...string) {
 	t.Helper()
 	start := time.Now()
 	e := EstimateScenario(scenario(t, sets...), pcap)
@@ -57,7 +51,7 @@ func checkRefusedPcap(t *testing.T, pcap bool, want []string, sets ...string) {
 // virtual payload their buffers take no memory and the same run fits
 // (TestBudgetVirtualPayloadFitsTenThousandFlows).
 func TestBudgetRefusesTenThousandFlows(t *testing.T) {
-	checkRefusedPcap(t, true, []string{"10000 flows × 8.32 MiB of socket buffers = 81.3 GiB", "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer"},
+	checkRefused(t, true, []string{"10000 flows × 8.32 MiB of socket buffers = 81.3 GiB", "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer"},
 		"flows[0].count=10000")
 }
 

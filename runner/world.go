@@ -80,8 +80,12 @@ type Scenario struct {
 // captures them and a corrupting link flips them for the receiver's
 // checksum to catch. The lifecycle hosts keep real bytes because the
 // server reads its requests' headers.
-func (sc *Scenario) virtualPayload() bool {
-	return !sc.RealPayload && !sc.Verify && sc.Pcap == nil &&
+func (sc *Scenario) virtualPayload() bool { return sc.virtualPayloadIf(sc.Pcap != nil) }
+
+// virtualPayloadIf is virtualPayload for a run that captures or not, for
+// estimates made before the capture exists.
+func (sc *Scenario) virtualPayloadIf(pcap bool) bool {
+	return !sc.RealPayload && !sc.Verify && !pcap &&
 		sc.Forward.Corrupt.Prob == 0 && sc.Reverse.Corrupt.Prob == 0
 }
 
