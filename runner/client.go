@@ -22,6 +22,7 @@ import (
 
 	"ccbench/cc"
 	"ccbench/metrics"
+	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
 )
@@ -38,6 +39,8 @@ type clientApp struct {
 	id   int
 	spec ClientSpec
 	node *hostNode
+	// arrivals is the agent that opens its connections.
+	arrivals sim.AgentID
 	// censusHost is the host's index in the census and its attempts.
 	censusHost int
 	response   int64

@@ -105,6 +105,20 @@ func (f *flow) start(now units.Time) error {
 	return nil
 }
 
+// stop ends the sender's writing and closes the connection; a flow that
+// has not started by then never does.
+func (f *flow) stop() {
+	if f.sender.startPending {
+		f.sender.startPending = false
+	}
+	if f.conn == nil || f.closed {
+		f.closed = true
+		return
+	}
+	f.conn.Close()
+	f.closed = true
+}
+
 // senderApp keeps the send buffer full until the flow's size is written,
 // then closes.
 func (f *flow) senderApp(now units.Time) {

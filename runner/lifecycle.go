@@ -29,6 +29,7 @@ import (
 	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/packet"
+	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
 )
@@ -161,7 +162,11 @@ func (w *world) addLifecycle() error {
 		return err
 	}
 	life.app = newServerApp(spec.Server, life.listener)
-	life.server = w.addHost(sh, w.rev, life.app)
+	life.server = w.addHost(sh, life.app)
+	deliver := addressDelivery{w}
+	if life.server.route, err = w.net.AddRoute([]sim.LinkID{w.links[1]}, deliver); err != nil {
+		return err
+	}
 	for i, cs := range spec.Clients {
 		if !validCC(cs.CC) {
 			return fmt.Errorf("clients: host %d: %q is not a registered algorithm", i, cs.CC)
@@ -176,10 +181,14 @@ func (w *world) addLifecycle() error {
 		h.SetFlowTag(addressRouted)
 		h.SetChunkPool(&w.chunks)
 		c := newClientApp(w, i, cs, seedFor(w.sc.Seed, "arrivals", i))
-		c.node = w.addHost(h, w.fwd, c)
+		c.node = w.addHost(h, c)
+		if c.node.route, err = w.net.AddRoute([]sim.LinkID{w.links[0]}, deliver); err != nil {
+			return err
+		}
 		life.clients = append(life.clients, c)
+		c.arrivals = w.net.AddAgent(arrivals{w, int32(i)})
 		if at := c.nextArrival(); at != units.Never {
-			w.q.Push(at, event{kind: evArrival, idx: int32(i)})
+			w.net.Wake(c.arrivals, at)
 		}
 	}
 	for i, fs := range spec.Floods {
@@ -189,7 +198,9 @@ func (w *world) addLifecycle() error {
 		}
 		life.floods = append(life.floods, f)
 		if at := f.due(0); at != units.Never {
-			w.q.Push(at, event{kind: evFlood, idx: int32(i)})
+			if err := w.addOpenLoop(f, at, addressDelivery{w}); err != nil {
+				return err
+			}
 		}
 	}
 	life.census.init(w)
@@ -201,16 +212,27 @@ func validCC(name string) bool {
 	return err == nil
 }
 
-// addHost adds a lifecycle host whose application is app and whose
-// packets leave on egress.
-func (w *world) addHost(h *stack.Host, egress *linkNode, app hostApp) *hostNode {
-	n := &hostNode{host: h, sched: units.Never, egress: egress, app: app, idx: int32(len(w.hosts))}
+// addHost adds a host whose application is app (nil for a flow's, whose
+// application is the flow); the caller gives it its route.
+func (w *world) addHost(h *stack.Host, app hostApp) *hostNode {
+	n := &hostNode{w: w, host: h, app: app}
+	n.agent = w.net.AddAgent(n)
 	w.hosts = append(w.hosts, n)
 	return n
 }
 
-// deliverByAddress hands an addressRouted packet to the host it is
-// addressed to, or counts and frees it when no host has that address.
+// addressDelivery is the far end of the lifecycle hosts' routes: it
+// delivers by destination address, since a server answers many clients
+// and floods spoof addresses no host has.
+type addressDelivery struct{ w *world }
+
+func (d addressDelivery) Receive(now units.Time, p *packet.Packet) {
+	d.w.now = now
+	d.w.deliverByAddress(now, p)
+}
+
+// deliverByAddress hands a lifecycle packet to the host it is addressed
+// to, or counts and frees it when no host has that address.
 func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 	life := w.life
 	b := p.Bytes()
@@ -243,15 +265,24 @@ func (l *lifecycle) blackhole(p *packet.Packet) {
 	}
 }
 
-// arrive opens client i's next connection and schedules the one after.
-func (w *world) arrive(i int32) error {
-	c := w.life.clients[i]
-	if err := c.connect(w.now); err != nil {
+// arrivals opens client i's connections at the times its arrival process
+// draws.
+type arrivals struct {
+	w *world
+	i int32
+}
+
+// Wake opens the client's next connection and asks for the one after.
+func (a arrivals) Wake(now units.Time) error {
+	w := a.w
+	w.now = now
+	c := w.life.clients[a.i]
+	if err := c.connect(now); err != nil {
 		return err
 	}
 	w.pump(c.node)
 	if at := c.nextArrival(); at != units.Never {
-		w.q.Push(at, event{kind: evArrival, idx: i})
+		w.net.Wake(c.arrivals, at)
 	}
 	return nil
 }

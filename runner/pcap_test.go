@@ -69,7 +69,7 @@ func TestPcapHoldsEveryDeliveredPacket(t *testing.T) {
 			t.Fatalf("source %v is no host of the run", data[12:16])
 		}
 	}
-	fs, rs := w.fwd.link.Stats(), w.rev.link.Stats()
+	fs, rs := w.fwd.Stats(), w.rev.Stats()
 	if fwd != fs.EnqueuedPackets || rev != rs.EnqueuedPackets || fwdBytes != fs.EnqueuedBytes {
 		t.Fatalf("capture holds %d forward (%d B) and %d reverse packets; links were offered %d (%d B) and %d",
 			fwd, fwdBytes, rev, fs.EnqueuedPackets, fs.EnqueuedBytes, rs.EnqueuedPackets)

@@ -4,12 +4,15 @@ import (
 	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/report"
+	"ccbench/sim"
 	"ccbench/units"
 )
 
 // sampler copies probes into the metrics recorder every sample interval,
 // and per-ACK RTT samples into each flow's histogram.
 type sampler struct {
+	w     *world
+	agent sim.AgentID
 	rec   *metrics.Recorder
 	flows []*metrics.FlowSeries
 }
@@ -17,7 +20,8 @@ type sampler struct {
 func (s *sampler) init(w *world) {
 	sc := &w.sc
 	s.rec = newRecorder(sc)
-	w.fwd.link.ObserveSojourn(s.rec.QueueDelay.Record)
+	s.w = w
+	w.fwd.ObserveSojourn(s.rec.QueueDelay.Record)
 	for _, f := range w.flows {
 		fs := s.rec.AddFlow(f.id, flowName(f.id, f.spec.CC), f.spec.CC, units.Time(f.spec.Start))
 		f.rttSamples = fs.RTT.Record
@@ -64,6 +68,17 @@ func itoa(i int) string {
 	return string(b[n:])
 }
 
+// Wake samples and asks for the next sample, while it is within the run.
+func (s *sampler) Wake(now units.Time) error {
+	w := s.w
+	w.now = now
+	s.sample(w)
+	if next := now.Add(w.sc.SampleInterval); next <= w.end {
+		w.net.Wake(s.agent, next)
+	}
+	return nil
+}
+
 // sample takes one snapshot of every flow and of the bottleneck.
 func (s *sampler) sample(w *world) {
 	now := w.now
@@ -89,5 +104,5 @@ func (s *sampler) sample(w *world) {
 	if w.life != nil {
 		w.life.census.sample(now)
 	}
-	s.rec.RecordLink(linkSample(now, w.fwd.link.Stats()))
+	s.rec.RecordLink(linkSample(now, w.fwd.Stats()))
 }

@@ -29,6 +29,7 @@ import (
 	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/packet"
+	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
 )
@@ -311,16 +312,24 @@ func (w *world) addCross() error {
 		}
 		w.cross = append(w.cross, c)
 		if at := c.due(0); at != units.Never {
-			w.q.Push(at, event{kind: evCross, idx: int32(i)})
+			if err := w.addOpenLoop(c, at, crossSink{w, c}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// sinkCross counts a cross packet the bottleneck delivered and frees it.
-func (w *world) sinkCross(p *packet.Packet) {
-	w.cross[-2-p.Flow].delivered += int64(p.Len())
-	w.pool.Put(p)
+// crossSink is where cross traffic ends: past the bottleneck, it counts
+// what was delivered and frees the packets.
+type crossSink struct {
+	w *world
+	c *crossSource
+}
+
+func (s crossSink) Receive(_ units.Time, p *packet.Packet) {
+	s.c.delivered += int64(p.Len())
+	s.w.pool.Put(p)
 }
 
 // fillWorkloadSummary adds what only the runner knows to the summary: each
@@ -353,14 +362,39 @@ type openLoopSource interface {
 
 func (c *crossSource) sent() units.Time { c.k++; return c.due(c.k) }
 
-// emit sends src's due packet into the bottleneck and schedules the next
-// as ev.
-func (w *world) emit(src openLoopSource, ev event) {
-	p := w.pool.Get()
-	src.build(p)
-	w.fwd.link.Enqueue(w.now, p)
-	w.scheduleLink(w.fwd)
-	if at := src.sent(); at != units.Never {
-		w.q.Push(at, ev)
+// openLoop is the agent of an open-loop source: it sends the source's
+// packets into the bottleneck (link 0) at the times the source gives,
+// whatever the network does.
+type openLoop struct {
+	w     *world
+	src   openLoopSource
+	route sim.RouteID
+	agent sim.AgentID
+}
+
+// addOpenLoop adds src, whose first packet is due at first and whose
+// packets end at dst after the bottleneck.
+func (w *world) addOpenLoop(src openLoopSource, first units.Time, dst sim.Receiver) error {
+	r, err := w.net.AddRoute([]sim.LinkID{w.links[0]}, dst)
+	if err != nil {
+		return err
 	}
+	o := &openLoop{w: w, src: src, route: r}
+	o.agent = w.net.AddAgent(o)
+	w.net.Wake(o.agent, first)
+	return nil
+}
+
+// Wake sends the source's due packet and asks for the next.
+func (o *openLoop) Wake(now units.Time) error {
+	w := o.w
+	w.now = now
+	p := w.pool.Get()
+	o.src.build(p)
+	w.net.Send(p, o.route)
+	w.net.Flush()
+	if at := o.src.sent(); at != units.Never {
+		w.net.Wake(o.agent, at)
+	}
+	return nil
 }

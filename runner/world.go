@@ -67,6 +67,11 @@ type Scenario struct {
 	// Progress, when not nil, receives a progress line with the finish
 	// time once the run has taken a few wall seconds (progress.go).
 	Progress io.Writer
+	// Links, when given, are the network's links in the order flows'
+	// paths name them (FlowSpec.Data and Ack); Forward and Reverse are
+	// then links 0 and 1's configurations. Without Links the network is
+	// the dumbbell: link 0 is Forward, link 1 Reverse.
+	Links []LinkSpec
 	// RealPayload keeps the flows' payload bytes (and TCP checksums)
 	// where nothing would observe them; without it the simulator makes
 	// them virtual whenever it can (virtualPayload). For proving and
@@ -89,6 +94,21 @@ func (sc *Scenario) virtualPayloadIf(pcap bool) bool {
 		sc.Forward.Corrupt.Prob == 0 && sc.Reverse.Corrupt.Prob == 0
 }
 
+// LinkSpec is one direction of one link of the network.
+type LinkSpec struct {
+	// Name names the link in errors and results ("link", "r0->r1").
+	Name   string
+	Config netem.LinkConfig
+}
+
+// network is the scenario's links: Links, or the dumbbell's two.
+func (sc *Scenario) network() []LinkSpec {
+	if len(sc.Links) > 0 {
+		return sc.Links
+	}
+	return []LinkSpec{{Name: "link", Config: sc.Forward}, {Name: "reverse", Config: sc.Reverse}}
+}
+
 // FlowSpec is one TCP flow.
 type FlowSpec struct {
 	CC    string
@@ -102,6 +122,17 @@ type FlowSpec struct {
 	// path before the bottleneck, on top of the forward link's; the flow's
 	// base RTT is the path's plus ExtraDelay. 0 adds no access link.
 	ExtraDelay units.Duration
+	// AccessRate, when above 0, is the serialization rate of that access
+	// link (which then exists even without ExtraDelay).
+	AccessRate units.Rate
+	// Data and Ack are the links the flow's data and its ACKs cross, in
+	// order, as indices into the scenario's links; nil is link 0 for data
+	// and link 1 for ACKs.
+	Data, Ack []int
+	// Stop, when above 0, is when the sender's application closes the
+	// connection, as close(2) does: no more writes; what is queued still
+	// goes, then the FIN.
+	Stop units.Duration
 	// Group is the [[flows]] entry the flow belongs to, for per-group
 	// summaries such as fairness.
 	Group int
@@ -114,44 +145,46 @@ type FlowSpec struct {
 // serverPort is where every receiver listens (iperf's traditional port).
 const serverPort = 5001
 
-type eventKind uint8
-
-const (
-	evHost eventKind = iota
-	evLink
-	evSample
-	evStart
-	evCross
-	evArrival
-	evFlood
-)
-
-type event struct {
-	kind eventKind
-	idx  int32
-}
-
+// hostNode is one TCP host in the network: its stack, its application and
+// the route its packets take. It is an agent (it wakes for its timers, and
+// a flow's sender also for the flow's start) and a receiver (packets at the
+// end of a route to it).
 type hostNode struct {
-	host   *stack.Host
-	sched  units.Time
-	egress *linkNode
-	flow   *flow
-	sender bool
+	w     *world
+	host  *stack.Host
+	agent sim.AgentID
+	// route is where every packet the host sends goes.
+	route sim.RouteID
+	flow  *flow
+	// startPending is set on a flow's sender until the flow has started:
+	// its first wake-up opens the connection.
+	startPending bool
+	sender       bool
 	// app, when set, is a lifecycle host's application (lifecycle.go).
 	app hostApp
-	// idx is the host's index in world.hosts, which its events carry.
-	idx int32
 }
 
-type linkNode struct {
-	link  *netem.Link
-	sched units.Time
-	// idx is the link's index in world.links, which its events carry.
-	idx int32
-	// to maps a packet's flow index to the host that receives it; an
-	// access link has next instead, the link it hands every packet to.
-	to   []*hostNode
-	next *linkNode
+// Wake runs the host's timers, or starts its flow, and lets it send.
+func (n *hostNode) Wake(now units.Time) error {
+	w := n.w
+	w.now = now
+	if n.startPending {
+		n.startPending = false
+		if err := n.flow.start(now); err != nil {
+			return err
+		}
+	} else {
+		n.host.OnTimer(now)
+	}
+	w.pump(n)
+	return nil
+}
+
+// Receive hands the host a packet that reached it, then lets it answer.
+func (n *hostNode) Receive(now units.Time, p *packet.Packet) {
+	n.w.now = now
+	n.host.Input(now, p)
+	n.w.pump(n)
 }
 
 // world is one run in progress.
@@ -163,12 +196,15 @@ type world struct {
 	end  units.Time
 	pool packet.Pool
 	// chunks is where every host's socket buffers take their memory.
-	chunks   stack.ChunkPool
-	q        sim.Queue[event]
+	chunks stack.ChunkPool
+	net    sim.Network
+	// links are the scenario's links (Scenario.Network), then the access
+	// links of flows with ExtraDelay; fwd and rev are links 0 and 1, the
+	// dumbbell's bottleneck and its reverse path, which cross traffic and
+	// lifecycle clients use and whose statistics the summary reports.
+	links    []sim.LinkID
+	fwd, rev *netem.Link
 	hosts    []*hostNode
-	fwd, rev *linkNode
-	// links are fwd, rev, then the access links of flows with ExtraDelay.
-	links    []*linkNode
 	flows    []*flow
 	segments int64 // packets (data and ACK) that hosts emitted
 	cross    []*crossSource
@@ -188,6 +224,18 @@ func seedFor(base uint64, label string, i int) uint64 {
 	return x ^ x>>29
 }
 
+// linkSeedLabel names link i's random stream: the dumbbell's two links
+// keep the names they have always had, so their draws do not change.
+func linkSeedLabel(i int) (string, int) {
+	switch i {
+	case 0:
+		return "forward", 0
+	case 1:
+		return "reverse", 0
+	}
+	return "link", i
+}
+
 func newWorld(sc Scenario) (*world, error) {
 	if len(sc.Flows) == 0 && !sc.Lifecycle.active() {
 		return nil, fmt.Errorf("scenario has no flows and no lifecycle clients or floods")
@@ -196,21 +244,21 @@ func newWorld(sc Scenario) (*world, error) {
 		return nil, fmt.Errorf("%d flows is too many: at most 62500", len(sc.Flows))
 	}
 	w := &world{sc: sc, end: units.Time(sc.Duration)}
-	fc := sc.Forward
-	fc.Seed = seedFor(sc.Seed, "forward", 0)
-	rc := sc.Reverse
-	rc.Seed = seedFor(sc.Seed, "reverse", 0)
-	fl, err := netem.NewLink(fc, &w.pool)
-	if err != nil {
-		return nil, err
+	links := sc.network()
+	for i, ls := range links {
+		cfg := ls.Config
+		label, k := linkSeedLabel(i)
+		cfg.Seed = seedFor(sc.Seed, label, k)
+		l, err := netem.NewLink(cfg, &w.pool)
+		if err != nil {
+			if ls.Name != "" {
+				return nil, fmt.Errorf("%s: %w", ls.Name, err)
+			}
+			return nil, err
+		}
+		w.links = append(w.links, w.net.AddLink(l))
 	}
-	rl, err := netem.NewLink(rc, &w.pool)
-	if err != nil {
-		return nil, err
-	}
-	w.fwd = &linkNode{link: fl, sched: units.Never, idx: 0}
-	w.rev = &linkNode{link: rl, sched: units.Never, idx: 1}
-	w.links = []*linkNode{w.fwd, w.rev}
+	w.fwd, w.rev = w.net.Link(w.links[0]), w.net.Link(w.links[1])
 	if sc.Pcap != nil {
 		tap, err := newPcapTap(sc.Pcap)
 		if err != nil {
@@ -219,54 +267,9 @@ func newWorld(sc Scenario) (*world, error) {
 		w.tap = tap
 	}
 	for i, spec := range sc.Flows {
-		if !slices.Contains(cc.Names(), spec.CC) {
-			return nil, fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
-		}
-		f := newFlowPayload(i, spec, sc, sc.virtualPayload())
-		sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
-		ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
-		tcp := sc.TCP
-		tcp.Recovery = spec.Recovery
-		tcp.VirtualPayload = sc.virtualPayload()
-		sh, err := stack.NewHost(sa, tcp, &w.pool, seedFor(sc.Seed, "sender", i))
-		if err != nil {
+		if err := w.addFlow(i, spec); err != nil {
 			return nil, err
 		}
-		rh, err := stack.NewHost(ra, tcp, &w.pool, seedFor(sc.Seed, "receiver", i))
-		if err != nil {
-			return nil, err
-		}
-		sh.SetFlowTag(int32(i))
-		rh.SetFlowTag(int32(i))
-		sh.SetChunkPool(&w.chunks)
-		rh.SetChunkPool(&w.chunks)
-		f.listener, err = rh.Listen(serverPort, 16, func() cc.CongestionControl {
-			c, _ := cc.New(spec.CC)
-			return c
-		})
-		if err != nil {
-			return nil, err
-		}
-		egress := w.fwd
-		if spec.ExtraDelay < 0 {
-			return nil, fmt.Errorf("flows[%d]: extra delay %v is negative", i, spec.ExtraDelay)
-		}
-		if spec.ExtraDelay > 0 {
-			al, err := netem.NewLink(netem.LinkConfig{Delay: spec.ExtraDelay}, &w.pool)
-			if err != nil {
-				return nil, err
-			}
-			egress = &linkNode{link: al, sched: units.Never, idx: int32(len(w.links)), next: w.fwd}
-			w.links = append(w.links, egress)
-		}
-		f.sender = &hostNode{host: sh, sched: units.Never, egress: egress, flow: f, sender: true}
-		f.receiver = &hostNode{host: rh, sched: units.Never, egress: w.rev, flow: f}
-		w.fwd.to = append(w.fwd.to, f.receiver)
-		w.rev.to = append(w.rev.to, f.sender)
-		f.sender.idx, f.receiver.idx = int32(len(w.hosts)), int32(len(w.hosts)+1)
-		w.hosts = append(w.hosts, f.sender, f.receiver)
-		w.flows = append(w.flows, f)
-		w.q.Push(units.Time(spec.Start), event{kind: evStart, idx: int32(i)})
 	}
 	if err := w.addCross(); err != nil {
 		return nil, err
@@ -275,8 +278,114 @@ func newWorld(sc Scenario) (*world, error) {
 		return nil, err
 	}
 	w.sampler.init(w)
-	w.q.Push(0, event{kind: evSample})
+	w.sampler.agent = w.net.AddAgent(&w.sampler)
+	w.net.Wake(w.sampler.agent, 0)
 	return w, nil
+}
+
+// addFlow adds flow i: its two hosts, their routes and its start.
+func (w *world) addFlow(i int, spec FlowSpec) error {
+	sc := &w.sc
+	if !slices.Contains(cc.Names(), spec.CC) {
+		return fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
+	}
+	f := newFlowPayload(i, spec, *sc, sc.virtualPayload())
+	sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
+	ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
+	tcp := sc.TCP
+	tcp.Recovery = spec.Recovery
+	tcp.VirtualPayload = sc.virtualPayload()
+	sh, err := stack.NewHost(sa, tcp, &w.pool, seedFor(sc.Seed, "sender", i))
+	if err != nil {
+		return err
+	}
+	rh, err := stack.NewHost(ra, tcp, &w.pool, seedFor(sc.Seed, "receiver", i))
+	if err != nil {
+		return err
+	}
+	sh.SetFlowTag(int32(i))
+	rh.SetFlowTag(int32(i))
+	sh.SetChunkPool(&w.chunks)
+	rh.SetChunkPool(&w.chunks)
+	f.listener, err = rh.Listen(serverPort, 16, func() cc.CongestionControl {
+		c, _ := cc.New(spec.CC)
+		return c
+	})
+	if err != nil {
+		return err
+	}
+	data, ack, err := w.flowPaths(i, spec)
+	if err != nil {
+		return err
+	}
+	f.sender = w.addHost(sh, nil)
+	f.receiver = w.addHost(rh, nil)
+	f.sender.flow, f.sender.sender, f.sender.startPending = f, true, true
+	f.receiver.flow = f
+	if f.sender.route, err = w.net.AddRoute(data, f.receiver); err != nil {
+		return fmt.Errorf("flows[%d]: data path: %w", i, err)
+	}
+	if f.receiver.route, err = w.net.AddRoute(ack, f.sender); err != nil {
+		return fmt.Errorf("flows[%d]: ACK path: %w", i, err)
+	}
+	w.flows = append(w.flows, f)
+	w.net.Wake(f.sender.agent, units.Time(spec.Start))
+	if spec.Stop > 0 {
+		w.net.Wake(w.net.AddAgent(flowStop{w, f}), units.Time(spec.Stop))
+	}
+	return nil
+}
+
+// flowPaths resolves flow i's data and ACK paths to links: the scenario's
+// (links 0 and 1 when it gives none), with an access link of pure delay
+// in front of the data path when the flow has ExtraDelay.
+func (w *world) flowPaths(i int, spec FlowSpec) (data, ack []sim.LinkID, err error) {
+	pick := func(path []int, def int, what string) ([]sim.LinkID, error) {
+		if path == nil {
+			return []sim.LinkID{w.links[def]}, nil
+		}
+		out := make([]sim.LinkID, 0, len(path))
+		for _, l := range path {
+			if l < 0 || l >= len(w.sc.network()) {
+				return nil, fmt.Errorf("flows[%d]: %s path names link %d; the network has %d", i, what, l, len(w.sc.network()))
+			}
+			out = append(out, w.links[l])
+		}
+		return out, nil
+	}
+	if data, err = pick(spec.Data, 0, "data"); err != nil {
+		return nil, nil, err
+	}
+	if ack, err = pick(spec.Ack, 1, "ACK"); err != nil {
+		return nil, nil, err
+	}
+	if spec.ExtraDelay < 0 {
+		return nil, nil, fmt.Errorf("flows[%d]: extra delay %v is negative", i, spec.ExtraDelay)
+	}
+	if spec.ExtraDelay > 0 || spec.AccessRate > 0 {
+		al, err := netem.NewLink(netem.LinkConfig{Delay: spec.ExtraDelay, Rate: spec.AccessRate}, &w.pool)
+		if err != nil {
+			return nil, nil, fmt.Errorf("flows[%d]: access link: %w", i, err)
+		}
+		id := w.net.AddLink(al)
+		w.links = append(w.links, id)
+		data = append([]sim.LinkID{id}, data...)
+	}
+	return data, ack, nil
+}
+
+// flowStop closes a flow's connection at its stop time, as an application
+// calling close(2) would: what is queued still goes, then the FIN.
+type flowStop struct {
+	w *world
+	f *flow
+}
+
+func (s flowStop) Wake(now units.Time) error {
+	s.w.now = now
+	s.f.stop()
+	s.w.pump(s.f.sender)
+	return nil
 }
 
 // run executes the scenario to its end.
@@ -295,75 +404,10 @@ func (w *world) run() error {
 }
 
 // step handles one event; it reports true when the run is over.
-func (w *world) step() (bool, error) {
-	{
-		t, ev, ok := w.q.Pop()
-		if !ok || t > w.end {
-			return true, nil
-		}
-		w.now = t
-		switch ev.kind {
-		case evHost:
-			n := w.hosts[ev.idx]
-			if n.sched != t {
-				return false, nil // stale
-			}
-			n.sched = units.Never
-			n.host.OnTimer(t)
-			w.pump(n)
-		case evLink:
-			l := w.links[ev.idx]
-			if l.sched != t {
-				return false, nil
-			}
-			l.sched = units.Never
-			for p := l.link.Dequeue(t); p != nil; p = l.link.Dequeue(t) {
-				if l.next != nil {
-					l.next.link.Enqueue(t, p)
-					continue
-				}
-				if p.Flow == addressRouted {
-					w.deliverByAddress(t, p)
-					continue
-				}
-				if p.Flow < -1 {
-					w.sinkCross(p)
-					continue
-				}
-				n := l.to[p.Flow]
-				n.host.Input(t, p)
-				w.pump(n)
-			}
-			if l.next != nil {
-				w.scheduleLink(l.next)
-			}
-			w.scheduleLink(l)
-		case evSample:
-			w.sampler.sample(w)
-			if next := t.Add(w.sc.SampleInterval); next <= w.end {
-				w.q.Push(next, event{kind: evSample})
-			}
-		case evStart:
-			f := w.flows[ev.idx]
-			if err := f.start(t); err != nil {
-				return false, err
-			}
-			w.pump(f.sender)
-		case evCross:
-			w.emit(w.cross[ev.idx], ev)
-		case evArrival:
-			if err := w.arrive(ev.idx); err != nil {
-				return false, err
-			}
-		case evFlood:
-			w.emit(w.life.floods[ev.idx], ev)
-		}
-	}
-	return false, nil
-}
+func (w *world) step() (bool, error) { return w.net.Step(w.end) }
 
-// pump lets a host's application act, then moves everything the host may
-// send onto its egress link and reschedules both.
+// pump lets a host's application act, then sends everything the host may
+// send along its route and asks to be woken at its next deadline.
 func (w *world) pump(n *hostNode) {
 	switch {
 	case n.app != nil:
@@ -378,20 +422,8 @@ func (w *world) pump(n *hostNode) {
 		if w.tap != nil {
 			w.tap.capture(w.now, p)
 		}
-		n.egress.link.Enqueue(w.now, p)
+		w.net.Send(p, n.route)
 	}
-	w.scheduleLink(n.egress)
-	if d := n.host.NextDeadline(); d < n.sched {
-		n.sched = d
-		w.q.Push(d, event{kind: evHost, idx: w.hostIndex(n)})
-	}
-}
-
-func (w *world) hostIndex(n *hostNode) int32 { return n.idx }
-
-func (w *world) scheduleLink(l *linkNode) {
-	if d := l.link.NextDeadline(); d < l.sched {
-		l.sched = d
-		w.q.Push(d, event{kind: evLink, idx: l.idx})
-	}
+	w.net.Flush()
+	w.net.Wake(n.agent, n.host.NextDeadline())
 }

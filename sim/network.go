@@ -1,0 +1,235 @@
+package sim
+
+// The network: links, routes and agents driven by one event queue.
+//
+// A Network knows three things. Links are netem links, each with one
+// scheduled wake-up. Routes are precomputed sequences of links ending at a
+// Receiver; a packet carries its route and how far along it has come
+// (packet.Packet.Route and Hop), so forwarding at the end of a link is two
+// array reads and no lookup: O(1) per hop, whatever the topology, and no
+// allocation. Agents are everything that acts on its own schedule: a host
+// (a TCP stack and its application), a traffic source, a probe. The
+// Network knows nothing of flows, workloads or TCP: it moves packets along
+// routes and wakes agents when they asked to be woken.
+//
+// Scheduling. Every link and agent has one scheduled wake-up in the queue.
+// One whose deadline moves earlier gets a new event and the old one goes
+// stale (it no longer matches the schedule and is skipped when popped); one
+// whose deadline moves later just wakes early, finds nothing due and asks
+// again. Events at equal times pop in the order they were pushed (see
+// Queue), so a run is a pure function of the order in which its agents
+// ask, which is a pure function of the scenario and seed.
+
+import (
+	"errors"
+	"fmt"
+
+	"ccbench/netem"
+	"ccbench/packet"
+	"ccbench/units"
+)
+
+// Agent is anything that acts at times it asks for (Network.Wake).
+type Agent interface {
+	// Wake is called at the time the agent asked for. An error ends the
+	// run.
+	Wake(now units.Time) error
+}
+
+// Receiver takes the packets that reach the end of a route. It owns each
+// packet it is given.
+type Receiver interface {
+	Receive(now units.Time, p *packet.Packet)
+}
+
+// LinkID, AgentID and RouteID name a network's links, agents and routes in
+// the order they were added, from 0.
+type (
+	LinkID  int32
+	AgentID int32
+	RouteID int32
+)
+
+// eventKind tells a link's wake-up from an agent's.
+type eventKind uint8
+
+const (
+	linkEvent eventKind = iota
+	agentEvent
+)
+
+type netEvent struct {
+	kind eventKind
+	idx  int32
+}
+
+type linkSlot struct {
+	link  *netem.Link
+	sched units.Time
+	// dirty is set while the link has taken packets since it was last
+	// scheduled (see Flush).
+	dirty bool
+}
+
+type agentSlot struct {
+	agent Agent
+	sched units.Time
+}
+
+type route struct {
+	hops []LinkID
+	dst  Receiver
+}
+
+// Network is one simulated network in progress. The zero value is empty
+// and ready to use.
+type Network struct {
+	now    units.Time
+	q      Queue[netEvent]
+	links  []linkSlot
+	agents []agentSlot
+	routes []route
+	// dirty lists the links that took packets since the last Flush, in
+	// the order they first did.
+	dirty []LinkID
+}
+
+// Now is the time of the event being handled.
+func (n *Network) Now() units.Time { return n.now }
+
+// AddLink adds a link; packets reach it only through routes.
+func (n *Network) AddLink(l *netem.Link) LinkID {
+	n.links = append(n.links, linkSlot{link: l, sched: units.Never})
+	return LinkID(len(n.links) - 1)
+}
+
+// Link returns the link called id.
+func (n *Network) Link(id LinkID) *netem.Link { return n.links[id].link }
+
+// Links is how many links the network has.
+func (n *Network) Links() int { return len(n.links) }
+
+// AddAgent adds an agent. It is not woken until it asks (Wake).
+func (n *Network) AddAgent(a Agent) AgentID {
+	n.agents = append(n.agents, agentSlot{agent: a, sched: units.Never})
+	return AgentID(len(n.agents) - 1)
+}
+
+// AddRoute adds a route: the links a packet crosses, in order, and who
+// receives it after the last. A route has at least one link: delivering
+// without one would hand a packet from one agent to another in the middle
+// of the first's turn.
+func (n *Network) AddRoute(hops []LinkID, dst Receiver) (RouteID, error) {
+	if len(hops) == 0 {
+		return -1, errors.New("a route needs at least one link")
+	}
+	if dst == nil {
+		return -1, errors.New("a route needs a receiver")
+	}
+	for _, h := range hops {
+		if h < 0 || int(h) >= len(n.links) {
+			return -1, fmt.Errorf("route names link %d; the network has %d", h, len(n.links))
+		}
+	}
+	n.routes = append(n.routes, route{hops: append([]LinkID(nil), hops...), dst: dst})
+	return RouteID(len(n.routes) - 1), nil
+}
+
+// Wake asks for agent id to be woken at at. The earliest request wins: a
+// later one than already pending is ignored, as the agent, woken early,
+// asks again.
+func (n *Network) Wake(id AgentID, at units.Time) {
+	if s := &n.agents[id]; at < s.sched {
+		s.sched = at
+		n.q.Push(at, netEvent{kind: agentEvent, idx: int32(id)})
+	}
+}
+
+// Send puts p on route r's first link at the current time. The link is
+// scheduled at the next Flush, so that a burst of packets schedules it
+// once, when its deadline is known.
+func (n *Network) Send(p *packet.Packet, r RouteID) {
+	p.Route, p.Hop = int32(r), 0
+	n.enqueue(n.routes[r].hops[0], p)
+}
+
+func (n *Network) enqueue(id LinkID, p *packet.Packet) {
+	s := &n.links[id]
+	s.link.Enqueue(n.now, p)
+	if !s.dirty {
+		s.dirty = true
+		n.dirty = append(n.dirty, id)
+	}
+}
+
+// Flush schedules every link that took packets since the last Flush, in
+// the order they first did. An agent that sends calls it when it is done
+// sending.
+func (n *Network) Flush() {
+	for i, id := range n.dirty {
+		n.links[id].dirty = false
+		n.scheduleLink(id)
+		n.dirty[i] = 0
+	}
+	n.dirty = n.dirty[:0]
+}
+
+func (n *Network) scheduleLink(id LinkID) {
+	s := &n.links[id]
+	if d := s.link.NextDeadline(); d < s.sched {
+		s.sched = d
+		n.q.Push(d, netEvent{kind: linkEvent, idx: int32(id)})
+	}
+}
+
+// Step handles the next event due at or before end. It reports true when
+// there is none: the run is over.
+func (n *Network) Step(end units.Time) (bool, error) {
+	t, ev, ok := n.q.Pop()
+	if !ok || t > end {
+		return true, nil
+	}
+	n.now = t
+	if ev.kind == agentEvent {
+		s := &n.agents[ev.idx]
+		if s.sched != t {
+			return false, nil // stale
+		}
+		s.sched = units.Never
+		return false, s.agent.Wake(t)
+	}
+	id := LinkID(ev.idx)
+	s := &n.links[id]
+	if s.sched != t {
+		return false, nil
+	}
+	s.sched = units.Never
+	for p := s.link.Dequeue(t); p != nil; p = s.link.Dequeue(t) {
+		n.forward(t, p)
+	}
+	n.Flush()
+	n.scheduleLink(id)
+	return false, nil
+}
+
+// forward moves a packet that has left a link on to its route's next link,
+// or hands it to the route's receiver.
+func (n *Network) forward(t units.Time, p *packet.Packet) {
+	r := &n.routes[p.Route]
+	p.Hop++
+	if int(p.Hop) < len(r.hops) {
+		n.enqueue(r.hops[p.Hop], p)
+		return
+	}
+	r.dst.Receive(t, p)
+}
+
+// Run handles events until none is due at or before end.
+func (n *Network) Run(end units.Time) error {
+	for {
+		done, err := n.Step(end)
+		if err != nil || done {
+			return err
+		}
+	}
+}
