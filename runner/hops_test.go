@@ -1,0 +1,70 @@
+package runner
+
+import (
+	"testing"
+
+	"ccbench/metrics"
+	"ccbench/units"
+)
+
+// hopsScenario is the bottleneck experiment with its path split into hops
+// links in each direction, the propagation delay divided evenly among
+// them: the same flow and base RTT, with the data crossing hops links at
+// link.rate (the first holds the queue) and the ACKs hops links of pure
+// delay. With hops = 1 it is the dumbbell given as a list of links.
+func hopsScenario(tb testing.TB, hops int) Scenario {
+	sc := scenario(tb)
+	fwd, rev := sc.Forward, sc.Reverse
+	fwd.Delay /= units.Duration(hops)
+	rev.Delay /= units.Duration(hops)
+	var data, ack []int
+	links := make([]LinkSpec, 2*hops)
+	for i := range hops {
+		links[i] = LinkSpec{Name: "fwd", Config: fwd}
+		links[hops+i] = LinkSpec{Name: "rev", Config: rev}
+		data = append(data, i)
+		ack = append(ack, hops+i)
+	}
+	sc.Links = links
+	for i := range sc.Flows {
+		sc.Flows[i].Data, sc.Flows[i].Ack = data, ack
+	}
+	return sc
+}
+
+// TestHopsKeepTheFlowsBehaviour runs the bottleneck as one hop given as
+// links and as three hops: the same base RTT, one queue, so a researcher
+// splitting a path into hops must see the same goodput within 1%, and the
+// RTT samples shifted only by the two extra serializations of a data
+// segment (2 × 120 µs).
+func TestHopsKeepTheFlowsBehaviour(t *testing.T) {
+	run := func(hops int) (goodput float64, p50 units.Duration) {
+		sc := hopsScenario(t, hops)
+		sc.Duration = 10 * units.Second
+		res, err := Simulate(sc, metrics.RunInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := res.Summary.Flows[0]
+		return f.GoodputBps / 1e6, units.Duration(f.RTTP50Ms * 1e6)
+	}
+	g1, r1 := run(1)
+	g3, r3 := run(3)
+	if g1 < 90 || g3 < 0.99*g1 || g3 > 1.01*g1 {
+		t.Errorf("goodput %.2f Mbit/s over 1 hop, %.2f over 3; want equal within 1%%", g1, g3)
+	}
+	if d := r3 - r1; d < 0 || d > 2*units.Millisecond {
+		t.Errorf("median RTT %v over 1 hop, %v over 3", r1, r3)
+	}
+}
+
+// BenchmarkSegmentOneHop and BenchmarkSegmentThreeHops are the cost of a
+// segment (data or ACK) through the whole sim path in the steady state of
+// the bottleneck run, over one link each way and over three.
+func BenchmarkSegmentOneHop(b *testing.B) {
+	benchSteadySegments(b, steadyWorldOf(b, hopsScenario(b, 1)))
+}
+
+func BenchmarkSegmentThreeHops(b *testing.B) {
+	benchSteadySegments(b, steadyWorldOf(b, hopsScenario(b, 3)))
+}
