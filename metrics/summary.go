@@ -55,6 +55,28 @@ type Summary struct {
 	// Lifecycle sums up the connection attempts and state census of a
 	// lifecycle experiment (lifecycle.go).
 	Lifecycle *LifecycleSummary `json:"lifecycle,omitempty"`
+	// Incast sums up each incast group's rounds (the runner fills it in).
+	Incast []IncastSummary `json:"incast,omitempty"`
+}
+
+// IncastSummary describes one incast group: synchronized senders answering
+// a receiver's requests in rounds, each round a block split among them.
+type IncastSummary struct {
+	// Group is the [[flows]] entry; Senders how many flows it has.
+	Group   int `json:"group"`
+	Senders int `json:"senders"`
+	// BlockBytes is what one round delivers, every sender's share.
+	BlockBytes int64 `json:"block_bytes"`
+	// Rounds is how many rounds completed in the run.
+	Rounds int `json:"rounds"`
+	// GoodputBps is the blocks of the completed rounds, in bits, over the
+	// time those rounds took.
+	GoodputBps float64 `json:"goodput_bps"`
+	// Round durations, nearest-rank percentiles, in milliseconds.
+	RoundMsMin float64 `json:"round_ms_min"`
+	RoundMsP50 float64 `json:"round_ms_p50"`
+	RoundMsP99 float64 `json:"round_ms_p99"`
+	RoundMsMax float64 `json:"round_ms_max"`
 }
 
 // LinkSummary describes the bottleneck over the run.

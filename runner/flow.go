@@ -47,6 +47,15 @@ type flow struct {
 	// them that matched, up to the first one that did not.
 	checked, intact int64
 	rttSamples      func(units.Duration)
+
+	// An incast flow (incast.go): its group, the bytes of requests read
+	// and not yet answered, what the sender may write so far, whether
+	// the receiver owes a request, and the rounds it has answered.
+	incast         *incastGroup
+	requestBytes   int64
+	quota          int64
+	requestPending bool
+	answeredRounds int
 }
 
 // appAhead is how much unsent data the bulk application keeps queued at
@@ -126,6 +135,9 @@ func (f *flow) senderApp(now units.Time) {
 	if c == nil || f.closed {
 		return
 	}
+	if f.incast != nil {
+		f.incastSenderApp()
+	}
 	// Like a real bulk sender the application always has data ready, but
 	// it keeps only a bounded amount queued beyond what the window can
 	// take: the send buffer then stays warm in the cache, which matters
@@ -136,6 +148,9 @@ func (f *flow) senderApp(now units.Time) {
 		room := int64(c.WriteSpace())
 		if f.spec.Size > 0 {
 			room = min(room, f.spec.Size-f.written)
+		}
+		if f.incast != nil {
+			room = min(room, f.quota-f.written)
 		}
 		if room <= 0 {
 			break
@@ -199,6 +214,9 @@ func (f *flow) receiverApp(now units.Time) {
 	}
 	if f.spec.Size > 0 && f.read == f.spec.Size && f.completedAt < 0 {
 		f.completedAt = now
+	}
+	if f.incast != nil {
+		f.incastReceiverApp(now)
 	}
 	if c.PeerClosed() && c.State() == stack.CloseWait {
 		c.Close()

@@ -70,6 +70,9 @@ func simulate(sc Scenario, info metrics.RunInfo, prepare func(*metrics.Recorder)
 	r := &Result{Recorder: w.sampler.rec, Verified: sc.Verify}
 	r.Summary = r.Recorder.Summary(info)
 	w.fillWorkloadSummary(&r.Summary)
+	for _, g := range w.incasts {
+		r.Summary.Incast = append(r.Summary.Incast, g.summary())
+	}
 	if w.life != nil {
 		r.Lifecycle = w.life.result(w.end)
 		r.Summary.Lifecycle = &r.Lifecycle.Summary

@@ -133,6 +133,12 @@ type FlowSpec struct {
 	// connection, as close(2) does: no more writes; what is queued still
 	// goes, then the FIN.
 	Stop units.Duration
+	// IncastShare, when above 0, makes the flow a member of its group's
+	// incast (incast.go): each round it answers a request with this many
+	// bytes. IncastRounds is how many rounds the group runs, 0 for as
+	// many as the run holds.
+	IncastShare  int64
+	IncastRounds int
 	// Group is the [[flows]] entry the flow belongs to, for per-group
 	// summaries such as fairness.
 	Group int
@@ -209,6 +215,7 @@ type world struct {
 	segments int64 // packets (data and ACK) that hosts emitted
 	cross    []*crossSource
 	life     *lifecycle
+	incasts  []*incastGroup
 	sampler  sampler
 }
 
@@ -295,6 +302,9 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 	tcp := sc.TCP
 	tcp.Recovery = spec.Recovery
 	tcp.VirtualPayload = sc.virtualPayload()
+	if spec.IncastShare > 0 {
+		tcp.NoDelay = true
+	}
 	sh, err := stack.NewHost(sa, tcp, &w.pool, seedFor(sc.Seed, "sender", i))
 	if err != nil {
 		return err
@@ -330,6 +340,12 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 	}
 	w.flows = append(w.flows, f)
 	w.net.Wake(f.sender.agent, units.Time(spec.Start))
+	if spec.IncastShare > 0 {
+		if spec.Size > 0 || spec.Stop > 0 {
+			return fmt.Errorf("flows[%d]: an incast flow answers requests until the run ends: it takes no size or stop", i)
+		}
+		w.incastOf(spec).join(f)
+	}
 	if spec.Stop > 0 {
 		w.net.Wake(w.net.AddAgent(flowStop{w, f}), units.Time(spec.Stop))
 	}
