@@ -30,6 +30,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"ccbench/experiment"
+	"ccbench/outdir"
 	"ccbench/report"
 )
 
@@ -87,12 +88,12 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 	base := filepath.Join(opt.Out, sw.Name)
 	// The shards of one sweep write disjoint points and share the lock;
 	// a whole sweep has the experiment's folder to itself.
-	lock, err := lockDest(base, opt.Shard.Sharded())
+	lock, err := outdir.Lock(base, opt.Shard.Sharded())
 	if err != nil {
 		return res, err
 	}
-	defer lock.unlock()
-	if _, err := RemoveStale(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	defer lock.Unlock()
+	if _, err := outdir.RemoveStale(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return res, err
 	}
 	var todo, unplotted []int

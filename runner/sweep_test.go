@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"ccbench/experiment"
+	"ccbench/outdir"
 	"ccbench/report"
 )
 
@@ -227,5 +228,24 @@ func TestSweepNoPlotsThenResumeDrawsThem(t *testing.T) {
 	page, _ = os.ReadFile(filepath.Join(base, "index.html"))
 	if strings.Contains(string(page), "not drawn") || !strings.Contains(string(page), "<img") {
 		t.Errorf("index page after the figures were drawn:\n%s", page)
+	}
+}
+
+// TestSweepIntoABusyFolderFailsBeforeRunning: a sweep whose experiment
+// folder another sweep holds stops before running a point.
+func TestSweepIntoABusyFolderFailsBeforeRunning(t *testing.T) {
+	sw := loadSmallSweep(t)
+	out := t.TempDir()
+	l, err := outdir.Lock(filepath.Join(out, "small"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2})
+	if !errors.Is(err, outdir.ErrBusy) || res.Ran != 0 {
+		t.Fatalf("%+v, %v; want outdir.ErrBusy before any point", res, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(out, "small")); len(entries) != 0 {
+		t.Errorf("the refused sweep wrote %d entries", len(entries))
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"ccbench/cc"
 	"ccbench/experiment"
 	"ccbench/metrics"
+	"ccbench/outdir"
 	"ccbench/runner"
 )
 
@@ -167,7 +168,7 @@ index; ccbench merge joins the shards and writes the index.`,
 			}
 			cfg := sw.Points[0].Config
 			if name == "" {
-				name = runner.RunName(cfg, sets)
+				name = outdir.RunName(cfg, sets)
 			} else if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
 				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
 			}
