@@ -202,9 +202,10 @@ type ExecOptions struct {
 	// then removes its namespaces and fails; nil is context.Background().
 	// A sim run cannot be stopped half-way.
 	Context context.Context
-	// fingerprint, when set, is the run's fingerprint already computed
-	// (by a resuming sweep), so referenced files are hashed once.
-	fingerprint *Fingerprint
+	// Fingerprint, when set, is the run's fingerprint already computed
+	// (FingerprintOf, by a resuming sweep), so referenced files are hashed
+	// once.
+	Fingerprint *Fingerprint
 	// Progress, when not nil, receives the progress of a long simulated
 	// run (progress.go).
 	Progress io.Writer
@@ -235,9 +236,9 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if opt.Pcap && cfg.Driver != "sim" {
 		return nil, fmt.Errorf("--pcap: the %s driver has no simulated links to capture; allowed with driver = \"sim\"", cfg.Driver)
 	}
-	fp := opt.fingerprint
+	fp := opt.Fingerprint
 	if fp == nil {
-		f, err := fingerprintOf(cfg, opt)
+		f, err := FingerprintOf(cfg, opt)
 		if err != nil {
 			return nil, err
 		}

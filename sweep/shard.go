@@ -16,7 +16,7 @@
 // copies the folders into one tree and writes the index page that an
 // unsharded run would have written.
 
-package runner
+package sweep
 
 import (
 	"bytes"
@@ -292,7 +292,7 @@ func samePath(a, b string) (bool, error) {
 
 // copyRun copies the run folder src to dst through a temporary folder
 // beside dst, under dst's lock, so that dst appears whole or not at all,
-// as Execute does.
+// as runner.Execute does.
 func copyRun(src, dst string) error {
 	lock, err := outdir.Lock(dst, false)
 	if err != nil {
