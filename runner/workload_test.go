@@ -3,9 +3,9 @@ package runner
 import (
 	"encoding/binary"
 	"math"
-	"reflect"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
