@@ -3,8 +3,6 @@ package runner
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +14,7 @@ import (
 	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/outdir"
 	"ccbench/report"
 	"ccbench/stack"
 	"ccbench/tun"
@@ -178,18 +177,6 @@ func linkConfig(l experiment.Link, table string) (netem.LinkConfig, error) {
 	return c, nil
 }
 
-// RunName is the default name of a run's folder: the seed, plus a short
-// hash of the --set overrides when there are any, so that runs of the same
-// file with different overrides do not overwrite each other.
-func RunName(cfg *experiment.Config, sets []string) string {
-	name := "seed-" + strconv.FormatUint(cfg.Seed, 10)
-	if len(sets) > 0 {
-		h := sha256.Sum256([]byte(strings.Join(sets, "\x00")))
-		name += "-" + hex.EncodeToString(h[:4])
-	}
-	return name
-}
-
 // Execute runs an experiment in the sim driver and writes its results
 // folder dir: the resolved config, a CSV per flow, the link CSV, the
 // summary and the fingerprint (fingerprint.go), then the plots. Before
@@ -198,8 +185,8 @@ func RunName(cfg *experiment.Config, sets []string) string {
 // temporary folder beside dir (the time series as they are sampled) and
 // swapped into place when complete, so an interrupted or failed run leaves
 // no half-written results, and an earlier run in dir is replaced only by a
-// complete one (outdir.go). The plots are drawn from the files in dir once
-// it holds them, still under the lock.
+// complete one (package outdir). The plots are drawn from the files in dir
+// once it holds them, still under the lock.
 func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, error) {
 	return ExecuteWith(cfg, dir, run, ExecOptions{Verify: verify})
 }
@@ -215,9 +202,10 @@ type ExecOptions struct {
 	// then removes its namespaces and fails; nil is context.Background().
 	// A sim run cannot be stopped half-way.
 	Context context.Context
-	// fingerprint, when set, is the run's fingerprint already computed
-	// (by a resuming sweep), so referenced files are hashed once.
-	fingerprint *Fingerprint
+	// Fingerprint, when set, is the run's fingerprint already computed
+	// (FingerprintOf, by a resuming sweep), so referenced files are hashed
+	// once.
+	Fingerprint *Fingerprint
 	// Progress, when not nil, receives the progress of a long simulated
 	// run (progress.go).
 	Progress io.Writer
@@ -248,9 +236,9 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if opt.Pcap && cfg.Driver != "sim" {
 		return nil, fmt.Errorf("--pcap: the %s driver has no simulated links to capture; allowed with driver = \"sim\"", cfg.Driver)
 	}
-	fp := opt.fingerprint
+	fp := opt.Fingerprint
 	if fp == nil {
-		f, err := fingerprintOf(cfg, opt)
+		f, err := FingerprintOf(cfg, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -260,19 +248,19 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	// second: a run that cannot have dir fails before it spends the time,
 	// and the capture and the time series, written during the run, are
 	// swapped into place with everything else.
-	lock, err := lockDest(dir, false)
+	lock, err := outdir.Lock(dir, false)
 	if err != nil {
 		return nil, err
 	}
 	// A run whose plots are left to the caller keeps the lock until they
 	// are drawn (Result.Plot).
-	defer func() { lock.unlock() }()
-	removeOwnStale(dir)
-	tmp, err := newTemp(dir)
+	defer func() { lock.Unlock() }()
+	outdir.RemoveOwnStale(dir)
+	tmp, err := outdir.NewTemp(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer dropTemp(tmp)
+	defer outdir.DropTemp(tmp)
 	var pcapFile *os.File
 	if opt.Pcap {
 		if pcapFile, err = os.Create(filepath.Join(tmp, PcapFile)); err != nil {
@@ -344,7 +332,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if err := writeFingerprint(tmp, *fp); err != nil {
 		return nil, err
 	}
-	if err := commitTemp(tmp, dir); err != nil {
+	if err := outdir.Commit(tmp, dir); err != nil {
 		return nil, err
 	}
 	switch opt.Plots {
@@ -356,7 +344,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 		held := lock
 		lock = nil
 		res.Plot = func() error {
-			defer held.unlock()
+			defer held.Unlock()
 			if err := report.PlotRun(dir, cfg); err != nil {
 				return fmt.Errorf("%w (the results are in %s; ccbench plot %s draws the figures again)", err, dir, dir)
 			}

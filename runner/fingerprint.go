@@ -15,14 +15,14 @@
 // (settings changed, an input file changed, another ccbench), and the file
 // lists the data files the run wrote with their sizes, so a folder whose
 // files were truncated, emptied or deleted is run again rather than
-// trusted.
+// trusted. Those checks are package sweep's; this file computes, writes
+// and reads the fingerprint, which ExecuteWith writes into every run.
 
 package runner
 
 import (
 	"crypto/sha256"
 	"debug/elf"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -190,9 +190,9 @@ func referencedFiles(cfg *experiment.Config) [][2]string {
 	return files
 }
 
-// fingerprintOf is the fingerprint of running cfg with opt, without Files.
+// FingerprintOf is the fingerprint of running cfg with opt, without Files.
 // A referenced file that cannot be read is an error naming its key.
-func fingerprintOf(cfg *experiment.Config, opt ExecOptions) (Fingerprint, error) {
+func FingerprintOf(cfg *experiment.Config, opt ExecOptions) (Fingerprint, error) {
 	fp := Fingerprint{Format: fingerprintFormat, Version: buildVersion()}
 	h := sha256.New()
 	h.Write(cfg.Canonical())
@@ -269,8 +269,8 @@ func isDataFile(name string) bool {
 	return false
 }
 
-// readFingerprint reads dir/fingerprint.json.
-func readFingerprint(dir string) (*Fingerprint, error) {
+// ReadFingerprint reads dir/fingerprint.json.
+func ReadFingerprint(dir string) (*Fingerprint, error) {
 	data, err := os.ReadFile(filepath.Join(dir, FingerprintFile))
 	if err != nil {
 		return nil, err
@@ -283,83 +283,4 @@ func readFingerprint(dir string) (*Fingerprint, error) {
 		return nil, errors.New("no sha256")
 	}
 	return fp, nil
-}
-
-// Why a resumed sweep runs a point again; the values are what the
-// summary line prints.
-const (
-	rerunNew           = "new"
-	rerunSettings      = "settings changed"
-	rerunInputs        = "input file changed"
-	rerunVersion       = "other ccbench version"
-	rerunNoFingerprint = "no fingerprint"
-	rerunIncomplete    = "incomplete"
-)
-
-// reuseCheck says whether the run folder dir holds the results of want: ""
-// when it may be reused, else the reason to run it again.
-func reuseCheck(dir string, want *Fingerprint) string {
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return rerunNew
-	}
-	got, err := readFingerprint(dir)
-	switch {
-	case err != nil:
-		return rerunNoFingerprint
-	case got.Format != want.Format || got.Version != want.Version:
-		return rerunVersion
-	case got.Settings != want.Settings:
-		return rerunSettings
-	case got.Sum != want.Sum:
-		// Format, version and settings agree: the inputs differ (or the
-		// file was edited by hand, which is as good a reason).
-		return rerunInputs
-	}
-	if !complete(dir, got) {
-		return rerunIncomplete
-	}
-	return ""
-}
-
-// complete reports whether every file fp lists is in dir with its size,
-// summary.json parses and every CSV has a header line.
-func complete(dir string, fp *Fingerprint) bool {
-	if _, ok := fp.Files["link.csv"]; !ok {
-		return false
-	}
-	for name, size := range fp.Files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		st, err := os.Stat(path)
-		if err != nil || !st.Mode().IsRegular() || st.Size() != size {
-			return false
-		}
-		if strings.HasSuffix(name, ".csv") && !csvHeader(path) {
-			return false
-		}
-	}
-	_, err := report.ReadSummary(filepath.Join(dir, "summary.json"))
-	return err == nil
-}
-
-// csvHeader reports whether path starts with a CSV header record.
-func csvHeader(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	rec, err := r.Read()
-	return err == nil && len(rec) > 0 && rec[0] != ""
-}
-
-// pointFingerprint reads the fingerprint sum of a finished run folder for
-// the index; "" when the folder has none (written by an older ccbench).
-func pointFingerprint(dir string) string {
-	fp, err := readFingerprint(dir)
-	if err != nil {
-		return ""
-	}
-	return fp.Sum
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/runner"
+	"ccbench/outdir"
 	"ccbench/tun"
 )
 
@@ -30,7 +30,7 @@ no live ccbench holds: its lock says so), and the network namespaces of
 tun runs whose process is gone.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			files, ferr := runner.CleanTree(out)
+			files, ferr := outdir.CleanTree(out)
 			for _, path := range files {
 				fmt.Fprintln(stdout, "removed", path)
 			}

@@ -26,7 +26,9 @@ import (
 	"ccbench/cc"
 	"ccbench/experiment"
 	"ccbench/metrics"
+	"ccbench/outdir"
 	"ccbench/runner"
+	"ccbench/sweep"
 )
 
 func main() {
@@ -144,12 +146,12 @@ index; ccbench merge joins the shards and writes the index.`,
 			if err != nil {
 				return err
 			}
-			var part runner.Shard
+			var part sweep.Shard
 			if cmd.Flags().Changed("shard") {
 				if !sw.IsSweep() {
 					return fmt.Errorf("--shard: %s has no [sweep] or repetitions, so it is one run; leave --shard out", args[0])
 				}
-				if part, err = runner.ParseShard(shard); err != nil {
+				if part, err = sweep.ParseShard(shard); err != nil {
 					return err
 				}
 			}
@@ -163,11 +165,11 @@ index; ccbench merge joins the shards and writes the index.`,
 				if err := runner.CheckSweepBudget(sw, out, budget.options(cmd, jobs, false)); err != nil {
 					return err
 				}
-				return runSweep(cmd, stdout, sw, runner.SweepOptions{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part, NoPlots: noPlots}, began)
+				return runSweep(cmd, stdout, sw, sweep.Options{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part, NoPlots: noPlots}, began)
 			}
 			cfg := sw.Points[0].Config
 			if name == "" {
-				name = runner.RunName(cfg, sets)
+				name = outdir.RunName(cfg, sets)
 			} else if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
 				return fmt.Errorf("--run: %q is not allowed: must be a plain folder name", name)
 			}
@@ -221,7 +223,7 @@ index; ccbench merge joins the shards and writes the index.`,
 // new points from starting and lets running ones finish; a second one
 // ends the process at once, removing the running points' temporary
 // folders (see interruptible).
-func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt runner.SweepOptions, began time.Time) error {
+func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt sweep.Options, began time.Time) error {
 	ctx, stop := interruptible(cmd.Context(), cmd.ErrOrStderr(), false)
 	defer stop()
 	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
@@ -229,7 +231,7 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt ru
 			opt.Progress = f
 		}
 	}
-	res, err := runner.RunSweep(ctx, sw, opt)
+	res, err := sweep.Run(ctx, sw, opt)
 	if err != nil {
 		return err
 	}

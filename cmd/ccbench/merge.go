@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/runner"
+	"ccbench/sweep"
 )
 
 func init() {
@@ -35,7 +35,7 @@ DIRs, e.g. when all shards wrote to one shared folder.`,
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			results, err := runner.Merge(args[0], args[1:])
+			results, err := sweep.Merge(args[0], args[1:])
 			for _, r := range results {
 				fmt.Fprintf(stdout, "merged %s: %d points, %d copied\n", r.Experiment, r.Points, r.Copied)
 				fmt.Fprintf(stdout, "index: %s\n", r.Index)

@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"ccbench/runner"
+	"ccbench/outdir"
 )
 
 // interruptible returns a context that the first SIGINT or SIGTERM
@@ -19,7 +19,7 @@ import (
 // A sweep lets the points already running finish and keeps them, and a
 // tun run stops through the context, removing its namespaces; a second
 // signal ends either at once. Ending at once removes every temporary folder
-// of the process (runner.AbortTemps) and exits with 128 + the signal's
+// of the process (outdir.AbortTemps) and exits with 128 + the signal's
 // number, as a shell reports a process killed by it, so only complete
 // result folders remain. stop undoes the handler.
 func interruptible(parent context.Context, stderr io.Writer, firstEnds bool) (ctx context.Context, stop func()) {
@@ -37,7 +37,7 @@ func interruptible(parent context.Context, stderr io.Writer, firstEnds bool) (ct
 			}
 			cancel()
 			if firstEnds || n > 1 {
-				runner.AbortTemps()
+				outdir.AbortTemps()
 				fmt.Fprintf(stderr, "ccbench: %v: stopped; unfinished results removed, finished ones kept\n", sig)
 				code := 128 + int(syscall.SIGINT)
 				if sig == syscall.SIGTERM {

@@ -1,5 +1,9 @@
-// Output folders that concurrent, interrupted and killed runs cannot
-// corrupt.
+// Package outdir owns results folders on disk: the default name of a
+// run's folder (RunName), and folders that concurrent, interrupted and
+// killed runs cannot corrupt. A single run (runner.Execute), a sweep's
+// experiment folder and the merge of a sweep's shards all lock, write and
+// commit through it; ccbench cleanup and the CLI's signal handling use it
+// to remove what runs left behind.
 //
 // A run writes into a temporary folder beside its destination,
 // ".<run>.tmp-XXXX", and swaps it into place when every file is written.
@@ -31,8 +35,7 @@
 // ccbench builds for (Linux, for the tun driver's namespaces), so it needs
 // no other package; RENAME_EXCHANGE is not in syscall and comes from
 // golang.org/x/sys/unix, which the tun driver uses already.
-
-package runner
+package outdir
 
 import (
 	"errors"
@@ -61,8 +64,8 @@ const (
 // ErrBusy is the error of a lock that another live process holds.
 var ErrBusy = errors.New("another ccbench run is writing it")
 
-// destLock is a held lock on a destination.
-type destLock struct {
+// DestLock is a held lock on a destination.
+type DestLock struct {
 	path string
 	f    *os.File
 }
@@ -72,11 +75,11 @@ func lockPath(dest string) string {
 	return filepath.Join(filepath.Dir(dest), "."+filepath.Base(dest)+lockSuffix)
 }
 
-// lockDest takes the lock of dest without waiting: exclusive, or shared
+// Lock takes the lock of dest without waiting: exclusive, or shared
 // between holders that write disjoint parts of it. It creates dest's
 // parent. When another process holds it, the error is one line naming
 // dest and the holder's pid, wrapping ErrBusy.
-func lockDest(dest string, shared bool) (*destLock, error) {
+func Lock(dest string, shared bool) (*DestLock, error) {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return nil, err
 	}
@@ -104,7 +107,7 @@ func lockDest(dest string, shared bool) (*destLock, error) {
 				f.Truncate(0)
 				f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 			}
-			l := &destLock{path: path, f: f}
+			l := &DestLock{path: path, f: f}
 			registerLock(l)
 			return l, nil
 		}
@@ -133,9 +136,9 @@ func busyError(dest, path string) error {
 }
 
 // unlock removes the lock file and lets go. Removing it while still
-// holding the lock is what makes the check in lockDest sufficient. A
+// holding the lock is what makes the check in Lock sufficient. A
 // shared holder leaves the file to the others.
-func (l *destLock) unlock() {
+func (l *DestLock) Unlock() {
 	if l == nil {
 		return
 	}
@@ -145,7 +148,7 @@ func (l *destLock) unlock() {
 
 // release removes the lock file unless other shared holders remain, and
 // closes it, which lets go of the lock.
-func (l *destLock) release() {
+func (l *DestLock) release() {
 	if syscall.Flock(int(l.f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && same(l.f, l.path) {
 		os.Remove(l.path)
 	}
@@ -156,7 +159,7 @@ func (l *destLock) release() {
 var held struct {
 	sync.Mutex
 	temps   map[string]bool
-	locks   map[*destLock]bool
+	locks   map[*DestLock]bool
 	aborted bool
 }
 
@@ -164,24 +167,24 @@ var held struct {
 // ended by a signal.
 var errAborted = errors.New("interrupted: the run's unfinished folder was removed")
 
-func registerLock(l *destLock) {
+func registerLock(l *DestLock) {
 	held.Lock()
 	defer held.Unlock()
 	if held.locks == nil {
-		held.locks = map[*destLock]bool{}
+		held.locks = map[*DestLock]bool{}
 	}
 	held.locks[l] = true
 }
 
-func unregisterLock(l *destLock) {
+func unregisterLock(l *DestLock) {
 	held.Lock()
 	defer held.Unlock()
 	delete(held.locks, l)
 }
 
-// newTemp makes the temporary folder of dest, beside it. The caller holds
+// NewTemp makes the temporary folder of dest, beside it. The caller holds
 // dest's lock.
-func newTemp(dest string) (string, error) {
+func NewTemp(dest string) (string, error) {
 	held.Lock()
 	defer held.Unlock()
 	if held.aborted {
@@ -198,9 +201,9 @@ func newTemp(dest string) (string, error) {
 	return tmp, nil
 }
 
-// dropTemp removes a temporary folder made by newTemp, if it is still
+// DropTemp removes a temporary folder made by NewTemp, if it is still
 // there.
-func dropTemp(tmp string) {
+func DropTemp(tmp string) {
 	held.Lock()
 	delete(held.temps, tmp)
 	held.Unlock()
@@ -238,9 +241,9 @@ func AbortTemps() {
 	held.locks = nil
 }
 
-// commitTemp puts the complete folder tmp in place of dest, whose lock the
+// Commit puts the complete folder tmp in place of dest, whose lock the
 // caller holds, and removes whatever dest held before.
-func commitTemp(tmp, dest string) error {
+func Commit(tmp, dest string) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
@@ -264,7 +267,8 @@ func commitTemp(tmp, dest string) error {
 // swapInto moves tmp to dest. An existing dest is exchanged with tmp
 // atomically; where the file system cannot (EINVAL: no RENAME_EXCHANGE),
 // the old dest is first renamed aside to ".<base>.old-*", which
-// removeStale puts back if the process dies before the second rename.
+// RemoveOwnStale or RemoveStale puts back if the process dies before the
+// second rename.
 func swapInto(tmp, dest string) error {
 	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dest, unix.RENAME_EXCHANGE)
 	switch {
@@ -289,10 +293,10 @@ func swapInto(tmp, dest string) error {
 	return fmt.Errorf("replacing %s: %w", dest, err)
 }
 
-// removeOwnStale removes what killed runs left beside dest, whose lock the
+// RemoveOwnStale removes what killed runs left beside dest, whose lock the
 // caller holds: temporary folders, and an old folder set aside by a swap
 // that did not finish, which goes back in place when dest is missing.
-func removeOwnStale(dest string) {
+func RemoveOwnStale(dest string) {
 	prefix := "." + filepath.Base(dest)
 	entries, _ := os.ReadDir(filepath.Dir(dest))
 	for _, e := range entries {
@@ -311,7 +315,7 @@ func removeOwnStale(dest string) {
 }
 
 // staleFileAge is how old a temporary file (as opposed to a run's
-// temporary folder) must be before removeStale takes it for abandoned.
+// temporary folder) must be before RemoveStale takes it for abandoned.
 // Such files come from report.WriteFileAtomic, whose writers (ccbench
 // plot, compare) may hold no lock; none keeps one open for long.
 const staleFileAge = 10 * time.Minute
@@ -335,7 +339,7 @@ func RemoveStale(dir string) ([]string, error) {
 	for base := range bases {
 		dest := filepath.Join(dir, base)
 		_, lockErr := os.Lstat(lockPath(dest))
-		l, err := lockDest(dest, false)
+		l, err := Lock(dest, false)
 		if err != nil {
 			continue
 		}
@@ -363,7 +367,7 @@ func RemoveStale(dir string) ([]string, error) {
 		if lockErr == nil {
 			removed = append(removed, l.path)
 		}
-		l.unlock()
+		l.Unlock()
 	}
 	return removed, nil
 }

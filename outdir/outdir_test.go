@@ -1,7 +1,6 @@
-package runner
+package outdir
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -36,55 +35,36 @@ func TestHiddenBase(t *testing.T) {
 // keep an exclusive one out; unlocking removes the lock file.
 func TestLockIsExclusiveUnlessShared(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "exp", "run")
-	l, err := lockDest(dest, false)
+	l, err := Lock(dest, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lockDest(dest, false); !errors.Is(err, ErrBusy) {
+	if _, err := Lock(dest, false); !errors.Is(err, ErrBusy) {
 		t.Errorf("second lock: %v, want ErrBusy", err)
 	} else if want := "(pid " + strconv.Itoa(os.Getpid()) + ")"; !strings.Contains(err.Error(), want) {
 		t.Errorf("busy error %q does not name %s", err, want)
 	}
-	l.unlock()
+	l.Unlock()
 	if _, err := os.Stat(lockPath(dest)); !os.IsNotExist(err) {
 		t.Errorf("lock file left after unlock: %v", err)
 	}
-	a, err := lockDest(dest, true)
+	a, err := Lock(dest, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := lockDest(dest, true)
+	b, err := Lock(dest, true)
 	if err != nil {
 		t.Fatalf("second shared lock: %v", err)
 	}
-	if _, err := lockDest(dest, false); !errors.Is(err, ErrBusy) {
+	if _, err := Lock(dest, false); !errors.Is(err, ErrBusy) {
 		t.Errorf("exclusive lock beside shared ones: %v, want ErrBusy", err)
 	}
-	a.unlock()
-	b.unlock()
-	if l, err := lockDest(dest, false); err != nil {
+	a.Unlock()
+	b.Unlock()
+	if l, err := Lock(dest, false); err != nil {
 		t.Errorf("lock after the shared holders left: %v", err)
 	} else {
-		l.unlock()
-	}
-}
-
-// TestSweepIntoABusyFolderFailsBeforeRunning: a sweep whose experiment
-// folder another sweep holds stops before running a point.
-func TestSweepIntoABusyFolderFailsBeforeRunning(t *testing.T) {
-	sw := loadSmallSweep(t)
-	out := t.TempDir()
-	l, err := lockDest(filepath.Join(out, "small"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.unlock()
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2})
-	if !errors.Is(err, ErrBusy) || res.Ran != 0 {
-		t.Fatalf("%+v, %v; want ErrBusy before any point", res, err)
-	}
-	if entries, _ := os.ReadDir(filepath.Join(out, "small")); len(entries) != 0 {
-		t.Errorf("the refused sweep wrote %d entries", len(entries))
+		l.Unlock()
 	}
 }
 
@@ -104,11 +84,11 @@ func TestRemoveStale(t *testing.T) {
 	mk(".moved.old-.moved.tmp-2")
 	mk("live")
 	mk(".live.tmp-3")
-	l, err := lockDest(filepath.Join(exp, "live"), false)
+	l, err := Lock(filepath.Join(exp, "live"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.unlock()
+	defer l.Unlock()
 	removed, err := RemoveStale(exp)
 	if err != nil {
 		t.Fatal(err)

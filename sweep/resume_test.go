@@ -1,4 +1,4 @@
-package runner
+package sweep
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"ccbench/experiment"
 	"ccbench/report"
+	"ccbench/runner"
 )
 
 // fpSweep is 2 size distributions × 2 reverse-path traces of 1 s: the
@@ -101,14 +102,14 @@ func TestResumeRerunsExactlyTheChangedPoints(t *testing.T) {
 
 	out := t.TempDir()
 	sw := loadFile(t, file)
-	if res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2}); err != nil || res.Ran != 4 {
+	if res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2}); err != nil || res.Ran != 4 {
 		t.Fatalf("first run: %+v, %v", res, err)
 	}
 	base := filepath.Join(out, "fp")
 	before := pointDirs(t, base, sw)
 
 	// A resume with nothing changed reuses everything.
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, Resume: true})
+	res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2, Resume: true})
 	if err != nil || res.Ran != 0 || res.Skipped != 4 || res.Describe() != "4 reused" {
 		t.Fatalf("unchanged resume: %+v (%q), %v; want 4 reused", res, res.Describe(), err)
 	}
@@ -116,7 +117,7 @@ func TestResumeRerunsExactlyTheChangedPoints(t *testing.T) {
 	writeTrace(t, filepath.Join(dir, "b.trace"), 2)
 	writeFile(t, file, strings.Replace(fpSweep, "%CDF%", "large.cdf", 1))
 	sw = loadFile(t, file)
-	res, err = RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, Resume: true})
+	res, err = Run(context.Background(), sw, Options{Out: out, Jobs: 2, Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestResumeRerunsExactlyTheChangedPoints(t *testing.T) {
 	}
 
 	fresh := t.TempDir()
-	if res, err := RunSweep(context.Background(), sw, SweepOptions{Out: fresh, Jobs: 2}); err != nil || res.Ran != 4 {
+	if res, err := Run(context.Background(), sw, Options{Out: fresh, Jobs: 2}); err != nil || res.Ran != 4 {
 		t.Fatalf("fresh run: %+v, %v", res, err)
 	}
 	freshBase := filepath.Join(fresh, "fp")
@@ -175,7 +176,7 @@ func TestResumeRerunsExactlyTheChangedPoints(t *testing.T) {
 			t.Errorf("%s: summary differs from a fresh run's", p.Run)
 		}
 		files, _ := filepath.Glob(filepath.Join(b, "*.csv"))
-		for _, f := range append(files, filepath.Join(b, FingerprintFile)) {
+		for _, f := range append(files, filepath.Join(b, runner.FingerprintFile)) {
 			x, _ := os.ReadFile(f)
 			y, err := os.ReadFile(filepath.Join(a, filepath.Base(f)))
 			if err != nil || !bytes.Equal(x, y) {
@@ -210,7 +211,7 @@ func TestResumeRerunsIncompletePoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if _, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2}); err != nil {
+	if _, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2}); err != nil {
 		t.Fatal(err)
 	}
 	base := filepath.Join(out, "inc")
@@ -218,15 +219,15 @@ func TestResumeRerunsIncompletePoints(t *testing.T) {
 	writeFile(t, p(0, "summary.json"), "")
 	os.Remove(p(1, "link.csv"))
 	writeFile(t, p(2, "flow0.csv"), "")
-	os.Remove(p(3, FingerprintFile))
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, Resume: true})
+	os.Remove(p(3, runner.FingerprintFile))
+	res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2, Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "4 rerun: 3 incomplete, 1 no fingerprint; 2 reused"; res.Describe() != want {
 		t.Errorf("resume says %q, want %q", res.Describe(), want)
 	}
-	again, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, Resume: true})
+	again, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2, Resume: true})
 	if err != nil || again.Describe() != "6 reused" {
 		t.Errorf("second resume: %q, %v; want all reused", again.Describe(), err)
 	}

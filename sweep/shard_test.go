@@ -1,4 +1,4 @@
-package runner
+package sweep
 
 import (
 	"bytes"
@@ -54,14 +54,14 @@ func TestParseShardRejectsWithFlagName(t *testing.T) {
 func TestMergedShardsEqualUnshardedRun(t *testing.T) {
 	sw := loadSmallSweep(t)
 	whole := t.TempDir()
-	if _, err := RunSweep(context.Background(), sw, SweepOptions{Out: whole, Jobs: 4}); err != nil {
+	if _, err := Run(context.Background(), sw, Options{Out: whole, Jobs: 4}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 3
 	var dirs []string
 	for i := range n {
 		dir := t.TempDir()
-		res, err := RunSweep(context.Background(), sw, SweepOptions{Out: dir, Jobs: 4, Shard: Shard{Index: i, Count: n}})
+		res, err := Run(context.Background(), sw, Options{Out: dir, Jobs: 4, Shard: Shard{Index: i, Count: n}})
 		if err != nil {
 			t.Fatal(err)
 		}

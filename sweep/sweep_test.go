@@ -1,4 +1,4 @@
-package runner
+package sweep
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"ccbench/experiment"
+	"ccbench/outdir"
 	"ccbench/report"
 )
 
@@ -50,10 +51,10 @@ func loadSmallSweep(t *testing.T) *experiment.Sweep {
 func TestSweepResumeGivesIdenticalResults(t *testing.T) {
 	sw := loadSmallSweep(t)
 	a, b := t.TempDir(), t.TempDir()
-	if res, err := RunSweep(context.Background(), sw, SweepOptions{Out: a, Jobs: 2}); err != nil || res.Ran != 8 {
+	if res, err := Run(context.Background(), sw, Options{Out: a, Jobs: 2}); err != nil || res.Ran != 8 {
 		t.Fatalf("sweep into A: %+v, %v", res, err)
 	}
-	if _, err := RunSweep(context.Background(), sw, SweepOptions{Out: b, Jobs: 3}); err != nil {
+	if _, err := Run(context.Background(), sw, Options{Out: b, Jobs: 3}); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range sw.Points {
@@ -63,7 +64,7 @@ func TestSweepResumeGivesIdenticalResults(t *testing.T) {
 			}
 		}
 	}
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: b, Jobs: 2, Resume: true})
+	res, err := Run(context.Background(), sw, Options{Out: b, Jobs: 2, Resume: true})
 	if err != nil || res.Ran != 4 || res.Skipped != 4 {
 		t.Fatalf("resumed sweep: %+v, %v; want 4 run, 4 skipped", res, err)
 	}
@@ -124,7 +125,7 @@ func TestSweepCancelledLeavesNoPartialPoints(t *testing.T) {
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := RunSweep(ctx, sw, SweepOptions{Out: out, Jobs: 1})
+	res, err := Run(ctx, sw, Options{Out: out, Jobs: 1})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "--resume") {
 		t.Fatalf("err %v, want a cancellation that mentions --resume", err)
 	}
@@ -180,7 +181,7 @@ func TestSweepBuffersFile(t *testing.T) {
 		}
 	}
 	out := t.TempDir()
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2})
+	res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2})
 	if err != nil || res.Ran != 27 {
 		t.Fatalf("%+v, %v", res, err)
 	}
@@ -197,7 +198,7 @@ func TestSweepBuffersFile(t *testing.T) {
 func TestSweepNoPlotsThenResumeDrawsThem(t *testing.T) {
 	sw := loadSmallSweep(t)
 	out := t.TempDir()
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, NoPlots: true})
+	res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2, NoPlots: true})
 	if err != nil || res.Ran != 8 {
 		t.Fatalf("sweep with NoPlots: %+v, %v", res, err)
 	}
@@ -215,7 +216,7 @@ func TestSweepNoPlotsThenResumeDrawsThem(t *testing.T) {
 	if err != nil || !strings.Contains(string(page), "figures were not drawn") || strings.Contains(string(page), "<img") {
 		t.Fatalf("index page of a sweep without plots: %v\n%s", err, page)
 	}
-	res, err = RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2, Resume: true})
+	res, err = Run(context.Background(), sw, Options{Out: out, Jobs: 2, Resume: true})
 	if err != nil || res.Ran != 0 || res.Skipped != 8 {
 		t.Fatalf("resumed: %+v, %v; want every point reused", res, err)
 	}
@@ -227,5 +228,24 @@ func TestSweepNoPlotsThenResumeDrawsThem(t *testing.T) {
 	page, _ = os.ReadFile(filepath.Join(base, "index.html"))
 	if strings.Contains(string(page), "not drawn") || !strings.Contains(string(page), "<img") {
 		t.Errorf("index page after the figures were drawn:\n%s", page)
+	}
+}
+
+// TestSweepIntoABusyFolderFailsBeforeRunning: a sweep whose experiment
+// folder another sweep holds stops before running a point.
+func TestSweepIntoABusyFolderFailsBeforeRunning(t *testing.T) {
+	sw := loadSmallSweep(t)
+	out := t.TempDir()
+	l, err := outdir.Lock(filepath.Join(out, "small"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2})
+	if !errors.Is(err, outdir.ErrBusy) || res.Ran != 0 {
+		t.Fatalf("%+v, %v; want outdir.ErrBusy before any point", res, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(out, "small")); len(entries) != 0 {
+		t.Errorf("the refused sweep wrote %d entries", len(entries))
 	}
 }

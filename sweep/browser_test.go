@@ -1,4 +1,4 @@
-package runner
+package sweep
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func TestIndexPageInHeadlessChromium(t *testing.T) {
 	}
 	sw := loadSmallSweep(t)
 	out := t.TempDir()
-	res, err := RunSweep(context.Background(), sw, SweepOptions{Out: out, Jobs: 2})
+	res, err := Run(context.Background(), sw, Options{Out: out, Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

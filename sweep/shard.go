@@ -16,7 +16,7 @@
 // copies the folders into one tree and writes the index page that an
 // unsharded run would have written.
 
-package runner
+package sweep
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"ccbench/experiment"
+	"ccbench/outdir"
 	"ccbench/report"
 )
 
@@ -207,11 +208,11 @@ func readManifest(path string) (*manifest, error) {
 func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error) {
 	res := MergeResult{Experiment: m.Experiment, Points: len(m.Points)}
 	base := filepath.Join(out, m.Experiment)
-	lock, err := lockDest(base, false)
+	lock, err := outdir.Lock(base, false)
 	if err != nil {
 		return res, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return res, err
 	}
@@ -291,19 +292,19 @@ func samePath(a, b string) (bool, error) {
 
 // copyRun copies the run folder src to dst through a temporary folder
 // beside dst, under dst's lock, so that dst appears whole or not at all,
-// as Execute does.
+// as runner.Execute does.
 func copyRun(src, dst string) error {
-	lock, err := lockDest(dst, false)
+	lock, err := outdir.Lock(dst, false)
 	if err != nil {
 		return err
 	}
-	defer lock.unlock()
-	removeOwnStale(dst)
-	tmp, err := newTemp(dst)
+	defer lock.Unlock()
+	outdir.RemoveOwnStale(dst)
+	tmp, err := outdir.NewTemp(dst)
 	if err != nil {
 		return err
 	}
-	defer dropTemp(tmp)
+	defer outdir.DropTemp(tmp)
 	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -320,7 +321,7 @@ func copyRun(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return commitTemp(tmp, dst)
+	return outdir.Commit(tmp, dst)
 }
 
 func copyFile(src, dst string) error {

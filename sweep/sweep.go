@@ -1,18 +1,20 @@
-// Running a sweep: every point of an expanded experiment through Execute,
-// in parallel, into results/<experiment>/<run>/, then the experiment's
-// index page.
+// Package sweep owns sweeps: running every point of an expanded
+// experiment (experiment.Sweep) through runner.ExecuteWith, in parallel,
+// into results/<experiment>/<run>/; resuming one by fingerprint; the
+// experiment's index page; and cutting a sweep into shards and merging
+// them back. Building and running one point is package runner's; the
+// results folders' names, locks and commits are package outdir's.
 //
 // Each point is a whole, independent simulation with its own seed, so
 // points run on as many workers as there are CPUs and the results do not
 // depend on the order in which they finish. A point's folder appears only
-// when all of its files are written (Execute renames it into place at the
-// end), which is what makes resuming safe. A resumed sweep reuses a point
-// only when its folder's fingerprint is the one the point would have now
-// (same settings, same referenced files, same ccbench) and its files are
-// all there and parse; anything else is run again, and the sweep says how
-// many points it reran and why.
-
-package runner
+// when all of its files are written (runner.ExecuteWith renames it into
+// place at the end), which is what makes resuming safe. A resumed sweep
+// reuses a point only when its folder's fingerprint is the one the point
+// would have now (same settings, same referenced files, same ccbench) and
+// its files are all there and parse; anything else is run again, and the
+// sweep says how many points it reran and why (resume.go).
+package sweep
 
 import (
 	"context"
@@ -30,11 +32,13 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"ccbench/experiment"
+	"ccbench/outdir"
 	"ccbench/report"
+	"ccbench/runner"
 )
 
-// SweepOptions says how to run a sweep.
-type SweepOptions struct {
+// Options says how to run a sweep.
+type Options struct {
 	// Out is the folder results go under: Out/<experiment>/<run>/.
 	Out string
 	// Jobs is how many points run at once; 0 means runtime.NumCPU().
@@ -42,7 +46,7 @@ type SweepOptions struct {
 	// Resume reuses points whose folder holds complete results with the
 	// fingerprint the point has now, and runs the others.
 	Resume bool
-	// Verify checks every flow's payload end to end (see Execute).
+	// Verify checks every flow's payload end to end (see runner.Execute).
 	Verify bool
 	// Progress, when not nil, receives a progress bar.
 	Progress io.Writer
@@ -54,8 +58,8 @@ type SweepOptions struct {
 	NoPlots bool
 }
 
-// SweepResult counts what a sweep did.
-type SweepResult struct {
+// Result counts what a sweep did.
+type Result struct {
 	// Ran and Skipped count points run now and points reused (--resume).
 	Ran, Skipped int
 	// Resumed is set when the sweep was resumed; Rerun then counts, by
@@ -75,35 +79,35 @@ type SweepResult struct {
 	VerifyProblems []string
 }
 
-// RunSweep runs every point of sw. Cancelling ctx stops new points from
-// starting; points already running finish and keep their results, and
-// RunSweep returns ctx's error. The first point that fails also stops the
+// Run runs every point of sw. Cancelling ctx stops new points from
+// starting; points already running finish and keep their results, and Run
+// returns ctx's error. The first point that fails also stops the
 // sweep, and its error is returned. When every point has finished, the
 // index page Out/<experiment>/index.html is written, or, for a shard, its
 // manifest.
-func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (SweepResult, error) {
-	res := SweepResult{Resumed: opt.Resume}
+func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error) {
+	res := Result{Resumed: opt.Resume}
 	verifyProblems := map[int][]string{} // by point, under mu
 	base := filepath.Join(opt.Out, sw.Name)
 	// The shards of one sweep write disjoint points and share the lock;
 	// a whole sweep has the experiment's folder to itself.
-	lock, err := lockDest(base, opt.Shard.Sharded())
+	lock, err := outdir.Lock(base, opt.Shard.Sharded())
 	if err != nil {
 		return res, err
 	}
-	defer lock.unlock()
-	if _, err := RemoveStale(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	defer lock.Unlock()
+	if _, err := outdir.RemoveStale(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return res, err
 	}
 	var todo, unplotted []int
-	fps := make([]*Fingerprint, len(sw.Points))
+	fps := make([]*runner.Fingerprint, len(sw.Points))
 	total := 0
 	for i, p := range sw.Points {
 		if !opt.Shard.Has(i) {
 			continue
 		}
 		total++
-		fp, err := fingerprintOf(p.Config, ExecOptions{Verify: opt.Verify})
+		fp, err := runner.FingerprintOf(p.Config, runner.ExecOptions{Verify: opt.Verify})
 		if err != nil {
 			return res, fmt.Errorf("run %s: %w", p.Run, err)
 		}
@@ -187,16 +191,16 @@ func RunSweep(ctx context.Context, sw *experiment.Sweep, opt SweepOptions) (Swee
 			return nil
 		}
 	}
-	mode := PlotLater
+	mode := runner.PlotLater
 	if opt.NoPlots {
-		mode = PlotNone
+		mode = runner.PlotNone
 	}
 	for range min(jobs, max(len(todo), 1)) {
 		wg.Go(func() {
 			for i := range next {
 				p := &sw.Points[i]
-				r, err := ExecuteWith(p.Config, filepath.Join(base, p.Run), p.Run,
-					ExecOptions{Verify: opt.Verify, fingerprint: fps[i], Plots: mode})
+				r, err := runner.ExecuteWith(p.Config, filepath.Join(base, p.Run), p.Run,
+					runner.ExecOptions{Verify: opt.Verify, Fingerprint: fps[i], Plots: mode})
 				if err != nil {
 					fail(fmt.Errorf("run %s: %w", p.Run, err))
 					continue
@@ -278,7 +282,7 @@ var rerunOrder = []string{rerunSettings, rerunInputs, rerunVersion, rerunIncompl
 // Describe says what the sweep did in a few words: "27 run", or for a
 // resumed sweep "3 rerun: 2 settings changed, 1 incomplete; 24 reused"
 // (with "; 4 new" for points that had no folder).
-func (r SweepResult) Describe() string {
+func (r Result) Describe() string {
 	if !r.Resumed {
 		return strconv.Itoa(r.Ran) + " run"
 	}
