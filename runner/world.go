@@ -1,31 +1,29 @@
-// Package runner is the sim driver: it builds a topology of TCP hosts and
-// netem links for a scenario and runs it in virtual time on the sim event
-// queue, sampling probes as it goes.
+// Package runner runs one experiment point: the sim driver (a scenario's
+// hosts, flows and traffic sources on a sim.Network, in virtual time) and
+// the tun driver's run, Execute and ExecuteWith writing a point's results,
+// the memory budget and the run's fingerprint. Sweeps, shards and resume
+// are package sweep's; results folders are package outdir's.
 //
-// The topology is a dumbbell. Flow i has a sender host and a receiver host;
-// every sender's packets cross one shared forward link (the bottleneck) and
-// every receiver's ACKs cross one shared reverse link:
+// The network is the scenario's links (Scenario.Links), or, without them,
+// the dumbbell: link 0 the forward bottleneck, link 1 the reverse path.
+// Each flow has a sender host and a receiver host, and a route each way: the
+// links its data crosses (FlowSpec.Data, default link 0) and those its ACKs
+// cross (FlowSpec.Ack, default link 1):
 //
 //	sender_0 ─┐                        ┌─ receiver_0
 //	sender_1 ─┼─► forward link (A→B) ─►┼─ receiver_1
 //	   ...    └◄─ reverse link (B→A) ◄─┘    ...
 //
-// Packets carry their flow index in packet.Packet.Flow, so a link hands each
-// packet to its host by array index, not by address lookup.
+// A flow with FlowSpec.ExtraDelay (or AccessRate) has its own access link
+// in front of its data path: a netem.Link of pure delay (and rate) that
+// only it crosses. Flows with different base RTTs then share one
+// bottleneck, as in the RTT-fairness experiments of the literature, and
+// the extra delay is propagation, not queueing.
 //
-// A flow with FlowSpec.ExtraDelay has its own access link between its
-// sender and the bottleneck: a netem.Link of pure delay (no rate, so no
-// serialization and no queue) that hands every packet on to the forward
-// link. Flows with different base RTTs then share one bottleneck, as in the
-// RTT-fairness experiments of the literature, and the extra delay is
-// propagation, not queueing, so it never drops or reorders.
-//
-// The loop: every host and link has one scheduled wake-up in the event
-// queue. A component whose deadline moves earlier gets a new event and the
-// old one goes stale (it no longer matches the component's schedule and is
-// skipped when popped); one whose deadline moves later just wakes early,
-// finds nothing due and reschedules. Events at equal times pop in the order
-// they were pushed, so a run is a pure function of its scenario and seed.
+// Hosts, flow starts and stops, the sampler, cross traffic, lifecycle
+// arrivals and SYN floods are all sim.Agents: each asks to be woken at the
+// times it needs, and the network knows nothing of what they are. A run is
+// a pure function of its scenario and seed (see sim.Network).
 package runner
 
 import (
