@@ -78,3 +78,21 @@ func TestIncastCollapsesWithALongMinimumRTO(t *testing.T) {
 		t.Errorf("64 senders with a 1 ms minimum RTO: %.0f Mbit/s, want ≥ 400 and ≥ 5× the 200 ms case (%.0f)", fast, many)
 	}
 }
+
+// TestIncastDCTCPRoundsDoNotWaitForDelayedACKs: 32 DCTCP senders with ECN
+// marking at 30 kB finish a round in the ideal 8.75 ms. A sender cut to a
+// window of one segment sends the next round's first segment with CWR,
+// unmarked; a receiver that held its ACK for the delayed-ACK timer made
+// every round last 40 ms more. Linux acknowledges it at once, for the CE
+// state change (dctcp_ece_ack_update) and for the CWR (tcp_ecn_accept_cwr).
+func TestIncastDCTCPRoundsDoNotWaitForDelayedACKs(t *testing.T) {
+	res, err := Simulate(incastScenario(32, 150000, 1<<20, 200*units.Millisecond, "dctcp", 30000), metrics.RunInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary.Incast[0]
+	t.Logf("%+v", s)
+	if s.RoundMsP50 > 10 {
+		t.Errorf("median round %.2f ms, want the ideal 8.75 ms (no delayed-ACK stall)", s.RoundMsP50)
+	}
+}

@@ -212,7 +212,8 @@ type Config struct {
 	// connection, data after a silence longer than the RTO, and a
 	// duplicate or out-of-window segment each let the receiver acknowledge
 	// every segment at once, for up to 16 ACKs bounded by
-	// rcv_wnd/(2·rcv_mss); a CE mark grants two; under LinuxRcvWindow,
+	// rcv_wnd/(2·rcv_mss); a CE mark grants two, and data carrying CWR
+	// is acknowledged at once (tcp_ecn_accept_cwr); under LinuxRcvWindow,
 	// every segment that grows the window grants one more. With it the
 	// receiver also acknowledges at once when more than one full segment
 	// (rcv_nxt − rcv_wup > rcv_mss) is unacknowledged and the window the

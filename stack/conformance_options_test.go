@@ -9,6 +9,7 @@ package stack
 // §4.2.3.6).
 
 import (
+	"fmt"
 	"testing"
 
 	"ccbench/units"
@@ -452,4 +453,34 @@ func TestConformanceKeepaliveFromEstablishment(t *testing.T) {
 			s.none(15 * units.Second)
 		})
 	}
+}
+
+// Linux acknowledges data carrying CWR at once, delayed-ACK timer or not
+// (tcp_ecn_accept_cwr): the sender has just cut its window, possibly to
+// one segment, which would otherwise wait out the timer.
+func TestLinuxECNReceiverAcksCWRAtOnce(t *testing.T) {
+	cfg := linuxScriptConfig()
+	cfg.ECN = true
+	s := newScript(t, cfg)
+	s.listen(80)
+	s.in("SEW 0:0(0) win 65535 <mss 1000>")
+	s.out(0, "SE. 0:0(0) ack 1 win 64000 <mss 1000>")
+	s.at(10 * ms).in(". 1:1(0) ack 1")
+	s.accept()
+	// The first data earns 16 quick ACKs (TCP_MAX_QUICKACKS).
+	at := 100 * ms
+	seq := 1
+	for range 16 {
+		s.at(at).in(fmt.Sprintf("P. %d:%d(100) ack 1 [ect0]", seq, seq+100))
+		s.out(at, fmt.Sprintf(". 1:1(0) ack %d", seq+100))
+		at, seq = at+100*ms, seq+100
+	}
+	// Then a lone segment waits for the delayed-ACK timer...
+	s.at(at).in(fmt.Sprintf("P. %d:%d(100) ack 1 [ect0]", seq, seq+100))
+	s.out(at+40*ms, fmt.Sprintf(". 1:1(0) ack %d", seq+100))
+	at, seq = at+100*ms, seq+100
+	// ...but one with CWR is acknowledged at once.
+	s.at(at).in(fmt.Sprintf("PW. %d:%d(100) ack 1 [ect0]", seq, seq+100))
+	s.out(at, fmt.Sprintf(". 1:1(0) ack %d", seq+100))
+	s.none(units.Second)
 }

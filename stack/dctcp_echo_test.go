@@ -9,8 +9,10 @@ import (
 
 // TestExactECNEchoForDCTCP checks the receiver side of RFC 8257 §3.2: with
 // an algorithm that asks for it, ECE mirrors the CE state of the data it
-// acknowledges, and a change of state while an ACK is being delayed sends
-// the ACK for the older data at once, with the older state.
+// acknowledges; a change of state while an ACK is being delayed sends the
+// ACK for the older data at once, with the older state, and the segment
+// that changed the state is acknowledged at once with the new one (RFC
+// 8257 §3.2's "send an immediate ACK"; Linux's dctcp_ece_ack_update).
 func TestExactECNEchoForDCTCP(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ECN = true
@@ -48,13 +50,15 @@ func TestExactECNEchoForDCTCP(t *testing.T) {
 		}
 	}
 	// Segment 1 is held by the delayed ACK; segment 2 flips the state to
-	// CE, so 1 is acknowledged at once without ECE; 2 and 3 share the CE
-	// state and are acknowledged together (every second segment) with ECE;
-	// segment 4 flips back, and its ACK waits for the delayed-ACK timer.
+	// CE, so 1 is acknowledged at once without ECE and 2 at once with
+	// ECE; 3 keeps the CE state and is held; segment 4 flips back, so 3
+	// is acknowledged at once with ECE and 4 at once without. Nothing
+	// waits for the delayed-ACK timer.
 	want := []string{
 		"40ms B ACK seq=1 ack=1449 len=0",
+		"40ms B ACK,ECE seq=1 ack=2897 len=0",
 		"40ms B ACK,ECE seq=1 ack=4345 len=0",
-		"80ms B ACK seq=1 ack=5793 len=0",
+		"40ms B ACK seq=1 ack=5793 len=0",
 	}
 	if len(acks) != len(want) {
 		t.Fatalf("ACKs:\n%v\nwant:\n%v", acks, want)

@@ -154,20 +154,29 @@ func (c *Conn) input(now units.Time, s *Segment) {
 		if ce {
 			c.stats.CEReceived++
 		}
+		if s.Has(FlagCWR) && c.cfg.QuickACK {
+			// The sender has just cut its window, maybe to a single
+			// segment, which a delayed ACK would leave waiting: Linux's
+			// tcp_ecn_accept_cwr acknowledges data carrying CWR at once.
+			c.ackNow = true
+		}
 		switch {
 		case c.exactECNEcho():
 			// DCTCP's receiver (RFC 8257 §3.2): ECE mirrors the CE state of
 			// the data it acknowledges. When the state flips while an ACK
 			// is being delayed, the data received so far is acknowledged
-			// at once with the old state, before this segment counts.
+			// at once with the old state; the segment that flipped it is
+			// acknowledged at once too, with the new state (Linux's
+			// dctcp_ece_ack_update forces an immediate ACK on every change,
+			// so the sender sees the change within a segment).
 			if ce != c.eceEcho {
 				if c.ackPending > 0 || c.ackAt != units.Never {
-					// The state ACK settles what was pending; this
-					// segment starts the delayed-ACK count afresh.
+					// The state ACK settles what was pending.
 					c.stateAck, c.stateAckSeq, c.stateAckECE = true, c.rcvNxt(), c.eceEcho
 					c.ackPending, c.ackAt = 0, units.Never
 				}
 				c.eceEcho = ce
+				c.ackNow = true
 			}
 		default:
 			// RFC 3168 §6.1.3: a CE mark makes every ACK carry ECE until
