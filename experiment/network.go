@@ -26,6 +26,11 @@ type Network struct {
 	// flows (one per sender of a star's "senders" group), nil for fixed
 	// entries.
 	workloads [][]FlowPath
+	// router and routes route the flows while Network builds them,
+	// routes remembering each pair of nodes' shortest path.
+	router *topology.Routes
+	routes map[[2]int][]int
+	byName map[string]int
 }
 
 // NetLink is one link direction.
@@ -89,6 +94,12 @@ func (c *Config) Network() (*Network, error) {
 	if err := n.Graph.Check(); err != nil {
 		return nil, &Error{Key: "links", Msg: err.Error()}
 	}
+	n.router = topology.NewRoutes(&n.Graph)
+	n.routes = make(map[[2]int][]int)
+	n.byName = make(map[string]int, len(n.Graph.Nodes))
+	for i, node := range n.Graph.Nodes {
+		n.byName[node.Name] = i
+	}
 	for _, f := range c.FlowList() {
 		p, err := c.flowPath(n, f.Group, f.Placement)
 		if err != nil {
@@ -111,6 +122,7 @@ func (c *Config) Network() (*Network, error) {
 			n.workloads[g] = append(n.workloads[g], p)
 		}
 	}
+	n.router, n.routes, n.byName = nil, nil, nil
 	if c.Topology.Preset != "dumbbell" {
 		if err := c.resolveNetBuffers(n); err != nil {
 			return nil, err
@@ -231,7 +243,7 @@ func (c *Config) flowPath(n *Network, group int, p Placement) (FlowPath, error) 
 	g := &n.Graph
 	prefix := "flows[" + strconv.Itoa(group) + "]."
 	node := func(key, name string) (int, error) {
-		if i, ok := g.Node(name); ok {
+		if i, ok := n.byName[name]; ok {
 			return i, nil
 		}
 		return -1, &Error{Key: prefix + key, Msg: strconv.Quote(name) + " is not allowed: no such node; " + nodesAllowed(g)}
@@ -264,7 +276,13 @@ func (c *Config) flowPath(n *Network, group int, p Placement) (FlowPath, error) 
 		}
 	} else {
 		route := func(key string, a, b int) ([]int, error) {
-			r, err := g.ShortestPath(a, b)
+			if r, ok := n.routes[[2]int{a, b}]; ok {
+				return r, nil
+			}
+			r, err := n.router.ShortestPath(a, b)
+			if err == nil {
+				n.routes[[2]int{a, b}] = r
+			}
 			if err != nil {
 				name := p.To
 				if key == "from" {

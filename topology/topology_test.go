@@ -261,5 +261,16 @@ func FuzzShortestPath(f *testing.F) {
 		if !slices.Equal(path, again) {
 			t.Fatalf("ShortestPath is not deterministic: %v then %v", path, again)
 		}
+		// Routes kept across calls answer every pair as a fresh search.
+		r := NewRoutes(g)
+		for a := range n {
+			for b := range n {
+				shared, err1 := r.ShortestPath(a, b)
+				fresh, err2 := g.ShortestPath(a, b)
+				if (err1 == nil) != (err2 == nil) || !slices.Equal(shared, fresh) {
+					t.Fatalf("Routes.ShortestPath(%d, %d) = %v, %v; a fresh search gives %v, %v", a, b, shared, err1, fresh, err2)
+				}
+			}
+		}
 	})
 }
