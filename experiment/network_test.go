@@ -170,6 +170,13 @@ func TestParkingLot(t *testing.T) {
 			t.Errorf("link %d buffer %d bytes, want %d", i, got, want)
 		}
 	}
+	pinned := load(t, "", "topology.preset=parking_lot", `flows[0].path=["r1", "r2", "r3"]`)
+	if p := network(t, pinned).Flows[0]; !slices.Equal(p.Data, []int{2, 4}) || !slices.Equal(p.Ack, []int{5, 3}) {
+		t.Errorf("path pinned by --set: %+v, want data [2 4], ACKs [5 3]", p)
+	}
+	if f := pinned.FlowList()[0]; f.From != "r1" || f.To != "r3" || !slices.Equal(f.Path.Nodes(), []string{"r1", "r2", "r3"}) {
+		t.Errorf("flow placement %+v, want from r1 to r3 along the path", f.Placement)
+	}
 	hops := load(t, "[topology]\npreset = \"parking_lot\"\nhops = 1\n")
 	one := network(t, hops)
 	if !slices.Equal(one.Flows[0].Data, []int{0}) || !slices.Equal(one.Flows[0].Ack, []int{1}) {
@@ -383,6 +390,14 @@ func TestResolvedNetworks(t *testing.T) {
 		if err != nil {
 			data, _ := os.ReadFile(path)
 			t.Fatalf("%s: %v\n%s", name, err, data)
+		}
+		if name == "parking" {
+			data, _ := os.ReadFile(path)
+			for _, want := range []string{"# link 2 r1->r2: buffer_bytes = 1125000  # link\n", "# f1.0 r2 -> r1  via link 3 (r2->r1): base_rtt = \"90ms\"\n"} {
+				if !strings.Contains(string(data), want) {
+					t.Errorf("resolved parking lot lacks %q:\n%s", want, data)
+				}
+			}
 		}
 		back.Name = c.Name
 		if !reflect.DeepEqual(back, c) {

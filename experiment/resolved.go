@@ -206,6 +206,10 @@ func (c *Config) literal(table, name string, i int) string {
 func (c *Config) writeDerived(b *strings.Builder) {
 	pkt := c.TCP.PacketBytes()
 	b.WriteString("\n# [derived] computed from the settings above; not read back.\n")
+	if c.Topology.Preset != "dumbbell" {
+		c.writeNetworkDerived(b, pkt)
+		return
+	}
 	fmt.Fprintf(b, "# base_rtt = %s  # link.delay + reverse.delay\n", tomlString(c.BaseRTT().String()))
 	fmt.Fprintf(b, "# bdp_bytes = %d  # link.rate × base_rtt / 8\n", c.BDPBytes())
 	fmt.Fprintf(b, "# packet_bytes = %d  # tcp.mss + %d bytes of IPv4 and TCP headers\n", pkt, HeaderBytes)
@@ -219,6 +223,30 @@ func (c *Config) writeDerived(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "# %s_buffer_bytes = %d\n", dir.name, dir.l.Buffer.Bytes)
 		fmt.Fprintf(b, "# %s_buffer_packets = %d  # of packet_bytes\n", dir.name, dir.l.Buffer.Packets)
+	}
+	fmt.Fprintf(b, "# flow_count = %d\n", len(c.FlowList()))
+}
+
+// writeNetworkDerived writes the derived values of a network other than
+// the dumbbell: each link's buffer and each flow's path and base RTT.
+func (c *Config) writeNetworkDerived(b *strings.Builder, pkt int) {
+	fmt.Fprintf(b, "# packet_bytes = %d  # tcp.mss + %d bytes of IPv4 and TCP headers\n", pkt, HeaderBytes)
+	n, err := c.Network()
+	if err != nil {
+		// Load refuses such a Config; one changed afterwards may not build.
+		fmt.Fprintf(b, "# network = %s\n", tomlString(err.Error()))
+		return
+	}
+	for i, l := range n.Links {
+		buf := tomlString("unlimited")
+		if l.Settings.Buffer.Limited() {
+			buf = strconv.FormatInt(l.Settings.Buffer.Bytes, 10)
+		}
+		fmt.Fprintf(b, "# link %d %s: buffer_bytes = %s  # %s\n", i, l.Name, buf, l.Role)
+	}
+	for i, f := range c.FlowList() {
+		p := n.Flows[i]
+		fmt.Fprintf(b, "# %s %s: base_rtt = %s\n", f.ID, n.Graph.Describe(p.Data), tomlString(p.BaseRTT.String()))
 	}
 	fmt.Fprintf(b, "# flow_count = %d\n", len(c.FlowList()))
 }
