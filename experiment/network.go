@@ -14,6 +14,14 @@ import (
 	"ccbench/units"
 )
 
+// satAdd is a + b, held at units.MaxDuration rather than wrapping.
+func satAdd(a, b units.Duration) units.Duration {
+	if s, ok := units.AddDurations(a, b); ok {
+		return s
+	}
+	return units.MaxDuration
+}
+
 // Network is the emulated network of a Config.
 type Network struct {
 	// Graph holds the nodes and links; graph link i is Links[i].
@@ -333,6 +341,11 @@ func pathValue(path []string) string {
 // resolveNetBuffers resolves the buffers and ECN thresholds written in
 // BDP multiples on a network other than the dumbbell: the link's rate
 // times the largest base RTT of the flows whose data or ACKs cross it.
+// A preset's link that no flow crosses keeps the BDP of its own hop: a
+// [link] or [reverse] link the dumbbell's (link.delay + reverse.delay),
+// a star's access link that of a flow from its sender without an access
+// link of its own (2 × access_delay + link.delay + reverse.delay). A
+// custom link that no flow crosses has no BDP, and is an error.
 func (c *Config) resolveNetBuffers(n *Network) error {
 	rtt := make([]units.Duration, len(n.Links))
 	crossed := make([]bool, len(n.Links))
@@ -368,16 +381,27 @@ func (c *Config) resolveNetBuffers(n *Network) error {
 				key = "topology.access_buffer"
 			}
 			value := strconv.Quote(b.String())
+			linkRTT := rtt[i]
+			if !crossed[i] || linkRTT == 0 {
+				switch l.Role {
+				case "link", "reverse":
+					// As on the dumbbell: Load resolved it from
+					// link.delay + reverse.delay.
+					continue
+				case "access":
+					linkRTT = satAdd(satAdd(c.Link.Delay, c.Reverse.Delay), 2*min(c.Topology.Access.Delay, maxHorizon))
+				}
+			}
 			switch {
 			case l.Settings.Rate == 0:
 				return &Error{Key: key, Msg: value + " is not allowed: a multiple of the bandwidth-delay product needs a finite rate on " + l.Name + `; give bytes ("256KiB") or packets ("100pkt")`}
-			case !crossed[i] || rtt[i] == 0:
+			case linkRTT == 0:
 				return &Error{Key: key, Msg: value + " is not allowed on " + l.Name + ": no flow with a base RTT above 0s crosses it, so it has no bandwidth-delay product; give bytes (\"256KiB\") or packets (\"100pkt\")"}
 			}
-			bytes, bdp := bdpBytes(b.Multiple, l.Settings.Rate, rtt[i])
+			bytes, bdp := bdpBytes(b.Multiple, l.Settings.Rate, linkRTT)
 			if bytes.Sign() < 1 || bytes.Cmp(big.NewInt(maxBufferBytes)) > 0 {
 				return &Error{Key: key, Msg: value + " is not allowed: on " + l.Name + " it comes to " + bigCount(bytes) + " bytes at " +
-					l.Settings.Rate.String() + " and a base RTT of " + rtt[i].String() + " (one BDP is " + bigCount(bdp) + " bytes); allowed from 1 to " +
+					l.Settings.Rate.String() + " and a base RTT of " + linkRTT.String() + " (one BDP is " + bigCount(bdp) + " bytes); allowed from 1 to " +
 					strconv.FormatInt(maxBufferBytes, 10) + ` bytes; give bytes ("256KiB") or packets ("100pkt")`}
 			}
 			b.Bytes = bytes.Int64()

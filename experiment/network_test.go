@@ -171,6 +171,10 @@ func TestParkingLot(t *testing.T) {
 		}
 	}
 	pinned := load(t, "", "topology.preset=parking_lot", `flows[0].path=["r1", "r2", "r3"]`)
+	// Hop 1, which no flow crosses, keeps the BDP of its own hop.
+	if b := network(t, pinned).Links[0].Settings.Buffer.Bytes; b != 500000 {
+		t.Errorf("unused hop's buffer %d bytes, want 500000 (100Mbit/s × 40ms)", b)
+	}
 	if p := network(t, pinned).Flows[0]; !slices.Equal(p.Data, []int{2, 4}) || !slices.Equal(p.Ack, []int{5, 3}) {
 		t.Errorf("path pinned by --set: %+v, want data [2 4], ACKs [5 3]", p)
 	}
@@ -210,6 +214,11 @@ func TestStar(t *testing.T) {
 	}
 	if n.Links[0].Settings.Buffer.Packets != 50 {
 		t.Errorf("shared port buffer %+v, want 50pkt", n.Links[0].Settings.Buffer)
+	}
+	// A sender no flow uses keeps the BDP its own flow would have.
+	idle := network(t, load(t, "[topology]\npreset = \"star\"\nsenders = 4\naccess_delay = \"5ms\"\n[[flows]]\ncount = 2\n"))
+	if used, unused := idle.Links[2].Settings.Buffer.Bytes, idle.Links[6].Settings.Buffer.Bytes; used != 625000 || unused != 625000 {
+		t.Errorf("access buffers %d (s0) and %d (s2, unused), want 625000 (100Mbit/s × 50ms)", used, unused)
 	}
 	// A workload spreads over the senders too.
 	w := load(t, "[topology]\npreset = \"star\"\nsenders = 3\n[[flows]]\narrivals = \"poisson\"\n")
