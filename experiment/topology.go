@@ -28,8 +28,22 @@
 //   - custom: [[nodes]] and [[links]] give the network; [link] and
 //     [reverse] are not used and may not be given.
 //
-// Hosts s_i of the star and every preset's nodes are named as above; from,
-// to and path name them.
+// from, to and path name the nodes as above. Routes are the shortest
+// (fewest hops, then least propagation delay, then lowest link indices);
+// path pins a flow's data path, its ACKs taking the same nodes back.
+//
+// A buffer written in BDP multiples on the dumbbell keeps its one meaning,
+// link.rate × (link.delay + reverse.delay). On the other networks it is
+// the link's rate times the largest base RTT of the flows whose data or
+// ACKs cross that link (Network resolves it; Config.Link and
+// Config.Reverse then still hold the dumbbell's bytes, so an engine reads
+// every link's settings from Network).
+//
+// A flow's own access link (rtt, access_delay, access_rate) sits between
+// its sender and the node it attaches at, on the data direction only: it
+// adds propagation delay (and, with access_rate, serialization) to the
+// data, none to the ACKs. It is not a link of the graph, so the links of a
+// network do not depend on the flows.
 
 package experiment
 
