@@ -27,6 +27,7 @@ package experiment
 
 import (
 	"strconv"
+	"strings"
 
 	"ccbench/units"
 )
@@ -79,6 +80,14 @@ type Config struct {
 	// Lifecycle is the server, clients and floods of a connection-lifecycle
 	// experiment (lifecycle.go).
 	Lifecycle
+
+	// Topology is the [topology] table: which network the run emulates
+	// (topology.go). Network builds its graph and the flows' paths.
+	Topology Topology
+	// Nodes and Links are the [[nodes]] and [[links]] entries of a custom
+	// network, in file order; nil for the presets.
+	Nodes []NodeSpec
+	Links []LinkSpec
 }
 
 // Link is one direction of the emulated path.
@@ -154,6 +163,15 @@ var (
 
 // Unlimited reports whether the link serializes instantly.
 func (l Link) Unlimited() bool { return l.Rate == 0 }
+
+// Ideal reports whether the link does nothing to packets: unlimited rate
+// (so no serialization and no queue), no delay, no loss of any model, no
+// jitter, duplication, corruption, policer, trace or schedule. An engine
+// may pass packets through an ideal link at no cost.
+func (l Link) Ideal() bool {
+	return l.Rate == 0 && l.Delay == 0 && l.Jitter == 0 && l.Loss == 0 && l.LossModel == "bernoulli" &&
+		l.Duplicate == 0 && l.Corrupt == 0 && l.PolicerRate == 0 && l.Trace == "" && len(l.Schedule) == 0
+}
 
 // BufferUnit says how a buffer was written.
 type BufferUnit uint8
@@ -273,6 +291,36 @@ type FlowGroup struct {
 	// to the experiment file's folder; MeanSize is then 0, because the
 	// file gives the mean (the driver reads it, see LoadSizeCDF).
 	SizeCDF string
+	// Placement on the network (topology.go); a workload's flows are
+	// placed the same way.
+	Placement
+}
+
+// Placement is where a [[flows]] entry's flows run on the network.
+type Placement struct {
+	// From and To are node names as written, or the preset's defaults
+	// (left and right for the dumbbell). A star's From may be
+	// SendersGroup, which spreads the members over the senders.
+	From, To string
+	// Path is the pinned data path, node names from From to To (Nodes
+	// lists them); "" for the shortest path. It is a string, not a slice,
+	// so that a FlowGroup and a Flow stay comparable with ==.
+	Path NodePath
+	// Direction is "forward", or "reverse": data goes from To to From
+	// along the same path, and its ACKs from From to To.
+	Direction string
+	// Stop is when the sender's application closes the connection, as
+	// close(2) does: data already queued is still delivered, then FIN;
+	// 0 never.
+	Stop units.Duration
+	// RTT is the target base RTT of each flow, reached by the flow's own
+	// access link (see FlowPath.AccessDelay); 0 for none.
+	RTT units.Duration
+	// AccessDelay and AccessRate are the one-way delay and the rate of
+	// the flow's own access link, data direction only; 0 for none and
+	// unlimited.
+	AccessDelay units.Duration
+	AccessRate  units.Rate
 }
 
 // Workload reports whether the entry is an arrival process.
@@ -286,6 +334,18 @@ type CrossGroup struct {
 	Pattern              string
 	On, Off, Start, Stop units.Duration
 	PacketSize           int
+}
+
+// NodePath is a list of node names, held as the names separated by single
+// spaces (a node name has none): "r0 r1 r2".
+type NodePath string
+
+// Nodes lists the names, nil for an empty path.
+func (p NodePath) Nodes() []string {
+	if p == "" {
+		return nil
+	}
+	return strings.Split(string(p), " ")
 }
 
 // Flow is one connection of the run.
@@ -309,6 +369,10 @@ type Flow struct {
 	Recovery string
 	// Receiver is "kernel" or "stack", as FlowGroup.Receiver.
 	Receiver string
+	// Placement is the group's, with From resolved to the member's own
+	// node (a star's "senders" group gives member m the sender s{m mod
+	// senders}); Network gives the flow's path.
+	Placement
 }
 
 // FlowList expands the flow groups into individual flows, group by group
@@ -321,16 +385,18 @@ func (c *Config) FlowList() []Flow {
 		}
 		for m := range fg.Count {
 			flows = append(flows, Flow{
-				ID:       "f" + strconv.Itoa(g) + "." + strconv.Itoa(m),
-				Index:    len(flows),
-				Group:    g,
-				Member:   m,
-				CC:       fg.CC,
-				Start:    units.Time(fg.Start),
-				Size:     fg.Size,
-				Recovery: fg.Recovery,
-				Receiver: fg.Receiver,
+				ID:        "f" + strconv.Itoa(g) + "." + strconv.Itoa(m),
+				Index:     len(flows),
+				Group:     g,
+				Member:    m,
+				CC:        fg.CC,
+				Start:     units.Time(fg.Start),
+				Size:      fg.Size,
+				Recovery:  fg.Recovery,
+				Receiver:  fg.Receiver,
+				Placement: fg.Placement,
 			})
+			flows[len(flows)-1].From = c.memberFrom(fg.From, m)
 		}
 	}
 	return flows

@@ -265,9 +265,11 @@ func (d *decoder) decode(defaultName string) *Config {
 		rt.Buffer = c.Reverse.ECNThreshold
 		c.Reverse.ECNThreshold = d.resolveBuffer(rev, rt, c, "reverse.rate")
 	}
-	c.Flows = d.flows(c.Duration, c.TCP, c.Driver)
+	d.topologyTable(c)
+	c.Flows = d.flows(c.Duration, c.TCP, c.Driver, c.Topology)
 	c.Cross = d.cross(c.Duration)
 	d.lifecycle(c)
+	d.checkNetwork(c)
 	return c
 }
 
@@ -339,7 +341,7 @@ func profileRecovery(profile string, sack bool) string {
 
 // flows reads the [[flows]] entries of a run that lasts duration under
 // driver.
-func (d *decoder) flows(duration units.Duration, tcp TCP, driver string) []FlowGroup {
+func (d *decoder) flows(duration units.Duration, tcp TCP, driver string, tp Topology) []FlowGroup {
 	names := algorithmNames()
 	var groups []FlowGroup
 	for _, f := range d.entries("flows") {
@@ -394,6 +396,7 @@ func (d *decoder) flows(duration units.Duration, tcp TCP, driver string) []FlowG
 			// checked above but mean nothing here.
 			g.Arrivals, g.Load, g.SizeDistribution, g.MeanSize = "", 0, "", 0
 		}
+		d.flowPlacement(f, &g, tp, duration)
 		groups = append(groups, g)
 	}
 	return groups

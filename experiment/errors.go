@@ -127,9 +127,31 @@ func formatValue(v any) string {
 		return strconv.FormatBool(v)
 	case map[string]any:
 		return "a table"
-	case []any, []map[string]any:
+	case []any:
+		if names, ok := stringList(v); ok {
+			return names
+		}
+		return "an array"
+	case []map[string]any:
 		return "an array"
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// stringList writes a non-empty array of strings as TOML writes it:
+// ["r0", "r1"].
+func stringList(v []any) (string, bool) {
+	if len(v) == 0 {
+		return "", false
+	}
+	quoted := make([]string, len(v))
+	for i, e := range v {
+		s, ok := e.(string)
+		if !ok {
+			return "", false
+		}
+		quoted[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]", true
 }

@@ -285,7 +285,7 @@ func (c *Config) entryCount(name string) int {
 	case "flood":
 		return len(c.Flood)
 	}
-	return 0
+	return c.entryCountTopology(name)
 }
 
 // lifecycleLiteral is the resolved value of a lifecycle setting, and

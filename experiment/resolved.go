@@ -29,6 +29,9 @@ func (c *Config) resolvedTOML() []byte {
 	b.WriteString("# Experiment " + strconv.Quote(c.Name) + ", resolved by ccbench: every setting explicit,\n")
 	b.WriteString("# units canonical. Loading this file gives the same experiment.\n")
 	for _, t := range schema {
+		if !c.writesTable(t.name) {
+			continue
+		}
 		switch {
 		case t.name == "":
 			b.WriteString("\n")
@@ -47,14 +50,30 @@ func (c *Config) resolvedTOML() []byte {
 	return []byte(b.String())
 }
 
+// writesTable says whether the resolved file writes table name at all.
+func (c *Config) writesTable(name string) bool {
+	switch name {
+	case "topology":
+		return c.Topology.Preset != "dumbbell"
+	case "link", "reverse":
+		return c.Topology.Preset != "custom"
+	}
+	return true
+}
+
 // writeTable writes the keys of table t (entry i of an array of tables),
 // each with the comment that says what it means.
 func (c *Config) writeTable(b *strings.Builder, t *table, i int) {
 	width := 0
 	for _, k := range t.keys {
-		width = max(width, len(k.name)+3+len(c.literal(t.name, k.name, i)))
+		if c.writesTopology(t.name, k.name, i) {
+			width = max(width, len(k.name)+3+len(c.literal(t.name, k.name, i)))
+		}
 	}
 	for _, k := range t.keys {
+		if !c.writesTopology(t.name, k.name, i) {
+			continue
+		}
 		line := k.name + " = " + c.literal(t.name, k.name, i)
 		fmt.Fprintf(b, "%-*s  # %s\n", width, line, k.doc)
 	}
@@ -89,75 +108,8 @@ func (c *Config) literal(table, name string, i int) string {
 		if table == "reverse" {
 			l = c.Reverse
 		}
-		switch name {
-		case "rate":
-			if l.Unlimited() {
-				return tomlString("unlimited")
-			}
-			return tomlString(l.Rate.String())
-		case "delay":
-			return tomlString(l.Delay.String())
-		case "buffer":
-			return tomlString(l.Buffer.String())
-		case "loss":
-			return tomlFloat(l.Loss)
-		case "ecn_threshold":
-			if !l.ECNThreshold.Limited() {
-				return tomlString("off")
-			}
-			return tomlString(l.ECNThreshold.String())
-		case "qdisc":
-			return tomlString(l.Qdisc)
-		case "jitter":
-			return tomlString(l.Jitter.String())
-		case "jitter_distribution":
-			return tomlString(l.JitterDistribution)
-		case "jitter_correlation":
-			return tomlFloat(l.JitterCorrelation)
-		case "reorder":
-			return strconv.FormatBool(l.Reorder)
-		case "loss_model":
-			return tomlString(l.LossModel)
-		case "ge_p":
-			return tomlFloat(l.GE.P)
-		case "ge_r":
-			return tomlFloat(l.GE.R)
-		case "ge_loss_bad":
-			return tomlFloat(l.GE.LossBad)
-		case "ge_loss_good":
-			return tomlFloat(l.GE.LossGood)
-		case "state_p13":
-			return tomlFloat(l.State.P13)
-		case "state_p31":
-			return tomlFloat(l.State.P31)
-		case "state_p32":
-			return tomlFloat(l.State.P32)
-		case "state_p23":
-			return tomlFloat(l.State.P23)
-		case "state_p14":
-			return tomlFloat(l.State.P14)
-		case "duplicate":
-			return tomlFloat(l.Duplicate)
-		case "corrupt":
-			return tomlFloat(l.Corrupt)
-		case "policer_rate":
-			if l.PolicerRate == 0 {
-				return tomlString("unlimited")
-			}
-			return tomlString(l.PolicerRate.String())
-		case "policer_burst":
-			return tomlString(units.FormatSize(l.PolicerBurst))
-		case "trace":
-			return tomlString(l.Trace)
-		case "overhead":
-			return strconv.Itoa(l.Overhead)
-		case "schedule":
-			var parts []string
-			for _, c := range l.Schedule {
-				parts = append(parts, c.At.String()+" rate="+c.Rate.String()+" delay="+c.Delay.String()+
-					" loss="+strconv.FormatFloat(c.Loss, 'g', -1, 64))
-			}
-			return tomlString(strings.Join(parts, "; "))
+		if v, ok := linkLiteral(l, name); ok {
+			return v
 		}
 	case "tcp":
 		switch name {
@@ -243,6 +195,9 @@ func (c *Config) literal(table, name string, i int) string {
 	if v, ok := c.lifecycleLiteral(table, name, i); ok {
 		return v
 	}
+	if v, ok := c.topologyLiteral(table, name, i); ok {
+		return v
+	}
 	panic("experiment: no resolved form for " + table + "." + name)
 }
 
@@ -251,6 +206,10 @@ func (c *Config) literal(table, name string, i int) string {
 func (c *Config) writeDerived(b *strings.Builder) {
 	pkt := c.TCP.PacketBytes()
 	b.WriteString("\n# [derived] computed from the settings above; not read back.\n")
+	if c.Topology.Preset != "dumbbell" {
+		c.writeNetworkDerived(b, pkt)
+		return
+	}
 	fmt.Fprintf(b, "# base_rtt = %s  # link.delay + reverse.delay\n", tomlString(c.BaseRTT().String()))
 	fmt.Fprintf(b, "# bdp_bytes = %d  # link.rate × base_rtt / 8\n", c.BDPBytes())
 	fmt.Fprintf(b, "# packet_bytes = %d  # tcp.mss + %d bytes of IPv4 and TCP headers\n", pkt, HeaderBytes)
@@ -264,6 +223,30 @@ func (c *Config) writeDerived(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "# %s_buffer_bytes = %d\n", dir.name, dir.l.Buffer.Bytes)
 		fmt.Fprintf(b, "# %s_buffer_packets = %d  # of packet_bytes\n", dir.name, dir.l.Buffer.Packets)
+	}
+	fmt.Fprintf(b, "# flow_count = %d\n", len(c.FlowList()))
+}
+
+// writeNetworkDerived writes the derived values of a network other than
+// the dumbbell: each link's buffer and each flow's path and base RTT.
+func (c *Config) writeNetworkDerived(b *strings.Builder, pkt int) {
+	fmt.Fprintf(b, "# packet_bytes = %d  # tcp.mss + %d bytes of IPv4 and TCP headers\n", pkt, HeaderBytes)
+	n, err := c.Network()
+	if err != nil {
+		// Load refuses such a Config; one changed afterwards may not build.
+		fmt.Fprintf(b, "# network = %s\n", tomlString(err.Error()))
+		return
+	}
+	for i, l := range n.Links {
+		buf := tomlString("unlimited")
+		if l.Settings.Buffer.Limited() {
+			buf = strconv.FormatInt(l.Settings.Buffer.Bytes, 10)
+		}
+		fmt.Fprintf(b, "# link %d %s: buffer_bytes = %s  # %s\n", i, l.Name, buf, l.Role)
+	}
+	for i, f := range c.FlowList() {
+		p := n.Flows[i]
+		fmt.Fprintf(b, "# %s %s: base_rtt = %s\n", f.ID, n.Graph.Describe(p.Data), tomlString(p.BaseRTT.String()))
 	}
 	fmt.Fprintf(b, "# flow_count = %d\n", len(c.FlowList()))
 }
@@ -329,4 +312,80 @@ func writeAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// linkLiteral is the resolved value of setting name of a link direction,
+// and whether name is one.
+func linkLiteral(l Link, name string) (string, bool) {
+	switch name {
+	case "rate":
+		if l.Unlimited() {
+			return tomlString("unlimited"), true
+		}
+		return tomlString(l.Rate.String()), true
+	case "delay":
+		return tomlString(l.Delay.String()), true
+	case "buffer":
+		return tomlString(l.Buffer.String()), true
+	case "loss":
+		return tomlFloat(l.Loss), true
+	case "ecn_threshold":
+		if !l.ECNThreshold.Limited() {
+			return tomlString("off"), true
+		}
+		return tomlString(l.ECNThreshold.String()), true
+	case "qdisc":
+		return tomlString(l.Qdisc), true
+	case "jitter":
+		return tomlString(l.Jitter.String()), true
+	case "jitter_distribution":
+		return tomlString(l.JitterDistribution), true
+	case "jitter_correlation":
+		return tomlFloat(l.JitterCorrelation), true
+	case "reorder":
+		return strconv.FormatBool(l.Reorder), true
+	case "loss_model":
+		return tomlString(l.LossModel), true
+	case "ge_p":
+		return tomlFloat(l.GE.P), true
+	case "ge_r":
+		return tomlFloat(l.GE.R), true
+	case "ge_loss_bad":
+		return tomlFloat(l.GE.LossBad), true
+	case "ge_loss_good":
+		return tomlFloat(l.GE.LossGood), true
+	case "state_p13":
+		return tomlFloat(l.State.P13), true
+	case "state_p31":
+		return tomlFloat(l.State.P31), true
+	case "state_p32":
+		return tomlFloat(l.State.P32), true
+	case "state_p23":
+		return tomlFloat(l.State.P23), true
+	case "state_p14":
+		return tomlFloat(l.State.P14), true
+	case "duplicate":
+		return tomlFloat(l.Duplicate), true
+	case "corrupt":
+		return tomlFloat(l.Corrupt), true
+	case "policer_rate":
+		if l.PolicerRate == 0 {
+			return tomlString("unlimited"), true
+		}
+		return tomlString(l.PolicerRate.String()), true
+	case "policer_burst":
+		return tomlString(units.FormatSize(l.PolicerBurst)), true
+	case "trace":
+		return tomlString(l.Trace), true
+	case "overhead":
+		return strconv.Itoa(l.Overhead), true
+	case "schedule":
+		var parts []string
+		for _, c := range l.Schedule {
+			parts = append(parts, c.At.String()+" rate="+c.Rate.String()+" delay="+c.Delay.String()+
+				" loss="+strconv.FormatFloat(c.Loss, 'g', -1, 64))
+		}
+		return tomlString(strings.Join(parts, "; ")), true
+	}
+	return "", false
 }

@@ -19,6 +19,7 @@ const (
 	kindSize          // "4MiB" or a byte count
 	kindBuffer        // bytes, "100pkt", "1bdp" or "unlimited"
 	kindLoss          // a probability, or "1%"
+	kindNodeList      // an array of node names: ["r0", "r1"]
 )
 
 // key is one setting of a table.

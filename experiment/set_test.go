@@ -46,7 +46,8 @@ func TestSetOverrides(t *testing.T) {
 	if c.Reverse.Buffer != (Buffer{Unit: BufferPackets, Packets: 100, Bytes: 104000}) {
 		t.Errorf("reverse buffer %+v, want 100 packets of 1040 bytes", c.Reverse.Buffer)
 	}
-	want := []FlowGroup{{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack"}, {CC: "cubic", Count: 2, Recovery: "rack", Receiver: "stack"}}
+	want := []FlowGroup{{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack", Placement: dumbbellPlacement},
+		{CC: "cubic", Count: 2, Recovery: "rack", Receiver: "stack", Placement: dumbbellPlacement}}
 	if len(c.Flows) != 2 || c.Flows[0] != want[0] || c.Flows[1] != want[1] {
 		t.Errorf("flows %+v, want %+v", c.Flows, want)
 	}
@@ -63,7 +64,7 @@ func TestSetLaterWins(t *testing.T) {
 func TestSetDefaultFlow(t *testing.T) {
 	withAlgorithms(t, "cubic", "reno")
 	c := load(t, "", "flows[0].cc=cubic", "flows[0].count=4", `flows[0].start="2s"`)
-	want := FlowGroup{CC: "cubic", Count: 4, Start: 2 * units.Second, Recovery: "rack", Receiver: "stack"}
+	want := FlowGroup{CC: "cubic", Count: 4, Start: 2 * units.Second, Recovery: "rack", Receiver: "stack", Placement: dumbbellPlacement}
 	if len(c.Flows) != 1 || c.Flows[0] != want {
 		t.Errorf("flows %+v, want [%+v]", c.Flows, want)
 	}
@@ -126,7 +127,7 @@ func TestSetErrors(t *testing.T) {
 		{"unknown key", "flows[0].ccc=reno",
 			`--set flows[0].ccc: unknown key; did you mean "flows[0].cc"? ` + flowKeysMsg},
 		{"unknown key", "link[0].rate=5Mbit/s",
-			`--set link[0].rate: unknown key; did you mean "link.rate"? ` + linkKeysMsg},
+			`--set link[0].rate: unknown key; did you mean "links[0].rate"? ` + linkKeysMsg},
 		{"other index syntax", "flows.0.cc=reno",
 			`--set flows.0.cc: unknown key; write flows[0].cc to set a key of one [[flows]] entry`},
 		{"missing index", "flows.cc=reno",
