@@ -291,6 +291,9 @@ type FlowGroup struct {
 	// to the experiment file's folder; MeanSize is then 0, because the
 	// file gives the mean (the driver reads it, see LoadSizeCDF).
 	SizeCDF string
+	// Rounds is an incast entry's number of request rounds, 0 for as many
+	// as the run holds (see Incast).
+	Rounds int
 	// Placement on the network (topology.go); a workload's flows are
 	// placed the same way.
 	Placement
@@ -322,6 +325,11 @@ type Placement struct {
 	AccessDelay units.Duration
 	AccessRate  units.Rate
 }
+
+// Incast reports whether the entry's flows answer synchronized request
+// rounds: each round a block of Size bytes split among the Count flows,
+// for Rounds rounds (0: until the end).
+func (g FlowGroup) Incast() bool { return g.Arrivals == "incast" }
 
 // Workload reports whether the entry is an arrival process.
 func (g FlowGroup) Workload() bool { return g.Arrivals == "poisson" }

@@ -394,7 +394,17 @@ func (d *decoder) flows(duration units.Duration, tcp TCP, driver string, tp Topo
 		} else {
 			// Fixed flows have no arrival process; its keys are
 			// checked above but mean nothing here.
+			incast := g.Incast()
 			g.Arrivals, g.Load, g.SizeDistribution, g.MeanSize = "", 0, "", 0
+			if incast {
+				g.Arrivals = "incast"
+				d.check(f, "size", g.Size > 0, `must be the block each round delivers with arrivals = incast, e.g. "1MB"`)
+				d.check(f, "size", g.Size >= int64(g.Count), "must give every one of the count flows at least a byte with arrivals = incast")
+			}
+		}
+		g.Rounds = d.smallInt(f, "rounds", 0, 1<<30, "must be a whole number of rounds, 0 for as many as the run holds")
+		if !g.Incast() {
+			d.check(f, "rounds", g.Rounds == 0, "is for arrivals = incast only")
 		}
 		d.flowPlacement(f, &g, tp, duration)
 		groups = append(groups, g)

@@ -57,6 +57,10 @@ type NetLink struct {
 	key string
 }
 
+// Table is the table the link's settings are written in, as errors name
+// it: "link", "reverse", "links[2]" or "topology.access".
+func (l NetLink) Table() string { return strings.TrimSuffix(strings.TrimSuffix(l.key, "."), "_") }
+
 // FlowPath is where one flow runs.
 type FlowPath struct {
 	// Src and Dst are the nodes the sender and the receiver attach at:

@@ -144,7 +144,12 @@ func (c *Config) literal(table, name string, i int) string {
 		f := c.Flows[i]
 		if !f.Workload() {
 			switch name {
-			case "arrivals", "load", "size_distribution", "mean_size", "size_cdf":
+			case "arrivals":
+				if f.Incast() {
+					return tomlString(f.Arrivals)
+				}
+				return formatValue(tableNamed("flows").key(name).def)
+			case "load", "size_distribution", "mean_size", "size_cdf":
 				// Fixed flows keep no workload: write the defaults.
 				return formatValue(tableNamed("flows").key(name).def)
 			}

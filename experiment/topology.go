@@ -120,6 +120,7 @@ func init() {
 		key{"rtt", kindDuration, "0s", "target base RTT: the flow gets its own access link whose one-way delay, data direction only, is rtt minus its path's base RTT; 0s for none"},
 		key{"access_delay", kindDuration, "0s", "one-way delay of the flow's own access link between the sender and the node it attaches at, data direction only; 0s for none"},
 		key{"access_rate", kindRate, "unlimited", "rate of the flow's own access link, data direction only"},
+		key{"rounds", kindInt, int64(0), "arrivals = incast: how many request rounds to run; 0 runs rounds until the end"},
 	)
 	schema = append(schema,
 		table{name: "topology", doc: "the network: a preset, or custom [[nodes]] and [[links]]", keys: []key{
@@ -443,6 +444,8 @@ func (c *Config) writesTopology(table, name string, i int) bool {
 			return f.AccessDelay != 0
 		case "access_rate":
 			return f.AccessRate != 0
+		case "rounds":
+			return f.Incast()
 		}
 	}
 	return true
@@ -510,6 +513,8 @@ func (c *Config) topologyLiteral(table, name string, i int) (string, bool) {
 			return tomlString(f.AccessDelay.String()), true
 		case "access_rate":
 			return linkLiteral(Link{Rate: f.AccessRate}, "rate")
+		case "rounds":
+			return strconv.Itoa(f.Rounds), true
 		}
 	}
 	return "", false

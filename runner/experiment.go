@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,12 +68,32 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		TCP:              tcp,
 		Seed:             cfg.Seed,
 	}
-	for _, f := range cfg.FlowList() {
+	net, err := cfg.Network()
+	if err != nil {
+		return Scenario{}, err
+	}
+	network := cfg.Topology.Preset != "dumbbell"
+	if network {
+		if err := networkLinks(net, &sc); err != nil {
+			return Scenario{}, err
+		}
+	}
+	for i, f := range cfg.FlowList() {
 		mode, err := stack.ParseRecoveryMode(f.Recovery)
 		if err != nil {
 			return Scenario{}, fmt.Errorf("flows[%d].recovery: %w", f.Group, err)
 		}
-		sc.Flows = append(sc.Flows, FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode, Group: f.Group, Receiver: f.Receiver})
+		spec := FlowSpec{CC: f.CC, Start: f.Start.Sub(0), Size: f.Size, Recovery: mode, Group: f.Group, Receiver: f.Receiver}
+		place(&spec, net.Flows[i], network)
+		if g := cfg.Flows[f.Group]; g.Incast() {
+			spec.Size = 0
+			spec.IncastShare = g.Size / int64(g.Count)
+			if int64(f.Member) < g.Size%int64(g.Count) {
+				spec.IncastShare++
+			}
+			spec.IncastRounds = g.Rounds
+		}
+		sc.Flows = append(sc.Flows, spec)
 	}
 	// Workloads follow the fixed flows, entry by entry, each drawn from
 	// its own stream of the run's seed.
@@ -95,6 +116,11 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		if err != nil {
 			return Scenario{}, fmt.Errorf("flows[%d]: %w", g, err)
 		}
+		for m := range flows {
+			if p, ok := net.Workload(g, m); ok {
+				place(&flows[m], p, network)
+			}
+		}
 		sc.Flows = append(sc.Flows, flows...)
 	}
 	for _, x := range cfg.Cross {
@@ -108,6 +134,35 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 		return Scenario{}, err
 	}
 	return sc, nil
+}
+
+// networkLinks gives sc the links of a network other than the dumbbell;
+// link 0 is then the one the summary reports as the bottleneck (a parking
+// lot's first hop, a star's port to the receiver, a custom network's
+// first [[links]] entry).
+func networkLinks(net *experiment.Network, sc *Scenario) error {
+	for _, l := range net.Links {
+		c, err := linkConfig(l.Settings, l.Table())
+		if err != nil {
+			return err
+		}
+		sc.Links = append(sc.Links, LinkSpec{Name: l.Name, Config: c, Ideal: l.Settings.Ideal()})
+	}
+	sc.Forward = sc.Links[0].Config
+	sc.Reverse = sc.Links[min(1, len(sc.Links)-1)].Config
+	return nil
+}
+
+// place puts a flow on its path: its own access link, its stop, and, on a
+// network other than the dumbbell or against the dumbbell's direction, the
+// links its data and ACKs cross (a dumbbell flow's default paths, links 0
+// and 1, are left implicit).
+func place(spec *FlowSpec, p experiment.FlowPath, network bool) {
+	spec.ExtraDelay, spec.AccessRate, spec.Stop = p.AccessDelay, p.AccessRate, p.Stop
+	spec.BaseRTT = p.BaseRTT
+	if network || !slices.Equal(p.Data, []int{0}) || !slices.Equal(p.Ack, []int{1}) {
+		spec.Data, spec.Ack = p.Data, p.Ack
+	}
 }
 
 // jitterDistributions maps the experiment file's names to netem's.

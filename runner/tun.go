@@ -273,8 +273,14 @@ func checkKernelScenario(sc Scenario) error {
 		if f.Receiver != "" && f.Receiver != "kernel" && f.Receiver != "stack" {
 			return fmt.Errorf("flows[%d].receiver: %q is not a receiver; allowed: kernel, stack", i, f.Receiver)
 		}
-		if f.ExtraDelay != 0 {
-			return fmt.Errorf("flows[%d].extra_delay: %v: per-flow access links are not available over TUN yet", i, f.ExtraDelay)
+		if f.ExtraDelay != 0 || f.AccessRate != 0 {
+			return fmt.Errorf("flows[%d]: a per-flow access link (rtt, access_delay, access_rate) is not available over TUN yet: the tun driver emulates the dumbbell's two links only", f.Group)
+		}
+		if f.Data != nil || f.Ack != nil {
+			return fmt.Errorf("flows[%d]: paths other than the dumbbell's forward direction (direction = \"reverse\", a network) are not available over TUN yet: the tun driver emulates the dumbbell's two links only", f.Group)
+		}
+		if f.Stop != 0 || f.IncastShare != 0 {
+			return fmt.Errorf("flows[%d]: stop and arrivals = \"incast\" are not available over TUN yet", f.Group)
 		}
 		if f.Size < 0 {
 			return fmt.Errorf("flows[%d].size: %d is negative", i, f.Size)

@@ -341,13 +341,36 @@ func (w *world) fillWorkloadSummary(s *metrics.Summary) {
 		if f.spec.Size <= 0 || fs.CompletionSeconds == nil {
 			continue
 		}
-		ideal := idealCompletion(f.spec.Size, path+f.spec.ExtraDelay, w.sc.Forward.Rate)
+		rtt, rate := path+f.spec.ExtraDelay, w.sc.Forward.Rate
+		if f.spec.BaseRTT > 0 {
+			rtt = f.spec.BaseRTT
+		}
+		if f.spec.Data != nil {
+			rate = w.pathRate(f.spec)
+		}
+		ideal := idealCompletion(f.spec.Size, rtt, rate)
 		sd := *fs.CompletionSeconds / ideal.Seconds()
 		fs.Slowdown = &sd
 	}
 	for _, c := range w.cross {
 		s.Link.CrossDeliveredBytes += c.delivered
 	}
+}
+
+// pathRate is the slowest rate on a flow's data path, its access link
+// included (0 when no link limits it).
+func (w *world) pathRate(spec FlowSpec) units.Rate {
+	var slowest units.Rate
+	consider := func(r units.Rate) {
+		if r > 0 && (slowest == 0 || r < slowest) {
+			slowest = r
+		}
+	}
+	consider(spec.AccessRate)
+	for _, l := range spec.Data {
+		consider(w.sc.network()[l].Config.Rate)
+	}
+	return slowest
 }
 
 // openLoopSource is a source that sends at its own pace whatever the

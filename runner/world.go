@@ -97,6 +97,9 @@ type LinkSpec struct {
 	// Name names the link in errors and results ("link", "r0->r1").
 	Name   string
 	Config netem.LinkConfig
+	// Ideal marks a link with no rate, delay, loss or impairment: routes
+	// skip it, since crossing it changes nothing.
+	Ideal bool
 }
 
 // network is the scenario's links: Links, or the dumbbell's two.
@@ -127,6 +130,10 @@ type FlowSpec struct {
 	// order, as indices into the scenario's links; nil is link 0 for data
 	// and link 1 for ACKs.
 	Data, Ack []int
+	// BaseRTT is the flow's round-trip propagation delay, access link
+	// included; 0 means the dumbbell's, link 0's and 1's delays plus
+	// ExtraDelay.
+	BaseRTT units.Duration
 	// Stop, when above 0, is when the sender's application closes the
 	// connection, as close(2) does: no more writes; what is queued still
 	// goes, then the FIN.
@@ -358,10 +365,16 @@ func (w *world) flowPaths(i int, spec FlowSpec) (data, ack []sim.LinkID, err err
 		if path == nil {
 			return []sim.LinkID{w.links[def]}, nil
 		}
+		links := w.sc.network()
 		out := make([]sim.LinkID, 0, len(path))
-		for _, l := range path {
-			if l < 0 || l >= len(w.sc.network()) {
-				return nil, fmt.Errorf("flows[%d]: %s path names link %d; the network has %d", i, what, l, len(w.sc.network()))
+		for k, l := range path {
+			if l < 0 || l >= len(links) {
+				return nil, fmt.Errorf("flows[%d]: %s path names link %d; the network has %d", i, what, l, len(links))
+			}
+			// An ideal link is skipped, unless the path would be left
+			// with no link at all.
+			if links[l].Ideal && (len(out) > 0 || k < len(path)-1) {
+				continue
 			}
 			out = append(out, w.links[l])
 		}
