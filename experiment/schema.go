@@ -127,7 +127,7 @@ var schema = []table{
 		{"size", kindSize, "0", "bytes each flow sends; 0 = unlimited (bulk until the end)"},
 		{"recovery", kindString, nil, "the group's loss recovery; defaults to tcp.recovery"},
 		{"receiver", kindString, nil, `who receives the flows: "kernel" (driver = "tun" only, its default) or "stack" (ccbench's stack; the sim driver's only receiver)`},
-		{"arrivals", kindString, "none", `"none": count flows of size; "poisson": a workload of sized flows arriving from start to the end at load (count 1, size 0); "incast": the count flows answer a receiver's requests in synchronized rounds, each round a block of size bytes split among them (see rounds)`},
+		{"arrivals", kindString, "none", `"none": count flows of size; "poisson": a workload of sized flows arriving from start to the end at load (count 1, size 0)`},
 		{"load", kindLoss, 0.5, "poisson workload: offered load as a fraction of link.rate"},
 		{"size_distribution", kindString, "fixed", "poisson workload: flow sizes, fixed (mean_size), exponential (of mean mean_size) or empirical (size_cdf)"},
 		{"mean_size", kindSize, "100KB", "poisson workload: mean flow size; arrivals per second are load × link.rate / (8 × mean_size); 0B with empirical, whose CDF gives the mean"},

@@ -120,7 +120,7 @@ func init() {
 		key{"rtt", kindDuration, "0s", "target base RTT: the flow gets its own access link whose one-way delay, data direction only, is rtt minus its path's base RTT; 0s for none"},
 		key{"access_delay", kindDuration, "0s", "one-way delay of the flow's own access link between the sender and the node it attaches at, data direction only; 0s for none"},
 		key{"access_rate", kindRate, "unlimited", "rate of the flow's own access link, data direction only"},
-		key{"rounds", kindInt, int64(0), "arrivals = incast: how many request rounds to run; 0 runs rounds until the end"},
+		key{"rounds", kindInt, int64(0), `arrivals = "incast" (the count flows answer a receiver's requests in synchronized rounds, each round a block of size bytes split among them): how many rounds to run; 0 runs rounds until the end`},
 	)
 	schema = append(schema,
 		table{name: "topology", doc: "the network: a preset, or custom [[nodes]] and [[links]]", keys: []key{
