@@ -259,3 +259,28 @@ func TestLinkSamplingAllocatesNothing(t *testing.T) {
 		t.Errorf("sampling the links allocates %.1f times", a)
 	}
 }
+
+// TestFingerprintListsLinkFiles: a network run's fingerprint lists its
+// link CSVs with their sizes, which --resume checks (package sweep).
+func TestFingerprintListsLinkFiles(t *testing.T) {
+	sc := threeHopScenario(t)
+	sc.Duration = units.Second
+	dir := t.TempDir()
+	runStreaming(t, sc, dir)
+	if err := writeFingerprint(dir, Fingerprint{Format: fingerprintFormat, Sum: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	fp, err := ReadFingerprint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"link.csv", "link-h0-h1.csv", "link-h1-h2.csv", "link-h2-h3.csv", "link-f1-access.csv"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size, ok := fp.Files[f]; !ok || size != st.Size() {
+			t.Errorf("the fingerprint lists %s as %d bytes (%v), it has %d", f, size, ok, st.Size())
+		}
+	}
+}
