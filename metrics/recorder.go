@@ -160,6 +160,8 @@ type Recorder struct {
 	// link keeps the bottleneck's samples when there is no sink.
 	link  []LinkSample
 	links linkStats
+	// netLinks are a network's links (links.go), none for the dumbbell.
+	netLinks []*LinkSeries
 	// QueueDelay holds every packet's queueing delay at the bottleneck.
 	QueueDelay Histogram
 }
@@ -185,6 +187,9 @@ func (r *Recorder) StreamTo(sink Sink) {
 	r.sink = sink
 	for _, f := range r.flows {
 		f.sink = sink
+	}
+	for _, l := range r.netLinks {
+		l.attach(sink)
 	}
 }
 
@@ -250,6 +255,9 @@ func (r *Recorder) Summary(info RunInfo) Summary {
 		s.Link.QueueDelayP99Ms = r.QueueDelay.Quantile(0.99).Milliseconds()
 		s.Link.QueueDelayMinMs = r.QueueDelay.Min().Milliseconds()
 		s.Link.QueueDelayMaxMs = r.QueueDelay.Max().Milliseconds()
+	}
+	for _, l := range r.netLinks {
+		s.Links = append(s.Links, l.summary(info.Duration))
 	}
 	return s
 }

@@ -35,17 +35,21 @@ type RunInfo struct {
 
 // Summary is one run's results.
 type Summary struct {
-	Experiment            string        `json:"experiment"`
-	Run                   string        `json:"run"`
-	Seed                  uint64        `json:"seed"`
-	SimSeconds            float64       `json:"sim_seconds"`
-	WallSeconds           float64       `json:"wall_seconds"`
-	SimSpeed              float64       `json:"sim_speed"`
-	Segments              int64         `json:"segments"`
-	SegmentsPerWallSecond float64       `json:"segments_per_wall_second"`
-	Link                  LinkSummary   `json:"link"`
-	Flows                 []FlowSummary `json:"flows"`
-	JainFairness          float64       `json:"jain_fairness"`
+	Experiment            string      `json:"experiment"`
+	Run                   string      `json:"run"`
+	Seed                  uint64      `json:"seed"`
+	SimSeconds            float64     `json:"sim_seconds"`
+	WallSeconds           float64     `json:"wall_seconds"`
+	SimSpeed              float64     `json:"sim_speed"`
+	Segments              int64       `json:"segments"`
+	SegmentsPerWallSecond float64     `json:"segments_per_wall_second"`
+	Link                  LinkSummary `json:"link"`
+	// Links sums up every link of a network, in the scenario's order and
+	// then the flows' access links; absent for the dumbbell, whose
+	// bottleneck is Link.
+	Links        []NetworkLinkSummary `json:"links,omitempty"`
+	Flows        []FlowSummary        `json:"flows"`
+	JainFairness float64              `json:"jain_fairness"`
 	// Fairness is Jain's index over the experiment's fairness window,
 	// overall and per [[flows]] entry (the runner fills it in).
 	Fairness *Fairness `json:"fairness,omitempty"`
@@ -122,6 +126,9 @@ type FlowSummary struct {
 	// Endpoints names a real-time flow's sender and receiver
 	// implementations, "kernel→stack" or "stack→kernel" and so on.
 	Endpoints string `json:"endpoints,omitempty"`
+	// Path names the links of a network the flow's data and its ACKs
+	// cross (the runner fills it in); absent for the dumbbell.
+	Path *FlowPath `json:"path,omitempty"`
 	// GoodputBps is bytes delivered to the receiving application, in bits,
 	// over the flow's active time: from its start to its completion, or to
 	// the end of the run if it did not complete.

@@ -287,6 +287,18 @@ type indexRow struct {
 // runFigures are the figures of a run the index links to.
 var runFigures = []string{"throughput", "cwnd", "rtt", "queue"}
 
+// linkQueueFigures are the queue figures of a network run's links that
+// have a CSV (links.go), for its row of the index; none for the dumbbell.
+func linkQueueFigures(s *metrics.Summary) []string {
+	var figs []string
+	for _, l := range s.Links {
+		if l.CSV != "" {
+			figs = append(figs, strings.TrimSuffix(l.CSV, ".csv")+"_queue")
+		}
+	}
+	return figs
+}
+
 // baseFigures are the figures PlotRun draws for every run.
 var baseFigures = []string{"throughput", "cwnd", "rto", "rtt", "queue", "queue_delay"}
 
@@ -396,6 +408,9 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		}
 		if s.Lifecycle != nil {
 			rows[i].Figures = append(slices.Clone(rows[i].Figures), lifecycleRunFigures...)
+		}
+		if links := linkQueueFigures(s); len(links) > 0 {
+			rows[i].Figures = append(slices.Clone(rows[i].Figures), links...)
 		}
 		if undrawn(filepath.Join(dir, r.Run)) {
 			rows[i].Figures, notDrawn = nil, true

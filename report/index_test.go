@@ -187,3 +187,27 @@ func TestWindowJainCell(t *testing.T) {
 		t.Errorf("no fairness: %q", got)
 	}
 }
+
+// A network run's row links to each queued link's queue figure; the
+// dumbbell's rows do not change.
+func TestIndexLinksNetworkLinkFigures(t *testing.T) {
+	dir := t.TempDir()
+	idx := sweepIndex()
+	idx.NoFigures = true
+	idx.Runs[1].Summary.Links = []metrics.NetworkLinkSummary{{Name: "r0->r1", CSV: "link-r0-r1.csv"}, {Name: "wire"}, {Name: "f1 access", CSV: "link-f1-access.csv"}}
+	if err := WriteIndex(filepath.Join(dir, "index.html"), idx); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	run := idx.Runs[1].Run
+	for _, want := range []string{
+		`<a href="` + run + `/link-r0-r1_queue.png">link-r0-r1_queue</a> <a href="` + run + `/link-f1-access_queue.png">link-f1-access_queue</a>`,
+	} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	if n := strings.Count(string(html), "_queue.png"); n != 2 {
+		t.Errorf("%d link figures on the page, want the 2 of one run", n)
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
-// Drawing a run's figures from its results folder: the flow and link CSVs,
+// Drawing a run's figures from its results folder: the flow and link CSVs
+// (and a network's link-<name>.csv, links.go),
 // summary.json and config.toml, and nothing the run held in memory. A run
 // draws its figures this way once those files are in place, and ccbench
 // plot draws them this way later, so both give the same bytes; a figure
@@ -65,6 +66,9 @@ func PlotRun(dir string, cfg *experiment.Config) error {
 		return err
 	}
 	if err := runFCTFigure(dir, cfg.Name, s); err != nil {
+		return err
+	}
+	if err := NetworkLinkPlots(dir, cfg.Name, s, cfg.TCP.PacketBytes()); err != nil {
 		return err
 	}
 	if cfg.Active() {
@@ -380,6 +384,10 @@ func readLinkCSV(path string, sample func(s *metrics.LinkSample, delay units.Dur
 		l.T = r.seconds("time_s")
 		l.QueueBytes = int(r.int("queue_bytes"))
 		l.QueuePackets = int(r.int("queue_packets"))
+		l.Drops = r.int("drops")
+		l.Lost = r.int("lost")
+		l.DeliveredBytes = r.int("delivered_bytes")
+		l.Marked = r.int("marked")
 		delay := r.millis("queue_delay_ms")
 		if r.err != nil {
 			return r.err

@@ -44,7 +44,8 @@ const (
 )
 
 // SeriesFiles writes flow<N>.csv and link.csv in a folder as samples
-// arrive. Its methods are for one goroutine.
+// arrive, and the CSVs of a network's links (metrics.LinkSink). Its
+// methods are for one goroutine.
 type SeriesFiles struct {
 	dir     string
 	bufSize int
@@ -54,6 +55,8 @@ type SeriesFiles struct {
 	// delay; hasPrev says whether there is one.
 	prevLink metrics.LinkSample
 	hasPrev  bool
+	// netLinks are the files of a network's links, by LinkSeries.Index.
+	netLinks []*netLinkFile
 	open     int
 	err      error
 }
@@ -70,6 +73,14 @@ type seriesFile struct {
 	known   bool
 	names   []string
 	pending *os.File
+}
+
+// netLinkFile is the CSV of one link of a network, and its previous
+// sample.
+type netLinkFile struct {
+	file    *seriesFile
+	prev    metrics.LinkSample
+	hasPrev bool
 }
 
 // NewSeriesFiles prepares dir/flow<N>.csv for flows 0..flows-1 and
@@ -140,21 +151,43 @@ func (s *SeriesFiles) FlowSample(f *metrics.FlowSeries, smp *metrics.FlowSample)
 
 // LinkSample writes one row of link.csv.
 func (s *SeriesFiles) LinkSample(smp *metrics.LinkSample) {
+	s.linkRow(s.link, &s.prevLink, &s.hasPrev, smp)
+}
+
+// NetworkLinkSample writes one row of the CSV of a network's link l
+// (l.File), which it opens with l's first sample.
+func (s *SeriesFiles) NetworkLinkSample(l *metrics.LinkSeries, smp *metrics.LinkSample) {
 	if s.err != nil {
 		return
 	}
-	lf := s.link
+	for len(s.netLinks) <= l.Index {
+		s.netLinks = append(s.netLinks, nil)
+	}
+	nl := s.netLinks[l.Index]
+	if nl == nil {
+		nl = &netLinkFile{file: &seriesFile{path: filepath.Join(s.dir, l.File), known: true}}
+		s.netLinks[l.Index] = nl
+	}
+	s.linkRow(nl.file, &nl.prev, &nl.hasPrev, smp)
+}
+
+// linkRow writes one row of the link file lf; prev is its previous
+// sample when hasPrev says there is one.
+func (s *SeriesFiles) linkRow(lf *seriesFile, prev *metrics.LinkSample, hasPrev *bool, smp *metrics.LinkSample) {
+	if s.err != nil {
+		return
+	}
 	if !lf.headed {
 		lf.buf = make([]byte, 0, s.bufSize)
 		lf.buf = append(lf.buf, LinkCSVHeader...)
 		lf.headed = true
 	}
-	var prev *metrics.LinkSample
-	if s.hasPrev {
-		prev = &s.prevLink
+	var before *metrics.LinkSample
+	if *hasPrev {
+		before = prev
 	}
-	lf.buf = appendLinkRow(lf.buf, smp, prev)
-	s.prevLink, s.hasPrev = *smp, true
+	lf.buf = appendLinkRow(lf.buf, smp, before)
+	*prev, *hasPrev = *smp, true
 	if len(lf.buf) > cap(lf.buf)-maxRowBytes {
 		s.flush(lf)
 	}
@@ -280,7 +313,14 @@ func (s *SeriesFiles) flush(sf *seriesFile) {
 // the plain header, flushes every file to disk and closes it. It returns
 // the first error of the whole stream.
 func (s *SeriesFiles) Close() error {
-	for _, sf := range append(s.flows, s.link) {
+	all := make([]*seriesFile, 0, len(s.flows)+1+len(s.netLinks))
+	all = append(append(all, s.flows...), s.link)
+	for _, nl := range s.netLinks {
+		if nl != nil {
+			all = append(all, nl.file)
+		}
+	}
+	for _, sf := range all {
 		if sf == s.link && !sf.headed {
 			continue // no link sample: no link.csv, as without a run
 		}

@@ -426,6 +426,14 @@ func writeResults(dir string, cfg *experiment.Config, res *Result) error {
 		if err := report.WriteLinkCSV(filepath.Join(dir, "link.csv"), rec.Link()); err != nil {
 			return err
 		}
+		for _, l := range rec.NetworkLinks() {
+			if l.File == "" {
+				continue
+			}
+			if err := report.WriteLinkCSV(filepath.Join(dir, l.File), l.Samples); err != nil {
+				return err
+			}
+		}
 	}
 	if err := report.WriteSummaryJSON(filepath.Join(dir, "summary.json"), &res.Summary); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"ccbench/metrics"
-	"ccbench/units"
 )
 
 // Result is what a simulated run produced.
@@ -60,16 +59,16 @@ func simulate(sc Scenario, info metrics.RunInfo, prepare func(*metrics.Recorder)
 	info.Duration = sc.Duration
 	info.Wall = wall
 	info.Segments = w.segments
-	info.LinkRate = sc.Forward.Rate
-	if tr := sc.Forward.Trace; tr != nil && sc.Duration > 0 {
-		// A trace link's rate is its average capacity over the run, so
-		// that utilization is delivered bytes over what the trace offered.
-		info.LinkRate = units.Rate(float64(tr.CapacityBytes(0, units.Time(sc.Duration))) * 8 / sc.Duration.Seconds())
-	}
+	// A trace link's rate is its average capacity over the run, so that
+	// utilization is delivered bytes over what the trace offered.
+	// Link 0 is the bottleneck: the dumbbell's forward link, or a
+	// network's first.
+	info.LinkRate = capacityRate(&sc.network()[0].Config, sc.Duration)
 	info.Seed = sc.Seed
 	r := &Result{Recorder: w.sampler.rec, Verified: sc.Verify}
 	r.Summary = r.Recorder.Summary(info)
 	w.fillWorkloadSummary(&r.Summary)
+	fillFlowPaths(&r.Summary, w)
 	for _, g := range w.incasts {
 		r.Summary.Incast = append(r.Summary.Incast, g.summary())
 	}

@@ -15,6 +15,8 @@ type sampler struct {
 	agent sim.AgentID
 	rec   *metrics.Recorder
 	flows []*metrics.FlowSeries
+	// links are a network's links (linkresults.go), none for the dumbbell.
+	links []linkProbe
 }
 
 func (s *sampler) init(w *world) {
@@ -27,6 +29,7 @@ func (s *sampler) init(w *world) {
 		f.rttSamples = fs.RTT.Record
 		s.flows = append(s.flows, fs)
 	}
+	s.initLinks(w)
 }
 
 // newRecorder is the recorder of a run of sc, for either driver. It keeps
@@ -79,7 +82,8 @@ func (s *sampler) Wake(now units.Time) error {
 	return nil
 }
 
-// sample takes one snapshot of every flow and of the bottleneck.
+// sample takes one snapshot of every flow, of the bottleneck and of a
+// network's links.
 func (s *sampler) sample(w *world) {
 	now := w.now
 	for i, f := range w.flows {
@@ -105,4 +109,5 @@ func (s *sampler) sample(w *world) {
 		w.life.census.sample(now)
 	}
 	s.rec.RecordLink(linkSample(now, w.fwd.Stats()))
+	s.sampleLinks(now)
 }

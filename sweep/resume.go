@@ -54,7 +54,8 @@ func reuseCheck(dir string, want *runner.Fingerprint) string {
 }
 
 // complete reports whether every file fp lists is in dir with its size,
-// summary.json parses and every CSV has a header line.
+// summary.json parses, every CSV has a header line and every link CSV the
+// summary names is listed.
 func complete(dir string, fp *runner.Fingerprint) bool {
 	if _, ok := fp.Files["link.csv"]; !ok {
 		return false
@@ -69,8 +70,18 @@ func complete(dir string, fp *runner.Fingerprint) bool {
 			return false
 		}
 	}
-	_, err := report.ReadSummary(filepath.Join(dir, "summary.json"))
-	return err == nil
+	s, err := report.ReadSummary(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return false
+	}
+	// A network's links have their CSVs (link-<name>.csv), which the
+	// files above checked if they are listed: they must be.
+	for _, l := range s.Links {
+		if _, ok := fp.Files[l.CSV]; l.CSV != "" && !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // csvHeader reports whether path starts with a CSV header record.
