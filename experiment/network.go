@@ -6,7 +6,9 @@ package experiment
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -458,28 +460,61 @@ func (d *decoder) checkNetwork(c *Config) {
 	}
 }
 
-// Render writes the network and each flow's path for people, flows named
-// as in flows (c.FlowList()):
+// Render writes the network and each flow's paths for people (ccbench
+// show): the nodes, every link direction with its rate, delay, buffer and
+// queue discipline, and for each flow (named as in flows, c.FlowList())
+// its data path, its ACK path and its base RTT:
 //
-//	f0.0  left -> right  via link 0 (left->right)  base RTT 40ms
+//	f0.0  left -> right  base RTT 40ms
+//	      data  via link 0 (left->right)
+//	      ACKs  via link 1 (right->left)
 func (n *Network) Render(flows []Flow) string {
 	var b strings.Builder
-	b.WriteString(n.Graph.String())
+	b.WriteString("nodes:\n")
+	for _, node := range n.Graph.Nodes {
+		fmt.Fprintf(&b, "  %-12s %s\n", node.Name, node.Kind)
+	}
+	b.WriteString("links:\n")
+	for i, l := range n.Links {
+		s := l.Settings
+		rate := "unlimited"
+		if s.Rate > 0 {
+			rate = s.Rate.String()
+		}
+		if s.Trace != "" {
+			rate = "trace " + filepath.Base(s.Trace)
+		}
+		buf := "unlimited"
+		switch {
+		case s.Buffer.Bytes > 0:
+			buf = strconv.FormatInt(s.Buffer.Bytes, 10) + " B"
+		case s.Buffer.Packets > 0:
+			buf = strconv.FormatInt(s.Buffer.Packets, 10) + " pkt"
+		}
+		fmt.Fprintf(&b, "  %3d  %-16s %s, delay %s, buffer %s, %s  [%s]\n", i, l.Name, rate, s.Delay, buf, s.Qdisc, l.Role)
+	}
 	b.WriteString("flows:\n")
 	for i, p := range n.Flows {
 		id := "flow" + strconv.Itoa(i)
 		if i < len(flows) {
 			id = flows[i].ID
 		}
-		line := "  " + id + "  " + n.Graph.Describe(p.Data) + "  base RTT " + p.BaseRTT.String()
+		ends := n.Graph.Nodes[p.Src].Name + " -> " + n.Graph.Nodes[p.Dst].Name
+		line := "  " + id + "  " + ends + "  base RTT " + p.BaseRTT.String()
 		if p.AccessDelay > 0 || p.AccessRate > 0 {
-			line += " (access link " + p.AccessDelay.String()
+			line += " (own access link: " + p.AccessDelay.String()
 			if p.AccessRate > 0 {
 				line += " at " + p.AccessRate.String()
 			}
 			line += ")"
 		}
+		if p.Stop > 0 {
+			line += ", stops at " + p.Stop.String()
+		}
+		pad := strings.Repeat(" ", len(id)+4)
 		b.WriteString(line + "\n")
+		b.WriteString(pad + "data  " + n.Graph.Describe(p.Data) + "\n")
+		b.WriteString(pad + "ACKs  " + n.Graph.Describe(p.Ack) + "\n")
 	}
 	return b.String()
 }

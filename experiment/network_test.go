@@ -124,8 +124,10 @@ func TestDumbbellDefaults(t *testing.T) {
 	if n.Links[0].Settings.Buffer.Bytes != c.BDPBytes() || c.BDPBytes() != 500000 {
 		t.Errorf("buffer %d, BDP %d; want 500000", n.Links[0].Settings.Buffer.Bytes, c.BDPBytes())
 	}
-	want := "  f0.0  left -> right  via link 0 (left->right)  base RTT 40ms\n"
-	if r := n.Render(c.FlowList()); !strings.HasSuffix(r, want) || !strings.Contains(r, "right->left") {
+	want := "  f0.0  left -> right  base RTT 40ms\n" +
+		"        data  left -> right  via link 0 (left->right)\n" +
+		"        ACKs  right -> left  via link 1 (right->left)\n"
+	if r := n.Render(c.FlowList()); !strings.HasSuffix(r, want) || !strings.Contains(r, "1  right->left      unlimited, delay 20ms, buffer unlimited, droptail  [reverse]") {
 		t.Errorf("Render:\n%s\nwant it to end with %q", r, want)
 	}
 	// A flow of its own RTT gets an access link, not a graph link.
