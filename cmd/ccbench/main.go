@@ -26,6 +26,7 @@ import (
 	"ccbench/cc"
 	"ccbench/experiment"
 	"ccbench/metrics"
+	"ccbench/units"
 	"ccbench/outdir"
 	"ccbench/runner"
 	"ccbench/sweep"
@@ -310,6 +311,10 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 	}
 	if len(s.Flows) > 1 {
 		fmt.Fprintf(w, "Jain's fairness index: %.4f\n", s.JainFairness)
+	}
+	for _, g := range s.Incast {
+		fmt.Fprintf(w, "incast flows[%d]: %d senders, %d rounds of %s, goodput %.2f Mbit/s, round p50 %.2f ms, max %.2f ms\n",
+			g.Group, g.Senders, g.Rounds, units.FormatSize(g.BlockBytes), g.GoodputBps/1e6, g.RoundMsP50, g.RoundMsMax)
 	}
 	if verified {
 		printVerification(w, s)
