@@ -26,10 +26,10 @@ import (
 	"ccbench/cc"
 	"ccbench/experiment"
 	"ccbench/metrics"
-	"ccbench/units"
 	"ccbench/outdir"
 	"ccbench/runner"
 	"ccbench/sweep"
+	"ccbench/units"
 )
 
 func main() {
