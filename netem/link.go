@@ -41,6 +41,11 @@ type Link struct {
 	// lastDue is the previous packet's release without jitter, to keep a
 	// scheduled delay decrease from reordering packets.
 	lastDue units.Time
+	// fixedDelay is set when every packet arrives exactly cfg.Delay after
+	// its last bit leaves the transmitter (no jitter, no reordering, no
+	// schedule): the link then need not wake when a transmission ends,
+	// only when the packet arrives (NextDeadline).
+	fixedDelay bool
 	// now is the latest time the driver has shown the link.
 	now   units.Time
 	stats LinkStats
@@ -129,6 +134,7 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		l.reorder = NewReorderer(cfg.Reorder.Prob, cfg.Reorder.Correlation, max(cfg.Reorder.Gap, 1), cfg.Seed)
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
+	l.fixedDelay = l.jitter == nil && l.reorder == nil && l.schedule == nil
 	return l, nil
 }
 
@@ -277,13 +283,30 @@ func (l *Link) Dequeue(now units.Time) *packet.Packet {
 // the current transmission, the arrival of the next packet or the next
 // scheduled change, whichever is earliest; units.Never when the link is
 // empty and nothing is scheduled.
+//
+// With a fixed delay the end of a transmission changes nothing anyone can
+// see: the packet's arrival, a delay later, is its first visible effect,
+// and everything in between (the next transmission starting, a queue
+// discipline's decision) is computed at its own instant when the link is
+// next called (advance). The link then asks to be woken at that arrival,
+// one wake-up per packet instead of two. Stats after Sync shows the state
+// at the time given.
 func (l *Link) NextDeadline() units.Time {
-	t := units.MinTime(l.tx.deadline(), l.mediumDeadline())
+	tx := l.tx.deadline()
+	if l.fixedDelay && tx != units.Never {
+		tx = tx.Add(l.cfg.Delay)
+	}
+	t := units.MinTime(tx, l.mediumDeadline())
 	if l.schedule != nil {
 		t = units.MinTime(t, l.schedule.After(l.now))
 	}
 	return t
 }
+
+// Sync brings the link's state up to now without handing anything out:
+// transmissions that ended by now have moved to the medium. Call it
+// before Stats to see the queue as it is at now.
+func (l *Link) Sync(now units.Time) { l.advance(now) }
 
 // Stats returns a snapshot of the link's counters as of the last call.
 func (l *Link) Stats() LinkStats {

@@ -20,9 +20,16 @@ func saturate(tb testing.TB, cfg LinkConfig, size int, until units.Time, arrived
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// The link wakes when a packet arrives, not when a transmission ends
+	// (NextDeadline), so the source keeps enough queued to cover one
+	// propagation delay of transmissions between wake-ups.
+	backlog := 4
+	if cfg.Rate > 0 {
+		backlog += int(cfg.Delay / cfg.Rate.TxTime(size))
+	}
 	var id int32
 	for now := units.Time(0); now <= until; now = l.NextDeadline() {
-		for l.qdisc.Len() < 4 {
+		for l.qdisc.Len() < backlog {
 			p := pool.Get()
 			p.SetLen(size)
 			p.Flow = id

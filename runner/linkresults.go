@@ -100,6 +100,7 @@ func (s *sampler) initLinks(w *world) {
 func (s *sampler) sampleLinks(now units.Time) {
 	for i := range s.links {
 		p := &s.links[i]
+		p.link.Sync(now)
 		p.series.Record(linkSample(now, p.link.Stats()))
 	}
 }

@@ -108,6 +108,7 @@ func (s *sampler) sample(w *world) {
 	if w.life != nil {
 		w.life.census.sample(now)
 	}
+	w.fwd.Sync(now)
 	s.rec.RecordLink(linkSample(now, w.fwd.Stats()))
 	s.sampleLinks(now)
 }
