@@ -32,8 +32,8 @@ import (
 	"fmt"
 	"strings"
 
-	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // inject sends a script packet to the host.
@@ -70,7 +70,7 @@ func (r *runner) inject(ps *PacketSpec) {
 	if created || syn && !u.haveRemote && ps.Flags&flagACK != 0 {
 		u.remoteISN, u.haveRemote = ps.Seq, true
 	}
-	seg := stack.Segment{
+	seg := wire.Segment{
 		Src: peerAddr, Dst: hostAddr, SrcPort: u.peerPort, DstPort: u.hostPort,
 		Flags: ps.Flags, Window: uint16(ps.Win), TTL: 64,
 	}
@@ -82,12 +82,12 @@ func (r *runner) inject(ps *PacketSpec) {
 	} else if ps.TOS >= 0 {
 		seg.ECN = uint8(ps.TOS & 3)
 	}
-	seg.Seq = stack.Seq(ps.Seq + r.remoteSeqOffset(syn))
+	seg.Seq = wire.Seq(ps.Seq + r.remoteSeqOffset(syn))
 	ackOff := r.localSeqOffset(syn)
 	if ps.Flags&flagACK != 0 {
-		seg.Ack = stack.Seq(ps.Ack + ackOff)
+		seg.Ack = wire.Seq(ps.Ack + ackOff)
 	} else {
-		seg.Ack = stack.Seq(ps.Ack)
+		seg.Ack = wire.Seq(ps.Ack)
 	}
 	for _, o := range ps.Options {
 		switch o.Kind {
@@ -106,10 +106,10 @@ func (r *runner) inject(ps *PacketSpec) {
 			}
 		case optSACK:
 			for _, b := range o.SACK {
-				if seg.Opts.NumSACK == stack.MaxSACKBlocks {
-					r.unsupported("more than %d SACK blocks", stack.MaxSACKBlocks)
+				if seg.Opts.NumSACK == wire.MaxSACKBlocks {
+					r.unsupported("more than %d SACK blocks", wire.MaxSACKBlocks)
 				}
-				seg.Opts.SACK[seg.Opts.NumSACK] = stack.SACKBlock{Start: stack.Seq(b[0] + ackOff), End: stack.Seq(b[1] + ackOff)}
+				seg.Opts.SACK[seg.Opts.NumSACK] = wire.SACKBlock{Start: wire.Seq(b[0] + ackOff), End: wire.Seq(b[1] + ackOff)}
 				seg.Opts.NumSACK++
 			}
 		case optFastOpen:
@@ -144,9 +144,9 @@ func (r *runner) inject(ps *PacketSpec) {
 			s.Flags &^= flagFIN | flagPSH
 		}
 		p := r.pool.Get()
-		payload := stack.ReservePayload(p, n)
+		payload := wire.ReservePayload(p, n)
 		clear(payload)
-		stack.EncodeSegment(p, &s)
+		wire.EncodeSegment(p, &s)
 		h.Input(r.now, p)
 	}
 	r.step()
@@ -299,7 +299,7 @@ func (r *runner) matchPacket(ps *PacketSpec, got *sent) string {
 	}
 	switch {
 	case ps.ECN == ecnECT01:
-		if seg.ECN != stack.ECNECT0 && seg.ECN != stack.ECNECT1 {
+		if seg.ECN != wire.ECNECT0 && seg.ECN != wire.ECNECT1 {
 			return fmt.Sprintf("bad ECN: expected ECT(0) or ECT(1), actual %s", ecnName(seg.ECN))
 		}
 	case ps.ECN >= 0:
@@ -503,7 +503,7 @@ func (r *runner) liveOptionsString(live []Option, syn bool) string {
 }
 
 // formatLive writes a live outbound packet in script notation.
-func (r *runner) formatLive(seg *stack.Segment, raw []byte) string {
+func (r *runner) formatLive(seg *wire.Segment, raw []byte) string {
 	syn := seg.Flags&flagSYN != 0
 	var b strings.Builder
 	if seg.ECN != 0 {

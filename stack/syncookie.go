@@ -5,6 +5,7 @@ import (
 	"math/bits"
 
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // SYN cookies (RFC 4987 §3.6; Linux's net/ipv4/syncookies.c). A listener
@@ -84,7 +85,7 @@ type cookieOptions struct {
 type cookieSecret struct{ k0, k1 uint64 }
 
 // sendCookie answers a SYN with a cookie SYN-ACK and keeps no state.
-func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
+func (l *Listener) sendCookie(now units.Time, id fourTuple, s *wire.Segment) {
 	h := l.host
 	cfg := &h.cfg
 	if !l.overflowed || now.Sub(l.lastOverflow) > units.Second {
@@ -101,7 +102,7 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 		seq:   h.cookies.cookie(id, s.Seq, o.mssIndex, now),
 		ack:   s.Seq.Add(1),
 		flags: FlagSYN | FlagACK,
-		opts:  Options{HasMSS: true, MSS: uint16(cfg.MSS)},
+		opts:  wire.Options{HasMSS: true, MSS: uint16(cfg.MSS)},
 	}
 	if cfg.Timestamps && s.Opts.HasTimestamps {
 		o.timestamps = true
@@ -135,7 +136,7 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 // cookieACK handles an ACK for no connection as the third segment of a
 // cookie handshake. It returns false if the ACK is not one, so that it
 // draws a RST.
-func (l *Listener) cookieACK(now units.Time, id fourTuple, s *Segment) bool {
+func (l *Listener) cookieACK(now units.Time, id fourTuple, s *wire.Segment) bool {
 	h := l.host
 	cfg := &h.cfg
 	if !cfg.synCookies() || !l.overflowed || now.Sub(l.lastOverflow) > 2*cookiePeriod {
@@ -248,7 +249,7 @@ func (k *cookieSecret) check(id fourTuple, peerISN, cookie Seq, now units.Time) 
 
 // tsOffset is the offset of the timestamp clock of every connection
 // between local and remote.
-func (k *cookieSecret) tsOffset(local, remote Addr) uint32 {
+func (k *cookieSecret) tsOffset(local, remote wire.Addr) uint32 {
 	m0 := uint64(binary.BigEndian.Uint32(local[:]))<<32 | uint64(binary.BigEndian.Uint32(remote[:]))
 	// One word, where a cookie's MAC hashes three: SipHash's length byte
 	// keeps the two uses of the key apart.
