@@ -35,7 +35,7 @@ func TestRelaySidePorts(t *testing.T) {
 	p, sp, err = r.side(Endpoints{Kernel: true, Stack: onStack}, dev, own, spare)
 	mp, ok := p.(*mixPort)
 	if err != nil || !ok || sp == nil || mp.kernel != port(dev) || mp.stack != port(sp) ||
-		sp.Host().Addr() != (wire.Addr{198, 18, 0, 4}) || mp.stackDst != 198<<24|18<<16|4 {
+		sp.Host().Addr() != (wire.Addr{198, 18, 0, 4}) || mp.stackDst != (wire.Addr{198, 18, 0, 4}) {
 		t.Errorf("both: port %#v, stack %v, err %v; want the device and a stack at 198.18.0.4 multiplexed", p, sp, err)
 	}
 	if mp != nil && mp.pollFd() != 7 {
