@@ -238,7 +238,7 @@ func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 	life := w.life
 	b := p.Bytes()
 	var n *hostNode
-	switch dst := wire.Addr(b[16:20]); {
+	switch dst := wire.IPv4Header(b).Dst(); {
 	case dst == serverAddr:
 		n = life.server
 	case [3]byte(dst[:3]) == clientPrefix && dst[3] >= 1 && int(dst[3]) <= len(life.clients):
@@ -256,11 +256,11 @@ func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 // blackhole counts a packet addressed to no host.
 func (l *lifecycle) blackhole(p *packet.Packet) {
 	l.blackholed++
-	b := p.Bytes()
-	ihl := int(b[0]&0x0f) * 4
-	if b[9] == 6 && len(b) >= ihl+14 {
+	ip := wire.IPv4Header(p.Bytes())
+	ihl := ip.HeaderLen()
+	if ip.Protocol() == wire.IPv4ProtocolTCP && len(ip) >= ihl+14 { // through the flags byte
 		const synAck = wire.FlagSYN | wire.FlagACK
-		if b[ihl+13]&synAck == synAck {
+		if wire.TCPHeader(ip[ihl:]).Flags()&synAck == synAck {
 			l.synAcksBlackholed++
 		}
 	}
