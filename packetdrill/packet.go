@@ -28,7 +28,6 @@ package packetdrill
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -307,7 +306,7 @@ func (r *runner) matchPacket(ps *PacketSpec, got *sent) string {
 			return fmt.Sprintf("bad ECN: expected %s, actual %s", ecnName(uint8(ps.ECN)), ecnName(seg.ECN))
 		}
 	case ps.TOS >= 0:
-		if tos := got.raw[1]; int(tos) != ps.TOS {
+		if tos := wire.IPv4Header(got.raw).TOS(); int(tos) != ps.TOS {
 			return fmt.Sprintf("bad tos: expected %#x, actual %#x", ps.TOS, tos)
 		}
 	}
@@ -375,46 +374,42 @@ func (r *runner) matchPacket(ps *PacketSpec, got *sent) string {
 
 // rawOptions walks the options of a live IPv4/TCP packet in order.
 func rawOptions(raw []byte) []Option {
-	ihl := int(raw[0]&0x0f) * 4
-	tcp := raw[ihl:]
-	doff := int(tcp[12]>>4) * 4
-	b := tcp[20:doff]
+	ip := wire.IPv4Header(raw)
+	b := wire.TCPHeader(raw[ip.HeaderLen():]).Options()
 	var out []Option
 	for len(b) > 0 {
-		kind := OptionKind(b[0])
-		if kind == optEOL || kind == optNOP {
-			out = append(out, Option{Kind: kind})
-			b = b[1:]
-			continue
-		}
-		if len(b) < 2 || int(b[1]) < 2 || int(b[1]) > len(b) {
+		kind, data, n, ok := wire.NextOption(b)
+		if !ok {
 			out = append(out, Option{Kind: optUnknownTo})
 			break
 		}
-		o := Option{Kind: kind}
-		data := b[2:b[1]]
-		switch kind {
+		o := Option{Kind: OptionKind(kind)}
+		// The fields of the one option, read by the codec; a length wrong
+		// for the kind leaves them unset.
+		var parsed wire.Options
+		valid := wire.ParseOptions(b[:n], &parsed) == nil
+		switch o.Kind {
 		case optMSS:
-			if len(data) == 2 {
-				o.Value = int(binary.BigEndian.Uint16(data))
+			if valid {
+				o.Value = int(parsed.MSS)
 			}
 		case optWScale:
-			if len(data) == 1 {
-				o.Value = int(data[0])
+			if valid {
+				o.Value = int(parsed.WScale)
 			}
 		case optTS:
-			if len(data) == 8 {
-				o.TSVal, o.TSEcr = binary.BigEndian.Uint32(data), binary.BigEndian.Uint32(data[4:])
+			if valid {
+				o.TSVal, o.TSEcr = parsed.TSVal, parsed.TSEcr
 			}
 		case optSACK:
-			for ; len(data) >= 8; data = data[8:] {
-				o.SACK = append(o.SACK, [2]uint32{binary.BigEndian.Uint32(data), binary.BigEndian.Uint32(data[4:])})
+			for _, blk := range parsed.SACK[:parsed.NumSACK] {
+				o.SACK = append(o.SACK, [2]uint32{uint32(blk.Start), uint32(blk.End)})
 			}
 		case optFastOpen:
 			o.Cookie = append([]byte(nil), data...)
 		}
 		out = append(out, o)
-		b = b[b[1]:]
+		b = b[n:]
 	}
 	return out
 }
