@@ -149,7 +149,7 @@ func (h *Host) FastOpenCookie(server wire.Addr) []byte {
 
 // fastOpenCookie is the cookie this host grants to client, as a server.
 func (h *Host) fastOpenCookie(client wire.Addr) [fastOpenCookieLen]byte {
-	m0 := uint64(binary.BigEndian.Uint32(client[:]))<<32 | uint64(binary.BigEndian.Uint32(h.addr[:]))
+	m0 := uint64(client.Uint32())<<32 | uint64(h.addr.Uint32())
 	var c [fastOpenCookieLen]byte
 	binary.BigEndian.PutUint64(c[:], sipHash24(h.cookies.k0, h.cookies.k1, m0, fastOpenDomain))
 	return c

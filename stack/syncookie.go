@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"encoding/binary"
 	"math/bits"
 
 	"ccbench/units"
@@ -216,7 +215,7 @@ func mssIndex(mss int) uint32 {
 func cookieCounter(now units.Time) uint64 { return uint64(now / units.Time(cookiePeriod)) }
 
 func (k *cookieSecret) mac(id fourTuple, peerISN Seq, counter uint64, mssIdx uint32) uint32 {
-	m0 := uint64(binary.BigEndian.Uint32(id.localAddr[:]))<<32 | uint64(binary.BigEndian.Uint32(id.remoteAddr[:]))
+	m0 := uint64(id.localAddr.Uint32())<<32 | uint64(id.remoteAddr.Uint32())
 	m1 := uint64(id.localPort)<<48 | uint64(id.remotePort)<<32 | uint64(peerISN)
 	m2 := counter<<2 | uint64(mssIdx)
 	return uint32(sipHash24(k.k0, k.k1, m0, m1, m2) >> 32)
@@ -250,7 +249,7 @@ func (k *cookieSecret) check(id fourTuple, peerISN, cookie Seq, now units.Time) 
 // tsOffset is the offset of the timestamp clock of every connection
 // between local and remote.
 func (k *cookieSecret) tsOffset(local, remote wire.Addr) uint32 {
-	m0 := uint64(binary.BigEndian.Uint32(local[:]))<<32 | uint64(binary.BigEndian.Uint32(remote[:]))
+	m0 := uint64(local.Uint32())<<32 | uint64(remote.Uint32())
 	// One word, where a cookie's MAC hashes three: SipHash's length byte
 	// keeps the two uses of the key apart.
 	return uint32(sipHash24(k.k0, k.k1, m0))
