@@ -21,8 +21,8 @@ bench:
 # Longer fuzzing of the wire decoder and option parser (not in CI).
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test ./stack -run '^$$' -fuzz FuzzDecodeSegment -fuzztime $(FUZZTIME)
-	$(GO) test ./stack -run '^$$' -fuzz FuzzParseOptions -fuzztime $(FUZZTIME)
+	$(GO) test ./wire -run '^$$' -fuzz FuzzDecodeSegment -fuzztime $(FUZZTIME)
+	$(GO) test ./wire -run '^$$' -fuzz FuzzParseOptions -fuzztime $(FUZZTIME)
 	$(GO) test ./stack -run '^$$' -fuzz '^FuzzConnection$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./stack -run '^$$' -fuzz '^FuzzPairMutatingLink$$' -fuzztime $(FUZZTIME)
 

@@ -5,6 +5,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // overdrive is the standing-queue scenario of the AQM tests: a 10 Mbit/s
@@ -62,7 +63,7 @@ func TestCoDelBoundsUnresponsiveOverdrive(t *testing.T) {
 // and the queue is not controlled (marks do not slow an unresponsive
 // sender), so nothing is dropped below the buffer limit.
 func TestCoDelECNMarksInsteadOfDropping(t *testing.T) {
-	cfg, src := overdrive(QdiscCoDel, ecnECT0)
+	cfg, src := overdrive(QdiscCoDel, wire.ECNECT0)
 	cfg.QdiscParams.CoDel.ECN = true
 	_, st := runSources(t, cfg, units.Time(5*units.Second), src)
 	if st.DroppedPackets != 0 || st.MarkedPackets == 0 {

@@ -23,33 +23,17 @@
 //
 // Rewriting the header. Packets are IPv4 datagrams starting at the
 // packet's first byte. Setting CE changes the TOS byte, so the header
-// checksum is updated incrementally by RFC 1624 eqn. 3,
-// HC' = ~(~HC + ~m + m'), with m the 16-bit word holding the TOS byte
-// before the change and m' after: three one's-complement additions instead
-// of summing the header again, and, unlike RFC 1141's eqn. 2, never turning
-// a valid checksum into the negative zero. A packet too short to hold an
+// checksum is updated incrementally (RFC 1624 eqn. 3, wire.ChecksumUpdate):
+// three one's-complement additions instead of summing the header again. A packet too short to hold an
 // IPv4 header, or not version 4, carries no ECN field the marker can read,
 // so it is treated as not-ECT.
 
 package netem
 
 import (
-	"encoding/binary"
-
 	"ccbench/packet"
+	"ccbench/wire"
 )
-
-// The ECN codepoints, the low two bits of the IPv4 TOS byte (RFC 3168 §5).
-const (
-	ecnMask = 0x03
-	ecnCE   = 0x03
-	ecnECT0 = 0x02
-	ecnECT1 = 0x01
-)
-
-// ipv4MinHeaderLen is the shortest IPv4 header (IHL 5); the checksum is at
-// bytes 10 and 11, the TOS byte at byte 1.
-const ipv4MinHeaderLen = 20
 
 // ecnMarker decides which arrivals are marked. Its zero value marks
 // nothing.
@@ -68,19 +52,13 @@ func (m ecnMarker) congested(queuedPackets, queuedBytes int) bool {
 // markCE sets the ECN field of the IPv4 datagram in p to CE if it is ECT(0)
 // or ECT(1), fixing the header checksum, and reports whether it did.
 func markCE(p *packet.Packet) bool {
-	h := p.Bytes()
-	if len(h) < ipv4MinHeaderLen || h[0]>>4 != 4 {
+	h := wire.IPv4Header(p.Bytes())
+	if len(h) < wire.IPv4MinHeaderLen || h.Version() != wire.IPv4Version {
 		return false
 	}
-	if ecn := h[1] & ecnMask; ecn != ecnECT0 && ecn != ecnECT1 {
+	if ecn := h.ECN(); ecn != wire.ECNECT0 && ecn != wire.ECNECT1 {
 		return false
 	}
-	before := uint32(binary.BigEndian.Uint16(h[0:]))
-	h[1] |= ecnCE
-	after := uint32(binary.BigEndian.Uint16(h[0:]))
-	sum := uint32(^binary.BigEndian.Uint16(h[10:])) + (^before & 0xffff) + after
-	sum = sum&0xffff + sum>>16
-	sum = sum&0xffff + sum>>16
-	binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
+	h.UpdateTOS(h.TOS() | wire.ECNCE)
 	return true
 }

@@ -7,22 +7,22 @@ import (
 	"testing"
 
 	"ccbench/packet"
-	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // segmentPacket is a 1500-byte TCP/IPv4 datagram, encoded by the stack,
 // whose IPv4 header carries ecn; its sequence number and Flow are id.
 func segmentPacket(pool *packet.Pool, ecn uint8, id int) *packet.Packet {
 	p := pool.Get()
-	stack.ReservePayload(p, 1460)
-	seg := stack.Segment{
-		Src: stack.Addr{10, 0, 0, 1}, Dst: stack.Addr{10, 0, 0, 2},
+	wire.ReservePayload(p, 1460)
+	seg := wire.Segment{
+		Src: wire.Addr{10, 0, 0, 1}, Dst: wire.Addr{10, 0, 0, 2},
 		SrcPort: 40000, DstPort: 5001,
-		Seq: stack.Seq(id), Ack: 1, Flags: stack.FlagACK, Window: 65535,
+		Seq: wire.Seq(id), Ack: 1, Flags: wire.FlagACK, Window: 65535,
 		ECN: ecn, IPID: uint16(id),
 	}
-	stack.EncodeSegment(p, &seg)
+	wire.EncodeSegment(p, &seg)
 	p.Flow = int32(id)
 	return p
 }
@@ -55,8 +55,8 @@ func (tl *testLink) deliveredECN() map[int]uint8 {
 	got := make(map[int]uint8)
 	for t := tl.link.NextDeadline(); t != units.Never; t = tl.link.NextDeadline() {
 		for p := tl.link.Dequeue(t); p != nil; p = tl.link.Dequeue(t) {
-			var seg stack.Segment
-			if err := stack.DecodeSegment(p.Bytes(), &seg); err != nil {
+			var seg wire.Segment
+			if err := wire.DecodeSegment(p.Bytes(), &seg); err != nil {
 				tl.t.Fatalf("packet %d does not decode after the link: %v", p.Flow, err)
 			}
 			got[int(seg.Seq)] = seg.ECN
@@ -76,7 +76,7 @@ func repeat(ecn uint8, n int) []uint8 {
 
 func TestECNMarksFromThresholdOn(t *testing.T) {
 	tl := markLink(t, 3, 0)
-	tl.burstSegments(repeat(stack.ECNECT0, 13)...)
+	tl.burstSegments(repeat(wire.ECNECT0, 13)...)
 	// Packet 3 finds K−1 = 2 waiting: not marked. Packets 4..10 find 3..9:
 	// marked. 11 and 12 find the queue full: dropped, not marked.
 	s := tl.link.Stats()
@@ -89,9 +89,9 @@ func TestECNMarksFromThresholdOn(t *testing.T) {
 		t.Fatalf("delivered %d packets, want 11", len(got))
 	}
 	for id := range 11 {
-		want := stack.ECNECT0
+		want := wire.ECNECT0
 		if id >= 4 {
-			want = stack.ECNCE
+			want = wire.ECNCE
 		}
 		if got[id] != want {
 			t.Errorf("packet %d (found %d waiting): ECN %d, want %d", id, max(id-1, 0), got[id], want)
@@ -108,10 +108,10 @@ func TestECNNeverMarksNotECTAndMarksBothECTs(t *testing.T) {
 	// not-ECT packets keep their codepoint and still take their place in
 	// the queue; both ECT codepoints become CE.
 	tl := markLink(t, 1, 0)
-	ecns := []uint8{stack.ECNNotECT, stack.ECNNotECT, stack.ECNNotECT, stack.ECNECT1, stack.ECNNotECT, stack.ECNECT0, stack.ECNNotECT}
+	ecns := []uint8{wire.ECNNotECT, wire.ECNNotECT, wire.ECNNotECT, wire.ECNECT1, wire.ECNNotECT, wire.ECNECT0, wire.ECNNotECT}
 	tl.burstSegments(ecns...)
 	got := tl.deliveredECN()
-	want := []uint8{stack.ECNNotECT, stack.ECNNotECT, stack.ECNNotECT, stack.ECNCE, stack.ECNNotECT, stack.ECNCE, stack.ECNNotECT}
+	want := []uint8{wire.ECNNotECT, wire.ECNNotECT, wire.ECNNotECT, wire.ECNCE, wire.ECNNotECT, wire.ECNCE, wire.ECNNotECT}
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("packet %d sent with ECN %d: delivered with %d, want %d", id, ecns[id], got[id], w)
@@ -123,12 +123,12 @@ func TestECNNeverMarksNotECTAndMarksBothECTs(t *testing.T) {
 
 	// A whole burst of not-ECT overflowing the buffer: drops, no marks.
 	tl = markLink(t, 1, 0)
-	tl.burstSegments(repeat(stack.ECNNotECT, 15)...)
+	tl.burstSegments(repeat(wire.ECNNotECT, 15)...)
 	if s := tl.link.Stats(); s.MarkedPackets != 0 || s.DroppedPackets != 4 {
 		t.Fatalf("not-ECT burst: marked %d, dropped %d; want 0, 4", s.MarkedPackets, s.DroppedPackets)
 	}
 	for id, ecn := range tl.deliveredECN() {
-		if ecn != stack.ECNNotECT {
+		if ecn != wire.ECNNotECT {
 			t.Fatalf("not-ECT packet %d delivered with ECN %d", id, ecn)
 		}
 	}
@@ -137,12 +137,12 @@ func TestECNNeverMarksNotECTAndMarksBothECTs(t *testing.T) {
 
 func TestECNLeavesCEAloneAndUncounted(t *testing.T) {
 	tl := markLink(t, 1, 0)
-	tl.burstSegments(repeat(stack.ECNCE, 5)...)
+	tl.burstSegments(repeat(wire.ECNCE, 5)...)
 	if s := tl.link.Stats(); s.MarkedPackets != 0 {
 		t.Fatalf("marked %d packets that arrived CE, want 0", s.MarkedPackets)
 	}
 	for id, ecn := range tl.deliveredECN() {
-		if ecn != stack.ECNCE {
+		if ecn != wire.ECNCE {
 			t.Fatalf("packet %d arrived CE, delivered with ECN %d", id, ecn)
 		}
 	}
@@ -158,9 +158,9 @@ func TestECNByteThreshold(t *testing.T) {
 		{9*1500 + 1, 100}, // packet 10 finds 9 waiting, 13500 bytes: none marked
 	} {
 		tl := markLink(t, 0, tc.kBytes)
-		tl.burstSegments(repeat(stack.ECNECT0, 11)...)
+		tl.burstSegments(repeat(wire.ECNECT0, 11)...)
 		for id, ecn := range tl.deliveredECN() {
-			if marked := ecn == stack.ECNCE; marked != (id >= tc.firstMarked) {
+			if marked := ecn == wire.ECNCE; marked != (id >= tc.firstMarked) {
 				t.Errorf("K = %d bytes: packet %d marked %t", tc.kBytes, id, marked)
 			}
 		}
@@ -168,7 +168,7 @@ func TestECNByteThreshold(t *testing.T) {
 
 	// With both thresholds, whichever is reached first marks.
 	tl := markLink(t, 6, 3*1500)
-	tl.burstSegments(repeat(stack.ECNECT0, 11)...)
+	tl.burstSegments(repeat(wire.ECNECT0, 11)...)
 	if s := tl.link.Stats(); s.MarkedPackets != 7 {
 		t.Fatalf("K = 6 packets or 4500 bytes: marked %d, want 7 (packets 4..10)", s.MarkedPackets)
 	}
@@ -176,12 +176,12 @@ func TestECNByteThreshold(t *testing.T) {
 
 func TestECNMarkingOffByDefault(t *testing.T) {
 	tl := markLink(t, 0, 0)
-	tl.burstSegments(repeat(stack.ECNECT0, 11)...)
+	tl.burstSegments(repeat(wire.ECNECT0, 11)...)
 	if s := tl.link.Stats(); s.MarkedPackets != 0 {
 		t.Fatalf("marked %d with no threshold, want 0", s.MarkedPackets)
 	}
 	for id, ecn := range tl.deliveredECN() {
-		if ecn != stack.ECNECT0 {
+		if ecn != wire.ECNECT0 {
 			t.Fatalf("packet %d delivered with ECN %d, want ECT(0)", id, ecn)
 		}
 	}
@@ -198,7 +198,7 @@ func TestECNIgnoresWhatIsNotIPv4(t *testing.T) {
 		for j := range b {
 			b[j] = 0
 		}
-		b[0], b[1] = 0x60, stack.ECNECT0
+		b[0], b[1] = 0x60, wire.ECNECT0
 		p.Flow = int32(i)
 		tl.link.Enqueue(0, p)
 	}
@@ -207,7 +207,7 @@ func TestECNIgnoresWhatIsNotIPv4(t *testing.T) {
 	}
 	for t0 := tl.link.NextDeadline(); t0 != units.Never; t0 = tl.link.NextDeadline() {
 		for p := tl.link.Dequeue(t0); p != nil; p = tl.link.Dequeue(t0) {
-			if b := p.Bytes(); b[1] != stack.ECNECT0 || len(b) >= 12 && (b[10] != 0 || b[11] != 0) {
+			if b := p.Bytes(); b[1] != wire.ECNECT0 || len(b) >= 12 && (b[10] != 0 || b[11] != 0) {
 				t.Fatalf("packet %d was rewritten: % x", p.Flow, b[:12])
 			}
 			tl.pool.Put(p)
@@ -224,12 +224,12 @@ func TestMarkCEChecksumEqualsRecomputed(t *testing.T) {
 	p := pool.Get()
 	check := func(what string) {
 		t.Helper()
-		h := stack.IPv4Header(p.Bytes())
+		h := wire.IPv4Header(p.Bytes())
 		ecn, dscp := h.ECN(), h.TOS()>>2
 		if !markCE(p) {
 			t.Fatalf("%s: ECN %d not marked", what, ecn)
 		}
-		if h.ECN() != stack.ECNCE || h.TOS()>>2 != dscp {
+		if h.ECN() != wire.ECNCE || h.TOS()>>2 != dscp {
 			t.Fatalf("%s: TOS %#x after marking, want DSCP %#x and CE", what, h.TOS(), dscp)
 		}
 		if want := h.ComputeChecksum(); h.Checksum() != want || !h.ChecksumValid() {
@@ -237,22 +237,22 @@ func TestMarkCEChecksumEqualsRecomputed(t *testing.T) {
 		}
 	}
 
-	hdr := stack.IPv4Header(make([]byte, 20))
+	hdr := wire.IPv4Header(make([]byte, 20))
 	hdr.SetVersionAndHeaderLen(20)
 	hdr.SetTotalLen(1500)
 	hdr.SetTTL(64)
-	hdr.SetProtocol(stack.IPv4ProtocolTCP)
-	hdr.SetSrc(stack.Addr{192, 168, 1, 1})
-	hdr.SetDst(stack.Addr{192, 168, 1, 2})
+	hdr.SetProtocol(wire.IPv4ProtocolTCP)
+	hdr.SetSrc(wire.Addr{192, 168, 1, 1})
+	hdr.SetDst(wire.Addr{192, 168, 1, 2})
 	sawZero := false
 	for id := range 1 << 16 {
-		for _, ecn := range []uint8{stack.ECNECT0, stack.ECNECT1} {
+		for _, ecn := range []uint8{wire.ECNECT0, wire.ECNECT1} {
 			hdr.SetID(uint16(id))
 			hdr.SetTOS(0xb8 | ecn) // DSCP EF
 			hdr.SetChecksum(hdr.ComputeChecksum())
 			p.Load(hdr)
 			check("exhaustive IP ID")
-			sawZero = sawZero || stack.IPv4Header(p.Bytes()).Checksum() == 0
+			sawZero = sawZero || wire.IPv4Header(p.Bytes()).Checksum() == 0
 		}
 	}
 	if !sawZero {
@@ -266,9 +266,9 @@ func TestMarkCEChecksumEqualsRecomputed(t *testing.T) {
 		for i := range b {
 			b[i] = byte(rng.Uint32())
 		}
-		h := stack.IPv4Header(b)
+		h := wire.IPv4Header(b)
 		h.SetVersionAndHeaderLen(ihl * 4)
-		h.SetECN([]uint8{stack.ECNECT0, stack.ECNECT1}[rng.IntN(2)])
+		h.SetECN([]uint8{wire.ECNECT0, wire.ECNECT1}[rng.IntN(2)])
 		h.SetChecksum(h.ComputeChecksum())
 		p.Load(b)
 		check("random header")
@@ -305,12 +305,12 @@ func TestValidateECNThresholds(t *testing.T) {
 // ect0Header is a valid 20-byte IPv4 header carrying ECT(0), which the
 // steady-state tests write over recycled packets.
 func ect0Header() []byte {
-	h := stack.IPv4Header(make([]byte, 20))
+	h := wire.IPv4Header(make([]byte, 20))
 	h.SetVersionAndHeaderLen(20)
-	h.SetTOS(stack.ECNECT0)
+	h.SetTOS(wire.ECNECT0)
 	h.SetTotalLen(1500)
 	h.SetTTL(64)
-	h.SetProtocol(stack.IPv4ProtocolTCP)
+	h.SetProtocol(wire.IPv4ProtocolTCP)
 	h.SetChecksum(h.ComputeChecksum())
 	return h
 }
@@ -387,7 +387,7 @@ func BenchmarkMarkCE(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		// Back to the ECT(0) header, so that every iteration marks.
-		h[1], h[10], h[11] = stack.ECNECT0, sum0, sum1
+		h[1], h[10], h[11] = wire.ECNECT0, sum0, sum1
 		if !markCE(p) {
 			b.Fatal("ECT(0) packet not marked")
 		}

@@ -29,10 +29,9 @@
 package netem
 
 import (
-	"encoding/binary"
-
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // FQCoDelParams are FQ-CoDel's tunables; zero fields take RFC 8290's and
@@ -219,16 +218,18 @@ func (q *FQCoDel) popHead(l *flowList) {
 
 // classify returns the flow queue for p by its 5-tuple.
 func (q *FQCoDel) classify(p *packet.Packet) int32 {
-	h := p.Bytes()
-	if len(h) < ipv4MinHeaderLen || h[0]>>4 != 4 {
+	h := wire.IPv4Header(p.Bytes())
+	if len(h) < wire.IPv4MinHeaderLen || h.Version() != wire.IPv4Version {
 		return 0
 	}
-	ihl := int(h[0]&0x0f) * 4
-	proto := h[9]
-	key := q.seed ^ uint64(binary.BigEndian.Uint32(h[12:]))<<32 ^ uint64(binary.BigEndian.Uint32(h[16:]))
+	ihl := h.HeaderLen()
+	proto := h.Protocol()
+	key := q.seed ^ uint64(h.Src().Uint32())<<32 ^ uint64(h.Dst().Uint32())
 	key = mix64(key) ^ uint64(proto)
-	if (proto == 6 || proto == 17) && len(h) >= ihl+4 {
-		key ^= uint64(binary.BigEndian.Uint32(h[ihl:])) << 8
+	if (proto == wire.IPv4ProtocolTCP || proto == wire.IPv4ProtocolUDP) && len(h) >= ihl+4 {
+		// TCP and UDP headers both start with the two ports.
+		u := wire.UDPHeader(h[ihl:])
+		key ^= uint64(u.SrcPort())<<24 | uint64(u.DstPort())<<8
 	}
 	key = mix64(key)
 	// Multiply-shift maps the 32-bit hash onto 0..flows-1 without a

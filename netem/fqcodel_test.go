@@ -6,6 +6,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Two unresponsive flows each sending 1500-byte packets at the full
@@ -50,7 +51,7 @@ func TestFQCoDelClassifiesBy5Tuple(t *testing.T) {
 		}
 		seen[i] = port
 	}
-	a, b := tcpPacket(pool, 100, 1001, 0), tcpPacket(pool, 1500, 1001, ecnECT0)
+	a, b := tcpPacket(pool, 100, 1001, 0), tcpPacket(pool, 1500, 1001, wire.ECNECT0)
 	if q.classify(a) != q.classify(b) {
 		t.Fatal("same 5-tuple, different length and ECN: different flow queues")
 	}

@@ -29,6 +29,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // PCG streams of the impairments, distinct from every other stage's.
@@ -116,12 +117,12 @@ func (c *Corrupter) Corrupt(_ units.Time, p *packet.Packet) bool {
 	if !hit {
 		return false
 	}
-	b := p.Bytes()
-	if len(b) < ipv4MinHeaderLen || b[0]>>4 != 4 {
+	b := wire.IPv4Header(p.Bytes())
+	if len(b) < wire.IPv4MinHeaderLen || b.Version() != wire.IPv4Version {
 		return false
 	}
-	ihl := int(b[0]&0x0f) * 4
-	if ihl < ipv4MinHeaderLen || ihl >= len(b) {
+	ihl := b.HeaderLen()
+	if ihl < wire.IPv4MinHeaderLen || ihl >= len(b) {
 		return false
 	}
 	// The high word of where*span is a bit index uniform on [0, span) up

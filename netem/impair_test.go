@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"ccbench/packet"
+	"ccbench/wire"
 )
 
 // ipv4Packet returns an IPv4-looking datagram of n bytes (IHL 5) whose
@@ -17,7 +18,7 @@ func ipv4Packet(n int) *packet.Packet {
 	p.SetLen(n)
 	b := p.Bytes()
 	b[0] = 0x45
-	for i := ipv4MinHeaderLen; i < n; i++ {
+	for i := wire.IPv4MinHeaderLen; i < n; i++ {
 		b[i] = byte(i * 7)
 	}
 	return p
@@ -105,11 +106,11 @@ func TestCorruptFlipsOneBitPastTheHeader(t *testing.T) {
 		flipped := 0
 		for j, b := range pk.Bytes() {
 			if diff := b ^ ref.Bytes()[j]; diff != 0 {
-				if j < ipv4MinHeaderLen {
+				if j < wire.IPv4MinHeaderLen {
 					t.Fatalf("packet %d: byte %d of the IP header changed", i, j)
 				}
 				flipped += bits.OnesCount8(diff)
-				sumIndex += float64((j-ipv4MinHeaderLen)*8 + bits.TrailingZeros8(diff))
+				sumIndex += float64((j-wire.IPv4MinHeaderLen)*8 + bits.TrailingZeros8(diff))
 				pk.Bytes()[j] = ref.Bytes()[j]
 			}
 		}
@@ -120,7 +121,7 @@ func TestCorruptFlipsOneBitPastTheHeader(t *testing.T) {
 	if sd := math.Sqrt(n * p * (1 - p)); math.Abs(float64(k)-n*p) > 2.576*sd {
 		t.Errorf("%d corrupted, want %.0f ± %.0f", k, n*p, 2.576*sd)
 	}
-	span := float64((size - ipv4MinHeaderLen) * 8)
+	span := float64((size - wire.IPv4MinHeaderLen) * 8)
 	mean, want := sumIndex/float64(k), (span-1)/2
 	if tol := 4 * math.Sqrt((span*span-1)/12/float64(k)); math.Abs(mean-want) > tol {
 		t.Errorf("mean flipped bit index %.1f, want %.1f ± %.1f", mean, want, tol)
@@ -129,7 +130,7 @@ func TestCorruptFlipsOneBitPastTheHeader(t *testing.T) {
 
 func TestCorruptLeavesNonIPv4Alone(t *testing.T) {
 	c := NewCorrupter(1, 0, 1)
-	header := ipv4Packet(ipv4MinHeaderLen)
+	header := ipv4Packet(wire.IPv4MinHeaderLen)
 	if c.Corrupt(0, header) {
 		t.Fatal("corrupted a packet with nothing past its header")
 	}

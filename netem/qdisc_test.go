@@ -11,6 +11,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // The AQM tests drive a Link with synthetic IPv4/TCP packets from
@@ -225,7 +226,7 @@ func newSteadyQdisc(q Qdisc, pool *packet.Pool, depth int) *steadyQdisc {
 
 func (s *steadyQdisc) step() {
 	s.port = s.port%8 + 1
-	p := tcpPacket(s.pool, 1500, s.port, ecnECT0)
+	p := tcpPacket(s.pool, 1500, s.port, wire.ECNECT0)
 	if !s.q.Enqueue(s.now, p) {
 		s.pool.Put(p)
 	}
@@ -336,7 +337,7 @@ func TestLinkWithAQMAllocatesNothing(t *testing.T) {
 			// Two arrivals per transmission time: a standing queue the
 			// discipline must drop from.
 			for range 2 {
-				l.Enqueue(now, tcpPacket(pool, 1500, uint16(now/units.Time(tx1500))%8+1, ecnECT0))
+				l.Enqueue(now, tcpPacket(pool, 1500, uint16(now/units.Time(tx1500))%8+1, wire.ECNECT0))
 			}
 			now = now.Add(tx1500)
 			for p := l.Dequeue(now); p != nil; p = l.Dequeue(now) {

@@ -6,6 +6,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // redAt holds a RED queue (w_q = 1, so the average is the queue an arrival
@@ -99,7 +100,7 @@ func TestREDWithoutGentleDropsAllAboveMaxTh(t *testing.T) {
 // not-ECT ones are still dropped.
 func TestREDECNMarksECTAndDropsTheRest(t *testing.T) {
 	par := REDParams{MinTh: 30000, MaxTh: 90000, MaxP: 0.1, ECN: true}
-	got, q := redAt(par, 60000, 5000, ecnECT0)
+	got, q := redAt(par, 60000, 5000, wire.ECNECT0)
 	if q.Drops() != 0 || int(q.Marks()) != got || got == 0 {
 		t.Fatalf("ECT: %d drops, %d marks; want 0 drops and %d > 0 marks", q.Drops(), q.Marks(), got)
 	}

@@ -28,12 +28,11 @@ package packetdrill
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"strings"
 
-	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // inject sends a script packet to the host.
@@ -70,7 +69,7 @@ func (r *runner) inject(ps *PacketSpec) {
 	if created || syn && !u.haveRemote && ps.Flags&flagACK != 0 {
 		u.remoteISN, u.haveRemote = ps.Seq, true
 	}
-	seg := stack.Segment{
+	seg := wire.Segment{
 		Src: peerAddr, Dst: hostAddr, SrcPort: u.peerPort, DstPort: u.hostPort,
 		Flags: ps.Flags, Window: uint16(ps.Win), TTL: 64,
 	}
@@ -82,12 +81,12 @@ func (r *runner) inject(ps *PacketSpec) {
 	} else if ps.TOS >= 0 {
 		seg.ECN = uint8(ps.TOS & 3)
 	}
-	seg.Seq = stack.Seq(ps.Seq + r.remoteSeqOffset(syn))
+	seg.Seq = wire.Seq(ps.Seq + r.remoteSeqOffset(syn))
 	ackOff := r.localSeqOffset(syn)
 	if ps.Flags&flagACK != 0 {
-		seg.Ack = stack.Seq(ps.Ack + ackOff)
+		seg.Ack = wire.Seq(ps.Ack + ackOff)
 	} else {
-		seg.Ack = stack.Seq(ps.Ack)
+		seg.Ack = wire.Seq(ps.Ack)
 	}
 	for _, o := range ps.Options {
 		switch o.Kind {
@@ -106,10 +105,10 @@ func (r *runner) inject(ps *PacketSpec) {
 			}
 		case optSACK:
 			for _, b := range o.SACK {
-				if seg.Opts.NumSACK == stack.MaxSACKBlocks {
-					r.unsupported("more than %d SACK blocks", stack.MaxSACKBlocks)
+				if seg.Opts.NumSACK == wire.MaxSACKBlocks {
+					r.unsupported("more than %d SACK blocks", wire.MaxSACKBlocks)
 				}
-				seg.Opts.SACK[seg.Opts.NumSACK] = stack.SACKBlock{Start: stack.Seq(b[0] + ackOff), End: stack.Seq(b[1] + ackOff)}
+				seg.Opts.SACK[seg.Opts.NumSACK] = wire.SACKBlock{Start: wire.Seq(b[0] + ackOff), End: wire.Seq(b[1] + ackOff)}
 				seg.Opts.NumSACK++
 			}
 		case optFastOpen:
@@ -144,9 +143,9 @@ func (r *runner) inject(ps *PacketSpec) {
 			s.Flags &^= flagFIN | flagPSH
 		}
 		p := r.pool.Get()
-		payload := stack.ReservePayload(p, n)
+		payload := wire.ReservePayload(p, n)
 		clear(payload)
-		stack.EncodeSegment(p, &s)
+		wire.EncodeSegment(p, &s)
 		h.Input(r.now, p)
 	}
 	r.step()
@@ -299,7 +298,7 @@ func (r *runner) matchPacket(ps *PacketSpec, got *sent) string {
 	}
 	switch {
 	case ps.ECN == ecnECT01:
-		if seg.ECN != stack.ECNECT0 && seg.ECN != stack.ECNECT1 {
+		if seg.ECN != wire.ECNECT0 && seg.ECN != wire.ECNECT1 {
 			return fmt.Sprintf("bad ECN: expected ECT(0) or ECT(1), actual %s", ecnName(seg.ECN))
 		}
 	case ps.ECN >= 0:
@@ -307,7 +306,7 @@ func (r *runner) matchPacket(ps *PacketSpec, got *sent) string {
 			return fmt.Sprintf("bad ECN: expected %s, actual %s", ecnName(uint8(ps.ECN)), ecnName(seg.ECN))
 		}
 	case ps.TOS >= 0:
-		if tos := got.raw[1]; int(tos) != ps.TOS {
+		if tos := wire.IPv4Header(got.raw).TOS(); int(tos) != ps.TOS {
 			return fmt.Sprintf("bad tos: expected %#x, actual %#x", ps.TOS, tos)
 		}
 	}
@@ -375,46 +374,42 @@ func (r *runner) matchPacket(ps *PacketSpec, got *sent) string {
 
 // rawOptions walks the options of a live IPv4/TCP packet in order.
 func rawOptions(raw []byte) []Option {
-	ihl := int(raw[0]&0x0f) * 4
-	tcp := raw[ihl:]
-	doff := int(tcp[12]>>4) * 4
-	b := tcp[20:doff]
+	ip := wire.IPv4Header(raw)
+	b := wire.TCPHeader(raw[ip.HeaderLen():]).Options()
 	var out []Option
 	for len(b) > 0 {
-		kind := OptionKind(b[0])
-		if kind == optEOL || kind == optNOP {
-			out = append(out, Option{Kind: kind})
-			b = b[1:]
-			continue
-		}
-		if len(b) < 2 || int(b[1]) < 2 || int(b[1]) > len(b) {
+		kind, data, n, ok := wire.NextOption(b)
+		if !ok {
 			out = append(out, Option{Kind: optUnknownTo})
 			break
 		}
-		o := Option{Kind: kind}
-		data := b[2:b[1]]
-		switch kind {
+		o := Option{Kind: OptionKind(kind)}
+		// The fields of the one option, read by the codec; a length wrong
+		// for the kind leaves them unset.
+		var parsed wire.Options
+		valid := wire.ParseOptions(b[:n], &parsed) == nil
+		switch o.Kind {
 		case optMSS:
-			if len(data) == 2 {
-				o.Value = int(binary.BigEndian.Uint16(data))
+			if valid {
+				o.Value = int(parsed.MSS)
 			}
 		case optWScale:
-			if len(data) == 1 {
-				o.Value = int(data[0])
+			if valid {
+				o.Value = int(parsed.WScale)
 			}
 		case optTS:
-			if len(data) == 8 {
-				o.TSVal, o.TSEcr = binary.BigEndian.Uint32(data), binary.BigEndian.Uint32(data[4:])
+			if valid {
+				o.TSVal, o.TSEcr = parsed.TSVal, parsed.TSEcr
 			}
 		case optSACK:
-			for ; len(data) >= 8; data = data[8:] {
-				o.SACK = append(o.SACK, [2]uint32{binary.BigEndian.Uint32(data), binary.BigEndian.Uint32(data[4:])})
+			for _, blk := range parsed.SACK[:parsed.NumSACK] {
+				o.SACK = append(o.SACK, [2]uint32{uint32(blk.Start), uint32(blk.End)})
 			}
 		case optFastOpen:
 			o.Cookie = append([]byte(nil), data...)
 		}
 		out = append(out, o)
-		b = b[b[1]:]
+		b = b[n:]
 	}
 	return out
 }
@@ -503,7 +498,7 @@ func (r *runner) liveOptionsString(live []Option, syn bool) string {
 }
 
 // formatLive writes a live outbound packet in script notation.
-func (r *runner) formatLive(seg *stack.Segment, raw []byte) string {
+func (r *runner) formatLive(seg *wire.Segment, raw []byte) string {
 	syn := seg.Flags&flagSYN != 0
 	var b strings.Builder
 	if seg.ECN != 0 {

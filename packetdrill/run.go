@@ -29,6 +29,7 @@ import (
 	"ccbench/packet"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Options are the runner's packetdrill command-line flags.
@@ -62,8 +63,8 @@ func DefaultOptions() Options {
 // Addresses and ports of the emulated network: packetdrill's defaults
 // (the stack does not care).
 var (
-	hostAddr = stack.Addr{192, 168, 0, 1}
-	peerAddr = stack.Addr{192, 0, 2, 1}
+	hostAddr = wire.Addr{192, 168, 0, 1}
+	peerAddr = wire.Addr{192, 0, 2, 1}
 )
 
 const (
@@ -84,7 +85,7 @@ const (
 type sent struct {
 	at  units.Time
 	raw []byte
-	seg stack.Segment
+	seg wire.Segment
 }
 
 // sut is packetdrill's "socket under test": the connection that script

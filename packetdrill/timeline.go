@@ -7,8 +7,8 @@ package packetdrill
 import (
 	"fmt"
 
-	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // advance moves virtual time to t, firing timers on the way, collecting
@@ -101,8 +101,8 @@ func (r *runner) drain() {
 		}
 		raw := append([]byte(nil), p.Bytes()...)
 		r.pool.Put(p)
-		var seg stack.Segment
-		if err := stack.DecodeSegment(raw, &seg); err != nil {
+		var seg wire.Segment
+		if err := wire.DecodeSegment(raw, &seg); err != nil {
 			r.stop(Result{Kind: Error, Msg: fmt.Sprintf("the host sent an undecodable packet: %v", err)})
 		}
 		if !r.belongsToSUT(&seg) {
@@ -122,7 +122,7 @@ func (r *runner) drain() {
 
 // belongsToSUT reports whether an outbound packet is the socket under
 // test's, as packetdrill's sniffer filters by 4-tuple.
-func (r *runner) belongsToSUT(seg *stack.Segment) bool {
+func (r *runner) belongsToSUT(seg *wire.Segment) bool {
 	u := r.sut
 	if u == nil || seg.Dst != peerAddr {
 		return false

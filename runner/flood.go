@@ -18,8 +18,8 @@ import (
 	"math/rand/v2"
 
 	"ccbench/packet"
-	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // floodSource emits one FloodSpec's SYNs.
@@ -29,7 +29,7 @@ type floodSource struct {
 	k    uint64
 	stop units.Time
 	rng  *rand.Rand
-	seg  stack.Segment
+	seg  wire.Segment
 }
 
 // maxFloodRate keeps SYNs at least 1 µs apart, far above any flood a
@@ -69,25 +69,25 @@ func (f *floodSource) due(k uint64) units.Time {
 func (f *floodSource) build(p *packet.Packet) {
 	v := f.rng.Uint64()
 	u := f.rng.Uint64()
-	f.seg = stack.Segment{
-		Src:     stack.Addr{198, 19, 252 + byte(v>>8&1), byte(v)},
+	f.seg = wire.Segment{
+		Src:     wire.Addr{198, 19, 252 + byte(v>>8&1), byte(v)},
 		Dst:     serverAddr,
 		SrcPort: uint16(1024 + (v>>16)%(65536-1024)),
 		DstPort: httpPort,
-		Seq:     stack.Seq(v >> 32),
-		Flags:   stack.FlagSYN,
+		Seq:     wire.Seq(v >> 32),
+		Flags:   wire.FlagSYN,
 		Window:  64240,
 		TTL:     64,
 		IPID:    uint16(u >> 48),
-		Opts: stack.Options{
+		Opts: wire.Options{
 			HasMSS: true, MSS: 1460,
 			SACKPermitted: true,
 			HasTimestamps: true, TSVal: uint32(u),
 			HasWScale: true, WScale: 7,
 		},
 	}
-	stack.ReservePayload(p, 0)
-	stack.EncodeSegment(p, &f.seg)
+	wire.ReservePayload(p, 0)
+	wire.EncodeSegment(p, &f.seg)
 	p.Flow = addressRouted
 }
 

@@ -32,6 +32,7 @@ import (
 	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // LifecycleSpec is the lifecycle part of a scenario; it is active when it
@@ -101,12 +102,12 @@ const addressRouted int32 = -1 << 31
 const maxClients = 250
 
 var (
-	serverAddr   = stack.Addr{198, 19, 251, 1}
+	serverAddr   = wire.Addr{198, 19, 251, 1}
 	clientPrefix = [3]byte{198, 18, 251}
 )
 
-func clientAddr(i int) stack.Addr {
-	return stack.Addr{clientPrefix[0], clientPrefix[1], clientPrefix[2], byte(i + 1)}
+func clientAddr(i int) wire.Addr {
+	return wire.Addr{clientPrefix[0], clientPrefix[1], clientPrefix[2], byte(i + 1)}
 }
 
 // lifecycle is the lifecycle part of a world.
@@ -237,7 +238,7 @@ func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 	life := w.life
 	b := p.Bytes()
 	var n *hostNode
-	switch dst := stack.Addr(b[16:20]); {
+	switch dst := wire.IPv4Header(b).Dst(); {
 	case dst == serverAddr:
 		n = life.server
 	case [3]byte(dst[:3]) == clientPrefix && dst[3] >= 1 && int(dst[3]) <= len(life.clients):
@@ -255,11 +256,11 @@ func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 // blackhole counts a packet addressed to no host.
 func (l *lifecycle) blackhole(p *packet.Packet) {
 	l.blackholed++
-	b := p.Bytes()
-	ihl := int(b[0]&0x0f) * 4
-	if b[9] == 6 && len(b) >= ihl+14 {
-		const synAck = stack.FlagSYN | stack.FlagACK
-		if b[ihl+13]&synAck == synAck {
+	ip := wire.IPv4Header(p.Bytes())
+	ihl := ip.HeaderLen()
+	if ip.Protocol() == wire.IPv4ProtocolTCP && len(ip) >= ihl+14 { // through the flags byte
+		const synAck = wire.FlagSYN | wire.FlagACK
+		if wire.TCPHeader(ip[ihl:]).Flags()&synAck == synAck {
 			l.synAcksBlackholed++
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"ccbench/report"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // lifecycleScenario is one client host opening rate connections per
@@ -325,12 +326,12 @@ func TestFloodSYNLooksLikeLinux(t *testing.T) {
 	}
 	p := w.pool.Get()
 	w.life.floods[0].build(p)
-	var s stack.Segment
-	if err := stack.DecodeSegment(p.Bytes(), &s); err != nil {
+	var s wire.Segment
+	if err := wire.DecodeSegment(p.Bytes(), &s); err != nil {
 		t.Fatal(err)
 	}
 	o := s.Opts
-	if s.Flags != stack.FlagSYN || s.Dst != serverAddr || s.DstPort != httpPort || s.Src[0] != 198 || s.Src[1] != 19 ||
+	if s.Flags != wire.FlagSYN || s.Dst != serverAddr || s.DstPort != httpPort || s.Src[0] != 198 || s.Src[1] != 19 ||
 		s.Src[2]&^1 != 252 || !o.HasMSS || o.MSS != 1460 || !o.SACKPermitted || !o.HasTimestamps || !o.HasWScale || o.WScale != 7 {
 		t.Errorf("flood SYN %+v", s)
 	}

@@ -13,6 +13,7 @@ import (
 	"ccbench/packet"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // endpointsScenario is one bulk flow of each pairing, kernel→kernel,
@@ -139,10 +140,10 @@ func newAppBench(t testing.TB, verify bool) *appBench {
 	spec := FlowSpec{CC: "cubic", Recovery: stack.RecoveryRACK, Receiver: "stack"}
 	ab := &appBench{}
 	var err error
-	if ab.a, err = stack.NewHost(stack.Addr{198, 18, 0, 1}, sc.TCP, &ab.pool, 1); err != nil {
+	if ab.a, err = stack.NewHost(wire.Addr{198, 18, 0, 1}, sc.TCP, &ab.pool, 1); err != nil {
 		t.Fatal(err)
 	}
-	if ab.b, err = stack.NewHost(stack.Addr{198, 18, 0, 4}, sc.TCP, &ab.pool, 2); err != nil {
+	if ab.b, err = stack.NewHost(wire.Addr{198, 18, 0, 4}, sc.TCP, &ab.pool, 2); err != nil {
 		t.Fatal(err)
 	}
 	k := &kernelFlow{flow: newFlow(0, spec, sc), port: serverPort, onStack: true, recvOnStack: true, remote: net.IP{198, 18, 0, 4}}

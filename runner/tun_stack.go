@@ -27,6 +27,7 @@ import (
 	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // receiverBacklog is the accept queue of a stack receiver's listener: each
@@ -122,7 +123,7 @@ func (s *stackSender) run(now units.Time, h *stack.Host) {
 			}
 			alg, err := cc.New(k.spec.CC)
 			if err == nil {
-				k.flow.conn, err = h.Connect(now, 0, stack.Addr(k.remote.To4()), uint16(k.port), alg)
+				k.flow.conn, err = h.Connect(now, 0, wire.Addr(k.remote.To4()), uint16(k.port), alg)
 			}
 			if err != nil {
 				k.sendErr = err

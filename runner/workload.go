@@ -19,7 +19,6 @@ package runner
 // loss or delay, which is what the TCP flows beside it must live with.
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -32,6 +31,7 @@ import (
 	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // SizeDistribution is how a workload draws flow sizes.
@@ -222,7 +222,7 @@ type crossSource struct {
 	stop units.Time
 	// delivered counts the bytes the sink received.
 	delivered int64
-	src, dst  [4]byte
+	src, dst  wire.Addr
 }
 
 // crossFlowTag marks a cross packet in packet.Packet.Flow: -2 - source
@@ -265,35 +265,23 @@ func (c *crossSource) due(k uint64) units.Time {
 func (c *crossSource) build(p *packet.Packet) {
 	n := c.spec.PacketSize
 	p.SetLen(n)
-	b := p.Bytes()
-	b[0] = 0x45 // version 4, 5 words of header
-	b[1] = 0    // not ECN-capable: an AQM drops it rather than marks it
-	binary.BigEndian.PutUint16(b[2:], uint16(n))
-	binary.BigEndian.PutUint16(b[4:], uint16(c.k))
-	binary.BigEndian.PutUint16(b[6:], 0)
-	b[8] = 64
-	b[9] = 17
-	b[10], b[11] = 0, 0
-	copy(b[12:16], c.src[:])
-	copy(b[16:20], c.dst[:])
-	binary.BigEndian.PutUint16(b[10:], ipv4Checksum(b[:20]))
-	binary.BigEndian.PutUint16(b[20:], 9) // discard, RFC 863
-	binary.BigEndian.PutUint16(b[22:], 9)
-	binary.BigEndian.PutUint16(b[24:], uint16(n-20))
-	binary.BigEndian.PutUint16(b[26:], 0)
+	ip := wire.IPv4Header(p.Bytes())
+	ip.SetVersionAndHeaderLen(wire.IPv4MinHeaderLen)
+	ip.SetTOS(wire.ECNNotECT) // an AQM drops it rather than marks it
+	ip.SetTotalLen(uint16(n))
+	ip.SetID(uint16(c.k))
+	ip.SetFlagsAndFragmentOffset(0, 0)
+	ip.SetTTL(wire.IPv4DefaultTTL)
+	ip.SetProtocol(wire.IPv4ProtocolUDP)
+	ip.SetSrc(c.src)
+	ip.SetDst(c.dst)
+	ip.SetChecksum(ip.ComputeChecksum())
+	udp := wire.UDPHeader(ip[wire.IPv4MinHeaderLen:])
+	udp.SetSrcPort(9) // discard, RFC 863
+	udp.SetDstPort(9)
+	udp.SetLength(uint16(n - wire.IPv4MinHeaderLen))
+	udp.SetChecksum(0)
 	p.Flow = crossFlowTag(c.idx)
-}
-
-// ipv4Checksum is the Internet checksum of an IPv4 header (RFC 1071).
-func ipv4Checksum(h []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		sum += uint32(h[i])<<8 | uint32(h[i+1])
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
 }
 
 // addCross sets up the scenario's cross-traffic sources.
@@ -306,7 +294,7 @@ func (w *world) addCross() error {
 			return err
 		}
 		c := &crossSource{spec: spec, idx: int32(i), stop: w.end + 1,
-			src: [4]byte{198, 18, 255, byte(i + 1)}, dst: [4]byte{198, 19, 255, byte(i + 1)}}
+			src: wire.Addr{198, 18, 255, byte(i + 1)}, dst: wire.Addr{198, 19, 255, byte(i + 1)}}
 		if spec.Stop > 0 {
 			c.stop = units.Time(spec.Stop)
 		}

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"ccbench/metrics"
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // TestWorkloadPoissonArrivalsAndSlowdown offers load 0.5 of a 100 Mbit/s
@@ -146,15 +146,16 @@ func TestCrossTrafficOnOff(t *testing.T) {
 func TestCrossPacketIsValidUDP(t *testing.T) {
 	var pool packet.Pool
 	c := &crossSource{spec: CrossSpec{Rate: units.MbitPerSecond, PacketSize: 1000}, idx: 3,
-		src: [4]byte{198, 18, 255, 4}, dst: [4]byte{198, 19, 255, 4}}
+		src: wire.Addr{198, 18, 255, 4}, dst: wire.Addr{198, 19, 255, 4}}
 	p := pool.Get()
 	c.build(p)
-	b := p.Bytes()
-	if p.Len() != 1000 || b[0] != 0x45 || b[9] != 17 || binary.BigEndian.Uint16(b[2:]) != 1000 ||
-		binary.BigEndian.Uint16(b[24:]) != 980 || p.Flow != crossFlowTag(3) {
-		t.Fatalf("header % x, flow %d", b[:28], p.Flow)
+	ip := wire.IPv4Header(p.Bytes())
+	udp := wire.UDPHeader(ip[ip.HeaderLen():])
+	if p.Len() != 1000 || ip.Version() != 4 || ip.HeaderLen() != 20 || ip.Protocol() != wire.IPv4ProtocolUDP ||
+		ip.TotalLen() != 1000 || udp.Length() != 980 || udp.DstPort() != 9 || p.Flow != crossFlowTag(3) {
+		t.Fatalf("header % x, flow %d", ip[:28], p.Flow)
 	}
-	if ipv4Checksum(b[:20]) != 0 {
+	if !ip.ChecksumValid() {
 		t.Fatal("IPv4 header checksum does not verify")
 	}
 	// Packet 10 of a 1 Mbit/s source of 1000-byte packets is due at 80 ms.

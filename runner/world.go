@@ -39,6 +39,7 @@ import (
 	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Scenario is everything a simulated run needs, in resolved units.
@@ -302,8 +303,8 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 		return fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
 	}
 	f := newFlowPayload(i, spec, *sc, sc.virtualPayload())
-	sa := stack.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
-	ra := stack.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
+	sa := wire.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
+	ra := wire.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
 	tcp := sc.TCP
 	tcp.Recovery = spec.Recovery
 	tcp.VirtualPayload = sc.virtualPayload()

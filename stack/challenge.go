@@ -1,6 +1,9 @@
 package stack
 
-import "ccbench/units"
+import (
+	"ccbench/units"
+	"ccbench/wire"
+)
 
 // ACKs for segments that are dropped: the duplicate ACK that answers an
 // unacceptable segment (RFC 9293 §3.10.7.4) and the challenge ACK that
@@ -33,7 +36,7 @@ func (c *Conn) oowLimited(now units.Time) bool {
 
 // dupACKLimited is Linux's tcp_oow_rate_limited for the duplicate ACK that
 // answers s: data and FINs are always answered.
-func (c *Conn) dupACKLimited(now units.Time, s *Segment) bool {
+func (c *Conn) dupACKLimited(now units.Time, s *wire.Segment) bool {
 	if s.SeqLen() > 0 && !s.Has(FlagSYN) {
 		return false
 	}

@@ -27,6 +27,7 @@ import (
 	"ccbench/cc"
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Errors a connection reports to its application.
@@ -39,7 +40,7 @@ var (
 
 // fourTuple identifies a connection on a host.
 type fourTuple struct {
-	localAddr, remoteAddr Addr
+	localAddr, remoteAddr wire.Addr
 	localPort, remotePort uint16
 }
 
@@ -103,11 +104,11 @@ type Conn struct {
 	tsOK        bool
 	tsRecent    uint32
 	sackOK      bool
-	synOptsSent Options
+	synOptsSent wire.Options
 
 	// SACK generation (RFC 2018, RFC 2883): the starts of the most recently
 	// received out-of-order segments, newest first, and a D-SACK owed.
-	sackRecent   [MaxSACKBlocks]Seq
+	sackRecent   [wire.MaxSACKBlocks]Seq
 	nSackRecent  int
 	dsack        seqRange
 	dsackPending bool
@@ -271,7 +272,7 @@ type Conn struct {
 	// allocates nothing.
 	ack cc.Ack
 	ev  cc.Event
-	seg Segment
+	seg wire.Segment
 }
 
 // ConnStats are a connection's counters.

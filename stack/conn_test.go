@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 const (
@@ -405,17 +406,17 @@ func TestMalformedPacketsAreCountedNotFatal(t *testing.T) {
 	n := newTestNet(t, 10*ms, DefaultConfig(), DefaultConfig())
 	n.connect()
 	p := n.pool.Get()
-	s := Segment{Src: addrA, Dst: addrB, SrcPort: 1, DstPort: 80, Flags: FlagACK}
+	s := wire.Segment{Src: addrA, Dst: addrB, SrcPort: 1, DstPort: 80, Flags: FlagACK}
 	p.SetLen(10)
-	EncodeSegment(p, &s)
+	wire.EncodeSegment(p, &s)
 	p.Bytes()[len(p.Bytes())-1] ^= 0xff
 	n.b.Input(n.now, p)
 	p = n.pool.Get()
 	p.Load([]byte{0x45, 0, 0})
 	n.b.Input(n.now, p)
 	st := n.b.Stats()
-	if st.Malformed[DropBadTCPChecksum] != 1 {
-		t.Errorf("bad checksum count %d", st.Malformed[DropBadTCPChecksum])
+	if st.Malformed[wire.DropBadTCPChecksum] != 1 {
+		t.Errorf("bad checksum count %d", st.Malformed[wire.DropBadTCPChecksum])
 	}
 	total := int64(0)
 	for _, v := range st.Malformed {

@@ -5,6 +5,7 @@ import (
 
 	"ccbench/cc"
 	"ccbench/packet"
+	"ccbench/wire"
 )
 
 // TestExactECNEchoForDCTCP checks the receiver side of RFC 8257 §3.2: with
@@ -34,8 +35,8 @@ func TestExactECNEchoForDCTCP(t *testing.T) {
 		if e.from == "A" && e.len > 0 {
 			k++
 			if k == 2 || k == 3 {
-				h := IPv4Header(p.Bytes())
-				h.SetECN(ECNCE)
+				h := wire.IPv4Header(p.Bytes())
+				h.SetECN(wire.ECNCE)
 				h.SetChecksum(0)
 				h.SetChecksum(h.ComputeChecksum())
 			}

@@ -5,6 +5,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // TCP Fast Open (RFC 7413), after Linux's net/ipv4/tcp_fastopen.c with
@@ -103,28 +104,28 @@ type tfoState struct {
 // fastOpenEntry is what a client remembers about a server.
 type fastOpenEntry struct {
 	cookieLen uint8
-	cookie    [MaxFastOpenCookieLen]byte
+	cookie    [wire.MaxFastOpenCookieLen]byte
 	mss       uint16 // the server's MSS option, 0 if unknown
 }
 
 // fastOpenCache maps server addresses to their cookies. When full, the
 // oldest entry is replaced (first in, first out).
 type fastOpenCache struct {
-	entries map[Addr]fastOpenEntry
-	order   []Addr // fastOpenCacheSize slots, made on the first put
-	next    int    // oldest entry's slot in order once full
+	entries map[wire.Addr]fastOpenEntry
+	order   []wire.Addr // fastOpenCacheSize slots, made on the first put
+	next    int         // oldest entry's slot in order once full
 }
 
-func (fc *fastOpenCache) get(server Addr) (fastOpenEntry, bool) {
+func (fc *fastOpenCache) get(server wire.Addr) (fastOpenEntry, bool) {
 	e, ok := fc.entries[server]
 	return e, ok
 }
 
 // put records e for server, evicting the oldest entry if the cache is full.
-func (fc *fastOpenCache) put(server Addr, e fastOpenEntry) {
+func (fc *fastOpenCache) put(server wire.Addr, e fastOpenEntry) {
 	if fc.entries == nil {
-		fc.entries = make(map[Addr]fastOpenEntry)
-		fc.order = make([]Addr, fastOpenCacheSize)
+		fc.entries = make(map[wire.Addr]fastOpenEntry)
+		fc.order = make([]wire.Addr, fastOpenCacheSize)
 	}
 	if _, ok := fc.entries[server]; !ok {
 		if len(fc.entries) == fastOpenCacheSize {
@@ -138,7 +139,7 @@ func (fc *fastOpenCache) put(server Addr, e fastOpenEntry) {
 
 // FastOpenCookie returns the cookie the host holds for server, as a
 // client, or nil.
-func (h *Host) FastOpenCookie(server Addr) []byte {
+func (h *Host) FastOpenCookie(server wire.Addr) []byte {
 	e, ok := h.tfoCache.get(server)
 	if !ok || e.cookieLen == 0 {
 		return nil
@@ -147,8 +148,8 @@ func (h *Host) FastOpenCookie(server Addr) []byte {
 }
 
 // fastOpenCookie is the cookie this host grants to client, as a server.
-func (h *Host) fastOpenCookie(client Addr) [fastOpenCookieLen]byte {
-	m0 := uint64(binary.BigEndian.Uint32(client[:]))<<32 | uint64(binary.BigEndian.Uint32(h.addr[:]))
+func (h *Host) fastOpenCookie(client wire.Addr) [fastOpenCookieLen]byte {
+	m0 := uint64(client.Uint32())<<32 | uint64(h.addr.Uint32())
 	var c [fastOpenCookieLen]byte
 	binary.BigEndian.PutUint64(c[:], sipHash24(h.cookies.k0, h.cookies.k1, m0, fastOpenDomain))
 	return c
@@ -156,24 +157,24 @@ func (h *Host) fastOpenCookie(client Addr) [fastOpenCookieLen]byte {
 
 // validFastOpenCookie reports whether o carries the cookie this host
 // grants to client.
-func (h *Host) validFastOpenCookie(client Addr, o *Options) bool {
+func (h *Host) validFastOpenCookie(client wire.Addr, o *wire.Options) bool {
 	want := h.fastOpenCookie(client)
 	return o.FastOpenCookieLen == fastOpenCookieLen && [fastOpenCookieLen]byte(o.FastOpenCookie[:fastOpenCookieLen]) == want
 }
 
 // addFastOpenCookie puts the cookie this host grants to client on a
 // SYN-ACK's options.
-func (h *Host) addFastOpenCookie(client Addr, o *Options) {
+func (h *Host) addFastOpenCookie(client wire.Addr, o *wire.Options) {
 	c := h.fastOpenCookie(client)
 	o.FastOpen, o.FastOpenCookieLen = true, fastOpenCookieLen
-	o.FastOpenCookie = [MaxFastOpenCookieLen]byte{}
+	o.FastOpenCookie = [wire.MaxFastOpenCookieLen]byte{}
 	copy(o.FastOpenCookie[:], c[:])
 }
 
 // fastOpenSYN completes the options of our first SYN and returns how many
 // bytes of written data it carries. Only the first transmission tries
 // Fast Open; a retransmitted SYN is plain.
-func (c *Conn) fastOpenSYN(o *Options) int {
+func (c *Conn) fastOpenSYN(o *wire.Options) int {
 	if !c.cfg.FastOpen || c.stats.Timeouts > 0 {
 		return 0
 	}
@@ -205,7 +206,7 @@ func (c *Conn) synDataRoom(e fastOpenEntry) int {
 // SYN, before its ACK is processed: it caches the server's cookie and
 // MSS, and if the SYN's data was not acknowledged, queues it to be sent
 // again once established.
-func (c *Conn) fastOpenSynAck(s *Segment) {
+func (c *Conn) fastOpenSynAck(s *wire.Segment) {
 	if !c.tfo.synOption {
 		return
 	}
@@ -241,7 +242,7 @@ func (c *Conn) fastOpenSynAck(s *Segment) {
 // SYN-RECEIVED, with buffers, the SYN's data received, congestion control
 // started so that it may answer before the handshake completes, and in the
 // accept queue at once.
-func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *Segment) {
+func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *wire.Segment) {
 	c.tfo.child, c.tfo.accepted = true, true
 	c.tfo.synData = len(s.Payload)
 	c.allocateBuffers()
@@ -265,7 +266,7 @@ func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *Segment) {
 // every unacceptable segment with the whole initial window again, and two
 // confused ends would multiply each other's segments.
 func (c *Conn) repeatSynAck(now units.Time) *packet.Packet {
-	var o Options
+	var o wire.Options
 	flags := c.synOptions(&o)
 	c.synRepeat = true
 	p := c.build(now, c.iss, flags, 0, &o, false)

@@ -2,87 +2,15 @@ package stack
 
 import (
 	"bytes"
-	"encoding/hex"
-	"strings"
 	"testing"
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Fast Open (RFC 7413): the option's wire format, the server's cookie, the
 // client's cache, and the round trip it saves end to end.
-
-func TestFastOpenOptionEncoding(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		o    Options
-		hex  string
-	}{
-		// The layout of a Linux SYN asking for a cookie: the empty option
-		// last, padded with two NOPs.
-		{"request on a Linux SYN", Options{
-			HasMSS: true, MSS: 1460, SACKPermitted: true, HasTimestamps: true, TSVal: 1,
-			HasWScale: true, WScale: 7, FastOpen: true,
-		}, "020405b4" + "0402080a0000000100000000" + "01030307" + "22020101"},
-		{"8-byte cookie", Options{
-			HasMSS: true, MSS: 1000, FastOpen: true, FastOpenCookieLen: 8,
-			FastOpenCookie: [16]byte{1, 2, 3, 4, 5, 6, 7, 8},
-		}, "020403e8" + "220a0102030405060708" + "0101"},
-		{"4-byte cookie needs no padding", Options{
-			FastOpen: true, FastOpenCookieLen: 4, FastOpenCookie: [16]byte{0xa, 0xb, 0xc, 0xd},
-		}, "22060a0b0c0d" + "0101"},
-		{"16-byte cookie", Options{
-			FastOpen: true, FastOpenCookieLen: 16,
-			FastOpenCookie: [16]byte{0: 0xff, 15: 0xee},
-		}, "2212ff" + strings.Repeat("00", 14) + "ee" + "0101"},
-	} {
-		var b [TCPMaxOptionsLen]byte
-		n := tc.o.Encode(b[:])
-		if got := hex.EncodeToString(b[:n]); got != tc.hex || n != tc.o.EncodedLen() {
-			t.Errorf("%s: encoded %s (EncodedLen %d), want %s", tc.name, got, tc.o.EncodedLen(), tc.hex)
-			continue
-		}
-		var back Options
-		if err := ParseOptions(b[:n], &back); err != nil || back != tc.o {
-			t.Errorf("%s: parsed back %+v, %v", tc.name, back, err)
-		}
-	}
-}
-
-func TestFastOpenOptionParsing(t *testing.T) {
-	for _, tc := range []struct {
-		name, hex string
-		want      Options
-	}{
-		{"request", "22020101", Options{FastOpen: true}},
-		{"cookie of 6", "2208010203040506", Options{FastOpen: true, FastOpenCookieLen: 6, FastOpenCookie: [16]byte{1, 2, 3, 4, 5, 6}}},
-		// Impossible cookie lengths are skipped like an unknown option;
-		// what follows is still read.
-		{"cookie of 2 ignored", "22040102" + "020405b4", Options{HasMSS: true, MSS: 1460}},
-		{"odd cookie ignored", "2207" + "0102030405" + "01", Options{}},
-		{"cookie of 18 ignored", "2214" + "000102030405060708090a0b0c0d0e0f1011", Options{}},
-		// A later option replaces an earlier one entirely, stale bytes
-		// of a longer cookie included.
-		{"repeated", "220a0102030405060708" + "22061112131401", Options{
-			FastOpen: true, FastOpenCookieLen: 4, FastOpenCookie: [16]byte{0x11, 0x12, 0x13, 0x14},
-		}},
-	} {
-		var o Options
-		if err := ParseOptions(mustHex(t, tc.hex), &o); err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if o != tc.want {
-			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, o, tc.want)
-		}
-	}
-	// A length running past the option space is malformed, as for any kind.
-	var o Options
-	if err := ParseOptions(mustHex(t, "220a0102"), &o); err != DropBadOptions {
-		t.Errorf("truncated option: %v, want DropBadOptions", err)
-	}
-}
 
 func TestFastOpenServerCookie(t *testing.T) {
 	var pool packet.Pool
@@ -96,10 +24,10 @@ func TestFastOpenServerCookie(t *testing.T) {
 	if b.fastOpenCookie(addrA) == c1 {
 		t.Fatalf("another seed grants the same cookie %x", c1)
 	}
-	if a1.fastOpenCookie(Addr{198, 18, 0, 3}) == c1 {
+	if a1.fastOpenCookie(wire.Addr{198, 18, 0, 3}) == c1 {
 		t.Fatalf("another client gets the same cookie %x", c1)
 	}
-	var o Options
+	var o wire.Options
 	a1.addFastOpenCookie(addrA, &o)
 	if !o.FastOpen || o.FastOpenCookieLen != 8 || !a1.validFastOpenCookie(addrA, &o) || b.validFastOpenCookie(addrA, &o) {
 		t.Fatalf("granted %+v does not check out", o)
@@ -112,7 +40,7 @@ func TestFastOpenServerCookie(t *testing.T) {
 
 func TestFastOpenCacheEvictsOldest(t *testing.T) {
 	var fc fastOpenCache
-	addr := func(i int) Addr { return Addr{10, byte(i >> 16), byte(i >> 8), byte(i)} }
+	addr := func(i int) wire.Addr { return wire.Addr{10, byte(i >> 16), byte(i >> 8), byte(i)} }
 	for i := range fastOpenCacheSize {
 		fc.put(addr(i), fastOpenEntry{cookieLen: 4, mss: uint16(i)})
 	}
@@ -243,13 +171,13 @@ func TestFastOpenBadCookieEndToEnd(t *testing.T) {
 // The Fast Open option on the per-SYN paths allocates nothing.
 func TestFastOpenNoAllocs(t *testing.T) {
 	h, _ := NewHost(addrB, DefaultConfig(), new(packet.Pool), 1)
-	var o, back Options
-	var b [TCPMaxOptionsLen]byte
+	var o, back wire.Options
+	var b [wire.TCPMaxOptionsLen]byte
 	allocs := testing.AllocsPerRun(100, func() {
-		o = Options{HasMSS: true, MSS: 1460, HasTimestamps: true}
+		o = wire.Options{HasMSS: true, MSS: 1460, HasTimestamps: true}
 		h.addFastOpenCookie(addrA, &o)
 		n := o.Encode(b[:])
-		if ParseOptions(b[:n], &back) != nil || !h.validFastOpenCookie(addrA, &back) {
+		if wire.ParseOptions(b[:n], &back) != nil || !h.validFastOpenCookie(addrA, &back) {
 			t.Fatal("round trip failed")
 		}
 	})
@@ -260,20 +188,20 @@ func TestFastOpenNoAllocs(t *testing.T) {
 
 func BenchmarkFastOpenOptions(b *testing.B) {
 	h, _ := NewHost(addrB, DefaultConfig(), new(packet.Pool), 1)
-	o := Options{HasMSS: true, MSS: 1460, SACKPermitted: true, HasTimestamps: true, HasWScale: true, WScale: 7}
+	o := wire.Options{HasMSS: true, MSS: 1460, SACKPermitted: true, HasTimestamps: true, HasWScale: true, WScale: 7}
 	h.addFastOpenCookie(addrA, &o)
-	var buf [TCPMaxOptionsLen]byte
-	var back Options
+	var buf [wire.TCPMaxOptionsLen]byte
+	var back wire.Options
 	b.ReportAllocs()
 	for b.Loop() {
 		n := o.Encode(buf[:])
-		ParseOptions(buf[:n], &back)
+		wire.ParseOptions(buf[:n], &back)
 	}
 }
 
 func BenchmarkFastOpenCookieCheck(b *testing.B) {
 	h, _ := NewHost(addrB, DefaultConfig(), new(packet.Pool), 1)
-	var o Options
+	var o wire.Options
 	h.addFastOpenCookie(addrA, &o)
 	b.ReportAllocs()
 	for b.Loop() {

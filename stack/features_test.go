@@ -6,6 +6,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 func TestPAWSDropsAnOldTimestamp(t *testing.T) {
@@ -15,11 +16,11 @@ func TestPAWSDropsAnOldTimestamp(t *testing.T) {
 	// A replayed segment: in the window, but with a timestamp older than
 	// the last one B accepted.
 	p := n.pool.Get()
-	ReservePayload(p, 100)
-	s := Segment{Src: addrA, Dst: addrB, SrcPort: client.LocalPort(), DstPort: 80,
+	wire.ReservePayload(p, 100)
+	s := wire.Segment{Src: addrA, Dst: addrB, SrcPort: client.LocalPort(), DstPort: 80,
 		Seq: client.sndNxt, Ack: client.rcvNxt(), Flags: FlagACK, Window: 1000,
-		Opts: Options{HasTimestamps: true, TSVal: server.tsRecent - 5, TSEcr: 0}}
-	EncodeSegment(p, &s)
+		Opts: wire.Options{HasTimestamps: true, TSVal: server.tsRecent - 5, TSEcr: 0}}
+	wire.EncodeSegment(p, &s)
 	n.b.Input(n.now, p)
 	if got := server.Probe(); got.PAWSDrops != 1 || got.BytesReceived != 0 {
 		t.Fatalf("PAWS drops %d, bytes accepted %d; want the segment dropped", got.PAWSDrops, got.BytesReceived)
@@ -133,7 +134,7 @@ func TestECNNegotiationEchoAndOneReductionPerWindow(t *testing.T) {
 	if !client.ecnOK || !server.ecnOK {
 		t.Fatalf("ECN not negotiated: %v %v", client.ecnOK, server.ecnOK)
 	}
-	if syn := n.log[0]; syn.flags != FlagSYN|FlagECE|FlagCWR || syn.ecn != ECNNotECT {
+	if syn := n.log[0]; syn.flags != FlagSYN|FlagECE|FlagCWR || syn.ecn != wire.ECNNotECT {
 		t.Errorf("SYN flags %x ecn %d; want SYN+ECE+CWR, not ECT", syn.flags, syn.ecn)
 	}
 	if sa := n.log[1]; sa.flags != FlagSYN|FlagACK|FlagECE {
@@ -143,10 +144,10 @@ func TestECNNegotiationEchoAndOneReductionPerWindow(t *testing.T) {
 	// The bottleneck marks the first two data segments CE.
 	marks := 2
 	n.mangle = func(e logEntry, p *packet.Packet) {
-		if e.from == "A" && e.len > 0 && marks > 0 && e.ecn == ECNECT0 {
+		if e.from == "A" && e.len > 0 && marks > 0 && e.ecn == wire.ECNECT0 {
 			marks--
-			h := IPv4Header(p.Bytes())
-			h.SetECN(ECNCE)
+			h := wire.IPv4Header(p.Bytes())
+			h.SetECN(wire.ECNCE)
 			h.SetChecksum(0)
 			h.SetChecksum(h.ComputeChecksum())
 		}
@@ -162,7 +163,7 @@ func TestECNNegotiationEchoAndOneReductionPerWindow(t *testing.T) {
 	var sawECE, sawCWR bool
 	for _, e := range n.log {
 		if e.from == "A" && e.len > 0 {
-			if e.ecn != ECNECT0 && e.ecn != ECNCE {
+			if e.ecn != wire.ECNECT0 && e.ecn != wire.ECNCE {
 				t.Errorf("new data without ECT(0): %v", e)
 			}
 			if e.flags&FlagCWR != 0 {
@@ -170,7 +171,7 @@ func TestECNNegotiationEchoAndOneReductionPerWindow(t *testing.T) {
 			}
 		}
 		if e.from == "B" {
-			if e.ecn != ECNNotECT {
+			if e.ecn != wire.ECNNotECT {
 				t.Errorf("pure ACK marked ECT: %v", e)
 			}
 			if e.flags&FlagECE != 0 {

@@ -18,6 +18,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // The fuzz peer's address and ports; the host under test is addrB.
@@ -84,7 +85,7 @@ type connFuzzer struct {
 	readOff int // stream offset of the next byte c's application reads
 	wrote   int // stream offset of the next byte it writes
 	hist    *connHistory
-	seg     Segment
+	seg     wire.Segment
 	buf     [2048]byte
 	rbuf    [4096]byte
 	wbuf    []byte
@@ -226,7 +227,7 @@ func (f *connFuzzer) settle() {
 
 // checkPayload checks that a data segment the host sent carries the bytes
 // the application wrote at its sequence numbers.
-func (f *connFuzzer) checkPayload(s *Segment) {
+func (f *connFuzzer) checkPayload(s *wire.Segment) {
 	c := f.h.conns[fourTuple{localAddr: s.Src, remoteAddr: s.Dst, localPort: s.SrcPort, remotePort: s.DstPort}]
 	if c == nil || c != f.c || len(s.Payload) == 0 {
 		return
@@ -319,7 +320,7 @@ func (f *connFuzzer) segment() {
 	}
 	var opts []byte
 	if mode&segOptions != 0 {
-		k := int(f.byte()) % (TCPMaxOptionsLen + 1)
+		k := int(f.byte()) % (wire.TCPMaxOptionsLen + 1)
 		opts = make([]byte, (k+3)&^3)
 		for i := range k {
 			opts[i] = f.byte()
@@ -364,35 +365,35 @@ func (f *connFuzzer) segment() {
 		dstPort++
 	}
 
-	tcpLen := TCPMinHeaderLen + len(opts) + n
-	b := f.buf[:IPv4MinHeaderLen+tcpLen]
+	tcpLen := wire.TCPMinHeaderLen + len(opts) + n
+	b := f.buf[:wire.IPv4MinHeaderLen+tcpLen]
 	clear(b)
-	ip := IPv4Header(b)
-	ip.SetVersionAndHeaderLen(IPv4MinHeaderLen)
+	ip := wire.IPv4Header(b)
+	ip.SetVersionAndHeaderLen(wire.IPv4MinHeaderLen)
 	ip.SetTOS(ecn)
 	ip.SetTotalLen(uint16(len(b)))
-	ip.SetFlagsAndFragmentOffset(IPv4FlagDF, 0)
+	ip.SetFlagsAndFragmentOffset(wire.IPv4FlagDF, 0)
 	ip.SetTTL(64)
-	ip.SetProtocol(IPv4ProtocolTCP)
+	ip.SetProtocol(wire.IPv4ProtocolTCP)
 	ip.SetSrc(addrA)
 	ip.SetDst(addrB)
-	tcp := TCPHeader(b[IPv4MinHeaderLen:])
+	tcp := wire.TCPHeader(b[wire.IPv4MinHeaderLen:])
 	tcp.SetSrcPort(f.id.remotePort)
 	tcp.SetDstPort(dstPort)
 	tcp.SetSeqNum(seq)
 	tcp.SetAckNum(ack)
-	tcp.SetDataOffset(TCPMinHeaderLen + len(opts))
+	tcp.SetDataOffset(wire.TCPMinHeaderLen + len(opts))
 	tcp.SetFlags(flags)
 	tcp.SetWindow(window)
-	copy(tcp[TCPMinHeaderLen:], opts)
+	copy(tcp[wire.TCPMinHeaderLen:], opts)
 	first := seq
 	if flags&FlagSYN != 0 {
 		first = first.Add(1) // data on a SYN starts after it
 	}
 	for i := range n {
-		tcp[TCPMinHeaderLen+len(opts)+i] = peerByte(first.Add(i))
+		tcp[wire.TCPMinHeaderLen+len(opts)+i] = peerByte(first.Add(i))
 	}
-	refresh(b)
+	wire.RefreshChecksums(b)
 	p := f.pool.Get()
 	p.Load(b)
 	f.h.Input(f.now, p)

@@ -24,6 +24,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // pairNet joins two hosts by a link that, by default, delivers every packet
@@ -43,7 +44,7 @@ type pairNet struct {
 	// app runs after every event: the applications read, write and close.
 	app  func()
 	hist *connHistory
-	seg  Segment
+	seg  wire.Segment
 	// damaged counts delivered packets the link marked as damaged.
 	damaged int64
 }
@@ -375,7 +376,7 @@ func (m *mutatingLink) carry(from *Host, p *packet.Packet) {
 // the change: one that leaves the one's-complement sum alone (0x0000 for
 // 0xffff, say) is invisible to it by construction (RFC 1071).
 func (m *mutatingLink) forge(b []byte, fix bool) (detectable bool) {
-	tcp := TCPHeader(b[IPv4MinHeaderLen:])
+	tcp := wire.TCPHeader(b[wire.IPv4MinHeaderLen:])
 	field := m.script.byte() % 6
 	x := m.script.uint32()
 	var off, size int
@@ -395,14 +396,14 @@ func (m *mutatingLink) forge(b []byte, fix bool) (detectable bool) {
 	}
 	payload := len(tcp) - tcp.DataOffset()
 	w := tcp[off : off+size]
-	before := refSum(w)
+	before := onesSum(w)
 	for i := range w {
 		w[i] ^= byte(x >> (8 * i))
 	}
 	if !fix {
-		return refSum(w)%0xffff != before%0xffff
+		return onesSum(w)%0xffff != before%0xffff
 	}
-	refresh(b)
+	wire.RefreshChecksums(b)
 	if field == 0 && x != 0 && (payload > 0 || tcp.Flags()&FlagSYN != 0) {
 		// A SYN's sequence number places every byte after it: with Fast
 		// Open, data follows a SYN-ACK before any ACK could expose it.
@@ -479,7 +480,7 @@ func FuzzPairMutatingLink(f *testing.F) {
 			t.Fatal(err)
 		}
 		if cfg.FastOpen {
-			var o Options
+			var o wire.Options
 			n.b.addFastOpenCookie(addrA, &o)
 			n.a.tfoCache.put(addrB, fastOpenEntry{cookieLen: o.FastOpenCookieLen, cookie: o.FastOpenCookie, mss: uint16(cfg.MSS)})
 		}
@@ -522,3 +523,7 @@ func FuzzPairMutatingLink(f *testing.F) {
 		}
 	})
 }
+
+// onesSum is the ones' complement sum of b, in which a field's 0x0000 and
+// 0xffff are the same number.
+func onesSum(b []byte) uint16 { return wire.ChecksumFold(wire.ChecksumAdd(0, b)) }

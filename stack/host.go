@@ -8,6 +8,7 @@ import (
 	"ccbench/cc"
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Host is one IPv4 address's TCP: it decodes arriving packets, hands each
@@ -15,7 +16,7 @@ import (
 // segments for no connection with RST (RFC 9293 §3.10.7.1), and gathers
 // what its connections want to send.
 type Host struct {
-	addr Addr
+	addr wire.Addr
 	cfg  Config
 	pool *packet.Pool
 	// chunks is where the connections' buffers take their memory
@@ -64,14 +65,14 @@ type Host struct {
 
 	// flowTag is copied into every outgoing packet's Flow field.
 	flowTag int32
-	seg     Segment
+	seg     wire.Segment
 	stats   HostStats
 }
 
 // HostStats counts what a host dropped or answered.
 type HostStats struct {
 	// Malformed counts packets dropped by the decoder, by reason.
-	Malformed [NumDropReasons]int64
+	Malformed [wire.NumDropReasons]int64
 	// NoConnection counts segments for which no connection or listener
 	// exists.
 	NoConnection int64
@@ -90,7 +91,7 @@ type ctlSegment struct {
 	seq, ack Seq
 	flags    uint8
 	win      uint16
-	opts     Options
+	opts     wire.Options
 }
 
 // ctlQueueLen is how many replies on no connection's behalf (RSTs, ACKs
@@ -99,7 +100,7 @@ const ctlQueueLen = 32
 
 // NewHost makes a host with address addr. Its initial sequence numbers and
 // its SYN-cookie secret come from a generator seeded with seed.
-func NewHost(addr Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, error) {
+func NewHost(addr wire.Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -130,7 +131,7 @@ func (h *Host) SetChunkPool(p *ChunkPool) { h.chunks = p }
 func (h *Host) SetFlowTag(tag int32) { h.flowTag = tag }
 
 // Addr is the host's address.
-func (h *Host) Addr() Addr { return h.addr }
+func (h *Host) Addr() wire.Addr { return h.addr }
 
 // Stats returns the host's counters.
 func (h *Host) Stats() HostStats { return h.stats }
@@ -162,7 +163,7 @@ var ErrNoEphemeralPort = errors.New("connect: no free ephemeral port")
 
 // Connect starts an active open to remote:port from localPort (0 picks an
 // ephemeral port, see ephemeralPort). The SYN leaves at the next Output.
-func (h *Host) Connect(now units.Time, localPort uint16, remote Addr, remotePort uint16, alg cc.CongestionControl) (*Conn, error) {
+func (h *Host) Connect(now units.Time, localPort uint16, remote wire.Addr, remotePort uint16, alg cc.CongestionControl) (*Conn, error) {
 	if localPort == 0 {
 		localPort = h.ephemeralPort(remote, remotePort)
 		if localPort == 0 {
@@ -183,7 +184,7 @@ func (h *Host) Connect(now units.Time, localPort uint16, remote Addr, remotePort
 // remoteEndpoint is a remote address and port, the key of the ephemeral-port
 // census.
 type remoteEndpoint struct {
-	addr Addr
+	addr wire.Addr
 	port uint16
 }
 
@@ -195,7 +196,7 @@ type remoteEndpoint struct {
 // easy to predict in tests; the census answers an exhausted range at once,
 // and otherwise the scan stops at the first free port, after at most one
 // pass over the range.
-func (h *Host) ephemeralPort(remote Addr, remotePort uint16) uint16 {
+func (h *Host) ephemeralPort(remote wire.Addr, remotePort uint16) uint16 {
 	low, high := h.cfg.EphemeralPortLow, h.cfg.EphemeralPortHigh
 	size := int(high-low) + 1
 	if h.portUse[remoteEndpoint{remote, remotePort}] >= size {
@@ -292,8 +293,8 @@ func (h *Host) established(now units.Time, c *Conn) {
 func (h *Host) Input(now units.Time, p *packet.Packet) {
 	defer h.pool.Put(p)
 	s := &h.seg
-	if err := decodeSegment(p.Bytes(), s, !h.cfg.VirtualPayload); err != nil {
-		if r, ok := err.(DropReason); ok {
+	if err := wire.DecodeSegmentWith(p.Bytes(), s, !h.cfg.VirtualPayload); err != nil {
+		if r, ok := err.(wire.DropReason); ok {
 			h.stats.Malformed[r]++
 		}
 		return
@@ -329,7 +330,7 @@ func (h *Host) Input(now units.Time, p *packet.Packet) {
 // §3.10.7.1): a RST at the segment's ACK number if it has one, otherwise
 // a RST at zero acknowledging everything the segment occupied. A RST is
 // never answered.
-func (h *Host) replyRST(id fourTuple, s *Segment) {
+func (h *Host) replyRST(id fourTuple, s *wire.Segment) {
 	if s.Has(FlagRST) {
 		return
 	}
@@ -401,15 +402,15 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 
 func (h *Host) buildControl(r *ctlSegment) *packet.Packet {
 	p := h.pool.Get()
-	ReservePayload(p, 0)
+	wire.ReservePayload(p, 0)
 	s := &h.seg
-	*s = Segment{
+	*s = wire.Segment{
 		Src: r.id.localAddr, Dst: r.id.remoteAddr,
 		SrcPort: r.id.localPort, DstPort: r.id.remotePort,
 		Seq: r.seq, Ack: r.ack, Flags: r.flags, Window: r.win,
 		TTL: h.cfg.TTL, Opts: r.opts,
 	}
-	encodeSegment(p, s, !h.cfg.VirtualPayload)
+	wire.EncodeSegmentWith(p, s, !h.cfg.VirtualPayload)
 	p.Flow = h.flowTag
 	if r.flags&FlagRST != 0 {
 		h.stats.RSTsSent++

@@ -3,6 +3,7 @@ package stack
 import (
 	"ccbench/cc"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Segment arrival, in the order of RFC 9293 §3.10.7: SYN-SENT on its own,
@@ -10,7 +11,7 @@ import (
 // steps.
 
 // input processes one segment addressed to c.
-func (c *Conn) input(now units.Time, s *Segment) {
+func (c *Conn) input(now units.Time, s *wire.Segment) {
 	c.stats.SegmentsReceived++
 	c.tsoValid = false // the ACK may change the pacing rate (push.go)
 	c.tsoDeferred = false
@@ -150,7 +151,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 	}
 
 	if c.ecnOK && len(s.Payload) > 0 {
-		ce := s.ECN == ECNCE
+		ce := s.ECN == wire.ECNCE
 		if ce {
 			c.stats.CEReceived++
 		}
@@ -236,7 +237,7 @@ func (c *Conn) input(now units.Time, s *Segment) {
 
 // acceptable applies the four-case test of RFC 9293 §3.10.7.4, or with
 // Config.LinuxSegmentChecks Linux's tcp_sequence.
-func (c *Conn) acceptable(s *Segment) bool {
+func (c *Conn) acceptable(s *wire.Segment) bool {
 	nxt := c.rcvBuf.nxt
 	if c.finRcvd {
 		nxt = nxt.Add(1)
@@ -278,7 +279,7 @@ func (c *Conn) acceptable(s *Segment) bool {
 // before the last acknowledgment point, to echo it back (RFC 7323 §4.3,
 // Linux's tcp_replace_ts_recent); PAWS has already checked it is not
 // older.
-func (c *Conn) replaceTSRecent(s *Segment) {
+func (c *Conn) replaceTSRecent(s *wire.Segment) {
 	if c.tsOK && s.Opts.HasTimestamps && s.Seq.LEQ(c.rcvWup) {
 		c.tsRecent = s.Opts.TSVal
 	}
@@ -286,7 +287,7 @@ func (c *Conn) replaceTSRecent(s *Segment) {
 
 // inputSynSent handles a segment while our SYN awaits its answer
 // (§3.10.7.3).
-func (c *Conn) inputSynSent(now units.Time, s *Segment) {
+func (c *Conn) inputSynSent(now units.Time, s *wire.Segment) {
 	if s.Has(FlagACK) && (s.Ack.LEQ(c.iss) || s.Ack.GT(c.sndMax)) {
 		if !s.Has(FlagRST) {
 			c.host.queueRST(c.id, s.Ack, 0, false)
@@ -351,7 +352,7 @@ func (c *Conn) inputSynSent(now units.Time, s *Segment) {
 // negotiateSYN applies what the peer's SYN or SYN-ACK offers: its options,
 // and ECN (RFC 3168 §6.1.1), set up by ECE and CWR on a SYN and confirmed by
 // ECE alone on the SYN-ACK.
-func (c *Conn) negotiateSYN(s *Segment) {
+func (c *Conn) negotiateSYN(s *wire.Segment) {
 	c.negotiate(&s.Opts)
 	if s.Has(FlagACK) {
 		c.ecnOK = c.cfg.ECN && s.Flags&(FlagECE|FlagCWR) == FlagECE
@@ -363,7 +364,7 @@ func (c *Conn) negotiateSYN(s *Segment) {
 // negotiate applies the peer's SYN options: MSS (536 when absent, RFC 9293
 // §3.7.1), window scale only when both sides sent it with shifts clamped to
 // 14 (RFC 7323 §2.3), timestamps and SACK only when both offered them.
-func (c *Conn) negotiate(o *Options) {
+func (c *Conn) negotiate(o *wire.Options) {
 	peerMSS := 536
 	if o.HasMSS && o.MSS > 0 {
 		peerMSS = int(o.MSS)
@@ -386,7 +387,7 @@ func (c *Conn) negotiate(o *Options) {
 
 // processAck handles the ACK field of an acceptable segment. It returns
 // false if the segment must not be processed further.
-func (c *Conn) processAck(now units.Time, s *Segment) bool {
+func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 	ack := s.Ack
 	if ack.GT(c.sndMax) {
 		// It acknowledges something not yet sent: ACK and drop

@@ -21,6 +21,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // violations collects the broken properties of one connection, so that a
@@ -436,8 +437,8 @@ func checkHostInvariants(t testing.TB, h *Host, now units.Time) {
 // from h, and, when it belongs to one of h's connections, its sequence
 // numbers, acknowledgment, size and window agree with that connection's
 // state, which Output has just updated. s is scratch space.
-func checkEmitted(t testing.TB, h *Host, p *packet.Packet, s *Segment) {
-	if err := DecodeSegment(p.Bytes(), s); err != nil {
+func checkEmitted(t testing.TB, h *Host, p *packet.Packet, s *wire.Segment) {
+	if err := wire.DecodeSegment(p.Bytes(), s); err != nil {
 		t.Fatalf("host %v emitted a packet that does not decode: %v", h.addr, err)
 	}
 	if s.Src != h.addr {

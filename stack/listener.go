@@ -5,6 +5,7 @@ import (
 
 	"ccbench/cc"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Passive open (RFC 9293 §3.5, §3.10.7.2) with Linux's two queues
@@ -203,7 +204,7 @@ func (l *Listener) acceptQueueFull() bool { return l.acceptN == len(l.accept) }
 
 // input handles a segment to the listening port that belongs to no
 // connection.
-func (l *Listener) input(now units.Time, id fourTuple, s *Segment) {
+func (l *Listener) input(now units.Time, id fourTuple, s *wire.Segment) {
 	switch {
 	case s.Has(FlagRST):
 	case s.Has(FlagACK):
@@ -219,7 +220,7 @@ func (l *Listener) input(now units.Time, id fourTuple, s *Segment) {
 // onSYN handles a SYN (tcp_conn_request). A half-open connection it makes
 // starts at iss, or at a random ISN if iss is 0 (a SYN that ended a
 // TIME-WAIT carries the old connection's choice, timewait.go).
-func (l *Listener) onSYN(now units.Time, id fourTuple, s *Segment, iss Seq) {
+func (l *Listener) onSYN(now units.Time, id fourTuple, s *wire.Segment, iss Seq) {
 	h := l.host
 	l.stats.SYNs++
 	cookie := false
@@ -311,7 +312,7 @@ func (l *Listener) promote(c *Conn) {
 // inputHalfOpen handles a segment for a connection in l's SYN queue. The
 // ACK that would complete the handshake is held back while the accept
 // queue is full; everything else is the connection's business.
-func (l *Listener) inputHalfOpen(now units.Time, c *Conn, s *Segment) {
+func (l *Listener) inputHalfOpen(now units.Time, c *Conn, s *wire.Segment) {
 	completes := s.Flags&(FlagACK|FlagSYN|FlagRST) == FlagACK && s.Ack == c.iss.Add(1) && c.acceptable(s)
 	if completes && l.acceptQueueFull() {
 		l.stats.AcceptOverflows++

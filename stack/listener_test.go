@@ -8,6 +8,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // scriptPeer drives one host directly: the test writes each segment that
@@ -23,7 +24,7 @@ type scriptPeer struct {
 // sentSeg is a segment the host sent, decoded, with the time it left.
 type sentSeg struct {
 	at units.Time
-	Segment
+	wire.Segment
 }
 
 func (s sentSeg) String() string {
@@ -56,16 +57,16 @@ func (p *scriptPeer) listen(port uint16, backlog int) *Listener {
 }
 
 // send delivers s to the host now.
-func (p *scriptPeer) send(s Segment) {
+func (p *scriptPeer) send(s wire.Segment) {
 	pk := p.pool.Get()
-	copy(ReservePayload(pk, len(s.Payload)), s.Payload)
-	if s.Dst == (Addr{}) {
+	copy(wire.ReservePayload(pk, len(s.Payload)), s.Payload)
+	if s.Dst == (wire.Addr{}) {
 		s.Dst = p.h.addr
 	}
-	if s.Src == (Addr{}) {
+	if s.Src == (wire.Addr{}) {
 		s.Src = addrA
 	}
-	EncodeSegment(pk, &s)
+	wire.EncodeSegment(pk, &s)
 	p.h.Input(p.now, pk)
 }
 
@@ -73,8 +74,8 @@ func (p *scriptPeer) send(s Segment) {
 func (p *scriptPeer) out() []sentSeg {
 	var got []sentSeg
 	for pk := p.h.Output(p.now); pk != nil; pk = p.h.Output(p.now) {
-		var s Segment
-		if err := DecodeSegment(pk.Bytes(), &s); err != nil {
+		var s wire.Segment
+		if err := wire.DecodeSegment(pk.Bytes(), &s); err != nil {
 			p.t.Fatalf("host sent an undecodable packet: %v", err)
 		}
 		s.Payload = bytes.Clone(s.Payload)
@@ -113,16 +114,16 @@ func (p *scriptPeer) none(got []sentSeg) {
 }
 
 // linuxSYNOptions are the options of a Linux client's SYN.
-func linuxSYNOptions(tsval uint32) Options {
-	return Options{HasMSS: true, MSS: 1460, HasWScale: true, WScale: 7, SACKPermitted: true, HasTimestamps: true, TSVal: tsval}
+func linuxSYNOptions(tsval uint32) wire.Options {
+	return wire.Options{HasMSS: true, MSS: 1460, HasWScale: true, WScale: 7, SACKPermitted: true, HasTimestamps: true, TSVal: tsval}
 }
 
-func synFrom(port uint16, seq Seq, o Options) Segment {
-	return Segment{SrcPort: port, DstPort: 80, Seq: seq, Flags: FlagSYN, Window: 64240, Opts: o}
+func synFrom(port uint16, seq Seq, o wire.Options) wire.Segment {
+	return wire.Segment{SrcPort: port, DstPort: 80, Seq: seq, Flags: FlagSYN, Window: 64240, Opts: o}
 }
 
-func ackFrom(port uint16, seq, ack Seq) Segment {
-	return Segment{SrcPort: port, DstPort: 80, Seq: seq, Ack: ack, Flags: FlagACK, Window: 502}
+func ackFrom(port uint16, seq, ack Seq) wire.Segment {
+	return wire.Segment{SrcPort: port, DstPort: 80, Seq: seq, Ack: ack, Flags: FlagACK, Window: 502}
 }
 
 func TestSYNACKRetriesThenHalfOpenForgotten(t *testing.T) {
@@ -209,7 +210,7 @@ func fromA(n *testNet) []logEntry {
 // completeHandshake sends a SYN from port and the ACK of its SYN-ACK.
 func completeHandshake(t *testing.T, p *scriptPeer, port uint16) {
 	t.Helper()
-	p.send(synFrom(port, 1000, Options{HasMSS: true, MSS: 1460}))
+	p.send(synFrom(port, 1000, wire.Options{HasMSS: true, MSS: 1460}))
 	sa := p.one(p.out())
 	p.send(ackFrom(port, 1001, sa.Seq+1))
 	p.none(p.out())
@@ -219,7 +220,7 @@ func TestAcceptQueueOverflowDropsCompletingACK(t *testing.T) {
 	p := newScriptPeer(t, DefaultConfig())
 	l := p.listen(80, 2)
 	completeHandshake(t, p, 1)
-	p.send(synFrom(2, 2000, Options{HasMSS: true, MSS: 1460}))
+	p.send(synFrom(2, 2000, wire.Options{HasMSS: true, MSS: 1460}))
 	sa2 := p.one(p.out())
 	completeHandshake(t, p, 3)
 	if l.Pending() != 2 || l.HalfOpen() != 1 {
@@ -235,7 +236,7 @@ func TestAcceptQueueOverflowDropsCompletingACK(t *testing.T) {
 		t.Fatalf("half-open %d, stats %+v", l.HalfOpen(), l.Stats())
 	}
 	// A new SYN is dropped too while the accept queue is full.
-	p.send(synFrom(4, 4000, Options{}))
+	p.send(synFrom(4, 4000, wire.Options{}))
 	p.none(p.out())
 	if l.HalfOpen() != 1 || l.Stats().AcceptOverflows != 2 {
 		t.Fatalf("after a SYN: half-open %d, stats %+v", l.HalfOpen(), l.Stats())
@@ -262,11 +263,11 @@ func TestAcceptQueueOverflowAbortResets(t *testing.T) {
 	cfg.AbortOnOverflow = true
 	p := newScriptPeer(t, cfg)
 	l := p.listen(80, 1)
-	p.send(synFrom(2, 2000, Options{HasMSS: true, MSS: 1460}))
+	p.send(synFrom(2, 2000, wire.Options{HasMSS: true, MSS: 1460}))
 	sa2 := p.one(p.out())
 	// Port 1 completes through a cookie (the SYN queue is full) and takes
 	// the accept queue's only place.
-	p.send(synFrom(1, 1000, Options{HasMSS: true, MSS: 1460}))
+	p.send(synFrom(1, 1000, wire.Options{HasMSS: true, MSS: 1460}))
 	sa1 := p.one(p.out())
 	p.send(ackFrom(1, 1001, sa1.Seq+1))
 	if l.Pending() != 1 || l.Stats().CookiesAccepted != 1 {
@@ -286,25 +287,25 @@ func TestRSTForNoConnection(t *testing.T) {
 	l := p.listen(80, 8)
 	for _, tc := range []struct {
 		name string
-		s    Segment
+		s    wire.Segment
 		want []sentSeg // at, ports and flags, seq, ack
 	}{
-		{"SYN to a closed port", Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagSYN},
-			[]sentSeg{{Segment: Segment{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 101, Flags: FlagRST | FlagACK}}}},
-		{"data and FIN without ACK", Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagFIN, Payload: make([]byte, 10)},
-			[]sentSeg{{Segment: Segment{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 111, Flags: FlagRST | FlagACK}}}},
-		{"ACK to a closed port", Segment{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 500, Flags: FlagACK, Payload: make([]byte, 10)},
-			[]sentSeg{{Segment: Segment{SrcPort: 81, DstPort: 5, Seq: 500, Flags: FlagRST}}}},
-		{"ACK to a listener", Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 700, Flags: FlagACK},
-			[]sentSeg{{Segment: Segment{SrcPort: 80, DstPort: 5, Seq: 700, Flags: FlagRST}}}},
-		{"SYN-ACK to a listener", Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 800, Flags: FlagSYN | FlagACK},
-			[]sentSeg{{Segment: Segment{SrcPort: 80, DstPort: 5, Seq: 800, Flags: FlagRST}}}},
-		{"RST to a closed port", Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagRST}, nil},
-		{"RST,ACK to a closed port", Segment{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}, nil},
-		{"RST to a listener", Segment{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagRST}, nil},
-		{"RST,ACK to a listener", Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}, nil},
-		{"SYN,FIN to a listener", Segment{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagSYN | FlagFIN}, nil},
-		{"no flags to a listener", Segment{SrcPort: 5, DstPort: 80, Seq: 100, Payload: []byte("x")}, nil},
+		{"SYN to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagSYN},
+			[]sentSeg{{Segment: wire.Segment{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 101, Flags: FlagRST | FlagACK}}}},
+		{"data and FIN without ACK", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagFIN, Payload: make([]byte, 10)},
+			[]sentSeg{{Segment: wire.Segment{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 111, Flags: FlagRST | FlagACK}}}},
+		{"ACK to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 500, Flags: FlagACK, Payload: make([]byte, 10)},
+			[]sentSeg{{Segment: wire.Segment{SrcPort: 81, DstPort: 5, Seq: 500, Flags: FlagRST}}}},
+		{"ACK to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 700, Flags: FlagACK},
+			[]sentSeg{{Segment: wire.Segment{SrcPort: 80, DstPort: 5, Seq: 700, Flags: FlagRST}}}},
+		{"SYN-ACK to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 800, Flags: FlagSYN | FlagACK},
+			[]sentSeg{{Segment: wire.Segment{SrcPort: 80, DstPort: 5, Seq: 800, Flags: FlagRST}}}},
+		{"RST to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagRST}, nil},
+		{"RST,ACK to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}, nil},
+		{"RST to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagRST}, nil},
+		{"RST,ACK to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}, nil},
+		{"SYN,FIN to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagSYN | FlagFIN}, nil},
+		{"no flags to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Payload: []byte("x")}, nil},
 	} {
 		p.send(tc.s)
 		got := p.out()
@@ -332,7 +333,7 @@ func TestListenerClose(t *testing.T) {
 	p := newScriptPeer(t, DefaultConfig())
 	l := p.listen(80, 4)
 	completeHandshake(t, p, 1)
-	p.send(synFrom(2, 2000, Options{}))
+	p.send(synFrom(2, 2000, wire.Options{}))
 	p.one(p.out())
 	l.Close()
 	got := p.out()
@@ -342,7 +343,7 @@ func TestListenerClose(t *testing.T) {
 	if len(p.h.Conns()) != 0 || l.HalfOpen() != 0 {
 		t.Fatalf("after Close: %d conns, %d half-open", len(p.h.Conns()), l.HalfOpen())
 	}
-	p.send(synFrom(3, 3000, Options{}))
+	p.send(synFrom(3, 3000, wire.Options{}))
 	if r := p.one(p.out()); r.Flags != FlagRST|FlagACK {
 		t.Fatalf("SYN to the closed port answered %v", r)
 	}
@@ -373,15 +374,15 @@ func TestHalfOpenHasNoBuffers(t *testing.T) {
 	}
 }
 
-func wirePacket(s Segment) []byte {
+func wirePacket(s wire.Segment) []byte {
 	var pool packet.Pool
 	p := pool.Get()
-	ReservePayload(p, len(s.Payload))
+	wire.ReservePayload(p, len(s.Payload))
 	s.Src = addrA
-	if s.Dst == (Addr{}) {
+	if s.Dst == (wire.Addr{}) {
 		s.Dst = addrB
 	}
-	EncodeSegment(p, &s)
+	wire.EncodeSegment(p, &s)
 	return bytes.Clone(p.Bytes())
 }
 
@@ -406,12 +407,12 @@ func listenerPaths(t testing.TB) (*scriptPeer, []listenerPath) {
 	cfg.Timestamps = false // so that the same ACK stays acceptable
 	p := newScriptPeer(t, cfg)
 	p.listen(80, 2)
-	p.send(synFrom(1, 1000, Options{HasMSS: true, MSS: 1460}))
+	p.send(synFrom(1, 1000, wire.Options{HasMSS: true, MSS: 1460}))
 	sa := p.one(p.out())
 	p.send(ackFrom(1, 1001, sa.Seq+1))
 	p.none(p.out())
 	for port := uint16(2); port <= 3; port++ {
-		p.send(synFrom(port, 2000, Options{HasMSS: true, MSS: 1460}))
+		p.send(synFrom(port, 2000, wire.Options{HasMSS: true, MSS: 1460}))
 		p.one(p.out())
 	}
 	// The SYN queue is full, and the accept queue has room.
@@ -420,9 +421,9 @@ func listenerPaths(t testing.TB) (*scriptPeer, []listenerPath) {
 	return p, []listenerPath{
 		{"cookie SYN", wirePacket(synFrom(6, 3000, linuxSYNOptions(5)))},
 		{"forged ACK", wirePacket(ackFrom(4, 4001, 12345))},
-		{"closed port", wirePacket(Segment{SrcPort: 5, DstPort: 81, Seq: 1, Flags: FlagSYN})},
+		{"closed port", wirePacket(wire.Segment{SrcPort: 5, DstPort: 81, Seq: 1, Flags: FlagSYN})},
 		{"established", wirePacket(ackFrom(1, 1001, sa.Seq+1))},
-		{"wrong address", wirePacket(Segment{SrcPort: 5, DstPort: 80, Seq: 1, Flags: FlagSYN, Dst: Addr{10, 0, 0, 1}})},
+		{"wrong address", wirePacket(wire.Segment{SrcPort: 5, DstPort: 80, Seq: 1, Flags: FlagSYN, Dst: wire.Addr{10, 0, 0, 1}})},
 	}
 }
 

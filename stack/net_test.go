@@ -8,6 +8,7 @@ import (
 	"ccbench/cc"
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // testNet joins two hosts with a fixed one-way delay and lets a test drop
@@ -42,9 +43,9 @@ type logEntry struct {
 	seq, ack Seq // relative to the sender's and receiver's ISNs
 	len      int
 	ecn      uint8
-	sack     []SACKBlock // relative to the receiver's ISN
+	sack     []wire.SACKBlock // relative to the receiver's ISN
 	win      uint16
-	opts     Options
+	opts     wire.Options
 	dropped  bool
 }
 
@@ -63,8 +64,8 @@ func (e logEntry) String() string {
 }
 
 var (
-	addrA = Addr{198, 18, 0, 1}
-	addrB = Addr{198, 18, 0, 2}
+	addrA = wire.Addr{198, 18, 0, 1}
+	addrB = wire.Addr{198, 18, 0, 2}
 )
 
 func newTestNet(t *testing.T, delay units.Duration, cfgA, cfgB Config) *testNet {
@@ -90,7 +91,7 @@ func newReno() cc.CongestionControl {
 
 // relative makes sequence numbers relative to each host's first
 // connection's ISN, so logs read like tcpdump's relative numbering.
-func (n *testNet) relative(from *Host, s *Segment) (seq, ack Seq) {
+func (n *testNet) relative(from *Host, s *wire.Segment) (seq, ack Seq) {
 	iss := func(h *Host) Seq {
 		if len(h.order) > 0 {
 			return h.order[0].iss
@@ -122,8 +123,8 @@ func (n *testNet) pump() {
 }
 
 func (n *testNet) send(from *Host, p *packet.Packet) {
-	var s Segment
-	if err := DecodeSegment(p.Bytes(), &s); err != nil {
+	var s wire.Segment
+	if err := wire.DecodeSegment(p.Bytes(), &s); err != nil {
 		n.t.Fatalf("host sent an undecodable packet: %v", err)
 	}
 	e := logEntry{at: n.now, from: "A", flags: s.Flags, len: len(s.Payload), win: s.Window, opts: s.Opts}
@@ -136,7 +137,7 @@ func (n *testNet) send(from *Host, p *packet.Packet) {
 	for i := 0; i < s.Opts.NumSACK; i++ {
 		b := s.Opts.SACK[i]
 		base := s.Ack - e.ack
-		e.sack = append(e.sack, SACKBlock{b.Start - base, b.End - base})
+		e.sack = append(e.sack, wire.SACKBlock{Start: b.Start - base, End: b.End - base})
 	}
 	if n.drop != nil && n.drop(e) {
 		e.dropped = true

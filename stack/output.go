@@ -4,6 +4,7 @@ import (
 	"ccbench/cc"
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Segment departure. Output hands out at most one packet per call, in this
@@ -188,7 +189,7 @@ func (c *Conn) pacingRate() units.Rate {
 // options we offer, or for a SYN-ACK the ones the peer's SYN allows, and
 // the Fast Open option and data where fastopen.go says.
 func (c *Conn) sendSYN(now units.Time) *packet.Packet {
-	var o Options
+	var o wire.Options
 	flags := c.synOptions(&o)
 	synData := 0
 	if c.state == SynSent {
@@ -207,12 +208,12 @@ func (c *Conn) sendSYN(now units.Time) *packet.Packet {
 
 // synOptions sets o to the options of our SYN or SYN-ACK and returns its
 // flags.
-func (c *Conn) synOptions(o *Options) uint8 {
+func (c *Conn) synOptions(o *wire.Options) uint8 {
 	flags := FlagSYN
 	if c.state == SynReceived {
 		flags |= FlagACK
 	}
-	*o = Options{HasMSS: true, MSS: uint16(c.cfg.MSS)}
+	*o = wire.Options{HasMSS: true, MSS: uint16(c.cfg.MSS)}
 	if c.cfg.WindowScaling && (c.state == SynSent || c.rcvShift > 0 || c.sndShift > 0) {
 		o.HasWScale, o.WScale = true, c.cfg.windowShift()
 	}
@@ -492,7 +493,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 // virtual payload only its length is set), then headers written in place. Every segment but the first SYN carries the current
 // acknowledgment, which settles any ACK owed. A SYN's payload (Fast Open)
 // starts after the SYN's sequence number.
-func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Options, newData bool) *packet.Packet {
+func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.Options, newData bool) *packet.Packet {
 	p := c.packet()
 	c.lastPayload = n
 	if n > 0 {
@@ -505,10 +506,10 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		if flags&FlagSYN != 0 {
 			dataSeq = seq.Add(1)
 		}
-		c.sndBuf.read(dataSeq, ReservePayload(p, n))
+		c.sndBuf.read(dataSeq, wire.ReservePayload(p, n))
 		c.stats.BytesSent += int64(n)
 	} else {
-		ReservePayload(p, 0)
+		wire.ReservePayload(p, 0)
 	}
 	s := &c.seg
 	s.Src, s.Dst = c.id.localAddr, c.id.remoteAddr
@@ -517,12 +518,12 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 	s.Flags = flags
 	s.TTL = c.cfg.TTL
 	s.IPID = uint16(c.stats.SegmentsSent)
-	s.ECN = ECNNotECT
+	s.ECN = wire.ECNNotECT
 	s.Payload = nil
 	if synOpts != nil {
 		s.Opts = *synOpts
 	} else {
-		s.Opts = Options{}
+		s.Opts = wire.Options{}
 		if c.tsOK {
 			s.Opts.HasTimestamps = true
 		}
@@ -534,7 +535,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		// ECT(0) only on new data: never on SYNs, pure ACKs, probes or
 		// retransmissions (RFC 3168 §6.1.5-6.1.6).
 		if newData && n > 0 {
-			s.ECN = ECNECT0
+			s.ECN = wire.ECNECT0
 			if c.cwrPending {
 				s.Flags |= FlagCWR
 				c.cwrPending = false
@@ -568,7 +569,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *Optio
 		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
-	encodeSegment(p, s, !c.cfg.VirtualPayload)
+	wire.EncodeSegmentWith(p, s, !c.cfg.VirtualPayload)
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p
@@ -681,18 +682,18 @@ func (c *Conn) tsTime(ecr uint32) units.Time {
 // fillSACK adds SACK blocks to an outgoing ACK (RFC 2018 §4): a pending
 // D-SACK first (RFC 2883), then the block holding the most recently
 // received out-of-order segment, then the other blocks most recently
-// reported. EncodeSegment drops blocks that do not fit.
-func (c *Conn) fillSACK(o *Options) {
+// reported. wire.EncodeSegment drops blocks that do not fit.
+func (c *Conn) fillSACK(o *wire.Options) {
 	n, first := 0, 0
 	if c.dsackPending {
-		o.SACK[0] = SACKBlock{c.dsack.start, c.dsack.end}
+		o.SACK[0] = wire.SACKBlock{Start: c.dsack.start, End: c.dsack.end}
 		n, first = 1, 1
 		c.dsackPending = false
 		c.stats.DSACKsSent++
 	}
 	b := &c.rcvBuf
 	for _, seq := range c.sackRecent[:c.nSackRecent] {
-		if n == MaxSACKBlocks {
+		if n == wire.MaxSACKBlocks {
 			break
 		}
 		r, ok := b.rangeContaining(seq)
@@ -715,7 +716,7 @@ func (c *Conn) fillSACK(o *Options) {
 			}
 		}
 		if !dup {
-			o.SACK[n] = SACKBlock{r.start, r.end}
+			o.SACK[n] = wire.SACKBlock{Start: r.start, End: r.end}
 			n++
 		}
 	}

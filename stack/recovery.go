@@ -3,6 +3,7 @@ package stack
 import (
 	"ccbench/cc"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // Loss recovery: deciding that data is lost, entering and leaving fast
@@ -142,13 +143,13 @@ func (c *Conn) removeRenoSacks(acked int) (delivered int) {
 // acknowledgment is ack, and returns the bytes newly SACKed. A first block
 // below the cumulative ACK or inside the second block is a D-SACK (RFC 2883
 // §4): it reports a duplicate, not new data.
-func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack bool) {
+func (c *Conn) applySACK(now units.Time, ack Seq, o *wire.Options) (newly int, dsack bool) {
 	// The blocks are taken in ascending order, as Linux's
 	// tcp_sacktag_write_queue sorts them: RACK's RTT is that of the last
 	// segment marked (tcp_rack_advance), so the order decides it.
-	var order [MaxSACKBlocks]int
+	var order [wire.MaxSACKBlocks]int
 	n := 0
-	for i := 0; i < o.NumSACK && i < MaxSACKBlocks; i++ {
+	for i := 0; i < o.NumSACK && i < wire.MaxSACKBlocks; i++ {
 		b := o.SACK[i]
 		if !b.Start.LT(b.End) {
 			continue
@@ -173,7 +174,7 @@ func (c *Conn) applySACK(now units.Time, ack Seq, o *Options) (newly int, dsack 
 		b := o.SACK[i]
 		// Only the part above the cumulative ACK and below SND.NXT means
 		// anything (RFC 2018 §4; a block beyond SND.NXT is bogus).
-		start, end := MaxSeq(b.Start, ack), MinSeq(b.End, c.sndNxt)
+		start, end := wire.MaxSeq(b.Start, ack), wire.MinSeq(b.End, c.sndNxt)
 		if start.LT(end) {
 			newly += c.sackRange(now, start, end)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // bulkSetup connects A to B with the given sender recovery mode and ACKs
@@ -83,7 +84,7 @@ func TestSACKRecoveryRetransmitsOnlyTheHoles(t *testing.T) {
 			break
 		}
 	}
-	if firstDup == nil || firstDup.sack[0] != (SACKBlock{1 + 3*1448, 1 + 4*1448}) {
+	if firstDup == nil || firstDup.sack[0] != (wire.SACKBlock{Start: 1 + 3*1448, End: 1 + 4*1448}) {
 		t.Errorf("first SACK: %+v, want block [4345,5793)", firstDup)
 	}
 }
@@ -166,7 +167,7 @@ func TestDSACKReportsADuplicate(t *testing.T) {
 			dsack = e
 		}
 	}
-	if dsack == nil || dsack.sack[0] != (SACKBlock{1, 1001}) || dsack.ack != 1001 {
+	if dsack == nil || dsack.sack[0] != (wire.SACKBlock{Start: 1, End: 1001}) || dsack.ack != 1001 {
 		t.Fatalf("no D-SACK for the duplicate: %+v\n%s", dsack, n.tail(10))
 	}
 	if client.Probe().DSACKsReceived != 1 {

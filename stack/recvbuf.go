@@ -1,5 +1,7 @@
 package stack
 
+import "ccbench/wire"
+
 // recvBuffer holds received bytes until the application reads them. In-order
 // bytes sit at the front; segments that arrive beyond a hole are written
 // straight to their final place further along the stream and remembered as
@@ -64,7 +66,7 @@ func (b *recvBuffer) advance(end Seq) {
 		if b.nooo == 0 || b.ooo[0].start.GT(b.nxt) {
 			return
 		}
-		end = MaxSeq(end, b.ooo[0].end)
+		end = wire.MaxSeq(end, b.ooo[0].end)
 		copy(b.ooo, b.ooo[1:b.nooo])
 		b.nooo--
 	}
@@ -79,8 +81,8 @@ func (b *recvBuffer) addRange(start, end Seq) {
 	}
 	j := i
 	for j < b.nooo && b.ooo[j].start.LEQ(end) {
-		start = MinSeq(start, b.ooo[j].start)
-		end = MaxSeq(end, b.ooo[j].end)
+		start = wire.MinSeq(start, b.ooo[j].start)
+		end = wire.MaxSeq(end, b.ooo[j].end)
 		j++
 	}
 	if i == j {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // sbBench is a sender in SACK recovery with a window of records in flight
@@ -64,7 +65,7 @@ func (b *sbBench) ack() {
 		b.newHole()
 	}
 	hole := q.at(0)
-	top := MaxSeq(q.highSacked, hole.end)
+	top := wire.MaxSeq(q.highSacked, hole.end)
 	c.sackRange(b.now, hole.end, top.Add(sbMSS))
 	b.sacked++
 	c.rackDetectLoss(b.now)

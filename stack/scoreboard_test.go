@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // The scoreboard's per-ACK work relies on counters, hints and a send-time
@@ -77,7 +78,7 @@ func (m *sbModel) sackedBytesIn(start, end Seq) int {
 	for i := 0; i < q.n; i++ {
 		r := q.at(i)
 		if r.sacked {
-			lo, hi := MaxSeq(r.seq, start), MinSeq(r.end, end)
+			lo, hi := wire.MaxSeq(r.seq, start), wire.MinSeq(r.end, end)
 			if lo.LT(hi) {
 				n += hi.Sub(lo)
 			}
@@ -96,7 +97,7 @@ func (m *sbModel) sack() {
 	q := &m.c.sent
 	if m.rng.IntN(3) > 0 && q.highSacked.GT(m.una) && q.highSacked.LT(m.nxt) {
 		start = q.highSacked.Add(-m.rng.IntN(q.highSacked.Sub(m.una) + 1))
-		end = MinSeq(q.highSacked.Add(m.rng.IntN(3*sbMSS)+1), m.nxt)
+		end = wire.MinSeq(q.highSacked.Add(m.rng.IntN(3*sbMSS)+1), m.nxt)
 	} else {
 		start, end = m.randSeq(), m.randSeq()
 		if end.LT(start) {
@@ -283,7 +284,7 @@ func (m *sbModel) check() {
 			if s.lost || s.rtx {
 				m.fail("record %d SACKed and lost", i)
 			}
-			if got := m.sackedBytesIn(MaxSeq(s.runStart, m.una), s.runEnd); got != s.runEnd.Sub(MaxSeq(s.runStart, m.una)) {
+			if got := m.sackedBytesIn(wire.MaxSeq(s.runStart, m.una), s.runEnd); got != s.runEnd.Sub(wire.MaxSeq(s.runStart, m.una)) {
 				m.fail("record %d's run hint [%d,%d) covers unSACKed bytes", i, s.runStart, s.runEnd)
 			}
 		}

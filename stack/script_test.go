@@ -57,11 +57,12 @@ import (
 	"ccbench/cc"
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 var (
-	scriptHostAddr = Addr{192, 0, 2, 1}
-	scriptPeerAddr = Addr{192, 0, 2, 2}
+	scriptHostAddr = wire.Addr{192, 0, 2, 1}
+	scriptPeerAddr = wire.Addr{192, 0, 2, 2}
 )
 
 const (
@@ -130,7 +131,7 @@ type scriptEvent struct {
 // emitted is a packet the host sent, decoded, waiting to be asserted.
 type emitted struct {
 	at  units.Time
-	seg Segment // Payload copied out of the packet
+	seg wire.Segment // Payload copied out of the packet
 }
 
 type script struct {
@@ -229,8 +230,8 @@ func (s *script) drain() {
 		if p == nil {
 			return
 		}
-		var seg Segment
-		err := DecodeSegment(p.Bytes(), &seg)
+		var seg wire.Segment
+		err := wire.DecodeSegment(p.Bytes(), &seg)
 		if err == nil {
 			seg.Payload = append([]byte(nil), seg.Payload...)
 		}
@@ -288,14 +289,14 @@ func (s *script) at(t units.Duration) *script {
 func (s *script) in(text string) *script {
 	s.t.Helper()
 	sp := s.parse(text)
-	if sp.length > packet.Capacity-packet.Headroom-MaxHeaderLen {
+	if sp.length > packet.Capacity-packet.Headroom-wire.MaxHeaderLen {
 		s.fail("segment %q: a payload of %d bytes does not fit a packet", text, sp.length)
 	}
 	p := s.pool.Get()
-	seg := Segment{
+	seg := wire.Segment{
 		Src: scriptPeerAddr, Dst: scriptHostAddr,
 		SrcPort: s.peerPort, DstPort: s.hostPort,
-		Flags: sp.flags, Window: 65535, ECN: ECNNotECT, TTL: 64,
+		Flags: sp.flags, Window: 65535, ECN: wire.ECNNotECT, TTL: 64,
 	}
 	if sp.hasSeq {
 		seg.Seq = s.peerISS.Add(int(sp.seq))
@@ -312,7 +313,7 @@ func (s *script) in(text string) *script {
 	switch {
 	case sp.hasOpts:
 		o := &sp.opts
-		seg.Opts = Options{
+		seg.Opts = wire.Options{
 			HasMSS: o.hasMSS, MSS: uint16(o.mss),
 			HasWScale: o.hasWScale, WScale: uint8(o.wscale),
 			SACKPermitted: o.sackOK,
@@ -336,7 +337,7 @@ func (s *script) in(text string) *script {
 			}
 		}
 		for _, b := range o.sack {
-			seg.Opts.SACK[seg.Opts.NumSACK] = SACKBlock{s.hostISS.Add(int(b[0])), s.hostISS.Add(int(b[1]))}
+			seg.Opts.SACK[seg.Opts.NumSACK] = wire.SACKBlock{Start: s.hostISS.Add(int(b[0])), End: s.hostISS.Add(int(b[1]))}
 			seg.Opts.NumSACK++
 		}
 		if seg.Has(FlagSYN) && (s.c == nil || !s.c.State().synchronized()) {
@@ -347,9 +348,9 @@ func (s *script) in(text string) *script {
 			}
 		}
 	case s.peerTSOn:
-		seg.Opts = Options{HasTimestamps: true, TSVal: s.peerTSNow(), TSEcr: s.hostTSLast}
+		seg.Opts = wire.Options{HasTimestamps: true, TSVal: s.peerTSNow(), TSEcr: s.hostTSLast}
 	}
-	payload := ReservePayload(p, sp.length)
+	payload := wire.ReservePayload(p, sp.length)
 	if sp.length > 0 {
 		first := int(sp.seq) - 1 // stream offset of the first byte
 		if seg.Has(FlagSYN) {
@@ -359,7 +360,7 @@ func (s *script) in(text string) *script {
 			payload[i] = streamByte(first + i)
 		}
 	}
-	EncodeSegment(p, &seg)
+	wire.EncodeSegment(p, &seg)
 	seg.Payload = payload
 	s.log = append(s.log, scriptEvent{at: s.now, dir: "<", text: s.formatIn(&seg)})
 	s.h.Input(s.now, p)
@@ -815,7 +816,7 @@ func parseOpts(text string, o *optSpec) error {
 
 // match compares an emitted segment with a pattern and lists the
 // differences.
-func (s *script) match(seg *Segment, sp *segSpec) []string {
+func (s *script) match(seg *wire.Segment, sp *segSpec) []string {
 	var d []string
 	if seg.SrcPort != s.hostPort || seg.DstPort != s.peerPort {
 		d = append(d, fmt.Sprintf("ports %d>%d, want %d>%d", seg.SrcPort, seg.DstPort, s.hostPort, s.peerPort))
@@ -855,7 +856,7 @@ func (s *script) match(seg *Segment, sp *segSpec) []string {
 	return d
 }
 
-func (s *script) matchOpts(o *Options, w *optSpec) []string {
+func (s *script) matchOpts(o *wire.Options, w *optSpec) []string {
 	var d []string
 	presence := func(name string, got, want bool) bool {
 		if got != want {
@@ -897,7 +898,7 @@ func (s *script) matchOpts(o *Options, w *optSpec) []string {
 	return d
 }
 
-func (s *script) sackString(o *Options) string {
+func (s *script) sackString(o *wire.Options) string {
 	var b []string
 	for _, blk := range o.SACK[:o.NumSACK] {
 		b = append(b, fmt.Sprintf("%d:%d", int32(blk.Start-s.peerISS), int32(blk.End-s.peerISS)))
@@ -916,7 +917,7 @@ func flagString(f uint8) string {
 }
 
 // format writes an emitted segment in the script's notation.
-func (s *script) format(seg *Segment, fromHost bool) string {
+func (s *script) format(seg *wire.Segment, fromHost bool) string {
 	iss, peer := s.hostISS, s.peerISS
 	if !fromHost {
 		iss, peer = peer, iss
@@ -963,7 +964,7 @@ func (s *script) format(seg *Segment, fromHost bool) string {
 	if len(opts) > 0 {
 		fmt.Fprintf(&b, " <%s>", strings.Join(opts, ","))
 	}
-	if seg.ECN != ECNNotECT {
+	if seg.ECN != wire.ECNNotECT {
 		fmt.Fprintf(&b, " [%s]", ecnNames[seg.ECN&3])
 	}
 	if seg.SrcPort != s.hostPort && seg.SrcPort != s.peerPort || seg.DstPort != s.hostPort && seg.DstPort != s.peerPort {
@@ -972,7 +973,7 @@ func (s *script) format(seg *Segment, fromHost bool) string {
 	return b.String()
 }
 
-func (s *script) formatIn(seg *Segment) string { return s.format(seg, false) }
+func (s *script) formatIn(seg *wire.Segment) string { return s.format(seg, false) }
 
 // segf formats a segment, for scenarios that compute their numbers.
 func segf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

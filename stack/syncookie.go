@@ -1,10 +1,10 @@
 package stack
 
 import (
-	"encoding/binary"
 	"math/bits"
 
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // SYN cookies (RFC 4987 §3.6; Linux's net/ipv4/syncookies.c). A listener
@@ -84,7 +84,7 @@ type cookieOptions struct {
 type cookieSecret struct{ k0, k1 uint64 }
 
 // sendCookie answers a SYN with a cookie SYN-ACK and keeps no state.
-func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
+func (l *Listener) sendCookie(now units.Time, id fourTuple, s *wire.Segment) {
 	h := l.host
 	cfg := &h.cfg
 	if !l.overflowed || now.Sub(l.lastOverflow) > units.Second {
@@ -101,7 +101,7 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 		seq:   h.cookies.cookie(id, s.Seq, o.mssIndex, now),
 		ack:   s.Seq.Add(1),
 		flags: FlagSYN | FlagACK,
-		opts:  Options{HasMSS: true, MSS: uint16(cfg.MSS)},
+		opts:  wire.Options{HasMSS: true, MSS: uint16(cfg.MSS)},
 	}
 	if cfg.Timestamps && s.Opts.HasTimestamps {
 		o.timestamps = true
@@ -135,7 +135,7 @@ func (l *Listener) sendCookie(now units.Time, id fourTuple, s *Segment) {
 // cookieACK handles an ACK for no connection as the third segment of a
 // cookie handshake. It returns false if the ACK is not one, so that it
 // draws a RST.
-func (l *Listener) cookieACK(now units.Time, id fourTuple, s *Segment) bool {
+func (l *Listener) cookieACK(now units.Time, id fourTuple, s *wire.Segment) bool {
 	h := l.host
 	cfg := &h.cfg
 	if !cfg.synCookies() || !l.overflowed || now.Sub(l.lastOverflow) > 2*cookiePeriod {
@@ -215,7 +215,7 @@ func mssIndex(mss int) uint32 {
 func cookieCounter(now units.Time) uint64 { return uint64(now / units.Time(cookiePeriod)) }
 
 func (k *cookieSecret) mac(id fourTuple, peerISN Seq, counter uint64, mssIdx uint32) uint32 {
-	m0 := uint64(binary.BigEndian.Uint32(id.localAddr[:]))<<32 | uint64(binary.BigEndian.Uint32(id.remoteAddr[:]))
+	m0 := uint64(id.localAddr.Uint32())<<32 | uint64(id.remoteAddr.Uint32())
 	m1 := uint64(id.localPort)<<48 | uint64(id.remotePort)<<32 | uint64(peerISN)
 	m2 := counter<<2 | uint64(mssIdx)
 	return uint32(sipHash24(k.k0, k.k1, m0, m1, m2) >> 32)
@@ -248,8 +248,8 @@ func (k *cookieSecret) check(id fourTuple, peerISN, cookie Seq, now units.Time) 
 
 // tsOffset is the offset of the timestamp clock of every connection
 // between local and remote.
-func (k *cookieSecret) tsOffset(local, remote Addr) uint32 {
-	m0 := uint64(binary.BigEndian.Uint32(local[:]))<<32 | uint64(binary.BigEndian.Uint32(remote[:]))
+func (k *cookieSecret) tsOffset(local, remote wire.Addr) uint32 {
+	m0 := uint64(local.Uint32())<<32 | uint64(remote.Uint32())
 	// One word, where a cookie's MAC hashes three: SipHash's length byte
 	// keeps the two uses of the key apart.
 	return uint32(sipHash24(k.k0, k.k1, m0))

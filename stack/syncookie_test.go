@@ -8,6 +8,7 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // sipHash24Bytes is SipHash-2-4 of an arbitrary byte string, built from the
@@ -159,7 +160,7 @@ func TestCookieSecretFollowsTheSeed(t *testing.T) {
 func TestTimestampOffsetIsPerAddressPair(t *testing.T) {
 	k := cookieSecret{k0: 5, k1: 6}
 	a := k.tsOffset(addrB, addrA)
-	if a != k.tsOffset(addrB, addrA) || a == k.tsOffset(addrB, Addr{198, 18, 0, 3}) || a == k.tsOffset(addrA, addrB) {
+	if a != k.tsOffset(addrB, addrA) || a == k.tsOffset(addrB, wire.Addr{198, 18, 0, 3}) || a == k.tsOffset(addrA, addrB) {
 		t.Error("timestamp offsets are not a function of the ordered address pair")
 	}
 }
@@ -201,7 +202,7 @@ func TestCookieFunctionsDoNotAllocate(t *testing.T) {
 
 // cookieSYNACK fills backlog 1's SYN queue from port 1 and returns the
 // cookie SYN-ACK answering a SYN from port 2 with ISN 5000.
-func cookieSYNACK(t *testing.T, p *scriptPeer, o Options) sentSeg {
+func cookieSYNACK(t *testing.T, p *scriptPeer, o wire.Options) sentSeg {
 	t.Helper()
 	p.send(synFrom(1, 100, linuxSYNOptions(1)))
 	p.one(p.out())
@@ -239,7 +240,7 @@ func TestCookieHandshakeKeepsOptions(t *testing.T) {
 	}
 	p.now = at(6 * units.Second)
 	ack := ackFrom(2, 5001, sa.Seq+1)
-	ack.Opts = Options{HasTimestamps: true, TSVal: 800, TSEcr: so.TSVal}
+	ack.Opts = wire.Options{HasTimestamps: true, TSVal: 800, TSEcr: so.TSVal}
 	p.send(ack)
 	c := l.Accept()
 	if c == nil {
@@ -304,8 +305,8 @@ func TestCookieHandshakeEndToEnd(t *testing.T) {
 			// A spoofed SYN fills the SYN queue; its SYN-ACK reaches A,
 			// which drops it as addressed elsewhere.
 			spoof := n.pool.Get()
-			ReservePayload(spoof, 0)
-			EncodeSegment(spoof, &Segment{Src: Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN})
+			wire.ReservePayload(spoof, 0)
+			wire.EncodeSegment(spoof, &wire.Segment{Src: wire.Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN})
 			n.b.Input(0, spoof)
 			client, err := n.a.Connect(0, 0, addrB, 80, newReno())
 			if err != nil {
@@ -373,8 +374,8 @@ func TestCookieHandshakeDeliversDataOnThirdSegment(t *testing.T) {
 	n := newTestNet(t, 10*ms, DefaultConfig(), DefaultConfig())
 	l, _ := n.b.Listen(80, 1, newReno)
 	spoof := n.pool.Get()
-	ReservePayload(spoof, 0)
-	EncodeSegment(spoof, &Segment{Src: Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN})
+	wire.ReservePayload(spoof, 0)
+	wire.EncodeSegment(spoof, &wire.Segment{Src: wire.Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN})
 	n.b.Input(0, spoof)
 	client, _ := n.a.Connect(0, 0, addrB, 80, newReno())
 	msg := []byte("GET / HTTP/1.1\r\n\r\n")
@@ -411,8 +412,8 @@ func TestBadCookiesAreReset(t *testing.T) {
 	l := p.listen(80, 1)
 	sa := cookieSYNACK(t, p, linuxSYNOptions(50))
 	good := ackFrom(2, 5001, sa.Seq+1)
-	good.Opts = Options{HasTimestamps: true, TSVal: 51, TSEcr: sa.Opts.TSVal}
-	forged := []Segment{good, good, good, good}
+	good.Opts = wire.Options{HasTimestamps: true, TSVal: 51, TSEcr: sa.Opts.TSVal}
+	forged := []wire.Segment{good, good, good, good}
 	forged[0].Ack ^= 1 << 10          // a MAC bit
 	forged[1].Seq++                   // another client ISN
 	forged[2].SrcPort = 3             // another 4-tuple
@@ -453,7 +454,7 @@ func TestStaleCookieIsReset(t *testing.T) {
 		p.send(synFrom(3, 9, linuxSYNOptions(60)))
 		p.runTo(tc.at)
 		ack := ackFrom(2, 5001, sa.Seq+1)
-		ack.Opts = Options{HasTimestamps: true, TSVal: 51, TSEcr: sa.Opts.TSVal}
+		ack.Opts = wire.Options{HasTimestamps: true, TSVal: 51, TSEcr: sa.Opts.TSVal}
 		p.send(ack)
 		got := p.out()
 		if tc.accept {
@@ -485,9 +486,9 @@ func TestCookieACKOnFullAcceptQueueIsDropped(t *testing.T) {
 	cfg.AbortOnOverflow = true // Linux's cookie path never resets
 	p := newScriptPeer(t, cfg)
 	l := p.listen(80, 1)
-	p.send(synFrom(1, 100, Options{}))
+	p.send(synFrom(1, 100, wire.Options{}))
 	sa1 := p.one(p.out())
-	p.send(synFrom(2, 5000, Options{}))
+	p.send(synFrom(2, 5000, wire.Options{}))
 	sa2 := p.one(p.out())
 	p.send(ackFrom(1, 101, sa1.Seq+1))
 	if l.Pending() != 1 || l.Stats().CookiesSent != 1 {

@@ -7,24 +7,25 @@ import (
 
 	"ccbench/packet"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // floodSYN writes into p a SYN to addrB:80 from a random address in
 // 198.18.0.0/15 (RFC 2544's benchmarking range) other than A's and B's,
 // from a random port, with a random ISN and a Linux client's options.
-func floodSYN(rng *rand.Rand, p *packet.Packet, s *Segment) {
+func floodSYN(rng *rand.Rand, p *packet.Packet, s *wire.Segment) {
 	src := addrA
 	for src == addrA || src == addrB {
 		v := rng.Uint32()
-		src = Addr{198, 18 + byte(v>>16&1), byte(v >> 8), byte(v)}
+		src = wire.Addr{198, 18 + byte(v>>16&1), byte(v >> 8), byte(v)}
 	}
-	*s = Segment{
+	*s = wire.Segment{
 		Src: src, Dst: addrB, SrcPort: uint16(1024 + rng.IntN(64512)), DstPort: 80,
 		Seq: Seq(rng.Uint32()), Flags: FlagSYN, Window: 64240,
 		Opts: linuxSYNOptions(rng.Uint32()),
 	}
-	ReservePayload(p, 0)
-	EncodeSegment(p, s)
+	wire.ReservePayload(p, 0)
+	wire.EncodeSegment(p, s)
 }
 
 // TestSYNFloodListenerStaysBounded sends 100 000 spoofed SYNs, one every
@@ -65,7 +66,7 @@ func TestSYNFloodListenerStaysBounded(t *testing.T) {
 		next           int // next flood SYN
 		client, server *Conn
 		spoofReplies   int
-		seg            Segment
+		seg            wire.Segment
 		msg            = []byte("hello through the flood")
 	)
 	drain := func() {
@@ -73,7 +74,7 @@ func TestSYNFloodListenerStaysBounded(t *testing.T) {
 			flight = append(flight, flying{now.Add(delay), b, p})
 		}
 		for p := b.Output(now); p != nil; p = b.Output(now) {
-			if IPv4Header(p.Bytes()).Dst() == addrA {
+			if wire.IPv4Header(p.Bytes()).Dst() == addrA {
 				flight = append(flight, flying{now.Add(delay), a, p})
 			} else {
 				spoofReplies++

@@ -1,6 +1,9 @@
 package stack
 
-import "ccbench/units"
+import (
+	"ccbench/units"
+	"ccbench/wire"
+)
 
 // TIME-WAIT as Linux keeps it (tcp_timewait_state_process in
 // net/ipv4/tcp_minisocks.c, and tcp_v4_rcv's handling of its verdicts),
@@ -26,7 +29,7 @@ import "ccbench/units"
 //     RST elsewhere is dropped.
 
 // inputTimeWait processes segment s for c in TIME-WAIT.
-func (c *Conn) inputTimeWait(now units.Time, s *Segment) {
+func (c *Conn) inputTimeWait(now units.Time, s *wire.Segment) {
 	rcvNxt := c.rcvNxt()
 	ts := c.tsOK && s.Opts.HasTimestamps
 	pawsReject := ts && int32(c.tsRecent-s.Opts.TSVal) > 0

@@ -20,13 +20,13 @@
 package tun
 
 import (
-	"encoding/binary"
 	"net"
 
 	"ccbench/netem"
 	"ccbench/packet"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // mixBatch is how many datagrams in a row side A's multiplexer takes from
@@ -34,20 +34,13 @@ import (
 // read batch, so that each source gets several turns in every batch.
 const mixBatch = readBatch / 4
 
-// ipv4 header fields the multiplexer reads (RFC 791 §3.1).
-const (
-	ipv4MinHeader = 20
-	ipv4DstOffset = 16
-)
-
 // mixPort is one side of a relay as both a kernel port and a stack port.
 type mixPort struct {
 	// kernel is the side's device; stack is a StackPort, or in tests any
 	// port.
 	kernel, stack port
-	// stackDst is the stack host's address as the big-endian word it
-	// takes in a header, compared in one step per datagram.
-	stackDst uint32
+	// stackDst is the stack host's address.
+	stackDst wire.Addr
 	// fromStack says which source is having its turn, and taken how many
 	// datagrams it has given in that turn.
 	fromStack bool
@@ -68,7 +61,7 @@ func NewMixedRelay(t *Topology, forward, reverse netem.LinkConfig, clock Clock, 
 }
 
 func newMixPort(kernel, stack port, stackAddr net.IP) *mixPort {
-	return &mixPort{kernel: kernel, stack: stack, stackDst: binary.BigEndian.Uint32(stackAddr.To4())}
+	return &mixPort{kernel: kernel, stack: stack, stackDst: wire.Addr(stackAddr.To4())}
 }
 
 func (m *mixPort) turn(now units.Time) {
@@ -107,8 +100,8 @@ func (m *mixPort) switchSource() {
 // deliver hands p to the stack when it is an IPv4 datagram addressed to
 // the stack, and to the kernel otherwise.
 func (m *mixPort) deliver(now units.Time, p *packet.Packet, pool *packet.Pool) (bool, error) {
-	if b := p.Bytes(); len(b) >= ipv4MinHeader && b[0]>>4 == 4 &&
-		binary.BigEndian.Uint32(b[ipv4DstOffset:]) == m.stackDst {
+	if h := wire.IPv4Header(p.Bytes()); len(h) >= wire.IPv4MinHeaderLen && h.Version() == wire.IPv4Version &&
+		h.Dst() == m.stackDst {
 		m.toStack++
 		return m.stack.deliver(now, p, pool)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"ccbench/netem"
-	"ccbench/stack"
+	"ccbench/wire"
 )
 
 // Each side's port follows who stands there: the device alone, the stack
@@ -29,13 +29,13 @@ func TestRelaySidePorts(t *testing.T) {
 		t.Errorf("kernel alone: port %v, stack %v, err %v; want the device and no stack", p, sp, err)
 	}
 	p, sp, err = r.side(Endpoints{Stack: onStack}, dev, own, spare)
-	if err != nil || sp == nil || p != port(sp) || sp.Host().Addr() != (stack.Addr{198, 18, 0, 2}) {
+	if err != nil || sp == nil || p != port(sp) || sp.Host().Addr() != (wire.Addr{198, 18, 0, 2}) {
 		t.Errorf("stack alone: port %v, stack %v, err %v; want a stack port at 198.18.0.2", p, sp, err)
 	}
 	p, sp, err = r.side(Endpoints{Kernel: true, Stack: onStack}, dev, own, spare)
 	mp, ok := p.(*mixPort)
 	if err != nil || !ok || sp == nil || mp.kernel != port(dev) || mp.stack != port(sp) ||
-		sp.Host().Addr() != (stack.Addr{198, 18, 0, 4}) || mp.stackDst != 198<<24|18<<16|4 {
+		sp.Host().Addr() != (wire.Addr{198, 18, 0, 4}) || mp.stackDst != (wire.Addr{198, 18, 0, 4}) {
 		t.Errorf("both: port %#v, stack %v, err %v; want the device and a stack at 198.18.0.4 multiplexed", p, sp, err)
 	}
 	if mp != nil && mp.pollFd() != 7 {

@@ -25,6 +25,7 @@ import (
 	"ccbench/packet"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // StackApp is the application on a stack port: it runs on the relay's
@@ -66,8 +67,8 @@ func newStackPort(addr net.IP, cfg stack.Config, pool *packet.Pool, seed uint64,
 	return &StackPort{host: host, app: app}, nil
 }
 
-func stackAddr(ip net.IP) stack.Addr {
-	var a stack.Addr
+func stackAddr(ip net.IP) wire.Addr {
+	var a wire.Addr
 	copy(a[:], ip.To4())
 	return a
 }

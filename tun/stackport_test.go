@@ -19,13 +19,14 @@ import (
 	"ccbench/packet"
 	"ccbench/stack"
 	"ccbench/units"
+	"ccbench/wire"
 )
 
 // stackSender is a stack port's application that connects to B, writes
 // payload and half-closes. It runs on the relay's thread; the test reads
 // its fields only after the relay has stopped.
 type stackSender struct {
-	remote  stack.Addr
+	remote  wire.Addr
 	port    uint16
 	alg     string
 	payload []byte
@@ -388,7 +389,7 @@ type portBench struct {
 func newPortBench(t testing.TB) *portBench {
 	pb := &portBench{block: make([]byte, 10*1448)}
 	cfg := stackTestConfig()
-	a, b := stack.Addr{198, 18, 0, 1}, stack.Addr{198, 18, 0, 2}
+	a, b := wire.Addr{198, 18, 0, 1}, wire.Addr{198, 18, 0, 2}
 	host, err := stack.NewHost(a, cfg, &pb.pool, 1)
 	if err != nil {
 		t.Fatal(err)

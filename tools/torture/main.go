@@ -98,8 +98,8 @@ func fatal(err error) {
 func fuzz(d time.Duration) {
 	execs := regexp.MustCompile(`execs: (\d+)`)
 	for _, t := range []struct{ pkg, name string }{
-		{"./stack", "FuzzDecodeSegment"},
-		{"./stack", "FuzzParseOptions"},
+		{"./wire", "FuzzDecodeSegment"},
+		{"./wire", "FuzzParseOptions"},
 		{"./stack", "FuzzConnection"},
 		{"./stack", "FuzzPairMutatingLink"},
 	} {

@@ -1,4 +1,4 @@
-package stack
+package wire
 
 // Sequence-number arithmetic modulo 2^32 (RFC 9293 §3.4). Comparisons are
 // valid while the two numbers are less than 2^31 apart, which TCP's window

@@ -1,4 +1,4 @@
-package stack
+package wire
 
 import (
 	"math/rand/v2"
@@ -38,10 +38,10 @@ func TestChecksumMatchesReference(t *testing.T) {
 		// Both sums are 0 only for all-zero data and otherwise in
 		// [1, 0xffff], where congruence mod 0xffff means equality.
 		want := refSum(b)
-		if got := checksumFold(checksumAdd(0, b)); got != want {
+		if got := ChecksumFold(ChecksumAdd(0, b)); got != want {
 			t.Fatalf("len %d off %d: sum %#04x, want %#04x", n, off, got, want)
 		}
-		if got := checksum(b); got != ^want {
+		if got := Checksum(b); got != ^want {
 			t.Fatalf("len %d: checksum %#04x, want %#04x", n, got, ^want)
 		}
 	}
@@ -56,10 +56,10 @@ func TestChecksumPieces(t *testing.T) {
 	for i := range b {
 		b[i] = byte(rng.Uint32())
 	}
-	whole := checksumFold(checksumAdd(0, b))
+	whole := ChecksumFold(ChecksumAdd(0, b))
 	for cut := 0; cut <= len(b); cut += 2 {
-		sum := checksumAdd(checksumAdd(0, b[:cut]), b[cut:])
-		if got := checksumFold(sum); got != whole {
+		sum := ChecksumAdd(ChecksumAdd(0, b[:cut]), b[cut:])
+		if got := ChecksumFold(sum); got != whole {
 			t.Fatalf("cut at %d: %#04x, want %#04x", cut, got, whole)
 		}
 	}
@@ -67,7 +67,7 @@ func TestChecksumPieces(t *testing.T) {
 
 func TestChecksumKnownVectors(t *testing.T) {
 	// RFC 1071 §3: the words 0001 f203 f4f5 f6f7 sum to ddf2.
-	if got := checksumFold(checksumAdd(0, []byte{0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7})); got != 0xddf2 {
+	if got := ChecksumFold(ChecksumAdd(0, []byte{0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7})); got != 0xddf2 {
 		t.Errorf("RFC 1071 example: sum %#04x, want 0xddf2", got)
 	}
 	// IPv4 headers captured on real networks, with the checksum field
@@ -82,14 +82,14 @@ func TestChecksumKnownVectors(t *testing.T) {
 		{"45000034288540004006" + "0000" + "0a0900010a090002", 0xfe2a},
 	} {
 		b := mustHex(t, tc.hdr)
-		if got := checksum(b); got != tc.want {
+		if got := Checksum(b); got != tc.want {
 			t.Errorf("%s: checksum %#04x, want %#04x", tc.hdr, got, tc.want)
 		}
 		if got := IPv4Header(b).ComputeChecksum(); got != tc.want {
 			t.Errorf("%s: ComputeChecksum %#04x, want %#04x", tc.hdr, got, tc.want)
 		}
 	}
-	if got := checksumFold(checksumAdd(0, nil)); got != 0 {
+	if got := ChecksumFold(ChecksumAdd(0, nil)); got != 0 {
 		t.Errorf("empty: sum %#04x, want 0", got)
 	}
 	// Long runs of 0xff: every 64-bit add carries, and the ones' complement
@@ -98,7 +98,7 @@ func TestChecksumKnownVectors(t *testing.T) {
 	for i := range ones {
 		ones[i] = 0xff
 	}
-	if got := checksumFold(checksumAdd(0, ones)); got != 0xffff {
+	if got := ChecksumFold(ChecksumAdd(0, ones)); got != 0xffff {
 		t.Errorf("all ones: sum %#04x, want 0xffff", got)
 	}
 }
@@ -110,8 +110,43 @@ func TestPseudoHeaderSum(t *testing.T) {
 			src[0], src[1], src[2], src[3], dst[0], dst[1], dst[2], dst[3],
 			0, IPv4ProtocolTCP, byte(tcpLen >> 8), byte(tcpLen),
 		}
-		if got, want := checksumFold(pseudoHeaderSum(src, dst, tcpLen)), refSum(ph); got != want {
+		if got, want := ChecksumFold(PseudoHeaderSum(src, dst, IPv4ProtocolTCP, tcpLen)), refSum(ph); got != want {
 			t.Errorf("tcpLen %d: %#04x, want %#04x", tcpLen, got, want)
+		}
+	}
+}
+
+func TestPseudoHeaderSumUDP(t *testing.T) {
+	src, dst := Addr{198, 18, 255, 1}, Addr{198, 19, 255, 1}
+	ph := []byte{198, 18, 255, 1, 198, 19, 255, 1, 0, IPv4ProtocolUDP, 0x05, 0xc8}
+	if got, want := ChecksumFold(PseudoHeaderSum(src, dst, IPv4ProtocolUDP, 1480)), refSum(ph); got != want {
+		t.Errorf("UDP pseudo-header %#04x, want %#04x", got, want)
+	}
+}
+
+// An incremental update agrees with summing the data again, for every word
+// change of random data, including those that make the sum zero.
+func TestChecksumUpdateMatchesRecompute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1624, 3))
+	b := make([]byte, 20)
+	for range 20000 {
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		if rng.IntN(8) == 0 {
+			clear(b) // the all-zero data whose checksum is 0xffff
+		}
+		check := Checksum(b)
+		i := 2 * rng.IntN(len(b)/2)
+		before := uint16(b[i])<<8 | uint16(b[i+1])
+		after := uint16(rng.Uint32())
+		b[i], b[i+1] = byte(after>>8), byte(after)
+		got, want := ChecksumUpdate(check, before, after), Checksum(b)
+		// Both forms of zero verify; RFC 1624 eqn. 3 gives the one a
+		// full computation gives, except where the data sums to zero,
+		// which a full computation reports as 0xffff.
+		if got != want && !(got == 0 && want == 0xffff) {
+			t.Fatalf("% x: word %d %#04x -> %#04x: update %#04x, recomputed %#04x", b, i, before, after, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package stack
+package wire
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 )
 
 // Fuzz targets for the decoder and the option parser. `go test` runs only
-// the seed corpus; `go test -fuzz=FuzzDecodeSegment ./stack` explores.
+// the seed corpus; `go test -fuzz=FuzzDecodeSegment ./wire` explores.
 
 func FuzzDecodeSegment(f *testing.F) {
 	for _, tc := range linuxPackets {
@@ -34,7 +34,7 @@ func FuzzDecodeSegment(f *testing.F) {
 		// Almost every mutation breaks a checksum; repairing them lets
 		// the fuzzer reach the header and option parsing behind them.
 		fixed := bytes.Clone(b)
-		refresh(fixed)
+		RefreshChecksums(fixed)
 		checkDecode(t, fixed)
 	})
 }

@@ -1,4 +1,4 @@
-package stack
+package wire
 
 // TCP options: maximum segment size (RFC 9293 §3.2), window scale and
 // timestamps (RFC 7323 §2.2, §3.2), SACK-permitted and SACK (RFC 2018 §2,
@@ -35,6 +35,46 @@ package stack
 // choice: the connection sets them on SYNs only.
 
 import "encoding/binary"
+
+// MaxSACKBlocks is how many SACK blocks fit in the 40-byte option space next
+// to nothing else (RFC 2018 §3); with timestamps only 3 fit.
+const MaxSACKBlocks = 4
+
+// SACKBlock is one selectively acknowledged range [Start, End).
+type SACKBlock struct{ Start, End Seq }
+
+// Options are the TCP options ccbench understands. Unknown options are
+// skipped on input and never generated.
+type Options struct {
+	HasMSS bool
+	MSS    uint16
+
+	HasWScale bool
+	WScale    uint8 // as received; clamping to 14 is the connection's job
+
+	SACKPermitted bool
+
+	HasTimestamps bool
+	TSVal, TSEcr  uint32
+
+	NumSACK int
+	SACK    [MaxSACKBlocks]SACKBlock
+
+	// FastOpen is set when the segment carries the TCP Fast Open option
+	// (RFC 7413 §4.1.1): with FastOpenCookieLen 0 it requests a cookie;
+	// otherwise FastOpenCookie[:FastOpenCookieLen] is the cookie, 4 to 16
+	// bytes.
+	FastOpen          bool
+	FastOpenCookieLen uint8
+	FastOpenCookie    [MaxFastOpenCookieLen]byte
+}
+
+// MaxFastOpenCookieLen and MinFastOpenCookieLen bound a Fast Open cookie
+// (RFC 7413 §4.1.1).
+const (
+	MinFastOpenCookieLen = 4
+	MaxFastOpenCookieLen = 16
+)
 
 // Option kinds (IANA "TCP Option Kind Numbers").
 const (
@@ -91,23 +131,15 @@ func ParseOptions(b []byte, o *Options) error {
 		return nil
 	}
 	*o = Options{}
-	for i := 0; i < len(b); {
-		kind := b[i]
-		switch kind {
-		case optEOL:
+	for len(b) > 0 {
+		kind, body, n, ok := NextOption(b)
+		if !ok {
+			return DropBadOptions
+		}
+		if kind == optEOL {
 			return nil
-		case optNOP:
-			i++
-			continue
 		}
-		if i+1 >= len(b) {
-			return DropBadOptions
-		}
-		n := int(b[i+1])
-		if n < 2 || n > len(b)-i {
-			return DropBadOptions
-		}
-		body := b[i+2 : i+n]
+		b = b[n:]
 		switch kind {
 		case optMSS:
 			if n != optMSSLen {
@@ -156,9 +188,28 @@ func ParseOptions(b []byte, o *Options) error {
 				}
 			}
 		}
-		i += n
 	}
 	return nil
+}
+
+// NextOption splits the first option off b, which holds option bytes from
+// the start of an option on: its kind, its body (what follows the kind and
+// length bytes, nil for the one-byte EOL and NOP) and its length n in
+// bytes. ok is false when the length byte is missing, below 2 or runs past
+// the end of b; then no later option can be found.
+func NextOption(b []byte) (kind uint8, body []byte, n int, ok bool) {
+	kind = b[0]
+	if kind == optEOL || kind == optNOP {
+		return kind, nil, 1, true
+	}
+	if len(b) < 2 {
+		return kind, nil, 0, false
+	}
+	n = int(b[1])
+	if n < 2 || n > len(b) {
+		return kind, nil, 0, false
+	}
+	return kind, b[2:n], n, true
 }
 
 // layout returns the encoded length of everything but the SACK blocks, and

@@ -1,7 +1,7 @@
-package stack
+package wire
 
-// The Internet checksum (RFC 1071) and the TCP pseudo-header (RFC 9293
-// §3.1).
+// The Internet checksum (RFC 1071), the IPv4 pseudo-header of TCP and UDP
+// (RFC 9293 §3.1, RFC 768), and the incremental update of RFC 1624.
 //
 // The checksum is the ones' complement of the ones' complement sum of the
 // data taken as 16-bit words. Two properties of that sum let it run eight
@@ -15,8 +15,8 @@ package stack
 //     load on the machines this runs on, and the folded result is swapped
 //     once.
 //
-// A running sum (the uint64 that checksumAdd takes and returns) is therefore
-// kept in the little-endian domain; only checksumFold converts it to the
+// A running sum (the uint64 that ChecksumAdd takes and returns) is therefore
+// kept in the little-endian domain; only ChecksumFold converts it to the
 // network-order value that goes on the wire.
 
 import (
@@ -24,11 +24,11 @@ import (
 	"math/bits"
 )
 
-// checksumAdd adds b to the running sum. b is taken to start at an even
+// ChecksumAdd adds b to the running sum. b is taken to start at an even
 // offset of the checksummed data, so only the last piece of a message may
 // have odd length; its last byte is padded with a zero on the right, as RFC
 // 1071 §4.1 does.
-func checksumAdd(sum uint64, b []byte) uint64 {
+func ChecksumAdd(sum uint64, b []byte) uint64 {
 	// Two independent add-with-carry chains of four words each per 64-byte
 	// round: a single chain is bound by the one-cycle latency of each add,
 	// two let the core overlap them. A chain's carry is added back at the
@@ -76,15 +76,15 @@ func checksumAdd(sum uint64, b []byte) uint64 {
 	return sum + carry
 }
 
-// checksumCombine adds two running sums.
-func checksumCombine(a, b uint64) uint64 {
+// ChecksumCombine adds two running sums.
+func ChecksumCombine(a, b uint64) uint64 {
 	sum, carry := bits.Add64(a, b, 0)
 	return sum + carry
 }
 
-// checksumFold folds a running sum to 16 bits and returns it in network
+// ChecksumFold folds a running sum to 16 bits and returns it in network
 // order, not yet complemented.
-func checksumFold(sum uint64) uint16 {
+func ChecksumFold(sum uint64) uint16 {
 	// 64 -> 33 -> 32 bits, then 32 -> 17 -> 16 bits, each with end-around
 	// carry.
 	s32, carry := bits.Add32(uint32(sum), uint32(sum>>32), 0)
@@ -94,21 +94,34 @@ func checksumFold(sum uint64) uint16 {
 	return bits.ReverseBytes16(uint16(s16))
 }
 
-// checksum returns the Internet checksum of b: the value to store in a
+// Checksum returns the Internet checksum of b: the value to store in a
 // checksum field that was zero while b was summed.
-func checksum(b []byte) uint16 {
-	return ^checksumFold(checksumAdd(0, b))
+func Checksum(b []byte) uint16 {
+	return ^ChecksumFold(ChecksumAdd(0, b))
 }
 
-// pseudoHeaderSum is the running sum of the IPv4 pseudo-header that TCP's
-// checksum covers (RFC 9293 §3.1): source and destination address, a zero
-// byte, the protocol number and the TCP length (header plus data).
-func pseudoHeaderSum(src, dst Addr, tcpLen int) uint64 {
+// PseudoHeaderSum is the running sum of the IPv4 pseudo-header that the
+// TCP and UDP checksums cover (RFC 9293 §3.1, RFC 768): source and
+// destination address, a zero byte, the protocol number and the length of
+// the transport header plus data.
+func PseudoHeaderSum(src, dst Addr, protocol uint8, length int) uint64 {
 	sum := uint64(binary.LittleEndian.Uint32(src[:]))
 	sum += uint64(binary.LittleEndian.Uint32(dst[:]))
 	// The words {0, protocol} and the length, swapped into the
 	// little-endian domain. Three terms below 2^32 cannot overflow.
-	sum += uint64(bits.ReverseBytes16(uint16(IPv4ProtocolTCP)))
-	sum += uint64(bits.ReverseBytes16(uint16(tcpLen)))
+	sum += uint64(bits.ReverseBytes16(uint16(protocol)))
+	sum += uint64(bits.ReverseBytes16(uint16(length)))
 	return sum
+}
+
+// ChecksumUpdate returns the checksum field that replaces check when one
+// 16-bit word of the data it covers changes from before to after, both in
+// network order, without summing the data again: RFC 1624 eqn. 3,
+// HC' = ~(~HC + ~m + m'). Unlike RFC 1141's eqn. 2 it never turns a valid
+// checksum into the negative zero.
+func ChecksumUpdate(check, before, after uint16) uint16 {
+	sum := uint32(^check) + uint32(^before) + uint32(after)
+	sum = sum&0xffff + sum>>16
+	sum = sum&0xffff + sum>>16
+	return ^uint16(sum)
 }

@@ -1,4 +1,4 @@
-package stack
+package wire
 
 import (
 	"bytes"
@@ -27,27 +27,6 @@ func encode(seg *Segment, payload []byte) []byte {
 	copy(ReservePayload(p, len(payload)), payload)
 	EncodeSegment(p, seg)
 	return bytes.Clone(p.Bytes())
-}
-
-// refresh recomputes both checksums of a datagram after a test has edited
-// it, so that the check under test is the one that fires. It fixes what the
-// lengths in b let it reach and leaves the rest, so any input is safe.
-func refresh(b []byte) {
-	if len(b) < IPv4MinHeaderLen {
-		return
-	}
-	ip := IPv4Header(b)
-	headerLen, total := ip.HeaderLen(), int(ip.TotalLen())
-	if headerLen < IPv4MinHeaderLen || headerLen > total || total > len(b) {
-		return
-	}
-	ip.SetChecksum(ip.ComputeChecksum())
-	tcp := TCPHeader(b[headerLen:total])
-	if len(tcp) < TCPMinHeaderLen {
-		return
-	}
-	tcp.SetChecksum(0)
-	tcp.SetChecksum(^checksumFold(checksumAdd(pseudoHeaderSum(ip.Src(), ip.Dst(), len(tcp)), tcp)))
 }
 
 // Four packets written by Linux 6.x's TCP into a TUN device: a client's
@@ -236,7 +215,7 @@ func TestDecodeAcceptsPaddingAndIPOptions(t *testing.T) {
 	ip := IPv4Header(withOpt)
 	ip.SetVersionAndHeaderLen(24)
 	ip.SetTotalLen(uint16(len(withOpt)))
-	refresh(withOpt)
+	RefreshChecksums(withOpt)
 	if err := DecodeSegment(withOpt, &got); err != nil {
 		t.Fatalf("IP options: %v", err)
 	}
@@ -264,7 +243,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated", func(b []byte) []byte { return b[:len(b)-1] }, DropShort},
 		{"tcp shorter than 20", func(b []byte) []byte {
 			IPv4Header(b).SetTotalLen(20 + 19)
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropShort},
 		{"version 6", func(b []byte) []byte { b[0] = 0x65; return b }, DropNotIPv4},
@@ -280,28 +259,28 @@ func TestDecodeErrors(t *testing.T) {
 		{"IP checksum field", func(b []byte) []byte { b[11] ^= 0x80; return b }, DropBadIPChecksum},
 		{"more fragments", func(b []byte) []byte {
 			IPv4Header(b).SetFlagsAndFragmentOffset(IPv4FlagMF, 0)
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropFragment},
 		{"fragment offset", func(b []byte) []byte {
 			IPv4Header(b).SetFlagsAndFragmentOffset(0, 1480)
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropFragment},
 		{"UDP", func(b []byte) []byte {
 			IPv4Header(b).SetProtocol(17)
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropNotTCP},
 		{"data offset 4", func(b []byte) []byte {
 			b[20+12] = 4 << 4
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropBadTCPHeader},
 		{"data offset past datagram", func(b []byte) []byte {
 			// 60-byte header claimed, 54 bytes of TCP present.
 			b[20+12] = 15 << 4
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropBadTCPHeader},
 		{"TCP payload", func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, DropBadTCPChecksum},
@@ -316,7 +295,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"options", func(b []byte) []byte {
 			b[20+20+2] = optTimestamps
 			b[20+20+3] = 9
-			refresh(b)
+			RefreshChecksums(b)
 			return b
 		}, DropBadOptions},
 	} {
@@ -457,4 +436,51 @@ func TestReservePayload(t *testing.T) {
 		t.Fatalf("encoded length %d, want %d", p.Len(), 1460+MaxHeaderLen)
 	}
 	p.Prepend(packet.Headroom)
+}
+
+func TestUpdateTOSKeepsChecksumValid(t *testing.T) {
+	seg := Segment{Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 1, DstPort: 2, Flags: FlagACK, ECN: ECNECT0}
+	for id := range 2000 {
+		seg.IPID = uint16(id * 37)
+		ip := IPv4Header(encode(&seg, nil))
+		ip.UpdateTOS(ip.TOS() | ECNCE)
+		if ip.ECN() != ECNCE || !ip.ChecksumValid() || ip.Checksum() != ip.ComputeChecksum() {
+			t.Fatalf("ID %#04x: checksum %#04x after marking CE, want %#04x", seg.IPID, ip.Checksum(), ip.ComputeChecksum())
+		}
+	}
+}
+
+func TestUDPHeaderView(t *testing.T) {
+	u := UDPHeader(make([]byte, UDPHeaderLen))
+	u.SetSrcPort(9)
+	u.SetDstPort(53)
+	u.SetLength(1480)
+	u.SetChecksum(0xfeed)
+	if want := mustHex(t, "0009003505c8feed"); !bytes.Equal(u, want) {
+		t.Errorf("UDP header %x, want %x", []byte(u), want)
+	}
+	if u.SrcPort() != 9 || u.DstPort() != 53 || u.Length() != 1480 || u.Checksum() != 0xfeed {
+		t.Errorf("UDP getters disagree with %x", []byte(u))
+	}
+	if a := (Addr{198, 18, 0, 4}); a.Uint32() != 198<<24|18<<16|4 {
+		t.Errorf("Addr.Uint32 %#08x", a.Uint32())
+	}
+}
+
+func TestRefreshChecksumsRepairsAnEdit(t *testing.T) {
+	seg := Segment{Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 1, DstPort: 2, Seq: 5, Flags: FlagACK}
+	b := encode(&seg, []byte("payload"))
+	TCPHeader(b[IPv4MinHeaderLen:]).SetSeqNum(6)
+	IPv4Header(b).SetTTL(9)
+	var got Segment
+	if err := DecodeSegment(b, &got); err != DropBadIPChecksum {
+		t.Fatalf("edited datagram: %v, want DropBadIPChecksum", err)
+	}
+	RefreshChecksums(b)
+	if err := DecodeSegment(b, &got); err != nil || got.Seq != 6 || got.TTL != 9 {
+		t.Fatalf("refreshed datagram: %v, seq %d, ttl %d", err, got.Seq, got.TTL)
+	}
+	for n := range IPv4MinHeaderLen + 2 {
+		RefreshChecksums(b[:n]) // too short for what it claims: left alone
+	}
 }

@@ -1,7 +1,8 @@
-package stack
+package wire
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -173,6 +174,101 @@ func TestEncodeOptionsAllCombinations(t *testing.T) {
 			if got != want {
 				t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
 			}
+		}
+	}
+}
+
+// The Fast Open option (RFC 7413 §4.1.1) on the wire.
+
+func TestFastOpenOptionEncoding(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    Options
+		hex  string
+	}{
+		// The layout of a Linux SYN asking for a cookie: the empty option
+		// last, padded with two NOPs.
+		{"request on a Linux SYN", Options{
+			HasMSS: true, MSS: 1460, SACKPermitted: true, HasTimestamps: true, TSVal: 1,
+			HasWScale: true, WScale: 7, FastOpen: true,
+		}, "020405b4" + "0402080a0000000100000000" + "01030307" + "22020101"},
+		{"8-byte cookie", Options{
+			HasMSS: true, MSS: 1000, FastOpen: true, FastOpenCookieLen: 8,
+			FastOpenCookie: [16]byte{1, 2, 3, 4, 5, 6, 7, 8},
+		}, "020403e8" + "220a0102030405060708" + "0101"},
+		{"4-byte cookie needs no padding", Options{
+			FastOpen: true, FastOpenCookieLen: 4, FastOpenCookie: [16]byte{0xa, 0xb, 0xc, 0xd},
+		}, "22060a0b0c0d" + "0101"},
+		{"16-byte cookie", Options{
+			FastOpen: true, FastOpenCookieLen: 16,
+			FastOpenCookie: [16]byte{0: 0xff, 15: 0xee},
+		}, "2212ff" + strings.Repeat("00", 14) + "ee" + "0101"},
+	} {
+		var b [TCPMaxOptionsLen]byte
+		n := tc.o.Encode(b[:])
+		if got := hex.EncodeToString(b[:n]); got != tc.hex || n != tc.o.EncodedLen() {
+			t.Errorf("%s: encoded %s (EncodedLen %d), want %s", tc.name, got, tc.o.EncodedLen(), tc.hex)
+			continue
+		}
+		var back Options
+		if err := ParseOptions(b[:n], &back); err != nil || back != tc.o {
+			t.Errorf("%s: parsed back %+v, %v", tc.name, back, err)
+		}
+	}
+}
+
+func TestFastOpenOptionParsing(t *testing.T) {
+	for _, tc := range []struct {
+		name, hex string
+		want      Options
+	}{
+		{"request", "22020101", Options{FastOpen: true}},
+		{"cookie of 6", "2208010203040506", Options{FastOpen: true, FastOpenCookieLen: 6, FastOpenCookie: [16]byte{1, 2, 3, 4, 5, 6}}},
+		// Impossible cookie lengths are skipped like an unknown option;
+		// what follows is still read.
+		{"cookie of 2 ignored", "22040102" + "020405b4", Options{HasMSS: true, MSS: 1460}},
+		{"odd cookie ignored", "2207" + "0102030405" + "01", Options{}},
+		{"cookie of 18 ignored", "2214" + "000102030405060708090a0b0c0d0e0f1011", Options{}},
+		// A later option replaces an earlier one entirely, stale bytes
+		// of a longer cookie included.
+		{"repeated", "220a0102030405060708" + "22061112131401", Options{
+			FastOpen: true, FastOpenCookieLen: 4, FastOpenCookie: [16]byte{0x11, 0x12, 0x13, 0x14},
+		}},
+	} {
+		var o Options
+		if err := ParseOptions(mustHex(t, tc.hex), &o); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if o != tc.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, o, tc.want)
+		}
+	}
+	// A length running past the option space is malformed, as for any kind.
+	var o Options
+	if err := ParseOptions(mustHex(t, "220a0102"), &o); err != DropBadOptions {
+		t.Errorf("truncated option: %v, want DropBadOptions", err)
+	}
+}
+
+func TestNextOptionWalk(t *testing.T) {
+	b := mustHex(t, "01"+"020405b4"+"00"+"fe03ff")
+	type step struct {
+		kind uint8
+		body string
+		n    int
+	}
+	want := []step{{optNOP, "", 1}, {optMSS, "05b4", 4}, {optEOL, "", 1}, {254, "ff", 3}}
+	for i, w := range want {
+		kind, body, n, ok := NextOption(b)
+		if !ok || kind != w.kind || hex.EncodeToString(body) != w.body || n != w.n {
+			t.Fatalf("option %d: kind %d body %x n %d ok %v, want %+v", i, kind, body, n, ok, w)
+		}
+		b = b[n:]
+	}
+	for _, bad := range []string{"02", "0201", "020a0000"} {
+		if _, _, _, ok := NextOption(mustHex(t, bad)); ok {
+			t.Errorf("%s: accepted", bad)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package stack
+package wire
 
 import (
 	"testing"
@@ -72,7 +72,7 @@ func BenchmarkChecksum1460(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	for b.Loop() {
-		checksumSink += checksum(buf)
+		checksumSink += Checksum(buf)
 	}
 }
 
@@ -122,6 +122,9 @@ func TestWireZeroAllocs(t *testing.T) {
 		{"decode", func() { err = DecodeSegment(pkt, &out) }},
 		{"decode error", func() { err = DecodeSegment(bad, &out) }},
 		{"parse options", func() { err = ParseOptions(pkt[40:52], &out.Opts) }},
+		{"update TOS", func() { IPv4Header(pkt).UpdateTOS(pkt[1] ^ ECNCE) }},
+		{"refresh checksums", func() { RefreshChecksums(bad) }},
+		{"next option", func() { _, _, _, _ = NextOption(pkt[40:52]) }},
 	} {
 		if n := testing.AllocsPerRun(100, tc.f); n != 0 {
 			t.Errorf("%s: %v allocations per run, want 0", tc.name, n)
