@@ -115,14 +115,7 @@ func TestMixedAlgorithmsShareABottleneck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := FromConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Simulate(sc, metrics.RunInfo{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := simulateConfig(t, cfg)
 	want := []string{"reno", "cubic", "bbr", "vegas"}
 	if len(res.Summary.Flows) != len(want) {
 		t.Fatalf("%d flows, want %d", len(res.Summary.Flows), len(want))
