@@ -513,27 +513,7 @@ func (d *decoder) stages(s scope, l *Link) {
 // number or a percentage; unlike loss, 1 (certainty) is allowed.
 func (d *decoder) probability(s scope, name string) float64 {
 	raw, _ := d.raw(s, name)
-	var p float64
-	ok := true
-	switch v := raw.(type) {
-	case float64:
-		p = v
-	case int64:
-		p = float64(v)
-	case string:
-		t := strings.TrimSpace(v)
-		pct := strings.HasSuffix(t, "%")
-		r, parsed := new(big.Rat).SetString(strings.TrimSpace(strings.TrimSuffix(t, "%")))
-		if parsed {
-			if pct {
-				r.Quo(r, big.NewRat(100, 1))
-			}
-			p, _ = r.Float64()
-		}
-		ok = parsed
-	default:
-		ok = false
-	}
+	p, ok := fractionValue(raw)
 	d.check(s, name, ok && p >= 0 && p <= 1, `must be a probability from 0 to 1, written 0.01 or "1%"`)
 	return p
 }

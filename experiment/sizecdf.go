@@ -20,6 +20,7 @@ package experiment
 
 import (
 	"bufio"
+	"ccbench/units"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxCDFPoints bounds a CDF file. The published tables have a dozen points;
@@ -78,18 +78,18 @@ func ParseSizeCDF(name string, r io.Reader) (*SizeCDF, error) {
 			continue
 		}
 		if len(fields) != 2 {
-			return nil, bad("%s has %d fields; each line is a size in bytes and a cumulative probability, e.g. \"10000 0.15\"", excerpt(strings.TrimSpace(text)), len(fields))
+			return nil, bad("%s has %d fields; each line is a size in bytes and a cumulative probability, e.g. \"10000 0.15\"", units.Excerpt(strings.TrimSpace(text)), len(fields))
 		}
 		size, err := strconv.ParseFloat(fields[0], 64)
 		if err != nil || math.IsNaN(size) || math.IsInf(size, 0) || size < 0 {
-			return nil, bad("size %s is not a number of bytes from 0", excerpt(fields[0]))
+			return nil, bad("size %s is not a number of bytes from 0", units.Excerpt(fields[0]))
 		}
 		if size > maxCDFSize {
 			return nil, bad("size %s is above the largest flow size; allowed from 0 to %.0f bytes", fmtFloat(size), maxCDFSize)
 		}
 		p, err := strconv.ParseFloat(fields[1], 64)
 		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
-			return nil, bad("cdf %s is not a probability from 0 to 1", excerpt(fields[1]))
+			return nil, bad("cdf %s is not a probability from 0 to 1", units.Excerpt(fields[1]))
 		}
 		if n := len(c.Sizes); n > 0 {
 			if size < c.Sizes[n-1] {
@@ -123,23 +123,6 @@ func ParseSizeCDF(name string, r io.Reader) (*SizeCDF, error) {
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-
-// excerptLen bounds how much of a bad line an error quotes.
-const excerptLen = 80
-
-// excerpt quotes s for an error message: whole when it is short, else its
-// first excerptLen bytes (cut at a character boundary) and its length, so
-// that a garbage line of any size makes a one-line error.
-func excerpt(s string) string {
-	if len(s) <= excerptLen {
-		return strconv.Quote(s)
-	}
-	cut := excerptLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
-}
 
 // Mean is the distribution's mean size in bytes: the point mass at the
 // first size plus, for each segment, its probability times its midpoint.

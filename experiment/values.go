@@ -124,30 +124,36 @@ func sizeValue(raw any) (int64, string) {
 
 // lossValue reads a probability written as a number or a percentage.
 func lossValue(raw any) (float64, string) {
-	var p float64
+	p, ok := fractionValue(raw)
+	if !ok || !(p >= 0 && p < 1) {
+		return 0, lossAllowed
+	}
+	return p, ""
+}
+
+// fractionValue reads a number, or a percentage written "1%" (exactly, as
+// a rational, before the one rounding to float64). It does not check the
+// range: loss and probabilities allow different ones.
+func fractionValue(raw any) (float64, bool) {
 	switch v := raw.(type) {
 	case float64:
-		p = v
+		return v, true
 	case int64:
-		p = float64(v)
+		return float64(v), true
 	case string:
 		s := strings.TrimSpace(v)
 		pct := strings.HasSuffix(s, "%")
 		r, ok := new(big.Rat).SetString(strings.TrimSpace(strings.TrimSuffix(s, "%")))
 		if !ok {
-			return 0, lossAllowed
+			return 0, false
 		}
 		if pct {
 			r.Quo(r, big.NewRat(100, 1))
 		}
-		p, _ = r.Float64()
-	default:
-		return 0, lossAllowed
+		p, _ := r.Float64()
+		return p, true
 	}
-	if !(p >= 0 && p < 1) {
-		return 0, lossAllowed
-	}
-	return p, ""
+	return 0, false
 }
 
 // bufferValue reads a buffer limit as written. A BDP multiple is resolved

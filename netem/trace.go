@@ -38,7 +38,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"ccbench/packet"
 	"ccbench/units"
@@ -71,7 +70,7 @@ func ParseTrace(r io.Reader) (*Trace, error) {
 		}
 		ms, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || ms < 0 || ms > int64(units.Never/units.Time(units.Millisecond))/2 {
-			return nil, fmt.Errorf("netem: trace line %d: %s is not a timestamp: want a whole number of milliseconds, 0 or more", line, excerpt(s))
+			return nil, fmt.Errorf("netem: trace line %d: %s is not a timestamp: want a whole number of milliseconds, 0 or more", line, units.Excerpt(s))
 		}
 		if ms < prev {
 			return nil, fmt.Errorf("netem: trace line %d: %d ms comes after %d ms: timestamps must not decrease", line, ms, prev)
@@ -92,23 +91,6 @@ func ParseTrace(r io.Reader) (*Trace, error) {
 		return nil, fmt.Errorf("netem: trace's last timestamp is 0 ms: it is the period after which the trace repeats, and must be positive")
 	}
 	return t, nil
-}
-
-// excerptLen bounds how much of a bad line an error quotes.
-const excerptLen = 80
-
-// excerpt quotes s for an error message: whole when it is short, else its
-// first excerptLen bytes (cut at a character boundary) and its length, so
-// that a garbage line of any size makes a one-line error.
-func excerpt(s string) string {
-	if len(s) <= excerptLen {
-		return strconv.Quote(s)
-	}
-	cut := excerptLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
 }
 
 // Period is the time after which the trace repeats.

@@ -15,9 +15,11 @@
 package units
 
 import (
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ParseError says why a string is not a valid duration, rate or size.
@@ -318,4 +320,22 @@ func wholeInt64(r *big.Rat, finest, largest string) (int64, string) {
 		return 0, "too large; " + largest
 	}
 	return r.Num().Int64(), ""
+}
+
+// ExcerptLen bounds how much of a bad line of an input file (a trace, a
+// size CDF) an error quotes.
+const ExcerptLen = 80
+
+// Excerpt quotes s for an error message: whole when it is short, else its
+// first ExcerptLen bytes (cut at a character boundary) and its length, so
+// that a garbage line of any size makes a one-line error.
+func Excerpt(s string) string {
+	if len(s) <= ExcerptLen {
+		return strconv.Quote(s)
+	}
+	cut := ExcerptLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
 }
