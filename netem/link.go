@@ -46,6 +46,12 @@ type Link struct {
 	// schedule): the link then need not wake when a transmission ends,
 	// only when the packet arrives (NextDeadline).
 	fixedDelay bool
+	// pureDelay is set when the link is nothing but a delay: no rate (so
+	// no queue ever forms), no limit, loss, impairment, jitter or
+	// schedule, and a drop-tail discipline. Enqueue then puts a packet on
+	// the medium directly, with the same counts and times as the stages
+	// would give it.
+	pureDelay bool
 	// now is the latest time the driver has shown the link.
 	now   units.Time
 	stats LinkStats
@@ -135,6 +141,9 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
 	l.fixedDelay = l.jitter == nil && l.reorder == nil && l.schedule == nil
+	l.pureDelay = l.fixedDelay && cfg.Rate == 0 && cfg.Trace == nil && l.loss == nil &&
+		l.dup == nil && l.corrupt == nil && l.police == nil &&
+		cfg.QueuePackets == 0 && cfg.QueueBytes == 0 && (cfg.Qdisc == "" || cfg.Qdisc == QdiscDropTail)
 	return l, nil
 }
 
@@ -175,6 +184,10 @@ func (l *Link) markedByQdisc(p *packet.Packet) {
 // returned by Dequeue. A duplicate, when the link makes one, follows p
 // through the same stages.
 func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
+	if l.pureDelay {
+		l.delayOnly(now, p)
+		return
+	}
 	// Packets whose transmission ended by now have left the queue, so the
 	// admission test below sees the queue as it is at now, whether or not
 	// the driver called Dequeue first.
@@ -194,6 +207,25 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 	if clone != nil {
 		l.admit(now, clone)
 	}
+}
+
+// delayOnly is Enqueue on a link of pure delay: what admit, the
+// transmitter and propagate would do to p, without the stages that cannot
+// act. The packet is served at once with no queueing delay, transmitted in
+// no time and due after the delay, never before the packet ahead of it.
+func (l *Link) delayOnly(now units.Time, p *packet.Packet) {
+	l.now = max(l.now, now)
+	n := p.Len()
+	l.stats.EnqueuedPackets++
+	l.stats.EnqueuedBytes += int64(n)
+	p.Enqueued = now
+	l.stats.ServedPackets++
+	if l.sojourn != nil {
+		l.sojourn(0)
+	}
+	due := max(now.Add(l.cfg.Delay), l.lastDue)
+	l.lastDue = due
+	l.prop.push(due, p, n)
 }
 
 // admit takes p through the arrival stages in netem's order (loss,
