@@ -1,7 +1,7 @@
 // Package experiment reads experiment files: TOML documents that describe
-// one run of ccbench (the driver, the bottleneck link, the reverse path, the
-// TCP settings and the flows) in the units people write ("100Mbit/s",
-// "20ms", "1bdp").
+// one run of ccbench (the driver, the network, the TCP settings and the
+// flows) in the units people write ("100Mbit/s", "20ms", "1bdp"), and
+// resolves a file's network into links and each flow's paths (Network).
 //
 // Load reads a file through spf13/viper, applies command-line overrides
 // (--set key=value), rejects unknown keys with a suggestion, fills in every

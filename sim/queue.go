@@ -1,5 +1,7 @@
-// Package sim is the core of the virtual-time engine: a priority queue of
-// events, each a plain value due at a units.Time.
+// Package sim is the virtual-time engine: a priority queue of events, each
+// a plain value due at a units.Time (this file), and on it a network of
+// links, precomputed routes and agents (network.go) that moves packets and
+// wakes whoever asked, knowing nothing of flows, workloads or TCP.
 //
 // Determinism. Every Push stamps its entry with the next value of a counter
 // that only ever increases, and the heap orders entries by (time, sequence).
