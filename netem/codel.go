@@ -31,7 +31,6 @@ package netem
 import (
 	"math"
 
-	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -181,8 +180,7 @@ func NewCoDel(par CoDelParams, limitPackets, limitBytes int, hooks QdiscHooks) *
 
 // Enqueue admits p unless the queue is at its limit; CoDel itself never
 // refuses an arrival.
-func (q *CoDel) Enqueue(now units.Time, p *packet.Packet) bool {
-	e := queued(now, p)
+func (q *CoDel) Enqueue(e Queued) bool {
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
 		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.overflows++

@@ -84,7 +84,7 @@ func TestCoDelControlLawSpacing(t *testing.T) {
 	q := NewCoDel(CoDelParams{}, 0, 0, drainTo(pool, &drops))
 	t0 := units.Time(units.Second)
 	arrive := func(at units.Time) {
-		q.Enqueue(at, tcpPacket(pool, 1500, 1, 0))
+		q.Enqueue(queued(at, tcpPacket(pool, 1500, 1, 0)))
 	}
 	// The queue starts with packets from T0-50 ms, one a ms; a new one
 	// arrives every ms, so the head's age never falls below 20 ms.

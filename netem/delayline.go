@@ -27,15 +27,16 @@ type onMedium struct {
 	p   *packet.Packet
 	due units.Time
 	n   int
+	tag uint64
 }
 
 // push puts the packet of n bytes p on the medium to arrive at due, which
 // must not be before the due of any packet already on it.
-func (d *delayLine) push(due units.Time, p *packet.Packet, n int) {
+func (d *delayLine) push(due units.Time, p *packet.Packet, n int, tag uint64) {
 	if d.n == len(d.flight) {
 		d.grow()
 	}
-	d.flight[(d.head+d.n)&(len(d.flight)-1)] = onMedium{p, due, n}
+	d.flight[(d.head+d.n)&(len(d.flight)-1)] = onMedium{p, due, n, tag}
 	d.n++
 	d.bytes += n
 }

@@ -7,7 +7,6 @@
 package netem
 
 import (
-	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -33,8 +32,7 @@ func NewDropHead(limitPackets, limitBytes int, hooks QdiscHooks) *DropHead {
 // Enqueue admits p, first dropping as many of the oldest packets as it
 // takes to make room. Only a packet larger than the whole byte limit is
 // refused: no amount of dropping makes it fit.
-func (q *DropHead) Enqueue(now units.Time, p *packet.Packet) bool {
-	e := queued(now, p)
+func (q *DropHead) Enqueue(e Queued) bool {
 	if q.limitBytes > 0 && e.Len > q.limitBytes {
 		return false
 	}

@@ -16,7 +16,7 @@ func TestDropHeadKeepsNewest(t *testing.T) {
 		p := pool.Get()
 		p.SetLen(1000)
 		p.Flow = i
-		if !q.Enqueue(0, p) {
+		if !q.Enqueue(queued(0, p)) {
 			t.Fatalf("packet %d refused", i)
 		}
 	}
@@ -40,7 +40,7 @@ func TestDropHeadByteLimit(t *testing.T) {
 	for _, n := range []int{1000, 1000, 1500} {
 		p := pool.Get()
 		p.SetLen(n)
-		q.Enqueue(0, p)
+		q.Enqueue(queued(0, p))
 	}
 	if drops != 2 || q.Len() != 1 || q.Bytes() != 1500 {
 		t.Fatalf("drops %d, Len %d, Bytes %d; want 2, 1, 1500", drops, q.Len(), q.Bytes())
@@ -48,10 +48,10 @@ func TestDropHeadByteLimit(t *testing.T) {
 	small := NewDropHead(0, 1000, drainTo(pool, &drops))
 	p := pool.Get()
 	p.SetLen(500)
-	small.Enqueue(0, p)
+	small.Enqueue(queued(0, p))
 	p = pool.Get()
 	p.SetLen(1500)
-	if small.Enqueue(0, p) || small.Len() != 1 {
+	if small.Enqueue(queued(0, p)) || small.Len() != 1 {
 		t.Fatal("a packet larger than the byte limit was admitted or emptied the queue")
 	}
 }

@@ -5,7 +5,6 @@
 package netem
 
 import (
-	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -27,11 +26,10 @@ func NewDropTail(limitPackets, limitBytes int) *DropTail {
 // Enqueue admits p unless it would take the queue past either limit. A
 // packet larger than the whole byte limit is therefore never admitted,
 // which is what bfifo does too.
-func (q *DropTail) Enqueue(now units.Time, p *packet.Packet) bool {
+func (q *DropTail) Enqueue(e Queued) bool {
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets {
 		return false
 	}
-	e := queued(now, p)
 	if q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		return false
 	}

@@ -16,18 +16,18 @@ func sized(n int) *packet.Packet {
 func TestDropTailPacketLimit(t *testing.T) {
 	q := NewDropTail(3, 0)
 	for i := range 3 {
-		if !q.Enqueue(0, sized(1500)) {
+		if !q.Enqueue(queued(0, sized(1500))) {
 			t.Fatalf("packet %d refused below the limit", i)
 		}
 	}
-	if q.Enqueue(0, sized(1)) {
+	if q.Enqueue(queued(0, sized(1))) {
 		t.Fatal("4th packet admitted with a limit of 3")
 	}
 	if q.Len() != 3 || q.Bytes() != 4500 {
 		t.Fatalf("Len, Bytes = %d, %d; want 3, 4500", q.Len(), q.Bytes())
 	}
 	q.Dequeue(0)
-	if !q.Enqueue(0, sized(1)) {
+	if !q.Enqueue(queued(0, sized(1))) {
 		t.Fatal("packet refused after one left")
 	}
 }
@@ -43,7 +43,7 @@ func TestDropTailByteLimit(t *testing.T) {
 		{1000, true},  // exactly 4000
 		{1, false},
 	} {
-		if got := q.Enqueue(0, sized(tc.size)); got != tc.admit {
+		if got := q.Enqueue(queued(0, sized(tc.size))); got != tc.admit {
 			t.Fatalf("packet %d (%d bytes): admitted = %v, want %v", i, tc.size, got, tc.admit)
 		}
 	}
@@ -61,7 +61,7 @@ func TestDropTailByteLimit(t *testing.T) {
 }
 
 func TestDropTailOversizedPacketNeverFits(t *testing.T) {
-	if NewDropTail(0, 1000).Enqueue(0, sized(1500)) {
+	if NewDropTail(0, 1000).Enqueue(queued(0, sized(1500))) {
 		t.Fatal("1500-byte packet admitted to an empty 1000-byte queue")
 	}
 }

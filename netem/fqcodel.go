@@ -127,10 +127,9 @@ func NewFQCoDel(par FQCoDelParams, limitPackets, limitBytes int, seed uint64, ho
 // Enqueue adds p to its flow's queue, then drops from the fattest flow
 // while the discipline is over its limit. It never refuses p itself,
 // though p may be the packet dropped when its own flow is the fattest.
-func (q *FQCoDel) Enqueue(now units.Time, p *packet.Packet) bool {
-	i := q.classify(p)
+func (q *FQCoDel) Enqueue(e Queued) bool {
+	i := q.classify(e.Packet)
 	f := &q.flows[i]
-	e := queued(now, p)
 	f.codel.maxPacket = max(f.codel.maxPacket, e.Len)
 	f.fifo.push(e)
 	q.packets++

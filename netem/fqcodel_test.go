@@ -82,13 +82,13 @@ func TestFQCoDelDropsFromFattestFlow(t *testing.T) {
 		if i == 0 {
 			first = p
 		}
-		q.Enqueue(0, p)
+		q.Enqueue(queued(0, p))
 	}
-	q.Enqueue(0, tcpPacket(pool, 1500, 2001, 0))
+	q.Enqueue(queued(0, tcpPacket(pool, 1500, 2001, 0)))
 	if len(dropped) != 0 {
 		t.Fatalf("%d dropped at the limit, want none", len(dropped))
 	}
-	q.Enqueue(0, tcpPacket(pool, 1500, 2001, 0))
+	q.Enqueue(queued(0, tcpPacket(pool, 1500, 2001, 0)))
 	if len(dropped) != 1 || dropped[0] != first || q.Len() != 10 || q.Drops() != 1 {
 		t.Fatalf("dropped %d (first of flow A: %v), Len %d, Drops %d; want A's first, 10, 1",
 			len(dropped), len(dropped) == 1 && dropped[0] == first, q.Len(), q.Drops())
@@ -104,9 +104,9 @@ func TestFQCoDelSharesBytesByQuantum(t *testing.T) {
 	pool := &packet.Pool{}
 	q := NewFQCoDel(FQCoDelParams{}, 0, 0, 3, QdiscHooks{})
 	for range 100 {
-		q.Enqueue(0, tcpPacket(pool, 1500, 1001, 0))
+		q.Enqueue(queued(0, tcpPacket(pool, 1500, 1001, 0)))
 		for range 5 {
-			q.Enqueue(0, tcpPacket(pool, 300, 2001, 0))
+			q.Enqueue(queued(0, tcpPacket(pool, 300, 2001, 0)))
 		}
 	}
 	bytes := map[uint16]int{}

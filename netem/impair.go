@@ -78,14 +78,13 @@ func NewDuplicator(p, rho float64, seed uint64) *Duplicator {
 // variate is drawn per packet.
 func (d *Duplicator) Duplicate(units.Time, *packet.Packet) bool { return d.chance.hit() }
 
-// ClonePacket returns a copy of p from pool: the same bytes, the same flow
-// and the same place on its route, so per-flow accounting sees the
-// duplicate as the flow's traffic and it travels on as the original does.
+// ClonePacket returns a copy of p from pool: the same bytes and the same
+// flow, so per-flow accounting sees the duplicate as the flow's traffic
+// (the link gives it the original's tag).
 func ClonePacket(pool *packet.Pool, p *packet.Packet) *packet.Packet {
 	c := pool.Get()
 	c.Load(p.Bytes())
 	c.Flow = p.Flow
-	c.Route, c.Hop = p.Route, p.Hop
 	return c
 }
 

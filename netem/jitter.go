@@ -218,8 +218,8 @@ func (a *dueEntry) before(b *dueEntry) bool {
 }
 
 // push puts the packet of n bytes p on the medium to arrive at due.
-func (r *reorderLine) push(due units.Time, p *packet.Packet, n int) {
-	r.heap = append(r.heap, dueEntry{onMedium{p, due, n}, r.seq})
+func (r *reorderLine) push(due units.Time, p *packet.Packet, n int, tag uint64) {
+	r.heap = append(r.heap, dueEntry{onMedium{p, due, n, tag}, r.seq})
 	r.seq++
 	r.bytes += n
 	i := len(r.heap) - 1

@@ -205,7 +205,7 @@ func TestReorderLineReleasesByDueThenEntry(t *testing.T) {
 		pkts[i].Flow = int32(i)
 		pkts[i].SetLen(100)
 		due := units.Time(rng.IntN(300))
-		r.push(due, &pkts[i], 100)
+		r.push(due, &pkts[i], 100, 0)
 		pushed = append(pushed, key{due, i})
 	}
 	if r.bytes != 200000 || r.Len() != 2000 {
@@ -245,13 +245,13 @@ func TestJitterAndReorderLineAllocateNothing(t *testing.T) {
 	var r reorderLine
 	pkts := make([]packet.Packet, 64)
 	for i := range pkts {
-		r.push(j.Due(0, &pkts[i]), &pkts[i], 0)
+		r.push(j.Due(0, &pkts[i]), &pkts[i], 0, 0)
 	}
 	now := units.Time(0)
 	allocs := testing.AllocsPerRun(1000, func() {
 		now += units.Time(units.Millisecond)
 		a := r.arrivedBy(units.Never - 1)
-		r.push(j.Due(now, a.p), a.p, a.n)
+		r.push(j.Due(now, a.p), a.p, a.n, 0)
 	})
 	if allocs != 0 {
 		t.Fatalf("jitter + reorder line allocate %v per packet", allocs)
@@ -277,11 +277,11 @@ func BenchmarkReorderLinePushPop1000(b *testing.B) {
 	var r reorderLine
 	pkts := make([]packet.Packet, 1000)
 	for i := range pkts {
-		r.push(j.Due(0, nil), &pkts[i], 0)
+		r.push(j.Due(0, nil), &pkts[i], 0, 0)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
 		a := r.arrivedBy(units.Never - 1)
-		r.push(j.Due(0, nil), a.p, a.n)
+		r.push(j.Due(0, nil), a.p, a.n, 0)
 	}
 }

@@ -52,6 +52,8 @@ type Link struct {
 	// the medium directly, with the same counts and times as the stages
 	// would give it.
 	pureDelay bool
+	// txTag is the tag of the packet in service.
+	txTag uint64
 	// now is the latest time the driver has shown the link.
 	now   units.Time
 	stats LinkStats
@@ -184,8 +186,18 @@ func (l *Link) markedByQdisc(p *packet.Packet) {
 // returned by Dequeue. A duplicate, when the link makes one, follows p
 // through the same stages.
 func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
+	p.Enqueued = now
+	l.EnqueueTagged(now, p, p.Len(), 0)
+}
+
+// EnqueueTagged is Enqueue for a packet of n bytes (p.Len()) with a tag
+// that DequeueTagged hands back with it. Neither reads the packet unless a
+// stage must (loss models and impairments, ECN marking, FQ-CoDel's flow
+// hash): a packet a driver only forwards stays out of the processor's
+// cache while it crosses the link.
+func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64) {
 	if l.pureDelay {
-		l.delayOnly(now, p)
+		l.delayOnly(now, p, n, tag)
 		return
 	}
 	// Packets whose transmission ended by now have left the queue, so the
@@ -194,18 +206,18 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 	l.advance(now)
 
 	l.stats.EnqueuedPackets++
-	l.stats.EnqueuedBytes += int64(p.Len())
+	l.stats.EnqueuedBytes += int64(n)
 	// The copy is made before p meets the later stages, which may return
 	// p to the pool; as in netem, it is not duplicated again.
 	var clone *packet.Packet
 	if l.dup != nil && l.dup.Duplicate(now, p) {
 		clone = ClonePacket(l.pool, p)
 		l.stats.DuplicatedPackets++
-		l.stats.DuplicatedBytes += int64(clone.Len())
+		l.stats.DuplicatedBytes += int64(n)
 	}
-	l.admit(now, p)
+	l.admit(now, p, n, tag)
 	if clone != nil {
-		l.admit(now, clone)
+		l.admit(now, clone, n, tag)
 	}
 }
 
@@ -213,26 +225,23 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 // transmitter and propagate would do to p, without the stages that cannot
 // act. The packet is served at once with no queueing delay, transmitted in
 // no time and due after the delay, never before the packet ahead of it.
-func (l *Link) delayOnly(now units.Time, p *packet.Packet) {
+func (l *Link) delayOnly(now units.Time, p *packet.Packet, n int, tag uint64) {
 	l.now = max(l.now, now)
-	n := p.Len()
 	l.stats.EnqueuedPackets++
 	l.stats.EnqueuedBytes += int64(n)
-	p.Enqueued = now
 	l.stats.ServedPackets++
 	if l.sojourn != nil {
 		l.sojourn(0)
 	}
 	due := max(now.Add(l.cfg.Delay), l.lastDue)
 	l.lastDue = due
-	l.prop.push(due, p, n)
+	l.prop.push(due, p, n, tag)
 }
 
 // admit takes p through the arrival stages in netem's order (loss,
 // corruption), then the policer, ECN marking and the queue discipline, and
 // starts the transmitter if it is idle.
-func (l *Link) admit(now units.Time, p *packet.Packet) {
-	n := p.Len()
+func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 	if l.schedule != nil {
 		loss := l.cfg.LossRate
 		if c, ok := l.schedule.At(now); ok {
@@ -256,12 +265,11 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 		l.pool.Put(p)
 		return
 	}
-	p.Enqueued = now
 	// The mark is decided on the queue this packet finds and set before the
 	// discipline sees it; a packet the buffer then refuses is dropped all
 	// the same and does not count as marked.
 	marked := l.ecn.congested(l.qdisc.Len(), l.qdisc.Bytes()) && markCE(p)
-	if !l.qdisc.Enqueue(now, p) {
+	if !l.qdisc.Enqueue(Queued{Packet: p, Enqueued: now, Len: n, Tag: tag}) {
 		l.stats.DroppedPackets++
 		l.stats.DroppedBytes += int64(n)
 		l.pool.Put(p)
@@ -292,6 +300,27 @@ func (l *Link) admit(now units.Time, p *packet.Packet) {
 // by now, or nil. Call it until it returns nil. The returned packet's Due is
 // when it arrived, which is at or before now.
 func (l *Link) Dequeue(now units.Time) *packet.Packet {
+	a := l.dequeue(now)
+	p := a.p
+	if p != nil {
+		// Due is written here, not when the packet left the
+		// transmitter: the caller is about to read the packet, so this
+		// store costs no cache miss of its own, where one on the way to
+		// the medium would.
+		p.Due = a.due
+	}
+	return p
+}
+
+// DequeueTagged is Dequeue for packets given with EnqueueTagged: it returns
+// the packet with its length and tag and, not reading or writing the
+// packet, leaves its Due alone.
+func (l *Link) DequeueTagged(now units.Time) (p *packet.Packet, n int, tag uint64) {
+	a := l.dequeue(now)
+	return a.p, a.n, a.tag
+}
+
+func (l *Link) dequeue(now units.Time) onMedium {
 	l.advance(now)
 	var a onMedium
 	if l.reorders {
@@ -300,15 +329,11 @@ func (l *Link) Dequeue(now units.Time) *packet.Packet {
 		a = l.prop.arrivedBy(now)
 	}
 	if a.p == nil {
-		return nil
+		return a
 	}
-	// Due is written here, not when the packet left the transmitter: the
-	// caller is about to read the packet, so this store costs no cache
-	// miss of its own, where one on the way to the medium would.
-	a.p.Due = a.due
 	l.stats.DeliveredPackets++
 	l.stats.DeliveredBytes += int64(a.n)
-	return a.p
+	return a
 }
 
 // NextDeadline is when the link next changes state by itself: the end of
@@ -379,6 +404,7 @@ func (l *Link) startTx(at units.Time, q Queued) {
 		}
 	}
 	l.tx.start(at, q.Packet, q.Len)
+	l.txTag = q.Tag
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
@@ -393,7 +419,7 @@ func (l *Link) advance(now units.Time) {
 			return
 		}
 		at := l.tx.finishTime()
-		l.propagate(at, done, n)
+		l.propagate(at, done, n, l.txTag)
 		next := l.qdisc.Dequeue(at)
 		if next.Packet == nil {
 			return
@@ -406,7 +432,7 @@ func (l *Link) advance(now units.Time) {
 // propagate puts p, of n bytes, whose last bit left the transmitter at at,
 // on the medium: due after the delay in force at at, plus jitter, or at
 // once if the reorderer picks it.
-func (l *Link) propagate(at units.Time, p *packet.Packet, n int) {
+func (l *Link) propagate(at units.Time, p *packet.Packet, n int, tag uint64) {
 	var due units.Time
 	switch {
 	case l.reorder != nil && l.reorder.Immediate(at, p):
@@ -424,10 +450,10 @@ func (l *Link) propagate(at units.Time, p *packet.Packet, n int) {
 		l.lastDue = due
 	}
 	if l.reorders {
-		l.unordered.push(due, p, n)
+		l.unordered.push(due, p, n, tag)
 		return
 	}
-	l.prop.push(due, p, n)
+	l.prop.push(due, p, n, tag)
 }
 
 // delayAt is the propagation delay in force at t.

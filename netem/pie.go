@@ -38,7 +38,6 @@ package netem
 import (
 	"math/rand/v2"
 
-	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -130,16 +129,15 @@ func NewPIE(par PIEParams, limitPackets, limitBytes int, seed uint64, hooks Qdis
 }
 
 // Enqueue runs the updates due by now, then admits, marks or drops p.
-func (q *PIE) Enqueue(now units.Time, p *packet.Packet) bool {
-	q.updateTo(now)
-	e := queued(now, p)
+func (q *PIE) Enqueue(e Queued) bool {
+	q.updateTo(e.Enqueued)
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
 		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.drops++
 		return false
 	}
 	if q.dropEarly() {
-		if !(q.par.ECN && q.prob <= pieMarkLimit && q.hooks.mark(p)) {
+		if !(q.par.ECN && q.prob <= pieMarkLimit && q.hooks.mark(e.Packet)) {
 			q.drops++
 			return false
 		}

@@ -51,7 +51,7 @@ func TestPIEBurstAllowance(t *testing.T) {
 	q := NewPIE(PIEParams{}, 0, 0, 1, QdiscHooks{})
 	for i := range 100 {
 		now := units.Time(i) * units.Time(ms)
-		if !q.Enqueue(now, tcpPacket(pool, 1500, 1, 0)) {
+		if !q.Enqueue(queued(now, tcpPacket(pool, 1500, 1, 0))) {
 			t.Fatalf("packet %d refused at %v, within the burst allowance", i, now)
 		}
 		if i%4 == 0 {

@@ -22,10 +22,11 @@ import (
 // ring.go); only marking CE, which rewrites the header, touches a packet
 // that waits.
 type Qdisc interface {
-	// Enqueue offers p, which arrived at now; the discipline measures p's
-	// sojourn from now. It returns false if the discipline refuses p; the
-	// caller then still owns p and accounts for the drop.
-	Enqueue(now units.Time, p *packet.Packet) bool
+	// Enqueue offers e.Packet, which arrived at e.Enqueued (its sojourn
+	// is measured from then) and is e.Len bytes long. It returns false
+	// if the discipline refuses it; the caller then still owns the
+	// packet and accounts for the drop.
+	Enqueue(e Queued) bool
 	// Dequeue removes and returns the packet the transmitter sends next,
 	// with its length and arrival, or a Queued with a nil Packet when none
 	// is waiting. now is when the transmitter becomes free, which a
@@ -47,6 +48,11 @@ type Queued struct {
 	Enqueued units.Time
 	// Len is the packet's length in bytes.
 	Len int
+	// Tag is the driver's word about the packet, carried beside it
+	// through the link untouched (Link.EnqueueTagged): the simulator
+	// keeps its route there, so forwarding never reads a packet that
+	// has been out of cache for a whole queue and propagation delay.
+	Tag uint64
 }
 
 // queued is p arriving at now.

@@ -227,7 +227,7 @@ func newSteadyQdisc(q Qdisc, pool *packet.Pool, depth int) *steadyQdisc {
 func (s *steadyQdisc) step() {
 	s.port = s.port%8 + 1
 	p := tcpPacket(s.pool, 1500, s.port, wire.ECNECT0)
-	if !s.q.Enqueue(s.now, p) {
+	if !s.q.Enqueue(queued(s.now, p)) {
 		s.pool.Put(p)
 	}
 	s.now = s.now.Add(tx1500)

@@ -35,7 +35,6 @@ package netem
 import (
 	"math/rand/v2"
 
-	"ccbench/packet"
 	"ccbench/units"
 )
 
@@ -107,8 +106,7 @@ func NewRED(par REDParams, limitPackets, limitBytes int, seed uint64, hooks Qdis
 }
 
 // Enqueue updates the average and admits, marks or drops p.
-func (q *RED) Enqueue(now units.Time, p *packet.Packet) bool {
-	e := queued(now, p)
+func (q *RED) Enqueue(e Queued) bool {
 	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets ||
 		q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
 		q.drops++
@@ -117,7 +115,7 @@ func (q *RED) Enqueue(now units.Time, p *packet.Packet) bool {
 	q.avg += q.par.Wq * (float64(q.fifo.bytes) - q.avg)
 	if q.early() {
 		q.count = 0
-		if !(q.par.ECN && q.hooks.mark(p)) {
+		if !(q.par.ECN && q.hooks.mark(e.Packet)) {
 			q.drops++
 			return false
 		}

@@ -21,13 +21,13 @@ func redAt(par REDParams, level, n int, ecn byte) (signalled int, q *RED) {
 	ramp := q.par
 	q.par.MinTh, q.par.MaxTh = math.MaxInt/4, math.MaxInt/2
 	for q.Bytes() < level {
-		q.Enqueue(0, tcpPacket(pool, 1000, 1, ecn))
+		q.Enqueue(queued(0, tcpPacket(pool, 1000, 1, ecn)))
 	}
 	q.par = ramp
 	for range n {
 		p := tcpPacket(pool, 1000, 1, ecn)
 		before := q.marks
-		if !q.Enqueue(0, p) {
+		if !q.Enqueue(queued(0, p)) {
 			pool.Put(p)
 			signalled++
 			continue
@@ -117,7 +117,7 @@ func TestREDAverageIsEWMAOfArrivalQueue(t *testing.T) {
 	pool := &packet.Pool{}
 	q := NewRED(REDParams{MinTh: 1 << 20, MaxTh: 2 << 20, Wq: 0.5}, 0, 0, 1, QdiscHooks{})
 	for i, want := range []float64{0, 500, 1250, 2125} {
-		q.Enqueue(units.Time(i), tcpPacket(pool, 1000, 1, 0))
+		q.Enqueue(queued(units.Time(i), tcpPacket(pool, 1000, 1, 0)))
 		if q.avg != want {
 			t.Fatalf("after arrival %d avg = %v, want %v", i, q.avg, want)
 		}

@@ -59,7 +59,7 @@ func TestDelayLineReleasesInOrderAndClearsSlots(t *testing.T) {
 	pkts := make([]packet.Packet, 100)
 	var d delayLine
 	for i := range pkts {
-		d.push(units.Time(i), &pkts[i], i)
+		d.push(units.Time(i), &pkts[i], i, 0)
 	}
 	if d.Len() != 100 || d.bytes != 99*100/2 || d.deadline() != 0 {
 		t.Fatalf("Len %d bytes %d deadline %v", d.Len(), d.bytes, d.deadline())

@@ -30,18 +30,14 @@ type Packet struct {
 	// Flow is the driver's index of the flow that sent the packet, for
 	// per-flow accounting in links and metrics.
 	Flow int32
-	// Route is the simulator's route the packet follows and Hop how many
-	// of its links it has left behind (sim.Network): forwarding reads
-	// them instead of looking up an address. Drivers without routes
-	// leave them alone.
-	Route, Hop int32
-	// Enqueued is when the packet last entered a link's queue. The queue
-	// disciplines keep their own copy beside the pointer (netem.Queued)
-	// and never read this one.
+	// Enqueued is when the packet last entered a link through
+	// netem.Link.Enqueue (not EnqueueTagged, which leaves the packet
+	// alone). The queue disciplines keep their own copy beside the
+	// pointer (netem.Queued) and never read this one.
 	Enqueued units.Time
 	// Due is when the current holder releases the packet (end of
-	// serialization, end of propagation delay); a link sets it as it hands
-	// the packet out.
+	// serialization, end of propagation delay); netem.Link.Dequeue sets
+	// it as it hands the packet out (DequeueTagged does not).
 	Due units.Time
 }
 
@@ -49,7 +45,6 @@ type Packet struct {
 func (p *Packet) Reset() {
 	p.start, p.end = Headroom, Headroom
 	p.Flow = -1
-	p.Route, p.Hop = -1, 0
 	p.Enqueued, p.Due = 0, 0
 }
 

@@ -4,10 +4,10 @@ package sim
 //
 // A Network knows three things. Links are netem links, each with one
 // scheduled wake-up. Routes are precomputed sequences of links ending at a
-// Receiver; a packet carries its route and how far along it has come
-// (packet.Packet.Route and Hop), so forwarding at the end of a link is two
+// Receiver; a packet's route and how far along it has come travel beside
+// it as its link tag (placeOf), so forwarding at the end of a link is two
 // array reads and no lookup: O(1) per hop, whatever the topology, and no
-// allocation. Agents are everything that acts on its own schedule: a host
+// allocation, without touching the packet. Agents are everything that acts on its own schedule: a host
 // (a TCP stack and its application), a traffic source, a probe. The
 // Network knows nothing of flows, workloads or TCP: it moves packets along
 // routes and wakes agents when they asked to be woken.
@@ -149,13 +149,18 @@ func (n *Network) Wake(id AgentID, at units.Time) {
 // scheduled at the next Flush, so that a burst of packets schedules it
 // once, when its deadline is known.
 func (n *Network) Send(p *packet.Packet, r RouteID) {
-	p.Route, p.Hop = int32(r), 0
-	n.enqueue(n.routes[r].hops[0], p)
+	n.enqueue(n.routes[r].hops[0], p, p.Len(), placeOf(r, 0))
 }
 
-func (n *Network) enqueue(id LinkID, p *packet.Packet) {
+// A packet's place on its route, its route and the number of links it has
+// left behind, travels as the link tag beside it (netem.Link.EnqueueTagged):
+// forwarding reads it from the link's own records, never from the packet,
+// which has sat out of cache for a queue and a propagation delay.
+func placeOf(r RouteID, hop int) uint64 { return uint64(r)<<32 | uint64(hop) }
+
+func (n *Network) enqueue(id LinkID, p *packet.Packet, size int, place uint64) {
 	s := &n.links[id]
-	s.link.Enqueue(n.now, p)
+	s.link.EnqueueTagged(n.now, p, size, place)
 	if !s.dirty {
 		s.dirty = true
 		n.dirty = append(n.dirty, id)
@@ -204,8 +209,12 @@ func (n *Network) Step(end units.Time) (bool, error) {
 		return false, nil
 	}
 	s.sched = units.Never
-	for p := s.link.Dequeue(t); p != nil; p = s.link.Dequeue(t) {
-		n.forward(t, p)
+	for {
+		p, size, place := s.link.DequeueTagged(t)
+		if p == nil {
+			break
+		}
+		n.forward(t, p, size, place)
 	}
 	n.Flush()
 	n.scheduleLink(id)
@@ -214,11 +223,11 @@ func (n *Network) Step(end units.Time) (bool, error) {
 
 // forward moves a packet that has left a link on to its route's next link,
 // or hands it to the route's receiver.
-func (n *Network) forward(t units.Time, p *packet.Packet) {
-	r := &n.routes[p.Route]
-	p.Hop++
-	if int(p.Hop) < len(r.hops) {
-		n.enqueue(r.hops[p.Hop], p)
+func (n *Network) forward(t units.Time, p *packet.Packet, size int, place uint64) {
+	route, hop := RouteID(place>>32), int(uint32(place))+1
+	r := &n.routes[route]
+	if hop < len(r.hops) {
+		n.enqueue(r.hops[hop], p, size, placeOf(route, hop))
 		return
 	}
 	r.dst.Receive(t, p)
