@@ -68,3 +68,13 @@ func BenchmarkSegmentOneHop(b *testing.B) {
 func BenchmarkSegmentThreeHops(b *testing.B) {
 	benchSteadySegments(b, steadyWorldOf(b, hopsScenario(b, 3)))
 }
+
+// TestThreeHopPathAllocatesNothing: in the steady state a segment through
+// a 3-hop path each way (six links, forwarding by route) allocates
+// nothing.
+func TestThreeHopPathAllocatesNothing(t *testing.T) {
+	w := steadyWorldOf(t, hopsScenario(t, 3))
+	if allocs := testing.AllocsPerRun(20, func() { w.stepSegments(t, 500) }); allocs != 0 {
+		t.Fatalf("%v allocations per 500 segments over 3 hops, want 0", allocs)
+	}
+}
