@@ -53,6 +53,10 @@ type Index struct {
 	// NoFigures leaves out the page's figures (--no-plots); the page
 	// says so. It is not kept in index.json: ccbench plot draws them.
 	NoFigures bool `json:"-"`
+	// Network is the network the experiment runs on, as ccbench show
+	// writes it (its first point's); empty for the dumbbell, whose
+	// pages carry none.
+	Network string `json:"network,omitempty"`
 }
 
 // IndexRun is one run of the sweep.
@@ -368,6 +372,8 @@ img { max-width: 100%; }
 <h1>{{.Title}}</h1>
 <p>{{len .Rows}} runs.{{if .Figures}} Lines are the mean over repetitions; error bars ± one standard deviation.{{end}}</p>
 {{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
+{{end}}{{with .Network}}<h2>Network</h2>
+<pre>{{.}}</pre>
 {{end}}{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
 {{end}}<table>
 <tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
@@ -422,5 +428,6 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		Figures  []string
 		Rows     []indexRow
 		NotDrawn bool
-	}{idx.Title, idx.Keys, figures, rows, notDrawn})
+		Network  string
+	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network})
 }

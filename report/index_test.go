@@ -211,3 +211,22 @@ func TestIndexLinksNetworkLinkFigures(t *testing.T) {
 		t.Errorf("%d link figures on the page, want the 2 of one run", n)
 	}
 }
+
+// A network's index page shows the network, as ccbench show writes it; a
+// dumbbell's has no such section.
+func TestIndexShowsTheNetwork(t *testing.T) {
+	for _, network := range []string{"", "nodes:\n  r0  router\nlinks:\n    0  r0->r1  100Mbit/s\n"} {
+		dir := t.TempDir()
+		idx := sweepIndex()
+		idx.NoFigures = true
+		idx.Network = network
+		if err := WriteIndex(filepath.Join(dir, "index.html"), idx); err != nil {
+			t.Fatal(err)
+		}
+		html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+		has := strings.Contains(string(html), "<h2>Network</h2>\n<pre>nodes:\n  r0  router\nlinks:\n    0  r0-&gt;r1  100Mbit/s\n</pre>")
+		if has != (network != "") || (network == "" && strings.Contains(string(html), "<h2>Network")) {
+			t.Errorf("network %q: the page's network section is %v:\n%s", network, has, html)
+		}
+	}
+}

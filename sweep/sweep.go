@@ -319,6 +319,13 @@ func writeIndex(base string, sw *experiment.Sweep) (string, error) {
 func writeIndexWith(base string, sw *experiment.Sweep, noPlots bool) (string, error) {
 	xKey, xUnit := sweptAxis(sw)
 	idx := report.Index{Title: sw.Name, Keys: sw.Keys, NoFigures: noPlots}
+	if cfg := sw.Points[0].Config; cfg.Topology.Preset != "dumbbell" {
+		net, err := cfg.Network()
+		if err != nil {
+			return "", err
+		}
+		idx.Network = net.Render(cfg.FlowList())
+	}
 	if xKey >= 0 {
 		idx.XLabel = sw.Keys[xKey]
 		if xUnit != "" {
