@@ -84,6 +84,9 @@ type manifest struct {
 	Shard      int             `json:"shard"`
 	Shards     int             `json:"shards"`
 	Points     []manifestPoint `json:"points"`
+	// Network is the sweep's network for the merged index page
+	// (networkText); absent for the dumbbell.
+	Network string `json:"network,omitempty"`
 }
 
 type manifestPoint struct {
@@ -94,6 +97,10 @@ type manifestPoint struct {
 // writeManifest writes the manifest of shard s of sw into base.
 func writeManifest(base string, sw *experiment.Sweep, s Shard) (string, error) {
 	m := manifest{Experiment: sw.Name, Keys: sw.Keys, Shard: s.Index, Shards: s.Count}
+	var err error
+	if m.Network, err = networkText(sw); err != nil {
+		return "", err
+	}
 	for _, p := range sw.Points {
 		m.Points = append(m.Points, manifestPoint{Run: p.Run, Values: p.Values})
 	}
@@ -260,7 +267,7 @@ func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error
 			}
 		}
 	}
-	index, err := writeIndex(base, m.sweep())
+	index, err := writeIndex(base, m.sweep(), m.Network)
 	res.Index = index
 	return res, err
 }

@@ -262,7 +262,11 @@ schedule:
 		res.Manifest = manifest
 		return res, err
 	}
-	index, err := writeIndexWith(base, sw, opt.NoPlots)
+	network, err := networkText(sw)
+	if err != nil {
+		return res, err
+	}
+	index, err := writeIndexWith(base, sw, opt.NoPlots, network)
 	if err != nil {
 		return res, err
 	}
@@ -308,24 +312,32 @@ func (r Result) Describe() string {
 // plotted reports whether a run's folder holds the figures every run has.
 func plotted(dir string) bool { return len(report.MissingFigures(dir)) == 0 }
 
+// networkText is the network a sweep runs on, as ccbench show writes it
+// (its first point's), for the index page; "" for the dumbbell.
+func networkText(sw *experiment.Sweep) (string, error) {
+	cfg := sw.Points[0].Config
+	if cfg == nil || cfg.Topology.Preset == "dumbbell" {
+		return "", nil
+	}
+	net, err := cfg.Network()
+	if err != nil {
+		return "", err
+	}
+	return net.Render(cfg.FlowList()), nil
+}
+
 // writeIndex reads every point's summary back from its folder (points run
-// earlier and resumed included) and writes the experiment's index page.
-func writeIndex(base string, sw *experiment.Sweep) (string, error) {
-	return writeIndexWith(base, sw, false)
+// earlier and resumed included) and writes the experiment's index page,
+// showing network (networkText) when it is not "".
+func writeIndex(base string, sw *experiment.Sweep, network string) (string, error) {
+	return writeIndexWith(base, sw, false, network)
 }
 
 // writeIndexWith is writeIndex, leaving out the index's figures when
 // noPlots.
-func writeIndexWith(base string, sw *experiment.Sweep, noPlots bool) (string, error) {
+func writeIndexWith(base string, sw *experiment.Sweep, noPlots bool, network string) (string, error) {
 	xKey, xUnit := sweptAxis(sw)
-	idx := report.Index{Title: sw.Name, Keys: sw.Keys, NoFigures: noPlots}
-	if cfg := sw.Points[0].Config; cfg.Topology.Preset != "dumbbell" {
-		net, err := cfg.Network()
-		if err != nil {
-			return "", err
-		}
-		idx.Network = net.Render(cfg.FlowList())
-	}
+	idx := report.Index{Title: sw.Name, Keys: sw.Keys, NoFigures: noPlots, Network: network}
 	if xKey >= 0 {
 		idx.XLabel = sw.Keys[xKey]
 		if xUnit != "" {
