@@ -179,7 +179,7 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 		}
 		var fwd, rev netem.LinkStats
 		relay.LiveLinks(&fwd, &rev)
-		rec.RecordLink(linkSample(now, fwd))
+		rec.RecordLink(LinkSample(now, fwd))
 		return nil
 	})
 	// Ending the run sets every socket's deadline in the past (see
@@ -483,22 +483,4 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 		}
 	}
 	return nil
-}
-
-// linkSample converts the forward link's statistics (the sim's, or the
-// relay's as it last published them) into a bottleneck snapshot.
-func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
-	return metrics.LinkSample{
-		T:               now,
-		QueueBytes:      ls.QueueBytes,
-		QueuePackets:    ls.QueuePackets,
-		Drops:           ls.DroppedPackets,
-		Lost:            ls.LostPackets,
-		DeliveredBytes:  ls.DeliveredBytes,
-		Served:          ls.ServedPackets,
-		Sojourn:         ls.SojournTotal,
-		Marked:          ls.MarkedPackets,
-		MaxQueueBytes:   ls.MaxQueueBytes,
-		MaxQueuePackets: ls.MaxQueuePackets,
-	}
 }
