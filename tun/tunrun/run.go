@@ -1,21 +1,21 @@
 // Package tunrun is the tun driver's run of a runner.Scenario: the same
 // flows and bottleneck as the sim driver, but in real time, with the netem
 // links in tun.Relay between two namespaces, A sending and B receiving.
-// Each end of a flow is the Linux kernel's TCP or ccbench's own stack. A's end is the kernel when the
-// flow names a kernel algorithm ("linux:cubic") and the stack when it names
-// a registered one ("cubic"); B's end is the kernel unless the flow's
-// receiver is "stack". Each side's stack is one stack.Host driven on the
-// relay's thread, beside or in place of the side's kernel (stackapps.go),
-// so kernel→kernel, kernel→stack, stack→kernel and stack→stack flows share
-// one bottleneck in one run.
+// Each end of a flow is the Linux kernel's TCP or ccbench's own stack. A's
+// end is the kernel when the flow names a kernel algorithm ("linux:cubic")
+// and the stack when it names a registered one ("cubic"); B's end is the
+// kernel unless the flow's receiver is "stack". Each side's stack is one
+// stack.Host driven on the relay's thread, beside or in place of the
+// side's kernel (stackapps.go), so kernel→kernel, kernel→stack,
+// stack→kernel and stack→stack flows share one bottleneck in one run.
 //
-// For flow i, B listens on port runner.ServerPort+i, the kernel with the flow's
-// algorithm (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock
-// reaches the flow's start. The sender writes the flow's size, or writes
-// until the run ends for a bulk flow; the receiver reads everything,
-// checking the bytes against the sender's stream and its SHA-256 when
-// Scenario.Verify is set, exactly as the sim driver's applications do
-// (runner.AppFlow).
+// For flow i, B listens on port runner.ServerPort+i, the kernel with the
+// flow's algorithm (TCP_CONGESTION, tcp(7)), and A dials it when the run's
+// clock reaches the flow's start. The sender writes the flow's size, or
+// writes until the run ends for a bulk flow; the receiver reads
+// everything, checking the bytes against the sender's stream and its
+// SHA-256 when Scenario.Verify is set, exactly as the sim driver's
+// applications do (runner.AppFlow).
 //
 // The main goroutine is the sampler: at every sample interval it reads
 // each sender's TCP_INFO (or the stack's snapshot), each receiver's byte
