@@ -93,9 +93,9 @@ type kernelFlow struct {
 // Run runs a scenario in real time over TUN devices, each end of every
 // flow the kernel's TCP or ccbench's stack, as the flow's cc and receiver
 // say; it is runner's RealTimeRun for driver = "tun". info names the run in
-// its summary; its timing fields are filled in here. The run lasts sc.Duration of wall time
-// plus the setup and teardown of the namespaces; cancelling ctx ends it
-// early, with ctx's error.
+// its summary; its timing fields are filled in here. The run lasts
+// sc.Duration of wall time plus the setup and teardown of the namespaces;
+// cancelling ctx ends it early, with ctx's error.
 func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *runner.RealTimeResult, err error) {
 	if err := checkKernelScenario(sc); err != nil {
 		return nil, err
