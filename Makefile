@@ -69,7 +69,7 @@ regress:
 # it fails when cubic or bbr at 1 BDP strays past the promised bounds.
 .PHONY: linux-reference
 linux-reference:
-	CCBENCH_LINUX_REFERENCE=1 $(GO) test ./runner -run '^TestLinuxReference$$' -v -timeout 40m
+	CCBENCH_LINUX_REFERENCE=1 $(GO) test ./tun/tunrun -run '^TestLinuxReference$$' -v -timeout 40m
 
 # race-output runs the issue's 50 rounds of 6 parallel runs into one --run
 # folder, and the signal tests (CI runs 10 rounds: CCBENCH_PARALLEL_ROUNDS).

@@ -18,7 +18,6 @@ import (
 	"ccbench/outdir"
 	"ccbench/report"
 	"ccbench/stack"
-	"ccbench/tun"
 	"ccbench/units"
 )
 
@@ -291,6 +290,14 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if opt.Pcap && cfg.Driver != "sim" {
 		return nil, fmt.Errorf("--pcap: the %s driver has no simulated links to capture; allowed with driver = \"sim\"", cfg.Driver)
 	}
+	// A real-time driver's run is registered by its package (realtime.go);
+	// a program without it fails here, before anything is written.
+	var realTime RealTimeRun
+	if cfg.Driver != "sim" {
+		if realTime, err = realTimeRun(cfg.Driver); err != nil {
+			return nil, err
+		}
+	}
 	fp := opt.Fingerprint
 	if fp == nil {
 		f, err := FingerprintOf(cfg, opt)
@@ -328,12 +335,12 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	from, to := cfg.FairnessWindow()
 	var res *Result
 	var series *report.SeriesFiles
-	if cfg.Driver == "tun" {
+	if realTime != nil {
 		ctx := opt.Context
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		tr, err := SimulateTUN(ctx, sc, info)
+		tr, err := realTime(ctx, sc, info)
 		if err != nil {
 			return nil, err
 		}
@@ -343,7 +350,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 				res.Summary.Flows[i].Endpoints = tr.Endpoints[id]
 			}
 		}
-		res.Summary.ReleaseError = releaseError(tr.Timing, tr.Scheduling, cfg.MaxReleaseP99)
+		res.Summary.ReleaseError = tr.ReleaseError(cfg.MaxReleaseP99)
 	} else {
 		// The sim streams its samples to the CSVs in the temporary
 		// folder as it takes them.
@@ -439,21 +446,4 @@ func writeResults(dir string, cfg *experiment.Config, res *Result) error {
 		return err
 	}
 	return writeLifecycleResults(dir, res)
-}
-
-// releaseError is what summary.json says of a real-time run's relay: its
-// release timing, whether the run stayed within limit at the 99th
-// percentile, and how its thread was scheduled.
-func releaseError(t tun.TimingError, sched tun.Scheduling, limit units.Duration) *metrics.ReleaseError {
-	return &metrics.ReleaseError{
-		Packets: int64(t.Packets),
-		P50Us:   float64(t.P50) / 1e3, P99Us: float64(t.P99) / 1e3,
-		P999Us: float64(t.P999) / 1e3, MaxUs: float64(t.Max) / 1e3,
-		LimitUs: float64(limit) / 1e3,
-		Valid:   t.P99 <= limit,
-		Scheduling: &metrics.RelayScheduling{
-			RealTime: sched.RealTime, Priority: sched.Priority,
-			CPU: sched.CPU, Note: sched.Note,
-		},
-	}
 }

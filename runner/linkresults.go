@@ -101,7 +101,7 @@ func (s *sampler) sampleLinks(now units.Time) {
 	for i := range s.links {
 		p := &s.links[i]
 		p.link.Sync(now)
-		p.series.Record(linkSample(now, p.link.Stats()))
+		p.series.Record(LinkSample(now, p.link.Stats()))
 	}
 }
 

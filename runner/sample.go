@@ -3,6 +3,7 @@ package runner
 import (
 	"ccbench/cc"
 	"ccbench/metrics"
+	"ccbench/netem"
 	"ccbench/report"
 	"ccbench/sim"
 	"ccbench/units"
@@ -109,6 +110,24 @@ func (s *sampler) sample(w *world) {
 		w.life.census.sample(now)
 	}
 	w.fwd.Sync(now)
-	s.rec.RecordLink(linkSample(now, w.fwd.Stats()))
+	s.rec.RecordLink(LinkSample(now, w.fwd.Stats()))
 	s.sampleLinks(now)
+}
+
+// LinkSample converts a link's statistics (the sim's, or the tun relay's
+// as it last published them) into a bottleneck snapshot at now.
+func LinkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
+	return metrics.LinkSample{
+		T:               now,
+		QueueBytes:      ls.QueueBytes,
+		QueuePackets:    ls.QueuePackets,
+		Drops:           ls.DroppedPackets,
+		Lost:            ls.LostPackets,
+		DeliveredBytes:  ls.DeliveredBytes,
+		Served:          ls.ServedPackets,
+		Sojourn:         ls.SojournTotal,
+		Marked:          ls.MarkedPackets,
+		MaxQueueBytes:   ls.MaxQueueBytes,
+		MaxQueuePackets: ls.MaxQueuePackets,
+	}
 }

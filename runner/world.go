@@ -1,8 +1,11 @@
 // Package runner runs one experiment point: the sim driver (a scenario's
-// hosts, flows and traffic sources on a sim.Network, in virtual time) and
-// the tun driver's run, Execute and ExecuteWith writing a point's results,
-// the memory budget and the run's fingerprint. Sweeps, shards and resume
-// are package sweep's; results folders are package outdir's.
+// hosts, flows and traffic sources on a sim.Network, in virtual time),
+// Execute and ExecuteWith writing a point's results, the memory budget and
+// the run's fingerprint. A real-time driver's run lives beside its
+// driver's parts (the tun driver's in package tun/tunrun) and registers
+// itself here (RegisterRealTime), using the flows' applications this
+// package exports (export.go). Sweeps, shards and resume are package
+// sweep's; results folders are package outdir's.
 //
 // The network is the scenario's links (Scenario.Links), or, without them,
 // the dumbbell: link 0 the forward bottleneck, link 1 the reverse path.

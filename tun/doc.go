@@ -33,4 +33,7 @@
 //
 // Everything here needs root and /dev/net/tun; Available says whether this
 // process has them, in a sentence the CLI can print.
+//
+// These are the driver's parts; its run of an experiment's scenario over
+// them, the flows, their sampling and results, is package tun/tunrun's.
 package tun

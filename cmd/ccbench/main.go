@@ -29,6 +29,8 @@ import (
 	"ccbench/outdir"
 	"ccbench/runner"
 	"ccbench/sweep"
+	// The tun driver's run, registered with runner for driver = "tun".
+	_ "ccbench/tun/tunrun"
 	"ccbench/units"
 )
 

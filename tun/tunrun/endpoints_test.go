@@ -1,4 +1,4 @@
-package runner
+package tunrun
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"ccbench/metrics"
 	"ccbench/netem"
 	"ccbench/packet"
+	"ccbench/runner"
 	"ccbench/stack"
 	"ccbench/units"
 	"ccbench/wire"
@@ -19,10 +20,10 @@ import (
 // endpointsScenario is one bulk flow of each pairing, kernel→kernel,
 // kernel→stack, stack→kernel and stack→stack, CUBIC throughout, through a
 // 30 Mbit/s, 20 ms RTT, 1 BDP bottleneck for 5 s, verified.
-func endpointsScenario() Scenario {
+func endpointsScenario() runner.Scenario {
 	rate := 30 * units.MbitPerSecond
 	rtt := 20 * units.Millisecond
-	return Scenario{
+	return runner.Scenario{
 		Duration:         5 * units.Second,
 		SampleInterval:   100 * units.Millisecond,
 		ThroughputWindow: 500 * units.Millisecond,
@@ -30,7 +31,7 @@ func endpointsScenario() Scenario {
 		Reverse:          netem.LinkConfig{Delay: rtt / 2},
 		Seed:             1,
 		TCP:              stack.DefaultConfig(),
-		Flows: []FlowSpec{
+		Flows: []runner.FlowSpec{
 			{CC: "linux:cubic", Receiver: "kernel"},
 			{CC: "linux:cubic", Receiver: "stack"},
 			{CC: "cubic", Recovery: stack.RecoveryRACK, Receiver: "kernel"},
@@ -46,7 +47,7 @@ func endpointsScenario() Scenario {
 func TestTunEveryEndpointPairing(t *testing.T) {
 	requireTunDriver(t)
 	sc := endpointsScenario()
-	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-endpoints-test"})
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-endpoints-test"})
 	checkNoNamespacesLeft(t)
 	if err != nil {
 		t.Fatal(err)
@@ -85,11 +86,11 @@ func TestTunStackReceivesSizedFlows(t *testing.T) {
 	const size = 2 << 20
 	sc := endpointsScenario()
 	sc.Duration = 3 * units.Second
-	sc.Flows = []FlowSpec{
+	sc.Flows = []runner.FlowSpec{
 		{CC: "linux:cubic", Receiver: "stack", Size: size},
 		{CC: "cubic", Recovery: stack.RecoveryRACK, Receiver: "stack", Size: size},
 	}
-	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-stack-receiver-test"})
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-stack-receiver-test"})
 	checkNoNamespacesLeft(t)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +110,7 @@ func TestTunStackReceivesSizedFlows(t *testing.T) {
 func TestTunRejectsUnknownReceiver(t *testing.T) {
 	sc := endpointsScenario()
 	sc.Flows[2].Receiver = "kernal"
-	_, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{})
+	_, err := Run(context.Background(), sc, metrics.RunInfo{})
 	want := `flows[2].receiver: "kernal" is not a receiver; allowed: kernel, stack`
 	if err == nil || err.Error() != want || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("got %v, want %s", err, want)
@@ -137,7 +138,7 @@ func newAppBench(t testing.TB, verify bool) *appBench {
 	sc := endpointsScenario()
 	sc.Verify = verify
 	sc.TCP.RcvBuf = 10 * sc.TCP.MSS
-	spec := FlowSpec{CC: "cubic", Recovery: stack.RecoveryRACK, Receiver: "stack"}
+	spec := runner.FlowSpec{CC: "cubic", Recovery: stack.RecoveryRACK, Receiver: "stack"}
 	ab := &appBench{}
 	var err error
 	if ab.a, err = stack.NewHost(wire.Addr{198, 18, 0, 1}, sc.TCP, &ab.pool, 1); err != nil {
@@ -146,12 +147,14 @@ func newAppBench(t testing.TB, verify bool) *appBench {
 	if ab.b, err = stack.NewHost(wire.Addr{198, 18, 0, 4}, sc.TCP, &ab.pool, 2); err != nil {
 		t.Fatal(err)
 	}
-	k := &kernelFlow{flow: newFlow(0, spec, sc), port: serverPort, onStack: true, recvOnStack: true, remote: net.IP{198, 18, 0, 4}}
+	k := &kernelFlow{AppFlow: runner.NewAppFlow(0, spec, sc), spec: spec, port: runner.ServerPort, onStack: true, recvOnStack: true, remote: net.IP{198, 18, 0, 4}}
 	k.completedNs.Store(-1)
 	newCC := func() cc.CongestionControl { c, _ := cc.New("reno"); return c }
-	if k.flow.listener, err = ab.b.Listen(serverPort, receiverBacklog, newCC); err != nil {
+	l, err := ab.b.Listen(runner.ServerPort, receiverBacklog, newCC)
+	if err != nil {
 		t.Fatal(err)
 	}
+	k.Listen(l)
 	ab.flow = k
 	ab.send.flows = []*kernelFlow{k}
 	ab.recv.flows = []*kernelFlow{k}
@@ -191,14 +194,14 @@ func TestTunStackAppsAllocateNothing(t *testing.T) {
 		if k.sendErr != nil || k.recvErr != nil {
 			t.Fatalf("verify=%v: send %v, receive %v", verify, k.sendErr, k.recvErr)
 		}
-		if k.read == 0 || k.delivered.Load() != k.read {
-			t.Fatalf("verify=%v: read %d, published %d", verify, k.read, k.delivered.Load())
+		if k.Read() == 0 || k.delivered.Load() != k.Read() {
+			t.Fatalf("verify=%v: read %d, published %d", verify, k.Read(), k.delivered.Load())
 		}
 		if a := testing.AllocsPerRun(1000, ab.step); a != 0 {
 			t.Errorf("verify=%v: a turn of the stack applications allocates %v times, want 0", verify, a)
 		}
-		if verify && !k.verified() {
-			t.Errorf("verify=%v: %d bytes read do not match the %d written", verify, k.read, k.written)
+		if verify && !k.Verified() {
+			t.Errorf("verify=%v: %d bytes read do not match the %d written", verify, k.Read(), k.Written())
 		}
 	}
 }

@@ -7,14 +7,14 @@
 // kernel's device (tun.NewEndpointRelay), so kernel→kernel, kernel→stack,
 // stack→kernel and stack→stack flows share the one bottleneck.
 //
-// Both applications reuse the sim driver's (flow.go): the sender keeps the
-// send buffer full with flow.senderApp, the receiver drains and checks
-// with flow.receiverApp, so the bytes and their verification are the same
+// Both applications reuse the sim driver's (runner.AppFlow): the sender
+// keeps the send buffer full with AppFlow.SenderApp, the receiver drains
+// and checks with AppFlow.ReceiverApp, so the bytes and their verification are the same
 // whichever driver and whichever endpoints carry them. What the sampler on
 // the main goroutine reads of them crosses threads through kernelFlow's
 // atomics and its probe lock.
 
-package runner
+package tunrun
 
 import (
 	"fmt"
@@ -24,6 +24,7 @@ import (
 	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/runner"
 	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
@@ -38,7 +39,7 @@ const receiverBacklog = 4
 // need them, sets each flow's receiving address, and opens the stack
 // receivers' listeners before the relay starts, so a sender's first SYN
 // finds them.
-func newTunRelay(sc Scenario, topo *tun.Topology, flows []*kernelFlow, fc, rc netem.LinkConfig, clock tun.Clock) (*tun.Relay, *stackSender, *stackReceiver, error) {
+func newTunRelay(sc runner.Scenario, topo *tun.Topology, flows []*kernelFlow, fc, rc netem.LinkConfig, clock tun.Clock) (*tun.Relay, *stackSender, *stackReceiver, error) {
 	var a, b tun.Endpoints
 	var send *stackSender
 	var recv *stackReceiver
@@ -48,7 +49,7 @@ func newTunRelay(sc Scenario, topo *tun.Topology, flows []*kernelFlow, fc, rc ne
 				send = &stackSender{}
 				tcp := sc.TCP
 				tcp.Recovery = k.spec.Recovery
-				a.Stack = &tun.StackEndpoint{Config: tcp, Seed: seedFor(sc.Seed, "sender", 0), App: send.run}
+				a.Stack = &tun.StackEndpoint{Config: tcp, Seed: runner.SeedFor(sc.Seed, "sender", 0), App: send.run}
 			}
 			send.flows = append(send.flows, k)
 		} else {
@@ -57,7 +58,7 @@ func newTunRelay(sc Scenario, topo *tun.Topology, flows []*kernelFlow, fc, rc ne
 		if k.recvOnStack {
 			if recv == nil {
 				recv = &stackReceiver{}
-				b.Stack = &tun.StackEndpoint{Config: sc.TCP, Seed: seedFor(sc.Seed, "receiver", 0), App: recv.run}
+				b.Stack = &tun.StackEndpoint{Config: sc.TCP, Seed: runner.SeedFor(sc.Seed, "receiver", 0), App: recv.run}
 			}
 			recv.flows = append(recv.flows, k)
 		} else {
@@ -81,9 +82,11 @@ func newTunRelay(sc Scenario, topo *tun.Topology, flows []*kernelFlow, fc, rc ne
 		}
 		addr := stackB.Host().Addr()
 		k.remote = net.IP(addr[:])
-		if k.flow.listener, err = stackB.Host().Listen(uint16(k.port), receiverBacklog, newCC); err != nil {
+		l, err := stackB.Host().Listen(uint16(k.port), receiverBacklog, newCC)
+		if err != nil {
 			return nil, nil, nil, fmt.Errorf("flows[%d]: stack receiver: %w", k.id, err)
 		}
+		k.Listen(l)
 	}
 	return relay, send, recv, nil
 }
@@ -103,7 +106,7 @@ func (k *kernelFlow) endpoints() string {
 // stackSender is the application of ccbench's stack at A: the sender of
 // every flow on the stack (tun.StackApp). It connects each flow to its
 // receiver in B at the flow's start, keeps its send buffer full with the
-// sim driver's sender (flow.senderApp), and publishes a snapshot of the
+// sim driver's sender (AppFlow.SenderApp), and publishes a snapshot of the
 // connection for the sampler.
 type stackSender struct {
 	flows []*kernelFlow
@@ -117,21 +120,22 @@ func (s *stackSender) run(now units.Time, h *stack.Host) {
 		if k.sendErr != nil {
 			continue
 		}
-		if k.flow.conn == nil {
+		if k.Conn() == nil {
 			if now < units.Time(k.spec.Start) {
 				continue
 			}
 			alg, err := cc.New(k.spec.CC)
+			var c *stack.Conn
 			if err == nil {
-				k.flow.conn, err = h.Connect(now, 0, wire.Addr(k.remote.To4()), uint16(k.port), alg)
+				c, err = h.Connect(now, 0, wire.Addr(k.remote.To4()), uint16(k.port), alg)
 			}
 			if err != nil {
 				k.sendErr = err
 				continue
 			}
-			k.started = now
+			k.Started(now, c)
 		}
-		c := k.flow.conn
+		c := k.Conn()
 		if err := c.Err(); err != nil {
 			if !s.ended.Load() {
 				k.sendErr = err
@@ -142,7 +146,7 @@ func (s *stackSender) run(now units.Time, h *stack.Host) {
 		// connection rather than queue a FIN (RFC 9293 §3.10.4), and a
 		// fixed-size flow may have written everything by then.
 		if c.State() != stack.SynSent {
-			k.senderApp(now)
+			k.SenderApp(now)
 		}
 		p := c.Probe()
 		k.probeMu.Lock()
@@ -154,8 +158,8 @@ func (s *stackSender) run(now units.Time, h *stack.Host) {
 // stackReceiver is the application of ccbench's stack at B: the receiver
 // of every flow whose receiver is the stack (tun.StackApp). Each flow's
 // listener was opened before the relay started; at every turn it accepts,
-// drains and checks with the sim driver's receiver (flow.receiverApp), and
-// publishes the bytes read and the completion time for the sampler, as
+// drains and checks with the sim driver's receiver (AppFlow.ReceiverApp),
+// and publishes the bytes read and the completion time for the sampler, as
 // kernelFlow.receive does for a kernel receiver.
 type stackReceiver struct {
 	flows []*kernelFlow
@@ -168,12 +172,12 @@ func (r *stackReceiver) run(now units.Time, _ *stack.Host) {
 		if k.recvErr != nil {
 			continue
 		}
-		k.receiverApp(now)
-		k.delivered.Store(k.read)
-		if k.completedAt >= 0 && k.completedNs.Load() < 0 {
-			k.completedNs.Store(int64(k.completedAt))
+		k.ReceiverApp(now)
+		k.delivered.Store(k.Read())
+		if at := k.CompletedAt(); at >= 0 && k.completedNs.Load() < 0 {
+			k.completedNs.Store(int64(at))
 		}
-		if c := k.flow.peer; c != nil {
+		if c := k.Peer(); c != nil {
 			if err := c.Err(); err != nil && !r.ended.Load() {
 				k.recvErr = err
 			}

@@ -1,4 +1,4 @@
-package runner
+package tunrun
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"ccbench/experiment"
 	"ccbench/metrics"
+	"ccbench/runner"
 )
 
 // TestLinuxReference measures ccbench's reno, cubic and bbr against the
@@ -45,7 +46,7 @@ func TestLinuxReference(t *testing.T) {
 	run := func(cc, buffer string) side {
 		t.Helper()
 		sets := []string{"link.buffer=" + buffer, "duration=" + duration, "sample_interval=10ms"}
-		sw, err := experiment.LoadSweep("../experiments/tun-reference.toml", sets)
+		sw, err := experiment.LoadSweep("../../experiments/tun-reference.toml", sets)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,17 +59,17 @@ func TestLinuxReference(t *testing.T) {
 		if cfg == nil {
 			t.Fatalf("experiments/tun-reference.toml sweeps no flows[0].cc = %q", cc)
 		}
-		sc, err := FromConfig(cfg)
+		sc, err := runner.FromConfig(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "linux-reference"})
+		res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "linux-reference"})
 		checkNoNamespacesLeft(t)
 		if err != nil {
 			t.Fatalf("%s at %s: %v", cc, buffer, err)
 		}
 		f := res.Summary.Flows[0]
-		re := releaseError(res.Timing, res.Scheduling, cfg.MaxReleaseP99)
+		re := res.ReleaseError(cfg.MaxReleaseP99)
 		return side{goodput: f.GoodputBps, retransmits: f.Retransmits, peak: f.SlowStartPeakCwndBytes,
 			releaseP99Us: re.P99Us, releaseInvalid: !re.Valid}
 	}

@@ -1,21 +1,21 @@
-// The tun driver's run of a Scenario: the same flows and bottleneck as the
-// sim driver, but in real time, with the netem links in tun.Relay between
-// two namespaces, A sending and B receiving. Each end of a flow is the
-// Linux kernel's TCP or ccbench's own stack. A's end is the kernel when the
-// flow names a kernel algorithm ("linux:cubic") and the stack when it names
-// a registered one ("cubic"); B's end is the kernel unless the flow's
-// receiver is "stack". Each side's stack is one stack.Host driven on the
-// relay's thread, beside or in place of the side's kernel (tun_stack.go),
-// so kernel→kernel, kernel→stack, stack→kernel and stack→stack flows share
-// one bottleneck in one run.
+// Package tunrun is the tun driver's run of a runner.Scenario: the same
+// flows and bottleneck as the sim driver, but in real time, with the netem
+// links in tun.Relay between two namespaces, A sending and B receiving.
+// Each end of a flow is the Linux kernel's TCP or ccbench's own stack. A's
+// end is the kernel when the flow names a kernel algorithm ("linux:cubic")
+// and the stack when it names a registered one ("cubic"); B's end is the
+// kernel unless the flow's receiver is "stack". Each side's stack is one
+// stack.Host driven on the relay's thread, beside or in place of the
+// side's kernel (stackapps.go), so kernel→kernel, kernel→stack,
+// stack→kernel and stack→stack flows share one bottleneck in one run.
 //
-// For flow i, B listens on port serverPort+i, the kernel with the flow's
-// algorithm (TCP_CONGESTION, tcp(7)), and A dials it when the run's clock
-// reaches the flow's start. The sender writes the flow's size, or writes
-// until the run ends for a bulk flow; the receiver reads everything,
-// checking the bytes against the sender's stream and its SHA-256 when
-// Scenario.Verify is set, exactly as the sim driver's applications do
-// (flow.go).
+// For flow i, B listens on port runner.ServerPort+i, the kernel with the
+// flow's algorithm (TCP_CONGESTION, tcp(7)), and A dials it when the run's
+// clock reaches the flow's start. The sender writes the flow's size, or
+// writes until the run ends for a bulk flow; the receiver reads
+// everything, checking the bytes against the sender's stream and its
+// SHA-256 when Scenario.Verify is set, exactly as the sim driver's
+// applications do (runner.AppFlow).
 //
 // The main goroutine is the sampler: at every sample interval it reads
 // each sender's TCP_INFO (or the stack's snapshot), each receiver's byte
@@ -25,8 +25,12 @@
 // run, or when the context is cancelled, every socket's deadline is set in
 // the past, which ends every blocked read and write, and the run is torn
 // down in reverse order of building: endpoints, relay, namespaces.
-
-package runner
+//
+// Package runner cannot import this one, which builds on it; its init
+// registers Run as driver "tun"'s (runner.RegisterRealTime), so a program
+// that runs tun experiments through runner.ExecuteWith imports it for
+// that side effect.
+package tunrun
 
 import (
 	"context"
@@ -45,35 +49,20 @@ import (
 	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/runner"
 	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
 )
 
-// TunResult is a real-time run's result: what the sim driver reports, and
-// the relay's own measurements, which only a real-time run has.
-type TunResult struct {
-	*Result
-	// Timing is how late the relay released datagrams relative to the
-	// links' deadlines, over every datagram of the run.
-	Timing tun.TimingError
-	// Relay counts what the relay read, wrote and dropped at the devices.
-	Relay tun.RelayCounters
-	// Scheduling is how the relay's thread was scheduled: real-time and
-	// pinned, or why not.
-	Scheduling tun.Scheduling
-	// Profile is the relay loop's account of its turns, sleeps, stalls
-	// and late releases.
-	Profile *tun.RelayProfile
-	// Endpoints names each flow's sender and receiver, "kernel→stack" and
-	// the like, in flow order.
-	Endpoints []string
-}
+func init() { runner.RegisterRealTime("tun", Run) }
 
 // kernelFlow is one flow's pair of kernel sockets and what the sampler
 // reads of them while they run.
 type kernelFlow struct {
-	*flow
+	*runner.AppFlow
+	id        int
+	spec      runner.FlowSpec
 	algorithm string
 	port      int
 	listener  *net.TCPListener
@@ -81,8 +70,8 @@ type kernelFlow struct {
 	// once connected; mssBytes is stored before conn.
 	conn, peer atomic.Pointer[net.TCPConn]
 	mssBytes   int
-	// delivered mirrors flow.read and completedNs flow.completedAt for
-	// the sampler, which runs on another goroutine than the receiver.
+	// delivered mirrors AppFlow.Read and completedNs AppFlow.CompletedAt
+	// for the sampler, which runs on another goroutine than the receiver.
 	delivered   atomic.Int64
 	completedNs atomic.Int64
 	// sendErr and recvErr are what ended each endpoint early, if anything
@@ -101,13 +90,13 @@ type kernelFlow struct {
 	probed  bool
 }
 
-// SimulateTUN runs a scenario in real time over TUN devices, each end of
-// every flow the kernel's TCP or ccbench's stack, as the flow's cc and
-// receiver say. info names the run in its summary; its
-// timing fields are filled in here. The run lasts sc.Duration of wall time
-// plus the setup and teardown of the namespaces; cancelling ctx ends it
-// early, with ctx's error.
-func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *TunResult, err error) {
+// Run runs a scenario in real time over TUN devices, each end of every
+// flow the kernel's TCP or ccbench's stack, as the flow's cc and receiver
+// say; it is runner's RealTimeRun for driver = "tun". info names the run in
+// its summary; its timing fields are filled in here. The run lasts
+// sc.Duration of wall time plus the setup and teardown of the namespaces;
+// cancelling ctx ends it early, with ctx's error.
+func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *runner.RealTimeResult, err error) {
 	if err := checkKernelScenario(sc); err != nil {
 		return nil, err
 	}
@@ -123,7 +112,7 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	flows := make([]*kernelFlow, len(sc.Flows))
 	for i, spec := range sc.Flows {
 		alg, kernel := tun.KernelCC(spec.CC)
-		k := &kernelFlow{flow: newFlow(i, spec, sc), algorithm: alg, port: serverPort + i,
+		k := &kernelFlow{AppFlow: runner.NewAppFlow(i, spec, sc), id: i, spec: spec, algorithm: alg, port: runner.ServerPort + i,
 			onStack: !kernel, recvOnStack: spec.Receiver == "stack"}
 		k.completedNs.Store(-1)
 		flows[i] = k
@@ -143,7 +132,7 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	}
 
 	fc, rc := sc.Forward, sc.Reverse
-	fc.Seed, rc.Seed = seedFor(sc.Seed, "forward", 0), seedFor(sc.Seed, "reverse", 0)
+	fc.Seed, rc.Seed = runner.SeedFor(sc.Seed, "forward", 0), runner.SeedFor(sc.Seed, "reverse", 0)
 	clock := tun.NewClock()
 	relay, sender, receiver, err := newTunRelay(sc, topo, flows, fc, rc, clock)
 	if err != nil {
@@ -154,10 +143,10 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	// for a panic on the way there.
 	defer relay.Stop()
 
-	rec := newRecorder(&sc)
+	rec := runner.NewRecorder(&sc)
 	series := make([]*metrics.FlowSeries, len(flows))
 	for i, k := range flows {
-		series[i] = rec.AddFlow(i, flowName(i, k.spec.CC), k.spec.CC, units.Time(k.spec.Start))
+		series[i] = rec.AddFlow(i, runner.FlowName(i, k.spec.CC), k.spec.CC, units.Time(k.spec.Start))
 	}
 
 	runCtx, endRun := context.WithCancel(ctx)
@@ -179,7 +168,7 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 		}
 		var fwd, rev netem.LinkStats
 		relay.LiveLinks(&fwd, &rev)
-		rec.RecordLink(linkSample(now, fwd))
+		rec.RecordLink(runner.LinkSample(now, fwd))
 		return nil
 	})
 	// Ending the run sets every socket's deadline in the past (see
@@ -222,41 +211,41 @@ func SimulateTUN(ctx context.Context, sc Scenario, info metrics.RunInfo) (res *T
 	info.Segments = counters.ReadPackets
 	info.LinkRate = sc.Forward.Rate
 	info.Seed = sc.Seed
-	r := &Result{Recorder: rec, Verified: sc.Verify}
+	r := &runner.Result{Recorder: rec, Verified: sc.Verify}
 	r.Summary = rec.Summary(info)
 	for _, k := range flows {
-		r.Written = append(r.Written, k.written)
-		r.Read = append(r.Read, k.read)
-		if sc.Verify && !k.verified() {
+		r.Written = append(r.Written, k.Written())
+		r.Read = append(r.Read, k.Read())
+		if sc.Verify && !k.Verified() {
 			r.Verified = false
 		}
 	}
 	if sc.Verify {
-		fs := make([]*flow, len(flows))
+		apps := make([]*runner.AppFlow, len(flows))
 		for i, k := range flows {
-			fs[i] = k.flow
+			apps[i] = k.AppFlow
 		}
-		fillVerification(&r.Summary, fs)
+		runner.FillVerification(&r.Summary, apps)
 	}
 	endpoints := make([]string, len(flows))
 	for i, k := range flows {
 		endpoints[i] = k.endpoints()
 	}
-	return &TunResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(),
+	return &runner.RealTimeResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(),
 		Profile: relay.Profile(), Endpoints: endpoints}, nil
 }
 
 // checkKernelScenario rejects what the tun driver cannot run yet, naming
 // the flow.
-func checkKernelScenario(sc Scenario) error {
+func checkKernelScenario(sc runner.Scenario) error {
 	if len(sc.Flows) == 0 {
 		return fmt.Errorf("scenario has no flows")
 	}
 	if sc.SampleInterval <= 0 {
 		return fmt.Errorf("sample interval %v is not positive", sc.SampleInterval)
 	}
-	if serverPort+len(sc.Flows) > 1<<16 {
-		return fmt.Errorf("%d flows is too many for the tun driver: each needs its own port above %d", len(sc.Flows), serverPort)
+	if runner.ServerPort+len(sc.Flows) > 1<<16 {
+		return fmt.Errorf("%d flows is too many for the tun driver: each needs its own port above %d", len(sc.Flows), runner.ServerPort)
 	}
 	firstStack := -1
 	for i, f := range sc.Flows {
@@ -322,7 +311,7 @@ func (k *kernelFlow) send(runCtx context.Context, topo *tun.Topology, clock tun.
 	if err != nil {
 		return err
 	}
-	k.started = clock.Now()
+	k.Started(clock.Now(), nil)
 	if k.mssBytes, err = maxSegment(c); err != nil {
 		c.Close()
 		return err
@@ -330,24 +319,9 @@ func (k *kernelFlow) send(runCtx context.Context, topo *tun.Topology, clock tun.
 	k.conn.Store(c)
 	watchDeadline(runCtx, c)
 
-	for k.spec.Size == 0 || k.written < k.spec.Size {
-		room := int64(1 << 20)
-		if k.spec.Size > 0 {
-			room = min(room, k.spec.Size-k.written)
-		}
-		var p []byte
-		if k.chacha != nil {
-			p = k.chunk[:min(room, int64(len(k.chunk)))]
-			k.chacha.Read(p)
-		} else {
-			off := int(k.written % blockLen)
-			p = k.block[off : off+int(min(room, blockLen))]
-		}
+	for p := k.Payload(1 << 20); len(p) > 0; p = k.Payload(1 << 20) {
 		n, err := c.Write(p)
-		if k.sentHash != nil {
-			k.sentHash.Write(p[:n])
-		}
-		k.written += int64(n)
+		k.Sent(p[:n])
 		if err != nil {
 			return err
 		}
@@ -370,16 +344,10 @@ func (k *kernelFlow) receive(runCtx context.Context, clock tun.Clock) error {
 	for {
 		n, err := c.Read(buf)
 		if n > 0 {
-			p := buf[:n]
-			if k.readHash != nil {
-				k.readHash.Write(p)
-				k.check(p)
-			}
-			k.read += int64(n)
-			k.delivered.Store(k.read)
-			if k.spec.Size > 0 && k.read == k.spec.Size {
-				k.completedAt = clock.Now()
-				k.completedNs.Store(int64(k.completedAt))
+			k.Received(clock.Now(), buf[:n])
+			k.delivered.Store(k.Read())
+			if at := k.CompletedAt(); at >= 0 && k.completedNs.Load() < 0 {
+				k.completedNs.Store(int64(at))
 			}
 		}
 		if errors.Is(err, io.EOF) {
@@ -414,7 +382,7 @@ func maxSegment(c *net.TCPConn) (int, error) {
 // sampleUntilEnd calls sample at t = 0, every interval after and at
 // sc.Duration, sleeping in between, and returns the run's length on the
 // clock at the last sample. It stops early, without error, if runCtx ends.
-func sampleUntilEnd(runCtx context.Context, sc Scenario, clock tun.Clock, sample func(now units.Time) error) (time.Duration, error) {
+func sampleUntilEnd(runCtx context.Context, sc runner.Scenario, clock tun.Clock, sample func(now units.Time) error) (time.Duration, error) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -483,22 +451,4 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 		}
 	}
 	return nil
-}
-
-// linkSample converts the forward link's statistics (the sim's, or the
-// relay's as it last published them) into a bottleneck snapshot.
-func linkSample(now units.Time, ls netem.LinkStats) metrics.LinkSample {
-	return metrics.LinkSample{
-		T:               now,
-		QueueBytes:      ls.QueueBytes,
-		QueuePackets:    ls.QueuePackets,
-		Drops:           ls.DroppedPackets,
-		Lost:            ls.LostPackets,
-		DeliveredBytes:  ls.DeliveredBytes,
-		Served:          ls.ServedPackets,
-		Sojourn:         ls.SojournTotal,
-		Marked:          ls.MarkedPackets,
-		MaxQueueBytes:   ls.MaxQueueBytes,
-		MaxQueuePackets: ls.MaxQueuePackets,
-	}
 }

@@ -1,4 +1,4 @@
-package runner
+package tunrun
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/netem"
 	"ccbench/report"
+	"ccbench/runner"
 	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
@@ -20,11 +22,11 @@ import (
 
 // tunDumbbell is a 50 Mbit/s bottleneck, 20 ms each way, with a one-BDP
 // buffer, carrying one flow per entry of ccs.
-func tunDumbbell(d units.Duration, ccs ...string) Scenario {
+func tunDumbbell(d units.Duration, ccs ...string) runner.Scenario {
 	rate := 50 * units.MbitPerSecond
 	rtt := 40 * units.Millisecond
 	bdp := int(rate.BytesIn(rtt))
-	sc := Scenario{
+	sc := runner.Scenario{
 		Duration:         d,
 		SampleInterval:   100 * units.Millisecond,
 		ThroughputWindow: 500 * units.Millisecond,
@@ -33,7 +35,7 @@ func tunDumbbell(d units.Duration, ccs ...string) Scenario {
 		Seed:             1,
 	}
 	for _, c := range ccs {
-		sc.Flows = append(sc.Flows, FlowSpec{CC: c})
+		sc.Flows = append(sc.Flows, runner.FlowSpec{CC: c})
 	}
 	return sc
 }
@@ -79,7 +81,7 @@ func TestTunKernelCubicAndRenoShareTheLink(t *testing.T) {
 	sc.Flows[2].Size = size
 	sc.Flows[2].Start = units.Second
 	sc.Verify = true
-	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-test"})
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-test"})
 	checkNoNamespacesLeft(t)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +129,7 @@ func TestTunCancelTearsDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := SimulateTUN(ctx, tunDumbbell(10*units.Second, "linux:cubic"), metrics.RunInfo{})
+	_, err := Run(ctx, tunDumbbell(10*units.Second, "linux:cubic"), metrics.RunInfo{})
 	checkNoNamespacesLeft(t)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("cancelled run returned %v, want the context's deadline error", err)
@@ -141,7 +143,7 @@ func TestTunCancelTearsDown(t *testing.T) {
 // neither the kernel's nor registered is refused by name before anything
 // is built.
 func TestTunRejectsUnknownAlgorithms(t *testing.T) {
-	_, err := SimulateTUN(context.Background(), tunDumbbell(units.Second, "linux:cubic", "no-such-cc"), metrics.RunInfo{})
+	_, err := Run(context.Background(), tunDumbbell(units.Second, "linux:cubic", "no-such-cc"), metrics.RunInfo{})
 	if err == nil || !strings.Contains(err.Error(), "flows[1].cc") || !strings.Contains(err.Error(), "no-such-cc") {
 		t.Errorf("got %v, want an error naming flows[1].cc and its value", err)
 	}
@@ -153,7 +155,7 @@ func TestTunRejectsUnknownAlgorithms(t *testing.T) {
 func TestTunRejectsStackFlowsWithDifferentRecovery(t *testing.T) {
 	sc := tunDumbbell(units.Second, "linux:cubic", "cubic", "reno")
 	sc.Flows[2].Recovery = stack.RecoveryRACK
-	_, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{})
+	_, err := Run(context.Background(), sc, metrics.RunInfo{})
 	if err == nil || !strings.Contains(err.Error(), "flows[2].recovery") || !strings.Contains(err.Error(), "flows[1]'s") {
 		t.Errorf("got %v, want an error naming flows[2].recovery against flows[1]'s", err)
 	}
@@ -167,7 +169,7 @@ func TestTunRejectsStackFlowsWithDifferentRecovery(t *testing.T) {
 func TestTunLinkSeriesIsLive(t *testing.T) {
 	requireTunDriver(t)
 	sc := tunDumbbell(3*units.Second, "linux:cubic")
-	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-link-test"})
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-link-test"})
 	checkNoNamespacesLeft(t)
 	if err != nil {
 		t.Fatal(err)
@@ -221,19 +223,27 @@ func TestTunLinkSeriesIsLive(t *testing.T) {
 		s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95, s.Link.QueueBytesMax, s.Link.QueueDelayP50Ms, s.Link.QueueDelayP99Ms, s.Link.Drops, res.Scheduling)
 }
 
-// A real-time run whose relay's p99 release error passes max_release_p99
-// is marked invalid; one at or under it is valid.
-func TestReleaseErrorValidity(t *testing.T) {
-	sched := tun.Scheduling{RealTime: true, Priority: 10, CPU: 1}
-	timing := tun.TimingError{Packets: 1000, P50: 800, P99: 40 * units.Microsecond, P999: 90 * units.Microsecond, Max: units.Millisecond}
-	r := releaseError(timing, sched, 50*units.Microsecond)
-	if !r.Valid || r.LimitUs != 50 || r.P99Us != 40 || r.P50Us != 0.8 || r.Packets != 1000 || !r.Scheduling.RealTime || r.Scheduling.CPU != 1 {
-		t.Errorf("within the limit: %+v %+v", r, r.Scheduling)
+// TestRegisteredForTun runs a tun experiment through runner.ExecuteWith,
+// which finds this package's Run registered for driver = "tun": cancelled
+// before it starts, the run builds and removes its namespaces and fails
+// with the context's error (or, without root, with the reason the driver
+// cannot run), never for want of a registered run.
+func TestRegisteredForTun(t *testing.T) {
+	cfg, err := experiment.Load("../../experiments/bottleneck.toml", []string{"flows[0].cc=linux:cubic", "driver=tun"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r := releaseError(timing, sched, 40*units.Microsecond); !r.Valid {
-		t.Error("p99 equal to the limit marked invalid")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = runner.ExecuteWith(cfg, filepath.Join(t.TempDir(), "out"), "", runner.ExecOptions{Context: ctx, Plots: runner.PlotNone})
+	checkNoNamespacesLeft(t)
+	if avail := tun.Available(); avail != nil {
+		if err == nil || err.Error() != avail.Error() {
+			t.Fatalf("got %v, want the driver's reason: %v", err, avail)
+		}
+		return
 	}
-	if r := releaseError(timing, sched, 39*units.Microsecond); r.Valid {
-		t.Error("p99 above the limit marked valid")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the context's error", err)
 	}
 }

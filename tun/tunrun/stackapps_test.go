@@ -1,4 +1,4 @@
-package runner
+package tunrun
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/runner"
 	"ccbench/stack"
 	"ccbench/tun"
 	"ccbench/units"
@@ -23,7 +24,7 @@ func TestTunStackCubicToKernel(t *testing.T) {
 	sc.Flows[0].Recovery = stack.RecoveryRACK
 	sc.Flows[0].Size = size
 	sc.Verify = true
-	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-stack-test"})
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-stack-test"})
 	checkNoNamespacesLeft(t)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +61,7 @@ func TestTunStackAndKernelShareTheLink(t *testing.T) {
 	requireTunDriver(t)
 	rate := 30 * units.MbitPerSecond
 	rtt := 20 * units.Millisecond
-	sc := Scenario{
+	sc := runner.Scenario{
 		Duration:         4 * units.Second,
 		SampleInterval:   100 * units.Millisecond,
 		ThroughputWindow: 500 * units.Millisecond,
@@ -68,10 +69,10 @@ func TestTunStackAndKernelShareTheLink(t *testing.T) {
 		Reverse:          netem.LinkConfig{Delay: rtt / 2},
 		Seed:             1,
 		TCP:              stack.DefaultConfig(),
-		Flows:            []FlowSpec{{CC: "cubic", Recovery: stack.RecoveryRACK}, {CC: "linux:cubic"}},
+		Flows:            []runner.FlowSpec{{CC: "cubic", Recovery: stack.RecoveryRACK}, {CC: "linux:cubic"}},
 		Verify:           true,
 	}
-	res, err := SimulateTUN(context.Background(), sc, metrics.RunInfo{Experiment: "tun-mixed-test"})
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-mixed-test"})
 	checkNoNamespacesLeft(t)
 	if err != nil {
 		t.Fatal(err)
