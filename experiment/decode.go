@@ -1,8 +1,10 @@
 // Decoding: from the settings tree viper holds (the file with overrides
 // applied) to a checked Config. Each setting is taken from the tree, or from
-// the schema's default when absent, read into its type and checked against
-// the range that makes sense for it. The first problem stops decoding and
-// is reported for the key it belongs to.
+// the schema's default when absent, read into its field and checked against
+// its own rule (fill, in bind.go); the rules that involve several keys of a
+// table follow in that table's rules function (linkRules, flowRules, ...).
+// The first problem stops decoding and is reported for the key it belongs
+// to.
 
 package experiment
 

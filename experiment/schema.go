@@ -1,7 +1,9 @@
-// The schema of an experiment file: every table, every key, its kind and
-// its default as it would be written in the file. Unknown-key detection,
-// suggestions, --set, decoding and the resolved output all read this one
-// list, so a key cannot be known to one of them and missing from another.
+// The schema of an experiment file: every table, every key, its kind, its
+// default as it would be written in the file, its doc, the field it is
+// decoded into and written from, and the rule its value must meet.
+// Unknown-key detection, suggestions, --set, decoding and the resolved
+// output all read this one list, so a key cannot be known to one of them
+// and missing from another; adding a key is adding its entry (see bind.go).
 
 package experiment
 
