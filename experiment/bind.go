@@ -70,7 +70,10 @@ var nonNegative rule = func(_ *Config, _, v any) string {
 
 // between allows a whole number from lo to hi.
 func between(lo, hi int, allowed string) rule {
-	return func(_ *Config, _, v any) string { n := *v.(*int); return unless(n >= lo && n <= hi, allowed) }
+	return func(_ *Config, _, v any) string {
+		n := *v.(*int)
+		return unless(n >= lo && n <= hi, allowed)
+	}
 }
 
 // positive allows a number above 0 and at most 1e9 of what.

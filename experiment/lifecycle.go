@@ -149,7 +149,7 @@ func init() {
 				})},
 			{"cc", kindString, "cubic", "congestion control of the server's connections", at(func(s *Server) any { return &s.CC }), nil},
 		}},
-		table{name: "clients", array: true, doc: "lifecycle experiments: client hosts opening request/response connections", dst: func(c *Config, i int) any { return &c.Clients[i] }, keys: []key{
+		table{name: "clients", array: true, doc: "lifecycle experiments: client hosts opening request/response connections", dst: func(c *Config, i int) any { return &c.Clients[i] }, count: func(c *Config) int { return len(c.Clients) }, keys: []key{
 			{"count", kindInt, int64(1), "number of client hosts", at(func(g *ClientGroup) any { return &g.Count }),
 				between(1, maxClientHosts, "must be a whole number of hosts from 1 to "+strconv.Itoa(maxClientHosts))},
 			{"rate", kindNumber, int64(20), "new connections per second per host (a number, may be fractional)", at(func(g *ClientGroup) any { return &g.Rate }),
@@ -169,7 +169,7 @@ func init() {
 			{"stop", kindDuration, "0s", "no new connections from then; 0s runs to the end", at(func(g *ClientGroup) any { return &g.Stop }),
 				afterStart(at(func(g *ClientGroup) any { return &g.Start }))},
 		}},
-		table{name: "flood", array: true, doc: "lifecycle experiments: a SYN flood from spoofed addresses", dst: func(c *Config, i int) any { return &c.Flood[i] }, keys: []key{
+		table{name: "flood", array: true, doc: "lifecycle experiments: a SYN flood from spoofed addresses", dst: func(c *Config, i int) any { return &c.Flood[i] }, count: func(c *Config) int { return len(c.Flood) }, keys: []key{
 			{"rate", kindNumber, int64(10000), "SYNs per second (a number, may be fractional)", at(func(g *FloodGroup) any { return &g.Rate }), positive("SYNs per second")},
 			{"start", kindDuration, "0s", "when the flood starts", at(func(g *FloodGroup) any { return &g.Start }), beforeEnd},
 			{"stop", kindDuration, "0s", "when it stops; 0s runs to the end", at(func(g *FloodGroup) any { return &g.Stop }),
@@ -235,22 +235,6 @@ func (d *decoder) portRange(s scope, name string) PortRange {
 	valid := ok && errA == nil && errB == nil && a >= 1 && a <= b
 	d.check(s, name, valid, `must be a port range "low-high" with 1 <= low <= high <= 65535, e.g. "32768-60999"`)
 	return PortRange{uint16(a), uint16(b)}
-}
-
-// entryCount is how many entries of the array of tables name the resolved
-// file writes.
-func (c *Config) entryCount(name string) int {
-	switch name {
-	case "flows":
-		return len(c.Flows)
-	case "cross":
-		return len(c.Cross)
-	case "clients":
-		return len(c.Clients)
-	case "flood":
-		return len(c.Flood)
-	}
-	return c.entryCountTopology(name)
 }
 
 // tomlNumber writes a rate as a TOML integer when it is whole, so that

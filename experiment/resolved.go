@@ -35,7 +35,7 @@ func (c *Config) resolvedTOML() []byte {
 			b.WriteString("\n")
 			c.writeTable(&b, &t, 0)
 		case t.array:
-			for i := range c.entryCount(t.name) {
+			for i := range t.count(c) {
 				b.WriteString("\n# " + t.doc + "\n" + t.header() + "\n")
 				c.writeTable(&b, &t, i)
 			}

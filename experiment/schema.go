@@ -59,6 +59,8 @@ type table struct {
 	// dst is the destination of the table, entry i of an array of tables,
 	// in c: the value every key's at is applied to.
 	dst func(c *Config, i int) any
+	// count is how many entries of an array of tables c has.
+	count func(c *Config) int
 }
 
 // receivers lists who may receive a flow: the kernel's TCP in the far
@@ -228,7 +230,7 @@ var schema = []table{
 		{"pacing", kindBool, false, "pace algorithms that set no rate of their own (as Linux with fq); BBR always paces", at(func(t *TCP) any { return &t.Pacing }), nil},
 		{"tso_deferral", kindBool, false, "hold back a short GSO burst for the next ACK as Linux's tcp_tso_should_defer does (off: without a model of the receiver's GRO it makes the sim burstier than Linux, see stack.Config.TSODeferral)", at(func(t *TCP) any { return &t.TSODeferral }), nil},
 	}},
-	{name: "flows", array: true, doc: "one entry per group of identical flows", dst: func(c *Config, i int) any { return &c.Flows[i] }, keys: []key{
+	{name: "flows", array: true, doc: "one entry per group of identical flows", dst: func(c *Config, i int) any { return &c.Flows[i] }, count: func(c *Config) int { return len(c.Flows) }, keys: []key{
 		{"cc", kindString, "reno", "congestion-control algorithm", at(func(g *FlowGroup) any { return &g.CC }),
 			on(func(_ *Config, g *FlowGroup) string {
 				if isKernelCC(g.CC) {
@@ -273,7 +275,7 @@ var schema = []table{
 		{"size_cdf", kindString, "", `empirical sizes: a CDF file of "size_bytes cdf" lines, relative to this file's folder (experiments/workloads/)`,
 			at(func(g *FlowGroup) any { return &g.SizeCDF }), nil},
 	}},
-	{name: "cross", array: true, doc: "unresponsive UDP cross traffic into the bottleneck; none unless given", dst: func(c *Config, i int) any { return &c.Cross[i] }, keys: []key{
+	{name: "cross", array: true, doc: "unresponsive UDP cross traffic into the bottleneck; none unless given", dst: func(c *Config, i int) any { return &c.Cross[i] }, count: func(c *Config) int { return len(c.Cross) }, keys: []key{
 		{"rate", kindRate, "10Mbit/s", "sending rate while on", at(func(g *CrossGroup) any { return &g.Rate }),
 			on(func(_ *Config, g *CrossGroup) string {
 				return unless(g.Rate > 0, `must be a rate above 0, e.g. "10Mbit/s"`)

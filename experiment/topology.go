@@ -155,12 +155,12 @@ func init() {
 			{"access_buffer", kindBuffer, "1bdp", `star: buffer of every sender's link to and from the switch; "1bdp" (the default) is "unlimited" when access_rate is`,
 				at(func(t *Topology) any { return &t.Access.Buffer }), nil},
 		}},
-		table{name: "nodes", array: true, doc: "custom network: one node", dst: func(c *Config, i int) any { return &c.Nodes[i] }, keys: []key{
+		table{name: "nodes", array: true, doc: "custom network: one node", dst: func(c *Config, i int) any { return &c.Nodes[i] }, count: func(c *Config) int { return len(c.Nodes) }, keys: []key{
 			{"name", kindString, nil, "the node's name, used by from, to and path", at(func(n *NodeSpec) any { return &n.Name }),
 				on(func(_ *Config, n *NodeSpec) string { return unless(validNodeName(n.Name), nodeNameAllowed) })},
 			{"kind", kindString, "router", "router (forwards, flows may attach) or host (an endpoint, never forwards)", at(func(n *NodeSpec) any { return &n.Kind }), oneOf(NodeKinds, "a node kind")},
 		}},
-		table{name: "links", array: true, doc: "custom network: the link from -> to (and back when duplex)", dst: func(c *Config, i int) any { return &c.Links[i] }, keys: append([]key{
+		table{name: "links", array: true, doc: "custom network: the link from -> to (and back when duplex)", dst: func(c *Config, i int) any { return &c.Links[i] }, count: func(c *Config) int { return len(c.Links) }, keys: append([]key{
 			{"from", kindString, nil, "node the link leaves", at(func(l *LinkSpec) any { return &l.From }), nil},
 			{"to", kindString, nil, "node the link reaches", at(func(l *LinkSpec) any { return &l.To }), nil},
 			{"duplex", kindBool, true, "also create to -> from with the same settings, unless another [[links]] entry gives that direction", at(func(l *LinkSpec) any { return &l.Duplex }), nil},
@@ -454,18 +454,6 @@ func (c *Config) writesTopology(table, name string, i int) bool {
 		}
 	}
 	return true
-}
-
-// entryCountTopology is how many [[nodes]] or [[links]] entries the
-// resolved file writes.
-func (c *Config) entryCountTopology(name string) int {
-	switch name {
-	case "nodes":
-		return len(c.Nodes)
-	case "links":
-		return len(c.Links)
-	}
-	return 0
 }
 
 // memberFrom is the node a member of a group sends from: a star's
