@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"ccbench/units"
 )
 
 // WriteResolved writes c as a TOML experiment file to path, atomically: to
@@ -37,7 +35,7 @@ func (c *Config) resolvedTOML() []byte {
 			b.WriteString("\n")
 			c.writeTable(&b, &t, 0)
 		case t.array:
-			for i := range c.entryCount(t.name) {
+			for i := range t.count(c) {
 				b.WriteString("\n# " + t.doc + "\n" + t.header() + "\n")
 				c.writeTable(&b, &t, i)
 			}
@@ -67,143 +65,29 @@ func (c *Config) writeTable(b *strings.Builder, t *table, i int) {
 	width := 0
 	for _, k := range t.keys {
 		if c.writesTopology(t.name, k.name, i) {
-			width = max(width, len(k.name)+3+len(c.literal(t.name, k.name, i)))
+			width = max(width, len(k.name)+3+len(c.literal(t, &k, i)))
 		}
 	}
 	for _, k := range t.keys {
 		if !c.writesTopology(t.name, k.name, i) {
 			continue
 		}
-		line := k.name + " = " + c.literal(t.name, k.name, i)
+		line := k.name + " = " + c.literal(t, &k, i)
 		fmt.Fprintf(b, "%-*s  # %s\n", width, line, k.doc)
 	}
 }
 
-// literal is the TOML value of one setting in canonical form.
-func (c *Config) literal(table, name string, i int) string {
-	switch table {
-	case "":
-		switch name {
-		case "name":
-			return tomlString(c.Name)
-		case "driver":
-			return tomlString(c.Driver)
-		case "duration":
-			return tomlString(c.Duration.String())
-		case "seed":
-			return strconv.FormatUint(c.Seed, 10)
-		case "sample_interval":
-			return tomlString(c.SampleInterval.String())
-		case "throughput_window":
-			return tomlString(c.ThroughputWindow.String())
-		case "fairness_from":
-			return tomlString(c.FairnessFrom.String())
-		case "fairness_to":
-			return tomlString(c.FairnessTo.String())
-		case "max_release_p99":
-			return tomlString(c.MaxReleaseP99.String())
-		}
-	case "link", "reverse":
-		l := c.Link
-		if table == "reverse" {
-			l = c.Reverse
-		}
-		if v, ok := linkLiteral(l, name); ok {
-			return v
-		}
-	case "tcp":
-		switch name {
-		case "profile":
-			return tomlString(c.TCP.Profile)
-		case "mss":
-			return strconv.Itoa(c.TCP.MSS)
-		case "initial_window":
-			return strconv.Itoa(c.TCP.InitialWindow)
-		case "delayed_ack":
-			return tomlString(c.TCP.DelayedACK.String())
-		case "min_rto":
-			return tomlString(c.TCP.MinRTO.String())
-		case "initial_rto":
-			return tomlString(c.TCP.InitialRTO.String())
-		case "rcv_buffer":
-			return tomlString(units.FormatSize(int64(c.TCP.RcvBuffer)))
-		case "snd_buffer":
-			return tomlString(units.FormatSize(int64(c.TCP.SndBuffer)))
-		case "sack":
-			return strconv.FormatBool(c.TCP.SACK)
-		case "recovery":
-			return tomlString(c.TCP.Recovery)
-		case "ecn":
-			return strconv.FormatBool(c.TCP.ECN)
-		case "pacing":
-			return strconv.FormatBool(c.TCP.Pacing)
-		case "tso_deferral":
-			return strconv.FormatBool(c.TCP.TSODeferral)
-		}
-	case "flows":
-		f := c.Flows[i]
-		if !f.Workload() {
-			switch name {
-			case "arrivals":
-				if f.Incast() {
-					return tomlString(f.Arrivals)
-				}
-				return formatValue(tableNamed("flows").key(name).def)
-			case "load", "size_distribution", "mean_size", "size_cdf":
-				// Fixed flows keep no workload: write the defaults.
-				return formatValue(tableNamed("flows").key(name).def)
-			}
-		}
-		switch name {
-		case "cc":
-			return tomlString(f.CC)
-		case "count":
-			return strconv.Itoa(f.Count)
-		case "start":
-			return tomlString(f.Start.String())
-		case "size":
-			return tomlString(units.FormatSize(f.Size))
-		case "recovery":
-			return tomlString(f.Recovery)
-		case "receiver":
-			return tomlString(f.Receiver)
-		case "arrivals":
-			return tomlString(f.Arrivals)
-		case "load":
-			return strconv.FormatFloat(f.Load, 'g', -1, 64)
-		case "size_distribution":
-			return tomlString(f.SizeDistribution)
-		case "mean_size":
-			return tomlString(units.FormatSize(f.MeanSize))
-		case "size_cdf":
-			return tomlString(f.SizeCDF)
-		}
-	case "cross":
-		x := c.Cross[i]
-		switch name {
-		case "rate":
-			return tomlString(x.Rate.String())
-		case "pattern":
-			return tomlString(x.Pattern)
-		case "on":
-			return tomlString(x.On.String())
-		case "off":
-			return tomlString(x.Off.String())
-		case "start":
-			return tomlString(x.Start.String())
-		case "stop":
-			return tomlString(x.Stop.String())
-		case "packet_size":
-			return strconv.Itoa(x.PacketSize)
+// literal is the TOML value of key k of table t (entry i of an array of
+// tables) in canonical form. Fixed flows keep no workload: their workload
+// keys are written at their defaults.
+func (c *Config) literal(t *table, k *key, i int) string {
+	if f := c.Flows; t.name == "flows" && !f[i].Workload() && !(k.name == "arrivals" && f[i].Incast()) {
+		switch k.name {
+		case "arrivals", "load", "size_distribution", "mean_size", "size_cdf":
+			return formatValue(k.def)
 		}
 	}
-	if v, ok := c.lifecycleLiteral(table, name, i); ok {
-		return v
-	}
-	if v, ok := c.topologyLiteral(table, name, i); ok {
-		return v
-	}
-	panic("experiment: no resolved form for " + table + "." + name)
+	return literal(k, k.at(t.dst(c, i)))
 }
 
 // writeDerived writes the values computed from the settings, as comments
@@ -317,80 +201,4 @@ func writeAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 	}
 	return err
-}
-
-// linkLiteral is the resolved value of setting name of a link direction,
-// and whether name is one.
-func linkLiteral(l Link, name string) (string, bool) {
-	switch name {
-	case "rate":
-		if l.Unlimited() {
-			return tomlString("unlimited"), true
-		}
-		return tomlString(l.Rate.String()), true
-	case "delay":
-		return tomlString(l.Delay.String()), true
-	case "buffer":
-		return tomlString(l.Buffer.String()), true
-	case "loss":
-		return tomlFloat(l.Loss), true
-	case "ecn_threshold":
-		if !l.ECNThreshold.Limited() {
-			return tomlString("off"), true
-		}
-		return tomlString(l.ECNThreshold.String()), true
-	case "qdisc":
-		return tomlString(l.Qdisc), true
-	case "jitter":
-		return tomlString(l.Jitter.String()), true
-	case "jitter_distribution":
-		return tomlString(l.JitterDistribution), true
-	case "jitter_correlation":
-		return tomlFloat(l.JitterCorrelation), true
-	case "reorder":
-		return strconv.FormatBool(l.Reorder), true
-	case "loss_model":
-		return tomlString(l.LossModel), true
-	case "ge_p":
-		return tomlFloat(l.GE.P), true
-	case "ge_r":
-		return tomlFloat(l.GE.R), true
-	case "ge_loss_bad":
-		return tomlFloat(l.GE.LossBad), true
-	case "ge_loss_good":
-		return tomlFloat(l.GE.LossGood), true
-	case "state_p13":
-		return tomlFloat(l.State.P13), true
-	case "state_p31":
-		return tomlFloat(l.State.P31), true
-	case "state_p32":
-		return tomlFloat(l.State.P32), true
-	case "state_p23":
-		return tomlFloat(l.State.P23), true
-	case "state_p14":
-		return tomlFloat(l.State.P14), true
-	case "duplicate":
-		return tomlFloat(l.Duplicate), true
-	case "corrupt":
-		return tomlFloat(l.Corrupt), true
-	case "policer_rate":
-		if l.PolicerRate == 0 {
-			return tomlString("unlimited"), true
-		}
-		return tomlString(l.PolicerRate.String()), true
-	case "policer_burst":
-		return tomlString(units.FormatSize(l.PolicerBurst)), true
-	case "trace":
-		return tomlString(l.Trace), true
-	case "overhead":
-		return strconv.Itoa(l.Overhead), true
-	case "schedule":
-		var parts []string
-		for _, c := range l.Schedule {
-			parts = append(parts, c.At.String()+" rate="+c.Rate.String()+" delay="+c.Delay.String()+
-				" loss="+strconv.FormatFloat(c.Loss, 'g', -1, 64))
-		}
-		return tomlString(strings.Join(parts, "; ")), true
-	}
-	return "", false
 }

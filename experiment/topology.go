@@ -50,7 +50,6 @@ package experiment
 import (
 	"math"
 	"strconv"
-	"strings"
 
 	"ccbench/units"
 )
@@ -112,44 +111,79 @@ type LinkSpec struct {
 func init() {
 	flows := tableNamed("flows")
 	flows.keys = append(flows.keys,
-		key{"from", kindString, nil, `node the flows send from; defaults to the preset's: "left" (dumbbell), "r0" (parking_lot), "senders" (star: member m at s{m mod senders}), the first node of path (custom, where from or path is required)`},
-		key{"to", kindString, nil, `node the flows send to; defaults to the preset's: "right" (dumbbell), "r<hops>" (parking_lot), "receiver" (star), the last node of path`},
-		key{"path", kindNodeList, nil, `pinned data path, the node names from from to to, e.g. ["r0", "r1", "r2"]; the ACKs take the same nodes reversed; default: the shortest path (fewest hops, then least delay, then lowest link numbers), ACKs the shortest path back`},
-		key{"direction", kindString, "forward", `"forward", or "reverse": data goes from to to from across the same path, for reverse-path data and ACK-compression studies`},
-		key{"stop", kindDuration, "0s", "when the sender's application closes the connection, like close(2): data already queued is still delivered, then FIN; 0s never"},
-		key{"rtt", kindDuration, "0s", "target base RTT: the flow gets its own access link whose one-way delay, data direction only, is rtt minus its path's base RTT; 0s for none"},
-		key{"access_delay", kindDuration, "0s", "one-way delay of the flow's own access link between the sender and the node it attaches at, data direction only; 0s for none"},
-		key{"access_rate", kindRate, "unlimited", "rate of the flow's own access link, data direction only"},
-		key{"rounds", kindInt, int64(0), `arrivals = "incast" (the count flows answer a receiver's requests in synchronized rounds, each round a block of size bytes split among them): how many rounds to run; 0 runs rounds until the end`},
+		key{"from", kindString, nil, `node the flows send from; defaults to the preset's: "left" (dumbbell), "r0" (parking_lot), "senders" (star: member m at s{m mod senders}), the first node of path (custom, where from or path is required)`,
+			at(func(g *FlowGroup) any { return &g.From }), nil},
+		key{"to", kindString, nil, `node the flows send to; defaults to the preset's: "right" (dumbbell), "r<hops>" (parking_lot), "receiver" (star), the last node of path`,
+			at(func(g *FlowGroup) any { return &g.To }), nil},
+		key{"path", kindNodeList, nil, `pinned data path, the node names from from to to, e.g. ["r0", "r1", "r2"]; the ACKs take the same nodes reversed; default: the shortest path (fewest hops, then least delay, then lowest link numbers), ACKs the shortest path back`,
+			at(func(g *FlowGroup) any { return &g.Path }), nil},
+		key{"direction", kindString, "forward", `"forward", or "reverse": data goes from to to from across the same path, for reverse-path data and ACK-compression studies`,
+			at(func(g *FlowGroup) any { return &g.Direction }), oneOf(Directions, "a direction")},
+		key{"stop", kindDuration, "0s", "when the sender's application closes the connection, like close(2): data already queued is still delivered, then FIN; 0s never",
+			at(func(g *FlowGroup) any { return &g.Stop }),
+			on(func(c *Config, g *FlowGroup) string {
+				if !(g.Stop == 0 || g.Stop > g.Start && g.Stop <= c.Duration) {
+					return unless(false, "must be 0s (never) or after start ("+g.Start.String()+") and at most the duration ("+c.Duration.String()+")")
+				}
+				return unless(g.Stop == 0 || !g.Workload(), "must be 0s with arrivals = poisson: each flow of a workload closes once its size is sent")
+			})},
+		key{"rtt", kindDuration, "0s", "target base RTT: the flow gets its own access link whose one-way delay, data direction only, is rtt minus its path's base RTT; 0s for none",
+			at(func(g *FlowGroup) any { return &g.RTT }),
+			on(func(_ *Config, g *FlowGroup) string {
+				return unless(g.RTT >= 0 && g.RTT <= maxTimer, "must be 0s (none) or a round-trip time such as \"80ms\"")
+			})},
+		key{"access_delay", kindDuration, "0s", "one-way delay of the flow's own access link between the sender and the node it attaches at, data direction only; 0s for none",
+			at(func(g *FlowGroup) any { return &g.AccessDelay }),
+			on(func(_ *Config, g *FlowGroup) string {
+				return unless(g.AccessDelay >= 0 && g.AccessDelay <= maxTimer, `must not be negative; "0s" for none`)
+			})},
+		key{"access_rate", kindRate, "unlimited", "rate of the flow's own access link, data direction only", at(func(g *FlowGroup) any { return &g.AccessRate }), nil},
+		key{"rounds", kindInt, int64(0), `arrivals = "incast" (the count flows answer a receiver's requests in synchronized rounds, each round a block of size bytes split among them): how many rounds to run; 0 runs rounds until the end`,
+			at(func(g *FlowGroup) any { return &g.Rounds }), between(0, 1<<30, "must be a whole number of rounds, 0 for as many as the run holds")},
 	)
 	schema = append(schema,
-		table{name: "topology", doc: "the network: a preset, or custom [[nodes]] and [[links]]", keys: []key{
-			{"preset", kindString, "dumbbell", "dumbbell (left and right: [link] and [reverse]), parking_lot (r0..r<hops>), star (senders s0.., switch, receiver) or custom ([[nodes]], [[links]])"},
-			{"hops", kindInt, int64(3), "parking_lot: number of hops r(i-1) -> r(i), each with [link]'s settings and [reverse]'s back"},
-			{"senders", kindInt, int64(8), "star: number of sender hosts s0 .. s<senders-1>"},
-			{"access_rate", kindRate, nil, "star: rate of every sender's link to and from the switch; defaults to link.rate"},
-			{"access_delay", kindDuration, "0s", "star: one-way delay of every sender's link to and from the switch"},
-			{"access_buffer", kindBuffer, "1bdp", `star: buffer of every sender's link to and from the switch; "1bdp" (the default) is "unlimited" when access_rate is`},
+		table{name: "topology", doc: "the network: a preset, or custom [[nodes]] and [[links]]", dst: func(c *Config, _ int) any { return &c.Topology }, keys: []key{
+			{"preset", kindString, "dumbbell", "dumbbell (left and right: [link] and [reverse]), parking_lot (r0..r<hops>), star (senders s0.., switch, receiver) or custom ([[nodes]], [[links]])",
+				at(func(t *Topology) any { return &t.Preset }), oneOf(Presets, "a topology preset")},
+			{"hops", kindInt, int64(3), "parking_lot: number of hops r(i-1) -> r(i), each with [link]'s settings and [reverse]'s back",
+				at(func(t *Topology) any { return &t.Hops }), between(1, maxHops, "must be a whole number of hops from 1 to "+strconv.Itoa(maxHops))},
+			{"senders", kindInt, int64(8), "star: number of sender hosts s0 .. s<senders-1>",
+				at(func(t *Topology) any { return &t.Senders }), between(1, maxSenders, "must be a whole number of senders from 1 to "+strconv.Itoa(maxSenders))},
+			{"access_rate", kindRate, derive(func(c *Config, dst any) { dst.(*Topology).Access.Rate = c.Link.Rate }), "star: rate of every sender's link to and from the switch; defaults to link.rate",
+				at(func(t *Topology) any { return &t.Access.Rate }), nil},
+			{"access_delay", kindDuration, "0s", "star: one-way delay of every sender's link to and from the switch", at(func(t *Topology) any { return &t.Access.Delay }), nonNegative},
+			{"access_buffer", kindBuffer, "1bdp", `star: buffer of every sender's link to and from the switch; "1bdp" (the default) is "unlimited" when access_rate is`,
+				at(func(t *Topology) any { return &t.Access.Buffer }), nil},
 		}},
-		table{name: "nodes", array: true, doc: "custom network: one node", keys: []key{
-			{"name", kindString, nil, "the node's name, used by from, to and path"},
-			{"kind", kindString, "router", "router (forwards, flows may attach) or host (an endpoint, never forwards)"},
+		table{name: "nodes", array: true, doc: "custom network: one node", dst: func(c *Config, i int) any { return &c.Nodes[i] }, count: func(c *Config) int { return len(c.Nodes) }, keys: []key{
+			{"name", kindString, nil, "the node's name, used by from, to and path", at(func(n *NodeSpec) any { return &n.Name }),
+				on(func(_ *Config, n *NodeSpec) string { return unless(validNodeName(n.Name), nodeNameAllowed) })},
+			{"kind", kindString, "router", "router (forwards, flows may attach) or host (an endpoint, never forwards)", at(func(n *NodeSpec) any { return &n.Kind }), oneOf(NodeKinds, "a node kind")},
 		}},
-		table{name: "links", array: true, doc: "custom network: the link from -> to (and back when duplex)", keys: append([]key{
-			{"from", kindString, nil, "node the link leaves"},
-			{"to", kindString, nil, "node the link reaches"},
-			{"duplex", kindBool, true, "also create to -> from with the same settings, unless another [[links]] entry gives that direction"},
+		table{name: "links", array: true, doc: "custom network: the link from -> to (and back when duplex)", dst: func(c *Config, i int) any { return &c.Links[i] }, count: func(c *Config) int { return len(c.Links) }, keys: append([]key{
+			{"from", kindString, nil, "node the link leaves", at(func(l *LinkSpec) any { return &l.From }), nil},
+			{"to", kindString, nil, "node the link reaches", at(func(l *LinkSpec) any { return &l.To }), nil},
+			{"duplex", kindBool, true, "also create to -> from with the same settings, unless another [[links]] entry gives that direction", at(func(l *LinkSpec) any { return &l.Duplex }), nil},
 		}, customLinkKeys()...)},
 	)
 }
 
 // customLinkKeys are a [[links]] entry's link settings: those of [link],
 // with no default rate, no delay by default and a buffer of one BDP when
-// the rate is finite.
+// the rate is finite, bound to the entry's Link.
 func customLinkKeys() []key {
 	keys := linkKeys(nil, "0s", "1bdp", "one-way propagation delay")
 	keys[0].doc = `serialization rate, required: "100Mbit/s", or "unlimited" for none`
 	keys[2].doc += `; "1bdp" (the default) is "unlimited" when rate is`
+	for i, k := range keys {
+		keys[i].at = func(dst any) any { return k.at(&dst.(*LinkSpec).Link) }
+		if k.check != nil {
+			keys[i].check = func(c *Config, dst, v any) string { return k.check(c, &dst.(*LinkSpec).Link, v) }
+		}
+		if f, ok := k.def.(derive); ok {
+			keys[i].def = derive(func(c *Config, dst any) { f(c, &dst.(*LinkSpec).Link) })
+		}
+	}
 	return keys
 }
 
@@ -158,7 +192,8 @@ func customLinkKeys() []key {
 func (d *decoder) topologyTable(c *Config) {
 	t := d.table("topology")
 	tp := &c.Topology
-	tp.Preset = d.oneOf(t, "preset", Presets, "a topology preset")
+	tp.Access = plainLink(0, 0, Buffer{})
+	d.fill(t, c, tp)
 	uses := map[string]string{
 		"hops": "parking_lot", "senders": "star",
 		"access_rate": "star", "access_delay": "star", "access_buffer": "star",
@@ -168,23 +203,12 @@ func (d *decoder) topologyTable(c *Config) {
 			d.reject(t, name, "only with topology.preset = "+strconv.Quote(uses[name])+` (the preset is `+strconv.Quote(tp.Preset)+`)`)
 		}
 	}
-	tp.Hops = d.smallInt(t, "hops", 1, maxHops, "must be a whole number of hops from 1 to "+strconv.Itoa(maxHops))
-	tp.Senders = d.smallInt(t, "senders", 1, maxSenders, "must be a whole number of senders from 1 to "+strconv.Itoa(maxSenders))
-	rate := c.Link.Rate
-	if _, given := d.raw(t, "access_rate"); given {
-		rate = d.rate(t, "access_rate")
-	} else {
-		d.raw(t, "access_rate") // read: its default is link.rate
+	if _, given := d.raw(t, "access_buffer"); !given && tp.Access.Rate == 0 {
+		tp.Access.Buffer = Buffer{}
 	}
-	delay := d.duration(t, "access_delay")
-	d.check(t, "access_delay", delay >= 0, `must not be negative; "0s" for none`)
-	buf := d.buffer(t, "access_buffer")
-	if _, given := d.raw(t, "access_buffer"); !given && rate == 0 {
-		buf = Buffer{}
-	}
-	d.check(t, "access_buffer", rate > 0 || buf.Unit != BufferBDP,
+	d.check(t, "access_buffer", tp.Access.Rate > 0 || tp.Access.Buffer.Unit != BufferBDP,
 		`a multiple of the bandwidth-delay product needs a finite topology.access_rate; give bytes ("256KiB"), packets ("100pkt") or "unlimited"`)
-	tp.Access = plainLink(rate, delay, d.fixedBuffer(t, "access_buffer", buf, c.TCP))
+	tp.Access.Buffer = d.fixedBuffer(t, "access_buffer", tp.Access.Buffer, c.TCP)
 	if tp.Preset != "dumbbell" && c.Driver == "tun" {
 		d.reject(t, "preset", `needs driver = "sim": the tun driver relays one path; allowed with driver = "tun": dumbbell`)
 	}
@@ -195,7 +219,7 @@ func (d *decoder) topologyTable(c *Config) {
 			}
 		}
 	}
-	c.Nodes, c.Links = d.customNetwork(tp.Preset, c.TCP)
+	c.Nodes, c.Links = d.customNetwork(tp.Preset, c)
 	var horizon []horizonTerm
 	horizon = append(horizon, horizonTerm{d.table(""), "duration", c.Duration})
 	for i, s := range d.entries("links") {
@@ -234,7 +258,7 @@ func (d *decoder) fixedBuffer(s scope, name string, b Buffer, tcp TCP) Buffer {
 
 // customNetwork reads [[nodes]] and [[links]]: required with preset =
 // custom, refused with any other.
-func (d *decoder) customNetwork(preset string, tcp TCP) ([]NodeSpec, []LinkSpec) {
+func (d *decoder) customNetwork(preset string, c *Config) ([]NodeSpec, []LinkSpec) {
 	_, nodesGiven := d.tree["nodes"]
 	_, linksGiven := d.tree["links"]
 	if preset != "custom" {
@@ -261,25 +285,21 @@ func (d *decoder) customNetwork(preset string, tcp TCP) ([]NodeSpec, []LinkSpec)
 	}
 	for _, s := range scopes {
 		var n NodeSpec
+		d.fill(s, c, &n)
 		d.required(s, "name", `give the node a name such as "r1"`)
-		n.Name = d.str(s, "name")
-		d.check(s, "name", validNodeName(n.Name), nodeNameAllowed)
-		n.Kind = d.oneOf(s, "kind", NodeKinds, "a node kind")
 		nodes = append(nodes, n)
 	}
 	var links []LinkSpec
 	for _, s := range d.entries("links") {
 		var l LinkSpec
+		d.fill(s, c, &l)
 		d.required(s, "from", "give the name of the node the link leaves")
-		l.From = d.str(s, "from")
 		d.required(s, "to", "give the name of the node the link reaches")
-		l.To = d.str(s, "to")
-		l.Duplex = d.boolean(s, "duplex")
 		d.required(s, "rate", `give a rate such as "100Mbit/s" or "unlimited"`)
 		if d.err != nil {
 			return nodes, links
 		}
-		l.Link = d.link(s, 0)
+		d.linkRules(s, &l.Link)
 		if _, given := d.raw(s, "buffer"); !given && l.Rate == 0 {
 			l.Buffer = Buffer{}
 		}
@@ -287,8 +307,8 @@ func (d *decoder) customNetwork(preset string, tcp TCP) ([]NodeSpec, []LinkSpec)
 			`a multiple of the bandwidth-delay product needs a finite rate; give bytes ("256KiB"), packets ("100pkt") or "unlimited"`)
 		d.check(s, "ecn_threshold", l.Rate > 0 || l.ECNThreshold.Unit != BufferBDP,
 			`a multiple of the bandwidth-delay product needs a finite rate; give bytes ("30KB") or packets ("20pkt")`)
-		l.Buffer = d.fixedBuffer(s, "buffer", l.Buffer, tcp)
-		l.ECNThreshold = d.fixedBuffer(s, "ecn_threshold", l.ECNThreshold, tcp)
+		l.Buffer = d.fixedBuffer(s, "buffer", l.Buffer, c.TCP)
+		l.ECNThreshold = d.fixedBuffer(s, "ecn_threshold", l.ECNThreshold, c.TCP)
 		links = append(links, l)
 	}
 	return nodes, links
@@ -336,25 +356,20 @@ func (t Topology) defaultEnds() (from, to string) {
 	return "", ""
 }
 
-// flowPlacement reads the keys that place one [[flows]] entry on the
-// network into g.
-func (d *decoder) flowPlacement(f scope, g *FlowGroup, tp Topology, duration units.Duration) {
-	if raw, given := d.raw(f, "path"); given {
-		g.Path = NodePath(strings.Join(d.nodeList(f, "path", raw), " "))
-	} else {
-		d.raw(f, "path")
-	}
+// flowPlacement applies the rules that place one [[flows]] entry on the
+// network: the ends default to the path's or the preset's, must differ,
+// and must be the path's.
+func (d *decoder) flowPlacement(f scope, g *FlowGroup, tp Topology) {
 	defFrom, defTo := tp.defaultEnds()
 	path := g.Path.Nodes()
 	if len(path) > 0 {
 		defFrom, defTo = path[0], path[len(path)-1]
 	}
-	g.From, g.To = defFrom, defTo
-	if _, given := d.raw(f, "from"); given {
-		g.From = d.str(f, "from")
+	if _, given := d.raw(f, "from"); !given {
+		g.From = defFrom
 	}
-	if _, given := d.raw(f, "to"); given {
-		g.To = d.str(f, "to")
+	if _, given := d.raw(f, "to"); !given {
+		g.To = defTo
 	}
 	if g.From == "" {
 		d.required(f, "from", "topology.preset = \"custom\" has no default; give the node the flows send from, or a path")
@@ -376,19 +391,9 @@ func (d *decoder) flowPlacement(f scope, g *FlowGroup, tp Topology, duration uni
 		d.check(f, "from", g.From != SendersGroup || tp.Preset != "star",
 			`is a group of nodes, and a pinned path needs one; name a sender such as "s0"`)
 	}
-	g.Direction = d.oneOf(f, "direction", Directions, "a direction")
-	g.Stop = d.duration(f, "stop")
-	d.check(f, "stop", g.Stop == 0 || g.Stop > g.Start && g.Stop <= duration,
-		"must be 0s (never) or after start ("+g.Start.String()+") and at most the duration ("+duration.String()+")")
-	d.check(f, "stop", g.Stop == 0 || !g.Workload(), "must be 0s with arrivals = poisson: each flow of a workload closes once its size is sent")
-	g.RTT = d.duration(f, "rtt")
-	d.check(f, "rtt", g.RTT >= 0 && g.RTT <= maxTimer, "must be 0s (none) or a round-trip time such as \"80ms\"")
-	g.AccessDelay = d.duration(f, "access_delay")
-	d.check(f, "access_delay", g.AccessDelay >= 0 && g.AccessDelay <= maxTimer, `must not be negative; "0s" for none`)
 	_, rttGiven := d.raw(f, "rtt")
 	_, accessGiven := d.raw(f, "access_delay")
 	d.check(f, "access_delay", !rttGiven || !accessGiven, "is not allowed beside rtt, which sets the access link's delay itself; give one of them")
-	g.AccessRate = d.rate(f, "access_rate")
 }
 
 // nodeList reads an array of node names.
@@ -449,87 +454,6 @@ func (c *Config) writesTopology(table, name string, i int) bool {
 		}
 	}
 	return true
-}
-
-// topologyLiteral is the resolved value of a network setting, and whether
-// name is one.
-func (c *Config) topologyLiteral(table, name string, i int) (string, bool) {
-	switch table {
-	case "topology":
-		tp := c.Topology
-		switch name {
-		case "preset":
-			return tomlString(tp.Preset), true
-		case "hops":
-			return strconv.Itoa(tp.Hops), true
-		case "senders":
-			return strconv.Itoa(tp.Senders), true
-		case "access_rate":
-			return linkLiteral(tp.Access, "rate")
-		case "access_delay":
-			return linkLiteral(tp.Access, "delay")
-		case "access_buffer":
-			return linkLiteral(tp.Access, "buffer")
-		}
-	case "nodes":
-		n := c.Nodes[i]
-		switch name {
-		case "name":
-			return tomlString(n.Name), true
-		case "kind":
-			return tomlString(n.Kind), true
-		}
-	case "links":
-		l := c.Links[i]
-		switch name {
-		case "from":
-			return tomlString(l.From), true
-		case "to":
-			return tomlString(l.To), true
-		case "duplex":
-			return strconv.FormatBool(l.Duplex), true
-		}
-		return linkLiteral(l.Link, name)
-	case "flows":
-		f := c.Flows[i]
-		switch name {
-		case "from":
-			return tomlString(f.From), true
-		case "to":
-			return tomlString(f.To), true
-		case "path":
-			quoted := make([]string, 0)
-			for _, n := range f.Path.Nodes() {
-				quoted = append(quoted, tomlString(n))
-			}
-			return "[" + strings.Join(quoted, ", ") + "]", true
-		case "direction":
-			return tomlString(f.Direction), true
-		case "stop":
-			return tomlString(f.Stop.String()), true
-		case "rtt":
-			return tomlString(f.RTT.String()), true
-		case "access_delay":
-			return tomlString(f.AccessDelay.String()), true
-		case "access_rate":
-			return linkLiteral(Link{Rate: f.AccessRate}, "rate")
-		case "rounds":
-			return strconv.Itoa(f.Rounds), true
-		}
-	}
-	return "", false
-}
-
-// entryCountTopology is how many [[nodes]] or [[links]] entries the
-// resolved file writes.
-func (c *Config) entryCountTopology(name string) int {
-	switch name {
-	case "nodes":
-		return len(c.Nodes)
-	case "links":
-		return len(c.Links)
-	}
-	return 0
 }
 
 // memberFrom is the node a member of a group sends from: a star's
