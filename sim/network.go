@@ -85,7 +85,7 @@ type route struct {
 // and ready to use.
 type Network struct {
 	now    units.Time
-	q      Queue[netEvent]
+	q      eventQueue
 	links  []linkSlot
 	agents []agentSlot
 	routes []route
@@ -99,6 +99,9 @@ func (n *Network) Now() units.Time { return n.now }
 
 // AddLink adds a link; packets reach it only through routes.
 func (n *Network) AddLink(l *netem.Link) LinkID {
+	if len(n.links) > maxIndex {
+		panic("sim: more links than an event can name")
+	}
 	n.links = append(n.links, linkSlot{link: l, sched: units.Never})
 	return LinkID(len(n.links) - 1)
 }
@@ -111,6 +114,9 @@ func (n *Network) Links() int { return len(n.links) }
 
 // AddAgent adds an agent. It is not woken until it asks (Wake).
 func (n *Network) AddAgent(a Agent) AgentID {
+	if len(n.agents) > maxIndex {
+		panic("sim: more agents than an event can name")
+	}
 	n.agents = append(n.agents, agentSlot{agent: a, sched: units.Never})
 	return AgentID(len(n.agents) - 1)
 }
@@ -141,7 +147,7 @@ func (n *Network) AddRoute(hops []LinkID, dst Receiver) (RouteID, error) {
 func (n *Network) Wake(id AgentID, at units.Time) {
 	if s := &n.agents[id]; at < s.sched {
 		s.sched = at
-		n.q.Push(at, netEvent{kind: agentEvent, idx: int32(id)})
+		n.q.push(at, netEvent{kind: agentEvent, idx: int32(id)})
 	}
 }
 
@@ -183,14 +189,14 @@ func (n *Network) scheduleLink(id LinkID) {
 	s := &n.links[id]
 	if d := s.link.NextDeadline(); d < s.sched {
 		s.sched = d
-		n.q.Push(d, netEvent{kind: linkEvent, idx: int32(id)})
+		n.q.push(d, netEvent{kind: linkEvent, idx: int32(id)})
 	}
 }
 
 // Step handles the next event due at or before end. It reports true when
 // there is none: the run is over.
 func (n *Network) Step(end units.Time) (bool, error) {
-	t, ev, ok := n.q.Pop()
+	t, ev, ok := n.q.pop()
 	if !ok || t > end {
 		return true, nil
 	}

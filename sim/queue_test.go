@@ -9,15 +9,6 @@ import (
 	"ccbench/units"
 )
 
-// event stands in for a driver's event: small, a value, with a pointer so
-// the tests also cover clearing vacated slots.
-type event struct {
-	kind uint8
-	flow int32
-	id   int
-	ref  *int
-}
-
 // refEntry is one scheduled event in the reference model.
 type refEntry struct {
 	at units.Time
@@ -45,64 +36,80 @@ func (r *refQueue) pop() refEntry {
 	return e
 }
 
-func TestQueueMatchesSortedReference(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3, 42, 1000} {
-		rng := rand.New(rand.NewPCG(seed, 0))
-		var q Queue[event]
-		var ref refQueue
-		id := 0
-		for step := 0; step < 20000; step++ {
-			// Pushes slightly outnumber pops so the population wanders
-			// between empty and a few hundred; a narrow time range makes
-			// ties common.
-			if rng.IntN(100) < 55 {
-				at := units.Time(rng.IntN(64))
-				q.Push(at, event{id: id})
-				ref.push(at, id)
-				id++
-			} else {
-				at, v, ok := q.Pop()
-				if len(ref.list) == 0 {
-					if ok || at != units.Never {
-						t.Fatalf("seed %d step %d: Pop on empty queue = (%v, %v, %v)", seed, step, at, v, ok)
-					}
-					continue
+// idEvent is event id as the queue carries it: both kinds and indices up
+// to maxIndex, so the packing is exercised across its range.
+func idEvent(id int) netEvent {
+	return netEvent{kind: eventKind(id & 1), idx: int32((id * 7919) % (maxIndex + 1))}
+}
+
+// checkAgainstReference runs a random mix of pushes and pops on the queue
+// and the reference model and requires the same pops.
+func checkAgainstReference(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	var q eventQueue
+	var ref refQueue
+	id := 0
+	for step := 0; step < 20000; step++ {
+		// Pushes slightly outnumber pops so the population wanders
+		// between empty and a few hundred; a narrow time range makes
+		// ties common.
+		if rng.IntN(100) < 55 {
+			at := units.Time(rng.IntN(64))
+			q.push(at, idEvent(id))
+			ref.push(at, id)
+			id++
+		} else {
+			at, v, ok := q.pop()
+			if len(ref.list) == 0 {
+				if ok || at != units.Never {
+					t.Fatalf("seed %d step %d: pop on empty queue = (%v, %v, %v)", seed, step, at, v, ok)
 				}
-				want := ref.pop()
-				if !ok || at != want.at || v.id != want.id {
-					t.Fatalf("seed %d step %d: Pop = (%v, id %d, %v), want (%v, id %d)", seed, step, at, v.id, ok, want.at, want.id)
-				}
+				continue
 			}
-			if q.Len() != len(ref.list) {
-				t.Fatalf("seed %d step %d: Len = %d, want %d", seed, step, q.Len(), len(ref.list))
-			}
-			wantPeek := units.Never
-			if len(ref.list) > 0 {
-				wantPeek = ref.list[0].at
-			}
-			if got := q.PeekTime(); got != wantPeek {
-				t.Fatalf("seed %d step %d: PeekTime = %v, want %v", seed, step, got, wantPeek)
+			want := ref.pop()
+			if !ok || at != want.at || v != idEvent(want.id) {
+				t.Fatalf("seed %d step %d: pop = (%v, %+v, %v), want (%v, %+v)", seed, step, at, v, ok, want.at, idEvent(want.id))
 			}
 		}
-		for len(ref.list) > 0 {
-			want := ref.pop()
-			at, v, ok := q.Pop()
-			if !ok || at != want.at || v.id != want.id {
-				t.Fatalf("seed %d drain: Pop = (%v, id %d, %v), want (%v, id %d)", seed, at, v.id, ok, want.at, want.id)
-			}
+		if q.len() != len(ref.list) {
+			t.Fatalf("seed %d step %d: len = %d, want %d", seed, step, q.len(), len(ref.list))
+		}
+	}
+	for len(ref.list) > 0 {
+		want := ref.pop()
+		at, v, ok := q.pop()
+		if !ok || at != want.at || v != idEvent(want.id) {
+			t.Fatalf("seed %d drain: pop = (%v, %+v, %v), want (%v, %+v)", seed, at, v, ok, want.at, idEvent(want.id))
 		}
 	}
 }
 
+func TestQueueMatchesSortedReference(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3, 42, 1000} {
+		checkAgainstReference(t, seed)
+	}
+}
+
+// TestQueueRenumberingKeepsTheOrder runs the reference comparison with
+// sequence numbers that run out every 64 pushes: renumbering the pending
+// events must not change the order of any two.
+func TestQueueRenumberingKeepsTheOrder(t *testing.T) {
+	defer func(l uint64) { seqLimit = l }(seqLimit)
+	seqLimit = 64
+	for _, seed := range []uint64{5, 6, 7} {
+		checkAgainstReference(t, seed)
+	}
+}
+
 func TestQueueTiesPopInInsertionOrder(t *testing.T) {
-	var q Queue[int]
+	var q eventQueue
 	// Interleave two instants so ties are not simply adjacent pushes.
 	for i := range 100 {
-		q.Push(units.Time(10+10*(i%2)), i)
+		q.push(units.Time(10+10*(i%2)), netEvent{idx: int32(i)})
 	}
-	q.Push(5, -1)
-	if _, v, _ := q.Pop(); v != -1 {
-		t.Fatalf("first Pop = %d, want -1 (earliest time)", v)
+	q.push(5, netEvent{kind: agentEvent, idx: maxIndex})
+	if _, v, _ := q.pop(); v != (netEvent{kind: agentEvent, idx: maxIndex}) {
+		t.Fatalf("first pop = %+v, want the earliest event", v)
 	}
 	for _, at := range []units.Time{10, 20} {
 		for i := 0; i < 100; i += 2 {
@@ -110,14 +117,14 @@ func TestQueueTiesPopInInsertionOrder(t *testing.T) {
 			if at == 20 {
 				want = i + 1
 			}
-			gotAt, v, ok := q.Pop()
-			if !ok || gotAt != at || v != want {
-				t.Fatalf("Pop = (%v, %d, %v), want (%v, %d)", gotAt, v, ok, at, want)
+			gotAt, v, ok := q.pop()
+			if !ok || gotAt != at || v.idx != int32(want) {
+				t.Fatalf("pop = (%v, %d, %v), want (%v, %d)", gotAt, v.idx, ok, at, want)
 			}
 		}
 	}
-	if q.Len() != 0 {
-		t.Fatalf("Len = %d after draining", q.Len())
+	if q.len() != 0 {
+		t.Fatalf("len = %d after draining", q.len())
 	}
 }
 
@@ -126,13 +133,13 @@ func TestQueueInterleavedPushPop(t *testing.T) {
 	// schedule a follow-up no earlier than t. Popped times must never go
 	// backwards and the population must stay constant.
 	rng := rand.New(rand.NewPCG(7, 0))
-	var q Queue[int]
+	var q eventQueue
 	for i := range 500 {
-		q.Push(units.Time(rng.IntN(1000)), i)
+		q.push(units.Time(rng.IntN(1000)), netEvent{idx: int32(i)})
 	}
 	last := units.Time(-1)
 	for step := range 100000 {
-		at, v, ok := q.Pop()
+		at, v, ok := q.pop()
 		if !ok {
 			t.Fatalf("step %d: queue unexpectedly empty", step)
 		}
@@ -140,62 +147,24 @@ func TestQueueInterleavedPushPop(t *testing.T) {
 			t.Fatalf("step %d: popped %v after %v", step, at, last)
 		}
 		last = at
-		q.Push(at.Add(units.Duration(rng.IntN(1000))), v)
-		if q.Len() != 500 {
-			t.Fatalf("step %d: Len = %d, want 500", step, q.Len())
-		}
-	}
-}
-
-func TestQueueReset(t *testing.T) {
-	var q Queue[event]
-	x := 1
-	for i := range 100 {
-		q.Push(units.Time(i), event{id: i, ref: &x})
-	}
-	q.Reset()
-	if q.Len() != 0 || q.PeekTime() != units.Never {
-		t.Fatalf("after Reset: Len = %d, PeekTime = %v", q.Len(), q.PeekTime())
-	}
-	for _, e := range q.heap[:cap(q.heap)] {
-		if e.v.ref != nil {
-			t.Fatal("Reset left a reference in spare capacity")
-		}
-	}
-	q.Push(3, event{id: 1})
-	q.Push(3, event{id: 2})
-	if _, v, _ := q.Pop(); v.id != 1 {
-		t.Fatalf("after Reset ties pop id %d first, want 1", v.id)
-	}
-}
-
-func TestQueuePopClearsVacatedSlot(t *testing.T) {
-	var q Queue[event]
-	x := 1
-	for i := range 10 {
-		q.Push(units.Time(i), event{ref: &x})
-	}
-	for range 10 {
-		q.Pop()
-	}
-	for _, e := range q.heap[:cap(q.heap)] {
-		if e.v.ref != nil {
-			t.Fatal("Pop left a reference in spare capacity")
+		q.push(at.Add(units.Duration(rng.IntN(1000))), v)
+		if q.len() != 500 {
+			t.Fatalf("step %d: len = %d, want 500", step, q.len())
 		}
 	}
 }
 
 func TestQueueSteadyStateAllocatesNothing(t *testing.T) {
-	var q Queue[event]
+	var q eventQueue
 	for i := range 1024 {
-		q.Push(units.Time(i), event{id: i})
+		q.push(units.Time(i), netEvent{idx: int32(i)})
 	}
 	allocs := testing.AllocsPerRun(10000, func() {
-		at, v, _ := q.Pop()
-		q.Push(at+1024, v)
+		at, v, _ := q.pop()
+		q.push(at+1024, v)
 	})
 	if allocs != 0 {
-		t.Fatalf("Push+Pop allocates %v times per run, want 0", allocs)
+		t.Fatalf("push+pop allocates %v times per run, want 0", allocs)
 	}
 }
 
@@ -209,14 +178,14 @@ func BenchmarkQueuePushPop(b *testing.B) {
 			for i := range delays {
 				delays[i] = units.Duration(rng.IntN(100_000))
 			}
-			var q Queue[event]
+			var q eventQueue
 			for i := range population {
-				q.Push(units.Time(delays[i]), event{id: i})
+				q.push(units.Time(delays[i]), netEvent{idx: int32(i)})
 			}
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				at, v, _ := q.Pop()
-				q.Push(at.Add(delays[i&(len(delays)-1)]), v)
+				at, v, _ := q.pop()
+				q.push(at.Add(delays[i&(len(delays)-1)]), v)
 			}
 		})
 	}
