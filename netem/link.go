@@ -54,6 +54,15 @@ type Link struct {
 	pureDelay bool
 	// txTag is the tag of the packet in service.
 	txTag uint64
+	// trace is tx when it is a trace's transmitter, nil for the
+	// fixed-rate one: the per-packet calls go to the concrete type, which
+	// the compiler inlines, instead of through the interface.
+	trace *traceSerializer
+	// simpleQueue is set for drop-tail and drop-head, whose admission of a
+	// packet into an empty queue depends only on its length: a packet
+	// that finds the queue empty and the transmitter idle then goes
+	// straight on the wire (admit).
+	simpleQueue bool
 	// now is the latest time the driver has shown the link.
 	now   units.Time
 	stats LinkStats
@@ -122,7 +131,8 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	}
 	l.tx = &l.rate
 	if cfg.Trace != nil {
-		l.tx = newTraceSerializer(cfg.Trace)
+		l.trace = newTraceSerializer(cfg.Trace)
+		l.tx = l.trace
 	}
 	if cfg.Duplicate.Prob > 0 {
 		l.dup = NewDuplicator(cfg.Duplicate.Prob, cfg.Duplicate.Correlation, cfg.Seed)
@@ -143,6 +153,10 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
 	l.fixedDelay = l.jitter == nil && l.reorder == nil && l.schedule == nil
+	switch l.qdisc.(type) {
+	case *DropTail, *DropHead:
+		l.simpleQueue = true
+	}
 	l.pureDelay = l.fixedDelay && cfg.Rate == 0 && cfg.Trace == nil && l.loss == nil &&
 		l.dup == nil && l.corrupt == nil && l.police == nil &&
 		cfg.QueuePackets == 0 && cfg.QueueBytes == 0 && (cfg.Qdisc == "" || cfg.Qdisc == QdiscDropTail)
@@ -268,8 +282,19 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 	// The mark is decided on the queue this packet finds and set before the
 	// discipline sees it; a packet the buffer then refuses is dropped all
 	// the same and does not count as marked.
+	q := Queued{Packet: p, Enqueued: now, Len: n, Tag: tag}
+	if l.simpleQueue && l.txIdle() && l.qdisc.Len() == 0 && (l.cfg.QueueBytes == 0 || n <= l.cfg.QueueBytes) {
+		// What the discipline and the transmitter would do, without the
+		// round trip through the queue: an empty queue admits the packet
+		// (nor does it mark it: no threshold is below an empty queue), and
+		// the idle transmitter takes it at once.
+		l.served(now, q)
+		l.startTx(now, q)
+		l.advance(now)
+		return
+	}
 	marked := l.ecn.congested(l.qdisc.Len(), l.qdisc.Bytes()) && markCE(p)
-	if !l.qdisc.Enqueue(Queued{Packet: p, Enqueued: now, Len: n, Tag: tag}) {
+	if !l.qdisc.Enqueue(q) {
 		l.stats.DroppedPackets++
 		l.stats.DroppedBytes += int64(n)
 		l.pool.Put(p)
@@ -280,7 +305,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 		l.stats.MarkedBytes += int64(n)
 	}
 
-	if l.tx.idle() {
+	if l.txIdle() {
 		if next := l.qdisc.Dequeue(now); next.Packet != nil {
 			l.served(now, next)
 			l.startTx(now, next)
@@ -349,7 +374,7 @@ func (l *Link) dequeue(now units.Time) onMedium {
 // one wake-up per packet instead of two. Stats after Sync shows the state
 // at the time given.
 func (l *Link) NextDeadline() units.Time {
-	tx := l.tx.deadline()
+	tx := l.txDeadline()
 	if l.fixedDelay && tx != units.Never {
 		tx = tx.Add(l.cfg.Delay)
 	}
@@ -403,8 +428,42 @@ func (l *Link) startTx(at units.Time, q Queued) {
 			l.rate.rate = c.Rate
 		}
 	}
-	l.tx.start(at, q.Packet, q.Len)
+	if l.trace != nil {
+		l.trace.start(at, q.Packet, q.Len)
+	} else {
+		l.rate.start(at, q.Packet, q.Len)
+	}
 	l.txTag = q.Tag
+}
+
+// txIdle, txDeadline, txFinishBy and txFinishTime are the transmitter's
+// methods called on its concrete type (see Link.trace).
+func (l *Link) txIdle() bool {
+	if l.trace != nil {
+		return l.trace.idle()
+	}
+	return l.rate.idle()
+}
+
+func (l *Link) txDeadline() units.Time {
+	if l.trace != nil {
+		return l.trace.deadline()
+	}
+	return l.rate.deadline()
+}
+
+func (l *Link) txFinishBy(now units.Time) (*packet.Packet, int) {
+	if l.trace != nil {
+		return l.trace.finishBy(now)
+	}
+	return l.rate.finishBy(now)
+}
+
+func (l *Link) txFinishTime() units.Time {
+	if l.trace != nil {
+		return l.trace.finishTime()
+	}
+	return l.rate.finishTime()
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
@@ -414,11 +473,11 @@ func (l *Link) startTx(at units.Time, q Queued) {
 func (l *Link) advance(now units.Time) {
 	l.now = max(l.now, now)
 	for {
-		done, n := l.tx.finishBy(now)
+		done, n := l.txFinishBy(now)
 		if done == nil {
 			return
 		}
-		at := l.tx.finishTime()
+		at := l.txFinishTime()
 		l.propagate(at, done, n, l.txTag)
 		next := l.qdisc.Dequeue(at)
 		if next.Packet == nil {
