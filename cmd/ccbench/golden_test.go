@@ -26,6 +26,10 @@ const goldenFile = "testdata/golden.txt"
 var goldenExperiments = []string{
 	"bottleneck", "mixed", "sweep-buffers", "websearch",
 	"lifecycle/closewait", "lifecycle/fastopen", "lifecycle/synflood", "lifecycle/timewait",
+	// Networks (issue 16), recorded when they were added: every scenario
+	// file but the two incast sweeps, whose 16 points add little the
+	// scenario tests do not hold.
+	"scenarios/rtt-unfairness", "scenarios/parking-lot", "scenarios/reverse-path", "scenarios/cellular",
 }
 
 // wallClockKeys are the summary and index fields measured on the wall
@@ -43,11 +47,12 @@ var wallClockKeys = map[string]bool{
 // TestShippedExperimentsMatchGolden runs every shipped simulator experiment
 // and checks each result file (CSVs, summaries and indexes without their
 // wall-clock fields, resolved configs) against the hashes recorded from the
-// build before the speed and memory work of issue 15. It is what holds
+// build before the speed and memory work of issue 15 (the network
+// scenarios' from the build that added them). It is what holds
 // "faster, and the same bytes".
 func TestShippedExperimentsMatchGolden(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs every shipped experiment (about a minute); skipped in -short")
+		t.Skip("runs every shipped experiment (about a minute and a half); skipped in -short")
 	}
 	got := map[string]string{}
 	for _, name := range goldenExperiments {
