@@ -471,6 +471,17 @@ func (l *Link) txFinishTime() units.Time {
 // at that very instant, not at now, so the link's timing is the same
 // however rarely it is called.
 func (l *Link) advance(now units.Time) {
+	if l.trace == nil && l.rate.inService == nil && now <= l.now {
+		// Nothing is on the wire and the clock has not moved: the
+		// common case of a second call at one instant, kept small
+		// enough to inline.
+		return
+	}
+	l.advanceTx(now)
+}
+
+// advanceTx is advance past its shortcut.
+func (l *Link) advanceTx(now units.Time) {
 	l.now = max(l.now, now)
 	for {
 		done, n := l.txFinishBy(now)

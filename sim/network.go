@@ -177,10 +177,9 @@ func (n *Network) enqueue(id LinkID, p *packet.Packet, size int, place uint64) {
 // the order they first did. An agent that sends calls it when it is done
 // sending.
 func (n *Network) Flush() {
-	for i, id := range n.dirty {
+	for _, id := range n.dirty {
 		n.links[id].dirty = false
 		n.scheduleLink(id)
-		n.dirty[i] = 0
 	}
 	n.dirty = n.dirty[:0]
 }
