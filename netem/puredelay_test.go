@@ -9,6 +9,66 @@ import (
 	"ccbench/units"
 )
 
+// delivery is one packet a link handed out, as the shortcut tests compare
+// them.
+type delivery struct {
+	due  units.Time
+	flow int32
+	n    int
+}
+
+// sameWithAndWithout drives fast (a link taking a shortcut) and slow (the
+// same link made to go through every stage) through 5000 arrivals drawn by
+// gap and the same lengths, draining both at random instants, and fails
+// at the first difference in next deadline, in what was delivered (order,
+// times, lengths) or in the counters. It returns what was delivered and
+// the counters.
+func sameWithAndWithout(t *testing.T, name string, fast, slow *Link, pool *packet.Pool, seed uint64, gap func(*rand.Rand) units.Duration) ([]delivery, LinkStats) {
+	t.Helper()
+	var gotFast, gotSlow []delivery
+	drain := func(l *Link, got *[]delivery, at units.Time) {
+		for p := l.Dequeue(at); p != nil; p = l.Dequeue(at) {
+			*got = append(*got, delivery{p.Due, p.Flow, p.Len()})
+			pool.Put(p)
+		}
+	}
+	r := rand.New(rand.NewPCG(seed, 3))
+	now := units.Time(0)
+	for i := range 5000 {
+		now = now.Add(gap(r))
+		n := 40 + r.IntN(1460)
+		for _, l := range []*Link{fast, slow} {
+			p := pool.Get()
+			p.SetLen(n)
+			p.Flow = int32(i)
+			l.Enqueue(now, p)
+		}
+		if r.IntN(3) == 0 {
+			drain(fast, &gotFast, now)
+			drain(slow, &gotSlow, now)
+		}
+		if fast.NextDeadline() != slow.NextDeadline() {
+			t.Fatalf("%s, packet %d: next deadline %v with the shortcut, %v without", name, i, fast.NextDeadline(), slow.NextDeadline())
+		}
+	}
+	end := now.Add(units.Duration(units.Second))
+	drain(fast, &gotFast, end)
+	drain(slow, &gotSlow, end)
+	if len(gotFast) != len(gotSlow) {
+		t.Fatalf("%s: %d deliveries with the shortcut, %d without", name, len(gotFast), len(gotSlow))
+	}
+	for i := range gotFast {
+		if gotFast[i] != gotSlow[i] {
+			t.Fatalf("%s: delivery %d is %+v with the shortcut, %+v without", name, i, gotFast[i], gotSlow[i])
+		}
+	}
+	fs, ss := fast.Stats(), slow.Stats()
+	if fs != ss {
+		t.Fatalf("%s: counters\n%+v with the shortcut,\n%+v without", name, fs, ss)
+	}
+	return gotFast, fs
+}
+
 // TestPureDelayShortcutMatchesTheStages drives a link of pure delay with
 // and without its Enqueue shortcut through the same random arrivals and
 // requires the same deliveries (order, times) and the same counters.
@@ -27,51 +87,10 @@ func TestPureDelayShortcutMatchesTheStages(t *testing.T) {
 		var sojournsFast, sojournsSlow int
 		fast.ObserveSojourn(func(units.Duration) { sojournsFast++ })
 		slow.ObserveSojourn(func(units.Duration) { sojournsSlow++ })
-		r := rand.New(rand.NewPCG(uint64(delay), 3))
-		now := units.Time(0)
-		type out struct {
-			due  units.Time
-			flow int32
-			n    int
-		}
-		var gotFast, gotSlow []out
-		drain := func(l *Link, got *[]out, at units.Time) {
-			for p := l.Dequeue(at); p != nil; p = l.Dequeue(at) {
-				*got = append(*got, out{p.Due, p.Flow, p.Len()})
-				pool.Put(p)
-			}
-		}
-		for i := range 5000 {
-			now = now.Add(units.Duration(r.IntN(int(2 * ms))))
-			n := 40 + r.IntN(1460)
-			for _, l := range []*Link{fast, slow} {
-				p := pool.Get()
-				p.SetLen(n)
-				p.Flow = int32(i)
-				l.Enqueue(now, p)
-			}
-			if r.IntN(3) == 0 {
-				drain(fast, &gotFast, now)
-				drain(slow, &gotSlow, now)
-			}
-			if fast.NextDeadline() != slow.NextDeadline() {
-				t.Fatalf("delay %v, packet %d: next deadline %v with the shortcut, %v without", delay, i, fast.NextDeadline(), slow.NextDeadline())
-			}
-		}
-		end := now.Add(delay + 1)
-		drain(fast, &gotFast, end)
-		drain(slow, &gotSlow, end)
-		if len(gotFast) != 5000 || len(gotFast) != len(gotSlow) {
-			t.Fatalf("delay %v: %d deliveries with the shortcut, %d without, want 5000", delay, len(gotFast), len(gotSlow))
-		}
-		for i := range gotFast {
-			if gotFast[i] != gotSlow[i] {
-				t.Fatalf("delay %v: delivery %d is %+v with the shortcut, %+v without", delay, i, gotFast[i], gotSlow[i])
-			}
-		}
-		fs, ss := fast.Stats(), slow.Stats()
-		if fs != ss || sojournsFast != sojournsSlow {
-			t.Fatalf("delay %v: counters %+v (%d sojourns) with the shortcut, %+v (%d) without", delay, fs, sojournsFast, ss, sojournsSlow)
+		got, _ := sameWithAndWithout(t, "delay "+delay.String(), fast, slow, &pool, uint64(delay),
+			func(r *rand.Rand) units.Duration { return units.Duration(r.IntN(int(2 * ms))) })
+		if len(got) != 5000 || sojournsFast != sojournsSlow {
+			t.Fatalf("delay %v: %d deliveries, want 5000; %d sojourns with the shortcut, %d without", delay, len(got), sojournsFast, sojournsSlow)
 		}
 	}
 }
@@ -104,58 +123,15 @@ func TestIdleTransmitterShortcutMatchesTheQueue(t *testing.T) {
 			t.Fatalf("%+v: no shortcut", cfg)
 		}
 		slow.simpleQueue = false
-		r := rand.New(rand.NewPCG(11, 3))
-		type out struct {
-			due  units.Time
-			flow int32
-			n    int
-		}
-		var gotFast, gotSlow []out
-		drain := func(l *Link, got *[]out, at units.Time) {
-			for p := l.Dequeue(at); p != nil; p = l.Dequeue(at) {
-				*got = append(*got, out{p.Due, p.Flow, p.Len()})
-				pool.Put(p)
-			}
-		}
-		now := units.Time(0)
-		for i := range 5000 {
+		name := cfg.Rate.String() + " " + string(cfg.Qdisc)
+		got, st := sameWithAndWithout(t, name, fast, slow, &pool, 11, func(r *rand.Rand) units.Duration {
 			if r.IntN(10) == 0 {
-				now = now.Add(units.Duration(r.IntN(int(20 * ms))))
-			} else {
-				now = now.Add(units.Duration(r.IntN(int(ms) / 4)))
+				return units.Duration(r.IntN(int(20 * ms)))
 			}
-			n := 40 + r.IntN(1460)
-			for _, l := range []*Link{fast, slow} {
-				p := pool.Get()
-				p.SetLen(n)
-				p.Flow = int32(i)
-				l.Enqueue(now, p)
-			}
-			if r.IntN(3) == 0 {
-				drain(fast, &gotFast, now)
-				drain(slow, &gotSlow, now)
-			}
-			if fast.NextDeadline() != slow.NextDeadline() {
-				t.Fatalf("%+v, packet %d: next deadline %v with the shortcut, %v without", cfg, i, fast.NextDeadline(), slow.NextDeadline())
-			}
-		}
-		end := now.Add(units.Duration(units.Second))
-		drain(fast, &gotFast, end)
-		drain(slow, &gotSlow, end)
-		if len(gotFast) != len(gotSlow) || len(gotFast) < 1000 {
-			t.Fatalf("%+v: %d deliveries with the shortcut, %d without", cfg, len(gotFast), len(gotSlow))
-		}
-		for i := range gotFast {
-			if gotFast[i] != gotSlow[i] {
-				t.Fatalf("%+v: delivery %d is %+v with the shortcut, %+v without", cfg, i, gotFast[i], gotSlow[i])
-			}
-		}
-		fs, ss := fast.Stats(), slow.Stats()
-		if fs != ss {
-			t.Fatalf("%+v: counters\n%+v with the shortcut,\n%+v without", cfg, fs, ss)
-		}
-		if fs.DroppedPackets == 0 || fs.MaxQueuePackets == 0 {
-			t.Fatalf("%+v: the arrivals never filled the queue (%d drops, max %d packets)", cfg, fs.DroppedPackets, fs.MaxQueuePackets)
+			return units.Duration(r.IntN(int(ms) / 4))
+		})
+		if len(got) < 1000 || st.DroppedPackets == 0 || st.MaxQueuePackets == 0 {
+			t.Fatalf("%s: %d deliveries, %d drops, a queue of at most %d packets: the arrivals did not exercise the queue", name, len(got), st.DroppedPackets, st.MaxQueuePackets)
 		}
 	}
 }

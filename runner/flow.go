@@ -16,14 +16,17 @@ import (
 // writer on one side and a reader that drains everything on the other, like
 // iperf.
 type flow struct {
-	id       int
-	spec     FlowSpec
-	sender   *hostNode
-	receiver *hostNode
-	listener *stack.Listener
-	conn     *stack.Conn // sender side
-	peer     *stack.Conn // receiver side
-	started  units.Time
+	id   int
+	spec FlowSpec
+	// accessLink is the flow's access link's place in world.links, -1
+	// when it has none.
+	accessLink int
+	sender     *hostNode
+	receiver   *hostNode
+	listener   *stack.Listener
+	conn       *stack.Conn // sender side
+	peer       *stack.Conn // receiver side
+	started    units.Time
 
 	written, read int64
 	closed        bool
@@ -73,7 +76,7 @@ func newFlow(id int, spec FlowSpec, sc Scenario) *flow { return newFlowPayload(i
 // newFlowPayload makes a flow; with virtual its sender writes lengths
 // only (stack.Config.VirtualPayload), unless sc.Verify asks for bytes.
 func newFlowPayload(id int, spec FlowSpec, sc Scenario, virtual bool) *flow {
-	f := &flow{id: id, spec: spec, completedAt: -1}
+	f := &flow{id: id, spec: spec, completedAt: -1, accessLink: -1}
 	seed := seedFor(sc.Seed, "payload", id)
 	if sc.Verify {
 		var key [32]byte

@@ -2,51 +2,18 @@ package runner
 
 // Per-link results of a network: when the scenario gives its own links
 // (Scenario.Links), the sampler measures every link of the network, the
-// scenario's and then the flows' access links, as it measures the
+// scenario's and then the flows' access links (world.linkNames), as it measures the
 // bottleneck; each link with a queue (a rate or a trace) streams its
 // samples to link-<name>.csv, summary.json sums every link up in links,
 // and each flow's summary names the links of its path. The dumbbell gets
 // none of it: its results stay what they have always been.
 
 import (
-	"fmt"
-
 	"ccbench/metrics"
 	"ccbench/netem"
 	"ccbench/report"
 	"ccbench/units"
 )
-
-// hasAccessLink reports whether flow spec gets an access link in front of
-// its data path, as world.flowPaths decides.
-func hasAccessLink(spec FlowSpec) bool { return spec.ExtraDelay > 0 || spec.AccessRate > 0 }
-
-// accessLinkName names flow i's access link in results.
-func accessLinkName(i int) string { return "f" + itoa(i) + " access" }
-
-// networkLinkNames names every link of w in the order of w.links: the
-// scenario's links ("link <i>" for one without a name), then the access
-// links of the flows that have one, in flow order.
-func networkLinkNames(w *world) []string {
-	net := w.sc.network()
-	names := make([]string, 0, len(w.links))
-	for i, l := range net {
-		name := l.Name
-		if name == "" {
-			name = "link " + itoa(i)
-		}
-		names = append(names, name)
-	}
-	for _, f := range w.flows {
-		if hasAccessLink(f.spec) {
-			names = append(names, accessLinkName(f.id))
-		}
-	}
-	if len(names) != len(w.links) {
-		panic(fmt.Sprintf("runner: %d links named for the %d links of the network", len(names), len(w.links)))
-	}
-	return names
-}
 
 // queued reports whether a link has a queue: a rate or a trace to
 // serialize at. A link of pure delay never holds a packet back.
@@ -74,7 +41,7 @@ func (s *sampler) initLinks(w *world) {
 	if len(w.sc.Links) == 0 {
 		return
 	}
-	names := networkLinkNames(w)
+	names := w.linkNames
 	var queuedNames []string
 	for i, id := range w.links {
 		if cfg := w.net.Link(id).Stats().Config; queued(&cfg) {
@@ -112,30 +79,22 @@ func fillFlowPaths(s *metrics.Summary, w *world) {
 	if len(w.sc.Links) == 0 {
 		return
 	}
-	names := networkLinkNames(w)
-	access := make(map[int]int)
-	next := len(w.sc.network())
-	for _, f := range w.flows {
-		if hasAccessLink(f.spec) {
-			access[f.id] = next
-			next++
-		}
-	}
+	names := w.linkNames
 	for i := range s.Flows {
 		id := s.Flows[i].ID
 		if id < 0 || id >= len(w.flows) {
 			continue
 		}
-		spec := w.flows[id].spec
-		data, ack := spec.Data, spec.Ack
+		f := w.flows[id]
+		data, ack := f.spec.Data, f.spec.Ack
 		if data == nil {
 			data = []int{0}
 		}
 		if ack == nil {
 			ack = []int{1}
 		}
-		if a, ok := access[id]; ok {
-			data = append([]int{a}, data...)
+		if f.accessLink >= 0 {
+			data = append([]int{f.accessLink}, data...)
 		}
 		p := &metrics.FlowPath{DataLinks: data, AckLinks: ack}
 		for _, l := range data {

@@ -217,15 +217,18 @@ type world struct {
 	// links of flows with ExtraDelay; fwd and rev are links 0 and 1, the
 	// dumbbell's bottleneck and its reverse path, which cross traffic and
 	// lifecycle clients use and whose statistics the summary reports.
-	links    []sim.LinkID
-	fwd, rev *netem.Link
-	hosts    []*hostNode
-	flows    []*flow
-	segments int64 // packets (data and ACK) that hosts emitted
-	cross    []*crossSource
-	life     *lifecycle
-	incasts  []*incastGroup
-	sampler  sampler
+	links []sim.LinkID
+	// linkNames names w.links in results: the scenario's links, then
+	// "f<N> access" for flow N's access link.
+	linkNames []string
+	fwd, rev  *netem.Link
+	hosts     []*hostNode
+	flows     []*flow
+	segments  int64 // packets (data and ACK) that hosts emitted
+	cross     []*crossSource
+	life      *lifecycle
+	incasts   []*incastGroup
+	sampler   sampler
 }
 
 func seedFor(base uint64, label string, i int) uint64 {
@@ -273,6 +276,11 @@ func newWorld(sc Scenario) (*world, error) {
 			return nil, err
 		}
 		w.links = append(w.links, w.net.AddLink(l))
+		name := ls.Name
+		if name == "" {
+			name = "link " + itoa(i)
+		}
+		w.linkNames = append(w.linkNames, name)
 	}
 	w.fwd, w.rev = w.net.Link(w.links[0]), w.net.Link(w.links[1])
 	if sc.Pcap != nil {
@@ -333,7 +341,7 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 	if err != nil {
 		return err
 	}
-	data, ack, err := w.flowPaths(i, spec)
+	data, ack, err := w.flowPaths(f, spec)
 	if err != nil {
 		return err
 	}
@@ -364,7 +372,8 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 // flowPaths resolves flow i's data and ACK paths to links: the scenario's
 // (links 0 and 1 when it gives none), with an access link of pure delay
 // in front of the data path when the flow has ExtraDelay.
-func (w *world) flowPaths(i int, spec FlowSpec) (data, ack []sim.LinkID, err error) {
+func (w *world) flowPaths(f *flow, spec FlowSpec) (data, ack []sim.LinkID, err error) {
+	i := f.id
 	pick := func(path []int, def int, what string) ([]sim.LinkID, error) {
 		if path == nil {
 			return []sim.LinkID{w.links[def]}, nil
@@ -399,7 +408,9 @@ func (w *world) flowPaths(i int, spec FlowSpec) (data, ack []sim.LinkID, err err
 			return nil, nil, fmt.Errorf("flows[%d]: access link: %w", i, err)
 		}
 		id := w.net.AddLink(al)
+		f.accessLink = len(w.links)
 		w.links = append(w.links, id)
+		w.linkNames = append(w.linkNames, "f"+itoa(i)+" access")
 		data = append([]sim.LinkID{id}, data...)
 	}
 	return data, ack, nil

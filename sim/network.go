@@ -94,9 +94,6 @@ type Network struct {
 	dirty []LinkID
 }
 
-// Now is the time of the event being handled.
-func (n *Network) Now() units.Time { return n.now }
-
 // AddLink adds a link; packets reach it only through routes.
 func (n *Network) AddLink(l *netem.Link) LinkID {
 	if len(n.links) > maxIndex {
@@ -108,9 +105,6 @@ func (n *Network) AddLink(l *netem.Link) LinkID {
 
 // Link returns the link called id.
 func (n *Network) Link(id LinkID) *netem.Link { return n.links[id].link }
-
-// Links is how many links the network has.
-func (n *Network) Links() int { return len(n.links) }
 
 // AddAgent adds an agent. It is not woken until it asks (Wake).
 func (n *Network) AddAgent(a Agent) AgentID {

@@ -3,8 +3,10 @@ package sweep
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"ccbench/experiment"
 	"ccbench/metrics"
 	"ccbench/report"
 	"ccbench/runner"
@@ -57,5 +59,30 @@ func TestResumeAcceptsLinkFiles(t *testing.T) {
 	os.Remove(path)
 	if complete(dir, fp) {
 		t.Error("complete without link-b-c.csv")
+	}
+}
+
+// A sweep whose points run on different networks says, in its index's
+// network section, that the one shown is the first point's.
+func TestNetworkTextSaysWhenPointsDiffer(t *testing.T) {
+	base := "duration = \"1s\"\n[topology]\npreset = \"parking_lot\"\n[[flows]]\ncc = \"reno\"\n"
+	for _, c := range []struct {
+		sweep   string
+		differs bool
+	}{
+		{"[sweep]\n\"flows[0].cc\" = [\"reno\", \"cubic\"]\n", false},
+		{"[sweep]\n\"topology.hops\" = [2, 3]\n", true},
+	} {
+		sw, err := experiment.LoadSweepBytes("net.toml", []byte(base+c.sweep), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := networkText(sw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(text, "the points' networks differ"); got != c.differs || !strings.Contains(text, "r0 -> r1") {
+			t.Errorf("%q: network text\n%s\nwant it to say the networks differ: %v", c.sweep, text, c.differs)
+		}
 	}
 }

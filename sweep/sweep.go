@@ -312,18 +312,35 @@ func (r Result) Describe() string {
 // plotted reports whether a run's folder holds the figures every run has.
 func plotted(dir string) bool { return len(report.MissingFigures(dir)) == 0 }
 
-// networkText is the network a sweep runs on, as ccbench show writes it
-// (its first point's), for the index page; "" for the dumbbell.
+// networkText is the network a sweep runs on, as ccbench show writes it,
+// for the index page; "" for the dumbbell. When the points' networks
+// differ (a swept topology or placement key), it is the first point's,
+// and says so.
 func networkText(sw *experiment.Sweep) (string, error) {
-	cfg := sw.Points[0].Config
-	if cfg == nil || cfg.Topology.Preset == "dumbbell" {
-		return "", nil
+	render := func(cfg *experiment.Config) (string, error) {
+		if cfg == nil || cfg.Topology.Preset == "dumbbell" {
+			return "", nil
+		}
+		net, err := cfg.Network()
+		if err != nil {
+			return "", err
+		}
+		return net.Render(cfg.FlowList()), nil
 	}
-	net, err := cfg.Network()
+	first, err := render(sw.Points[0].Config)
 	if err != nil {
 		return "", err
 	}
-	return net.Render(cfg.FlowList()), nil
+	for _, p := range sw.Points[1:] {
+		other, err := render(p.Config)
+		if err != nil {
+			return "", err
+		}
+		if other != first {
+			return "point " + sw.Points[0].Run + "'s network; the points' networks differ (ccbench show --point NAME shows each)\n" + first, nil
+		}
+	}
+	return first, nil
 }
 
 // writeIndex reads every point's summary back from its folder (points run

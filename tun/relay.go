@@ -272,6 +272,10 @@ func (r *Relay) loop() error {
 
 // publishLinks makes the links' statistics as of now visible to LiveLinks.
 func (r *Relay) publishLinks(now units.Time) {
+	// A link with a fixed delay is not woken when a transmission ends;
+	// Sync brings its queue up to now before it is read.
+	r.fwd.Sync(now)
+	r.rev.Sync(now)
 	fwd, rev := r.fwd.Stats(), r.rev.Stats()
 	r.live.publish(now, &fwd, &rev)
 }

@@ -281,9 +281,23 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 	fmt.Fprintf(w, "results: %s\n", dir)
 	fmt.Fprintf(w, "simulated %.1fs in %.3fs wall: %.0fx real time, %.2fM segments/s (%d segments)\n",
 		s.SimSeconds, s.WallSeconds, s.SimSpeed, s.SegmentsPerWallSecond/1e6, s.Segments)
-	fmt.Fprintf(w, "link: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, mean queueing delay %.2f ms, drops %d, lost %d\n",
-		float64(s.Link.RateBps)/1e6, 100*s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95,
+	// A network's summary link is its link 0, which need not be its
+	// bottleneck: it is named, and every other link with a rate gets a
+	// line of its own.
+	label := "link"
+	if len(s.Links) > 0 {
+		label = "link " + s.Links[0].Name
+	}
+	fmt.Fprintf(w, "%s: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, mean queueing delay %.2f ms, drops %d, lost %d\n",
+		label, float64(s.Link.RateBps)/1e6, 100*s.Link.Utilization, s.Link.QueueBytesP50, s.Link.QueueBytesP95,
 		s.Link.QueueBytesMax, s.Link.QueueDelayMeanMs, s.Link.Drops, s.Link.Lost)
+	for _, l := range s.Links[min(1, len(s.Links)):] {
+		if l.RateBps > 0 {
+			fmt.Fprintf(w, "link %s: %.1f Mbit/s, utilization %.1f%%, queue p50 %d B p95 %d B max %d B, mean queueing delay %.2f ms, drops %d, lost %d\n",
+				l.Name, float64(l.RateBps)/1e6, 100*l.Utilization, l.QueueBytesP50, l.QueueBytesP95,
+				l.QueueBytesMax, l.QueueDelayMeanMs, l.Drops, l.Lost)
+		}
+	}
 	if r := s.ReleaseError; r != nil {
 		verdict := "valid"
 		if !r.Valid {
