@@ -56,6 +56,13 @@ type Summary struct {
 	// ReleaseError is the real-time driver's packet release timing: how
 	// late packets left the relay compared with when they were due.
 	ReleaseError *ReleaseError `json:"release_error,omitempty"`
+	// PathLoss accounts, for a real-time run, for every datagram the
+	// relay handled and every loss outside the emulated links.
+	PathLoss *PathLoss `json:"path_loss,omitempty"`
+	// Validity says whether a real-time run's figures can be trusted and,
+	// when not, every reason why; absent for a simulated run, whose links
+	// run exactly as configured by construction.
+	Validity *Validity `json:"validity,omitempty"`
 	// Lifecycle sums up the connection attempts and state census of a
 	// lifecycle experiment (lifecycle.go).
 	Lifecycle *LifecycleSummary `json:"lifecycle,omitempty"`
@@ -360,6 +367,60 @@ func (s *Summary) WithoutWallClock() Summary {
 	return c
 }
 
+// Validity is a real-time run's verdict on itself: Valid is false when
+// anything made the emulated network differ from its configuration (the
+// relay released late, stalled, or packets were lost outside the emulated
+// links), and Reasons names each such thing with its figures, one line
+// each.
+type Validity struct {
+	Valid   bool     `json:"valid"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Trusted reports whether s's figures can be used as they are: a simulated
+// run always, a real-time run when its Validity says so. reasons is empty
+// when ok.
+func (s *Summary) Trusted() (ok bool, reasons []string) {
+	if s.Validity == nil {
+		return true, nil
+	}
+	return s.Validity.Valid, s.Validity.Reasons
+}
+
+// PathLoss is a real-time run's account of its datagrams: what the relay
+// read and released, what the emulated links dropped on purpose, and
+// every loss anywhere else, each with the place it happened.
+type PathLoss struct {
+	// Read and Released are the datagrams the relay read from either side
+	// and wrote to the other.
+	Read     int64 `json:"read"`
+	Released int64 `json:"released"`
+	// LinkDropped is what the emulated links dropped, lost or policed as
+	// configured, both directions.
+	LinkDropped int64 `json:"link_dropped"`
+	// Outside is the sum of Places: datagrams lost outside the emulated
+	// links, which makes the run invalid.
+	Outside int64 `json:"outside"`
+	// Places lists every place outside the links that lost datagrams
+	// (only those that did), with the count.
+	Places []LossPlace `json:"places,omitempty"`
+}
+
+// LossPlace is one place outside the emulated links where a real-time
+// run lost datagrams.
+type LossPlace struct {
+	Where   string `json:"where"`
+	Packets int64  `json:"packets"`
+}
+
+// Stall is one interval in which the relay released nothing it should
+// have: At is when the late release fell due, in seconds from the run's
+// start, and LengthMs how late it was.
+type Stall struct {
+	AtS      float64 `json:"at_s"`
+	LengthMs float64 `json:"length_ms"`
+}
+
 // ReleaseError summarizes the real-time relay's release timing error.
 type ReleaseError struct {
 	Packets int64   `json:"packets"`
@@ -371,6 +432,13 @@ type ReleaseError struct {
 	// passed it, and such a run's figures are not to be trusted.
 	LimitUs float64 `json:"p99_limit_us"`
 	Valid   bool    `json:"valid"`
+	// StallThresholdUs is how late a release must be to count as a
+	// stall; StallCount and StalledMs are how many stalls the run had and
+	// their total length, and Stalls lists them in time order.
+	StallThresholdUs float64 `json:"stall_threshold_us"`
+	StallCount       int64   `json:"stall_count"`
+	StalledMs        float64 `json:"stalled_ms"`
+	Stalls           []Stall `json:"stalls,omitempty"`
 	// Scheduling is how the relay's thread was scheduled, which explains
 	// a large tail: without real-time priority it shares its core.
 	Scheduling *RelayScheduling `json:"scheduling,omitempty"`
