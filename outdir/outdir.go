@@ -27,6 +27,11 @@
 //     leaves them, and then the lock, which the kernel released with the
 //     process, tells the next run into the same place (or ccbench cleanup)
 //     that nobody owns them any more, and it removes them.
+//  4. Leave nothing empty. The folders a lock had to create to hold its
+//     file (the results folder, the experiment's) are removed again when
+//     it is let go, and by AbortTemps, if they are empty: a run that fails
+//     (no root for the tun driver, a bad setting found late) or is stopped
+//     before its folder is in place leaves no folder behind.
 //
 // flock rather than a pid file: the kernel drops the lock when its holder
 // dies however it dies, so a stale lock cannot exist and a reused pid
@@ -43,6 +48,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +74,11 @@ var ErrBusy = errors.New("another ccbench run is writing it")
 type DestLock struct {
 	path string
 	f    *os.File
+	// made lists the folders Lock created to hold the lock file, the
+	// outermost first. Letting go removes those still empty, so a run
+	// that fails, or is stopped, before it puts a folder in place
+	// leaves no empty results folder behind it.
+	made []string
 }
 
 // lockPath is the lock file of the destination dest.
@@ -80,21 +91,34 @@ func lockPath(dest string) string {
 // parent. When another process holds it, the error is one line naming
 // dest and the holder's pid, wrapping ErrBusy.
 func Lock(dest string, shared bool) (*DestLock, error) {
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return nil, err
-	}
 	path := lockPath(dest)
 	how := syscall.LOCK_EX
 	if shared {
 		how = syscall.LOCK_SH
 	}
-	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	var made []string
+	for attempt := 0; ; attempt++ {
+		m, err := mkdirAll(filepath.Dir(dest))
 		if err != nil {
+			return nil, err
+		}
+		made = append(made, m...)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		// Another run that failed may have removed the folder it made,
+		// which this one found there, between the two calls: make it
+		// again.
+		if errors.Is(err, fs.ErrNotExist) && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			removeEmpty(made)
 			return nil, err
 		}
 		if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
 			f.Close()
+			// The holder keeps its lock file in every folder made here,
+			// so removeEmpty leaves them.
+			removeEmpty(made)
 			if errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil, busyError(dest, path)
 			}
@@ -107,11 +131,44 @@ func Lock(dest string, shared bool) (*DestLock, error) {
 				f.Truncate(0)
 				f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 			}
-			l := &DestLock{path: path, f: f}
+			l := &DestLock{path: path, f: f, made: made}
 			registerLock(l)
 			return l, nil
 		}
 		f.Close()
+	}
+}
+
+// mkdirAll is os.MkdirAll that returns the folders it created, the
+// outermost first.
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := filepath.Clean(dir); ; {
+		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	slices.Reverse(missing)
+	return missing, nil
+}
+
+// removeEmpty removes the folders made, innermost first, that are empty.
+// One that holds anything (a run's folder, another run's lock or
+// temporary folder) stays, and so do the folders around it.
+func removeEmpty(made []string) {
+	for i := len(made) - 1; i >= 0; i-- {
+		if os.Remove(made[i]) != nil {
+			return
+		}
 	}
 }
 
@@ -144,6 +201,7 @@ func (l *DestLock) Unlock() {
 	}
 	unregisterLock(l)
 	l.release()
+	removeEmpty(l.made)
 }
 
 // release removes the lock file unless other shared holders remain, and
@@ -235,10 +293,18 @@ func AbortTemps() {
 		removeAll(tmp)
 	}
 	held.temps = nil
+	var made []string
 	for l := range held.locks {
 		l.release()
+		made = append(made, l.made...)
 	}
 	held.locks = nil
+	// A sweep's lock made the results folder and its point's lock the
+	// experiment's folder inside it: the longer path is the inner one.
+	slices.SortFunc(made, func(a, b string) int { return len(b) - len(a) })
+	for _, dir := range made {
+		os.Remove(dir)
+	}
 }
 
 // Commit puts the complete folder tmp in place of dest, whose lock the

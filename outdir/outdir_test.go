@@ -103,3 +103,102 @@ func TestRemoveStale(t *testing.T) {
 		t.Errorf("left %v, want %v (removed %v)", left, want, removed)
 	}
 }
+
+// TestFailedRunLeavesNoEmptyFolder: a run that takes its lock, makes its
+// temporary folder and then fails removes the results and experiment
+// folders its lock made, but not a folder that was there before, nor one
+// that another run is using.
+func TestFailedRunLeavesNoEmptyFolder(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "results")
+	dest := filepath.Join(out, "exp", "run")
+	fail := func(dest string) {
+		t.Helper()
+		l, err := Lock(dest, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp, err := NewTemp(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		DropTemp(tmp)
+		l.Unlock()
+	}
+	fail(dest)
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("a failed run into a new results folder left %v", entries)
+	}
+
+	// Another run holds its lock in the experiment's folder: it stays.
+	other, err := Lock(filepath.Join(out, "exp", "other"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail(dest)
+	if _, err := os.Stat(other.path); err != nil {
+		t.Errorf("the other run's lock: %v", err)
+	}
+	other.Unlock()
+	if _, err := os.Stat(root + "/results"); !os.IsNotExist(err) {
+		t.Errorf("the last lock's holder left its folders: %v", err)
+	}
+
+	// A results folder that was there before stays.
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fail(dest)
+	if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
+		t.Errorf("results folder made by the user: %v, %v; want it there and empty", entries, err)
+	}
+
+	// A run that commits keeps its folder and the ones around it.
+	l, err := Lock(dest, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := NewTemp(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Commit(tmp, dest); err != nil {
+		t.Fatal(err)
+	}
+	l.Unlock()
+	if _, err := os.Stat(dest); err != nil {
+		t.Errorf("committed run: %v", err)
+	}
+}
+
+// TestAbortTempsRemovesEmptyFolders: ending the process on a signal in
+// the middle of a sweep's first point (the sweep's lock made the results
+// folder, the point's lock the experiment's) leaves neither.
+func TestAbortTempsRemovesEmptyFolders(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "results")
+	sweep, err := Lock(filepath.Join(out, "exp"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	point, err := Lock(filepath.Join(out, "exp", "p0"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTemp(filepath.Join(out, "exp", "p0")); err != nil {
+		t.Fatal(err)
+	}
+	AbortTemps()
+	defer func() {
+		held.Lock()
+		held.aborted = false
+		held.Unlock()
+	}()
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("AbortTemps left %v", entries)
+	}
+	// Unlocking after AbortTemps (the deferred calls of the runs that
+	// were going) finds nothing to do.
+	point.Unlock()
+	sweep.Unlock()
+}
