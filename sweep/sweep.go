@@ -80,8 +80,9 @@ type Result struct {
 }
 
 // Run runs every point of sw. Cancelling ctx stops new points from
-// starting; points already running finish and keep their results, and Run
-// returns ctx's error. The first point that fails also stops the
+// starting; simulated points already running finish and keep their
+// results, a real-time one stops at once and writes nothing (its results
+// would be cut short), and Run returns ctx's error. The first point that fails also stops the
 // sweep, and its error is returned. When every point has finished, the
 // index page Out/<experiment>/index.html is written, or, for a shard, its
 // manifest.
@@ -200,7 +201,7 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 			for i := range next {
 				p := &sw.Points[i]
 				r, err := runner.ExecuteWith(p.Config, filepath.Join(base, p.Run), p.Run,
-					runner.ExecOptions{Verify: opt.Verify, Fingerprint: fps[i], Plots: mode})
+					runner.ExecOptions{Verify: opt.Verify, Fingerprint: fps[i], Plots: mode, Context: ctx})
 				if err != nil {
 					fail(fmt.Errorf("run %s: %w", p.Run, err))
 					continue

@@ -114,6 +114,21 @@ func onLockedThread(fn func() error) error {
 // exists, and returns the names it removed. Namespaces of live processes,
 // this one included, are left alone.
 func Cleanup() ([]string, error) {
+	return removeNamespaces(func(pid int) bool { return !processAlive(pid) })
+}
+
+// RemoveOwn removes this process's namespaces, for a process about to
+// exit at once on a signal without tearing its runs down: the devices in
+// them go when the process's descriptors close, and nothing is left for
+// Cleanup.
+func RemoveOwn() ([]string, error) {
+	self := os.Getpid()
+	return removeNamespaces(func(pid int) bool { return pid == self })
+}
+
+// removeNamespaces deletes every namespace made by pairNames whose owner's
+// pid remove accepts.
+func removeNamespaces(remove func(pid int) bool) ([]string, error) {
 	entries, err := os.ReadDir(netnsDir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -125,7 +140,7 @@ func Cleanup() ([]string, error) {
 	var errs []error
 	for _, e := range entries {
 		pid, ok := ownerPid(e.Name())
-		if !ok || processAlive(pid) {
+		if !ok || !remove(pid) {
 			continue
 		}
 		if err := netns.DeleteNamed(e.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {

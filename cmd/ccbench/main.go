@@ -182,7 +182,8 @@ index; ccbench merge joins the shards and writes the index.`,
 			}
 			// A tun run stops on the first signal and removes its
 			// namespaces; a sim run ends at once (see interruptible).
-			ctx, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), cfg.Driver != "tun")
+			ctx, stopSignals := interruptible(cmd.Context(), cmd.ErrOrStderr(), cfg.Driver != "tun",
+				"tearing the run's endpoints, relay and network namespaces down")
 			defer stopSignals()
 			plots := runner.PlotLater
 			if noPlots {
@@ -190,7 +191,7 @@ index; ccbench merge joins the shards and writes the index.`,
 			}
 			res, err := runner.ExecuteWith(cfg, dir, name, runner.ExecOptions{Verify: verify, Pcap: pcap, Context: ctx, Progress: budget.progressTo(cmd), Plots: plots})
 			if err != nil {
-				return err
+				return stoppedBySignal(ctx, cmd.ErrOrStderr(), err, "the run's network namespaces and devices removed, nothing written")
 			}
 			// The results are in place: print them, then draw the
 			// figures from them.
@@ -223,11 +224,16 @@ index; ccbench merge joins the shards and writes the index.`,
 }
 
 // runSweep runs every point of a sweep. The first SIGINT or SIGTERM stops
-// new points from starting and lets running ones finish; a second one
-// ends the process at once, removing the running points' temporary
-// folders (see interruptible).
+// new points from starting, lets running simulated ones finish and stops a
+// running real-time one, whose namespaces go and whose folder is not
+// written; a second one ends the process at once, removing the running
+// points' temporary folders and namespaces (see interruptible).
 func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt sweep.Options, began time.Time) error {
-	ctx, stop := interruptible(cmd.Context(), cmd.ErrOrStderr(), false)
+	stopping := "no new points, those running finish"
+	if len(sw.Points) > 0 && sw.Points[0].Config.Driver == "tun" {
+		stopping = "no new points, the running one torn down and its results dropped"
+	}
+	ctx, stop := interruptible(cmd.Context(), cmd.ErrOrStderr(), false, stopping)
 	defer stop()
 	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -236,7 +242,7 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt sw
 	}
 	res, err := sweep.Run(ctx, sw, opt)
 	if err != nil {
-		return err
+		return stoppedBySignal(ctx, cmd.ErrOrStderr(), err, sweepLeft(sw, opt.Shard, res))
 	}
 	fmt.Fprintf(stdout, "sweep %s: %d points, %s in %.2fs wall\n", sw.Name, len(sw.Points), res.Describe(), time.Since(began).Seconds())
 	if res.Manifest != "" {
