@@ -463,11 +463,30 @@ func hiddenBase(name string) (string, bool) {
 }
 
 // CleanTree runs RemoveStale in root and every folder below it (results
-// trees: root/<experiment>/<run>/), and returns what it removed. A missing
-// root has nothing to clean.
-func CleanTree(root string) ([]string, error) {
-	var removed []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// trees: root/<experiment>/<run>/), and returns what it removed. A folder
+// that this leaves empty is removed too, and so is each folder around it
+// that is then empty, up to root itself: a killed run's first point made
+// them, and they hold nothing. A missing root has nothing to clean.
+func CleanTree(root string) (removed []string, err error) {
+	root = filepath.Clean(root)
+	var emptied []string
+	defer func() {
+		// Inner folders first: their paths are the longer ones.
+		slices.SortFunc(emptied, func(a, b string) int { return len(b) - len(a) })
+		for _, dir := range emptied {
+			for {
+				if os.Remove(dir) != nil {
+					break
+				}
+				removed = append(removed, dir)
+				if dir == root {
+					break
+				}
+				dir = filepath.Dir(dir)
+			}
+		}
+	}()
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == root && errors.Is(err, fs.ErrNotExist) {
 				return fs.SkipAll
@@ -484,6 +503,9 @@ func CleanTree(root string) ([]string, error) {
 		}
 		r, err := RemoveStale(path)
 		removed = append(removed, r...)
+		if len(r) > 0 {
+			emptied = append(emptied, path)
+		}
 		return err
 	})
 	return removed, err

@@ -202,3 +202,49 @@ func TestAbortTempsRemovesEmptyFolders(t *testing.T) {
 	point.Unlock()
 	sweep.Unlock()
 }
+
+// TestCleanTreeRemovesWhatItEmptied: a killed sweep's first point left a
+// temporary folder and a lock in the experiment's folder, and the sweep's
+// lock beside it; cleaning removes those and then the two folders they
+// were alone in. A folder that was empty before, and one that holds a
+// finished run, stay.
+func TestCleanTreeRemovesWhatItEmptied(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "results")
+	for _, dir := range []string{"killed/.p0.tmp-1", "done/p0", "empty"} {
+		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{".killed.lock", "killed/.p0.lock", "done/.p1.lock"} {
+		os.WriteFile(filepath.Join(out, f), []byte("999999\n"), 0o644)
+	}
+	removed, err := CleanTree(out + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(root, func(path string, _ os.DirEntry, _ error) error {
+		left = append(left, strings.TrimPrefix(path, root))
+		return nil
+	})
+	want := []string{"", "/results", "/results/done", "/results/done/p0", "/results/empty"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v (removed %v)", left, want, removed)
+	}
+	if !slices.Contains(removed, filepath.Join(out, "killed")) {
+		t.Errorf("removed %v does not name the emptied experiment folder", removed)
+	}
+
+	// Once the results folder holds nothing else, it goes too, but not
+	// the folder around it.
+	os.RemoveAll(filepath.Join(out, "done"))
+	os.Remove(filepath.Join(out, "empty"))
+	os.MkdirAll(filepath.Join(out, "x", ".r.tmp-2"), 0o755)
+	if _, err := CleanTree(out); err != nil {
+		t.Fatal(err)
+	}
+	if entries, err := os.ReadDir(root); err != nil || len(entries) != 0 {
+		t.Errorf("after the last leftovers: %v, %v; want %s there and empty", entries, err, root)
+	}
+}
