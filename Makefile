@@ -93,3 +93,23 @@ NS3_REPS ?= 3
 .PHONY: ns3-compare
 ns3-compare:
 	$(GO) run ./tools/ns3/compare -reps $(NS3_REPS)
+
+# fidelity runs reno, cubic and bbr at 0.25, 1 and 4 BDP, three seeds each,
+# on tun-reference's bottleneck (experiments/fidelity.toml) three ways: the
+# sim with ccbench's algorithm, the tun driver with ccbench's and with the
+# kernel's. It prints, per algorithm, buffer and way, the median and spread
+# (min–max) over the seeds of goodput, retransmits and RTT p50/p95, and how
+# many repeats were invalid. Root and /dev/net/tun; the 54 real-time runs
+# take FIDELITY_DURATION of wall time each (10 s: about 10 minutes in all).
+# FIDELITY_FLAGS=-table-only prints the table again from the results;
+# -resume reuses points already run with the same settings.
+FIDELITY_DURATION ?= 10s
+FIDELITY_REPS ?= 3
+FIDELITY_BUFFERS ?= 0.25bdp,1bdp,4bdp
+FIDELITY_ALGORITHMS ?= reno,cubic,bbr
+FIDELITY_OUT ?= results/fidelity
+FIDELITY_FLAGS ?=
+.PHONY: fidelity
+fidelity: build
+	$(GO) run ./tools/fidelity -ccbench bin/ccbench -out $(FIDELITY_OUT) -duration $(FIDELITY_DURATION) \
+		-reps $(FIDELITY_REPS) -buffers $(FIDELITY_BUFFERS) -algorithms $(FIDELITY_ALGORITHMS) $(FIDELITY_FLAGS)
