@@ -132,7 +132,13 @@ Ctrl-C stops starting new points; run again with --resume.
 A run locks its folder: a second run into the same folder fails at once,
 before simulating. Interrupted runs leave no temporary folders; those of
 killed runs are removed by the next run into the same place or by
-ccbench cleanup.
+ccbench cleanup. A run that fails or is stopped before its folder is in
+place leaves no empty folder either.
+
+SIGINT or SIGTERM stops a tun run at once (and a sweep's running tun
+point): its endpoints, relay, TUN devices and network namespaces are torn
+down, nothing is written, and ccbench exits with 130 or 143. After a
+kill -9, ccbench cleanup removes the namespaces the run left.
 
 --shard i/N runs only the points k with k mod N = i, for spreading a sweep
 over machines, and writes OUT/<experiment>/shard-i-of-N.json in place of the
