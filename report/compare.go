@@ -137,7 +137,7 @@ func LoadRuns(dir string, ignore []string) ([]*RunGroup, error) {
 			groups[i].Metrics[m] = append(groups[i].Metrics[m], v)
 		}
 		groups[i].Runs++
-		if ok, reasons := s.Trusted(); !ok {
+		if ok, reasons := trusted(s); !ok {
 			groups[i].Invalid = append(groups[i].Invalid, InvalidRun{Dir: run, Reasons: reasons})
 		}
 	}

@@ -71,8 +71,8 @@ type IndexRun struct {
 	// (its fingerprint.json); empty for a run written before ccbench kept
 	// fingerprints.
 	Fingerprint string `json:"fingerprint,omitempty"`
-	// Validity is a real-time run's verdict on itself, copied from its
-	// summary when the index is written, so that a script reading
+	// Validity is a real-time run's verdict on itself, taken from its
+	// summary (ValidityOf) when the index is written, so that a script reading
 	// index.json sees which points are not to be trusted without opening
 	// every summary; absent for a simulated run, trusted by construction.
 	Validity *metrics.Validity `json:"validity,omitempty"`
@@ -202,7 +202,7 @@ func writeIndexFiles(path string, idx *Index, figures []string) error {
 	dir := filepath.Dir(path)
 	for i := range idx.Runs {
 		if r := &idx.Runs[i]; r.Summary != nil {
-			r.Validity = r.Summary.Validity
+			r.Validity = ValidityOf(r.Summary)
 		}
 	}
 	err := WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
@@ -269,7 +269,7 @@ func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
 			}
 			xy := plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()}
 			xs, ys = append(xs, xy.X), append(ys, xy.Y)
-			if ok, _ := r.Summary.Trusted(); ok {
+			if ok, _ := trusted(r.Summary); ok {
 				runs = append(runs, xy)
 			} else {
 				invalid = append(invalid, xy)
@@ -339,9 +339,9 @@ type indexRow struct {
 // invalid with its reasons, and a simulated run, which has no verdict
 // because its links run exactly as configured, says so.
 func verdictOf(row *indexRow, s *metrics.Summary) {
-	ok, reasons := s.Trusted()
+	ok, reasons := trusted(s)
 	switch {
-	case s.Validity == nil:
+	case ValidityOf(s) == nil:
 		row.Verdict = "simulated"
 	case ok:
 		row.Verdict = "valid"
@@ -496,7 +496,7 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 			rows[i].Fingerprint = r.Fingerprint
 		}
 		verdictOf(&rows[i], s)
-		validity = validity || s.Validity != nil
+		validity = validity || ValidityOf(s) != nil
 		if len(fctPoints(s)) > 0 {
 			rows[i].Figures = append(slices.Clone(runFigures), "fct")
 		}

@@ -356,3 +356,25 @@ func TestOverlayDrawsEveryFlow(t *testing.T) {
 		t.Errorf("20 flows: %q, %+v", which, lines)
 	}
 }
+
+// A real-time summary written before runs kept a verdict is judged by its
+// release error's check, the one it had; a simulated one has no verdict.
+func TestValidityOfOlderSummaries(t *testing.T) {
+	old := &metrics.Summary{ReleaseError: &metrics.ReleaseError{P99Us: 236.4, LimitUs: 100, Valid: false}}
+	v := ValidityOf(old)
+	if v == nil || v.Valid || len(v.Reasons) != 1 || !strings.HasPrefix(v.Reasons[0], "release error p99 236.4 µs above the 100 µs limit (a summary written before") {
+		t.Errorf("older invalid run: %+v", v)
+	}
+	old.ReleaseError.Valid = true
+	if v := ValidityOf(old); v == nil || !v.Valid || len(v.Reasons) != 0 {
+		t.Errorf("older valid run: %+v", v)
+	}
+	// The run's own verdict wins over its release error's.
+	old.Validity = &metrics.Validity{Reasons: []string{"2 stalls"}}
+	if v := ValidityOf(old); v != old.Validity {
+		t.Errorf("run with a verdict: %+v", v)
+	}
+	if v := ValidityOf(&metrics.Summary{}); v != nil {
+		t.Errorf("simulated run: %+v", v)
+	}
+}

@@ -131,7 +131,7 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 				if err != nil {
 					return res, fmt.Errorf("run %s: %w", p.Run, err)
 				}
-				validity[i] = s.Validity
+				validity[i] = report.ValidityOf(s)
 				// A point whose run was stopped while its figures were
 				// drawn has its results but not all its figures.
 				if !opt.NoPlots && !plotted(filepath.Join(base, p.Run)) {
@@ -238,7 +238,7 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 				}
 				mu.Lock()
 				res.Ran++
-				validity[i] = r.Summary.Validity
+				validity[i] = report.ValidityOf(&r.Summary)
 				if len(problems) > 0 {
 					verifyProblems[i] = problems
 				}
