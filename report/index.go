@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"os"
 	"path/filepath"
@@ -269,9 +270,8 @@ func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
 			}
 			xy := plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()}
 			xs, ys = append(xs, xy.X), append(ys, xy.Y)
-			if ok, _ := trusted(r.Summary); ok {
-				runs = append(runs, xy)
-			} else {
+			runs = append(runs, xy)
+			if ok, _ := trusted(r.Summary); !ok {
 				invalid = append(invalid, xy)
 			}
 		}
@@ -286,29 +286,23 @@ func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
 			return nil, err
 		}
 		avg.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-		if len(runs) > 0 {
-			p.Add(each, avg)
-			p.Legend.Add(g+" (runs, mean)", each, avg)
-		} else {
-			p.Add(avg)
-			p.Legend.Add(g+" (mean)", avg)
-		}
-		// An invalid run is drawn as a cross in its group's colour, so
-		// that no point of the figure passes for a trusted one.
+		p.Add(each, avg)
+		p.Legend.Add(g+" (runs, mean)", each, avg)
+		// An invalid run is crossed out in black, over its ring and its
+		// group's mean, so that no point of the figure passes for a
+		// trusted one.
 		if len(invalid) > 0 {
 			cross, err := plotter.NewScatter(invalid)
 			if err != nil {
 				return nil, err
 			}
-			cross.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
+			cross.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
 			p.Add(cross)
 			anyInvalid = cross
 		}
 	}
 	if anyInvalid != nil {
-		key := *anyInvalid
-		key.GlyphStyle.Color = referenceColor
-		p.Legend.Add("invalid run (real-time run not as configured)", &key)
+		p.Legend.Add("invalid run (real-time run not as configured)", anyInvalid)
 		entries++
 	}
 	fitAxes(p, entries)
@@ -366,7 +360,7 @@ func invalidNote(rows []indexRow) string {
 		return ""
 	}
 	return fmt.Sprintf("%d of %d runs are invalid: the emulated network did not run as configured, so their figures are not to be trusted. "+
-		"Their rows are marked, with the reasons in the validity column; the lines and means of the figures above include them, and the scatter draws them as crosses.", n, len(rows))
+		"Their rows are marked, with the reasons in the validity column; the lines and means of the figures above include them, and the scatter crosses them out.", n, len(rows))
 }
 
 // runFigures are the figures of a run the index links to.
