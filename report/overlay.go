@@ -94,6 +94,10 @@ func overlayLines(dir string, runs []IndexRun) ([]overlayLine, string) {
 	}
 	for ri := range runs {
 		r := &runs[ri]
+		if r.Summary == nil {
+			lines = append(lines, overlayLine{label: r.Run, path: filepath.Join(dir, r.Run, "flow0.csv"), style: overlayStyle(len(lines))})
+			continue
+		}
 		for i := range r.Summary.Flows {
 			f := &r.Summary.Flows[i]
 			lines = append(lines, overlayLine{label: r.Run + ": " + overlayFlowLabel(f),

@@ -378,3 +378,13 @@ func TestValidityOfOlderSummaries(t *testing.T) {
 		t.Errorf("simulated run: %+v", v)
 	}
 }
+
+// A run without a summary beside runs of several flows is drawn by its
+// first flow, labelled with its name.
+func TestOverlayRunWithoutSummary(t *testing.T) {
+	two := &metrics.Summary{Flows: []metrics.FlowSummary{{ID: 0, CC: "reno"}, {ID: 1, CC: "cubic"}}}
+	lines, which := overlayLines("d", []IndexRun{{Run: "a", Summary: two}, {Run: "b"}})
+	if which != "every flow of each run" || len(lines) != 3 || lines[2].label != "b" || lines[2].path != filepath.Join("d", "b", "flow0.csv") {
+		t.Errorf("%q, %+v", which, lines)
+	}
+}
