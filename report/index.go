@@ -254,6 +254,13 @@ func sweepFigure(idx *Index, groups []string, title, unit string, value func(*In
 	return groupedSweepFigure(idx, groups, groupOf, title, unit, value)
 }
 
+// invalidGlyph crosses out an invalid run's value on the index's figures,
+// in black over whatever marks its group's values, and invalidLegend
+// names it in their legends.
+var invalidGlyph = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
+
+const invalidLegend = "invalid run (real-time run not as configured)"
+
 // scatterFigure plots every run's goodput against its median RTT, small
 // and hollow, with each group's mean as a large filled mark.
 func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
@@ -296,13 +303,13 @@ func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			cross.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
+			cross.GlyphStyle = invalidGlyph
 			p.Add(cross)
 			anyInvalid = cross
 		}
 	}
 	if anyInvalid != nil {
-		p.Legend.Add("invalid run (real-time run not as configured)", anyInvalid)
+		p.Legend.Add(invalidLegend, anyInvalid)
 		entries++
 	}
 	fitAxes(p, entries)
@@ -360,7 +367,7 @@ func invalidNote(rows []indexRow) string {
 		return ""
 	}
 	return fmt.Sprintf("%d of %d runs are invalid: the emulated network did not run as configured, so their figures are not to be trusted. "+
-		"Their rows are marked, with the reasons in the validity column; the lines and means of the figures above include them, and the scatter crosses them out.", n, len(rows))
+		"Their rows are marked, with the reasons in the validity column; the lines and means of the figures above include them, and the figures cross out their values.", n, len(rows))
 }
 
 // runFigures are the figures of a run the index links to.

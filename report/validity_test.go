@@ -87,9 +87,16 @@ func TestIndexMarksInvalidRuns(t *testing.T) {
 			t.Errorf("index.json: valid run %s reads %+v", r.Run, r.Validity)
 		}
 	}
-	svg, _ := os.ReadFile(filepath.Join(dir, "sweep-scatter.svg"))
-	if !strings.Contains(string(svg), "invalid run (real-time run not as configured)") {
-		t.Error("the scatter has no legend entry for the invalid run")
+	for _, f := range []string{"sweep-scatter.svg", "sweep-goodput.svg", "sweep-rtt.svg"} {
+		svg, _ := os.ReadFile(filepath.Join(dir, f))
+		if n := strings.Count(string(svg), "invalid run (real-time run not as configured)"); n != 1 {
+			t.Errorf("%s has %d legend entries for the invalid run, want 1", f, n)
+		}
+	}
+	if *plotDir != "" {
+		if err := WriteIndex(filepath.Join(*plotDir, "index.html"), realTimeIndex()); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	sim := t.TempDir()
