@@ -25,7 +25,7 @@ func (rf *runPlot) ccFigures() []figure {
 			if err := rf.addBand(p, rf.bands[qPacing]); err != nil {
 				return nil, err
 			}
-			fitAxes(p, rf.flowEntries(1))
+			rf.fitAxes(p, rf.flowEntries(1))
 			return p, nil
 		}})
 	}
@@ -48,7 +48,7 @@ func (rf *runPlot) ccFigures() []figure {
 				}
 				entries += 2
 			}
-			fitAxes(p, entries)
+			rf.fitAxes(p, entries)
 			return p, nil
 		}})
 	}

@@ -4,6 +4,10 @@
 // pool into one sample per metric; each sample is summarised by its mean
 // and a 95% confidence interval from Student's t distribution, which is
 // the right interval for the handful of seeds an experiment repeats.
+//
+// A real-time run that judged itself invalid (metrics.Validity) is loaded
+// like any other and listed in its group's Invalid, so that the caller can
+// refuse to compare it, or compare it and say so.
 
 package report
 
@@ -35,6 +39,25 @@ type RunGroup struct {
 	Key string
 	// Metrics holds one value per run for each metric name.
 	Metrics map[string][]float64
+	// Runs counts the group's runs, and Invalid lists those of them
+	// whose summary says their figures are not to be trusted.
+	Runs    int
+	Invalid []InvalidRun
+}
+
+// InvalidRun is a run folder whose summary says it is invalid, with the
+// summary's reasons.
+type InvalidRun struct {
+	Dir     string
+	Reasons []string
+}
+
+// Why is the run's reasons on one line.
+func (r InvalidRun) Why() string {
+	if len(r.Reasons) == 0 {
+		return "no reason recorded"
+	}
+	return strings.Join(r.Reasons, "; ")
 }
 
 // Estimate is a sample's mean and the half-width of its 95% confidence
@@ -112,6 +135,10 @@ func LoadRuns(dir string, ignore []string) ([]*RunGroup, error) {
 		}
 		for m, v := range runMetrics(s, groupOf) {
 			groups[i].Metrics[m] = append(groups[i].Metrics[m], v)
+		}
+		groups[i].Runs++
+		if ok, reasons := trusted(s); !ok {
+			groups[i].Invalid = append(groups[i].Invalid, InvalidRun{Dir: run, Reasons: reasons})
 		}
 	}
 	return groups, nil

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"os"
 	"path/filepath"
@@ -71,6 +72,11 @@ type IndexRun struct {
 	// (its fingerprint.json); empty for a run written before ccbench kept
 	// fingerprints.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Validity is a real-time run's verdict on itself, taken from its
+	// summary (ValidityOf) when the index is written, so that a script reading
+	// index.json sees which points are not to be trusted without opening
+	// every summary; absent for a simulated run, trusted by construction.
+	Validity *metrics.Validity `json:"validity,omitempty"`
 	// Summary is read from the run's summary.json, not kept in index.json.
 	Summary *metrics.Summary `json:"-"`
 }
@@ -191,8 +197,15 @@ func WriteIndex(path string, idx *Index) error {
 }
 
 // writeIndexFiles writes index.json and the page, which shows figures.
+// Each run's validity is taken from its summary, the one place a run's
+// verdict is kept, whatever index.json said before.
 func writeIndexFiles(path string, idx *Index, figures []string) error {
 	dir := filepath.Dir(path)
+	for i := range idx.Runs {
+		if r := &idx.Runs[i]; r.Summary != nil {
+			r.Validity = ValidityOf(r.Summary)
+		}
+	}
 	err := WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -241,20 +254,33 @@ func sweepFigure(idx *Index, groups []string, title, unit string, value func(*In
 	return groupedSweepFigure(idx, groups, groupOf, title, unit, value)
 }
 
+// invalidGlyph crosses out an invalid run's value on the index's figures,
+// in black over whatever marks its group's values, and invalidLegend
+// names it in their legends.
+var invalidGlyph = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
+
+const invalidLegend = "invalid run (real-time run not as configured)"
+
 // scatterFigure plots every run's goodput against its median RTT, small
 // and hollow, with each group's mean as a large filled mark.
 func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
 	p := newFigure(idx.Title+": throughput and delay", "Median RTT (ms)", "Goodput (Mbit/s)")
+	entries := len(groups)
+	var anyInvalid *plotter.Scatter
 	for gi, g := range groups {
-		var runs, mean plotter.XYs
+		var runs, invalid, mean plotter.XYs
+		var xs, ys []float64
 		for i := range idx.Runs {
-			if r := &idx.Runs[i]; r.group() == g {
-				runs = append(runs, plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()})
+			r := &idx.Runs[i]
+			if r.group() != g {
+				continue
 			}
-		}
-		xs, ys := make([]float64, len(runs)), make([]float64, len(runs))
-		for i, xy := range runs {
-			xs[i], ys[i] = xy.X, xy.Y
+			xy := plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()}
+			xs, ys = append(xs, xy.X), append(ys, xy.Y)
+			runs = append(runs, xy)
+			if ok, _ := trusted(r.Summary); !ok {
+				invalid = append(invalid, xy)
+			}
 		}
 		mean = plotter.XYs{{X: stat.Mean(xs, nil), Y: stat.Mean(ys, nil)}}
 		each, err := plotter.NewScatter(runs)
@@ -269,8 +295,24 @@ func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
 		avg.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
 		p.Add(each, avg)
 		p.Legend.Add(g+" (runs, mean)", each, avg)
+		// An invalid run is crossed out in black, over its ring and its
+		// group's mean, so that no point of the figure passes for a
+		// trusted one.
+		if len(invalid) > 0 {
+			cross, err := plotter.NewScatter(invalid)
+			if err != nil {
+				return nil, err
+			}
+			cross.GlyphStyle = invalidGlyph
+			p.Add(cross)
+			anyInvalid = cross
+		}
 	}
-	fitAxes(p, len(groups))
+	if anyInvalid != nil {
+		p.Legend.Add(invalidLegend, anyInvalid)
+		entries++
+	}
+	fitAxes(p, entries)
 	// Room to the right, so the marks of the deepest buffer are not cut.
 	p.X.Max *= 1.05
 	return p, nil
@@ -286,6 +328,46 @@ type indexRow struct {
 	Jain, WindowJain                   string
 	Figures                            []string
 	Fingerprint                        string
+	// Invalid marks a real-time run whose figures are not to be trusted,
+	// Reasons says why (joined by "; "), and Verdict is the validity
+	// column's word for the others (see verdictOf).
+	Invalid bool
+	Reasons string
+	Verdict string
+}
+
+// verdictOf fills in row's validity from s: a real-time run is valid or
+// invalid with its reasons, and a simulated run, which has no verdict
+// because its links run exactly as configured, says so.
+func verdictOf(row *indexRow, s *metrics.Summary) {
+	ok, reasons := trusted(s)
+	switch {
+	case ValidityOf(s) == nil:
+		row.Verdict = "simulated"
+	case ok:
+		row.Verdict = "valid"
+	default:
+		row.Invalid = true
+		row.Reasons = strings.Join(reasons, "; ")
+		if row.Reasons == "" {
+			row.Reasons = "no reason recorded"
+		}
+	}
+}
+
+// invalidNote is the page's warning when some of rows are invalid, or "".
+func invalidNote(rows []indexRow) string {
+	n := 0
+	for i := range rows {
+		if rows[i].Invalid {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d runs are invalid: the emulated network did not run as configured, so their figures are not to be trusted. "+
+		"Their rows are marked, with the reasons in the validity column; the lines and means of the figures above include them, and the figures cross out their values.", n, len(rows))
 }
 
 // runFigures are the figures of a run the index links to.
@@ -366,18 +448,20 @@ table { border-collapse: collapse; font-size: 90%; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; }
-</style>
+{{if .Validity}}tr.invalid td { background: #fde2dd; }
+{{end}}</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
 <p>{{len .Rows}} runs.{{if .Figures}} Lines are the mean over repetitions; error bars ± one standard deviation.{{end}}</p>
-{{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
+{{with .InvalidNote}}<p><strong>{{.}}</strong></p>
+{{end}}{{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
 {{end}}{{with .Network}}<h2>Network</h2>
 <pre>{{.}}</pre>
 {{end}}{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
 {{end}}<table>
-<tr><th>run</th>{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
-{{range .Rows}}<tr><td><a href="{{.Run}}/">{{.Run}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{else}}not drawn {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
+<tr><th>run</th>{{if .Validity}}<th>validity</th>{{end}}{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
+{{range .Rows}}<tr{{if .Invalid}} class="invalid" title="invalid: {{.Reasons}}"{{end}}><td><a href="{{.Run}}/">{{.Run}}</a></td>{{if $.Validity}}<td>{{if .Invalid}}<strong>invalid</strong>: {{.Reasons}}{{else}}{{.Verdict}}{{end}}</td>{{end}}{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{else}}not drawn {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
 {{end}}</table>
 </body>
 </html>
@@ -386,6 +470,9 @@ img { max-width: 100%; }
 func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error {
 	rows := make([]indexRow, len(idx.Runs))
 	notDrawn := idx.NoFigures
+	// The validity column appears when any run is a real-time one: a
+	// simulated sweep's page has none.
+	validity := false
 	for i := range idx.Runs {
 		r := &idx.Runs[i]
 		s := r.Summary
@@ -409,6 +496,8 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		if len(r.Fingerprint) >= 12 {
 			rows[i].Fingerprint = r.Fingerprint
 		}
+		verdictOf(&rows[i], s)
+		validity = validity || ValidityOf(s) != nil
 		if len(fctPoints(s)) > 0 {
 			rows[i].Figures = append(slices.Clone(runFigures), "fct")
 		}
@@ -423,11 +512,13 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		}
 	}
 	return indexPage.Execute(w, struct {
-		Title    string
-		Keys     []string
-		Figures  []string
-		Rows     []indexRow
-		NotDrawn bool
-		Network  string
-	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network})
+		Title       string
+		Keys        []string
+		Figures     []string
+		Rows        []indexRow
+		NotDrawn    bool
+		Network     string
+		Validity    bool
+		InvalidNote string
+	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows)})
 }

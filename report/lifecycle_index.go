@@ -131,6 +131,37 @@ func groupedSweepFigure(idx *Index, groups, groupOf []string, title, unit string
 		p.Add(line, points, bars)
 		p.Legend.Add(g, line, points)
 	}
-	fitAxes(p, len(groups))
+	entries := len(groups)
+	if crossed, err := crossInvalid(p, idx, value); err != nil {
+		return nil, err
+	} else if crossed {
+		entries++
+	}
+	fitAxes(p, entries)
 	return p, nil
+}
+
+// crossInvalid draws each invalid run's own value at its X as a black
+// cross, with a legend entry, and reports whether there was any: the
+// lines go through means that include them, and the figure says which
+// values those were.
+func crossInvalid(p *plot.Plot, idx *Index, value func(*IndexRun) float64) (bool, error) {
+	var invalid plotter.XYs
+	for i := range idx.Runs {
+		r := &idx.Runs[i]
+		if ok, _ := trusted(r.Summary); !ok {
+			invalid = append(invalid, plotter.XY{X: r.X, Y: value(r)})
+		}
+	}
+	if len(invalid) == 0 {
+		return false, nil
+	}
+	cross, err := plotter.NewScatter(invalid)
+	if err != nil {
+		return false, err
+	}
+	cross.GlyphStyle = invalidGlyph
+	p.Add(cross)
+	p.Legend.Add(invalidLegend, cross)
+	return true, nil
 }

@@ -9,7 +9,8 @@ package report
 //	queue       bottleneck queue occupancy (kB), with the buffer size
 //	queue_delay mean queueing delay per sample interval (ms)
 //
-// and, from ccplots.go, the pacing rate and the algorithms' internals.
+// and, from ccplots.go, the pacing rate and the algorithms' internals. On
+// a real-time run's figures, the relay's stalls are shaded (stalls.go).
 //
 // The figures are built sample by sample (runPlot), from the CSV files
 // row by row (PlotRun) or from series in memory (Plots), and hold bounded
@@ -74,10 +75,11 @@ func flowValue(q int, s *metrics.FlowSample) (float64, bool) {
 	return 0, false
 }
 
-// plotFlow names a flow in the figures.
+// plotFlow names a flow in the figures; Endpoints, a real-time flow's
+// sender and receiver ("stack→kernel"), joins the algorithm in its legend.
 type plotFlow struct {
-	ID       int
-	Name, CC string
+	ID                  int
+	Name, CC, Endpoints string
 }
 
 // runPlot collects a run's figures sample by sample.
@@ -103,6 +105,9 @@ type runPlot struct {
 	delay     *lineBuilder
 	linkSeen  bool
 	tMax      units.Time
+	// stalls shades a real-time run's relay stalls on every figure
+	// (stalls.go); nil when it had none.
+	stalls *stallShade
 }
 
 // newRunPlot starts the figures of a run of flows whose samples lie in
@@ -307,7 +312,7 @@ func (rf *runPlot) newRunFigure(what, yLabel string) *plot.Plot {
 	if rf.aggregated {
 		title += fmt.Sprintf(" (flows 0–%d of %d drawn; band and mean: all)", rf.drawn-1, len(rf.flows))
 	}
-	return newFigure(title, "Time (s)", yLabel)
+	return rf.newTimeFigure(title, yLabel)
 }
 
 func (rf *runPlot) throughputFigure(linkRate units.Rate, tMax float64) (*plot.Plot, error) {
@@ -327,7 +332,7 @@ func (rf *runPlot) throughputFigure(linkRate units.Rate, tMax float64) (*plot.Pl
 		}
 		entries++
 	}
-	fitAxes(p, entries)
+	rf.fitAxes(p, entries)
 	return p, nil
 }
 
@@ -346,12 +351,12 @@ func (rf *runPlot) flowFigure(what, yLabel string, lines []flowLine) (*plot.Plot
 			return nil, err
 		}
 	}
-	fitAxes(p, rf.flowEntries(len(lines)))
+	rf.fitAxes(p, rf.flowEntries(len(lines)))
 	return p, nil
 }
 
 func (rf *runPlot) queueFigure(bufferBytes int, tMax float64) (*plot.Plot, error) {
-	p := newFigure(rf.heading+": bottleneck queue", "Time (s)", "Queue (kB)")
+	p := rf.newTimeFigure(rf.heading+": bottleneck queue", "Queue (kB)")
 	entries := 1
 	if err := addLine(p, "queue", solid(flowColor(0)), rf.queue.lines()); err != nil {
 		return nil, err
@@ -363,18 +368,18 @@ func (rf *runPlot) queueFigure(bufferBytes int, tMax float64) (*plot.Plot, error
 		}
 		entries++
 	}
-	fitAxes(p, entries)
+	rf.fitAxes(p, entries)
 	return p, nil
 }
 
 // queueDelayFigure plots the mean queueing delay of the packets served in
 // each sample interval.
 func (rf *runPlot) queueDelayFigure() (*plot.Plot, error) {
-	p := newFigure(rf.heading+": queueing delay", "Time (s)", "Delay (ms)")
+	p := rf.newTimeFigure(rf.heading+": queueing delay", "Delay (ms)")
 	if err := addLine(p, "mean per interval", solid(flowColor(0)), rf.delay.lines()); err != nil {
 		return nil, err
 	}
-	fitAxes(p, 1)
+	rf.fitAxes(p, 1)
 	return p, nil
 }
 
@@ -430,6 +435,9 @@ func (rf *runPlot) legendLabel(i int, quantity string) string {
 		name = fmt.Sprintf("flow %d", f.ID)
 	}
 	label := name + " (" + f.CC + ")"
+	if f.Endpoints != "" {
+		label = name + " (" + f.CC + ", " + f.Endpoints + ")"
+	}
 	if quantity != "" {
 		label += " " + quantity
 	}

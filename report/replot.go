@@ -42,9 +42,10 @@ func PlotRun(dir string, cfg *experiment.Config) error {
 	}
 	flows := make([]plotFlow, len(s.Flows))
 	for i, fs := range s.Flows {
-		flows[i] = plotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC}
+		flows[i] = plotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC, Endpoints: fs.Endpoints}
 	}
 	rf := newRunPlot(cfg.Name, flows, s.SimSeconds)
+	rf.stalls = newStallShade(s.ReleaseError)
 	for i, fs := range s.Flows {
 		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), func(smp *metrics.FlowSample) {
 			rf.flowSample(i, smp)

@@ -32,6 +32,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"ccbench/experiment"
+	"ccbench/metrics"
 	"ccbench/outdir"
 	"ccbench/report"
 	"ccbench/runner"
@@ -77,6 +78,12 @@ type Result struct {
 	// ("run <point>: flow <id> (<cc>): <problem>"), in point order. The
 	// points' results are written all the same.
 	VerifyProblems []string
+	// RealTime counts the points (run now or reused) whose summary
+	// carries a verdict on itself, the real-time ones, and Invalid names,
+	// one per line, those of them that judged themselves invalid ("run
+	// <point>: <reasons>"), in point order. The index marks the same.
+	RealTime int
+	Invalid  []string
 }
 
 // Run runs every point of sw. Cancelling ctx stops new points from
@@ -89,6 +96,9 @@ type Result struct {
 func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error) {
 	res := Result{Resumed: opt.Resume}
 	verifyProblems := map[int][]string{} // by point, under mu
+	// Each point's validity, by point: from the summary of a point run
+	// now, under mu, and read back for a reused one.
+	validity := make([]*metrics.Validity, len(sw.Points))
 	base := filepath.Join(opt.Out, sw.Name)
 	// The shards of one sweep write disjoint points and share the lock;
 	// a whole sweep has the experiment's folder to itself.
@@ -117,6 +127,12 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 			why := reuseCheck(filepath.Join(base, p.Run), &fp)
 			if why == "" {
 				res.Skipped++
+				// reuseCheck has parsed the summary: it reads.
+				s, err := report.ReadSummary(filepath.Join(base, p.Run, "summary.json"))
+				if err != nil {
+					return res, fmt.Errorf("run %s: %w", p.Run, err)
+				}
+				validity[i] = report.ValidityOf(s)
 				// A point whose run was stopped while its figures were
 				// drawn has its results but not all its figures.
 				if !opt.NoPlots && !plotted(filepath.Join(base, p.Run)) {
@@ -223,6 +239,7 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 				}
 				mu.Lock()
 				res.Ran++
+				validity[i] = report.ValidityOf(&r.Summary)
 				if len(problems) > 0 {
 					verifyProblems[i] = problems
 				}
@@ -247,6 +264,12 @@ schedule:
 	plotters.Wait()
 	for i := range sw.Points {
 		res.VerifyProblems = append(res.VerifyProblems, verifyProblems[i]...)
+		if v := validity[i]; v != nil {
+			res.RealTime++
+			if !v.Valid {
+				res.Invalid = append(res.Invalid, "run "+sw.Points[i].Run+": "+reasonsLine(v))
+			}
+		}
 	}
 	if bar != nil {
 		bar.Exit()
@@ -273,6 +296,14 @@ schedule:
 	}
 	res.Index = index
 	return res, nil
+}
+
+// reasonsLine is an invalid run's reasons on one line.
+func reasonsLine(v *metrics.Validity) string {
+	if len(v.Reasons) == 0 {
+		return "no reason recorded"
+	}
+	return strings.Join(v.Reasons, "; ")
 }
 
 // finished reports whether dir holds a finished run.

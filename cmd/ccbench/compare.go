@@ -1,6 +1,8 @@
 // The compare command: the change of each metric between a baseline and a
 // current set of results, with a gate that fails when a change crosses a
-// limit, for regression checks in CI.
+// limit, for regression checks in CI. A real-time run that judged itself
+// invalid is refused unless --allow-invalid, which compares it and marks
+// its rows.
 
 package main
 
@@ -53,9 +55,10 @@ func (l limit) crossed(change float64) bool {
 
 func newCompareCmd(stdout io.Writer) *cobra.Command {
 	var (
-		maxes  []string
-		ignore []string
-		format string
+		maxes        []string
+		ignore       []string
+		format       string
+		allowInvalid bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compare BASELINE CURRENT",
@@ -72,9 +75,16 @@ when it rises by more; it may be repeated. --ignore cc pairs runs whose
 flows use different algorithms (any other dotted setting, e.g. link.loss,
 may be ignored the same way). --format bench prints Go benchmark lines for
 benchstat instead of the table: "source: baseline" and "source: current"
-label the two sets, so "benchstat -col source FILE" compares them.`,
+label the two sets, so "benchstat -col source FILE" compares them.
+
+A real-time run whose summary marks it invalid (its emulated network did
+not run as configured: the relay released late or stalled, or packets were
+lost outside the emulated links) is refused: compare names each such run
+folder with its reasons and stops. --allow-invalid compares them anyway;
+the table marks their rows and lists them below it (with --format bench,
+they are listed on stderr).`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			var limits []limit
 			for _, m := range maxes {
 				l, err := parseLimit(m)
@@ -94,24 +104,80 @@ label the two sets, so "benchstat -col source FILE" compares them.`,
 			if err != nil {
 				return err
 			}
+			invalid := invalidRuns(base, cur)
+			if len(invalid) > 0 && !allowInvalid {
+				for _, line := range invalid {
+					fmt.Fprintln(cmd.ErrOrStderr(), "ccbench: compare: "+line)
+				}
+				return fmt.Errorf("compare: refusing %s; --allow-invalid compares invalid runs anyway, marking their rows", countRuns(len(invalid), "invalid run"))
+			}
 			if format == "bench" {
 				writeBench(stdout, "baseline", base)
 				writeBench(stdout, "current", cur)
+				for _, line := range invalid {
+					fmt.Fprintln(cmd.ErrOrStderr(), "ccbench: compare: --allow-invalid: "+line)
+				}
 				return nil
 			}
-			return compareTable(stdout, base, cur, limits)
+			return compareTable(stdout, base, cur, limits, invalid)
 		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&maxes, "max", nil, "limit on a metric's change: METRIC=-N% or METRIC=+N% (repeatable)")
 	f.StringArrayVar(&ignore, "ignore", nil, "setting left out when pairing runs: cc, or a dotted key (repeatable)")
 	f.StringVar(&format, "format", "table", "output: table, or bench (Go benchmark format, for benchstat)")
+	f.BoolVar(&allowInvalid, "allow-invalid", false, "compare real-time runs marked invalid too, marking their rows, instead of refusing")
 	return cmd
+}
+
+// invalidRuns names every invalid run of the two sets, one line each:
+// "invalid run FOLDER (baseline): REASONS".
+func invalidRuns(base, cur []*report.RunGroup) []string {
+	var lines []string
+	for _, set := range []struct {
+		name   string
+		groups []*report.RunGroup
+	}{{"baseline", base}, {"current", cur}} {
+		for _, g := range set.groups {
+			for _, r := range g.Invalid {
+				lines = append(lines, fmt.Sprintf("invalid run %s (%s): %s", r.Dir, set.name, r.Why()))
+			}
+		}
+	}
+	return lines
+}
+
+// countRuns writes "1 invalid run" or "3 invalid runs".
+func countRuns(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// invalidMark is what a row of the table adds when either side's runs
+// include invalid ones: "  INVALID: baseline 1 of 3, current 2 of 3".
+func invalidMark(b, c *report.RunGroup) string {
+	var parts []string
+	for _, side := range []struct {
+		name string
+		g    *report.RunGroup
+	}{{"baseline", b}, {"current", c}} {
+		if n := len(side.g.Invalid); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d of %d", side.name, n, side.g.Runs))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  INVALID: " + strings.Join(parts, ", ")
 }
 
 // compareTable prints every paired metric and returns an error naming the
 // metrics and runs that crossed a limit, or a baseline run with no pair.
-func compareTable(w io.Writer, base, cur []*report.RunGroup, limits []limit) error {
+// A row whose runs include invalid ones (allowed by --allow-invalid) is
+// marked, and invalid, one line per run, is printed below the table.
+func compareTable(w io.Writer, base, cur []*report.RunGroup, limits []limit, invalid []string) error {
 	fmt.Fprintf(w, "%-28s %-14s %22s %22s %9s\n", "run", "metric", "baseline", "current", "change")
 	var failed []string
 	for _, b := range base {
@@ -125,16 +191,20 @@ func compareTable(w io.Writer, base, cur []*report.RunGroup, limits []limit) err
 			failed = append(failed, fmt.Sprintf("run %s: no run in CURRENT has its config (seed aside); --ignore cc pairs runs of different algorithms", b.Name))
 			continue
 		}
+		mark := invalidMark(b, c)
 		for _, m := range b.MetricNames() {
 			be, ce := b.Estimate(m), c.Estimate(m)
 			change := relChange(be.Mean, ce.Mean)
-			fmt.Fprintf(w, "%-28s %-14s %22s %22s %+8.2f%%\n", b.Name, m, formatEstimate(be), formatEstimate(ce), 100*change)
+			fmt.Fprintf(w, "%-28s %-14s %22s %22s %+8.2f%%%s\n", b.Name, m, formatEstimate(be), formatEstimate(ce), 100*change, mark)
 			for _, l := range limits {
 				if l.metric == report.BaseMetric(m) && l.crossed(change) {
 					failed = append(failed, fmt.Sprintf("run %s: %s changed %+.2f%%, limit %+.2f%%", b.Name, m, 100*change, 100*l.change))
 				}
 			}
 		}
+	}
+	for _, line := range invalid {
+		fmt.Fprintln(w, "--allow-invalid: "+line)
 	}
 	for _, f := range failed {
 		fmt.Fprintln(w, "FAIL "+f)

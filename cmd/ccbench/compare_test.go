@@ -1,12 +1,15 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"ccbench/cc"
+	"ccbench/metrics"
+	"ccbench/report"
 )
 
 // weakReno is Reno that sees half of every ACK's newly acknowledged
@@ -91,5 +94,68 @@ func TestParseLimit(t *testing.T) {
 		if _, err := parseLimit(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// markInvalid copies the run folder src to dst and marks the copy's
+// summary invalid for reasons, as a real-time run that went wrong is.
+func markInvalid(t *testing.T, src, dst string, reasons ...string) {
+	t.Helper()
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dst, "summary.json")
+	s, err := report.ReadSummary(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Validity = &metrics.Validity{Reasons: reasons}
+	if err := report.WriteSummaryJSON(path, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// compare refuses an invalid run with one line naming its folder and
+// reasons and a closing line with the way past; --allow-invalid compares
+// it and marks its rows, in the table and in the bench format.
+func TestCompareRefusesInvalidRuns(t *testing.T) {
+	out := t.TempDir()
+	base := runShort(t, filepath.Join(out, "base"), "x")
+	cur := filepath.Join(out, "cur", "x")
+	markInvalid(t, base, cur, "release error p99 236 µs above the 100 µs limit", "34 datagrams lost outside the emulated link: TUN transmit queue")
+	reasons := "release error p99 236 µs above the 100 µs limit; 34 datagrams lost outside the emulated link: TUN transmit queue"
+
+	code, stdout, stderr := runCLI(t, "compare", base, cur)
+	want := "ccbench: compare: invalid run " + cur + " (current): " + reasons + "\n" +
+		"ccbench: compare: refusing 1 invalid run; --allow-invalid compares invalid runs anyway, marking their rows\n"
+	if code == 0 || stderr != want || stdout != "" {
+		t.Fatalf("exit %d, stderr:\n%s\nwant:\n%s\nstdout:\n%s", code, stderr, want, stdout)
+	}
+	// Both sides are checked: the invalid run as the baseline is refused
+	// as well, and named as such.
+	if code, _, stderr := runCLI(t, "compare", cur, base); code == 0 || !strings.Contains(stderr, "invalid run "+cur+" (baseline): ") {
+		t.Fatalf("invalid baseline: exit %d, %s", code, stderr)
+	}
+
+	code, stdout, stderr = runCLI(t, "compare", base, cur, "--allow-invalid")
+	if code != 0 || stderr != "" {
+		t.Fatalf("--allow-invalid: exit %d, %s", code, stderr)
+	}
+	rows := 0
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n")[1:] {
+		if strings.HasPrefix(line, "x ") {
+			rows++
+			if !strings.HasSuffix(line, "  INVALID: current 1 of 1") {
+				t.Errorf("row not marked: %q", line)
+			}
+		}
+	}
+	if rows != 4 || !strings.Contains(stdout, "\n--allow-invalid: invalid run "+cur+" (current): "+reasons+"\n") {
+		t.Fatalf("--allow-invalid: %d rows, table:\n%s", rows, stdout)
+	}
+
+	code, stdout, stderr = runCLI(t, "compare", base, cur, "--allow-invalid", "--format", "bench")
+	if code != 0 || strings.Contains(stdout, "invalid") || stderr != "ccbench: compare: --allow-invalid: invalid run "+cur+" (current): "+reasons+"\n" {
+		t.Fatalf("bench: exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 	}
 }

@@ -251,12 +251,31 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt sw
 		return stoppedBySignal(ctx, cmd.ErrOrStderr(), err, sweepLeft(sw, opt.Shard, res))
 	}
 	fmt.Fprintf(stdout, "sweep %s: %d points, %s in %.2fs wall\n", sw.Name, len(sw.Points), res.Describe(), time.Since(began).Seconds())
+	printSweepValidity(stdout, &res)
 	if res.Manifest != "" {
 		fmt.Fprintf(stdout, "shard %s: %s; ccbench merge writes the index once every shard is done\n", opt.Shard, res.Manifest)
 		return sweepVerifyFailure(res.VerifyProblems, len(sw.Points))
 	}
 	fmt.Fprintf(stdout, "index: %s\n", res.Index)
 	return sweepVerifyFailure(res.VerifyProblems, len(sw.Points))
+}
+
+// printSweepValidity says whether a sweep's real-time points can be
+// trusted: a line for all of them when they are, else a line per invalid
+// point with its reasons, after a line saying what that means. A
+// simulated sweep's points have no verdict, and nothing is printed.
+func printSweepValidity(w io.Writer, res *sweep.Result) {
+	switch {
+	case res.RealTime == 0:
+	case len(res.Invalid) == 0:
+		fmt.Fprintf(w, "validity: all %d real-time points valid\n", res.RealTime)
+	default:
+		fmt.Fprintf(w, "INVALID: %d of %d real-time points: the emulated network did not run as configured, so their figures are not to be trusted (the index marks them; ccbench compare refuses them without --allow-invalid)\n",
+			len(res.Invalid), res.RealTime)
+		for _, line := range res.Invalid {
+			fmt.Fprintln(w, "invalid: "+line)
+		}
+	}
 }
 
 // sweepVerifyFailure is a sweep's error when --verify found a flow wrong
