@@ -57,8 +57,8 @@ func (r SelfCheckResult) Passes(limit units.Duration) bool { return r.Timing.P99
 
 // String is the check's figures in one line.
 func (r SelfCheckResult) String() string {
-	return fmt.Sprintf("relay self-check over %v with no traffic: %d synthetic releases every %v, release error p50 %.1f µs, p99 %.1f µs, max %.1f µs, %d stalls",
-		r.Length, r.Timing.Packets, r.Spacing, us(r.Timing.P50), us(r.Timing.P99), us(r.Timing.Max), r.Stalls.Count)
+	return fmt.Sprintf("relay self-check over %.2f s with no traffic: %d synthetic releases every %v, release error p50 %.1f µs, p99 %.1f µs, max %.1f µs, %d stalls",
+		r.Length.Seconds(), r.Timing.Packets, r.Spacing, us(r.Timing.P50), us(r.Timing.P99), us(r.Timing.Max), r.Stalls.Count)
 }
 
 func us(d units.Duration) float64 { return float64(d) / float64(units.Microsecond) }

@@ -60,9 +60,9 @@ func TestProfileStalls(t *testing.T) {
 	p.begin(units.Time(ms), Polling)
 	p.charge(units.Time(ms), ReleaseStallThreshold-1)
 	p.begin(units.Time(1500*units.Microsecond), Sleeping) // a 0.5 ms poll is no stall
-	p.begin(units.Time(40*ms), Polling) // a long sleep is no stall
-	p.begin(units.Time(45*ms), Reading) // a 5 ms poll is
-	p.charge(units.Time(44*ms), 2*ms)   // and a release due in it, late to 46 ms, extends it
+	p.begin(units.Time(40*ms), Polling)                   // a long sleep is no stall
+	p.begin(units.Time(45*ms), Reading)                   // a 5 ms poll is
+	p.charge(units.Time(44*ms), 2*ms)                     // and a release due in it, late to 46 ms, extends it
 	s := p.Stalls.Summary()
 	if s.Count != 1 || s.Longest != (Stall{units.Time(40 * ms), units.Time(46 * ms)}) {
 		t.Errorf("stalls %+v", s)

@@ -280,6 +280,9 @@ var (
 	testAfterStop   func(*tun.Topology)
 )
 
+// selfCheckLength is how long selfCheck runs; tests shorten it.
+var selfCheckLength = tun.SelfCheckDuration
+
 // selfCheck runs the relay's self-check (tun.SelfCheck) as sc.SelfCheck
 // says: "refuse" fails a machine that cannot hold sc.MaxReleaseP99 at the
 // link's rate now, "warn" says so on stderr and runs, "" and "off" skip
@@ -292,7 +295,7 @@ func selfCheck(sc runner.Scenario) error {
 	default:
 		return fmt.Errorf("self_check: %q is not allowed; allowed: refuse, warn, off", sc.SelfCheck)
 	}
-	res, err := tun.SelfCheck(sc.Forward, tun.SelfCheckDuration, tun.DefaultThreadPolicy())
+	res, err := tun.SelfCheck(sc.Forward, selfCheckLength, tun.DefaultThreadPolicy())
 	if err != nil {
 		return fmt.Errorf("relay self-check: %w", err)
 	}
