@@ -22,7 +22,7 @@ func TestPrintRealTime(t *testing.T) {
 	printRealTime(&b, s)
 	want := `relay release error: p50 2.0 µs, p99 236.0 µs (limit 100 µs), p99.9 900.0 µs, max 51000.0 µs over 1000 packets; 2 stalls over 1000 µs, 52.5 ms in all
   stall at 1.200 s for 51.4 ms
-  and 1 more stalls, in summary.json's count and total only
+  and 1 more stalls (summary.json lists 1)
 path: relay read 607 and released 587 packets, emulated links dropped 3, lost outside the links 12
   lost 12 at TUN device A transmit queue (tx_dropped)
 run: INVALID, its figures are not to be trusted (2 reasons):
