@@ -17,6 +17,8 @@
 package tun
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -66,7 +68,11 @@ func us(d units.Duration) float64 { return float64(d) / float64(units.Microsecon
 // SelfCheck runs the relay for length between synthetic ports through a
 // link of forward's rate and delay (none of its losses, queue or
 // marking), its thread scheduled by policy, and returns its release error.
-func SelfCheck(forward netem.LinkConfig, length time.Duration, policy ThreadPolicy) (SelfCheckResult, error) {
+// Cancelling ctx ends it early with ctx's error.
+func SelfCheck(ctx context.Context, forward netem.LinkConfig, length time.Duration, policy ThreadPolicy) (SelfCheckResult, error) {
+	if err := ctx.Err(); err != nil {
+		return SelfCheckResult{}, err
+	}
 	spacing := unlimitedSpacing
 	if forward.Rate > 0 {
 		spacing = forward.Rate.TxTime(selfCheckPacket)
@@ -78,8 +84,13 @@ func SelfCheck(forward netem.LinkConfig, length time.Duration, policy ThreadPoli
 	r.SetThreadPolicy(policy)
 	r.setPorts(&synthSource{spacing: spacing}, synthSink{})
 	r.Start()
-	time.Sleep(length)
-	if err := r.Stop(); err != nil {
+	timer := time.NewTimer(length)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	if err := errors.Join(r.Stop(), ctx.Err()); err != nil {
 		return SelfCheckResult{}, err
 	}
 	// The check lasted from the clock's start to the loop's end, which a

@@ -1,6 +1,7 @@
 package tun
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 func TestSelfCheck(t *testing.T) {
 	const length = 300 * time.Millisecond
 	link := netem.LinkConfig{Rate: 100 * units.MbitPerSecond, Delay: 5 * units.Millisecond}
-	res, err := SelfCheck(link, length, DefaultThreadPolicy())
+	res, err := SelfCheck(context.Background(), link, length, DefaultThreadPolicy())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestSelfCheck(t *testing.T) {
 // A link without a rate is checked at a 1500-byte datagram's time at 1
 // Gbit/s, the relay's design load.
 func TestSelfCheckUnlimited(t *testing.T) {
-	res, err := SelfCheck(netem.LinkConfig{}, 50*time.Millisecond, ThreadPolicy{CPU: -1})
+	res, err := SelfCheck(context.Background(), netem.LinkConfig{}, 50*time.Millisecond, ThreadPolicy{CPU: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

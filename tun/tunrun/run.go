@@ -104,7 +104,7 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	if err := tun.Available(); err != nil {
 		return nil, err
 	}
-	if err := selfCheck(sc); err != nil {
+	if err := selfCheck(ctx, sc); err != nil {
 		return nil, err
 	}
 	topo, err := tun.NewTopology()
@@ -287,7 +287,7 @@ var selfCheckLength = tun.SelfCheckDuration
 // says: "refuse" fails a machine that cannot hold sc.MaxReleaseP99 at the
 // link's rate now, "warn" says so on stderr and runs, "" and "off" skip
 // it.
-func selfCheck(sc runner.Scenario) error {
+func selfCheck(ctx context.Context, sc runner.Scenario) error {
 	switch sc.SelfCheck {
 	case "", "off":
 		return nil
@@ -295,7 +295,10 @@ func selfCheck(sc runner.Scenario) error {
 	default:
 		return fmt.Errorf("self_check: %q is not allowed; allowed: refuse, warn, off", sc.SelfCheck)
 	}
-	res, err := tun.SelfCheck(sc.Forward, selfCheckLength, tun.DefaultThreadPolicy())
+	res, err := tun.SelfCheck(ctx, sc.Forward, selfCheckLength, tun.DefaultThreadPolicy())
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
 		return fmt.Errorf("relay self-check: %w", err)
 	}

@@ -142,7 +142,7 @@ func TestSelfCheckModes(t *testing.T) {
 	sc := tunDumbbell(units.Second, "linux:reno")
 	sc.MaxReleaseP99 = 1 // 1 ns: no relay holds it
 	sc.SelfCheck = "refuse"
-	err := selfCheck(sc)
+	err := selfCheck(context.Background(), sc)
 	if err == nil || !strings.HasPrefix(err.Error(), "relay self-check over ") ||
 		!strings.Contains(err.Error(), "p99 above max_release_p99 = 1ns") || !strings.HasSuffix(err.Error(), `refusing the run (self_check = "refuse"; "warn" runs anyway)`) ||
 		strings.Contains(err.Error(), "\n") {
@@ -150,12 +150,12 @@ func TestSelfCheckModes(t *testing.T) {
 	}
 	for _, mode := range []string{"warn", "off", ""} {
 		sc.SelfCheck = mode
-		if err := selfCheck(sc); err != nil {
+		if err := selfCheck(context.Background(), sc); err != nil {
 			t.Errorf("%q: %v", mode, err)
 		}
 	}
 	sc.SelfCheck = "sometimes"
-	if err := selfCheck(sc); err == nil || err.Error() != `self_check: "sometimes" is not allowed; allowed: refuse, warn, off` {
+	if err := selfCheck(context.Background(), sc); err == nil || err.Error() != `self_check: "sometimes" is not allowed; allowed: refuse, warn, off` {
 		t.Errorf("unknown mode: %v", err)
 	}
 	// A refused run leaves nothing behind.
