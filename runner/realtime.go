@@ -83,7 +83,7 @@ func StallLimit(rtt units.Duration) units.Duration {
 // releases, the links' drops, and every loss outside the links by place,
 // the relay's own first.
 func (r *RealTimeResult) PathLoss() *metrics.PathLoss {
-	pl := &metrics.PathLoss{Read: r.Relay.ReadPackets, Released: r.Relay.WrittenPackets, LinkDropped: r.LinkDropped}
+	pl := &metrics.PathLoss{Read: r.Relay.ReadPackets + r.Relay.ShortReads, Released: r.Relay.WrittenPackets, LinkDropped: r.LinkDropped}
 	if n := r.Relay.ShortReads; n > 0 {
 		pl.Places = append(pl.Places, metrics.LossPlace{Where: tun.PlaceRelayShortRead, Packets: n})
 	}

@@ -103,7 +103,7 @@ func TestRealTimeValidity(t *testing.T) {
 		Duration: 10 * units.Second,
 	}
 	pl := res.PathLoss()
-	want := metrics.PathLoss{Read: 5000, Released: 4900, LinkDropped: 40, Outside: 2338, Places: []metrics.LossPlace{
+	want := metrics.PathLoss{Read: 5001, Released: 4900, LinkDropped: 40, Outside: 2338, Places: []metrics.LossPlace{
 		{Where: tun.PlaceRelayShortRead, Packets: 1},
 		{Where: tun.PlaceRelayWrite, Packets: 2},
 		{Where: "TUN device A transmit queue (tx_dropped)", Packets: 2335},

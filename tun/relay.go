@@ -141,7 +141,7 @@ type Relay struct {
 
 // RelayCounters counts what the relay itself did, apart from the links.
 type RelayCounters struct {
-	ReadPackets    int64 // datagrams read from either port
+	ReadPackets    int64 // datagrams read from either port and enqueued on a link
 	WrittenPackets int64 // datagrams written to either port
 	// WriteDrops counts datagrams the receiving kernel had no room for.
 	WriteDrops int64
@@ -274,6 +274,8 @@ func (r *Relay) loop() error {
 			return err
 		}
 	}
+	// A thread kept off its core until Stop ends its last step here.
+	r.profile.begin(r.clock.Now(), Polling)
 	r.publishLinks(r.clock.Now())
 	return nil
 }

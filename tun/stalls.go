@@ -16,7 +16,7 @@
 // Overlapping intervals are one stall: a pause of 50 ms makes every
 // datagram due during it late, by less and less, and all of them together
 // are one stall of 50 ms from the first deadline missed. The log keeps
-// the first maxStallsListed stalls in a fixed array, plus the count, the
+// the longest maxStallsListed stalls in a fixed array, plus the count, the
 // total and the longest of all of them, so recording allocates nothing.
 
 package tun
@@ -42,7 +42,7 @@ import (
 const ReleaseStallThreshold = units.Millisecond
 
 // maxStallsListed bounds the stalls a run lists one by one; a run with
-// more reports them in its count and total.
+// more lists its longest and reports the rest in its count and total.
 const maxStallsListed = 64
 
 // Stall is one interval [Start, End) on the run's clock in which the relay
@@ -92,6 +92,19 @@ func (l *StallLog) close() {
 	if l.n < maxStallsListed {
 		l.list[l.n] = o
 		l.n++
+	} else {
+		// The list keeps the longest: a stall replaces the shortest
+		// listed one if it is longer. Stalls are at least a millisecond
+		// apart, so the scan costs nothing that matters.
+		shortest := 0
+		for i := range l.list {
+			if l.list[i].Length() < l.list[shortest].Length() {
+				shortest = i
+			}
+		}
+		if o.Length() > l.list[shortest].Length() {
+			l.list[shortest] = o
+		}
 	}
 	l.count++
 	l.total += o.Length()
@@ -106,7 +119,8 @@ type StallSummary struct {
 	Count   int64
 	Total   units.Duration
 	Longest Stall
-	// Listed are the first stalls in time order, at most maxStallsListed.
+	// Listed are the longest stalls, at most maxStallsListed, in time
+	// order.
 	Listed []Stall
 }
 
@@ -124,6 +138,8 @@ type testPause struct {
 	at     units.Time
 	length units.Duration
 	done   bool
+	// began is when the pause began, on the relay's clock.
+	began units.Time
 }
 
 // SetTestPause makes the relay's thread sleep for length, once, at the
@@ -134,12 +150,21 @@ func (r *Relay) SetTestPause(at units.Time, length units.Duration) {
 	r.pause = &testPause{at: at, length: length}
 }
 
+// TestPauseBegan is when the pause SetTestPause asked for began on the
+// relay's clock, or -1 if it never did; call it after Stop.
+func (r *Relay) TestPauseBegan() units.Time {
+	if r.pause == nil || !r.pause.done {
+		return -1
+	}
+	return r.pause.began
+}
+
 // maybe sleeps if the pause is due at now and has not happened yet.
 func (p *testPause) maybe(now units.Time) {
 	if p.done || now < p.at {
 		return
 	}
-	p.done = true
+	p.done, p.began = true, now
 	ts := unix.NsecToTimespec(int64(p.length))
 	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
 	}

@@ -46,9 +46,17 @@ func TestStallLogBounded(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("%v allocations per stall", allocs)
 	}
+	// One longer stall at the end takes the place of the first of the
+	// equally short listed ones; the list stays in time order.
+	late := units.Time(n) * units.Time(10*ms)
+	l.add(late, late.Add(5*ms))
+	n++
 	s := l.Summary()
-	if s.Count != int64(n) || len(s.Listed) != maxStallsListed || s.Total != units.Duration(n)*2*ms {
+	if s.Count != int64(n) || len(s.Listed) != maxStallsListed || s.Total != units.Duration(n-1)*2*ms+5*ms {
 		t.Errorf("%d stalls: count %d, listed %d, total %v", n, s.Count, len(s.Listed), s.Total)
+	}
+	if last := s.Listed[len(s.Listed)-1]; last != (Stall{late, late.Add(5 * ms)}) || s.Listed[0].Start != units.Time(10*ms) || s.Longest != last {
+		t.Errorf("listed from %v to %v, longest %v", s.Listed[0], last, s.Longest)
 	}
 }
 

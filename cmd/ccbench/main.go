@@ -336,7 +336,8 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 // one.
 func printRealTime(w io.Writer, s *metrics.Summary) {
 	// A loaded machine stalls the relay dozens of times a run; the
-	// printout shows the first few, summary.json the rest.
+	// printout shows the first few summary.json lists (its longest, in
+	// time order).
 	const stallsPrinted = 5
 	if r := s.ReleaseError; r != nil {
 		fmt.Fprintf(w, "relay release error: p50 %.1f µs, p99 %.1f µs (limit %.0f µs), p99.9 %.1f µs, max %.1f µs over %d packets; %d stalls over %.0f µs, %.1f ms in all\n",
