@@ -36,6 +36,10 @@
 //   - Udp RcvbufErrors: a UDP datagram the socket's buffer had no room for
 //     (a run carries no UDP of its own; a test's load may).
 //
+// A write the receiving device fails with anything but ENOBUFS or EAGAIN,
+// and a read that fails, end the relay with that error, and the run fails
+// with it: such a run has no figures to be wrong.
+//
 // Left out on purpose: TcpExt TCPZeroWindowDrop (a segment beyond a zero
 // window is TCP's flow control working, which ccbench's stack does too),
 // checksum errors (a corrupting link makes them by design), and
