@@ -28,9 +28,12 @@ func TestSelfCheck(t *testing.T) {
 	if res.Length < units.Duration(length) {
 		t.Errorf("length %v, shorter than the %v asked for", res.Length, length)
 	}
+	// A relay kept off its core at the end of the check (a stall) never
+	// releases what fell due meanwhile.
 	offered := uint64(res.Length/res.Spacing) + 1
-	if res.Timing.Packets > offered || res.Timing.Packets < offered*9/10 {
-		t.Errorf("%d releases, want between %d and %d", res.Timing.Packets, offered*9/10, offered)
+	least := uint64(res.Length-res.Stalls.Total-link.Delay) / uint64(res.Spacing) * 9 / 10
+	if res.Timing.Packets > offered || res.Timing.Packets < least {
+		t.Errorf("%d releases, want between %d and %d; stalls %+v", res.Timing.Packets, least, offered, res.Stalls)
 	}
 	if res.Timing.Max < res.Timing.P99 || res.Timing.P99 < res.Timing.P50 {
 		t.Errorf("inconsistent quantiles %+v", res.Timing)
