@@ -26,6 +26,14 @@
 // the past, which ends every blocked read and write, and the run is torn
 // down in reverse order of building: endpoints, relay, namespaces.
 //
+// Before anything is built, the relay checks for a second that it can
+// release on time at the link's rate (selfCheck, tun/selfcheck.go), and
+// refuses or warns as self_check says. The kernel's loss counters of both
+// namespaces are read just before the relay starts and again after it
+// stops, so that the run's losses outside the emulated links, and its
+// relay's stalls, reach runner.RealTimeResult, which turns them into the
+// summary's path_loss and validity.
+//
 // Package runner cannot import this one, which builds on it; its init
 // registers Run as driver "tun"'s (runner.RegisterRealTime), so a program
 // that runs tun experiments through runner.ExecuteWith imports it for
