@@ -3,8 +3,12 @@ package tun
 import (
 	"reflect"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"ccbench/metrics"
+	"ccbench/netem"
 )
 
 // parseSnmp reads every counter of a header line and its value line, and
@@ -98,5 +102,53 @@ func TestReadLossCounters(t *testing.T) {
 	topo.Close()
 	if _, err := topo.ReadLossCounters(); err == nil {
 		t.Error("reading a closed topology's counters did not fail")
+	}
+}
+
+// A UDP socket in B with a tiny receive buffer, sent 50 datagrams it does
+// not read, loses all but the few that fit: the counters read in B's
+// namespace name the place, and what B's socket held plus what it lost is
+// every datagram A sent.
+func TestLossCountersAreTheNamespaces(t *testing.T) {
+	topo, relay := newTestTopology(t, netem.LinkConfig{}, netem.LinkConfig{})
+	sendFd, recvFd := udpPair(t, topo)
+	if err := unix.SetsockoptInt(recvFd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4096); err != nil {
+		t.Fatal(err)
+	}
+	before, err := topo.ReadLossCounters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sent = 50
+	payload := make([]byte, udpPayload)
+	for range sent {
+		if _, err := unix.Write(sendFd, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Everything crosses an unlimited link within a millisecond or so.
+	deadline := time.Now().Add(2 * time.Second)
+	for relay.Counters().WrittenPackets < sent && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if err := relay.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := topo.ReadLossCounters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	buf := make([]byte, 2048)
+	for {
+		if _, err := unix.Read(recvFd, buf); err != nil {
+			break
+		}
+		held++
+	}
+	places := after.LossesSince(before)
+	want := []metrics.LossPlace{{Where: "namespace B UDP receive buffer full (Udp RcvbufErrors)", Packets: int64(sent - held)}}
+	if held == 0 || held == sent || !reflect.DeepEqual(places, want) {
+		t.Errorf("B's socket held %d of %d; places %+v, want %+v", held, sent, places, want)
 	}
 }
