@@ -60,6 +60,10 @@ type Config struct {
 	// relay released packets later than this at the 99th percentile is
 	// marked invalid, since its links did not behave as configured.
 	MaxReleaseP99 units.Duration
+	// SelfCheck is what the real-time driver does when its relay, checked
+	// before the flows start, cannot hold MaxReleaseP99: one of
+	// SelfCheckModes.
+	SelfCheck string
 	// FairnessFrom and FairnessTo bound the window over which Jain's
 	// index is computed from the bytes each flow delivered in it, per
 	// [[flows]] entry and over all flows; FairnessTo = 0 is the end of
@@ -427,3 +431,7 @@ func (c *Config) BaseRTT() units.Duration { return c.Link.Delay + c.Reverse.Dela
 // "1bdp" is this many bytes: the queue a single loss-based flow needs to
 // keep the link busy after halving its window (Villamizar and Song, 1994).
 func (c *Config) BDPBytes() int64 { return c.Link.Rate.BytesIn(c.BaseRTT()) }
+
+// SelfCheckModes are the values of self_check: refuse the run, warn and
+// run it, or skip the check.
+var SelfCheckModes = []string{"refuse", "warn", "off"}

@@ -181,6 +181,8 @@ var schema = []table{
 			})},
 		{"max_release_p99", kindDuration, "100us", "driver = \"tun\": a run whose relay released packets later than this at the 99th percentile is marked invalid in summary.json", at(func(c *Config) any { return &c.MaxReleaseP99 }),
 			on(func(c, _ *Config) string { return unless(c.MaxReleaseP99 > 0, `must be longer than 0s, e.g. "100us"`) })},
+		{"self_check", kindString, "refuse", `driver = "tun": before the flows start, the relay runs for a second with synthetic traffic at the link's packet spacing; when its p99 release error is above max_release_p99, "refuse" fails the run with the figures, "warn" prints them and runs, "off" skips the check`, at(func(c *Config) any { return &c.SelfCheck }),
+			oneOf(SelfCheckModes, "a self-check mode")},
 	}},
 	{name: "link", doc: "forward (data) direction: the bottleneck", dst: func(c *Config, _ int) any { return &c.Link },
 		keys: linkKeys("100Mbit/s", "20ms", "1bdp", "one-way propagation delay")},

@@ -132,6 +132,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	if err := lifecycleFromConfig(cfg, &sc); err != nil {
 		return Scenario{}, err
 	}
+	sc.SelfCheck, sc.MaxReleaseP99 = cfg.SelfCheck, cfg.MaxReleaseP99
 	return sc, nil
 }
 
@@ -351,6 +352,8 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			}
 		}
 		res.Summary.ReleaseError = tr.ReleaseError(cfg.MaxReleaseP99)
+		res.Summary.PathLoss = tr.PathLoss()
+		res.Summary.Validity = tr.Validity(cfg.MaxReleaseP99)
 	} else {
 		// The sim streams its samples to the CSVs in the temporary
 		// folder as it takes them.

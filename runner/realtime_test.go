@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"ccbench/metrics"
@@ -77,5 +79,79 @@ func TestRegisterRealTime(t *testing.T) {
 			}()
 			RegisterRealTime("tun", run)
 		}()
+	}
+}
+
+// A real-time run is invalid, with one line per reason, when its p99
+// passed the limit, when anything was lost outside the links (the relay's
+// own losses first, then the kernel's by place), when a stall was longer
+// than the path allows, or when it stalled too long in all; its path loss
+// sums the places.
+func TestRealTimeValidity(t *testing.T) {
+	ms := units.Millisecond
+	res := &RealTimeResult{
+		Timing:      tun.TimingError{Packets: 1000, P99: 236 * units.Microsecond},
+		Relay:       tun.RelayCounters{ReadPackets: 5000, WrittenPackets: 4900, WriteDrops: 2, ShortReads: 1},
+		LinkDropped: 40,
+		DeviceLosses: []metrics.LossPlace{
+			{Where: "TUN device A transmit queue (tx_dropped)", Packets: 2335},
+		},
+		Stalls: tun.StallSummary{Count: 3, Total: 150 * ms,
+			Longest: tun.Stall{Start: units.Time(5400 * ms), End: units.Time(5450 * ms)},
+			Listed:  []tun.Stall{{Start: units.Time(5400 * ms), End: units.Time(5450 * ms)}}},
+		BaseRTT:  40 * ms,
+		Duration: 10 * units.Second,
+	}
+	pl := res.PathLoss()
+	want := metrics.PathLoss{Read: 5001, Released: 4900, LinkDropped: 40, Outside: 2338, Places: []metrics.LossPlace{
+		{Where: tun.PlaceRelayShortRead, Packets: 1},
+		{Where: tun.PlaceRelayWrite, Packets: 2},
+		{Where: "TUN device A transmit queue (tx_dropped)", Packets: 2335},
+	}}
+	if !reflect.DeepEqual(*pl, want) {
+		t.Errorf("path loss %+v\nwant %+v", *pl, want)
+	}
+	v := res.Validity(100 * units.Microsecond)
+	reasons := []string{
+		"relay release error p99 236.0 µs is above max_release_p99 = 100 µs: the links did not run as configured",
+		"1 packets lost outside the emulated links at " + tun.PlaceRelayShortRead,
+		"2 packets lost outside the emulated links at " + tun.PlaceRelayWrite,
+		"2335 packets lost outside the emulated links at TUN device A transmit queue (tx_dropped)",
+		"relay stalled for 50.0 ms at 5.400 s, longer than the 5 ms a stall may last on this path (base RTT 40ms / 8, within 4–16 ms)",
+		"relay stalled for 150.0 ms in all (3 stalls), more than 1% of the run's 10s",
+	}
+	if v.Valid || !reflect.DeepEqual(v.Reasons, reasons) {
+		t.Errorf("validity %v\n%s\nwant\n%s", v.Valid, strings.Join(v.Reasons, "\n"), strings.Join(reasons, "\n"))
+	}
+	r := res.ReleaseError(100 * units.Microsecond)
+	if r.StallThresholdUs != 1000 || r.StallCount != 3 || r.StalledMs != 150 || !reflect.DeepEqual(r.Stalls, []metrics.Stall{{AtS: 5.4, LengthMs: 50}}) {
+		t.Errorf("release error stalls: %+v", r)
+	}
+
+	// The same run with nothing wrong is valid, with no reasons; a short
+	// stall within both limits does not count against it.
+	clean := &RealTimeResult{Timing: tun.TimingError{P99: 50 * units.Microsecond}, BaseRTT: 40 * ms, Duration: 10 * units.Second,
+		Stalls: tun.StallSummary{Count: 1, Total: 2 * ms, Longest: tun.Stall{Start: 0, End: units.Time(2 * ms)}}}
+	if v := clean.Validity(100 * units.Microsecond); !v.Valid || v.Reasons != nil {
+		t.Errorf("clean run: %+v", v)
+	}
+	if pl := clean.PathLoss(); pl.Outside != 0 || pl.Places != nil {
+		t.Errorf("clean run's path loss: %+v", pl)
+	}
+	clean.AccountingError = "tun: netlink in ccb-1-a: permission denied"
+	if v := clean.Validity(100 * units.Microsecond); v.Valid || len(v.Reasons) != 1 ||
+		v.Reasons[0] != "losses outside the emulated links could not be read, so they are unaccounted for: tun: netlink in ccb-1-a: permission denied" {
+		t.Errorf("unreadable counters: %+v", v)
+	}
+}
+
+// The longest stall a path allows is an eighth of its base RTT, within
+// 4–16 ms.
+func TestStallLimit(t *testing.T) {
+	ms := units.Millisecond
+	for rtt, want := range map[units.Duration]units.Duration{0: 4 * ms, 20 * ms: 4 * ms, 40 * ms: 5 * ms, 100 * ms: 12500 * units.Microsecond, 400 * ms: 16 * ms} {
+		if got := StallLimit(rtt); got != want {
+			t.Errorf("StallLimit(%v) = %v, want %v", rtt, got, want)
+		}
 	}
 }

@@ -79,6 +79,11 @@ type Scenario struct {
 	// them virtual whenever it can (virtualPayload). For proving and
 	// measuring that virtual payload changes nothing but the cost.
 	RealPayload bool
+	// SelfCheck is a real-time run's check of its relay before the flows
+	// start (experiment.SelfCheckModes; "" is "off"), against
+	// MaxReleaseP99.
+	SelfCheck     string
+	MaxReleaseP99 units.Duration
 }
 
 // virtualPayload reports whether the flows' payload can be virtual

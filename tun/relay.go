@@ -135,14 +135,19 @@ type Relay struct {
 	// fwdConfig and revConfig are the links' configurations, which the
 	// published statistics leave out.
 	fwdConfig, revConfig netem.LinkConfig
+	// pause, set only by tests, stalls the loop once (stalls.go).
+	pause *testPause
 }
 
 // RelayCounters counts what the relay itself did, apart from the links.
 type RelayCounters struct {
-	ReadPackets    int64 // datagrams read from either port
+	ReadPackets    int64 // datagrams read from either port and enqueued on a link
 	WrittenPackets int64 // datagrams written to either port
 	// WriteDrops counts datagrams the receiving kernel had no room for.
 	WriteDrops int64
+	// ShortReads counts datagrams read whose length disagrees with their
+	// IP header's (accounting.go), which the relay drops.
+	ShortReads int64
 	// Sleeps and Spins count waits of each kind, to show which the timing
 	// error came from.
 	Sleeps, Spins int64
@@ -240,6 +245,9 @@ func (r *Relay) loop() error {
 	for !r.stop.Load() {
 		start := r.clock.Now()
 		r.profile.begin(start, Polling)
+		if r.pause != nil {
+			r.pause.maybe(start)
+		}
 		r.a.turn(start)
 		r.b.turn(start)
 		nA, err := r.ingest(r.a, r.fwd)
@@ -266,6 +274,8 @@ func (r *Relay) loop() error {
 			return err
 		}
 	}
+	// A thread kept off its core until Stop ends its last step here.
+	r.profile.begin(r.clock.Now(), Polling)
 	r.publishLinks(r.clock.Now())
 	return nil
 }
@@ -292,6 +302,11 @@ func (r *Relay) ingest(from port, link *netem.Link) (int, error) {
 		if p == nil {
 			r.counter.ReadPackets += int64(n)
 			return n, err
+		}
+		if malformed(p.Bytes()) {
+			r.pool.Put(p)
+			r.counter.ShortReads++
+			continue
 		}
 		p.Flow = 0
 		link.Enqueue(r.clock.Now(), p)

@@ -79,6 +79,9 @@ type RelayProfile struct {
 	// InvoluntarySwitches and VoluntarySwitches are the relay thread's
 	// context switches during the run (getrusage ru_nivcsw, ru_nvcsw).
 	InvoluntarySwitches, VoluntarySwitches int64
+	// Stalls are the intervals in which the relay did not run when it
+	// should have (stalls.go).
+	Stalls StallLog
 
 	ring [stepRing]step
 	head int
@@ -91,6 +94,9 @@ func (p *RelayProfile) begin(t units.Time, what Activity) {
 	if d := t.Sub(prev.start); d >= stallThreshold && prev.what != Sleeping && prev.start != 0 {
 		prev.what = Stalled
 		p.Stall.Record(d)
+		if d >= ReleaseStallThreshold {
+			p.Stalls.add(prev.start, t)
+		}
 	}
 	p.head = (p.head + 1) % stepRing
 	p.ring[p.head] = step{start: t, what: what}
@@ -101,6 +107,9 @@ func (p *RelayProfile) begin(t units.Time, what Activity) {
 func (p *RelayProfile) charge(due units.Time, late units.Duration) {
 	if late < lateThreshold {
 		return
+	}
+	if late >= ReleaseStallThreshold {
+		p.Stalls.add(due, due.Add(late))
 	}
 	i := p.head
 	for range stepRing - 1 {

@@ -329,14 +329,7 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 				l.QueueBytesMax, l.QueueDelayMeanMs, l.Drops, l.Lost)
 		}
 	}
-	if r := s.ReleaseError; r != nil {
-		verdict := "valid"
-		if !r.Valid {
-			verdict = fmt.Sprintf("INVALID: p99 above max_release_p99 = %.0f µs, the links did not run as configured", r.LimitUs)
-		}
-		fmt.Fprintf(w, "relay release error: p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, max %.1f µs over %d packets: %s\n",
-			r.P50Us, r.P99Us, r.P999Us, r.MaxUs, r.Packets, verdict)
-	}
+	printRealTime(w, s)
 	// A real-time flow's cc column also names its endpoints.
 	names := make([]string, len(s.Flows))
 	width := 10
@@ -365,6 +358,45 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 	}
 	if verified {
 		printVerification(w, s)
+	}
+}
+
+// printRealTime prints what only a real-time run has: its relay's release
+// error and stalls, its path loss by place, and its verdict with every
+// reason (Summary.Validity), so an invalid run cannot be read as a good
+// one.
+func printRealTime(w io.Writer, s *metrics.Summary) {
+	// A loaded machine stalls the relay dozens of times a run; the
+	// printout shows the first few summary.json lists (its longest, in
+	// time order).
+	const stallsPrinted = 5
+	if r := s.ReleaseError; r != nil {
+		fmt.Fprintf(w, "relay release error: p50 %.1f µs, p99 %.1f µs (limit %.0f µs), p99.9 %.1f µs, max %.1f µs over %d packets; %d stalls over %.0f µs, %.1f ms in all\n",
+			r.P50Us, r.P99Us, r.LimitUs, r.P999Us, r.MaxUs, r.Packets, r.StallCount, r.StallThresholdUs, r.StalledMs)
+		shown := r.Stalls[:min(len(r.Stalls), stallsPrinted)]
+		for _, st := range shown {
+			fmt.Fprintf(w, "  stall at %.3f s for %.1f ms\n", st.AtS, st.LengthMs)
+		}
+		if n := r.StallCount - int64(len(shown)); n > 0 {
+			fmt.Fprintf(w, "  and %d more stalls (summary.json lists %d)\n", n, len(r.Stalls))
+		}
+	}
+	if p := s.PathLoss; p != nil {
+		fmt.Fprintf(w, "path: relay read %d and released %d packets, emulated links dropped %d, lost outside the links %d\n",
+			p.Read, p.Released, p.LinkDropped, p.Outside)
+		for _, l := range p.Places {
+			fmt.Fprintf(w, "  lost %d at %s\n", l.Packets, l.Where)
+		}
+	}
+	if v := s.Validity; v != nil {
+		if v.Valid {
+			fmt.Fprintln(w, "run: valid")
+			return
+		}
+		fmt.Fprintf(w, "run: INVALID, its figures are not to be trusted (%d reasons):\n", len(v.Reasons))
+		for _, r := range v.Reasons {
+			fmt.Fprintf(w, "  - %s\n", r)
+		}
 	}
 }
 

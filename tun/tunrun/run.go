@@ -26,6 +26,14 @@
 // the past, which ends every blocked read and write, and the run is torn
 // down in reverse order of building: endpoints, relay, namespaces.
 //
+// Before anything is built, the relay checks for a second that it can
+// release on time at the link's rate (selfCheck, tun/selfcheck.go), and
+// refuses or warns as self_check says. The kernel's loss counters of both
+// namespaces are read just before the relay starts and again after it
+// stops, so that the run's losses outside the emulated links, and its
+// relay's stalls, reach runner.RealTimeResult, which turns them into the
+// summary's path_loss and validity.
+//
 // Package runner cannot import this one, which builds on it; its init
 // registers Run as driver "tun"'s (runner.RegisterRealTime), so a program
 // that runs tun experiments through runner.ExecuteWith imports it for
@@ -38,6 +46,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -103,6 +112,9 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	if err := tun.Available(); err != nil {
 		return nil, err
 	}
+	if err := selfCheck(ctx, sc); err != nil {
+		return nil, err
+	}
 	topo, err := tun.NewTopology()
 	if err != nil {
 		return nil, err
@@ -138,6 +150,12 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	if err != nil {
 		return nil, err
 	}
+	if testBeforeStart != nil {
+		testBeforeStart(topo, relay)
+	}
+	// The kernel's loss counters before the run, so that the run's own
+	// are their differences after it.
+	lossesBefore, accountErr := topo.ReadLossCounters()
 	relay.Start()
 	// The teardown below stops the relay and reports its error; this is
 	// for a panic on the way there.
@@ -191,6 +209,18 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	if err := relay.Stop(); err != nil {
 		return nil, err
 	}
+	// Read after the relay stopped, when every socket is closed: nothing
+	// the run sent is still on its way.
+	var deviceLosses []metrics.LossPlace
+	if accountErr == nil {
+		var after tun.LossCounters
+		if after, accountErr = topo.ReadLossCounters(); accountErr == nil {
+			deviceLosses = after.LossesSince(lossesBefore)
+		}
+	}
+	if testAfterStop != nil {
+		testAfterStop(topo)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -231,8 +261,67 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	for i, k := range flows {
 		endpoints[i] = k.endpoints()
 	}
-	return &runner.RealTimeResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(),
-		Profile: relay.Profile(), Endpoints: endpoints}, nil
+	fwd, rev := relay.Links()
+	res = &runner.RealTimeResult{Result: r, Timing: relay.Timing(), Relay: counters, Scheduling: relay.Scheduling(),
+		Profile: relay.Profile(), Endpoints: endpoints,
+		LinkDropped:  linkDropped(fwd) + linkDropped(rev),
+		DeviceLosses: deviceLosses,
+		Stalls:       relay.Profile().Stalls.Summary(),
+		BaseRTT:      sc.Forward.Delay + sc.Reverse.Delay,
+		Duration:     sc.Duration,
+	}
+	if accountErr != nil {
+		res.AccountingError = accountErr.Error()
+	}
+	return res, nil
+}
+
+// linkDropped is what a link dropped on purpose: lost by its loss model,
+// dropped by its queue, or policed.
+func linkDropped(s netem.LinkStats) int64 { return s.LostPackets + s.DroppedPackets + s.PolicedPackets }
+
+// Test hooks: testBeforeStart runs after the relay is built and before the
+// loss counters are first read and the relay starts; testAfterStop after
+// the relay stopped and the counters were read again. Nil but in tests.
+var (
+	testBeforeStart func(*tun.Topology, *tun.Relay)
+	testAfterStop   func(*tun.Topology)
+)
+
+// selfCheckLength is how long selfCheck runs; tests shorten it.
+var selfCheckLength = tun.SelfCheckDuration
+
+// selfCheck runs the relay's self-check (tun.SelfCheck) as sc.SelfCheck
+// says: "refuse" fails a machine that cannot hold sc.MaxReleaseP99 at the
+// link's rate now, "warn" says so on stderr and runs, "" and "off" skip
+// it.
+func selfCheck(ctx context.Context, sc runner.Scenario) error {
+	switch sc.SelfCheck {
+	case "", "off":
+		return nil
+	case "refuse", "warn":
+	default:
+		return fmt.Errorf("self_check: %q is not allowed; allowed: refuse, warn, off", sc.SelfCheck)
+	}
+	res, err := tun.SelfCheck(ctx, sc.Forward, selfCheckLength, tun.DefaultThreadPolicy())
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("relay self-check: %w", err)
+	}
+	if res.Passes(sc.MaxReleaseP99) {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: p99 above max_release_p99 = %v, so this machine cannot release on time at the link's rate now", res, sc.MaxReleaseP99)
+	if res.Scheduling.Note != "" {
+		msg += " (" + res.Scheduling.Note + ")"
+	}
+	if sc.SelfCheck == "warn" {
+		fmt.Fprintf(os.Stderr, "warning: %s; running anyway (self_check = \"warn\"), the run's own release error decides its validity\n", msg)
+		return nil
+	}
+	return fmt.Errorf("%s; refusing the run (self_check = \"refuse\"; \"warn\" runs anyway)", msg)
 }
 
 // checkKernelScenario rejects what the tun driver cannot run yet, naming
