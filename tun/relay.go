@@ -49,6 +49,7 @@ import (
 	"ccbench/metrics"
 	"ccbench/netem"
 	"ccbench/packet"
+	"ccbench/pathrtt"
 	"ccbench/units"
 )
 
@@ -135,6 +136,9 @@ type Relay struct {
 	// fwdConfig and revConfig are the links' configurations, which the
 	// published statistics leave out.
 	fwdConfig, revConfig netem.LinkConfig
+	// rtt, when set (SetPathRTT), sees each datagram from A as it enters
+	// the forward link and each one to A as it leaves the reverse link.
+	rtt *pathrtt.Monitor
 }
 
 // RelayCounters counts what the relay itself did, apart from the links.
@@ -195,6 +199,10 @@ func (r *Relay) setPorts(a, b port) {
 	r.fds[0] = unix.PollFd{Fd: a.pollFd(), Events: unix.POLLIN}
 	r.fds[1] = unix.PollFd{Fd: b.pollFd(), Events: unix.POLLIN}
 }
+
+// SetPathRTT makes m measure the path RTT of flows sent from A; call it
+// before Start.
+func (r *Relay) SetPathRTT(m *pathrtt.Monitor) { r.rtt = m }
 
 // SetThreadPolicy replaces DefaultThreadPolicy; call it before Start.
 func (r *Relay) SetThreadPolicy(p ThreadPolicy) { r.policy = p }
@@ -294,7 +302,11 @@ func (r *Relay) ingest(from port, link *netem.Link) (int, error) {
 			return n, err
 		}
 		p.Flow = 0
-		link.Enqueue(r.clock.Now(), p)
+		at := r.clock.Now()
+		if link == r.fwd {
+			r.rtt.Outbound(at, p.Bytes())
+		}
+		link.Enqueue(at, p)
 		r.live.changed = true
 		n++
 		if err := r.releaseDue(); err != nil {
@@ -336,6 +348,9 @@ func (r *Relay) release(link *netem.Link, to port) error {
 		late := at.Sub(p.Due)
 		r.timing.Record(late)
 		r.profile.charge(p.Due, late)
+		if link == r.rev {
+			r.rtt.Inbound(at, p.Bytes())
+		}
 		ok, err := to.deliver(at, p, &r.pool)
 		if err != nil {
 			return err
