@@ -15,10 +15,10 @@ package metrics
 //	rec.StreamTo(sink)            // or not, to keep the samples
 //	rec.WatchDelivered(from, to)  // times DeliveredAt must answer for
 //	f := rec.AddFlow(id, name, "reno", start)
-//	// on every ACK with a valid RTT sample:
+//	// for every path RTT sample (package pathrtt takes them):
 //	f.RTT.Record(rtt)
 //	// every interval, from t = 0 through t = duration inclusive:
-//	f.Record(metrics.FlowSample{T: now, Cwnd: ..., Delivered: ...})
+//	f.Record(metrics.FlowSample{T: now, Cwnd: ..., SRTT: ..., Delivered: ...})
 //	rec.RecordLink(metrics.LinkSample{T: now, QueueBytes: ...})
 //	// when a sized flow's last byte reaches the receiving application:
 //	f.Complete(now)
@@ -51,8 +51,15 @@ type FlowSeries struct {
 	// Samples holds every snapshot when the recorder keeps them (it has
 	// no Sink); it is empty when they stream to one.
 	Samples []FlowSample
-	// RTT holds every RTT sample the sender measured.
+	// RTT holds every RTT sample of the flow's path, taken on the
+	// sender's side of it by package pathrtt, the same way in every
+	// driver.
 	RTT Histogram
+	// SRTT holds the sender's own smoothed RTT (the stack's srtt, the
+	// kernel's TCP_INFO) at each snapshot Record takes that has one,
+	// until the flow completes: the sender's view, reported beside the
+	// path's.
+	SRTT Histogram
 
 	throughput Throughput
 	sink       Sink
@@ -89,10 +96,16 @@ func (w *deliveredWatch) add(s *FlowSample) {
 }
 
 // Record takes a snapshot, filling in s.ThroughputBps from s.Delivered
-// over the recorder's throughput window, and hands it to the sink or
-// keeps it.
+// over the recorder's throughput window, records s.SRTT into f.SRTT, and
+// hands it to the sink or keeps it.
 func (f *FlowSeries) Record(s FlowSample) {
 	s.ThroughputBps = f.throughput.Add(s.T, s.Delivered)
+	// A finished flow's srtt stays where its last ACK left it; sampling it
+	// on would weigh the distribution by how long the run outlasted the
+	// flow.
+	if s.SRTT > 0 && f.Finish == units.Never {
+		f.SRTT.Record(s.SRTT)
+	}
 	f.recorded++
 	f.last = s
 	if !f.ssDone {

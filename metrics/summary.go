@@ -150,14 +150,31 @@ type FlowSummary struct {
 	// series, so it is as fine as sample_interval: a coarse interval can
 	// miss the peak of a doubling window.
 	SlowStartPeakCwndBytes int `json:"slow_start_peak_cwnd_bytes"`
-	// RTT percentiles and mean are 0 when the flow took no RTT sample;
-	// the minimum and maximum are exact, over every sample.
-	RTTP50Ms  float64 `json:"rtt_p50_ms"`
-	RTTP95Ms  float64 `json:"rtt_p95_ms"`
-	RTTP99Ms  float64 `json:"rtt_p99_ms"`
-	RTTMeanMs float64 `json:"rtt_mean_ms"`
-	RTTMinMs  float64 `json:"rtt_min_ms"`
-	RTTMaxMs  float64 `json:"rtt_max_ms"`
+	// RTT percentiles, mean, minimum and maximum are over the path's RTT
+	// samples (FlowSeries.RTT): one per cumulative ACK that retires data
+	// sent once, measured on the sender's side of the path the same way by
+	// every driver (package pathrtt), so a simulated and a real-time run's
+	// compare. They are 0 when the flow took no sample (RTTSamples); the
+	// minimum and maximum are exact, over every sample.
+	RTTP50Ms   float64 `json:"rtt_p50_ms"`
+	RTTP95Ms   float64 `json:"rtt_p95_ms"`
+	RTTP99Ms   float64 `json:"rtt_p99_ms"`
+	RTTMeanMs  float64 `json:"rtt_mean_ms"`
+	RTTMinMs   float64 `json:"rtt_min_ms"`
+	RTTMaxMs   float64 `json:"rtt_max_ms"`
+	RTTSamples uint64  `json:"rtt_samples"`
+	// SRTT percentiles and the rest are the sender's own smoothed RTT
+	// (RFC 6298's SRTT: the stack's, or the kernel's TCP_INFO tcpi_rtt) as
+	// sampled every sample_interval while the flow was connected
+	// (FlowSeries.SRTT); 0 when it never was. A smoothed value lags the
+	// path and spreads less than the samples it smooths, so its p95 and
+	// p99 sit below rtt_p95_ms and rtt_p99_ms in a changing queue.
+	SRTTP50Ms  float64 `json:"srtt_p50_ms"`
+	SRTTP95Ms  float64 `json:"srtt_p95_ms"`
+	SRTTP99Ms  float64 `json:"srtt_p99_ms"`
+	SRTTMeanMs float64 `json:"srtt_mean_ms"`
+	SRTTMinMs  float64 `json:"srtt_min_ms"`
+	SRTTMaxMs  float64 `json:"srtt_max_ms"`
 	// CompletionSeconds is the flow completion time, or null if the flow
 	// had not completed when the run ended.
 	CompletionSeconds *float64 `json:"completion_seconds"`
@@ -327,6 +344,13 @@ func summarizeFlow(f *FlowSeries, runEnd units.Time) FlowSummary {
 		RTTMeanMs:              f.RTT.MeanMilliseconds(),
 		RTTMinMs:               f.RTT.Min().Milliseconds(),
 		RTTMaxMs:               f.RTT.Max().Milliseconds(),
+		RTTSamples:             f.RTT.Count(),
+		SRTTP50Ms:              f.SRTT.Quantile(0.50).Milliseconds(),
+		SRTTP95Ms:              f.SRTT.Quantile(0.95).Milliseconds(),
+		SRTTP99Ms:              f.SRTT.Quantile(0.99).Milliseconds(),
+		SRTTMeanMs:             f.SRTT.MeanMilliseconds(),
+		SRTTMinMs:              f.SRTT.Min().Milliseconds(),
+		SRTTMaxMs:              f.SRTT.Max().Milliseconds(),
 		SlowStartPeakCwndBytes: f.slowStartPeakCwnd(),
 	}
 	end := runEnd

@@ -138,7 +138,8 @@ func TestSummaryJSONShape(t *testing.T) {
 			QueueDelayMinMs: 0.5, QueueDelayMaxMs: 60},
 		Flows: []FlowSummary{
 			{ID: 0, CC: "reno", GoodputBps: 9.5e6, BytesDelivered: 11_875_000, Retransmits: 4,
-				RTTP50Ms: 21.5, RTTP95Ms: 80, RTTP99Ms: 90.25, RTTMeanMs: 35, RTTMinMs: 20, RTTMaxMs: 95.5},
+				RTTP50Ms: 21.5, RTTP95Ms: 80, RTTP99Ms: 90.25, RTTMeanMs: 35, RTTMinMs: 20, RTTMaxMs: 95.5, RTTSamples: 812,
+				SRTTP50Ms: 30, SRTTP95Ms: 60.5, SRTTP99Ms: 70, SRTTMeanMs: 33, SRTTMinMs: 21, SRTTMaxMs: 71},
 			{ID: 1, CC: "cubic", CompletionSeconds: &fct},
 		},
 		JainFairness: 1,
@@ -153,9 +154,11 @@ func TestSummaryJSONShape(t *testing.T) {
 		`"queue_bytes_p50":3000,"queue_bytes_p95":60000,"queue_bytes_max":75000,"queue_packets_max":50,"queue_delay_mean_ms":0,` +
 		`"queue_delay_p50_ms":0,"queue_delay_p95_ms":0,"queue_delay_p99_ms":0,"queue_delay_min_ms":0.5,"queue_delay_max_ms":60},` +
 		`"flows":[{"id":0,"cc":"reno","goodput_bps":9500000,"bytes_delivered":11875000,"retransmits":4,"slow_start_peak_cwnd_bytes":0,` +
-		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"rtt_min_ms":20,"rtt_max_ms":95.5,"completion_seconds":null},` +
+		`"rtt_p50_ms":21.5,"rtt_p95_ms":80,"rtt_p99_ms":90.25,"rtt_mean_ms":35,"rtt_min_ms":20,"rtt_max_ms":95.5,"rtt_samples":812,` +
+		`"srtt_p50_ms":30,"srtt_p95_ms":60.5,"srtt_p99_ms":70,"srtt_mean_ms":33,"srtt_min_ms":21,"srtt_max_ms":71,"completion_seconds":null},` +
 		`{"id":1,"cc":"cubic","goodput_bps":0,"bytes_delivered":0,"retransmits":0,"slow_start_peak_cwnd_bytes":0,` +
-		`"rtt_p50_ms":0,"rtt_p95_ms":0,"rtt_p99_ms":0,"rtt_mean_ms":0,"rtt_min_ms":0,"rtt_max_ms":0,"completion_seconds":1.25}],` +
+		`"rtt_p50_ms":0,"rtt_p95_ms":0,"rtt_p99_ms":0,"rtt_mean_ms":0,"rtt_min_ms":0,"rtt_max_ms":0,"rtt_samples":0,` +
+		`"srtt_p50_ms":0,"srtt_p95_ms":0,"srtt_p99_ms":0,"srtt_mean_ms":0,"srtt_min_ms":0,"srtt_max_ms":0,"completion_seconds":1.25}],` +
 		`"jain_fairness":1}`
 	if string(got) != want {
 		t.Fatalf("JSON\n got %s\nwant %s", got, want)
@@ -217,5 +220,28 @@ func TestSlowStartPeak(t *testing.T) {
 		if got := slowStartPeak(c.samples); got != c.want {
 			t.Errorf("%s: got %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// The srtt columns come from the snapshots' SRTT while the flow runs: not
+// before the sender has one, not after the flow completed, and apart from
+// the path's RTT samples.
+func TestSummarySRTTFromSnapshots(t *testing.T) {
+	rec := NewRecorder(units.Second, 0)
+	f := rec.AddFlow(0, "f", "reno", 0)
+	ms := func(k int) units.Duration { return units.Duration(k) * units.Millisecond }
+	f.Record(FlowSample{T: 0})
+	f.Record(FlowSample{T: units.Time(units.Second), SRTT: ms(40)})
+	f.Record(FlowSample{T: units.Time(2 * units.Second), SRTT: ms(60)})
+	f.Complete(units.Time(2 * units.Second))
+	f.Record(FlowSample{T: units.Time(3 * units.Second), SRTT: ms(60)})
+	f.Record(FlowSample{T: units.Time(4 * units.Second), SRTT: ms(60)})
+	f.RTT.Record(ms(20))
+	fs := rec.Summary(RunInfo{Duration: 4 * units.Second}).Flows[0]
+	if fs.SRTTMinMs != 40 || fs.SRTTMaxMs != 60 || fs.SRTTMeanMs != 50 || f.SRTT.Count() != 2 {
+		t.Errorf("srtt min %v max %v mean %v ms over %d snapshots; want 40, 60, 50 over 2", fs.SRTTMinMs, fs.SRTTMaxMs, fs.SRTTMeanMs, f.SRTT.Count())
+	}
+	if fs.RTTMinMs != 20 || fs.RTTMaxMs != 20 || fs.RTTSamples != 1 {
+		t.Errorf("path rtt min %v max %v ms over %d samples; want 20, 20 over 1", fs.RTTMinMs, fs.RTTMaxMs, fs.RTTSamples)
 	}
 }

@@ -106,6 +106,10 @@ const (
 	// sentSegmentBytes is one record of a connection's retransmission
 	// queue (stack's sentSegment).
 	sentSegmentBytes = 80
+	// pathRTTEntryBytes is one outstanding segment in the flow's path-RTT
+	// ring (package pathrtt), which grows to the flight as the sender's
+	// retransmission queue does.
+	pathRTTEntryBytes = 16
 	// connFixedBytes is one connection with empty buffers, rounded up.
 	connFixedBytes = 4 << 10
 
@@ -306,7 +310,8 @@ func (e *Estimate) addOut(p BudgetPart) {
 // flowConnBytes is what one flow's two connections can hold at most: each
 // connection's fixed state (about 3.2 KiB idle, stack's
 // BenchmarkBufferMemory), the sender's retransmission queue grown to a
-// full send buffer of records, and, when payload is real, a send buffer
+// full send buffer of records (and the path-RTT monitor's ring beside
+// it), and, when payload is real, a send buffer
 // and a receive buffer filled to their limits in 16 KiB chunks. With
 // virtual payload (the simulator's default) no chunk is ever taken.
 // Buffers grow with the data, so this bounds a run that fills every
@@ -314,7 +319,7 @@ func (e *Estimate) addOut(p BudgetPart) {
 func flowConnBytes(sc Scenario, virtual bool) float64 {
 	mss := max(sc.TCP.MSS, 1)
 	queue := budgetPow2(max(sc.TCP.SndBuf/mss+1, 16))
-	b := 2*connFixedBytes + float64(queue)*sentSegmentBytes
+	b := 2*connFixedBytes + float64(queue)*(sentSegmentBytes+pathRTTEntryBytes)
 	if !virtual {
 		b += chunkRound(sc.TCP.SndBuf) + chunkRound(sc.TCP.RcvBuf)
 	}

@@ -51,7 +51,7 @@ func checkRefused(t *testing.T, pcap bool, want []string, sets ...string) {
 // virtual payload their buffers take no memory and the same run fits
 // (TestBudgetVirtualPayloadFitsTenThousandFlows).
 func TestBudgetRefusesTenThousandFlows(t *testing.T) {
-	checkRefused(t, true, []string{"10000 flows × 8.32 MiB of socket buffers = 81.3 GiB", "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer"},
+	checkRefused(t, true, []string{"10000 flows × 8.38 MiB of socket buffers = 81.9 GiB", "lower flows[].count (or a workload's load) or tcp.rcv_buffer/tcp.snd_buffer"},
 		"flows[0].count=10000")
 }
 

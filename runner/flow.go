@@ -49,7 +49,6 @@ type flow struct {
 	// checked counts the bytes check compared, and intact the first of
 	// them that matched, up to the first one that did not.
 	checked, intact int64
-	rttSamples      func(units.Duration)
 
 	// An incast flow (incast.go): its group, the bytes of requests read
 	// and not yet answered, what the sender may write so far, whether
@@ -112,7 +111,6 @@ func (f *flow) start(now units.Time) error {
 	if err != nil {
 		return err
 	}
-	f.conn.OnRTTSample = f.rttSamples
 	f.started = now
 	return nil
 }

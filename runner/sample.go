@@ -4,13 +4,15 @@ import (
 	"ccbench/cc"
 	"ccbench/metrics"
 	"ccbench/netem"
+	"ccbench/pathrtt"
 	"ccbench/report"
 	"ccbench/sim"
 	"ccbench/units"
 )
 
-// sampler copies probes into the metrics recorder every sample interval,
-// and per-ACK RTT samples into each flow's histogram.
+// sampler copies probes into the metrics recorder every sample interval;
+// the path's RTT samples reach each flow's histogram from the world's
+// monitor (pathRTT).
 type sampler struct {
 	w     *world
 	agent sim.AgentID
@@ -25,11 +27,13 @@ func (s *sampler) init(w *world) {
 	s.rec = newRecorder(sc)
 	s.w = w
 	w.fwd.ObserveSojourn(s.rec.QueueDelay.Record)
-	for _, f := range w.flows {
+	hists := make([]*metrics.Histogram, len(w.flows))
+	for i, f := range w.flows {
 		fs := s.rec.AddFlow(f.id, flowName(f.id, f.spec.CC), f.spec.CC, units.Time(f.spec.Start))
-		f.rttSamples = fs.RTT.Record
+		hists[i] = &fs.RTT
 		s.flows = append(s.flows, fs)
 	}
+	w.rtt = pathrtt.New(hists, flowOfSender)
 	s.initLinks(w)
 }
 

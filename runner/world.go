@@ -39,6 +39,7 @@ import (
 	"ccbench/cc"
 	"ccbench/netem"
 	"ccbench/packet"
+	"ccbench/pathrtt"
 	"ccbench/sim"
 	"ccbench/stack"
 	"ccbench/units"
@@ -203,6 +204,9 @@ func (n *hostNode) Wake(now units.Time) error {
 // Receive hands the host a packet that reached it, then lets it answer.
 func (n *hostNode) Receive(now units.Time, p *packet.Packet) {
 	n.w.now = now
+	if n.sender {
+		n.w.rtt.Inbound(now, p.Bytes())
+	}
 	n.host.Input(now, p)
 	n.w.pump(n)
 }
@@ -234,6 +238,11 @@ type world struct {
 	life      *lifecycle
 	incasts   []*incastGroup
 	sampler   sampler
+	// rtt measures every flow's path RTT from the segments its sender
+	// host sends into its data path and the ACKs its ACK path delivers
+	// to it: the tun relay's points, with the host's own links in place
+	// of the relay's (package pathrtt).
+	rtt *pathrtt.Monitor
 }
 
 func seedFor(base uint64, label string, i int) uint64 {
@@ -319,7 +328,7 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 		return fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
 	}
 	f := newFlowPayload(i, spec, *sc, sc.virtualPayload())
-	sa := wire.Addr{198, 18, byte(i / 250), byte(i%250 + 1)}
+	sa := senderAddr(i)
 	ra := wire.Addr{198, 19, byte(i / 250), byte(i%250 + 1)}
 	tcp := sc.TCP
 	tcp.Recovery = spec.Recovery
@@ -372,6 +381,24 @@ func (w *world) addFlow(i int, spec FlowSpec) error {
 		w.net.Wake(w.net.AddAgent(flowStop{w, f}), units.Time(spec.Stop))
 	}
 	return nil
+}
+
+// senderAddr is flow i's sender host's address: 198.18.0.1 to
+// 198.18.249.250 for newWorld's 62 500 flows at most.
+func senderAddr(i int) wire.Addr { return wire.Addr{198, 18, byte(i / 250), byte(i%250 + 1)} }
+
+// flowOfSender is the pathrtt.FlowOf of the sim's flows: a segment's flow
+// is that of its sender host's address (senderAddr), the source of data
+// and the destination of ACKs; -1 for any other address.
+func flowOfSender(s *pathrtt.Segment, outbound bool) int {
+	a := s.Dst
+	if outbound {
+		a = s.Src
+	}
+	if a[0] != 198 || a[1] != 18 || a[3] < 1 || a[3] > 250 {
+		return -1
+	}
+	return int(a[2])*250 + int(a[3]) - 1
 }
 
 // flowPaths resolves flow i's data and ACK paths to links: the scenario's
@@ -468,6 +495,9 @@ func (w *world) pump(n *hostNode) {
 		w.segments++
 		if w.tap != nil {
 			w.tap.capture(w.now, p)
+		}
+		if n.sender {
+			w.rtt.Outbound(w.now, p.Bytes())
 		}
 		w.net.Send(p, n.route)
 	}

@@ -49,6 +49,7 @@ import (
 	"ccbench/metrics"
 	"ccbench/netem"
 	"ccbench/packet"
+	"ccbench/pathrtt"
 	"ccbench/units"
 )
 
@@ -137,6 +138,9 @@ type Relay struct {
 	fwdConfig, revConfig netem.LinkConfig
 	// pause, set only by tests, stalls the loop once (stalls.go).
 	pause *testPause
+	// rtt, when set (SetPathRTT), sees each datagram from A as it enters
+	// the forward link and each one to A as it leaves the reverse link.
+	rtt *pathrtt.Monitor
 }
 
 // RelayCounters counts what the relay itself did, apart from the links.
@@ -200,6 +204,10 @@ func (r *Relay) setPorts(a, b port) {
 	r.fds[0] = unix.PollFd{Fd: a.pollFd(), Events: unix.POLLIN}
 	r.fds[1] = unix.PollFd{Fd: b.pollFd(), Events: unix.POLLIN}
 }
+
+// SetPathRTT makes m measure the path RTT of flows sent from A; call it
+// before Start.
+func (r *Relay) SetPathRTT(m *pathrtt.Monitor) { r.rtt = m }
 
 // SetThreadPolicy replaces DefaultThreadPolicy; call it before Start.
 func (r *Relay) SetThreadPolicy(p ThreadPolicy) { r.policy = p }
@@ -309,7 +317,11 @@ func (r *Relay) ingest(from port, link *netem.Link) (int, error) {
 			continue
 		}
 		p.Flow = 0
-		link.Enqueue(r.clock.Now(), p)
+		at := r.clock.Now()
+		if link == r.fwd {
+			r.rtt.Outbound(at, p.Bytes())
+		}
+		link.Enqueue(at, p)
 		r.live.changed = true
 		n++
 		if err := r.releaseDue(); err != nil {
@@ -351,6 +363,9 @@ func (r *Relay) release(link *netem.Link, to port) error {
 		late := at.Sub(p.Due)
 		r.timing.Record(late)
 		r.profile.charge(p.Due, late)
+		if link == r.rev {
+			r.rtt.Inbound(at, p.Bytes())
+		}
 		ok, err := to.deliver(at, p, &r.pool)
 		if err != nil {
 			return err

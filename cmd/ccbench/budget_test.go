@@ -23,7 +23,7 @@ func TestRunRefusesWhatCannotFit(t *testing.T) {
 		want []string
 	}{
 		{"10000 flows", []string{"--set", "flows[0].count=10000", "--pcap"},
-			[]string{"10000 flows × 8.32 MiB of socket buffers = 81.3 GiB", "more than this machine's", "MemAvailable", "tcp.rcv_buffer/tcp.snd_buffer"}},
+			[]string{"10000 flows × 8.38 MiB of socket buffers = 81.9 GiB", "more than this machine's", "MemAvailable", "tcp.rcv_buffer/tcp.snd_buffer"}},
 		{"1000000s", []string{"--set", "duration=1000000s"},
 			[]string{"duration 1000000s at 100Mbit/s = 1.28e10 segments, about 3h35m of wall time", "more than the 1h a run may take", "MiB of memory", "--budget-time=6h"}},
 		{"1ns", []string{"--set", "sample_interval=1ns", "--set", "throughput_window=1us"},

@@ -156,6 +156,8 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	// The kernel's loss counters before the run, so that the run's own
 	// are their differences after it.
 	lossesBefore, accountErr := topo.ReadLossCounters()
+	rtt := newPathRTT(len(flows))
+	relay.SetPathRTT(rtt.mon)
 	relay.Start()
 	// The teardown below stops the relay and reports its error; this is
 	// for a panic on the way there.
@@ -234,6 +236,7 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	}
 
 	rec.QueueDelay.Merge(relay.QueueDelay())
+	rtt.mergeInto(series)
 	counters := relay.Counters()
 	info.Duration = sc.Duration
 	info.Wall = wall
@@ -519,12 +522,6 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 			// estimate, not the pacing rate; it is the rate the kernel
 			// would pace at were it pacing from its own measurement.
 			smp.PacingBps = float64(ks.DeliveryRate)
-			// The kernel exposes no per-ACK RTT samples, so the flow's
-			// RTT distribution is that of its smoothed RTT at each
-			// sample.
-			if ks.SRTT > 0 {
-				fs.RTT.Record(ks.SRTT)
-			}
 		}
 		if k.onStack {
 			k.probeMu.Lock()

@@ -193,10 +193,4 @@ func stackSample(smp *metrics.FlowSample, fs *metrics.FlowSeries, p stack.Probe)
 	smp.Retransmits = p.Retransmits
 	smp.State, smp.Phase = p.State.String(), p.Phase
 	smp.PacingBps = float64(p.PacingRate)
-	// The snapshot carries no per-ACK samples across threads, so the
-	// flow's RTT distribution is that of its smoothed RTT at each sample,
-	// as for a kernel flow.
-	if p.SRTT > 0 {
-		fs.RTT.Record(p.SRTT)
-	}
 }

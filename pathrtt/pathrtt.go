@@ -1,0 +1,356 @@
+// Package pathrtt measures each flow's round-trip time passively, from the
+// TCP segments and ACKs that cross a point on the sender's side of the
+// path, the same way in every driver: the sim driver feeds it at the
+// sender host's output and input, the tun driver at the relay's forward
+// enqueue and reverse release. Its samples are what a run's RTT
+// percentiles (metrics.FlowSummary's rtt_*) report, so a simulated run and
+// a real-time one are comparable; each sender's own smoothed RTT (the
+// stack's srtt, the kernel's TCP_INFO) is reported beside them as srtt_*.
+//
+// The model, per flow:
+//
+//   - A data segment leaving the sender (payload, SYN or FIN: anything
+//     that takes sequence space) is remembered as (end seq, time) in a ring
+//     of outstanding segments, in sending order.
+//   - A segment whose range starts below the highest end seen is a
+//     retransmission; every outstanding entry its range overlaps is
+//     marked as sent more than once.
+//   - An ACK arriving for the sender whose cumulative ACK number moves
+//     past one or more outstanding entries retires them and yields one
+//     sample, now minus the send time of the newest entry it fully
+//     covers, unless any retired entry was sent more than once: Karn's
+//     rule (RFC 6298 §3), as Linux applies it in tcp_clean_rtx_queue (no
+//     sequence RTT sample when retransmitted data is acknowledged), since
+//     the ACK may answer either copy.
+//
+// What a sample includes: everything between the observation point and
+// the receiver and back (links, queues, the receiver's processing),
+// excluding only the time the sender's own host holds a segment before it
+// reaches the point and an ACK after it. A receiver that delays its ACKs
+// (RFC 9293's delayed ACK, Linux's 40 ms minimum) inflates the samples of
+// the segments it holds, exactly as it inflates the sender's own
+// estimator; SACK blocks and duplicate ACKs yield nothing (only the
+// cumulative ACK retires segments), which is what makes this comparable
+// across senders that differ in SACK and timestamp use.
+//
+// Cost: one header parse and a few comparisons per packet, no allocation
+// once a flow's ring has grown to the flow's largest flight (it starts at
+// ringInitial entries and doubles up to ringMax, so a thousand idle flows
+// cost a thousand small rings, not a thousand flights at the link's BDP).
+// A flight beyond ringMax drops the oldest entries; their samples are
+// lost (counted in Overflows), never wrong: a retransmission of an
+// untracked range taints every ACK up to its end.
+package pathrtt
+
+import (
+	"encoding/binary"
+
+	"ccbench/metrics"
+	"ccbench/units"
+	"ccbench/wire"
+)
+
+const (
+	// ringInitial is the entries a flow's ring starts with: a little
+	// above Linux's initial window of 10 segments, so short flows never
+	// grow it.
+	ringInitial = 16
+	// ringMax bounds a flow's ring: 65 536 entries of 16 B (1 MiB) hold
+	// a flight of 95 MB at 1448-byte segments, 7.6 s of a 100 Mbit/s
+	// link, far more than any buffer the stack or the kernel is given.
+	ringMax = 1 << 16
+)
+
+// Segment is what the monitor reads of a TCP segment: its connection, its
+// sequence range and its cumulative ACK.
+type Segment struct {
+	Src, Dst         wire.Addr
+	SrcPort, DstPort uint16
+	Seq, Ack         wire.Seq
+	// SeqLen is the segment's length in sequence space: payload, plus
+	// one each for SYN and FIN.
+	SeqLen int
+	Flags  uint8
+}
+
+// Parse reads the IPv4 and TCP headers of datagram b into s. It reports
+// false for anything that is not an unfragmented IPv4 TCP segment whose
+// headers fit in b; checksums are not checked (the endpoints do that). The
+// sequence length comes from the IPv4 total length, not len(b), so a
+// datagram whose payload bytes are virtual (stack.Config.VirtualPayload)
+// or trimmed reads the same as a full one.
+func Parse(b []byte, s *Segment) bool {
+	if len(b) < wire.IPv4MinHeaderLen {
+		return false
+	}
+	ip := wire.IPv4Header(b)
+	ihl := ip.HeaderLen()
+	if ip.Version() != wire.IPv4Version || ip.Protocol() != wire.IPv4ProtocolTCP ||
+		ihl < wire.IPv4MinHeaderLen || len(b) < ihl+wire.TCPMinHeaderLen {
+		return false
+	}
+	// A fragment other than the first has no TCP header; a first
+	// fragment's payload length is not the segment's.
+	if ip.Flags()&wire.IPv4FlagMF != 0 || ip.FragmentOffset() != 0 {
+		return false
+	}
+	tcp := wire.TCPHeader(b[ihl:])
+	doff := tcp.DataOffset()
+	total := int(ip.TotalLen())
+	if doff < wire.TCPMinHeaderLen || total < ihl+doff {
+		return false
+	}
+	s.Src, s.Dst = ip.Src(), ip.Dst()
+	s.SrcPort = binary.BigEndian.Uint16(tcp[0:])
+	s.DstPort = binary.BigEndian.Uint16(tcp[2:])
+	s.Seq, s.Ack = tcp.SeqNum(), tcp.AckNum()
+	s.Flags = tcp.Flags()
+	s.SeqLen = total - ihl - doff
+	if s.Flags&wire.FlagSYN != 0 {
+		s.SeqLen++
+	}
+	if s.Flags&wire.FlagFIN != 0 {
+		s.SeqLen++
+	}
+	return true
+}
+
+// FlowOf names the flow a segment belongs to, as an index into the
+// monitor's histograms, or -1 for a segment of no measured flow. outbound
+// is true for a segment leaving the sender's side (data), false for one
+// arriving at it (an ACK).
+type FlowOf func(s *Segment, outbound bool) int
+
+// Monitor measures the RTT of every flow whose segments it is shown. It is
+// not safe for concurrent use: one driver goroutine feeds it (the sim's
+// event loop, the relay's thread), and the histograms it fills are read
+// once that goroutine is done.
+type Monitor struct {
+	flows  []flowState
+	hists  []*metrics.Histogram
+	flowOf FlowOf
+	seg    Segment
+	// Overflows counts outstanding entries dropped because a flow's
+	// flight outgrew ringMax; Retransmits the retransmitted segments
+	// seen; Ambiguous the ACKs that retired data but gave no sample
+	// under Karn's rule.
+	Overflows, Retransmits, Ambiguous int64
+}
+
+// flowState is one flow's connection and its outstanding segments.
+type flowState struct {
+	// open is set once the flow's first segment was seen; the tuple is
+	// its connection's, sender first.
+	open             bool
+	src, dst         wire.Addr
+	srcPort, dstPort uint16
+	// ring holds the outstanding segments in sending order, ends
+	// increasing: the oldest at ring[head], n of them, len(ring) a power
+	// of two.
+	ring    []outstanding
+	head, n int
+	// sndNxt is the highest end sent; sndUna the highest cumulative ACK
+	// seen (once acked is set).
+	sndNxt, sndUna wire.Seq
+	acked          bool
+	// taint, while taintSet, is the end of a retransmitted range the ring
+	// no longer holds: an ACK that retires data below it gives no sample.
+	taint    wire.Seq
+	taintSet bool
+	// droppedEnd, once dropped is set, is the end of the newest entry the
+	// ring dropped when the flight outgrew ringMax.
+	droppedEnd wire.Seq
+	dropped    bool
+}
+
+// outstanding is one segment sent and not yet cumulatively acknowledged.
+type outstanding struct {
+	end wire.Seq
+	// retx is set when any of the segment's range was sent again.
+	retx bool
+	at   units.Time
+}
+
+// New returns a monitor recording flow i's samples into hists[i], with
+// flowOf naming each segment's flow. The histograms must outlive the
+// monitor's use.
+func New(hists []*metrics.Histogram, flowOf FlowOf) *Monitor {
+	return &Monitor{flows: make([]flowState, len(hists)), hists: hists, flowOf: flowOf}
+}
+
+// Outbound shows the monitor datagram b leaving the sender's side of the
+// path at now. A segment of no measured flow, or not TCP, is ignored.
+func (m *Monitor) Outbound(now units.Time, b []byte) {
+	if m == nil || !Parse(b, &m.seg) {
+		return
+	}
+	i := m.flowOf(&m.seg, true)
+	if i < 0 || i >= len(m.flows) {
+		return
+	}
+	m.sent(now, &m.flows[i], &m.seg)
+}
+
+// Inbound shows the monitor datagram b arriving at the sender's side of
+// the path at now; an ACK for a measured flow may yield a sample.
+func (m *Monitor) Inbound(now units.Time, b []byte) {
+	if m == nil || !Parse(b, &m.seg) {
+		return
+	}
+	i := m.flowOf(&m.seg, false)
+	if i < 0 || i >= len(m.flows) {
+		return
+	}
+	m.ack(now, i, &m.seg)
+}
+
+// sent records a segment the flow's sender sent.
+func (m *Monitor) sent(now units.Time, f *flowState, s *Segment) {
+	if s.Flags&wire.FlagRST != 0 {
+		return
+	}
+	if !f.open || s.Src != f.src || s.Dst != f.dst || s.SrcPort != f.srcPort || s.DstPort != f.dstPort {
+		// A flow's first segment, or a new connection in its place:
+		// nothing outstanding carries over.
+		if s.SeqLen == 0 {
+			return
+		}
+		f.reset(s)
+	}
+	if s.SeqLen == 0 {
+		return
+	}
+	end := s.Seq.Add(s.SeqLen)
+	if s.Seq.LT(f.sndNxt) {
+		m.Retransmits++
+		m.markRetransmitted(f, s.Seq, end)
+		if end.LEQ(f.sndNxt) {
+			return
+		}
+		// A segment that resends old data and carries new data past
+		// sndNxt: its new part is remembered, already marked.
+		m.push(f, end, now, true)
+		f.sndNxt = end
+		return
+	}
+	m.push(f, end, now, false)
+	f.sndNxt = end
+}
+
+// reset starts tracking s's connection afresh.
+func (f *flowState) reset(s *Segment) {
+	f.open = true
+	f.src, f.dst, f.srcPort, f.dstPort = s.Src, s.Dst, s.SrcPort, s.DstPort
+	f.head, f.n = 0, 0
+	f.sndNxt, f.sndUna, f.acked = s.Seq, s.Seq, false
+	f.taintSet, f.dropped = false, false
+	if f.ring == nil {
+		f.ring = make([]outstanding, ringInitial)
+	}
+}
+
+// push appends an outstanding segment, growing the ring up to ringMax and
+// past it dropping the oldest entry.
+func (m *Monitor) push(f *flowState, end wire.Seq, at units.Time, retx bool) {
+	if f.n == len(f.ring) {
+		if len(f.ring) < ringMax {
+			grown := make([]outstanding, 2*len(f.ring))
+			for k := 0; k < f.n; k++ {
+				grown[k] = f.ring[(f.head+k)&(len(f.ring)-1)]
+			}
+			f.ring, f.head = grown, 0
+		} else {
+			m.Overflows++
+			old := f.ring[f.head]
+			if old.retx {
+				f.taintUntil(old.end)
+			}
+			f.dropped, f.droppedEnd = true, old.end
+			f.head = (f.head + 1) & (len(f.ring) - 1)
+			f.n--
+		}
+	}
+	f.ring[(f.head+f.n)&(len(f.ring)-1)] = outstanding{end: end, retx: retx, at: at}
+	f.n++
+}
+
+// taintUntil makes ACKs that retire data below end give no sample.
+func (f *flowState) taintUntil(end wire.Seq) {
+	if !f.taintSet || f.taint.LT(end) {
+		f.taint, f.taintSet = end, true
+	}
+}
+
+// markRetransmitted marks every outstanding entry that [seq, end)
+// overlaps. Entry k covers (end of entry k-1, end of entry k]; the ends
+// increase, so the first one past seq is found by binary search.
+func (m *Monitor) markRetransmitted(f *flowState, seq, end wire.Seq) {
+	mask := len(f.ring) - 1
+	lo, hi := 0, f.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if f.ring[(f.head+mid)&mask].end.GT(seq) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if f.dropped && seq.LT(f.droppedEnd) && f.sndUna.LT(end) {
+		// Part of the range is in entries the ring dropped, unacked.
+		f.taintUntil(wire.MinSeq(end, f.droppedEnd))
+	}
+	for k := lo; k < f.n; k++ {
+		e := &f.ring[(f.head+k)&mask]
+		if k > 0 && f.ring[(f.head+k-1)&mask].end.GEQ(end) {
+			break
+		}
+		e.retx = true
+	}
+}
+
+// ack retires what an ACK for flow i covers and records its sample.
+func (m *Monitor) ack(now units.Time, i int, s *Segment) {
+	f := &m.flows[i]
+	if !f.open || s.Flags&wire.FlagACK == 0 || s.Flags&wire.FlagRST != 0 ||
+		s.Src != f.dst || s.Dst != f.src || s.SrcPort != f.dstPort || s.DstPort != f.srcPort {
+		return
+	}
+	ack := s.Ack
+	if f.acked && ack.LEQ(f.sndUna) || ack.GT(f.sndNxt) {
+		// A duplicate or old ACK, or one for data never seen leaving:
+		// nothing to retire.
+		return
+	}
+	prevUna := f.sndUna
+	f.sndUna, f.acked = ack, true
+	mask := len(f.ring) - 1
+	retired, ambiguous := 0, false
+	var newest units.Time
+	for f.n > 0 {
+		e := &f.ring[f.head]
+		if e.end.GT(ack) {
+			break
+		}
+		ambiguous = ambiguous || e.retx
+		newest = e.at
+		retired++
+		f.head = (f.head + 1) & mask
+		f.n--
+	}
+	if f.taintSet {
+		if prevUna.LT(f.taint) {
+			ambiguous = true
+		}
+		if f.taint.LEQ(ack) {
+			f.taintSet = false
+		}
+	}
+	if retired == 0 {
+		return
+	}
+	if ambiguous {
+		m.Ambiguous++
+		return
+	}
+	m.hists[i].Record(now.Sub(newest))
+}

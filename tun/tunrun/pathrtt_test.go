@@ -1,0 +1,42 @@
+package tunrun
+
+import (
+	"context"
+	"testing"
+
+	"ccbench/metrics"
+	"ccbench/stack"
+	"ccbench/units"
+)
+
+// Over TUN, a kernel flow's and a stack flow's rtt_* come from the relay's
+// path monitor, one sample per cumulative ACK, never below the emulated
+// base RTT (the relay holds every datagram for the links' delays) and near
+// it for the first samples, before the queue builds; their srtt_* are the
+// senders' own smoothed RTT, sampled every interval.
+func TestTunPathRTTFromTheRelay(t *testing.T) {
+	requireTunDriver(t)
+	sc := tunDumbbell(3*units.Second, "linux:cubic", "cubic")
+	sc.TCP = stack.DefaultConfig()
+	res, err := Run(context.Background(), sc, metrics.RunInfo{Experiment: "tun-test"})
+	checkNoNamespacesLeft(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := (sc.Forward.Delay + sc.Reverse.Delay).Milliseconds()
+	for i, f := range res.Summary.Flows {
+		t.Logf("flow %d %s (%s): path rtt p50 %.2f p95 %.2f min %.2f max %.2f ms over %d samples; srtt p50 %.2f p95 %.2f ms",
+			i, f.CC, res.Endpoints[i], f.RTTP50Ms, f.RTTP95Ms, f.RTTMinMs, f.RTTMaxMs, f.RTTSamples, f.SRTTP50Ms, f.SRTTP95Ms)
+		// 3 s at up to 50 Mbit/s is thousands of segments, an ACK for
+		// every one or two.
+		if f.RTTSamples < 1000 {
+			t.Errorf("flow %d (%s): %d path RTT samples, want at least 1000", i, f.CC, f.RTTSamples)
+		}
+		if f.RTTMinMs < base || f.RTTMinMs > base+5 {
+			t.Errorf("flow %d (%s): path RTT min %.3f ms, want within 5 ms above the base RTT %.0f ms", i, f.CC, f.RTTMinMs, base)
+		}
+		if f.SRTTP50Ms < base {
+			t.Errorf("flow %d (%s): srtt p50 %.3f ms, want at least the base RTT %.0f ms", i, f.CC, f.SRTTP50Ms, base)
+		}
+	}
+}
