@@ -86,7 +86,9 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 			b.Error(err)
 		}
 	})
-	relay, err := NewRelay(topo, netem.LinkConfig{Rate: rate}, netem.LinkConfig{}, NewClock())
+	fwd := netem.LinkConfig{Rate: rate}
+	sizing := sizeForBench(b, topo, fwd)
+	relay, err := NewRelay(topo, fwd, netem.LinkConfig{}, NewClock())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -131,9 +133,39 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 
 	loss := dropsAlongPath(b, topo, relay)
 	loss.sent, loss.received = int64(sent), got.packets
-	b.Logf("load %s, relay %+v", loadavg(), relay.Scheduling())
+	b.ReportMetric(float64(loss.outside()), "drops-outside-link")
+	b.Logf("load %s, relay %+v, txqueuelen %d", loadavg(), relay.Scheduling(), sizing.TxQueueLen)
 	b.Logf("drops: %s", loss)
 	logProfile(b, relay.Profile())
+	if n := loss.outside(); n > 0 {
+		b.Errorf("%d of %d datagrams dropped outside the emulated link: %s", n, sent, loss)
+	}
+	if lost := loss.sent - loss.received - loss.outside() - loss.link; lost != 0 {
+		b.Errorf("%d datagrams sent and neither received nor counted as dropped anywhere: %s", lost, loss)
+	}
+}
+
+// sizeForBench sizes topo's devices for fwd as a run sizes them, unless
+// CCBENCH_RELAY_TXQUEUE gives the transmit queue length to use instead
+// (500, the kernel's default, measures what sizing brings).
+func sizeForBench(b *testing.B, topo *Topology, fwd netem.LinkConfig) Sizing {
+	if v := os.Getenv("CCBENCH_RELAY_TXQUEUE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("CCBENCH_RELAY_TXQUEUE=%q: want a positive number of datagrams", v)
+		}
+		for _, ns := range []*namespace{topo.nsA, topo.nsB} {
+			if err := setTxQueueLen(ns, n); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return Sizing{TxQueueLen: n}
+	}
+	s, err := topo.SizeFor(LinkPath(fwd, netem.LinkConfig{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // send writes n datagrams, in bursts of burstPackets every period when
@@ -224,6 +256,9 @@ type pathDrops struct {
 	deviceB, socket int64
 }
 
+// outside is what was dropped anywhere but the emulated link.
+func (d pathDrops) outside() int64 { return d.deviceA + d.relay + d.deviceB + d.socket }
+
 func (d pathDrops) String() string {
 	return "sent " + strconv.FormatInt(d.sent, 10) + ", received " + strconv.FormatInt(d.received, 10) +
 		"; TUN A queue " + strconv.FormatInt(d.deviceA, 10) + ", link " + strconv.FormatInt(d.link, 10) +
@@ -246,6 +281,9 @@ func dropsAlongPath(b *testing.B, topo *Topology, relay *Relay) pathDrops {
 		d.socket = udpCounter("RcvbufErrors")
 		return nil
 	})
+	if d.socket < 0 {
+		b.Error("cannot read B's Udp RcvbufErrors from /proc/thread-self/net/snmp")
+	}
 	return d
 }
 
