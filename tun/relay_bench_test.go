@@ -10,6 +10,11 @@
 //     take in time is dropped at TUN device A's queue before the relay
 //     sees it.
 //
+// Both size the devices as a run does (Topology.SizeFor), report the
+// drops outside the emulated link by place, and fail when there are any
+// (for saturated, any but device A's), or when datagrams went missing
+// without any counter accounting for them.
+//
 // The sender and the receiver each run on a locked thread kept off the
 // relay's core, so the benchmark measures the relay and not the three
 // threads fighting over one core. Every datagram that is sent and not
@@ -133,12 +138,22 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 
 	loss := dropsAlongPath(b, topo, relay)
 	loss.sent, loss.received = int64(sent), got.packets
-	b.ReportMetric(float64(loss.outside()), "drops-outside-link")
+	b.ReportMetric(float64(loss.deviceA), "tunA-drops")
+	b.ReportMetric(float64(loss.relay), "write-drops")
+	b.ReportMetric(float64(loss.deviceB), "tunB-drops")
+	b.ReportMetric(float64(loss.socket), "sockB-drops")
 	b.Logf("load %s, relay %+v, txqueuelen %d", loadavg(), relay.Scheduling(), sizing.TxQueueLen)
 	b.Logf("drops: %s", loss)
 	logProfile(b, relay.Profile())
-	if n := loss.outside(); n > 0 {
-		b.Errorf("%d of %d datagrams dropped outside the emulated link: %s", n, sent, loss)
+	// A saturating sender offers more than any relay can take, so what
+	// the relay does not read in time overflows device A's queue by
+	// design; every other drop outside the link is the relay's failure.
+	outside := loss.outside()
+	if !paced {
+		outside -= loss.deviceA
+	}
+	if outside > 0 {
+		b.Errorf("%d of %d datagrams dropped outside the emulated link: %s", outside, sent, loss)
 	}
 	if lost := loss.sent - loss.received - loss.outside() - loss.link; lost != 0 {
 		b.Errorf("%d datagrams sent and neither received nor counted as dropped anywhere: %s", lost, loss)
