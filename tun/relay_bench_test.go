@@ -116,9 +116,12 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 	b.ResetTimer()
 	start := clock.Now()
 	sentc := make(chan int)
+	var sentEnd units.Time
 	go func() {
 		pinThreadTo(others)
-		sentc <- send(sendFd, payload, b.N, clock, start, period)
+		n := send(sendFd, payload, b.N, clock, start, period)
+		sentEnd = clock.Now()
+		sentc <- n
 	}()
 	sent := <-sentc
 	got := <-done
@@ -131,6 +134,10 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 	timing := relay.Timing()
 	us := func(d units.Duration) float64 { return float64(d) / float64(units.Microsecond) }
 	b.ReportMetric(float64(got.bytes)*8/elapsed.Seconds()/1e9, "Gbit/s")
+	// The offered rate tells a relay that fell behind (offered 1 Gbit/s,
+	// moved less) from a sender that could not offer the load on a busy
+	// machine (both below).
+	b.ReportMetric(float64(sent)*1500*8/sentEnd.Sub(start).Seconds()/1e9, "offered-Gbit/s")
 	b.ReportMetric(us(timing.P50), "p50-µs")
 	b.ReportMetric(us(timing.P99), "p99-µs")
 	b.ReportMetric(us(timing.P999), "p99.9-µs")
