@@ -29,6 +29,10 @@ func TestLinkPathAndSizes(t *testing.T) {
 		// A slow short path takes the floors.
 		{"10M-2ms", netem.LinkConfig{Rate: 10 * units.MbitPerSecond, Delay: ms, QueuePackets: 10},
 			netem.LinkConfig{Delay: ms}, 10 * units.MbitPerSecond, 2 * ms, 12 * ms, 1000, 4 << 20},
+		// Links without a rate are sized for unlimitedRate, 4 Gbit/s:
+		// 10 packets are 30 µs of buffer, so 2.515 MB are in flight.
+		{"unlimited-5ms", netem.LinkConfig{Delay: 5 * ms, QueuePackets: 10}, netem.LinkConfig{},
+			unlimitedRate, 5 * ms, 30 * units.Microsecond, 3354, 10_060_000},
 		// A queue without limit counts as unlimitedBuffer.
 		{"1G-unlimited", netem.LinkConfig{Rate: units.GbitPerSecond}, netem.LinkConfig{Rate: units.GbitPerSecond},
 			units.GbitPerSecond, 0, unlimitedBuffer, 16667, 50_000_000},
