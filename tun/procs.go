@@ -10,6 +10,24 @@
 // two while a relay runs took the p99 release error of a 50 Mbit/s kernel
 // transfer from 1.6 ms to 12 µs: the kernel, not the Go scheduler, then
 // shares the cores among threads.
+//
+// The extra Ps do not stop sysmon from preempting the relay: the runtime
+// preempts any goroutine that has run 10 ms without passing through the
+// scheduler (forcePreemptNS), whether or not others wait, and the relay
+// never passes through it. A locked goroutine, once preempted, parks its
+// thread and resumes only when another thread has run the scheduler and
+// handed its P back. Measured with a runtime trace of the paced 1 Gbit/s
+// benchmark: 102–129 preemptions in a 1.3 s run, resumed after 27–470 µs
+// on average and up to 5–18 ms at a load of 1–10, the relay's longest
+// stalls. Two ways around it were measured and rejected: holding the P
+// with runtime.procPin only moves the preemption to the end of the next
+// sleep (sysmon asks again every tick until it is honoured, and a pinned
+// relay must let it through somewhere or a stop of the world never
+// ends); and an unlocked relay goroutine, which a preemption hands back
+// to its own thread at once, lets the runtime start threads that inherit
+// its real-time policy and its core (maximum stalls of 27–40 ms against
+// 3–15 ms locked, same load). What remains is to keep those stalls from
+// dropping anything: the devices are sized for the link (sizing.go).
 
 package tun
 
