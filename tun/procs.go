@@ -17,17 +17,21 @@
 // never passes through it. A locked goroutine, once preempted, parks its
 // thread and resumes only when another thread has run the scheduler and
 // handed its P back. Measured with a runtime trace of the paced 1 Gbit/s
-// benchmark: 102–129 preemptions in a 1.3 s run, resumed after 27–470 µs
-// on average and up to 5–18 ms at a load of 1–10, the relay's longest
-// stalls. Two ways around it were measured and rejected: holding the P
-// with runtime.procPin only moves the preemption to the end of the next
-// sleep (sysmon asks again every tick until it is honoured, and a pinned
-// relay must let it through somewhere or a stop of the world never
-// ends); and an unlocked relay goroutine, which a preemption hands back
-// to its own thread at once, lets the runtime start threads that inherit
-// its real-time policy and its core (maximum stalls of 27–40 ms against
-// 3–15 ms locked, same load). What remains is to keep those stalls from
-// dropping anything: the devices are sized for the link (sizing.go).
+// benchmark: 81–102 preemptions in a 1.3 s run, each resumed after 190–230
+// µs on average and up to 4.5–5.4 ms at a load of 1–11, among the
+// relay's longest stalls. With the benchmark's sender and receiver made
+// SCHED_FIFO on the other core, the p99 release error rose to 40–77 ms:
+// no ordinary thread could run to hand the relay back. Two ways around it were measured and rejected: holding
+// the P with runtime.procPin only moves the preemption to the end of the
+// next sleep (sysmon asks again every tick until it is honoured, and a
+// pinned relay must let it through somewhere or a stop of the world never
+// ends: 128 of 129 preemptions then came right after a sleep); and an
+// unlocked relay goroutine, which a preemption could hand back to its own
+// thread at once, stalled longer (maximum stalls of 27–40 ms against 3–15
+// ms locked, same load), most likely because the runtime then moves it
+// between threads and may start threads from it that inherit its policy
+// and core. What remains is to keep those stalls from dropping anything:
+// the devices are sized for the link (sizing.go).
 
 package tun
 
