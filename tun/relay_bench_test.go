@@ -10,6 +10,11 @@
 //     take in time is dropped at TUN device A's queue before the relay
 //     sees it.
 //
+// Both size the devices as a run does (Topology.SizeFor), report the
+// drops outside the emulated link by place, and fail when there are any
+// (for saturated, any but device A's), or when datagrams went missing
+// without any counter accounting for them.
+//
 // The sender and the receiver each run on a locked thread kept off the
 // relay's core, so the benchmark measures the relay and not the three
 // threads fighting over one core. Every datagram that is sent and not
@@ -86,7 +91,9 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 			b.Error(err)
 		}
 	})
-	relay, err := NewRelay(topo, netem.LinkConfig{Rate: rate}, netem.LinkConfig{}, NewClock())
+	fwd := netem.LinkConfig{Rate: rate}
+	sizing := sizeForBench(b, topo, fwd)
+	relay, err := NewRelay(topo, fwd, netem.LinkConfig{}, NewClock())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,9 +116,12 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 	b.ResetTimer()
 	start := clock.Now()
 	sentc := make(chan int)
+	var sentEnd units.Time
 	go func() {
 		pinThreadTo(others)
-		sentc <- send(sendFd, payload, b.N, clock, start, period)
+		n := send(sendFd, payload, b.N, clock, start, period)
+		sentEnd = clock.Now()
+		sentc <- n
 	}()
 	sent := <-sentc
 	got := <-done
@@ -124,6 +134,10 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 	timing := relay.Timing()
 	us := func(d units.Duration) float64 { return float64(d) / float64(units.Microsecond) }
 	b.ReportMetric(float64(got.bytes)*8/elapsed.Seconds()/1e9, "Gbit/s")
+	// The offered rate tells a relay that fell behind (offered 1 Gbit/s,
+	// moved less) from a sender that could not offer the load on a busy
+	// machine (both below).
+	b.ReportMetric(float64(sent)*1500*8/sentEnd.Sub(start).Seconds()/1e9, "offered-Gbit/s")
 	b.ReportMetric(us(timing.P50), "p50-µs")
 	b.ReportMetric(us(timing.P99), "p99-µs")
 	b.ReportMetric(us(timing.P999), "p99.9-µs")
@@ -131,9 +145,49 @@ func benchRelay(b *testing.B, rate units.Rate, paced bool) {
 
 	loss := dropsAlongPath(b, topo, relay)
 	loss.sent, loss.received = int64(sent), got.packets
-	b.Logf("load %s, relay %+v", loadavg(), relay.Scheduling())
+	b.ReportMetric(float64(loss.deviceA), "tunA-drops")
+	b.ReportMetric(float64(loss.relay), "write-drops")
+	b.ReportMetric(float64(loss.deviceB), "tunB-drops")
+	b.ReportMetric(float64(loss.socket), "sockB-drops")
+	b.Logf("load %s, relay %+v, txqueuelen %d", loadavg(), relay.Scheduling(), sizing.TxQueueLen)
 	b.Logf("drops: %s", loss)
 	logProfile(b, relay.Profile())
+	// A saturating sender offers more than any relay can take, so what
+	// the relay does not read in time overflows device A's queue by
+	// design; every other drop outside the link is the relay's failure.
+	outside := loss.outside()
+	if !paced {
+		outside -= loss.deviceA
+	}
+	if outside > 0 {
+		b.Errorf("%d of %d datagrams dropped outside the emulated link: %s", outside, sent, loss)
+	}
+	if lost := loss.sent - loss.received - loss.outside() - loss.link; lost != 0 {
+		b.Errorf("%d datagrams sent and neither received nor counted as dropped anywhere: %s", lost, loss)
+	}
+}
+
+// sizeForBench sizes topo's devices for fwd as a run sizes them, unless
+// CCBENCH_RELAY_TXQUEUE gives the transmit queue length to use instead
+// (500, the kernel's default, measures what sizing brings).
+func sizeForBench(b *testing.B, topo *Topology, fwd netem.LinkConfig) Sizing {
+	if v := os.Getenv("CCBENCH_RELAY_TXQUEUE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("CCBENCH_RELAY_TXQUEUE=%q: want a positive number of datagrams", v)
+		}
+		for _, ns := range []*namespace{topo.nsA, topo.nsB} {
+			if err := setTxQueueLen(ns, n); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return Sizing{TxQueueLen: n}
+	}
+	s, err := topo.SizeFor(LinkPath(fwd, netem.LinkConfig{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // send writes n datagrams, in bursts of burstPackets every period when
@@ -224,6 +278,9 @@ type pathDrops struct {
 	deviceB, socket int64
 }
 
+// outside is what was dropped anywhere but the emulated link.
+func (d pathDrops) outside() int64 { return d.deviceA + d.relay + d.deviceB + d.socket }
+
 func (d pathDrops) String() string {
 	return "sent " + strconv.FormatInt(d.sent, 10) + ", received " + strconv.FormatInt(d.received, 10) +
 		"; TUN A queue " + strconv.FormatInt(d.deviceA, 10) + ", link " + strconv.FormatInt(d.link, 10) +
@@ -246,6 +303,9 @@ func dropsAlongPath(b *testing.B, topo *Topology, relay *Relay) pathDrops {
 		d.socket = udpCounter("RcvbufErrors")
 		return nil
 	})
+	if d.socket < 0 {
+		b.Error("cannot read B's Udp RcvbufErrors from /proc/thread-self/net/snmp")
+	}
 	return d
 }
 

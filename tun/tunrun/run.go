@@ -120,6 +120,9 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, topo.Close()) }()
+	if _, err := topo.SizeFor(tun.LinkPath(sc.Forward, sc.Reverse)); err != nil {
+		return nil, err
+	}
 
 	flows := make([]*kernelFlow, len(sc.Flows))
 	for i, spec := range sc.Flows {
