@@ -78,7 +78,7 @@ func TestSweepReportsInvalidPoints(t *testing.T) {
 		}
 		// Whatever else the driver's verdict says, the fake's reason is
 		// in it.
-		if !strings.Contains(res.Invalid[0], "1000 µs") && !strings.Contains(res.Invalid[0], fakeReason) {
+		if !strings.Contains(res.Invalid[0], "p99 1000") && !strings.Contains(res.Invalid[0], fakeReason) {
 			t.Errorf("%s: %q does not give the reason", what, res.Invalid[0])
 		}
 	}

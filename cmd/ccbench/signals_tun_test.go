@@ -25,6 +25,7 @@ const tunSignalRun = `
 name = "sigtun"
 driver = "tun"
 duration = "30s"
+self_check = "warn"
 sample_interval = "100ms"
 [link]
 rate = "10Mbit/s"

@@ -41,6 +41,7 @@ func TestPrintSweepValidity(t *testing.T) {
 const realTimeSweepFile = `name = "rt-validity"
 driver = "tun"
 duration = "2s"
+self_check = "warn"
 seed = 1
 [link]
 rate = "20Mbit/s"
