@@ -178,6 +178,20 @@ func configKey(path string, ignore []string) (string, []int, error) {
 		}
 	}
 	for _, k := range ignore {
+		if k == "driver" {
+			// What only one driver reads, or what each driver fixes for
+			// itself, goes with the driver: the relay's limits, and the
+			// receiver (the sim's is always ccbench's stack, the tun
+			// driver's the kernel unless told otherwise), so a sim run
+			// pairs with the tun run of the same file.
+			delete(cfg, "max_release_p99")
+			delete(cfg, "self_check")
+			for _, f := range flows {
+				if t, ok := f.(map[string]any); ok {
+					delete(t, "receiver")
+				}
+			}
+		}
 		if k == "cc" {
 			for _, f := range flows {
 				if t, ok := f.(map[string]any); ok {
@@ -201,6 +215,7 @@ func configKey(path string, ignore []string) (string, []int, error) {
 // flows), so "goodput[0]" is the first entry's.
 const (
 	MetricGoodput     = "goodput"
+	MetricRTTP50      = "rtt_p50"
 	MetricRTTP95      = "rtt_p95"
 	MetricUtilization = "utilization"
 	MetricRetransmits = "retransmits"
@@ -211,7 +226,7 @@ func MetricUnit(metric string) string {
 	switch BaseMetric(metric) {
 	case MetricGoodput:
 		return "bit/s"
-	case MetricRTTP95:
+	case MetricRTTP50, MetricRTTP95:
 		return "ms"
 	case MetricRetransmits:
 		return "segments"
@@ -232,7 +247,7 @@ func runMetrics(s *metrics.Summary, groupOf []int) map[string]float64 {
 	m := map[string]float64{MetricUtilization: s.Link.Utilization}
 	sums := map[int]float64{}
 	counts := map[int]int{}
-	var rtt, retx float64
+	var rtt50, rtt, retx float64
 	for _, f := range s.Flows {
 		// A summary names each flow's [[flows]] entry; one written before
 		// it did is mapped by the entries' counts, which holds for fixed
@@ -245,6 +260,7 @@ func runMetrics(s *metrics.Summary, groupOf []int) map[string]float64 {
 		}
 		sums[g] += f.GoodputBps
 		counts[g]++
+		rtt50 += f.RTTP50Ms
 		rtt += f.RTTP95Ms
 		retx += float64(f.Retransmits)
 	}
@@ -252,6 +268,7 @@ func runMetrics(s *metrics.Summary, groupOf []int) map[string]float64 {
 		m[MetricGoodput+"["+strconv.Itoa(g)+"]"] = sum / float64(counts[g])
 	}
 	if n := len(s.Flows); n > 0 {
+		m[MetricRTTP50] = rtt50 / float64(n)
 		m[MetricRTTP95] = rtt / float64(n)
 	}
 	m[MetricRetransmits] = retx

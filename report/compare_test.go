@@ -51,6 +51,40 @@ func TestConfigKeyLeavesOutSeedAndIgnored(t *testing.T) {
 	}
 }
 
+// TestConfigKeyIgnoringDriver: a sim run and the tun run of the same file
+// differ in the driver, in what only the tun driver reads and in the
+// receiver each driver fixes; --ignore driver pairs them, and nothing else
+// that differs is left out with it.
+func TestConfigKeyIgnoringDriver(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sim := write("sim.toml", "driver = \"sim\"\n[link]\nrate = \"50Mbit/s\"\n[[flows]]\ncc = \"cubic\"\nreceiver = \"stack\"\n")
+	tun := write("tun.toml", "driver = \"tun\"\nself_check = \"warn\"\nmax_release_p99 = \"200us\"\n[link]\nrate = \"50Mbit/s\"\n[[flows]]\ncc = \"cubic\"\nreceiver = \"kernel\"\n")
+	other := write("other.toml", "driver = \"tun\"\n[link]\nrate = \"40Mbit/s\"\n[[flows]]\ncc = \"cubic\"\n")
+	ks, _, err := configKey(sim, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kt, _, _ := configKey(tun, nil)
+	if ks == kt {
+		t.Fatal("a sim and a tun run share a key without --ignore driver")
+	}
+	ks, _, _ = configKey(sim, []string{"driver"})
+	kt, _, _ = configKey(tun, []string{"driver"})
+	if ks != kt {
+		t.Fatalf("--ignore driver: %s != %s", ks, kt)
+	}
+	if ko, _, _ := configKey(other, []string{"driver"}); ko == ks {
+		t.Fatal("--ignore driver also left out the link's rate")
+	}
+}
+
 func TestSeedPartStripped(t *testing.T) {
 	for in, want := range map[string]string{"seed-1": "", "seed-3-0a1b2c3d": "", "buffer=1bdp,rep=2": "buffer=1bdp", "x": "x"} {
 		if got := seedPart.ReplaceAllString(in, ""); got != want {

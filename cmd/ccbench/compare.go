@@ -38,9 +38,9 @@ func parseLimit(s string) (limit, error) {
 	}
 	name = strings.TrimPrefix(strings.TrimSpace(name), "link.")
 	switch name {
-	case report.MetricGoodput, report.MetricRTTP95, report.MetricUtilization, report.MetricRetransmits:
+	case report.MetricGoodput, report.MetricRTTP50, report.MetricRTTP95, report.MetricUtilization, report.MetricRetransmits:
 	default:
-		return limit{}, fmt.Errorf("--max %q: metric %q is not allowed; allowed: goodput, rtt_p95, utilization, retransmits", s, name)
+		return limit{}, fmt.Errorf("--max %q: metric %q is not allowed; allowed: goodput, rtt_p50, rtt_p95, utilization, retransmits", s, name)
 	}
 	return limit{metric: name, change: v / 100}, nil
 }
@@ -67,13 +67,17 @@ func newCompareCmd(stdout io.Writer) *cobra.Command {
 of runs (a sweep). Runs are paired by their resolved config without the seed;
 the seeds of one config are pooled into a mean and a 95% confidence interval
 (Student's t). Metrics: goodput[G] (mean goodput of the flows of [[flows]]
-entry G), rtt_p95 (mean over flows, ms), utilization (of the bottleneck) and
-retransmits (all flows).
+entry G), rtt_p50 and rtt_p95 (mean over flows, ms; both drivers measure
+every data segment's RTT the same way, at the path), utilization (of the
+bottleneck) and retransmits (all flows).
 
 --max METRIC=-N% fails when the mean falls by more than N%, --max METRIC=+N%
 when it rises by more; it may be repeated. --ignore cc pairs runs whose
 flows use different algorithms (any other dotted setting, e.g. link.loss,
-may be ignored the same way). --format bench prints Go benchmark lines for
+may be ignored the same way); --ignore driver pairs a sim run with the tun
+run of the same file, leaving out with the driver what only one driver
+reads (max_release_p99, self_check) and the flows' receiver, which each
+driver fixes (the sim's is ccbench's stack). --format bench prints Go benchmark lines for
 benchstat instead of the table: "source: baseline" and "source: current"
 label the two sets, so "benchstat -col source FILE" compares them.
 

@@ -150,7 +150,7 @@ func TestCompareRefusesInvalidRuns(t *testing.T) {
 			}
 		}
 	}
-	if rows != 4 || !strings.Contains(stdout, "\n--allow-invalid: invalid run "+cur+" (current): "+reasons+"\n") {
+	if rows != 5 || !strings.Contains(stdout, "\n--allow-invalid: invalid run "+cur+" (current): "+reasons+"\n") {
 		t.Fatalf("--allow-invalid: %d rows, table:\n%s", rows, stdout)
 	}
 
