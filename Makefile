@@ -71,6 +71,17 @@ regress:
 linux-reference:
 	CCBENCH_LINUX_REFERENCE=1 $(GO) test ./tun/tunrun -run '^TestLinuxReference$$' -v -timeout 40m
 
+# tun-gigabit runs the kernel's CUBIC for 10 s through a 1 Gbit/s, 20 ms
+# dumbbell over TUN (root and /dev/net/tun) and prints the run's verdict:
+# valid with its goodput, or invalid with every reason, and the packets
+# lost outside the emulated link by place. self_check=warn lets the run
+# happen on a busy machine, where its own figures then mark it invalid.
+.PHONY: tun-gigabit
+tun-gigabit: build
+	bin/ccbench run experiments/bottleneck.toml --set driver=tun --set flows[0].cc=linux:cubic \
+		--set link.rate=1Gbit/s --set link.delay=10ms --set reverse.delay=10ms --set duration=10s \
+		--set self_check=warn --no-plots --out $${TMPDIR:-/tmp}/ccbench-tun-gigabit
+
 # race-output runs the issue's 50 rounds of 6 parallel runs into one --run
 # folder, and the signal tests (CI runs 10 rounds: CCBENCH_PARALLEL_ROUNDS).
 .PHONY: race-output
