@@ -142,7 +142,7 @@ delay = "250us"
 buffer = "100packets"
 loss = "1%"
 [reverse]
-rate = "10Mbps"
+rate = "10Mbit/s"
 delay = 0
 buffer = "0.5BDP"
 loss = 0.001
@@ -219,6 +219,27 @@ func TestKeysAreCaseSensitive(t *testing.T) {
 	_, err = LoadSweepBytes("test.toml", []byte("[Sweep]\n\"seed\" = [1, 2]\n"), nil)
 	if want := `test.toml: Sweep: ` + hint + `"sweep"?`; err == nil || err.Error() != want {
 		t.Errorf("[Sweep]:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestRateInBpsRefused: "bps" is bits on datasheets and bytes to tc
+// (units.ambiguousBps), so a rate written with it is refused in one line
+// naming both readings, from the file and from --set; "MB/s", "MByte/s"
+// and "MBps" are bytes in both and are read so.
+func TestRateInBpsRefused(t *testing.T) {
+	const line = `"100mbps" is not allowed: ambiguous: tc reads "mbps" as megabytes per second (800Mbit/s), network datasheets as megabits per second (100Mbit/s); write "100MB/s" or "100Mbit/s"`
+	_, err := LoadBytes("test.toml", []byte("[link]\nrate = \"100mbps\"\n"), nil)
+	if want := "test.toml: link.rate: " + line; err == nil || err.Error() != want {
+		t.Errorf("file:\n got %v\nwant %s", err, want)
+	}
+	_, err = LoadBytes("test.toml", nil, []string{"link.rate=100mbps"})
+	if want := "--set link.rate: " + line; err == nil || err.Error() != want {
+		t.Errorf("--set:\n got %v\nwant %s", err, want)
+	}
+	for _, r := range []string{"12.5MB/s", "12.5MByte/s", "12.5MBps"} {
+		if c := load(t, "", "link.rate="+r); c.Link.Rate != 100*units.MbitPerSecond {
+			t.Errorf("%s read as %v, want 100Mbit/s", r, c.Link.Rate)
+		}
 	}
 }
 

@@ -26,7 +26,7 @@ func TestSetOverrides(t *testing.T) {
 		"tcp.mss=1000",
 		"link.loss=1%",
 		"reverse.loss=0.5",
-		"reverse.rate=1Gbps",
+		"reverse.rate=1Gbit/s",
 		"reverse.buffer=100pkt",
 		"flows[1].cc=cubic",
 		"flows[1].count=2",
