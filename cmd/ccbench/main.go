@@ -174,6 +174,11 @@ index; ccbench merge joins the shards and writes the index.`,
 				if pcap {
 					return fmt.Errorf("--pcap: captures one run at a time; leave it out of sweeps")
 				}
+				// Before the budget, which reads the files too but
+				// would not name the point.
+				if err := sweep.CheckFiles(sw); err != nil {
+					return err
+				}
 				if err := runner.CheckSweepBudget(sw, out, budget.options(cmd, jobs, false)); err != nil {
 					return err
 				}
