@@ -1,3 +1,7 @@
+// Two checks on an experiment file as TOML reads it, before viper sees
+// it: that it sets anything (checkNotEmpty), and that its keys are written
+// in the schema's case (checkCase).
+//
 // Keys are case-sensitive. TOML says so (its keys are compared byte for
 // byte), but viper, which reads the file, lower-cases every key, so
 // `Duration = "10s"`, `[Link]` and `flows[0].CC` used to be read as
