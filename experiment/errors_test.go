@@ -27,11 +27,11 @@ func TestFileErrors(t *testing.T) {
 		{"negative rate", "[link]\nrate = \"-5Mbit/s\"\n",
 			`test.toml: link.rate: "-5Mbit/s" is not allowed: must be a positive rate such as "100Mbit/s"`},
 		{"bad rate", "[link]\nrate = \"100Mbs\"\n",
-			`test.toml: link.rate: "100Mbs" is not allowed: unknown unit "Mbs"; units are bit/s, bps, b/s (bits) or B/s, Bps, byte/s (bytes), with an optional decimal prefix k, M, G or T`},
+			`test.toml: link.rate: "100Mbs" is not allowed: unknown unit "Mbs"; units are bit/s, b/s (bits) or B/s, Bps, byte/s (bytes), with an optional decimal prefix k, M, G or T`},
 		{"bare rate", "[reverse]\nrate = 100\n",
 			`test.toml: reverse.rate: 100 is not allowed: a bare number is ambiguous; add a unit, e.g. "100Mbit/s" (bits) or "100MB/s" (bytes)`},
 		{"rate type", "[link]\nrate = true\n",
-			`test.toml: link.rate: true is not allowed: must be a rate such as "100Mbit/s", "1.5Gbps" or "12.5MB/s", or "unlimited"`},
+			`test.toml: link.rate: true is not allowed: must be a rate such as "100Mbit/s", "1.5Gbit/s" or "12.5MB/s", or "unlimited"`},
 
 		// Misspelled or unknown keys.
 		{"misspelled key", "[link]\nrat = \"5Mbit/s\"\n",

@@ -1,5 +1,6 @@
-// Loading an experiment: read the TOML through viper, reject unknown keys,
-// apply --set overrides, decode and check.
+// Loading an experiment: refuse an empty file, read the TOML through viper,
+// reject keys in the wrong case and unknown keys, apply --set overrides,
+// decode and check.
 
 package experiment
 
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/viper"
 )
 
@@ -22,6 +24,9 @@ func Load(path string, sets []string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNotEmpty(path, data); err != nil {
+		return nil, err
+	}
 	return LoadBytes(path, data, sets)
 }
 
@@ -32,6 +37,12 @@ func LoadBytes(name string, data []byte, sets []string) (*Config, error) {
 	v, err := newViper(data)
 	if err != nil {
 		return nil, newSyntaxError(name, data, err)
+	}
+	var doc map[string]any
+	if toml.Unmarshal(data, &doc) == nil {
+		if err := checkCase(name, doc); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkKeys(v, name); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -141,7 +142,7 @@ delay = "250us"
 buffer = "100packets"
 loss = "1%"
 [reverse]
-rate = "10Mbps"
+rate = "10Mbit/s"
 delay = 0
 buffer = "0.5BDP"
 loss = 0.001
@@ -183,10 +184,81 @@ size = "1MiB"
 	}
 }
 
-func TestKeysAreCaseInsensitive(t *testing.T) {
-	c := load(t, "Duration = \"10s\"\n[LINK]\nRate = \"1Gbit/s\"\n[[Flows]]\nCC = \"reno\"\n")
-	if c.Duration != 10*units.Second || c.Link.Rate != units.GbitPerSecond || len(c.Flows) != 1 {
-		t.Errorf("got duration %v, rate %v, %d flow groups", c.Duration, c.Link.Rate, len(c.Flows))
+// TestKeysAreCaseSensitive: TOML keys are case-sensitive, so a key that
+// is known only when case is ignored is refused in one line naming the key
+// as written and the key it meant, in the file, in --set and in [sweep];
+// the first in sorted order, a table before its keys.
+func TestKeysAreCaseSensitive(t *testing.T) {
+	withAlgorithms(t, "reno")
+	const hint = `unknown key; keys are case-sensitive, as in TOML: did you mean `
+	cases := []struct {
+		doc  string
+		sets []string
+		want string
+	}{
+		{"Duration = \"10s\"\n", nil, `test.toml: Duration: ` + hint + `"duration"?`},
+		{"[Link]\nrate = \"1Gbit/s\"\n", nil, `test.toml: Link: ` + hint + `"link"?`},
+		{"[link]\nRate = \"1Gbit/s\"\n", nil, `test.toml: link.Rate: ` + hint + `"link.rate"?`},
+		{"[[flows]]\ncc = \"reno\"\n[[flows]]\nCC = \"reno\"\n", nil, `test.toml: flows[1].CC: ` + hint + `"flows[1].cc"?`},
+		{"[[Flows]]\ncc = \"reno\"\n", nil, `test.toml: Flows: ` + hint + `"flows"?`},
+		{"Link.rate = \"1Gbit/s\"\n", nil, `test.toml: Link: ` + hint + `"link"?`},
+		{"seed = 1\n", []string{"flows[0].CC=reno"}, `--set flows[0].CC: ` + hint + `"flows[0].cc"?`},
+		{"seed = 1\n", []string{"Duration=10s"}, `--set Duration: ` + hint + `"duration"?`},
+		{"seed = 1\n", []string{"Link.rate=1Gbit/s"}, `--set Link.rate: ` + hint + `"link.rate"?`},
+	}
+	for _, tc := range cases {
+		_, err := LoadBytes("test.toml", []byte(tc.doc), tc.sets)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q %q:\n got %v\nwant %s", tc.doc, tc.sets, err, tc.want)
+		}
+	}
+	_, err := LoadSweepBytes("test.toml", []byte("[sweep]\n\"flows[0].CC\" = [\"reno\"]\n"), nil)
+	if want := `test.toml: [sweep] flows[0].CC: ` + hint + `"flows[0].cc"?`; err == nil || err.Error() != want {
+		t.Errorf("[sweep]:\n got %v\nwant %s", err, want)
+	}
+	_, err = LoadSweepBytes("test.toml", []byte("[Sweep]\n\"seed\" = [1, 2]\n"), nil)
+	if want := `test.toml: Sweep: ` + hint + `"sweep"?`; err == nil || err.Error() != want {
+		t.Errorf("[Sweep]:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestRateInBpsRefused: "bps" is bits on datasheets and bytes to tc
+// (units.ambiguousBps), so a rate written with it is refused in one line
+// naming both readings, from the file and from --set; "MB/s", "MByte/s"
+// and "MBps" are bytes in both and are read so.
+func TestRateInBpsRefused(t *testing.T) {
+	const line = `"100mbps" is not allowed: ambiguous: tc reads "mbps" as megabytes per second (800Mbit/s), network datasheets as megabits per second (100Mbit/s); write "100MB/s" or "100Mbit/s"`
+	_, err := LoadBytes("test.toml", []byte("[link]\nrate = \"100mbps\"\n"), nil)
+	if want := "test.toml: link.rate: " + line; err == nil || err.Error() != want {
+		t.Errorf("file:\n got %v\nwant %s", err, want)
+	}
+	_, err = LoadBytes("test.toml", nil, []string{"link.rate=100mbps"})
+	if want := "--set link.rate: " + line; err == nil || err.Error() != want {
+		t.Errorf("--set:\n got %v\nwant %s", err, want)
+	}
+	for _, r := range []string{"12.5MB/s", "12.5MByte/s", "12.5MBps"} {
+		if c := load(t, "", "link.rate="+r); c.Link.Rate != 100*units.MbitPerSecond {
+			t.Errorf("%s read as %v, want 100Mbit/s", r, c.Link.Rate)
+		}
+	}
+}
+
+// TestEmptyFileRefused: a file with no setting, empty or only comments,
+// is refused in one line rather than run with every default.
+func TestEmptyFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	for name, doc := range map[string]string{"empty.toml": "", "comments.toml": "# just a note\n\n  # another\n"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want := path + `: the file sets nothing (it is empty or holds only comments), so it would run every default; write the settings to run, e.g. duration = "30s", or start from experiments/bottleneck.toml`
+		if _, err := Load(path, nil); err == nil || err.Error() != want {
+			t.Errorf("Load %s:\n got %v\nwant %s", name, err, want)
+		}
+		if _, err := LoadSweep(path, []string{"duration=1s"}); err == nil || err.Error() != want {
+			t.Errorf("LoadSweep %s:\n got %v\nwant %s", name, err, want)
+		}
 	}
 }
 

@@ -23,7 +23,7 @@ seed = 42
 sample_interval = "10ms"
 throughput_window = "10ms"
 [link]
-rate = "1.5Gbps"
+rate = "1.5Gbit/s"
 delay = "1.25ms"
 buffer = "0.75bdp"
 loss = "0.1%"

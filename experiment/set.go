@@ -4,7 +4,8 @@
 // The key is written as in error messages: a top-level key ("duration"), a
 // key of a table ("link.rate", "tcp.mss"), or a key of one [[flows]] entry
 // with its index in brackets, counting from 0 ("flows[0].cc"). Keys are
-// case-insensitive, like the file's keys are under viper.
+// case-sensitive, as the file's are (case.go): "Link.Rate" is refused with
+// the key it meant.
 //
 // The value is read as a TOML value, so "seed=2" is an integer,
 // "tcp.sack=true" a boolean and "link.loss=0.01" a float; anything that is
@@ -41,8 +42,9 @@ type override struct {
 
 // parseSet parses one "key=value" argument.
 func parseSet(arg string) (override, error) {
-	k, val, ok := strings.Cut(arg, "=")
-	k = strings.ToLower(strings.TrimSpace(k))
+	written, val, ok := strings.Cut(arg, "=")
+	written = strings.TrimSpace(written)
+	k := strings.ToLower(written)
 	val = strings.TrimSpace(val)
 	if !ok || k == "" {
 		return override{}, &Error{Source: SetSource, Key: strconv.Quote(arg),
@@ -89,6 +91,9 @@ func parseSet(arg string) (override, error) {
 			prefix = ""
 		}
 		return o, unknownKey(SetSource, k, o.table, prefix)
+	}
+	if written != k {
+		return o, caseMismatch(SetSource, written, k)
 	}
 	o.name = name
 	o.value = setValue(val, o.table.key(name).kind)

@@ -26,12 +26,12 @@ func TestSetOverrides(t *testing.T) {
 		"tcp.mss=1000",
 		"link.loss=1%",
 		"reverse.loss=0.5",
-		"reverse.rate=1Gbps",
+		"reverse.rate=1Gbit/s",
 		"reverse.buffer=100pkt",
 		"flows[1].cc=cubic",
 		"flows[1].count=2",
 		"name=2024",
-		" Link.Delay = 10ms ",
+		" link.delay = 10ms ",
 	)
 	if c.Link.Rate != 50*units.MbitPerSecond || c.Duration != 10*units.Second || c.Seed != 7 ||
 		!c.TCP.SACK || c.TCP.MSS != 1000 || c.Link.Loss != 0.01 || c.Reverse.Loss != 0.5 ||

@@ -83,6 +83,9 @@ func LoadSweep(path string, sets []string) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNotEmpty(path, data); err != nil {
+		return nil, err
+	}
 	return LoadSweepBytes(path, data, sets)
 }
 
@@ -97,6 +100,9 @@ func LoadSweepBytes(name string, data []byte, sets []string) (*Sweep, error) {
 			lerr = err
 		}
 		return nil, lerr
+	}
+	if err := checkCase(name, doc); err != nil {
+		return nil, err
 	}
 	axes, reps, err := sweepAxes(name, doc)
 	if err != nil {
@@ -202,7 +208,7 @@ func sweepAxes(source string, doc map[string]any) ([]axis, int, error) {
 			return nil, 0, &Error{Source: source, Key: "[sweep] " + k,
 				Msg: formatValue(flat[k]) + " is not allowed: must be a non-empty list of values, e.g. [\"0.5bdp\", \"1bdp\"]"}
 		}
-		a := axis{key: strings.ToLower(k)}
+		a := axis{key: k}
 		for _, v := range list {
 			shown, literal, ok := sweepValue(v)
 			if !ok {

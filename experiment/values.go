@@ -18,7 +18,7 @@ import (
 // Reasons quoted when a value has the wrong form altogether.
 const (
 	durationAllowed = `must be a duration such as "20ms", "1.5s" or "250us"`
-	rateAllowed     = `must be a rate such as "100Mbit/s", "1.5Gbps" or "12.5MB/s", or "unlimited"`
+	rateAllowed     = `must be a rate such as "100Mbit/s", "1.5Gbit/s" or "12.5MB/s", or "unlimited"`
 	sizeAllowed     = `must be a size such as "4MiB", "64KB" or 1500 (bytes)`
 	bufferAllowed   = `must be bytes ("256KiB"), packets ("100pkt"), a multiple of the bandwidth-delay product ("1bdp") or "unlimited"`
 	lossAllowed     = `must be a probability 0 <= loss < 1 such as 0.01 or "1%"`

@@ -38,6 +38,7 @@ import (
 	"sync"
 
 	"ccbench/experiment"
+	"ccbench/netem"
 	"ccbench/report"
 )
 
@@ -188,6 +189,50 @@ func referencedFiles(cfg *experiment.Config) [][2]string {
 		}
 	}
 	return files
+}
+
+// CheckReferencedFile reads the file a setting names and parses it as the
+// run will (a trace as a Mahimahi trace, a size CDF as a CDF table), so a
+// file that is missing or malformed is found before a run, or the first
+// point of a sweep, starts. key is the setting ("link.trace",
+// "flows[0].size_cdf"); the error names it and the file.
+func CheckReferencedFile(key, path string) error {
+	if strings.HasSuffix(key, ".size_cdf") {
+		if _, err := experiment.LoadSizeCDF(path); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	defer f.Close()
+	if _, err := netem.ParseTrace(f); err != nil {
+		return fmt.Errorf("%s: %s: %w", key, path, err)
+	}
+	return nil
+}
+
+// InputFiles lists every file cfg's settings read, each as the key that
+// names it and its path, once per path: those the fingerprint hashes, and
+// the traces of the links of a network other than the dumbbell, keyed as
+// that link's table.
+func InputFiles(cfg *experiment.Config) [][2]string {
+	files := referencedFiles(cfg)
+	if net, err := cfg.Network(); err == nil && cfg.Topology.Preset != "dumbbell" {
+		for _, l := range net.Links {
+			if l.Settings.Trace != "" {
+				files = append(files, [2]string{l.Table() + ".trace", l.Settings.Trace})
+			}
+		}
+	}
+	seen := map[string]bool{}
+	return slices.DeleteFunc(files, func(f [2]string) bool {
+		dup := seen[f[1]]
+		seen[f[1]] = true
+		return dup
+	})
 }
 
 // FingerprintOf is the fingerprint of running cfg with opt, without Files.

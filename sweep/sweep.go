@@ -95,6 +95,9 @@ type Result struct {
 // manifest.
 func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error) {
 	res := Result{Resumed: opt.Resume}
+	if err := CheckFiles(sw); err != nil {
+		return res, err
+	}
 	verifyProblems := map[int][]string{} // by point, under mu
 	// Each point's validity, by point: from the summary of a point run
 	// now, under mu, and read back for a reused one.

@@ -286,7 +286,7 @@ func TestParseExtremes(t *testing.T) {
 
 	rates := map[string]Rate{
 		"9223372036854775807bit/s":   MaxRate,
-		"9223372.036854775807Tbps":   MaxRate,
+		"9223372.036854775807Tbit/s": MaxRate,
 		"1152921504606846975.875B/s": MaxRate,
 		"1Tbit/s":                    1000 * GbitPerSecond,
 	}

@@ -2,7 +2,7 @@
 // and on the command line ("20ms", "100Mbit/s", "256KiB"), and the size
 // formatting that parses back to the same value.
 //
-// Numbers are read as exact decimals, not floats, so "1.5Gbps" is exactly
+// Numbers are read as exact decimals, not floats, so "1.5Gbit/s" is exactly
 // 1500000000 bit/s and "12.5MB/s" exactly 100 Mbit/s; a value that does not
 // come to a whole nanosecond, bit per second or byte is an error rather than
 // a silent rounding. Every error says what is allowed, because its reader is
@@ -41,7 +41,7 @@ func (e *ParseError) Error() string {
 // The unit lists that errors quote.
 const (
 	durationUnits = `units are ns, us (or µs), ms, s, m, h`
-	rateUnits     = `units are bit/s, bps, b/s (bits) or B/s, Bps, byte/s (bytes), with an optional decimal prefix k, M, G or T`
+	rateUnits     = `units are bit/s, b/s (bits) or B/s, Bps, byte/s (bytes), with an optional decimal prefix k, M, G or T`
 	sizeUnits     = `units are B, kB (or KB), MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)`
 )
 
@@ -111,7 +111,7 @@ func ParseDuration(s string) (Duration, error) {
 }
 
 // ratePrefix maps the decimal prefixes a rate may carry. Both cases are
-// accepted: a milli-bit per second is never meant, so "mbps" is megabits.
+// accepted: a milli-bit per second is never meant, so "mbit/s" is megabits.
 var ratePrefix = map[byte]int64{
 	'k': 1e3, 'K': 1e3,
 	'm': 1e6, 'M': 1e6,
@@ -121,11 +121,12 @@ var ratePrefix = map[byte]int64{
 
 // rateBase returns the bits per second of one unit of base, the part of a
 // rate's unit after its prefix. Case matters only where it carries meaning:
-// "b/s" and "bps" are bits while "B/s" and "Bps" are bytes, as on every
-// network datasheet; the spelled-out words are unambiguous in any case.
+// "b/s" is bits while "B/s" and "Bps" are bytes, as on every network
+// datasheet; the spelled-out words are unambiguous in any case. "bps" is
+// not here: see ambiguousBps.
 func rateBase(base string) (int64, bool) {
 	switch base {
-	case "b/s", "bps":
+	case "b/s":
 		return 1, true
 	case "B/s", "Bps":
 		return 8, true
@@ -154,10 +155,31 @@ func rateScale(unit string) (int64, bool) {
 	return 0, false
 }
 
-// ParseRate reads a bit rate such as "100Mbit/s", "100Mbps", "1.5Gbps",
-// "500kbit/s", "12.5MB/s" (bytes per second, so 100 Mbit/s) or
+// ambiguousBps reports whether unit is "bps" with an optional prefix
+// ("mbps", "Mbps", "kbps"), and returns the prefix's factor. Such a rate
+// has two readings that differ eightfold: network datasheets mean bits
+// ("100Mbps" is 100 Mbit/s), while tc, whose settings ccbench's links
+// follow, matches units without regard to case and reads "mbps" as
+// megabytes per second ("100mbps" is 800 Mbit/s; its megabits are
+// "mbit"). Either choice would silently misread the files written with
+// the other in mind, so the rate is refused with both readings and the
+// two spellings that cannot be misread. "Bps", bytes in both, stays.
+func ambiguousBps(unit string) (int64, bool) {
+	switch {
+	case unit == "bps":
+		return 1, true
+	case len(unit) == 4 && unit[1:] == "bps":
+		p, ok := ratePrefix[unit[0]]
+		return p, ok
+	}
+	return 0, false
+}
+
+// ParseRate reads a bit rate such as "100Mbit/s", "1.5Gbit/s",
+// "500kbit/s", "100Mb/s", "12.5MB/s" (bytes per second, so 100 Mbit/s) or
 // "1000000bit/s". "0" alone is accepted; any other bare number is refused
-// because it could be bits or bytes. Negative rates are refused.
+// because it could be bits or bytes, and so is "bps" with or without a
+// prefix (ambiguousBps). Negative rates are refused.
 func ParseRate(s string) (Rate, error) {
 	fail := func(reason string) (Rate, error) {
 		return 0, &ParseError{Kind: "rate", Input: s, Reason: reason}
@@ -181,6 +203,9 @@ func ParseRate(s string) (Rate, error) {
 		}
 		return fail(`a bare number is ambiguous; add a unit, e.g. "` + t + `Mbit/s" (bits) or "` + t + `MB/s" (bytes)`)
 	}
+	if p, ok := ambiguousBps(unit); ok {
+		return fail(ambiguousReason(t[:len(t)-len(rest)], unit, num, p))
+	}
 	scale, known := rateScale(unit)
 	if !known {
 		return fail(`unknown unit ` + strconv.Quote(unit) + `; ` + rateUnits)
@@ -191,6 +216,29 @@ func ParseRate(s string) (Rate, error) {
 	}
 	return Rate(bps), nil
 }
+
+// ambiguousReason says why a rate in the unit "bps" with prefix factor p
+// is refused: the two readings, and the spellings of each that cannot be
+// misread. number is the number as written.
+func ambiguousReason(number, unit string, num *big.Rat, p int64) string {
+	prefix := strings.ToUpper(unit[:len(unit)-3])
+	if prefix == "K" {
+		prefix = "k"
+	}
+	reading := func(bitsPerUnit int64) string {
+		bps, reason := wholeInt64(new(big.Rat).Mul(num, new(big.Rat).SetInt64(p*bitsPerUnit)), "1bit/s", rateRange)
+		if reason != "" {
+			return ""
+		}
+		return " (" + Rate(bps).String() + ")"
+	}
+	number = strings.TrimSpace(number)
+	return fmt.Sprintf(`ambiguous: tc reads %q as %sbytes per second%s, network datasheets as %sbits per second%s; write %q or %q`,
+		unit, spelledPrefix[prefix], reading(8), spelledPrefix[prefix], reading(1), number+prefix+"B/s", number+prefix+"bit/s")
+}
+
+// spelledPrefix names the rate prefixes in words.
+var spelledPrefix = map[string]string{"": "", "k": "kilo", "M": "mega", "G": "giga", "T": "tera"}
 
 // sizePrefix maps the prefixes a size may carry: decimal ones (k and K both
 // mean 1000, as "64KB" is common) and the binary ones of IEC 80000-13.

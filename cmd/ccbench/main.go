@@ -151,6 +151,9 @@ index; ccbench merge joins the shards and writes the index.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			began := time.Now()
+			if err := checkJobs(jobs); err != nil {
+				return err
+			}
 			sw, err := experiment.LoadSweep(args[0], sets)
 			if err != nil {
 				return err
@@ -170,6 +173,11 @@ index; ccbench merge joins the shards and writes the index.`,
 				}
 				if pcap {
 					return fmt.Errorf("--pcap: captures one run at a time; leave it out of sweeps")
+				}
+				// Before the budget, which reads the files too but
+				// would not name the point.
+				if err := sweep.CheckFiles(sw); err != nil {
+					return err
 				}
 				if err := runner.CheckSweepBudget(sw, out, budget.options(cmd, jobs, false)); err != nil {
 					return err
@@ -227,6 +235,17 @@ index; ccbench merge joins the shards and writes the index.`,
 	f.BoolVar(&noPlots, "no-plots", false, "write the results without drawing the figures (ccbench plot draws them later)")
 	budget.register(f)
 	return cmd
+}
+
+// checkJobs refuses a --jobs below 1. The sweep runner would read 0 as
+// "one per CPU" and a negative count as the same, so a typo would silently
+// run at a parallelism nobody asked for; checked before the file is read,
+// it is refused for a single run too, where it means nothing either way.
+func checkJobs(jobs int) error {
+	if jobs >= 1 {
+		return nil
+	}
+	return fmt.Errorf("--jobs %d is not allowed: must be a whole number from 1, the points a sweep runs at once (default: one per CPU)", jobs)
 }
 
 // runSweep runs every point of a sweep. The first SIGINT or SIGTERM stops
