@@ -223,7 +223,9 @@ func TestCompareWarnsWhenCodeDiffers(t *testing.T) {
 		t.Errorf("runs of one build: stderr %q, want nothing", stderr)
 	}
 	const old, cur = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
-	setProvenance(t, a, func(p *metrics.Provenance) { p.Commit, p.Dirty, p.Build = old, false, "ccbench@(devel) go1.26.8 rev "+old })
+	setProvenance(t, a, func(p *metrics.Provenance) {
+		p.Commit, p.Dirty, p.Build = old, false, "ccbench@(devel) go1.26.8 rev "+old
+	})
 	setProvenance(t, b, func(p *metrics.Provenance) {
 		p.Commit, p.Dirty, p.Build = cur, true, "ccbench@(devel) go1.26.8 rev "+cur+" exe buildid:x"
 	})
