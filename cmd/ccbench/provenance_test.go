@@ -185,6 +185,19 @@ func cpuinfoModel(t *testing.T) string {
 	return "unknown"
 }
 
+// withoutProvenanceLine is an index.html without its one provenance line,
+// which names the process that wrote it, for comparing pages byte for byte
+// as the wall clock is left out of summaries.
+func withoutProvenanceLine(t *testing.T, page []byte) []byte {
+	t.Helper()
+	lines := strings.Split(string(page), "\n")
+	kept := slices.DeleteFunc(lines, func(l string) bool { return strings.HasPrefix(l, `<p class="provenance">`) })
+	if len(kept) != len(lines)-1 {
+		t.Fatalf("index.html has %d provenance lines, want 1", len(lines)-len(kept))
+	}
+	return []byte(strings.Join(kept, "\n"))
+}
+
 // setProvenance rewrites a run's summary.json with its provenance changed
 // by edit (nil edit removes it, as in a run written before ccbench
 // recorded it).
