@@ -3,8 +3,9 @@ package metrics
 // The run summary: one JSON document per run that a researcher compares
 // across runs and a CI job gates on. Field order is the serialisation order,
 // so the same run always gives the same bytes; the three wall-clock fields
-// are the only ones that vary between identical runs, and WithoutWallClock
-// blanks them for determinism checks.
+// and the provenance (which build, machine and command, and when) are the
+// only ones that vary between identical runs, and WithoutWallClock blanks
+// them for determinism checks.
 
 import (
 	"slices"
@@ -68,6 +69,10 @@ type Summary struct {
 	Lifecycle *LifecycleSummary `json:"lifecycle,omitempty"`
 	// Incast sums up each incast group's rounds (the runner fills it in).
 	Incast []IncastSummary `json:"incast,omitempty"`
+	// Provenance says what produced the run: build, machine, start time
+	// and command line (the runner fills it in); absent from summaries
+	// written before ccbench recorded it.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // IncastSummary describes one incast group: synchronized senders answering
@@ -380,14 +385,16 @@ func slowStartPeak(samples []FlowSample) int {
 }
 
 // WithoutWallClock returns a copy of s with the fields that depend on the
-// wall clock (wall_seconds, sim_speed, segments_per_wall_second) zeroed, so
-// two runs of the same seed compare equal.
+// wall clock (wall_seconds, sim_speed, segments_per_wall_second) zeroed and
+// the provenance left out, so two runs of the same seed compare equal
+// whichever build, machine and minute ran them.
 func (s *Summary) WithoutWallClock() Summary {
 	c := *s
 	c.Flows = slices.Clone(s.Flows)
 	c.WallSeconds = 0
 	c.SimSpeed = 0
 	c.SegmentsPerWallSecond = 0
+	c.Provenance = nil
 	return c
 }
 

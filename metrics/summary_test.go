@@ -185,14 +185,16 @@ func TestSummaryWallClockAndEmptyRun(t *testing.T) {
 
 	other := info
 	other.Wall = 3 * time.Second
+	s.Provenance = &Provenance{Commit: "1111", Hostname: "a", StartTime: "2026-01-01T00:00:00Z"}
 	a, c := s.WithoutWallClock(), Summarize(other, nil, nil)
+	c.Provenance = &Provenance{Commit: "2222", Dirty: true, Hostname: "b", StartTime: "2026-01-02T00:00:00Z"}
 	c = c.WithoutWallClock()
 	ja, _ := json.Marshal(&a)
 	jc, _ := json.Marshal(&c)
 	if string(ja) != string(jc) {
-		t.Fatalf("runs differing only in wall time differ without it:\n%s\n%s", ja, jc)
+		t.Fatalf("runs differing only in wall time and provenance differ without them:\n%s\n%s", ja, jc)
 	}
-	if s.WallSeconds != 1.5 {
+	if s.WallSeconds != 1.5 || s.Provenance == nil {
 		t.Fatal("WithoutWallClock modified its receiver")
 	}
 }
@@ -243,5 +245,17 @@ func TestSummarySRTTFromSnapshots(t *testing.T) {
 	}
 	if fs.RTTMinMs != 20 || fs.RTTMaxMs != 20 || fs.RTTSamples != 1 {
 		t.Errorf("path rtt min %v max %v ms over %d samples; want 20, 20 over 1", fs.RTTMinMs, fs.RTTMaxMs, fs.RTTSamples)
+	}
+}
+
+// A provenance line quotes what a shell would not read back as one plain
+// word, so it can be pasted to run the same command again.
+func TestProvenanceLine(t *testing.T) {
+	p := Provenance{Version: "(devel)", Commit: "abc123", Dirty: true, GoVersion: "go1.26.8", OSArch: "linux/amd64",
+		CPUModel: "AMD EPYC", Hostname: "node1", StartTime: "2026-12-06T02:00:00Z",
+		CommandLine: []string{"ccbench", "run", "x.toml", "--set", "flows[0].cc=reno", "--run", "it's", ""}}
+	want := `ccbench (devel), commit abc123 (dirty), go1.26.8 linux/amd64, CPU AMD EPYC, host node1, started 2026-12-06T02:00:00Z: ccbench run x.toml --set 'flows[0].cc=reno' --run 'it'\''s' ''`
+	if got := p.Line(); got != want {
+		t.Errorf("line\n%s\nwant\n%s", got, want)
 	}
 }

@@ -43,6 +43,9 @@ type RunGroup struct {
 	// whose summary says their figures are not to be trusted.
 	Runs    int
 	Invalid []InvalidRun
+	// Provenance is each run's provenance, in the order the runs were
+	// read; nil for a run written before ccbench recorded it.
+	Provenance []*metrics.Provenance
 }
 
 // InvalidRun is a run folder whose summary says it is invalid, with the
@@ -137,6 +140,7 @@ func LoadRuns(dir string, ignore []string) ([]*RunGroup, error) {
 			groups[i].Metrics[m] = append(groups[i].Metrics[m], v)
 		}
 		groups[i].Runs++
+		groups[i].Provenance = append(groups[i].Provenance, s.Provenance)
 		if ok, reasons := trusted(s); !ok {
 			groups[i].Invalid = append(groups[i].Invalid, InvalidRun{Dir: run, Reasons: reasons})
 		}

@@ -133,6 +133,7 @@ func TestRunMetricsGroupsFlowsByEntry(t *testing.T) {
 		{ID: 2, GoodputBps: 50, Group: &one},
 	}}
 	m := runMetrics(s, []int{0, 0, 0})
+	// utilization, goodput[0], goodput[1], rtt_p50, rtt_p95, retransmits.
 	if m["goodput[0]"] != 30 || m["goodput[1]"] != 30 || len(m) != 6 {
 		t.Errorf("with groups: %v", m)
 	}

@@ -58,6 +58,11 @@ type Index struct {
 	// writes it (its first point's); empty for the dumbbell, whose
 	// pages carry none.
 	Network string `json:"network,omitempty"`
+	// Provenance is the build, machine, start time and command line of
+	// the sweep (or of the merge that joined its shards), shown on the
+	// page in one line; each run's own is in its summary.json. Absent
+	// from indexes written before ccbench recorded it.
+	Provenance *metrics.Provenance `json:"provenance,omitempty"`
 }
 
 // IndexRun is one run of the sweep.
@@ -454,7 +459,8 @@ img { max-width: 100%; }
 <body>
 <h1>{{.Title}}</h1>
 <p>{{len .Rows}} runs.{{if .Figures}} Lines are the mean over repetitions; error bars ± one standard deviation.{{end}}</p>
-{{with .InvalidNote}}<p><strong>{{.}}</strong></p>
+{{with .Provenance}}<p class="provenance">Made by {{.}}</p>
+{{end}}{{with .InvalidNote}}<p><strong>{{.}}</strong></p>
 {{end}}{{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
 {{end}}{{with .Network}}<h2>Network</h2>
 <pre>{{.}}</pre>
@@ -511,6 +517,10 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 			rows[i].Figures, notDrawn = nil, true
 		}
 	}
+	var provenance string
+	if idx.Provenance != nil {
+		provenance = idx.Provenance.Line()
+	}
 	return indexPage.Execute(w, struct {
 		Title       string
 		Keys        []string
@@ -520,5 +530,6 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		Network     string
 		Validity    bool
 		InvalidNote string
-	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows)})
+		Provenance  string
+	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows), provenance})
 }

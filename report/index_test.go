@@ -145,11 +145,15 @@ func TestMeanStd(t *testing.T) {
 	}
 }
 
-// index.json keeps what the page needs beyond the runs' own files, and
-// reading it back with the summaries gives the same page.
+// index.json keeps what the page needs beyond the runs' own files, the
+// sweep's provenance included, and reading it back with the summaries
+// gives the same page.
 func TestIndexReadBack(t *testing.T) {
 	dir := t.TempDir()
 	idx := sweepIndex()
+	idx.Provenance = &metrics.Provenance{Version: "(devel)", Commit: "abc123", Build: "ccbench@(devel) go1.26.8 rev abc123",
+		GoVersion: "go1.26.8", OSArch: "linux/amd64", CPUModel: "AMD EPYC", Hostname: "node1",
+		StartTime: "2026-12-06T02:00:00Z", CommandLine: []string{"ccbench", "run", "grid.toml"}}
 	for i := range idx.Runs {
 		r := &idx.Runs[i]
 		if err := os.MkdirAll(filepath.Join(dir, r.Run), 0o755); err != nil {
@@ -169,6 +173,10 @@ func TestIndexReadBack(t *testing.T) {
 	}
 	if back.Title != "grid" || back.XLabel != idx.XLabel || len(back.Runs) != 8 || back.Runs[3].X != 2 || back.Runs[3].Values[0] != "reno" {
 		t.Errorf("read back %+v", back)
+	}
+	const line = `<p class="provenance">Made by ccbench (devel), commit abc123, go1.26.8 linux/amd64, CPU AMD EPYC, host node1, started 2026-12-06T02:00:00Z: ccbench run grid.toml</p>` + "\n"
+	if back.Provenance == nil || back.Provenance.Line() != idx.Provenance.Line() || strings.Count(string(first), line) != 1 {
+		t.Errorf("provenance read back %+v; page has the line %q %d times, want once", back.Provenance, line, strings.Count(string(first), line))
 	}
 	if err := WriteIndex(filepath.Join(dir, "index.html"), back); err != nil {
 		t.Fatal(err)

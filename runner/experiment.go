@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"ccbench/cc"
 	"ccbench/experiment"
@@ -241,7 +242,8 @@ func linkConfig(l experiment.Link, table string) (netem.LinkConfig, error) {
 // swapped into place when complete, so an interrupted or failed run leaves
 // no half-written results, and an earlier run in dir is replaced only by a
 // complete one (package outdir). The plots are drawn from the files in dir
-// once it holds them, still under the lock.
+// once it holds them, still under the lock. The summary records the run's
+// provenance (NewProvenance): build, machine, start time and command line.
 func Execute(cfg *experiment.Config, dir, run string, verify bool) (*Result, error) {
 	return ExecuteWith(cfg, dir, run, ExecOptions{Verify: verify})
 }
@@ -281,6 +283,7 @@ const (
 
 // ExecuteWith is Execute with options.
 func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Result, error) {
+	provenance := NewProvenance(time.Now())
 	verify := opt.Verify
 	sc, err := FromConfig(cfg)
 	if err != nil {
@@ -388,6 +391,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 		}
 	}
 	res.Summary.Fairness = metrics.WindowFairness(res.Recorder.Flows(), groups, units.Time(from), units.Time(to))
+	res.Summary.Provenance = provenance
 	if verify && !res.Verified {
 		return res, fmt.Errorf("payload verification failed: receivers read %v bytes, senders wrote %v", res.Read, res.Written)
 	}

@@ -87,25 +87,15 @@ type Fingerprint struct {
 // kilobytes; hashing the whole 20 MB executable, the fallback when the ID
 // cannot be read, took 40-80 ms of every run.
 var buildVersion = sync.OnceValue(func() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	if _, ok := debug.ReadBuildInfo(); !ok {
 		return "ccbench (no build info)" + executableSum()
 	}
-	v := info.Main.Path + "@" + info.Main.Version + " " + info.GoVersion
-	var rev string
-	modified := false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value == "true"
-		}
+	b := Build()
+	v := b.Module + "@" + b.Version + " " + b.GoVersion
+	if b.Revision != "" {
+		v += " rev " + b.Revision
 	}
-	if rev != "" {
-		v += " rev " + rev
-	}
-	if rev == "" || modified {
+	if b.Revision == "" || b.Modified {
 		v += executableSum()
 	}
 	return v

@@ -29,10 +29,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"ccbench/experiment"
+	"ccbench/metrics"
 	"ccbench/outdir"
 	"ccbench/report"
+	"ccbench/runner"
 )
 
 // Shard selects a deterministic slice of a sweep: the points whose
@@ -158,6 +161,9 @@ type MergeResult struct {
 // them, wall clock aside; a point found in none is an error, naming the
 // shard that should have run it. out may be one of dirs.
 func Merge(out string, dirs []string) ([]MergeResult, error) {
+	// The merged index records the merge's provenance; each point's
+	// summary keeps that of the shard that ran it.
+	provenance := runner.NewProvenance(time.Now())
 	byExperiment := map[string]*manifest{}
 	var names []string
 	for _, dir := range dirs {
@@ -186,7 +192,7 @@ func Merge(out string, dirs []string) ([]MergeResult, error) {
 	slices.Sort(names)
 	var results []MergeResult
 	for _, name := range names {
-		r, err := mergeExperiment(out, dirs, byExperiment[name])
+		r, err := mergeExperiment(out, dirs, byExperiment[name], provenance)
 		if err != nil {
 			return results, err
 		}
@@ -212,7 +218,7 @@ func readManifest(path string) (*manifest, error) {
 
 // mergeExperiment gathers every point of m's sweep from dirs into
 // out/<experiment>/ and writes the index page.
-func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error) {
+func mergeExperiment(out string, dirs []string, m *manifest, provenance *metrics.Provenance) (MergeResult, error) {
 	res := MergeResult{Experiment: m.Experiment, Points: len(m.Points)}
 	base := filepath.Join(out, m.Experiment)
 	lock, err := outdir.Lock(base, false)
@@ -267,7 +273,7 @@ func mergeExperiment(out string, dirs []string, m *manifest) (MergeResult, error
 			}
 		}
 	}
-	index, err := writeIndex(base, m.sweep(), m.Network)
+	index, err := writeIndex(base, m.sweep(), m.Network, provenance)
 	res.Index = index
 	return res, err
 }

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -98,6 +99,8 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 	if err := CheckFiles(sw); err != nil {
 		return res, err
 	}
+	// The index records the sweep's provenance as of its start.
+	provenance := runner.NewProvenance(time.Now())
 	verifyProblems := map[int][]string{} // by point, under mu
 	// Each point's validity, by point: from the summary of a point run
 	// now, under mu, and read back for a reused one.
@@ -293,7 +296,7 @@ schedule:
 	if err != nil {
 		return res, err
 	}
-	index, err := writeIndexWith(base, sw, opt.NoPlots, network)
+	index, err := writeIndexWith(base, sw, opt.NoPlots, network, provenance)
 	if err != nil {
 		return res, err
 	}
@@ -380,16 +383,17 @@ func networkText(sw *experiment.Sweep) (string, error) {
 
 // writeIndex reads every point's summary back from its folder (points run
 // earlier and resumed included) and writes the experiment's index page,
-// showing network (networkText) when it is not "".
-func writeIndex(base string, sw *experiment.Sweep, network string) (string, error) {
-	return writeIndexWith(base, sw, false, network)
+// showing network (networkText) when it is not "" and the provenance of
+// the process writing it.
+func writeIndex(base string, sw *experiment.Sweep, network string, provenance *metrics.Provenance) (string, error) {
+	return writeIndexWith(base, sw, false, network, provenance)
 }
 
 // writeIndexWith is writeIndex, leaving out the index's figures when
 // noPlots.
-func writeIndexWith(base string, sw *experiment.Sweep, noPlots bool, network string) (string, error) {
+func writeIndexWith(base string, sw *experiment.Sweep, noPlots bool, network string, provenance *metrics.Provenance) (string, error) {
 	xKey, xUnit := sweptAxis(sw)
-	idx := report.Index{Title: sw.Name, Keys: sw.Keys, NoFigures: noPlots, Network: network}
+	idx := report.Index{Title: sw.Name, Keys: sw.Keys, NoFigures: noPlots, Network: network, Provenance: provenance}
 	if xKey >= 0 {
 		idx.XLabel = sw.Keys[xKey]
 		if xUnit != "" {

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"ccbench/metrics"
 	"ccbench/report"
 )
 
@@ -86,7 +88,11 @@ not run as configured: the relay released late or stalled, or packets were
 lost outside the emulated links) is refused: compare names each such run
 folder with its reasons and stops. --allow-invalid compares them anyway;
 the table marks their rows and lists them below it (with --format bench,
-they are listed on stderr).`,
+they are listed on stderr).
+
+When the two sets were built from different code (another commit, or
+uncommitted changes: see each summary.json's provenance), compare says so
+in one line on stderr, naming both sides' commits, and goes on.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var limits []limit
@@ -107,6 +113,9 @@ they are listed on stderr).`,
 			cur, err := report.LoadRuns(args[1], ignore)
 			if err != nil {
 				return err
+			}
+			if w := codeWarning(base, cur); w != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "ccbench: compare: "+w)
 			}
 			invalid := invalidRuns(base, cur)
 			if len(invalid) > 0 && !allowInvalid {
@@ -132,6 +141,74 @@ they are listed on stderr).`,
 	f.StringVar(&format, "format", "table", "output: table, or bench (Go benchmark format, for benchstat)")
 	f.BoolVar(&allowInvalid, "allow-invalid", false, "compare real-time runs marked invalid too, marking their rows, instead of refusing")
 	return cmd
+}
+
+// codeWarning is compare's warning when the baseline and the current runs
+// were built from different code, naming each side's commits; "" when
+// they were not, or when a side has no run that recorded its provenance
+// (written before ccbench did), so there is nothing to tell by. Builds are
+// told apart by Provenance.Build, the name fingerprint.json gives them: a
+// clean build is its commit and toolchain, and a dirty or unstamped one
+// also its executable's Go build ID, which changes with any change to the
+// code. So two builds of one dirty tree are the same code, and two dirty
+// trees on one commit are not. When the commits read the same on both
+// sides, the toolchains are named too, and failing that the builds.
+func codeWarning(base, cur []*report.RunGroup) string {
+	bp, cp := provenances(base), provenances(cur)
+	if len(bp) == 0 || len(cp) == 0 || slices.Equal(builds(bp), builds(cp)) {
+		return ""
+	}
+	b, c := codeOf(bp, false), codeOf(cp, false)
+	if b == c {
+		b, c = codeOf(bp, true), codeOf(cp, true)
+	}
+	if b == c {
+		// Unstamped or dirty builds of one commit and toolchain: only
+		// their build IDs tell them apart.
+		b, c = "build "+strings.Join(builds(bp), " and "), "build "+strings.Join(builds(cp), " and ")
+	}
+	return "warning: baseline and current came from different code: baseline " + b + ", current " + c +
+		"; a change may come from the code as well as the settings"
+}
+
+// provenances lists the recorded provenance of every run of groups.
+func provenances(groups []*report.RunGroup) []*metrics.Provenance {
+	var ps []*metrics.Provenance
+	for _, g := range groups {
+		for _, p := range g.Provenance {
+			if p != nil {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
+}
+
+// builds is the distinct Build names of ps, sorted.
+func builds(ps []*metrics.Provenance) []string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Build)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// codeOf names the code of ps: "commit abc (dirty)", several joined by
+// " and ", each with its Go version when withGo.
+func codeOf(ps []*metrics.Provenance, withGo bool) string {
+	var names []string
+	for _, p := range ps {
+		name := p.Code()
+		if withGo {
+			name += " built with " + p.GoVersion
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, " and ")
 }
 
 // invalidRuns names every invalid run of the two sets, one line each:

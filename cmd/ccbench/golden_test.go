@@ -42,6 +42,10 @@ var wallClockKeys = map[string]bool{
 	// A run's fingerprint names the build that made it (its commit, or the
 	// executable's hash when there is none), so it changes with any code.
 	"fingerprint": true,
+	// A summary's and an index's provenance names the build, machine,
+	// start time and command line: all of it changes with every commit,
+	// machine and minute.
+	"provenance": true,
 }
 
 // TestShippedExperimentsMatchGolden runs every shipped simulator experiment

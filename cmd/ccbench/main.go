@@ -8,6 +8,7 @@
 //	ccbench merge results shard0 shard1 shard2 shard3
 //	ccbench export slurm|k8s experiments/sweep-buffers.toml --shards 4
 //	ccbench list
+//	ccbench --version
 package main
 
 import (
@@ -66,7 +67,10 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		Short:         "Congestion-control benchmarks through an emulated bottleneck",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what ccbench version does (version.go).
+		Version: versionText(runner.Build()),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.AddCommand(newRunCmd(stdout), newListCmd(stdout))
 	for _, c := range subcommands {
 		root.AddCommand(c(stdout))

@@ -268,7 +268,8 @@ func killResume(bin, work string, rounds int, seed uint64) {
 }
 
 // indexWithoutWallClock reads an index.json and drops every field whose
-// name says it depends on the wall clock.
+// name says it depends on the wall clock, and the provenance (build,
+// machine, start time and command line).
 func indexWithoutWallClock(path string) ([]byte, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -285,7 +286,7 @@ func scrub(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if strings.Contains(k, "wall") || strings.Contains(k, "speed") || strings.Contains(k, "per_wall") || k == "created" || k == "date" {
+			if strings.Contains(k, "wall") || strings.Contains(k, "speed") || strings.Contains(k, "per_wall") || k == "created" || k == "date" || k == "provenance" {
 				delete(t, k)
 				continue
 			}
