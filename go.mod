@@ -1,4 +1,4 @@
-module ccbench
+module github.com/ccbench/ccbench
 
 go 1.26.8
 

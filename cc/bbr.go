@@ -97,7 +97,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 func init() { MustRegister("bbr", newBBR1) }

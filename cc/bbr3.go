@@ -153,7 +153,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 func init() { MustRegister("bbr3", newBBR3) }

@@ -3,7 +3,7 @@ package cc
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // bbr3AckStream is a steady ACK stream from a 100 Mbit/s, 20 ms path, one

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The tests drive bbr3 with bbr3Path: a paced, window-limited sender in

@@ -3,8 +3,8 @@ package cc_test
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // BBR's per-ACK path runs for every acknowledgment, so it must not

@@ -27,8 +27,8 @@ import (
 	"slices"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 const (

@@ -3,7 +3,7 @@ package cc
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The per-ACK path of an algorithm runs once for every acknowledgment the

@@ -26,7 +26,7 @@
 // sample it is given; an algorithm never reads a clock.
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // CongestionControl is one connection's congestion controller.
 type CongestionControl interface {

@@ -98,7 +98,7 @@ package cc
 import (
 	"math/bits"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 func init() {

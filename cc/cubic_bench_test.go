@@ -10,7 +10,7 @@ import (
 	"math/big"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 func newCubicAlg(hystart bool) *cubic {

@@ -3,9 +3,9 @@ package cc_test
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/cc/cctest"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/cc/cctest"
+	"github.com/ccbench/ccbench/units"
 )
 
 func newCubic(t *testing.T, name string) *cctest.Harness {

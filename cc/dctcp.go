@@ -70,7 +70,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("dctcp", newDCTCP) }
 

@@ -3,7 +3,7 @@ package cc
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // dctcpInCA returns a DCTCP in congestion avoidance at cwnd = ssthresh = 5

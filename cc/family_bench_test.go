@@ -3,7 +3,7 @@ package cc
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The Reno family's per-ACK and per-event paths: a benchmark for each

@@ -46,7 +46,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("highspeed", newHighSpeed) }
 

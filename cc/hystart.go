@@ -58,7 +58,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // PhaseConservativeSlowStart names HyStart++'s Conservative Slow Start for
 // probes and plots.

@@ -47,7 +47,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // Linux HyStart's constants (tcp_cubic.c module parameters, defaults).
 const (

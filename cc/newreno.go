@@ -35,7 +35,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("newreno", newNewReno) }
 

@@ -3,8 +3,8 @@ package cc_test
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/cc/cctest"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/cc/cctest"
 )
 
 func newNewReno(t *testing.T) *cctest.Harness {

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // namedAlg is an algorithm that only has a name: the registry looks at

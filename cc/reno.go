@@ -63,7 +63,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("reno", newReno) }
 

@@ -37,7 +37,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 type renoWindow struct {
 	mss           int

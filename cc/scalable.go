@@ -30,7 +30,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("scalable", newScalable) }
 

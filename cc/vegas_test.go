@@ -3,9 +3,9 @@ package cc_test
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/cc/cctest"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/cc/cctest"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Vegas decides at the first ACK of each harness Round after the first:

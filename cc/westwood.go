@@ -53,7 +53,7 @@
 
 package cc
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("westwood", newWestwood) }
 

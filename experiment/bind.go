@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // field locates a key's value in the destination of its table (a *Config,

@@ -29,7 +29,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // HeaderBytes is the IPv4 and TCP header overhead of a full-size segment

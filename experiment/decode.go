@@ -15,8 +15,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // algorithmNames lists the registered congestion-control algorithms; tests

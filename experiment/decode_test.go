@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // stagesDoc sets every netem stage key of [link] away from its default.

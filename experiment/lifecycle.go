@@ -20,7 +20,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Lifecycle is the connection-lifecycle part of an experiment.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The lifecycle defaults every experiment resolves to.

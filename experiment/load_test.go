@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // withAlgorithms makes names the registered algorithms for one test.

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/topology"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/topology"
+	"github.com/ccbench/ccbench/units"
 )
 
 // satAdd is a + b, held at units.MaxDuration rather than wrapping.

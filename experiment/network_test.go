@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // dumbbellPlacement is where a [[flows]] entry that says nothing about

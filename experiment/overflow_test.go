@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // At 1 Tbit/s, the 1 BDP buffer of experiments/bottleneck.toml (base RTT

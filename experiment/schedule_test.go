@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestScheduleCarriesValuesForward(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // kind is how a key's value is written and read.

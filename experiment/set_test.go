@@ -3,7 +3,7 @@ package experiment
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 const twoFlows = `

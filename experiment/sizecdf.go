@@ -20,7 +20,7 @@ package experiment
 
 import (
 	"bufio"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 	"errors"
 	"fmt"
 	"io"

@@ -51,7 +51,7 @@ import (
 	"math"
 	"strconv"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The topology presets, and the values of a flow's direction and of a

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Reasons quoted when a value has the wrong form altogether.

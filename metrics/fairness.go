@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strconv"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // JainIndex returns Jain's fairness index of the allocations x (goodputs,

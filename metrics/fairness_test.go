@@ -3,7 +3,7 @@ package metrics
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // series is a flow that delivers rate bytes per second from its first

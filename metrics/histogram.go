@@ -24,7 +24,7 @@ package metrics
 import (
 	"math/bits"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // maxRelErr is the worst relative error of a bucket midpoint: half a bucket

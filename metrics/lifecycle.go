@@ -4,7 +4,7 @@ package metrics
 // host over time (the view `ss -tan state all` gives, counted), one record
 // per connection attempt, and their summary.
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // CensusStates names the census columns, in the order of the stack's
 // connection states from LISTEN to TIME-WAIT (RFC 9293 §3.3.2); CLOSED

@@ -6,7 +6,7 @@ package metrics
 // summary's links. The bottleneck (RecordLink) stays what it was: the
 // dumbbell's forward link, or a network's link 0.
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // LinkSink is a Sink that also takes the samples of a network's links.
 // A streaming recorder whose sink is not one keeps the links' summaries

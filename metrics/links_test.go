@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // linkCountingSink is a countingSink that also takes network links.

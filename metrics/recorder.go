@@ -27,8 +27,8 @@ package metrics
 import (
 	"fmt"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Sink receives every sample as the recorder takes it, after the recorder

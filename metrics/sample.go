@@ -11,8 +11,8 @@
 package metrics
 
 import (
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // FlowSample is one snapshot of a sending connection.

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // RunInfo is what the runner knows about a run beyond its samples.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestJainIndexExact(t *testing.T) {

@@ -13,7 +13,7 @@ package metrics
 // so Add allocates nothing once the ring is large enough; if samples arrive
 // more often than the interval promised, the ring grows by doubling.
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 type throughputPoint struct {
 	t     units.Time

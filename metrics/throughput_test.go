@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // bytesAt is the cumulative delivery of a flow that runs at 1 Mbit/s for its

@@ -31,7 +31,7 @@ package netem
 import (
 	"math"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // CoDelParams are CoDel's tunables; the zero value of each field takes the

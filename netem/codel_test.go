@@ -3,9 +3,9 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // overdrive is the standing-queue scenario of the AQM tests: a 10 Mbit/s

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // LinkConfig describes one direction of an emulated link.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestValidateAcceptsSensibleConfigs(t *testing.T) {

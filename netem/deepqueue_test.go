@@ -3,8 +3,8 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // A deep queue: ten thousand 1500-byte packets wait in front of a

@@ -7,8 +7,8 @@
 package netem
 
 import (
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // delayLine is a ring buffer of the packets on the medium, grown like ring

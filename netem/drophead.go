@@ -7,7 +7,7 @@
 package netem
 
 import (
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // DropHead is a FIFO with a limit in packets, in bytes, or both, that drops

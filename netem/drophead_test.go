@@ -3,7 +3,7 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 // A drop-head queue of three packets given five keeps the newest three and

@@ -5,7 +5,7 @@
 package netem
 
 import (
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // DropTail is a FIFO with a limit in packets, in bytes, or both.

@@ -3,7 +3,7 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 func sized(n int) *packet.Packet {

@@ -31,8 +31,8 @@
 package netem
 
 import (
-	"ccbench/packet"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // ecnMarker decides which arrivals are marked. Its zero value marks

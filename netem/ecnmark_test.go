@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // segmentPacket is a 1500-byte TCP/IPv4 datagram, encoded by the stack,

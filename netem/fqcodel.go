@@ -29,9 +29,9 @@
 package netem
 
 import (
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // FQCoDelParams are FQ-CoDel's tunables; zero fields take RFC 8290's and

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Two unresponsive flows each sending 1500-byte packets at the full

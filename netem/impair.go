@@ -27,9 +27,9 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // PCG streams of the impairments, distinct from every other stage's.

@@ -6,8 +6,8 @@ import (
 	"math/bits"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // ipv4Packet returns an IPv4-looking datagram of n bytes (IHL 5) whose

@@ -44,8 +44,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // jitterStream is the PCG stream of the jitter stage.

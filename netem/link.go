@@ -8,8 +8,8 @@ package netem
 import (
 	"errors"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Link is one direction of an emulated link. It is not safe for concurrent

@@ -7,8 +7,8 @@ package netem
 import (
 	"math/rand/v2"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // LossModel decides, packet by packet, which arrivals are lost. Models with

@@ -18,8 +18,8 @@ package netem
 import (
 	"math/rand/v2"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // PCG streams of the models in this file, distinct from lossStream and from

@@ -3,8 +3,8 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // With 38 bytes of Ethernet framing, a 1500-byte packet occupies 1538

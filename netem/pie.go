@@ -38,7 +38,7 @@ package netem
 import (
 	"math/rand/v2"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // PIEParams are PIE's tunables; zero fields take RFC 8033's defaults.

@@ -3,8 +3,8 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // One Reno flow with a 10 ms base RTT through 10 Mbit/s for 20 s: from 5 s

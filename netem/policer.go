@@ -18,8 +18,8 @@
 package netem
 
 import (
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Policer is a token bucket of depth burst at rate.

@@ -3,7 +3,7 @@ package netem
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestPolicerScript(t *testing.T) {

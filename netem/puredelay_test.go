@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // delivery is one packet a link handed out, as the shortcut tests compare

@@ -7,8 +7,8 @@
 package netem
 
 import (
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Qdisc holds the packets waiting for the transmitter. The packet being

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // The AQM tests drive a Link with synthetic IPv4/TCP packets from

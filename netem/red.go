@@ -35,7 +35,7 @@ package netem
 import (
 	"math/rand/v2"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // REDParams are RED's tunables; zero fields take the defaults below.

@@ -4,9 +4,9 @@ import (
 	"math"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // redAt holds a RED queue (w_q = 1, so the average is the queue an arrival

@@ -4,8 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestRingIsFIFOAcrossWrapAndGrowth(t *testing.T) {

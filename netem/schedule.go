@@ -30,7 +30,7 @@ import (
 	"fmt"
 	"slices"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Change is one step of a Schedule: from At on, the link has this Rate

@@ -9,8 +9,8 @@
 package netem
 
 import (
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 type serializer struct {

@@ -3,8 +3,8 @@ package netem
 import (
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Three 1500-byte packets arriving together at 100 Mbit/s wait 0, 120 and

@@ -4,7 +4,7 @@
 
 package netem
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // LinkStats is a snapshot of a Link's counters. Packet and byte counts
 // always balance:

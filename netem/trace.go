@@ -39,8 +39,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // TraceMTU is what one delivery opportunity carries, in bytes.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 func mustTrace(t testing.TB, text string) *Trace {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/experiment"
+	"github.com/ccbench/ccbench/experiment"
 )
 
 // RunName is the default name of a run's folder: the seed, plus a short

@@ -8,7 +8,7 @@
 // the pool has warmed up.
 package packet
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 const (
 	// Capacity is the size of every buffer: room for a 1500-byte MTU packet

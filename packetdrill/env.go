@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/cc"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // symbols are the Linux values of the constants scripts use.

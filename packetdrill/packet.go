@@ -31,8 +31,8 @@ import (
 	"fmt"
 	"strings"
 
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // inject sends a script packet to the host.

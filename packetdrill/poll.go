@@ -17,8 +17,8 @@ package packetdrill
 // milliseconds; -1 waits for ever) expires, then with 0.
 
 import (
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Linux's poll bits.

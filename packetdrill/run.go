@@ -26,10 +26,10 @@ import (
 	"fmt"
 	"io"
 
-	"ccbench/packet"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Options are the runner's packetdrill command-line flags.

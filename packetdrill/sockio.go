@@ -9,7 +9,7 @@ import (
 	"errors"
 	"io"
 
-	"ccbench/stack"
+	"github.com/ccbench/ccbench/stack"
 )
 
 // connect starts an active open on s, to the peer's port 8080.

@@ -6,8 +6,8 @@ package packetdrill
 import (
 	"fmt"
 
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // supportedSockopts are the options setsockopt and getsockopt accept.

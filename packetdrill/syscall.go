@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 
-	"ccbench/cc"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 type sockState uint8

@@ -7,8 +7,8 @@ package packetdrill
 import (
 	"fmt"
 
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // advance moves virtual time to t, firing timers on the way, collecting

@@ -45,9 +45,9 @@ package pathrtt
 import (
 	"encoding/binary"
 
-	"ccbench/metrics"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 const (

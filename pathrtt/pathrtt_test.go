@@ -3,10 +3,10 @@ package pathrtt
 import (
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 var (

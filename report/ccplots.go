@@ -8,7 +8,7 @@ package report
 import (
 	"gonum.org/v1/plot"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // ccFigures lists the pacing and internals figures of the run.

@@ -20,8 +20,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The file names of a lifecycle run's CSVs.

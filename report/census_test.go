@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 func testCensus() *metrics.Census {

@@ -27,8 +27,8 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // RunGroup is every repetition (seed) of one configuration.

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // TestEstimateStudentT: for 1, 2, 3 the mean is 2, the sample standard

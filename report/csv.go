@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // FlowCSVHeader is the header row of WriteFlowCSV.

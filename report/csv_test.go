@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestWriteFlowCSVGolden(t *testing.T) {

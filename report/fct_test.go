@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 func fctSummary(flows ...[2]float64) *metrics.Summary {

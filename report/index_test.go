@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 func sweepIndex() *Index {

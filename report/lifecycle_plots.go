@@ -22,7 +22,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // maxCensusClients is the number of client hosts up to which each gets its

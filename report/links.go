@@ -23,8 +23,8 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // LinkFiles names the CSV of each link in names: "link-" and the name

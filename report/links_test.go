@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestLinkFiles(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 var plotDir = flag.String("plotdir", "", "also write the test figures to this directory, to look at them")

@@ -23,9 +23,9 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // RunFiles are the files every results folder of a run holds.

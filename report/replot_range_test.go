@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // TestReadFlowCSVRefusesOutOfRangeValues: a time or byte count that no

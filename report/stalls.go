@@ -18,7 +18,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // stallColor is light and translucent, so lines stay readable across it.

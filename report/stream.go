@@ -27,7 +27,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 const (

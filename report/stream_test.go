@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // seriesRun records flows and a link into a recorder that keeps its

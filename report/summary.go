@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"io"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // WriteSummaryJSON writes s to path, indented by two spaces, with a final

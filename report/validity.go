@@ -10,7 +10,7 @@ package report
 import (
 	"fmt"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // ValidityOf is s's verdict: its Validity; for a real-time summary

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // invalidReasons are what a real-time run that went wrong says of itself.

@@ -3,7 +3,7 @@ package runner
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // TestCoDelKeepsTheStandingQueueShort runs a saturating CUBIC flow through

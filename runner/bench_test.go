@@ -3,7 +3,7 @@ package runner
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // steadyWorld builds the bottleneck scenario with a run length no

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // loadBottleneck loads the shipped experiment file, with overrides.

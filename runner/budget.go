@@ -55,9 +55,9 @@ import (
 	"time"
 	"unsafe"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 const (

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/experiment"
+	"github.com/ccbench/ccbench/experiment"
 )
 
 // laptop is a fixed machine for the refusals, so that they do not depend

@@ -7,9 +7,9 @@ package runner
 // run when the world is built, so a sample allocates nothing.
 
 import (
-	"ccbench/metrics"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // census samples the lifecycle hosts: the server first, then the clients.

@@ -20,11 +20,11 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/sim"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/sim"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // hostApp is the application on a lifecycle host; pump runs it before

@@ -12,14 +12,14 @@ import (
 	"strings"
 	"time"
 
-	"ccbench/cc"
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/outdir"
-	"ccbench/report"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // FromConfig turns a validated experiment into a sim scenario.

@@ -6,9 +6,9 @@
 package runner
 
 import (
-	"ccbench/metrics"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // ServerPort is the port the sim driver's receivers listen on (iperf's

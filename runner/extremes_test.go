@@ -3,7 +3,7 @@ package runner
 import (
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // A shallow buffer at a fast link empties between samples: the 100 ms

@@ -3,10 +3,10 @@ package runner
 import (
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Scenario tests for the algorithm family, with the bounds a researcher

@@ -37,9 +37,9 @@ import (
 	"strings"
 	"sync"
 
-	"ccbench/experiment"
-	"ccbench/netem"
-	"ccbench/report"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/report"
 )
 
 // FingerprintFile is the name of a run's fingerprint in its folder.

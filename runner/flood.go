@@ -17,9 +17,9 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // floodSource emits one FloodSpec's SYNs.

@@ -6,10 +6,10 @@ import (
 	"hash"
 	"math/rand/v2"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // flow is one sender and receiver application pair: a bulk (or fixed-size)

@@ -3,8 +3,8 @@ package runner
 import (
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // hopsScenario is the bottleneck experiment with its path split into hops

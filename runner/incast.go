@@ -21,9 +21,9 @@ package runner
 import (
 	"slices"
 
-	"ccbench/metrics"
-	"ccbench/sim"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/sim"
+	"github.com/ccbench/ccbench/units"
 )
 
 // incastRequest is the size of a request, in bytes.

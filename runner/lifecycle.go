@@ -26,13 +26,13 @@ package runner
 import (
 	"fmt"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/packet"
-	"ccbench/sim"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/sim"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // LifecycleSpec is the lifecycle part of a scenario; it is active when it

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"ccbench/experiment"
-	"ccbench/report"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/report"
 )
 
 // lifecycleFromConfig fills in the handshake settings of every host and

@@ -9,10 +9,10 @@ package runner
 // none of it: its results stay what they have always been.
 
 import (
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/report"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/units"
 )
 
 // queued reports whether a link has a queue: a rate or a trace to

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/report"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/units"
 )
 
 // threeHopScenario is a bulk Reno flow over three forward hops at 100, 50

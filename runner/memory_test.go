@@ -10,8 +10,8 @@ import (
 	"time"
 	"unsafe"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // TestRunMemoryDoesNotGrowWithDuration runs 500 000 sample intervals of a

@@ -4,10 +4,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Scenario tests for the model-based and ECN algorithms, against what the

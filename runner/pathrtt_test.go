@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The path's RTT samples (package pathrtt, the estimator both drivers

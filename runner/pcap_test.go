@@ -12,7 +12,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 // lossySets is a short bottleneck run with random loss on the data path,

@@ -18,7 +18,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 const (

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // TestProgressShowsFinishTimeAndChangesNothing: with the delay lowered to

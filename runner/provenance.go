@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // BuildInfo is what the toolchain recorded about this binary's build.

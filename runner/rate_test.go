@@ -3,9 +3,9 @@ package runner
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // rateProbe wraps Reno and keeps the delivery-rate samples the stack hands

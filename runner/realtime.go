@@ -12,9 +12,9 @@ import (
 	"fmt"
 	"sync"
 
-	"ccbench/metrics"
-	"ccbench/tun"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
 )
 
 // RealTimeResult is a real-time run's result: what the sim driver reports,
@@ -188,7 +188,7 @@ func realTimeRun(driver string) (RealTimeRun, error) {
 	defer realTime.RUnlock()
 	run := realTime.runs[driver]
 	if run == nil {
-		return nil, fmt.Errorf("driver = %q: no run is registered for this driver in this program (import ccbench/tun/tunrun for its side effect)", driver)
+		return nil, fmt.Errorf("driver = %q: no run is registered for this driver in this program (import github.com/ccbench/ccbench/tun/tunrun for its side effect)", driver)
 	}
 	return run, nil
 }

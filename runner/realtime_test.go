@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/tun"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
 )
 
 // A real-time run whose relay's p99 release error passes max_release_p99
@@ -40,7 +40,7 @@ func TestExecuteWithoutRealTimeRun(t *testing.T) {
 	cfg := loadBottleneck(t, "flows[0].cc=linux:cubic", "driver=tun")
 	dir := filepath.Join(t.TempDir(), "out")
 	_, err := ExecuteWith(cfg, dir, "", ExecOptions{Plots: PlotNone})
-	want := `driver = "tun": no run is registered for this driver in this program (import ccbench/tun/tunrun for its side effect)`
+	want := `driver = "tun": no run is registered for this driver in this program (import github.com/ccbench/ccbench/tun/tunrun for its side effect)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
 	}

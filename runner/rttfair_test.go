@@ -3,8 +3,8 @@ package runner
 import (
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // RTT fairness: loss-based AIMD grows its window by one segment per round

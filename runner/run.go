@@ -3,7 +3,7 @@ package runner
 import (
 	"time"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // Result is what a simulated run produced.

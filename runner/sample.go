@@ -1,13 +1,13 @@
 package runner
 
 import (
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/pathrtt"
-	"ccbench/report"
-	"ccbench/sim"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/pathrtt"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/sim"
+	"github.com/ccbench/ccbench/units"
 )
 
 // sampler copies probes into the metrics recorder every sample interval;

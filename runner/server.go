@@ -10,8 +10,8 @@ package runner
 import (
 	"encoding/binary"
 
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // serverApp is the server host's application.

@@ -3,7 +3,7 @@ package runner
 import (
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // TestShallowBufferEveryRecoveryMode runs the shipped bottleneck (100

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
+	"github.com/ccbench/ccbench/experiment"
 )
 
 // A 60 KB garbage line in a link's trace makes a one-line error that names

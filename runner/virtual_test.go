@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // virtualPayloadCases are runs that exercise what payload could touch:

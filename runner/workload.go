@@ -25,13 +25,13 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/packet"
-	"ccbench/sim"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/sim"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // SizeDistribution is how a workload draws flow sizes.

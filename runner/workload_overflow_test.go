@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/units"
 )
 
 // A size CDF with sizes near 1e300 once made every arrival time wrap to a

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // TestWorkloadPoissonArrivalsAndSlowdown offers load 0.5 of a 100 Mbit/s

@@ -36,14 +36,14 @@ import (
 	"slices"
 	"strings"
 
-	"ccbench/cc"
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/pathrtt"
-	"ccbench/sim"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/pathrtt"
+	"github.com/ccbench/ccbench/sim"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Scenario is everything a simulated run needs, in resolved units.

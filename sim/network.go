@@ -24,9 +24,9 @@ import (
 	"errors"
 	"fmt"
 
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Agent is anything that acts at times it asks for (Network.Wake).

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // arrival is one packet a test receiver got.

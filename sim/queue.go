@@ -28,7 +28,7 @@
 // 3-hop path about 7%.
 package sim
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // arity is the heap's branching factor; see the package comment.
 const arity = 4

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // refEntry is one scheduled event in the reference model.

@@ -6,7 +6,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // rackScriptConfig is linuxScriptConfig with SACK, so that recovery is

@@ -1,8 +1,8 @@
 package stack
 
 import (
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // ACKs for segments that are dropped: the duplicate ACK that answers an

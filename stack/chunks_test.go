@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // pattern is a stream whose byte at offset i is recognisable.

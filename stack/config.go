@@ -3,7 +3,7 @@ package stack
 import (
 	"fmt"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Profiles. The linux profile (DefaultConfig) follows Linux 6.x, read

@@ -7,7 +7,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Active close: FIN-WAIT-1, FIN-WAIT-2 once our FIN is acknowledged,

@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // TCP Fast Open (RFC 7413) scenarios: the cookie exchange, data on the SYN

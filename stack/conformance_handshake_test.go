@@ -7,7 +7,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The active opener offers MSS, timestamps and window scale on its SYN

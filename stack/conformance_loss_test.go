@@ -8,8 +8,8 @@ package stack
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The retransmission timer expires after RTO and doubles on every expiry

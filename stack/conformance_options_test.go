@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // sackConfig is scriptConfig with SACK on and the given recovery mode.

@@ -8,7 +8,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // One segment is acknowledged after the delayed-ACK time, 40 ms.

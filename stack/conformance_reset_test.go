@@ -7,7 +7,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // A segment with ACK for no connection draws <SEQ=SEG.ACK><CTL=RST>

@@ -9,7 +9,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // A segment acknowledging data not yet sent draws an ACK and is dropped,

@@ -8,7 +8,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Nagle: with data outstanding a short segment waits until the

@@ -24,10 +24,10 @@ import (
 	"errors"
 	"io"
 
-	"ccbench/cc"
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Errors a connection reports to its application.

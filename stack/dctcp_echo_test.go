@@ -3,9 +3,9 @@ package stack
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/packet"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // TestExactECNEchoForDCTCP checks the receiver side of RFC 8257 §3.2: with

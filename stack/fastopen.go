@@ -3,9 +3,9 @@ package stack
 import (
 	"encoding/binary"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // TCP Fast Open (RFC 7413), after Linux's net/ipv4/tcp_fastopen.c with

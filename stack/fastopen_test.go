@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Fast Open (RFC 7413): the option's wire format, the server's cookie, the

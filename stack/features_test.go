@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 func TestPAWSDropsAnOldTimestamp(t *testing.T) {

@@ -22,9 +22,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // pairNet joins two hosts by a link that, by default, delivers every packet

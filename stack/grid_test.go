@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // gridLink is a link with independent random loss, reordering (a packet

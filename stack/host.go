@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"ccbench/cc"
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Host is one IPv4 address's TCP: it decodes arriving packets, hands each

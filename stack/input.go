@@ -1,9 +1,9 @@
 package stack
 
 import (
-	"ccbench/cc"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Segment arrival, in the order of RFC 9293 §3.10.7: SYN-SENT on its own,

@@ -13,8 +13,8 @@ import (
 	"runtime"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // lossyLink drops each packet with a fixed probability.

@@ -8,7 +8,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Linux's RTO (tcp_rtt_estimator, __tcp_set_rto): after a 10 ms handshake

@@ -8,7 +8,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // timeWaitScript closes a passively opened connection first and leaves it

@@ -3,9 +3,9 @@ package stack
 import (
 	"fmt"
 
-	"ccbench/cc"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Passive open (RFC 9293 §3.5, §3.10.7.2) with Linux's two queues

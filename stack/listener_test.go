@@ -6,9 +6,9 @@ import (
 	"reflect"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // scriptPeer drives one host directly: the test writes each segment that

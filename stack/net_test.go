@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // testNet joins two hosts with a fixed one-way delay and lets a test drop

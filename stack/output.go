@@ -1,10 +1,10 @@
 package stack
 
 import (
-	"ccbench/cc"
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Segment departure. Output hands out at most one packet per call, in this

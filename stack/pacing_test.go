@@ -3,9 +3,9 @@ package stack
 import (
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // fixedRate is a test algorithm with a huge window and a fixed pacing

@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // MutableConfig returns the host's configuration for a script runner
 // (package packetdrill) to change between events, as a setsockopt or a

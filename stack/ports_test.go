@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Ephemeral ports and the state census: a range of ten ports admits ten

@@ -3,7 +3,7 @@ package stack
 import (
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The two profiles: linux is DefaultConfig, rfc changes exactly the

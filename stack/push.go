@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // The PSH flag and corking, as Linux 6.x sets and applies them.
 //

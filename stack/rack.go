@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // RACK-TLP (RFC 8985). RACK decides that a segment is lost when a segment
 // sent after it has been delivered and more than one RTT plus a reordering

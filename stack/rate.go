@@ -1,8 +1,8 @@
 package stack
 
 import (
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Delivery-rate estimation, as draft-cheng-iccrg-delivery-rate-estimation

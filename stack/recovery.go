@@ -1,9 +1,9 @@
 package stack
 
 import (
-	"ccbench/cc"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Loss recovery: deciding that data is lost, entering and leaving fast

@@ -3,9 +3,9 @@ package stack
 import (
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // bulkSetup connects A to B with the given sender recovery mode and ACKs

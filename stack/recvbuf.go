@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/wire"
+import "github.com/ccbench/ccbench/wire"
 
 // recvBuffer holds received bytes until the application reads them. In-order
 // bytes sit at the front; segments that arrive beyond a hole are written

@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // rttEstimator computes the retransmission timeout as RFC 6298 specifies:
 //

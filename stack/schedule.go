@@ -4,7 +4,7 @@ import (
 	"math/bits"
 	"slices"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Host scheduling: which connections Output visits and which OnTimer runs,

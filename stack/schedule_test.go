@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 func TestReadySetNextWrapsAndCutShifts(t *testing.T) {

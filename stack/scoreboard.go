@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/units"
+import "github.com/ccbench/ccbench/units"
 
 // The retransmission queue and scoreboard. Every transmitted range between
 // SND.UNA and SND.NXT (SYN and FIN included) is one record, in sequence

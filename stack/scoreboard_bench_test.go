@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // sbBench is a sender in SACK recovery with a window of records in flight

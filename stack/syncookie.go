@@ -3,8 +3,8 @@ package stack
 import (
 	"math/bits"
 
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // SYN cookies (RFC 4987 §3.6; Linux's net/ipv4/syncookies.c). A listener

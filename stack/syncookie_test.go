@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // sipHash24Bytes is SipHash-2-4 of an arbitrary byte string, built from the

@@ -5,9 +5,9 @@ import (
 	"runtime"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // floodSYN writes into p a SYN to addrB:80 from a random address in

@@ -1,8 +1,8 @@
 package stack
 
 import (
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Timers. A connection keeps a few deadlines, each a plain time (Never when

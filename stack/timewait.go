@@ -1,8 +1,8 @@
 package stack
 
 import (
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // TIME-WAIT as Linux keeps it (tcp_timewait_state_process in

@@ -1,6 +1,6 @@
 package stack
 
-import "ccbench/wire"
+import "github.com/ccbench/ccbench/wire"
 
 // Seq and the TCP flags are the stack's own vocabulary as much as the
 // codec's: they appear on hundreds of lines of the state machine, which

@@ -3,8 +3,8 @@ package sweep
 import (
 	"fmt"
 
-	"ccbench/experiment"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // CheckFiles reads and parses every file a point of sw references (link

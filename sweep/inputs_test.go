@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ccbench/experiment"
+	"github.com/ccbench/ccbench/experiment"
 )
 
 // TestSweepChecksFilesBeforeFirstPoint: a sweep whose 3rd point names a

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // TestResumeAcceptsLinkFiles: the folder of a run over a network, with its

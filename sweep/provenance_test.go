@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/metrics"
-	"ccbench/report"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/report"
 )
 
 // withoutProvenance is an index file without what says which build,

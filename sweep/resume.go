@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // Why a resumed sweep runs a point again; the values are what the

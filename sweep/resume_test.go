@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // fpSweep is 2 size distributions × 2 reverse-path traces of 1 s: the

@@ -31,11 +31,11 @@ import (
 	"strings"
 	"time"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/outdir"
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // Shard selects a deterministic slice of a sweep: the points whose

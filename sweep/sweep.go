@@ -32,11 +32,11 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/outdir"
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // Options says how to run a sweep.

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/outdir"
-	"ccbench/report"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/report"
 )
 
 // smallSweep is 2 algorithms × 2 buffers × 2 seeds of a short lossy run,

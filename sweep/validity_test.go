@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/report"
-	"ccbench/runner"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/units"
 )
 
 // fakeReason is what the fake real-time run below says of a cubic point.

@@ -25,7 +25,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Kind is what a node does with traffic.

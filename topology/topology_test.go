@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 const ms = units.Millisecond

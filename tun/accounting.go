@@ -58,7 +58,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // lossCounter is one counter a side of the topology keeps.

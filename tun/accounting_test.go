@@ -7,8 +7,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ccbench/metrics"
-	"ccbench/netem"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
 )
 
 // parseSnmp reads every counter of a header line and its value line, and

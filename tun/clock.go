@@ -7,7 +7,7 @@ package tun
 import (
 	"time"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Clock reads the monotonic clock as an offset from its origin. This is the

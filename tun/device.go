@@ -20,7 +20,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 // deviceName is the TUN device's name inside each namespace; names only

@@ -3,7 +3,7 @@ package tun
 import (
 	"testing"
 
-	"ccbench/netem"
+	"github.com/ccbench/ccbench/netem"
 )
 
 // requireTUN skips t when this process cannot create namespaces and TUN

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/netem"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/units"
 )
 
 // TestKernelTransfer sends pseudo-random bytes from a kernel client in A to

@@ -22,11 +22,11 @@ package tun
 import (
 	"net"
 
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // mixBatch is how many datagrams in a row side A's multiplexer takes from

@@ -4,8 +4,8 @@ import (
 	"net"
 	"testing"
 
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // fakePort stands for device A without a device: it gives backlog

@@ -46,11 +46,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/pathrtt"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/pathrtt"
+	"github.com/ccbench/ccbench/units"
 )
 
 const (

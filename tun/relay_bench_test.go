@@ -34,9 +34,9 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/units"
 )
 
 // burstPackets is how many datagrams the paced sender writes at a time: it

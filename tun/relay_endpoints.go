@@ -19,8 +19,8 @@ import (
 	"errors"
 	"net"
 
-	"ccbench/netem"
-	"ccbench/stack"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/stack"
 )
 
 // Endpoints says who takes part at one side of a relay.

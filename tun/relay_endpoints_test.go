@@ -4,8 +4,8 @@ import (
 	"net"
 	"testing"
 
-	"ccbench/netem"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // Each side's port follows who stands there: the device alone, the stack

@@ -20,8 +20,8 @@ package tun
 import (
 	"sync/atomic"
 
-	"ccbench/netem"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/units"
 )
 
 // publishEvery bounds how stale a busy relay's published statistics may

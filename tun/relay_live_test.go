@@ -5,9 +5,9 @@ import (
 	"sync"
 	"testing"
 
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // TestRelayPublishesEveryCounter fills every counter of a

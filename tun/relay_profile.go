@@ -17,8 +17,8 @@ package tun
 import (
 	"golang.org/x/sys/unix"
 
-	"ccbench/metrics"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Activity is what the relay's loop was doing.

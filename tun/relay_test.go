@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ccbench/netem"
+	"github.com/ccbench/ccbench/netem"
 )
 
 // udpPair opens a connected UDP socket in A aimed at a bound one in B and

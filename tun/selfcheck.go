@@ -22,9 +22,9 @@ import (
 	"fmt"
 	"time"
 
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
 )
 
 // SelfCheckDuration is how long the self-check runs: long enough to hold

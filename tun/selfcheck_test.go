@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/netem"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/units"
 )
 
 // The self-check releases one synthetic datagram per packet time of the

@@ -37,8 +37,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"ccbench/netem"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/units"
 )
 
 const (

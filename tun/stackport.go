@@ -21,11 +21,11 @@ package tun
 import (
 	"net"
 
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // StackApp is the application on a stack port: it runs on the relay's

@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/cc"
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // stackSender is a stack port's application that connects to B, writes

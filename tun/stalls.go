@@ -26,7 +26,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // ReleaseStallThreshold is how late a release (or how long a step of the

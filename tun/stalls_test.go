@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 const ms = units.Millisecond

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ccbench/units"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Option bits of tcpi_options: what the handshake negotiated.

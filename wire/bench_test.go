@@ -3,7 +3,7 @@ package wire
 import (
 	"testing"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 // benchSegment is a bulk-transfer data segment: full-sized payload and the

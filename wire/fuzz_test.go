@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 // Fuzz targets for the decoder and the option parser. `go test` runs only

@@ -9,7 +9,7 @@ package wire
 import (
 	"encoding/binary"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 // MaxHeaderLen is the room EncodeSegment may prepend to a payload: an IPv4

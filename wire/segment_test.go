@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"ccbench/packet"
+	"github.com/ccbench/ccbench/packet"
 )
 
 func mustHex(t testing.TB, s string) []byte {

@@ -51,8 +51,8 @@ import (
 	"fmt"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Harness is one scripted connection around an algorithm.

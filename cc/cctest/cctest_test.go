@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
 )
 
 const mss = 1460

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // budgetFlags are run's flags for the budget check and the progress line

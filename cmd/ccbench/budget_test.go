@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // TestRunRefusesWhatCannotFit: 10 000 captured flows (real payload), a 1 000 000 s run and a 1 ns

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/outdir"
-	"ccbench/tun"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/tun"
 )
 
 func init() {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/metrics"
-	"ccbench/report"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/report"
 )
 
 func init() {

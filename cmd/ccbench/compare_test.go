@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/report"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/report"
 )
 
 // weakReno is Reno that sees half of every ACK's newly acknowledged

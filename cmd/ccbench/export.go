@@ -23,7 +23,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/experiment"
+	"github.com/ccbench/ccbench/experiment"
 )
 
 func init() {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // TestRunRefusesBadInputsExactly pins, for each input a run refuses before

@@ -24,15 +24,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/cc"
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/outdir"
-	"ccbench/runner"
-	"ccbench/sweep"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/sweep"
 	// The tun driver's run, registered with runner for driver = "tun".
-	_ "ccbench/tun/tunrun"
-	"ccbench/units"
+	_ "github.com/ccbench/ccbench/tun/tunrun"
+	"github.com/ccbench/ccbench/units"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/sweep"
+	"github.com/ccbench/ccbench/sweep"
 )
 
 func init() {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/report"
+	"github.com/ccbench/ccbench/report"
 )
 
 // tinyRun is a run of a few milliseconds of CPU: 1 s of one flow.

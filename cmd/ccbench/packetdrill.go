@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/packetdrill"
+	"github.com/ccbench/ccbench/packetdrill"
 )
 
 func init() {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/report"
+	"github.com/ccbench/ccbench/report"
 )
 
 func init() { subcommands = append(subcommands, newPlotCmd) }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // A real-time run's printout gives its release error with the stalls, the

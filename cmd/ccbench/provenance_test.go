@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/metrics"
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 func TestVersionText(t *testing.T) {

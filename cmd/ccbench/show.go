@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/experiment"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/runner"
 )
 
 func init() { subcommands = append(subcommands, newShowCmd) }

@@ -12,10 +12,10 @@ import (
 	"os/signal"
 	"syscall"
 
-	"ccbench/experiment"
-	"ccbench/outdir"
-	"ccbench/sweep"
-	"ccbench/tun"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/outdir"
+	"github.com/ccbench/ccbench/sweep"
+	"github.com/ccbench/ccbench/tun"
 )
 
 // signalled is the cause of a context that a signal cancelled, and the

@@ -16,7 +16,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"ccbench/tun"
+	"github.com/ccbench/ccbench/tun"
 )
 
 // tunSignalRun is a real-time run long enough never to finish within a

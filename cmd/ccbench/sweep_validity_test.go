@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/report"
-	"ccbench/sweep"
-	"ccbench/tun"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/sweep"
+	"github.com/ccbench/ccbench/tun"
 )
 
 // A sweep's summary says whether its real-time points can be trusted: one

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 func readVerifiedSummary(t *testing.T, dir string) metrics.Summary {

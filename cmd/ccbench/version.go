@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/runner"
 )
 
 func init() {

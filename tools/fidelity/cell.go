@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"ccbench/metrics"
+	"github.com/ccbench/ccbench/metrics"
 )
 
 // cell is one row of the table: one algorithm at one buffer run one way,

@@ -41,9 +41,9 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"ccbench/experiment"
-	"ccbench/report"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // way is one of the three ways an algorithm runs.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/runner"
 )
 
 func TestSpreadOf(t *testing.T) {

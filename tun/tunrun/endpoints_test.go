@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/packet"
-	"ccbench/runner"
-	"ccbench/stack"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // endpointsScenario is one bulk flow of each pairing, kernel→kernel,

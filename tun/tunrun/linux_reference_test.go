@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // TestLinuxReference measures ccbench's reno, cubic and bbr against the

@@ -1,9 +1,9 @@
 package tunrun
 
 import (
-	"ccbench/metrics"
-	"ccbench/pathrtt"
-	"ccbench/runner"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/pathrtt"
+	"github.com/ccbench/ccbench/runner"
 )
 
 // pathRTT is the run's path-RTT monitor (package pathrtt) on the relay:

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/stack"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/units"
 )
 
 // Over TUN, a kernel flow's and a stack flow's rtt_* come from the relay's

@@ -55,13 +55,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/runner"
-	"ccbench/stack"
-	"ccbench/tun"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
 )
 
 func init() { runner.RegisterRealTime("tun", Run) }

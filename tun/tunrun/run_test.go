@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"ccbench/experiment"
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/report"
-	"ccbench/runner"
-	"ccbench/stack"
-	"ccbench/tun"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/experiment"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
 )
 
 // tunDumbbell is a 50 Mbit/s bottleneck, 20 ms each way, with a one-BDP

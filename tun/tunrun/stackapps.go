@@ -21,14 +21,14 @@ import (
 	"net"
 	"sync/atomic"
 
-	"ccbench/cc"
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/runner"
-	"ccbench/stack"
-	"ccbench/tun"
-	"ccbench/units"
-	"ccbench/wire"
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // receiverBacklog is the accept queue of a stack receiver's listener: each

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"testing"
 
-	"ccbench/metrics"
-	"ccbench/netem"
-	"ccbench/runner"
-	"ccbench/stack"
-	"ccbench/tun"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
+	"github.com/ccbench/ccbench/runner"
+	"github.com/ccbench/ccbench/stack"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
 )
 
 // TestTunStackCubicToKernel runs ccbench's CUBIC on the stack at A against

@@ -11,9 +11,9 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"ccbench/metrics"
-	"ccbench/tun"
-	"ccbench/units"
+	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/tun"
+	"github.com/ccbench/ccbench/units"
 )
 
 // withHooks installs the run's test hooks for the length of t.
