@@ -4,7 +4,7 @@
 // invalid is refused unless --allow-invalid, which compares it and marks
 // its rows.
 
-package main
+package cli
 
 import (
 	"fmt"

@@ -1,7 +1,7 @@
 // The packetdrill command: plays packetdrill scripts against ccbench's
 // stack in virtual time (package packetdrill).
 
-package main
+package cli
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -12,15 +12,15 @@ func TestPacketdrillExitCodes(t *testing.T) {
 		code  int
 		out   string
 	}{
-		{[]string{"../../packetdrill/testdata/pass.pkt"}, 0, "pass.pkt: pass"},
-		{[]string{"../../packetdrill/testdata/pass.pkt", "../../packetdrill/testdata/wrong-flags.pkt"}, exitScriptFailed,
+		{[]string{"../packetdrill/testdata/pass.pkt"}, 0, "pass.pkt: pass"},
+		{[]string{"../packetdrill/testdata/pass.pkt", "../packetdrill/testdata/wrong-flags.pkt"}, exitScriptFailed,
 			"2 scripts: 1 pass, 1 fail or error, 0 unsupported"},
-		{[]string{"../../packetdrill/testdata/pass.pkt", "../../packetdrill/testdata/unsupported-epoll.pkt"}, exitScriptUnsupported,
+		{[]string{"../packetdrill/testdata/pass.pkt", "../packetdrill/testdata/unsupported-epoll.pkt"}, exitScriptUnsupported,
 			"unsupported: epoll_create(1) = 5 (line 10)"},
-		{[]string{"--tolerance_percent=0", "../../packetdrill/testdata/tolerance.pkt"}, exitScriptFailed, "timing error"},
+		{[]string{"--tolerance_percent=0", "../packetdrill/testdata/tolerance.pkt"}, exitScriptFailed, "timing error"},
 	} {
 		var out, errb bytes.Buffer
-		code := run(append([]string{"packetdrill"}, c.files...), &out, &errb)
+		code := Run(append([]string{"packetdrill"}, c.files...), &out, &errb)
 		if code != c.code || !strings.Contains(out.String(), c.out) {
 			t.Errorf("packetdrill %v: exit %d, output:\n%s%s\nwant exit %d mentioning %q", c.files, code, out.String(), errb.String(), c.code, c.out)
 		}

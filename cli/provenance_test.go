@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -79,7 +79,7 @@ func TestVersionOfABuildPrintsItsCommit(t *testing.T) {
 	head := git("rev-parse", "HEAD")
 	bin := filepath.Join(t.TempDir(), "ccbench")
 	// -buildvcs=true overrides a GOFLAGS=-buildvcs=false of the machine.
-	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, "../cmd/ccbench")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -161,7 +161,7 @@ func TestHelperCLI(t *testing.T) {
 			break
 		}
 	}
-	os.Exit(run(args, os.Stdout, os.Stderr))
+	os.Exit(Run(args, os.Stdout, os.Stderr))
 }
 
 // lockedBuffer is a subprocess's stderr, readable while it runs.

@@ -3,7 +3,7 @@
 // (runner.Build), so that a result can be traced to its code. The same
 // fields are recorded in every summary.json and sweep index.
 
-package main
+package cli
 
 import (
 	"fmt"

@@ -11,7 +11,7 @@
 // scheduler retries skips the points it finished; ccbench merge then writes
 // the index page.
 
-package main
+package cli
 
 import (
 	"encoding/json"

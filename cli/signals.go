@@ -1,7 +1,7 @@
 // SIGINT and SIGTERM during ccbench run: nothing half-written stays behind,
 // and no network namespace of a tun run either.
 
-package main
+package cli
 
 import (
 	"context"

@@ -2,7 +2,7 @@
 // with ccbench run --shard i/N, perhaps on different machines) into one,
 // and writes the index page that a run of the whole sweep would have.
 
-package main
+package cli
 
 import (
 	"fmt"

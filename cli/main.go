@@ -1,6 +1,10 @@
-// Command ccbench runs congestion-control experiments: a TCP stack written
-// in Go, pluggable congestion control, and an emulated bottleneck, in
-// deterministic virtual time.
+// Package cli is the ccbench command: it runs congestion-control
+// experiments (a TCP stack written in Go, pluggable congestion control, and
+// an emulated bottleneck, in deterministic virtual time). It is a package
+// rather than package main so that a researcher's own module can import its
+// algorithms and call Main, and get the whole command with them registered
+// (see examples/outside-algorithm and cc/README.md); cmd/ccbench is that
+// main for the algorithms in this repository.
 //
 //	ccbench run experiments/bottleneck.toml [--out DIR] [--set key=value]...
 //	ccbench run experiments/sweep-buffers.toml [--jobs N] [--resume]
@@ -9,7 +13,7 @@
 //	ccbench export slurm|k8s experiments/sweep-buffers.toml --shards 4
 //	ccbench list
 //	ccbench --version
-package main
+package cli
 
 import (
 	"errors"
@@ -35,13 +39,16 @@ import (
 	"github.com/ccbench/ccbench/units"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// Main runs the command with os.Args and exits with its exit code: the
+// whole of a main function that wants ccbench with its own algorithms
+// registered (imported for their init) besides the built-in ones.
+func Main() {
+	os.Exit(Run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the CLI with args and returns the process exit code. Errors
-// are printed as one line on stderr.
-func run(args []string, stdout, stderr io.Writer) int {
+// Run executes the CLI with args (without the program name) and returns
+// the process exit code. Errors are printed as one line on stderr.
+func Run(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout)
 	root.SetArgs(args)
 	root.SetOut(stdout)

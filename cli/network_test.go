@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 // link it reports (link 0, which need not be the bottleneck), and every
 // other link with a rate gets a line; the dumbbell's line stays "link:".
 func TestNetworkRunNamesItsLinks(t *testing.T) {
-	code, out, stderr := runCLI(t, "run", "../../experiments/scenarios/parking-lot.toml", "--out", t.TempDir(), "--no-plots", "--set", "duration=2s", "--set", "fairness_from=0s")
+	code, out, stderr := runCLI(t, "run", "../experiments/scenarios/parking-lot.toml", "--out", t.TempDir(), "--no-plots", "--set", "duration=2s", "--set", "fairness_from=0s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // ccbench plot: draw a results folder's figures again from the files its
 // runs wrote, without running anything.

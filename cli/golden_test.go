@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 // experiment: "experiment/relative/path sha256". Regenerate it only for a
 // change of behaviour that is intended and named in the commit, with
 //
-//	CCBENCH_UPDATE_GOLDEN=1 go test ./cmd/ccbench -run TestShippedExperimentsMatchGolden
+//	CCBENCH_UPDATE_GOLDEN=1 go test ./cli -run TestShippedExperimentsMatchGolden
 const goldenFile = "testdata/golden.txt"
 
 // goldenExperiments are the shipped experiment files the simulator runs
@@ -61,7 +61,7 @@ func TestShippedExperimentsMatchGolden(t *testing.T) {
 	got := map[string]string{}
 	for _, name := range goldenExperiments {
 		out := t.TempDir()
-		code, _, stderr := runCLI(t, "run", "../../experiments/"+name+".toml", "--out", out, "--no-budget")
+		code, _, stderr := runCLI(t, "run", "../experiments/"+name+".toml", "--out", out, "--no-budget")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr)
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-const experimentFile = "../../experiments/bottleneck.toml"
+const experimentFile = "../experiments/bottleneck.toml"
 
 // runCLI runs the command and returns its exit code, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := Run(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

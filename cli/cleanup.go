@@ -2,7 +2,7 @@
 // not remove themselves: the temporary folders and lock files they left in
 // a results tree, and the network namespaces of tun runs.
 
-package main
+package cli
 
 import (
 	"errors"
