@@ -527,7 +527,7 @@ func (b *bbr1) initPacingRate(srtt units.Duration) {
 		// At least a microsecond, so that the rate fits in 63 bits.
 		rtt, b.hasSeenRTT = max(srtt, units.Microsecond), true
 	}
-	nominal := units.Rate(mulDiv(int64(b.cwnd)*8, int64(units.Second), int64(rtt)))
+	nominal := units.Rate(MulDiv(int64(b.cwnd)*8, int64(units.Second), int64(rtt)))
 	b.pacingRate = b.pacingRateFor(nominal, bbr1HighGain)
 }
 

@@ -538,7 +538,7 @@ func (b *bbr3) sample(a *Ack) bbr3Sample {
 		rs.rtt = a.RTT
 	}
 	if rs.valid {
-		rs.rate = units.Rate(mulDiv(r.Delivered, bbr3BitNsPerByteSecond, int64(r.Interval)))
+		rs.rate = units.Rate(MulDiv(r.Delivered, bbr3BitNsPerByteSecond, int64(r.Interval)))
 	}
 	if b.appLimitedTo > 0 && rs.priorDelivered >= b.appLimitedFrom && rs.priorDelivered < b.appLimitedTo {
 		rs.appLimited = true
@@ -581,7 +581,7 @@ func (b *bbr3) updateECNAlpha() {
 	}
 	b.prevDelivered, b.prevDeliveredCE = b.alphaDelivered, b.alphaDeliveredCE
 	b.alphaDelivered, b.alphaDeliveredCE = b.delivered, b.deliveredCE
-	ratio := mulDiv(ce, bbr3Unit, delivered)
+	ratio := MulDiv(ce, bbr3Unit, delivered)
 	b.ecnAlpha = min((b.ecnAlpha*(1<<bbr3ECNAlphaShift-1)+ratio)>>bbr3ECNAlphaShift, bbr3Unit)
 
 	if b.fullBwReached {
@@ -668,7 +668,7 @@ func (b *bbr3) adaptLowerBoundsFromCongestion() {
 	if b.ecnInRound {
 		b.initLowerBounds(false)
 		cut := int64(bbr3Unit) - b.ecnAlpha/bbr3ECNFactorDivisor
-		ecnInflight = int(mulDiv(int64(b.inflightShortterm), cut, bbr3Unit))
+		ecnInflight = int(MulDiv(int64(b.inflightShortterm), cut, bbr3Unit))
 	}
 	if b.lossInRound {
 		b.initLowerBounds(true)
@@ -1144,7 +1144,7 @@ func (b *bbr3) setGains() {
 // initPacingRate is InitPacingRate: the initial window over the RTT, or
 // over 1 ms before there is one, at Startup's gain.
 func (b *bbr3) initPacingRate(rtt units.Duration) {
-	nominal := mulDiv(int64(b.initialWindow), bbr3BitNsPerByteSecond, int64(rtt))
+	nominal := MulDiv(int64(b.initialWindow), bbr3BitNsPerByteSecond, int64(rtt))
 	b.pacingRate = units.Rate(nominal * int64(bbr3PacingGain[bbr3Startup]) / 100)
 }
 
@@ -1192,7 +1192,7 @@ func (b *bbr3) bytesIn(rate units.Rate, d units.Duration) int {
 	if rate <= 0 || d <= 0 {
 		return 0
 	}
-	return int(mulDiv(int64(rate), int64(d), bbr3BitNsPerByteSecond))
+	return int(MulDiv(int64(rate), int64(d), bbr3BitNsPerByteSecond))
 }
 
 // setCwnd is SetCwnd: grow by what each ACK delivers toward max_inflight,

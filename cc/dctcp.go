@@ -92,7 +92,7 @@ const dctcpShiftG = 4
 const dctcpCutShift = 11
 
 type dctcp struct {
-	renoWindow
+	RenoWindow
 
 	// alpha is α·1024, in [0, dctcpAlphaMax].
 	alpha int64
@@ -130,13 +130,13 @@ func (d *dctcp) ExactECNEcho() bool { return true }
 
 func (d *dctcp) Init(_ units.Time, mss, initialWindow int) {
 	*d = dctcp{alpha: dctcpAlphaMax}
-	d.reset(mss, initialWindow)
+	d.Reset(mss, initialWindow)
 }
 
 func (d *dctcp) OnAck(a *Ack) {
 	d.observe(a)
-	acked := d.slowStart(d.onAck(a))
-	d.increase(acked, d.cwnd)
+	acked := d.SlowStart(d.Acked(a))
+	d.Increase(acked, d.cwnd)
 }
 
 // observe counts the bytes a delivered, marked or not, and updates α when
@@ -180,10 +180,10 @@ func dctcpUpdateAlpha(alpha, bytes, marked int64) int64 {
 
 func (d *dctcp) OnCongestion(e *Event) {
 	if e.Kind == ECN {
-		d.respond(e, d.cwrSsthresh())
+		d.Respond(e, d.cwrSsthresh())
 		return
 	}
-	d.respond(e, LossSsthresh(e.Inflight, d.mss))
+	d.Respond(e, LossSsthresh(e.Inflight, d.mss))
 }
 
 // cwrSsthresh is the window after the ECN response, cwnd·(1 − α/2), at

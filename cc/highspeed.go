@@ -90,7 +90,7 @@ func highSpeedRowFor(w, hint int) int {
 }
 
 type highSpeed struct {
-	renoWindow
+	RenoWindow
 	// row is the table row for the current cwnd.
 	row int
 }
@@ -107,21 +107,21 @@ func (h *highSpeed) Description() string {
 }
 
 func (h *highSpeed) Init(_ units.Time, mss, initialWindow int) {
-	h.reset(mss, initialWindow)
+	h.Reset(mss, initialWindow)
 	h.row = 0
 }
 
 func (h *highSpeed) OnAck(a *Ack) {
-	acked := h.slowStart(h.onAck(a))
+	acked := h.SlowStart(h.Acked(a))
 	if acked == 0 {
 		return
 	}
 	h.row = highSpeedRowFor(h.cwnd/h.mss, h.row)
-	h.increase(acked, max(h.cwnd/(h.row+1), 1))
+	h.Increase(acked, max(h.cwnd/(h.row+1), 1))
 }
 
 func (h *highSpeed) OnCongestion(e *Event) {
 	b := int(highSpeedTable[highSpeedRowFor(e.Inflight/h.mss, h.row)].bPercent)
-	h.respond(e, max(e.Inflight*(100-b)/100, 2*h.mss))
+	h.Respond(e, max(e.Inflight*(100-b)/100, 2*h.mss))
 	h.row = highSpeedRowFor(h.cwnd/h.mss, h.row)
 }

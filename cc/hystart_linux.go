@@ -152,6 +152,6 @@ func linuxHyStartAckDelay(srtt units.Duration, cwndBytes int) units.Duration {
 		return 0
 	}
 	// 4·GSO / (2·cwnd/srtt) = 2·GSO·srtt/cwnd; srtt is far below 2⁴⁶ ns.
-	d := min(units.Duration(mulDiv(2*linuxGSOMaxBytes, int64(srtt), int64(cwndBytes))), linuxHyStartAckDelayMax)
+	d := min(units.Duration(MulDiv(2*linuxGSOMaxBytes, int64(srtt), int64(cwndBytes))), linuxHyStartAckDelayMax)
 	return d - d%units.Microsecond
 }

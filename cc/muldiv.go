@@ -9,11 +9,11 @@ package cc
 
 import "math/bits"
 
-// mulDiv returns ⌊a·b/c⌋ for non-negative a and b and positive c, computed
+// MulDiv returns ⌊a·b/c⌋ for non-negative a and b and positive c, computed
 // with a 128-bit intermediate product. The quotient must fit in 63 bits;
 // callers guarantee it by having b <= c, so the result is at most a, or by
 // keeping it to a window in bytes.
-func mulDiv(a, b, c int64) int64 {
+func MulDiv(a, b, c int64) int64 {
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	q, _ := bits.Div64(hi, lo, uint64(c))
 	return int64(q)

@@ -19,8 +19,8 @@ func TestMulDiv(t *testing.T) {
 		{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64},
 	}
 	for _, c := range cases {
-		if got := mulDiv(c.a, c.b, c.c); got != c.want {
-			t.Errorf("mulDiv(%d, %d, %d) = %d, want %d", c.a, c.b, c.c, got, c.want)
+		if got := MulDiv(c.a, c.b, c.c); got != c.want {
+			t.Errorf("MulDiv(%d, %d, %d) = %d, want %d", c.a, c.b, c.c, got, c.want)
 		}
 	}
 
@@ -30,8 +30,8 @@ func TestMulDiv(t *testing.T) {
 		b := rng.Int64N(c + 1)
 		want := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
 		want.Quo(want, big.NewInt(c))
-		if got := mulDiv(a, b, c); got != want.Int64() {
-			t.Fatalf("mulDiv(%d, %d, %d) = %d, want %s", a, b, c, got, want)
+		if got := MulDiv(a, b, c); got != want.Int64() {
+			t.Fatalf("MulDiv(%d, %d, %d) = %d, want %s", a, b, c, got, want)
 		}
 	}
 }

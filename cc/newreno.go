@@ -39,7 +39,7 @@ import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("newreno", newNewReno) }
 
-type newreno struct{ renoWindow }
+type newreno struct{ RenoWindow }
 
 var _ CongestionControl = (*newreno)(nil)
 
@@ -53,14 +53,14 @@ func (n *newreno) Description() string {
 }
 
 func (n *newreno) Init(_ units.Time, mss, initialWindow int) {
-	n.reset(mss, initialWindow)
+	n.Reset(mss, initialWindow)
 }
 
 func (n *newreno) OnAck(a *Ack) {
-	acked := n.slowStart(n.onAck(a))
-	n.increase(acked, n.cwnd)
+	acked := n.SlowStart(n.Acked(a))
+	n.Increase(acked, n.cwnd)
 }
 
 func (n *newreno) OnCongestion(e *Event) {
-	n.respond(e, LossSsthresh(e.Inflight, n.mss))
+	n.Respond(e, LossSsthresh(e.Inflight, n.mss))
 }

@@ -32,14 +32,20 @@
 // says nothing new about the path. An application-limited ACK grows
 // nothing (RFC 7661).
 //
-// Algorithms embed renoWindow, which supplies Cwnd, Ssthresh, PacingRate
-// (none: the family is ACK-clocked) and Phase.
+// Algorithms embed RenoWindow, which supplies Cwnd, Ssthresh, PacingRate
+// (none: the family is ACK-clocked) and Phase. It is exported so that an
+// algorithm in another module can be built on it the same way
+// (examples/outside-algorithm, cc/README.md).
 
 package cc
 
 import "github.com/ccbench/ccbench/units"
 
-type renoWindow struct {
+// RenoWindow is the Reno family's window: embed it, call Reset from Init,
+// and write OnAck and OnCongestion from Acked, SlowStart, Increase and
+// Respond; it supplies Cwnd, Ssthresh, PacingRate and Phase. The zero value
+// must be Reset before use.
+type RenoWindow struct {
 	mss           int
 	initialWindow int
 	cwnd          int
@@ -57,10 +63,11 @@ type renoWindow struct {
 	timedOut bool
 }
 
-// reset starts a connection with sender MSS mss and initial window
-// initialWindow, both in bytes.
-func (w *renoWindow) reset(mss, initialWindow int) {
-	*w = renoWindow{
+// Reset starts a connection with sender MSS mss and initial window
+// initialWindow, both in bytes: cwnd is the initial window, ssthresh
+// InfiniteSsthresh.
+func (w *RenoWindow) Reset(mss, initialWindow int) {
+	*w = RenoWindow{
 		mss:           mss,
 		initialWindow: initialWindow,
 		cwnd:          initialWindow,
@@ -68,11 +75,13 @@ func (w *renoWindow) reset(mss, initialWindow int) {
 	}
 }
 
-// onAck applies what every algorithm of the family does with an ACK before
+// Acked applies what every algorithm of the family does with an ACK before
 // its own growth rule, and returns the bytes it may grow the window by: 0
 // for a duplicate ACK, an application-limited ACK or any ACK in fast
-// recovery (where the sender sets the window), a.Acked otherwise.
-func (w *renoWindow) onAck(a *Ack) (acked int) {
+// recovery (where the sender sets the window), a.Acked otherwise. Call it
+// first in OnAck, for every ACK: it also records the sender's slow-start
+// limit and the end of a timeout.
+func (w *RenoWindow) Acked(a *Ack) (acked int) {
 	w.ssLimit = a.SlowStartLimit
 	if a.Acked > 0 {
 		w.timedOut = false
@@ -83,9 +92,10 @@ func (w *renoWindow) onAck(a *Ack) (acked int) {
 	return a.Acked
 }
 
-// slowStart spends acked on slow start while cwnd is below ssthresh and
-// returns what is left for congestion avoidance (see SlowStart).
-func (w *renoWindow) slowStart(acked int) (leftover int) {
+// SlowStart spends acked on slow start while cwnd is below ssthresh and
+// returns what is left for congestion avoidance (see the function
+// SlowStart, which it applies with the sender's limit).
+func (w *RenoWindow) SlowStart(acked int) (leftover int) {
 	if acked == 0 || w.cwnd >= w.ssthresh {
 		return acked
 	}
@@ -93,19 +103,19 @@ func (w *renoWindow) slowStart(acked int) (leftover int) {
 	return leftover
 }
 
-// increase is congestion avoidance by byte counting: cwnd grows one segment
+// Increase is congestion avoidance by byte counting: cwnd grows one segment
 // for every per bytes acknowledged (per > 0). per = cwnd is Reno's one
-// segment per round trip; a smaller per grows faster.
-func (w *renoWindow) increase(acked, per int) {
+// segment per round trip; a smaller per grows faster, a larger one slower.
+func (w *RenoWindow) Increase(acked, per int) {
 	if acked > 0 {
 		w.cwnd += w.ca.Count(acked, per) * w.mss
 	}
 }
 
-// respond applies congestion event e. ssthresh is the algorithm's new
+// Respond applies congestion event e. ssthresh is the algorithm's new
 // slow-start threshold for Loss, ECN and RTO, and is ignored for the other
 // events.
-func (w *renoWindow) respond(e *Event, ssthresh int) {
+func (w *RenoWindow) Respond(e *Event, ssthresh int) {
 	switch e.Kind {
 	case Loss:
 		w.ssthresh = ssthresh
@@ -136,14 +146,22 @@ func (w *renoWindow) respond(e *Event, ssthresh int) {
 	w.ca.Reset()
 }
 
-func (w *renoWindow) Cwnd() int { return w.cwnd }
+// Cwnd is the congestion window in bytes.
+func (w *RenoWindow) Cwnd() int { return w.cwnd }
 
-func (w *renoWindow) Ssthresh() int { return w.ssthresh }
+// Ssthresh is the slow-start threshold in bytes.
+func (w *RenoWindow) Ssthresh() int { return w.ssthresh }
+
+// MSS is the sender maximum segment size Reset was given, in bytes: the
+// unit of the family's increase and of its floors (2*MSS after a loss).
+func (w *RenoWindow) MSS() int { return w.mss }
 
 // PacingRate is 0: the Reno family is ACK-clocked and does not pace.
-func (w *renoWindow) PacingRate() units.Rate { return 0 }
+func (w *RenoWindow) PacingRate() units.Rate { return 0 }
 
-func (w *renoWindow) Phase() string {
+// Phase is PhaseFastRecovery from Loss to RecoveryExit, PhaseSlowStart
+// below ssthresh and PhaseCongestionAvoidance above it.
+func (w *RenoWindow) Phase() string {
 	switch {
 	case w.recovering:
 		return PhaseFastRecovery

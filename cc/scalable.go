@@ -48,7 +48,7 @@ const (
 	scalableDecreaseDen = 8
 )
 
-type scalable struct{ renoWindow }
+type scalable struct{ RenoWindow }
 
 var _ CongestionControl = (*scalable)(nil)
 
@@ -62,15 +62,15 @@ func (s *scalable) Description() string {
 }
 
 func (s *scalable) Init(_ units.Time, mss, initialWindow int) {
-	s.reset(mss, initialWindow)
+	s.Reset(mss, initialWindow)
 }
 
 func (s *scalable) OnAck(a *Ack) {
-	acked := s.slowStart(s.onAck(a))
-	s.increase(acked, min(s.cwnd, scalableAICount*s.mss))
+	acked := s.SlowStart(s.Acked(a))
+	s.Increase(acked, min(s.cwnd, scalableAICount*s.mss))
 }
 
 func (s *scalable) OnCongestion(e *Event) {
 	ssthresh := max(e.Inflight*scalableDecreaseNum/scalableDecreaseDen, 2*s.mss)
-	s.respond(e, ssthresh)
+	s.Respond(e, ssthresh)
 }

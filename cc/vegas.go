@@ -42,7 +42,7 @@
 // as cwnd·(RTT − BaseRTT)/BaseRTT, which overstates the queue by RTT/BaseRTT
 // (the difference matters once queueing delay is a sizable part of the
 // RTT), and its slow start grows every round. Diff here is kept exact in
-// bytes (mulDiv) rather than truncated to whole segments.
+// bytes (MulDiv) rather than truncated to whole segments.
 //
 // A round with fewer than three RTT samples (a window of one or two
 // segments with delayed ACKs, or retransmissions that Karn's rule leaves
@@ -88,7 +88,7 @@ const vegasMinSamples = 3
 const vegasMinWindow = 2
 
 type vegas struct {
-	renoWindow
+	RenoWindow
 
 	// baseRTT is the smallest RTT sample since the connection (or the
 	// last idle restart) began, 0 before the first.
@@ -123,7 +123,7 @@ func (v *vegas) Description() string {
 
 func (v *vegas) Init(_ units.Time, mss, initialWindow int) {
 	*v = vegas{}
-	v.reset(mss, initialWindow)
+	v.Reset(mss, initialWindow)
 	v.restartRound()
 }
 
@@ -131,7 +131,7 @@ func (v *vegas) OnAck(a *Ack) {
 	if a.RTT > 0 && (v.baseRTT == 0 || a.RTT < v.baseRTT) {
 		v.baseRTT = a.RTT
 	}
-	acked := v.onAck(a)
+	acked := v.Acked(a)
 	if a.InRecovery {
 		return
 	}
@@ -162,7 +162,7 @@ func (v *vegas) slowStartAck(acked int) {
 			return
 		}
 	}
-	v.slowStart(acked)
+	v.SlowStart(acked)
 }
 
 // endRound makes Vegas's once-per-round decision. appLimited says the
@@ -196,7 +196,7 @@ func (v *vegas) endRound(appLimited bool) {
 func (v *vegas) queued(window int, rtt units.Duration) int {
 	v.lastDiff = 0
 	if rtt > v.baseRTT {
-		v.lastDiff = int(mulDiv(int64(window), int64(rtt-v.baseRTT), int64(rtt)))
+		v.lastDiff = int(MulDiv(int64(window), int64(rtt-v.baseRTT), int64(rtt)))
 	}
 	return v.lastDiff
 }
@@ -210,7 +210,7 @@ func (v *vegas) restartRound() {
 }
 
 func (v *vegas) OnCongestion(e *Event) {
-	v.respond(e, LossSsthresh(e.Inflight, v.mss))
+	v.Respond(e, LossSsthresh(e.Inflight, v.mss))
 	if e.Kind == IdleRestart {
 		v.baseRTT = 0
 	}

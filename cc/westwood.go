@@ -71,7 +71,7 @@ const westwoodMinInterval = 50 * units.Millisecond
 const westwoodFilterWeight = 7
 
 type westwood struct {
-	renoWindow
+	RenoWindow
 
 	// bweFirst and bwe are the outputs of the first and second filter
 	// stages, in bytes per second; both 0 before the first sample.
@@ -107,7 +107,7 @@ func (w *westwood) Description() string {
 
 func (w *westwood) Init(now units.Time, mss, initialWindow int) {
 	*w = westwood{intervalStart: now}
-	w.reset(mss, initialWindow)
+	w.Reset(mss, initialWindow)
 }
 
 func (w *westwood) OnAck(a *Ack) {
@@ -125,8 +125,8 @@ func (w *westwood) OnAck(a *Ack) {
 		}
 	}
 
-	acked := w.slowStart(w.onAck(a))
-	w.increase(acked, w.cwnd)
+	acked := w.SlowStart(w.Acked(a))
+	w.Increase(acked, w.cwnd)
 }
 
 // delivered returns the bytes a newly tells were delivered, counting SACKed
@@ -146,7 +146,7 @@ func (w *westwood) delivered(a *Ack) int {
 // sample closes the sampling interval at now, elapsed after it began, and
 // feeds its rate to the filters.
 func (w *westwood) sample(now units.Time, elapsed units.Duration) {
-	b := mulDiv(w.intervalBytes, int64(units.Second), int64(elapsed))
+	b := MulDiv(w.intervalBytes, int64(units.Second), int64(elapsed))
 	if w.bweFirst == 0 && w.bwe == 0 {
 		w.bweFirst, w.bwe = b, b
 	} else {
@@ -162,11 +162,11 @@ func (w *westwood) ssthreshFor(flightSize int) int {
 	if w.bwe == 0 || w.rttMin == 0 {
 		return LossSsthresh(flightSize, w.mss)
 	}
-	return max(int(mulDiv(w.bwe, int64(w.rttMin), int64(units.Second))), 2*w.mss)
+	return max(int(MulDiv(w.bwe, int64(w.rttMin), int64(units.Second))), 2*w.mss)
 }
 
 func (w *westwood) OnCongestion(e *Event) {
-	w.respond(e, w.ssthreshFor(e.Inflight))
+	w.Respond(e, w.ssthreshFor(e.Inflight))
 	if e.Kind == RTO {
 		w.resetRTTMin = true
 	}
