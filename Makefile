@@ -86,7 +86,7 @@ tun-gigabit: build
 # folder, and the signal tests (CI runs 10 rounds: CCBENCH_PARALLEL_ROUNDS).
 .PHONY: race-output
 race-output:
-	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cmd/ccbench -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestSweepSecondSignalLeavesNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'
+	CCBENCH_PARALLEL_ROUNDS=50 $(GO) test ./cli -count=1 -v -run 'TestParallelRunsIntoOneFolder|TestSignalledRunsLeaveNoTemporaryFolders|TestSweepSecondSignalLeavesNoTemporaryFolders|TestCleanupLeavesLiveRunsAlone'
 
 # scale runs the issue-15 scale and memory cases as whole processes (10 000
 # flows, 64 flows at 1 Gbit/s, 10 Gbit/s, a 1 000 000 s run, ...) and prints

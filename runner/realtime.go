@@ -3,7 +3,7 @@
 // package for the scenario, the flows' applications and the recorder; it
 // cannot be imported back, so it registers its run here from its init, as
 // database/sql's drivers do, and a program that runs such experiments
-// imports it for that side effect (cmd/ccbench does).
+// imports it for that side effect (the CLI, package cli, does).
 
 package runner
 
