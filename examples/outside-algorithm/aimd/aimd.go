@@ -10,9 +10,9 @@
 //	α = 4(1 − β²)/3
 //
 // so a gentler decrease must come with a slower increase. With β = 7/8
-// (Scalable TCP's decrease) that is α = 4·(15/64)/3 = 5/16
-// segment per round trip: the window swings by an eighth instead of a half,
-// which suits flows that want a steady rate (streaming, TFRC's use case).
+// (Scalable TCP's decrease) that is α = 4·(15/64)/3 = 5/16 segment per
+// round trip: the window swings by an eighth instead of a half, which suits
+// flows that want a steady rate (streaming, TFRC's use case).
 // The rule assumes both flows see the same loss rate; through a drop-tail
 // buffer they need not, and experiments/aimd-vs-reno.toml measures what
 // that does to Reno's share.
