@@ -59,15 +59,30 @@ func TestShippedExperimentsMatchGolden(t *testing.T) {
 		t.Skip("runs every shipped experiment (about a minute and a half); skipped in -short")
 	}
 	got := map[string]string{}
+	// config.toml records a trace or size-CDF file by the path the run's
+	// working directory reaches it by, and the hashes were taken two
+	// folders below the root (the CLI's old home, cmd/ccbench): the runs
+	// start from testdata, also two below, so the paths stay the same.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir("testdata"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chdir(wd) })
 	for _, name := range goldenExperiments {
 		out := t.TempDir()
-		code, _, stderr := runCLI(t, "run", "../experiments/"+name+".toml", "--out", out, "--no-budget")
+		code, _, stderr := runCLI(t, "run", "../../experiments/"+name+".toml", "--out", out, "--no-budget")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr)
 		}
 		if err := hashResults(out, name, got); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Chdir(wd); err != nil {
+		t.Fatal(err)
 	}
 	if os.Getenv("CCBENCH_UPDATE_GOLDEN") != "" {
 		writeGolden(t, got)
