@@ -36,7 +36,13 @@ func TestOutsideAlgorithmExampleBuildsAndRuns(t *testing.T) {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), exampleModule, err, out)
+			hint := ""
+			if strings.Contains(string(out), "go mod tidy") {
+				// The example requires what the root requires: a change to
+				// the root's go.mod must be carried into its own.
+				hint = "\n(the root's requirements changed: run go mod tidy in examples/outside-algorithm and commit its go.mod and go.sum)"
+			}
+			t.Fatalf("go %s in %s: %v\n%s%s", strings.Join(args, " "), exampleModule, err, out, hint)
 		}
 	}
 	gocmd("build", "-o", bin, ".")
