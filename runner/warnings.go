@@ -39,6 +39,12 @@ type limitKind struct {
 	what, why, fix string
 	// buffer is the setting that sized the limit, with its value.
 	buffer func(sc *Scenario) (key string, bytes int)
+	// kernel says whether a real-time flow's buffer is the kernel's, by
+	// its endpoints ("kernel→stack" and so on); kernelFix then replaces
+	// fix and the buffer's figures: tun sizes the kernel's buffers from
+	// net.ipv4.tcp_rmem and tcp_wmem (tun/sizing.go), not from [tcp].
+	kernel    func(endpoints string) bool
+	kernelFix string
 }
 
 var limitKinds = []limitKind{
@@ -50,6 +56,8 @@ var limitKinds = []limitKind{
 		buffer: func(sc *Scenario) (string, int) {
 			return "tcp.rcv_buffer", sc.TCP.RcvBuf
 		},
+		kernel:    func(e string) bool { return strings.HasSuffix(e, "→kernel") },
+		kernelFix: "raise the receiver's net.ipv4.tcp_rmem maximum",
 	},
 	{
 		share: func(l *metrics.SenderLimits) float64 { return l.SndbufLimitedSeconds },
@@ -59,6 +67,8 @@ var limitKinds = []limitKind{
 		buffer: func(sc *Scenario) (string, int) {
 			return "tcp.snd_buffer", sc.TCP.SndBuf
 		},
+		kernel:    func(e string) bool { return strings.HasPrefix(e, "kernel→") },
+		kernelFix: "raise the sender's net.ipv4.tcp_wmem maximum",
 	},
 	{
 		share: func(l *metrics.SenderLimits) float64 { return l.AppLimitedSeconds },
@@ -76,18 +86,27 @@ func Warnings(s *metrics.Summary, sc *Scenario) []string {
 	for _, k := range limitKinds {
 		var ids []int
 		var shares []float64
+		var endpoints string
 		for _, f := range s.Flows {
 			l := f.SenderLimits
 			if l == nil || l.ActiveSeconds <= 0 {
 				continue
 			}
 			if sh := k.share(l) / l.ActiveSeconds; sh > limitedShare {
+				if len(ids) == 0 {
+					endpoints = f.Endpoints
+				}
 				ids = append(ids, f.ID)
 				shares = append(shares, sh)
 			}
 		}
 		if len(ids) == 0 {
 			continue
+		}
+		if k.kernel != nil && k.kernel(endpoints) {
+			// The first flow's endpoints stand for all: a run's flows
+			// of one [[flows]] entry share them.
+			k.buffer, k.fix = nil, k.kernelFix
 		}
 		if len(ids) <= manyFlows {
 			for i, id := range ids {

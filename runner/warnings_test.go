@@ -121,3 +121,20 @@ func TestWarningThreshold(t *testing.T) {
 		"5 flows (flows 0-2, 5, 7): limited by the receive window 20% to 90% of their active time: the window, not the network, set their goodput; raise tcp.rcv_buffer",
 	})
 }
+
+// TestWarningKernelBuffers: a real-time flow whose buffer is the kernel's
+// is pointed at the sysctl that sizes it, not at [tcp]; one on ccbench's
+// stack keeps the setting.
+func TestWarningKernelBuffers(t *testing.T) {
+	l := &metrics.SenderLimits{ActiveSeconds: 10, RwndLimitedSeconds: 5, SndbufLimitedSeconds: 3, BusySeconds: 2}
+	s := &metrics.Summary{Flows: []metrics.FlowSummary{{ID: 0, Endpoints: "kernel→kernel", SenderLimits: l}}}
+	checkWarnings(t, Warnings(s, nil), []string{
+		"flows[0]: limited by the receive window 50% of its active time: the window, not the network, set its goodput; raise the receiver's net.ipv4.tcp_rmem maximum",
+		"flows[0]: limited by its send buffer 30% of its active time: the buffer, not the network, set its goodput; raise the sender's net.ipv4.tcp_wmem maximum",
+	})
+	s.Flows[0].Endpoints = "stack→stack"
+	checkWarnings(t, Warnings(s, nil), []string{
+		"flows[0]: limited by the receive window 50% of its active time: the window, not the network, set its goodput; raise tcp.rcv_buffer",
+		"flows[0]: limited by its send buffer 30% of its active time: the buffer, not the network, set its goodput; raise tcp.snd_buffer",
+	})
+}
