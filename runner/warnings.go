@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/stack"
 	"github.com/ccbench/ccbench/units"
 )
 
@@ -217,16 +218,21 @@ func fillSenderLimits(s *metrics.Summary, w *world) {
 		if id < 0 || id >= len(w.flows) || w.flows[id].conn == nil {
 			continue
 		}
-		l := w.flows[id].conn.SenderLimits(w.end)
-		if l.Active <= 0 {
-			continue
-		}
-		s.Flows[i].SenderLimits = &metrics.SenderLimits{
-			ActiveSeconds:        l.Active.Seconds(),
-			BusySeconds:          l.Busy.Seconds(),
-			RwndLimitedSeconds:   l.RwndLimited.Seconds(),
-			SndbufLimitedSeconds: l.SndbufLimited.Seconds(),
-			AppLimitedSeconds:    l.AppLimited.Seconds(),
-		}
+		s.Flows[i].SenderLimits = LimitsSummary(w.flows[id].conn.SenderLimits(w.end))
+	}
+}
+
+// LimitsSummary is the summary's form of a stack sender's chrono, nil
+// for a sender that never wrote.
+func LimitsSummary(l stack.SenderLimits) *metrics.SenderLimits {
+	if l.Active <= 0 {
+		return nil
+	}
+	return &metrics.SenderLimits{
+		ActiveSeconds:        l.Active.Seconds(),
+		BusySeconds:          l.Busy.Seconds(),
+		RwndLimitedSeconds:   l.RwndLimited.Seconds(),
+		SndbufLimitedSeconds: l.SndbufLimited.Seconds(),
+		AppLimitedSeconds:    l.AppLimited.Seconds(),
 	}
 }

@@ -102,6 +102,7 @@ type kernelFlow struct {
 	onStack bool
 	probeMu sync.Mutex
 	probe   stack.Probe
+	limits  stack.SenderLimits // the chrono as of the probe
 	probed  bool
 }
 
@@ -257,7 +258,7 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	r.Summary = rec.Summary(info)
 	for i := range r.Summary.Flows {
 		if id := r.Summary.Flows[i].ID; id >= 0 && id < len(flows) {
-			r.Summary.Flows[i].SenderLimits = flows[id].kernelLimits()
+			r.Summary.Flows[i].SenderLimits = flows[id].senderLimits()
 		}
 	}
 	for _, k := range flows {
@@ -466,12 +467,28 @@ func (k *kernelFlow) receive(runCtx context.Context, clock tun.Clock) error {
 	}
 }
 
+// senderLimits is the flow's SenderLimits: a stack sender's chrono as of
+// its last probe, or a kernel sender's from TCP_INFO (kernelLimits).
+func (k *kernelFlow) senderLimits() *metrics.SenderLimits {
+	if !k.onStack {
+		return k.kernelLimits()
+	}
+	k.probeMu.Lock()
+	l, ok := k.limits, k.probed
+	k.probeMu.Unlock()
+	if !ok {
+		return nil
+	}
+	return runner.LimitsSummary(l)
+}
+
 // kernelLimits turns a kernel sender's last TCP_INFO into its
 // SenderLimits: tcpi_busy_time includes the two limits, so the busy share
 // is what is left of it, and the application's share is the rest of the
 // flow's active time, from its connection to its completion or its last
 // sample, which Linux does not time. nil for a sender ccbench's stack
-// ran, or one never sampled.
+// ran (whose own chrono is read instead: senderLimits), or one never
+// sampled.
 func (k *kernelFlow) kernelLimits() *metrics.SenderLimits {
 	if !k.informed {
 		return nil
