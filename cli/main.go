@@ -389,6 +389,11 @@ func printSummary(w io.Writer, dir string, s *metrics.Summary, verified bool) {
 	if verified {
 		printVerification(w, s)
 	}
+	// Last, where they are read: every way the run, not the network, set
+	// a result (runner.Warnings).
+	for _, line := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", line)
+	}
 }
 
 // printRealTime prints what only a real-time run has: its relay's release

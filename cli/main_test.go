@@ -90,6 +90,25 @@ func TestRunWritesResultsAndReportsSpeed(t *testing.T) {
 	}
 }
 
+// TestRunPrintsWarnings: a run the receive window held back says so after
+// its figures, in the words summary.json records, and a run the network
+// held says nothing.
+func TestRunPrintsWarnings(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", experimentFile, "--out", out, "--no-plots", "--set", "duration=2s", "--set", "link.rate=1Gbit/s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "warning: flows[0]: limited by the receive window 81% of its active time (tcp.rcv_buffer = 4MiB holds 33.6 ms at 1 Gbit/s, under the path's 40 ms RTT plus queue): the window, not the network, set its goodput; raise tcp.rcv_buffer\n"
+	if !strings.Contains(stdout, want) || strings.Count(stdout, "warning:") != 1 {
+		t.Fatalf("output lacks the one warning %q:\n%s", want, stdout)
+	}
+	code, stdout, stderr = runCLI(t, "run", experimentFile, "--out", out, "--no-plots", "--set", "duration=2s")
+	if code != 0 || strings.Contains(stdout, "warning:") {
+		t.Fatalf("exit %d, %s: the shipped bottleneck warns:\n%s", code, stderr, stdout)
+	}
+}
+
 func TestList(t *testing.T) {
 	code, stdout, _ := runCLI(t, "list")
 	if code != 0 || !strings.Contains(stdout, "reno ") || !strings.Contains(stdout, "RFC 5681") {

@@ -73,6 +73,11 @@ type Summary struct {
 	// and command line (the runner fills it in); absent from summaries
 	// written before ccbench recorded it.
 	Provenance *Provenance `json:"provenance,omitempty"`
+	// Warnings names, one line each, every way the run rather than the
+	// network set a result: a sender held by its receive window, its
+	// send buffer or its application (FlowSummary.SenderLimits), and an
+	// invalid real-time run (Validity). Absent when there is none.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // IncastSummary describes one incast group: synchronized senders answering
@@ -190,6 +195,9 @@ type FlowSummary struct {
 	// Verify is what end-to-end payload verification checked of the flow
 	// (the runner fills it in with --verify); absent without it.
 	Verify *Verification `json:"verify,omitempty"`
+	// SenderLimits is what held the sender back over its active time;
+	// absent when the driver could not time it.
+	SenderLimits *SenderLimits `json:"sender_limits,omitempty"`
 }
 
 // Verification is what end-to-end payload verification checked of one

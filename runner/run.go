@@ -69,6 +69,7 @@ func simulate(sc Scenario, info metrics.RunInfo, prepare func(*metrics.Recorder)
 	r.Summary = r.Recorder.Summary(info)
 	w.fillWorkloadSummary(&r.Summary)
 	fillFlowPaths(&r.Summary, w)
+	fillSenderLimits(&r.Summary, w)
 	for _, g := range w.incasts {
 		r.Summary.Incast = append(r.Summary.Incast, g.summary())
 	}

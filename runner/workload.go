@@ -334,7 +334,7 @@ func (w *world) fillWorkloadSummary(s *metrics.Summary) {
 			rtt = f.spec.BaseRTT
 		}
 		if f.spec.Data != nil {
-			rate = w.pathRate(f.spec)
+			rate = w.sc.pathRate(f.spec)
 		}
 		ideal := idealCompletion(f.spec.Size, rtt, rate)
 		sd := *fs.CompletionSeconds / ideal.Seconds()
@@ -347,7 +347,7 @@ func (w *world) fillWorkloadSummary(s *metrics.Summary) {
 
 // pathRate is the slowest rate on a flow's data path, its access link
 // included (0 when no link limits it).
-func (w *world) pathRate(spec FlowSpec) units.Rate {
+func (sc *Scenario) pathRate(spec FlowSpec) units.Rate {
 	var slowest units.Rate
 	consider := func(r units.Rate) {
 		if r > 0 && (slowest == 0 || r < slowest) {
@@ -356,7 +356,7 @@ func (w *world) pathRate(spec FlowSpec) units.Rate {
 	}
 	consider(spec.AccessRate)
 	for _, l := range spec.Data {
-		consider(w.sc.network()[l].Config.Rate)
+		consider(sc.network()[l].Config.Rate)
 	}
 	return slowest
 }

@@ -66,6 +66,8 @@ type Conn struct {
 	// last byte in the send buffer, at sequence number finSeq.
 	finQueued bool
 	finSeq    Seq
+	// chrono times what held the sender back (chrono.go).
+	chrono chrono
 	// PSH and corking (push.go): the push point among unsent bytes, the
 	// segments of the GSO packet being sent and where its next one
 	// starts, the end of the last sub-MSS packet (Minshall's snd_sml),
@@ -540,6 +542,7 @@ func (c *Conn) terminate(err error) {
 		c.err = err
 	}
 	c.state = Closed
+	c.chronoStop()
 	// Nothing more is sent: the unacknowledged bytes' chunks go back to
 	// the pool. Received bytes stay readable.
 	c.sndBuf.dropChunks()

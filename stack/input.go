@@ -780,6 +780,7 @@ func (c *Conn) onFINAcked(now units.Time) {
 	if !c.finQueued || c.sndUna != c.finSeq.Add(1) {
 		return
 	}
+	c.chrono.set(now, chronoNone)
 	switch c.state {
 	case FinWait1:
 		c.state = FinWait2

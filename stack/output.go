@@ -93,6 +93,7 @@ func (c *Conn) sendStateACK(now units.Time) *packet.Packet {
 func (c *Conn) sendNext(now units.Time) *packet.Packet {
 	if c.pacingRate() > 0 && now < c.nextSendAt {
 		c.pacingWait = true
+		c.chronoBlocked(now, c.sendAllowance())
 		return nil
 	}
 	allow := c.sendAllowance()
@@ -103,6 +104,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// stall the connection with no timer to rescue it.
 		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow < need && c.pipe() > 0 {
 			c.cwndValidate(true)
+			c.chrono.set(now, chronoBusy)
 			return nil
 		}
 		p = c.retransmit(now, i)
@@ -122,6 +124,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		if u := c.Unsent(); u > 0 && allow < min(u, c.sndMSS) {
 			c.cwndValidate(true)
 		}
+		c.chronoBlocked(now, allow)
 		return nil
 	}
 	c.cwndValidate(c.pipe() >= c.cwnd())

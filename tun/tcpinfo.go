@@ -47,6 +47,15 @@ type KernelSample struct {
 	BytesAcked      uint64 `json:"bytes_acked"`
 	// Options holds the Opt* bits the handshake negotiated.
 	Options uint8 `json:"options"`
+	// BusyTime, RwndLimited and SndbufLimited are the kernel's chrono
+	// accounting (tcp_chrono_start and tcp_chrono_stop; Linux 4.10 on, 0
+	// before): how long the sender had data queued or in flight, and how
+	// much of that time the peer's receive window or its own send buffer
+	// held it back. The runner turns them into the flow's SenderLimits, as
+	// ccbench's stack times its own (stack/chrono.go).
+	BusyTime      units.Duration `json:"busy_time_ns"`
+	RwndLimited   units.Duration `json:"rwnd_limited_ns"`
+	SndbufLimited units.Duration `json:"sndbuf_limited_ns"`
 }
 
 // ReadTCPInfo reads c's TCP_INFO and stamps it with now.
@@ -79,6 +88,9 @@ func ReadTCPInfo(c *net.TCPConn, now units.Time) (KernelSample, error) {
 		InFlightPackets: info.Unacked - info.Sacked - info.Lost + info.Retrans,
 		BytesAcked:      info.Bytes_acked,
 		Options:         info.Options,
+		BusyTime:        units.Duration(info.Busy_time) * units.Microsecond,
+		RwndLimited:     units.Duration(info.Rwnd_limited) * units.Microsecond,
+		SndbufLimited:   units.Duration(info.Sndbuf_limited) * units.Microsecond,
 	}, nil
 }
 

@@ -79,6 +79,12 @@ type kernelFlow struct {
 	// once connected; mssBytes is stored before conn.
 	conn, peer atomic.Pointer[net.TCPConn]
 	mssBytes   int
+	// connectedAt is when the sender connected, stored before conn;
+	// info is the sender's latest TCP_INFO, kept by the sampler for the
+	// flow's SenderLimits (kernelLimits), and informed says there is one.
+	connectedAt units.Time
+	info        tun.KernelSample
+	informed    bool
 	// delivered mirrors AppFlow.Read and completedNs AppFlow.CompletedAt
 	// for the sampler, which runs on another goroutine than the receiver.
 	delivered   atomic.Int64
@@ -96,6 +102,7 @@ type kernelFlow struct {
 	onStack bool
 	probeMu sync.Mutex
 	probe   stack.Probe
+	limits  stack.SenderLimits // the chrono as of the probe
 	probed  bool
 }
 
@@ -249,6 +256,11 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	info.Seed = sc.Seed
 	r := &runner.Result{Recorder: rec, Verified: sc.Verify}
 	r.Summary = rec.Summary(info)
+	for i := range r.Summary.Flows {
+		if id := r.Summary.Flows[i].ID; id >= 0 && id < len(flows) {
+			r.Summary.Flows[i].SenderLimits = flows[id].senderLimits()
+		}
+	}
 	for _, k := range flows {
 		r.Written = append(r.Written, k.Written())
 		r.Read = append(r.Read, k.Read())
@@ -406,7 +418,8 @@ func (k *kernelFlow) send(runCtx context.Context, topo *tun.Topology, clock tun.
 	if err != nil {
 		return err
 	}
-	k.Started(clock.Now(), nil)
+	k.connectedAt = clock.Now()
+	k.Started(k.connectedAt, nil)
 	if k.mssBytes, err = maxSegment(c); err != nil {
 		c.Close()
 		return err
@@ -451,6 +464,47 @@ func (k *kernelFlow) receive(runCtx context.Context, clock tun.Clock) error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// senderLimits is the flow's SenderLimits: a stack sender's chrono as of
+// its last probe, or a kernel sender's from TCP_INFO (kernelLimits).
+func (k *kernelFlow) senderLimits() *metrics.SenderLimits {
+	if !k.onStack {
+		return k.kernelLimits()
+	}
+	k.probeMu.Lock()
+	l, ok := k.limits, k.probed
+	k.probeMu.Unlock()
+	if !ok {
+		return nil
+	}
+	return runner.LimitsSummary(l)
+}
+
+// kernelLimits turns a kernel sender's last TCP_INFO into its
+// SenderLimits: tcpi_busy_time includes the two limits, so the busy share
+// is what is left of it, and the application's share is the rest of the
+// flow's active time, from its connection to its completion or its last
+// sample, which Linux does not time. nil for a sender ccbench's stack
+// ran (whose own chrono is read instead: senderLimits), or one never
+// sampled.
+func (k *kernelFlow) kernelLimits() *metrics.SenderLimits {
+	if !k.informed {
+		return nil
+	}
+	end := k.info.T
+	if at := units.Time(k.completedNs.Load()); at >= 0 && at < end {
+		end = at
+	}
+	ks := k.info
+	active := max(end.Sub(k.connectedAt), ks.BusyTime)
+	return &metrics.SenderLimits{
+		ActiveSeconds:        active.Seconds(),
+		BusySeconds:          max(ks.BusyTime-ks.RwndLimited-ks.SndbufLimited, 0).Seconds(),
+		RwndLimitedSeconds:   ks.RwndLimited.Seconds(),
+		SndbufLimitedSeconds: ks.SndbufLimited.Seconds(),
+		AppLimitedSeconds:    (active - ks.BusyTime).Seconds(),
 	}
 }
 
@@ -514,6 +568,7 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 			if err != nil {
 				return fmt.Errorf("flows[%d] (%s): %w", i, k.spec.CC, err)
 			}
+			k.info, k.informed = ks, true
 			mss := k.mssBytes
 			smp.Cwnd = int(ks.CwndPackets) * mss
 			smp.Ssthresh = int(ks.SsthreshPackets) * mss

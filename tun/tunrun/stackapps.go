@@ -148,9 +148,9 @@ func (s *stackSender) run(now units.Time, h *stack.Host) {
 		if c.State() != stack.SynSent {
 			k.SenderApp(now)
 		}
-		p := c.Probe()
+		p, l := c.Probe(), c.SenderLimits(now)
 		k.probeMu.Lock()
-		k.probe, k.probed = p, true
+		k.probe, k.limits, k.probed = p, l, true
 		k.probeMu.Unlock()
 	}
 }
