@@ -6,8 +6,10 @@ package report
 //
 //	sweep-goodput  goodput against the swept setting, one line per algorithm
 //	sweep-rtt      median RTT against the swept setting, one line per algorithm
-//	sweep-scatter  throughput against delay, one point per run and the mean
-//	               of each algorithm
+//	sweep-scatter  throughput against p95 delay, one point per run, the
+//	               mean and 1-sigma ellipse of each algorithm, one figure
+//	               (sweep-scatter-N) per value of the other swept settings
+//	               (tputdelay.go)
 //	sweep-fct      FCT slowdown against flow size, one line per algorithm,
 //	               when runs have completed sized flows (fct.go)
 //
@@ -124,15 +126,6 @@ func (r *IndexRun) group() string {
 	return strings.Join(names, "+")
 }
 
-// goodputMbps is the run's goodput over all its flows.
-func (r *IndexRun) goodputMbps() float64 {
-	total := 0.0
-	for _, f := range r.Summary.Flows {
-		total += f.GoodputBps
-	}
-	return total / 1e6
-}
-
 // medianRTTMs is the mean over the run's flows of each flow's median RTT.
 func (r *IndexRun) medianRTTMs() float64 {
 	if len(r.Summary.Flows) == 0 {
@@ -159,7 +152,7 @@ func WriteIndex(path string, idx *Index) error {
 			name, title, unit string
 			value             func(*IndexRun) float64
 		}{
-			{"sweep-goodput", "goodput", "Goodput (Mbit/s)", (*IndexRun).goodputMbps},
+			{"sweep-goodput", "goodput", "Goodput (Mbit/s)", (*IndexRun).linkGoodputMbps},
 			{"sweep-rtt", "median RTT", "Median RTT (ms)", (*IndexRun).medianRTTMs},
 		} {
 			p, err := sweepFigure(idx, groups, f.title, f.unit, f.value)
@@ -172,14 +165,17 @@ func WriteIndex(path string, idx *Index) error {
 			figures = append(figures, f.name)
 		}
 	}
-	p, err := scatterFigure(idx, groups)
-	if err != nil {
-		return fmt.Errorf("plotting sweep-scatter: %w", err)
+	panels := tputDelayPanels(idx, groups)
+	for i := range panels {
+		p, err := tputDelayFigure(idx.Title, &panels[i], groups)
+		if err != nil {
+			return fmt.Errorf("plotting %s: %w", panels[i].Name, err)
+		}
+		if err := saveFigure(p, dir, panels[i].Name); err != nil {
+			return err
+		}
+		figures = append(figures, panels[i].Name)
 	}
-	if err := saveFigure(p, dir, "sweep-scatter"); err != nil {
-		return err
-	}
-	figures = append(figures, "sweep-scatter")
 	if p, err := indexFCTFigure(idx, groups); err != nil {
 		return fmt.Errorf("plotting sweep-fct: %w", err)
 	} else if p != nil {
@@ -265,63 +261,6 @@ func sweepFigure(idx *Index, groups []string, title, unit string, value func(*In
 var invalidGlyph = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
 
 const invalidLegend = "invalid run (real-time run not as configured)"
-
-// scatterFigure plots every run's goodput against its median RTT, small
-// and hollow, with each group's mean as a large filled mark.
-func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
-	p := newFigure(idx.Title+": throughput and delay", "Median RTT (ms)", "Goodput (Mbit/s)")
-	entries := len(groups)
-	var anyInvalid *plotter.Scatter
-	for gi, g := range groups {
-		var runs, invalid, mean plotter.XYs
-		var xs, ys []float64
-		for i := range idx.Runs {
-			r := &idx.Runs[i]
-			if r.group() != g {
-				continue
-			}
-			xy := plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()}
-			xs, ys = append(xs, xy.X), append(ys, xy.Y)
-			runs = append(runs, xy)
-			if ok, _ := trusted(r.Summary); !ok {
-				invalid = append(invalid, xy)
-			}
-		}
-		mean = plotter.XYs{{X: stat.Mean(xs, nil), Y: stat.Mean(ys, nil)}}
-		each, err := plotter.NewScatter(runs)
-		if err != nil {
-			return nil, err
-		}
-		each.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(2.5), Shape: draw.RingGlyph{}}
-		avg, err := plotter.NewScatter(mean)
-		if err != nil {
-			return nil, err
-		}
-		avg.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-		p.Add(each, avg)
-		p.Legend.Add(g+" (runs, mean)", each, avg)
-		// An invalid run is crossed out in black, over its ring and its
-		// group's mean, so that no point of the figure passes for a
-		// trusted one.
-		if len(invalid) > 0 {
-			cross, err := plotter.NewScatter(invalid)
-			if err != nil {
-				return nil, err
-			}
-			cross.GlyphStyle = invalidGlyph
-			p.Add(cross)
-			anyInvalid = cross
-		}
-	}
-	if anyInvalid != nil {
-		p.Legend.Add(invalidLegend, anyInvalid)
-		entries++
-	}
-	fitAxes(p, entries)
-	// Room to the right, so the marks of the deepest buffer are not cut.
-	p.X.Max *= 1.05
-	return p, nil
-}
 
 // indexRow is one table row, formatted.
 type indexRow struct {
@@ -490,7 +429,7 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		}
 		rows[i] = indexRow{
 			Run: r.Run, Values: r.Values, Seed: s.Seed,
-			Goodput:     fmt.Sprintf("%.2f", r.goodputMbps()),
+			Goodput:     fmt.Sprintf("%.2f", r.linkGoodputMbps()),
 			Utilization: fmt.Sprintf("%.1f%%", 100*s.Link.Utilization),
 			RTT50:       fmt.Sprintf("%.1f", r.medianRTTMs()),
 			RTT95:       fmt.Sprintf("%.1f", rtt95),
