@@ -25,6 +25,7 @@ import (
 	"image/color"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -423,20 +424,23 @@ func (rf *runPlot) addBand(p *plot.Plot, b *bandBuilder, what ...string) error {
 	return nil
 }
 
-// legendLabel names drawn flow i's line ("flow 0 (reno) cwnd"), or returns
-// "" when there are too many flows to label.
+// legendLabel names drawn flow i's line ("flow 0 reno cwnd", "flow 1
+// cubic (stack→kernel) cwnd"), or returns "" when there are too many flows
+// to label. A run names its flows "flow0-reno", which already says the
+// algorithm, so such a name is written as "flow 0" and the algorithm
+// once; another name is kept as given.
 func (rf *runPlot) legendLabel(i int, quantity string) string {
 	if !rf.labelled() {
 		return ""
 	}
 	f := rf.flows[i]
 	name := f.Name
-	if name == "" {
-		name = fmt.Sprintf("flow %d", f.ID)
+	if name == "" || name == "flow"+strconv.Itoa(f.ID)+"-"+f.CC {
+		name = "flow " + strconv.Itoa(f.ID)
 	}
-	label := name + " (" + f.CC + ")"
+	label := name + " " + f.CC
 	if f.Endpoints != "" {
-		label = name + " (" + f.CC + ", " + f.Endpoints + ")"
+		label += " (" + f.Endpoints + ")"
 	}
 	if quantity != "" {
 		label += " " + quantity

@@ -134,8 +134,8 @@ func TestPlotsProduceEveryFigure(t *testing.T) {
 	for name, want := range map[string]string{
 		"throughput.svg": "link rate 10Mbit/s",
 		"queue.svg":      "buffer 60 kB",
-		"cwnd.svg":       "late (reno) ssthresh",
-		"rtt.svg":        "flow 0 (reno) RTT sample",
+		"cwnd.svg":       "late reno ssthresh",
+		"rtt.svg":        "flow 0 reno RTT sample",
 	} {
 		if !strings.Contains(string(files[name]), want) {
 			t.Errorf("%s lacks the legend entry %q", name, want)
@@ -262,12 +262,12 @@ func TestManyFlowsAreDrawnAsBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"flows 0–7 of 200 drawn", "all 200 flows cwnd: lowest to highest", "all 200 flows cwnd: mean", "flow 7 (cubic) cwnd"} {
+	for _, want := range []string{"flows 0–7 of 200 drawn", "all 200 flows cwnd: lowest to highest", "all 200 flows cwnd: mean", "flow 7 cubic cwnd"} {
 		if !strings.Contains(string(svg), want) {
 			t.Errorf("cwnd.svg lacks %q", want)
 		}
 	}
-	if strings.Contains(string(svg), "flow 8 (cubic)") {
+	if strings.Contains(string(svg), "flow 8 cubic") {
 		t.Error("cwnd.svg labels flow 8; only the first 8 flows are drawn one by one")
 	}
 	rp := newRunPlot("many", make([]plotFlow, n), 5)
