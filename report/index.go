@@ -65,6 +65,9 @@ type Index struct {
 	// page in one line; each run's own is in its summary.json. Absent
 	// from indexes written before ccbench recorded it.
 	Provenance *metrics.Provenance `json:"provenance,omitempty"`
+	// omitted names the figures left out for want of data and why, for
+	// the page.
+	omitted []string
 }
 
 // IndexRun is one run of the sweep.
@@ -147,6 +150,9 @@ func WriteIndex(path string, idx *Index) error {
 	if idx.NoFigures {
 		return writeIndexFiles(path, idx, nil)
 	}
+	// A figure whose every value is 0 (a SYN flood's goodput) shows
+	// nothing but an axis: it is left out, and the page says why.
+	var omitted []string
 	if idx.XLabel != "" {
 		for _, f := range []struct {
 			name, title, unit string
@@ -155,6 +161,10 @@ func WriteIndex(path string, idx *Index) error {
 			{"sweep-goodput", "goodput", "Goodput (Mbit/s)", (*IndexRun).linkGoodputMbps},
 			{"sweep-rtt", "median RTT", "Median RTT (ms)", (*IndexRun).medianRTTMs},
 		} {
+			if allZero(idx, f.value) {
+				omitted = append(omitted, f.name+": every run's "+f.title+" is 0")
+				continue
+			}
 			p, err := sweepFigure(idx, groups, f.title, f.unit, f.value)
 			if err != nil {
 				return fmt.Errorf("plotting %s: %w", f.name, err)
@@ -166,6 +176,10 @@ func WriteIndex(path string, idx *Index) error {
 		}
 	}
 	panels := tputDelayPanels(idx, groups)
+	if allZero(idx, (*IndexRun).linkGoodputMbps) {
+		omitted = append(omitted, "sweep-scatter: every run's throughput is 0")
+		panels = nil
+	}
 	for i := range panels {
 		p, err := tputDelayFigure(idx.Title, &panels[i], groups)
 		if err != nil {
@@ -194,7 +208,18 @@ func WriteIndex(path string, idx *Index) error {
 		return fmt.Errorf("plotting overlays: %w", err)
 	}
 	figures = append(figures, overlays...)
+	idx.omitted = omitted
 	return writeIndexFiles(path, idx, figures)
+}
+
+// allZero reports whether value is 0 for every run of idx.
+func allZero(idx *Index, value func(*IndexRun) float64) bool {
+	for i := range idx.Runs {
+		if value(&idx.Runs[i]) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // writeIndexFiles writes index.json and the page, which shows figures.
@@ -401,6 +426,7 @@ img { max-width: 100%; }
 {{with .Provenance}}<p class="provenance">Made by {{.}}</p>
 {{end}}{{with .InvalidNote}}<p><strong>{{.}}</strong></p>
 {{end}}{{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
+{{end}}{{range .Omitted}}<p>Not drawn, nothing to show: {{.}}.</p>
 {{end}}{{with .Network}}<h2>Network</h2>
 <pre>{{.}}</pre>
 {{end}}{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
@@ -470,5 +496,6 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		Validity    bool
 		InvalidNote string
 		Provenance  string
-	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows), provenance})
+		Omitted     []string
+	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows), provenance, idx.omitted})
 }

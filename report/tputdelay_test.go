@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -173,4 +174,34 @@ func plotterXYs(xy ...float64) plotter.XYs {
 		pts[i] = plotter.XY{X: xy[2*i], Y: xy[2*i+1]}
 	}
 	return pts
+}
+
+// A sweep whose runs deliver nothing (a SYN flood's) draws no goodput or
+// throughput–delay figure, and its page says which were left out and why.
+func TestAllZeroFiguresNotDrawn(t *testing.T) {
+	idx := sweepIndex()
+	for i := range idx.Runs {
+		idx.Runs[i].Summary.Flows[0].BytesDelivered = 0
+	}
+	dir := t.TempDir()
+	if err := WriteIndex(filepath.Join(dir, "index.html"), idx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"sweep-goodput.png", "sweep-scatter.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s drawn with no data", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep-rtt.png")); err != nil {
+		t.Error(err)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	for _, want := range []string{
+		"<p>Not drawn, nothing to show: sweep-goodput: every run&#39;s goodput is 0.</p>",
+		"<p>Not drawn, nothing to show: sweep-scatter: every run&#39;s throughput is 0.</p>",
+	} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
 }
