@@ -87,6 +87,10 @@ type IndexRun struct {
 	// index.json sees which points are not to be trusted without opening
 	// every summary; absent for a simulated run, trusted by construction.
 	Validity *metrics.Validity `json:"validity,omitempty"`
+	// Metrics are the run's numbers the page's table shows, by name, so
+	// that a script can read every run's from index.json alone; taken
+	// from its summary when the index is written (runMetrics).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// Summary is read from the run's summary.json, not kept in index.json.
 	Summary *metrics.Summary `json:"-"`
 }
@@ -212,6 +216,23 @@ func WriteIndex(path string, idx *Index) error {
 	return writeIndexFiles(path, idx, figures)
 }
 
+// runMetrics are the run's numbers for index.json: its throughput over
+// the run, link utilization, median and worst p95 RTT, retransmissions,
+// drops, Jain's index and the bottleneck's p95 queueing delay.
+func (r *IndexRun) runMetrics() map[string]float64 {
+	s := r.Summary
+	var retx int64
+	for _, f := range s.Flows {
+		retx += f.Retransmits
+	}
+	return map[string]float64{
+		"goodput_mbps": r.linkGoodputMbps(), "utilization": s.Link.Utilization,
+		"rtt_p50_ms": r.medianRTTMs(), "rtt_p95_ms": r.p95RTTMs(),
+		"retransmits": float64(retx), "drops": float64(s.Link.Drops),
+		"jain_fairness": s.JainFairness, "queue_delay_p95_ms": s.Link.QueueDelayP95Ms,
+	}
+}
+
 // allZero reports whether value is 0 for every run of idx.
 func allZero(idx *Index, value func(*IndexRun) float64) bool {
 	for i := range idx.Runs {
@@ -230,6 +251,7 @@ func writeIndexFiles(path string, idx *Index, figures []string) error {
 	for i := range idx.Runs {
 		if r := &idx.Runs[i]; r.Summary != nil {
 			r.Validity = ValidityOf(r.Summary)
+			r.Metrics = r.runMetrics()
 		}
 	}
 	err := WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
@@ -430,10 +452,37 @@ img { max-width: 100%; }
 {{end}}{{with .Network}}<h2>Network</h2>
 <pre>{{.}}</pre>
 {{end}}{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
-{{end}}<table>
+{{end}}<p>Click a column's heading to sort the table by it; again to reverse.</p>
+<table id="runs">
 <tr><th>run</th>{{if .Validity}}<th>validity</th>{{end}}{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
 {{range .Rows}}<tr{{if .Invalid}} class="invalid" title="invalid: {{.Reasons}}"{{end}}><td><a href="{{.Run}}/">{{.Run}}</a></td>{{if $.Validity}}<td>{{if .Invalid}}<strong>invalid</strong>: {{.Reasons}}{{else}}{{.Verdict}}{{end}}</td>{{end}}{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{else}}not drawn {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
 {{end}}</table>
+<script>
+// Sorts the table by the clicked column: as numbers when every cell of
+// the column reads as one, as text otherwise; a second click reverses.
+(function () {
+  var table = document.getElementById("runs");
+  var heads = table.rows[0].cells;
+  for (var c = 0; c < heads.length; c++) {
+    heads[c].style.cursor = "pointer";
+    heads[c].onclick = (function (col) {
+      var up = true;
+      return function () {
+        var rows = Array.prototype.slice.call(table.rows, 1);
+        var key = function (r) { return r.cells[col].textContent.trim(); };
+        var numeric = rows.every(function (r) { return key(r) !== "" && !isNaN(parseFloat(key(r))); });
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          var d = numeric ? parseFloat(x) - parseFloat(y) : (x < y ? -1 : x > y ? 1 : 0);
+          return up ? d : -d;
+        });
+        up = !up;
+        rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
+      };
+    })(c);
+  }
+})();
+</script>
 </body>
 </html>
 `))

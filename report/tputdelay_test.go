@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -202,6 +203,39 @@ func TestAllZeroFiguresNotDrawn(t *testing.T) {
 	} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("index.html lacks %s", want)
+		}
+	}
+}
+
+// index.json carries each run's metrics, and the page sorts its table
+// with a script of its own, linking nothing outside the folder.
+func TestIndexMetricsAndSortableTable(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteIndex(filepath.Join(dir, "index.html"), sweepIndex()); err != nil {
+		t.Fatal(err)
+	}
+	back, err := os.ReadFile(filepath.Join(dir, IndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx Index
+	if err := json.Unmarshal(back, &idx); err != nil {
+		t.Fatal(err)
+	}
+	// The last run: 2bdp, rep 1: 21 Mbit/s, RTT p50 60 ms, p95 50 ms.
+	m := idx.Runs[len(idx.Runs)-1].Metrics
+	if m["goodput_mbps"] != 21 || m["rtt_p50_ms"] != 60 || m["rtt_p95_ms"] != 50 || len(m) != 8 {
+		t.Errorf("metrics %v, want 8 with goodput_mbps 21, rtt_p50_ms 60, rtt_p95_ms 50", m)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	for _, want := range []string{`<table id="runs">`, "<script>", `heads[c].onclick`} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"http://", "https://", "<script src"} {
+		if strings.Contains(string(html), bad) {
+			t.Errorf("index.html links outside its folder: %s", bad)
 		}
 	}
 }
