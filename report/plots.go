@@ -17,8 +17,8 @@ package report
 // memory whatever the run's length or flow count: each line is decimated
 // to the figure's resolution (lines.go), and a run of more than
 // maxDrawnFlows flows draws its first maxLegendFlows flows one by one and
-// all of them as a band, lowest to highest, with their mean, which the
-// title and the legend say. Nothing here is on the per-packet path.
+// all of them as bands, lowest to highest and 10th to 90th percentile,
+// with their mean, which the title and the legend say. Nothing here is on the per-packet path.
 
 import (
 	"fmt"
@@ -39,9 +39,10 @@ import (
 )
 
 // maxDrawnFlows is the number of flows up to which every flow gets its
-// own lines; beyond it the lines would be a solid mass, and their memory
-// would grow with the flows.
-const maxDrawnFlows = 32
+// own lines; beyond it the lines would be a mass no eye can follow (16
+// colours repeat, unlabelled past maxLegendFlows), and their memory would
+// grow with the flows.
+const maxDrawnFlows = 16
 
 // The per-flow quantities the run's figures draw.
 const (
@@ -414,6 +415,16 @@ func (rf *runPlot) addBand(p *plot.Plot, b *bandBuilder, what ...string) error {
 	band.LineStyle.Width = 0
 	p.Add(band)
 	p.Legend.Add(fmt.Sprintf("all %d flows%s: lowest to highest", len(rf.flows), suffix), band)
+	// The middle 80%, darker over the full range: what most flows saw,
+	// which one starved or one lucky flow does not widen.
+	mid, err := plotter.NewPolygon(b.percentiles(0.1, 0.9))
+	if err != nil {
+		return err
+	}
+	mid.Color = bandColor
+	mid.LineStyle.Width = 0
+	p.Add(mid)
+	p.Legend.Add(fmt.Sprintf("all %d flows%s: 10th to 90th percentile", len(rf.flows), suffix), mid)
 	l, err := plotter.NewLine(mean)
 	if err != nil {
 		return err
@@ -461,7 +472,7 @@ func (rf *runPlot) flowEntries(perFlow int) int {
 		n = perFlow * rf.drawn
 	}
 	if rf.aggregated {
-		n += 2 * perFlow
+		n += 3 * perFlow
 	}
 	return n
 }
