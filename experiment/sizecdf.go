@@ -20,9 +20,9 @@ package experiment
 
 import (
 	"bufio"
-	"github.com/ccbench/ccbench/units"
 	"errors"
 	"fmt"
+	"github.com/ccbench/ccbench/units"
 	"io"
 	"math"
 	"os"
