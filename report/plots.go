@@ -110,6 +110,9 @@ type runPlot struct {
 	// stalls shades a real-time run's relay stalls on every figure
 	// (stalls.go); nil when it had none.
 	stalls *stallShade
+	// limits, when not nil, are the least tops of the figures' axes, the
+	// same for every run of a sweep (sharedaxes.go).
+	limits AxisLimits
 }
 
 // newRunPlot starts the figures of a run of flows whose samples lie in
@@ -248,6 +251,11 @@ type figure struct {
 
 // draw builds and saves every figure, several at once.
 func (rf *runPlot) draw(dir string, linkRate units.Rate, bufferBytes int) error {
+	return saveFigures(dir, rf.limited(rf.figures(linkRate, bufferBytes)))
+}
+
+// figures are the run's time-series figures, to be built.
+func (rf *runPlot) figures(linkRate units.Rate, bufferBytes int) []figure {
 	tMax := rf.tMax.Seconds()
 	figures := []figure{
 		{"throughput", func() (*plot.Plot, error) { return rf.throughputFigure(linkRate, tMax) }},
@@ -263,8 +271,7 @@ func (rf *runPlot) draw(dir string, linkRate units.Rate, bufferBytes int) error 
 		{"queue", func() (*plot.Plot, error) { return rf.queueFigure(bufferBytes, tMax) }},
 		{"queue_delay", rf.queueDelayFigure},
 	}
-	figures = append(figures, rf.ccFigures()...)
-	return saveFigures(dir, figures)
+	return append(figures, rf.ccFigures()...)
 }
 
 // saveFigures builds and saves figures on up to GOMAXPROCS goroutines;
