@@ -6,8 +6,10 @@ package report
 //
 //	sweep-goodput  goodput against the swept setting, one line per algorithm
 //	sweep-rtt      median RTT against the swept setting, one line per algorithm
-//	sweep-scatter  throughput against delay, one point per run and the mean
-//	               of each algorithm
+//	sweep-scatter  throughput against p95 delay, one point per run, the
+//	               mean and 1-sigma ellipse of each algorithm, one figure
+//	               (sweep-scatter-N) per value of the other swept settings
+//	               (tputdelay.go)
 //	sweep-fct      FCT slowdown against flow size, one line per algorithm,
 //	               when runs have completed sized flows (fct.go)
 //
@@ -63,6 +65,9 @@ type Index struct {
 	// page in one line; each run's own is in its summary.json. Absent
 	// from indexes written before ccbench recorded it.
 	Provenance *metrics.Provenance `json:"provenance,omitempty"`
+	// omitted names the figures left out for want of data and why, for
+	// the page.
+	omitted []string
 }
 
 // IndexRun is one run of the sweep.
@@ -82,6 +87,10 @@ type IndexRun struct {
 	// index.json sees which points are not to be trusted without opening
 	// every summary; absent for a simulated run, trusted by construction.
 	Validity *metrics.Validity `json:"validity,omitempty"`
+	// Metrics are the run's numbers the page's table shows, by name, so
+	// that a script can read every run's from index.json alone; taken
+	// from its summary when the index is written (runMetrics).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// Summary is read from the run's summary.json, not kept in index.json.
 	Summary *metrics.Summary `json:"-"`
 }
@@ -124,15 +133,6 @@ func (r *IndexRun) group() string {
 	return strings.Join(names, "+")
 }
 
-// goodputMbps is the run's goodput over all its flows.
-func (r *IndexRun) goodputMbps() float64 {
-	total := 0.0
-	for _, f := range r.Summary.Flows {
-		total += f.GoodputBps
-	}
-	return total / 1e6
-}
-
 // medianRTTMs is the mean over the run's flows of each flow's median RTT.
 func (r *IndexRun) medianRTTMs() float64 {
 	if len(r.Summary.Flows) == 0 {
@@ -154,14 +154,21 @@ func WriteIndex(path string, idx *Index) error {
 	if idx.NoFigures {
 		return writeIndexFiles(path, idx, nil)
 	}
+	// A figure whose every value is 0 (a SYN flood's goodput) shows
+	// nothing but an axis: it is left out, and the page says why.
+	var omitted []string
 	if idx.XLabel != "" {
 		for _, f := range []struct {
 			name, title, unit string
 			value             func(*IndexRun) float64
 		}{
-			{"sweep-goodput", "goodput", "Goodput (Mbit/s)", (*IndexRun).goodputMbps},
+			{"sweep-goodput", "goodput", "Goodput (Mbit/s)", (*IndexRun).linkGoodputMbps},
 			{"sweep-rtt", "median RTT", "Median RTT (ms)", (*IndexRun).medianRTTMs},
 		} {
+			if allZero(idx, f.value) {
+				omitted = append(omitted, f.name+": every run's "+f.title+" is 0")
+				continue
+			}
 			p, err := sweepFigure(idx, groups, f.title, f.unit, f.value)
 			if err != nil {
 				return fmt.Errorf("plotting %s: %w", f.name, err)
@@ -172,14 +179,21 @@ func WriteIndex(path string, idx *Index) error {
 			figures = append(figures, f.name)
 		}
 	}
-	p, err := scatterFigure(idx, groups)
-	if err != nil {
-		return fmt.Errorf("plotting sweep-scatter: %w", err)
+	panels := tputDelayPanels(idx, groups)
+	if allZero(idx, (*IndexRun).linkGoodputMbps) {
+		omitted = append(omitted, "sweep-scatter: every run's throughput is 0")
+		panels = nil
 	}
-	if err := saveFigure(p, dir, "sweep-scatter"); err != nil {
-		return err
+	for i := range panels {
+		p, err := tputDelayFigure(idx.Title, &panels[i], groups)
+		if err != nil {
+			return fmt.Errorf("plotting %s: %w", panels[i].Name, err)
+		}
+		if err := saveFigure(p, dir, panels[i].Name); err != nil {
+			return err
+		}
+		figures = append(figures, panels[i].Name)
 	}
-	figures = append(figures, "sweep-scatter")
 	if p, err := indexFCTFigure(idx, groups); err != nil {
 		return fmt.Errorf("plotting sweep-fct: %w", err)
 	} else if p != nil {
@@ -198,7 +212,35 @@ func WriteIndex(path string, idx *Index) error {
 		return fmt.Errorf("plotting overlays: %w", err)
 	}
 	figures = append(figures, overlays...)
+	idx.omitted = omitted
 	return writeIndexFiles(path, idx, figures)
+}
+
+// runMetrics are the run's numbers for index.json: its throughput over
+// the run, link utilization, median and worst p95 RTT, retransmissions,
+// drops, Jain's index and the bottleneck's p95 queueing delay.
+func (r *IndexRun) runMetrics() map[string]float64 {
+	s := r.Summary
+	var retx int64
+	for _, f := range s.Flows {
+		retx += f.Retransmits
+	}
+	return map[string]float64{
+		"goodput_mbps": r.linkGoodputMbps(), "utilization": s.Link.Utilization,
+		"rtt_p50_ms": r.medianRTTMs(), "rtt_p95_ms": r.p95RTTMs(),
+		"retransmits": float64(retx), "drops": float64(s.Link.Drops),
+		"jain_fairness": s.JainFairness, "queue_delay_p95_ms": s.Link.QueueDelayP95Ms,
+	}
+}
+
+// allZero reports whether value is 0 for every run of idx.
+func allZero(idx *Index, value func(*IndexRun) float64) bool {
+	for i := range idx.Runs {
+		if value(&idx.Runs[i]) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // writeIndexFiles writes index.json and the page, which shows figures.
@@ -209,6 +251,7 @@ func writeIndexFiles(path string, idx *Index, figures []string) error {
 	for i := range idx.Runs {
 		if r := &idx.Runs[i]; r.Summary != nil {
 			r.Validity = ValidityOf(r.Summary)
+			r.Metrics = r.runMetrics()
 		}
 	}
 	err := WriteFileAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error {
@@ -265,63 +308,6 @@ func sweepFigure(idx *Index, groups []string, title, unit string, value func(*In
 var invalidGlyph = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
 
 const invalidLegend = "invalid run (real-time run not as configured)"
-
-// scatterFigure plots every run's goodput against its median RTT, small
-// and hollow, with each group's mean as a large filled mark.
-func scatterFigure(idx *Index, groups []string) (*plot.Plot, error) {
-	p := newFigure(idx.Title+": throughput and delay", "Median RTT (ms)", "Goodput (Mbit/s)")
-	entries := len(groups)
-	var anyInvalid *plotter.Scatter
-	for gi, g := range groups {
-		var runs, invalid, mean plotter.XYs
-		var xs, ys []float64
-		for i := range idx.Runs {
-			r := &idx.Runs[i]
-			if r.group() != g {
-				continue
-			}
-			xy := plotter.XY{X: r.medianRTTMs(), Y: r.goodputMbps()}
-			xs, ys = append(xs, xy.X), append(ys, xy.Y)
-			runs = append(runs, xy)
-			if ok, _ := trusted(r.Summary); !ok {
-				invalid = append(invalid, xy)
-			}
-		}
-		mean = plotter.XYs{{X: stat.Mean(xs, nil), Y: stat.Mean(ys, nil)}}
-		each, err := plotter.NewScatter(runs)
-		if err != nil {
-			return nil, err
-		}
-		each.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(2.5), Shape: draw.RingGlyph{}}
-		avg, err := plotter.NewScatter(mean)
-		if err != nil {
-			return nil, err
-		}
-		avg.GlyphStyle = draw.GlyphStyle{Color: flowColor(gi), Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-		p.Add(each, avg)
-		p.Legend.Add(g+" (runs, mean)", each, avg)
-		// An invalid run is crossed out in black, over its ring and its
-		// group's mean, so that no point of the figure passes for a
-		// trusted one.
-		if len(invalid) > 0 {
-			cross, err := plotter.NewScatter(invalid)
-			if err != nil {
-				return nil, err
-			}
-			cross.GlyphStyle = invalidGlyph
-			p.Add(cross)
-			anyInvalid = cross
-		}
-	}
-	if anyInvalid != nil {
-		p.Legend.Add(invalidLegend, anyInvalid)
-		entries++
-	}
-	fitAxes(p, entries)
-	// Room to the right, so the marks of the deepest buffer are not cut.
-	p.X.Max *= 1.05
-	return p, nil
-}
 
 // indexRow is one table row, formatted.
 type indexRow struct {
@@ -462,13 +448,41 @@ img { max-width: 100%; }
 {{with .Provenance}}<p class="provenance">Made by {{.}}</p>
 {{end}}{{with .InvalidNote}}<p><strong>{{.}}</strong></p>
 {{end}}{{if .NotDrawn}}<p>Some figures were not drawn (--no-plots, or a run stopped while drawing them); <code>ccbench plot {{.Title}}</code> in the results folder draws them.</p>
+{{end}}{{range .Omitted}}<p>Not drawn, nothing to show: {{.}}.</p>
 {{end}}{{with .Network}}<h2>Network</h2>
 <pre>{{.}}</pre>
 {{end}}{{range .Figures}}<p><a href="{{.}}.svg"><img src="{{.}}.png" alt="{{.}}"></a></p>
-{{end}}<table>
+{{end}}<p>Click a column's heading to sort the table by it; again to reverse.</p>
+<table id="runs">
 <tr><th>run</th>{{if .Validity}}<th>validity</th>{{end}}{{range .Keys}}<th>{{.}}</th>{{end}}<th>seed</th><th>goodput Mbit/s</th><th>utilization</th><th>RTT p50 ms</th><th>RTT p95 ms</th><th>retransmits</th><th>drops</th><th>Jain</th><th>Jain in window (per [[flows]] entry)</th><th>plots</th><th>fingerprint</th></tr>
 {{range .Rows}}<tr{{if .Invalid}} class="invalid" title="invalid: {{.Reasons}}"{{end}}><td><a href="{{.Run}}/">{{.Run}}</a></td>{{if $.Validity}}<td>{{if .Invalid}}<strong>invalid</strong>: {{.Reasons}}{{else}}{{.Verdict}}{{end}}</td>{{end}}{{range .Values}}<td>{{.}}</td>{{end}}<td class="n">{{.Seed}}</td><td class="n">{{.Goodput}}</td><td class="n">{{.Utilization}}</td><td class="n">{{.RTT50}}</td><td class="n">{{.RTT95}}</td><td class="n">{{.Retransmits}}</td><td class="n">{{.Drops}}</td><td class="n">{{.Jain}}</td><td>{{.WindowJain}}</td><td>{{$run := .Run}}{{range .Figures}}<a href="{{$run}}/{{.}}.png">{{.}}</a> {{else}}not drawn {{end}}<a href="{{$run}}/summary.json">summary</a></td><td>{{with .Fingerprint}}<a href="{{$run}}/fingerprint.json" title="{{.}}"><code>{{slice . 0 12}}</code></a>{{end}}</td></tr>
 {{end}}</table>
+<script>
+// Sorts the table by the clicked column: as numbers when every cell of
+// the column reads as one, as text otherwise; a second click reverses.
+(function () {
+  var table = document.getElementById("runs");
+  var heads = table.rows[0].cells;
+  for (var c = 0; c < heads.length; c++) {
+    heads[c].style.cursor = "pointer";
+    heads[c].onclick = (function (col) {
+      var up = true;
+      return function () {
+        var rows = Array.prototype.slice.call(table.rows, 1);
+        var key = function (r) { return r.cells[col].textContent.trim(); };
+        var numeric = rows.every(function (r) { return key(r) !== "" && !isNaN(parseFloat(key(r))); });
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          var d = numeric ? parseFloat(x) - parseFloat(y) : (x < y ? -1 : x > y ? 1 : 0);
+          return up ? d : -d;
+        });
+        up = !up;
+        rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
+      };
+    })(c);
+  }
+})();
+</script>
 </body>
 </html>
 `))
@@ -490,7 +504,7 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		}
 		rows[i] = indexRow{
 			Run: r.Run, Values: r.Values, Seed: s.Seed,
-			Goodput:     fmt.Sprintf("%.2f", r.goodputMbps()),
+			Goodput:     fmt.Sprintf("%.2f", r.linkGoodputMbps()),
 			Utilization: fmt.Sprintf("%.1f%%", 100*s.Link.Utilization),
 			RTT50:       fmt.Sprintf("%.1f", r.medianRTTMs()),
 			RTT95:       fmt.Sprintf("%.1f", rtt95),
@@ -531,5 +545,6 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 		Validity    bool
 		InvalidNote string
 		Provenance  string
-	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows), provenance})
+		Omitted     []string
+	}{idx.Title, idx.Keys, figures, rows, notDrawn, idx.Network, validity, invalidNote(rows), provenance, idx.omitted})
 }

@@ -15,8 +15,9 @@ func sweepIndex() *Index {
 	for _, cc := range []string{"reno", "cubic"} {
 		for _, buf := range []float64{0.5, 2} {
 			for rep := range 2 {
-				s := &metrics.Summary{Experiment: "grid", Seed: uint64(rep), Flows: []metrics.FlowSummary{
-					{CC: cc, GoodputBps: 1e6 * (buf*10 + float64(rep)), RTTP50Ms: 40 + 10*buf, RTTP95Ms: 50},
+				goodput := 1e6 * (buf*10 + float64(rep))
+				s := &metrics.Summary{Experiment: "grid", Seed: uint64(rep), SimSeconds: 10, Flows: []metrics.FlowSummary{
+					{CC: cc, GoodputBps: goodput, BytesDelivered: int64(goodput * 10 / 8), RTTP50Ms: 40 + 10*buf, RTTP95Ms: 50},
 				}}
 				run := "cc=" + cc + ",link.buffer=" + map[float64]string{0.5: "0.5bdp", 2: "2bdp"}[buf] + ",rep=" + string(rune('0'+rep))
 				idx.Runs = append(idx.Runs, IndexRun{Run: run, Values: []string{cc, "x"}, X: buf, Summary: s})

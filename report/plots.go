@@ -17,14 +17,15 @@ package report
 // memory whatever the run's length or flow count: each line is decimated
 // to the figure's resolution (lines.go), and a run of more than
 // maxDrawnFlows flows draws its first maxLegendFlows flows one by one and
-// all of them as a band, lowest to highest, with their mean, which the
-// title and the legend say. Nothing here is on the per-packet path.
+// all of them as bands, lowest to highest and 10th to 90th percentile,
+// with their mean, which the title and the legend say. Nothing here is on the per-packet path.
 
 import (
 	"fmt"
 	"image/color"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,9 +39,10 @@ import (
 )
 
 // maxDrawnFlows is the number of flows up to which every flow gets its
-// own lines; beyond it the lines would be a solid mass, and their memory
-// would grow with the flows.
-const maxDrawnFlows = 32
+// own lines; beyond it the lines would be a mass no eye can follow (16
+// colours repeat, unlabelled past maxLegendFlows), and their memory would
+// grow with the flows.
+const maxDrawnFlows = 16
 
 // The per-flow quantities the run's figures draw.
 const (
@@ -108,6 +110,9 @@ type runPlot struct {
 	// stalls shades a real-time run's relay stalls on every figure
 	// (stalls.go); nil when it had none.
 	stalls *stallShade
+	// limits, when not nil, are the least tops of the figures' axes, the
+	// same for every run of a sweep (sharedaxes.go).
+	limits AxisLimits
 }
 
 // newRunPlot starts the figures of a run of flows whose samples lie in
@@ -246,6 +251,11 @@ type figure struct {
 
 // draw builds and saves every figure, several at once.
 func (rf *runPlot) draw(dir string, linkRate units.Rate, bufferBytes int) error {
+	return saveFigures(dir, rf.limited(rf.figures(linkRate, bufferBytes)))
+}
+
+// figures are the run's time-series figures, to be built.
+func (rf *runPlot) figures(linkRate units.Rate, bufferBytes int) []figure {
 	tMax := rf.tMax.Seconds()
 	figures := []figure{
 		{"throughput", func() (*plot.Plot, error) { return rf.throughputFigure(linkRate, tMax) }},
@@ -261,8 +271,7 @@ func (rf *runPlot) draw(dir string, linkRate units.Rate, bufferBytes int) error 
 		{"queue", func() (*plot.Plot, error) { return rf.queueFigure(bufferBytes, tMax) }},
 		{"queue_delay", rf.queueDelayFigure},
 	}
-	figures = append(figures, rf.ccFigures()...)
-	return saveFigures(dir, figures)
+	return append(figures, rf.ccFigures()...)
 }
 
 // saveFigures builds and saves figures on up to GOMAXPROCS goroutines;
@@ -413,6 +422,16 @@ func (rf *runPlot) addBand(p *plot.Plot, b *bandBuilder, what ...string) error {
 	band.LineStyle.Width = 0
 	p.Add(band)
 	p.Legend.Add(fmt.Sprintf("all %d flows%s: lowest to highest", len(rf.flows), suffix), band)
+	// The middle 80%, darker over the full range: what most flows saw,
+	// which one starved or one lucky flow does not widen.
+	mid, err := plotter.NewPolygon(b.percentiles(0.1, 0.9))
+	if err != nil {
+		return err
+	}
+	mid.Color = bandColor
+	mid.LineStyle.Width = 0
+	p.Add(mid)
+	p.Legend.Add(fmt.Sprintf("all %d flows%s: 10th to 90th percentile", len(rf.flows), suffix), mid)
 	l, err := plotter.NewLine(mean)
 	if err != nil {
 		return err
@@ -423,20 +442,23 @@ func (rf *runPlot) addBand(p *plot.Plot, b *bandBuilder, what ...string) error {
 	return nil
 }
 
-// legendLabel names drawn flow i's line ("flow 0 (reno) cwnd"), or returns
-// "" when there are too many flows to label.
+// legendLabel names drawn flow i's line ("flow 0 reno cwnd", "flow 1
+// cubic (stack→kernel) cwnd"), or returns "" when there are too many flows
+// to label. A run names its flows "flow0-reno", which already says the
+// algorithm, so such a name is written as "flow 0" and the algorithm
+// once; another name is kept as given.
 func (rf *runPlot) legendLabel(i int, quantity string) string {
 	if !rf.labelled() {
 		return ""
 	}
 	f := rf.flows[i]
 	name := f.Name
-	if name == "" {
-		name = fmt.Sprintf("flow %d", f.ID)
+	if name == "" || name == "flow"+strconv.Itoa(f.ID)+"-"+f.CC {
+		name = "flow " + strconv.Itoa(f.ID)
 	}
-	label := name + " (" + f.CC + ")"
+	label := name + " " + f.CC
 	if f.Endpoints != "" {
-		label = name + " (" + f.CC + ", " + f.Endpoints + ")"
+		label += " (" + f.Endpoints + ")"
 	}
 	if quantity != "" {
 		label += " " + quantity
@@ -457,7 +479,7 @@ func (rf *runPlot) flowEntries(perFlow int) int {
 		n = perFlow * rf.drawn
 	}
 	if rf.aggregated {
-		n += 2 * perFlow
+		n += 3 * perFlow
 	}
 	return n
 }

@@ -134,8 +134,8 @@ func TestPlotsProduceEveryFigure(t *testing.T) {
 	for name, want := range map[string]string{
 		"throughput.svg": "link rate 10Mbit/s",
 		"queue.svg":      "buffer 60 kB",
-		"cwnd.svg":       "late (reno) ssthresh",
-		"rtt.svg":        "flow 0 (reno) RTT sample",
+		"cwnd.svg":       "late reno ssthresh",
+		"rtt.svg":        "flow 0 reno RTT sample",
 	} {
 		if !strings.Contains(string(files[name]), want) {
 			t.Errorf("%s lacks the legend entry %q", name, want)
@@ -262,13 +262,18 @@ func TestManyFlowsAreDrawnAsBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"flows 0–7 of 200 drawn", "all 200 flows cwnd: lowest to highest", "all 200 flows cwnd: mean", "flow 7 (cubic) cwnd"} {
+	for _, want := range []string{"flows 0–7 of 200 drawn", "all 200 flows cwnd: lowest to highest", "all 200 flows cwnd: mean", "all 200 flows cwnd: 10th to 90th percentile", "flow 7 cubic cwnd"} {
 		if !strings.Contains(string(svg), want) {
 			t.Errorf("cwnd.svg lacks %q", want)
 		}
 	}
-	if strings.Contains(string(svg), "flow 8 (cubic)") {
+	if strings.Contains(string(svg), "flow 8 cubic") {
 		t.Error("cwnd.svg labels flow 8; only the first 8 flows are drawn one by one")
+	}
+	for flows, want := range map[int]bool{16: false, 17: true} {
+		if got := newRunPlot("some", make([]plotFlow, flows), 5).aggregated; got != want {
+			t.Errorf("%d flows: drawn as bands %v, want %v", flows, got, want)
+		}
 	}
 	rp := newRunPlot("many", make([]plotFlow, n), 5)
 	if rp.drawn != maxLegendFlows || !rp.aggregated || len(rp.lines) != maxLegendFlows {
@@ -283,5 +288,12 @@ func TestManyFlowsAreDrawnAsBand(t *testing.T) {
 	// At every time the flows' windows run from 1 kB to 200 kB, mean 100.5.
 	if len(mean) != 51 || mean[10].Y != 100.5 || poly[0].Y != 200 || poly[len(poly)-1].Y != 1 {
 		t.Fatalf("band: %d means, mean %v, top %v, bottom %v; want 51, 100.5, 200, 1", len(mean), mean[10].Y, poly[0].Y, poly[len(poly)-1].Y)
+	}
+	// 200 values a slice overflow the 128 kept: every other one stays,
+	// flows 0, 2, …, 198 with windows 1, 3, …, 199 kB; of those 100, the
+	// 10th is 19 kB and the 90th 179 kB.
+	mid := rp.bands[qCwnd].percentiles(0.1, 0.9)
+	if len(mid) != 102 || mid[10].Y != 179 || mid[len(mid)-11].Y != 19 {
+		t.Fatalf("10th–90th percentile band: %d points, top %v, bottom %v; want 102, 179, 19", len(mid), mid[10].Y, mid[len(mid)-11].Y)
 	}
 }

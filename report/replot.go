@@ -36,33 +36,17 @@ var RunFiles = []string{"config.toml", "summary.json", "link.csv"}
 // CSVs row by row into the figures (plots.go), so its memory does not grow
 // with the run's length.
 func PlotRun(dir string, cfg *experiment.Config) error {
-	s, err := ReadSummary(filepath.Join(dir, "summary.json"))
+	return plotRunWith(dir, cfg, nil)
+}
+
+// plotRunWith is PlotRun, the time-series figures' axes reaching at least
+// to limits (SharedAxes) when it is not nil.
+func plotRunWith(dir string, cfg *experiment.Config, limits AxisLimits) error {
+	rf, s, buf, err := loadRunPlot(dir, cfg)
 	if err != nil {
 		return err
 	}
-	flows := make([]plotFlow, len(s.Flows))
-	for i, fs := range s.Flows {
-		flows[i] = plotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC, Endpoints: fs.Endpoints}
-	}
-	rf := newRunPlot(cfg.Name, flows, s.SimSeconds)
-	rf.stalls = newStallShade(s.ReleaseError)
-	for i, fs := range s.Flows {
-		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), func(smp *metrics.FlowSample) {
-			rf.flowSample(i, smp)
-		}); err != nil {
-			return err
-		}
-	}
-	if err := readLinkCSV(filepath.Join(dir, "link.csv"), rf.linkSample); err != nil {
-		return err
-	}
-	buf := 0
-	if cfg.Link.Buffer.Limited() {
-		buf = int(cfg.Link.Buffer.Bytes)
-		if cfg.Link.Buffer.Unit == experiment.BufferPackets {
-			buf = int(cfg.Link.Buffer.Packets) * cfg.TCP.PacketBytes()
-		}
-	}
+	rf.limits = limits
 	if err := rf.draw(dir, cfg.Link.Rate, buf); err != nil {
 		return err
 	}
@@ -76,6 +60,40 @@ func PlotRun(dir string, cfg *experiment.Config) error {
 		return LifecyclePlots(dir, cfg.Name, cfg.Server.Backlog)
 	}
 	return nil
+}
+
+// loadRunPlot reads the run folder dir's summary and series into the
+// figures of a run, and returns them with the summary and the
+// bottleneck's buffer in bytes (0 when unlimited).
+func loadRunPlot(dir string, cfg *experiment.Config) (*runPlot, *metrics.Summary, int, error) {
+	s, err := ReadSummary(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	flows := make([]plotFlow, len(s.Flows))
+	for i, fs := range s.Flows {
+		flows[i] = plotFlow{ID: fs.ID, Name: "flow" + strconv.Itoa(fs.ID) + "-" + fs.CC, CC: fs.CC, Endpoints: fs.Endpoints}
+	}
+	rf := newRunPlot(cfg.Name, flows, s.SimSeconds)
+	rf.stalls = newStallShade(s.ReleaseError)
+	for i, fs := range s.Flows {
+		if err := readFlowCSV(filepath.Join(dir, "flow"+strconv.Itoa(fs.ID)+".csv"), func(smp *metrics.FlowSample) {
+			rf.flowSample(i, smp)
+		}); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	if err := readLinkCSV(filepath.Join(dir, "link.csv"), rf.linkSample); err != nil {
+		return nil, nil, 0, err
+	}
+	buf := 0
+	if cfg.Link.Buffer.Limited() {
+		buf = int(cfg.Link.Buffer.Bytes)
+		if cfg.Link.Buffer.Unit == experiment.BufferPackets {
+			buf = int(cfg.Link.Buffer.Packets) * cfg.TCP.PacketBytes()
+		}
+	}
+	return rf, s, buf, nil
 }
 
 // Replot draws the figures of the run folder dir again from its files,

@@ -265,7 +265,7 @@ func TestStallsShadedWhereTheyHappened(t *testing.T) {
 		t.Errorf("strokes at %v: stall widths %v and %v, gap %v", lines, w1, w2, gap)
 	}
 	svg, _ := os.ReadFile(filepath.Join(dir, "cwnd.svg"))
-	for _, want := range []string{"relay stalled: 2 stalls, 1500 ms in all", "flow0-cubic (cubic, stack→kernel) cwnd"} {
+	for _, want := range []string{"relay stalled: 2 stalls, 1500 ms in all", "flow 0 cubic (stack→kernel) cwnd"} {
 		if !strings.Contains(string(svg), want) {
 			t.Errorf("cwnd.svg lacks %q", want)
 		}

@@ -20,9 +20,9 @@ package runner
 //     summary, a count per distinct queue length sampled, at most one per
 //     sample and one per byte the buffer holds.
 //   - figures: drawn from the CSVs row by row, each line decimated to at
-//     most 2 400 points and at most 32 flows drawn one by one (the rest
-//     as a band), several figures at once: bounded by the figures, not
-//     by the run's length.
+//     most 2 400 points and at most 16 flows drawn one by one (the rest
+//     as bands, from a bounded sample per slice of time), several figures
+//     at once: bounded by the figures, not by the run's length.
 //   - throughput rings: throughput_window / sample_interval points per flow.
 //   - packets: what the links can hold at once, queue plus propagation,
 //     each in a pooled buffer of packet.Capacity bytes.
@@ -88,9 +88,12 @@ const (
 	// drawn: the point (16 B), its vg path element (72 B) and its SVG
 	// text (24 B), doubled for the collector's headroom (GOGC=100).
 	plotPointBytes = 2 * (16 + 72 + 24)
-	// plotLinePoints and plotDrawnFlows are report's maxLinePoints and
-	// maxDrawnFlows: the most points a line draws and the most flows
-	// drawn one by one; plotLinesFlow is a flow's lines in the figures.
+	// plotLinePoints is report's maxLinePoints, the most points a line
+	// draws; plotDrawnFlows is twice report's maxDrawnFlows (16), the most
+	// flows drawn one by one, the second 16 standing for the bands'
+	// percentile samples (at most 128 values of 4 B per slice of 1 200 a
+	// band, under 10 MB for a run's bands, less than 16 flows' lines);
+	// plotLinesFlow is a flow's lines in the figures.
 	plotLinePoints = 2400
 	plotDrawnFlows = 32
 	plotLinesFlow  = 9

@@ -101,7 +101,7 @@ func TestMergedShardsEqualUnshardedRun(t *testing.T) {
 			t.Errorf("%s: merged summary differs from the unsharded one", p.Run)
 		}
 	}
-	for _, f := range []string{"index.html", "sweep-goodput.svg", "sweep-scatter.svg"} {
+	for _, f := range []string{"index.html", "sweep-goodput.svg", "sweep-scatter-1.svg", "sweep-scatter-2.svg"} {
 		a, erra := os.ReadFile(filepath.Join(whole, "small", f))
 		b, errb := os.ReadFile(filepath.Join(out, "small", f))
 		if erra != nil || errb != nil || !bytes.Equal(withoutProvenance(t, f, a), withoutProvenance(t, f, b)) {

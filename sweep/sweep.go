@@ -58,6 +58,10 @@ type Options struct {
 	// NoPlots leaves the figures out: the points' and the index page's
 	// (which then says so); ccbench plot draws them later.
 	NoPlots bool
+	// SharedAxes draws every point's figures again, once all have run, on
+	// the same axes figure by figure (report.SharedAxes), so that the runs
+	// compare by eye.
+	SharedAxes bool
 }
 
 // Result counts what a sweep did.
@@ -291,6 +295,16 @@ schedule:
 		manifest, err := writeManifest(base, sw, opt.Shard)
 		res.Manifest = manifest
 		return res, err
+	}
+	if opt.SharedAxes && !opt.NoPlots {
+		dirs := make([]string, len(sw.Points))
+		cfgs := make([]*experiment.Config, len(sw.Points))
+		for i, p := range sw.Points {
+			dirs[i], cfgs[i] = filepath.Join(base, p.Run), p.Config
+		}
+		if _, err := report.SharedAxes(dirs, cfgs); err != nil {
+			return res, fmt.Errorf("drawing on shared axes: %w", err)
+		}
 	}
 	network, err := networkText(sw)
 	if err != nil {

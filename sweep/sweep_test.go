@@ -185,7 +185,7 @@ func TestSweepBuffersFile(t *testing.T) {
 	if err != nil || res.Ran != 27 {
 		t.Fatalf("%+v, %v", res, err)
 	}
-	for _, f := range []string{"index.html", "sweep-goodput.png", "sweep-scatter.png"} {
+	for _, f := range []string{"index.html", "sweep-goodput.png", "sweep-scatter-1.png", "sweep-scatter-3.png"} {
 		if _, err := os.Stat(filepath.Join(out, "sweep-buffers", f)); err != nil {
 			t.Error(err)
 		}
