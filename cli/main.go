@@ -118,6 +118,7 @@ func newRunCmd(stdout io.Writer) *cobra.Command {
 		shard   string
 		pcap    bool
 		noPlots bool
+		shared  bool
 		budget  budgetFlags
 	)
 	cmd := &cobra.Command{
@@ -193,7 +194,7 @@ index; ccbench merge joins the shards and writes the index.`,
 				if err := runner.CheckSweepBudget(sw, out, budget.options(cmd, jobs, false)); err != nil {
 					return err
 				}
-				return runSweep(cmd, stdout, sw, sweep.Options{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part, NoPlots: noPlots}, began)
+				return runSweep(cmd, stdout, sw, sweep.Options{Out: out, Jobs: jobs, Resume: resume, Verify: verify, Shard: part, NoPlots: noPlots, SharedAxes: shared}, began)
 			}
 			cfg := sw.Points[0].Config
 			if name == "" {
@@ -244,6 +245,7 @@ index; ccbench merge joins the shards and writes the index.`,
 	f.BoolVar(&resume, "resume", false, "sweeps: reuse points whose folder has complete results of the same fingerprint; run the rest")
 	f.StringVar(&shard, "shard", "", "sweeps: run only shard i/N (point k when k mod N = i); ccbench merge joins the shards")
 	f.BoolVar(&noPlots, "no-plots", false, "write the results without drawing the figures (ccbench plot draws them later)")
+	f.BoolVar(&shared, "shared-axes", false, "sweeps: draw every point's figures on the same axes, figure by figure, so runs compare by eye")
 	budget.register(f)
 	return cmd
 }
