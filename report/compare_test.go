@@ -26,14 +26,7 @@ func TestEstimateStudentT(t *testing.T) {
 // TestConfigKeyLeavesOutSeedAndIgnored: configs that differ only by seed,
 // or by an ignored setting, share a key.
 func TestConfigKeyLeavesOutSeedAndIgnored(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := configWriter(t)
 	a := write("a.toml", "seed = 1\n[link]\nloss = 0.0\n[[flows]]\ncc = \"reno\"\ncount = 2\n")
 	b := write("b.toml", "seed = 2\n[link]\nloss = 0.0\n[[flows]]\ncc = \"cubic\"\ncount = 2\n")
 	ka, groups, err := configKey(a, nil)
@@ -56,14 +49,7 @@ func TestConfigKeyLeavesOutSeedAndIgnored(t *testing.T) {
 // receiver each driver fixes; --ignore driver pairs them, and nothing else
 // that differs is left out with it.
 func TestConfigKeyIgnoringDriver(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := configWriter(t)
 	sim := write("sim.toml", "driver = \"sim\"\n[link]\nrate = \"50Mbit/s\"\n[[flows]]\ncc = \"cubic\"\nreceiver = \"stack\"\n")
 	tun := write("tun.toml", "driver = \"tun\"\nself_check = \"warn\"\nmax_release_p99 = \"200us\"\n[link]\nrate = \"50Mbit/s\"\n[[flows]]\ncc = \"cubic\"\nreceiver = \"kernel\"\n")
 	other := write("other.toml", "driver = \"tun\"\n[link]\nrate = \"40Mbit/s\"\n[[flows]]\ncc = \"cubic\"\n")
@@ -85,6 +71,19 @@ func TestConfigKeyIgnoringDriver(t *testing.T) {
 	}
 }
 
+// configWriter returns a function that writes a config file into a fresh
+// folder and returns its path.
+func configWriter(t *testing.T) func(name, body string) string {
+	dir := t.TempDir()
+	return func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
 func TestSeedPartStripped(t *testing.T) {
 	for in, want := range map[string]string{"seed-1": "", "seed-3-0a1b2c3d": "", "buffer=1bdp,rep=2": "buffer=1bdp", "x": "x"} {
 		if got := seedPart.ReplaceAllString(in, ""); got != want {
@@ -97,14 +96,7 @@ func TestSeedPartStripped(t *testing.T) {
 // match a current run that has it at its default, and must not match one
 // that changed it.
 func TestConfigKeyFillsDefaults(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := configWriter(t)
 	old := write("old.toml", "seed = 1\n[link]\nrate = \"50Mbit/s\"\n[[flows]]\ncc = \"reno\"\n")
 	cur := write("cur.toml", "seed = 1\n[link]\nrate = \"50Mbit/s\"\nqdisc = \"droptail\"\n[tcp]\nmss = 1460\n[[flows]]\ncc = \"reno\"\ncount = 1\n")
 	changed := write("changed.toml", "seed = 1\n[link]\nrate = \"50Mbit/s\"\n[tcp]\nmss = 1400\n[[flows]]\ncc = \"reno\"\n")

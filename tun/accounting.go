@@ -135,15 +135,13 @@ func (t *Topology) ReadLossCounters() (LossCounters, error) {
 // readDeviceCounters reads the TUN device's statistics and its root
 // qdisc's drops over netlink.
 func readDeviceCounters(ns *namespace, c *[lossCounters]int64) error {
-	h, err := netlink.NewHandleAt(ns.handle)
-	if err != nil {
-		return fmt.Errorf("tun: netlink in %s: %w", ns.name, err)
-	}
-	defer h.Close()
-	l, err := h.LinkByName(deviceName)
-	if err != nil {
-		return fmt.Errorf("tun: finding %s in %s: %w", deviceName, ns.name, err)
-	}
+	return onDevice(ns, deviceName, func(h *netlink.Handle, l netlink.Link) error {
+		return deviceCounters(ns, h, l, c)
+	})
+}
+
+// deviceCounters reads l's statistics and its root qdisc's drops into c.
+func deviceCounters(ns *namespace, h *netlink.Handle, l netlink.Link, c *[lossCounters]int64) error {
 	s := l.Attrs().Statistics
 	if s == nil {
 		return fmt.Errorf("tun: %s in %s reports no statistics", deviceName, ns.name)

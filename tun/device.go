@@ -80,6 +80,14 @@ func openDevice(ns *namespace, addr *net.IPNet) (*Device, error) {
 // configure addresses and raises the device through a netlink handle bound
 // to ns, which needs no thread switch.
 func configure(ns *namespace, name string, addr *net.IPNet) error {
+	return onDevice(ns, name, func(h *netlink.Handle, link netlink.Link) error {
+		return raise(ns, h, link, name, addr)
+	})
+}
+
+// onDevice runs fn with a netlink handle bound to ns and the link named
+// name in it; every netlink use of the driver goes through it.
+func onDevice(ns *namespace, name string, fn func(h *netlink.Handle, link netlink.Link) error) error {
 	h, err := netlink.NewHandleAt(ns.handle)
 	if err != nil {
 		return fmt.Errorf("tun: netlink in %s: %w", ns.name, err)
@@ -89,6 +97,11 @@ func configure(ns *namespace, name string, addr *net.IPNet) error {
 	if err != nil {
 		return fmt.Errorf("tun: finding %s in %s: %w", name, ns.name, err)
 	}
+	return fn(h, link)
+}
+
+// raise gives link addr and raises it and ns's loopback.
+func raise(ns *namespace, h *netlink.Handle, link netlink.Link, name string, addr *net.IPNet) error {
 	if err := h.AddrAdd(link, &netlink.Addr{IPNet: addr}); err != nil {
 		return fmt.Errorf("tun: adding %s to %s in %s: %w", addr, name, ns.name, err)
 	}

@@ -151,19 +151,12 @@ func (t *Topology) SizeFor(rate units.Rate, rtt, buffer units.Duration) (Sizing,
 
 // setTxQueueLen sets the transmit queue length of ns's device.
 func setTxQueueLen(ns *namespace, n int) error {
-	h, err := netlink.NewHandleAt(ns.handle)
-	if err != nil {
-		return fmt.Errorf("tun: netlink in %s: %w", ns.name, err)
-	}
-	defer h.Close()
-	link, err := h.LinkByName(deviceName)
-	if err != nil {
-		return fmt.Errorf("tun: finding %s in %s: %w", deviceName, ns.name, err)
-	}
-	if err := h.LinkSetTxQLen(link, n); err != nil {
-		return fmt.Errorf("tun: setting txqueuelen %d on %s in %s: %w", n, deviceName, ns.name, err)
-	}
-	return nil
+	return onDevice(ns, deviceName, func(h *netlink.Handle, link netlink.Link) error {
+		if err := h.LinkSetTxQLen(link, n); err != nil {
+			return fmt.Errorf("tun: setting txqueuelen %d on %s in %s: %w", n, deviceName, ns.name, err)
+		}
+		return nil
+	})
 }
 
 // raiseBufferMax raises the third field (the maximum) of the calling
