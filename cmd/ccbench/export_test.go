@@ -491,3 +491,38 @@ func TestShardThenMerge(t *testing.T) {
 		}
 	}
 }
+
+// The repository's Dockerfile builds the image export k8s expects. Docker
+// is not available where the tests run, so the image is not built here;
+// this pins what the manifests rely on: ccbench's path, a static build,
+// the working folder holding experiments/, and /results owned by the
+// non-root user (uid 65532) the pods run as.
+func TestDockerfileMatchesK8sExport(t *testing.T) {
+	data, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	for _, want := range []string{
+		"ENV CGO_ENABLED=0",
+		"FROM gcr.io/distroless/static-debian12:nonroot",
+		"COPY --from=build /out/ccbench /usr/local/bin/ccbench",
+		"COPY --from=build /src/experiments /ccbench/experiments",
+		"COPY --from=build --chown=65532:65532 /out/results /results",
+		"WORKDIR /ccbench",
+		"USER nonroot",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("Dockerfile lacks the line %q", want)
+		}
+	}
+	code, out, errs := runCLI(t, "export", "k8s", sweepFile, "--shards", "2")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	for _, want := range []string{`"/usr/local/bin/ccbench"`, `mountPath: "/results"`, "runAsUser: 65532", "fsGroup: 65532"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("k8s export lacks %s, which the Dockerfile provides", want)
+		}
+	}
+}
