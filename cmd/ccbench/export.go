@@ -1,15 +1,15 @@
 // The export command: turns a sweep into a batch job for a cluster, one
 // task per shard, so that a study too large for one machine runs on many.
 //
-//	ccbench export slurm FILE --shards N   a Slurm job array (sbatch)
-//	ccbench export k8s FILE --shards N     a Kubernetes Indexed Job
+//	ccbench export slurm FILE --shards N   a script submitting a Slurm job array and a merge job
+//	ccbench export k8s FILE --shards N     a volume claim, an Indexed Job and a merge Job
 //
 // Each task i runs ccbench run FILE --shard i/N: Slurm numbers array tasks
 // in $SLURM_ARRAY_TASK_ID, Kubernetes numbers the pods of an Indexed Job
 // in $JOB_COMPLETION_INDEX, both from 0, which is how --shard counts. All
 // tasks write into one shared --out folder with --resume, so a task the
-// scheduler retries skips the points it finished; ccbench merge then writes
-// the index page.
+// scheduler retries skips the points it finished; a merge job that waits
+// for all of them then writes the index page with ccbench merge.
 
 package main
 
@@ -197,6 +197,11 @@ func slurmJob(cmd *cobra.Command, job *exportJob) error {
 	if job.Ccbench == "" {
 		if job.Ccbench, err = os.Executable(); err != nil {
 			return fmt.Errorf("--ccbench: not given and this ccbench's own path is unknown (%v): give the path of ccbench on the nodes", err)
+		}
+		// go run and go test build into a temporary folder that is
+		// gone when they exit: the script would name a missing file.
+		if strings.Contains(job.Ccbench, "go-build") {
+			fmt.Fprintf(cmd.ErrOrStderr(), "ccbench: warning: the script runs %s, a temporary build (go run); give --ccbench PATH to a ccbench the nodes can run\n", job.Ccbench)
 		}
 	}
 	if job.Out == "" {

@@ -36,14 +36,14 @@ func TestExportSlurmOnRealSlurm(t *testing.T) {
 	conf := startSlurm(t, dir)
 	env := append(os.Environ(), "SLURM_CONF="+conf)
 
-	// Points long enough (a second or so each) that task 1 is requeued
+	// Points long enough (a second or more each) that task 1 is requeued
 	// while it runs its first.
 	sweep := filepath.Join(dir, "slow.toml")
 	src, err := os.ReadFile(sweepFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(sweep, []byte(strings.Replace(string(src), `duration = "1s"`, `duration = "120s"`, 1)), 0o644); err != nil {
+	if err := os.WriteFile(sweep, []byte(strings.Replace(string(src), `duration = "1s"`, `duration = "300s"`, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	whole := t.TempDir()
@@ -78,8 +78,10 @@ func TestExportSlurmOnRealSlurm(t *testing.T) {
 		}
 		return string(f[1])
 	}
+	began := time.Now()
 	waitFor := func(what string, done func() bool) {
 		t.Helper()
+		defer func() { t.Logf("%.1fs: %s", time.Since(began).Seconds(), what) }()
 		for deadline := time.Now().Add(40 * time.Second); !done(); time.Sleep(200 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				show := exec.Command("scontrol", "show", "job")

@@ -119,6 +119,10 @@ func TestExportSlurmNamesThisBinary(t *testing.T) {
 	if code != 0 {
 		t.Fatal(errs)
 	}
+	// This test binary is a temporary build, as go run's is: export says so.
+	if want := "ccbench: warning: the script runs " + exe + ", a temporary build (go run); give --ccbench PATH to a ccbench the nodes can run\n"; strings.Contains(exe, "go-build") && errs != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
 	hasLines(t, out,
 		"exec "+shellQuote(exe)+" merge "+shellQuote(mustAbs(t, "results"))+" "+shellQuote(mustAbs(t, "results")),
 		"#SBATCH --cpus-per-task=1",
