@@ -444,7 +444,7 @@ func TestExportRejectsBadInput(t *testing.T) {
 		{[]string{"export", "k8s", sweepFile, "--shards", "2", "--mem", "4G"}, "--mem is for export slurm"},
 		{[]string{"export", "k8s", sweepFile, "--shards", "2", "--storage", "10GB"}, `--storage: "10GB" is not allowed`},
 		{[]string{"export", "k8s", sweepFile, "--shards", "2", "--pvc", "My_Claim"}, `--pvc: "My_Claim" is not allowed: must be a Kubernetes name`},
-		{[]string{"export", "k8s", "../ccbench/" + sweepFile, "--shards", "2"}, "not allowed for k8s: the file is read inside the image"},
+		{[]string{"export", "k8s", "../cli/" + sweepFile, "--shards", "2"}, "not allowed for k8s: the file is read inside the image"},
 	} {
 		code, out, errs := runCLI(t, tc.args...)
 		if code == 0 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
@@ -502,7 +502,7 @@ func TestShardThenMerge(t *testing.T) {
 // the working folder holding experiments/, and /results owned by the
 // non-root user (uid 65532) the pods run as.
 func TestDockerfileMatchesK8sExport(t *testing.T) {
-	data, err := os.ReadFile("../../Dockerfile")
+	data, err := os.ReadFile("../Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
