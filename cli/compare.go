@@ -269,7 +269,7 @@ func compareTable(w io.Writer, base, cur []*report.RunGroup, limits []limit, inv
 			}
 		}
 		if c == nil {
-			failed = append(failed, fmt.Sprintf("run %s: no run in CURRENT has its config (seed aside); --ignore cc pairs runs of different algorithms", b.Name))
+			failed = append(failed, fmt.Sprintf("run %s: no run in CURRENT has its config (seed aside)%s", b.Name, ignoreHint(b.NearestDifference(cur))))
 			continue
 		}
 		mark := invalidMark(b, c)
@@ -327,4 +327,21 @@ func writeBench(w io.Writer, source string, groups []*report.RunGroup) {
 			}
 		}
 	}
+}
+
+// ignoreHint names what the nearest current config differs in and the
+// --ignore that would pair it, for a baseline run left without a pair.
+func ignoreHint(diff []string) string {
+	if len(diff) == 0 {
+		return ""
+	}
+	shown := diff
+	if len(shown) > 4 {
+		shown = shown[:4]
+	}
+	more := ""
+	if len(diff) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(diff)-len(shown))
+	}
+	return fmt.Sprintf("; the nearest differs in %s%s (--ignore KEY leaves a setting out of the pairing; cc for every flow's algorithm)", strings.Join(shown, ", "), more)
 }

@@ -204,12 +204,30 @@ func configKey(path string, ignore []string) (string, []int, error) {
 			}
 			continue
 		}
+		if k == "driver" {
+			delete(cfg, "driver")
+			continue
+		}
 		table := cfg
 		parts := strings.Split(k, ".")
 		for _, p := range parts[:len(parts)-1] {
 			table, _ = table[p].(map[string]any)
 		}
-		delete(table, parts[len(parts)-1])
+		last := parts[len(parts)-1]
+		if _, ok := table[last]; !ok {
+			return "", nil, fmt.Errorf("--ignore %s: %s has no such setting; give cc, driver or a dotted key as config.toml writes it, e.g. link.buffer or tcp.recovery", k, path)
+		}
+		delete(table, last)
+		if parts[0] == "tcp" && len(parts) == 2 {
+			// A [tcp] setting that each [[flows]] entry may override is
+			// resolved into every entry (recovery, for one): ignoring
+			// it ignores the entries' copies too.
+			for _, f := range flows {
+				if t, ok := f.(map[string]any); ok {
+					delete(t, last)
+				}
+			}
+		}
 	}
 	key, err := json.Marshal(cfg)
 	return string(key), groupOf, err
@@ -287,4 +305,68 @@ func (g *RunGroup) MetricNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// NearestDifference returns the settings in which the nearest of groups
+// differs from g (fewest differing settings, as dotted keys like
+// "tcp.recovery" or "flows[0].cc"), to say what --ignore would pair them;
+// nil when groups is empty.
+func (g *RunGroup) NearestDifference(groups []*RunGroup) []string {
+	var best []string
+	mine := flatConfig(g.Key)
+	for i, o := range groups {
+		d := differences(mine, flatConfig(o.Key))
+		if i == 0 || len(d) < len(best) {
+			best = d
+		}
+	}
+	return best
+}
+
+// flatConfig flattens a canonical JSON config into dotted keys.
+func flatConfig(key string) map[string]string {
+	var v any
+	if json.Unmarshal([]byte(key), &v) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, x := range t {
+				if prefix != "" {
+					k = prefix + "." + k
+				}
+				walk(k, x)
+			}
+		case []any:
+			for i, x := range t {
+				walk(prefix+"["+strconv.Itoa(i)+"]", x)
+			}
+		default:
+			b, _ := json.Marshal(t)
+			out[prefix] = string(b)
+		}
+	}
+	walk("", v)
+	return out
+}
+
+// differences lists, sorted, the keys whose values differ between a and b
+// or that only one has.
+func differences(a, b map[string]string) []string {
+	var d []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			d = append(d, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			d = append(d, k)
+		}
+	}
+	slices.Sort(d)
+	return d
 }

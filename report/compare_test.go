@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ccbench/ccbench/metrics"
@@ -84,6 +85,30 @@ func configWriter(t *testing.T) func(name, body string) string {
 	}
 }
 
+// TestConfigKeyIgnoringTCPAndUnknown: --ignore tcp.recovery pairs runs
+// that differ in recovery, whose copy in each [[flows]] entry goes too, and
+// a setting that does not exist is refused in one line.
+func TestConfigKeyIgnoringTCPAndUnknown(t *testing.T) {
+	write := configWriter(t)
+	rack := write("rack.toml", "[tcp]\nrecovery = \"rack\"\n[[flows]]\ncc = \"bbr\"\n")
+	reno := write("reno.toml", "[tcp]\nrecovery = \"reno\"\n[[flows]]\ncc = \"bbr\"\n")
+	ka, _, _ := configKey(rack, nil)
+	kb, _, _ := configKey(reno, nil)
+	if ka == kb {
+		t.Fatal("different recoveries share a key")
+	}
+	ka, _, err := configKey(rack, []string{"tcp.recovery"})
+	kb, _, _ = configKey(reno, []string{"tcp.recovery"})
+	if err != nil || ka != kb {
+		t.Fatalf("--ignore tcp.recovery: %s != %s (%v)", ka, kb, err)
+	}
+	_, _, err = configKey(rack, []string{"link.bogus"})
+	want := "--ignore link.bogus: " + rack + " has no such setting; give cc, driver or a dotted key as config.toml writes it, e.g. link.buffer or tcp.recovery"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+}
+
 func TestSeedPartStripped(t *testing.T) {
 	for in, want := range map[string]string{"seed-1": "", "seed-3-0a1b2c3d": "", "buffer=1bdp,rep=2": "buffer=1bdp", "x": "x"} {
 		if got := seedPart.ReplaceAllString(in, ""); got != want {
@@ -135,5 +160,20 @@ func TestRunMetricsGroupsFlowsByEntry(t *testing.T) {
 	m = runMetrics(s, []int{0, 1, 1})
 	if m["goodput[0]"] != 10 || m["goodput[1]"] != 40 {
 		t.Errorf("from counts: %v", m)
+	}
+}
+
+// A baseline without a pair is told what the nearest current config
+// differs in, as dotted keys.
+func TestNearestDifference(t *testing.T) {
+	b := &RunGroup{Key: `{"flows":[{"cc":"bbr","recovery":"rack"}],"tcp":{"recovery":"rack"}}`}
+	far := &RunGroup{Key: `{"flows":[{"cc":"reno","recovery":"reno"}],"tcp":{"recovery":"reno"}}`}
+	near := &RunGroup{Key: `{"flows":[{"cc":"bbr","recovery":"reno"}],"tcp":{"recovery":"reno"}}`}
+	got := b.NearestDifference([]*RunGroup{far, near})
+	if strings.Join(got, " ") != "flows[0].recovery tcp.recovery" {
+		t.Fatalf("got %q", got)
+	}
+	if b.NearestDifference(nil) != nil {
+		t.Fatal("a difference from no group")
 	}
 }
