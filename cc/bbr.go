@@ -715,6 +715,14 @@ func (b *bbr1) PacingRate() units.Rate { return b.pacingRate }
 
 func (b *bbr1) Phase() string { return bbr1ModeNames[b.mode] }
 
+// ValueNames names the states of the "phase" internal value.
+func (b *bbr1) ValueNames(value string) []string {
+	if value == "phase" {
+		return bbr1ModeNames[:]
+	}
+	return nil
+}
+
 // Inspect reports the model: the state (0 startup, 1 drain, 2 probe_bw,
 // 3 probe_rtt), the gain-cycle phase, BtlBw and lt_bw in bit/s, RTprop in
 // milliseconds (0 before the first sample), the two gains, and whether the

@@ -182,6 +182,28 @@ type Inspector interface {
 	Inspect(in *Internals)
 }
 
+// ValueNamer is implemented by algorithms whose internal values include
+// states numbered from 0 (BBR's phase), so that a figure can draw such a
+// value as named steps rather than numbers joined by slopes.
+type ValueNamer interface {
+	// ValueNames returns the names of value's states, indexed by the
+	// number Inspect reports, or nil when value is not such a state.
+	ValueNames(value string) []string
+}
+
+// ValueNames returns the state names of a registered algorithm's internal
+// value (ValueNamer), or nil when it has none.
+func ValueNames(alg, value string) []string {
+	c, err := New(alg)
+	if err != nil {
+		return nil
+	}
+	if n, ok := c.(ValueNamer); ok {
+		return n.ValueNames(value)
+	}
+	return nil
+}
+
 // Describer is implemented by algorithms that describe themselves in one
 // line, for `ccbench list`.
 type Describer interface {

@@ -7,7 +7,9 @@ package report
 
 import (
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 
+	"github.com/ccbench/ccbench/cc"
 	"github.com/ccbench/ccbench/metrics"
 )
 
@@ -32,12 +34,17 @@ func (rf *runPlot) ccFigures() []figure {
 	for k, name := range rf.internals {
 		figures = append(figures, figure{"cc_" + name, func() (*plot.Plot, error) {
 			p := rf.newRunFigure(name, name)
+			states := valueNames(rf.flows, name)
+			step := plotter.NoStep
+			if states != nil {
+				step = plotter.PostStep
+			}
 			entries := 0
 			for i := range rf.drawn {
 				if k >= len(rf.intLines[i]) || rf.intLines[i][k] == nil {
 					continue
 				}
-				if err := addLine(p, rf.legendLabel(i, ""), solid(flowColor(i)), rf.intLines[i][k].lines()); err != nil {
+				if err := addSteppedLine(p, rf.legendLabel(i, ""), solid(flowColor(i)), rf.intLines[i][k].lines(), step); err != nil {
 					return nil, err
 				}
 				entries++
@@ -49,10 +56,40 @@ func (rf *runPlot) ccFigures() []figure {
 				entries += 2
 			}
 			rf.fitAxes(p, entries)
+			if states != nil {
+				nameStates(p, states)
+			}
 			return p, nil
 		}})
 	}
 	return figures
+}
+
+// valueNames returns the state names of the internal value name from the
+// first of flows' algorithms that names them (cc.ValueNamer), or nil.
+func valueNames(flows []plotFlow, name string) []string {
+	asked := map[string]bool{}
+	for _, f := range flows {
+		if asked[f.CC] {
+			continue
+		}
+		asked[f.CC] = true
+		if states := cc.ValueNames(f.CC, name); states != nil {
+			return states
+		}
+	}
+	return nil
+}
+
+// nameStates labels p's value axis with the states' names at their
+// numbers, and spans exactly them.
+func nameStates(p *plot.Plot, states []string) {
+	ticks := make([]plot.Tick, len(states))
+	for i, s := range states {
+		ticks[i] = plot.Tick{Value: float64(i), Label: s}
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Min, p.Y.Max = -0.5, float64(len(states))-0.5
 }
 
 func internal(s *metrics.FlowSample, name string) (float64, bool) {

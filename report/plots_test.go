@@ -297,3 +297,35 @@ func TestManyFlowsAreDrawnAsBand(t *testing.T) {
 		t.Fatalf("10th–90th percentile band: %d points, top %v, bottom %v; want 102, 179, 19", len(mid), mid[10].Y, mid[len(mid)-11].Y)
 	}
 }
+
+// BBR's phase is drawn as named steps: the value axis reads the states'
+// names, not numbers, and the line holds each state until the next sample.
+func TestPhaseDrawnAsNamedSteps(t *testing.T) {
+	rec := metrics.NewRecorder(100*units.Millisecond, 0)
+	f := rec.AddFlow(0, "", "bbr", 0)
+	phases := []float64{0, 0, 1, 2, 2, 2, 3, 2}
+	for k, ph := range phases {
+		now := units.Time(k) * units.Time(100*units.Millisecond)
+		f.Record(metrics.FlowSample{T: now, Cwnd: 1000, Ssthresh: 1 << 31, Delivered: int64(k * 1000), CC: internals("phase", ph)})
+	}
+	dir := t.TempDir()
+	if err := Plots(dir, "phase", []*metrics.FlowSeries{f}, nil, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "cc_phase.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">startup<", ">drain<", ">probe_bw<", ">probe_rtt<"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("cc_phase.svg lacks the state label %s", want)
+		}
+	}
+	rp := newRunPlot("phase", []plotFlow{{CC: "bbr"}}, 1)
+	if got := valueNames(rp.flows, "phase"); len(got) != 4 || got[2] != "probe_bw" {
+		t.Fatalf("bbr's phase names %q", got)
+	}
+	if got := valueNames([]plotFlow{{CC: "cubic"}}, "phase"); got != nil {
+		t.Fatalf("cubic names a phase: %q", got)
+	}
+}

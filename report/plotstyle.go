@@ -137,6 +137,12 @@ func newFigure(title, xLabel, yLabel string) *plot.Plot {
 // only the antialiased edge of the seam differs from one stroke. A
 // translucent line is stroked whole, so that no darker seam shows.
 func addLine(p *plot.Plot, label string, style draw.LineStyle, runs []plotter.XYs) error {
+	return addSteppedLine(p, label, style, runs, plotter.NoStep)
+}
+
+// addSteppedLine is addLine with the pieces drawn as steps of kind step: a
+// value held until the next sample, for states rather than quantities.
+func addSteppedLine(p *plot.Plot, label string, style draw.LineStyle, runs []plotter.XYs, step plotter.StepKind) error {
 	_, _, _, alpha := style.Color.RGBA()
 	first := true
 	for _, run := range runs {
@@ -153,6 +159,7 @@ func addLine(p *plot.Plot, label string, style draw.LineStyle, runs []plotter.XY
 				return err
 			}
 			l.LineStyle = style
+			l.StepStyle = step
 			p.Add(l)
 			if first && label != "" {
 				p.Legend.Add(label, l)
