@@ -3,8 +3,11 @@ GO ?= go
 
 .PHONY: build run test bench fuzz cover clean tun-test tun-interop
 
+# -buildvcs=auto records the commit in the binary (ccbench --version,
+# summary.json's provenance) even where GOFLAGS turns it off; `go run` never
+# records it, and its results say "unknown".
 build:
-	$(GO) build -o bin/ccbench ./cmd/ccbench
+	$(GO) build -buildvcs=auto -o bin/ccbench ./cmd/ccbench
 
 # The main job: the shipped bottleneck experiment; results land in results/.
 run:
