@@ -297,6 +297,9 @@ func runSweep(cmd *cobra.Command, stdout io.Writer, sw *experiment.Sweep, opt sw
 // point with its reasons, after a line saying what that means. A
 // simulated sweep's points have no verdict, and nothing is printed.
 func printSweepValidity(w io.Writer, res *sweep.Result) {
+	for _, line := range res.Warnings {
+		fmt.Fprintln(w, "warning: "+line)
+	}
 	switch {
 	case res.RealTime == 0:
 	case len(res.Invalid) == 0:

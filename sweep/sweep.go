@@ -89,6 +89,9 @@ type Result struct {
 	// <point>: <reasons>"), in point order. The index marks the same.
 	RealTime int
 	Invalid  []string
+	// Warnings lists, point by point, each point's warnings: where the
+	// run rather than the network set a result ("run POINT: LINE").
+	Warnings []string
 }
 
 // Run runs every point of sw. Cancelling ctx stops new points from
@@ -109,6 +112,8 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 	// Each point's validity, by point: from the summary of a point run
 	// now, under mu, and read back for a reused one.
 	validity := make([]*metrics.Validity, len(sw.Points))
+	// Each point's warnings (metrics.Summary.Warnings), kept the same way.
+	warnings := make([][]string, len(sw.Points))
 	base := filepath.Join(opt.Out, sw.Name)
 	// The shards of one sweep write disjoint points and share the lock;
 	// a whole sweep has the experiment's folder to itself.
@@ -143,6 +148,7 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 					return res, fmt.Errorf("run %s: %w", p.Run, err)
 				}
 				validity[i] = report.ValidityOf(s)
+				warnings[i] = s.Warnings
 				// A point whose run was stopped while its figures were
 				// drawn has its results but not all its figures.
 				if !opt.NoPlots && !plotted(filepath.Join(base, p.Run)) {
@@ -250,6 +256,7 @@ func Run(ctx context.Context, sw *experiment.Sweep, opt Options) (Result, error)
 				mu.Lock()
 				res.Ran++
 				validity[i] = report.ValidityOf(&r.Summary)
+				warnings[i] = r.Summary.Warnings
 				if len(problems) > 0 {
 					verifyProblems[i] = problems
 				}
@@ -274,6 +281,9 @@ schedule:
 	plotters.Wait()
 	for i := range sw.Points {
 		res.VerifyProblems = append(res.VerifyProblems, verifyProblems[i]...)
+		for _, w := range warnings[i] {
+			res.Warnings = append(res.Warnings, "run "+sw.Points[i].Run+": "+w)
+		}
 		if v := validity[i]; v != nil {
 			res.RealTime++
 			if !v.Valid {

@@ -121,3 +121,34 @@ func TestSimulatedSweepHasNoVerdicts(t *testing.T) {
 		t.Fatalf("simulated sweep: %d real-time points, invalid %q", res.RealTime, res.Invalid)
 	}
 }
+
+// A sweep gathers its points' warnings, each named by its point: here the
+// 4 MiB receive buffer, not the 1 Gbit/s link, sets every point's goodput.
+func TestSweepGathersWarnings(t *testing.T) {
+	const file = `name = "warn"
+duration = "1s"
+[link]
+rate = "1Gbit/s"
+delay = "20ms"
+[[flows]]
+cc = "reno"
+[sweep]
+"flows[0].cc" = ["reno", "cubic"]
+`
+	sw, err := experiment.LoadSweepBytes("warn.toml", []byte(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), sw, Options{Out: t.TempDir(), NoPlots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 2 {
+		t.Fatalf("warnings %q, want one per point", res.Warnings)
+	}
+	for i, p := range sw.Points {
+		if w := res.Warnings[i]; !strings.HasPrefix(w, "run "+p.Run+": flows[0]: limited by the receive window") {
+			t.Errorf("point %s: warning %q", p.Run, w)
+		}
+	}
+}
