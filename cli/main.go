@@ -428,6 +428,11 @@ func printRealTime(w io.Writer, s *metrics.Summary) {
 			fmt.Fprintf(w, "  lost %d at %s\n", l.Packets, l.Where)
 		}
 	}
+	if d := s.Devices; d != nil {
+		fmt.Fprintf(w, "devices: transmit queues %d datagrams; tcp_rmem max %s / %s, tcp_wmem max %s / %s (namespaces A / B)\n",
+			d.TxQueueLen, units.FormatSize(int64(d.TCPRmemMax[0])), units.FormatSize(int64(d.TCPRmemMax[1])),
+			units.FormatSize(int64(d.TCPWmemMax[0])), units.FormatSize(int64(d.TCPWmemMax[1])))
+	}
 	if v := s.Validity; v != nil {
 		if v.Valid {
 			fmt.Fprintln(w, "run: valid")

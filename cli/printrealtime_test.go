@@ -16,6 +16,7 @@ func TestPrintRealTime(t *testing.T) {
 			StallThresholdUs: 1000, StallCount: 2, StalledMs: 52.5, Stalls: []metrics.Stall{{AtS: 1.2, LengthMs: 51.4}}},
 		PathLoss: &metrics.PathLoss{Read: 607, Released: 587, LinkDropped: 3, Outside: 12,
 			Places: []metrics.LossPlace{{Where: "TUN device A transmit queue (tx_dropped)", Packets: 12}}},
+		Devices:  &metrics.DeviceSizing{TxQueueLen: 16667, TCPRmemMax: [2]int{6 << 20, 6 << 20}, TCPWmemMax: [2]int{4 << 20, 8 << 20}},
 		Validity: &metrics.Validity{Reasons: []string{"first reason", "second reason"}},
 	}
 	var b strings.Builder
@@ -25,6 +26,7 @@ func TestPrintRealTime(t *testing.T) {
   and 1 more stalls (summary.json lists 1)
 path: relay read 607 and released 587 packets, emulated links dropped 3, lost outside the links 12
   lost 12 at TUN device A transmit queue (tx_dropped)
+devices: transmit queues 16667 datagrams; tcp_rmem max 6MiB / 6MiB, tcp_wmem max 4MiB / 8MiB (namespaces A / B)
 run: INVALID, its figures are not to be trusted (2 reasons):
   - first reason
   - second reason

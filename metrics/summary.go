@@ -60,6 +60,10 @@ type Summary struct {
 	// PathLoss accounts, for a real-time run, for every datagram the
 	// relay handled and every loss outside the emulated links.
 	PathLoss *PathLoss `json:"path_loss,omitempty"`
+	// Devices is how a real-time run sized its TUN devices and its
+	// namespaces' TCP buffers for the link (tun.Sizing), so that the
+	// emulated link is the only bottleneck; absent for a simulated run.
+	Devices *DeviceSizing `json:"devices,omitempty"`
 	// Validity says whether a real-time run's figures can be trusted and,
 	// when not, every reason why; absent for a simulated run, whose links
 	// run exactly as configured by construction.
@@ -443,6 +447,15 @@ type PathLoss struct {
 	// Places lists every place outside the links that lost datagrams
 	// (only those that did), with the count.
 	Places []LossPlace `json:"places,omitempty"`
+}
+
+// DeviceSizing is what a real-time run set before any traffic: both TUN
+// devices' transmit queue length, in datagrams, and the maxima of
+// net.ipv4.tcp_rmem and tcp_wmem in namespaces A and B, in bytes.
+type DeviceSizing struct {
+	TxQueueLen int    `json:"txqueuelen"`
+	TCPRmemMax [2]int `json:"tcp_rmem_max"`
+	TCPWmemMax [2]int `json:"tcp_wmem_max"`
 }
 
 // LossPlace is one place outside the emulated links where a real-time

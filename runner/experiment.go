@@ -356,6 +356,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 		}
 		res.Summary.ReleaseError = tr.ReleaseError(cfg.MaxReleaseP99)
 		res.Summary.PathLoss = tr.PathLoss()
+		res.Summary.Devices = &metrics.DeviceSizing{TxQueueLen: tr.Sizing.TxQueueLen, TCPRmemMax: tr.Sizing.TCPRmemMax, TCPWmemMax: tr.Sizing.TCPWmemMax}
 		res.Summary.Validity = tr.Validity(cfg.MaxReleaseP99)
 	} else {
 		// The sim streams its samples to the CSVs in the temporary

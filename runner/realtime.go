@@ -45,6 +45,8 @@ type RealTimeResult struct {
 	// AccountingError, when set, says why the kernel's loss counters could
 	// not be read, which leaves the run's losses unaccounted for.
 	AccountingError string
+	// Sizing is how the run sized its devices and buffers (tun.SizeFor).
+	Sizing tun.Sizing
 	// Stalls are the relay's stalls (tun/stalls.go).
 	Stalls tun.StallSummary
 	// BaseRTT is the path's round-trip propagation delay, which sets the

@@ -127,7 +127,8 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, topo.Close()) }()
-	if _, err := topo.SizeFor(tun.LinkPath(sc.Forward, sc.Reverse)); err != nil {
+	sizing, err := topo.SizeFor(tun.LinkPath(sc.Forward, sc.Reverse))
+	if err != nil {
 		return nil, err
 	}
 
@@ -284,6 +285,7 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 		Profile: relay.Profile(), Endpoints: endpoints,
 		LinkDropped:  linkDropped(fwd) + linkDropped(rev),
 		DeviceLosses: deviceLosses,
+		Sizing:       sizing,
 		Stalls:       relay.Profile().Stalls.Summary(),
 		BaseRTT:      sc.Forward.Delay + sc.Reverse.Delay,
 		Duration:     sc.Duration,

@@ -37,6 +37,11 @@ func TestTunStallMakesRunInvalid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The run reports how it sized its devices: at least the floor, and
+	// buffers no smaller than the 4 MiB least maximum.
+	if z := res.Sizing; z.TxQueueLen < 1000 || z.TCPRmemMax[0] < 4<<20 || z.TCPWmemMax[1] < 4<<20 {
+		t.Errorf("sizing %+v: want a transmit queue of at least 1000 and buffer maxima of at least 4 MiB", z)
+	}
 	v := res.Validity(100 * units.Microsecond)
 	re := res.ReleaseError(100 * units.Microsecond)
 	t.Logf("load %s; validity %v: %s; stalls %d, %.1f ms in all: %+v", loadavg(), v.Valid, strings.Join(v.Reasons, "; "), re.StallCount, re.StalledMs, re.Stalls)
