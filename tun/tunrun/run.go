@@ -588,7 +588,7 @@ func sampleKernelFlows(now units.Time, flows []*kernelFlow, series []*metrics.Fl
 			p, ok := k.probe, k.probed
 			k.probeMu.Unlock()
 			if ok {
-				stackSample(&smp, fs, p)
+				stackSample(&smp, p)
 			}
 		}
 		fs.Record(smp)

@@ -89,7 +89,7 @@ func TestTunKernelCubicAndRenoShareTheLink(t *testing.T) {
 	s := res.Summary
 	var sumBps float64
 	for i, f := range s.Flows {
-		t.Logf("flow %d %s: goodput %.2f Mbit/s, %d bytes, %d retransmits, srtt p50 %.1f ms",
+		t.Logf("flow %d %s: goodput %.2f Mbit/s, %d bytes, %d retransmits, path rtt p50 %.1f ms",
 			i, f.CC, f.GoodputBps/1e6, f.BytesDelivered, f.Retransmits, f.RTTP50Ms)
 		if f.BytesDelivered == 0 {
 			t.Errorf("flow %d (%s) delivered nothing", i, f.CC)

@@ -187,7 +187,7 @@ func (r *stackReceiver) run(now units.Time, _ *stack.Host) {
 
 // stackSample fills a flow sample from the stack connection's snapshot,
 // as the sim driver's sampler does from the live connection.
-func stackSample(smp *metrics.FlowSample, fs *metrics.FlowSeries, p stack.Probe) {
+func stackSample(smp *metrics.FlowSample, p stack.Probe) {
 	smp.Cwnd, smp.Ssthresh, smp.Inflight = p.Cwnd, p.Ssthresh, p.Inflight
 	smp.SRTT, smp.RTTVar, smp.RTO, smp.LastRTT = p.SRTT, p.RTTVar, p.RTO, p.LastRTT
 	smp.Retransmits = p.Retransmits
