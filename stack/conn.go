@@ -187,6 +187,11 @@ type Conn struct {
 	// (tcp_add_reno_sack): one segment per duplicate ACK, the data that
 	// left the network to cause it, taken back as cumulative ACKs cover it.
 	renoSacked int
+	// lastSACK is the first SACK block of the last ACK that carried one,
+	// kept when the peer sends SACK but the recovery mode ignores it: a
+	// change in it is RFC 5681 §2's "previously unknown SACK information",
+	// which makes an ACK a duplicate even when its window changed.
+	lastSACK wire.SACKBlock
 	// ccControlsRecovery caches cc.ControlsRecovery(cc).
 	ccControlsRecovery bool
 	rack               rackState

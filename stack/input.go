@@ -489,7 +489,7 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 			c.rttSample(now.Sub(c.tsTime(s.Opts.TSEcr)))
 		}
 	} else if c.sndMax != c.sndUna && len(s.Payload) == 0 && s.Flags&(FlagSYN|FlagFIN) == 0 && wnd > 0 &&
-		(sacked > 0 || !c.useSACK() && !windowChanged) {
+		(sacked > 0 || !c.useSACK() && (!windowChanged || c.newSACKInfo(&s.Opts))) {
 		// A duplicate ACK: RFC 5681 §2 without SACK; with SACK, RFC 6675
 		// §2's ACK that SACKs new data. An ACK closing the window is never
 		// one: it answers a zero-window probe.

@@ -125,6 +125,28 @@ func (c *Conn) limitRenoSacked() {
 	c.renoSacked = max(min(c.renoSacked, outstanding-holes), 0)
 }
 
+// newSACKInfo reports whether an ACK carries SACK information the sender
+// has not seen, when the peer sends SACK blocks but the recovery mode
+// (reno, newreno) does not use them. RFC 5681 §2 lets such an ACK count as
+// a duplicate whatever its window says, and it must: a receiver that
+// negotiated SACK grows its window with every out-of-order segment, as
+// Linux's tcp_data_queue_ofo does for SACK flows, so the window test alone
+// would never see a duplicate ACK and every loss would wait for the
+// retransmission timer. The first block names the segment that caused the
+// ACK (RFC 2018 §4), so a new first block is new information; a window
+// update that repeats the blocks is not.
+func (c *Conn) newSACKInfo(o *wire.Options) bool {
+	if !c.sackOK || o.NumSACK == 0 {
+		return false
+	}
+	b := o.SACK[0]
+	if b == c.lastSACK {
+		return false
+	}
+	c.lastSACK = b
+	return true
+}
+
 // removeRenoSacks takes back what a cumulative ACK of acked bytes covers
 // of the duplicate-ACK count and returns the bytes it newly delivered
 // (Linux's tcp_remove_reno_sacks): one segment for the hole it filled, the
