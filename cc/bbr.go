@@ -687,6 +687,17 @@ func (b *bbr1) OnCongestion(e *Event) {
 		b.fullBw = 0
 		b.roundStart = true
 		b.ltSample(e.Now, true, false)
+	case Undo:
+		// bbr_undo_cwnd: a reduction taken back restarts full-pipe
+		// detection and the long-term model; the window is BBR's own.
+		// Undoing a timeout also ends its Loss state, which restores the
+		// window from before it (bbr_set_cwnd_to_recover_or_restore).
+		b.fullBw, b.fullBwCount = 0, 0
+		b.ltResetSampling(e.Now)
+		if b.rtoRecovery {
+			b.rtoRecovery = false
+			b.cwnd = max(b.cwnd, b.priorCwnd)
+		}
 	case IdleRestart:
 		// Nothing is queued after an idle period: pace at the estimate
 		// rather than above it, and let the first ACKs measure RTprop

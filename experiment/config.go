@@ -256,6 +256,9 @@ type TCP struct {
 	Pacing bool
 	// TSODeferral turns on Linux's TSO deferral (stack.Config.TSODeferral).
 	TSODeferral bool
+	// FRTO detects and undoes spurious timeouts as Linux does
+	// (stack.Config.FRTO); the profile's default when not given.
+	FRTO bool
 	// TCPLifecycle are the handshake and close settings (lifecycle.go).
 	TCPLifecycle
 }

@@ -39,7 +39,7 @@ func TestFileErrors(t *testing.T) {
 		{"misspelled key", "durration = \"10s\"\n",
 			`test.toml: durration: unknown key; did you mean "duration"? ` + topKeysMsg},
 		{"misspelled key", "[tcp]\ndelayed_akc = \"40ms\"\n",
-			`test.toml: tcp.delayed_akc: unknown key; did you mean "tcp.delayed_ack"? allowed keys in [tcp]: profile, mss, initial_window, delayed_ack, min_rto, initial_rto, rcv_buffer, snd_buffer, sack, recovery, ecn, pacing, tso_deferral, msl, syn_retries, synack_retries, syn_cookies, fast_open, ephemeral_ports`},
+			`test.toml: tcp.delayed_akc: unknown key; did you mean "tcp.delayed_ack"? allowed keys in [tcp]: profile, mss, initial_window, delayed_ack, min_rto, initial_rto, rcv_buffer, snd_buffer, sack, recovery, ecn, pacing, frto, tso_deferral, msl, syn_retries, synack_retries, syn_cookies, fast_open, ephemeral_ports`},
 		{"misspelled key", "[[flows]]\ncc = \"reno\"\n[[flows]]\nccount = 2\n",
 			`test.toml: flows[1].ccount: unknown key; did you mean "flows[1].count"? ` + flowKeysMsg},
 		{"misspelled table", "[lnik]\nrate = \"5Mbit/s\"\n",

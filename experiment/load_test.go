@@ -66,6 +66,7 @@ func bottleneck(name string) *Config {
 			SndBuffer:     4 << 20,
 			SACK:          true,
 			Recovery:      "rack",
+			FRTO:          true,
 			TCPLifecycle:  defaultTCPLifecycle,
 		},
 		Flows:     []FlowGroup{{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack", Placement: dumbbellPlacement}},
@@ -171,7 +172,7 @@ size = "1MiB"
 		Reverse: stageDefaults(Link{Rate: 10 * units.MbitPerSecond, Loss: 0.001,
 			Buffer: Buffer{Unit: BufferBDP, Multiple: 0.5, Bytes: 156, Packets: 0}}),
 		TCP: TCP{MSS: 1000, InitialWindow: 10, MinRTO: 200 * units.Millisecond, InitialRTO: units.Second,
-			Profile: "linux", RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "rack", TCPLifecycle: defaultTCPLifecycle},
+			Profile: "linux", RcvBuffer: 1 << 20, SndBuffer: 64000, SACK: true, Recovery: "rack", FRTO: true, TCPLifecycle: defaultTCPLifecycle},
 		Flows: []FlowGroup{
 			{CC: "cubic", Count: 2, Start: 1500 * units.Millisecond, Size: 1 << 20, Recovery: "rack", Receiver: "stack", Placement: dumbbellPlacement},
 			{CC: "reno", Count: 1, Recovery: "rack", Receiver: "stack", Placement: dumbbellPlacement},

@@ -230,6 +230,9 @@ var schema = []table{
 			at(func(t *TCP) any { return &t.Recovery }), recoveryRule},
 		{"ecn", kindBool, false, "negotiate explicit congestion notification (RFC 3168)", at(func(t *TCP) any { return &t.ECN }), nil},
 		{"pacing", kindBool, false, "pace algorithms that set no rate of their own (as Linux with fq); BBR always paces", at(func(t *TCP) any { return &t.Pacing }), nil},
+		{"frto", kindBool, derive(func(_ *Config, dst any) { t := dst.(*TCP); t.FRTO = t.Profile != "rfc" }),
+			"detect a spurious retransmission timeout and undo it as Linux does by default (F-RTO, RFC 5682, tcp_frto = 2); defaults to the profile's: on (linux), off (rfc)",
+			at(func(t *TCP) any { return &t.FRTO }), nil},
 		{"tso_deferral", kindBool, false, "hold back a short GSO burst for the next ACK as Linux's tcp_tso_should_defer does (off: without a model of the receiver's GRO it makes the sim burstier than Linux, see stack.Config.TSODeferral)", at(func(t *TCP) any { return &t.TSODeferral }), nil},
 	}},
 	{name: "flows", array: true, doc: "one entry per group of identical flows", dst: func(c *Config, i int) any { return &c.Flows[i] }, count: func(c *Config) int { return len(c.Flows) }, keys: []key{

@@ -110,7 +110,8 @@
 // script runs in; refusing them would refuse the whole suite. The stack
 // does not model all of them (it always restarts slow start after an
 // idle RTO, as Linux's default tcp_slow_start_after_idle=1, where
-// defaults.sh says 0; it has no F-RTO, no DSACK-based undo): a script
+// defaults.sh says 0; of Linux's undo it has F-RTO's and the D-SACK
+// undo outside recovery, not the undo in recovery or by timestamps): a script
 // that depends on the difference fails, visibly, rather than passes.
 //
 // # Unsupported

@@ -48,6 +48,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	tcp.ECN = cfg.TCP.ECN
 	tcp.Pacing = cfg.TCP.Pacing
 	tcp.TSODeferral = cfg.TCP.TSODeferral
+	tcp.FRTO = cfg.TCP.FRTO
 	if err := tcp.Validate(); err != nil {
 		return Scenario{}, err
 	}

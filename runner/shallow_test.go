@@ -28,12 +28,12 @@ func TestShallowBufferEveryRecoveryMode(t *testing.T) {
 		// reno is RFC 5681 as written, a mode Linux does not have: each
 		// new ACK ends recovery, so the tenth of a BDP BBR loses per
 		// cycle is repaired one hole per three duplicate ACKs and mostly
-		// by timeouts and go-back-N (30 160 retransmissions for 4 970
-		// drops in 30 s). It reaches 50-62% depending on details as
-		// small as whether pacing charges headers; the issue's 60% is
-		// not met here, and the bound guards against the collapse to a
-		// few percent, not for that target.
-		{"bbr", "reno", "20s", 0.45},
+		// by timeouts and go-back-N. The shipped bottleneck's 30 s give
+		// 60.6% (51.5% before duplicate ACKs were counted by RFC 5681's
+		// SACK rule, 57.7% before F-RTO); 20 s give 61.1%, 60 s 61.0%.
+		// The margin over the issue's 60% is small, and the bound is
+		// that 60%, on the run the issue names.
+		{"bbr", "reno", "30s", 0.60},
 		{"bbr", "newreno", "20s", 0.60},
 		{"bbr", "sack", "20s", 0.60},
 		{"bbr", "rack", "20s", 0.90},

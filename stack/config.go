@@ -53,8 +53,9 @@ import (
 // (tcp_comp_sack); TSO deferral (tcp_tso_should_defer) is off unless
 // asked for (see TSODeferral); of Linux's undo of a spurious
 // reduction only the D-SACK undo outside recovery (tcp_try_undo_dsack),
-// not the undo in recovery, of a timeout (F-RTO, tcp_try_undo_loss) or by
-// timestamps (tcp_packet_delayed); no receive-buffer autotuning
+// and the undo of a timeout by F-RTO (tcp_process_loss, tcp_try_undo_loss,
+// see FRTO), not the undo in recovery or by timestamps
+// (tcp_packet_delayed); no receive-buffer autotuning
 // (tcp_rcv_space_adjust): the window clamp is RcvBuf from the start,
 // where Linux's starts at tcp_rmem[1] and grows each round trip (see
 // RcvBufInitial), and no socket memory, so a segment's truesize is a
@@ -342,6 +343,19 @@ type Config struct {
 	// packetdrill runner turns it on: packetdrill's kernel sends through a
 	// GSO device, and the kernel-validated scripts check the rule exactly.
 	TSODeferral bool
+	// FRTO detects spurious retransmission timeouts as Linux does by
+	// default (tcp_frto = 2: RFC 5682's F-RTO in its SACK-enhanced form,
+	// tcp_process_loss) and undoes them (tcp_try_undo_loss): after a
+	// timeout, when an ACK (or SACK) reports data that was never
+	// retransmitted as delivered, the timeout was spurious: the lost marks
+	// are taken back, the window and ssthresh from before it restored, and
+	// the connection leaves the Loss state, so what is really missing is
+	// repaired by fast recovery instead of go-back-N from a window of one.
+	// The first ACK that advances SND.UNA after the timeout sends new data
+	// rather than more retransmissions (step 2b), to tell the two cases
+	// apart. See Conn.processLoss. On in the linux profile; off in the rfc
+	// profile, whose timeout is RFC 6298 and RFC 5681's alone.
+	FRTO bool
 	// Pacing paces algorithms that set no pacing rate of their own, at
 	// Linux's default rates (see Conn.pacingRate), as Linux does under the
 	// fq qdisc. Algorithms that set a rate (BBR) are always paced.
@@ -480,6 +494,7 @@ func RFCConfig() Config {
 	c.Recovery = RecoverySACK
 	c.RcvBufMax = 0
 	c.LinuxRcvWindow = false
+	c.FRTO = false
 	return c
 }
 
@@ -504,6 +519,7 @@ func DefaultConfig() Config {
 		RcvBufMax:          32 << 20,
 		RcvSpaceInitial:    64 << 10,
 		LinuxRcvWindow:     true,
+		FRTO:               true,
 		RcvTruesize:        2304,
 		Timestamps:         true,
 		WindowScaling:      true,

@@ -170,8 +170,18 @@ type Conn struct {
 	// rtoRecovery is set from a retransmission timeout until everything
 	// outstanding at it is acknowledged (Linux's CA_Loss state).
 	rtoRecovery bool
-	recover     Seq // RFC 6582 "recover": SND.MAX when recovery began
-	partialAcks int // partial ACKs in the current NewReno recovery
+	// frto is Linux's tp->frto: this Loss state may still turn out to be
+	// a spurious timeout (Config.FRTO, Conn.processLoss). frtoNew asks
+	// Output to send new data instead of retransmissions after the ACK
+	// that found SND.UNA advanced (Linux's REXMIT_NEW).
+	frto, frtoNew bool
+	// origAcked and rtxAcked say what the ACK being processed reported
+	// delivered: some data never retransmitted, up to "recover", that was
+	// not SACKed before (Linux's FLAG_ORIG_SACK_ACKED), and some
+	// retransmitted data covered cumulatively (FLAG_RETRANS_DATA_ACKED).
+	origAcked, rtxAcked bool
+	recover             Seq // RFC 6582 "recover": SND.MAX when recovery began
+	partialAcks         int // partial ACKs in the current NewReno recovery
 	// renoPartialExits counts the reno mode's recoveries ended by an ACK
 	// below their "recover" since SND.UNA last reached it.
 	renoPartialExits int
@@ -293,6 +303,7 @@ type ConnStats struct {
 	RetransmittedBytes             int64
 	FastRetransmits                int64
 	Timeouts                       int64
+	LossUndos                      int64 // timeouts undone (F-RTO or D-SACKs, Linux's TCPLossUndo)
 	DupAcksReceived                int64
 	OutOfOrderSegments             int64
 	DroppedSegments                int64 // unacceptable segments

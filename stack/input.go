@@ -433,6 +433,7 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 	a := &c.ack
 	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
 	lostBefore, deliveredBefore := c.sent.lostTotal, c.rate.delivered
+	c.origAcked, c.rtxAcked, c.frtoNew = false, false, false
 
 	// Selective acknowledgments first, so that records they cover count as
 	// delivered before the cumulative ACK removes what is below it.
@@ -517,7 +518,7 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 		return true // a window update or an ACK riding on data
 	}
 	a.Acked = acked
-	c.detectLoss(now, ack, acked, sacked)
+	c.detectLoss(now, ack, progress, a.DupAck, acked, sacked)
 
 	exitedCWR := c.inCWR && ack.GT(c.cwrEnd)
 	if exitedCWR {
@@ -606,7 +607,14 @@ func (c *Conn) keepMarksCurrent(ack Seq) {
 
 // detectLoss runs the mode's loss detection after an ACK and enters fast
 // recovery when it finds a loss.
-func (c *Conn) detectLoss(now units.Time, ack Seq, acked, sacked int) {
+func (c *Conn) detectLoss(now units.Time, ack Seq, progress, dupAck bool, acked, sacked int) {
+	if c.rtoRecovery {
+		// When this undoes the timeout, losses are looked for afresh
+		// below, as after tcp_process_loss Linux's tcp_fastretrans_alert
+		// goes on as in the Open state (tcp_identify_packet_loss,
+		// tcp_time_to_recover).
+		c.processLoss(now, progress, dupAck, sacked)
+	}
 	mode := c.recoveryMode()
 	switch {
 	case mode == RecoveryRACK && c.useSACK():
@@ -732,6 +740,11 @@ func (c *Conn) ackSegments(now units.Time, ack Seq) int {
 		}
 		covered = true
 		ambiguous = ambiguous || h.retransmitted
+		if h.retransmitted {
+			c.rtxAcked = true
+		} else if !h.sacked && h.end.LEQ(c.recover) {
+			c.origAcked = true
+		}
 		lastSent = h.sentAt
 		if !h.sacked {
 			c.rackDelivered(now, h)

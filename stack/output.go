@@ -98,7 +98,20 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 	}
 	allow := c.sendAllowance()
 	var p *packet.Packet
-	if i := c.nextLost(); i >= 0 {
+	hold := false
+	if c.frtoNew {
+		// F-RTO's step 2b (tcp_xmit_recovery's REXMIT_NEW): new data
+		// first; if some went, no retransmission until the next ACK,
+		// and if none could, F-RTO is over and go-back-N goes on.
+		if p = c.sendData(now, allow); p == nil {
+			c.frtoNew = false
+			if hold = c.sndMax.GT(c.recover); !hold {
+				c.frto = false
+			}
+		}
+	}
+	if p != nil || hold {
+	} else if i := c.nextLost(); i >= 0 {
 		// A FIN costs no window; and with nothing in flight one segment
 		// may always go, or a window smaller than the lost record would
 		// stall the connection with no timer to rescue it.

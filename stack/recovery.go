@@ -337,6 +337,86 @@ func (c *Conn) tryUndoDSACK(now units.Time) {
 	c.cc.OnCongestion(&c.ev)
 }
 
+// processLoss handles an ACK in the Loss state, after a retransmission
+// timeout, as Linux's tcp_process_loss does, with F-RTO (RFC 5682 §3.1 in
+// Linux's SACK-enhanced form) when Config.FRTO is on. "recover" is Linux's
+// high_seq, SND.MAX at the timeout. In order:
+//
+//   - an ACK that advances SND.UNA when every retransmission of the
+//     episode has been reported unneeded by D-SACKs undoes the timeout
+//     (tcp_try_undo_loss without F-RTO; the timestamp test of
+//     tcp_packet_delayed is not modelled);
+//   - under F-RTO, an ACK or SACK that delivers data never retransmitted
+//     (step 3b, FLAG_ORIG_SACK_ACKED) shows the timeout was spurious: it
+//     is undone, lost marks and all. Without SACK an ACK that also covers
+//     a retransmission proves nothing (tcp_clean_rtx_queue clears the flag);
+//   - once new data went out (step 2b), a SACK of anything or a duplicate
+//     ACK shows the loss was real (step 3a): F-RTO ends and go-back-N
+//     goes on;
+//   - before that, the first ACK that advances SND.UNA without reaching
+//     "recover" moves "recover" to SND.MAX and has new data sent instead of
+//     retransmissions (step 2b, REXMIT_NEW), if there is new data and the
+//     peer's window has room for it; otherwise F-RTO ends.
+//
+// It reports whether the timeout was undone.
+func (c *Conn) processLoss(now units.Time, unaAdvanced, dupAck bool, sacked int) bool {
+	if unaAdvanced && c.undoActive && c.undoRetransSent && c.undoRetrans == 0 {
+		if c.undoLoss(now, false) {
+			return true
+		}
+	}
+	if !c.frto {
+		return false
+	}
+	orig := c.origAcked && (c.useSACK() || !c.rtxAcked)
+	if orig && c.undoLoss(now, true) {
+		return true
+	}
+	if c.sndMax.GT(c.recover) {
+		if sacked > 0 || dupAck {
+			c.frto = false
+		}
+	} else if unaAdvanced && c.sndUna.LT(c.recover) {
+		c.recover = c.sndMax
+		if c.Unsent() > 0 && c.sndUna.Add(c.sndWnd).GT(c.sndMax) {
+			c.frtoNew = true
+			return false
+		}
+		c.frto = false
+	}
+	return false
+}
+
+// undoLoss takes back a timeout's reduction (tcp_try_undo_loss with
+// tcp_undo_cwnd_reduction(unmark_loss)): every lost mark goes, the window
+// and ssthresh from before the timeout come back through cc.Undo, and the
+// connection leaves the Loss state. Without SACK it stays in it while
+// SND.UNA is exactly "recover", as Linux holds a Reno sender there until
+// something above it is acknowledged (tcp_is_non_sack_preventing_reopen).
+// A D-SACK undo without F-RTO leaves a connection without SACK recovery
+// in the Loss state too.
+func (c *Conn) undoLoss(now units.Time, frtoUndo bool) bool {
+	c.sent.unmarkLost()
+	if c.undoActive && c.undoPriorSsthr > 0 {
+		c.ev = cc.Event{Kind: cc.Undo, Now: now, Inflight: c.inflight(), Cwnd: c.undoPriorCwnd, Ssthresh: c.undoPriorSsthr}
+		c.cc.OnCongestion(&c.ev)
+	}
+	c.undoActive = false
+	c.retries = 0
+	c.stats.LossUndos++
+	if !c.useSACK() && c.sndUna == c.recover {
+		return true
+	}
+	if frtoUndo || c.useSACK() {
+		c.rtoRecovery, c.frto, c.frtoNew = false, false, false
+		c.renoSacked = 0
+		// Nothing before SND.UNA is part of an episode any longer: a
+		// loss found next starts fast recovery (Linux has no such guard).
+		c.recover = c.sndUna.Add(-1)
+	}
+	return true
+}
+
 // exitRecovery ends fast recovery with cwnd = ssthresh (Linux's
 // tcp_end_cwnd_reduction), which the algorithm takes from the event.
 func (c *Conn) exitRecovery(now units.Time) {
@@ -450,6 +530,9 @@ func (c *Conn) sackRange(now units.Time, start, end Seq) int {
 			s = q.at(i)
 		}
 		newly += s.len()
+		if !s.retransmitted && s.end.LEQ(c.recover) {
+			c.origAcked = true // FLAG_ORIG_SACK_ACKED, tcp_sacktag_one
+		}
 		c.rackDelivered(now, s)
 		c.rateDelivered(now, s)
 		q.markSacked(i)

@@ -275,6 +275,36 @@ func (q *sentQueue) markLost(i int, again bool) bool {
 	return true
 }
 
+// unmarkLost takes every record's lost mark away, as Linux's
+// tcp_undo_cwnd_reduction does when it undoes a timeout (unmark_loss):
+// what was deemed lost is in flight again, and loss detection starts over
+// from the SACK information. A retransmission already sent stays in the
+// record's Karn mark but no longer counts twice in the pipe (Linux keeps it
+// in retrans_out until it is acknowledged). It walks the queue, once per
+// undo, as Linux's does; the send-time list is rebuilt in send order.
+func (q *sentQueue) unmarkLost() {
+	if q.lostBytes == 0 {
+		return
+	}
+	for j := 0; j < q.n; j++ {
+		q.tsUnlink(q.slot(j))
+	}
+	q.tsHead, q.tsTail, q.tsCursor = -1, -1, -1
+	for j := 0; j < q.n; j++ {
+		s := q.at(j)
+		if s.lost {
+			q.forget(s)
+			s.lost, s.rtx = false, false
+			q.count(s)
+		}
+		// In sequence order records are mostly in send order too, so
+		// each insertion walks back only over newer retransmissions.
+		q.tsInsert(q.slot(j))
+	}
+	q.toResend.clear()
+	q.rescueHint, q.lostBelow = 0, 0
+}
+
 // markSacked records that the receiver holds record i.
 func (q *sentQueue) markSacked(i int) {
 	s := q.at(i)

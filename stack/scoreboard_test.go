@@ -384,6 +384,12 @@ func (m *sbModel) run(ops int) {
 				c.rack.reorder = !c.rack.reorder
 			}
 		case k < 99:
+			if m.rng.IntN(4) == 0 {
+				// F-RTO's undo of a timeout (tcp_undo_cwnd_reduction).
+				m.op = "unmarkLost"
+				q.unmarkLost()
+				break
+			}
 			m.op = "timeout"
 			for i := 0; i < q.n; i++ {
 				q.markLost(i, true)

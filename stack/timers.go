@@ -114,16 +114,35 @@ func (c *Conn) onRetransmitTimeout(now units.Time) {
 		return
 	}
 	c.stats.Timeouts++
+	priorRetries := c.retries
 	c.retries++
 	if c.retries > c.cfg.DataRetries {
 		c.terminate(ErrTimedOut)
 		return
 	}
+	// tcp_enter_loss: a timeout outside recovery, or once recovery's data
+	// is all acknowledged, or the first of a Loss state, is a new
+	// reduction, remembered so that it can be undone (tcp_init_undo).
+	newRecovery := !c.inRecovery && !c.rtoRecovery
+	if newRecovery && !c.inCWR || c.recover.LEQ(c.sndUna) || c.rtoRecovery && priorRetries == 0 {
+		c.undoActive, c.undoMarker = true, c.sndUna
+		c.undoPriorCwnd = c.cwnd()
+		// tcp_current_ssthresh.
+		c.undoPriorSsthr = c.cc.Ssthresh()
+		if !c.inRecovery && !c.inCWR {
+			c.undoPriorSsthr = max(c.undoPriorSsthr, c.undoPriorCwnd/4*3)
+		}
+		c.undoRetrans = ceilDiv(c.sent.rtxBytes, c.sndMSS)
+		c.undoRetransSent = c.undoRetrans > 0
+	}
+	// F-RTO may judge this timeout unless it comes in a recovery that is
+	// still going, other than a repeated timeout of the same data.
+	c.frto = c.cfg.FRTO && (newRecovery || priorRetries > 0)
+	c.frtoNew = false
 	c.ev = cc.Event{Kind: cc.RTO, Now: now, Inflight: c.inflight()}
 	c.cc.OnCongestion(&c.ev)
 	c.rtt.backOff()
 	c.inRecovery, c.inCWR = false, false
-	c.undoActive = false // no undo of a timeout's reduction (Linux's F-RTO and loss undo are not modelled)
 	c.rtoRecovery = true
 	c.dupAcks = 0
 	c.renoSacked = 0
