@@ -72,32 +72,36 @@ func TestCubicRegistered(t *testing.T) {
 
 // TestCubicHyStartDelay: Linux HyStart's delay detector. With every ACK
 // at the same instant no ACK train can form, so only the delay counts.
-// HyStart runs from cwnd = 16 segments (ACK 7; the 6th is checked at 15):
-// ACK 7 begins a round ending at the 22 segments then sent. The next round
-// begins at ACK 23, at 46 ms; its first eight samples only set its minimum,
-// and the ninth, ACK 31, finds 46 ms > 40 + clamp(40/8, 4, 16) ms and ends
-// slow start with ssthresh = cwnd = 40 segments, before the ACK grows it.
+// Rounds run from the first ACK, whatever cwnd (Linux's hystart_update
+// tests the round before the low window): with one ACK per segment they
+// begin at ACKs 1, 11 and 31. The RTT rises to 46 ms at ACK 23, inside the
+// round that began at ACK 11, whose least sample stays 40 ms. The round
+// that begins at ACK 31 sees only 46 ms; its first eight samples set its
+// minimum, and the ninth, ACK 39, finds 46 ms > 40 + clamp(40/8, 4, 16) ms
+// and ends slow start with ssthresh = cwnd = 48 segments, before the ACK
+// grows it.
 func TestCubicHyStartDelay(t *testing.T) {
 	h := newCubic(t, "cubic")
 	h.SetRTT(40 * units.Millisecond)
 	h.AckN(22, mss)
 	h.Expect(32*mss, inf)
 	h.SetRTT(46 * units.Millisecond)
-	h.AckN(8, mss)
-	h.Expect(40*mss, inf)
+	h.AckN(16, mss)
+	h.Expect(48*mss, inf)
 	h.ExpectPhase(cc.PhaseSlowStart)
 	h.Ack(mss)
-	h.Expect(40*mss, 40*mss)
+	h.Expect(48*mss, 48*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)
 
 	// The exit ACK counted in congestion avoidance. With no W_max known
-	// cnt is capped at 20: one segment per 20 ACKed (5% per RTT).
+	// cnt is capped at 20: one segment per 20 ACKed (5% per RTT at 20
+	// segments, less above).
 	h.AckN(18, mss)
-	h.Expect(40*mss, 40*mss)
+	h.Expect(48*mss, 48*mss)
 	h.Ack(mss)
-	h.Expect(41*mss, 40*mss)
+	h.Expect(49*mss, 48*mss)
 	h.AckN(20, mss)
-	h.Expect(42*mss, 40*mss)
+	h.Expect(50*mss, 48*mss)
 
 	// An increase of exactly the threshold is not enough: 45 ms.
 	h = newCubic(t, "cubic")
@@ -109,38 +113,42 @@ func TestCubicHyStartDelay(t *testing.T) {
 }
 
 // TestCubicHyStartLowWindow: below hystart_low_window (16 segments) the
-// detectors do not run, however high the RTT; from 16 on, the first round
-// takes eight samples and the ninth ends slow start.
+// detectors do not run, however high the RTT, but rounds do: the round
+// that began at ACK 1 takes samples only from cwnd 16 (ACKs 7 to 10, four
+// of them) and ends at ACK 10; the round that begins at ACK 11 (cwnd 20)
+// takes eight samples and the ninth, ACK 19, ends slow start at cwnd 28.
 func TestCubicHyStartLowWindow(t *testing.T) {
 	h := newCubic(t, "cubic")
 	h.SetRTT(40 * units.Millisecond)
 	h.Ack(mss) // delay_min 40 ms
 	h.SetRTT(100 * units.Millisecond)
-	h.AckN(13, mss)
-	h.Expect(24*mss, inf)
+	h.AckN(17, mss)
+	h.Expect(28*mss, inf)
 	h.Ack(mss)
-	h.Expect(24*mss, 24*mss)
+	h.Expect(28*mss, 28*mss)
 }
 
 // TestCubicHyStartAckTrain: Linux HyStart's ACK-train detector. ACKs 1 ms
 // apart (within hystart_ack_delta, 2 ms) at a constant 40 ms RTT: the
 // delay detector never fires. The threshold is half of delay_min plus the
 // aggregation cushion, (40 + 1)/2 = 20.5 ms. A train that begins with a
-// round and lasts longer ends slow start; the round that began at ACK 7
-// (1 ms) ends at ACK 23 (17 ms), before its train is long enough, and the
-// next one's train passes 20.5 ms at ACK 44 (38 ms), at cwnd 53 segments.
+// round and lasts longer ends slow start. Rounds run from the first ACK
+// (ACKs 1, 11, 31 with one ACK per segment); the round that began at ACK
+// 11 (5 ms) ends at ACK 30 (24 ms), before its 19 ms train is long enough,
+// and the next one's train passes 20.5 ms at ACK 52 (46 ms), at cwnd 61
+// segments.
 func TestCubicHyStartAckTrain(t *testing.T) {
 	h := newCubic(t, "cubic")
 	h.SetRTT(40 * units.Millisecond)
 	h.AckN(6, mss)
-	for range 37 {
+	for range 45 {
 		h.AdvanceTime(units.Millisecond)
 		h.Ack(mss)
 	}
-	h.Expect(53*mss, inf)
+	h.Expect(61*mss, inf)
 	h.AdvanceTime(units.Millisecond)
 	h.Ack(mss)
-	h.Expect(53*mss, 53*mss)
+	h.Expect(61*mss, 61*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)
 
 	// ACKs 2.5 ms apart are no train: slow start goes on.
@@ -157,24 +165,32 @@ func TestCubicHyStartAckTrain(t *testing.T) {
 
 // TestCubicHyStartRTO: a timeout resets HyStart with everything else
 // (bictcp_reset), so it runs again in the slow start that follows, with a
-// delay_min measured afresh.
+// delay_min measured afresh. Rounds run from the first ACK, as Linux's
+// hystart_update tests the round before the low window: with one ACK per
+// segment they begin at ACKs 1, 11 and 31 (cwnd 10, 20, 40). The RTT rises
+// to 46 ms at ACK 23, inside the round that began at ACK 11, whose least
+// sample stays 40 ms; the round that begins at ACK 31 sees only 46 ms, and
+// its ninth sample (ACK 39, cwnd 48) ends slow start.
 func TestCubicHyStartRTO(t *testing.T) {
 	h := newCubic(t, "cubic")
 	h.SetRTT(40 * units.Millisecond)
 	h.AckN(22, mss)
 	h.SetRTT(46 * units.Millisecond)
-	h.AckN(9, mss)
-	h.Expect(40*mss, 40*mss)
+	h.AckN(16, mss)
+	h.Expect(48*mss, inf)
+	h.Ack(mss)
+	h.Expect(48*mss, 48*mss)
 	h.RTO()
-	h.Expect(mss, 28*mss) // ⌊40·717/1024⌋
-	// 60 ms now: delay_min starts over there. From cwnd 16, ACKs at 70
-	// ms end slow start at the ninth sample, cwnd 24 segments.
+	h.Expect(mss, 33*mss) // ⌊48·717/1024⌋
+	// 60 ms now: delay_min starts over there. Rounds begin again at the
+	// first ACK, at cwnd 1, 2, 4, 8 and 16; with 70 ms from cwnd 16 on,
+	// that round's ninth sample ends slow start at cwnd 24 segments.
 	h.SetRTT(60 * units.Millisecond)
 	h.AckN(15, mss)
-	h.Expect(16*mss, 28*mss)
+	h.Expect(16*mss, 33*mss)
 	h.SetRTT(70 * units.Millisecond)
 	h.AckN(8, mss)
-	h.Expect(24*mss, 28*mss)
+	h.Expect(24*mss, 33*mss)
 	h.Ack(mss)
 	h.Expect(24*mss, 24*mss)
 }

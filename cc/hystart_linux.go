@@ -26,7 +26,8 @@
 // A round begins at an ACK, with the send sequence then as its end, and
 // ends at the first ACK beyond that end (after(snd_una, end_seq)); the ACK
 // that ends one round begins the next. Linux starts a round only inside
-// hystart_update, so rounds are counted only while HyStart runs.
+// hystart_update, so rounds are counted only while HyStart runs: from the
+// first ACK of slow start, before the low-window test, whatever cwnd is.
 //
 // Where this follows Linux on the facts cc.Ack carries:
 //
@@ -105,7 +106,7 @@ func (h *LinuxHyStart) Found() bool { return h.found }
 // reports whether this ACK found the exit: the caller then sets ssthresh
 // to cwnd. Once found, it does nothing until Reset.
 func (h *LinuxHyStart) OnAck(a *Ack, delay, delayMin units.Duration, cwndSegs, mss int) (found bool) {
-	if h.found || cwndSegs < LinuxHyStartLowWindow {
+	if h.found {
 		return false
 	}
 	now := a.Now - a.Now%units.Time(units.Microsecond)
@@ -114,6 +115,17 @@ func (h *LinuxHyStart) OnAck(a *Ack, delay, delayMin units.Duration, cwndSegs, m
 		h.roundStart, h.lastAck = now, now
 		h.endSent = a.Sent
 		h.currRTT, h.sampleCnt = 0, 0
+	}
+	// Linux checks the low window after the round test, so rounds run
+	// from the first ACK and stay in step with slow start's doublings
+	// (rounds begin at 10, 20, 40 ... segments from an initial window of
+	// 10). Checked first, the first round would begin at the first ACK
+	// with 16 segments, and every later one part-way into a doubling,
+	// where the queue the previous flight built is already there: the
+	// delay test then fired a round early (136 segments where the kernel
+	// left slow start at 248, 50 Mbit/s, 40 ms, 1 BDP).
+	if cwndSegs < LinuxHyStartLowWindow {
+		return false
 	}
 
 	// The ACK train: extended by every ACK close enough to the last one.
