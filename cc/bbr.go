@@ -247,7 +247,9 @@ type bbr1 struct {
 	// delivered is the connection's Delivered at the last ACK; lost the
 	// bytes deemed lost so far.
 	delivered int64
-	lost      int64
+	// newly is what the ACK being handled newly delivered.
+	newly int
+	lost  int64
 
 	lt bbr1LongTerm
 }
@@ -288,6 +290,9 @@ func (b *bbr1) Init(now units.Time, mss, initialWindow int) {
 // OnAck runs the draft's per-ACK steps (§3.5.2): update the model and the
 // state machine, then the pacing rate and cwnd they imply.
 func (b *bbr1) OnAck(a *Ack) {
+	// What this ACK newly delivered, cumulatively or by SACK, each byte
+	// once (Linux's rs->acked_sacked).
+	b.newly = int(max(a.Delivered-b.delivered, 0))
 	b.delivered = a.Delivered
 	b.lost += int64(a.Lost)
 	appLimited := b.isAppLimited(&a.Rate)
@@ -298,7 +303,7 @@ func (b *bbr1) OnAck(a *Ack) {
 		// back toward the target.
 		b.packetConservation = false
 	}
-	if a.Acked+a.Sacked > 0 {
+	if b.newly > 0 {
 		b.ltSample(a.Now, a.Lost > 0, appLimited)
 	}
 	b.updateBtlBw(&a.Rate, appLimited)
@@ -458,7 +463,7 @@ func (b *bbr1) updateRTprop(a *Ack) {
 	if b.mode == bbr1ProbeRTT {
 		b.handleProbeRTT(a)
 	}
-	if a.Acked+a.Sacked > 0 {
+	if b.newly > 0 {
 		b.idleRestart = false
 	}
 }
@@ -597,7 +602,7 @@ func (b *bbr1) sendQuantum() int {
 // start; afterwards it grows the same way but never past the target, and
 // snaps down to it at once.
 func (b *bbr1) setCwnd(a *Ack, bw units.Rate) {
-	if acked := a.Acked + a.Sacked; acked > 0 {
+	if acked := b.newly; acked > 0 {
 		cwnd, conserving := b.recoverOrRestore(a, acked)
 		if !conserving {
 			target := b.inflight(bw, b.cwndGain)

@@ -65,18 +65,18 @@ const InfiniteSsthresh = 1<<31 - 1
 // Ack carries the facts of one arriving acknowledgment.
 type Ack struct {
 	Now units.Time
-	// Acked is the number of bytes this ACK newly acknowledged cumulatively
-	// (SND.UNA advanced by this much); 0 for a duplicate ACK. On the ACK
-	// that ends fast recovery it is instead what the ACK newly delivered,
+	// Acked is, on an ACK that advances SND.UNA, what it newly delivered,
 	// cumulatively or by SACK, without what SACKs or duplicate ACKs
 	// reported before (Linux's acked_sacked, which tcp_cong_avoid grows
-	// the window by there).
+	// the window by); 0 on an ACK that does not advance SND.UNA. It can
+	// be 0 on one that does, when everything it covers was SACKed before:
+	// like Linux, the window then does not grow.
 	Acked int
 	// Sacked is the number of bytes newly covered by SACK blocks. A sender
 	// that does not recover with SACK counts each duplicate ACK as one
 	// segment that left the network, as Linux's tcp_add_reno_sack emulates
-	// SACK for Reno; the cumulative ACK that later covers those segments
-	// still reports them in Acked.
+	// SACK for Reno. On an ACK that advances SND.UNA, Acked already
+	// includes them; Delivered's change is what every ACK newly delivered.
 	Sacked int
 	// DupAck marks a duplicate ACK as defined by RFC 5681 §2: no new data
 	// acknowledged, no window change, data outstanding, no payload.

@@ -80,9 +80,6 @@ type westwood struct {
 	// interval began and the bytes delivered since.
 	intervalStart units.Time
 	intervalBytes int64
-	// earlyBytes are bytes counted as delivered on SACK or duplicate-ACK
-	// evidence that the cumulative ACK has not covered yet.
-	earlyBytes int
 
 	// lastRTT is the latest RTT sample; rttMin the smallest since the
 	// start or the last RTO (0 before the first sample).
@@ -131,16 +128,16 @@ func (w *westwood) OnAck(a *Ack) {
 
 // delivered returns the bytes a newly tells were delivered, counting SACKed
 // and duplicate-ACKed data when it is reported and not again when the
-// cumulative ACK covers it.
+// cumulative ACK covers it (Ack.Acked already leaves those out), as
+// westwood_acked_count's accounting of duplicate ACKs does.
 func (w *westwood) delivered(a *Ack) int {
-	early := a.Sacked
-	if a.DupAck && a.Sacked == 0 {
-		early = w.mss
+	if a.Acked > 0 {
+		return a.Acked
 	}
-	w.earlyBytes += early
-	covered := min(a.Acked, w.earlyBytes)
-	w.earlyBytes -= covered
-	return early + a.Acked - covered
+	if a.DupAck && a.Sacked == 0 {
+		return w.mss
+	}
+	return a.Sacked
 }
 
 // sample closes the sampling interval at now, elapsed after it began, and
@@ -169,12 +166,6 @@ func (w *westwood) OnCongestion(e *Event) {
 	w.Respond(e, w.ssthreshFor(e.Inflight))
 	if e.Kind == RTO {
 		w.resetRTTMin = true
-	}
-	if e.Kind == RecoveryExit {
-		// The ACK that ends recovery, which follows, reports in Acked only
-		// what it newly delivered: the SACKed and duplicate-ACKed bytes
-		// counted early are not in it to be taken back.
-		w.earlyBytes = 0
 	}
 }
 

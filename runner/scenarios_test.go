@@ -170,7 +170,16 @@ func TestScenarioIncast(t *testing.T) {
 	check(r(64, "200ms") < 100, "reno, 64 senders, 200 ms: %.0f Mbit/s, want a collapse below 10%% of the link", r(64, "200ms"))
 	check(r(8, "200ms") > 1.5*r(64, "200ms"), "reno, 200 ms: %.0f Mbit/s at 8 senders, %.0f at 64: want goodput to fall as senders are added", r(8, "200ms"), r(64, "200ms"))
 	for _, n := range []int{8, 16, 32, 64} {
-		check(r(n, "1ms") > 500 && r(n, "1ms") > 3*r(n, "200ms"), "reno, %d senders: %.0f Mbit/s with a 1 ms minimum RTO, %.0f with 200 ms: want ≥ 500 and ≥ 3×", n, r(n, "1ms"), r(n, "200ms"))
+		// At 8 senders the collapse has only begun: a 1 MB block in 125 KB
+		// pieces overflows the 64 KB port in some rounds, not all: 88
+		// rounds in 2 s against 237 with a 1 ms minimum, 36% of the link
+		// (27% before cwnd grew by what each ACK newly delivered rather
+		// than by SACKed data again). From 16 on every round times out.
+		factor := 3.0
+		if n == 8 {
+			factor = 2
+		}
+		check(r(n, "1ms") > 500 && r(n, "1ms") > factor*r(n, "200ms"), "reno, %d senders: %.0f Mbit/s with a 1 ms minimum RTO, %.0f with 200 ms: want ≥ 500 and ≥ %.0f×", n, r(n, "1ms"), r(n, "200ms"), factor)
 		check(d(n, "1ms") > 500, "dctcp, %d senders, 1 ms: %.0f Mbit/s, want ≥ 500", n, d(n, "1ms"))
 	}
 	for _, n := range []int{8, 16} {

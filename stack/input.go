@@ -538,6 +538,17 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 	if !c.useSACK() {
 		newly = sacked + renoDelivered
 	}
+	if progress {
+		// Growth is by what the ACK newly delivered, cumulatively or by
+		// SACK, not by every byte it covers: data SACKed (or counted
+		// from duplicate ACKs) before is not delivered again (Linux's
+		// tcp_cong_avoid with acked_sacked, gated by FLAG_DATA_ACKED in
+		// tcp_may_raise_cwnd). Counting the cumulative ACK whole grew
+		// cwnd by three segments where Linux grows it by one when an ACK
+		// fills a reordering hole below two SACKed segments (upstream
+		// packetdrill's limited-transmit scripts).
+		a.Acked = newly
+	}
 	if (c.inRecovery && !exit || c.inCWR) && !c.ccControlsRecovery {
 		c.prrUpdate(newly, a.Lost, progress)
 	}
@@ -553,12 +564,10 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 		// The ACK that ends recovery sets cwnd = ssthresh first, then
 		// grows it as an ACK outside recovery would, by what it newly
 		// delivered (tcp_fastretrans_alert's tcp_end_cwnd_reduction, then
-		// tcp_cong_control's tcp_cong_avoid with acked_sacked): not by
-		// Ack.Acked, which counts every byte the cumulative ACK covers,
-		// including all that SACKs and duplicate ACKs already reported.
+		// tcp_cong_control's tcp_cong_avoid with acked_sacked), as every
+		// ACK that advances SND.UNA does (above).
 		c.exitRecovery(now)
 		a.InRecovery = false
-		a.Acked = newly
 		c.cc.OnAck(a)
 	} else {
 		// An algorithm that controls recovery sees the exit ACK in

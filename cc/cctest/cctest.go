@@ -69,9 +69,14 @@ type Harness struct {
 	appLimited bool
 	ssLimit    int
 
-	// delivered and sent are the byte counters of cc.Ack: SND.UNA and
-	// SND.MAX relative to the ISN. SND.NXT is delivered + inflight.
+	// delivered and sent are SND.UNA and SND.MAX relative to the ISN.
+	// SND.NXT is delivered + inflight. reported is cc.Ack's Delivered:
+	// what the receiver has acknowledged, each duplicate ACK counted as
+	// one segment as it arrives; early is what duplicate ACKs counted
+	// that no cumulative ACK has covered yet (the stack's renoSacked).
 	delivered, sent int64
+	reported        int64
+	early           int
 
 	// step counts the verbs run so far; verb and arg describe the last one
 	// for failure messages, formatted only when something fails.
@@ -105,8 +110,9 @@ func (h *Harness) Now() units.Time { return h.now }
 // Inflight is the bytes the sender has in flight.
 func (h *Harness) Inflight() int { return h.inflight }
 
-// Delivered is the bytes acknowledged so far (cc.Ack.Delivered).
-func (h *Harness) Delivered() int64 { return h.delivered }
+// Delivered is the bytes delivered so far as cc.Ack.Delivered counts them,
+// each duplicate ACK as one segment.
+func (h *Harness) Delivered() int64 { return h.reported }
 
 // Sent is the bytes sent for the first time so far (cc.Ack.Sent).
 func (h *Harness) Sent() int64 { return h.sent }
@@ -225,7 +231,8 @@ func (h *Harness) IdleRestart() {
 	h.t.Helper()
 	h.begin("idle restart", 0)
 	h.inflight = 0
-	h.delivered = h.sent
+	h.reported += max(h.sent-h.delivered-int64(h.early), 0)
+	h.delivered, h.early = h.sent, 0
 	h.congestion(cc.IdleRestart)
 }
 
@@ -300,14 +307,23 @@ func (h *Harness) deliverAck(acked int) {
 	h.t.Helper()
 	prior := h.inflight
 	h.inflight -= acked
-	h.delivered += int64(acked)
-	sacked := 0
+	// As the stack reports them: a duplicate ACK delivered one segment;
+	// a cumulative ACK newly delivers what duplicate ACKs did not count,
+	// and at least the segment that filled the hole (Linux's
+	// tcp_add_reno_sack and tcp_remove_reno_sacks).
+	sacked, newly := 0, 0
 	if acked == 0 {
 		sacked = h.mss
+		h.early += h.mss
+	} else {
+		newly = max(acked-h.early, min(acked, h.mss))
+		h.early = max(h.early-max(acked-h.mss, 0), 0)
 	}
+	h.delivered += int64(acked)
+	h.reported += int64(sacked + newly)
 	h.ack = cc.Ack{
 		Now:            h.now,
-		Acked:          acked,
+		Acked:          newly,
 		Sacked:         sacked,
 		DupAck:         acked == 0,
 		SlowStartLimit: h.ssLimit,
@@ -318,7 +334,7 @@ func (h *Harness) deliverAck(acked int) {
 		Inflight:       h.inflight,
 		InRecovery:     h.inRecovery,
 		AppLimited:     h.appLimited,
-		Delivered:      h.delivered,
+		Delivered:      h.reported,
 		Sent:           h.sent,
 	}
 	h.alg.OnAck(&h.ack)
@@ -327,6 +343,12 @@ func (h *Harness) deliverAck(acked int) {
 
 func (h *Harness) congestion(kind cc.EventKind) {
 	h.t.Helper()
+	if kind == cc.RTO || kind == cc.RecoveryExit {
+		// A timeout forgets what duplicate ACKs counted, and the end of
+		// recovery comes with everything they stood for acknowledged
+		// (the stack's renoSacked, Linux's tcp_reset_reno_sack).
+		h.early = 0
+	}
 	h.ev = cc.Event{Kind: kind, Now: h.now, Inflight: h.inflight}
 	h.alg.OnCongestion(&h.ev)
 	h.settle()
