@@ -232,7 +232,10 @@ func (r *runner) expect(ev *Event, startUs, endUs int64) {
 // aggregate joins consecutive packets into one of want payload bytes, as
 // packetdrill does for scripts written for TSO and GSO (Linux sends one
 // 10-segment packet where the stack sends ten): it keeps taking packets
-// while the payload is short, each continuing the previous one with the
+// while the payload is short, each sent at the same instant as the first
+// (Linux's one packet leaves at one time; segments sent later, after an
+// ACK or a write, would have been another packet) and continuing the
+// previous one with the
 // same flags (FIN, PSH and CWR aside), ACK, window and ECN codepoint and,
 // except the last, the same size.
 // The result has the first packet's sequence number and CWR flag and the
@@ -251,7 +254,8 @@ func (r *runner) aggregate(first sent, want int, limit units.Time) sent {
 		}
 		next := r.pending[0]
 		n := len(next.seg.Payload)
-		if next.seg.Seq != last.seg.Seq.Add(len(last.seg.Payload)) || n == 0 ||
+		if next.at != first.at ||
+			next.seg.Seq != last.seg.Seq.Add(len(last.seg.Payload)) || n == 0 ||
 			next.seg.Flags&^loose != last.seg.Flags&^loose || next.seg.Ack != last.seg.Ack ||
 			next.seg.Window != last.seg.Window || next.seg.ECN != last.seg.ECN ||
 			n != len(last.seg.Payload) && n < want-total {

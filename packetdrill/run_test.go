@@ -102,6 +102,16 @@ func TestInline(t *testing.T) {
    +0 write(4, ..., 5000) = 5000
    +0 > P. 1:5001(5000) ack 1 <...>
 `, Pass, ""},
+		// Two segments go at once; the next two only with the second
+		// write, 100 ms later. Linux would have sent them as two packets,
+		// so they are not joined into one: the packet the script expects
+		// at 0.3 s is not there, the earlier pair is.
+		{"tso-aggregation-same-instant-only", handshake + `
+   +0 setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+   +0 write(4, ..., 2896) = 2896
+  +.1 write(4, ..., 2896) = 2896
+   +0 > P. 1:5793(5792) ack 1 <...>
+`, Fail, "bad sequence range: expected 1:5793(5792), actual 1:2897(2896)"},
 		{"blocking-read-returns-in-window", handshake + `
    +0...0.050 read(4, ..., 1000) = 10
  +.05 < P. 1:11(10) ack 1 win 514 <nop,nop,TS val 700 ecr 100>
