@@ -217,6 +217,12 @@ func (r *runner) sysSetsockopt(sc *SyscallSpec) func() (bool, int64, string) {
 		cfg.RcvBufInitial = int(2 * v)
 	case "TCP_NODELAY":
 		cfg.NoDelay = v != 0
+		if v != 0 && s.conn != nil {
+			// Setting it pushes what is queued, past even the cork
+			// (__tcp_sock_set_nodelay).
+			s.conn.PushQueued()
+			r.drain()
+		}
 	case "TCP_CORK":
 		// Kept in s.opts for a socket not yet connected; uncorking pushes
 		// what was held (tcp_push_pending_frames in do_tcp_setsockopt).

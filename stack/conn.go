@@ -80,8 +80,11 @@ type Conn struct {
 	cork      bool
 	moreHeld  bool
 	nagleOff  bool // for one call: a tail loss probe ignores Nagle
-	rtxRunEnd Seq
-	rtxRunAt  units.Time
+	// pushQueued lets the data queued when TCP_NODELAY was set go past
+	// the cork and Nagle (PushQueued).
+	pushQueued bool
+	rtxRunEnd  Seq
+	rtxRunAt   units.Time
 
 	// Receive sequence space.
 	irs    Seq
@@ -544,9 +547,22 @@ func (c *Conn) CloseWrite() {
 // tcp_send_active_reset sends it (RFC 9293 §3.10.4 names only the RST).
 func (c *Conn) Abort() {
 	if c.state.synchronized() || c.state == SynReceived {
-		c.host.queueRST(c.id, c.sndNxt, c.rcvNxt(), true)
+		c.queueActiveReset()
 	}
 	c.terminate(ErrClosed)
+}
+
+// queueActiveReset queues the RST|ACK of an abort, with the connection's
+// timestamps when it uses them, its value read as the RST leaves
+// (tcp_send_active_reset builds it with the socket's options).
+func (c *Conn) queueActiveReset() {
+	r := ctlSegment{id: c.id, seq: c.sndNxt, ack: c.rcvNxt(), flags: FlagRST | FlagACK}
+	if c.tsOK {
+		r.opts.HasTimestamps = true
+		r.opts.TSEcr = c.tsRecent
+		r.stampTS, r.tsOff = true, c.tsOffset
+	}
+	c.host.queueControl(&r)
 }
 
 // terminate moves to CLOSED and releases the connection from the host.

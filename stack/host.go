@@ -92,6 +92,11 @@ type ctlSegment struct {
 	flags    uint8
 	win      uint16
 	opts     wire.Options
+	// stampTS asks for the timestamp value to be taken when the segment
+	// leaves, on the connection's clock (tsOff), as Linux's
+	// tcp_send_active_reset does for a socket with timestamps.
+	stampTS bool
+	tsOff   uint32
 }
 
 // ctlQueueLen is how many replies on no connection's behalf (RSTs, ACKs
@@ -379,6 +384,9 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		r := &h.ctl[h.ctlHead]
 		h.ctlHead = (h.ctlHead + 1) % len(h.ctl)
 		h.ctlN--
+		if r.stampTS {
+			r.opts.TSVal = tsClock(now) + r.tsOff
+		}
 		return h.buildControl(r)
 	}
 	n := len(h.order)

@@ -364,7 +364,7 @@ func (c *Conn) planData(nxt Seq, allow int, inPacket bool) (n int, fin bool, hol
 		// carries the FIN. A SYN-ACK not yet acknowledged is not data: a
 		// Fast Open server's short answer leaves right behind it, as in
 		// Linux.
-		if !c.finQueued && !c.nagleOff && (c.corked() || c.nagleHolds() && (c.sndUna != c.iss || nxt != c.iss.Add(1))) {
+		if !c.finQueued && !c.nagleOff && !c.pushQueued && (c.corked() || c.nagleHolds() && (c.sndUna != c.iss || nxt != c.iss.Add(1))) {
 			return 0, false, holdWait
 		}
 	case n < avail && n == rwnd && (n >= c.maxSndWnd/2 || c.swsOverride):

@@ -153,6 +153,16 @@ func (c *Conn) SetCork(on bool) {
 	}
 }
 
+// PushQueued lets what is queued now go whatever the cork, MSG_MORE or
+// Nagle say, as setting TCP_NODELAY does on a Linux socket
+// (__tcp_sock_set_nodelay sets TCP_NAGLE_PUSH and pushes): the next write
+// ends the override (tcp_skb_entail clears TCP_NAGLE_PUSH).
+func (c *Conn) PushQueued() {
+	c.host.touch(c)
+	c.pushQueued = true
+	c.tsoDeferred = false
+}
+
 // Corked reports whether TCP_CORK is set.
 func (c *Conn) Corked() bool { return c.cork }
 
@@ -165,6 +175,7 @@ func (c *Conn) writeCount(n int) (int, error) { return c.enqueue(nil, max(n, 0),
 // enqueue queues p, or count unchosen bytes when count is not negative.
 func (c *Conn) enqueue(p []byte, count int, more bool) (int, error) {
 	c.host.touch(c)
+	c.pushQueued = false
 	if c.finQueued || !(c.state.canSend() || c.state == SynSent || c.state == SynReceived) {
 		if c.err != nil {
 			return 0, c.err

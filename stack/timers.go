@@ -329,7 +329,7 @@ func (c *Conn) onKeepalive(now units.Time) {
 	if c.kaProbes >= c.cfg.KeepaliveProbes {
 		// The peer is gone, or no longer knows the connection: reset it,
 		// as Linux's tcp_keepalive_timer does (tcp_send_active_reset).
-		c.host.queueRST(c.id, c.sndNxt, c.rcvNxt(), true)
+		c.queueActiveReset()
 		c.terminate(ErrTimedOut)
 		return
 	}
