@@ -417,6 +417,9 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 			c.challengeACK(now)
 			return false
 		}
+		if c.useSACK() && s.Opts.NumSACK > 0 {
+			c.oldACKSACK(now, ack, &s.Opts)
+		}
 		return true
 	}
 	if c.cfg.LinuxSegmentChecks {
@@ -593,6 +596,30 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 	c.armRetransmitTimer(now, progress)
 	c.onFINAcked(now)
 	return c.state != Closed
+}
+
+// oldACKSACK takes the SACK blocks of an ACK below SND.UNA (one reordered
+// behind a later ACK), as Linux's tcp_ack does at old_ack: the blocks are
+// applied and loss detection and recovery run on them, so that what they
+// report delivered lets more go, but the window is not touched (no
+// tcp_cong_control, so no PRR step and no growth) and the ACK is nothing
+// else's evidence.
+func (c *Conn) oldACKSACK(now units.Time, ack Seq, o *wire.Options) {
+	c.origAcked, c.rtxAcked, c.frtoNew = false, false, false
+	sacked, dsack := c.applySACK(now, ack, o)
+	if dsack {
+		c.rackOnDSACK()
+		if c.rack.tlpActive && c.rack.tlpRetrans {
+			c.rack.tlpDSACKed = true
+		}
+	}
+	if sacked == 0 && !dsack {
+		return
+	}
+	c.detectLoss(now, ack, false, false, 0, sacked)
+	if dsack {
+		c.tryUndoDSACK(now)
+	}
 }
 
 // keepMarksCurrent keeps the sequence marks that guard against a second
