@@ -133,8 +133,15 @@ func TestConformanceRTOThreeSecondsAfterSYNRetransmission(t *testing.T) {
 // lossWindow sends ten segments from 100 ms and returns the script.
 func lossWindow(t *testing.T, cfg Config) *script {
 	t.Helper()
+	return flightOf10(t, cfg, "win 65535 <mss 1000>")
+}
+
+// flightOf10 opens a connection to a peer whose SYN-ACK is peerSYN and has
+// it send ten 1000-byte segments at 100 ms, in GSO-sized bursts.
+func flightOf10(t *testing.T, cfg Config, peerSYN string) *script {
+	t.Helper()
 	s := newScript(t, cfg)
-	s.handshakeActive("win 65535 <mss 1000>")
+	s.handshakeActive(peerSYN)
 	s.at(100 * ms).write(10000)
 	for i := range 10 {
 		f := gsoFlags(i)
@@ -274,16 +281,7 @@ func TestConformanceRenoPartialACKEndsRecovery(t *testing.T) {
 // retransmission advances SND.UNA without finding a new loss and earns
 // one more (two retransmissions).
 func TestConformancePRROnACKsThatDoNotAdvanceSNDUNA(t *testing.T) {
-	s := newScript(t, sackConfig(RecoverySACK))
-	s.handshakeActive("win 65535 <mss 1000,sackOK>")
-	s.at(100 * ms).write(10000)
-	for i := range 10 {
-		f := gsoFlags(i)
-		if i == 9 {
-			f = "P."
-		}
-		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
-	}
+	s := flightOf10(t, sackConfig(RecoverySACK), "win 65535 <mss 1000,sackOK>")
 	s.at(110 * ms).in(". 1:1(0) ack 1 <sack 6001:7001>")
 	s.at(111 * ms).in(". 1:1(0) ack 1 <sack 6001:8001>")
 	s.none(111 * ms)
@@ -526,16 +524,7 @@ func TestConformanceDupACKsWithGrowingWindowAndSACK(t *testing.T) {
 			cfg := scriptConfig()
 			cfg.SACK = true
 			cfg.Recovery = mode
-			s := newScript(t, cfg)
-			s.handshakeActive("win 30000 <mss 1000,sackOK>")
-			s.at(100 * ms).write(10000)
-			for i := range 10 {
-				f := gsoFlags(i)
-				if i == 9 {
-					f = "P."
-				}
-				s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
-			}
+			s := flightOf10(t, cfg, "win 30000 <mss 1000,sackOK>")
 			// The first segment arrives, the second is lost.
 			s.at(110 * ms).in(". 1:1(0) ack 1001 win 31000 <sack 2001:3001>")
 			s.at(111 * ms).in(". 1:1(0) ack 1001 win 32000 <sack 2001:4001>")

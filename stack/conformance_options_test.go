@@ -122,16 +122,7 @@ func TestConformanceDSACKReported(t *testing.T) {
 // resent; a second hole is repaired in the same round trip, without the
 // partial ACK NewReno needs, as soon as the pipe falls below ssthresh.
 func TestConformanceSACKRecoveryRepairsHoles(t *testing.T) {
-	s := newScript(t, sackConfig(RecoverySACK))
-	s.handshakeActive("win 65535 <mss 1000,sackOK>")
-	s.at(100 * ms).write(10000)
-	for i := range 10 {
-		f := gsoFlags(i)
-		if i == 9 {
-			f = "P."
-		}
-		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
-	}
+	s := flightOf10(t, sackConfig(RecoverySACK), "win 65535 <mss 1000,sackOK>")
 	// Segments 2 and 5 are lost.
 	s.at(110 * ms).in(". 1:1(0) ack 1001")
 	s.at(111 * ms).in(". 1:1(0) ack 1001 <sack 2001:3001>")

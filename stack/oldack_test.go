@@ -12,16 +12,7 @@ import (
 // the two segments it reports delivered let two more go. Before, the stack
 // dropped the ACK whole and the next segment waited for the RTO.
 func TestOldACKSACKsLetMoreGo(t *testing.T) {
-	s := newScript(t, rackScriptConfig())
-	s.handshakeActive("win 65535 <mss 1000,sackOK>")
-	s.at(100 * ms).write(10000)
-	for i := range 10 {
-		f := gsoFlags(i)
-		if i == 9 {
-			f = "P."
-		}
-		s.out(100*ms, segf("%s %d:%d(1000) ack 1", f, 1+i*1000, 1001+i*1000))
-	}
+	s := flightOf10(t, rackScriptConfig(), "win 65535 <mss 1000,sackOK>")
 	// The first segment is lost: three SACKs, and RACK resends it.
 	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 1001:2001>")
 	s.at(112 * ms).in(". 1:1(0) ack 1 <sack 1001:3001>")
