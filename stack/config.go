@@ -50,7 +50,8 @@ import (
 // = 15, TIME-WAIT of 60 s, keepalive 2 h/75 s/9.
 //
 // Known differences from Linux that remain: no SACK compression
-// (tcp_comp_sack); TSO deferral (tcp_tso_should_defer) is off unless
+// (tcp_comp_sack); a SACK block that covers part of a segment SACKs that
+// part, where Linux ignores it for a one-MSS skb (tcp_match_skb_to_sack); TSO deferral (tcp_tso_should_defer) is off unless
 // asked for (see TSODeferral); of Linux's undo of a spurious
 // reduction only the D-SACK undo outside recovery (tcp_try_undo_dsack),
 // and the undo of a timeout by F-RTO (tcp_process_loss, tcp_try_undo_loss,
