@@ -164,6 +164,19 @@ func (s *chunkStream) consume(d int) {
 	}
 }
 
+// trimTo gives back the chunks that hold only positions n and beyond: the
+// stream no longer holds anything there.
+func (s *chunkStream) trimTo(n int) {
+	keep := (s.off + n + chunkSize - 1) / chunkSize
+	for s.n > keep {
+		s.n--
+		if c := s.at(s.n); *c != nil {
+			s.pool.put(*c)
+			*c = nil
+		}
+	}
+}
+
 // release gives back every chunk: the buffer holds no byte any more.
 func (s *chunkStream) release() {
 	for i := range s.n {

@@ -382,3 +382,25 @@ func TestChunksReturnAfterTransferAndReset(t *testing.T) {
 		t.Fatalf("the peer read everything but holds %d chunks", m.b.chunks.InUse)
 	}
 }
+
+// TestRecvBufferTruncateReleasesChunks: data taken out of order beyond a
+// FIN that arrives later is forgotten, and the chunks that held only that
+// data go back to the pool, also when the last range left ends below the
+// FIN (the fuzzer's case: a forged segment far beyond, then the FIN).
+func TestRecvBufferTruncateReleasesChunks(t *testing.T) {
+	b := newRecvBuffer(4*chunkSize, &ChunkPool{}, false)
+	start := b.nxt
+	b.write(start.Add(100), make([]byte, 100))
+	b.write(start.Add(2*chunkSize+10), make([]byte, 100))
+	if got := b.data.chunks(); got != 2 {
+		t.Fatalf("%d chunks after two out-of-order writes a chunk apart, want 2", got)
+	}
+	b.truncateAbove(start.Add(chunkSize))
+	if got := b.data.chunks(); got != 1 || b.nooo != 1 {
+		t.Fatalf("after the FIN below the second range: %d chunks, %d ranges, want 1 and 1", got, b.nooo)
+	}
+	b.truncateAbove(start.Add(50))
+	if got := b.data.chunks(); got != 0 || b.nooo != 0 {
+		t.Fatalf("after the FIN below every range: %d chunks, %d ranges, want 0 and 0", got, b.nooo)
+	}
+}

@@ -179,16 +179,26 @@ func (b *recvBuffer) truncateAbove(seq Seq) {
 	for b.nooo > 0 {
 		r := &b.ooo[b.nooo-1]
 		if r.end.LEQ(seq) {
-			return
+			break
 		}
 		if r.start.GEQ(seq) {
 			b.nooo--
 			continue
 		}
 		r.end = seq
+		break
+	}
+	if b.virtual {
 		return
 	}
-	if b.nooo == 0 && b.unread == 0 && !b.virtual {
+	// The chunks that held only what was forgotten go back to the pool.
+	held := b.unread
+	if b.nooo > 0 {
+		held += b.ooo[b.nooo-1].end.Sub(b.nxt)
+	}
+	if held == 0 {
 		b.data.release()
+	} else {
+		b.data.trimTo(held)
 	}
 }
