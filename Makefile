@@ -127,3 +127,14 @@ FIDELITY_FLAGS ?=
 fidelity: build
 	$(GO) run ./tools/fidelity -ccbench bin/ccbench -out $(FIDELITY_OUT) -duration $(FIDELITY_DURATION) \
 		-reps $(FIDELITY_REPS) -buffers $(FIDELITY_BUFFERS) -algorithms $(FIDELITY_ALGORITHMS) $(FIDELITY_FLAGS)
+
+# packetdrill-upstream plays google/packetdrill's own TCP scripts
+# (gtests/net/tcp of a checkout at PACKETDRILL_DIR, which this repository
+# never holds) against the stack and ends with the count of scripts that
+# pass, fail and are unsupported; each unsupported one names the statement
+# the runner cannot express. A report, not a test: failures do not fail it.
+PACKETDRILL_DIR ?= ../packetdrill
+.PHONY: packetdrill-upstream
+packetdrill-upstream: build
+	@test -d $(PACKETDRILL_DIR)/gtests/net/tcp || { echo "PACKETDRILL_DIR=$(PACKETDRILL_DIR) has no gtests/net/tcp: point it at a google/packetdrill checkout" >&2; exit 2; }
+	-bin/ccbench packetdrill $$(find $(PACKETDRILL_DIR)/gtests/net/tcp -name '*.pkt' | sort)
