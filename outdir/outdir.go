@@ -103,19 +103,32 @@ func Lock(dest string, shared bool) (*DestLock, error) {
 			return nil, err
 		}
 		made = append(made, m...)
+		// The lock file is made and registered under held's lock, so that
+		// a signal's AbortTemps either finds it registered and removes it
+		// or has already refused it: a process ending at once leaves no
+		// lock file behind.
+		held.Lock()
+		if held.aborted {
+			held.Unlock()
+			removeEmpty(made)
+			return nil, errAborted
+		}
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		// Another run that failed may have removed the folder it made,
 		// which this one found there, between the two calls: make it
 		// again.
 		if errors.Is(err, fs.ErrNotExist) && attempt < 10 {
+			held.Unlock()
 			continue
 		}
 		if err != nil {
+			held.Unlock()
 			removeEmpty(made)
 			return nil, err
 		}
 		if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
 			f.Close()
+			held.Unlock()
 			// The holder keeps its lock file in every folder made here,
 			// so removeEmpty leaves them.
 			removeEmpty(made)
@@ -132,10 +145,15 @@ func Lock(dest string, shared bool) (*DestLock, error) {
 				f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 			}
 			l := &DestLock{path: path, f: f, made: made}
-			registerLock(l)
+			if held.locks == nil {
+				held.locks = map[*DestLock]bool{}
+			}
+			held.locks[l] = true
+			held.Unlock()
 			return l, nil
 		}
 		f.Close()
+		held.Unlock()
 	}
 }
 
@@ -199,8 +217,14 @@ func (l *DestLock) Unlock() {
 	if l == nil {
 		return
 	}
-	unregisterLock(l)
-	l.release()
+	// Under held's lock, so that AbortTemps cannot run between the two
+	// and leave the file of a lock it no longer knows of.
+	held.Lock()
+	if held.locks[l] {
+		delete(held.locks, l)
+		l.release()
+	}
+	held.Unlock()
 	removeEmpty(l.made)
 }
 
@@ -224,21 +248,6 @@ var held struct {
 // errAborted is returned to runs still going when the process is being
 // ended by a signal.
 var errAborted = errors.New("interrupted: the run's unfinished folder was removed")
-
-func registerLock(l *DestLock) {
-	held.Lock()
-	defer held.Unlock()
-	if held.locks == nil {
-		held.locks = map[*DestLock]bool{}
-	}
-	held.locks[l] = true
-}
-
-func unregisterLock(l *DestLock) {
-	held.Lock()
-	defer held.Unlock()
-	delete(held.locks, l)
-}
 
 // NewTemp makes the temporary folder of dest, beside it. The caller holds
 // dest's lock.
