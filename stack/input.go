@@ -558,11 +558,6 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 	if exit && c.recoveryMode() == RecoveryReno && ack.LT(c.recover) {
 		c.renoPartialExits++
 	}
-	if exitedCWR {
-		// As at the end of fast recovery (below): growth from the window
-		// handed back, by what this ACK newly delivered.
-		a.Acked = newly
-	}
 	if exit && !c.ccControlsRecovery {
 		// The ACK that ends recovery sets cwnd = ssthresh first, then
 		// grows it as an ACK outside recovery would, by what it newly

@@ -87,6 +87,25 @@ func (c *Conn) sendStateACK(now units.Time) *packet.Packet {
 	return p
 }
 
+// sendFRTONew is F-RTO's step 2b (tcp_xmit_recovery's REXMIT_NEW): after
+// the ACK that asked for it, new data goes first. It returns a segment, or
+// whether to hold back (new data went, so no retransmission until the next
+// ACK); when no new data could go at all, F-RTO is over and go-back-N goes
+// on.
+func (c *Conn) sendFRTONew(now units.Time, allow int) (p *packet.Packet, hold bool) {
+	if !c.frtoNew {
+		return nil, false
+	}
+	if p = c.sendData(now, allow); p != nil {
+		return p, false
+	}
+	c.frtoNew = false
+	if hold = c.sndMax.GT(c.recover); !hold {
+		c.frto = false
+	}
+	return nil, hold
+}
+
 // sendNext picks what to send as RFC 6675's NextSeg does: the oldest lost
 // record first; otherwise new data; otherwise, in SACK recovery, a record
 // below the highest SACKed byte that was never retransmitted.
@@ -97,20 +116,9 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		return nil
 	}
 	allow := c.sendAllowance()
-	var p *packet.Packet
-	hold := false
-	if c.frtoNew {
-		// F-RTO's step 2b (tcp_xmit_recovery's REXMIT_NEW): new data
-		// first; if some went, no retransmission until the next ACK,
-		// and if none could, F-RTO is over and go-back-N goes on.
-		if p = c.sendData(now, allow); p == nil {
-			c.frtoNew = false
-			if hold = c.sndMax.GT(c.recover); !hold {
-				c.frto = false
-			}
-		}
-	}
+	p, hold := c.sendFRTONew(now, allow)
 	if p != nil || hold {
+		// F-RTO's new data went, or went before: nothing else this ACK.
 	} else if i := c.nextLost(); i >= 0 {
 		// A FIN costs no window; and with nothing in flight one segment
 		// may always go, or a window smaller than the lost record would

@@ -15,10 +15,10 @@ func requireTUN(t testing.TB) {
 	}
 }
 
-// newTestTopology builds a topology with a running relay over fwd and rev,
-// and registers the teardown (relay first, then devices and namespaces)
-// so that it runs even when the test fails.
-func newTestTopology(t testing.TB, fwd, rev netem.LinkConfig) (*Topology, *Relay) {
+// openTopology builds a topology (namespaces and TUN devices) and registers
+// its teardown, so that it runs even when the test fails; it skips t where
+// TUN is not available.
+func openTopology(t testing.TB) *Topology {
 	t.Helper()
 	requireTUN(t)
 	topo, err := NewTopology()
@@ -30,6 +30,15 @@ func newTestTopology(t testing.TB, fwd, rev netem.LinkConfig) (*Topology, *Relay
 			t.Error(err)
 		}
 	})
+	return topo
+}
+
+// newTestTopology builds a topology with a running relay over fwd and rev,
+// and registers the teardown (relay first, then devices and namespaces)
+// so that it runs even when the test fails.
+func newTestTopology(t testing.TB, fwd, rev netem.LinkConfig) (*Topology, *Relay) {
+	t.Helper()
+	topo := openTopology(t)
 	relay, err := NewRelay(topo, fwd, rev, NewClock())
 	if err != nil {
 		t.Fatal(err)

@@ -55,16 +55,7 @@ func TestLinkPathAndSizes(t *testing.T) {
 }
 
 func TestSizeForSetsDevicesAndBuffers(t *testing.T) {
-	requireTUN(t)
-	topo, err := NewTopology()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := topo.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	topo := openTopology(t)
 	if _, err := topo.SizeFor(0, 0, 0); err == nil {
 		t.Error("SizeFor accepted a zero rate")
 	}

@@ -80,16 +80,7 @@ func stackTestConfig() stack.Config {
 // when the test fails.
 func newStackTopology(t *testing.T, fwd, rev netem.LinkConfig, app StackApp) (*Topology, *Relay, *StackPort) {
 	t.Helper()
-	requireTUN(t)
-	topo, err := NewTopology()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := topo.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	topo := openTopology(t)
 	relay, sp, err := NewStackRelay(topo, fwd, rev, NewClock(), stackTestConfig(), 7, app)
 	if err != nil {
 		t.Fatal(err)
