@@ -63,6 +63,13 @@ type Link struct {
 	// that finds the queue empty and the transmitter idle then goes
 	// straight on the wire (admit).
 	simpleQueue bool
+	// quiet is a time before which advance has nothing to do: the end
+	// of the transmission in progress, or units.Never while the
+	// transmitter is idle, on a link whose transmitter has no trace and
+	// that follows no schedule; on other links 0, so advance always
+	// runs. It lets the common call, one that changes nothing, return
+	// after one comparison.
+	quiet units.Time
 	// now is the latest time the driver has shown the link.
 	now   units.Time
 	stats LinkStats
@@ -153,6 +160,9 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
 	l.fixedDelay = l.jitter == nil && l.reorder == nil && l.schedule == nil
+	if l.trace == nil && l.schedule == nil {
+		l.quiet = units.Never
+	}
 	switch l.qdisc.(type) {
 	case *DropTail, *DropHead:
 		l.simpleQueue = true
@@ -209,15 +219,23 @@ func (l *Link) Enqueue(now units.Time, p *packet.Packet) {
 // stage must (loss models and impairments, ECN marking, FQ-CoDel's flow
 // hash): a packet a driver only forwards stays out of the processor's
 // cache while it crosses the link.
-func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64) {
+//
+// It reports whether NextDeadline may have moved earlier. On a link with
+// a fixed delay that is sending a packet or has one on the medium, it
+// cannot: the new packet leaves after those, and the link's next change
+// is still theirs; a driver that scheduled the link for it need not ask
+// again.
+func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64) (sooner bool) {
 	if l.pureDelay {
+		sooner = l.prop.n == 0
 		l.delayOnly(now, p, n, tag)
-		return
+		return sooner
 	}
 	// Packets whose transmission ended by now have left the queue, so the
 	// admission test below sees the queue as it is at now, whether or not
 	// the driver called Dequeue first.
 	l.advance(now)
+	sooner = !l.fixedDelay || (l.prop.n == 0 && l.txIdle())
 
 	l.stats.EnqueuedPackets++
 	l.stats.EnqueuedBytes += int64(n)
@@ -233,6 +251,7 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 	if clone != nil {
 		l.admit(now, clone, n, tag)
 	}
+	return sooner
 }
 
 // delayOnly is Enqueue on a link of pure delay: what admit, the
@@ -432,6 +451,9 @@ func (l *Link) startTx(at units.Time, q Queued) {
 		l.trace.start(at, q.Packet, q.Len)
 	} else {
 		l.rate.start(at, q.Packet, q.Len)
+		if l.quiet != 0 {
+			l.quiet = l.rate.finish
+		}
 	}
 	l.txTag = q.Tag
 }
@@ -471,10 +493,12 @@ func (l *Link) txFinishTime() units.Time {
 // at that very instant, not at now, so the link's timing is the same
 // however rarely it is called.
 func (l *Link) advance(now units.Time) {
-	if l.trace == nil && l.rate.inService == nil && now <= l.now {
-		// Nothing is on the wire and the clock has not moved: the
-		// common case of a second call at one instant, kept small
-		// enough to inline.
+	if now < l.quiet {
+		// Nothing on the wire finishes by now: the common case of a
+		// second call at one instant, or of a call while a packet is
+		// still being sent, kept small enough to inline. Only a
+		// schedule reads the link's clock (NextDeadline), and a link
+		// with one never takes this path.
 		return
 	}
 	l.advanceTx(now)
@@ -492,6 +516,9 @@ func (l *Link) advanceTx(now units.Time) {
 		l.propagate(at, done, n, l.txTag)
 		next := l.qdisc.Dequeue(at)
 		if next.Packet == nil {
+			if l.quiet != 0 {
+				l.quiet = units.Never
+			}
 			return
 		}
 		l.served(at, next)

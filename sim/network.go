@@ -160,8 +160,7 @@ func placeOf(r RouteID, hop int) uint64 { return uint64(r)<<32 | uint64(hop) }
 
 func (n *Network) enqueue(id LinkID, p *packet.Packet, size int, place uint64) {
 	s := &n.links[id]
-	s.link.EnqueueTagged(n.now, p, size, place)
-	if !s.dirty {
+	if s.link.EnqueueTagged(n.now, p, size, place) && !s.dirty {
 		s.dirty = true
 		n.dirty = append(n.dirty, id)
 	}

@@ -190,3 +190,47 @@ func BenchmarkQueuePushPop(b *testing.B) {
 		})
 	}
 }
+
+// TestQueueCrossesBetweenListAndHeap keeps the population wandering across
+// the sizes where the queue turns from its sorted form into a heap and
+// back (sortedMin, sortedMax) and requires the reference's pops
+// throughout, ties included; it also requires that both forms were used
+// and that the queue changed form many times.
+func TestQueueCrossesBetweenListAndHeap(t *testing.T) {
+	for _, seed := range []uint64{11, 12, 13} {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		var q eventQueue
+		var ref refQueue
+		id, flips := 0, 0
+		was := q.sorted
+		for step := 0; step < 20000; step++ {
+			n := len(ref.list)
+			push := rng.IntN(100) < 50
+			if n < 2 {
+				push = true
+			} else if n > 2*sortedMax {
+				push = false
+			}
+			if push {
+				at := units.Time(rng.IntN(16))
+				q.push(at, idEvent(id))
+				ref.push(at, id)
+				id++
+			} else {
+				want := ref.pop()
+				at, v, ok := q.pop()
+				if !ok || at != want.at || v != idEvent(want.id) {
+					t.Fatalf("seed %d step %d (population %d, sorted %v): pop = (%v, %+v), want (%v, %+v)",
+						seed, step, n, q.sorted, at, v, want.at, idEvent(want.id))
+				}
+			}
+			if q.sorted != was {
+				flips++
+				was = q.sorted
+			}
+		}
+		if flips < 20 {
+			t.Fatalf("seed %d: the queue changed form %d times; the test must cross both ways often", seed, flips)
+		}
+	}
+}
