@@ -99,6 +99,19 @@ race-output:
 scale:
 	tools/scale/scale.sh $(SCALE_CASES)
 
+# hop-cost measures issue 16's bound on forwarding: a segment through a
+# 3-hop path against a 1-hop path, as runner's benchmarks in separate
+# processes pinned to one core, interleaved HOPCOST_PAIRS times, and in one
+# process (BenchmarkSegmentHopRatio, alternating chunks of 20 000 segments,
+# which load that comes and goes falls on alike). HOPCOST_FLAGS=-callgrind
+# adds instruction counts per segment (valgrind).
+HOPCOST_PAIRS ?= 9
+HOPCOST_FLAGS ?=
+.PHONY: hop-cost
+hop-cost:
+	$(GO) run ./tools/hopcost -pairs $(HOPCOST_PAIRS) $(HOPCOST_FLAGS)
+	$(GO) test ./runner -run '^$$' -bench 'SegmentHopRatio' -benchtime 60x -count 3
+
 # ns3-compare times ccbench against ns-3 (Debian's libns3-dev; it skips in
 # one line without) on issue 15's dumbbells: tools/ns3/dumbbell.cc and
 # ccbench, interleaved NS3_REPS times on one core, medians, ratios against

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/ccbench/ccbench/metrics"
 	"github.com/ccbench/ccbench/units"
@@ -77,4 +79,44 @@ func TestThreeHopPathAllocatesNothing(t *testing.T) {
 	if allocs := testing.AllocsPerRun(20, func() { w.stepSegments(t, 500) }); allocs != 0 {
 		t.Fatalf("%v allocations per 500 segments over 3 hops, want 0", allocs)
 	}
+}
+
+// BenchmarkSegmentHopRatio measures issue 16's bound in one process: it
+// steps a 1-hop and a 3-hop world in alternating chunks of hopChunk
+// segments, timing each chunk, so that load that comes and goes on a
+// shared machine falls on both sides alike. Each iteration is one pair of
+// chunks; it reports the median of the pairs' ratios (3-hop over 1-hop
+// time per segment) and each side's median cost per segment.
+func BenchmarkSegmentHopRatio(b *testing.B) {
+	const hopChunk = 20000
+	one := steadyWorldOf(b, hopsScenario(b, 1))
+	three := steadyWorldOf(b, hopsScenario(b, 3))
+	timeChunk := func(w *world) float64 {
+		start := time.Now()
+		w.stepSegments(b, hopChunk)
+		return float64(time.Since(start).Nanoseconds()) / hopChunk
+	}
+	r, a, c := make([]float64, 0, 4096), make([]float64, 0, 4096), make([]float64, 0, 4096)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		var t1, t3 float64
+		if i%2 == 0 {
+			t1, t3 = timeChunk(one), timeChunk(three)
+		} else {
+			t3, t1 = timeChunk(three), timeChunk(one)
+		}
+		r, a, c = append(r, t3/t1), append(a, t1), append(c, t3)
+	}
+	b.ReportMetric(medianOf(r), "ratio")
+	b.ReportMetric(medianOf(a), "ns/segment-1hop")
+	b.ReportMetric(medianOf(c), "ns/segment-3hops")
+}
+
+func medianOf(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
