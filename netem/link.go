@@ -259,7 +259,8 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 // act. The packet is served at once with no queueing delay, transmitted in
 // no time and due after the delay, never before the packet ahead of it.
 func (l *Link) delayOnly(now units.Time, p *packet.Packet, n int, tag uint64) {
-	l.now = max(l.now, now)
+	// The link's clock is read only by a schedule, which such a link
+	// never has.
 	l.stats.EnqueuedPackets++
 	l.stats.EnqueuedBytes += int64(n)
 	l.stats.ServedPackets++
@@ -362,6 +363,14 @@ func (l *Link) Dequeue(now units.Time) *packet.Packet {
 func (l *Link) DequeueTagged(now units.Time) (p *packet.Packet, n int, tag uint64) {
 	a := l.dequeue(now)
 	return a.p, a.n, a.tag
+}
+
+// MayHaveArrived reports whether DequeueTagged(now) could return another
+// packet: one is on the medium due by now, or a transmission that ends by
+// now has yet to be moved there. False means it would return nil, so a
+// driver draining the link at now can stop without asking.
+func (l *Link) MayHaveArrived(now units.Time) bool {
+	return now >= l.quiet || l.mediumDeadline() <= now
 }
 
 func (l *Link) dequeue(now units.Time) onMedium {

@@ -213,6 +213,9 @@ func (n *Network) Step(end units.Time) (bool, error) {
 			break
 		}
 		n.forward(t, p, size, place)
+		if !s.link.MayHaveArrived(t) {
+			break
+		}
 	}
 	n.Flush()
 	n.scheduleLink(id)

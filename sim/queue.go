@@ -177,26 +177,30 @@ func (q *eventQueue) pop() (units.Time, netEvent, bool) {
 // when it runs out, so a steady population never allocates.
 func (q *eventQueue) pushSorted(x qentry) {
 	q.sorted = true
-	switch {
-	case q.head == len(q.heap):
-		q.heap, q.head = q.heap[:0], 0
-	case len(q.heap) == cap(q.heap) && q.head > 0:
-		n := copy(q.heap, q.heap[q.head:])
-		q.heap, q.head = q.heap[:n], 0
+	if q.head == len(q.heap) || len(q.heap) == cap(q.heap) {
+		q.compact()
 	}
-	q.heap = append(q.heap, x)
-	h := q.heap
+	head := q.head
+	h := append(q.heap, x)
 	i := len(h) - 1
-	for i > q.head && x.before(&h[i-1]) {
+	for i > head && x.before(&h[i-1]) {
 		h[i] = h[i-1]
 		i--
 	}
 	h[i] = x
-	if len(h)-q.head > sortedMax {
+	q.heap = h
+	if len(h)-head > sortedMax {
 		// In order, the entries are already a heap.
-		n := copy(h, h[q.head:])
+		n := copy(h, h[head:])
 		q.heap, q.head, q.sorted = h[:n], 0, false
 	}
+}
+
+// compact moves the sorted entries to the front of the array, so that
+// the space popped entries left is used again.
+func (q *eventQueue) compact() {
+	n := copy(q.heap, q.heap[q.head:])
+	q.heap, q.head = q.heap[:n], 0
 }
 
 // sortSmall turns the (small) heap into the sorted form by insertion.
