@@ -241,11 +241,34 @@ CCB_EXPORT(ccb_init) void ccb_init(u32 slot)
 }
 
 /*
+ * update_pacing_rate stands for tcp_update_pacing_rate, which Linux's core
+ * runs after every ACK for a module without cong_control: a rate of twice
+ * the window per SRTT while cwnd is below half of ssthresh (slow start),
+ * 1.2 times after (net.ipv4.tcp_pacing_ss_ratio and _ca_ratio, 200 and
+ * 120 percent). The sender paces at it only when the module asked for
+ * pacing; CUBIC's HyStart reads it either way (hystart_ack_delay).
+ */
+static void update_pacing_rate(struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 window = max(tp->snd_cwnd, tp->packets_out);
+	/* Bytes per 1/8 µs of srtt_us per percent: mss · 10⁶/100 · 8. */
+	u64 rate = (u64)tp->mss_cache * ((USEC_PER_SEC / 100) << 3);
+
+	rate *= tp->snd_cwnd < tp->snd_ssthresh / 2 ? 200 : 120;
+	rate *= window;
+	if (tp->srtt_us)
+		rate /= tp->srtt_us;
+	sk->sk_pacing_rate = rate < sk->sk_max_pacing_rate ? (unsigned long)rate : sk->sk_max_pacing_rate;
+}
+
+/*
  * ccb_ack: one ACK, as tcp_ack processes it for the module:
  * tcp_clean_rtx_queue's pkts_acked, then tcp_in_ack_event, then
  * tcp_cong_control: the module's cong_control if it has one, else
  * cong_avoid when the window may grow (tcp_may_raise_cwnd: data was
- * acked, outside CWR and Recovery), by the packets newly delivered.
+ * acked, outside CWR and Recovery), by the packets newly delivered,
+ * and then, for the latter, tcp_update_pacing_rate.
  */
 CCB_EXPORT(ccb_ack) void ccb_ack(u32 slot)
 {
@@ -288,6 +311,8 @@ CCB_EXPORT(ccb_ack) void ccb_ack(u32 slot)
 		ops->cong_avoid(sk, tp->snd_una, (u32)io.acked_sacked);
 		tp->snd_cwnd_stamp = tcp_jiffies32;
 	}
+	if (!ops->cong_control)
+		update_pacing_rate(sk);
 	leave(sk);
 }
 
