@@ -61,6 +61,7 @@ var (
 	_ cc.ExactECNEchoer     = (*Alg)(nil)
 	_ cc.Describer          = (*Alg)(nil)
 	_ cc.Inspector          = (*Alg)(nil)
+	_ cc.ValueNamer         = (*Alg)(nil)
 )
 
 // NewAlg makes an algorithm named name that runs mod; the caller calls
@@ -331,9 +332,19 @@ func (k *Alg) Phase() string {
 	}
 }
 
-// Inspect reports the module's recovery state (TCP_CA_*) and window in
-// packets.
+// Inspect reports the module's recovery state (TCP_CA_*), as the glue
+// keeps it for the module.
 func (k *Alg) Inspect(in *cc.Internals) {
 	in.Add("ca_state", float64(k.caState))
-	in.Add("cwnd_pkts", float64(k.cwndPkts))
+}
+
+// caStateNames are Linux's TCP_CA_* names, by number.
+var caStateNames = []string{"open", "disorder", "cwr", "recovery", "loss"}
+
+// ValueNames names ca_state's values, so that figures draw it as steps.
+func (k *Alg) ValueNames(value string) []string {
+	if value == "ca_state" {
+		return caStateNames
+	}
+	return nil
 }
