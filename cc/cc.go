@@ -123,6 +123,13 @@ type Ack struct {
 	// Lost is the number of bytes newly deemed lost while processing this
 	// ACK (by SACK or RACK loss detection).
 	Lost int
+	// TSval and TSecr are the ACK's timestamp option (RFC 7323), TSecr
+	// less the sender's own timestamp offset, so that it reads on the
+	// sender's clock (milliseconds since the sender's clock began, as
+	// Linux's rx_opt.rcv_tsecr); both 0 when the connection does not use
+	// timestamps. Algorithms that estimate one-way delay read them (Linux's
+	// TCP-LP).
+	TSval, TSecr uint32
 }
 
 // RateSample is one delivery-rate sample, as

@@ -245,6 +245,8 @@ func (k *Alg) OnAck(a *cc.Ack) {
 	in.set(ioRsRttUs, signedMicros(r.RTT))
 	in.set(ioRsLosses, uint64(newlyLost))
 	in.set(ioRsIsAppLimited, b2u(r.IsAppLimited))
+	in.set(ioTsval, uint64(a.TSval))
+	in.set(ioTsecr, uint64(a.TSecr))
 	in.call1(in.ack, uint64(k.slot))
 	k.answers()
 	in.mu.Unlock()

@@ -170,7 +170,7 @@ static struct sock *enter(u32 slot)
 	tp->max_packets_out = io.app_limited ? 0 : tp->snd_cwnd;
 	tp->app_limited = io.app_limited ? (tp->delivered ? tp->delivered : 1) : 0;
 	tp->tcp_wstamp_ns = io.now_ns;
-	tp->rx_opt.saw_tstamp = io.tsval != 0;
+	tp->rx_opt.saw_tstamp = io.tsval != 0 || io.tsecr != 0;
 	tp->rx_opt.rcv_tsval = (u32)io.tsval;
 	tp->rx_opt.rcv_tsecr = (u32)io.tsecr;
 	return (struct sock *)tp;
