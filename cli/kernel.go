@@ -35,7 +35,7 @@ Needs: apt-get install clang lld linux-source-6.1.`,
 		Long: `Compile each module, named (cubic: net/ipv4/tcp_cubic.c of the kernel
 source) or by the path of a C file (a patched module, one of your own),
 and print the path of the .wasm built, which "kernel:PATH.wasm" runs.
---out copies each into a folder as NAME.wasm.`,
+--out copies each into a folder: NAME.wasm for a name, FILE.wasm for\nFILE.c.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			for _, a := range args {
@@ -47,7 +47,9 @@ and print the path of the .wasm built, which "kernel:PATH.wasm" runs.
 					return fmt.Errorf("%s: %w", a, err)
 				}
 				if out != "" {
-					dst := filepath.Join(out, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(a), "tcp_"), ".c")+".wasm")
+					// A name keeps its name (cubic.wasm), a source file its
+					// file's (tcp_cubic.wasm for a patched tcp_cubic.c).
+					dst := filepath.Join(out, strings.TrimSuffix(filepath.Base(a), ".c")+".wasm")
 					b, err := os.ReadFile(path)
 					if err == nil {
 						err = os.MkdirAll(out, 0o755)
@@ -65,7 +67,7 @@ and print the path of the .wasm built, which "kernel:PATH.wasm" runs.
 			return nil
 		},
 	}
-	build.Flags().StringVar(&out, "out", "", "copy each module into this folder as NAME.wasm")
+	build.Flags().StringVar(&out, "out", "", "copy each module into this folder (NAME.wasm, or FILE.wasm for FILE.c)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the modules kernel:NAME builds by name, and whether each builds here",

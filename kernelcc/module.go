@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	goruntime "runtime"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -84,12 +85,12 @@ func wasmRuntime() wazero.Runtime {
 // Module is one compiled congestion-control module: its code, compiled
 // once, and the instances that hold its connections.
 //
-// Instances are shared: each holds glue.c's CCB_SLOTS sockets and serves
-// the connections given those slots, one call at a time (a mutex per
-// instance). An instance per connection would cost a wasm memory (at least
-// 64 KiB) and wazero's bookkeeping per flow, over a gigabyte for 10 000
-// flows; a slot costs a few hundred bytes. New instances are made when
-// every slot is taken, and a slot is freed when its connection's
+// Instances are shared: each holds glue.c's CCB_SLOTS (1024) sockets and
+// serves the connections given those slots, one call at a time (a mutex
+// per instance). An instance per connection would cost a wasm memory (at
+// least 64 KiB) and wazero's bookkeeping per flow, over a gigabyte for
+// 10 000 flows; a slot costs a few hundred bytes, and 10 000 flows fit in
+// ten instances of about 400 KiB. A slot is freed when its connection's
 // algorithm is garbage collected.
 type Module struct {
 	// Name is the algorithm's name as the module registered it ("cubic").
@@ -101,6 +102,7 @@ type Module struct {
 
 	mu        sync.Mutex
 	instances []*instance
+	next      int // where acquire looks first
 }
 
 type instance struct {
@@ -215,13 +217,20 @@ func (m *Module) ControlsRecovery() bool { return m.caps&hasCongControl != 0 }
 // NeedsECN reports whether the module asks for ECN (TCP_CONG_NEEDS_ECN).
 func (m *Module) NeedsECN() bool { return m.caps&needsECN != 0 }
 
-// acquire gives out a free slot, making an instance if every one is full.
+// acquire gives out a free slot. Connections are dealt round-robin over
+// as many instances as Go runs threads (GOMAXPROCS), so that the points
+// of a sweep running in parallel seldom wait on one instance's lock; past
+// that, an instance is added only when every one is full.
 func (m *Module) acquire() (*instance, uint32, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, in := range m.instances {
-		if s, ok := in.take(); ok {
-			return in, s, nil
+	if len(m.instances) >= goruntime.GOMAXPROCS(0) {
+		for i := range m.instances {
+			in := m.instances[(m.next+i)%len(m.instances)]
+			if s, ok := in.take(); ok {
+				m.next = (m.next + i + 1) % len(m.instances)
+				return in, s, nil
+			}
 		}
 	}
 	in, err := m.newInstance()
