@@ -60,9 +60,20 @@ static int __init ccb_reno_register(void)
 module_init(ccb_reno_register);
 `
 
-// ErrToolsMissing is wrapped by build errors caused by a missing clang,
-// wasm-ld or kernel source, so that tests can skip on it.
+// ErrToolsMissing matches (errors.Is) the build errors caused by a missing
+// clang, wasm-ld or kernel source, so that tests can skip on them.
 var ErrToolsMissing = errors.New("kernel module tools missing")
+
+// toolsMissing is such an error: its text says what is missing and what
+// to install.
+type toolsMissing string
+
+func (e toolsMissing) Error() string        { return string(e) }
+func (e toolsMissing) Is(target error) bool { return target == ErrToolsMissing }
+
+func missing(format string, args ...any) error {
+	return toolsMissing(fmt.Sprintf(format, args...))
+}
 
 // Toolchain is what building needs: clang with the wasm32 target and
 // lld's wasm-ld.
@@ -91,14 +102,14 @@ func findToolchain() (Toolchain, error) {
 	var t Toolchain
 	var err error
 	if t.Clang, err = lookTool("CCBENCH_CLANG", "clang"); err != nil {
-		return t, fmt.Errorf("%w: clang not found (apt-get install clang lld)", ErrToolsMissing)
+		return t, missing("clang not found (apt-get install clang lld)")
 	}
 	if t.WasmLd, err = lookTool("CCBENCH_WASM_LD", "wasm-ld", "wasm-ld-14", "wasm-ld-15", "wasm-ld-16"); err != nil {
-		return t, fmt.Errorf("%w: wasm-ld not found (apt-get install lld)", ErrToolsMissing)
+		return t, missing("wasm-ld not found (apt-get install lld)")
 	}
 	out, err := exec.Command(t.Clang, "--version").Output()
 	if err != nil {
-		return t, fmt.Errorf("%w: %s --version: %v", ErrToolsMissing, t.Clang, err)
+		return t, missing("%s --version: %v", t.Clang, err)
 	}
 	t.Version, _, _ = strings.Cut(string(out), "\n")
 	return t, nil
@@ -154,13 +165,13 @@ func Source() (string, error) {
 	for _, t := range tarballs {
 		return sourceAt(t)
 	}
-	return "", fmt.Errorf("%w: no Linux source (apt-get install linux-source-6.1, or set CCBENCH_KERNEL_SRC to a kernel tree)", ErrToolsMissing)
+	return "", missing("no Linux source (apt-get install linux-source-6.1, or set CCBENCH_KERNEL_SRC to a kernel tree)")
 }
 
 func sourceAt(p string) (string, error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return "", fmt.Errorf("%w: kernel source %s: %v", ErrToolsMissing, p, err)
+		return "", missing("kernel source %s: %v", p, err)
 	}
 	if !st.IsDir() {
 		return extractTarball(p, st)
@@ -170,7 +181,7 @@ func sourceAt(p string) (string, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("%w: %s holds no net/ipv4/tcp_cubic.c", ErrToolsMissing, p)
+	return "", missing("%s holds no net/ipv4/tcp_cubic.c", p)
 }
 
 var extractMu sync.Mutex
@@ -192,7 +203,7 @@ func extractTarball(path string, st fs.FileInfo) (string, error) {
 		return dest, nil
 	}
 	if _, err := exec.LookPath("tar"); err != nil {
-		return "", fmt.Errorf("%w: tar is needed to read %s", ErrToolsMissing, path)
+		return "", missing("tar is needed to read %s", path)
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return "", err
@@ -208,10 +219,10 @@ func extractTarball(path string, st fs.FileInfo) (string, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%w: extracting net/ipv4 from %s: %v: %s", ErrToolsMissing, path, err, strings.TrimSpace(stderr.String()))
+		return "", missing("extracting net/ipv4 from %s: %v: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "tcp_cubic.c")); err != nil {
-		return "", fmt.Errorf("%w: %s has no net/ipv4/tcp_cubic.c", ErrToolsMissing, path)
+		return "", missing("%s has no net/ipv4/tcp_cubic.c", path)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
 		return "", err
