@@ -7,6 +7,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -106,9 +107,13 @@ type Module struct {
 }
 
 type instance struct {
-	mu    sync.Mutex
-	mod   api.Module
-	io    []byte // the I/O block, a view of the instance's memory
+	mu  sync.Mutex
+	mod api.Module
+	// io is the I/O block: a view of the instance's memory, not a copy.
+	// The glue never grows its memory, so the view stays valid; wasm is
+	// little-endian, as every host wazero compiles for (amd64, arm64), so
+	// the fields are read and written as native words.
+	io    *[ioFields]uint64
 	slots uint32
 	free  []uint32
 	next  uint32
@@ -177,19 +182,22 @@ func (m *Module) newInstance() (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	io, ok := mod.Memory().Read(uint32(addr[0]), ioFields*8)
-	if !ok {
-		return nil, fmt.Errorf("%s: the I/O block is outside memory", m.Path)
+	block, ok := mod.Memory().Read(uint32(addr[0]), ioFields*8)
+	if !ok || addr[0]%8 != 0 {
+		return nil, fmt.Errorf("%s: the I/O block is outside memory or misaligned", m.Path)
 	}
-	if v := binary.LittleEndian.Uint64(io[ioVersion*8:]); v != ioLayoutVersion {
+	if v := binary.LittleEndian.Uint64(block[ioVersion*8:]); v != ioLayoutVersion {
 		return nil, fmt.Errorf("%s was built with another shim (I/O layout %d, want %d): rebuild it", m.Path, v, ioLayoutVersion)
 	}
 	n, err := mod.ExportedFunction("ccb_slots").Call(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		return nil, fmt.Errorf("kernelcc needs a little-endian host")
+	}
 	return &instance{
-		mod: mod, io: io, slots: uint32(n[0]),
+		mod: mod, io: (*[ioFields]uint64)(unsafe.Pointer(unsafe.SliceData(block))), slots: uint32(n[0]),
 		ack: mod.ExportedFunction("ccb_ack"), event: mod.ExportedFunction("ccb_event"), initFn: mod.ExportedFunction("ccb_init"),
 	}, nil
 }
@@ -263,13 +271,9 @@ func (in *instance) release(slot uint32) {
 	in.mu.Unlock()
 }
 
-func (in *instance) set(field int, v uint64) {
-	binary.LittleEndian.PutUint64(in.io[field*8:], v)
-}
+func (in *instance) set(field int, v uint64) { in.io[field] = v }
 
-func (in *instance) get(field int) uint64 {
-	return binary.LittleEndian.Uint64(in.io[field*8:])
-}
+func (in *instance) get(field int) uint64 { return in.io[field] }
 
 // call1 and call2 run an entry point with one or two arguments on a
 // reused stack (no allocation). A trap is a bug in the module or the shim.
