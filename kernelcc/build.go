@@ -227,8 +227,16 @@ func extractTarball(path string, st fs.FileInfo) (string, error) {
 	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
 		return "", err
 	}
+	// Another process may have finished the same extraction meanwhile:
+	// then its copy is used. A copy without .complete was cut short.
+	if _, err := os.Stat(done); err == nil {
+		return dest, nil
+	}
 	os.RemoveAll(dest)
 	if err := os.Rename(tmp, dest); err != nil {
+		if _, serr := os.Stat(done); serr == nil {
+			return dest, nil
+		}
 		return "", err
 	}
 	return dest, nil

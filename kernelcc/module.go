@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	goruntime "runtime"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -276,11 +277,15 @@ func (in *instance) set(field int, v uint64) { in.io[field] = v }
 func (in *instance) get(field int) uint64 { return in.io[field] }
 
 // call1 and call2 run an entry point with one or two arguments on a
-// reused stack (no allocation). A trap is a bug in the module or the shim.
+// reused stack (no allocation), the caller holding in.mu. A trap is a bug
+// in the module or the shim: it panics, releasing in.mu first so that the
+// instance's other connections can go on (Exercise recovers the panic to
+// refuse such a module).
 func (in *instance) call1(fn api.Function, a uint64) uint64 {
 	in.stack[0] = a
 	if err := fn.CallWithStack(context.Background(), in.stack[:1]); err != nil {
-		panic(fmt.Sprintf("kernelcc: the module trapped: %v", err))
+		in.mu.Unlock()
+		panic("kernelcc: the module trapped: " + trapLine(err))
 	}
 	return in.stack[0]
 }
@@ -288,6 +293,13 @@ func (in *instance) call1(fn api.Function, a uint64) uint64 {
 func (in *instance) call2(fn api.Function, a, b uint64) {
 	in.stack[0], in.stack[1] = a, b
 	if err := fn.CallWithStack(context.Background(), in.stack[:2]); err != nil {
-		panic(fmt.Sprintf("kernelcc: the module trapped: %v", err))
+		in.mu.Unlock()
+		panic("kernelcc: the module trapped: " + trapLine(err))
 	}
+}
+
+// trapLine is the first line of a trap (wazero adds the wasm stack below).
+func trapLine(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -244,4 +245,18 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestTrappingModuleIsRefused: a module that traps when run (here it
+// divides by zero) is refused when its name is resolved, in one line,
+// before any experiment starts.
+func TestTrappingModuleIsRefused(t *testing.T) {
+	if _, err := kernelcc.FindToolchain(); err != nil {
+		t.Skipf("kernel modules cannot be built here: %v", err)
+	}
+	err := cc.Check("kernel:testdata/tcp_trap.c")
+	if err == nil || !strings.Contains(err.Error(), "fails when run") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("kernel:testdata/tcp_trap.c: %v; want one line saying it fails when run", err)
+	}
+	t.Log(err)
 }
