@@ -128,6 +128,12 @@ func (r *recorder) OnCongestion(e *cc.Event) {
 
 func registerRecorder(t *testing.T, name, inner string) {
 	t.Helper()
+	eventsMu.Lock()
+	delete(events, name)
+	eventsMu.Unlock()
+	if cc.Check(name) == nil {
+		return // registered by an earlier run of the test (-count)
+	}
 	if err := cc.Register(name, func() cc.CongestionControl {
 		c, err := cc.New(inner)
 		if err != nil {
