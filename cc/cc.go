@@ -296,6 +296,16 @@ type RecoveryController interface {
 	ControlsRecovery() bool
 }
 
+// TSOSizer is implemented by algorithms that set the fewest segments one
+// GSO packet may hold, as a Linux module does with its min_tso_segs hook
+// (BBR asks for one below about 1.2 Mbit/s, two above); the sender uses
+// net.ipv4.tcp_min_tso_segs (2) for the others.
+type TSOSizer interface {
+	// MinTSOSegs is that number, at least 1. It must be cheap: the sender
+	// asks on every arriving segment it sizes GSO packets after.
+	MinTSOSegs() int
+}
+
 // ControlsRecovery reports whether alg sets its own window during loss
 // recovery (see RecoveryController).
 func ControlsRecovery(alg CongestionControl) bool {

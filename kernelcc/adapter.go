@@ -44,6 +44,7 @@ type Alg struct {
 	pacingBps              uint64
 	pacing                 bool
 	caState                uint64
+	minTSOSegs             int
 
 	// Counters Linux keeps in packets that the stack gives in bytes.
 	ackedResidue int   // bytes delivered but not yet a whole packet
@@ -62,6 +63,7 @@ var (
 	_ cc.Describer          = (*Alg)(nil)
 	_ cc.Inspector          = (*Alg)(nil)
 	_ cc.ValueNamer         = (*Alg)(nil)
+	_ cc.TSOSizer           = (*Alg)(nil)
 )
 
 // NewAlg makes an algorithm named name that runs mod; the caller calls
@@ -297,6 +299,16 @@ func (k *Alg) answers() {
 	k.pacingBps = in.get(ioPacingRate)
 	k.pacing = in.get(ioPacingNeeded) != 0
 	k.caState = in.get(ioCaState)
+	k.minTSOSegs = int(in.get(ioMinTSOSegs))
+}
+
+// MinTSOSegs is the module's min_tso_segs (BBR's), or Linux's
+// tcp_min_tso_segs default of 2 for a module without one.
+func (k *Alg) MinTSOSegs() int {
+	if k.minTSOSegs <= 0 {
+		return 2
+	}
+	return k.minTSOSegs
 }
 
 func (k *Alg) bytes(pkts uint64) int {

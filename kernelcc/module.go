@@ -53,11 +53,12 @@ const (
 	ioVersion
 	ioTsval
 	ioTsecr
+	ioMinTSOSegs
 	ioFields
 )
 
 // ioVersion is glue.c's CCB_IO_VERSION.
-const ioLayoutVersion = 1
+const ioLayoutVersion = 2
 
 // Callback bits ccb_load reports.
 const (

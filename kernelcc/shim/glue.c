@@ -22,7 +22,7 @@
 
 /* The layout version Go checks before using a module: bump it whenever
  * struct ccb_io changes. */
-#define CCB_IO_VERSION 1
+#define CCB_IO_VERSION 2
 
 /* The I/O block. Go's kernelcc/io.go mirrors these indices. */
 struct ccb_io {
@@ -66,6 +66,7 @@ struct ccb_io {
 	u64 io_version;         /* 34: CCB_IO_VERSION */
 	u64 tsval;              /* 35: TSval of the ACK (0: none) */
 	u64 tsecr;              /* 36: TSecr of the ACK */
+	u64 min_tso_segs;       /* 37: answer: the module's min_tso_segs, 0 if none */
 };
 
 static struct ccb_io io;
@@ -187,6 +188,10 @@ static void leave(struct sock *sk)
 	io.pacing_rate = sk->sk_pacing_rate;
 	io.pacing_needed = sk->sk_pacing_status == SK_PACING_NEEDED;
 	io.ca_state = inet_csk(sk)->icsk_ca_state;
+	/* tcp_tso_segs asks min_tso_segs as it sizes each GSO packet; the
+	 * answer after every call is what the sender sizes them by. */
+	io.min_tso_segs = inet_csk(sk)->icsk_ca_ops->min_tso_segs ?
+		inet_csk(sk)->icsk_ca_ops->min_tso_segs(sk) : 0;
 }
 
 /* tcp_set_ca_state: tell the module, then change state. */
