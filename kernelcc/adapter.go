@@ -1,3 +1,8 @@
+// The adapter between ccbench's stack and a module: cc.CongestionControl
+// on one side, the glue's entry points on the other. It is ccbench's half
+// of Linux's TCP core (tcp_input.c's calls into the module); glue.c is the
+// half that runs inside the module.
+
 package kernelcc
 
 import (

@@ -1,3 +1,9 @@
+// Building a module: Linux's net/ipv4/tcp_NAME.c, found in a kernel tree
+// or unpacked from Debian's linux-source tarball, compiled unchanged by
+// clang for wasm32 against the embedded shim, linked with the glue by
+// wasm-ld, and kept in the user's cache under a hash of everything that
+// went into it.
+
 package kernelcc
 
 import (

@@ -1,3 +1,7 @@
+// A compiled module in wazero: compiled to machine code once per process,
+// instantiated as often as its connections need slots, and called through
+// a flat I/O block that Go and the glue share (glue.c's struct ccb_io).
+
 package kernelcc
 
 import (

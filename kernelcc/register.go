@@ -1,3 +1,6 @@
+// The "kernel:" names: cc asks this file's resolver for any name with that
+// prefix, and gets a factory for the module it names, built and exercised.
+
 package kernelcc
 
 import (
