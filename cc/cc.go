@@ -296,6 +296,15 @@ type RecoveryController interface {
 	ControlsRecovery() bool
 }
 
+// ConnSeeder is implemented by algorithms whose random numbers follow the
+// run's seed: the sender calls SeedConnection once, right after Init, with
+// a value made from the connection's initial sequence numbers and ports,
+// which the hosts draw from the run's seed. Two connections of a run get
+// different seeds, and a run repeats exactly.
+type ConnSeeder interface {
+	SeedConnection(seed uint64)
+}
+
 // TSOSizer is implemented by algorithms that set the fewest segments one
 // GSO packet may hold, as a Linux module does with its min_tso_segs hook
 // (BBR asks for one below about 1.2 Mbit/s, two above); the sender uses

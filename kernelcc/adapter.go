@@ -69,6 +69,7 @@ var (
 	_ cc.Inspector          = (*Alg)(nil)
 	_ cc.ValueNamer         = (*Alg)(nil)
 	_ cc.TSOSizer           = (*Alg)(nil)
+	_ cc.ConnSeeder         = (*Alg)(nil)
 )
 
 // NewAlg makes an algorithm named name that runs mod; the caller calls
@@ -97,9 +98,12 @@ func (k *Alg) ControlsRecovery() bool { return k.mod.ControlsRecovery() }
 // (TCP_CONG_NEEDS_ECN, DCTCP): its receiver echoes CE marks exactly.
 func (k *Alg) ExactECNEcho() bool { return k.mod.NeedsECN() }
 
+// SeedConnection is cc.ConnSeeder: the stack seeds the module's random
+// numbers (BBR's ProbeBW phase, NV's) from the run's seed after Init.
+func (k *Alg) SeedConnection(seed uint64) { k.SetSeed(mix(seed)) }
+
 // SetSeed replaces the connection's random seed (the one Init derives from
-// its time, MSS and initial window), for modules that draw random numbers
-// (BBR's ProbeBW phase).
+// its time, MSS and initial window, which SeedConnection replaces in turn).
 func (k *Alg) SetSeed(seed uint64) {
 	k.seed = seed
 	if k.in != nil {
