@@ -165,3 +165,14 @@ PACKETDRILL_DIR ?= ../packetdrill
 packetdrill-upstream: build
 	@test -d $(PACKETDRILL_DIR)/gtests/net/tcp || { echo "PACKETDRILL_DIR=$(PACKETDRILL_DIR) has no gtests/net/tcp: point it at a google/packetdrill checkout" >&2; exit 2; }
 	-bin/ccbench packetdrill $$(find $(PACKETDRILL_DIR)/gtests/net/tcp -name '*.pkt' | sort)
+
+# Linux's congestion-control modules compiled to wasm for kernel:NAME
+# (kernelcc/): builds each from Debian's linux-source-6.1 (or the tree in
+# CCBENCH_KERNEL_SRC) into the user cache and copies it to KERNEL_OUT.
+# Needs clang, lld and linux-source-6.1 (apt-get install clang lld
+# linux-source-6.1). ccbench also builds a module on first use.
+KERNEL_MODULES ?= cubic reno bbr dctcp vegas westwood highspeed htcp illinois bic hybla yeah scalable veno lp nv
+KERNEL_OUT ?= bin/kernel
+.PHONY: kernel-modules
+kernel-modules:
+	$(GO) run ./cmd/ccbench kernel build --out $(KERNEL_OUT) $(KERNEL_MODULES)

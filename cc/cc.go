@@ -123,6 +123,13 @@ type Ack struct {
 	// Lost is the number of bytes newly deemed lost while processing this
 	// ACK (by SACK or RACK loss detection).
 	Lost int
+	// TSval and TSecr are the ACK's timestamp option (RFC 7323), TSecr
+	// less the sender's own timestamp offset, so that it reads on the
+	// sender's clock (milliseconds since the sender's clock began, as
+	// Linux's rx_opt.rcv_tsecr); both 0 when the connection does not use
+	// timestamps. Algorithms that estimate one-way delay read them (Linux's
+	// TCP-LP).
+	TSval, TSecr uint32
 }
 
 // RateSample is one delivery-rate sample, as
@@ -287,6 +294,25 @@ type Event struct {
 // out, and that the window does not let a burst out when recovery ends.
 type RecoveryController interface {
 	ControlsRecovery() bool
+}
+
+// ConnSeeder is implemented by algorithms whose random numbers follow the
+// run's seed: the sender calls SeedConnection once, right after Init, with
+// a value made from the connection's initial sequence numbers and ports,
+// which the hosts draw from the run's seed. Two connections of a run get
+// different seeds, and a run repeats exactly.
+type ConnSeeder interface {
+	SeedConnection(seed uint64)
+}
+
+// TSOSizer is implemented by algorithms that set the fewest segments one
+// GSO packet may hold, as a Linux module does with its min_tso_segs hook
+// (BBR asks for one below about 1.2 Mbit/s, two above); the sender uses
+// net.ipv4.tcp_min_tso_segs (2) for the others.
+type TSOSizer interface {
+	// MinTSOSegs is that number, at least 1. It must be cheap: the sender
+	// asks on every arriving segment it sizes GSO packets after.
+	MinTSOSegs() int
 }
 
 // ControlsRecovery reports whether alg sets its own window during loss

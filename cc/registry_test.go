@@ -160,3 +160,43 @@ func TestRegistryConcurrentUse(t *testing.T) {
 		t.Fatalf("%d algorithms registered, want 9", got)
 	}
 }
+
+func TestResolverMakesPrefixedNames(t *testing.T) {
+	r := newRegistry()
+	calls := 0
+	if err := r.registerResolver("fam", func(rest string) (Factory, error) {
+		calls++
+		if rest == "bad" {
+			return nil, fmt.Errorf("no member %q", rest)
+		}
+		return factoryFor("fam:" + rest), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.registerResolver("fam", func(string) (Factory, error) { return nil, nil }); err == nil {
+		t.Error("a second resolver for one prefix was accepted")
+	}
+	for range 2 {
+		alg, err := r.new("fam:one")
+		if err != nil || alg.Name() != "fam:one" {
+			t.Fatalf("new(fam:one) = %v, %v", alg, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the resolver ran %d times for one name, want once", calls)
+	}
+	for range 2 {
+		if _, err := r.new("fam:bad"); err == nil || !strings.Contains(err.Error(), `no member "bad"`) {
+			t.Errorf("new(fam:bad) error %v", err)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("a failing name was resolved %d times in all, want its error kept", calls)
+	}
+	if _, err := r.new("other:one"); err == nil || !strings.Contains(err.Error(), "unknown congestion control") {
+		t.Errorf("a prefix without a resolver: %v", err)
+	}
+	if slices.Contains(r.names(), "fam:one") {
+		t.Error("Names lists a resolved name; it lists registered algorithms only")
+	}
+}

@@ -102,6 +102,9 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 			for _, n := range cc.Names() {
 				fmt.Fprintf(stdout, "%-*s  %s\n", width, n, cc.Describe(n))
 			}
+			if cc.Resolvable("kernel:cubic") {
+				fmt.Fprintf(stdout, "%-*s  %s\n", width, "kernel:NAME", "Linux's net/ipv4/tcp_NAME.c compiled to wasm and run in the stack (ccbench kernel list)")
+			}
 			return nil
 		},
 	}

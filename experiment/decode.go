@@ -9,6 +9,7 @@
 package experiment
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"path/filepath"
@@ -22,6 +23,21 @@ import (
 // algorithmNames lists the registered congestion-control algorithms; tests
 // replace it to check names without depending on which are registered.
 var algorithmNames = cc.Names
+
+// checkAlgorithm says whether an algorithm can run: registered, or made
+// by a resolver ("kernel:cubic" with kernelcc linked in).
+func checkAlgorithm(name string) string {
+	if cc.Resolvable(name) {
+		if err := cc.Check(name); err != nil {
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			return "cannot run: " + err.Error()
+		}
+		return ""
+	}
+	return notOneOf(name, algorithmNames(), "a registered algorithm")
+}
 
 // TCP limits, the same as the stack's own checks, so that a bad value is
 // reported against the key in the file rather than later by the stack.

@@ -189,7 +189,7 @@ func (d *decoder) lifecycle(c *Config) {
 	// that a build may not have.
 	algorithm := func(s scope, cc string) {
 		if clientsGiven || floodGiven {
-			if msg := notOneOf(cc, algorithmNames(), "a registered algorithm"); msg != "" {
+			if msg := checkAlgorithm(cc); msg != "" {
 				d.fail(s, "cc", msg)
 			}
 		}

@@ -244,7 +244,7 @@ var schema = []table{
 					// one named.
 					return ""
 				}
-				return notOneOf(g.CC, algorithmNames(), "a registered algorithm")
+				return checkAlgorithm(g.CC)
 			})},
 		{"count", kindInt, int64(1), "number of flows in the group", at(func(g *FlowGroup) any { return &g.Count }),
 			between(1, maxFlowCount, "must be a whole number of flows from 1 to "+strconv.Itoa(maxFlowCount))},

@@ -33,7 +33,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/ccbench/ccbench/cc"
@@ -324,7 +323,10 @@ func newWorld(sc Scenario) (*world, error) {
 // addFlow adds flow i: its two hosts, their routes and its start.
 func (w *world) addFlow(i int, spec FlowSpec) error {
 	sc := &w.sc
-	if !slices.Contains(cc.Names(), spec.CC) {
+	if cc.Check(spec.CC) != nil {
+		if cc.Resolvable(spec.CC) {
+			return fmt.Errorf("flows[%d].cc: %v", i, cc.Check(spec.CC))
+		}
 		return fmt.Errorf("flows[%d].cc: %q is not a registered algorithm; allowed: %s", i, spec.CC, strings.Join(cc.Names(), ", "))
 	}
 	f := newFlowPayload(i, spec, *sc, sc.virtualPayload())

@@ -207,7 +207,9 @@ type Conn struct {
 	lastSACK wire.SACKBlock
 	// ccControlsRecovery caches cc.ControlsRecovery(cc).
 	ccControlsRecovery bool
-	rack               rackState
+	// ccTSO is cc as a cc.TSOSizer, or nil.
+	ccTSO cc.TSOSizer
+	rack  rackState
 	// Undo of a spurious reduction (Linux's undo_marker, undo_retrans,
 	// prior_cwnd and prior_ssthresh): set when fast recovery begins; the
 	// retransmissions of the episode not yet reported by a D-SACK; the
@@ -386,6 +388,7 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 		ackAt:  units.Never,
 		// A nil alg (a test's) controls nothing.
 		ccControlsRecovery: cc.ControlsRecovery(alg),
+		ccTSO:              tsoSizer(alg),
 		rtxAt:              units.Never,
 		timeWait:           units.Never,
 		reorderAt:          units.Never,

@@ -248,6 +248,7 @@ func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *wire.Segment) {
 	c.allocateBuffers()
 	c.rcvAdv = c.rcvBuf.nxt.Add(c.synWindow())
 	c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
+	seedCC(c)
 	if len(s.Payload) > 0 {
 		c.receiveData(now, s.Seq.Add(1), s.Payload, s.Flags)
 		c.finishSegment(now)

@@ -286,6 +286,7 @@ func (h *Host) remove(c *Conn) {
 func (h *Host) established(now units.Time, c *Conn) {
 	if !c.tfo.child {
 		c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
+		seedCC(c)
 	}
 	c.rtt.afterHandshake(c.stats.Timeouts > 0)
 	c.retries = 0
@@ -452,4 +453,15 @@ func (h *Host) OnTimer(now units.Time) {
 		}
 	}
 	clear(due)
+}
+
+// seedCC gives an algorithm that wants one (cc.ConnSeeder) a seed from the
+// connection's initial sequence numbers, which the hosts drew from the
+// run's seed, and its ports: the same for the same run, different for
+// every connection in it. Nothing is drawn from the host's generator, so
+// the ISNs that follow are what they were.
+func seedCC(c *Conn) {
+	if s, ok := c.cc.(cc.ConnSeeder); ok {
+		s.SeedConnection(uint64(c.iss)<<32 | uint64(c.irs) ^ uint64(c.id.localPort)<<48 ^ uint64(c.id.remotePort)<<16)
+	}
 }

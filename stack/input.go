@@ -435,6 +435,11 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 	}
 	a := &c.ack
 	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
+	if c.tsOK && s.Opts.HasTimestamps {
+		// Linux's rx_opt.rcv_tsval and rcv_tsecr, the echo less this
+		// connection's offset (tcp_fast_parse_options).
+		a.TSval, a.TSecr = s.Opts.TSVal, s.Opts.TSEcr-c.tsOffset
+	}
 	lostBefore, deliveredBefore := c.sent.lostTotal, c.rate.delivered
 	c.origAcked, c.rtxAcked, c.frtoNew = false, false, false
 

@@ -1,6 +1,9 @@
 package stack
 
-import "github.com/ccbench/ccbench/units"
+import (
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/units"
+)
 
 // The PSH flag and corking, as Linux 6.x sets and applies them.
 //
@@ -239,7 +242,18 @@ func (c *Conn) computeTSOSegs() int {
 		bytes += gsoMaxSize >> r
 	}
 	bytes = min(bytes, gsoMaxSize)
-	return max(bytes/c.sndMSS, minTSOSegs)
+	least := minTSOSegs
+	if c.ccTSO != nil {
+		// The algorithm's min_tso_segs replaces the sysctl (tcp_tso_segs).
+		least = max(c.ccTSO.MinTSOSegs(), 1)
+	}
+	return max(bytes/c.sndMSS, least)
+}
+
+// tsoSizer is alg as a cc.TSOSizer, or nil.
+func tsoSizer(alg cc.CongestionControl) cc.TSOSizer {
+	t, _ := alg.(cc.TSOSizer)
+	return t
 }
 
 // linuxPacingRate is sk_pacing_rate: the congestion control's rate, or the

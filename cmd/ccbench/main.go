@@ -10,6 +10,11 @@
 //	ccbench --version
 package main
 
-import "github.com/ccbench/ccbench/cli"
+import (
+	"github.com/ccbench/ccbench/cli"
+	// Linux's modules as "kernel:NAME" (cli imports it too, for its
+	// kernel verb; named here so that the names' source is plain).
+	_ "github.com/ccbench/ccbench/kernelcc"
+)
 
 func main() { cli.Main() }

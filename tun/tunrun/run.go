@@ -47,7 +47,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -359,7 +358,7 @@ func checkKernelScenario(sc runner.Scenario) error {
 	firstStack := -1
 	for i, f := range sc.Flows {
 		_, kernel := tun.KernelCC(f.CC)
-		if !kernel && !slices.Contains(cc.Names(), f.CC) {
+		if !kernel && cc.Check(f.CC) != nil {
 			return fmt.Errorf("flows[%d].cc: %q is neither a kernel algorithm (\"linux:<name>\") nor a registered one; registered: %s", i, f.CC, strings.Join(cc.Names(), ", "))
 		}
 		if !kernel && firstStack < 0 {

@@ -1,0 +1,82 @@
+package stack
+
+import (
+	"testing"
+
+	"github.com/ccbench/ccbench/cc"
+	"github.com/ccbench/ccbench/packet"
+	"github.com/ccbench/ccbench/units"
+)
+
+// oneSegTSO is Reno that asks for GSO packets of one segment at least,
+// as BBR's min_tso_segs does at low rates.
+type oneSegTSO struct{ cc.CongestionControl }
+
+func (oneSegTSO) MinTSOSegs() int { return 1 }
+
+// A slow pacing rate sizes GSO packets by the algorithm's min_tso_segs
+// (tcp_tso_segs), and by net.ipv4.tcp_min_tso_segs for others.
+func TestTSOSizerSetsTheLeastGSOSegments(t *testing.T) {
+	var pool packet.Pool
+	h, err := NewHost(addrA, DefaultConfig(), &pool, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		alg  cc.CongestionControl
+		want int
+	}{
+		{newReno(), minTSOSegs},
+		{oneSegTSO{newReno()}, 1},
+	} {
+		conn := newConn(h, fourTuple{}, 0, c.alg)
+		conn.sndMSS = 1448
+		conn.cc.Init(0, 1448, 2*1448)
+		conn.rtt.srtt = 40 * units.Millisecond // 2 segments per 40 ms: about 1 kbit per ms
+		if got := conn.computeTSOSegs(); got != c.want {
+			t.Errorf("%T: %d segments per GSO packet at a low rate, want %d", c.alg, got, c.want)
+		}
+	}
+}
+
+// seeded is Reno that records the seeds cc.ConnSeeder gives it.
+type seeded struct {
+	cc.CongestionControl
+	seeds []uint64
+}
+
+func (s *seeded) SeedConnection(seed uint64) { s.seeds = append(s.seeds, seed) }
+
+// An algorithm that asks for a seed gets one at Init, from the ISNs that
+// the run's seed drew: the same in a repeated run, different for another
+// connection.
+func TestConnSeederIsSeededFromTheRun(t *testing.T) {
+	seedOf := func() (uint64, uint64) {
+		n := newTestNet(t, 10*units.Millisecond, DefaultConfig(), DefaultConfig())
+		var got [2]*seeded
+		for i := range got {
+			alg := &seeded{CongestionControl: newReno()}
+			c, err := n.a.Connect(n.now, 0, addrB, uint16(80+i), alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.b.Listen(uint16(80+i), 8, newReno); err != nil {
+				t.Fatal(err)
+			}
+			n.runUntil(n.now.Add(10*units.Second), func() bool { return c.State() == Established })
+			if len(alg.seeds) != 1 {
+				t.Fatalf("connection %d was seeded %d times, want once", i, len(alg.seeds))
+			}
+			got[i] = alg
+		}
+		return got[0].seeds[0], got[1].seeds[0]
+	}
+	a1, b1 := seedOf()
+	a2, b2 := seedOf()
+	if a1 != a2 || b1 != b2 {
+		t.Errorf("a repeated run seeded %#x, %#x then %#x, %#x", a1, b1, a2, b2)
+	}
+	if a1 == b1 {
+		t.Errorf("two connections got the same seed %#x", a1)
+	}
+}
