@@ -442,6 +442,7 @@ func (c *cubic) OnCongestion(e *Event) {
 		// bictcp_reset): W_max, delay_min, the epoch, and HyStart, which
 		// runs again in the slow start that follows.
 		c.resetState()
+		c.cwndCnt = 0 // tcp_enter_loss zeroes snd_cwnd_cnt
 		c.cwnd = renoLossWindow * c.mss
 		c.recovering = false
 		c.timedOut = true
@@ -479,7 +480,10 @@ func (c *cubic) resetState() {
 
 // reduce is cubictcp_recalc_ssthresh, for a loss or an ECN echo: a new
 // W_max, with fast convergence, a new ssthresh, and the end of the epoch.
+// The growth credit goes too, as tcp_init_cwnd_reduction zeroes
+// snd_cwnd_cnt before it asks the module for ssthresh.
 func (c *cubic) reduce() {
+	c.cwndCnt = 0
 	cwnd := int64(c.cwnd / c.mss)
 	if cwnd < c.lastMaxCwnd {
 		// Fast convergence: the window was lower than at the last event,
