@@ -74,15 +74,18 @@ func goodput(t *testing.T, dir string) float64 {
 
 // TestEveryModuleRunsTheBottleneck builds each of the modules issue 19
 // names from the kernel source and runs the shipped bottleneck with it
-// for a few simulated seconds.
+// for the whole of its 30 s.
 func TestEveryModuleRunsTheBottleneck(t *testing.T) {
 	needModule(t, "cubic")
 	for _, m := range kernelcc.Modules {
 		t.Run(m, func(t *testing.T) {
 			needModule(t, m)
-			dir := runBottleneck(t, "kernel:"+m, "duration=3s")
-			if g := goodput(t, dir); g < 10 {
-				t.Errorf("kernel:%s: goodput %.2f Mbit/s over 3 s of a 100 Mbit/s bottleneck", m, g)
+			// The shipped file as it is: 30 s of a 100 Mbit/s
+			// bottleneck. Every module keeps it at least half busy
+			// (the least, TCP-NV and Westwood+, about 79 Mbit/s).
+			dir := runBottleneck(t, "kernel:"+m)
+			if g := goodput(t, dir); g < 50 {
+				t.Errorf("kernel:%s: goodput %.2f Mbit/s over the 30 s of a 100 Mbit/s bottleneck", m, g)
 			} else {
 				t.Logf("kernel:%s: %.2f Mbit/s", m, g)
 			}
