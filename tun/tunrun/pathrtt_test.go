@@ -27,10 +27,14 @@ func TestTunPathRTTFromTheRelay(t *testing.T) {
 	for i, f := range res.Summary.Flows {
 		t.Logf("flow %d %s (%s): path rtt p50 %.2f p95 %.2f min %.2f max %.2f ms over %d samples; srtt p50 %.2f p95 %.2f ms",
 			i, f.CC, res.Endpoints[i], f.RTTP50Ms, f.RTTP95Ms, f.RTTMinMs, f.RTTMaxMs, f.RTTSamples, f.SRTTP50Ms, f.SRTTP95Ms)
-		// 3 s at up to 50 Mbit/s is thousands of segments, an ACK for
-		// every one or two.
-		if f.RTTSamples < 1000 {
-			t.Errorf("flow %d (%s): %d path RTT samples, want at least 1000", i, f.CC, f.RTTSamples)
+		// A sample per cumulative ACK, and a receiver ACKs every one or
+		// two segments (a few more when it falls behind): at least one
+		// per 16 segments the flow delivered. How the two flows share
+		// the 50 Mbit/s varies with the machine's load, so the bound is
+		// on the flow's own segments, not a fixed count.
+		segments := int64(f.GoodputBps * sc.Duration.Seconds() / 8 / 1448)
+		if f.RTTSamples < 100 || int64(f.RTTSamples) < segments/16 {
+			t.Errorf("flow %d (%s): %d path RTT samples for about %d segments delivered, want at least one per 16 and 100", i, f.CC, f.RTTSamples, segments)
 		}
 		if f.RTTMinMs < base || f.RTTMinMs > base+5 {
 			t.Errorf("flow %d (%s): path RTT min %.3f ms, want within 5 ms above the base RTT %.0f ms", i, f.CC, f.RTTMinMs, base)
