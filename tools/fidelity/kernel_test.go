@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"image/png"
 	"os"
 	"os/exec"
@@ -183,7 +184,9 @@ func TestKernelPlanErrors(t *testing.T) {
 // comparison (ccbench's port and Linux's module on ccbench's stack) for
 // cubic, bbr and reno over 3 s through a ccbench built here, twice: the
 // table has a row per algorithm and column, each figure draws both, and
-// the second run's table is the first's to the character.
+// the second run's table is the first's to the character. Then, with the
+// tun driver made unavailable, a comparison asking for the real-time ways
+// leaves them out in one line and runs the rest.
 func TestKernelSimColumns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ccbench and runs 12 simulations; skipped in -short")
@@ -234,5 +237,23 @@ func TestKernelSimColumns(t *testing.T) {
 	second := table(filepath.Join(dir, "b"))
 	if a, b := strip(first, filepath.Join(dir, "a")), strip(second, filepath.Join(dir, "b")); a != b {
 		t.Errorf("two runs of the same simulations differ:\n%s\nand\n%s", a, b)
+	}
+
+	// Where the tun driver cannot run, the real-time ways are left out
+	// in one line and the simulated ones still run.
+	defer func(f func() error) { tunAvailable = f }(tunAvailable)
+	tunAvailable = func() error { return errors.New("tun: the tun driver needs root") }
+	var stdout, stderr strings.Builder
+	err := run([]string{"-mode", "kernel", "-module-tun", "-algorithms", "cubic", "-ccbench", bin, "-experiment", "../../experiments/kernel-compare.toml",
+		"-duration", "1s", "-out", filepath.Join(dir, "c")}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	note := "fidelity: leaving out the real-time ways (module tun, linux tun): tun: the tun driver needs root\n"
+	if !strings.HasPrefix(stderr.String(), note) {
+		t.Errorf("stderr begins %q, want %q", stderr.String()[:min(len(stderr.String()), len(note))], note)
+	}
+	if out := stdout.String(); !strings.Contains(out, "cubic  1bdp     module sim ") || strings.Contains(out, " tun ") {
+		t.Errorf("without tun, want the simulated rows only:\n%s", out)
 	}
 }

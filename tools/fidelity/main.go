@@ -185,7 +185,7 @@ func run(arguments []string, stdout, stderr io.Writer) error {
 	case *noTun:
 		plan.Ways = simOnly(plan.Ways)
 	case !*tableOnly && plan.hasDriver("tun"):
-		if err := tun.Available(); err != nil {
+		if err := tunAvailable(); err != nil {
 			fmt.Fprintf(stderr, "fidelity: leaving out the real-time ways (%s): %v\n", strings.Join(plan.labels("tun"), ", "), err)
 			plan.Ways = simOnly(plan.Ways)
 		}
@@ -243,6 +243,9 @@ func run(arguments []string, stdout, stderr io.Writer) error {
 	printFigures(stdout, figs)
 	return nil
 }
+
+// tunAvailable says why the real-time ways cannot run here, or nil.
+var tunAvailable = tun.Available
 
 // insertBefore is ways with w inserted before the way labelled label, or
 // at the end.
