@@ -155,6 +155,28 @@ fidelity: build
 	$(GO) run ./tools/fidelity -ccbench bin/ccbench -out $(FIDELITY_OUT) -duration $(FIDELITY_DURATION) \
 		-reps $(FIDELITY_REPS) -buffers $(FIDELITY_BUFFERS) -algorithms $(FIDELITY_ALGORITHMS) $(FIDELITY_FLAGS)
 
+# kernel-compare is issue 19's three columns on the shipped bottleneck
+# (experiments/kernel-compare.toml: 100 Mbit/s, 40 ms, 1 BDP, 30 s): cubic,
+# bbr and reno as ccbench's port (sim), as Linux's module on ccbench's
+# stack (kernel:NAME, sim) and as the kernel itself over TUN (linux:NAME).
+# It prints goodput, retransmits and RTT p50/p95/p99 per column, each
+# against the kernel's goodput, and draws cwnd-ALG-BUFFER.png overlaying
+# the columns' congestion windows. The real-time column needs root and
+# /dev/net/tun (left out in one line without them) and takes
+# KERNEL_COMPARE_DURATION of wall time per algorithm and buffer; the
+# modules need clang, lld and linux-source-6.1. KERNEL_COMPARE_FLAGS adds
+# flags: -module-tun (kernel:NAME over TUN too), -no-tun, -table-only,
+# -resume, -reps N.
+KERNEL_COMPARE_DURATION ?= 30s
+KERNEL_COMPARE_BUFFERS ?= 1bdp
+KERNEL_COMPARE_ALGORITHMS ?= cubic,bbr,reno
+KERNEL_COMPARE_OUT ?= results/kernel-compare
+KERNEL_COMPARE_FLAGS ?=
+.PHONY: kernel-compare
+kernel-compare: build
+	$(GO) run ./tools/fidelity -mode kernel -ccbench bin/ccbench -out $(KERNEL_COMPARE_OUT) -duration $(KERNEL_COMPARE_DURATION) \
+		-buffers $(KERNEL_COMPARE_BUFFERS) -algorithms $(KERNEL_COMPARE_ALGORITHMS) $(KERNEL_COMPARE_FLAGS)
+
 # packetdrill-upstream plays google/packetdrill's own TCP scripts
 # (gtests/net/tcp of a checkout at PACKETDRILL_DIR, which this repository
 # never holds) against the stack and ends with the count of scripts that

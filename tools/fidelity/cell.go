@@ -19,10 +19,13 @@ type cell struct {
 
 // repeat is one run's figures.
 type repeat struct {
-	Run                      string
-	Trusted                  bool
-	GoodputMbps, Retransmits float64
-	RTTP50Ms, RTTP95Ms       float64
+	// Run names the point, Dir is its folder, CC the algorithm as its
+	// flow named it and Seconds its length.
+	Run, Dir, CC                 string
+	Seconds                      float64
+	Trusted                      bool
+	GoodputMbps, Retransmits     float64
+	RTTP50Ms, RTTP95Ms, RTTP99Ms float64
 }
 
 // untrusted names a repeat that cannot be trusted and why.
@@ -31,17 +34,18 @@ type untrusted struct {
 	Reasons []string
 }
 
-// add records the run named run, from its summary s. A real-time run
+// add records the run named run, in folder dir, from its summary s. A real-time run
 // whose summary has no verdict is untrusted: nothing says its links ran
 // as configured.
-func (c *cell) add(run string, realTime bool, s *metrics.Summary) {
+func (c *cell) add(run, dir string, realTime bool, s *metrics.Summary) {
 	ok, reasons := s.Trusted()
 	if realTime && s.Validity == nil {
 		ok, reasons = false, []string{"the summary has no validity verdict (written by a ccbench that did not record one)"}
 	}
 	f := s.Flows[0]
-	c.Repeats = append(c.Repeats, repeat{Run: run, Trusted: ok, GoodputMbps: f.GoodputBps / 1e6,
-		Retransmits: float64(f.Retransmits), RTTP50Ms: f.RTTP50Ms, RTTP95Ms: f.RTTP95Ms})
+	c.Repeats = append(c.Repeats, repeat{Run: run, Dir: dir, CC: f.CC, Seconds: s.SimSeconds, Trusted: ok,
+		GoodputMbps: f.GoodputBps / 1e6, Retransmits: float64(f.Retransmits),
+		RTTP50Ms: f.RTTP50Ms, RTTP95Ms: f.RTTP95Ms, RTTP99Ms: f.RTTP99Ms})
 	if !ok {
 		c.Invalid = append(c.Invalid, untrusted{Run: run, Reasons: reasons})
 	}
@@ -51,9 +55,9 @@ func (c *cell) add(run string, realTime bool, s *metrics.Summary) {
 type cellStats struct {
 	// n is how many repeats they are over; fromInvalid is set when no
 	// repeat could be trusted and they are over all of them.
-	n                                    int
-	fromInvalid                          bool
-	goodput, retransmits, rttP50, rttP95 spread
+	n                                            int
+	fromInvalid                                  bool
+	goodput, retransmits, rttP50, rttP95, rttP99 spread
 }
 
 // stats are the cell's figures over its trusted repeats, or over all of
@@ -81,7 +85,22 @@ func (c *cell) stats() cellStats {
 	st.retransmits = pick(func(r repeat) float64 { return r.Retransmits })
 	st.rttP50 = pick(func(r repeat) float64 { return r.RTTP50Ms })
 	st.rttP95 = pick(func(r repeat) float64 { return r.RTTP95Ms })
+	st.rttP99 = pick(func(r repeat) float64 { return r.RTTP99Ms })
 	return st
+}
+
+// drawn is the repeat whose time series stand for the cell in a figure:
+// the first trusted one, else the first; false when there is none.
+func (c *cell) drawn() (repeat, bool) {
+	for _, r := range c.Repeats {
+		if r.Trusted {
+			return r, true
+		}
+	}
+	if len(c.Repeats) == 0 {
+		return repeat{}, false
+	}
+	return c.Repeats[0], true
 }
 
 // spread is the median, minimum and maximum of some values; n = 0 when
