@@ -307,7 +307,7 @@ func TestTwinsReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("30 s runs of the bottleneck; skipped in -short")
 	}
-	for _, name := range []string{"highspeed", "westwood", "vegas", "reno", "scalable", "bbr"} {
+	for _, name := range []string{"highspeed", "westwood", "vegas", "reno", "dctcp", "scalable", "cubic", "bbr"} {
 		t.Run(name, func(t *testing.T) {
 			r := runTwins(t, name)
 			t.Logf("%s: %d of %d calls differ", name, r.differing, r.calls)
