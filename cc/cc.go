@@ -244,7 +244,10 @@ const (
 	// RecoveryExit: fast recovery is over (RFC 5681 §3.2 step 6, RFC 6582
 	// §3.2 step 6, Linux's tcp_end_cwnd_reduction): Event.Cwnd is the
 	// window the sender hands back, which the algorithm must take as its
-	// cwnd (a RecoveryController may keep its own).
+	// cwnd (a RecoveryController may keep its own). An algorithm may
+	// instead set a new ssthresh here and take that as cwnd, as a Linux
+	// module may on CA_EVENT_COMPLETE_CWR (Westwood+ sets both to its
+	// bandwidth-delay estimate).
 	RecoveryExit
 	// IdleRestart: the sender resumes after an idle period longer than the
 	// RTO (RFC 5681 §4.1).

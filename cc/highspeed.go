@@ -1,5 +1,6 @@
 // HighSpeed TCP: RFC 3649 (HighSpeed TCP for Large Congestion Windows,
-// Sally Floyd, 2003). Linux: net/ipv4/tcp_highspeed.c.
+// Sally Floyd, 2003). Linux: net/ipv4/tcp_highspeed.c, which this follows
+// window for window (hstcp_cong_avoid, hstcp_ssthresh).
 //
 // The model. Reno's response function, w = 1.2/sqrt(p) segments for a loss
 // rate p, needs a loss rate below one in 5·10^9 packets to fill 10 Gbit/s
@@ -18,31 +19,38 @@
 //	a(w) = w²·p(w)·2·b(w)/(2 − b(w))
 //
 // with Low_Window = 38, High_Window = 83000, Low_P = 10^-3 (Reno's loss
-// rate at 38 segments), High_P = 10^-7 and High_Decrease = 0.1. At w = 38
-// these give a = 1 and b = 0.5, which is Reno; at 83,000, a = 72 and b =
-// 0.1. (S ≈ −0.835: the RFC's w = 0.12/p^0.835.)
+// rate at 38 segments), High_P = 10^-7 and High_Decrease = 0.1.
 //
 // The table. As RFC 3649 Appendix B proposes and Linux does, a(w) and b(w)
-// are looked up, not computed per ACK: row k (from 0) starts at the
-// smallest window at which a(w) reaches k+1, and holds a = k+1 and b(w) at
-// that window rounded to hundredths. A window between rows uses the row
-// below it, so every window up to the second row (116 segments) behaves
-// exactly as Reno. The rows here were derived from the formulas above with
-// the exact parameters, and TestHighSpeedTableFromRFC3649 derives them
-// again. The table printed in the RFC was computed from rounded forms of
-// the formulas and starts some rows a few segments later (its second row
-// is at 118 segments); the values the RFC states, a = 1 and b = 0.5 at 38
-// segments and a = 72 and b = 0.1 at 83,000, hold here too. The table ends
-// with the first row beyond High_Window: the response function is designed
-// up to there, and beyond it the last row applies.
+// are looked up, not computed per ACK. The windows are the RFC's table
+// (Appendix B: 38, 118, 221, ... segments), the decrease of each row is
+// b(w) at its window, in 256ths and rounded down (0.44 at 118 segments is
+// 112/256), as Linux keeps it; TestHighSpeedTableFromRFC3649 derives every
+// b from the formula again. How a window finds its row is Linux's: the
+// first row whose window is at least cwnd, so a window of 39 to 118
+// segments takes the 118 row, a = 2 and b = 112/256. Linux keeps the row
+// from one ACK in congestion avoidance to the next (ca->ai) and the
+// decrease uses the row as it was last set: in slow start, and at the
+// first loss, that is the first row, b = 0.5.
 //
-// In bytes, with byte counting (RFC 3465): cwnd grows one segment for
-// every cwnd/a(w) bytes acknowledged, and a congestion signal sets
-// ssthresh = (1 − b(w))·FlightSize, with w = FlightSize in segments,
-// FlightSize for cwnd as RFC 5681 eq. (4) does for Reno; at least 2*SMSS.
-// Slow start, fast recovery, timeouts and ECN are the family's
-// (renowindow.go; fast recovery itself is the sender's), with that ssthresh: RFC 3649
-// changes only the AIMD parameters.
+// In packets, as Linux counts:
+//
+//	slow start:             Linux's tcp_slow_start, up to ssthresh; what
+//	                        an ACK acknowledges beyond it is not carried
+//	                        into congestion avoidance (hstcp_cong_avoid
+//	                        drops it, unlike Reno)
+//	congestion avoidance:   per ACK, whatever it acknowledges,
+//	                        cnt += a; when cnt reaches cwnd, cnt −= cwnd
+//	                        and cwnd grows by one segment (RFC 3649 §5's
+//	                        per-ACK w += a(w)/w)
+//	congestion:             ssthresh = cwnd − ⌊cwnd·md/256⌋, at least 2
+//
+// The decrease is of cwnd, not of FlightSize: RFC 3649's w is the window,
+// and Linux's hstcp_ssthresh reduces snd_cwnd. cnt is Linux's
+// snd_cwnd_cnt: zeroed when a reduction begins (Loss, ECN: Linux's
+// tcp_init_cwnd_reduction) and at a timeout (tcp_enter_loss), kept
+// otherwise. Fast recovery, timeouts and ECN are otherwise the family's
+// (renowindow.go; fast recovery itself is the sender's).
 
 package cc
 
@@ -50,49 +58,55 @@ import "github.com/ccbench/ccbench/units"
 
 func init() { MustRegister("highspeed", newHighSpeed) }
 
-// highSpeedRow is one row of the a(w), b(w) table: from window w (in
-// segments) on, a is the row's index plus one and b is bPercent/100.
+// highSpeedRow is one row of RFC 3649's table: windows of up to w
+// segments (and above the row before) increase by the row's index plus
+// one per window and decrease by md/256.
 type highSpeedRow struct {
-	w        int32
-	bPercent int8
+	w  int32
+	md uint8
 }
 
-// highSpeedTable is RFC 3649's a(w), b(w) table; see the file comment for
-// how each row follows from the RFC's formulas.
+// highSpeedTable is RFC 3649 Appendix B's table with b(w) in 256ths; see
+// the file comment.
 var highSpeedTable = [...]highSpeedRow{
-	{38, 50}, {116, 44}, {217, 41}, {340, 39}, {483, 37}, {647, 35},
-	{829, 34}, {1030, 33}, {1249, 32}, {1486, 31}, {1741, 30}, {2015, 29},
-	{2306, 29}, {2616, 28}, {2944, 27}, {3290, 27}, {3656, 26}, {4040, 26},
-	{4443, 25}, {4866, 25}, {5308, 24}, {5771, 24}, {6254, 23}, {6758, 23},
-	{7284, 23}, {7831, 22}, {8401, 22}, {8993, 22}, {9609, 21}, {10249, 21},
-	{10913, 21}, {11603, 20}, {12318, 20}, {13061, 20}, {13830, 19}, {14628, 19},
-	{15456, 19}, {16313, 18}, {17202, 18}, {18123, 18}, {19078, 18}, {20067, 17},
-	{21092, 17}, {22155, 17}, {23257, 17}, {24399, 16}, {25584, 16}, {26813, 16},
-	{28088, 16}, {29412, 15}, {30786, 15}, {32215, 15}, {33700, 15}, {35244, 14},
-	{36852, 14}, {38527, 14}, {40273, 14}, {42095, 14}, {43999, 13}, {45990, 13},
-	{48075, 13}, {50261, 13}, {52559, 12}, {54977, 12}, {57528, 12}, {60225, 12},
-	{63086, 11}, {66130, 11}, {69383, 11}, {72873, 11}, {76641, 10}, {80738, 10},
-	{85231, 10},
+	{38, 128}, {118, 112}, {221, 104}, {347, 98}, {495, 93}, {663, 89},
+	{851, 86}, {1058, 83}, {1284, 81}, {1529, 78}, {1793, 76}, {2076, 74},
+	{2378, 72}, {2699, 71}, {3039, 69}, {3399, 68}, {3778, 66}, {4177, 65},
+	{4596, 64}, {5036, 62}, {5497, 61}, {5979, 60}, {6483, 59}, {7009, 58},
+	{7558, 57}, {8130, 56}, {8726, 55}, {9346, 54}, {9991, 53}, {10661, 52},
+	{11358, 52}, {12082, 51}, {12834, 50}, {13614, 49}, {14424, 48},
+	{15265, 48}, {16137, 47}, {17042, 46}, {17981, 45}, {18955, 45},
+	{19965, 44}, {21013, 43}, {22101, 43}, {23230, 42}, {24402, 41},
+	{25618, 41}, {26881, 40}, {28193, 39}, {29557, 39}, {30975, 38},
+	{32450, 38}, {33986, 37}, {35586, 36}, {37253, 36}, {38992, 35},
+	{40808, 35}, {42707, 34}, {44694, 33}, {46776, 33}, {48961, 32},
+	{51258, 32}, {53677, 31}, {56230, 30}, {58932, 30}, {61799, 29},
+	{64851, 28}, {68113, 28}, {71617, 27}, {75401, 26}, {79517, 26},
+	{84035, 25}, {89053, 24},
 }
 
-// highSpeedRowFor returns the index of the table row that applies to a
-// window of w segments, starting the search from row hint: the window
-// moves little between calls, so the search is a step or two.
-func highSpeedRowFor(w, hint int) int {
-	i := hint
-	for i+1 < len(highSpeedTable) && w >= int(highSpeedTable[i+1].w) {
-		i++
+// highSpeedRowFor returns the row for a window of w segments, found from
+// row ai as Linux's hstcp_cong_avoid finds it: the first row whose window
+// is at least w, or the last row. The window moves little between calls,
+// so the search is a step or two.
+func highSpeedRowFor(w, ai int) int {
+	for ai+1 < len(highSpeedTable) && w > int(highSpeedTable[ai].w) {
+		ai++
 	}
-	for i > 0 && w < int(highSpeedTable[i].w) {
-		i--
+	for ai > 0 && w <= int(highSpeedTable[ai-1].w) {
+		ai--
 	}
-	return i
+	return ai
 }
 
 type highSpeed struct {
 	RenoWindow
-	// row is the table row for the current cwnd.
-	row int
+	// ai is the table row as congestion avoidance last set it (Linux's
+	// ca->ai).
+	ai int
+	// cnt counts toward the next segment of window, in a per ACK
+	// (Linux's snd_cwnd_cnt).
+	cnt int
 }
 
 var _ CongestionControl = (*highSpeed)(nil)
@@ -108,20 +122,33 @@ func (h *highSpeed) Description() string {
 
 func (h *highSpeed) Init(_ units.Time, mss, initialWindow int) {
 	h.Reset(mss, initialWindow)
-	h.row = 0
+	h.ai, h.cnt = 0, 0
 }
 
 func (h *highSpeed) OnAck(a *Ack) {
-	acked := h.SlowStart(h.Acked(a))
+	acked := h.Acked(a)
 	if acked == 0 {
 		return
 	}
-	h.row = highSpeedRowFor(h.cwnd/h.mss, h.row)
-	h.Increase(acked, max(h.cwnd/(h.row+1), 1))
+	if h.cwnd < h.ssthresh {
+		h.SlowStart(acked)
+		return
+	}
+	w := h.cwnd / h.mss
+	h.ai = highSpeedRowFor(w, h.ai)
+	h.cnt += h.ai + 1
+	if h.cnt >= w {
+		h.cnt -= w
+		h.cwnd += h.mss
+	}
 }
 
 func (h *highSpeed) OnCongestion(e *Event) {
-	b := int(highSpeedTable[highSpeedRowFor(e.Inflight/h.mss, h.row)].bPercent)
-	h.Respond(e, max(e.Inflight*(100-b)/100, 2*h.mss))
-	h.row = highSpeedRowFor(h.cwnd/h.mss, h.row)
+	w := h.cwnd / h.mss
+	ssthresh := max(w-w*int(highSpeedTable[h.ai].md)>>8, 2) * h.mss
+	h.Respond(e, ssthresh)
+	switch e.Kind {
+	case Loss, ECN, RTO:
+		h.cnt = 0
+	}
 }

@@ -16,78 +16,120 @@ func newHighSpeed(t *testing.T, initialWindow int) *cctest.Harness {
 	return cctest.New(t, alg, mss, initialWindow)
 }
 
+// TestHighSpeedIsRenoAtSmallWindows: up to 38 segments a = 1 and b = 0.5,
+// and, as RFC 3649 §5 and Linux's hstcp_cong_avoid have it, the increase
+// is per ACK, whatever the ACK acknowledges.
 func TestHighSpeedIsRenoAtSmallWindows(t *testing.T) {
-	h := newHighSpeed(t, 40*mss)
-	h.AckN(10, mss)
-	h.Expect(50*mss, inf) // Reno's slow start
+	h := newHighSpeed(t, 30*mss)
 	h.ECN()
-	h.Expect(25*mss, 25*mss) // b = 0.5
-	h.AckN(24, mss)
-	h.Expect(25*mss, 25*mss)
-	h.Ack(mss) // a = 1: one segment per window
-	h.Expect(26*mss, 25*mss)
+	h.Expect(15*mss, 15*mss) // b = 0.5
+	h.AckN(14, 2*mss)
+	h.Expect(15*mss, 15*mss)
+	h.Ack(2 * mss) // the 15th ACK: a = 1 per window of 15 ACKs
+	h.Expect(16*mss, 15*mss)
 }
 
-// TestHighSpeedDecreaseAtTablePoints checks ssthresh = (1 − b(w))·FlightSize
-// after a loss at the RFC's reference windows.
+// TestHighSpeedFirstLossHalves: slow start never sets the table row, so
+// the first loss takes b = 0.5 whatever the window (Linux's ca->ai is
+// still 0); the first ACK of congestion avoidance moves to the window's
+// row, and the next decrease is that row's.
+func TestHighSpeedFirstLossHalves(t *testing.T) {
+	h := newHighSpeed(t, iw)
+	h.AckN(990, mss)
+	h.Expect(1000*mss, inf)
+	h.Loss()
+	h.Expect(500*mss, 500*mss)
+	h.ExpectPhase(cc.PhaseFastRecovery)
+	h.ExitRecovery()
+	h.Expect(500*mss, 500*mss)
+	// 500 segments: the row of 663 (a = 6, b = 89/256); one segment per
+	// 500/6 ACKs.
+	h.AckN(83, mss)
+	h.Expect(500*mss, 500*mss)
+	h.Ack(mss)
+	h.Expect(501*mss, 500*mss)
+	h.ECN() // 501 − ⌊501·89/256⌋ = 327
+	h.Expect(327*mss, 327*mss)
+}
+
+// TestHighSpeedDecreaseAtTablePoints checks ssthresh = cwnd − ⌊cwnd·md/256⌋
+// at the RFC's reference windows, once an ACK in congestion avoidance has
+// set the row.
 func TestHighSpeedDecreaseAtTablePoints(t *testing.T) {
-	cases := []struct {
-		flightSegments int
-		ssthresh       int
-	}{
-		{38, 19 * mss},                  // b = 0.50
-		{118, 118 * mss * 56 / 100},     // b = 0.44
-		{1058, 1058 * mss * 67 / 100},   // b = 0.33
-		{83000, 83000 * mss * 90 / 100}, // b = 0.10
+	cases := []struct{ w, ssthresh int }{
+		{38, 19},       // b = 128/256
+		{39, 22},       // the row of 118: b = 112/256
+		{118, 67},      // b = 112/256
+		{119, 71},      // the row of 221: b = 104/256
+		{1058, 715},    // b = 83/256
+		{83000, 74895}, // the row of 84035: b = 25/256
 	}
 	for _, c := range cases {
-		h := newHighSpeed(t, c.flightSegments*mss)
-		h.Loss()
-		h.Expect(c.ssthresh, c.ssthresh)
-		h.ExpectPhase(cc.PhaseFastRecovery)
+		h := newHighSpeed(t, 2*c.w*mss)
+		h.ECN()
+		h.Expect(c.w*mss, c.w*mss)
+		h.Ack(mss)
+		h.ECN()
+		h.Expect(c.ssthresh*mss, c.ssthresh*mss)
 	}
 }
 
 // TestHighSpeedIncreaseAtTablePoints checks that congestion avoidance adds
-// a(w) segments per window: one segment per cwnd/a(w) bytes.
+// a(w) segments per cwnd ACKs.
 func TestHighSpeedIncreaseAtTablePoints(t *testing.T) {
-	// 1600 segments in flight, b = 0.31: 1104 segments, where a = 8 and a
-	// segment takes 1104/8 = 138 segments acknowledged.
-	h := newHighSpeed(t, 1600*mss)
+	// 1058 segments: the row of 1058, a = 8: a segment per 1058/8 ACKs.
+	h := newHighSpeed(t, 2116*mss)
 	h.ECN()
-	h.Expect(1104*mss, 1104*mss)
-	h.AckN(137, mss)
-	h.Expect(1104*mss, 1104*mss)
+	h.Expect(1058*mss, 1058*mss)
+	h.AckN(132, mss)
+	h.Expect(1058*mss, 1058*mss)
+	h.Ack(mss) // 133·8 = 1064: one segment, 6 left over
+	h.Expect(1059*mss, 1058*mss)
+	// 1059 segments is past the row of 1058: the row of 1284, a = 9.
+	h.AckN(116, mss) // 6 + 116·9 = 1050
+	h.Expect(1059*mss, 1058*mss)
 	h.Ack(mss)
-	h.Expect(1105*mss, 1104*mss)
+	h.Expect(1060*mss, 1058*mss)
+}
 
-	// 83,000 segments, a = 72: a segment takes cwnd/72 = 1,683,055 bytes,
-	// 1152.78 segments. (0.9 of 134,644,445 bytes is 83,000 segments.)
-	h = newHighSpeed(t, iw)
-	h.SetInflight(134644445)
-	h.ECN()
-	h.Expect(83000*mss, 83000*mss)
-	h.AckN(1152, mss)
-	h.Expect(83000*mss, 83000*mss)
+// TestHighSpeedSlowStartDropsLeftover: the ACK that takes slow start to
+// ssthresh is not carried over into congestion avoidance
+// (hstcp_cong_avoid calls tcp_slow_start and nothing else), and the count
+// toward the next segment is zeroed by a timeout.
+func TestHighSpeedSlowStartDropsLeftover(t *testing.T) {
+	h := newHighSpeed(t, 30*mss)
+	h.RTO()
+	h.Expect(mss, 15*mss)
+	h.ExpectPhase(cc.PhaseSlowStart)
 	h.Ack(mss)
-	h.Expect(83001*mss, 83000*mss)
+	h.Ack(2 * mss)
+	h.Ack(4 * mss)
+	h.Expect(8*mss, 15*mss)
+	h.Ack(8 * mss) // 16 would be one past ssthresh: that one is dropped
+	h.Expect(15*mss, 15*mss)
+	h.AckN(14, mss)
+	h.Expect(15*mss, 15*mss)
+	h.Ack(mss)
+	h.Expect(16*mss, 15*mss)
 }
 
 func TestHighSpeedRecoveryAndTimeout(t *testing.T) {
-	h := newHighSpeed(t, 1600*mss)
+	h := newHighSpeed(t, 2116*mss)
+	h.ECN()
+	h.Ack(mss) // the row of 1058
 	h.Loss()
-	h.Expect(1104*mss, 1104*mss)
+	h.Expect(715*mss, 715*mss)
 	h.DupAck()
-	h.Expect(1104*mss, 1104*mss)
+	h.Expect(715*mss, 715*mss)
 	h.Ack(mss) // a partial ACK: the window is the sender's meanwhile
-	h.Expect(1104*mss, 1104*mss)
+	h.Expect(715*mss, 715*mss)
 	h.ExitRecovery()
-	h.Expect(1104*mss, 1104*mss)
+	h.Expect(715*mss, 715*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)
 
-	// A timeout takes b(w) of FlightSize too, then one segment.
-	h.SetInflight(1600 * mss)
+	// A timeout takes the decrease of cwnd (still the row of 1058, which
+	// only congestion avoidance moves), then one segment.
 	h.RTO()
-	h.Expect(mss, 1104*mss)
+	h.Expect(mss, 715*mss-715*83/256*mss)
 	h.ExpectPhase(cc.PhaseSlowStart)
 }

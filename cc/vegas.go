@@ -1,66 +1,73 @@
 // TCP Vegas: Lawrence Brakmo and Larry Peterson, "TCP Vegas: End to End
 // Congestion Avoidance on a Global Internet", IEEE JSAC 13(8), October
-// 1995. Linux: net/ipv4/tcp_vegas.c, whose structure and constants this
-// follows.
+// 1995. Linux: net/ipv4/tcp_vegas.c, which this follows window for window
+// (tcp_vegas_pkts_acked, tcp_vegas_cong_avoid, tcp_vegas_state,
+// tcp_vegas_cwnd_event).
 //
 // The model. Loss-based TCP finds the path's capacity by filling the
 // bottleneck queue until it overflows. Vegas watches the queue fill
 // instead: the smallest RTT it has seen, BaseRTT, is the path without
-// queueing, so a window of cwnd bytes should deliver cwnd/BaseRTT per
-// second (Expected); it actually delivers cwnd/RTT (Actual). The shortfall,
-// scaled back to bytes, is how much of the window sits in queues:
+// queueing, so a window of cwnd segments should deliver cwnd/BaseRTT per
+// second (Expected); it actually delivers cwnd/RTT (Actual). The paper's
+// Diff is (Expected − Actual)·BaseRTT = cwnd·(RTT − BaseRTT)/RTT, the
+// segments of the window sitting in queues; Linux divides by BaseRTT
+// instead, in whole segments,
 //
-//	Diff = (Expected − Actual)·BaseRTT = cwnd·(RTT − BaseRTT)/RTT
+//	Diff = ⌊cwnd·(RTT − BaseRTT)/BaseRTT⌋
 //
-// Vegas keeps Diff between alpha and beta segments: enough queued that the
-// flow notices and takes spare capacity, little enough that queueing delay
-// stays small. In congestion avoidance it decides once per round trip (a
-// round counted by RoundCounter from Ack.Delivered and Ack.Sent), with RTT
-// the smallest sample of the round just ended (the least disturbed by
-// delayed ACKs and transient queues):
+// which overstates the queue by RTT/BaseRTT, and this file does as Linux
+// does (it was the paper's before: the project follows Linux). Vegas
+// keeps Diff between alpha and beta segments: enough queued that the flow
+// notices and takes spare capacity, little enough that queueing delay
+// stays small. It decides once per round trip, at the first ACK beyond
+// SND.NXT as it stood when the round began (the stack's Delivered and
+// Sent stand for SND.UNA and SND.NXT), with RTT the smallest sample of the
+// round just ended (the least disturbed by delayed ACKs):
 //
-//	Diff < alpha:  cwnd += SMSS
-//	Diff > beta:   cwnd −= SMSS, ssthresh = min(ssthresh, cwnd)
-//	otherwise:     hold
+//	slow start, Diff > gamma:  cwnd = min(cwnd, ⌊cwnd·BaseRTT/RTT⌋ + 1),
+//	                           ssthresh = min(ssthresh, cwnd): leave slow
+//	                           start at the window the path delivered
+//	slow start otherwise:      grow as slow start does (every round, as
+//	                           Linux does; the paper grew every other one)
+//	Diff > beta:               cwnd −= 1, ssthresh = min(ssthresh, cwnd)
+//	Diff < alpha:              cwnd += 1
+//	otherwise:                 hold
 //
-// Slow start doubles the window only every other round trip and holds it
-// in between, so that a whole window is sent at one size and its RTTs
-// measure that size. Those RTTs come back in the round after the holding
-// one, a growing round; as soon as it has three samples, Diff of the held
-// window above gamma ends slow start there and then:
+// then cwnd is at least two segments and ssthresh at least three quarters
+// of cwnd (Linux's tcp_current_ssthresh). Between decisions slow start
+// grows per ACK as Linux's tcp_slow_start does, and congestion avoidance
+// holds. A round with two RTT samples or fewer (a window of one or two
+// segments with delayed ACKs) gives no reliable minimum; Vegas then grows
+// as Reno would at that ACK (tcp_reno_cong_avoid), as it does whenever it
+// is not measuring.
 //
-//	cwnd = min(cwnd, held·BaseRTT/RTT + SMSS), ssthresh = cwnd
+// RTT samples are in microseconds plus one (Linux's: never zero), taken
+// from every ACK with data in flight that has one, in any state. Vegas
+// measures only in the Open state: a fast recovery, an ECN reduction or a
+// timeout stops it (Reno's growth meanwhile, where the sender lets the
+// window grow at all), and returning to Open starts a fresh round from
+// SND.NXT then, its samples forgotten. A timeout's Loss state ends with
+// the first ACK at or beyond SND.NXT at the timeout (tcp_process_loss).
+// An idle restart also forgets BaseRTT: a path left unused may have
+// changed.
 //
-// keeping the window that fills the pipe (held·BaseRTT/RTT is what the
-// held window delivers in BaseRTT) plus one segment, and dropping the queue
-// the last doubling built and the growth of the round so far. Deciding
-// only at the end of the growing round, as Linux's Vegas does at every
-// round's end, would let the window double once more over a queue already
-// seen. Windows never go below two segments (Linux).
+// Loss, ECN and timeouts take Reno's ssthresh as Linux's does,
+// max(cwnd/2, 2) segments (tcp_reno_ssthresh), and the sender's fast
+// recovery (renowindow.go).
 //
-// Where this departs from Linux, it follows the paper: Linux computes Diff
-// as cwnd·(RTT − BaseRTT)/BaseRTT, which overstates the queue by RTT/BaseRTT
-// (the difference matters once queueing delay is a sizable part of the
-// RTT), and its slow start grows every round. Diff here is kept exact in
-// bytes (MulDiv) rather than truncated to whole segments.
-//
-// A round with fewer than three RTT samples (a window of one or two
-// segments with delayed ACKs, or retransmissions that Karn's rule leaves
-// unmeasured) gives no reliable minimum; Vegas then grows as Reno would
-// over that round, one segment in congestion avoidance, as Linux does.
-//
-// Loss, ECN and timeouts get Reno's response (RFC 5681: ssthresh =
-// FlightSize/2, and the sender's fast recovery, see renowindow.go), and
-// Vegas rests during fast recovery, as in Linux: its rule assumes a window
-// that is being delivered, which a window with holes is not. After every
-// congestion response the round under way is abandoned and measuring
-// starts afresh, since its samples belonged to the old window. BaseRTT is
-// forgotten when the sender restarts after idle, as in Linux: a path left
-// unused may have changed.
+// Slow start overshoots on a path with a large buffer: the minimum RTT of
+// a round comes from its first ACKs, which the queue the round itself
+// builds has not yet reached, so Diff stays small until the window is past
+// the pipe and the buffer (on the shipped bottleneck the first slow start
+// loses about 600 segments, as Linux's Vegas does there).
 
 package cc
 
-import "github.com/ccbench/ccbench/units"
+import (
+	"math"
+
+	"github.com/ccbench/ccbench/units"
+)
 
 func init() { MustRegister("vegas", newVegas) }
 
@@ -68,11 +75,9 @@ func init() { MustRegister("vegas", newVegas) }
 // zero so that the flow keeps a little queued and sees capacity freed by
 // others; beta − alpha is a dead band that stops the window oscillating by
 // one segment every round trip on measurement noise. The paper evaluated
-// alpha, beta = 1, 3 and 2, 4; Linux took 2, 4, which leaves room for the
-// segment or so by which delayed ACKs and the round's sampling can misstate
-// Diff without the window reacting. gamma is one: slow start doubles the
-// window, so the queue it builds doubles too, and Vegas leaves as soon as
-// the first segment's worth appears.
+// alpha, beta = 1, 3 and 2, 4; Linux took 2, 4. gamma is one: slow start
+// doubles the window, so the queue it builds doubles too, and Vegas leaves
+// as soon as more than a segment's worth appears.
 const (
 	vegasAlpha = 2
 	vegasBeta  = 4
@@ -80,30 +85,45 @@ const (
 )
 
 // vegasMinSamples is the fewest RTT samples a round needs for its minimum
-// to be trusted (Linux: more than two).
+// to be trusted (Linux: more than two; two may both be delayed ACKs).
 const vegasMinSamples = 3
 
-// vegasMinWindow is the least window Vegas reduces to, in segments
-// (Linux's): with one segment and delayed ACKs the ACK clock stalls.
+// vegasMinWindow is the least window Vegas sets, in segments (Linux's):
+// with one segment and delayed ACKs the ACK clock stalls.
 const vegasMinWindow = 2
+
+// vegasNoRTT is an RTT not measured yet (Linux's 0x7fffffff).
+const vegasNoRTT = math.MaxInt32
+
+// vegasState is Linux's TCP_CA_* state as far as Vegas cares.
+type vegasState uint8
+
+const (
+	vegasOpen vegasState = iota
+	vegasCWR
+	vegasRecovery
+	vegasLoss
+)
 
 type vegas struct {
 	RenoWindow
 
 	// baseRTT is the smallest RTT sample since the connection (or the
-	// last idle restart) began, 0 before the first.
-	baseRTT units.Duration
-	// roundMinRTT and roundSamples are the smallest RTT sample of the
-	// round under way and how many samples it has had.
-	roundMinRTT  units.Duration
-	roundSamples int
-	round        RoundCounter
-	// growing is, in slow start, whether this round doubles the window
-	// (true) or holds it for measurement (false); held is the window the
-	// ACKs of a growing round acknowledge, the one the round before held.
-	growing bool
-	held    int
-	// lastDiff is Diff in bytes at the last decision, for Inspect.
+	// last idle restart) began, minRTT the smallest of the round under
+	// way, both in µs plus one; cntRTT counts the round's samples.
+	baseRTT, minRTT uint32
+	cntRTT          int
+	// measuring is Linux's doing_vegas_now; begSndNxt is SND.NXT when
+	// the round began: the first ACK beyond it ends the round.
+	measuring bool
+	begSndNxt uint32
+	// state is the connection's recovery state; highSeq SND.NXT at the
+	// last timeout, whose Loss state lasts until it is acknowledged.
+	state   vegasState
+	highSeq uint32
+	// sndNxt is SND.NXT as the last ACK gave it (Ack.Sent).
+	sndNxt uint32
+	// lastDiff is Diff in segments at the last decision, for Inspect.
 	lastDiff int
 }
 
@@ -124,106 +144,130 @@ func (v *vegas) Description() string {
 func (v *vegas) Init(_ units.Time, mss, initialWindow int) {
 	*v = vegas{}
 	v.Reset(mss, initialWindow)
-	v.restartRound()
+	v.restart()
+}
+
+// restart forgets BaseRTT and starts measuring (tcp_vegas_init).
+func (v *vegas) restart() {
+	v.baseRTT = vegasNoRTT
+	v.enable()
+}
+
+// enable starts a fresh round from SND.NXT (vegas_enable).
+func (v *vegas) enable() {
+	v.measuring = true
+	v.begSndNxt = v.sndNxt
+	v.cntRTT, v.minRTT = 0, vegasNoRTT
 }
 
 func (v *vegas) OnAck(a *Ack) {
-	if a.RTT > 0 && (v.baseRTT == 0 || a.RTT < v.baseRTT) {
-		v.baseRTT = a.RTT
+	v.sndNxt = uint32(a.Sent)
+	if a.PriorInflight > 0 && a.RTT > 0 {
+		vrtt := uint32(a.RTT/units.Microsecond) + 1
+		v.baseRTT = min(v.baseRTT, vrtt)
+		v.minRTT = min(v.minRTT, vrtt)
+		v.cntRTT++
 	}
-	acked := v.Acked(a)
-	if a.InRecovery {
+	renoAcked := v.Acked(a)
+	una := uint32(a.Delivered)
+	if v.state == vegasLoss && a.Acked > 0 && int32(una-v.highSeq) >= 0 {
+		v.state = vegasOpen
+		v.enable()
+	}
+	if a.Acked == 0 || v.state == vegasCWR || v.state == vegasRecovery {
+		return // Linux's tcp_may_raise_cwnd: no growth in a reduction
+	}
+	if !v.measuring {
+		v.renoCongAvoid(renoAcked)
 		return
 	}
-	// The ACK that ends a round is the first for data sent after it began:
-	// it belongs to the next round, and its RTT sample with it.
-	if v.round.OnAck(a) {
-		v.endRound(a.AppLimited)
-	}
-	if a.RTT > 0 {
-		if v.roundSamples == 0 || a.RTT < v.roundMinRTT {
-			v.roundMinRTT = a.RTT
+	if int32(una-v.begSndNxt) <= 0 {
+		if v.cwnd < v.ssthresh {
+			v.SlowStart(a.Acked)
 		}
-		v.roundSamples++
+		return
 	}
-	if v.growing && v.cwnd < v.ssthresh {
-		v.slowStartAck(acked)
+	v.begSndNxt = v.sndNxt
+	if v.cntRTT < vegasMinSamples {
+		v.renoCongAvoid(renoAcked)
+	} else {
+		v.decide(a.Acked)
 	}
+	v.cntRTT, v.minRTT = 0, vegasNoRTT
 }
 
-// slowStartAck applies an ACK of a growing round in slow start: it ends
-// slow start if the held window's Diff exceeds gamma, and grows the window
-// otherwise.
-func (v *vegas) slowStartAck(acked int) {
-	if v.roundSamples >= vegasMinSamples {
-		if q := v.queued(v.held, v.roundMinRTT); q > vegasGamma*v.mss {
-			v.cwnd = max(min(v.cwnd, v.held-q+v.mss), vegasMinWindow*v.mss)
-			v.ssthresh = v.cwnd
-			return
-		}
-	}
-	v.SlowStart(acked)
+// renoCongAvoid is Reno's growth, tcp_reno_cong_avoid: slow start, then
+// one segment per window; acked is 0 when the application limited the
+// sender.
+func (v *vegas) renoCongAvoid(acked int) {
+	v.Increase(v.SlowStart(acked), v.cwnd)
 }
 
-// endRound makes Vegas's once-per-round decision. appLimited says the
-// window was not the limit, so it must not grow.
-func (v *vegas) endRound(appLimited bool) {
-	rtt, samples := v.roundMinRTT, v.roundSamples
-	v.roundSamples = 0
-
-	if v.cwnd < v.ssthresh {
-		v.growing = !v.growing
-		v.held = v.cwnd
-		return
-	}
-	if samples < vegasMinSamples {
-		if !appLimited {
-			v.cwnd += v.mss
-		}
-		return
-	}
-	switch q := v.queued(v.cwnd, rtt); {
-	case q > vegasBeta*v.mss:
-		v.cwnd = max(v.cwnd-v.mss, vegasMinWindow*v.mss)
+// decide is the once-per-round decision on the round just ended; acked is
+// what the ACK that ended it acknowledged.
+func (v *vegas) decide(acked int) {
+	w := uint32(v.cwnd / v.mss)
+	rtt := v.minRTT
+	target := uint32(uint64(w) * uint64(v.baseRTT) / uint64(rtt))
+	diff := w * (rtt - v.baseRTT) / v.baseRTT
+	v.lastDiff = int(diff)
+	slowStart := v.cwnd < v.ssthresh
+	switch {
+	case diff > vegasGamma && slowStart:
+		w = min(w, target+1)
+		v.cwnd = int(w) * v.mss
 		v.ssthresh = min(v.ssthresh, v.cwnd)
-	case q < vegasAlpha*v.mss && !appLimited:
-		v.cwnd += v.mss
+	case slowStart:
+		v.SlowStart(acked)
+		w = uint32(v.cwnd / v.mss)
+	case diff > vegasBeta:
+		w--
+		v.cwnd = int(w) * v.mss
+		v.ssthresh = min(v.ssthresh, v.cwnd)
+	case diff < vegasAlpha:
+		w++
+		v.cwnd = int(w) * v.mss
 	}
-}
-
-// queued is Diff in bytes for a window of window bytes:
-// window·(rtt − BaseRTT)/rtt.
-func (v *vegas) queued(window int, rtt units.Duration) int {
-	v.lastDiff = 0
-	if rtt > v.baseRTT {
-		v.lastDiff = int(MulDiv(int64(window), int64(rtt-v.baseRTT), int64(rtt)))
+	if w < vegasMinWindow {
+		w = vegasMinWindow
+		v.cwnd = int(w) * v.mss
 	}
-	return v.lastDiff
-}
-
-// restartRound abandons the round under way: the next ACK begins a new
-// one, in slow start a growing one that measures the current window.
-func (v *vegas) restartRound() {
-	v.round.Restart()
-	v.roundSamples = 0
-	v.growing, v.held = true, v.cwnd
+	// tcp_current_ssthresh, in the Open state.
+	v.ssthresh = max(v.ssthresh, int(w>>1+w>>2)*v.mss)
 }
 
 func (v *vegas) OnCongestion(e *Event) {
-	v.Respond(e, LossSsthresh(e.Inflight, v.mss))
-	if e.Kind == IdleRestart {
-		v.baseRTT = 0
+	v.Respond(e, max(v.cwnd/v.mss/2, 2)*v.mss)
+	switch e.Kind {
+	case Loss:
+		v.state, v.measuring = vegasRecovery, false
+	case ECN:
+		if v.state == vegasOpen {
+			v.state, v.measuring = vegasCWR, false
+		}
+	case RTO:
+		v.state, v.measuring = vegasLoss, false
+		v.highSeq = v.sndNxt
+	case RecoveryExit:
+		v.state = vegasOpen
+		v.enable()
+	case Undo:
+		if v.state != vegasOpen {
+			v.state = vegasOpen
+			v.enable()
+		}
+	case IdleRestart:
+		// CA_EVENT_CWND_RESTART and CA_EVENT_TX_START.
+		v.restart()
 	}
-	v.restartRound()
 }
 
-// Inspect exposes BaseRTT and the last Diff for plots. Probes may inspect
-// before Init, when there is no MSS to count segments in.
+// Inspect exposes BaseRTT and the last Diff for plots.
 func (v *vegas) Inspect(in *Internals) {
-	diff := 0.0
-	if v.mss > 0 {
-		diff = float64(v.lastDiff) / float64(v.mss)
+	base := 0.0
+	if v.baseRTT != vegasNoRTT {
+		base = float64(v.baseRTT-1) / 1e3
 	}
-	in.Add("base_rtt_ms", v.baseRTT.Milliseconds())
-	in.Add("diff_segments", diff)
+	in.Add("base_rtt_ms", base)
+	in.Add("diff_segments", float64(v.lastDiff))
 }

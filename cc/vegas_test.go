@@ -8,10 +8,12 @@ import (
 	"github.com/ccbench/ccbench/units"
 )
 
-// Vegas decides at the first ACK of each harness Round after the first:
-// that ACK is the first to deliver data sent after the previous decision.
-// The decision uses the smallest RTT of the ACKs since the previous one,
-// so a SetRTT shows in the decision one Round later.
+// Vegas decides at the first ACK of each harness Round after a fresh
+// start: that ACK is the first beyond SND.NXT as the previous decision
+// found it. The decision uses the smallest RTT of the samples since the
+// previous one, this ACK's included, so a SetRTT shows in the decision
+// one Round later. RTTs count in µs plus one (Linux's): BaseRTT 100 ms is
+// 100001, and Diff = ⌊cwnd·(RTT − BaseRTT)/100001⌋.
 
 func newVegas(t *testing.T, initialWindow int) *cctest.Harness {
 	t.Helper()
@@ -23,14 +25,17 @@ func newVegas(t *testing.T, initialWindow int) *cctest.Harness {
 }
 
 // vegasInCA returns Vegas in congestion avoidance at `segments` segments
-// with BaseRTT 100 ms, the path's RTT now rtt and the round that will
-// measure it begun: an ECN response to twice the window, one Round at 100
-// ms, then one at rtt whose decision still sees 100 ms and adds a segment.
+// with BaseRTT 100 ms and the path's RTT now rtt: an ECN reduction of
+// twice the window less two, ended at once, which starts a fresh round;
+// one Round at 100 ms, whose first ACK ends that round with one sample
+// (Reno's growth: none yet); one at rtt, whose first ACK decides on the
+// 100 ms samples (Diff 0: one segment more).
 func vegasInCA(t *testing.T, segments int, rtt units.Duration) *cctest.Harness {
 	t.Helper()
 	h := newVegas(t, 2*(segments-1)*mss)
 	h.SetRTT(100 * units.Millisecond)
 	h.ECN()
+	h.ExitRecovery()
 	h.Expect((segments-1)*mss, (segments-1)*mss)
 	h.Round()
 	h.Expect((segments-1)*mss, (segments-1)*mss)
@@ -42,8 +47,8 @@ func vegasInCA(t *testing.T, segments int, rtt units.Duration) *cctest.Harness {
 }
 
 func TestVegasHoldsBetweenAlphaAndBeta(t *testing.T) {
-	// 23 segments at 115 ms over a 100 ms BaseRTT: Diff = 23·15/115 = 3,
-	// between alpha = 2 and beta = 4.
+	// 23 segments at 115 ms: Diff = ⌊23·15000/100001⌋ = 3, between
+	// alpha = 2 and beta = 4.
 	h := vegasInCA(t, 23, 115*units.Millisecond)
 	for range 5 {
 		h.Round()
@@ -52,97 +57,109 @@ func TestVegasHoldsBetweenAlphaAndBeta(t *testing.T) {
 }
 
 func TestVegasIncreasesBelowAlpha(t *testing.T) {
-	// 21 segments at 105 ms: Diff = 21·5/105 = 1 < alpha, one more segment
-	// per round, until Diff = 42·5/105 = 2 at 42 segments.
+	// 21 segments at 105 ms: Diff = ⌊21·5000/100001⌋ = 1 < alpha, one more
+	// segment per round, until ⌊41·5000/100001⌋ = 2 at 41 segments (the
+	// paper's Diff, over RTT, would go on to 42). ssthresh follows three
+	// quarters of cwnd once that is above it (tcp_current_ssthresh).
 	h := vegasInCA(t, 21, 105*units.Millisecond)
-	for n := 22; n <= 42; n++ {
+	for n := 22; n <= 41; n++ {
 		h.Round()
-		h.Expect(n*mss, 20*mss)
+		h.Expect(n*mss, max(20, n/2+n/4)*mss)
 	}
-	h.Round()
-	h.Round()
-	h.Expect(42*mss, 20*mss)
+	for range 3 {
+		h.Round()
+		h.Expect(41*mss, 30*mss)
+	}
 }
 
 func TestVegasDecreasesAboveBeta(t *testing.T) {
-	// 25 segments at 125 ms: Diff = 25·25/125 = 5 > beta, one segment less
-	// per round (and ssthresh with it), until Diff = 20·25/125 = 4.
+	// 25 segments at 125 ms: Diff = ⌊25·25000/100001⌋ = 6 > beta, one
+	// segment less per round, ssthresh with it, down to 20, where
+	// ⌊20·25000/100001⌋ = 4.
 	h := vegasInCA(t, 25, 125*units.Millisecond)
 	for n := 24; n >= 20; n-- {
 		h.Round()
 		h.Expect(n*mss, n*mss)
 	}
-	h.Round()
-	h.Round()
-	h.Expect(20*mss, 20*mss)
-}
-
-func TestVegasSlowStartDoublesEveryOtherRound(t *testing.T) {
-	h := newVegas(t, iw)
-	h.SetRTT(100 * units.Millisecond)
-	want := []int{20, 20, 40, 40, 80, 80, 160}
-	for _, segs := range want {
+	for range 3 {
 		h.Round()
-		h.Expect(segs*mss, inf)
-		h.ExpectPhase(cc.PhaseSlowStart)
+		h.Expect(20*mss, 20*mss)
 	}
 }
 
-func TestVegasLeavesSlowStartAboveGamma(t *testing.T) {
+// TestVegasSlowStart: slow start grows every round, as Reno's, while the
+// round's Diff stays at most gamma; the first round whose minimum RTT
+// shows a queue of more than a segment ends it at the window the path
+// delivered, ⌊cwnd·BaseRTT/RTT⌋ + 1, and ssthresh there.
+func TestVegasSlowStart(t *testing.T) {
 	h := newVegas(t, iw)
 	h.SetRTT(100 * units.Millisecond)
 	h.Round()
 	h.Expect(20*mss, inf)
-	// The doubling built a queue: 25 ms more RTT. The holding round
-	// measures Diff = 20·25/125 = 4 > gamma, and Vegas keeps the window
-	// that fills the pipe, 20·100/125 = 16 segments, plus one.
-	h.SetRTT(125 * units.Millisecond)
 	h.Round()
-	h.Expect(20*mss, inf)
-	h.Round()
-	h.Expect(17*mss, 17*mss)
-	h.ExpectPhase(cc.PhaseCongestionAvoidance)
-	// Diff = 17·25/125 = 3.4: hold.
-	h.Round()
-	h.Expect(17*mss, 17*mss)
-}
-
-func TestVegasWithoutRTTSamplesGrowsAsReno(t *testing.T) {
-	// No RTT samples (SetRTT never called): one segment per round.
-	h := newVegas(t, iw)
-	h.ECN()
-	h.Expect(5*mss, 5*mss)
-	h.Round()
-	h.Expect(5*mss, 5*mss)
-	h.Round()
-	h.Expect(6*mss, 5*mss)
-	h.Round()
-	h.Expect(7*mss, 5*mss)
-}
-
-func TestVegasLossIsNewReno(t *testing.T) {
-	h := vegasInCA(t, 21, 105*units.Millisecond)
-	h.SetInflight(30 * mss)
-	h.Loss()
-	h.Expect(15*mss, 15*mss)
-	h.ExpectPhase(cc.PhaseFastRecovery)
-	// Vegas rests during recovery: rounds of ACKs decide nothing, and the
-	// sender sets the window.
-	h.DupAck()
-	h.Expect(15*mss, 15*mss)
-	h.Ack(2 * mss) // a partial ACK
-	h.Expect(15*mss, 15*mss)
-	h.ExitRecovery()
-	h.Expect(15*mss, 15*mss)
-	// Measuring starts over: the first Round begins a round, the second
-	// decides (Diff = 15·5/105 < alpha).
-	h.Round()
-	h.Expect(15*mss, 15*mss)
-	h.Round()
-	h.Expect(16*mss, 15*mss)
-
-	h.SetInflight(16 * mss)
-	h.RTO()
-	h.Expect(mss, 8*mss)
+	h.Expect(40*mss, inf)
+	h.SetRTT(120 * units.Millisecond)
+	h.Round() // its first ACK decides on the 100 ms samples
+	h.Expect(80*mss, inf)
 	h.ExpectPhase(cc.PhaseSlowStart)
+	// The next round's first ACK: RTT 120001 µs, Diff =
+	// ⌊80·20000/100001⌋ = 15 > gamma: cwnd = ⌊80·100001/120001⌋ + 1 = 67.
+	h.Ack(mss)
+	h.Expect(67*mss, 67*mss)
+	h.ExpectPhase(cc.PhaseCongestionAvoidance)
+	// The rest of the round holds.
+	h.AckN(10, mss)
+	h.Expect(67*mss, 67*mss)
+}
+
+// TestVegasLossIsReno: a loss takes Reno's ssthresh, half of cwnd, stops
+// measuring until recovery ends, and a fresh round starts then.
+func TestVegasLossIsReno(t *testing.T) {
+	h := vegasInCA(t, 23, 115*units.Millisecond)
+	h.Loss()
+	h.Expect(11*mss, 11*mss)
+	h.ExpectPhase(cc.PhaseFastRecovery)
+	h.DupAck()
+	h.Ack(mss)
+	h.Expect(11*mss, 11*mss)
+	h.ExitRecovery()
+	h.Expect(11*mss, 11*mss)
+	h.ExpectPhase(cc.PhaseCongestionAvoidance)
+	// Diff = ⌊11·15000/100001⌋ = 1 < alpha: one segment per round again,
+	// up to 14, where ⌊14·15000/100001⌋ = 2.
+	for n := 12; n <= 14; n++ {
+		h.Round()
+		h.Expect(n*mss, 11*mss)
+	}
+	h.Round()
+	h.Expect(14*mss, 11*mss)
+}
+
+// TestVegasTimeout: a timeout takes Reno's ssthresh and one segment, and
+// Vegas grows as Reno does until everything sent before it is
+// acknowledged (Linux's Loss state).
+func TestVegasTimeout(t *testing.T) {
+	h := vegasInCA(t, 23, 115*units.Millisecond)
+	h.RTO()
+	h.Expect(mss, 11*mss)
+	h.ExpectPhase(cc.PhaseSlowStart)
+	h.Ack(mss)
+	h.Expect(2*mss, 11*mss)
+}
+
+// TestVegasIdleRestartForgetsBaseRTT: after an idle restart the first
+// rounds' minimum becomes BaseRTT, so a path that got slower while idle
+// (150 ms now) shows no queue, and the window grows a segment per round;
+// with the old BaseRTT, Diff = ⌊23·50000/100001⌋ = 11 would shrink it.
+func TestVegasIdleRestartForgetsBaseRTT(t *testing.T) {
+	h := vegasInCA(t, 23, 100*units.Millisecond)
+	h.IdleRestart()
+	h.Expect(23*mss, 22*mss) // below the restart window, the initial one
+	h.SetRTT(150 * units.Millisecond)
+	h.Round() // the round the restart began: Reno's growth, none yet
+	h.Expect(23*mss, 22*mss)
+	for n := 24; n <= 26; n++ {
+		h.Round()
+		h.Expect(n*mss, 22*mss)
+	}
 }
