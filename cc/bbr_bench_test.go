@@ -42,8 +42,11 @@ func BenchmarkBBROnAck(b *testing.B) {
 	for range b.N {
 		s.next()
 	}
-	if s.alg.Phase() != "probe_bw" {
-		b.Fatalf("phase %s after the benchmark, want probe_bw", s.alg.Phase())
+	// A steady BBR spends 200 ms of every 10 s in ProbeRTT (its min_rtt
+	// expires while the RTT stays the same), so a run of more than 10 000
+	// ACKs may end there.
+	if ph := s.alg.Phase(); ph != "probe_bw" && ph != "probe_rtt" {
+		b.Fatalf("phase %s after the benchmark, want probe_bw or probe_rtt", ph)
 	}
 }
 
