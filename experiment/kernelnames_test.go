@@ -1,21 +1,10 @@
 package experiment
 
-import "github.com/ccbench/ccbench/cc"
+import "github.com/ccbench/ccbench/cc/cctest"
 
 // The shipped experiments may name Linux's congestion-control modules
 // ("kernel:cubic" in experiments/kernel-compare.toml), which package
 // kernelcc resolves in the ccbench command by compiling the module. It is
 // not linked into these tests, which check the files' settings rather
 // than the modules, so reno stands in for every kernel: name here.
-func init() {
-	reno := func() cc.CongestionControl {
-		a, err := cc.New("reno")
-		if err != nil {
-			panic(err)
-		}
-		return a
-	}
-	if err := cc.RegisterResolver("kernel", func(string) (cc.Factory, error) { return reno, nil }); err != nil {
-		panic(err)
-	}
-}
+func init() { cctest.StandInForKernelModules("reno") }
