@@ -80,10 +80,11 @@
 //   - The end of RTO recovery is not an event: it is taken to be the ACK
 //     that brings Delivered past what was delivered plus in flight when the
 //     timer fired.
-//   - The ProbeBW starting phase is drawn from a PCG seeded by Init's time,
-//     MSS and initial window (or by SetSeed), mixed with the time ProbeBW
-//     is entered: runs with the same inputs make the same draws, and flows
-//     that start together still drift apart as their ACKs interleave.
+//   - The ProbeBW starting phase is drawn from a PCG seeded from the run's
+//     seed (cc.ConnSeeder: the stack passes the connection's ISNs, which
+//     the hosts draw from it), or outside the stack by Init's time, MSS and
+//     initial window (or SetSeed), mixed with the time ProbeBW is entered:
+//     runs with the same seed make the same draws, other seeds other ones.
 //   - Linux initializes BBR once the handshake is over, so its first
 //     flight is paced at 2/ln 2 times the initial window per the SYN's RTT;
 //     here Init comes before any RTT is known and the first flight is paced
@@ -720,6 +721,11 @@ func (b *bbr1) OnCongestion(e *Event) {
 // SetSeed replaces the seed Init derived, for a driver that gives every
 // connection its own seed from the run's; call it after Init.
 func (b *bbr1) SetSeed(seed uint64) { b.rng.Seed(bbr1Mix(seed), bbr1Mix(^seed)) }
+
+// SeedConnection is cc.ConnSeeder: in the stack, the ProbeBW draws follow
+// the run's seed (through the connection's ISNs), so repetitions of an
+// experiment with different seeds differ as they should.
+func (b *bbr1) SeedConnection(seed uint64) { b.SetSeed(seed) }
 
 func (b *bbr1) Cwnd() int { return b.cwnd }
 

@@ -459,6 +459,10 @@ func (b *bbr3) SetSeed(seed uint64) {
 	b.seeded = true
 }
 
+// SeedConnection is cc.ConnSeeder: in the stack, the random draws follow
+// the run's seed (through the connection's ISNs).
+func (b *bbr3) SeedConnection(seed uint64) { b.SetSeed(seed) }
+
 // bbr3Mix is SplitMix64's finalizer: nearby inputs give unrelated seeds.
 func bbr3Mix(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
