@@ -446,7 +446,7 @@ func (b *bbr3) Init(now units.Time, mss, initialWindow int) {
 		ecnAlpha:           bbr3Unit,
 		initTime:           now,
 	}
-	b.rng.Seed(bbr3Mix(uint64(now)), bbr3Mix(uint64(mss)<<32|uint64(uint32(initialWindow))))
+	b.rng.Seed(Mix64(uint64(now)), Mix64(uint64(mss)<<32|uint64(uint32(initialWindow))))
 	b.initPacingRate(units.Millisecond)
 	b.enterStartup()
 	b.setGains()
@@ -455,21 +455,13 @@ func (b *bbr3) Init(now units.Time, mss, initialWindow int) {
 
 // SetSeed replaces the connection's random seed; call it after Init.
 func (b *bbr3) SetSeed(seed uint64) {
-	b.rng.Seed(bbr3Mix(seed), bbr3Mix(^seed))
+	b.rng.Seed(Mix64(seed), Mix64(^seed))
 	b.seeded = true
 }
 
 // SeedConnection is cc.ConnSeeder: in the stack, the random draws follow
 // the run's seed (through the connection's ISNs).
 func (b *bbr3) SeedConnection(seed uint64) { b.SetSeed(seed) }
-
-// bbr3Mix is SplitMix64's finalizer: nearby inputs give unrelated seeds.
-func bbr3Mix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
-}
 
 // OnAck is the draft's UpdateOnACK: update the model and the state
 // machine, then the control parameters.
@@ -482,7 +474,7 @@ func (b *bbr3) OnAck(a *Ack) {
 	}
 	if !b.seeded {
 		b.seeded = true
-		b.rng.Seed(bbr3Mix(uint64(b.initTime)^uint64(a.Now)), bbr3Mix(uint64(b.mss)<<32^uint64(a.RTT)))
+		b.rng.Seed(Mix64(uint64(b.initTime)^uint64(a.Now)), Mix64(uint64(b.mss)<<32^uint64(a.RTT)))
 	}
 	if !b.hasSeenRTT && a.SRTT > 0 {
 		b.hasSeenRTT = true

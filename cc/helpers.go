@@ -220,3 +220,12 @@ func (m *MinFilter[V]) Reset(t int64, v V) { m.f.reset(t, v) }
 // Best is the current estimate: the minimum over the window as of the last
 // Update, or the zero value if there has been none.
 func (m *MinFilter[V]) Best() V { return m.f.s[0].v }
+
+// Mix64 is SplitMix64's finalizer: nearby inputs give unrelated 64-bit
+// values, for seeding generators from times, sizes and seeds.
+func Mix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}

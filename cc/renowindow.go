@@ -114,19 +114,24 @@ func (w *RenoWindow) Increase(acked, per int) {
 
 // Respond applies congestion event e. ssthresh is the algorithm's new
 // slow-start threshold for Loss, ECN and RTO, and is ignored for the other
-// events.
-func (w *RenoWindow) Respond(e *Event, ssthresh int) {
+// events. It reports whether it took ssthresh: on Loss and ECN always, on
+// RTO unless another timeout came first with nothing acknowledged since or
+// fast recovery was under way (Linux's tcp_enter_loss).
+func (w *RenoWindow) Respond(e *Event, ssthresh int) (took bool) {
 	switch e.Kind {
 	case Loss:
 		w.ssthresh = ssthresh
 		w.cwnd = w.ssthresh
 		w.recovering = true
+		took = true
 	case ECN:
 		w.ssthresh = ssthresh
 		w.cwnd = w.ssthresh
+		took = true
 	case RTO:
 		if !w.timedOut && !w.recovering {
 			w.ssthresh = ssthresh
+			took = true
 		}
 		w.cwnd = renoLossWindow * w.mss
 		w.recovering = false
@@ -141,10 +146,15 @@ func (w *RenoWindow) Respond(e *Event, ssthresh int) {
 		w.ssthresh = max(w.ssthresh, e.Ssthresh)
 		w.recovering = false
 	default:
-		return
+		return false
 	}
 	w.ca.Reset()
+	return took
 }
+
+// HalvedWindow is Linux's tcp_reno_ssthresh: half of cwnd in whole
+// segments, at least two.
+func (w *RenoWindow) HalvedWindow() int { return max(w.cwnd/w.mss/2, 2) * w.mss }
 
 // Cwnd is the congestion window in bytes.
 func (w *RenoWindow) Cwnd() int { return w.cwnd }

@@ -237,7 +237,7 @@ func (v *vegas) decide(acked int) {
 }
 
 func (v *vegas) OnCongestion(e *Event) {
-	v.Respond(e, max(v.cwnd/v.mss/2, 2)*v.mss)
+	v.Respond(e, v.HalvedWindow())
 	switch e.Kind {
 	case Loss:
 		v.state, v.measuring = vegasRecovery, false

@@ -216,19 +216,15 @@ func (w *westwood) bwRTTMin() int {
 }
 
 func (w *westwood) OnCongestion(e *Event) {
-	// Whether a timeout reduces: not after another before new data was
-	// acknowledged, nor in fast recovery (RenoWindow.Respond's rule,
-	// Linux's tcp_enter_loss).
-	reduces := !w.timedOut && !w.recovering
-	w.Respond(e, max(w.cwnd/w.mss/2, 2)*w.mss)
+	took := w.Respond(e, w.HalvedWindow())
 	switch e.Kind {
 	case RecoveryExit:
 		// CA_EVENT_COMPLETE_CWR.
 		w.ssthresh = w.bwRTTMin()
 		w.cwnd = w.ssthresh
 	case RTO:
-		if reduces {
-			// CA_EVENT_LOSS.
+		if took {
+			// CA_EVENT_LOSS, where tcp_enter_loss asks for ssthresh.
 			w.ssthresh = w.bwRTTMin()
 			w.resetRTTMin = true
 		}

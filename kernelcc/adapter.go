@@ -42,7 +42,6 @@ type Alg struct {
 	slot uint32
 
 	mss, initialWindow int
-	seed               uint64
 
 	// The module's answers after the last call.
 	cwndPkts, ssthreshPkts uint64
@@ -100,16 +99,16 @@ func (k *Alg) ExactECNEcho() bool { return k.mod.NeedsECN() }
 
 // SeedConnection is cc.ConnSeeder: the stack seeds the module's random
 // numbers (BBR's ProbeBW phase, NV's) from the run's seed after Init.
-func (k *Alg) SeedConnection(seed uint64) { k.SetSeed(mix(seed)) }
+func (k *Alg) SeedConnection(seed uint64) { k.SetSeed(cc.Mix64(seed)) }
 
 // SetSeed replaces the connection's random seed (the one Init derives from
-// its time, MSS and initial window, which SeedConnection replaces in turn).
+// its time, MSS and initial window, which SeedConnection replaces in turn);
+// call it after Init, which would otherwise derive its own.
 func (k *Alg) SetSeed(seed uint64) {
-	k.seed = seed
 	if k.in != nil {
 		k.in.mu.Lock()
 		k.in.set(ioSeed, seed)
-		k.in.call1(k.in.mod.ExportedFunction("ccb_seed"), uint64(k.slot))
+		k.in.call1(k.in.seedFn, uint64(k.slot))
 		k.in.mu.Unlock()
 	}
 }
@@ -128,24 +127,14 @@ func (k *Alg) Init(now units.Time, mss, initialWindow int) {
 	}
 	mss = max(mss, 1)
 	*k = Alg{name: k.name, mod: k.mod, in: k.in, slot: k.slot, mss: mss, initialWindow: initialWindow, lastAck: now}
-	k.seed = mix(uint64(now)) ^ mix(uint64(mss)<<32|uint64(uint32(initialWindow)))
 	in := k.in
 	in.mu.Lock()
 	k.common(now, 0)
-	in.set(ioSeed, k.seed)
+	in.set(ioSeed, cc.Mix64(uint64(now))^cc.Mix64(uint64(mss)<<32|uint64(uint32(initialWindow))))
 	in.set(ioArg, uint64(max(initialWindow/mss, 1)))
 	in.call1(in.initFn, uint64(k.slot))
 	k.answers()
 	in.mu.Unlock()
-}
-
-// mix is SplitMix64's finaliser: nearby times and sizes give unrelated
-// seeds.
-func mix(z uint64) uint64 {
-	z += 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
 }
 
 // common writes the facts every call carries.

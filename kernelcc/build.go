@@ -95,8 +95,8 @@ var (
 	toolchainErr  error
 )
 
-// FindToolchain looks for clang and wasm-ld on PATH (CC_CLANG and
-// CC_WASM_LD override), once per process.
+// FindToolchain looks for clang and wasm-ld on PATH (CCBENCH_CLANG and
+// CCBENCH_WASM_LD override), once per process.
 func FindToolchain() (Toolchain, error) {
 	toolchainOnce.Do(func() {
 		toolchain, toolchainErr = findToolchain()
@@ -251,6 +251,9 @@ func extractTarball(path string, st fs.FileInfo) (string, error) {
 // validModule is what a module name may be: a net/ipv4/tcp_NAME.c.
 var validModule = regexp.MustCompile(`^[a-z0-9_]+$`)
 
+// notIdent matches what a C identifier may not hold.
+var notIdent = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
 // BuildNamed compiles Linux's net/ipv4/tcp_NAME.c (or the shim's Reno)
 // into the cache and returns the .wasm file's path.
 func BuildNamed(name string) (string, error) {
@@ -295,7 +298,7 @@ func BuildFile(path string) (string, error) {
 	}
 	base := filepath.Base(path)
 	id := strings.TrimSuffix(strings.TrimPrefix(base, "tcp_"), ".c")
-	id = regexp.MustCompile(`[^a-zA-Z0-9_]`).ReplaceAllString(id, "_")
+	id = notIdent.ReplaceAllString(id, "_")
 	headers := map[string][]byte{}
 	for _, h := range extraHeaders {
 		if t, err := os.ReadFile(filepath.Join(filepath.Dir(path), h)); err == nil {

@@ -124,8 +124,8 @@ type instance struct {
 	free  []uint32
 	next  uint32
 
-	ack, event, initFn api.Function
-	stack              [2]uint64
+	ack, event, initFn, seedFn api.Function
+	stack                      [2]uint64
 }
 
 // Load compiles the module at path (a .wasm file kernelcc built) once per
@@ -145,67 +145,71 @@ func Load(path string) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a usable wasm module: %v", path, err)
 	}
-	for _, fn := range []string{"ccb_load", "ccb_io", "ccb_slots", "ccb_init", "ccb_ack", "ccb_event", "ccb_name"} {
+	for _, fn := range []string{"ccb_load", "ccb_io", "ccb_slots", "ccb_init", "ccb_ack", "ccb_event", "ccb_seed", "ccb_name"} {
 		if _, ok := compiled.ExportedFunctions()[fn]; !ok {
 			return nil, fmt.Errorf("%s was not built by kernelcc (it does not export %s)", path, fn)
 		}
 	}
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		return nil, fmt.Errorf("kernelcc needs a little-endian host")
+	}
 	m := &Module{Path: path, compiled: compiled}
-	inst, err := m.newInstance()
+	inst, caps, err := m.newInstance()
 	if err != nil {
 		return nil, err
 	}
+	// Set once, before the module is published: ControlsRecovery and
+	// NeedsECN read it without a lock from every connection's goroutine.
+	m.caps = caps
 	m.instances = append(m.instances, inst)
 	modules[path] = m
 	return m, nil
 }
 
-// newInstance instantiates the module and runs its module_init.
-func (m *Module) newInstance() (*instance, error) {
+// newInstance instantiates the module and runs its module_init; it
+// returns what the module's registration said it has (caps).
+func (m *Module) newInstance() (*instance, int32, error) {
 	ctx := context.Background()
 	mod, err := wasmRuntime().InstantiateModule(ctx, m.compiled, wazero.NewModuleConfig().WithName(""))
 	if err != nil {
-		return nil, fmt.Errorf("instantiating %s: %v", m.Path, err)
+		return nil, 0, fmt.Errorf("instantiating %s: %v", m.Path, err)
 	}
 	res, err := mod.ExportedFunction("ccb_load").Call(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: module_init trapped: %v", m.Path, err)
+		return nil, 0, fmt.Errorf("%s: module_init trapped: %v", m.Path, err)
 	}
 	caps := int32(uint32(res[0]))
 	switch {
 	case caps == -3:
-		return nil, fmt.Errorf("%s: the module registered an incomplete algorithm (no ssthresh, undo_cwnd, or cong_avoid/cong_control)", m.Path)
+		return nil, 0, fmt.Errorf("%s: the module registered an incomplete algorithm (no ssthresh, undo_cwnd, or cong_avoid/cong_control)", m.Path)
 	case caps == -2:
-		return nil, fmt.Errorf("%s: the module's init registered no algorithm", m.Path)
+		return nil, 0, fmt.Errorf("%s: the module's init registered no algorithm", m.Path)
 	case caps < 0:
-		return nil, fmt.Errorf("%s: the module's init failed with error %d", m.Path, caps)
+		return nil, 0, fmt.Errorf("%s: the module's init failed with error %d", m.Path, caps)
 	}
-	m.caps = caps
 	if m.Name == "" {
 		m.Name = readCString(mod, "ccb_name")
 	}
 	addr, err := mod.ExportedFunction("ccb_io").Call(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	block, ok := mod.Memory().Read(uint32(addr[0]), ioFields*8)
 	if !ok || addr[0]%8 != 0 {
-		return nil, fmt.Errorf("%s: the I/O block is outside memory or misaligned", m.Path)
+		return nil, 0, fmt.Errorf("%s: the I/O block is outside memory or misaligned", m.Path)
 	}
 	if v := binary.LittleEndian.Uint64(block[ioVersion*8:]); v != ioLayoutVersion {
-		return nil, fmt.Errorf("%s was built with another shim (I/O layout %d, want %d): rebuild it", m.Path, v, ioLayoutVersion)
+		return nil, 0, fmt.Errorf("%s was built with another shim (I/O layout %d, want %d): rebuild it", m.Path, v, ioLayoutVersion)
 	}
 	n, err := mod.ExportedFunction("ccb_slots").Call(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		return nil, fmt.Errorf("kernelcc needs a little-endian host")
+		return nil, 0, err
 	}
 	return &instance{
 		mod: mod, io: (*[ioFields]uint64)(unsafe.Pointer(unsafe.SliceData(block))), slots: uint32(n[0]),
 		ack: mod.ExportedFunction("ccb_ack"), event: mod.ExportedFunction("ccb_event"), initFn: mod.ExportedFunction("ccb_init"),
-	}, nil
+		seedFn: mod.ExportedFunction("ccb_seed"),
+	}, caps, nil
 }
 
 func readCString(mod api.Module, fn string) string {
@@ -247,9 +251,12 @@ func (m *Module) acquire() (*instance, uint32, error) {
 			}
 		}
 	}
-	in, err := m.newInstance()
+	in, caps, err := m.newInstance()
 	if err != nil {
 		return nil, 0, err
+	}
+	if caps != m.caps {
+		return nil, 0, fmt.Errorf("%s: a new instance registered other capabilities (%d, first %d)", m.Path, caps, m.caps)
 	}
 	m.instances = append(m.instances, in)
 	s, _ := in.take()

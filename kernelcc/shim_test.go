@@ -3,6 +3,7 @@ package kernelcc
 import (
 	"context"
 	"errors"
+	"github.com/ccbench/ccbench/cc"
 	"os"
 	"testing"
 )
@@ -273,7 +274,7 @@ func TestShimRandom(t *testing.T) {
 	state := uint64(seed)
 	next := func() uint32 {
 		state += 0x9e3779b97f4a7c15
-		return uint32(mix(state-0x9e3779b97f4a7c15) >> 32)
+		return uint32(cc.Mix64(state-0x9e3779b97f4a7c15) >> 32)
 	}
 	for i := range 4 {
 		if got, want := uint32(call(t, in, "t_random_u32")), next(); got != want {

@@ -70,7 +70,9 @@ type Link struct {
 	// runs. It lets the common call, one that changes nothing, return
 	// after one comparison.
 	quiet units.Time
-	// now is the latest time the driver has shown the link.
+	// now is the latest time advanceTx brought the link to. Only a
+	// schedule reads it (NextDeadline), and a link with one always runs
+	// advanceTx (quiet is 0), so on other links it may lag.
 	now   units.Time
 	stats LinkStats
 	// sojourn, if set, receives every packet's queueing delay.
