@@ -7,12 +7,9 @@ package report
 // is left out and named, never drawn as zeros.
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot/plotter"
 )
@@ -80,47 +77,37 @@ func (n noCwnd) Error() string { return string(n) }
 // readCwnd reads the cwnd_bytes column of a flow CSV in kB, decimated over
 // [0, span] seconds. Empty cells (a sample without a window) leave gaps.
 func readCwnd(path string, span float64) ([]plotter.XYs, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
+	if _, err := os.Stat(path); os.IsNotExist(err) {
 		return nil, noCwnd("no flow CSV (" + path + ")")
 	}
+	t, f, err := openCSV(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	ti, ci := -1, -1
-	if sc.Scan() {
-		for i, name := range strings.Split(sc.Text(), ",") {
-			switch name {
-			case "time_s":
-				ti = i
-			case "cwnd_bytes":
-				ci = i
-			}
-		}
-	}
-	if ti < 0 || ci < 0 {
+	ti, okT := t.col["time_s"]
+	ci, okC := t.col["cwnd_bytes"]
+	if !okT || !okC {
 		return nil, noCwnd("its flow CSV has no time_s and cwnd_bytes columns (" + path + ")")
 	}
 	b := newLineBuilder(span)
 	positive := false
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ",")
-		if len(fields) <= max(ti, ci) {
-			continue
+	for {
+		more, err := t.next()
+		if err != nil {
+			return nil, err
 		}
-		t, err1 := strconv.ParseFloat(fields[ti], 64)
-		c, err2 := strconv.ParseFloat(fields[ci], 64)
+		if !more {
+			break
+		}
+		tv, err1 := strconv.ParseFloat(string(t.row[ti]), 64)
+		c, err2 := strconv.ParseFloat(string(t.row[ci]), 64)
 		if err1 != nil || err2 != nil {
 			b.skip()
 			continue
 		}
 		positive = positive || c > 0
-		b.add(t, c/1e3)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		b.add(tv, c/1e3)
 	}
 	if !positive {
 		return nil, noCwnd("its flow CSV records no congestion window above zero (" + path + ")")
