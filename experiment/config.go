@@ -64,6 +64,10 @@ type Config struct {
 	// before the flows start, cannot hold MaxReleaseP99: one of
 	// SelfCheckModes.
 	SelfCheck string
+	// IdlePoll has the real-time driver hold the CPU wake-up latency
+	// limit at zero while its relay runs, so idle cores poll instead of
+	// halting (tun.ThreadPolicy).
+	IdlePoll bool
 	// FairnessFrom and FairnessTo bound the window over which Jain's
 	// index is computed from the bytes each flow delivered in it, per
 	// [[flows]] entry and over all flows; FairnessTo = 0 is the end of

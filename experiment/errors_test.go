@@ -7,7 +7,7 @@ import (
 )
 
 const (
-	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, fairness_from, fairness_to, max_release_p99, self_check, and the tables [link], [reverse], [tcp], [[flows]], [[cross]], [server], [[clients]], [[flood]], [topology], [[nodes]], [[links]]"
+	topKeysMsg  = "allowed top-level keys: name, driver, duration, seed, sample_interval, throughput_window, fairness_from, fairness_to, max_release_p99, self_check, idle_poll, and the tables [link], [reverse], [tcp], [[flows]], [[cross]], [server], [[clients]], [[flood]], [topology], [[nodes]], [[links]]"
 	linkKeysMsg = "allowed keys in [link]: rate, delay, buffer, loss, ecn_threshold, qdisc, jitter, jitter_distribution, jitter_correlation, reorder, loss_model, ge_p, ge_r, ge_loss_bad, ge_loss_good, state_p13, state_p31, state_p32, state_p23, state_p14, duplicate, corrupt, policer_rate, policer_burst, trace, overhead, schedule"
 	flowKeysMsg = "allowed keys in [[flows]]: cc, count, start, size, recovery, receiver, arrivals, load, size_distribution, mean_size, size_cdf, from, to, path, direction, stop, rtt, access_delay, access_rate, rounds"
 )

@@ -48,6 +48,7 @@ func bottleneck(name string) *Config {
 		ThroughputWindow: 500 * units.Millisecond,
 		MaxReleaseP99:    100 * units.Microsecond,
 		SelfCheck:        "refuse",
+		IdlePoll:         true,
 		Link: stageDefaults(Link{
 			Rate:  100 * units.MbitPerSecond,
 			Delay: 20 * units.Millisecond,
@@ -165,6 +166,7 @@ size = "1MiB"
 		SampleInterval: 100 * units.Millisecond, ThroughputWindow: 500 * units.Millisecond,
 		MaxReleaseP99: 100 * units.Microsecond,
 		SelfCheck:     "refuse",
+		IdlePoll:      true,
 		Link: stageDefaults(Link{Rate: 100 * units.MbitPerSecond, Delay: 250 * units.Microsecond, Loss: 0.01,
 			Buffer: Buffer{Unit: BufferPackets, Packets: 100, Bytes: 100 * 1040}}),
 		// The reverse BDP is 10 Mbit/s × 250 us / 8 = 312 bytes (rounded

@@ -183,6 +183,7 @@ var schema = []table{
 			on(func(c, _ *Config) string { return unless(c.MaxReleaseP99 > 0, `must be longer than 0s, e.g. "100us"`) })},
 		{"self_check", kindString, "refuse", `driver = "tun": before the flows start, the relay runs for a second with synthetic traffic at the link's packet spacing; when its p99 release error is above max_release_p99, "refuse" fails the run with the figures, "warn" prints them and runs, "off" skips the check`, at(func(c *Config) any { return &c.SelfCheck }),
 			oneOf(SelfCheckModes, "a self-check mode")},
+		{"idle_poll", kindBool, true, `driver = "tun": while the relay runs, hold the CPU wake-up latency limit (/dev/cpu_dma_latency) at 0 so idle cores poll instead of halting; on a virtual machine a halted core can wake for the relay's timer milliseconds late. false lets idle cores sleep`, at(func(c *Config) any { return &c.IdlePoll }), nil},
 	}},
 	{name: "link", doc: "forward (data) direction: the bottleneck", dst: func(c *Config, _ int) any { return &c.Link },
 		keys: linkKeys("100Mbit/s", "20ms", "1bdp", "one-way propagation delay")},

@@ -421,10 +421,10 @@ func (c *Config) writesTopology(table, name string, i int) bool {
 	tp := c.Topology
 	switch table {
 	case "":
-		// The tun driver's self-check changes nothing in a simulated run,
-		// whose resolved file (and fingerprint) stays as it was before
-		// the key existed.
-		return name != "self_check" || c.Driver != "sim"
+		// The tun driver's self-check and idle polling change nothing in
+		// a simulated run, whose resolved file (and fingerprint) stays as
+		// it was before the keys existed.
+		return (name != "self_check" && name != "idle_poll") || c.Driver != "sim"
 	case "topology":
 		switch name {
 		case "preset":

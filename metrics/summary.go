@@ -503,6 +503,13 @@ type RelayScheduling struct {
 	Priority int  `json:"priority,omitempty"`
 	// CPU is the core it was pinned to, or -1.
 	CPU int `json:"cpu"`
-	// Note says why real-time scheduling or pinning was not applied.
+	// IdlePoll is set when idle cores polled instead of halting while the
+	// relay ran (the CPU wake-up latency limit held at zero).
+	IdlePoll bool `json:"idle_poll"`
+	// StealMs is how long the machine's hypervisor ran other work on the
+	// relay's core during the run (/proc/stat's steal time, 10 ms ticks).
+	StealMs float64 `json:"steal_ms"`
+	// Note says why real-time scheduling, pinning or idle polling was not
+	// applied.
 	Note string `json:"note,omitempty"`
 }

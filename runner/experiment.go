@@ -134,7 +134,7 @@ func FromConfig(cfg *experiment.Config) (Scenario, error) {
 	if err := lifecycleFromConfig(cfg, &sc); err != nil {
 		return Scenario{}, err
 	}
-	sc.SelfCheck, sc.MaxReleaseP99 = cfg.SelfCheck, cfg.MaxReleaseP99
+	sc.SelfCheck, sc.MaxReleaseP99, sc.IdlePoll = cfg.SelfCheck, cfg.MaxReleaseP99, cfg.IdlePoll
 	return sc, nil
 }
 

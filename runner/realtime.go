@@ -117,13 +117,20 @@ func (r *RealTimeResult) Validity(limit units.Duration) *metrics.Validity {
 		reasons = append(reasons, "losses outside the emulated links could not be read, so they are unaccounted for: "+r.AccountingError)
 	}
 	st := r.Stalls
+	// A stall on a virtual machine whose hypervisor took the relay's core
+	// says so: no setting inside the machine prevents that.
+	var steal string
+	if r.Scheduling.Steal > 0 {
+		steal = fmt.Sprintf("; the hypervisor ran other work on the relay's core for %.0f ms of the run (steal time)", r.Scheduling.Steal.Milliseconds())
+	}
 	if lim := StallLimit(r.BaseRTT); st.Longest.Length() > lim {
-		reasons = append(reasons, fmt.Sprintf("relay stalled for %.1f ms at %.3f s, longer than the %.0f ms a stall may last on this path (base RTT %v / 8, within 4–16 ms)",
-			st.Longest.Length().Milliseconds(), st.Longest.Start.Seconds(), lim.Milliseconds(), r.BaseRTT))
+		reasons = append(reasons, fmt.Sprintf("relay stalled for %.1f ms at %.3f s, longer than the %.0f ms a stall may last on this path (base RTT %v / 8, within 4–16 ms)%s",
+			st.Longest.Length().Milliseconds(), st.Longest.Start.Seconds(), lim.Milliseconds(), r.BaseRTT, steal))
+		steal = ""
 	}
 	if r.Duration > 0 && float64(st.Total) > maxStalledShare*float64(r.Duration) {
-		reasons = append(reasons, fmt.Sprintf("relay stalled for %.1f ms in all (%d stalls), more than %.0f%% of the run's %v",
-			st.Total.Milliseconds(), st.Count, 100*maxStalledShare, r.Duration))
+		reasons = append(reasons, fmt.Sprintf("relay stalled for %.1f ms in all (%d stalls), more than %.0f%% of the run's %v%s",
+			st.Total.Milliseconds(), st.Count, 100*maxStalledShare, r.Duration, steal))
 	}
 	return &metrics.Validity{Valid: len(reasons) == 0, Reasons: reasons}
 }
@@ -150,7 +157,7 @@ func (r *RealTimeResult) ReleaseError(limit units.Duration) *metrics.ReleaseErro
 		Stalls:           stalls,
 		Scheduling: &metrics.RelayScheduling{
 			RealTime: sched.RealTime, Priority: sched.Priority,
-			CPU: sched.CPU, Note: sched.Note,
+			CPU: sched.CPU, IdlePoll: sched.IdlePoll, StealMs: sched.Steal.Milliseconds(), Note: sched.Note,
 		},
 	}
 }

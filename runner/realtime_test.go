@@ -123,7 +123,20 @@ func TestRealTimeValidity(t *testing.T) {
 	if v.Valid || !reflect.DeepEqual(v.Reasons, reasons) {
 		t.Errorf("validity %v\n%s\nwant\n%s", v.Valid, strings.Join(v.Reasons, "\n"), strings.Join(reasons, "\n"))
 	}
+	// On a virtual machine whose hypervisor took the relay's core, the
+	// first stall reason says for how long, once.
+	res.Scheduling.Steal = 120 * ms
+	v = res.Validity(100 * units.Microsecond)
+	if got, want := v.Reasons[4], reasons[4]+"; the hypervisor ran other work on the relay's core for 120 ms of the run (steal time)"; got != want {
+		t.Errorf("stall with steal time: %q\nwant %q", got, want)
+	}
+	if v.Reasons[5] != reasons[5] {
+		t.Errorf("second stall reason %q, want %q without the steal time again", v.Reasons[5], reasons[5])
+	}
 	r := res.ReleaseError(100 * units.Microsecond)
+	if r.Scheduling.StealMs != 120 {
+		t.Errorf("release error steal %v ms, want 120", r.Scheduling.StealMs)
+	}
 	if r.StallThresholdUs != 1000 || r.StallCount != 3 || r.StalledMs != 150 || !reflect.DeepEqual(r.Stalls, []metrics.Stall{{AtS: 5.4, LengthMs: 50}}) {
 		t.Errorf("release error stalls: %+v", r)
 	}

@@ -84,6 +84,9 @@ type Scenario struct {
 	// MaxReleaseP99.
 	SelfCheck     string
 	MaxReleaseP99 units.Duration
+	// IdlePoll keeps idle cores polling while a real-time run's relay
+	// runs (tun.ThreadPolicy.IdlePoll).
+	IdlePoll bool
 }
 
 // virtualPayload reports whether the flows' payload can be virtual

@@ -40,6 +40,7 @@
 package tun
 
 import (
+	"fmt"
 	"runtime"
 	"sync/atomic"
 	"unsafe"
@@ -164,10 +165,16 @@ type ThreadPolicy struct {
 	RealTime bool
 	// CPU is the core to pin the thread to, or -1 for none.
 	CPU int
+	// IdlePoll holds the CPU wake-up latency limit at zero while the relay
+	// runs, so that idle cores poll rather than halt (relay_sched.go).
+	IdlePoll bool
 }
 
-// DefaultThreadPolicy is real-time scheduling on RelayCPU.
-func DefaultThreadPolicy() ThreadPolicy { return ThreadPolicy{RealTime: true, CPU: RelayCPU()} }
+// DefaultThreadPolicy is real-time scheduling on RelayCPU with idle cores
+// polling.
+func DefaultThreadPolicy() ThreadPolicy {
+	return ThreadPolicy{RealTime: true, CPU: RelayCPU(), IdlePoll: true}
+}
 
 // NewRelay builds a relay between t's devices: forward carries A to B,
 // reverse B to A. clock is the run's clock, shared with the endpoints'
@@ -227,9 +234,21 @@ func (r *Relay) Start() {
 			return
 		}
 		r.sched = scheduleRelayThread(r.policy.CPU, r.policy.RealTime)
+		if r.policy.IdlePoll {
+			if f, err := holdIdlePolling(); err != nil {
+				r.sched.addNote(fmt.Sprintf("idle cores may halt (%v): on a virtual machine a halted core wakes for the relay's timer only when the host runs it again, milliseconds late at times", err))
+			} else {
+				r.sched.IdlePoll = true
+				defer f.Close()
+			}
+		}
 		inv, vol := threadSwitches()
+		steal, stealOK := cpuSteal(r.sched.CPU)
 		r.err = r.loop()
 		inv2, vol2 := threadSwitches()
+		if steal2, ok := cpuSteal(r.sched.CPU); ok && stealOK {
+			r.sched.Steal = steal2 - steal
+		}
 		r.profile.InvoluntarySwitches, r.profile.VoluntarySwitches = inv2-inv, vol2-vol
 	}()
 }

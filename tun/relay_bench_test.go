@@ -55,8 +55,8 @@ func BenchmarkRelay(b *testing.B) {
 
 // benchThreadPolicy is DefaultThreadPolicy unless CCBENCH_RELAY_THREAD
 // asks for less, to measure what real-time scheduling and pinning each
-// bring: "other" (neither), "pinned" (pinning only), "fifo" (SCHED_FIFO
-// only).
+// bring: "other" (none of the three), "pinned" (pinning only), "fifo"
+// (SCHED_FIFO only), "halt" (all but idle polling).
 func benchThreadPolicy(b *testing.B) ThreadPolicy {
 	p := DefaultThreadPolicy()
 	switch v := os.Getenv("CCBENCH_RELAY_THREAD"); v {
@@ -64,11 +64,13 @@ func benchThreadPolicy(b *testing.B) ThreadPolicy {
 	case "other":
 		p = ThreadPolicy{CPU: -1}
 	case "pinned":
-		p.RealTime = false
+		p.RealTime, p.IdlePoll = false, false
 	case "fifo":
-		p.CPU = -1
+		p.CPU, p.IdlePoll = -1, false
+	case "halt":
+		p.IdlePoll = false
 	default:
-		b.Fatalf("CCBENCH_RELAY_THREAD=%q: want other, pinned or fifo", v)
+		b.Fatalf("CCBENCH_RELAY_THREAD=%q: want other, pinned, fifo or halt", v)
 	}
 	return p
 }

@@ -168,6 +168,7 @@ func Run(ctx context.Context, sc runner.Scenario, info metrics.RunInfo) (res *ru
 	lossesBefore, accountErr := topo.ReadLossCounters()
 	rtt := newPathRTT(len(flows))
 	relay.SetPathRTT(rtt.mon)
+	relay.SetThreadPolicy(threadPolicy(sc))
 	relay.Start()
 	// The teardown below stops the relay and reports its error; this is
 	// for a panic on the way there.
@@ -310,6 +311,14 @@ var (
 // selfCheckLength is how long selfCheck runs; tests shorten it.
 var selfCheckLength = tun.SelfCheckDuration
 
+// threadPolicy is how the run's relay thread is scheduled: the default,
+// with idle polling as sc says (idle_poll).
+func threadPolicy(sc runner.Scenario) tun.ThreadPolicy {
+	p := tun.DefaultThreadPolicy()
+	p.IdlePoll = sc.IdlePoll
+	return p
+}
+
 // selfCheck runs the relay's self-check (tun.SelfCheck) as sc.SelfCheck
 // says: "refuse" fails a machine that cannot hold sc.MaxReleaseP99 at the
 // link's rate now, "warn" says so on stderr and runs, "" and "off" skip
@@ -322,7 +331,7 @@ func selfCheck(ctx context.Context, sc runner.Scenario) error {
 	default:
 		return fmt.Errorf("self_check: %q is not allowed; allowed: refuse, warn, off", sc.SelfCheck)
 	}
-	res, err := tun.SelfCheck(ctx, sc.Forward, selfCheckLength, tun.DefaultThreadPolicy())
+	res, err := tun.SelfCheck(ctx, sc.Forward, selfCheckLength, threadPolicy(sc))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
