@@ -183,9 +183,9 @@ func readSamples(t *testing.T, dir string) []sample {
 
 // TestKernelCubicMatchesCubic runs Linux's tcp_cubic.c and ccbench's cubic
 // over the shipped bottleneck's 30 s: the same loss times within one
-// base RTT, and cwnd within 1% at every sample outside fast recovery,
-// where the stack's PRR, not the algorithm, sets the window. Differences
-// that remain are explained in the README ("kernel:cubic and cubic").
+// base RTT, and cwnd within 1% at every sample, fast recovery included.
+// (Since ccbench's cubic computes K with Linux's cube root, the two agree
+// exactly: the log says how many samples differ at all.)
 func TestKernelCubicMatchesCubic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two 30 s runs of the bottleneck; skipped in -short")
@@ -239,9 +239,9 @@ func TestKernelCubicMatchesCubic(t *testing.T) {
 		}
 		if p.phase == cc.PhaseFastRecovery || k.phase == cc.PhaseFastRecovery {
 			worstIn = max(worstIn, rel)
-			continue
+		} else {
+			worstOut = max(worstOut, rel)
 		}
-		worstOut = max(worstOut, rel)
 		if rel > 0.01 {
 			t.Errorf("t=%.1fs: cwnd %v (cubic) vs %v (kernel:cubic): %.2f%% apart", p.t, p.cwnd, k.cwnd, 100*rel)
 		}
