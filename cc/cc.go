@@ -308,6 +308,17 @@ type ConnSeeder interface {
 	SeedConnection(seed uint64)
 }
 
+// HandshakeRTTReader is implemented by algorithms that, as Linux's
+// modules do, find the handshake's RTT already measured when they start:
+// Linux's tcp_init_congestion_control runs after the SYN-ACK (or, on the
+// passive side, the handshake's ACK) has set srtt_us and rtt_min, and BBR
+// paces its initial window from them. The sender calls HandshakeRTT right
+// before Init with the smoothed and the minimum RTT it has, zero when the
+// handshake gave no sample.
+type HandshakeRTTReader interface {
+	HandshakeRTT(srtt, minRTT units.Duration)
+}
+
 // TSOSizer is implemented by algorithms that set the fewest segments one
 // GSO packet may hold, as a Linux module does with its min_tso_segs hook
 // (BBR asks for one below about 1.2 Mbit/s, two above); the sender uses

@@ -58,6 +58,9 @@ type Alg struct {
 	deliveredUs  uint64
 	sent         int64 // Ack.Sent of the last ACK: SND.NXT for events
 	lastAck      units.Time
+
+	// The handshake's RTT, for Init (HandshakeRTT); zero when unknown.
+	handshakeSRTT, handshakeMinRTT units.Duration
 }
 
 var (
@@ -69,6 +72,7 @@ var (
 	_ cc.ValueNamer         = (*Alg)(nil)
 	_ cc.TSOSizer           = (*Alg)(nil)
 	_ cc.ConnSeeder         = (*Alg)(nil)
+	_ cc.HandshakeRTTReader = (*Alg)(nil)
 )
 
 // NewAlg makes an algorithm named name that runs mod; the caller calls
@@ -113,9 +117,17 @@ func (k *Alg) SetSeed(seed uint64) {
 	}
 }
 
+// HandshakeRTT is cc.HandshakeRTTReader: the next Init starts the module
+// with srtt_us and rtt_min from the handshake, as Linux's does.
+func (k *Alg) HandshakeRTT(srtt, minRTT units.Duration) {
+	k.handshakeSRTT, k.handshakeMinRTT = srtt, minRTT
+}
+
 // Init sets the connection up as tcp_init_congestion_control does: cwnd
 // is the initial window in packets, ssthresh infinite, then the module's
-// init.
+// init. Every fact of an ACK starts afresh (nothing delivered, lost or
+// sampled) but the handshake's RTT, whatever connection last used the
+// instance's I/O block.
 func (k *Alg) Init(now units.Time, mss, initialWindow int) {
 	if k.in == nil {
 		in, slot, err := k.mod.acquire()
@@ -126,9 +138,17 @@ func (k *Alg) Init(now units.Time, mss, initialWindow int) {
 		runtime.AddCleanup(k, func(r slotRef) { r.in.release(r.slot) }, slotRef{in, slot})
 	}
 	mss = max(mss, 1)
+	srtt, minRTT := k.handshakeSRTT, k.handshakeMinRTT
 	*k = Alg{name: k.name, mod: k.mod, in: k.in, slot: k.slot, mss: mss, initialWindow: initialWindow, lastAck: now}
 	in := k.in
 	in.mu.Lock()
+	for f := ioNowNs; f < ioSndCwnd; f++ {
+		in.set(f, 0)
+	}
+	in.set(ioTsval, 0)
+	in.set(ioTsecr, 0)
+	in.set(ioSrttUs, micros(srtt))
+	in.set(ioMinRttUs, micros(minRTT))
 	k.common(now, 0)
 	in.set(ioSeed, cc.Mix64(uint64(now))^cc.Mix64(uint64(mss)<<32|uint64(uint32(initialWindow))))
 	in.set(ioArg, uint64(max(initialWindow/mss, 1)))

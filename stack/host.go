@@ -285,6 +285,7 @@ func (h *Host) remove(c *Conn) {
 // connection moves to its listener's accept queue.
 func (h *Host) established(now units.Time, c *Conn) {
 	if !c.tfo.child {
+		handshakeRTT(c)
 		c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
 		seedCC(c)
 	}
@@ -460,6 +461,14 @@ func (h *Host) OnTimer(now units.Time) {
 // run's seed, and its ports: the same for the same run, different for
 // every connection in it. Nothing is drawn from the host's generator, so
 // the ISNs that follow are what they were.
+// handshakeRTT tells an algorithm that reads it the RTT the handshake
+// measured, before its Init (cc.HandshakeRTTReader).
+func handshakeRTT(c *Conn) {
+	if h, ok := c.cc.(cc.HandshakeRTTReader); ok {
+		h.HandshakeRTT(c.rtt.srtt, c.rtt.minRTT)
+	}
+}
+
 func seedCC(c *Conn) {
 	if s, ok := c.cc.(cc.ConnSeeder); ok {
 		s.SeedConnection(uint64(c.iss)<<32 | uint64(c.irs) ^ uint64(c.id.localPort)<<48 ^ uint64(c.id.remotePort)<<16)

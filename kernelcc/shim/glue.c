@@ -143,26 +143,43 @@ CCB_EXPORT(ccb_load) int ccb_load(void)
 /* ccb_name: the registered name, NUL-terminated. */
 CCB_EXPORT(ccb_name) const char *ccb_name(void) { return ops ? ops->name : ""; }
 
+/*
+ * enter: the facts every call carries (the time, the segment size, what is
+ * in flight, SND.NXT), which Go writes before each one.
+ */
 static struct sock *enter(u32 slot)
 {
 	struct tcp_sock *tp = &socks[slot];
-	u32 mss = (u32)io.mss;
 
 	cur = slot;
 	jiffies = (unsigned long)(io.now_ns / NSEC_PER_MSEC);
 	tp->tcp_clock_cache = io.now_ns;
 	tp->tcp_mstamp = io.now_ns / NSEC_PER_USEC;
-	tp->mss_cache = mss;
+	tp->tcp_wstamp_ns = io.now_ns;
+	tp->mss_cache = (u32)io.mss;
+	tp->packets_out = (u32)io.packets_out;
+	tp->snd_nxt = (u32)io.snd_nxt;
+	return (struct sock *)tp;
+}
+
+/*
+ * enter_ack: the facts an ACK brings (the RTT estimates, what was
+ * delivered and lost, SND.UNA, the timestamps), read at ccb_init (the
+ * handshake's RTT, nothing delivered yet) and at each ACK. They stay in
+ * the slot's tcp_sock until its next ACK, as Linux's do, so an event
+ * between two ACKs sees this connection's, not what the I/O block last
+ * carried for another connection of the same instance.
+ */
+static void enter_ack(struct tcp_sock *tp)
+{
 	tp->srtt_us = (u32)(io.srtt_us << 3);
 	tp->rtt_min.s[0].v = tp->rtt_min.s[1].v = tp->rtt_min.s[2].v =
 		io.min_rtt_us ? (u32)io.min_rtt_us : ~0u;
 	tp->rtt_min.s[0].t = tp->rtt_min.s[1].t = tp->rtt_min.s[2].t = tcp_jiffies32;
-	tp->packets_out = (u32)io.packets_out;
 	tp->delivered = (u32)io.delivered;
 	tp->delivered_ce = (u32)io.delivered_ce;
 	tp->lost = (u32)io.lost;
 	tp->snd_una = (u32)io.snd_una;
-	tp->snd_nxt = (u32)io.snd_nxt;
 	tp->delivered_mstamp = io.delivered_mstamp;
 	/* The sender tells whether the window or the application limited
 	 * it; max_packets_out is set so that tcp_is_cwnd_limited says the
@@ -170,11 +187,9 @@ static struct sock *enter(u32 slot)
 	tp->is_cwnd_limited = !io.app_limited;
 	tp->max_packets_out = io.app_limited ? 0 : tp->snd_cwnd;
 	tp->app_limited = io.app_limited ? (tp->delivered ? tp->delivered : 1) : 0;
-	tp->tcp_wstamp_ns = io.now_ns;
 	tp->rx_opt.saw_tstamp = io.tsval != 0 || io.tsecr != 0;
 	tp->rx_opt.rcv_tsval = (u32)io.tsval;
 	tp->rx_opt.rcv_tsecr = (u32)io.tsecr;
-	return (struct sock *)tp;
 }
 
 static void leave(struct sock *sk)
@@ -225,6 +240,7 @@ CCB_EXPORT(ccb_init) void ccb_init(u32 slot)
 	memset(tp, 0, sizeof(*tp));
 	rng[slot] = io.seed;
 	timed_out[slot] = 0;
+	high_seq[slot] = 0;
 	sk->sk_state = TCP_ESTABLISHED;
 	sk->sk_pacing_shift = 10;
 	sk->sk_pacing_rate = ~0ul;
@@ -236,6 +252,7 @@ CCB_EXPORT(ccb_init) void ccb_init(u32 slot)
 	tp->snd_cwnd_clamp = ~0u;
 	tp->ecn_flags = (ops->flags & TCP_CONG_NEEDS_ECN) ? TCP_ECN_OK : 0;
 	sk = enter(slot);
+	enter_ack(tp);
 	tp->lsndtime = tcp_jiffies32;
 	tp->snd_cwnd_stamp = tcp_jiffies32;
 	/* The module's init may replace the algorithm (DCTCP without ECN
@@ -281,6 +298,7 @@ CCB_EXPORT(ccb_ack) void ccb_ack(u32 slot)
 	struct tcp_sock *tp = tcp_sk(sk);
 	const struct tcp_congestion_ops *ops = inet_csk(sk)->icsk_ca_ops;
 
+	enter_ack(tp);
 	if (io.data_acked)
 		timed_out[slot] = 0;
 	if (ops->pkts_acked && io.prior_in_flight) {
