@@ -184,12 +184,14 @@ func configKey(path string, ignore []string) (string, []int, error) {
 	for _, k := range ignore {
 		if k == "driver" {
 			// What only one driver reads, or what each driver fixes for
-			// itself, goes with the driver: the relay's limits, and the
+			// itself, goes with the driver: the relay's limits and its
+			// idle polling, and the
 			// receiver (the sim's is always ccbench's stack, the tun
 			// driver's the kernel unless told otherwise), so a sim run
 			// pairs with the tun run of the same file.
 			delete(cfg, "max_release_p99")
 			delete(cfg, "self_check")
+			delete(cfg, "idle_poll")
 			for _, f := range flows {
 				if t, ok := f.(map[string]any); ok {
 					delete(t, "receiver")
