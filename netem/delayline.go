@@ -61,6 +61,11 @@ func (d *delayLine) arrivedBy(now units.Time) onMedium {
 	d.head = (d.head + 1) & (len(d.flight) - 1)
 	d.n--
 	d.bytes -= a.n
+	if d.n > 0 {
+		// The next packet out is likely the driver's next event: start
+		// fetching it now (packet.Prefetch).
+		packet.Prefetch(d.flight[d.head].p)
+	}
 	return a
 }
 
