@@ -35,21 +35,7 @@ func TestCubicRootMatchesLinux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := build("cubicroot", []unit{{id: "cubic", name: "tcp_cubic.c", text: append(text, cubicRootExport...)}}, nil)
-	if errors.Is(err, ErrToolsMissing) {
-		t.Skipf("kernel modules cannot be built here: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, _, err := mod.acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := buildInstance(t, "cubicroot", unit{id: "cubic", name: "tcp_cubic.c", text: append(text, cubicRootExport...)})
 	var inputs []uint64
 	for a := uint64(0); a < 1<<18; a++ {
 		inputs = append(inputs, a)

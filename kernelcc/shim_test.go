@@ -17,9 +17,16 @@ func shimModule(t *testing.T) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := build("shimtest", []unit{{id: "shimtest", name: "shimtest.c", text: text}}, nil)
+	return buildInstance(t, "shimtest", unit{id: "shimtest", name: "shimtest.c", text: text})
+}
+
+// buildInstance compiles one C unit with the shim and returns an instance
+// of it, skipping the test with one line when clang or wasm-ld is missing.
+func buildInstance(t *testing.T, name string, u unit) *instance {
+	t.Helper()
+	path, err := build(name, []unit{u}, nil)
 	if errors.Is(err, ErrToolsMissing) {
-		t.Skipf("the shim cannot be compiled here: %v", err)
+		t.Skipf("%s cannot be compiled here: %v", name, err)
 	}
 	if err != nil {
 		t.Fatal(err)
