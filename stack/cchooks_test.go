@@ -80,3 +80,52 @@ func TestConnSeederIsSeededFromTheRun(t *testing.T) {
 		t.Errorf("two connections got the same seed %#x", a1)
 	}
 }
+
+// handshakeTimed is Reno that records what cc.HandshakeRTTReader gives it
+// and whether that came before Init.
+type handshakeTimed struct {
+	cc.CongestionControl
+	srtt, minRTT units.Duration
+	calls        int
+	beforeInit   bool
+}
+
+func (h *handshakeTimed) HandshakeRTT(srtt, minRTT units.Duration) {
+	h.srtt, h.minRTT = srtt, minRTT
+	h.calls++
+}
+
+func (h *handshakeTimed) Init(now units.Time, mss, iw int) {
+	h.beforeInit = h.calls == 1
+	h.CongestionControl.Init(now, mss, iw)
+}
+
+// Both ends of a connection start their algorithm knowing the handshake's
+// RTT, as Linux's do: the active end from its SYN, the passive end from
+// its SYN-ACK (tcp_synack_rtt_meas), each before Init.
+func TestHandshakeRTTReachesBothEndsBeforeInit(t *testing.T) {
+	n := newTestNet(t, 10*units.Millisecond, DefaultConfig(), DefaultConfig())
+	client := &handshakeTimed{CongestionControl: newReno()}
+	server := &handshakeTimed{CongestionControl: newReno()}
+	if _, err := n.b.Listen(80, 8, func() cc.CongestionControl { return server }); err != nil {
+		t.Fatal(err)
+	}
+	c, err := n.a.Connect(n.now, 0, addrB, 80, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.runUntil(n.now.Add(10*units.Second), func() bool { return c.State() == Established && server.calls > 0 })
+	rtt := 2 * 10 * units.Millisecond
+	for _, end := range []struct {
+		name string
+		h    *handshakeTimed
+	}{{"active", client}, {"passive", server}} {
+		h := end.h
+		if h.calls != 1 || !h.beforeInit {
+			t.Errorf("%s end: HandshakeRTT called %d times, before Init %v; want once, before", end.name, h.calls, h.beforeInit)
+		}
+		if h.srtt < rtt || h.srtt > rtt+units.Millisecond || h.minRTT != h.srtt {
+			t.Errorf("%s end: handshake srtt %v, min %v; want both about %v", end.name, h.srtt, h.minRTT, rtt)
+		}
+	}
+}

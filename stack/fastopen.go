@@ -247,7 +247,7 @@ func (l *Listener) fastOpenChild(now units.Time, c *Conn, s *wire.Segment) {
 	c.tfo.synData = len(s.Payload)
 	c.allocateBuffers()
 	c.rcvAdv = c.rcvBuf.nxt.Add(c.synWindow())
-	handshakeRTT(c)
+	handshakeRTT(c, now)
 	c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
 	seedCC(c)
 	if len(s.Payload) > 0 {

@@ -285,7 +285,7 @@ func (h *Host) remove(c *Conn) {
 // connection moves to its listener's accept queue.
 func (h *Host) established(now units.Time, c *Conn) {
 	if !c.tfo.child {
-		handshakeRTT(c)
+		handshakeRTT(c, now)
 		c.cc.Init(now, c.sndMSS, c.cfg.InitialWindow*c.sndMSS)
 		seedCC(c)
 	}
@@ -462,11 +462,26 @@ func (h *Host) OnTimer(now units.Time) {
 // every connection in it. Nothing is drawn from the host's generator, so
 // the ISNs that follow are what they were.
 // handshakeRTT tells an algorithm that reads it the RTT the handshake
-// measured, before its Init (cc.HandshakeRTTReader).
-func handshakeRTT(c *Conn) {
-	if h, ok := c.cc.(cc.HandshakeRTTReader); ok {
-		h.HandshakeRTT(c.rtt.srtt, c.rtt.minRTT)
+// measured, before its Init (cc.HandshakeRTTReader). An active opener has
+// sampled its SYN's RTT by now. A passive one becomes established before
+// the handshake's ACK is processed, which is where its estimator samples
+// the SYN-ACK; Linux takes that sample first (tcp_synack_rtt_meas, before
+// tcp_init_transfer starts the congestion control), so the algorithm is
+// given it here: the time since the SYN-ACK left, unless it was sent more
+// than once (Karn's rule).
+func handshakeRTT(c *Conn, now units.Time) {
+	h, ok := c.cc.(cc.HandshakeRTTReader)
+	if !ok {
+		return
 	}
+	srtt, minRTT := c.rtt.srtt, c.rtt.minRTT
+	if srtt == 0 && c.state != SynSent && c.sent.len() > 0 {
+		if s := c.sent.at(0); s.seq == c.iss && !s.retransmitted {
+			srtt = now.Sub(s.sentAt)
+			minRTT = srtt
+		}
+	}
+	h.HandshakeRTT(srtt, minRTT)
 }
 
 func seedCC(c *Conn) {
