@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/netem"
 )
 
 // virtualPayloadCases are runs that exercise what payload could touch:
@@ -98,6 +99,11 @@ func TestVirtualPayloadOnlyWhereUnobserved(t *testing.T) {
 		{"pcap", func(sc *Scenario) { sc.Pcap = bufio.NewWriter(io.Discard) }},
 		{"corrupt forward", func(sc *Scenario) { sc.Forward.Corrupt.Prob = 0.001 }},
 		{"corrupt reverse", func(sc *Scenario) { sc.Reverse.Corrupt.Prob = 0.001 }},
+		// A network's links beyond the first two (a parking lot's later
+		// hops, a custom topology's last mile) corrupt as well.
+		{"corrupt third link of a network", func(sc *Scenario) {
+			sc.Links = []LinkSpec{{Name: "a->r"}, {Name: "r->a"}, {Name: "r->b", Config: netem.LinkConfig{Corrupt: netem.Impairment{Prob: 0.001}}}}
+		}},
 		{"real payload asked for", func(sc *Scenario) { sc.RealPayload = true }},
 	} {
 		sc := scenario(t, "duration=1s")

@@ -98,10 +98,21 @@ type Scenario struct {
 func (sc *Scenario) virtualPayload() bool { return sc.virtualPayloadIf(sc.Pcap != nil) }
 
 // virtualPayloadIf is virtualPayload for a run that captures or not, for
-// estimates made before the capture exists.
+// estimates made before the capture exists. Every link of the network is
+// asked whether it corrupts, not only the two a dumbbell has: a network's
+// third link that flips bits with virtual payload would hand its damage,
+// unchecked, to a receiver that no longer verifies checksums.
 func (sc *Scenario) virtualPayloadIf(pcap bool) bool {
-	return !sc.RealPayload && !sc.Verify && !pcap &&
-		sc.Forward.Corrupt.Prob == 0 && sc.Reverse.Corrupt.Prob == 0
+	if sc.RealPayload || sc.Verify || pcap ||
+		sc.Forward.Corrupt.Prob != 0 || sc.Reverse.Corrupt.Prob != 0 {
+		return false
+	}
+	for _, l := range sc.Links {
+		if l.Config.Corrupt.Prob != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // LinkSpec is one direction of one link of the network.
