@@ -14,8 +14,10 @@ import (
 // virtualPayloadCases are runs that exercise what payload could touch:
 // plain bulk transfer, random loss with reordering, jitter and duplicates
 // (out-of-order placement, SACK, D-SACK), sized flows that end with FIN,
-// RACK with BBR's pacing, and send and receive buffers too small for the
-// window.
+// RACK with BBR's pacing, send and receive buffers too small for the
+// window, and DCTCP through a link that marks CE (which rewrites the IPv4
+// header and its checksum: a receiver with virtual payload does not
+// verify it, so a wrong update would show here as a difference).
 var virtualPayloadCases = [][]string{
 	{"duration=10s"},
 	{"duration=10s", "link.loss=0.01", "link.jitter=3ms", "link.reorder=true", "link.duplicate=0.01",
@@ -23,6 +25,7 @@ var virtualPayloadCases = [][]string{
 	{"duration=8s", "flows[0].cc=bbr", "flows[0].recovery=rack", "flows[0].count=2", "flows[0].size=3MB",
 		"link.loss=0.005", "link.jitter=2ms", "link.reorder=true"},
 	{"duration=6s", "tcp.snd_buffer=64KiB", "tcp.rcv_buffer=48KiB", "flows[0].size=2MB", "link.loss=0.02"},
+	{"duration=6s", "tcp.ecn=true", "link.ecn_threshold=20pkt", "flows[0].cc=dctcp", "flows[0].count=2"},
 }
 
 // TestVirtualPayloadChangesNothing runs each case with virtual payload
