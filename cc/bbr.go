@@ -193,6 +193,9 @@ const (
 var bbr1ModeNames = [...]string{"startup", "drain", "probe_bw", "probe_rtt"}
 
 type bbr1 struct {
+	// The handshake's RTT, for Init (HandshakeRTT).
+	handshakeSRTT, handshakeMinRTT units.Duration
+
 	mss           int
 	initialWindow int
 	cwnd          int
@@ -270,7 +273,15 @@ func (b *bbr1) Description() string {
 	return "BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00, Linux tcp_bbr.c): pace at max delivery rate, cwnd 2·BDP, gain cycling, ProbeRTT, policer model"
 }
 
+// HandshakeRTT is cc.HandshakeRTTReader: as Linux's bbr_init, the next
+// Init takes RTprop from the handshake's minimum RTT and paces the first
+// window by its smoothed RTT, where without one it assumes 1 ms.
+func (b *bbr1) HandshakeRTT(srtt, minRTT units.Duration) {
+	b.handshakeSRTT, b.handshakeMinRTT = srtt, minRTT
+}
+
 func (b *bbr1) Init(now units.Time, mss, initialWindow int) {
+	srtt, minRTT := b.handshakeSRTT, b.handshakeMinRTT
 	*b = bbr1{
 		mss:           mss,
 		initialWindow: initialWindow,
@@ -282,7 +293,10 @@ func (b *bbr1) Init(now units.Time, mss, initialWindow int) {
 		lowRateTo:     -1,
 	}
 	b.rng.Seed(bbr1Mix(uint64(now)), bbr1Mix(uint64(mss)<<32|uint64(uint32(initialWindow))))
-	b.initPacingRate(0)
+	if minRTT > 0 {
+		b.rtprop = minRTT
+	}
+	b.initPacingRate(srtt)
 	b.ltResetSampling(now)
 	b.enterStartup()
 	b.updateGains()

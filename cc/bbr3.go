@@ -297,6 +297,9 @@ type bbr3Sample struct {
 }
 
 type bbr3 struct {
+	// The handshake's smoothed RTT, for Init (HandshakeRTT).
+	handshakeSRTT units.Duration
+
 	mss           int
 	initialWindow int
 	minPipeCwnd   int
@@ -426,7 +429,14 @@ func (b *bbr3) Description() string {
 func (b *bbr3) ExactECNEcho() bool { return true }
 
 // Init is the draft's OnInit.
+// HandshakeRTT is cc.HandshakeRTTReader: the draft's BBRInit starts
+// min_rtt at SRTT and paces the initial window over SRTT when the
+// handshake measured one (1 ms and no min_rtt otherwise), so the next Init
+// takes them from the handshake.
+func (b *bbr3) HandshakeRTT(srtt, _ units.Duration) { b.handshakeSRTT = srtt }
+
 func (b *bbr3) Init(now units.Time, mss, initialWindow int) {
+	srtt := b.handshakeSRTT
 	*b = bbr3{
 		mss:                mss,
 		initialWindow:      initialWindow,
@@ -447,7 +457,12 @@ func (b *bbr3) Init(now units.Time, mss, initialWindow int) {
 		initTime:           now,
 	}
 	b.rng.Seed(Mix64(uint64(now)), Mix64(uint64(mss)<<32|uint64(uint32(initialWindow))))
-	b.initPacingRate(units.Millisecond)
+	if srtt > 0 {
+		b.minRTT = srtt
+		b.initPacingRate(srtt)
+	} else {
+		b.initPacingRate(units.Millisecond)
+	}
 	b.enterStartup()
 	b.setGains()
 	b.setSendQuantum()

@@ -1159,3 +1159,23 @@ func TestBBR3IdleRestartPacesAtBw(t *testing.T) {
 		t.Fatalf("after idle: pacing rate %v, want bw less 1%%", p.b.PacingRate())
 	}
 }
+
+// Started after a handshake that measured the path, BBRv3 paces its first
+// window over the handshake's SRTT and starts min_rtt from it (the
+// draft's BBRInit with SRTT known).
+func TestBBR3InitFromTheHandshake(t *testing.T) {
+	b := &bbr3{}
+	b.HandshakeRTT(40*units.Millisecond, 40*units.Millisecond)
+	b.Init(0, 1448, bbr3TestIW)
+	if want := units.Rate(bbr3TestIW * 8 * 25 * 277 / 100); b.PacingRate() != want {
+		t.Errorf("pacing rate %v after a 40 ms handshake, want %v", b.PacingRate(), want)
+	}
+	if b.minRTT != 40*units.Millisecond {
+		t.Errorf("min_rtt %v after a 40 ms handshake, want 40ms", b.minRTT)
+	}
+	b.HandshakeRTT(0, 0)
+	b.Init(0, 1448, bbr3TestIW)
+	if b.minRTT != bbr3NoRTT || b.PacingRate() != units.Rate(bbr3TestIW*8*1000*277/100) {
+		t.Errorf("without a handshake sample: min_rtt %v, pacing %v; want none and IW per 1 ms", b.minRTT, b.PacingRate())
+	}
+}

@@ -1064,3 +1064,34 @@ func TestBBRSeeding(t *testing.T) {
 		t.Fatal("the same seed and timing drew different phases")
 	}
 }
+
+// Started after a handshake that measured the path, BBR paces its first
+// window by the handshake's RTT and starts RTprop from it, as Linux's
+// bbr_init does with srtt_us and tcp_min_rtt; a second Init without a
+// handshake goes back to the 1 ms guess.
+func TestBBRInitFromTheHandshake(t *testing.T) {
+	alg, err := cc.New("bbr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := alg.(cc.HandshakeRTTReader)
+	if !ok {
+		t.Fatal("bbr does not read the handshake's RTT")
+	}
+	h.HandshakeRTT(bbrRTT, bbrRTT)
+	alg.Init(0, bbrMSS, bbrIW)
+	// 2/ln2 · 10000 bytes per 100 ms, less 1%: what TestBBRInit reaches
+	// only at the first RTT sample.
+	if got := alg.PacingRate(); got != 2285228 {
+		t.Errorf("pacing rate %v after a 100 ms handshake, want 2285228", got)
+	}
+	p := &bbrPath{t: t, alg: alg}
+	if got := p.internal("min_rtt"); got != 100 {
+		t.Errorf("min_rtt %v ms after a 100 ms handshake, want 100", got)
+	}
+	h.HandshakeRTT(0, 0)
+	alg.Init(0, bbrMSS, bbrIW)
+	if got := alg.PacingRate(); got != 228522893 {
+		t.Errorf("pacing rate %v without a handshake sample, want the 1 ms guess's 228522893", got)
+	}
+}
