@@ -8,7 +8,11 @@
 // the pool has warmed up.
 package packet
 
-import "github.com/ccbench/ccbench/units"
+import (
+	"unsafe"
+
+	"github.com/ccbench/ccbench/units"
+)
 
 const (
 	// Capacity is the size of every buffer: room for a 1500-byte MTU packet
@@ -105,6 +109,9 @@ func (p *Packet) Load(b []byte) bool {
 // instructions.
 type Pool struct {
 	free []*Packet
+	// slab is what is left of the current slab (slab_linux.go), taken
+	// once the pool has made heapPackets packets.
+	slab []slot
 	// Allocated counts packets ever created by this pool; it stops growing
 	// once the pool has warmed up, which is what allocation tests check.
 	Allocated int
@@ -120,11 +127,37 @@ func (pl *Pool) Get() *Packet {
 		pl.free[n-1] = nil
 		pl.free = pl.free[:n-1]
 	} else {
-		p = new(Packet)
+		p = pl.make()
 		pl.Allocated++
 	}
 	pl.Outstanding++
 	p.Reset()
+	return p
+}
+
+// heapPackets is how many packets a pool takes from the Go heap before it
+// takes slabs: a small run never maps one.
+const heapPackets = 512
+
+// slot is a Packet padded to a multiple of 128 bytes, so that in a slab
+// every Packet starts on a pair of cache lines, as the allocator's size
+// class puts one from the heap.
+type slot struct {
+	p Packet
+	_ [(128 - unsafe.Sizeof(Packet{})%128) % 128]byte
+}
+
+// make makes a new packet: from the Go heap for the first heapPackets,
+// then from slabs where the platform has them.
+func (pl *Pool) make() *Packet {
+	if pl.Allocated >= heapPackets && len(pl.slab) == 0 {
+		pl.slab = newSlab()
+	}
+	if len(pl.slab) == 0 {
+		return new(Packet)
+	}
+	p := &pl.slab[0].p
+	pl.slab = pl.slab[1:]
 	return p
 }
 
