@@ -13,7 +13,7 @@
 // avoidance:
 //
 //	cwnd += 0.01 * N                   one segment per 100 acknowledged
-//	on congestion: ssthresh = 0.875 * FlightSize, at least 2*SMSS
+//	on congestion: ssthresh = cwnd − ⌊cwnd/8⌋ in whole segments, at least 2
 //
 // and everything else (slow start, fast recovery, timeouts) as the rest of
 // the Reno family (renowindow.go; fast recovery itself is the sender's).
@@ -24,9 +24,13 @@
 // "legacy window"; Linux counts against min(cwnd, 100), which does the
 // same without a jump, and so does this file.
 //
-// FlightSize rather than cwnd is reduced, as RFC 5681 eq. (4) does for Reno:
-// an application-limited sender's cwnd may be far above what the network
-// has carried.
+// The decrease follows Linux's tcp_scalable_ssthresh: the window, in whole
+// segments, less an eighth of it rounded down. No RFC specifies Scalable
+// TCP, so Linux is the reference; this port once reduced FlightSize, as
+// RFC 5681 eq. (4) does for Reno, and parted from the kernel's module by a
+// segment at the first loss (1168 against 1169 on the shipped bottleneck).
+// An application-limited sender's window does not run away meanwhile:
+// the sender grows it only while it is cwnd-limited.
 
 package cc
 
@@ -40,13 +44,10 @@ func init() { MustRegister("scalable", newScalable) }
 // (about 13) at any window.
 const scalableAICount = 100
 
-// scalableDecrease is 1−b with b = 0.125 (Kelly's value), as a fraction:
-// small enough that the window does not swing far after each loss, yet
-// large enough for flows to converge to fairness.
-const (
-	scalableDecreaseNum = 7
-	scalableDecreaseDen = 8
-)
+// scalableDecreaseShift is b = 0.125 (Kelly's value) as Linux applies it,
+// cwnd >> 3 taken off: small enough that the window does not swing far
+// after each loss, yet large enough for flows to converge to fairness.
+const scalableDecreaseShift = 3
 
 type scalable struct{ RenoWindow }
 
@@ -71,6 +72,6 @@ func (s *scalable) OnAck(a *Ack) {
 }
 
 func (s *scalable) OnCongestion(e *Event) {
-	ssthresh := max(e.Inflight*scalableDecreaseNum/scalableDecreaseDen, 2*s.mss)
-	s.Respond(e, ssthresh)
+	segs := s.cwnd / s.mss
+	s.Respond(e, max(segs-segs>>scalableDecreaseShift, 2)*s.mss)
 }

@@ -17,7 +17,7 @@ func newScalable(t *testing.T, initialWindow int) *cctest.Harness {
 }
 
 func TestScalableIncreaseIsOneSegmentPerHundredAcked(t *testing.T) {
-	// An ECN response to 160 segments in flight: ssthresh = 7/8 of them.
+	// An ECN response at a window of 160 segments: ssthresh = 160 − 160/8.
 	h := newScalable(t, 160*mss)
 	h.ECN()
 	h.Expect(140*mss, 140*mss)
@@ -57,9 +57,8 @@ func TestScalableIsRenoBelowHundredSegments(t *testing.T) {
 	h.Expect(37*mss, 35*mss)
 
 	// At 99 segments it takes 99 acknowledged to reach 100, and from there
-	// 100 per segment. (7/8 of 165189 bytes is 99 segments, rounded down.)
-	h = newScalable(t, iw)
-	h.SetInflight(165189)
+	// 100 per segment. (113 − ⌊113/8⌋ = 99.)
+	h = newScalable(t, 113*mss)
 	h.ECN()
 	h.Expect(99*mss, 99*mss)
 	h.AckN(98, mss)
@@ -78,26 +77,36 @@ func TestScalableDecrease(t *testing.T) {
 	h.Expect(20*mss, inf)
 	h.ExpectPhase(cc.PhaseSlowStart)
 
+	// Linux's tcp_scalable_ssthresh: the window less an eighth of it,
+	// rounded down, in whole segments; what is in flight does not matter.
 	h.SetInflight(800 * mss)
 	h.Loss()
-	h.Expect(700*mss, 700*mss) // 0.875 of FlightSize
+	h.Expect(18*mss, 18*mss) // 20 − ⌊20/8⌋
 	h.ExpectPhase(cc.PhaseFastRecovery)
 	h.DupAck()
-	h.Expect(700*mss, 700*mss)
+	h.Expect(18*mss, 18*mss)
 	h.Ack(mss) // a partial ACK: the window is the sender's meanwhile
-	h.Expect(700*mss, 700*mss)
+	h.Expect(18*mss, 18*mss)
 	h.ExitRecovery()
-	h.Expect(700*mss, 700*mss)
+	h.Expect(18*mss, 18*mss)
 	h.ExpectPhase(cc.PhaseCongestionAvoidance)
 
-	// A timeout: 7/8 of FlightSize, then one segment.
+	// A timeout: ssthresh from the window, then one segment.
 	h.SetInflight(1000 * mss)
 	h.RTO()
-	h.Expect(mss, 875*mss)
+	h.Expect(mss, 16*mss) // 18 − ⌊18/8⌋
 	h.ExpectPhase(cc.PhaseSlowStart)
 
-	// The floor is two segments.
+	// A window of 2000 segments and a part: whole segments count.
+	h = newScalable(t, 2000*mss+mss/2)
+	h.ECN()
+	h.Expect(1750*mss, 1750*mss)
+
+	// The floor is two segments (Linux's max(…, 2U)).
 	h = newScalable(t, 2*mss)
+	h.ECN()
+	h.Expect(2*mss, 2*mss)
+	h = newScalable(t, mss)
 	h.ECN()
 	h.Expect(2*mss, 2*mss)
 }

@@ -164,7 +164,7 @@ func runTwins(t *testing.T, name string, sets ...string) *twinReport {
 // window: on the same ACKs their cwnd and ssthresh, in whole packets, are
 // Linux's after every call, and run on their own over the shipped
 // bottleneck they give the same trace.
-var matchedPorts = []string{"highspeed", "westwood", "vegas"}
+var matchedPorts = []string{"highspeed", "westwood", "vegas", "scalable", "cubic"}
 
 // TestPortsMatchKernelOnTheSameACKs runs each matched port beside its
 // Linux module over the shipped bottleneck's 30 s (the module driving the
