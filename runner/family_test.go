@@ -94,26 +94,33 @@ func TestCubicUtilizationOnALongFatPipe(t *testing.T) {
 	}
 }
 
+// laterFlowRun runs two flows of alg through 50 Mbit/s and 40 ms for 60 s,
+// the second starting a second after the first so that the two do not
+// start in lockstep, and returns each flow's goodput in Mbit/s over the
+// last 40 s, with the run.
+func laterFlowRun(t *testing.T, alg string) ([]float64, *Result) {
+	t.Helper()
+	const d = 60 * units.Second
+	sc := dumbbell(50*units.MbitPerSecond, 40*units.Millisecond, 1, d, alg, alg)
+	sc.Flows[1].Start = units.Second
+	res, err := Simulate(sc, metrics.RunInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := units.Time(d/3), units.Time(d)
+	var rates []float64
+	for _, f := range res.Recorder.Flows() {
+		rates = append(rates, float64(deliveredAt(t, f, to)-deliveredAt(t, f, from))*8/40e6)
+	}
+	return rates, res
+}
+
 func TestTwoFlowsShareFairly(t *testing.T) {
 	for _, alg := range []string{"reno", "cubic"} {
 		t.Run(alg, func(t *testing.T) {
-			const d = 60 * units.Second
-			sc := dumbbell(50*units.MbitPerSecond, 40*units.Millisecond, 1, d, alg, alg)
-			// The second flow joins a second later, so the two do not start
-			// in lockstep.
-			sc.Flows[1].Start = units.Second
-			res, err := Simulate(sc, metrics.RunInfo{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			from, to := units.Time(d/3), units.Time(d)
-			var rates []float64
-			for _, f := range res.Recorder.Flows() {
-				rates = append(rates, float64(deliveredAt(t, f, to)-deliveredAt(t, f, from)))
-			}
+			rates, _ := laterFlowRun(t, alg)
 			j := metrics.JainIndex(rates)
-			t.Logf("%s: goodput over the last 40 s %.2f and %.2f Mbit/s, Jain %.4f", alg,
-				rates[0]*8/40e6, rates[1]*8/40e6, j)
+			t.Logf("%s: goodput over the last 40 s %.2f and %.2f Mbit/s, Jain %.4f", alg, rates[0], rates[1], j)
 			if j < 0.95 {
 				t.Errorf("Jain's index %.4f over the last two thirds, want >= 0.95", j)
 			}
@@ -129,18 +136,7 @@ func TestTwoFlowsShareFairly(t *testing.T) {
 // "Analysis and Comparison of TCP Reno and Vegas", INFOCOM 1999). The
 // link stays busy.
 func TestVegasFavoursTheLaterFlow(t *testing.T) {
-	const d = 60 * units.Second
-	sc := dumbbell(50*units.MbitPerSecond, 40*units.Millisecond, 1, d, "vegas", "vegas")
-	sc.Flows[1].Start = units.Second
-	res, err := Simulate(sc, metrics.RunInfo{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	from, to := units.Time(d/3), units.Time(d)
-	var rates []float64
-	for _, f := range res.Recorder.Flows() {
-		rates = append(rates, float64(deliveredAt(t, f, to)-deliveredAt(t, f, from))*8/40e6)
-	}
+	rates, res := laterFlowRun(t, "vegas")
 	t.Logf("goodput over the last 40 s %.2f (first) and %.2f Mbit/s (later), utilization %.3f", rates[0], rates[1], res.Summary.Link.Utilization)
 	if rates[1] <= 2*rates[0] {
 		t.Errorf("the later flow has %.2f Mbit/s, the first %.2f: want the later one well ahead", rates[1], rates[0])
