@@ -428,13 +428,13 @@ func (b *bbr3) Description() string {
 // Linux's BBRv3 does with precise ECE ACKs.
 func (b *bbr3) ExactECNEcho() bool { return true }
 
-// Init is the draft's OnInit.
 // HandshakeRTT is cc.HandshakeRTTReader: the draft's BBRInit starts
 // min_rtt at SRTT and paces the initial window over SRTT when the
 // handshake measured one (1 ms and no min_rtt otherwise), so the next Init
 // takes them from the handshake.
 func (b *bbr3) HandshakeRTT(srtt, _ units.Duration) { b.handshakeSRTT = srtt }
 
+// Init is the draft's OnInit.
 func (b *bbr3) Init(now units.Time, mss, initialWindow int) {
 	srtt := b.handshakeSRTT
 	*b = bbr3{

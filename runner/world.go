@@ -103,11 +103,10 @@ func (sc *Scenario) virtualPayload() bool { return sc.virtualPayloadIf(sc.Pcap !
 // third link that flips bits with virtual payload would hand its damage,
 // unchecked, to a receiver that no longer verifies checksums.
 func (sc *Scenario) virtualPayloadIf(pcap bool) bool {
-	if sc.RealPayload || sc.Verify || pcap ||
-		sc.Forward.Corrupt.Prob != 0 || sc.Reverse.Corrupt.Prob != 0 {
+	if sc.RealPayload || sc.Verify || pcap {
 		return false
 	}
-	for _, l := range sc.Links {
+	for _, l := range sc.network() {
 		if l.Config.Corrupt.Prob != 0 {
 			return false
 		}

@@ -456,11 +456,6 @@ func (h *Host) OnTimer(now units.Time) {
 	clear(due)
 }
 
-// seedCC gives an algorithm that wants one (cc.ConnSeeder) a seed from the
-// connection's initial sequence numbers, which the hosts drew from the
-// run's seed, and its ports: the same for the same run, different for
-// every connection in it. Nothing is drawn from the host's generator, so
-// the ISNs that follow are what they were.
 // handshakeRTT tells an algorithm that reads it the RTT the handshake
 // measured, before its Init (cc.HandshakeRTTReader). An active opener has
 // sampled its SYN's RTT by now. A passive one becomes established before
@@ -484,6 +479,11 @@ func handshakeRTT(c *Conn, now units.Time) {
 	h.HandshakeRTT(srtt, minRTT)
 }
 
+// seedCC gives an algorithm that wants one (cc.ConnSeeder) a seed from the
+// connection's initial sequence numbers, which the hosts drew from the
+// run's seed, and its ports: the same for the same run, different for
+// every connection in it. Nothing is drawn from the host's generator, so
+// the ISNs that follow are what they were.
 func seedCC(c *Conn) {
 	if s, ok := c.cc.(cc.ConnSeeder); ok {
 		s.SeedConnection(uint64(c.iss)<<32 | uint64(c.irs) ^ uint64(c.id.localPort)<<48 ^ uint64(c.id.remotePort)<<16)
