@@ -50,8 +50,16 @@ func (m ecnMarker) congested(queuedPackets, queuedBytes int) bool {
 }
 
 // markCE sets the ECN field of the IPv4 datagram in p to CE if it is ECT(0)
-// or ECT(1), fixing the header checksum, and reports whether it did.
+// or ECT(1), fixing the header checksum (or in the header p carries as
+// metadata, wire.VirtualHeader), and reports whether it did.
 func markCE(p *packet.Packet) bool {
+	if v := wire.VirtualHeader(p); v != nil {
+		if v.ECN != wire.ECNECT0 && v.ECN != wire.ECNECT1 {
+			return false
+		}
+		v.ECN = wire.ECNCE
+		return true
+	}
 	h := wire.IPv4Header(p.Bytes())
 	if len(h) < wire.IPv4MinHeaderLen || h.Version() != wire.IPv4Version {
 		return false

@@ -17,10 +17,18 @@ func segmentPacket(pool *packet.Pool, ecn uint8, id int) *packet.Packet {
 	p := pool.Get()
 	wire.ReservePayload(p, 1460)
 	seg := wire.Segment{
-		Src: wire.Addr{10, 0, 0, 1}, Dst: wire.Addr{10, 0, 0, 2},
-		SrcPort: 40000, DstPort: 5001,
-		Seq: wire.Seq(id), Ack: 1, Flags: wire.FlagACK, Window: 65535,
-		ECN: ecn, IPID: uint16(id),
+		Header: wire.Header{
+			Src:     wire.Addr{10, 0, 0, 1},
+			Dst:     wire.Addr{10, 0, 0, 2},
+			SrcPort: 40000,
+			DstPort: 5001,
+			Seq:     wire.Seq(id),
+			Ack:     1,
+			Flags:   wire.FlagACK,
+			Window:  65535,
+			ECN:     ecn,
+			IPID:    uint16(id),
+		},
 	}
 	wire.EncodeSegment(p, &seg)
 	p.Flow = int32(id)

@@ -217,18 +217,26 @@ func (q *FQCoDel) popHead(l *flowList) {
 
 // classify returns the flow queue for p by its 5-tuple.
 func (q *FQCoDel) classify(p *packet.Packet) int32 {
-	h := wire.IPv4Header(p.Bytes())
-	if len(h) < wire.IPv4MinHeaderLen || h.Version() != wire.IPv4Version {
-		return 0
-	}
-	ihl := h.HeaderLen()
-	proto := h.Protocol()
-	key := q.seed ^ uint64(h.Src().Uint32())<<32 ^ uint64(h.Dst().Uint32())
-	key = mix64(key) ^ uint64(proto)
-	if (proto == wire.IPv4ProtocolTCP || proto == wire.IPv4ProtocolUDP) && len(h) >= ihl+4 {
-		// TCP and UDP headers both start with the two ports.
-		u := wire.UDPHeader(h[ihl:])
-		key ^= uint64(u.SrcPort())<<24 | uint64(u.DstPort())<<8
+	var key uint64
+	if v := wire.VirtualHeader(p); v != nil {
+		// A TCP segment whose headers are metadata hashes as its bytes.
+		key = q.seed ^ uint64(v.Src.Uint32())<<32 ^ uint64(v.Dst.Uint32())
+		key = mix64(key) ^ wire.IPv4ProtocolTCP
+		key ^= uint64(v.SrcPort)<<24 | uint64(v.DstPort)<<8
+	} else {
+		h := wire.IPv4Header(p.Bytes())
+		if len(h) < wire.IPv4MinHeaderLen || h.Version() != wire.IPv4Version {
+			return 0
+		}
+		ihl := h.HeaderLen()
+		proto := h.Protocol()
+		key = q.seed ^ uint64(h.Src().Uint32())<<32 ^ uint64(h.Dst().Uint32())
+		key = mix64(key) ^ uint64(proto)
+		if (proto == wire.IPv4ProtocolTCP || proto == wire.IPv4ProtocolUDP) && len(h) >= ihl+4 {
+			// TCP and UDP headers both start with the two ports.
+			u := wire.UDPHeader(h[ihl:])
+			key ^= uint64(u.SrcPort())<<24 | uint64(u.DstPort())<<8
+		}
 	}
 	key = mix64(key)
 	// Multiply-shift maps the 32-bit hash onto 0..flows-1 without a

@@ -78,13 +78,12 @@ func NewDuplicator(p, rho float64, seed uint64) *Duplicator {
 // variate is drawn per packet.
 func (d *Duplicator) Duplicate(units.Time, *packet.Packet) bool { return d.chance.hit() }
 
-// ClonePacket returns a copy of p from pool: the same bytes and the same
-// flow, so per-flow accounting sees the duplicate as the flow's traffic
+// ClonePacket returns a copy of p from pool: the same bytes, the same
+// headers where p carries them as metadata, and the same flow, so per-flow accounting sees the duplicate as the flow's traffic
 // (the link gives it the original's tag).
 func ClonePacket(pool *packet.Pool, p *packet.Packet) *packet.Packet {
 	c := pool.Get()
-	c.Load(p.Bytes())
-	c.Flow = p.Flow
+	c.CopyFrom(p)
 	return c
 }
 
@@ -116,6 +115,10 @@ func (c *Corrupter) Corrupt(_ units.Time, p *packet.Packet) bool {
 	if !hit {
 		return false
 	}
+	// The simulator keeps real bytes wherever a link corrupts; a packet
+	// whose headers are metadata gets them written here all the same,
+	// so that the bit flipped is one a receiver would check.
+	wire.Materialize(p)
 	b := wire.IPv4Header(p.Bytes())
 	if len(b) < wire.IPv4MinHeaderLen || b.Version() != wire.IPv4Version {
 		return false

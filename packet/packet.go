@@ -26,19 +26,27 @@ const (
 
 // Packet is one IPv4 datagram in a pooled buffer.
 //
-// The metadata comes before the buffer, so that it shares a 128-byte pair
-// of cache lines with the headers Reset's headroom puts right after it:
-// a packet that waited in a deep queue, or on a long link, while other
-// packets pushed it out of the cache costs one fetch of that pair when it
-// arrives and is decoded, where metadata behind the 2 KiB buffer cost a
-// second, distant one. (The allocator's size class for a Packet, 2304
-// bytes, is a multiple of 128, so every Packet starts on such a pair.)
+// The metadata comes before the buffer, so that what a packet that
+// waited in a deep queue, or on a long link, while other packets pushed
+// it out of the cache, is read for when it arrives sits together: its
+// lengths, flow and times, and its headers, which in the simulator
+// travel as metadata (Meta) in the 112 bytes right after them, all but
+// their last 24 (the Fast Open cookie) within the packet's first pair of
+// 128-byte cache lines. Headers written as bytes start 64 bytes of
+// headroom after that, on the next line. (The allocator's size class for
+// a Packet, 2304 bytes, is a multiple of 128, so every Packet starts on
+// such a pair.)
 type Packet struct {
 	start, end int
 	// Metadata that travels with the packet but is not on the wire.
 	// Flow is the driver's index of the flow that sent the packet, for
 	// per-flow accounting in links and metrics.
 	Flow int32
+	// metaLen is, for a packet whose headers travel as metadata, how
+	// many of its first bytes they stand for (their length on the wire,
+	// those bytes never written); 0 for a packet whose bytes hold its
+	// headers.
+	metaLen int32
 	// Enqueued is when the packet last entered a link through
 	// netem.Link.Enqueue (not EnqueueTagged, which leaves the packet
 	// alone). The queue disciplines keep their own copy beside the
@@ -48,14 +56,54 @@ type Packet struct {
 	// serialization, end of propagation delay); netem.Link.Dequeue sets
 	// it as it hands the packet out (DequeueTagged does not).
 	Due units.Time
-	buf [Capacity]byte
+	// meta holds those headers, in whatever form the package that wrote
+	// them (wire) gives them.
+	meta [MetaLen / 8]uint64
+	buf  [Capacity]byte
 }
+
+// MetaLen is the room a packet has for headers carried as metadata.
+const MetaLen = 112
 
 // Reset empties p, leaving Headroom bytes before its start.
 func (p *Packet) Reset() {
 	p.start, p.end = Headroom, Headroom
 	p.Flow = -1
 	p.Enqueued, p.Due = 0, 0
+	p.metaLen = 0
+}
+
+// Meta returns the packet's metadata area, for the package that encodes
+// headers into it; it is meaningful only while MetaLen reports non-zero.
+func (p *Packet) Meta() *[MetaLen / 8]uint64 { return &p.meta }
+
+// MetaHeaderLen is how many of the packet's first bytes are headers that
+// travel as metadata (Meta) and were never written; 0 when the packet's
+// bytes hold its headers, as they must wherever something reads them: a
+// capture, a driver, a link that corrupts.
+func (p *Packet) MetaHeaderLen() int { return int(p.metaLen) }
+
+// SetMetaHeaderLen marks the packet's first n bytes as headers held in
+// Meta (n > 0) or in the bytes themselves (n = 0). It panics if n is
+// negative or past the packet's end, a programming error.
+func (p *Packet) SetMetaHeaderLen(n int) {
+	if n < 0 || n > p.Len() {
+		panic("packet: metadata header length out of range")
+	}
+	p.metaLen = int32(n)
+}
+
+// CopyFrom makes p a copy of q: its bytes, its flow and its metadata
+// headers. The timestamps are p's own, as for a packet just taken from a
+// pool.
+func (p *Packet) CopyFrom(q *Packet) {
+	p.Reset()
+	p.end = p.start + copy(p.buf[p.start:], q.Bytes())
+	p.Flow = q.Flow
+	p.metaLen = q.metaLen
+	if q.metaLen > 0 {
+		p.meta = q.meta
+	}
 }
 
 // Bytes returns the packet's contents. The slice aliases the buffer.

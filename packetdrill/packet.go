@@ -70,8 +70,15 @@ func (r *runner) inject(ps *PacketSpec) {
 		u.remoteISN, u.haveRemote = ps.Seq, true
 	}
 	seg := wire.Segment{
-		Src: peerAddr, Dst: hostAddr, SrcPort: u.peerPort, DstPort: u.hostPort,
-		Flags: ps.Flags, Window: uint16(ps.Win), TTL: 64,
+		Header: wire.Header{
+			Src:     peerAddr,
+			Dst:     hostAddr,
+			SrcPort: u.peerPort,
+			DstPort: u.hostPort,
+			Flags:   ps.Flags,
+			Window:  uint16(ps.Win),
+			TTL:     64,
+		},
 	}
 	if ps.TTL > 0 {
 		seg.TTL = uint8(ps.TTL)

@@ -99,6 +99,7 @@ func (r *runner) drain() {
 		if p == nil {
 			return
 		}
+		wire.Materialize(p) // a script compares bytes
 		raw := append([]byte(nil), p.Bytes()...)
 		r.pool.Put(p)
 		var seg wire.Segment

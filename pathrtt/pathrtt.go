@@ -33,7 +33,8 @@
 // cumulative ACK retires segments), which is what makes this comparable
 // across senders that differ in SACK and timestamp use.
 //
-// Cost: one header parse and a few comparisons per packet, no allocation
+// Cost: one header parse (or, for headers carried as metadata, a copy of
+// a few fields) and a few comparisons per packet, no allocation
 // once a flow's ring has grown to the flow's largest flight (it starts at
 // ringInitial entries and doubles up to ringMax, so a thousand idle flows
 // cost a thousand small rings, not a thousand flights at the link's BDP).
@@ -46,6 +47,7 @@ import (
 	"encoding/binary"
 
 	"github.com/ccbench/ccbench/metrics"
+	"github.com/ccbench/ccbench/packet"
 	"github.com/ccbench/ccbench/units"
 	"github.com/ccbench/ccbench/wire"
 )
@@ -106,6 +108,28 @@ func Parse(b []byte, s *Segment) bool {
 	s.Seq, s.Ack = tcp.SeqNum(), tcp.AckNum()
 	s.Flags = tcp.Flags()
 	s.SeqLen = total - ihl - doff
+	if s.Flags&wire.FlagSYN != 0 {
+		s.SeqLen++
+	}
+	if s.Flags&wire.FlagFIN != 0 {
+		s.SeqLen++
+	}
+	return true
+}
+
+// ParsePacket is Parse for a packet, which may carry its headers as
+// metadata (wire.EncodeVirtual): then they are read from there, and the
+// sequence length from the packet's length.
+func ParsePacket(p *packet.Packet, s *Segment) bool {
+	h := wire.VirtualHeader(p)
+	if h == nil {
+		return Parse(p.Bytes(), s)
+	}
+	s.Src, s.Dst = h.Src, h.Dst
+	s.SrcPort, s.DstPort = h.SrcPort, h.DstPort
+	s.Seq, s.Ack = h.Seq, h.Ack
+	s.Flags = h.Flags
+	s.SeqLen = p.Len() - p.MetaHeaderLen()
 	if s.Flags&wire.FlagSYN != 0 {
 		s.SeqLen++
 	}
@@ -178,10 +202,10 @@ func New(hists []*metrics.Histogram, flowOf FlowOf) *Monitor {
 	return &Monitor{flows: make([]flowState, len(hists)), hists: hists, flowOf: flowOf}
 }
 
-// Outbound shows the monitor datagram b leaving the sender's side of the
+// Outbound shows the monitor datagram p leaving the sender's side of the
 // path at now. A segment of no measured flow, or not TCP, is ignored.
-func (m *Monitor) Outbound(now units.Time, b []byte) {
-	if m == nil || !Parse(b, &m.seg) {
+func (m *Monitor) Outbound(now units.Time, p *packet.Packet) {
+	if m == nil || !ParsePacket(p, &m.seg) {
 		return
 	}
 	i := m.flowOf(&m.seg, true)
@@ -191,10 +215,10 @@ func (m *Monitor) Outbound(now units.Time, b []byte) {
 	m.sent(now, &m.flows[i], &m.seg)
 }
 
-// Inbound shows the monitor datagram b arriving at the sender's side of
+// Inbound shows the monitor datagram p arriving at the sender's side of
 // the path at now; an ACK for a measured flow may yield a sample.
-func (m *Monitor) Inbound(now units.Time, b []byte) {
-	if m == nil || !Parse(b, &m.seg) {
+func (m *Monitor) Inbound(now units.Time, p *packet.Packet) {
+	if m == nil || !ParsePacket(p, &m.seg) {
 		return
 	}
 	i := m.flowOf(&m.seg, false)

@@ -27,6 +27,9 @@ type harness struct {
 	m    *Monitor
 	h    metrics.Histogram
 	pool packet.Pool
+	// virtual makes the datagrams carry their headers as metadata, as
+	// the simulator's are (wire.EncodeVirtual).
+	virtual bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -43,23 +46,44 @@ func newHarness(t *testing.T) *harness {
 func (x *harness) datagram(seg *wire.Segment, payload int) *packet.Packet {
 	p := x.pool.Get()
 	wire.ReservePayload(p, payload)
-	wire.EncodeSegment(p, seg)
+	if x.virtual {
+		wire.EncodeVirtual(p, seg)
+	} else {
+		wire.EncodeSegment(p, seg)
+	}
 	return p
+}
+
+// bothForms runs f on a harness whose datagrams hold their headers as
+// bytes, then on one whose datagrams carry them as metadata: the monitor
+// must see the same in both.
+func bothForms(t *testing.T, f func(x *harness)) {
+	for _, virtual := range []bool{false, true} {
+		name := "bytes"
+		if virtual {
+			name = "metadata"
+		}
+		t.Run(name, func(t *testing.T) {
+			x := newHarness(t)
+			x.virtual = virtual
+			f(x)
+		})
+	}
 }
 
 // send shows the monitor A's segment [isn+off, isn+off+n) at ms.
 func (x *harness) send(ms int, off, n int, flags uint8) {
-	seg := wire.Segment{Src: addrA, Dst: addrB, SrcPort: portA, DstPort: portB, Seq: isn.Add(off), Flags: flags | wire.FlagACK}
+	seg := wire.Segment{Header: wire.Header{Src: addrA, Dst: addrB, SrcPort: portA, DstPort: portB, Seq: isn.Add(off), Flags: flags | wire.FlagACK}}
 	p := x.datagram(&seg, n)
-	x.m.Outbound(units.Time(ms)*units.Time(units.Millisecond), p.Bytes())
+	x.m.Outbound(units.Time(ms)*units.Time(units.Millisecond), p)
 	x.pool.Put(p)
 }
 
 // ack shows the monitor B's cumulative ACK of isn+off at ms.
 func (x *harness) ack(ms int, off int) {
-	seg := wire.Segment{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA, Seq: 7, Ack: isn.Add(off), Flags: wire.FlagACK}
+	seg := wire.Segment{Header: wire.Header{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA, Seq: 7, Ack: isn.Add(off), Flags: wire.FlagACK}}
 	p := x.datagram(&seg, 0)
-	x.m.Inbound(units.Time(ms)*units.Time(units.Millisecond), p.Bytes())
+	x.m.Inbound(units.Time(ms)*units.Time(units.Millisecond), p)
 	x.pool.Put(p)
 }
 
@@ -83,8 +107,10 @@ func (x *harness) want(count uint64, minMs, maxMs float64) {
 // The handshake gives a sample; an ACK covering several segments samples
 // the newest it fully covers; a partial ACK retires nothing it does not
 // fully cover; duplicate ACKs give nothing.
-func TestSamplesNewestCoveredSegment(t *testing.T) {
-	x := newHarness(t)
+func TestSamplesNewestCoveredSegment(t *testing.T) { bothForms(t, samplesNewestCoveredSegment) }
+
+func samplesNewestCoveredSegment(x *harness) {
+	t := x.t
 	x.send(0, 0, 0, wire.FlagSYN) // SYN takes [0,1)
 	x.ack(30, 1)
 	x.want(1, 30, 30)
@@ -106,8 +132,10 @@ func TestSamplesNewestCoveredSegment(t *testing.T) {
 // Karn's rule: an ACK that retires a segment sent twice gives no sample,
 // whether it covers the retransmission alone or with later segments; the
 // first ACK past it samples again.
-func TestKarnRule(t *testing.T) {
-	x := newHarness(t)
+func TestKarnRule(t *testing.T) { bothForms(t, karnRule) }
+
+func karnRule(x *harness) {
+	t := x.t
 	x.send(0, 0, 0, wire.FlagSYN)
 	x.ack(10, 1)
 	for k := 0; k < 4; k++ {
@@ -140,23 +168,24 @@ func TestKarnRule(t *testing.T) {
 
 // An ACK of a flow's data only counts from the flow's receiver to its
 // sender, and a new connection in a flow's place starts afresh.
-func TestConnectionMatching(t *testing.T) {
-	x := newHarness(t)
+func TestConnectionMatching(t *testing.T) { bothForms(t, connectionMatching) }
+
+func connectionMatching(x *harness) {
 	x.send(0, 0, 0, wire.FlagSYN)
 	// The same ports, another address: not this connection's ACK.
-	seg := wire.Segment{Src: wire.Addr{198, 19, 0, 9}, Dst: addrA, SrcPort: portB, DstPort: portA, Ack: isn.Add(1), Flags: wire.FlagACK}
+	seg := wire.Segment{Header: wire.Header{Src: wire.Addr{198, 19, 0, 9}, Dst: addrA, SrcPort: portB, DstPort: portA, Ack: isn.Add(1), Flags: wire.FlagACK}}
 	p := x.datagram(&seg, 0)
-	x.m.Inbound(5*units.Time(units.Millisecond), p.Bytes())
+	x.m.Inbound(5*units.Time(units.Millisecond), p)
 	x.want(0, 0, 0)
 	// A new connection from another port: the old SYN is forgotten.
-	seg = wire.Segment{Src: addrA, Dst: addrB, SrcPort: portA + 1, DstPort: portB, Seq: 100, Flags: wire.FlagSYN}
+	seg = wire.Segment{Header: wire.Header{Src: addrA, Dst: addrB, SrcPort: portA + 1, DstPort: portB, Seq: 100, Flags: wire.FlagSYN}}
 	p = x.datagram(&seg, 0)
-	x.m.Outbound(6*units.Time(units.Millisecond), p.Bytes())
+	x.m.Outbound(6*units.Time(units.Millisecond), p)
 	x.ack(8, 1)
 	x.want(0, 0, 0)
-	seg = wire.Segment{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA + 1, Ack: 101, Flags: wire.FlagACK | wire.FlagSYN}
+	seg = wire.Segment{Header: wire.Header{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA + 1, Ack: 101, Flags: wire.FlagACK | wire.FlagSYN}}
 	p = x.datagram(&seg, 0)
-	x.m.Inbound(9*units.Time(units.Millisecond), p.Bytes())
+	x.m.Inbound(9*units.Time(units.Millisecond), p)
 	x.want(1, 3, 3)
 }
 
@@ -187,8 +216,18 @@ func TestRingOverflow(t *testing.T) {
 // segment.
 func TestParse(t *testing.T) {
 	x := newHarness(t)
-	seg := wire.Segment{Src: addrA, Dst: addrB, SrcPort: portA, DstPort: portB, Seq: 5, Ack: 9,
-		Flags: wire.FlagACK | wire.FlagFIN, Opts: wire.Options{HasTimestamps: true, TSVal: 1, TSEcr: 2}}
+	seg := wire.Segment{
+		Header: wire.Header{
+			Src:     addrA,
+			Dst:     addrB,
+			SrcPort: portA,
+			DstPort: portB,
+			Seq:     5,
+			Ack:     9,
+			Flags:   wire.FlagACK | wire.FlagFIN,
+			Opts:    wire.Options{HasTimestamps: true, TSVal: 1, TSEcr: 2},
+		},
+	}
 	p := x.datagram(&seg, 300)
 	var s Segment
 	if !Parse(p.Bytes(), &s) {
@@ -219,53 +258,64 @@ func TestParse(t *testing.T) {
 
 // A steady flow costs nothing on the heap once its ring has grown.
 func TestNoAllocations(t *testing.T) {
-	x := newHarness(t)
-	data, ack := x.steady()
-	if n := testing.AllocsPerRun(1000, func() { x.step(data, ack) }); n > 0 {
-		t.Fatalf("%v allocations per segment and ACK, want 0", n)
-	}
+	bothForms(t, func(x *harness) {
+		data, ack := x.steady()
+		if n := testing.AllocsPerRun(1000, func() { x.step(data, ack) }); n > 0 {
+			x.t.Fatalf("%v allocations per segment and ACK, want 0", n)
+		}
+	})
 }
 
 // steady opens the connection and returns a data datagram and its ACK for
 // step to advance.
-func (x *harness) steady() (data, ack []byte) {
+func (x *harness) steady() (data, ack *packet.Packet) {
 	x.send(0, 0, 0, wire.FlagSYN)
 	x.ack(1, 1)
-	d := wire.Segment{Src: addrA, Dst: addrB, SrcPort: portA, DstPort: portB, Seq: isn.Add(1), Flags: wire.FlagACK}
-	a := wire.Segment{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA, Ack: isn.Add(1 + 1448), Flags: wire.FlagACK}
-	data, ack = x.datagram(&d, 1448).Bytes(), x.datagram(&a, 0).Bytes()
+	d := wire.Segment{Header: wire.Header{Src: addrA, Dst: addrB, SrcPort: portA, DstPort: portB, Seq: isn.Add(1), Flags: wire.FlagACK}}
+	a := wire.Segment{Header: wire.Header{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA, Ack: isn.Add(1 + 1448), Flags: wire.FlagACK}}
+	data, ack = x.datagram(&d, 1448), x.datagram(&a, 0)
 	// Warm the histogram's bucket and a flight of 100 segments.
 	for k := 0; k < 100; k++ {
 		x.m.Outbound(units.Time(k), data)
-		advance(data, ack)
+		shift(data, ack, 1448)
 	}
 	return data, ack
 }
 
-// advance moves data's sequence number and ack's ACK number one segment.
-func advance(data, ack []byte) {
-	d, a := wire.TCPHeader(data[20:]), wire.TCPHeader(ack[20:])
-	d.SetSeqNum(d.SeqNum().Add(1448))
-	a.SetAckNum(a.AckNum().Add(1448))
+// shift moves data's sequence number and ack's ACK number n bytes on, in
+// whichever form the two hold their headers.
+func shift(data, ack *packet.Packet, n int) {
+	if d, a := wire.VirtualHeader(data), wire.VirtualHeader(ack); d != nil && a != nil {
+		d.Seq, a.Ack = d.Seq.Add(n), a.Ack.Add(n)
+		return
+	}
+	d, a := wire.TCPHeader(data.Bytes()[20:]), wire.TCPHeader(ack.Bytes()[20:])
+	d.SetSeqNum(d.SeqNum().Add(n))
+	a.SetAckNum(a.AckNum().Add(n))
 }
 
 var stepNow units.Time
 
 // step sends one segment and acknowledges the one sent 100 segments ago.
-func (x *harness) step(data, ack []byte) {
+func (x *harness) step(data, ack *packet.Packet) {
 	stepNow += units.Time(units.Microsecond)
 	x.m.Outbound(stepNow, data)
-	a := wire.TCPHeader(ack[20:])
-	a.SetAckNum(a.AckNum().Add(-100 * 1448))
+	shift(data, ack, -100*1448)
 	x.m.Inbound(stepNow+units.Time(100*units.Microsecond), ack)
-	a.SetAckNum(a.AckNum().Add(100 * 1448))
-	advance(data, ack)
+	shift(data, ack, 101*1448)
 }
 
 // BenchmarkSegmentAndAck is the monitor's cost per data segment and its
 // ACK: two header parses, a ring push and a retirement with a sample.
-func BenchmarkSegmentAndAck(b *testing.B) {
+func BenchmarkSegmentAndAck(b *testing.B) { benchSegmentAndAck(b, false) }
+
+// BenchmarkSegmentAndAckVirtual is BenchmarkSegmentAndAck with headers
+// carried as metadata, as the simulator's are.
+func BenchmarkSegmentAndAckVirtual(b *testing.B) { benchSegmentAndAck(b, true) }
+
+func benchSegmentAndAck(b *testing.B, virtual bool) {
 	x := newHarness(&testing.T{})
+	x.virtual = virtual
 	data, ack := x.steady()
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -70,20 +70,22 @@ func (f *floodSource) build(p *packet.Packet) {
 	v := f.rng.Uint64()
 	u := f.rng.Uint64()
 	f.seg = wire.Segment{
-		Src:     wire.Addr{198, 19, 252 + byte(v>>8&1), byte(v)},
-		Dst:     serverAddr,
-		SrcPort: uint16(1024 + (v>>16)%(65536-1024)),
-		DstPort: httpPort,
-		Seq:     wire.Seq(v >> 32),
-		Flags:   wire.FlagSYN,
-		Window:  64240,
-		TTL:     64,
-		IPID:    uint16(u >> 48),
-		Opts: wire.Options{
-			HasMSS: true, MSS: 1460,
-			SACKPermitted: true,
-			HasTimestamps: true, TSVal: uint32(u),
-			HasWScale: true, WScale: 7,
+		Header: wire.Header{
+			Src:     wire.Addr{198, 19, 252 + byte(v>>8&1), byte(v)},
+			Dst:     serverAddr,
+			SrcPort: uint16(1024 + (v>>16)%(65536-1024)),
+			DstPort: httpPort,
+			Seq:     wire.Seq(v >> 32),
+			Flags:   wire.FlagSYN,
+			Window:  64240,
+			TTL:     64,
+			IPID:    uint16(u >> 48),
+			Opts: wire.Options{
+				HasMSS: true, MSS: 1460,
+				SACKPermitted: true,
+				HasTimestamps: true, TSVal: uint32(u),
+				HasWScale: true, WScale: 7,
+			},
 		},
 	}
 	wire.ReservePayload(p, 0)

@@ -236,9 +236,14 @@ func (d addressDelivery) Receive(now units.Time, p *packet.Packet) {
 // to, or counts and frees it when no host has that address.
 func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 	life := w.life
-	b := p.Bytes()
+	var dst wire.Addr
+	if h := wire.VirtualHeader(p); h != nil {
+		dst = h.Dst
+	} else {
+		dst = wire.IPv4Header(p.Bytes()).Dst()
+	}
 	var n *hostNode
-	switch dst := wire.IPv4Header(b).Dst(); {
+	switch {
 	case dst == serverAddr:
 		n = life.server
 	case [3]byte(dst[:3]) == clientPrefix && dst[3] >= 1 && int(dst[3]) <= len(life.clients):
@@ -256,10 +261,16 @@ func (w *world) deliverByAddress(now units.Time, p *packet.Packet) {
 // blackhole counts a packet addressed to no host.
 func (l *lifecycle) blackhole(p *packet.Packet) {
 	l.blackholed++
+	const synAck = wire.FlagSYN | wire.FlagACK
+	if h := wire.VirtualHeader(p); h != nil {
+		if h.Flags&synAck == synAck {
+			l.synAcksBlackholed++
+		}
+		return
+	}
 	ip := wire.IPv4Header(p.Bytes())
 	ihl := ip.HeaderLen()
 	if ip.Protocol() == wire.IPv4ProtocolTCP && len(ip) >= ihl+14 { // through the flags byte
-		const synAck = wire.FlagSYN | wire.FlagACK
 		if wire.TCPHeader(ip[ihl:]).Flags()&synAck == synAck {
 			l.synAcksBlackholed++
 		}

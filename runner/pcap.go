@@ -25,6 +25,7 @@ import (
 
 	"github.com/ccbench/ccbench/packet"
 	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 // PcapFile is the name of the capture in a run's folder.
@@ -52,6 +53,8 @@ func newPcapTap(out *bufio.Writer) (*pcapTap, error) {
 
 // capture records p as it leaves a link at virtual time at.
 func (c *pcapTap) capture(at units.Time, p *packet.Packet) {
+	// A run that captures keeps real headers; this only guards that.
+	wire.Materialize(p)
 	b := p.Bytes()
 	ci := gopacket.CaptureInfo{
 		// The epoch stands for the start of the run.

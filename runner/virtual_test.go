@@ -15,9 +15,14 @@ import (
 // plain bulk transfer, random loss with reordering, jitter and duplicates
 // (out-of-order placement, SACK, D-SACK), sized flows that end with FIN,
 // RACK with BBR's pacing, send and receive buffers too small for the
-// window, and DCTCP through a link that marks CE (which rewrites the IPv4
+// window, DCTCP through a link that marks CE (which rewrites the IPv4
 // header and its checksum: a receiver with virtual payload does not
-// verify it, so a wrong update would show here as a difference).
+// verify it, so a wrong update would show here as a difference), and
+// flows that fq_codel tells apart by their ports and marks. Virtual
+// payload also carries headers as metadata (stack.Config.VirtualPayload),
+// so every reader of a header on the way, the duplicate's copy, the CE
+// mark, the flow hash, the passive RTT monitor, is compared with its
+// reading of real bytes.
 var virtualPayloadCases = [][]string{
 	{"duration=10s"},
 	{"duration=10s", "link.loss=0.01", "link.jitter=3ms", "link.reorder=true", "link.duplicate=0.01",
@@ -26,6 +31,7 @@ var virtualPayloadCases = [][]string{
 		"link.loss=0.005", "link.jitter=2ms", "link.reorder=true"},
 	{"duration=6s", "tcp.snd_buffer=64KiB", "tcp.rcv_buffer=48KiB", "flows[0].size=2MB", "link.loss=0.02"},
 	{"duration=6s", "tcp.ecn=true", "link.ecn_threshold=20pkt", "flows[0].cc=dctcp", "flows[0].count=2"},
+	{"duration=6s", "tcp.ecn=true", "link.qdisc=fq_codel", "flows[0].cc=cubic", "flows[0].count=4"},
 }
 
 // TestVirtualPayloadChangesNothing runs each case with virtual payload

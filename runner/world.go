@@ -217,7 +217,7 @@ func (n *hostNode) Wake(now units.Time) error {
 func (n *hostNode) Receive(now units.Time, p *packet.Packet) {
 	n.w.now = now
 	if n.sender {
-		n.w.rtt.Inbound(now, p.Bytes())
+		n.w.rtt.Inbound(now, p)
 	}
 	n.host.Input(now, p)
 	n.w.pump(n)
@@ -512,7 +512,7 @@ func (w *world) pump(n *hostNode) {
 			w.tap.capture(w.now, p)
 		}
 		if n.sender {
-			w.rtt.Outbound(w.now, p.Bytes())
+			w.rtt.Outbound(w.now, p)
 		}
 		w.net.Send(p, n.route)
 	}

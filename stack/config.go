@@ -133,9 +133,11 @@ type Config struct {
 	// advance the send buffer without storing bytes, segments leave with
 	// their length and whatever the packet buffer held in place of data,
 	// the receiver counts bytes without storing them, reads and discards
-	// count, and no TCP checksum is computed or verified. The sequence of
-	// events and every packet length are those of real payload; only
-	// bytes nobody observes are skipped. For a simulator run where no
+	// count, and no checksum is computed or verified. Headers go the same
+	// way: a segment's IPv4 and TCP headers travel as metadata beside the
+	// packet (wire.EncodeVirtual), which has their length on the wire but
+	// never their bytes. The sequence of events and every packet length
+	// are those of real payload; only bytes nobody observes are skipped. For a simulator run where no
 	// application, capture or link reads or damages payload; both ends of
 	// a connection must agree. Read then leaves its buffer untouched and
 	// Peek returns nothing: applications use Readable and Discard.

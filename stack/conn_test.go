@@ -406,7 +406,7 @@ func TestMalformedPacketsAreCountedNotFatal(t *testing.T) {
 	n := newTestNet(t, 10*ms, DefaultConfig(), DefaultConfig())
 	n.connect()
 	p := n.pool.Get()
-	s := wire.Segment{Src: addrA, Dst: addrB, SrcPort: 1, DstPort: 80, Flags: FlagACK}
+	s := wire.Segment{Header: wire.Header{Src: addrA, Dst: addrB, SrcPort: 1, DstPort: 80, Flags: FlagACK}}
 	p.SetLen(10)
 	wire.EncodeSegment(p, &s)
 	p.Bytes()[len(p.Bytes())-1] ^= 0xff

@@ -17,9 +17,19 @@ func TestPAWSDropsAnOldTimestamp(t *testing.T) {
 	// the last one B accepted.
 	p := n.pool.Get()
 	wire.ReservePayload(p, 100)
-	s := wire.Segment{Src: addrA, Dst: addrB, SrcPort: client.LocalPort(), DstPort: 80,
-		Seq: client.sndNxt, Ack: client.rcvNxt(), Flags: FlagACK, Window: 1000,
-		Opts: wire.Options{HasTimestamps: true, TSVal: server.tsRecent - 5, TSEcr: 0}}
+	s := wire.Segment{
+		Header: wire.Header{
+			Src:     addrA,
+			Dst:     addrB,
+			SrcPort: client.LocalPort(),
+			DstPort: 80,
+			Seq:     client.sndNxt,
+			Ack:     client.rcvNxt(),
+			Flags:   FlagACK,
+			Window:  1000,
+			Opts:    wire.Options{HasTimestamps: true, TSVal: server.tsRecent - 5, TSEcr: 0},
+		},
+	}
 	wire.EncodeSegment(p, &s)
 	n.b.Input(n.now, p)
 	if got := server.Probe(); got.PAWSDrops != 1 || got.BytesReceived != 0 {

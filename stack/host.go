@@ -300,7 +300,7 @@ func (h *Host) established(now units.Time, c *Conn) {
 func (h *Host) Input(now units.Time, p *packet.Packet) {
 	defer h.pool.Put(p)
 	s := &h.seg
-	if err := wire.DecodeSegmentWith(p.Bytes(), s, !h.cfg.VirtualPayload); err != nil {
+	if err := wire.DecodePacket(p, s, !h.cfg.VirtualPayload); err != nil {
 		if r, ok := err.(wire.DropReason); ok {
 			h.stats.Malformed[r]++
 		}
@@ -331,6 +331,18 @@ func (h *Host) Input(now units.Time, p *packet.Packet) {
 	}
 	h.stats.NoConnection++
 	h.replyRST(id, s)
+}
+
+// encode writes s's headers in front of the payload p holds: as bytes,
+// with checksums, or with virtual payload as metadata (wire.EncodeVirtual),
+// since a run that leaves payload virtual has nothing that reads headers
+// as bytes either.
+func (h *Host) encode(p *packet.Packet, s *wire.Segment) {
+	if h.cfg.VirtualPayload {
+		wire.EncodeVirtual(p, s)
+		return
+	}
+	wire.EncodeSegment(p, s)
 }
 
 // replyRST answers a segment that belongs to no connection (RFC 9293
@@ -414,13 +426,13 @@ func (h *Host) buildControl(r *ctlSegment) *packet.Packet {
 	p := h.pool.Get()
 	wire.ReservePayload(p, 0)
 	s := &h.seg
-	*s = wire.Segment{
+	*s = wire.Segment{Header: wire.Header{
 		Src: r.id.localAddr, Dst: r.id.remoteAddr,
 		SrcPort: r.id.localPort, DstPort: r.id.remotePort,
 		Seq: r.seq, Ack: r.ack, Flags: r.flags, Window: r.win,
 		TTL: h.cfg.TTL, Opts: r.opts,
-	}
-	wire.EncodeSegmentWith(p, s, !h.cfg.VirtualPayload)
+	}}
+	h.encode(p, s)
 	p.Flow = h.flowTag
 	if r.flags&FlagRST != 0 {
 		h.stats.RSTsSent++

@@ -119,11 +119,11 @@ func linuxSYNOptions(tsval uint32) wire.Options {
 }
 
 func synFrom(port uint16, seq Seq, o wire.Options) wire.Segment {
-	return wire.Segment{SrcPort: port, DstPort: 80, Seq: seq, Flags: FlagSYN, Window: 64240, Opts: o}
+	return wire.Segment{Header: wire.Header{SrcPort: port, DstPort: 80, Seq: seq, Flags: FlagSYN, Window: 64240, Opts: o}}
 }
 
 func ackFrom(port uint16, seq, ack Seq) wire.Segment {
-	return wire.Segment{SrcPort: port, DstPort: 80, Seq: seq, Ack: ack, Flags: FlagACK, Window: 502}
+	return wire.Segment{Header: wire.Header{SrcPort: port, DstPort: 80, Seq: seq, Ack: ack, Flags: FlagACK, Window: 502}}
 }
 
 func TestSYNACKRetriesThenHalfOpenForgotten(t *testing.T) {
@@ -290,22 +290,22 @@ func TestRSTForNoConnection(t *testing.T) {
 		s    wire.Segment
 		want []sentSeg // at, ports and flags, seq, ack
 	}{
-		{"SYN to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagSYN},
-			[]sentSeg{{Segment: wire.Segment{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 101, Flags: FlagRST | FlagACK}}}},
-		{"data and FIN without ACK", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagFIN, Payload: make([]byte, 10)},
-			[]sentSeg{{Segment: wire.Segment{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 111, Flags: FlagRST | FlagACK}}}},
-		{"ACK to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 500, Flags: FlagACK, Payload: make([]byte, 10)},
-			[]sentSeg{{Segment: wire.Segment{SrcPort: 81, DstPort: 5, Seq: 500, Flags: FlagRST}}}},
-		{"ACK to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 700, Flags: FlagACK},
-			[]sentSeg{{Segment: wire.Segment{SrcPort: 80, DstPort: 5, Seq: 700, Flags: FlagRST}}}},
-		{"SYN-ACK to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 800, Flags: FlagSYN | FlagACK},
-			[]sentSeg{{Segment: wire.Segment{SrcPort: 80, DstPort: 5, Seq: 800, Flags: FlagRST}}}},
-		{"RST to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagRST}, nil},
-		{"RST,ACK to a closed port", wire.Segment{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}, nil},
-		{"RST to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagRST}, nil},
-		{"RST,ACK to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}, nil},
-		{"SYN,FIN to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagSYN | FlagFIN}, nil},
-		{"no flags to a listener", wire.Segment{SrcPort: 5, DstPort: 80, Seq: 100, Payload: []byte("x")}, nil},
+		{"SYN to a closed port", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagSYN}},
+			[]sentSeg{{Segment: wire.Segment{Header: wire.Header{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 101, Flags: FlagRST | FlagACK}}}}},
+		{"data and FIN without ACK", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagFIN}, Payload: make([]byte, 10)},
+			[]sentSeg{{Segment: wire.Segment{Header: wire.Header{SrcPort: 81, DstPort: 5, Seq: 0, Ack: 111, Flags: FlagRST | FlagACK}}}}},
+		{"ACK to a closed port", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 500, Flags: FlagACK}, Payload: make([]byte, 10)},
+			[]sentSeg{{Segment: wire.Segment{Header: wire.Header{SrcPort: 81, DstPort: 5, Seq: 500, Flags: FlagRST}}}}},
+		{"ACK to a listener", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 700, Flags: FlagACK}},
+			[]sentSeg{{Segment: wire.Segment{Header: wire.Header{SrcPort: 80, DstPort: 5, Seq: 700, Flags: FlagRST}}}}},
+		{"SYN-ACK to a listener", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 800, Flags: FlagSYN | FlagACK}},
+			[]sentSeg{{Segment: wire.Segment{Header: wire.Header{SrcPort: 80, DstPort: 5, Seq: 800, Flags: FlagRST}}}}},
+		{"RST to a closed port", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 81, Seq: 100, Flags: FlagRST}}, nil},
+		{"RST,ACK to a closed port", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 81, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}}, nil},
+		{"RST to a listener", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagRST}}, nil},
+		{"RST,ACK to a listener", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 100, Ack: 9, Flags: FlagRST | FlagACK}}, nil},
+		{"SYN,FIN to a listener", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 100, Flags: FlagSYN | FlagFIN}}, nil},
+		{"no flags to a listener", wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 100}, Payload: []byte("x")}, nil},
 	} {
 		p.send(tc.s)
 		got := p.out()
@@ -421,9 +421,9 @@ func listenerPaths(t testing.TB) (*scriptPeer, []listenerPath) {
 	return p, []listenerPath{
 		{"cookie SYN", wirePacket(synFrom(6, 3000, linuxSYNOptions(5)))},
 		{"forged ACK", wirePacket(ackFrom(4, 4001, 12345))},
-		{"closed port", wirePacket(wire.Segment{SrcPort: 5, DstPort: 81, Seq: 1, Flags: FlagSYN})},
+		{"closed port", wirePacket(wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 81, Seq: 1, Flags: FlagSYN}})},
 		{"established", wirePacket(ackFrom(1, 1001, sa.Seq+1))},
-		{"wrong address", wirePacket(wire.Segment{SrcPort: 5, DstPort: 80, Seq: 1, Flags: FlagSYN, Dst: wire.Addr{10, 0, 0, 1}})},
+		{"wrong address", wirePacket(wire.Segment{Header: wire.Header{SrcPort: 5, DstPort: 80, Seq: 1, Flags: FlagSYN, Dst: wire.Addr{10, 0, 0, 1}}})},
 	}
 }
 

@@ -593,7 +593,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
-	wire.EncodeSegmentWith(p, s, !c.cfg.VirtualPayload)
+	c.host.encode(p, s)
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p

@@ -294,9 +294,16 @@ func (s *script) in(text string) *script {
 	}
 	p := s.pool.Get()
 	seg := wire.Segment{
-		Src: scriptPeerAddr, Dst: scriptHostAddr,
-		SrcPort: s.peerPort, DstPort: s.hostPort,
-		Flags: sp.flags, Window: 65535, ECN: wire.ECNNotECT, TTL: 64,
+		Header: wire.Header{
+			Src:     scriptPeerAddr,
+			Dst:     scriptHostAddr,
+			SrcPort: s.peerPort,
+			DstPort: s.hostPort,
+			Flags:   sp.flags,
+			Window:  65535,
+			ECN:     wire.ECNNotECT,
+			TTL:     64,
+		},
 	}
 	if sp.hasSeq {
 		seg.Seq = s.peerISS.Add(int(sp.seq))

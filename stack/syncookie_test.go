@@ -306,7 +306,7 @@ func TestCookieHandshakeEndToEnd(t *testing.T) {
 			// which drops it as addressed elsewhere.
 			spoof := n.pool.Get()
 			wire.ReservePayload(spoof, 0)
-			wire.EncodeSegment(spoof, &wire.Segment{Src: wire.Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN})
+			wire.EncodeSegment(spoof, &wire.Segment{Header: wire.Header{Src: wire.Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN}})
 			n.b.Input(0, spoof)
 			client, err := n.a.Connect(0, 0, addrB, 80, newReno())
 			if err != nil {
@@ -375,7 +375,7 @@ func TestCookieHandshakeDeliversDataOnThirdSegment(t *testing.T) {
 	l, _ := n.b.Listen(80, 1, newReno)
 	spoof := n.pool.Get()
 	wire.ReservePayload(spoof, 0)
-	wire.EncodeSegment(spoof, &wire.Segment{Src: wire.Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN})
+	wire.EncodeSegment(spoof, &wire.Segment{Header: wire.Header{Src: wire.Addr{10, 9, 8, 7}, Dst: addrB, SrcPort: 9, DstPort: 80, Seq: 1, Flags: FlagSYN}})
 	n.b.Input(0, spoof)
 	client, _ := n.a.Connect(0, 0, addrB, 80, newReno())
 	msg := []byte("GET / HTTP/1.1\r\n\r\n")

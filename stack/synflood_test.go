@@ -20,9 +20,16 @@ func floodSYN(rng *rand.Rand, p *packet.Packet, s *wire.Segment) {
 		src = wire.Addr{198, 18 + byte(v>>16&1), byte(v >> 8), byte(v)}
 	}
 	*s = wire.Segment{
-		Src: src, Dst: addrB, SrcPort: uint16(1024 + rng.IntN(64512)), DstPort: 80,
-		Seq: Seq(rng.Uint32()), Flags: FlagSYN, Window: 64240,
-		Opts: linuxSYNOptions(rng.Uint32()),
+		Header: wire.Header{
+			Src:     src,
+			Dst:     addrB,
+			SrcPort: uint16(1024 + rng.IntN(64512)),
+			DstPort: 80,
+			Seq:     Seq(rng.Uint32()),
+			Flags:   FlagSYN,
+			Window:  64240,
+			Opts:    linuxSYNOptions(rng.Uint32()),
+		},
 	}
 	wire.ReservePayload(p, 0)
 	wire.EncodeSegment(p, s)

@@ -338,7 +338,7 @@ func (r *Relay) ingest(from port, link *netem.Link) (int, error) {
 		p.Flow = 0
 		at := r.clock.Now()
 		if link == r.fwd {
-			r.rtt.Outbound(at, p.Bytes())
+			r.rtt.Outbound(at, p)
 		}
 		link.Enqueue(at, p)
 		r.live.changed = true
@@ -383,7 +383,7 @@ func (r *Relay) release(link *netem.Link, to port) error {
 		r.timing.Record(late)
 		r.profile.charge(p.Due, late)
 		if link == r.rev {
-			r.rtt.Inbound(at, p.Bytes())
+			r.rtt.Inbound(at, p)
 		}
 		ok, err := to.deliver(at, p, &r.pool)
 		if err != nil {

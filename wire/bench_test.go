@@ -10,9 +10,17 @@ import (
 // timestamps option, as every segment of a Linux peer carries.
 func benchSegment() Segment {
 	return Segment{
-		Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 40000, DstPort: 5001,
-		Seq: 0x12345678, Ack: 0x9abcdef0, Flags: FlagACK | FlagPSH, Window: 65535,
-		Opts: Options{HasTimestamps: true, TSVal: 123456, TSEcr: 654321},
+		Header: Header{
+			Src:     Addr{10, 0, 0, 1},
+			Dst:     Addr{10, 0, 0, 2},
+			SrcPort: 40000,
+			DstPort: 5001,
+			Seq:     0x12345678,
+			Ack:     0x9abcdef0,
+			Flags:   FlagACK | FlagPSH,
+			Window:  65535,
+			Opts:    Options{HasTimestamps: true, TSVal: 123456, TSEcr: 654321},
+		},
 	}
 }
 

@@ -97,7 +97,7 @@ func FuzzParseOptions(f *testing.F) {
 		if err := ParseOptions(buf[:n], &again); err != nil {
 			t.Fatalf("%+v re-encoded as %x: %v", o, buf[:n], err)
 		}
-		want := normalize(Segment{Opts: o}).Opts
+		want := normalize(Segment{Header: Header{Opts: o}}).Opts
 		if again != want {
 			t.Fatalf("round trip:\n got %+v\nwant %+v", again, want)
 		}

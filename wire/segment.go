@@ -19,6 +19,15 @@ const MaxHeaderLen = IPv4MinHeaderLen + TCPMaxHeaderLen
 // Segment is a decoded TCP segment with the IPv4 fields the stack needs.
 // Payload aliases the packet it was decoded from.
 type Segment struct {
+	Header
+	Payload []byte
+}
+
+// Header is every field of a Segment but its payload: what the IPv4 and
+// TCP headers carry that the stack reads or writes. It holds no pointers,
+// so a packet can carry one as metadata in place of header bytes
+// (EncodeVirtual).
+type Header struct {
 	Src, Dst         Addr
 	SrcPort, DstPort uint16
 	Seq, Ack         Seq
@@ -28,7 +37,6 @@ type Segment struct {
 	TTL              uint8
 	IPID             uint16
 	Opts             Options
-	Payload          []byte
 }
 
 // Has reports whether all of flags are set.
@@ -141,22 +149,14 @@ func ReservePayload(p *packet.Packet, n int) []byte {
 // The IPv4 header carries seg.ECN as its TOS byte (DSCP zero), seg.IPID,
 // DF set (the stack does path MTU by configuration, never by
 // fragmentation), seg.TTL or IPv4DefaultTTL if that is zero, and no options.
-func EncodeSegment(p *packet.Packet, seg *Segment) { EncodeSegmentWith(p, seg, true) }
-
-// EncodeSegmentWith is EncodeSegment; without sum it leaves the TCP
-// checksum zero and never reads the payload, for a payload that exists only
-// as a length (the stack's virtual payload), whose bytes nobody checks.
-func EncodeSegmentWith(p *packet.Packet, seg *Segment, sum bool) {
+func EncodeSegment(p *packet.Packet, seg *Segment) {
 	// The payload is summed before the headers are written and the IPv4
 	// header's checksum is computed from the values written, not read back:
 	// a load that spans several narrower stores cannot take its data from
 	// them and waits until they reach the cache, so reading freshly written
 	// headers first would stall the whole checksum.
 	payloadLen := p.Len()
-	var payloadSum uint64
-	if sum {
-		payloadSum = ChecksumAdd(0, p.Bytes())
-	}
+	payloadSum := ChecksumAdd(0, p.Bytes())
 	tcpHeaderLen := TCPMinHeaderLen + seg.Opts.EncodedLen()
 	tcpLen := tcpHeaderLen + payloadLen
 	totalLen := uint16(IPv4MinHeaderLen + tcpLen)
@@ -192,10 +192,8 @@ func EncodeSegmentWith(p *packet.Packet, seg *Segment, sum bool) {
 
 	// The payload starts at a multiple of 4 bytes into the segment, so its
 	// sum adds to the header's.
-	if sum {
-		hs := ChecksumAdd(PseudoHeaderSum(seg.Src, seg.Dst, IPv4ProtocolTCP, tcpLen), tcp)
-		tcp.SetChecksum(^ChecksumFold(ChecksumCombine(hs, payloadSum)))
-	}
+	hs := ChecksumAdd(PseudoHeaderSum(seg.Src, seg.Dst, IPv4ProtocolTCP, tcpLen), tcp)
+	tcp.SetChecksum(^ChecksumFold(ChecksumCombine(hs, payloadSum)))
 }
 
 // encodedIPv4Checksum is the checksum of the header EncodeSegment writes,
@@ -218,12 +216,13 @@ func encodedIPv4Checksum(tos uint8, totalLen, id uint16, ttl uint8, src, dst Add
 func DecodeSegment(b []byte, seg *Segment) error { return DecodeSegmentWith(b, seg, true) }
 
 // DecodeSegmentWith is DecodeSegment; without verify it skips both
-// checksums: the TCP one, which a sender with virtual payload computed
-// none of (EncodeSegmentWith without sum), and the IPv4 header's, which
-// such a sender did compute but which nothing between it and the receiver
-// can break (the simulator keeps real bytes wherever a link corrupts, and
-// a link that marks CE updates the checksum as it must). Every other
-// check stands.
+// checksums, for a receiver whose payload is virtual (its bytes were never
+// written, so no checksum over them can hold) and to which nothing between
+// it and the sender can do harm: the simulator keeps real bytes wherever a
+// link corrupts, and a link that marks CE updates the IPv4 checksum as it
+// must. Such a receiver gets its peer's headers as metadata
+// (DecodePacket), so this is for the real packets that reach it besides,
+// a flood's spoofed SYNs say. Every other check stands.
 func DecodeSegmentWith(b []byte, seg *Segment, verify bool) error {
 	if len(b) < IPv4MinHeaderLen {
 		return DropShort

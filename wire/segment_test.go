@@ -44,12 +44,21 @@ var linuxPackets = []struct {
 		hex: "4500003c288440004006fe230a0900010a090002dfe2138915559da600000000" +
 			"a002faf070a70000020405b40402080a85919c57000000000103030a",
 		seg: Segment{
-			Src: Addr{10, 9, 0, 1}, Dst: Addr{10, 9, 0, 2}, SrcPort: 57314, DstPort: 5001,
-			Seq: 0x15559da6, Flags: FlagSYN, Window: 64240, TTL: 64, IPID: 0x2884,
-			Opts: Options{
-				HasMSS: true, MSS: 1460, SACKPermitted: true,
-				HasTimestamps: true, TSVal: 0x85919c57,
-				HasWScale: true, WScale: 10,
+			Header: Header{
+				Src:     Addr{10, 9, 0, 1},
+				Dst:     Addr{10, 9, 0, 2},
+				SrcPort: 57314,
+				DstPort: 5001,
+				Seq:     0x15559da6,
+				Flags:   FlagSYN,
+				Window:  64240,
+				TTL:     64,
+				IPID:    0x2884,
+				Opts: Options{
+					HasMSS: true, MSS: 1460, SACKPermitted: true,
+					HasTimestamps: true, TSVal: 0x85919c57,
+					HasWScale: true, WScale: 10,
+				},
 			},
 		},
 	},
@@ -58,9 +67,19 @@ var linuxPackets = []struct {
 		hex: "45000034288540004006fe2a0a0900010a090002dfe2138915559da7000003e9" +
 			"8010003f932600000101080a85919c5700000309",
 		seg: Segment{
-			Src: Addr{10, 9, 0, 1}, Dst: Addr{10, 9, 0, 2}, SrcPort: 57314, DstPort: 5001,
-			Seq: 0x15559da7, Ack: 1001, Flags: FlagACK, Window: 63, TTL: 64, IPID: 0x2885,
-			Opts: Options{HasTimestamps: true, TSVal: 0x85919c57, TSEcr: 777},
+			Header: Header{
+				Src:     Addr{10, 9, 0, 1},
+				Dst:     Addr{10, 9, 0, 2},
+				SrcPort: 57314,
+				DstPort: 5001,
+				Seq:     0x15559da7,
+				Ack:     1001,
+				Flags:   FlagACK,
+				Window:  63,
+				TTL:     64,
+				IPID:    0x2885,
+				Opts:    Options{HasTimestamps: true, TSVal: 0x85919c57, TSEcr: 777},
+			},
 		},
 	},
 	{
@@ -68,9 +87,19 @@ var linuxPackets = []struct {
 		hex: "45000041288640004006fe1c0a0900010a090002dfe2138915559da7000003e9" +
 			"8018003f48c500000101080a85919c570000030968656c6c6f2c20776f726c640a",
 		seg: Segment{
-			Src: Addr{10, 9, 0, 1}, Dst: Addr{10, 9, 0, 2}, SrcPort: 57314, DstPort: 5001,
-			Seq: 0x15559da7, Ack: 1001, Flags: FlagACK | FlagPSH, Window: 63, TTL: 64, IPID: 0x2886,
-			Opts:    Options{HasTimestamps: true, TSVal: 0x85919c57, TSEcr: 777},
+			Header: Header{
+				Src:     Addr{10, 9, 0, 1},
+				Dst:     Addr{10, 9, 0, 2},
+				SrcPort: 57314,
+				DstPort: 5001,
+				Seq:     0x15559da7,
+				Ack:     1001,
+				Flags:   FlagACK | FlagPSH,
+				Window:  63,
+				TTL:     64,
+				IPID:    0x2886,
+				Opts:    Options{HasTimestamps: true, TSVal: 0x85919c57, TSEcr: 777},
+			},
 			Payload: []byte("hello, world\n"),
 		},
 	},
@@ -79,11 +108,21 @@ var linuxPackets = []struct {
 		hex: "45000040288740004006fe1c0a0900010a090002dfe2138915559db4000003e9" +
 			"b010003f543600000101080a85919c57000003090101050a0000044d0000047f",
 		seg: Segment{
-			Src: Addr{10, 9, 0, 1}, Dst: Addr{10, 9, 0, 2}, SrcPort: 57314, DstPort: 5001,
-			Seq: 0x15559db4, Ack: 1001, Flags: FlagACK, Window: 63, TTL: 64, IPID: 0x2887,
-			Opts: Options{
-				HasTimestamps: true, TSVal: 0x85919c57, TSEcr: 777,
-				NumSACK: 1, SACK: [MaxSACKBlocks]SACKBlock{{Start: 1101, End: 1151}},
+			Header: Header{
+				Src:     Addr{10, 9, 0, 1},
+				Dst:     Addr{10, 9, 0, 2},
+				SrcPort: 57314,
+				DstPort: 5001,
+				Seq:     0x15559db4,
+				Ack:     1001,
+				Flags:   FlagACK,
+				Window:  63,
+				TTL:     64,
+				IPID:    0x2887,
+				Opts: Options{
+					HasTimestamps: true, TSVal: 0x85919c57, TSEcr: 777,
+					NumSACK: 1, SACK: [MaxSACKBlocks]SACKBlock{{Start: 1101, End: 1151}},
+				},
 			},
 		},
 	},
@@ -129,15 +168,19 @@ func TestEncodeLinuxPackets(t *testing.T) {
 // (after normalize).
 func randomSegment(rng *rand.Rand, seg *Segment) {
 	*seg = Segment{
-		Src:     Addr{10, 0, byte(rng.IntN(256)), byte(rng.IntN(256))},
-		Dst:     Addr{byte(rng.IntN(256)), 1, 2, byte(rng.IntN(256))},
-		SrcPort: uint16(rng.Uint32()), DstPort: uint16(rng.Uint32()),
-		Seq: Seq(rng.Uint32()), Ack: Seq(rng.Uint32()),
-		Flags:  uint8(rng.Uint32()),
-		Window: uint16(rng.Uint32()),
-		ECN:    uint8(rng.IntN(4)),
-		TTL:    uint8(rng.Uint32()),
-		IPID:   uint16(rng.Uint32()),
+		Header: Header{
+			Src:     Addr{10, 0, byte(rng.IntN(256)), byte(rng.IntN(256))},
+			Dst:     Addr{byte(rng.IntN(256)), 1, 2, byte(rng.IntN(256))},
+			SrcPort: uint16(rng.Uint32()),
+			DstPort: uint16(rng.Uint32()),
+			Seq:     Seq(rng.Uint32()),
+			Ack:     Seq(rng.Uint32()),
+			Flags:   uint8(rng.Uint32()),
+			Window:  uint16(rng.Uint32()),
+			ECN:     uint8(rng.IntN(4)),
+			TTL:     uint8(rng.Uint32()),
+			IPID:    uint16(rng.Uint32()),
+		},
 	}
 	o := &seg.Opts
 	if rng.IntN(2) == 0 {
@@ -430,7 +473,7 @@ func TestReservePayload(t *testing.T) {
 	}
 	// The longest headers fit, and the pool's headroom is still there
 	// for the driver.
-	seg := Segment{Opts: Options{HasTimestamps: true, NumSACK: 4}}
+	seg := Segment{Header: Header{Opts: Options{HasTimestamps: true, NumSACK: 4}}}
 	EncodeSegment(p, &seg)
 	if p.Len() != 1460+MaxHeaderLen {
 		t.Fatalf("encoded length %d, want %d", p.Len(), 1460+MaxHeaderLen)
@@ -439,7 +482,7 @@ func TestReservePayload(t *testing.T) {
 }
 
 func TestUpdateTOSKeepsChecksumValid(t *testing.T) {
-	seg := Segment{Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 1, DstPort: 2, Flags: FlagACK, ECN: ECNECT0}
+	seg := Segment{Header: Header{Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 1, DstPort: 2, Flags: FlagACK, ECN: ECNECT0}}
 	for id := range 2000 {
 		seg.IPID = uint16(id * 37)
 		ip := IPv4Header(encode(&seg, nil))
@@ -468,7 +511,7 @@ func TestUDPHeaderView(t *testing.T) {
 }
 
 func TestRefreshChecksumsRepairsAnEdit(t *testing.T) {
-	seg := Segment{Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 1, DstPort: 2, Seq: 5, Flags: FlagACK}
+	seg := Segment{Header: Header{Src: Addr{10, 0, 0, 1}, Dst: Addr{10, 0, 0, 2}, SrcPort: 1, DstPort: 2, Seq: 5, Flags: FlagACK}}
 	b := encode(&seg, []byte("payload"))
 	TCPHeader(b[IPv4MinHeaderLen:]).SetSeqNum(6)
 	IPv4Header(b).SetTTL(9)
