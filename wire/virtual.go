@@ -33,18 +33,19 @@ var (
 // segment either way. No checksum is computed.
 func EncodeVirtual(p *packet.Packet, seg *Segment) {
 	h := (*Header)(unsafe.Pointer(p.Meta()))
-	h.Src, h.Dst = seg.Src, seg.Dst
-	h.SrcPort, h.DstPort = seg.SrcPort, seg.DstPort
-	h.Seq, h.Ack = seg.Seq, seg.Ack
-	h.Flags = seg.Flags
-	h.Window = seg.Window
-	h.ECN = seg.ECN & 0x03
-	h.TTL = seg.TTL
+	*h = seg.Header
+	h.ECN &= 0x03
 	if h.TTL == 0 {
 		h.TTL = IPv4DefaultTTL
 	}
-	h.IPID = seg.IPID
-	fixedLen := seg.Opts.parsedInto(&h.Opts)
+	var fixedLen int
+	if o := &h.Opts; o.plain() {
+		// What every segment but a connection's first few carries:
+		// timestamps, SACK blocks that fit, nothing else set.
+		fixedLen = encTimestampsLen
+	} else {
+		fixedLen = seg.Opts.parsedInto(o)
+	}
 	n := IPv4MinHeaderLen + TCPMinHeaderLen + fixedLen
 	if h.Opts.NumSACK > 0 {
 		n += encSACKBaseLen + h.Opts.NumSACK*optSACKBlockLen
@@ -93,6 +94,24 @@ func Materialize(p *packet.Packet) {
 	p.TrimFront(p.MetaHeaderLen())
 	p.SetMetaHeaderLen(0)
 	EncodeSegment(p, &seg)
+}
+
+// plain reports whether o is timestamps and at most three SACK blocks
+// (all that fit beside them) with no other field set, not even behind an
+// absent option, and no block set past NumSACK: options that
+// ParseOptions reads back from Encode's bytes exactly as they are.
+func (o *Options) plain() bool {
+	if !o.HasTimestamps || o.HasMSS || o.MSS != 0 || o.HasWScale || o.WScale != 0 || o.SACKPermitted ||
+		o.FastOpen || o.FastOpenCookieLen != 0 || o.FastOpenCookie != [MaxFastOpenCookieLen]byte{} ||
+		o.NumSACK < 0 || o.NumSACK > 3 {
+		return false
+	}
+	for _, b := range o.SACK[o.NumSACK:] {
+		if b != (SACKBlock{}) {
+			return false
+		}
+	}
+	return true
 }
 
 // parsedInto sets *r to what ParseOptions reads from Encode's bytes for o:
