@@ -39,12 +39,25 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 		h.TTL = IPv4DefaultTTL
 	}
 	var fixedLen int
-	if o := &h.Opts; o.plain() {
-		// What every segment but a connection's first few carries:
-		// timestamps, SACK blocks that fit, nothing else set.
-		fixedLen = encTimestampsLen
+	if o := &h.Opts; o.HasMSS || o.HasWScale || o.SACKPermitted || o.FastOpen {
+		fixedLen = seg.Opts.parsedInto(o) // a SYN's options
 	} else {
-		fixedLen = seg.Opts.parsedInto(o)
+		// What every segment after the handshake carries: timestamps
+		// or not, and SACK blocks, as many as fit; every other field
+		// reads back as zero.
+		o.MSS, o.WScale = 0, 0
+		o.FastOpenCookieLen, o.FastOpenCookie = 0, [MaxFastOpenCookieLen]byte{}
+		room := (TCPMaxOptionsLen - encSACKBaseLen) / optSACKBlockLen
+		if o.HasTimestamps {
+			fixedLen = encTimestampsLen
+			room = (TCPMaxOptionsLen - encTimestampsLen - encSACKBaseLen) / optSACKBlockLen
+		} else {
+			o.TSVal, o.TSEcr = 0, 0
+		}
+		o.NumSACK = min(max(o.NumSACK, 0), room)
+		for i := o.NumSACK; i < MaxSACKBlocks; i++ {
+			o.SACK[i] = SACKBlock{}
+		}
 	}
 	n := IPv4MinHeaderLen + TCPMinHeaderLen + fixedLen
 	if h.Opts.NumSACK > 0 {
@@ -94,24 +107,6 @@ func Materialize(p *packet.Packet) {
 	p.TrimFront(p.MetaHeaderLen())
 	p.SetMetaHeaderLen(0)
 	EncodeSegment(p, &seg)
-}
-
-// plain reports whether o is timestamps and at most three SACK blocks
-// (all that fit beside them) with no other field set, not even behind an
-// absent option, and no block set past NumSACK: options that
-// ParseOptions reads back from Encode's bytes exactly as they are.
-func (o *Options) plain() bool {
-	if !o.HasTimestamps || o.HasMSS || o.MSS != 0 || o.HasWScale || o.WScale != 0 || o.SACKPermitted ||
-		o.FastOpen || o.FastOpenCookieLen != 0 || o.FastOpenCookie != [MaxFastOpenCookieLen]byte{} ||
-		o.NumSACK < 0 || o.NumSACK > 3 {
-		return false
-	}
-	for _, b := range o.SACK[o.NumSACK:] {
-		if b != (SACKBlock{}) {
-			return false
-		}
-	}
-	return true
 }
 
 // parsedInto sets *r to what ParseOptions reads from Encode's bytes for o:
