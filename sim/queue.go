@@ -26,11 +26,15 @@
 // it has grown to the run's peak population. Against 24-byte entries this
 // made a segment through the bottleneck run about 4% cheaper, through a
 // 3-hop path about 7%. Up to sortedMax entries the same slice is kept
-// sorted instead (see eventQueue): a pop is one read, and a push moves
-// only the few entries due after it.
+// sorted instead, latest first (see eventQueue): a pop is one read, and a
+// push moves only the few entries due before it.
 package sim
 
-import "github.com/ccbench/ccbench/units"
+import (
+	"slices"
+
+	"github.com/ccbench/ccbench/units"
+)
 
 // arity is the heap's branching factor; see the package comment.
 const arity = 4
@@ -39,24 +43,26 @@ const arity = 4
 // and, for equal times, by the order they were pushed (see the package
 // comment). The zero value is empty and ready to use.
 type eventQueue struct {
-	// heap holds the entries. While sorted, heap[head:] is in pop order;
-	// otherwise heap is a 4-ary heap and head is 0.
+	// heap holds the entries. While sorted, it is in reverse pop order:
+	// the next to pop is last. Otherwise it is a 4-ary heap.
 	heap   []qentry
-	head   int
 	seq    uint64
 	sorted bool
 }
 
 // A queue of a few entries is kept sorted rather than as a heap: a pop is
-// then one read, and a push moves back only the entries due after it,
-// where a heap of nine entries pops through two levels of four children.
-// A network's pending events are about one per busy link and one per
-// agent, so a path of a few hops keeps a dozen or fewer, and a new link
-// event is due before the far timers of the agents. A push that takes the
-// queue above sortedMax makes it a heap (a sorted array already is one);
-// a pop that leaves sortedMin or fewer sorts them again. Which entry pops
-// is the same in both forms: the least by (time, sequence), a total
-// order.
+// then one read, where a heap of nine entries pops through two levels of
+// four children. A network's pending events are about one per busy link
+// and one per agent, so a path of a few hops keeps a dozen or fewer, and
+// a new event is mostly due before most of them: a link's next
+// transmission within a packet time, against propagation delays and the
+// agents' timers tens of milliseconds away. So the array is kept latest
+// first, and a pop takes its last entry: a push then moves only the
+// entries due before it, the few soon ones, where ascending order moved
+// all the far ones. A push that takes the queue above sortedMax makes it
+// a heap (the array reversed, which in ascending order is one); a pop
+// that leaves sortedMin or fewer sorts them again. Which entry pops is
+// the same in both forms: the least by (time, sequence), a total order.
 const (
 	sortedMax = 16
 	sortedMin = 8
@@ -102,7 +108,7 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 	}
 	q.seq++
 	x := qentry{at: at, key: q.seq<<eventBits | packEvent(e)}
-	if q.sorted || len(q.heap) == q.head {
+	if q.sorted || len(q.heap) == 0 {
 		q.pushSorted(x)
 		return
 	}
@@ -125,14 +131,11 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 func (q *eventQueue) pop() (units.Time, netEvent, bool) {
 	n := len(q.heap)
 	if q.sorted {
-		if q.head == n {
+		if n == 0 {
 			return units.Never, netEvent{}, false
 		}
-		top := q.heap[q.head]
-		q.head++
-		if q.head == n {
-			q.heap, q.head = q.heap[:0], 0
-		}
+		top := q.heap[n-1]
+		q.heap = q.heap[:n-1]
 		return top.at, unpackEvent(top.key), true
 	}
 	if n == 0 {
@@ -172,44 +175,33 @@ func (q *eventQueue) pop() (units.Time, netEvent, bool) {
 	return top.at, unpackEvent(top.key), true
 }
 
-// pushSorted inserts x into the sorted form, which an empty queue is in.
-// The array's free space at its end is reused by moving the entries down
-// when it runs out, so a steady population never allocates.
+// pushSorted inserts x into the sorted form, which an empty queue is in,
+// from the end: past the entries due before it.
 func (q *eventQueue) pushSorted(x qentry) {
 	q.sorted = true
-	if q.head == len(q.heap) || len(q.heap) == cap(q.heap) {
-		q.compact()
-	}
-	head := q.head
 	h := append(q.heap, x)
 	i := len(h) - 1
-	for i > head && x.before(&h[i-1]) {
+	for i > 0 && h[i-1].before(&x) {
 		h[i] = h[i-1]
 		i--
 	}
 	h[i] = x
 	q.heap = h
-	if len(h)-head > sortedMax {
-		// In order, the entries are already a heap.
-		n := copy(h, h[head:])
-		q.heap, q.head, q.sorted = h[:n], 0, false
+	if len(h) > sortedMax {
+		// Reversed, the entries are in order, which is a heap.
+		slices.Reverse(h)
+		q.sorted = false
 	}
 }
 
-// compact moves the sorted entries to the front of the array, so that
-// the space popped entries left is used again.
-func (q *eventQueue) compact() {
-	n := copy(q.heap, q.heap[q.head:])
-	q.heap, q.head = q.heap[:n], 0
-}
-
-// sortSmall turns the (small) heap into the sorted form by insertion.
+// sortSmall turns the (small) heap into the sorted form by insertion,
+// latest first.
 func (q *eventQueue) sortSmall() {
 	h := q.heap
 	for i := 1; i < len(h); i++ {
 		x := h[i]
 		j := i
-		for j > 0 && x.before(&h[j-1]) {
+		for j > 0 && h[j-1].before(&x) {
 			h[j] = h[j-1]
 			j--
 		}
@@ -235,9 +227,12 @@ func (q *eventQueue) renumber() {
 		q.seq++
 		q.heap = append(q.heap, qentry{at: p.at, key: q.seq<<eventBits | p.key})
 	}
-	// In order, the entries are sorted and a heap alike.
+	// In order, the entries are a heap; reversed, the sorted form.
 	q.sorted = len(q.heap) <= sortedMax
+	if q.sorted {
+		slices.Reverse(q.heap)
+	}
 }
 
 // len is the number of scheduled events.
-func (q *eventQueue) len() int { return len(q.heap) - q.head }
+func (q *eventQueue) len() int { return len(q.heap) }
