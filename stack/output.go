@@ -115,6 +115,19 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		c.chronoBlocked(now, c.sendAllowance())
 		return nil
 	}
+	if c.Unsent() == 0 && !c.finQueued && !c.frtoNew && c.sent.len() == 0 {
+		// Nothing to send and nothing sent to resend, as for a receiver
+		// after every segment it takes in, or a sender its application
+		// has left idle: Linux's tcp_push_pending_frames, which finds no
+		// send head, returns at once. The path below would conclude the
+		// same (no F-RTO data, no lost or rescue record, no new data);
+		// only its two side effects are kept, with the same conditions.
+		if c.pipe() < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
+			c.markAppLimited()
+		}
+		c.chronoBlocked(now, 0) // allow is read only when data waits
+		return nil
+	}
 	allow := c.sendAllowance()
 	p, hold := c.sendFRTONew(now, allow)
 	if p != nil || hold {
