@@ -427,12 +427,22 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 		// beyond SND.NXT.
 		c.replaceTSRecent(s)
 	}
-	priorInflight, priorUna := c.pipe(), c.sndUna
 	windowChanged := wnd != c.sndWnd
 	if c.sndWl1.LT(s.Seq) || c.sndWl1 == s.Seq && c.sndWl2.LEQ(ack) {
 		c.sndWnd, c.sndWl1, c.sndWl2 = wnd, s.Seq, ack
 		c.maxSndWnd = max(c.maxSndWnd, wnd)
 	}
+	if c.sndMax == c.sndUna && !c.persisting && (s.Opts.NumSACK == 0 || !c.useSACK()) {
+		// Nothing of ours is in flight (so the ACK is SND.UNA itself:
+		// anything else returned above), no probe is pending and no
+		// SACK block needs reading: a receiver's usual segment, data
+		// with an ACK that acknowledges nothing new, Linux's header-
+		// predicted fast path (tcp_rcv_established). Everything below
+		// would only come to the window-update case and return.
+		c.origAcked, c.rtxAcked, c.frtoNew = false, false, false
+		return true
+	}
+	priorInflight, priorUna := c.pipe(), c.sndUna
 	a := &c.ack
 	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
 	if c.tsOK && s.Opts.HasTimestamps {
