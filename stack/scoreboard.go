@@ -232,7 +232,11 @@ func (q *sentQueue) count(s *sentSegment) {
 func (q *sentQueue) popFront() {
 	q.forget(q.at(0))
 	q.tsUnlink(q.slot(0))
-	q.toResend.remove(q.head)
+	if q.toResend.has(q.head) {
+		// Rarely: only a lost record not yet resent is a member, and
+		// removal walks every level of the set.
+		q.toResend.remove(q.head)
+	}
 	q.head = (q.head + 1) & q.mask
 	q.n--
 	if q.rescueHint > 0 {
