@@ -55,8 +55,18 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 			o.TSVal, o.TSEcr = 0, 0
 		}
 		o.NumSACK = min(max(o.NumSACK, 0), room)
-		for i := o.NumSACK; i < MaxSACKBlocks; i++ {
-			o.SACK[i] = SACKBlock{}
+		// Blocks past NumSACK read back as zero. Whole stores, not a
+		// loop: most segments carry no block at all.
+		var none SACKBlock
+		switch o.NumSACK {
+		case 0:
+			o.SACK = [MaxSACKBlocks]SACKBlock{}
+		case 1:
+			o.SACK[1], o.SACK[2], o.SACK[3] = none, none, none
+		case 2:
+			o.SACK[2], o.SACK[3] = none, none
+		case 3:
+			o.SACK[3] = none
 		}
 	}
 	n := IPv4MinHeaderLen + TCPMinHeaderLen + fixedLen
