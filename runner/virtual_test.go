@@ -18,7 +18,9 @@ import (
 // window, DCTCP through a link that marks CE (which rewrites the IPv4
 // header and its checksum: a receiver with virtual payload does not
 // verify it, so a wrong update would show here as a difference), and
-// flows that fq_codel tells apart by their ports and marks. Virtual
+// flows that fq_codel tells apart by their ports and marks, and SYNs
+// that ask for Fast Open cookies (options the metadata header must carry
+// as the parser would read them). Virtual
 // payload also carries headers as metadata (stack.Config.VirtualPayload),
 // so every reader of a header on the way, the duplicate's copy, the CE
 // mark, the flow hash, the passive RTT monitor, is compared with its
@@ -32,6 +34,7 @@ var virtualPayloadCases = [][]string{
 	{"duration=6s", "tcp.snd_buffer=64KiB", "tcp.rcv_buffer=48KiB", "flows[0].size=2MB", "link.loss=0.02"},
 	{"duration=6s", "tcp.ecn=true", "link.ecn_threshold=20pkt", "flows[0].cc=dctcp", "flows[0].count=2"},
 	{"duration=6s", "tcp.ecn=true", "link.qdisc=fq_codel", "flows[0].cc=cubic", "flows[0].count=4"},
+	{"duration=6s", "tcp.fast_open=true", "flows[0].size=1MB", "flows[0].count=2"},
 }
 
 // TestVirtualPayloadChangesNothing runs each case with virtual payload
