@@ -246,6 +246,34 @@ func (r result) medians(cpu bool) (cc, ns, ratio float64) {
 	return median(ccs), median(nss), median(ratios)
 }
 
+// unsettledSpread is how far apart, as a factor, a scenario's per-pair
+// CPU ratios may lie before its verdict is called unsettled. This host's
+// speed changes in phases of minutes, and ccbench slows more than ns-3 in
+// a slow one (tools/ns3/README.md): with 64 flows, pairs of one sweep gave
+// 39× and 42× and then 26–28×, a median that flips a 30× target.
+const unsettledSpread = 1.2
+
+// ratioSpread returns the smallest and largest per-pair CPU ratio
+// ns-3 / ccbench.
+func (r result) ratioSpread() (lo, hi float64) {
+	lo, hi = math.Inf(1), 0
+	for _, p := range r.pairs {
+		if p.ccbench.cpu > 0 {
+			x := seconds(p.ns3.cpu) / seconds(p.ccbench.cpu)
+			lo, hi = min(lo, x), max(hi, x)
+		}
+	}
+	return lo, hi
+}
+
+// unsettled reports whether the pairs disagree by more than
+// unsettledSpread: the host changed speed during the sweep, and the
+// median is not to be trusted against a target.
+func (r result) unsettled() bool {
+	lo, hi := r.ratioSpread()
+	return hi > 0 && hi > unsettledSpread*lo
+}
+
 // simRatio is the median over repetitions of ns-3's simulation time over
 // ccbench's, each as the program measured it: what the simulators cost
 // without either program's start-up and output.
@@ -299,11 +327,21 @@ func writeTable(w io.Writer, results []result) {
 		case ratioC >= r.sc.targetCPU:
 			met = "yes"
 		}
+		if r.comparable() && r.unsettled() {
+			met += "?"
+		}
 		if r.sc.extra {
 			met += "*"
 		}
 		fmt.Fprintf(w, "%-19s %5d %11.3f %11.3f %9.1fx %10.3fs %9.3fs %10.1fx %9.1fx %6.0fx %5s\n",
 			r.sc.name, len(r.pairs), ccW, nsW, ratioW, ccC, nsC, ratioC, r.simRatio(), r.sc.targetCPU, met)
+	}
+	for _, r := range results {
+		if r.comparable() && r.unsettled() {
+			lo, hi := r.ratioSpread()
+			fmt.Fprintf(w, "?: %s's pairs gave %.1fx to %.1fx: the host changed speed during the sweep, so its median is not a verdict; run it again\n",
+				r.sc.name, lo, hi)
+		}
 	}
 	fmt.Fprintf(w, "\n%-17s %14s %14s %12s %12s %9s %9s  %s\n",
 		"scenario", "ccbench Mb/s", "ns-3 Mb/s", "ccbench segs", "ns-3 segs", "cc drops", "ns3 drops", "work")

@@ -204,6 +204,43 @@ func TestTableSaysWhetherTargetsAreMet(t *testing.T) {
 	}
 }
 
+// Pairs whose ratios lie more than unsettledSpread apart mark the verdict
+// unsettled and say why; pairs that agree do not.
+func TestTableSaysWhenPairsDisagree(t *testing.T) {
+	sec := time.Second
+	same := work{100e6, 1000, 3, sec}
+	at := func(cc, ns float64) pair {
+		c, n := time.Duration(cc*float64(sec)), time.Duration(ns*float64(sec))
+		return pair{ccbench: timing{c, c}, ns3: timing{n, n}, ccWork: same, nsW: same}
+	}
+	// A 64-flow sweep of this host: two pairs in a fast phase, five in a
+	// slow one.
+	phased := result{sc: scenario{name: "phased", targetCPU: 30},
+		pairs: []pair{at(0.68, 26.7), at(0.73, 31.0), at(1.20, 33.5), at(1.20, 31.6), at(1.19, 30.9), at(1.14, 32.4), at(1.20, 31.3)}}
+	steady := result{sc: scenario{name: "steady", targetCPU: 30},
+		pairs: []pair{at(0.70, 26.0), at(0.72, 26.5), at(0.69, 25.1)}}
+	var b bytes.Buffer
+	writeTable(&b, []result{phased, steady})
+	out := b.String()
+	seen := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		name, _, _ := strings.Cut(l, " ")
+		if seen[name] {
+			continue // the work table's line
+		}
+		seen[name] = true
+		switch {
+		case name == "phased" && !strings.HasSuffix(strings.TrimSpace(l), "no?"):
+			t.Errorf("pairs of 26x to 42x not marked unsettled: %q", l)
+		case name == "steady" && !strings.HasSuffix(strings.TrimSpace(l), "yes"):
+			t.Errorf("pairs that agree marked otherwise: %q", l)
+		}
+	}
+	if !strings.Contains(out, "?: phased's pairs gave 26.0x to 42.5x") || strings.Contains(out, "?: steady") {
+		t.Errorf("the unsettled scenario is not named, or the settled one is:\n%s", out)
+	}
+}
+
 func TestHasFlag(t *testing.T) {
 	help := "Flags:\n      --no-budget   run even when...\n      --out string  folder\n"
 	if !hasFlag(help, "--no-budget") || !hasFlag(help, "--out") {
