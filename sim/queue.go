@@ -53,13 +53,13 @@ type eventQueue struct {
 // A queue of a few entries is kept sorted rather than as a heap: a pop is
 // then one read, where a heap of nine entries pops through two levels of
 // four children. A network's pending events are about one per busy link
-// and one per agent, so a path of a few hops keeps a dozen or fewer, and
-// a new event is mostly due before most of them: a link's next
-// transmission within a packet time, against propagation delays and the
-// agents' timers tens of milliseconds away. So the array is kept latest
-// first, and a pop takes its last entry: a push then moves only the
-// entries due before it, the few soon ones, where ascending order moved
-// all the far ones. A push that takes the queue above sortedMax makes it
+// and one per agent, so a path of a few hops keeps a dozen or fewer. The
+// array is kept latest first and a pop takes its last entry, so a push
+// moves the entries due before it: the links' arrivals that are sooner,
+// where ascending order moved the agents' far timers after it. On the
+// bottleneck and on a 3-hop path that made a segment 1.3% cheaper (about
+// 60 instructions); a push still moves two or three entries on average.
+// A push that takes the queue above sortedMax makes it
 // a heap (the array reversed, which in ascending order is one); a pop
 // that leaves sortedMin or fewer sorts them again. Which entry pops is
 // the same in both forms: the least by (time, sequence), a total order.
