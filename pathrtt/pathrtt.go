@@ -107,14 +107,20 @@ func Parse(b []byte, s *Segment) bool {
 	s.DstPort = binary.BigEndian.Uint16(tcp[2:])
 	s.Seq, s.Ack = tcp.SeqNum(), tcp.AckNum()
 	s.Flags = tcp.Flags()
-	s.SeqLen = total - ihl - doff
-	if s.Flags&wire.FlagSYN != 0 {
-		s.SeqLen++
-	}
-	if s.Flags&wire.FlagFIN != 0 {
-		s.SeqLen++
-	}
+	s.SeqLen = seqLen(total-ihl-doff, s.Flags)
 	return true
+}
+
+// seqLen is a segment's length in sequence space: its payload, plus one
+// each for SYN and FIN.
+func seqLen(payload int, flags uint8) int {
+	if flags&wire.FlagSYN != 0 {
+		payload++
+	}
+	if flags&wire.FlagFIN != 0 {
+		payload++
+	}
+	return payload
 }
 
 // ParsePacket is Parse for a packet, which may carry its headers as
@@ -129,13 +135,7 @@ func ParsePacket(p *packet.Packet, s *Segment) bool {
 	s.SrcPort, s.DstPort = h.SrcPort, h.DstPort
 	s.Seq, s.Ack = h.Seq, h.Ack
 	s.Flags = h.Flags
-	s.SeqLen = p.Len() - p.MetaHeaderLen()
-	if s.Flags&wire.FlagSYN != 0 {
-		s.SeqLen++
-	}
-	if s.Flags&wire.FlagFIN != 0 {
-		s.SeqLen++
-	}
+	s.SeqLen = seqLen(p.Len()-p.MetaHeaderLen(), s.Flags)
 	return true
 }
 

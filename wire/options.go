@@ -234,10 +234,15 @@ func (o *Options) layout() (fixedLen, sackBlocks int) {
 		// The first blocks are kept: RFC 2018 §4 requires the first to
 		// report the segment that triggered the ACK, and the next ones the
 		// most recently reported ranges.
-		room := (TCPMaxOptionsLen - fixedLen - encSACKBaseLen) / optSACKBlockLen
-		sackBlocks = min(sackBlocks, max(room, 0))
+		sackBlocks = min(sackBlocks, sackRoom(fixedLen))
 	}
 	return fixedLen, sackBlocks
+}
+
+// sackRoom is how many SACK blocks fit in the option space beside
+// fixedLen bytes of other options.
+func sackRoom(fixedLen int) int {
+	return max((TCPMaxOptionsLen-fixedLen-encSACKBaseLen)/optSACKBlockLen, 0)
 }
 
 // fastOpenCookieLen is the cookie length Encode writes: the recorded one,

@@ -47,14 +47,12 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 		// reads back as zero.
 		o.MSS, o.WScale = 0, 0
 		o.FastOpenCookieLen, o.FastOpenCookie = 0, [MaxFastOpenCookieLen]byte{}
-		room := (TCPMaxOptionsLen - encSACKBaseLen) / optSACKBlockLen
 		if o.HasTimestamps {
 			fixedLen = encTimestampsLen
-			room = (TCPMaxOptionsLen - encTimestampsLen - encSACKBaseLen) / optSACKBlockLen
 		} else {
 			o.TSVal, o.TSEcr = 0, 0
 		}
-		o.NumSACK = min(max(o.NumSACK, 0), room)
+		o.NumSACK = min(max(o.NumSACK, 0), sackRoom(fixedLen))
 		// Blocks past NumSACK read back as zero. Whole stores, not a
 		// loop: most segments carry no block at all.
 		var none SACKBlock
