@@ -52,6 +52,12 @@ type Link struct {
 	// the medium directly, with the same counts and times as the stages
 	// would give it.
 	pureDelay bool
+	// plainTiming is set when the link's timing has none of the
+	// exceptions: a fixed delay (fixedDelay), packets that leave in order
+	// (no reordering), the fixed-rate transmitter (no trace) and no
+	// schedule. NextDeadline then needs only the transmitter and the
+	// head of the medium.
+	plainTiming bool
 	// txTag is the tag of the packet in service.
 	txTag uint64
 	// trace is tx when it is a trace's transmitter, nil for the
@@ -165,6 +171,7 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	if l.trace == nil && l.schedule == nil {
 		l.quiet = units.Never
 	}
+	l.plainTiming = l.fixedDelay && !l.reorders && l.trace == nil && l.schedule == nil
 	switch l.qdisc.(type) {
 	case *DropTail, *DropHead:
 		l.simpleQueue = true
@@ -404,6 +411,14 @@ func (l *Link) dequeue(now units.Time) onMedium {
 // one wake-up per packet instead of two. Stats after Sync shows the state
 // at the time given.
 func (l *Link) NextDeadline() units.Time {
+	if l.plainTiming {
+		// The common link: the transmitter and the head of the medium.
+		t := l.prop.deadline()
+		if l.rate.inService != nil {
+			t = min(t, l.rate.finish.Add(l.cfg.Delay))
+		}
+		return t
+	}
 	tx := l.txDeadline()
 	if l.fixedDelay && tx != units.Never {
 		tx = tx.Add(l.cfg.Delay)

@@ -102,28 +102,44 @@ func (a *qentry) before(b *qentry) bool {
 }
 
 // push schedules e at at.
+//
+// The new entry has the greatest sequence number of any pending one, so
+// it pops after every entry due at the same time or earlier and before
+// every entry due later: where the queue compares it, time alone decides.
 func (q *eventQueue) push(at units.Time, e netEvent) {
 	if q.seq+1 >= seqLimit {
 		q.renumber()
 	}
 	q.seq++
 	x := qentry{at: at, key: q.seq<<eventBits | packEvent(e)}
-	if q.sorted || len(q.heap) == 0 {
-		q.pushSorted(x)
+	h := append(q.heap, x)
+	i := len(h) - 1
+	if q.sorted || i == 0 {
+		// Past the entries due before it, from the end.
+		for i > 0 && h[i-1].at <= at {
+			h[i] = h[i-1]
+			i--
+		}
+		h[i] = x
+		q.heap = h
+		q.sorted = true
+		if len(h) > sortedMax {
+			// Reversed, the entries are in order, which is a heap.
+			slices.Reverse(h)
+			q.sorted = false
+		}
 		return
 	}
-	q.heap = append(q.heap, x)
-	h := q.heap
-	i := len(h) - 1
 	for i > 0 {
 		parent := (i - 1) / arity
-		if !x.before(&h[parent]) {
+		if h[parent].at <= at {
 			break
 		}
 		h[i] = h[parent]
 		i = parent
 	}
 	h[i] = x
+	q.heap = h
 }
 
 // pop removes and returns the earliest event; on an empty queue it
@@ -173,25 +189,6 @@ func (q *eventQueue) pop() (units.Time, netEvent, bool) {
 		q.sortSmall()
 	}
 	return top.at, unpackEvent(top.key), true
-}
-
-// pushSorted inserts x into the sorted form, which an empty queue is in,
-// from the end: past the entries due before it.
-func (q *eventQueue) pushSorted(x qentry) {
-	q.sorted = true
-	h := append(q.heap, x)
-	i := len(h) - 1
-	for i > 0 && h[i-1].before(&x) {
-		h[i] = h[i-1]
-		i--
-	}
-	h[i] = x
-	q.heap = h
-	if len(h) > sortedMax {
-		// Reversed, the entries are in order, which is a heap.
-		slices.Reverse(h)
-		q.sorted = false
-	}
 }
 
 // sortSmall turns the (small) heap into the sorted form by insertion,
