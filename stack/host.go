@@ -415,6 +415,13 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		h.staleKey(c)
 		if p != nil {
 			h.rr = (k + 1) % n
+			if c.drained {
+				// The visit that would find nothing is not made; the
+				// round-robin position moves only when a packet goes,
+				// so it is as it would have been.
+				c.drained = false
+				h.ready.remove(k)
+			}
 			return p
 		}
 		h.ready.remove(k)

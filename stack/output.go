@@ -69,6 +69,14 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		return c.sendKeepalive(now)
 	}
 	if c.ackNow {
+		// sendNext found nothing and no keepalive was due; the ACK
+		// settles what was owed (build clears ackNow), and nothing it
+		// changes is read by the path above. A second visit now would
+		// run sendNext to the same nil with the same side effects
+		// (markAppLimited and the chrono take the same values at the
+		// same instant) and return nil: the receiver's usual visit,
+		// once per ACK it sends.
+		c.drained = true
 		return c.sendACK(now)
 	}
 	return nil
@@ -110,7 +118,7 @@ func (c *Conn) sendFRTONew(now units.Time, allow int) (p *packet.Packet, hold bo
 // record first; otherwise new data; otherwise, in SACK recovery, a record
 // below the highest SACKed byte that was never retransmitted.
 func (c *Conn) sendNext(now units.Time) *packet.Packet {
-	if c.pacingRate() > 0 && now < c.nextSendAt {
+	if now < c.nextSendAt && c.pacingRate() > 0 {
 		c.pacingWait = true
 		c.chronoBlocked(now, c.sendAllowance())
 		return nil
