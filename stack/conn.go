@@ -120,14 +120,14 @@ type Conn struct {
 	maxSndWnd    int // largest window the peer has offered
 
 	// ACK generation.
-	ackNow bool // send an ACK at the next Output
+	ackNow     bool       // send an ACK at the next Output
+	ackPending int        // full-sized segments received and not yet acknowledged
+	ackAt      units.Time // delayed-ACK deadline, Never if none
 	// drained is set by output when the packet it returns leaves nothing
 	// to send: a visit at the same instant would find nothing and repeat
 	// only what this one did, so the host takes the connection out of
 	// its ready set without making it (Host.Output).
-	drained    bool
-	ackPending int        // full-sized segments received and not yet acknowledged
-	ackAt      units.Time // delayed-ACK deadline, Never if none
+	drained bool
 	// ackSched is set while received data awaits an acknowledgment
 	// (Linux's ICSK_ACK_SCHED); quickAcks counts the ACKs quick-ACK mode
 	// still sends at once (icsk_ack.quick); dataSeen and lastDataAt
