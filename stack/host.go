@@ -407,6 +407,9 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 	if n == 0 {
 		return nil
 	}
+	if n == 1 {
+		return h.outputOne(now)
+	}
 	h.readyDue(now)
 	for k := h.ready.next(h.rr % n); k >= 0; k = h.ready.next(k) {
 		c := h.order[k]
@@ -427,6 +430,31 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		h.ready.remove(k)
 	}
 	return nil
+}
+
+// outputOne is Output's loop for a host with one connection, the usual
+// host of a bulk flow's two ends: the visit the loop would make, without
+// the walks of the deadline heap and the ready set that find it.
+func (h *Host) outputOne(now units.Time) *packet.Packet {
+	if !h.ready.has(0) {
+		if h.timers.min() > now {
+			return nil // readyDue would not add it
+		}
+		h.ready.add(0)
+	}
+	c := h.order[0]
+	h.outputCalls++
+	p := c.output(now)
+	h.staleKey(c)
+	if p != nil {
+		h.rr = 0 // the position after it, as the loop sets it
+		if !c.drained {
+			return p
+		}
+	}
+	c.drained = false
+	h.ready.remove(0)
+	return p
 }
 
 func (h *Host) buildControl(r *ctlSegment) *packet.Packet {

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ccbench/ccbench/packet"
 	"github.com/ccbench/ccbench/units"
+	"github.com/ccbench/ccbench/wire"
 )
 
 func TestReadySetNextWrapsAndCutShifts(t *testing.T) {
@@ -253,7 +255,11 @@ func refOnTimer(h *Host, now units.Time) {
 // half-close, close, abort or never close at random, driven either by the
 // host's scheduler or by the reference. It returns a digest of every
 // packet sent, with its time and sender, and how many there were.
-func churn(t *testing.T, reference bool) (digest [32]byte, packets, peak int) {
+//
+// With sparse, connections open one at a time at longer intervals, so
+// that each host keeps passing between none, one and a few connections:
+// the one-connection path of Output and its hand-over to the general one.
+func churn(t *testing.T, reference, sparse bool) (digest [32]byte, packets, peak int) {
 	cfg := DefaultConfig()
 	cfg.SndBuf, cfg.RcvBuf = 16<<10, 16<<10
 	cfg.Pacing = true
@@ -354,7 +360,11 @@ func churn(t *testing.T, reference bool) (digest [32]byte, packets, peak int) {
 		if now >= nextOpen && now < opensEnd {
 			// Bursts of opens, so that several connections start, and
 			// send, at the same instants.
-			for range 1 + rng.IntN(4) {
+			burst := 1 + rng.IntN(4)
+			if sparse {
+				burst = 1
+			}
+			for range burst {
 				alg := newReno()
 				if rng.IntN(2) == 0 {
 					// Paced at 10 Mbit/s: 1.2 ms per full segment, so that
@@ -367,7 +377,11 @@ func churn(t *testing.T, reference bool) (digest [32]byte, packets, peak int) {
 				}
 				apps = append(apps, &app{c: c, toWrite: rng.IntN(60000), closeWhenDone: rng.IntN(3)})
 			}
-			nextOpen = now.Add(units.Duration(rng.IntN(20)) * ms)
+			gap := units.Duration(rng.IntN(20)) * ms
+			if sparse {
+				gap = units.Duration(20+rng.IntN(180)) * ms
+			}
+			nextOpen = now.Add(gap)
 		}
 		for q.len() > 0 && q.next() <= now {
 			f := q.pop()
@@ -418,14 +432,16 @@ func churn(t *testing.T, reference bool) (digest [32]byte, packets, peak int) {
 // under the scheduler and under a visit of every connection: the packets,
 // their times and their order must be identical.
 func TestSchedulerMatchesVisitingEveryConn(t *testing.T) {
-	want, wantN, peak := churn(t, true)
-	got, gotN, _ := churn(t, false)
-	t.Logf("%d packets, up to %d connections open at once", wantN, peak)
-	if wantN < 5000 || peak < 20 {
-		t.Fatalf("the churn is too small to mean anything: %d packets, %d connections at most", wantN, peak)
-	}
-	if got != want || gotN != wantN {
-		t.Fatalf("the scheduler sent %d packets, a visit of every connection %d, and they differ", gotN, wantN)
+	for _, sparse := range []bool{false, true} {
+		want, wantN, peak := churn(t, true, sparse)
+		got, gotN, _ := churn(t, false, sparse)
+		t.Logf("sparse %v: %d packets, up to %d connections open at once", sparse, wantN, peak)
+		if wantN < 500 || peak < 3 || !sparse && (wantN < 5000 || peak < 20) {
+			t.Fatalf("sparse %v: the churn is too small to mean anything: %d packets, %d connections at most", sparse, wantN, peak)
+		}
+		if got != want || gotN != wantN {
+			t.Fatalf("sparse %v: the scheduler sent %d packets, a visit of every connection %d, and they differ", sparse, gotN, wantN)
+		}
 	}
 }
 
@@ -459,4 +475,94 @@ func (m *manyConns) connect(tb testing.TB, cfg Config, n int) []*Conn {
 		}
 	}
 	return accepted
+}
+
+// TestOneConnectionHostKeepsRoundRobin: a host that drops to one
+// connection, sends on it and then gains another must start its next
+// round where a visit of every connection would: after the one that sent
+// last, which with one connection is position 0. The client host's
+// packets, in order, must be the same under the scheduler and the
+// reference.
+func TestOneConnectionHostKeepsRoundRobin(t *testing.T) {
+	run := func(reference bool) []string {
+		var pool packet.Pool
+		cfg := DefaultConfig()
+		a, err := NewHost(addrA, cfg, &pool, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := NewHost(addrB, cfg, &pool, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Listen(80, 16, newReno); err != nil {
+			t.Fatal(err)
+		}
+		var now units.Time
+		var sent []string
+		output := func(h *Host) *packet.Packet {
+			if reference {
+				return refOutput(h, now)
+			}
+			return h.Output(now)
+		}
+		// one hands a single packet from a to b, if a has one.
+		one := func() bool {
+			p := output(a)
+			if p == nil {
+				return false
+			}
+			var s wire.Segment
+			if err := wire.DecodeSegment(p.Bytes(), &s); err != nil {
+				t.Fatal(err)
+			}
+			sent = append(sent, fmt.Sprintf("%d:%d:%d", s.SrcPort, s.Seq, len(s.Payload)))
+			b.Input(now, p)
+			return true
+		}
+		settle := func() {
+			for moved := true; moved; {
+				moved = false
+				for one() {
+					moved = true
+				}
+				for p := output(b); p != nil; p = output(b) {
+					a.Input(now, p)
+					moved = true
+				}
+				now = now.Add(ms)
+			}
+		}
+		connect := func() *Conn {
+			c, err := a.Connect(now, 0, addrB, 80, newReno())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		buf := make([]byte, 100)
+		c1, c2 := connect(), connect()
+		settle()
+		// Both write; c1, first in the list, sends: the round would
+		// start at position 1 next.
+		c1.Write(buf)
+		c2.Write(buf)
+		one()
+		// c2 goes: one connection left, which writes and sends.
+		c2.Abort()
+		settle()
+		c1.Write(buf)
+		one()
+		settle()
+		// A second connection opens while c1 has data: whose packet
+		// goes first is the round-robin position's choice.
+		connect()
+		c1.Write(buf)
+		settle()
+		return sent
+	}
+	want, got := run(true), run(false)
+	if !slices.Equal(got, want) {
+		t.Fatalf("packets from the client host\nscheduler: %v\nreference: %v", got, want)
+	}
 }
