@@ -217,7 +217,7 @@ func (n *hostNode) Wake(now units.Time) error {
 func (n *hostNode) Receive(now units.Time, p *packet.Packet) {
 	n.w.now = now
 	if n.sender {
-		n.w.rtt.Inbound(now, p)
+		n.w.rtt.InboundOf(now, p, n.flow.id)
 	}
 	n.host.Input(now, p)
 	n.w.pump(n)
@@ -404,7 +404,10 @@ func senderAddr(i int) wire.Addr { return wire.Addr{198, 18, byte(i / 250), byte
 
 // flowOfSender is the pathrtt.FlowOf of the sim's flows: a segment's flow
 // is that of its sender host's address (senderAddr), the source of data
-// and the destination of ACKs; -1 for any other address.
+// and the destination of ACKs; -1 for any other address. The sim feeds
+// the monitor only at a flow's own sender host, which knows its flow
+// (OutboundOf, InboundOf: what this function would say, without asking
+// it); the monitor keeps it for any segment shown without one.
 func flowOfSender(s *pathrtt.Segment, outbound bool) int {
 	a := s.Dst
 	if outbound {
@@ -512,7 +515,7 @@ func (w *world) pump(n *hostNode) {
 			w.tap.capture(w.now, p)
 		}
 		if n.sender {
-			w.rtt.Outbound(w.now, p)
+			w.rtt.OutboundOf(w.now, p, n.flow.id)
 		}
 		w.net.Send(p, n.route)
 	}
