@@ -741,6 +741,12 @@ func (c *Conn) fillSACK(o *wire.Options) {
 		c.stats.DSACKsSent++
 	}
 	b := &c.rcvBuf
+	if b.nooo == 0 {
+		// Nothing held out of order: no remembered start is in a range
+		// (the usual segment, in order both ways).
+		o.NumSACK = n
+		return
+	}
 	for _, seq := range c.sackRecent[:c.nSackRecent] {
 		if n == wire.MaxSACKBlocks {
 			break
