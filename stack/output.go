@@ -62,6 +62,17 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		}
 	}
 	if p := c.sendNext(now); p != nil {
+		if !c.kaPending && !c.ackNow && now < c.nextSendAt && c.pacingRate() > 0 {
+			// Paced: the next visit would stop at sendNext's pacing gate
+			// and return nil, with nothing else owed (the flags above
+			// were cleared on the way here, and the segment carried
+			// the ACK). Its two effects are taken now, as that visit
+			// would take them at this instant, and the visit is not
+			// made (drained): a paced sender's, once per segment.
+			c.pacingWait = true
+			c.chronoBlocked(now, c.sendAllowance())
+			c.drained = true
+		}
 		return p
 	}
 	if c.kaPending {

@@ -291,7 +291,9 @@ func (h *Host) popDue(now units.Time) []*Conn {
 		h.timers.delete(c)
 		due = append(due, c)
 	}
-	slices.SortFunc(due, func(a, b *Conn) int { return a.pos - b.pos })
+	if len(due) > 1 {
+		slices.SortFunc(due, func(a, b *Conn) int { return a.pos - b.pos })
+	}
 	h.due = due
 	return due
 }
