@@ -195,22 +195,30 @@ func (n *Network) scheduleLink(id LinkID) {
 // Step handles the next event due at or before end. It reports true when
 // there is none: the run is over.
 func (n *Network) Step(end units.Time) (bool, error) {
-	t, ev, ok := n.q.pop()
+	t, ev, ok := n.q.peek()
 	if !ok || t > end {
+		n.q.live = false // not handled: it stays
 		return true, nil
 	}
 	n.now = t
+	// The event is handled in place (eventQueue.peek): the first wake-up
+	// asked for meanwhile takes its slot, usually the one the link or
+	// agent asks for next, and done takes it out otherwise.
 	if ev.kind == agentEvent {
 		s := &n.agents[ev.idx]
 		if s.sched != t {
+			n.q.done()
 			return false, nil // stale
 		}
 		s.sched = units.Never
-		return false, s.agent.Wake(t)
+		err := s.agent.Wake(t)
+		n.q.done()
+		return false, err
 	}
 	id := LinkID(ev.idx)
 	s := &n.links[id]
 	if s.sched != t {
+		n.q.done()
 		return false, nil
 	}
 	s.sched = units.Never
@@ -226,6 +234,7 @@ func (n *Network) Step(end units.Time) (bool, error) {
 	}
 	n.Flush()
 	n.scheduleLink(id)
+	n.q.done()
 	return false, nil
 }
 

@@ -28,6 +28,19 @@
 // 3-hop path about 7%. Up to sortedMax entries the same slice is kept
 // sorted instead, latest first (see eventQueue): a pop is one read, and a
 // push moves only the few entries due before it.
+//
+// Handling in place. The network does not pop an event before handling
+// it: it peeks, and the entry stays at the root, live, while the link or
+// agent it wakes does its work. The first push meanwhile, usually that
+// link's next arrival or that agent's next timer, takes the root's slot
+// and sifts down; done takes the entry out if nothing did. This is the
+// order of popping first, since every push's sequence number is greater
+// than the live entry's, and it replaces a pop's sift-down of the heap's
+// last entry (an agent's far timer, which sinks to the bottom) and a
+// push's climb with one sift-down of an entry that is usually due soon
+// and stops near the top. With 64 flows (130 pending events, most of
+// them hosts' timers) that made a segment 6% cheaper; in the sorted form
+// it changes nothing.
 package sim
 
 import (
@@ -48,6 +61,11 @@ type eventQueue struct {
 	heap   []qentry
 	seq    uint64
 	sorted bool
+	// live is set while the next entry is being handled (peek): it is
+	// gone as far as any order is concerned, and the next push or done
+	// takes it out. In the heap form the push takes its place at the
+	// root and sifts down: one pass instead of a pop's and a push's.
+	live bool
 }
 
 // A queue of a few entries is kept sorted rather than as a heap: a pop is
@@ -112,6 +130,16 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 	}
 	q.seq++
 	x := qentry{at: at, key: q.seq<<eventBits | packEvent(e)}
+	if q.live {
+		q.live = false
+		if !q.sorted {
+			// The root is the entry handled: this one takes its place,
+			// the same order as taking it out first.
+			q.siftDown(x)
+			return
+		}
+		q.heap = q.heap[:len(q.heap)-1]
+	}
 	h := append(q.heap, x)
 	i := len(h) - 1
 	if q.sorted || i == 0 {
@@ -142,53 +170,76 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 	q.heap = h
 }
 
-// pop removes and returns the earliest event; on an empty queue it
-// returns units.Never and false.
-func (q *eventQueue) pop() (units.Time, netEvent, bool) {
+// peek returns the next event and makes it live: the caller handles it
+// and ends with done, and a push meanwhile takes its place (see live). On
+// an empty queue it returns units.Never and false.
+func (q *eventQueue) peek() (units.Time, netEvent, bool) {
 	n := len(q.heap)
-	if q.sorted {
-		if n == 0 {
-			return units.Never, netEvent{}, false
-		}
-		top := q.heap[n-1]
-		q.heap = q.heap[:n-1]
-		return top.at, unpackEvent(top.key), true
-	}
 	if n == 0 {
 		return units.Never, netEvent{}, false
 	}
-	top := q.heap[0]
-	n--
-	q.heap[0] = q.heap[n]
+	top := &q.heap[0]
+	if q.sorted {
+		top = &q.heap[n-1]
+	}
+	q.live = true
+	return top.at, unpackEvent(top.key), true
+}
+
+// done takes the live entry out, unless a push already took its place.
+func (q *eventQueue) done() {
+	if !q.live {
+		return
+	}
+	q.live = false
+	n := len(q.heap) - 1
+	if q.sorted {
+		q.heap = q.heap[:n]
+		return
+	}
+	x := q.heap[n]
 	q.heap = q.heap[:n]
-	if n > 1 {
-		h := q.heap
-		i := 0
-		x := h[0]
-		for {
-			first := arity*i + 1
-			if first >= n {
-				break
-			}
-			last := min(first+arity, n)
-			m := first
-			for c := first + 1; c < last; c++ {
-				if h[c].before(&h[m]) {
-					m = c
-				}
-			}
-			if !h[m].before(&x) {
-				break
-			}
-			h[i] = h[m]
-			i = m
-		}
-		h[i] = x
+	if n > 0 {
+		q.siftDown(x)
 	}
 	if n <= sortedMin {
 		q.sortSmall()
 	}
-	return top.at, unpackEvent(top.key), true
+}
+
+// pop removes and returns the earliest event; on an empty queue it
+// returns units.Never and false.
+func (q *eventQueue) pop() (units.Time, netEvent, bool) {
+	at, e, ok := q.peek()
+	q.done()
+	return at, e, ok
+}
+
+// siftDown puts x in the heap's root, which it overwrites, and moves it
+// down past every child that pops before it.
+func (q *eventQueue) siftDown(x qentry) {
+	h := q.heap
+	n := len(h)
+	i := 0
+	for {
+		first := arity*i + 1
+		if first >= n {
+			break
+		}
+		last := min(first+arity, n)
+		m := first
+		for c := first + 1; c < last; c++ {
+			if h[c].before(&h[m]) {
+				m = c
+			}
+		}
+		if !h[m].before(&x) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = x
 }
 
 // sortSmall turns the (small) heap into the sorted form by insertion,
@@ -211,6 +262,7 @@ func (q *eventQueue) sortSmall() {
 // order they will pop, so that pushes can go on numbering after them
 // without the order of any two events changing.
 func (q *eventQueue) renumber() {
+	q.done() // the push that called this would take the live entry out
 	pending := make([]qentry, 0, len(q.heap))
 	for {
 		at, e, ok := q.pop()

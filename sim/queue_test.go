@@ -234,3 +234,82 @@ func TestQueueCrossesBetweenListAndHeap(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueHandlingInPlaceMatchesPopThenPush: handling the next event in
+// place (peek, pushes, done) must give the order of taking it out first
+// (pop, the same pushes). The reference is told pop, the queue peek, with
+// zero, one or several pushes while the event is live, some due before
+// it; the population wanders across both of the queue's forms, and ties
+// are common.
+func TestQueueHandlingInPlaceMatchesPopThenPush(t *testing.T) {
+	for _, seed := range []uint64{11, 12, 13} {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		var q eventQueue
+		var ref refQueue
+		id, inHeap, inSorted, replaced := 0, 0, 0, 0
+		push := func(at units.Time) {
+			q.push(at, idEvent(id))
+			ref.push(at, id)
+			id++
+		}
+		for step := 0; step < 40000; step++ {
+			// The population is drawn towards a target that
+			// alternates between a few and a few dozen, so that it
+			// crosses between the two forms again and again.
+			n := len(ref.list)
+			target := 3 * sortedMax
+			if step/500%2 == 0 {
+				target = sortedMin / 2
+			}
+			if n == 0 || n < target && rng.IntN(100) < 50 {
+				push(units.Time(rng.IntN(16)))
+				continue
+			}
+			want := ref.pop()
+			at, v, ok := q.peek()
+			if !ok || at != want.at || v != idEvent(want.id) {
+				t.Fatalf("seed %d step %d (population %d, sorted %v): peek = (%v, %+v), want (%v, %+v)",
+					seed, step, n, q.sorted, at, v, want.at, idEvent(want.id))
+			}
+			if q.sorted {
+				inSorted++
+			} else {
+				inHeap++
+			}
+			// Zero to three pushes, fewer above the target.
+			k := rng.IntN(4)
+			if n > target {
+				k = rng.IntN(2)
+			}
+			if k > 0 {
+				replaced++
+			}
+			for range k {
+				push(at + units.Time(rng.IntN(8)) - 2)
+			}
+			q.done()
+			if q.len() != len(ref.list) {
+				t.Fatalf("seed %d step %d: len = %d, want %d", seed, step, q.len(), len(ref.list))
+			}
+		}
+		for len(ref.list) > 0 {
+			want := ref.pop()
+			if at, v, ok := q.pop(); !ok || at != want.at || v != idEvent(want.id) {
+				t.Fatalf("seed %d drain: pop = (%v, %+v), want (%v, %+v)", seed, at, v, want.at, idEvent(want.id))
+			}
+		}
+		if inHeap < 3000 || inSorted < 3000 || replaced < 5000 {
+			t.Fatalf("seed %d: %d events handled in the heap form, %d in the sorted form, %d with pushes meanwhile: too few to mean anything",
+				seed, inHeap, inSorted, replaced)
+		}
+	}
+}
+
+// TestQueueRenumberingWhileHandling: sequence numbers that run out while
+// an event is being handled renumber the others without changing the
+// order.
+func TestQueueRenumberingWhileHandling(t *testing.T) {
+	defer func(l uint64) { seqLimit = l }(seqLimit)
+	seqLimit = 64
+	TestQueueHandlingInPlaceMatchesPopThenPush(t)
+}
