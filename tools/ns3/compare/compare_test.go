@@ -304,3 +304,15 @@ func TestDumbbellBuildsAndRuns(t *testing.T) {
 		t.Error("an algorithm the program does not know was accepted")
 	}
 }
+
+// TestParseCollected reads callgrind's count from its closing lines, and
+// says so when there is none.
+func TestParseCollected(t *testing.T) {
+	out := "==4915== Events    : Ir\n==4915== Collected : 32482207082\n==4915== \n==4915== I   refs:      32,482,207,082\n"
+	if n, err := parseCollected(out); err != nil || n != 32482207082 {
+		t.Fatalf("parseCollected = %d, %v; want 32482207082", n, err)
+	}
+	if _, err := parseCollected("valgrind: the 'impossible' happened"); err == nil {
+		t.Fatal("parseCollected found a count in output without one")
+	}
+}

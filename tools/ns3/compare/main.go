@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -48,8 +49,9 @@ func main() {
 	only := flag.String("only", "", "run only the scenarios whose name contains this")
 	strict := flag.Bool("strict", false, "exit 1 when a target is not met")
 	tree := flag.String("ccbench-tree", "", "build ccbench from this checkout instead of the one holding tools/ns3")
+	cg := flag.Bool("callgrind", false, "also count each program's instructions once under valgrind's callgrind (slow: ns-3's Reno run takes about 12 minutes)")
 	flag.Parse()
-	if err := run(*reps, *cpu, *only, *tree, *strict); err != nil {
+	if err := run(*reps, *cpu, *only, *tree, *strict, *cg); err != nil {
 		fmt.Fprintln(os.Stderr, "ns3-compare:", err)
 		os.Exit(1)
 	}
@@ -57,7 +59,7 @@ func main() {
 
 var errTargetMissed = errors.New("a target was not met")
 
-func run(reps, cpu int, only, tree string, strict bool) error {
+func run(reps, cpu int, only, tree string, strict, cg bool) error {
 	if reps < 1 {
 		return fmt.Errorf("-reps %d: must be at least 1", reps)
 	}
@@ -159,6 +161,11 @@ func run(reps, cpu int, only, tree string, strict bool) error {
 	fmt.Println("\ntimes are medians over the repetitions; × is the median of the per-repetition ratios ns-3 / ccbench;")
 	fmt.Println("met compares the CPU ratio (user + system of the whole process), which other work on the core inflates less than the wall time;")
 	fmt.Println("n/c: not compared, the two did different work; *: a scenario the issue does not list (tools/ns3/README.md)")
+	if cg {
+		if err := countInstructions(ctx, tmp, root, ccbench, dumbbell, noPlots, chosen); err != nil {
+			return err
+		}
+	}
 	if strict {
 		for _, r := range results {
 			if _, _, ratio := r.medians(true); !r.comparable() || ratio < r.sc.targetCPU {
@@ -346,4 +353,76 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// countInstructions runs each chosen scenario once more in both programs
+// under valgrind's callgrind and prints the instructions each executed,
+// whole process, and their ratio: a figure that no other load on the
+// machine changes, unlike the times above (tools/ns3/README.md says why
+// the two ratios differ).
+func countInstructions(ctx context.Context, tmp, root, ccbench, dumbbell string, noPlots bool, chosen []scenario) error {
+	if _, err := exec.LookPath("valgrind"); err != nil {
+		fmt.Println("\n-callgrind: valgrind is not installed (Debian: apt-get install valgrind); no instruction counts")
+		return nil
+	}
+	fmt.Printf("\n%-20s %16s %16s %10s\n", "scenario", "ccbench instr", "ns-3 instr", "ratio")
+	out := filepath.Join(tmp, "results-cg")
+	for _, s := range chosen {
+		ccArgs := append([]string{"run", filepath.Join(root, "experiments", "bottleneck.toml"),
+			"--out", out, "--run", "r"}, s.ccbenchArgs()...)
+		if noPlots {
+			ccArgs = append(ccArgs, "--no-plots")
+		}
+		// One thread and no asynchronous preemption: valgrind runs the
+		// program's threads one at a time and can fail on Go's
+		// preemption signals; neither changes what the run computes.
+		cc, err := callgrind(ctx, tmp, []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"}, ccbench, ccArgs...)
+		if err != nil {
+			return fmt.Errorf("%s: ccbench under callgrind: %w", s.name, err)
+		}
+		if err := os.RemoveAll(out); err != nil {
+			return err
+		}
+		ns, err := callgrind(ctx, tmp, nil, dumbbell, s.ns3Args()...)
+		if err != nil {
+			return fmt.Errorf("%s: ns-3 under callgrind: %w", s.name, err)
+		}
+		fmt.Printf("%-20s %16d %16d %9.1fx\n", s.name, cc, ns, float64(ns)/float64(cc))
+	}
+	return nil
+}
+
+// callgrind runs bin under valgrind's callgrind with env added and returns
+// the instructions it counted.
+func callgrind(ctx context.Context, tmp string, env []string, bin string, args ...string) (int64, error) {
+	file := filepath.Join(tmp, "callgrind.out")
+	defer os.Remove(file)
+	cmd := exec.CommandContext(ctx, "valgrind", append([]string{"--tool=callgrind", "--callgrind-out-file=" + file, bin}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%v\n%s", err, tail(stderr.String(), 2000))
+	}
+	return parseCollected(stderr.String())
+}
+
+// collected is callgrind's closing line: "==PID== Collected : N".
+var collected = regexp.MustCompile(`Collected : ([0-9]+)`)
+
+// parseCollected reads the instruction count from callgrind's output.
+func parseCollected(stderr string) (int64, error) {
+	m := collected.FindStringSubmatch(stderr)
+	if m == nil {
+		return 0, fmt.Errorf("callgrind printed no count:\n%s", tail(stderr, 2000))
+	}
+	return strconv.ParseInt(m[1], 10, 64)
+}
+
+// tail is the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
