@@ -161,13 +161,17 @@ func (hp *deadlineHeap) set(c *Conn, d units.Time) {
 		c.deadline = d
 		c.heapIdx = len(hp.conns)
 		hp.conns = append(hp.conns, c)
-		hp.up(c.heapIdx)
+		if c.heapIdx > 0 {
+			hp.up(c.heapIdx)
+		}
 	case d == units.Never:
 		hp.delete(c)
 	case d != c.deadline:
 		c.deadline = d
-		hp.up(c.heapIdx)
-		hp.down(c.heapIdx)
+		if len(hp.conns) > 1 { // one connection is a heap by itself
+			hp.up(c.heapIdx)
+			hp.down(c.heapIdx)
+		}
 	}
 }
 
