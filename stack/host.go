@@ -408,52 +408,44 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		return nil
 	}
 	if n == 1 {
-		return h.outputOne(now)
+		// A host with one connection, the usual host of a bulk flow's
+		// two ends: the visit the loop below would make, without the
+		// walks of the deadline heap and the ready set that find it.
+		if !h.ready.has(0) {
+			if h.timers.min() > now {
+				return nil // readyDue would not add it
+			}
+			h.ready.add(0)
+		}
+		return h.visit(0, 1, now)
 	}
 	h.readyDue(now)
 	for k := h.ready.next(h.rr % n); k >= 0; k = h.ready.next(k) {
-		c := h.order[k]
-		h.outputCalls++
-		p := c.output(now)
-		h.staleKey(c)
-		if p != nil {
-			h.rr = (k + 1) % n
-			if c.drained {
-				// The visit that would find nothing is not made; the
-				// round-robin position moves only when a packet goes,
-				// so it is as it would have been.
-				c.drained = false
-				h.ready.remove(k)
-			}
+		if p := h.visit(k, n, now); p != nil {
 			return p
 		}
-		h.ready.remove(k)
 	}
 	return nil
 }
 
-// outputOne is Output's loop for a host with one connection, the usual
-// host of a bulk flow's two ends: the visit the loop would make, without
-// the walks of the deadline heap and the ready set that find it.
-func (h *Host) outputOne(now units.Time) *packet.Packet {
-	if !h.ready.has(0) {
-		if h.timers.min() > now {
-			return nil // readyDue would not add it
-		}
-		h.ready.add(0)
-	}
-	c := h.order[0]
+// visit asks the ready connection at position k of n for a packet. One
+// that has none leaves the ready set; so does one whose packet leaves it
+// nothing to send (Conn.drained): the visit that would find nothing is
+// not made. The round-robin position moves only when a packet goes, so
+// it is as it would have been.
+func (h *Host) visit(k, n int, now units.Time) *packet.Packet {
+	c := h.order[k]
 	h.outputCalls++
 	p := c.output(now)
 	h.staleKey(c)
 	if p != nil {
-		h.rr = 0 // the position after it, as the loop sets it
+		h.rr = (k + 1) % n
 		if !c.drained {
 			return p
 		}
 	}
 	c.drained = false
-	h.ready.remove(0)
+	h.ready.remove(k)
 	return p
 }
 
