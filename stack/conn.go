@@ -103,13 +103,16 @@ type Conn struct {
 	finValid     bool // peerFin holds the sequence number of a FIN seen out of order
 
 	// Negotiated options.
-	sndMSS      int   // payload bytes per segment, after options
-	sndShift    uint8 // window-scale shift applied to the peer's windows
-	rcvShift    uint8 // shift the peer applies to ours
-	tsOK        bool
-	tsRecent    uint32
-	sackOK      bool
-	synOptsSent wire.Options
+	sndMSS   int   // payload bytes per segment, after options
+	sndShift uint8 // window-scale shift applied to the peer's windows
+	rcvShift uint8 // shift the peer applies to ours
+	tsOK     bool
+	tsRecent uint32
+	sackOK   bool
+	// sackRecovery is useSACK's answer, fixed once sackOK is: the
+	// sender's window arithmetic asks it several times per segment.
+	sackRecovery bool
+	synOptsSent  wire.Options
 
 	// SACK generation (RFC 2018, RFC 2883): the starts of the most recently
 	// received out-of-order segments, newest first, and a D-SACK owed.

@@ -298,7 +298,11 @@ func (h *Host) established(now units.Time, c *Conn) {
 
 // Input processes one arriving packet and returns it to the pool.
 func (h *Host) Input(now units.Time, p *packet.Packet) {
-	defer h.pool.Put(p)
+	h.input(now, p)
+	h.pool.Put(p) // not deferred: a defer here cost 0.4% of a run
+}
+
+func (h *Host) input(now units.Time, p *packet.Packet) {
 	s := &h.seg
 	if err := wire.DecodePacket(p, s, !h.cfg.VirtualPayload); err != nil {
 		if r, ok := err.(wire.DropReason); ok {
@@ -420,7 +424,11 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		return h.visit(0, 1, now)
 	}
 	h.readyDue(now)
-	for k := h.ready.next(h.rr % n); k >= 0; k = h.ready.next(k) {
+	start := h.rr
+	if start >= n { // connections were removed since it was set
+		start %= n
+	}
+	for k := h.ready.next(start); k >= 0; k = h.ready.next(k) {
 		if p := h.visit(k, n, now); p != nil {
 			return p
 		}
@@ -439,7 +447,11 @@ func (h *Host) visit(k, n int, now units.Time) *packet.Packet {
 	p := c.output(now)
 	h.staleKey(c)
 	if p != nil {
-		h.rr = (k + 1) % n
+		// (k + 1) % n without the division, which costs a packet
+		// more time than the rest of this function.
+		if h.rr = k + 1; h.rr == n {
+			h.rr = 0
+		}
 		if !c.drained {
 			return p
 		}

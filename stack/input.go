@@ -383,6 +383,7 @@ func (c *Conn) negotiate(o *wire.Options) {
 		c.sndMSS -= 12 // the timestamp option rides on every segment
 	}
 	c.sackOK = c.cfg.SACK && o.SACKPermitted
+	c.sackRecovery = c.sackOK && c.cfg.Recovery.usesSACK()
 }
 
 // processAck handles the ACK field of an acceptable segment. It returns

@@ -78,8 +78,9 @@ func (c *Conn) pipe() int {
 }
 
 // useSACK reports whether the sender recovers with SACK information: the
-// peer offered it and the mode is sack or rack.
-func (c *Conn) useSACK() bool { return c.sackOK && c.cfg.Recovery.usesSACK() }
+// peer offered it and the mode is sack or rack (sackRecovery, set with
+// sackOK).
+func (c *Conn) useSACK() bool { return c.sackRecovery }
 
 // cwnd is the congestion window in force: the one PRR sets during fast
 // recovery and during an ECN reduction (CWR), the algorithm's otherwise.

@@ -196,6 +196,7 @@ func (c *Conn) restoreFromCookie(irs Seq, o *cookieOptions) {
 		c.sndShift, c.rcvShift = o.wscale, cfg.windowShift()
 	}
 	c.tsOK, c.sackOK, c.ecnOK = o.timestamps, o.sackOK, o.ecnOK
+	c.sackRecovery = c.sackOK && c.cfg.Recovery.usesSACK()
 	if c.tsOK {
 		c.sndMSS -= 12
 	}
