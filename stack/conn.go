@@ -242,12 +242,18 @@ type Conn struct {
 	// Pacing: the earliest time the next data segment may leave, and
 	// whether Output held one back for it.
 	nextSendAt units.Time
+	// pacingTx keeps the pacer's last transmission time: at one rate,
+	// full segments cost the same.
+	pacingTx units.TxTimeMemo
 	// lastPayload is the payload of the segment build made last, what
 	// an algorithm's pacing rate charges for it.
 	lastPayload int
 	// tsoCached is tsoSegs' GSO size while tsoValid (push.go).
 	tsoCached int
 	tsoValid  bool
+	// tsoQuot remembers the last division of computeTSOSegs: bytes in
+	// [lo, lo+mss) hold quot segments of mss bytes.
+	tsoQuot struct{ lo, mss, quot int }
 	// tsoDeferred is set when tsoDefer held new data back, until the next
 	// arriving segment, timer or write: Linux looks again only when one of
 	// those runs tcp_write_xmit, not as time passes.

@@ -213,7 +213,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		if c.cc.PacingRate() <= 0 {
 			cost = p.Len()
 		}
-		c.nextSendAt = max(c.nextSendAt, now).Add(rate.TxTime(cost))
+		c.nextSendAt = max(c.nextSendAt, now).Add(c.pacingTx.TxTime(rate, cost))
 	}
 	return p
 }

@@ -44,3 +44,39 @@ func TestPerPacketConversionsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTxTimeMemo is a link's usual sequence: full-sized packets with
+// an ACK-sized one now and then, at one rate.
+func BenchmarkTxTimeMemo(b *testing.B) {
+	b.ReportAllocs()
+	var m TxTimeMemo
+	r := benchRate
+	for i := 0; i < b.N; i++ {
+		n := 1500
+		if i&7 == 0 {
+			n = 52
+		}
+		sinkDuration += m.TxTime(r, n)
+	}
+}
+
+// TxTimeMemo answers as TxTime does whatever the sequence of rates and
+// sizes: repeats, alternations, zero and the extremes, starting from the
+// zero value.
+func TestTxTimeMemoMatchesTxTime(t *testing.T) {
+	rates := []Rate{0, 1, 56 * KbitPerSecond, benchRate, 10 * GbitPerSecond, MaxRate}
+	sizes := []int{0, 1, 52, 1500, 1500, 65536, 1 << 40}
+	var m TxTimeMemo
+	seq := uint64(1)
+	for i := 0; i < 20000; i++ {
+		seq = seq*6364136223846793005 + 1442695040888963407
+		r := rates[(seq>>33)%uint64(len(rates))]
+		n := sizes[(seq>>45)%uint64(len(sizes))]
+		if i%3 == 0 {
+			n = 1500 // runs of one size, as on a link
+		}
+		if got, want := m.TxTime(r, n), r.TxTime(n); got != want {
+			t.Fatalf("step %d: TxTimeMemo.TxTime(%v, %d) = %v, want %v", i, r, n, got, want)
+		}
+	}
+}

@@ -61,6 +61,25 @@ func txTime(r Rate, n uint64) (Duration, bool) {
 	return Duration(min(q, math.MaxInt64)), q <= math.MaxInt64
 }
 
+// TxTimeMemo is TxTime with its last answer kept, for a caller that asks
+// again and again at one rate for one size: a link's full-sized packets, a
+// pacer's full segments. A division costs more time than the rest of
+// TxTime, and it is the one per packet that such a caller cannot avoid
+// otherwise. The zero value is ready to use.
+type TxTimeMemo struct {
+	r Rate
+	n int
+	d Duration
+}
+
+// TxTime is r.TxTime(n).
+func (m *TxTimeMemo) TxTime(r Rate, n int) Duration {
+	if r != m.r || n != m.n {
+		m.r, m.n, m.d = r, n, r.TxTime(n)
+	}
+	return m.d
+}
+
 // CheckedTxTime is TxTime for a byte count that a person wrote (a policer's
 // burst, a flow's size): the exact serialization time, rounded up, or an
 // error when it exceeds MaxDuration. A negative n is an error; a rate of
