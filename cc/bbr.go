@@ -256,6 +256,22 @@ type bbr1 struct {
 	lost  int64
 
 	lt bbr1LongTerm
+
+	// memo is inflight's last answer and what it was computed from.
+	memo bbr1InflightMemo
+}
+
+// bbr1InflightMemo keeps inflight's last answer. Its inputs change a few
+// times per round trip, while it is asked up to three times per ACK and
+// costs three divisions, whose latency is most of its time.
+type bbr1InflightMemo struct {
+	valid      bool
+	bw         units.Rate
+	gain       float64
+	rtprop     units.Duration
+	pacingRate units.Rate // sendQuantum's input
+	firstPhase bool       // quantizationBudget's ProbeBW phase 0
+	cwnd       int
 }
 
 var (
@@ -581,7 +597,12 @@ func (b *bbr1) bdp(bw units.Rate, gain float64) int {
 // inflight is the draft's BBRInflight: the window that holds gain·BDP in
 // the network with the quantization budget on top.
 func (b *bbr1) inflight(bw units.Rate, gain float64) int {
-	return b.quantizationBudget(b.bdp(bw, gain))
+	m := &b.memo
+	first := b.mode == bbr1ProbeBW && b.cycleIndex == 0
+	if !m.valid || bw != m.bw || gain != m.gain || b.rtprop != m.rtprop || b.pacingRate != m.pacingRate || first != m.firstPhase {
+		*m = bbr1InflightMemo{true, bw, gain, b.rtprop, b.pacingRate, first, b.quantizationBudget(b.bdp(bw, gain))}
+	}
+	return m.cwnd
 }
 
 // quantizationBudget adds what the end hosts hold beyond the BDP: a send
