@@ -162,6 +162,8 @@ type cubic struct {
 	initialWindow int
 	cwnd          int
 	ssthresh      int
+	// segs is update's division of cwnd by the MSS, once per ACK.
+	segs units.DivMemo
 
 	// Linux's struct bictcp, windows in segments, times in jiffies.
 	cnt            int64 // grow cwnd by one segment per cnt segments ACKed
@@ -314,7 +316,7 @@ func (c *cubic) congestionAvoidance(now units.Time, acked int64) {
 // curve of the epoch (begun here if none is under way) and the Reno
 // estimate.
 func (c *cubic) update(now units.Time, acked int64) {
-	cwnd := int64(c.cwnd / c.mss)
+	cwnd := int64(c.segs.Div(c.cwnd, c.mss))
 	jiffies := int64(now / units.Time(cubicJiffy))
 	c.ackCnt += acked
 	if c.lastCwnd == cwnd && jiffies-c.lastTime <= cubicRecalcJiffies {

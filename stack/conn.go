@@ -251,9 +251,8 @@ type Conn struct {
 	// tsoCached is tsoSegs' GSO size while tsoValid (push.go).
 	tsoCached int
 	tsoValid  bool
-	// tsoQuot remembers the last division of computeTSOSegs: bytes in
-	// [lo, lo+mss) hold quot segments of mss bytes.
-	tsoQuot struct{ lo, mss, quot int }
+	// tsoQuot is computeTSOSegs' division by the MSS.
+	tsoQuot units.DivMemo
 	// tsoDeferred is set when tsoDefer held new data back, until the next
 	// arriving segment, timer or write: Linux looks again only when one of
 	// those runs tcp_write_xmit, not as time passes.

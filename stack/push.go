@@ -247,15 +247,9 @@ func (c *Conn) computeTSOSegs() int {
 		// The algorithm's min_tso_segs replaces the sysctl (tcp_tso_segs).
 		least = max(c.ccTSO.MinTSOSegs(), 1)
 	}
-	// bytes/c.sndMSS, with the last quotient kept: from one ACK to the
-	// next the rate, and so bytes, moves by less than a segment, and an
-	// integer division costs more time than the rest of this function.
-	q := &c.tsoQuot
-	if q.mss != c.sndMSS || bytes < q.lo || bytes-q.lo >= q.mss {
-		q.mss, q.quot = c.sndMSS, bytes/c.sndMSS
-		q.lo = q.quot * c.sndMSS
-	}
-	return max(q.quot, least)
+	// From one ACK to the next the rate, and so bytes, moves by less than
+	// a segment: the last quotient is kept.
+	return max(c.tsoQuot.Div(bytes, c.sndMSS), least)
 }
 
 // tsoSizer is alg as a cc.TSOSizer, or nil.

@@ -80,3 +80,38 @@ func TestTxTimeMemoMatchesTxTime(t *testing.T) {
 		}
 	}
 }
+
+// DivMemo divides as Go does for every sign of dividend, from the zero
+// value, over sequences that stay in one quotient, cross to the next, jump
+// and change divisor.
+func TestDivMemoMatchesDivision(t *testing.T) {
+	var m DivMemo
+	seq := uint64(7)
+	n, d := 0, 1448
+	for i := 0; i < 100000; i++ {
+		seq = seq*6364136223846793005 + 1442695040888963407
+		switch r := seq >> 60; {
+		case r < 10:
+			n += int(seq>>40&0x3ff) - 300 // a small step either way
+		case r < 13:
+			n = int(seq>>20&0xfffff) - 1000 // a jump, now and then negative
+		case r < 15:
+			d = []int{1, 2, 536, 1448, 1460, 8948}[seq>>32%6]
+		default:
+			n = 1<<62 + int(seq>>40)
+		}
+		if got, want := m.Div(n, d), n/d; got != want {
+			t.Fatalf("step %d: Div(%d, %d) = %d, want %d", i, n, d, got, want)
+		}
+	}
+}
+
+func BenchmarkDivMemo(b *testing.B) {
+	b.ReportAllocs()
+	var m DivMemo
+	n, d := 1_000_000, 1448
+	for i := 0; i < b.N; i++ {
+		n += i & 255
+		sinkBytes += int64(m.Div(n, d))
+	}
+}
