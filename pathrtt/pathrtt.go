@@ -138,7 +138,10 @@ func ParsePacket(p *packet.Packet, s *Segment) bool {
 // every packet of a simulated run is: OutboundOf and InboundOf read those
 // without ParsePacket's call.
 func (s *Segment) fromHeader(h *wire.Header, p *packet.Packet) {
-	s.Src, s.Dst = h.Src, h.Dst
+	// One address at a time: assigned together, the two arrays would
+	// go through a temporary.
+	s.Src = h.Src
+	s.Dst = h.Dst
 	s.SrcPort, s.DstPort = h.SrcPort, h.DstPort
 	s.Seq, s.Ack = h.Seq, h.Ack
 	s.Flags = h.Flags
@@ -157,7 +160,6 @@ type FlowOf func(s *Segment, outbound bool) int
 // once that goroutine is done.
 type Monitor struct {
 	flows  []flowState
-	hists  []*metrics.Histogram
 	flowOf FlowOf
 	seg    Segment
 	// Overflows counts outstanding entries dropped because a flow's
@@ -191,6 +193,8 @@ type flowState struct {
 	// ring dropped when the flight outgrew ringMax.
 	droppedEnd wire.Seq
 	dropped    bool
+	// hist receives the flow's samples.
+	hist *metrics.Histogram
 }
 
 // outstanding is one segment sent and not yet cumulatively acknowledged.
@@ -205,7 +209,11 @@ type outstanding struct {
 // flowOf naming each segment's flow. The histograms must outlive the
 // monitor's use.
 func New(hists []*metrics.Histogram, flowOf FlowOf) *Monitor {
-	return &Monitor{flows: make([]flowState, len(hists)), hists: hists, flowOf: flowOf}
+	m := &Monitor{flows: make([]flowState, len(hists)), flowOf: flowOf}
+	for i, h := range hists {
+		m.flows[i].hist = h
+	}
+	return m
 }
 
 // Outbound shows the monitor datagram p leaving the sender's side of the
@@ -250,7 +258,7 @@ func (m *Monitor) InboundOf(now units.Time, p *packet.Packet, i int) {
 	} else if !Parse(p.Bytes(), &m.seg) {
 		return
 	}
-	m.ack(now, i, &m.seg)
+	m.ack(now, &m.flows[i], &m.seg)
 }
 
 func (m *Monitor) outbound(now units.Time, i int) {
@@ -264,7 +272,7 @@ func (m *Monitor) inbound(now units.Time, i int) {
 	if i < 0 || i >= len(m.flows) {
 		return
 	}
-	m.ack(now, i, &m.seg)
+	m.ack(now, &m.flows[i], &m.seg)
 }
 
 // sent records a segment the flow's sender sent.
@@ -369,9 +377,8 @@ func (m *Monitor) markRetransmitted(f *flowState, seq, end wire.Seq) {
 	}
 }
 
-// ack retires what an ACK for flow i covers and records its sample.
-func (m *Monitor) ack(now units.Time, i int, s *Segment) {
-	f := &m.flows[i]
+// ack retires what an ACK for flow f covers and records its sample.
+func (m *Monitor) ack(now units.Time, f *flowState, s *Segment) {
 	if !f.open || s.Flags&(wire.FlagACK|wire.FlagRST) != wire.FlagACK ||
 		s.Src != f.dst || s.Dst != f.src || s.SrcPort != f.dstPort || s.DstPort != f.srcPort {
 		return
@@ -412,5 +419,5 @@ func (m *Monitor) ack(now units.Time, i int, s *Segment) {
 		return
 	}
 	newest := ring[(head-1)&mask].at
-	m.hists[i].Record(now.Sub(newest))
+	f.hist.Record(now.Sub(newest))
 }
