@@ -49,19 +49,24 @@ type Histogram struct {
 	min, max units.Duration
 }
 
-// histIndex maps a value in nanoseconds to its bucket. Values below 2*histSub
-// fall in the first two groups, whose buckets are one nanosecond wide, so
-// the same formula serves them with the exponent pinned at histSubBits.
+// histIndex maps a value in nanoseconds to its bucket.
 func histIndex(v uint64) int {
-	e := bits.Len64(v) - 1
-	if e < histSubBits {
-		e = histSubBits
-	}
-	if e >= histTopExp {
-		return histBuckets - 1
-	}
-	shift := e - histSubBits
-	return shift*histSub + int(v>>shift)
+	g, j := histSlot(v)
+	return int(g*histSub + j)
+}
+
+// histSlot maps a value in nanoseconds to its bucket as a group and a
+// place in it. Values below 2*histSub fall in the first two groups, whose
+// buckets are one nanosecond wide, so the same formula serves them with
+// the exponent pinned at histSubBits: setting bit histSubBits pins it
+// without a branch, and clamping the value to the last bucket's top makes
+// larger ones land there. Unsigned, the divisions by histSub are shifts
+// with no sign to correct, which Record pays for on every sample.
+func histSlot(v uint64) (group, sub uint) {
+	v = min(v, 1<<histTopExp-1)
+	shift := uint(bits.Len64(v|histSub) - (histSubBits + 1))
+	x := uint(v >> shift)
+	return shift + x>>histSubBits, x & (histSub - 1)
 }
 
 // histBucketMid is the value a bucket reports: the middle of the integers it
@@ -78,22 +83,20 @@ func histBucketMid(i int) units.Duration {
 
 // Record adds one sample. Negative durations count as zero.
 func (h *Histogram) Record(d units.Duration) {
-	if d < 0 {
-		d = 0
-	}
+	d = max(d, 0)
 	if h.count == 0 || d < h.min {
 		h.min = d
 	}
 	if d > h.max {
 		h.max = d
 	}
-	i := histIndex(uint64(d))
-	g := h.groups[i/histSub]
+	gi, j := histSlot(uint64(d))
+	g := h.groups[gi]
 	if g == nil {
 		g = new([histSub]uint64)
-		h.groups[i/histSub] = g
+		h.groups[gi] = g
 	}
-	g[i%histSub]++
+	g[j]++
 	h.count++
 	h.sum += int64(d)
 }

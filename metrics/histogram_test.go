@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -49,6 +50,40 @@ func TestHistogramBucketErrorBound(t *testing.T) {
 	for v := 1e3; v <= 1e11; v *= 1.001 {
 		check(uint64(v))
 	}
+}
+
+// TestHistogramIndexMatchesLayout checks histIndex, which Record computes
+// branch-free, against the layout as the package comment states it, at
+// every power of two and either side of it, past the top bucket included.
+func TestHistogramIndexMatchesLayout(t *testing.T) {
+	layout := func(v uint64) int {
+		e := bits.Len64(v) - 1
+		if e < histSubBits {
+			e = histSubBits
+		}
+		if e >= histTopExp {
+			return histBuckets - 1
+		}
+		shift := e - histSubBits
+		return shift*histSub + int(v>>shift)
+	}
+	check := func(v uint64) {
+		t.Helper()
+		if got, want := histIndex(v), layout(v); got != want {
+			t.Fatalf("histIndex(%d) = %d, want %d", v, got, want)
+		}
+	}
+	for v := range uint64(4 * histSub) {
+		check(v)
+	}
+	for e := range 64 {
+		p := uint64(1) << e
+		check(p - 1)
+		check(p)
+		check(p + 1)
+		check(p | p>>1)
+	}
+	check(math.MaxUint64)
 }
 
 func TestHistogramExactBelowTwoSub(t *testing.T) {

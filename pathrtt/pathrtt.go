@@ -127,16 +127,25 @@ func seqLen(payload int, flags uint8) int {
 // metadata (wire.EncodeVirtual): then they are read from there, and the
 // sequence length from the packet's length.
 func ParsePacket(p *packet.Packet, s *Segment) bool {
-	h := wire.VirtualHeader(p)
-	if h == nil {
-		return Parse(p.Bytes(), s)
+	if h := wire.VirtualHeader(p); h != nil {
+		s.fromHeader(h, p)
+		return true
 	}
-	s.Src, s.Dst = h.Src, h.Dst
+	return Parse(p.Bytes(), s)
+}
+
+// fromHeader is ParsePacket for a packet whose headers are metadata, as
+// every packet of a simulated run is: OutboundOf and InboundOf read those
+// without ParsePacket's call.
+func (s *Segment) fromHeader(h *wire.Header, p *packet.Packet) {
+	// One address at a time: assigned together, the two arrays would
+	// go through a temporary.
+	s.Src = h.Src
+	s.Dst = h.Dst
 	s.SrcPort, s.DstPort = h.SrcPort, h.DstPort
 	s.Seq, s.Ack = h.Seq, h.Ack
 	s.Flags = h.Flags
-	s.SeqLen = seqLen(p.Len()-p.MetaHeaderLen(), s.Flags)
-	return true
+	s.SeqLen = seqLen(p.Len()-p.MetaHeaderLen(), h.Flags)
 }
 
 // FlowOf names the flow a segment belongs to, as an index into the
@@ -151,7 +160,6 @@ type FlowOf func(s *Segment, outbound bool) int
 // once that goroutine is done.
 type Monitor struct {
 	flows  []flowState
-	hists  []*metrics.Histogram
 	flowOf FlowOf
 	seg    Segment
 	// Overflows counts outstanding entries dropped because a flow's
@@ -185,6 +193,8 @@ type flowState struct {
 	// ring dropped when the flight outgrew ringMax.
 	droppedEnd wire.Seq
 	dropped    bool
+	// hist receives the flow's samples.
+	hist *metrics.Histogram
 }
 
 // outstanding is one segment sent and not yet cumulatively acknowledged.
@@ -199,7 +209,11 @@ type outstanding struct {
 // flowOf naming each segment's flow. The histograms must outlive the
 // monitor's use.
 func New(hists []*metrics.Histogram, flowOf FlowOf) *Monitor {
-	return &Monitor{flows: make([]flowState, len(hists)), hists: hists, flowOf: flowOf}
+	m := &Monitor{flows: make([]flowState, len(hists)), flowOf: flowOf}
+	for i, h := range hists {
+		m.flows[i].hist = h
+	}
+	return m
 }
 
 // Outbound shows the monitor datagram p leaving the sender's side of the
@@ -224,17 +238,27 @@ func (m *Monitor) Inbound(now units.Time, p *packet.Packet) {
 // knows p's flow, i, as the one FlowOf would name: the simulator, which
 // feeds the monitor at a flow's own sender host. They skip the lookup.
 func (m *Monitor) OutboundOf(now units.Time, p *packet.Packet, i int) {
-	if m == nil || !ParsePacket(p, &m.seg) {
+	if m == nil || i < 0 || i >= len(m.flows) {
 		return
 	}
-	m.outbound(now, i)
+	if h := wire.VirtualHeader(p); h != nil {
+		m.seg.fromHeader(h, p)
+	} else if !Parse(p.Bytes(), &m.seg) {
+		return
+	}
+	m.sent(now, &m.flows[i], &m.seg)
 }
 
 func (m *Monitor) InboundOf(now units.Time, p *packet.Packet, i int) {
-	if m == nil || !ParsePacket(p, &m.seg) {
+	if m == nil || i < 0 || i >= len(m.flows) {
 		return
 	}
-	m.inbound(now, i)
+	if h := wire.VirtualHeader(p); h != nil {
+		m.seg.fromHeader(h, p)
+	} else if !Parse(p.Bytes(), &m.seg) {
+		return
+	}
+	m.ack(now, &m.flows[i], &m.seg)
 }
 
 func (m *Monitor) outbound(now units.Time, i int) {
@@ -248,7 +272,7 @@ func (m *Monitor) inbound(now units.Time, i int) {
 	if i < 0 || i >= len(m.flows) {
 		return
 	}
-	m.ack(now, i, &m.seg)
+	m.ack(now, &m.flows[i], &m.seg)
 }
 
 // sent records a segment the flow's sender sent.
@@ -268,7 +292,8 @@ func (m *Monitor) sent(now units.Time, f *flowState, s *Segment) {
 		return
 	}
 	end := s.Seq.Add(s.SeqLen)
-	if s.Seq.LT(f.sndNxt) {
+	retx := s.Seq.LT(f.sndNxt)
+	if retx {
 		m.Retransmits++
 		m.markRetransmitted(f, s.Seq, end)
 		if end.LEQ(f.sndNxt) {
@@ -276,11 +301,12 @@ func (m *Monitor) sent(now units.Time, f *flowState, s *Segment) {
 		}
 		// A segment that resends old data and carries new data past
 		// sndNxt: its new part is remembered, already marked.
-		m.push(f, end, now, true)
-		f.sndNxt = end
-		return
 	}
-	m.push(f, end, now, false)
+	if f.n == len(f.ring) {
+		m.makeRoom(f)
+	}
+	f.ring[(f.head+f.n)&(len(f.ring)-1)] = outstanding{end: end, retx: retx, at: now}
+	f.n++
 	f.sndNxt = end
 }
 
@@ -296,29 +322,25 @@ func (f *flowState) reset(s *Segment) {
 	}
 }
 
-// push appends an outstanding segment, growing the ring up to ringMax and
-// past it dropping the oldest entry.
-func (m *Monitor) push(f *flowState, end wire.Seq, at units.Time, retx bool) {
-	if f.n == len(f.ring) {
-		if len(f.ring) < ringMax {
-			grown := make([]outstanding, 2*len(f.ring))
-			for k := 0; k < f.n; k++ {
-				grown[k] = f.ring[(f.head+k)&(len(f.ring)-1)]
-			}
-			f.ring, f.head = grown, 0
-		} else {
-			m.Overflows++
-			old := f.ring[f.head]
-			if old.retx {
-				f.taintUntil(old.end)
-			}
-			f.dropped, f.droppedEnd = true, old.end
-			f.head = (f.head + 1) & (len(f.ring) - 1)
-			f.n--
+// makeRoom frees an entry of a full ring for sent, growing the ring up to
+// ringMax and past it dropping the oldest entry.
+func (m *Monitor) makeRoom(f *flowState) {
+	if len(f.ring) < ringMax {
+		grown := make([]outstanding, 2*len(f.ring))
+		for k := 0; k < f.n; k++ {
+			grown[k] = f.ring[(f.head+k)&(len(f.ring)-1)]
 		}
+		f.ring, f.head = grown, 0
+		return
 	}
-	f.ring[(f.head+f.n)&(len(f.ring)-1)] = outstanding{end: end, retx: retx, at: at}
-	f.n++
+	m.Overflows++
+	old := f.ring[f.head]
+	if old.retx {
+		f.taintUntil(old.end)
+	}
+	f.dropped, f.droppedEnd = true, old.end
+	f.head = (f.head + 1) & (len(f.ring) - 1)
+	f.n--
 }
 
 // taintUntil makes ACKs that retire data below end give no sample.
@@ -355,10 +377,9 @@ func (m *Monitor) markRetransmitted(f *flowState, seq, end wire.Seq) {
 	}
 }
 
-// ack retires what an ACK for flow i covers and records its sample.
-func (m *Monitor) ack(now units.Time, i int, s *Segment) {
-	f := &m.flows[i]
-	if !f.open || s.Flags&wire.FlagACK == 0 || s.Flags&wire.FlagRST != 0 ||
+// ack retires what an ACK for flow f covers and records its sample.
+func (m *Monitor) ack(now units.Time, f *flowState, s *Segment) {
+	if !f.open || s.Flags&(wire.FlagACK|wire.FlagRST) != wire.FlagACK ||
 		s.Src != f.dst || s.Dst != f.src || s.SrcPort != f.dstPort || s.DstPort != f.srcPort {
 		return
 	}
@@ -370,34 +391,33 @@ func (m *Monitor) ack(now units.Time, i int, s *Segment) {
 	}
 	prevUna := f.sndUna
 	f.sndUna, f.acked = ack, true
-	mask := len(f.ring) - 1
-	retired, ambiguous := 0, false
-	var newest units.Time
-	for f.n > 0 {
-		e := &f.ring[f.head]
-		if e.end.GT(ack) {
-			break
-		}
-		ambiguous = ambiguous || e.retx
-		newest = e.at
-		retired++
-		f.head = (f.head + 1) & mask
-		f.n--
-	}
+	ambiguous := false
 	if f.taintSet {
-		if prevUna.LT(f.taint) {
-			ambiguous = true
-		}
+		ambiguous = prevUna.LT(f.taint)
 		if f.taint.LEQ(ack) {
 			f.taintSet = false
 		}
 	}
-	if retired == 0 {
+	// The ring's position in locals, as through f each retirement's
+	// stores would make the next one load it again, and the newest
+	// retired entry read once the loop is done, not carried through it.
+	ring, head, n := f.ring, f.head, f.n
+	mask := len(ring) - 1
+	for n > 0 && ring[head].end.LEQ(ack) {
+		if ring[head].retx {
+			ambiguous = true
+		}
+		head = (head + 1) & mask
+		n--
+	}
+	if n == f.n {
 		return
 	}
+	f.head, f.n = head, n
 	if ambiguous {
 		m.Ambiguous++
 		return
 	}
-	m.hists[i].Record(now.Sub(newest))
+	newest := ring[(head-1)&mask].at
+	f.hist.Record(now.Sub(newest))
 }

@@ -30,6 +30,10 @@ type harness struct {
 	// virtual makes the datagrams carry their headers as metadata, as
 	// the simulator's are (wire.EncodeVirtual).
 	virtual bool
+	// known shows the monitor every datagram with its flow, as the
+	// simulator does (OutboundOf, InboundOf), rather than for FlowOf to
+	// name.
+	known bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -54,20 +58,46 @@ func (x *harness) datagram(seg *wire.Segment, payload int) *packet.Packet {
 	return p
 }
 
+// out and in show the monitor datagram p leaving and reaching the
+// sender at ms, through the entry points the harness is set to use.
+func (x *harness) out(ms int, p *packet.Packet) {
+	now := units.Time(ms) * units.Time(units.Millisecond)
+	if x.known {
+		x.m.OutboundOf(now, p, 0)
+	} else {
+		x.m.Outbound(now, p)
+	}
+}
+
+func (x *harness) in(ms int, p *packet.Packet) {
+	now := units.Time(ms) * units.Time(units.Millisecond)
+	if x.known {
+		x.m.InboundOf(now, p, 0)
+	} else {
+		x.m.Inbound(now, p)
+	}
+}
+
 // bothForms runs f on a harness whose datagrams hold their headers as
-// bytes, then on one whose datagrams carry them as metadata: the monitor
-// must see the same in both.
+// bytes, then on one whose datagrams carry them as metadata, each shown
+// to the monitor for FlowOf to name their flow and with their flow: the
+// monitor must see the same in all four.
 func bothForms(t *testing.T, f func(x *harness)) {
 	for _, virtual := range []bool{false, true} {
-		name := "bytes"
-		if virtual {
-			name = "metadata"
+		for _, known := range []bool{false, true} {
+			name := "bytes"
+			if virtual {
+				name = "metadata"
+			}
+			if known {
+				name += "/flow-known"
+			}
+			t.Run(name, func(t *testing.T) {
+				x := newHarness(t)
+				x.virtual, x.known = virtual, known
+				f(x)
+			})
 		}
-		t.Run(name, func(t *testing.T) {
-			x := newHarness(t)
-			x.virtual = virtual
-			f(x)
-		})
 	}
 }
 
@@ -75,7 +105,7 @@ func bothForms(t *testing.T, f func(x *harness)) {
 func (x *harness) send(ms int, off, n int, flags uint8) {
 	seg := wire.Segment{Header: wire.Header{Src: addrA, Dst: addrB, SrcPort: portA, DstPort: portB, Seq: isn.Add(off), Flags: flags | wire.FlagACK}}
 	p := x.datagram(&seg, n)
-	x.m.Outbound(units.Time(ms)*units.Time(units.Millisecond), p)
+	x.out(ms, p)
 	x.pool.Put(p)
 }
 
@@ -83,7 +113,7 @@ func (x *harness) send(ms int, off, n int, flags uint8) {
 func (x *harness) ack(ms int, off int) {
 	seg := wire.Segment{Header: wire.Header{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA, Seq: 7, Ack: isn.Add(off), Flags: wire.FlagACK}}
 	p := x.datagram(&seg, 0)
-	x.m.Inbound(units.Time(ms)*units.Time(units.Millisecond), p)
+	x.in(ms, p)
 	x.pool.Put(p)
 }
 
@@ -175,18 +205,64 @@ func connectionMatching(x *harness) {
 	// The same ports, another address: not this connection's ACK.
 	seg := wire.Segment{Header: wire.Header{Src: wire.Addr{198, 19, 0, 9}, Dst: addrA, SrcPort: portB, DstPort: portA, Ack: isn.Add(1), Flags: wire.FlagACK}}
 	p := x.datagram(&seg, 0)
-	x.m.Inbound(5*units.Time(units.Millisecond), p)
+	x.in(5, p)
 	x.want(0, 0, 0)
 	// A new connection from another port: the old SYN is forgotten.
 	seg = wire.Segment{Header: wire.Header{Src: addrA, Dst: addrB, SrcPort: portA + 1, DstPort: portB, Seq: 100, Flags: wire.FlagSYN}}
 	p = x.datagram(&seg, 0)
-	x.m.Outbound(6*units.Time(units.Millisecond), p)
+	x.out(6, p)
 	x.ack(8, 1)
 	x.want(0, 0, 0)
 	seg = wire.Segment{Header: wire.Header{Src: addrB, Dst: addrA, SrcPort: portB, DstPort: portA + 1, Ack: 101, Flags: wire.FlagACK | wire.FlagSYN}}
 	p = x.datagram(&seg, 0)
-	x.m.Inbound(9*units.Time(units.Millisecond), p)
+	x.in(9, p)
 	x.want(1, 3, 3)
+}
+
+// An ACK that retires entries on both sides of the ring's end, or up to
+// its last entry, samples the newest of them; a resend marks entries
+// past the end.
+func TestRingWrap(t *testing.T) { bothForms(t, ringWrap) }
+
+func ringWrap(x *harness) {
+	t := x.t
+	// sample checks that the ACK of off at ms gives one sample of
+	// wantMs, or none for wantMs < 0.
+	sample := func(ms, off int, wantMs float64) {
+		t.Helper()
+		x.h.Reset()
+		x.ack(ms, off)
+		if wantMs < 0 {
+			x.want(0, 0, 0)
+			return
+		}
+		x.want(1, wantMs, wantMs)
+	}
+	x.send(0, 0, 0, wire.FlagSYN) // ring entry 0
+	sample(1, 1, 1)
+	for k := 0; k < ringInitial-2; k++ { // entries 1 to 14
+		x.send(10+k, 1+k*mss, mss, 0)
+	}
+	sample(100, 1+(ringInitial-2)*mss, 100-23)
+	for k := 0; k < 6; k++ { // entries 15, 0, 1, 2, 3, 4
+		x.send(200+k, 1+(ringInitial-2+k)*mss, mss, 0)
+	}
+	sample(250, 1+(ringInitial+2)*mss, 250-203) // entries 15 to 2
+	sample(260, 1+(ringInitial+3)*mss, 260-204) // entry 3
+	for k := 0; k < 13; k++ {                   // entries 5 to 15, then 0 and 1
+		x.send(300+k, 1+(ringInitial+4+k)*mss, mss, 0)
+	}
+	x.send(320, 1+(ringInitial+15)*mss+500, mss, 0) // overlaps 0 and 1
+	if x.m.Retransmits != 1 {
+		t.Fatalf("retransmits %d, want 1", x.m.Retransmits)
+	}
+	sample(330, 1+(ringInitial+15)*mss, 330-310) // entries 4 to 15
+	sample(340, 1+(ringInitial+17)*mss, -1)      // 0 and 1, both resent
+	if x.m.Ambiguous != 1 {
+		t.Errorf("ambiguous %d, want 1", x.m.Ambiguous)
+	}
+	x.send(350, 1+(ringInitial+17)*mss, mss, 0)
+	sample(360, 1+(ringInitial+18)*mss, 10)
 }
 
 // Past ringMax outstanding segments the oldest are dropped: their ACKs
