@@ -64,6 +64,11 @@ type Link struct {
 	// fixed-rate one: the per-packet calls go to the concrete type, which
 	// the compiler inlines, instead of through the interface.
 	trace *traceSerializer
+	// dropTail is qdisc when it is drop-tail, the common discipline, and
+	// nil otherwise: as with trace, the per-packet calls then go to the
+	// concrete type, which the compiler inlines, instead of through the
+	// interface.
+	dropTail *DropTail
 	// simpleQueue is set for drop-tail and drop-head, whose admission of a
 	// packet into an empty queue depends only on its length: a packet
 	// that finds the queue empty and the transmitter idle then goes
@@ -172,8 +177,11 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		l.quiet = units.Never
 	}
 	l.plainTiming = l.fixedDelay && !l.reorders && l.trace == nil && l.schedule == nil
-	switch l.qdisc.(type) {
-	case *DropTail, *DropHead:
+	switch q := l.qdisc.(type) {
+	case *DropTail:
+		l.dropTail = q
+		l.simpleQueue = true
+	case *DropHead:
 		l.simpleQueue = true
 	}
 	l.pureDelay = l.fixedDelay && cfg.Rate == 0 && cfg.Trace == nil && l.loss == nil &&
@@ -312,7 +320,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 	// discipline sees it; a packet the buffer then refuses is dropped all
 	// the same and does not count as marked.
 	q := Queued{Packet: p, Enqueued: now, Len: n, Tag: tag}
-	if l.simpleQueue && l.txIdle() && l.qdisc.Len() == 0 && (l.cfg.QueueBytes == 0 || n <= l.cfg.QueueBytes) {
+	if l.simpleQueue && l.txIdle() && l.queueLen() == 0 && (l.cfg.QueueBytes == 0 || n <= l.cfg.QueueBytes) {
 		// What the discipline and the transmitter would do, without the
 		// round trip through the queue: an empty queue admits the packet
 		// (nor does it mark it: no threshold is below an empty queue), and
@@ -322,7 +330,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 		l.advance(now)
 		return
 	}
-	marked := l.ecn.congested(l.qdisc.Len(), l.qdisc.Bytes()) && markCE(p)
+	marked := l.ecn.congested(l.queueLen(), l.queueBytes()) && markCE(p)
 	if !l.qdisc.Enqueue(q) {
 		l.stats.DroppedPackets++
 		l.stats.DroppedBytes += int64(n)
@@ -346,8 +354,8 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 	// its maximum just after each admission: taken once the transmitter
 	// has taken what it can, it counts the packets that wait, as
 	// QueuePackets does, and not one that arrived at an idle link.
-	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.qdisc.Len())
-	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.qdisc.Bytes())
+	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.queueLen())
+	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.queueBytes())
 }
 
 // Dequeue returns the next packet that has reached the far end of the link
@@ -512,6 +520,22 @@ func (l *Link) txFinishTime() units.Time {
 		return l.trace.finishTime()
 	}
 	return l.rate.finishTime()
+}
+
+// queueLen and queueBytes are the queue discipline's, read from
+// drop-tail's concrete type when it is that (see Link.dropTail).
+func (l *Link) queueLen() int {
+	if l.dropTail != nil {
+		return l.dropTail.Len()
+	}
+	return l.qdisc.Len()
+}
+
+func (l *Link) queueBytes() int {
+	if l.dropTail != nil {
+		return l.dropTail.Bytes()
+	}
+	return l.qdisc.Bytes()
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
