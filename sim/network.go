@@ -139,10 +139,17 @@ func (n *Network) AddRoute(hops []LinkID, dst Receiver) (RouteID, error) {
 // later one than already pending is ignored, as the agent, woken early,
 // asks again.
 func (n *Network) Wake(id AgentID, at units.Time) {
-	if s := &n.agents[id]; at < s.sched {
-		s.sched = at
-		n.q.push(at, netEvent{kind: agentEvent, idx: int32(id)})
+	// Most calls ask again for the time already pending; this test
+	// inlines into them, as long as the push stays out of line.
+	if at < n.agents[id].sched {
+		n.wake(id, at)
 	}
+}
+
+//go:noinline
+func (n *Network) wake(id AgentID, at units.Time) {
+	n.agents[id].sched = at
+	n.q.push(at, netEvent{kind: agentEvent, idx: int32(id)})
 }
 
 // Send puts p on route r's first link at the current time. The link is
