@@ -328,7 +328,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 		// round trip through the queue: an empty queue admits the packet
 		// (nor does it mark it: no threshold is below an empty queue), and
 		// the idle transmitter takes it at once.
-		l.served(now, q)
+		l.served(now, q.Enqueued)
 		l.startTx(now, q)
 		l.advance(now)
 		return
@@ -347,7 +347,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 
 	if l.txIdle() {
 		if next := l.qdisc.Dequeue(now); next.Packet != nil {
-			l.served(now, next)
+			l.served(now, next.Enqueued)
 			l.startTx(now, next)
 			// At an unlimited rate the packet is already through.
 			l.advance(now)
@@ -495,7 +495,7 @@ func (l *Link) startTx(at units.Time, q Queued) {
 	l.txTag = q.Tag
 }
 
-// txIdle, txDeadline, txFinishBy and txFinishTime are the transmitter's
+// txIdle, txDeadline and txFinishTime are the transmitter's
 // methods called on its concrete type (see Link.trace).
 func (l *Link) txIdle() bool {
 	if l.trace != nil {
@@ -509,13 +509,6 @@ func (l *Link) txDeadline() units.Time {
 		return l.trace.deadline()
 	}
 	return l.rate.deadline()
-}
-
-func (l *Link) txFinishBy(now units.Time) (*packet.Packet, int) {
-	if l.trace != nil {
-		return l.trace.finishBy(now)
-	}
-	return l.rate.finishBy(now)
 }
 
 func (l *Link) txFinishTime() units.Time {
@@ -561,7 +554,16 @@ func (l *Link) advance(now units.Time) {
 func (l *Link) advanceTx(now units.Time) {
 	l.now = max(l.now, now)
 	for {
-		done, n := l.txFinishBy(now)
+		// The transmitter's finishBy on its concrete type (see
+		// Link.trace), written here because a method choosing between
+		// the two is past the inliner's budget.
+		var done *packet.Packet
+		var n int
+		if l.trace != nil {
+			done, n = l.trace.finishBy(now)
+		} else {
+			done, n = l.rate.finishBy(now)
+		}
 		if done == nil {
 			return
 		}
@@ -574,7 +576,7 @@ func (l *Link) advanceTx(now units.Time) {
 			}
 			return
 		}
-		l.served(at, next)
+		l.served(at, next.Enqueued)
 		l.startTx(at, next)
 	}
 }
@@ -616,10 +618,10 @@ func (l *Link) delayAt(t units.Time) units.Duration {
 	return l.cfg.Delay
 }
 
-// served accounts for q leaving the queue for the transmitter at t: its
-// sojourn in the queue is its queueing delay.
-func (l *Link) served(t units.Time, q Queued) {
-	d := t.Sub(q.Enqueued)
+// served accounts for a packet that entered the queue at enqueued leaving
+// it for the transmitter at t: its sojourn is its queueing delay.
+func (l *Link) served(t, enqueued units.Time) {
+	d := t.Sub(enqueued)
 	l.stats.ServedPackets++
 	l.stats.SojournTotal += d
 	if l.sojourn != nil {
