@@ -585,6 +585,14 @@ func (l *Link) advanceTx(now units.Time) {
 // on the medium: due after the delay in force at at, plus jitter, or at
 // once if the reorderer picks it.
 func (l *Link) propagate(at units.Time, p *packet.Packet, n int, tag uint64) {
+	if l.fixedDelay {
+		// The common link: no reordering, jitter or schedule, so the
+		// delay is the configured one and the medium keeps the order.
+		due := max(at.Add(l.cfg.Delay), l.lastDue)
+		l.lastDue = due
+		l.prop.push(due, p, n, tag)
+		return
+	}
 	var due units.Time
 	switch {
 	case l.reorder != nil && l.reorder.Immediate(at, p):
