@@ -70,6 +70,9 @@ type Link struct {
 	// concrete type, which the compiler inlines, instead of through the
 	// interface.
 	dropTail *DropTail
+	// arrivalStages is set when the link has a stage for arrive: a
+	// schedule, a loss model, corruption or a policer.
+	arrivalStages bool
 	// simpleQueue is set for drop-tail and drop-head, whose admission of a
 	// packet into an empty queue depends only on its length: a packet
 	// that finds the queue empty and the transmitter idle then goes
@@ -175,6 +178,7 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		l.reorder = NewReorderer(cfg.Reorder.Prob, cfg.Reorder.Correlation, max(cfg.Reorder.Gap, 1), cfg.Seed)
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
+	l.arrivalStages = l.schedule != nil || l.loss != nil || l.corrupt != nil || l.police != nil
 	l.fixedDelay = l.jitter == nil && l.reorder == nil && l.schedule == nil
 	if l.trace == nil && l.schedule == nil {
 		l.quiet = units.Never
@@ -292,31 +296,10 @@ func (l *Link) delayOnly(now units.Time, p *packet.Packet, n int, tag uint64) {
 	l.prop.push(due, p, n, tag)
 }
 
-// admit takes p through the arrival stages in netem's order (loss,
-// corruption), then the policer, ECN marking and the queue discipline, and
-// starts the transmitter if it is idle.
+// admit takes p through the arrival stages (arrive), ECN marking and the
+// queue discipline, and starts the transmitter if it is idle.
 func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
-	if l.schedule != nil {
-		loss := l.cfg.LossRate
-		if c, ok := l.schedule.At(now); ok {
-			loss = c.LossRate
-		}
-		l.bernoulli.SetProbability(loss)
-	}
-	if l.loss != nil && l.loss.Lose(now, p) {
-		l.stats.LostPackets++
-		l.stats.LostBytes += int64(n)
-		l.pool.Put(p)
-		return
-	}
-	if l.corrupt != nil && l.corrupt.Corrupt(now, p) {
-		l.stats.CorruptedPackets++
-		l.stats.CorruptedBytes += int64(n)
-	}
-	if l.police != nil && !l.police.Conform(now, p) {
-		l.stats.PolicedPackets++
-		l.stats.PolicedBytes += int64(n)
-		l.pool.Put(p)
+	if l.arrivalStages && !l.arrive(now, p, n) {
 		return
 	}
 	// The mark is decided on the queue this packet finds and set before the
@@ -359,6 +342,37 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 	// QueuePackets does, and not one that arrived at an idle link.
 	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.queueLen())
 	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.queueBytes())
+}
+
+// arrive takes p through the arrival stages in netem's order (loss,
+// corruption), then the policer. It reports false if one of them
+// discarded p, which is back in the pool. Kept out of admit, whose
+// common case has none of them, so that admit stays small.
+func (l *Link) arrive(now units.Time, p *packet.Packet, n int) bool {
+	if l.schedule != nil {
+		loss := l.cfg.LossRate
+		if c, ok := l.schedule.At(now); ok {
+			loss = c.LossRate
+		}
+		l.bernoulli.SetProbability(loss)
+	}
+	if l.loss != nil && l.loss.Lose(now, p) {
+		l.stats.LostPackets++
+		l.stats.LostBytes += int64(n)
+		l.pool.Put(p)
+		return false
+	}
+	if l.corrupt != nil && l.corrupt.Corrupt(now, p) {
+		l.stats.CorruptedPackets++
+		l.stats.CorruptedBytes += int64(n)
+	}
+	if l.police != nil && !l.police.Conform(now, p) {
+		l.stats.PolicedPackets++
+		l.stats.PolicedBytes += int64(n)
+		l.pool.Put(p)
+		return false
+	}
+	return true
 }
 
 // Dequeue returns the next packet that has reached the far end of the link
