@@ -236,27 +236,27 @@ func (n *Network) Step(end units.Time) (bool, error) {
 		if p == nil {
 			break
 		}
-		n.forward(t, p, size, place)
+		// On to the route's next link, or to its receiver. This and the
+		// scheduling below are written here rather than called: once
+		// per event, a call's spills and reloads cost 1% of a run.
+		route, hop := RouteID(place>>32), int(uint32(place))+1
+		if r := &n.routes[route]; hop < len(r.hops) {
+			n.enqueue(r.hops[hop], p, size, placeOf(route, hop))
+		} else {
+			r.dst.Receive(t, p)
+		}
 		if !s.link.MayHaveArrived(t) {
 			break
 		}
 	}
 	n.Flush()
-	n.scheduleLink(id)
+	// scheduleLink(id), written out (see above).
+	if d := s.link.NextDeadline(); d < s.sched {
+		s.sched = d
+		n.q.push(d, netEvent{kind: linkEvent, idx: int32(id)})
+	}
 	n.q.done()
 	return false, nil
-}
-
-// forward moves a packet that has left a link on to its route's next link,
-// or hands it to the route's receiver.
-func (n *Network) forward(t units.Time, p *packet.Packet, size int, place uint64) {
-	route, hop := RouteID(place>>32), int(uint32(place))+1
-	r := &n.routes[route]
-	if hop < len(r.hops) {
-		n.enqueue(r.hops[hop], p, size, placeOf(route, hop))
-		return
-	}
-	r.dst.Receive(t, p)
 }
 
 // Run handles events until none is due at or before end.
