@@ -493,10 +493,11 @@ func (l *Link) mediumDeadline() units.Time {
 // keeps the rate it started with, as with tc.
 func (l *Link) startTx(at units.Time, q Queued) {
 	if l.schedule != nil {
-		l.rate.rate = l.cfg.Rate
+		r := l.cfg.Rate
 		if c, ok := l.schedule.At(at); ok {
-			l.rate.rate = c.Rate
+			r = c.Rate
 		}
+		l.rate.setRate(r)
 	}
 	if l.trace != nil {
 		l.trace.start(at, q.Packet, q.Len)
