@@ -263,10 +263,21 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 
 	l.stats.EnqueuedPackets++
 	l.stats.EnqueuedBytes += int64(n)
-	// The copy is made before p meets the later stages, which may return
-	// p to the pool; as in netem, it is not duplicated again.
+	if l.dup != nil {
+		l.admitDuplicating(now, p, n, tag)
+	} else {
+		l.admit(now, p, n, tag)
+	}
+	return sooner
+}
+
+// admitDuplicating is admit on a link that duplicates packets: p, then
+// its copy if the duplicator makes one. The copy is made before p meets
+// the later stages, which may return p to the pool; as in netem, it is
+// not duplicated again.
+func (l *Link) admitDuplicating(now units.Time, p *packet.Packet, n int, tag uint64) {
 	var clone *packet.Packet
-	if l.dup != nil && l.dup.Duplicate(now, p) {
+	if l.dup.Duplicate(now, p) {
 		clone = ClonePacket(l.pool, p)
 		l.stats.DuplicatedPackets++
 		l.stats.DuplicatedBytes += int64(n)
@@ -275,7 +286,6 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 	if clone != nil {
 		l.admit(now, clone, n, tag)
 	}
-	return sooner
 }
 
 // delayOnly is Enqueue on a link of pure delay: what admit, the
