@@ -326,7 +326,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 		l.advance(now)
 		return
 	}
-	marked := l.ecn.congested(l.queueLen(), l.queueBytes()) && markCE(p)
+	marked := l.ecn.on() && l.ecn.congested(l.queueLen(), l.queueBytes()) && markCE(p)
 	if !l.qdisc.Enqueue(q) {
 		l.stats.DroppedPackets++
 		l.stats.DroppedBytes += int64(n)
