@@ -594,7 +594,13 @@ func (l *Link) advanceTx(now units.Time) {
 		}
 		at := l.txFinishTime()
 		l.propagate(at, done, n, l.txTag)
-		next := l.qdisc.Dequeue(at)
+		var next Queued
+		if l.dropTail != nil {
+			// Inlined (see Link.dropTail).
+			next = l.dropTail.Dequeue(at)
+		} else {
+			next = l.qdisc.Dequeue(at)
+		}
 		if next.Packet == nil {
 			if l.quiet != 0 {
 				l.quiet = units.Never
