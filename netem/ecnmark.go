@@ -42,6 +42,10 @@ type ecnMarker struct {
 	thresholdBytes   int // K in bytes; 0: no byte threshold
 }
 
+// on reports whether m has a threshold at all; without one it marks
+// nothing, and the queue need not be consulted.
+func (m ecnMarker) on() bool { return m.thresholdPackets > 0 || m.thresholdBytes > 0 }
+
 // congested reports whether an arrival that finds queuedPackets packets and
 // queuedBytes bytes waiting is at or above either threshold that is set.
 func (m ecnMarker) congested(queuedPackets, queuedBytes int) bool {

@@ -8,6 +8,7 @@ package netem
 import (
 	"errors"
 
+	"github.com/ccbench/ccbench/metrics"
 	"github.com/ccbench/ccbench/packet"
 	"github.com/ccbench/ccbench/units"
 )
@@ -64,6 +65,14 @@ type Link struct {
 	// fixed-rate one: the per-packet calls go to the concrete type, which
 	// the compiler inlines, instead of through the interface.
 	trace *traceSerializer
+	// dropTail is qdisc when it is drop-tail, the common discipline, and
+	// nil otherwise: as with trace, the per-packet calls then go to the
+	// concrete type, which the compiler inlines, instead of through the
+	// interface.
+	dropTail *DropTail
+	// arrivalStages is set when the link has a stage for arrive: a
+	// schedule, a loss model, corruption or a policer.
+	arrivalStages bool
 	// simpleQueue is set for drop-tail and drop-head, whose admission of a
 	// packet into an empty queue depends only on its length: a packet
 	// that finds the queue empty and the transmitter idle then goes
@@ -81,8 +90,10 @@ type Link struct {
 	// advanceTx (quiet is 0), so on other links it may lag.
 	now   units.Time
 	stats LinkStats
-	// sojourn, if set, receives every packet's queueing delay.
-	sojourn func(units.Duration)
+	// sojourn, if set, records every packet's queueing delay. It is the
+	// histogram itself, not a func: a method value costs an indirect call
+	// and a wrapper's per packet where this is one direct call.
+	sojourn *metrics.Histogram
 }
 
 // transmitter is what Link needs of the stage that clocks packets onto the
@@ -167,13 +178,17 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 		l.reorder = NewReorderer(cfg.Reorder.Prob, cfg.Reorder.Correlation, max(cfg.Reorder.Gap, 1), cfg.Seed)
 	}
 	l.qdisc = newQdisc(cfg, QdiscHooks{Drop: l.droppedInQueue, Mark: l.markedByQdisc})
+	l.arrivalStages = l.schedule != nil || l.loss != nil || l.corrupt != nil || l.police != nil
 	l.fixedDelay = l.jitter == nil && l.reorder == nil && l.schedule == nil
 	if l.trace == nil && l.schedule == nil {
 		l.quiet = units.Never
 	}
 	l.plainTiming = l.fixedDelay && !l.reorders && l.trace == nil && l.schedule == nil
-	switch l.qdisc.(type) {
-	case *DropTail, *DropHead:
+	switch q := l.qdisc.(type) {
+	case *DropTail:
+		l.dropTail = q
+		l.simpleQueue = true
+	case *DropHead:
 		l.simpleQueue = true
 	}
 	l.pureDelay = l.fixedDelay && cfg.Rate == 0 && cfg.Trace == nil && l.loss == nil &&
@@ -248,10 +263,21 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 
 	l.stats.EnqueuedPackets++
 	l.stats.EnqueuedBytes += int64(n)
-	// The copy is made before p meets the later stages, which may return
-	// p to the pool; as in netem, it is not duplicated again.
+	if l.dup != nil {
+		l.admitDuplicating(now, p, n, tag)
+	} else {
+		l.admit(now, p, n, tag)
+	}
+	return sooner
+}
+
+// admitDuplicating is admit on a link that duplicates packets: p, then
+// its copy if the duplicator makes one. The copy is made before p meets
+// the later stages, which may return p to the pool; as in netem, it is
+// not duplicated again.
+func (l *Link) admitDuplicating(now units.Time, p *packet.Packet, n int, tag uint64) {
 	var clone *packet.Packet
-	if l.dup != nil && l.dup.Duplicate(now, p) {
+	if l.dup.Duplicate(now, p) {
 		clone = ClonePacket(l.pool, p)
 		l.stats.DuplicatedPackets++
 		l.stats.DuplicatedBytes += int64(n)
@@ -260,7 +286,6 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 	if clone != nil {
 		l.admit(now, clone, n, tag)
 	}
-	return sooner
 }
 
 // delayOnly is Enqueue on a link of pure delay: what admit, the
@@ -274,55 +299,34 @@ func (l *Link) delayOnly(now units.Time, p *packet.Packet, n int, tag uint64) {
 	l.stats.EnqueuedBytes += int64(n)
 	l.stats.ServedPackets++
 	if l.sojourn != nil {
-		l.sojourn(0)
+		l.sojourn.Record(0)
 	}
 	due := max(now.Add(l.cfg.Delay), l.lastDue)
 	l.lastDue = due
 	l.prop.push(due, p, n, tag)
 }
 
-// admit takes p through the arrival stages in netem's order (loss,
-// corruption), then the policer, ECN marking and the queue discipline, and
-// starts the transmitter if it is idle.
+// admit takes p through the arrival stages (arrive), ECN marking and the
+// queue discipline, and starts the transmitter if it is idle.
 func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
-	if l.schedule != nil {
-		loss := l.cfg.LossRate
-		if c, ok := l.schedule.At(now); ok {
-			loss = c.LossRate
-		}
-		l.bernoulli.SetProbability(loss)
-	}
-	if l.loss != nil && l.loss.Lose(now, p) {
-		l.stats.LostPackets++
-		l.stats.LostBytes += int64(n)
-		l.pool.Put(p)
-		return
-	}
-	if l.corrupt != nil && l.corrupt.Corrupt(now, p) {
-		l.stats.CorruptedPackets++
-		l.stats.CorruptedBytes += int64(n)
-	}
-	if l.police != nil && !l.police.Conform(now, p) {
-		l.stats.PolicedPackets++
-		l.stats.PolicedBytes += int64(n)
-		l.pool.Put(p)
+	if l.arrivalStages && !l.arrive(now, p, n) {
 		return
 	}
 	// The mark is decided on the queue this packet finds and set before the
 	// discipline sees it; a packet the buffer then refuses is dropped all
 	// the same and does not count as marked.
 	q := Queued{Packet: p, Enqueued: now, Len: n, Tag: tag}
-	if l.simpleQueue && l.txIdle() && l.qdisc.Len() == 0 && (l.cfg.QueueBytes == 0 || n <= l.cfg.QueueBytes) {
+	if l.simpleQueue && l.txIdle() && l.queueLen() == 0 && (l.cfg.QueueBytes == 0 || n <= l.cfg.QueueBytes) {
 		// What the discipline and the transmitter would do, without the
 		// round trip through the queue: an empty queue admits the packet
 		// (nor does it mark it: no threshold is below an empty queue), and
 		// the idle transmitter takes it at once.
-		l.served(now, q)
+		l.served(now, q.Enqueued)
 		l.startTx(now, q)
 		l.advance(now)
 		return
 	}
-	marked := l.ecn.congested(l.qdisc.Len(), l.qdisc.Bytes()) && markCE(p)
+	marked := l.ecn.on() && l.ecn.congested(l.queueLen(), l.queueBytes()) && markCE(p)
 	if !l.qdisc.Enqueue(q) {
 		l.stats.DroppedPackets++
 		l.stats.DroppedBytes += int64(n)
@@ -336,7 +340,7 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 
 	if l.txIdle() {
 		if next := l.qdisc.Dequeue(now); next.Packet != nil {
-			l.served(now, next)
+			l.served(now, next.Enqueued)
 			l.startTx(now, next)
 			// At an unlimited rate the packet is already through.
 			l.advance(now)
@@ -346,8 +350,39 @@ func (l *Link) admit(now units.Time, p *packet.Packet, n int, tag uint64) {
 	// its maximum just after each admission: taken once the transmitter
 	// has taken what it can, it counts the packets that wait, as
 	// QueuePackets does, and not one that arrived at an idle link.
-	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.qdisc.Len())
-	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.qdisc.Bytes())
+	l.stats.MaxQueuePackets = max(l.stats.MaxQueuePackets, l.queueLen())
+	l.stats.MaxQueueBytes = max(l.stats.MaxQueueBytes, l.queueBytes())
+}
+
+// arrive takes p through the arrival stages in netem's order (loss,
+// corruption), then the policer. It reports false if one of them
+// discarded p, which is back in the pool. Kept out of admit, whose
+// common case has none of them, so that admit stays small.
+func (l *Link) arrive(now units.Time, p *packet.Packet, n int) bool {
+	if l.schedule != nil {
+		loss := l.cfg.LossRate
+		if c, ok := l.schedule.At(now); ok {
+			loss = c.LossRate
+		}
+		l.bernoulli.SetProbability(loss)
+	}
+	if l.loss != nil && l.loss.Lose(now, p) {
+		l.stats.LostPackets++
+		l.stats.LostBytes += int64(n)
+		l.pool.Put(p)
+		return false
+	}
+	if l.corrupt != nil && l.corrupt.Corrupt(now, p) {
+		l.stats.CorruptedPackets++
+		l.stats.CorruptedBytes += int64(n)
+	}
+	if l.police != nil && !l.police.Conform(now, p) {
+		l.stats.PolicedPackets++
+		l.stats.PolicedBytes += int64(n)
+		l.pool.Put(p)
+		return false
+	}
+	return true
 }
 
 // Dequeue returns the next packet that has reached the far end of the link
@@ -468,10 +503,11 @@ func (l *Link) mediumDeadline() units.Time {
 // keeps the rate it started with, as with tc.
 func (l *Link) startTx(at units.Time, q Queued) {
 	if l.schedule != nil {
-		l.rate.rate = l.cfg.Rate
+		r := l.cfg.Rate
 		if c, ok := l.schedule.At(at); ok {
-			l.rate.rate = c.Rate
+			r = c.Rate
 		}
+		l.rate.setRate(r)
 	}
 	if l.trace != nil {
 		l.trace.start(at, q.Packet, q.Len)
@@ -484,7 +520,7 @@ func (l *Link) startTx(at units.Time, q Queued) {
 	l.txTag = q.Tag
 }
 
-// txIdle, txDeadline, txFinishBy and txFinishTime are the transmitter's
+// txIdle, txDeadline and txFinishTime are the transmitter's
 // methods called on its concrete type (see Link.trace).
 func (l *Link) txIdle() bool {
 	if l.trace != nil {
@@ -500,18 +536,27 @@ func (l *Link) txDeadline() units.Time {
 	return l.rate.deadline()
 }
 
-func (l *Link) txFinishBy(now units.Time) (*packet.Packet, int) {
-	if l.trace != nil {
-		return l.trace.finishBy(now)
-	}
-	return l.rate.finishBy(now)
-}
-
 func (l *Link) txFinishTime() units.Time {
 	if l.trace != nil {
 		return l.trace.finishTime()
 	}
 	return l.rate.finishTime()
+}
+
+// queueLen and queueBytes are the queue discipline's, read from
+// drop-tail's concrete type when it is that (see Link.dropTail).
+func (l *Link) queueLen() int {
+	if l.dropTail != nil {
+		return l.dropTail.Len()
+	}
+	return l.qdisc.Len()
+}
+
+func (l *Link) queueBytes() int {
+	if l.dropTail != nil {
+		return l.dropTail.Bytes()
+	}
+	return l.qdisc.Bytes()
 }
 
 // advance runs the transmitter up to now: every packet whose last bit has
@@ -534,20 +579,35 @@ func (l *Link) advance(now units.Time) {
 func (l *Link) advanceTx(now units.Time) {
 	l.now = max(l.now, now)
 	for {
-		done, n := l.txFinishBy(now)
+		// The transmitter's finishBy on its concrete type (see
+		// Link.trace), written here because a method choosing between
+		// the two is past the inliner's budget.
+		var done *packet.Packet
+		var n int
+		if l.trace != nil {
+			done, n = l.trace.finishBy(now)
+		} else {
+			done, n = l.rate.finishBy(now)
+		}
 		if done == nil {
 			return
 		}
 		at := l.txFinishTime()
 		l.propagate(at, done, n, l.txTag)
-		next := l.qdisc.Dequeue(at)
+		var next Queued
+		if l.dropTail != nil {
+			// Inlined (see Link.dropTail).
+			next = l.dropTail.Dequeue(at)
+		} else {
+			next = l.qdisc.Dequeue(at)
+		}
 		if next.Packet == nil {
 			if l.quiet != 0 {
 				l.quiet = units.Never
 			}
 			return
 		}
-		l.served(at, next)
+		l.served(at, next.Enqueued)
 		l.startTx(at, next)
 	}
 }
@@ -556,6 +616,14 @@ func (l *Link) advanceTx(now units.Time) {
 // on the medium: due after the delay in force at at, plus jitter, or at
 // once if the reorderer picks it.
 func (l *Link) propagate(at units.Time, p *packet.Packet, n int, tag uint64) {
+	if l.fixedDelay {
+		// The common link: no reordering, jitter or schedule, so the
+		// delay is the configured one and the medium keeps the order.
+		due := max(at.Add(l.cfg.Delay), l.lastDue)
+		l.lastDue = due
+		l.prop.push(due, p, n, tag)
+		return
+	}
 	var due units.Time
 	switch {
 	case l.reorder != nil && l.reorder.Immediate(at, p):
@@ -589,17 +657,17 @@ func (l *Link) delayAt(t units.Time) units.Duration {
 	return l.cfg.Delay
 }
 
-// served accounts for q leaving the queue for the transmitter at t: its
-// sojourn in the queue is its queueing delay.
-func (l *Link) served(t units.Time, q Queued) {
-	d := t.Sub(q.Enqueued)
+// served accounts for a packet that entered the queue at enqueued leaving
+// it for the transmitter at t: its sojourn is its queueing delay.
+func (l *Link) served(t, enqueued units.Time) {
+	d := t.Sub(enqueued)
 	l.stats.ServedPackets++
 	l.stats.SojournTotal += d
 	if l.sojourn != nil {
-		l.sojourn(d)
+		l.sojourn.Record(d)
 	}
 }
 
-// ObserveSojourn makes the link report every packet's queueing delay to f,
-// for delay distributions in the metrics layer. f must not allocate.
-func (l *Link) ObserveSojourn(f func(units.Duration)) { l.sojourn = f }
+// ObserveSojourn makes the link record every packet's queueing delay in h,
+// for delay distributions in the metrics layer.
+func (l *Link) ObserveSojourn(h *metrics.Histogram) { l.sojourn = h }

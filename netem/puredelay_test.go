@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccbench/ccbench/metrics"
 	"github.com/ccbench/ccbench/packet"
 	"github.com/ccbench/ccbench/units"
 )
@@ -84,13 +85,13 @@ func TestPureDelayShortcutMatchesTheStages(t *testing.T) {
 			t.Fatal("a link of delay only does not take the shortcut")
 		}
 		slow.pureDelay = false
-		var sojournsFast, sojournsSlow int
-		fast.ObserveSojourn(func(units.Duration) { sojournsFast++ })
-		slow.ObserveSojourn(func(units.Duration) { sojournsSlow++ })
+		var sojournsFast, sojournsSlow metrics.Histogram
+		fast.ObserveSojourn(&sojournsFast)
+		slow.ObserveSojourn(&sojournsSlow)
 		got, _ := sameWithAndWithout(t, "delay "+delay.String(), fast, slow, &pool, uint64(delay),
 			func(r *rand.Rand) units.Duration { return units.Duration(r.IntN(int(2 * ms))) })
-		if len(got) != 5000 || sojournsFast != sojournsSlow {
-			t.Fatalf("delay %v: %d deliveries, want 5000; %d sojourns with the shortcut, %d without", delay, len(got), sojournsFast, sojournsSlow)
+		if len(got) != 5000 || sojournsFast.Count() != sojournsSlow.Count() {
+			t.Fatalf("delay %v: %d deliveries, want 5000; %d sojourns with the shortcut, %d without", delay, len(got), sojournsFast.Count(), sojournsSlow.Count())
 		}
 	}
 }

@@ -30,6 +30,21 @@ type serializer struct {
 	// busy is the total time spent on packets whose transmission has
 	// ended, for utilization.
 	busy units.Duration
+	// wire is the length on the wire of the latest packet whose length
+	// differed from the one before, and wireTx its transmission time: a
+	// link's packets mostly share one length, so the division in
+	// TxTime is done when the length changes, not per packet. The zero
+	// value is right at any rate (no bytes take no time).
+	wire   int
+	wireTx units.Duration
+}
+
+// setRate makes packets that start from now on go at r.
+func (s *serializer) setRate(r units.Rate) {
+	if r != s.rate {
+		s.rate = r
+		s.wire, s.wireTx = 0, 0
+	}
 }
 
 // idle reports whether no packet is being transmitted.
@@ -39,7 +54,10 @@ func (s *serializer) idle() bool { return s.inService == nil }
 // must be idle.
 func (s *serializer) start(at units.Time, p *packet.Packet, n int) {
 	s.inService, s.n = p, n
-	s.tx = s.rate.TxTime(n + s.overhead)
+	if w := n + s.overhead; w != s.wire {
+		s.wire, s.wireTx = w, s.rate.TxTime(w)
+	}
+	s.tx = s.wireTx
 	s.finish = at.Add(s.tx)
 }
 

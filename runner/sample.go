@@ -26,7 +26,7 @@ func (s *sampler) init(w *world) {
 	sc := &w.sc
 	s.rec = newRecorder(sc)
 	s.w = w
-	w.fwd.ObserveSojourn(s.rec.QueueDelay.Record)
+	w.fwd.ObserveSojourn(&s.rec.QueueDelay)
 	hists := make([]*metrics.Histogram, len(w.flows))
 	for i, f := range w.flows {
 		fs := s.rec.AddFlow(f.id, flowName(f.id, f.spec.CC), f.spec.CC, units.Time(f.spec.Start))

@@ -130,6 +130,7 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 	}
 	q.seq++
 	x := qentry{at: at, key: q.seq<<eventBits | packEvent(e)}
+	h := q.heap
 	if q.live {
 		q.live = false
 		if !q.sorted {
@@ -138,9 +139,12 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 			q.siftDown(x)
 			return
 		}
-		q.heap = q.heap[:len(q.heap)-1]
+		// The entry handled is last in the sorted form: this one
+		// takes its slot, and the slice keeps its length.
+	} else {
+		h = append(h, x)
+		q.heap = h
 	}
-	h := append(q.heap, x)
 	i := len(h) - 1
 	if q.sorted || i == 0 {
 		// Past the entries due before it, from the end.
@@ -149,7 +153,6 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 			i--
 		}
 		h[i] = x
-		q.heap = h
 		q.sorted = true
 		if len(h) > sortedMax {
 			// Reversed, the entries are in order, which is a heap.
@@ -167,7 +170,6 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 		i = parent
 	}
 	h[i] = x
-	q.heap = h
 }
 
 // peek returns the next event and makes it live: the caller handles it
@@ -186,11 +188,15 @@ func (q *eventQueue) peek() (units.Time, netEvent, bool) {
 	return top.at, unpackEvent(top.key), true
 }
 
-// done takes the live entry out, unless a push already took its place.
+// done takes the live entry out, unless a push already took its place,
+// which is the common case: that test inlines into the caller.
 func (q *eventQueue) done() {
-	if !q.live {
-		return
+	if q.live {
+		q.takeLive()
 	}
+}
+
+func (q *eventQueue) takeLive() {
 	q.live = false
 	n := len(q.heap) - 1
 	if q.sorted {

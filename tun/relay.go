@@ -198,7 +198,7 @@ func newRelay(forward, reverse netem.LinkConfig, clock Clock) (*Relay, error) {
 	if r.rev, err = netem.NewLink(reverse, &r.pool); err != nil {
 		return nil, err
 	}
-	r.fwd.ObserveSojourn(r.queueDelay.Record)
+	r.fwd.ObserveSojourn(&r.queueDelay)
 	r.fwdConfig, r.revConfig = r.fwd.Stats().Config, r.rev.Stats().Config
 	r.publishLinks(0)
 	return r, nil
