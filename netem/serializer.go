@@ -30,22 +30,14 @@ type serializer struct {
 	// busy is the total time spent on packets whose transmission has
 	// ended, for utilization.
 	busy units.Duration
-	// wire is the length on the wire of the latest packet whose length
-	// differed from the one before, and wireTx its transmission time: a
-	// link's packets mostly share one length, so the division in
-	// TxTime is done when the length changes, not per packet. The zero
-	// value is right at any rate (no bytes take no time).
-	wire   int
-	wireTx units.Duration
+	// txMemo keeps the latest transmission time: a link's packets
+	// mostly share one length, so TxTime's division is done when the
+	// length or the rate changes, not per packet.
+	txMemo units.TxTimeMemo
 }
 
 // setRate makes packets that start from now on go at r.
-func (s *serializer) setRate(r units.Rate) {
-	if r != s.rate {
-		s.rate = r
-		s.wire, s.wireTx = 0, 0
-	}
-}
+func (s *serializer) setRate(r units.Rate) { s.rate = r }
 
 // idle reports whether no packet is being transmitted.
 func (s *serializer) idle() bool { return s.inService == nil }
@@ -54,10 +46,7 @@ func (s *serializer) idle() bool { return s.inService == nil }
 // must be idle.
 func (s *serializer) start(at units.Time, p *packet.Packet, n int) {
 	s.inService, s.n = p, n
-	if w := n + s.overhead; w != s.wire {
-		s.wire, s.wireTx = w, s.rate.TxTime(w)
-	}
-	s.tx = s.wireTx
+	s.tx = s.txMemo.TxTime(s.rate, n+s.overhead)
 	s.finish = at.Add(s.tx)
 }
 

@@ -72,13 +72,15 @@ type TxTimeMemo struct {
 	d Duration
 }
 
-// TxTime is r.TxTime(n).
+// TxTime is r.TxTime(n). It inlines; the division stays out of line.
 func (m *TxTimeMemo) TxTime(r Rate, n int) Duration {
 	if r != m.r || n != m.n {
-		m.r, m.n, m.d = r, n, r.TxTime(n)
+		m.set(r, n)
 	}
 	return m.d
 }
+
+func (m *TxTimeMemo) set(r Rate, n int) { m.r, m.n, m.d = r, n, r.TxTime(n) }
 
 // CheckedTxTime is TxTime for a byte count that a person wrote (a policer's
 // burst, a flow's size): the exact serialization time, rounded up, or an
