@@ -61,8 +61,8 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 			return p
 		}
 	}
-	if p := c.sendNext(now); p != nil {
-		if !c.kaPending && !c.ackNow && now < c.nextSendAt && c.pacingRate() > 0 {
+	if p, paced := c.sendNext(now); p != nil {
+		if paced && !c.kaPending && !c.ackNow && now < c.nextSendAt {
 			// Paced: the next visit would stop at sendNext's pacing gate
 			// and return nil, with nothing else owed (the flags above
 			// were cleared on the way here, and the segment carried
@@ -110,11 +110,9 @@ func (c *Conn) sendStateACK(now units.Time) *packet.Packet {
 // the ACK that asked for it, new data goes first. It returns a segment, or
 // whether to hold back (new data went, so no retransmission until the next
 // ACK); when no new data could go at all, F-RTO is over and go-back-N goes
-// on.
+// on. It is called only while frtoNew is set (sendNext checks, so that the
+// usual visit makes no call).
 func (c *Conn) sendFRTONew(now units.Time, allow int) (p *packet.Packet, hold bool) {
-	if !c.frtoNew {
-		return nil, false
-	}
 	if p = c.sendData(now, allow); p != nil {
 		return p, false
 	}
@@ -127,12 +125,13 @@ func (c *Conn) sendFRTONew(now units.Time, allow int) (p *packet.Packet, hold bo
 
 // sendNext picks what to send as RFC 6675's NextSeg does: the oldest lost
 // record first; otherwise new data; otherwise, in SACK recovery, a record
-// below the highest SACKed byte that was never retransmitted.
-func (c *Conn) sendNext(now units.Time) *packet.Packet {
+// below the highest SACKed byte that was never retransmitted. paced
+// reports whether a segment sent moved the pacing gate (nextSendAt).
+func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 	if now < c.nextSendAt && c.pacingRate() > 0 {
 		c.pacingWait = true
 		c.chronoBlocked(now, c.sendAllowance())
-		return nil
+		return nil, false
 	}
 	if c.Unsent() == 0 && !c.finQueued && !c.frtoNew && c.sent.len() == 0 {
 		// Nothing to send and nothing sent to resend, as for a receiver
@@ -145,14 +144,17 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// or a single ending costs 1% of the bottleneck run's
 		// instructions, measured without PGO, on a path taken once or
 		// twice per segment.)
-		if c.pipe() < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
-			c.markAppLimited()
+		if pipe := c.pipe(); pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
+			c.markAppLimited(pipe)
 		}
 		c.chronoBlocked(now, 0) // allow is read only when data waits
-		return nil
+		return nil, false
 	}
 	allow := c.sendAllowance()
-	p, hold := c.sendFRTONew(now, allow)
+	hold := false
+	if c.frtoNew {
+		p, hold = c.sendFRTONew(now, allow)
+	}
 	if p != nil || hold {
 		// F-RTO's new data went, or went before: nothing else this ACK.
 	} else if i := c.nextLost(); i >= 0 {
@@ -162,7 +164,7 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow < need && c.pipe() > 0 {
 			c.cwndValidate(true)
 			c.chrono.set(now, chronoBusy)
-			return nil
+			return nil, false
 		}
 		p = c.retransmit(now, i)
 	} else if p = c.sendData(now, allow); p == nil && c.inRecovery && c.useSACK() && allow >= c.sndMSS {
@@ -175,17 +177,29 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// buffer is full: a sender held by its buffer is limited by it,
 		// not by the application (Linux grows the buffer to twice cwnd,
 		// tcp_sndbuf_expand, so it is never the limit there).
-		if c.Unsent() == 0 && !c.finQueued && c.pipe() < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
-			c.markAppLimited()
+		if c.Unsent() == 0 && !c.finQueued {
+			if pipe := c.pipe(); pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
+				c.markAppLimited(pipe)
+			}
 		}
 		if u := c.Unsent(); u > 0 && allow < min(u, c.sndMSS) {
 			c.cwndValidate(true)
 		}
 		c.chronoBlocked(now, allow)
-		return nil
+		return nil, false
 	}
 	c.cwndValidate(c.pipe() >= c.cwnd())
-	if rate := c.pacingRate(); rate > 0 {
+	// The rate is pacingRate's, with the algorithm's own read once: whether
+	// it has one also says what the segment costs (below).
+	rate := c.cc.PacingRate()
+	own := rate > 0
+	if !own {
+		rate = 0
+		if c.cfg.Pacing {
+			rate = c.linuxPacingRate()
+		}
+	}
+	if rate > 0 {
 		// Release the next segment no sooner than this one takes at the
 		// pacing rate, counting from now if the sender was idle: an idle
 		// sender earns no burst credit.
@@ -210,12 +224,12 @@ func (c *Conn) sendNext(now units.Time) *packet.Packet {
 		// delivered data); tcp.pacing stands for fq, which charges the
 		// packet's length on the wire (fq_dequeue, qdisc_pkt_len).
 		cost := c.lastPayload
-		if c.cc.PacingRate() <= 0 {
+		if !own {
 			cost = p.Len()
 		}
 		c.nextSendAt = max(c.nextSendAt, now).Add(c.pacingTx.TxTime(rate, cost))
 	}
-	return p
+	return p, rate > 0
 }
 
 // cwndValidate latches whether the congestion window limited the sender,
@@ -532,8 +546,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 		c.stats.Retransmits++
 	}
 	// A range ends a GSO packet unless sendData says otherwise.
-	c.sent.push(sentSegment{seq: seq, end: end, sentAt: now, retransmitted: retrans, gsoEnd: true})
-	c.stampRecord(c.sent.last(), now)
+	c.stampRecord(c.sent.push(seq, end, now, retrans), now)
 	c.sndNxt = end
 	if end.GT(c.sndMax) {
 		c.sndMax = end

@@ -150,9 +150,10 @@ func (c *Conn) tlpTimeout(now units.Time, advancing bool) units.Duration {
 			pto += timeoutMin
 		}
 	}
-	rtoLeft := c.rtt.current()
+	rto := c.rtt.current()
+	rtoLeft := rto
 	if !advancing && c.sent.len() > 0 {
-		rtoLeft = c.sent.at(0).sentAt.Add(c.rtt.current()).Sub(now)
+		rtoLeft = c.sent.at(0).sentAt.Add(rto).Sub(now)
 	}
 	if rtoLeft > 0 {
 		pto = min(pto, rtoLeft)

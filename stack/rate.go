@@ -40,7 +40,8 @@ type rateState struct {
 // (draft §3.2, "Transmitting a data packet").
 func (c *Conn) stampRecord(s *sentSegment, now units.Time) {
 	r := &c.rate
-	if c.sndUna == c.sndNxt || c.pipe() == 0 {
+	pipe := c.pipe()
+	if c.sndUna == c.sndNxt || pipe == 0 {
 		// Nothing in flight: a new flight starts now.
 		r.firstSentTime, r.deliveredTime = now, now
 	}
@@ -49,7 +50,7 @@ func (c *Conn) stampRecord(s *sentSegment, now units.Time) {
 	s.deliveredAtSend = r.delivered
 	s.appLimited = r.appLimited != 0
 	s.lostAtSend = c.sent.lostTotal
-	s.txInflight = c.pipe() + s.len()
+	s.txInflight = pipe + s.len()
 }
 
 // rateDelivered folds one newly delivered record into the ACK's sample
@@ -105,7 +106,8 @@ func (c *Conn) finishRateSample(a *cc.Ack) {
 
 // markAppLimited notes that the sender has run out of data with window to
 // spare: samples until what is in flight now is delivered may underestimate
-// the bandwidth (draft §3.4).
-func (c *Conn) markAppLimited() {
-	c.rate.appLimited = max(c.rate.delivered+int64(c.pipe()), 1)
+// the bandwidth (draft §3.4). pipe is c.pipe(), which the caller has just
+// compared with the window.
+func (c *Conn) markAppLimited(pipe int) {
+	c.rate.appLimited = max(c.rate.delivered+int64(pipe), 1)
 }

@@ -118,14 +118,19 @@ func (q *sentQueue) index(slot int32) int { return (int(slot) - q.head) & q.mask
 
 func (q *sentQueue) last() *sentSegment { return q.at(q.n - 1) }
 
-func (q *sentQueue) push(s sentSegment) {
+// push appends the record of [seq, end) sent at sentAt, which ends a GSO
+// packet unless the caller says otherwise, and returns it. The record is
+// written in its slot, not built and copied there.
+func (q *sentQueue) push(seq, end Seq, sentAt units.Time, retransmitted bool) *sentSegment {
 	if q.n == len(q.segs) {
 		q.grow()
 	}
 	slot := q.slot(q.n)
-	q.segs[slot] = s
+	s := &q.segs[slot]
+	*s = sentSegment{seq: seq, end: end, sentAt: sentAt, retransmitted: retransmitted, gsoEnd: true}
 	q.n++
 	q.tsInsert(slot)
+	return s
 }
 
 func (q *sentQueue) grow() {
@@ -394,14 +399,19 @@ func (q *sentQueue) tsInsert(slot int32) {
 		return
 	}
 	p := q.tsTail
-	for p >= 0 && sentBefore(s, q.segs[p].sentAt, q.segs[p].end) {
-		p = q.segs[p].tsPrev
+	var prev *sentSegment
+	for p >= 0 {
+		prev = &q.segs[p]
+		if !sentBefore(s, prev.sentAt, prev.end) {
+			break
+		}
+		p = prev.tsPrev
 	}
 	s.inTS, s.tsPrev = true, p
 	if p < 0 {
 		s.tsNext, q.tsHead = q.tsHead, slot
 	} else {
-		s.tsNext, q.segs[p].tsNext = q.segs[p].tsNext, slot
+		s.tsNext, prev.tsNext = prev.tsNext, slot
 	}
 	if s.tsNext < 0 {
 		q.tsTail = slot

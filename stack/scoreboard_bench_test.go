@@ -38,7 +38,7 @@ func newSBBench(window int) *sbBench {
 }
 
 func (b *sbBench) send() {
-	b.c.sent.push(sentSegment{seq: b.nxt, end: b.nxt.Add(sbMSS), sentAt: b.now, gsoEnd: true})
+	b.c.sent.push(b.nxt, b.nxt.Add(sbMSS), b.now, false)
 	b.nxt = b.nxt.Add(sbMSS)
 }
 

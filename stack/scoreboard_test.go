@@ -63,7 +63,7 @@ func (m *sbModel) send(k int) {
 		if m.rng.IntN(8) == 0 {
 			n = 1 + m.rng.IntN(sbMSS)
 		}
-		m.c.sent.push(sentSegment{seq: m.nxt, end: m.nxt.Add(n), sentAt: m.now, gsoEnd: true})
+		m.c.sent.push(m.nxt, m.nxt.Add(n), m.now, false)
 		m.nxt = m.nxt.Add(n)
 	}
 }
