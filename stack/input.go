@@ -708,17 +708,20 @@ func (c *Conn) detectLoss(now units.Time, ack Seq, progress, dupAck bool, acked,
 // partial ACK restarts it (RFC 6582 §4.1, "Impatient"). In RACK mode, a
 // tail loss probe replaces it while eligible (RFC 8985 §7.2).
 func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
-	switch {
-	case c.sndUna == c.sndMax:
+	if c.sndUna == c.sndMax {
 		c.rtxAt, c.rtxKind = units.Never, timerRTO
-	case c.rtxKind == timerTLP && !c.tlpEligible():
+		return
+	}
+	tlp := c.tlpEligible() // read once: nothing below changes it
+	switch {
+	case c.rtxKind == timerTLP && !tlp:
 		// SACKs, a loss or recovery took the connection out of the Open
 		// state: the probe gives way to the RTO (tcp_set_xmit_timer).
 		c.rearmRTO(now)
 	case !progress:
 	case c.inRecovery && c.recoveryMode() == RecoveryNewReno && c.partialAcks > 1:
 	case c.recoveryMode() == RecoveryReno && c.renoPartialExits > 1:
-	case c.tlpEligible():
+	case tlp:
 		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout(now, true)), timerTLP
 	default:
 		c.rtxAt, c.rtxKind = now.Add(c.rtt.current()), timerRTO

@@ -78,9 +78,10 @@ func (c *Conn) finishRateSample(a *cc.Ack) {
 	if r.appLimited != 0 && r.delivered > r.appLimited {
 		r.appLimited = 0
 	}
-	a.Rate = cc.RateSample{}
 	if r.have {
-		rs := r.rs
+		// Built in place in the ACK.
+		a.Rate = r.rs
+		rs := &a.Rate
 		rs.Delivered = r.delivered - rs.PriorDelivered
 		rs.Interval = max(r.sendElapsd, r.deliveredTime.Sub(r.priorTime))
 		rs.Valid = rs.Delivered > 0 && rs.Interval > 0 && rs.Interval >= c.rtt.minRTT
@@ -97,11 +98,14 @@ func (c *Conn) finishRateSample(a *cc.Ack) {
 			// nothing.
 			rs.Valid = false
 		}
-		a.Rate = rs
+	} else {
+		a.Rate = cc.RateSample{}
 	}
 	a.Delivered = r.delivered
+	// r.rs needs no clearing: it is read only while have is set, and
+	// the delivery that sets have writes every field finishRateSample
+	// does not.
 	r.have = false
-	r.rs = cc.RateSample{}
 }
 
 // markAppLimited notes that the sender has run out of data with window to

@@ -235,11 +235,15 @@ func (q *sentQueue) count(s *sentSegment) {
 }
 
 func (q *sentQueue) popFront() {
+	// Only a lost record not yet resent is a member of toResend, and
+	// those are the bytes lostBytes counts beyond rtxBytes (every record
+	// has at least one): with the two equal, as they are outside
+	// recovery, the set is empty and is not read.
+	resend := q.lostBytes != q.rtxBytes
 	q.forget(q.at(0))
 	q.tsUnlink(q.slot(0))
-	if q.toResend.has(q.head) {
-		// Rarely: only a lost record not yet resent is a member, and
-		// removal walks every level of the set.
+	if resend && q.toResend.has(q.head) {
+		// Rarely: removal walks every level of the set.
 		q.toResend.remove(q.head)
 	}
 	q.head = (q.head + 1) & q.mask
