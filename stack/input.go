@@ -720,7 +720,7 @@ func (c *Conn) armRetransmitTimer(now units.Time, progress bool) {
 		c.rearmRTO(now)
 	case !progress:
 	case c.inRecovery && c.recoveryMode() == RecoveryNewReno && c.partialAcks > 1:
-	case c.recoveryMode() == RecoveryReno && c.renoPartialExits > 1:
+	case c.renoPartialExits > 1 && c.recoveryMode() == RecoveryReno:
 	case tlp:
 		c.rtxAt, c.rtxKind = now.Add(c.tlpTimeout(now, true)), timerTLP
 	default:

@@ -14,30 +14,34 @@ import (
 
 // output returns the next packet c may send now, or nil.
 func (c *Conn) output(now units.Time) *packet.Packet {
-	switch c.state {
-	case Closed, Listen, TimeWait:
-		if c.ackNow && c.state == TimeWait {
-			return c.sendACK(now)
-		}
-		return nil
-	case SynSent, SynReceived:
-		if c.sndNxt == c.iss {
-			return c.sendSYN(now)
-		}
-		if c.state == SynReceived && c.ackNow {
-			// Anything that would draw an ACK from SYN-RECEIVED draws the
-			// SYN-ACK again, which carries it.
-			if c.tfo.child {
-				return c.repeatSynAck(now)
+	// Established, the usual state, takes none of the cases: one comparison
+	// instead of the switch's several.
+	if c.state != Established {
+		switch c.state {
+		case Closed, Listen, TimeWait:
+			if c.ackNow && c.state == TimeWait {
+				return c.sendACK(now)
 			}
-			c.sndNxt = c.iss
-			return c.sendSYN(now)
-		}
-		if !c.tfo.child {
 			return nil
+		case SynSent, SynReceived:
+			if c.sndNxt == c.iss {
+				return c.sendSYN(now)
+			}
+			if c.state == SynReceived && c.ackNow {
+				// Anything that would draw an ACK from SYN-RECEIVED draws the
+				// SYN-ACK again, which carries it.
+				if c.tfo.child {
+					return c.repeatSynAck(now)
+				}
+				c.sndNxt = c.iss
+				return c.sendSYN(now)
+			}
+			if !c.tfo.child {
+				return nil
+			}
+			// A Fast Open server may send data after its SYN-ACK, before the
+			// handshake completes (RFC 7413 §4.2.2).
 		}
-		// A Fast Open server may send data after its SYN-ACK, before the
-		// handshake completes (RFC 7413 §4.2.2).
 	}
 	if c.stateAck {
 		return c.sendStateACK(now)
@@ -324,7 +328,7 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		return nil
 	}
 	rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt)
-	if min(c.sndMSS, avail, allow, rwnd) > 0 && c.sndUna == c.sndMax && c.lastSend > 0 && now.Sub(c.lastSend) > c.rtt.current() && c.cc.Cwnd() > 0 {
+	if c.sndUna == c.sndMax && min(c.sndMSS, avail, allow, rwnd) > 0 && c.lastSend > 0 && now.Sub(c.lastSend) > c.rtt.current() && c.cc.Cwnd() > 0 {
 		// Restart after idle (RFC 5681 §4.1): nothing was sent for longer
 		// than an RTO, so the window is stale.
 		c.ev = cc.Event{Kind: cc.IdleRestart, Now: now, Inflight: 0}
