@@ -151,7 +151,12 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 		if pipe := c.pipe(); pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
 			c.markAppLimited(pipe)
 		}
-		c.chronoBlocked(now, 0) // allow is read only when data waits
+		if c.chrono.state != chronoNone || c.sndNxt != c.sndUna {
+			// allow is read only when data waits. Without the test,
+			// chronoBlocked's first case would return at once (nothing
+			// unsent, nothing timed yet), as for a receiver.
+			c.chronoBlocked(now, 0)
+		}
 		return nil, false
 	}
 	allow := c.sendAllowance()
