@@ -1,6 +1,10 @@
 package stack
 
-import "github.com/ccbench/ccbench/units"
+import (
+	"math"
+
+	"github.com/ccbench/ccbench/units"
+)
 
 // What held the sender back, timed as Linux's chrono accounting times it
 // (tcp_chrono_start and tcp_chrono_stop, read back through TCP_INFO as
@@ -67,10 +71,16 @@ func (ch *chrono) set(now units.Time, s chronoState) {
 // an end that comes with no time (terminate).
 func (c *Conn) chronoStop() { c.chrono.set(c.chrono.last, chronoNone) }
 
+// allowUnknown, as chronoBlocked's allow, stands for an allowance the
+// caller has not worked out (a sender held by pacing, which never read the
+// window): chronoBlocked works it out only in the one case that reads it.
+// No real allowance is this large.
+const allowUnknown = math.MaxInt
+
 // chronoBlocked sets the chrono when sendNext has found nothing it may
-// send with allow bytes of congestion window left. The states are tried
-// in Linux's order of precedence for the same condition: a full
-// congestion window is the network's, whatever else holds.
+// send with allow bytes of congestion window left (or allowUnknown). The
+// states are tried in Linux's order of precedence for the same condition:
+// a full congestion window is the network's, whatever else holds.
 func (c *Conn) chronoBlocked(now units.Time, allow int) {
 	s := chronoBusy
 	u := c.Unsent()
@@ -81,8 +91,12 @@ func (c *Conn) chronoBlocked(now units.Time, allow int) {
 		return
 	case u > 0:
 		need := min(u, c.sndMSS)
-		if rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt); allow >= need && rwnd < need {
-			s = chronoRwnd
+		if rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt); rwnd < need && allow >= need {
+			// allowUnknown passes the test; the allowance it stands for
+			// may not.
+			if allow != allowUnknown || c.sendAllowance() >= need {
+				s = chronoRwnd
+			}
 		}
 	case c.finQueued:
 		// Closing: the last flight drains, then the FIN's ACK ends the

@@ -74,7 +74,7 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 			// would take them at this instant, and the visit is not
 			// made (drained): a paced sender's, once per segment.
 			c.pacingWait = true
-			c.chronoBlocked(now, c.sendAllowance())
+			c.chronoBlocked(now, allowUnknown)
 			c.drained = true
 		}
 		return p
@@ -134,7 +134,7 @@ func (c *Conn) sendFRTONew(now units.Time, allow int) (p *packet.Packet, hold bo
 func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 	if now < c.nextSendAt && c.pacingRate() > 0 {
 		c.pacingWait = true
-		c.chronoBlocked(now, c.sendAllowance())
+		c.chronoBlocked(now, allowUnknown)
 		return nil, false
 	}
 	if c.Unsent() == 0 && !c.finQueued && !c.frtoNew && c.sent.len() == 0 {
