@@ -378,9 +378,8 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 		end = end.Add(1)
 	}
 	p := c.build(now, seq, flags, n, nil, true)
-	c.afterSend(now, seq, end)
+	r := c.afterSend(now, seq, end)
 	if n > 0 {
-		r := c.sent.last()
 		r.psh, r.gsoEnd = c.pushValid && seq.Add(n) == c.pushSeq, last
 	}
 	return p
@@ -549,13 +548,15 @@ func (c *Conn) sendACK(now units.Time) *packet.Packet {
 // sequence space (or a SYN): advance SND.NXT and SND.MAX, record it in the
 // scoreboard, and start the retransmission timer if it is not running
 // (RFC 6298 §5.1), or the tail loss probe in its place (RFC 8985 §7.2).
-func (c *Conn) afterSend(now units.Time, seq, end Seq) {
+// It returns the new record.
+func (c *Conn) afterSend(now units.Time, seq, end Seq) *sentSegment {
 	retrans := seq.LT(c.sndMax)
 	if retrans {
 		c.stats.Retransmits++
 	}
 	// A range ends a GSO packet unless sendData says otherwise.
-	c.stampRecord(c.sent.push(seq, end, now, retrans), now)
+	r := c.sent.push(seq, end, now, retrans)
+	c.stampRecord(r, now)
 	c.sndNxt = end
 	if end.GT(c.sndMax) {
 		c.sndMax = end
@@ -569,6 +570,7 @@ func (c *Conn) afterSend(now units.Time, seq, end Seq) {
 		}
 	}
 	c.lastSend = now
+	return r
 }
 
 // build makes a segment: payload copied from the send buffer (with
