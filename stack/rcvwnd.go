@@ -184,8 +184,8 @@ func (c *Conn) growWindowSlow(n, truesize int) int {
 // buffer offers nothing (the receiver's silly window avoidance).
 func (c *Conn) selectWindow() int {
 	mss := c.rcvMSS()
-	free := c.rcvFreeSpace()
 	allowed := c.rcvFullSpace()
+	free := max(allowed-c.rcvBuf.unread, 0) // rcvFreeSpace, without a second rcvFullSpace
 	full := min(c.windowClamp, allowed)
 	if mss > full {
 		mss = full
