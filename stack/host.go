@@ -318,9 +318,11 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 	c := h.last
 	if c == nil || c.id != id {
 		c = h.conns[id]
+		if c != nil {
+			h.last = c
+		}
 	}
 	if c != nil {
-		h.last = c
 		h.touch(c)
 		if c.listener != nil {
 			c.listener.inputHalfOpen(now, c, s)

@@ -873,7 +873,9 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 		}
 		p, seq = p[d:], nxt
 	}
-	if c.rcvBuf.holds(seq, seq.Add(len(p))) {
+	if c.rcvBuf.nooo > 0 && c.rcvBuf.holds(seq, seq.Add(len(p))) {
+		// (Nothing is held out of order on the usual segment: the call
+		// is not made.)
 		c.ackNow = true
 		c.owedDSACK(seq, seq.Add(len(p)))
 		return

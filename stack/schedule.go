@@ -253,7 +253,8 @@ func (h *Host) staleKey(c *Conn) {
 
 // refreshDeadlines brings the heap keys of touched connections up to date.
 func (h *Host) refreshDeadlines() {
-	for i, c := range h.stale {
+	stale := h.stale // not reloaded after every call of set
+	for i, c := range stale {
 		c.staleKey = false
 		if c.pos >= 0 {
 			h.timers.set(c, c.nextDeadline())
@@ -261,9 +262,9 @@ func (h *Host) refreshDeadlines() {
 		// Cleared one by one: clear() on a slice of pointers is a
 		// runtime call with bulk write barriers, dearer than the one
 		// or two stores a host's usual list takes.
-		h.stale[i] = nil
+		stale[i] = nil
 	}
-	h.stale = h.stale[:0]
+	h.stale = stale[:0]
 }
 
 // readyDue adds to the ready set every connection whose deadline key is at
