@@ -1108,7 +1108,9 @@ func (c *Conn) afterRead(copied int) {
 // than ato, at most the RTO.
 func (c *Conn) dataRecvQuickACK(now units.Time) {
 	atoMin := c.cfg.DelayedACK
-	rto := c.rtt.current()
+	// The RTO is worked out only in the cases that read it: data
+	// arriving closer together than TCP_ATO_MIN/2, a bulk flow's, does
+	// not.
 	switch m := now.Sub(c.lastDataAt); {
 	case !c.dataSeen:
 		c.incrQuickACK(maxQuickACKs)
@@ -1116,8 +1118,8 @@ func (c *Conn) dataRecvQuickACK(now units.Time) {
 	case m <= atoMin/2:
 		c.ato = c.ato/2 + atoMin/2
 	case m < c.ato:
-		c.ato = min(c.ato/2+m, rto)
-	case m > rto:
+		c.ato = min(c.ato/2+m, c.rtt.current())
+	case m > c.rtt.current():
 		c.incrQuickACK(maxQuickACKs)
 	}
 	c.dataSeen, c.lastDataAt = true, now
