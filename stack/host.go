@@ -451,9 +451,11 @@ func (h *Host) visit(k, n int, now units.Time) *packet.Packet {
 	if p != nil {
 		// (k + 1) % n without the division, which costs a packet
 		// more time than the rest of this function.
-		if h.rr = k + 1; h.rr == n {
-			h.rr = 0
+		rr := k + 1
+		if rr == n {
+			rr = 0
 		}
+		h.rr = rr
 		if !c.drained {
 			return p
 		}

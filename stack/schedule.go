@@ -67,12 +67,14 @@ func (s *readySet) add(i int) {
 func (s *readySet) remove(i int) {
 	w, bit := i>>6, uint64(1)<<(i&63)
 	word := &s.words[w]
-	if *word&bit == 0 {
+	v := *word
+	if v&bit == 0 {
 		return
 	}
-	*word &^= bit
+	v &^= bit
+	*word = v
 	s.n--
-	if *word == 0 {
+	if v == 0 {
 		s.summary[w>>6] &^= 1 << (w & 63)
 	}
 }

@@ -91,9 +91,9 @@ func VirtualHeader(p *packet.Packet) *Header {
 // process's own encoder and nothing has parsed it from untrusted bytes,
 // so there is nothing to check.
 func DecodePacket(p *packet.Packet, seg *Segment, verify bool) error {
-	if h := VirtualHeader(p); h != nil {
-		seg.Header = *h
-		seg.Payload = p.Bytes()[p.MetaHeaderLen():]
+	if n := p.MetaHeaderLen(); n != 0 { // VirtualHeader's test, read once
+		seg.Header = *(*Header)(unsafe.Pointer(p.Meta()))
+		seg.Payload = p.Bytes()[n:]
 		return nil
 	}
 	return DecodeSegmentWith(p.Bytes(), seg, verify)
