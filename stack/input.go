@@ -924,7 +924,16 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 		// It filled (part of) a hole: acknowledge at once (RFC 5681 §4.2).
 		c.ackNow = true
 	}
-	full := c.measureRcvMSS(len(p), flags)
+	// A segment of the size already estimated, a bulk flow's usual, is
+	// measureRcvMSS's first case (p is not empty here): the estimate
+	// stays and the ratio is not measured again. Taken here, the call
+	// is not made.
+	full := len(p) == c.rcvMSSEst && len(p) <= c.advMSS()
+	if full {
+		c.lastSegSize = 0
+	} else {
+		full = c.measureRcvMSS(len(p), flags)
+	}
 	if c.cfg.QuickACK {
 		c.dataRecvQuickACK(now)
 	}
