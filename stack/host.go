@@ -63,6 +63,10 @@ type Host struct {
 	// tfoCache holds the Fast Open cookies of servers (fastopen.go).
 	tfoCache fastOpenCache
 
+	// encoder is encode's choice of encoder, made once from the
+	// configuration: a call through it inlines where a test of
+	// VirtualPayload and two calls do not.
+	encoder func(*packet.Packet, *wire.Segment)
 	// flowTag is copied into every outgoing packet's Flow field.
 	flowTag int32
 	seg     wire.Segment
@@ -122,6 +126,10 @@ func NewHost(addr wire.Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host,
 		flowTag:   -1,
 	}
 	h.cookies = cookieSecret{k0: h.rng.Uint64(), k1: h.rng.Uint64()}
+	h.encoder = wire.EncodeSegment
+	if cfg.VirtualPayload {
+		h.encoder = wire.EncodeVirtual
+	}
 	return h, nil
 }
 
@@ -343,13 +351,7 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 // with checksums, or with virtual payload as metadata (wire.EncodeVirtual),
 // since a run that leaves payload virtual has nothing that reads headers
 // as bytes either.
-func (h *Host) encode(p *packet.Packet, s *wire.Segment) {
-	if h.cfg.VirtualPayload {
-		wire.EncodeVirtual(p, s)
-		return
-	}
-	wire.EncodeSegment(p, s)
-}
+func (h *Host) encode(p *packet.Packet, s *wire.Segment) { h.encoder(p, s) }
 
 // replyRST answers a segment that belongs to no connection (RFC 9293
 // §3.10.7.1): a RST at the segment's ACK number if it has one, otherwise
