@@ -52,9 +52,12 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 		} else {
 			o.TSVal, o.TSEcr = 0, 0
 		}
-		o.NumSACK = min(max(o.NumSACK, 0), sackRoom(fixedLen))
 		// Blocks past NumSACK read back as zero. Whole stores, not a
-		// loop: most segments carry no block at all.
+		// loop: most segments carry no block at all, and need no
+		// clamping of the count to the room either.
+		if o.NumSACK != 0 {
+			o.NumSACK = min(max(o.NumSACK, 0), sackRoom(fixedLen))
+		}
 		var none SACKBlock
 		switch o.NumSACK {
 		case 0:
