@@ -237,7 +237,8 @@ func (hp *deadlineHeap) down(i int) {
 
 // touch records that something happened to c: it may have something to
 // send, and its deadline may have moved. A closed connection is no longer
-// the host's and is left alone.
+// the host's and is left alone. (Written as one if, it is just within
+// the inliner's budget: Host.input and every application call inline it.)
 func (h *Host) touch(c *Conn) {
 	if c.pos >= 0 {
 		h.ready.add(c.pos)
