@@ -322,10 +322,9 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 		h.stats.WrongAddress++
 		return
 	}
-	id := fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
 	c := h.last
-	if c == nil || c.id != id {
-		c = h.conns[id]
+	if c == nil || !c.id.addresses(s) {
+		c = h.conns[segmentTuple(s)]
 		if c != nil {
 			h.last = c
 		}
@@ -339,12 +338,27 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 		c.input(now, s)
 		return
 	}
+	id := segmentTuple(s)
 	if l, ok := h.listeners[s.DstPort]; ok {
 		l.input(now, id, s)
 		return
 	}
 	h.stats.NoConnection++
 	h.replyRST(id, s)
+}
+
+// segmentTuple is the four-tuple of the connection s is for, at its
+// receiver.
+func segmentTuple(s *wire.Segment) fourTuple {
+	return fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
+}
+
+// addresses reports whether s is for the connection t names, t ==
+// segmentTuple(s), comparing the fields in place: Host.input asks it of
+// the previous segment's connection, nearly always the one, and building
+// the tuple first cost a copy through the stack per segment.
+func (t *fourTuple) addresses(s *wire.Segment) bool {
+	return t.remotePort == s.SrcPort && t.localPort == s.DstPort && t.remoteAddr == s.Src && t.localAddr == s.Dst
 }
 
 // encode writes s's headers in front of the payload p holds: as bytes,
