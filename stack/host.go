@@ -63,6 +63,10 @@ type Host struct {
 	// tfoCache holds the Fast Open cookies of servers (fastopen.go).
 	tfoCache fastOpenCache
 
+	// encoder is encode's choice of encoder, made once from the
+	// configuration: a call through it inlines where a test of
+	// VirtualPayload and two calls do not.
+	encoder func(*packet.Packet, *wire.Segment)
 	// flowTag is copied into every outgoing packet's Flow field.
 	flowTag int32
 	seg     wire.Segment
@@ -122,6 +126,10 @@ func NewHost(addr wire.Addr, cfg Config, pool *packet.Pool, seed uint64) (*Host,
 		flowTag:   -1,
 	}
 	h.cookies = cookieSecret{k0: h.rng.Uint64(), k1: h.rng.Uint64()}
+	h.encoder = wire.EncodeSegment
+	if cfg.VirtualPayload {
+		h.encoder = wire.EncodeVirtual
+	}
 	return h, nil
 }
 
@@ -314,13 +322,14 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 		h.stats.WrongAddress++
 		return
 	}
-	id := fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
 	c := h.last
-	if c == nil || c.id != id {
-		c = h.conns[id]
+	if c == nil || !c.id.addresses(s) {
+		c = h.conns[segmentTuple(s)]
+		if c != nil {
+			h.last = c
+		}
 	}
 	if c != nil {
-		h.last = c
 		h.touch(c)
 		if c.listener != nil {
 			c.listener.inputHalfOpen(now, c, s)
@@ -329,6 +338,7 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 		c.input(now, s)
 		return
 	}
+	id := segmentTuple(s)
 	if l, ok := h.listeners[s.DstPort]; ok {
 		l.input(now, id, s)
 		return
@@ -337,17 +347,25 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 	h.replyRST(id, s)
 }
 
+// segmentTuple is the four-tuple of the connection s is for, at its
+// receiver.
+func segmentTuple(s *wire.Segment) fourTuple {
+	return fourTuple{localAddr: s.Dst, remoteAddr: s.Src, localPort: s.DstPort, remotePort: s.SrcPort}
+}
+
+// addresses reports whether s is for the connection t names, t ==
+// segmentTuple(s), comparing the fields in place: Host.input asks it of
+// the previous segment's connection, nearly always the one, and building
+// the tuple first cost a copy through the stack per segment.
+func (t *fourTuple) addresses(s *wire.Segment) bool {
+	return t.remotePort == s.SrcPort && t.localPort == s.DstPort && t.remoteAddr == s.Src && t.localAddr == s.Dst
+}
+
 // encode writes s's headers in front of the payload p holds: as bytes,
 // with checksums, or with virtual payload as metadata (wire.EncodeVirtual),
 // since a run that leaves payload virtual has nothing that reads headers
 // as bytes either.
-func (h *Host) encode(p *packet.Packet, s *wire.Segment) {
-	if h.cfg.VirtualPayload {
-		wire.EncodeVirtual(p, s)
-		return
-	}
-	wire.EncodeSegment(p, s)
-}
+func (h *Host) encode(p *packet.Packet, s *wire.Segment) { h.encoder(p, s) }
 
 // replyRST answers a segment that belongs to no connection (RFC 9293
 // §3.10.7.1): a RST at the segment's ACK number if it has one, otherwise
@@ -449,9 +467,11 @@ func (h *Host) visit(k, n int, now units.Time) *packet.Packet {
 	if p != nil {
 		// (k + 1) % n without the division, which costs a packet
 		// more time than the rest of this function.
-		if h.rr = k + 1; h.rr == n {
-			h.rr = 0
+		rr := k + 1
+		if rr == n {
+			rr = 0
 		}
+		h.rr = rr
 		if !c.drained {
 			return p
 		}

@@ -876,7 +876,9 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 		}
 		p, seq = p[d:], nxt
 	}
-	if c.rcvBuf.holds(seq, seq.Add(len(p))) {
+	if c.rcvBuf.nooo > 0 && c.rcvBuf.holds(seq, seq.Add(len(p))) {
+		// (Nothing is held out of order on the usual segment: the call
+		// is not made.)
 		c.ackNow = true
 		c.owedDSACK(seq, seq.Add(len(p)))
 		return
@@ -925,7 +927,16 @@ func (c *Conn) receiveData(now units.Time, seq Seq, p []byte, flags uint8) {
 		// It filled (part of) a hole: acknowledge at once (RFC 5681 §4.2).
 		c.ackNow = true
 	}
-	full := c.measureRcvMSS(len(p), flags)
+	// A segment of the size already estimated, a bulk flow's usual, is
+	// measureRcvMSS's first case (p is not empty here): the estimate
+	// stays and the ratio is not measured again. Taken here, the call
+	// is not made.
+	full := len(p) == c.rcvMSSEst && len(p) <= c.advMSS()
+	if full {
+		c.lastSegSize = 0
+	} else {
+		full = c.measureRcvMSS(len(p), flags)
+	}
 	if c.cfg.QuickACK {
 		c.dataRecvQuickACK(now)
 	}
@@ -1109,7 +1120,9 @@ func (c *Conn) afterRead(copied int) {
 // than ato, at most the RTO.
 func (c *Conn) dataRecvQuickACK(now units.Time) {
 	atoMin := c.cfg.DelayedACK
-	rto := c.rtt.current()
+	// The RTO is worked out only in the cases that read it: data
+	// arriving closer together than TCP_ATO_MIN/2, a bulk flow's, does
+	// not.
 	switch m := now.Sub(c.lastDataAt); {
 	case !c.dataSeen:
 		c.incrQuickACK(maxQuickACKs)
@@ -1117,8 +1130,8 @@ func (c *Conn) dataRecvQuickACK(now units.Time) {
 	case m <= atoMin/2:
 		c.ato = c.ato/2 + atoMin/2
 	case m < c.ato:
-		c.ato = min(c.ato/2+m, rto)
-	case m > rto:
+		c.ato = min(c.ato/2+m, c.rtt.current())
+	case m > c.rtt.current():
 		c.incrQuickACK(maxQuickACKs)
 	}
 	c.dataSeen, c.lastDataAt = true, now

@@ -768,6 +768,16 @@ func (c *Conn) tsTime(ecr uint32) units.Time {
 // received out-of-order segment, then the other blocks most recently
 // reported. wire.EncodeSegment drops blocks that do not fit.
 func (c *Conn) fillSACK(o *wire.Options) {
+	if !c.dsackPending && c.rcvBuf.nooo == 0 {
+		// No block to send (the usual ACK, in order both ways): what
+		// fillSACKBlocks would conclude, in a check that inlines.
+		o.NumSACK = 0
+		return
+	}
+	c.fillSACKBlocks(o)
+}
+
+func (c *Conn) fillSACKBlocks(o *wire.Options) {
 	n, first := 0, 0
 	if c.dsackPending {
 		o.SACK[0] = wire.SACKBlock{Start: c.dsack.start, End: c.dsack.end}

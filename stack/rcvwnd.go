@@ -141,6 +141,17 @@ func (c *Conn) setWindowClamp(clamp int) {
 // truesize of page-fragment skbs (truesize_adjust); the tun device's skbs
 // are linear, and RcvTruesize models them.
 func (c *Conn) growWindow(n int) {
+	if c.rcvSsthresh >= c.windowClamp {
+		// No room, whatever the free space: rcv_ssthresh has reached
+		// the clamp, as it soon does in a bulk transfer. This test
+		// inlines into the callers, once per data segment.
+		return
+	}
+	c.growWindowRoom(n)
+}
+
+// growWindowRoom is growWindow once rcv_ssthresh is below the clamp.
+func (c *Conn) growWindowRoom(n int) {
 	room := min(c.windowClamp, c.rcvFreeSpace()) - c.rcvSsthresh
 	if room <= 0 {
 		return
@@ -184,8 +195,8 @@ func (c *Conn) growWindowSlow(n, truesize int) int {
 // buffer offers nothing (the receiver's silly window avoidance).
 func (c *Conn) selectWindow() int {
 	mss := c.rcvMSS()
-	free := c.rcvFreeSpace()
 	allowed := c.rcvFullSpace()
+	free := max(allowed-c.rcvBuf.unread, 0) // rcvFreeSpace, without a second rcvFullSpace
 	full := min(c.windowClamp, allowed)
 	if mss > full {
 		mss = full

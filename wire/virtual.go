@@ -52,9 +52,12 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 		} else {
 			o.TSVal, o.TSEcr = 0, 0
 		}
-		o.NumSACK = min(max(o.NumSACK, 0), sackRoom(fixedLen))
 		// Blocks past NumSACK read back as zero. Whole stores, not a
-		// loop: most segments carry no block at all.
+		// loop: most segments carry no block at all, and need no
+		// clamping of the count to the room either.
+		if o.NumSACK != 0 {
+			o.NumSACK = min(max(o.NumSACK, 0), sackRoom(fixedLen))
+		}
 		var none SACKBlock
 		switch o.NumSACK {
 		case 0:
@@ -91,9 +94,9 @@ func VirtualHeader(p *packet.Packet) *Header {
 // process's own encoder and nothing has parsed it from untrusted bytes,
 // so there is nothing to check.
 func DecodePacket(p *packet.Packet, seg *Segment, verify bool) error {
-	if h := VirtualHeader(p); h != nil {
-		seg.Header = *h
-		seg.Payload = p.Bytes()[p.MetaHeaderLen():]
+	if n := p.MetaHeaderLen(); n != 0 { // VirtualHeader's test, read once
+		seg.Header = *(*Header)(unsafe.Pointer(p.Meta()))
+		seg.Payload = p.Bytes()[n:]
 		return nil
 	}
 	return DecodeSegmentWith(p.Bytes(), seg, verify)
