@@ -66,7 +66,12 @@ func TestRunMemoryDoesNotGrowWithDuration(t *testing.T) {
 	grown := int64(peak) - int64(before.HeapInuse)
 	// What holding the samples would take, against the bound.
 	held := int64(samples) * int64(unsafe.Sizeof(metrics.FlowSample{})+unsafe.Sizeof(metrics.LinkSample{}))
-	const bound = 16 << 20
+	// A streaming run grows the heap by 6–9 MB; on a loaded machine the
+	// collector can fall behind and let garbage reach 20 MB and more (seen
+	// once at 22.5 MB beside callgrind and other test binaries). Holding
+	// the samples would take about 200 MB, so a bound of 48 MB still
+	// tells the two apart by a factor of four.
+	const bound = 48 << 20
 	if held < 4*bound {
 		t.Fatalf("the test is too small to tell: holding the samples would take %d MB", held>>20)
 	}
