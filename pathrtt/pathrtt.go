@@ -237,6 +237,8 @@ func (m *Monitor) Inbound(now units.Time, p *packet.Packet) {
 // OutboundOf and InboundOf are Outbound and Inbound for a driver that
 // knows p's flow, i, as the one FlowOf would name: the simulator, which
 // feeds the monitor at a flow's own sender host. They skip the lookup.
+// Their first lines are the same, written twice: a shared helper does not
+// inline, and its call cost 0.64% of the bottleneck run's instructions.
 func (m *Monitor) OutboundOf(now units.Time, p *packet.Packet, i int) {
 	if m == nil || i < 0 || i >= len(m.flows) {
 		return

@@ -116,8 +116,6 @@ func (q *sentQueue) slot(i int) int32 { return int32((q.head + i) & q.mask) }
 
 func (q *sentQueue) index(slot int32) int { return (int(slot) - q.head) & q.mask }
 
-func (q *sentQueue) last() *sentSegment { return q.at(q.n - 1) }
-
 // push appends the record of [seq, end) sent at sentAt, which ends a GSO
 // packet unless the caller says otherwise, and returns it. The record is
 // written in its slot, not built and copied there.
