@@ -118,16 +118,19 @@ func (q *sentQueue) index(slot int32) int { return (int(slot) - q.head) & q.mask
 
 // push appends the record of [seq, end) sent at sentAt, which ends a GSO
 // packet unless the caller says otherwise, and returns it. The record is
-// written in its slot, not built and copied there.
+// written in its slot, not built elsewhere and copied there.
 func (q *sentQueue) push(seq, end Seq, sentAt units.Time, retransmitted bool) *sentSegment {
 	if q.n == len(q.segs) {
 		q.grow()
 	}
 	slot := q.slot(q.n)
 	s := &q.segs[slot]
-	*s = sentSegment{seq: seq, end: end, sentAt: sentAt, retransmitted: retransmitted, gsoEnd: true}
+	// Cleared, then the fields set one by one: a literal with a field
+	// other than zero is built from a template elsewhere and copied.
+	*s = sentSegment{}
+	s.seq, s.end, s.sentAt, s.retransmitted, s.gsoEnd = seq, end, sentAt, retransmitted, true
 	q.n++
-	q.tsInsert(slot)
+	q.tsLink(slot, s)
 	return s
 }
 
@@ -400,6 +403,12 @@ func (q *sentQueue) tsInsert(slot int32) {
 	if !tsLive(s) {
 		return
 	}
+	q.tsLink(slot, s)
+}
+
+// tsLink is tsInsert for a record s, at slot, that belongs on the list and
+// is not on it: push's, which is neither SACKed nor lost.
+func (q *sentQueue) tsLink(slot int32, s *sentSegment) {
 	p := q.tsTail
 	var prev *sentSegment
 	for p >= 0 {
