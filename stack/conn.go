@@ -98,6 +98,7 @@ type Conn struct {
 	windowClamp  int
 	scalingRatio int
 	tpAdvMSS     int
+	winMemo      windowMemo // advertiseLinux's
 	finRcvd      bool
 	peerFin      Seq
 	finValid     bool // peerFin holds the sequence number of a FIN seen out of order

@@ -699,9 +699,7 @@ func (c *Conn) advertise(syn bool) uint16 {
 		return uint16(w)
 	}
 	if c.cfg.LinuxRcvWindow {
-		w := c.linuxWindow(nxt)
-		c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
-		return uint16(min(w>>c.rcvShift, 65535))
+		return c.advertiseLinux(nxt)
 	}
 	edge := nxt.Add(c.rcvBuf.window())
 	if c.rcvAdv.LT(nxt) || c.rcvAdv.GT(edge) || edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) {

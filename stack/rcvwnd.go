@@ -244,5 +244,69 @@ func (c *Conn) linuxWindow(nxt Seq) int {
 	return w
 }
 
+// advertiseLinux is advertise's window field under Config.LinuxRcvWindow:
+// linuxWindow's window, which becomes the one offered (rcvAdv, rcvWup).
+//
+// An advertisement that leaves rcvAdv and rcvWup as they were is
+// remembered (winMemo) with everything linuxWindow reads, and repeated
+// while none of it changes: a sender's receive side stands still while it
+// sends (nothing arrives to read or to grow the window), so every data
+// segment would compute the same window again. linuxWindow is a function
+// of nxt and of these fields alone: rcvAdv and rcvWup, the receive
+// buffer's limit and unread bytes, windowClamp, rcvSsthresh, rcvShift,
+// scalingRatio (through rcvFullSpace) and rcvMSS() (rcvMSSEst, or the MSS
+// advertised, which follows tsOK); the configuration is fixed. Its one
+// effect besides the answer is selectWindow's clearing of quickAcks,
+// which depends on the same fields and is repeated. The memo's own
+// writes are the ones the advertisement made, so they need not be made
+// again. The zero memo stands for a zero buffer, whose window is 0 with
+// quickAcks left alone, as linuxWindow says.
+func (c *Conn) advertiseLinux(nxt Seq) uint16 {
+	m := &c.winMemo
+	if nxt == m.nxt && c.rcvWup == nxt && c.rcvAdv == m.adv &&
+		c.rcvBuf.unread == m.unread && c.rcvBuf.limit == m.limit &&
+		c.windowClamp == m.clamp && c.rcvSsthresh == m.ssthresh &&
+		c.rcvShift == m.shift && c.scalingRatio == m.ratio &&
+		c.rcvMSSEst == m.mssEst && c.tsOK == m.tsOK {
+		if m.quickEnds {
+			c.quickAcks = 0
+		}
+		return m.field
+	}
+	adv, wup := c.rcvAdv, c.rcvWup
+	// selectWindow only ever sets quickAcks to 0, and nothing here reads
+	// it: from any other value, whether it was cleared shows.
+	quick := c.quickAcks
+	c.quickAcks = 1
+	w := c.linuxWindow(nxt)
+	quickEnds := c.quickAcks == 0
+	if !quickEnds {
+		c.quickAcks = quick
+	}
+	c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
+	field := uint16(min(w>>c.rcvShift, 65535))
+	if c.rcvAdv == adv && wup == nxt {
+		*m = windowMemo{
+			nxt: nxt, adv: adv,
+			unread: c.rcvBuf.unread, limit: c.rcvBuf.limit,
+			clamp: c.windowClamp, ssthresh: c.rcvSsthresh,
+			ratio: c.scalingRatio, mssEst: c.rcvMSSEst,
+			shift: c.rcvShift, tsOK: c.tsOK,
+			quickEnds: quickEnds, field: field,
+		}
+	}
+	return field
+}
+
+// windowMemo is advertiseLinux's record of an advertisement that changed
+// nothing: the state it was made in and its answer. RCV.WUP was nxt.
+type windowMemo struct {
+	nxt, adv                                      Seq
+	unread, limit, clamp, ssthresh, ratio, mssEst int
+	shift                                         uint8
+	tsOK, quickEnds                               bool
+	field                                         uint16
+}
+
 // alignUp rounds n up to a multiple of a, a power of two.
 func alignUp(n, a int) int { return (n + a - 1) &^ (a - 1) }
