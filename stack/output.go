@@ -367,8 +367,8 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	end := seq.Add(n)
 	psh, last := false, false
 	if n > 0 {
-		next, _, nextHold := c.planData(end, allow-n, c.gsoSegs+1 < tso)
-		last = fin || nextHold != holdNone || next == 0
+		room := followRoom(n, avail, allow, rwnd)
+		last = fin || c.nothingFollows(room, end, allow-n, c.gsoSegs+1 < tso)
 		if psh = c.dataPush(seq, n, last, tso); psh {
 			flags |= FlagPSH
 		}
@@ -451,6 +451,34 @@ func (c *Conn) planData(nxt Seq, allow int, inPacket bool) (n int, fin bool, hol
 		return 0, false, holdWait
 	}
 	return n, fin, holdNone
+}
+
+// nothingFollows is sendData's look-ahead: whether planData(nxt, allow,
+// inPacket) would let no segment with data go, for nxt just after the
+// segment sendData sends. room is the least of the data, the congestion
+// window and the peer's window left at nxt (planData's avail, allow and
+// rwnd there): sendData works it out from its own, less the n bytes it
+// sends, which is exact since n is above 0 and at most each (unless the
+// FIN rides on the segment, when sendData does not ask), so no difference
+// wraps. With room for a full segment one goes (planData's
+// first case; the FIN can only ride on it); with none, no data goes (the
+// last segment's rule needs room in all three); only in between is
+// planData asked.
+func (c *Conn) nothingFollows(room int, nxt Seq, allow int, inPacket bool) bool {
+	return room <= 0 || room < c.sndMSS && !c.dataFollows(nxt, allow, inPacket)
+}
+
+// followRoom is the room the segment after n bytes of data sent at SND.NXT
+// would have (nothingFollows), from sendData's avail, allow and rwnd.
+func followRoom(n, avail, allow, rwnd int) int { return min(avail, allow, rwnd) - n }
+
+// dataFollows reports whether planData(nxt, allow, inPacket) lets a segment
+// with data go. It is kept out of line so that nothingFollows inlines.
+//
+//go:noinline
+func (c *Conn) dataFollows(nxt Seq, allow int, inPacket bool) bool {
+	n, _, hold := c.planData(nxt, allow, inPacket)
+	return hold == holdNone && n > 0
 }
 
 // retransmit resends record i of the scoreboard.
