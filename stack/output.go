@@ -618,10 +618,10 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		if flags&FlagSYN != 0 {
 			dataSeq = seq.Add(1)
 		}
-		c.sndBuf.read(dataSeq, wire.ReservePayload(p, n))
+		c.readPayload(p, dataSeq, n)
 		c.stats.BytesSent += int64(n)
 	} else {
-		wire.ReservePayload(p, 0)
+		wire.ReservePayloadLen(p, 0)
 	}
 	s := &c.seg
 	s.Src, s.Dst = c.id.localAddr, c.id.remoteAddr
@@ -685,6 +685,16 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p
+}
+
+// readPayload gives p the n bytes of the send buffer from seq as its
+// payload; with virtual payload, only their length.
+func (c *Conn) readPayload(p *packet.Packet, seq Seq, n int) {
+	if c.sndBuf.virtual {
+		wire.ReservePayloadLen(p, n)
+		return
+	}
+	c.sndBuf.read(seq, wire.ReservePayload(p, n))
 }
 
 // rcvNxt is RCV.NXT including the peer's FIN once it has been received.

@@ -133,9 +133,15 @@ func (r DropReason) Error() string {
 // EncodeSegment can prepend any headers and a driver can still prepend its
 // framing. It returns the payload bytes to fill.
 func ReservePayload(p *packet.Packet, n int) []byte {
+	ReservePayloadLen(p, n)
+	return p.Bytes()
+}
+
+// ReservePayloadLen is ReservePayload for a payload whose bytes are not
+// written (virtual payload, or none): the same bounds, without the slice.
+func ReservePayloadLen(p *packet.Packet, n int) {
 	p.SetLen(MaxHeaderLen + n)
 	p.TrimFront(MaxHeaderLen)
-	return p.Bytes()
 }
 
 // EncodeSegment turns p, which holds exactly the TCP payload, into the IPv4
