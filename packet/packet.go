@@ -93,6 +93,30 @@ func (p *Packet) SetMetaHeaderLen(n int) {
 	p.metaLen = int32(n)
 }
 
+// Reserve leaves front bytes of new headroom after the packet's start and
+// makes it n bytes long from there: SetLen(front+n), then TrimFront(front).
+// It panics if front or n is negative or the packet would pass the end of
+// its buffer.
+func (p *Packet) Reserve(front, n int) {
+	if front < 0 || n < 0 || p.start+front+n > Capacity {
+		panic("packet: length out of range")
+	}
+	p.start += front
+	p.end = p.start + n
+}
+
+// PrependMeta grows the packet by n bytes of headers at the front that
+// travel as metadata: Prepend(n) and SetMetaHeaderLen(n) in one, with no
+// bytes to return. It panics, as they would, if n is negative or more than
+// the headroom.
+func (p *Packet) PrependMeta(n int) {
+	if n < 0 || n > p.start {
+		panic("packet: metadata header length out of range")
+	}
+	p.start -= n
+	p.metaLen = int32(n)
+}
+
 // CopyFrom makes p a copy of q: its bytes, its flow and its metadata
 // headers. The timestamps are p's own, as for a packet just taken from a
 // pool.

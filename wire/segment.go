@@ -140,8 +140,7 @@ func ReservePayload(p *packet.Packet, n int) []byte {
 // ReservePayloadLen is ReservePayload for a payload whose bytes are not
 // written (virtual payload, or none): the same bounds, without the slice.
 func ReservePayloadLen(p *packet.Packet, n int) {
-	p.SetLen(MaxHeaderLen + n)
-	p.TrimFront(MaxHeaderLen)
+	p.Reserve(MaxHeaderLen, n)
 }
 
 // EncodeSegment turns p, which holds exactly the TCP payload, into the IPv4

@@ -74,8 +74,7 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 	if h.Opts.NumSACK > 0 {
 		n += encSACKBaseLen + h.Opts.NumSACK*optSACKBlockLen
 	}
-	p.Prepend(n)
-	p.SetMetaHeaderLen(n)
+	p.PrependMeta(n)
 }
 
 // VirtualHeader returns the header p carries as metadata, or nil if p's
