@@ -382,8 +382,7 @@ func (c *Conn) negotiate(o *wire.Options) {
 	if c.tsOK {
 		c.sndMSS -= 12 // the timestamp option rides on every segment
 	}
-	c.sackOK = c.cfg.SACK && o.SACKPermitted
-	c.sackRecovery = c.sackOK && c.cfg.Recovery.usesSACK()
+	c.setSACKOK(c.cfg.SACK && o.SACKPermitted)
 }
 
 // processAck handles the ACK field of an acceptable segment. It returns
