@@ -443,8 +443,16 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 		return true
 	}
 	priorInflight, priorUna := c.pipe(), c.sndUna
+	// The sample is filled in place, field by field: these fields here,
+	// the others (Sacked, Acked, Lost and fillAck's) on every path that
+	// reaches OnAck below, so nothing of the previous ACK's is left.
+	// Clearing the whole struct first would clear the rate sample that
+	// fillAck writes anyway.
 	a := &c.ack
-	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
+	a.Now, a.PriorInflight, a.ECE = now, priorInflight, s.Has(FlagECE)
+	a.SlowStartLimit = c.cfg.SlowStartLimitSegments * c.sndMSS
+	a.RTT, a.DupAck = 0, false // rttSample and the duplicate-ACK case set them
+	a.TSval, a.TSecr = 0, 0
 	if c.tsOK && s.Opts.HasTimestamps {
 		// Linux's rx_opt.rcv_tsval and rcv_tsecr, the echo less this
 		// connection's offset (tcp_fast_parse_options).
