@@ -777,8 +777,12 @@ func (c *Conn) fillAck(a *cc.Ack) {
 // go-back-N retransmissions, and Linux, which counts the sender
 // cwnd-limited there (tcp_cwnd_validate sets is_cwnd_limited), grows it
 // in slow start on their ACKs (tcp_enter_loss, then tcp_cong_avoid).
-func (c *Conn) appLimited() bool {
-	return !c.cwndLimited && c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
+func (c *Conn) appLimited() bool { return !c.cwndLimited && c.windowSpare() }
+
+// windowSpare is appLimited's test once the window has not limited the
+// round: nothing to send, and room in the window.
+func (c *Conn) windowSpare() bool {
+	return c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
@@ -847,9 +851,13 @@ func (c *Conn) rttSample(r units.Duration) {
 
 // onFINAcked moves the closing states on once our FIN is acknowledged.
 func (c *Conn) onFINAcked(now units.Time) {
-	if !c.finQueued || c.sndUna != c.finSeq.Add(1) {
-		return
+	if c.finQueued && c.sndUna == c.finSeq.Add(1) {
+		c.finAcked(now)
 	}
+}
+
+// finAcked is onFINAcked once the FIN is acknowledged.
+func (c *Conn) finAcked(now units.Time) {
 	c.chrono.set(now, chronoNone)
 	switch c.state {
 	case FinWait1:
