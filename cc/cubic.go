@@ -295,7 +295,15 @@ func (c *cubic) slowStart(a *Ack) (leftover int) {
 // tcp_cong_avoid_ai: recompute cnt if it is due, then grow cwnd by one
 // segment for every cnt segments acknowledged.
 func (c *cubic) congestionAvoidance(now units.Time, acked int64) {
-	c.update(now, acked)
+	// bictcp_update's first test, here: on most ACKs cnt is not due
+	// (cwnd unchanged, less than a jiffy's recalculation period since),
+	// and update is not called.
+	cwnd := int64(c.segs.Div(c.cwnd, c.mss))
+	jiffies := int64(now / units.Time(cubicJiffy))
+	c.ackCnt += acked
+	if c.lastCwnd != cwnd || jiffies-c.lastTime > cubicRecalcJiffies {
+		c.update(now, jiffies, cwnd, acked)
+	}
 	mss := int64(c.mss)
 	w := c.cnt * mss
 	// Credit earned at a larger cnt is applied gently: one segment.
@@ -312,16 +320,11 @@ func (c *cubic) congestionAvoidance(now units.Time, acked int64) {
 	c.cwnd = min(c.cwnd, InfiniteSsthresh)
 }
 
-// update is Linux's bictcp_update: cnt for the current cwnd, from the cubic
-// curve of the epoch (begun here if none is under way) and the Reno
-// estimate.
-func (c *cubic) update(now units.Time, acked int64) {
-	cwnd := int64(c.segs.Div(c.cwnd, c.mss))
-	jiffies := int64(now / units.Time(cubicJiffy))
-	c.ackCnt += acked
-	if c.lastCwnd == cwnd && jiffies-c.lastTime <= cubicRecalcJiffies {
-		return
-	}
+// update is Linux's bictcp_update once cnt is due (congestionAvoidance
+// tests that, and counts the ACK in ackCnt): cnt for the current cwnd (in
+// segments), from the cubic curve of the epoch (begun here if none is
+// under way) and the Reno estimate.
+func (c *cubic) update(now units.Time, jiffies, cwnd, acked int64) {
 	if !c.inEpoch || jiffies != c.lastTime {
 		c.lastCwnd, c.lastTime = cwnd, jiffies
 		if !c.inEpoch {

@@ -110,9 +110,11 @@ type Conn struct {
 	tsOK     bool
 	tsRecent uint32
 	sackOK   bool
-	// sackRecovery is useSACK's answer, fixed once sackOK is: the
-	// sender's window arithmetic asks it several times per segment.
+	// sackRecovery and recMode are useSACK's and recoveryMode's
+	// answers, fixed with sackOK (setSACKOK): the sender's window
+	// arithmetic and every ACK ask them several times.
 	sackRecovery bool
+	recMode      RecoveryMode
 	synOptsSent  wire.Options
 
 	// SACK generation (RFC 2018, RFC 2883): the starts of the most recently
@@ -412,6 +414,7 @@ func newConn(h *Host, id fourTuple, iss Seq, alg cc.CongestionControl) *Conn {
 		heapIdx:            -1,
 		deadline:           units.Never,
 	}
+	c.setSACKOK(false)
 	c.iss = iss
 	c.sndUna, c.sndNxt, c.sndMax, c.recover = iss, iss, iss, iss
 	c.sndSml = iss

@@ -382,8 +382,7 @@ func (c *Conn) negotiate(o *wire.Options) {
 	if c.tsOK {
 		c.sndMSS -= 12 // the timestamp option rides on every segment
 	}
-	c.sackOK = c.cfg.SACK && o.SACKPermitted
-	c.sackRecovery = c.sackOK && c.cfg.Recovery.usesSACK()
+	c.setSACKOK(c.cfg.SACK && o.SACKPermitted)
 }
 
 // processAck handles the ACK field of an acceptable segment. It returns
@@ -444,8 +443,16 @@ func (c *Conn) processAck(now units.Time, s *wire.Segment) bool {
 		return true
 	}
 	priorInflight, priorUna := c.pipe(), c.sndUna
+	// The sample is filled in place, field by field: these fields here,
+	// the others (Sacked, Acked, Lost and fillAck's) on every path that
+	// reaches OnAck below, so nothing of the previous ACK's is left.
+	// Clearing the whole struct first would clear the rate sample that
+	// fillAck writes anyway.
 	a := &c.ack
-	*a = cc.Ack{Now: now, PriorInflight: priorInflight, ECE: s.Has(FlagECE), SlowStartLimit: c.cfg.SlowStartLimitSegments * c.sndMSS}
+	a.Now, a.PriorInflight, a.ECE = now, priorInflight, s.Has(FlagECE)
+	a.SlowStartLimit = c.cfg.SlowStartLimitSegments * c.sndMSS
+	a.RTT, a.DupAck = 0, false // rttSample and the duplicate-ACK case set them
+	a.TSval, a.TSecr = 0, 0
 	if c.tsOK && s.Opts.HasTimestamps {
 		// Linux's rx_opt.rcv_tsval and rcv_tsecr, the echo less this
 		// connection's offset (tcp_fast_parse_options).
@@ -770,8 +777,12 @@ func (c *Conn) fillAck(a *cc.Ack) {
 // go-back-N retransmissions, and Linux, which counts the sender
 // cwnd-limited there (tcp_cwnd_validate sets is_cwnd_limited), grows it
 // in slow start on their ACKs (tcp_enter_loss, then tcp_cong_avoid).
-func (c *Conn) appLimited() bool {
-	return !c.cwndLimited && c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
+func (c *Conn) appLimited() bool { return !c.cwndLimited && c.windowSpare() }
+
+// windowSpare is appLimited's test once the window has not limited the
+// round: nothing to send, and room in the window.
+func (c *Conn) windowSpare() bool {
+	return c.Unsent() == 0 && c.sent.lostBytes == c.sent.rtxBytes && c.pipe() < c.cwnd()
 }
 
 // ackSegments advances SND.UNA to ack, releases acknowledged bytes, takes an
@@ -840,9 +851,13 @@ func (c *Conn) rttSample(r units.Duration) {
 
 // onFINAcked moves the closing states on once our FIN is acknowledged.
 func (c *Conn) onFINAcked(now units.Time) {
-	if !c.finQueued || c.sndUna != c.finSeq.Add(1) {
-		return
+	if c.finQueued && c.sndUna == c.finSeq.Add(1) {
+		c.finAcked(now)
 	}
+}
+
+// finAcked is onFINAcked once the FIN is acknowledged.
+func (c *Conn) finAcked(now units.Time) {
 	c.chrono.set(now, chronoNone)
 	switch c.state {
 	case FinWait1:

@@ -94,12 +94,20 @@ func (c *Conn) cwnd() int {
 // recoveryMode is the mode this connection recovers with: Config.Recovery,
 // except that sack and rack fall back to newreno when SACK was not
 // negotiated, as Linux falls back to its Reno/NewReno path (tcp_is_reno)
-// for a peer without SACK.
-func (c *Conn) recoveryMode() RecoveryMode {
-	if m := c.cfg.Recovery; !m.usesSACK() || c.sackOK {
-		return m
+// for a peer without SACK. setSACKOK fixes it with sackOK.
+func (c *Conn) recoveryMode() RecoveryMode { return c.recMode }
+
+// setSACKOK records whether SACK is in use on the connection, with the
+// answers of useSACK and recoveryMode, which depend on nothing else:
+// Config, the host's, does not change under a connection.
+func (c *Conn) setSACKOK(ok bool) {
+	c.sackOK = ok
+	m := c.cfg.Recovery
+	c.sackRecovery = ok && m.usesSACK()
+	if m.usesSACK() && !ok {
+		m = RecoveryNewReno
 	}
-	return RecoveryNewReno
+	c.recMode = m
 }
 
 // sendAllowance is how many more bytes the congestion window lets the

@@ -34,7 +34,12 @@ type rttEstimator struct {
 	latest       units.Duration
 	rto          units.Duration
 	backoff      uint // number of doublings applied to rto
-	samples      int64
+	// cur is what current returns, rto backed off and capped: worked
+	// out by setCurrent whenever rto or backoff changes (they change on
+	// a sample, an expiry or the handshake, while the timers read the
+	// timeout on nearly every segment and ACK).
+	cur     units.Duration
+	samples int64
 
 	// Linux's estimator state: mdev4 is 4·mdev (Linux's mdev_us),
 	// mdevMax the largest mdev4 of the current round trip, varLinux the
@@ -49,13 +54,15 @@ type rttEstimator struct {
 }
 
 func newRTTEstimator(c *Config) rttEstimator {
-	return rttEstimator{
+	e := rttEstimator{
 		rto:         c.InitialRTO,
 		granularity: c.ClockGranularity,
 		minRTO:      c.MinRTO,
 		maxRTO:      c.MaxRTO,
 		linux:       c.LinuxRTO,
 	}
+	e.setCurrent()
+	return e
 }
 
 // sample folds one RTT measurement into the estimate. una and nxt are
@@ -89,6 +96,7 @@ func (e *rttEstimator) sample(r units.Duration, una, nxt Seq) {
 	}
 	e.backoff = 0
 	e.rto = e.clamp(e.srtt + max(e.granularity, 4*e.rttvar))
+	e.setCurrent()
 }
 
 // sampleLinux is tcp_rtt_estimator followed by tcp_set_rto.
@@ -130,6 +138,7 @@ func (e *rttEstimator) sampleLinux(r units.Duration, una, nxt Seq) {
 	e.rttvar = e.mdev4 / 4 // what tcp_info reports as rttvar
 	e.backoff = 0
 	e.rto = min(e.srtt+e.varLinux, e.maxRTO)
+	e.setCurrent()
 }
 
 func (e *rttEstimator) clamp(d units.Duration) units.Duration {
@@ -137,7 +146,10 @@ func (e *rttEstimator) clamp(d units.Duration) units.Duration {
 }
 
 // current is the RTO with backoff applied.
-func (e *rttEstimator) current() units.Duration {
+func (e *rttEstimator) current() units.Duration { return e.cur }
+
+// backedOff works out the RTO with backoff applied, for current.
+func (e *rttEstimator) backedOff() units.Duration {
 	d := e.rto
 	for i := uint(0); i < e.backoff && d < e.maxRTO; i++ {
 		d *= 2
@@ -145,10 +157,14 @@ func (e *rttEstimator) current() units.Duration {
 	return min(d, e.maxRTO)
 }
 
+// setCurrent refreshes cur; every change to rto or backoff calls it.
+func (e *rttEstimator) setCurrent() { e.cur = e.backedOff() }
+
 // backOff doubles the timeout after an expiry (RFC 6298 §5.5).
 func (e *rttEstimator) backOff() {
 	if e.current() < e.maxRTO {
 		e.backoff++
+		e.setCurrent()
 	}
 }
 
@@ -162,4 +178,5 @@ func (e *rttEstimator) afterHandshake(synRetransmitted bool) {
 	if synRetransmitted && e.samples == 0 && e.rto < fallbackRTO {
 		e.rto = fallbackRTO
 	}
+	e.setCurrent()
 }

@@ -195,8 +195,8 @@ func (c *Conn) restoreFromCookie(irs Seq, o *cookieOptions) {
 	if o.wscaleOK {
 		c.sndShift, c.rcvShift = o.wscale, cfg.windowShift()
 	}
-	c.tsOK, c.sackOK, c.ecnOK = o.timestamps, o.sackOK, o.ecnOK
-	c.sackRecovery = c.sackOK && c.cfg.Recovery.usesSACK()
+	c.tsOK, c.ecnOK = o.timestamps, o.ecnOK
+	c.setSACKOK(o.sackOK)
 	if c.tsOK {
 		c.sndMSS -= 12
 	}
