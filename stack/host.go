@@ -510,25 +510,38 @@ func (h *Host) NextDeadline() units.Time {
 // first whether the entry has run out of retries.
 func (h *Host) OnTimer(now units.Time) {
 	h.refreshDeadlines()
-	due := h.popDue(now)
-	for _, c := range due {
-		// Every connection popped goes back into the heap at the next
-		// refresh, with whatever deadline its timers leave.
-		h.touch(c)
-		if c.pos < 0 || c.nextDeadline() > now {
-			continue
+	if len(h.timers.conns) == 1 {
+		// One connection in the heap, as at either end of a bulk flow
+		// (a paced sender wakes once per segment): popDue's work
+		// without its list, which would hold this one connection.
+		if c := h.timers.conns[0]; c.deadline <= now {
+			h.timers.popOnly()
+			h.expire(c, now)
 		}
-		if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
-			c.terminate(ErrTimedOut)
-		} else {
-			c.onTimer(now)
-		}
+		return
 	}
-	// One by one: clear() is a runtime call with bulk write barriers,
-	// dearer than the one store a host's usual wake-up takes (a paced
-	// sender's, once per segment).
-	for i := range due {
+	due := h.popDue(now)
+	for i, c := range due {
+		// Cleared as it is taken: a loop of only the clearing compiles
+		// to a runtime call with bulk write barriers, dearer than the
+		// one store a host's usual wake-up takes.
 		due[i] = nil
+		h.expire(c, now)
+	}
+}
+
+// expire runs the expired timers of c, which OnTimer took out of the heap:
+// it goes back in at the next refresh, with whatever deadline its timers
+// leave.
+func (h *Host) expire(c *Conn, now units.Time) {
+	h.touch(c)
+	if c.pos < 0 || c.nextDeadline() > now {
+		return
+	}
+	if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
+		c.terminate(ErrTimedOut)
+	} else {
+		c.onTimer(now)
 	}
 }
 

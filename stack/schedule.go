@@ -198,6 +198,14 @@ func (hp *deadlineHeap) delete(c *Conn) {
 	}
 }
 
+// popOnly takes out the heap's only connection.
+func (hp *deadlineHeap) popOnly() {
+	c := hp.conns[0]
+	hp.conns[0] = nil
+	hp.conns = hp.conns[:0]
+	c.heapIdx, c.deadline = -1, units.Never
+}
+
 func (hp *deadlineHeap) swap(i, j int) {
 	a := hp.conns
 	a[i], a[j] = a[j], a[i]
