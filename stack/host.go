@@ -509,7 +509,11 @@ func (h *Host) NextDeadline() units.Time {
 // order. The SYN-ACK timer of a half-open connection asks its listener
 // first whether the entry has run out of retries.
 func (h *Host) OnTimer(now units.Time) {
-	h.refreshDeadlines()
+	if len(h.stale) != 0 {
+		// A driver that asked NextDeadline since the last change, as
+		// the sim does, leaves nothing stale: the call is not made.
+		h.refreshDeadlines()
+	}
 	if len(h.timers.conns) == 1 {
 		// One connection in the heap, as at either end of a bulk flow
 		// (a paced sender wakes once per segment): popDue's work

@@ -144,7 +144,7 @@ func (s *readySet) cut(i int) {
 // deadlineHeap is a min-heap of connections keyed by their deadline, each
 // knowing its index in it, so that a connection's key changes in
 // O(log n) and the earliest deadline is read in O(1). Connections with no
-// deadline are not in it.
+// deadline are not in it, but for one that popOnly took out.
 type deadlineHeap struct {
 	conns []*Conn
 }
@@ -198,13 +198,13 @@ func (hp *deadlineHeap) delete(c *Conn) {
 	}
 }
 
-// popOnly takes out the heap's only connection.
-func (hp *deadlineHeap) popOnly() {
-	c := hp.conns[0]
-	hp.conns[0] = nil
-	hp.conns = hp.conns[:0]
-	c.heapIdx, c.deadline = -1, units.Never
-}
+// popOnly takes the heap's only connection out, as far as any reader of
+// the heap can tell: its key becomes Never, which min, readyDue and popDue
+// read as an empty heap, but it keeps its slot, so that the refresh that
+// follows (OnTimer marks it stale) writes its next key in place rather
+// than appending it again. A connection is in the heap with key Never only
+// in this way, until that refresh.
+func (hp *deadlineHeap) popOnly() { hp.conns[0].deadline = units.Never }
 
 func (hp *deadlineHeap) swap(i, j int) {
 	a := hp.conns
