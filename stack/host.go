@@ -518,9 +518,12 @@ func (h *Host) OnTimer(now units.Time) {
 		// One connection in the heap, as at either end of a bulk flow
 		// (a paced sender wakes once per segment): popDue's work
 		// without its list, which would hold this one connection.
+		// Its key is fresh (refreshed above, or not stale), so its
+		// timers are due as it says.
 		if c := h.timers.conns[0]; c.deadline <= now {
 			h.timers.popOnly()
-			h.expire(c, now)
+			h.touch(c)
+			h.runTimers(c, now)
 		}
 		return
 	}
@@ -530,18 +533,20 @@ func (h *Host) OnTimer(now units.Time) {
 		// to a runtime call with bulk write barriers, dearer than the
 		// one store a host's usual wake-up takes.
 		due[i] = nil
-		h.expire(c, now)
+		// Every connection popped goes back into the heap at the next
+		// refresh, with whatever deadline its timers leave. One that
+		// an earlier one's timers closed, or whose deadline they
+		// moved, is passed over.
+		h.touch(c)
+		if c.pos < 0 || c.nextDeadline() > now {
+			continue
+		}
+		h.runTimers(c, now)
 	}
 }
 
-// expire runs the expired timers of c, which OnTimer took out of the heap:
-// it goes back in at the next refresh, with whatever deadline its timers
-// leave.
-func (h *Host) expire(c *Conn, now units.Time) {
-	h.touch(c)
-	if c.pos < 0 || c.nextDeadline() > now {
-		return
-	}
+// runTimers runs the expired timers of c.
+func (h *Host) runTimers(c *Conn, now units.Time) {
 	if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
 		c.terminate(ErrTimedOut)
 	} else {
