@@ -257,13 +257,17 @@ type bbr1 struct {
 
 	lt bbr1LongTerm
 
-	// memo is inflight's last answer and what it was computed from.
-	memo bbr1InflightMemo
+	// memo is inflight's last answers and what they were computed from:
+	// [0] for the cwnd gain, [1] for any other.
+	memo [2]bbr1InflightMemo
 }
 
-// bbr1InflightMemo keeps inflight's last answer. Its inputs change a few
-// times per round trip, while it is asked up to three times per ACK and
-// costs three divisions, whose latency is most of its time.
+// bbr1InflightMemo keeps one of inflight's answers. Its inputs change a
+// few times per round trip, while it is asked up to three times per ACK
+// and costs three divisions, whose latency is most of its time. Two are
+// kept, since an ACK of ProbeBW's first two phases, or of Drain, asks it
+// with the cwnd gain (setCwnd) and with another (isNextCyclePhase,
+// checkDrain): one answer would be recomputed twice per ACK.
 type bbr1InflightMemo struct {
 	valid      bool
 	bw         units.Rate
@@ -597,7 +601,12 @@ func (b *bbr1) bdp(bw units.Rate, gain float64) int {
 // inflight is the draft's BBRInflight: the window that holds gain·BDP in
 // the network with the quantization budget on top.
 func (b *bbr1) inflight(bw units.Rate, gain float64) int {
-	m := &b.memo
+	// Either slot is keyed on every input; the choice only keeps the
+	// cwnd target's answer apart from the other one an ACK may ask.
+	m := &b.memo[0]
+	if gain != b.cwndGain {
+		m = &b.memo[1]
+	}
 	first := b.mode == bbr1ProbeBW && b.cycleIndex == 0
 	if !m.valid || bw != m.bw || gain != m.gain || b.rtprop != m.rtprop || b.pacingRate != m.pacingRate || first != m.firstPhase {
 		*m = bbr1InflightMemo{true, bw, gain, b.rtprop, b.pacingRate, first, b.quantizationBudget(b.bdp(bw, gain))}

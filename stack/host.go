@@ -509,26 +509,48 @@ func (h *Host) NextDeadline() units.Time {
 // order. The SYN-ACK timer of a half-open connection asks its listener
 // first whether the entry has run out of retries.
 func (h *Host) OnTimer(now units.Time) {
-	h.refreshDeadlines()
+	if len(h.stale) != 0 {
+		// A driver that asked NextDeadline since the last change, as
+		// the sim does, leaves nothing stale: the call is not made.
+		h.refreshDeadlines()
+	}
+	if len(h.timers.conns) == 1 {
+		// One connection in the heap, as at either end of a bulk flow
+		// (a paced sender wakes once per segment): popDue's work
+		// without its list, which would hold this one connection.
+		// Its key is fresh (refreshed above, or not stale), so its
+		// timers are due as it says.
+		if c := h.timers.conns[0]; c.deadline <= now {
+			h.timers.popOnly()
+			h.touch(c)
+			h.runTimers(c, now)
+		}
+		return
+	}
 	due := h.popDue(now)
-	for _, c := range due {
+	for i, c := range due {
+		// Cleared as it is taken: a loop of only the clearing compiles
+		// to a runtime call with bulk write barriers, dearer than the
+		// one store a host's usual wake-up takes.
+		due[i] = nil
 		// Every connection popped goes back into the heap at the next
-		// refresh, with whatever deadline its timers leave.
+		// refresh, with whatever deadline its timers leave. One that
+		// an earlier one's timers closed, or whose deadline they
+		// moved, is passed over.
 		h.touch(c)
 		if c.pos < 0 || c.nextDeadline() > now {
 			continue
 		}
-		if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
-			c.terminate(ErrTimedOut)
-		} else {
-			c.onTimer(now)
-		}
+		h.runTimers(c, now)
 	}
-	// One by one: clear() is a runtime call with bulk write barriers,
-	// dearer than the one store a host's usual wake-up takes (a paced
-	// sender's, once per segment).
-	for i := range due {
-		due[i] = nil
+}
+
+// runTimers runs the expired timers of c.
+func (h *Host) runTimers(c *Conn, now units.Time) {
+	if l := c.listener; l != nil && c.state == SynReceived && c.rtxAt <= now && l.synAckExpired(c) {
+		c.terminate(ErrTimedOut)
+	} else {
+		c.onTimer(now)
 	}
 }
 

@@ -143,8 +143,17 @@ func (s *readySet) cut(i int) {
 
 // deadlineHeap is a min-heap of connections keyed by their deadline, each
 // knowing its index in it, so that a connection's key changes in
-// O(log n) and the earliest deadline is read in O(1). Connections with no
-// deadline are not in it.
+// O(log n) and the earliest deadline is read in O(1).
+//
+// Connections with no deadline are not in it, with one exception: the
+// heap's only connection keeps its slot when its deadline goes (set with
+// Never, popOnly), with key Never, so that its next deadline is written in
+// place rather than appended again: a bulk flow's receiver loses and
+// regains its delayed-ACK deadline every other segment, a paced sender its
+// pacing release every segment. Every reader takes a heap whose least key
+// is Never for an empty one (min, readyDue, popDue), and a connection with
+// key Never sinks below every other. Since only the only connection is
+// kept so, at most one connection is ever in the heap with key Never.
 type deadlineHeap struct {
 	conns []*Conn
 }
@@ -169,7 +178,11 @@ func (hp *deadlineHeap) set(c *Conn, d units.Time) {
 			hp.up(c.heapIdx)
 		}
 	case d == units.Never:
-		hp.delete(c)
+		if len(hp.conns) == 1 {
+			c.deadline = d // keeps its slot (see deadlineHeap)
+		} else {
+			hp.delete(c)
+		}
 	case d != c.deadline:
 		c.deadline = d
 		if len(hp.conns) > 1 { // one connection is a heap by itself
@@ -197,6 +210,11 @@ func (hp *deadlineHeap) delete(c *Conn) {
 		hp.down(i)
 	}
 }
+
+// popOnly takes the heap's only connection out, as far as any reader of
+// the heap can tell: its key becomes Never, but it keeps its slot (see
+// deadlineHeap), for the refresh that follows (OnTimer marks it stale).
+func (hp *deadlineHeap) popOnly() { hp.conns[0].deadline = units.Never }
 
 func (hp *deadlineHeap) swap(i, j int) {
 	a := hp.conns

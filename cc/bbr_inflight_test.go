@@ -1,0 +1,66 @@
+package cc
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ccbench/ccbench/units"
+)
+
+// inflight's two memo slots answer as the computation they skip, whatever
+// changes between calls, when the calls alternate between the cwnd gain
+// and other gains as an ACK's do (setCwnd, then isNextCyclePhase or
+// checkDrain), and when the cwnd gain itself changes with the mode, which
+// moves an answer from one slot's gain to the other's.
+func TestBBRInflightMemoSlotsMatchComputation(t *testing.T) {
+	b := &bbr1{}
+	b.Init(0, 1448, 10*1448)
+	rng := rand.New(rand.NewPCG(7, 8))
+	bws := []units.Rate{0, 1 * units.MbitPerSecond, 100 * units.MbitPerSecond, 100*units.MbitPerSecond + 1, 10 * units.GbitPerSecond}
+	gains := []float64{1, 0.75, 1.25, bbr1CwndGain, bbr1HighGain, bbr1DrainGain}
+	rtts := []units.Duration{bbr1NoRTprop, 100 * units.Microsecond, 40 * units.Millisecond, 40*units.Millisecond + 1}
+	rates := []units.Rate{0, 1 * units.MbitPerSecond, 20 * units.MbitPerSecond, 99 * units.MbitPerSecond, 3 * units.GbitPerSecond}
+	bw := bws[2]
+	hits := [2]int{}
+	for i := 0; i < 100000; i++ {
+		switch rng.IntN(8) {
+		case 0:
+			bw = bws[rng.IntN(len(bws))]
+		case 1:
+			b.cwndGain = gains[rng.IntN(len(gains))]
+		case 2:
+			b.rtprop = rtts[rng.IntN(len(rtts))]
+		case 3:
+			b.pacingRate = rates[rng.IntN(len(rates))]
+		case 4:
+			b.mode = bbr1Mode(rng.IntN(4))
+		case 5:
+			b.cycleIndex = rng.IntN(8)
+		}
+		// An ACK's calls: the cwnd target, and often another gain.
+		asks := []float64{b.cwndGain}
+		if rng.IntN(2) == 0 {
+			asks = append(asks, gains[rng.IntN(len(gains))])
+		}
+		for _, gain := range asks {
+			slot := 0
+			if gain != b.cwndGain {
+				slot = 1
+			}
+			before := b.memo[slot]
+			want := b.quantizationBudget(b.bdp(bw, gain))
+			if got := b.inflight(bw, gain); got != want {
+				t.Fatalf("step %d: inflight(%v, %v) = %d, computed %d (cwnd gain %v, rtprop %v, pacing %v, mode %d, phase %d)",
+					i, bw, gain, got, want, b.cwndGain, b.rtprop, b.pacingRate, b.mode, b.cycleIndex)
+			}
+			if before == b.memo[slot] {
+				hits[slot]++
+			}
+		}
+	}
+	// Both slots must have answered from memory often, or the test
+	// proves nothing about them.
+	if hits[0] < 1000 || hits[1] < 1000 {
+		t.Fatalf("memo hits %v: too few to test the slots", hits)
+	}
+}
