@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/spf13/cobra"
@@ -80,11 +81,13 @@ func (j exportJob) WaitScript() string {
 
 // slurmValue is what an #SBATCH value may be made of: one word, so that
 // nothing given to a flag can end the line or start another directive.
-var slurmValue = regexp.MustCompile(`^[A-Za-z0-9_.:,+-]+$`)
+// Like every pattern and template of this file it is compiled on first
+// use: the other commands do not pay for it at every start of the binary.
+var slurmValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.:,+-]+$`) })
 
 // storageSize is a Kubernetes quantity as a volume claim's size is
 // written: a whole number with an optional binary or decimal suffix.
-var storageSize = regexp.MustCompile(`^[1-9][0-9]*(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$`)
+var storageSize = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]*(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$`) })
 
 func newExportCmd(stdout io.Writer) *cobra.Command {
 	var (
@@ -144,12 +147,12 @@ to OUT/shards/<i>, which the merge joins.`,
 				if err := slurmJob(cmd, &job); err != nil {
 					return err
 				}
-				return slurmTemplate.Execute(stdout, job)
+				return slurmTemplate().Execute(stdout, job)
 			}
 			if err := k8sJob(cmd, &job); err != nil {
 				return err
 			}
-			return k8sTemplate.Execute(stdout, job)
+			return k8sTemplate().Execute(stdout, job)
 		},
 	}
 	f := cmd.Flags()
@@ -183,7 +186,7 @@ func slurmJob(cmd *cobra.Command, job *exportJob) error {
 		{"partition", job.Partition, "debug"}, {"time", job.Time, "2:00:00"},
 		{"mem", job.Mem, "4G"}, {"account", job.Account, "proj42"},
 	} {
-		if cmd.Flags().Changed(v.flag) && !slurmValue.MatchString(v.value) {
+		if cmd.Flags().Changed(v.flag) && !slurmValue().MatchString(v.value) {
 			return fmt.Errorf("--%s: %q is not allowed: must be one sbatch value of letters, digits and _.:,+- (e.g. --%s %s)", v.flag, v.value, v.flag, v.example)
 		}
 	}
@@ -238,7 +241,7 @@ func k8sJob(cmd *cobra.Command, job *exportJob) error {
 		return fmt.Errorf("%s: not allowed for k8s: the file is read inside the image, so it must be a path below the folder export runs in, as the Dockerfile copies it (e.g. experiments/mine.toml)", job.File)
 	}
 	job.File = filepath.ToSlash(job.File)
-	if !storageSize.MatchString(job.Storage) {
+	if !storageSize().MatchString(job.Storage) {
 		return fmt.Errorf("--storage: %q is not allowed: must be a size as Kubernetes writes it, a whole number with an optional suffix Ki, Mi, Gi, Ti, Pi, k, M, G, T or P (e.g. 10Gi)", job.Storage)
 	}
 	for _, v := range []struct{ flag, value string }{{"pvc", job.PVC}, {"storage-class", job.StorageClass}} {
@@ -254,9 +257,9 @@ func k8sJob(cmd *cobra.Command, job *exportJob) error {
 // tested apart: written as a bounded repetition, {0,251}, the pattern
 // compiles to a program of hundreds of states, which every start of the
 // binary paid for (about 3 ms, a tenth of a short run).
-func isDNSName(s string) bool { return len(s) <= 253 && dnsName.MatchString(s) }
+func isDNSName(s string) bool { return len(s) <= 253 && dnsName().MatchString(s) }
 
-var dnsName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+var dnsName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`) })
 
 // jobName makes a name both schedulers accept (a Kubernetes DNS-1123
 // label: lower-case letters, digits and '-', at most 63 characters).
@@ -300,7 +303,8 @@ func yamlQuote(s string) string {
 // With --local-out a task first copies back what an earlier attempt of it
 // left in the shared folder, runs into node-local storage, and copies its
 // whole result tree to OUT/shards/<i>; the merge joins those folders.
-var slurmTemplate = template.Must(template.New("slurm").Funcs(template.FuncMap{"sh": shellQuote}).Parse(`#!/bin/bash
+var slurmTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("slurm").Funcs(template.FuncMap{"sh": shellQuote}).Parse(`#!/bin/bash
 # Sweep {{.Name}}: {{.Points}} points as a Slurm job array of {{.Shards}} tasks, then a merge job.
 # Task i runs the points k with k mod {{.Shards}} = i (ccbench run --shard i/{{.Shards}}).
 # Written by ccbench export slurm. Run it with bash where sbatch works: it
@@ -369,6 +373,7 @@ echo "submitted job array $array ({{.Shards}} tasks) and merge job ${merge%%;*},
 {{- end}}
 {{- end}}
 `))
+})
 
 // The manifests: the volume claim, the Indexed Job, the merge Job.
 //
@@ -384,7 +389,8 @@ echo "submitted job array $array ({{.Shards}} tasks) and merge job ${merge%%;*},
 // runs. It may be applied together with the rest: it waits, idle. The
 // wait is written without "$(": the kubelet would read $(NAME) in a
 // command as a variable to expand.
-var k8sTemplate = template.Must(template.New("k8s").Funcs(template.FuncMap{"q": yamlQuote}).Parse(`# Sweep {{.Name}}: {{.Points}} points as an Indexed Job of {{.Shards}} pods, then a merge Job.
+var k8sTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("k8s").Funcs(template.FuncMap{"q": yamlQuote}).Parse(`# Sweep {{.Name}}: {{.Points}} points as an Indexed Job of {{.Shards}} pods, then a merge Job.
 # The pod with completion index i runs the points k with k mod {{.Shards}} = i (ccbench run --shard i/{{.Shards}}).
 # Written by ccbench export k8s; apply with kubectl apply -f.
 #
@@ -504,3 +510,4 @@ spec:
             claimName: {{q .PVC}}
 {{- end}}
 `))
+})

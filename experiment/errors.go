@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -78,14 +79,17 @@ func newSyntaxError(file string, data []byte, err error) *SyntaxError {
 	msg := strings.TrimPrefix(err.Error(), "toml: ")
 	msg = strings.Join(strings.Fields(msg), " ")
 	e := &SyntaxError{File: file, Msg: msg}
-	if m := redefinedName.FindStringSubmatch(msg); m != nil {
+	if m := redefinedName().FindStringSubmatch(msg); m != nil {
 		e.Line = lastDefinition(data, m[1]+m[2]+m[3])
 	}
 	return e
 }
 
-// redefinedName finds the key in go-toml's redefinition messages.
-var redefinedName = regexp.MustCompile(`^(?:key (\S+) (?:is already defined|should be a table)|table (\S+) already exists|.*already exists as a (\S+?),)`)
+// redefinedName finds the key in go-toml's redefinition messages. It is
+// compiled on first use: a file without that error never needs it.
+var redefinedName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:key (\S+) (?:is already defined|should be a table)|table (\S+) already exists|.*already exists as a (\S+?),)`)
+})
 
 // lastDefinition returns the last line (from 1) that defines name as a key
 // ("name =", "name.x =") or a table ("[name]", "[a.name]", "[[name]]"),

@@ -248,16 +248,17 @@ func extractTarball(path string, st fs.FileInfo) (string, error) {
 	return dest, nil
 }
 
-// validModule is what a module name may be: a net/ipv4/tcp_NAME.c.
-var validModule = regexp.MustCompile(`^[a-z0-9_]+$`)
+// validModule is what a module name may be: a net/ipv4/tcp_NAME.c. It and
+// notIdent are compiled on first use, not at every start of the binary.
+var validModule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9_]+$`) })
 
 // notIdent matches what a C identifier may not hold.
-var notIdent = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+var notIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-zA-Z0-9_]`) })
 
 // BuildNamed compiles Linux's net/ipv4/tcp_NAME.c (or the shim's Reno)
 // into the cache and returns the .wasm file's path.
 func BuildNamed(name string) (string, error) {
-	if !validModule.MatchString(name) {
+	if !validModule().MatchString(name) {
 		return "", fmt.Errorf("%q is not a module name (tcp_NAME.c of net/ipv4: cubic, bbr, ...)", name)
 	}
 	if name == "reno" {
@@ -298,7 +299,7 @@ func BuildFile(path string) (string, error) {
 	}
 	base := filepath.Base(path)
 	id := strings.TrimSuffix(strings.TrimPrefix(base, "tcp_"), ".c")
-	id = notIdent.ReplaceAllString(id, "_")
+	id = notIdent().ReplaceAllString(id, "_")
 	headers := map[string][]byte{}
 	for _, h := range extraHeaders {
 		if t, err := os.ReadFile(filepath.Join(filepath.Dir(path), h)); err == nil {

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -91,8 +92,9 @@ func estimate(xs []float64) Estimate {
 }
 
 // seedPart matches what makes a run's folder name seed-specific: the
-// default "seed-N[-hash]" name and a sweep's "rep=N".
-var seedPart = regexp.MustCompile(`(^|,)(seed-\d+(-[0-9a-f]+)?|rep=\d+)$`)
+// default "seed-N[-hash]" name and a sweep's "rep=N". It is compiled on
+// first use, by ccbench compare, not at every start of the binary.
+var seedPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|,)(seed-\d+(-[0-9a-f]+)?|rep=\d+)$`) })
 
 // LoadRuns reads dir, one run folder (it holds summary.json) or an
 // experiment folder of runs, and groups the runs by configuration. ignore
@@ -129,7 +131,7 @@ func LoadRuns(dir string, ignore []string) ([]*RunGroup, error) {
 		}
 		i := slices.IndexFunc(groups, func(g *RunGroup) bool { return g.Key == key })
 		if i < 0 {
-			name := seedPart.ReplaceAllString(filepath.Base(run), "")
+			name := seedPart().ReplaceAllString(filepath.Base(run), "")
 			if name == "" {
 				name = s.Experiment
 			}

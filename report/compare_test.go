@@ -111,7 +111,7 @@ func TestConfigKeyIgnoringTCPAndUnknown(t *testing.T) {
 
 func TestSeedPartStripped(t *testing.T) {
 	for in, want := range map[string]string{"seed-1": "", "seed-3-0a1b2c3d": "", "buffer=1bdp,rep=2": "buffer=1bdp", "x": "x"} {
-		if got := seedPart.ReplaceAllString(in, ""); got != want {
+		if got := seedPart().ReplaceAllString(in, ""); got != want {
 			t.Errorf("%q -> %q, want %q", in, got, want)
 		}
 	}

@@ -33,6 +33,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
@@ -428,7 +429,10 @@ func windowJain(f *metrics.Fairness) string {
 	return text + " (" + strings.Join(parts, ", ") + ")"
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+// indexPage is parsed on first use, by the commands that write an index,
+// not at every start of the binary (a --no-plots run never needs it).
+var indexPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -486,6 +490,7 @@ img { max-width: 100%; }
 </body>
 </html>
 `))
+})
 
 func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error {
 	rows := make([]indexRow, len(idx.Runs))
@@ -535,7 +540,7 @@ func writeIndexHTML(w io.Writer, dir string, idx *Index, figures []string) error
 	if idx.Provenance != nil {
 		provenance = idx.Provenance.Line()
 	}
-	return indexPage.Execute(w, struct {
+	return indexPage().Execute(w, struct {
 		Title       string
 		Keys        []string
 		Figures     []string
