@@ -303,9 +303,12 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 			return nil, err
 		}
 	}
+	// The resolved config is rendered once, for the fingerprint and for
+	// config.toml: cfg does not change during the run.
+	canonical := cfg.Canonical()
 	fp := opt.Fingerprint
 	if fp == nil {
-		f, err := FingerprintOf(cfg, opt)
+		f, err := fingerprintOf(cfg, canonical, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -398,7 +401,7 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 	if verify && !res.Verified {
 		return res, fmt.Errorf("payload verification failed: receivers read %v bytes, senders wrote %v", res.Read, res.Written)
 	}
-	if err := writeResults(tmp, cfg, res); err != nil {
+	if err := writeResults(tmp, canonical, res); err != nil {
 		return nil, err
 	}
 	if err := writeFingerprint(tmp, *fp); err != nil {
@@ -428,9 +431,14 @@ func ExecuteWith(cfg *experiment.Config, dir, run string, opt ExecOptions) (*Res
 
 // writeResults writes the run's files other than the time series the sim
 // streamed to dir while it ran; those of a run that kept its samples in
-// memory (the tun driver's) are written here.
-func writeResults(dir string, cfg *experiment.Config, res *Result) error {
-	if err := cfg.WriteResolved(filepath.Join(dir, "config.toml")); err != nil {
+// memory (the tun driver's) are written here. canonical is the run's
+// config.toml, what Config.WriteResolved writes (Config.Canonical).
+func writeResults(dir string, canonical []byte, res *Result) error {
+	err := report.WriteFileAtomic(filepath.Join(dir, "config.toml"), func(w io.Writer) error {
+		_, err := w.Write(canonical)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	rec := res.Recorder

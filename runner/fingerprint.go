@@ -228,9 +228,14 @@ func InputFiles(cfg *experiment.Config) [][2]string {
 // FingerprintOf is the fingerprint of running cfg with opt, without Files.
 // A referenced file that cannot be read is an error naming its key.
 func FingerprintOf(cfg *experiment.Config, opt ExecOptions) (Fingerprint, error) {
+	return fingerprintOf(cfg, cfg.Canonical(), opt)
+}
+
+// fingerprintOf is FingerprintOf given canonical, cfg.Canonical().
+func fingerprintOf(cfg *experiment.Config, canonical []byte, opt ExecOptions) (Fingerprint, error) {
 	fp := Fingerprint{Format: fingerprintFormat, Version: buildVersion()}
 	h := sha256.New()
-	h.Write(cfg.Canonical())
+	h.Write(canonical)
 	fmt.Fprintf(h, "\x00verify=%t pcap=%t", opt.Verify, opt.Pcap)
 	fp.Settings = hex.EncodeToString(h.Sum(nil))
 	for _, ref := range referencedFiles(cfg) {
