@@ -34,12 +34,19 @@ func Load(path string, sets []string) (*Config, error) {
 // file name in errors, and the experiment name defaults to its base name
 // without extension.
 func LoadBytes(name string, data []byte, sets []string) (*Config, error) {
+	return loadBytes(name, data, sets, false)
+}
+
+// loadBytes is LoadBytes; caseChecked says that the caller has parsed
+// data and passed the document to checkCase with this name already, so
+// parsing it again here would find the same and pass.
+func loadBytes(name string, data []byte, sets []string, caseChecked bool) (*Config, error) {
 	v, err := newViper(data)
 	if err != nil {
 		return nil, newSyntaxError(name, data, err)
 	}
 	var doc map[string]any
-	if toml.Unmarshal(data, &doc) == nil {
+	if !caseChecked && toml.Unmarshal(data, &doc) == nil {
 		if err := checkCase(name, doc); err != nil {
 			return nil, err
 		}

@@ -89,6 +89,10 @@ func LoadSweep(path string, sets []string) (*Sweep, error) {
 	return LoadSweepBytes(path, data, sets)
 }
 
+// recheckCase makes LoadSweepBytes check the case of data's keys again
+// in loadBytes, as it once did; tests compare the two.
+var recheckCase = false
+
 // LoadSweepBytes is LoadSweep for a document already in memory; name
 // stands for its file name.
 func LoadSweepBytes(name string, data []byte, sets []string) (*Sweep, error) {
@@ -109,14 +113,18 @@ func LoadSweepBytes(name string, data []byte, sets []string) (*Sweep, error) {
 		return nil, err
 	}
 	base := data
+	// checkCase has passed data's document: loading data itself need not
+	// parse it again for that.
+	caseChecked := !recheckCase
 	if _, ok := doc["sweep"]; ok || doc["repetitions"] != nil {
 		delete(doc, "sweep")
 		delete(doc, "repetitions")
 		if base, err = toml.Marshal(doc); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		caseChecked = false
 	}
-	cfg, err := LoadBytes(name, base, sets)
+	cfg, err := loadBytes(name, base, sets, caseChecked)
 	if err != nil {
 		return nil, err
 	}
