@@ -66,3 +66,35 @@ func TestLoadSweepChecksCaseOnce(t *testing.T) {
 	}
 	t.Logf("%d loads compared", n)
 }
+
+// TestLoadSweepRefusesEmptyAsCheckNotEmpty: LoadSweep, which tells an
+// empty file from the document it parses, fails exactly when
+// checkNotEmpty does, with its error, and otherwise gives
+// LoadSweepBytes's result.
+func TestLoadSweepRefusesEmptyAsCheckNotEmpty(t *testing.T) {
+	docs := []string{
+		"", "\n", "# only a comment\n", "  # two\n# comments\n", "[link]\n", "duration = \"1s\"\n",
+		"not toml [\n", "[sweep]\n", "repetitions = 2\n", string(must(os.ReadFile(filepath.Join("..", "experiments", "bottleneck.toml")))),
+	}
+	for i, doc := range docs {
+		path := filepath.Join(t.TempDir(), "e.toml")
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, got := LoadSweep(path, nil)
+		want := checkNotEmpty(path, []byte(doc))
+		if want == nil {
+			_, want = LoadSweepBytes(path, []byte(doc), nil)
+		}
+		if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+			t.Errorf("document %d %q: LoadSweep error %v, want %v", i, doc[:min(len(doc), 20)], got, want)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

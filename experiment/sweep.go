@@ -25,6 +25,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -83,10 +84,7 @@ func LoadSweep(path string, sets []string) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNotEmpty(path, data); err != nil {
-		return nil, err
-	}
-	return LoadSweepBytes(path, data, sets)
+	return loadSweep(path, data, sets, true)
 }
 
 // recheckCase makes LoadSweepBytes check the case of data's keys again
@@ -96,6 +94,12 @@ var recheckCase = false
 // LoadSweepBytes is LoadSweep for a document already in memory; name
 // stands for its file name.
 func LoadSweepBytes(name string, data []byte, sets []string) (*Sweep, error) {
+	return loadSweep(name, data, sets, false)
+}
+
+// loadSweep is LoadSweepBytes; refuseEmpty makes it fail as checkNotEmpty
+// does, from the document it parses anyway.
+func loadSweep(name string, data []byte, sets []string, refuseEmpty bool) (*Sweep, error) {
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		// LoadBytes reports the syntax error with its line.
@@ -104,6 +108,9 @@ func LoadSweepBytes(name string, data []byte, sets []string) (*Sweep, error) {
 			lerr = err
 		}
 		return nil, lerr
+	}
+	if refuseEmpty && len(doc) == 0 {
+		return nil, errors.New(name + ": " + emptyFile)
 	}
 	if err := checkCase(name, doc); err != nil {
 		return nil, err
