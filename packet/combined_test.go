@@ -53,3 +53,31 @@ func TestReserveIsSetLenAndTrimFront(t *testing.T) {
 		}
 	}
 }
+
+// TestBytesAfterIsBytesFrom checks BytesAfter(n) against Bytes()[n:]: the
+// same bytes, length and capacity, and a panic past the end.
+func TestBytesAfterIsBytesFrom(t *testing.T) {
+	panics := func(f func()) (p bool) {
+		defer func() { p = recover() != nil }()
+		f()
+		return false
+	}
+	for _, start := range []int{0, 1, Headroom, Capacity - 100, Capacity} {
+		for _, length := range []int{0, 1, 40, 100} {
+			if start+length > Capacity {
+				continue
+			}
+			var p Packet
+			p.Reset()
+			p.start, p.end = start, start+length
+			for n := 0; n <= length+2; n++ {
+				var a, b []byte
+				pa := panics(func() { a = p.Bytes()[n:] })
+				pb := panics(func() { b = p.BytesAfter(n) })
+				if pa != pb || !pa && (len(a) != len(b) || cap(a) != cap(b) || cap(a) > 0 && &a[:1][0] != &b[:1][0]) {
+					t.Fatalf("start %d length %d n %d: BytesAfter differs from Bytes()[n:] (panic %v, want %v)", start, length, n, pb, pa)
+				}
+			}
+		}
+	}
+}

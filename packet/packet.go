@@ -133,6 +133,11 @@ func (p *Packet) CopyFrom(q *Packet) {
 // Bytes returns the packet's contents. The slice aliases the buffer.
 func (p *Packet) Bytes() []byte { return p.buf[p.start:p.end] }
 
+// BytesAfter returns the packet's contents after its first n bytes,
+// Bytes()[n:], in one slicing; n must not be negative. It panics if n is
+// past the end.
+func (p *Packet) BytesAfter(n int) []byte { return p.buf[p.start+n : p.end] }
+
 // Len is the packet's length in bytes.
 func (p *Packet) Len() int { return p.end - p.start }
 

@@ -311,6 +311,9 @@ type Conn struct {
 	ack cc.Ack
 	ev  cc.Event
 	seg wire.Segment
+	// segFixed is set once build has written seg's fields that never
+	// change: the addresses, ports, TTL and (nil) payload.
+	segFixed bool
 }
 
 // ConnStats are a connection's counters.

@@ -624,14 +624,19 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		wire.ReservePayloadLen(p, 0)
 	}
 	s := &c.seg
-	s.Src, s.Dst = c.id.localAddr, c.id.remoteAddr
-	s.SrcPort, s.DstPort = c.id.localPort, c.id.remotePort
+	if !c.segFixed {
+		// Only build writes seg, the encoders only read it, and the
+		// connection's addresses and configuration never change.
+		s.Src, s.Dst = c.id.localAddr, c.id.remoteAddr
+		s.SrcPort, s.DstPort = c.id.localPort, c.id.remotePort
+		s.TTL = c.cfg.TTL
+		s.Payload = nil
+		c.segFixed = true
+	}
 	s.Seq = seq
 	s.Flags = flags
-	s.TTL = c.cfg.TTL
 	s.IPID = uint16(c.stats.SegmentsSent)
 	s.ECN = wire.ECNNotECT
-	s.Payload = nil
 	if synOpts != nil {
 		s.Opts = *synOpts
 	} else {

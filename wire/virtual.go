@@ -95,7 +95,7 @@ func VirtualHeader(p *packet.Packet) *Header {
 func DecodePacket(p *packet.Packet, seg *Segment, verify bool) error {
 	if n := p.MetaHeaderLen(); n != 0 { // VirtualHeader's test, read once
 		seg.Header = *(*Header)(unsafe.Pointer(p.Meta()))
-		seg.Payload = p.Bytes()[n:]
+		seg.Payload = p.BytesAfter(n)
 		return nil
 	}
 	return DecodeSegmentWith(p.Bytes(), seg, verify)
