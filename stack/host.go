@@ -462,6 +462,10 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 func (h *Host) visit(k, n int, now units.Time) *packet.Packet {
 	c := h.order[k]
 	h.outputCalls++
+	if !c.ackNow && c.sent.len() == 0 && c.quiet(now) {
+		h.ready.remove(k)
+		return nil
+	}
 	p := c.output(now)
 	h.staleKey(c)
 	if p != nil {

@@ -65,8 +65,8 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 			return p
 		}
 	}
-	if p, paced := c.sendNext(now); p != nil {
-		if paced && !c.kaPending && !c.ackNow && now < c.nextSendAt {
+	if p, paced, tight := c.sendNext(now); p != nil {
+		if owed := c.kaPending || c.ackNow; !owed && paced && now < c.nextSendAt {
 			// Paced: the next visit would stop at sendNext's pacing gate
 			// and return nil, with nothing else owed (the flags above
 			// were cleared on the way here, and the segment carried
@@ -76,6 +76,8 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 			c.pacingWait = true
 			c.chronoBlocked(now, allowUnknown)
 			c.drained = true
+		} else if !owed && tight && c.windowFullVisit(now) {
+			c.drained = true // the next visit was made now (quiet.go)
 		}
 		return p
 	}
@@ -87,10 +89,8 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 		// sendNext found nothing and no keepalive was due; the ACK
 		// settles what was owed (build clears ackNow), and nothing it
 		// changes is read by the path above. A second visit now would
-		// run sendNext to the same nil with the same side effects
-		// (markAppLimited and the chrono take the same values at the
-		// same instant) and return nil: the receiver's usual visit,
-		// once per ACK it sends.
+		// run sendNext to the same nil, markAppLimited and the chrono
+		// taking the same values: the receiver's, once per ACK it sends.
 		c.drained = true
 		return c.sendACK(now)
 	}
@@ -130,12 +130,15 @@ func (c *Conn) sendFRTONew(now units.Time, allow int) (p *packet.Packet, hold bo
 // sendNext picks what to send as RFC 6675's NextSeg does: the oldest lost
 // record first; otherwise new data; otherwise, in SACK recovery, a record
 // below the highest SACKed byte that was never retransmitted. paced
-// reports whether a segment sent moved the pacing gate (nextSendAt).
-func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
+// reports whether a segment sent moved the pacing gate (nextSendAt);
+// tight, that it was not paced and may have left less than a segment of
+// congestion window, by the allowance before it less the new data it
+// carried (a hint for output, which makes sure: windowFullVisit).
+func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced, tight bool) {
 	if now < c.nextSendAt && c.pacingRate() > 0 {
 		c.pacingWait = true
 		c.chronoBlocked(now, allowUnknown)
-		return nil, false
+		return nil, false, false
 	}
 	if c.Unsent() == 0 && !c.finQueued && !c.frtoNew && c.sent.len() == 0 {
 		// Nothing to send and nothing sent to resend, as for a receiver
@@ -148,8 +151,8 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 		// or a single ending costs 1% of the bottleneck run's
 		// instructions, measured without PGO, on a path taken once or
 		// twice per segment.)
-		if pipe := c.pipe(); pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
-			c.markAppLimited(pipe)
+		if pipe := c.pipe(); c.rate.appLimited != max(c.rate.delivered+int64(pipe), 1) && pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
+			c.markAppLimited(pipe) // (unless it would store what is there)
 		}
 		if c.chrono.state != chronoNone || c.sndNxt != c.sndUna {
 			// allow is read only when data waits. Without the test,
@@ -157,9 +160,9 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 			// unsent, nothing timed yet), as for a receiver.
 			c.chronoBlocked(now, 0)
 		}
-		return nil, false
+		return nil, false, false
 	}
-	allow := c.sendAllowance()
+	allow, nxt := c.sendAllowance(), c.sndNxt
 	hold := false
 	if c.frtoNew {
 		p, hold = c.sendFRTONew(now, allow)
@@ -173,7 +176,7 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 		if need := c.sent.at(i).len() - c.finByte(c.sent.at(i)); allow < need && c.pipe() > 0 {
 			c.cwndValidate(true)
 			c.chrono.set(now, chronoBusy)
-			return nil, false
+			return nil, false, false
 		}
 		p = c.retransmit(now, i)
 	} else if p = c.sendData(now, allow); p == nil && c.inRecovery && c.useSACK() && allow >= c.sndMSS {
@@ -195,7 +198,7 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 			c.cwndValidate(true)
 		}
 		c.chronoBlocked(now, allow)
-		return nil, false
+		return nil, false, false
 	}
 	c.cwndValidate(c.pipe() >= c.cwnd())
 	// The rate is pacingRate's, with the algorithm's own read once: whether
@@ -238,7 +241,7 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced bool) {
 		}
 		c.nextSendAt = max(c.nextSendAt, now).Add(c.pacingTx.TxTime(rate, cost))
 	}
-	return p, rate > 0
+	return p, rate > 0, rate == 0 && allow-c.sndNxt.Sub(nxt) < c.sndMSS
 }
 
 // cwndValidate latches whether the congestion window limited the sender,
