@@ -338,13 +338,20 @@ func (b *bbr1) OnAck(a *Ack) {
 		// back toward the target.
 		b.packetConservation = false
 	}
-	if b.newly > 0 {
+	// ltSample returns at once, changing nothing, when the long-term
+	// model is neither in force nor sampling and the ACK saw no loss:
+	// the usual ACK, which then makes no call.
+	if b.newly > 0 && (b.lt.useBw || b.lt.sampling || a.Lost > 0) {
 		b.ltSample(a.Now, a.Lost > 0, appLimited)
 	}
 	b.updateBtlBw(&a.Rate, appLimited)
-	b.checkCyclePhase(a)
+	if b.mode == bbr1ProbeBW && b.isNextCyclePhase(a) {
+		b.advanceCyclePhase(a.Now)
+	}
 	b.checkFullPipe(appLimited)
-	b.checkDrain(a)
+	if b.mode == bbr1Startup || b.mode == bbr1Drain {
+		b.checkDrain(a)
+	}
 	b.updateRTprop(a)
 	b.updateGains()
 
@@ -454,12 +461,6 @@ func bbr1Mix(x uint64) uint64 {
 func (b *bbr1) advanceCyclePhase(now units.Time) {
 	b.cycleIndex = (b.cycleIndex + 1) % bbr1CycleLen
 	b.cycleStamp = now
-}
-
-func (b *bbr1) checkCyclePhase(a *Ack) {
-	if b.mode == bbr1ProbeBW && b.isNextCyclePhase(a) {
-		b.advanceCyclePhase(a.Now)
-	}
 }
 
 // isNextCyclePhase decides whether the gain cycle moves on (draft

@@ -527,7 +527,11 @@ func (h *Host) OnTimer(now units.Time) {
 		if c := h.timers.conns[0]; c.deadline <= now {
 			h.timers.popOnly()
 			h.touch(c)
-			h.runTimers(c, now)
+			if c.listener == nil {
+				c.onTimer(now) // runTimers' usual case, without the call
+			} else {
+				h.runTimers(c, now)
+			}
 		}
 		return
 	}

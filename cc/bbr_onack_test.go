@@ -1,0 +1,140 @@
+package cc
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ccbench/ccbench/units"
+)
+
+// refBBROnAck is OnAck with every step called as the draft lists them,
+// none skipped by the tests OnAck makes before calling: ltSample on every
+// ACK that delivered, checkDrain on every ACK.
+func refBBROnAck(b *bbr1, a *Ack) {
+	b.newly = int(max(a.Delivered-b.delivered, 0))
+	b.delivered = a.Delivered
+	b.lost += int64(a.Lost)
+	appLimited := b.isAppLimited(&a.Rate)
+	b.roundStart = b.updateRound(a)
+	if b.roundStart {
+		b.packetConservation = false
+	}
+	if b.newly > 0 {
+		b.ltSample(a.Now, a.Lost > 0, appLimited)
+	}
+	b.updateBtlBw(&a.Rate, appLimited)
+	if b.mode == bbr1ProbeBW && b.isNextCyclePhase(a) {
+		b.advanceCyclePhase(a.Now)
+	}
+	b.checkFullPipe(appLimited)
+	b.checkDrain(a)
+	b.updateRTprop(a)
+	b.updateGains()
+	bw := b.bw()
+	b.setPacingRate(a.SRTT, bw, b.pacingGain)
+	b.setCwnd(a, bw)
+}
+
+// TestBBROnAckMatchesEveryStep feeds OnAck and refBBROnAck the same ACKs
+// and events, from a path that delivers at a steady rate with lossy
+// spells (which start the long-term model's sampling and, the rate being
+// steady, put it in force), recoveries, timeouts and idle restarts, and
+// compares the two models' whole state after every one: the calls OnAck
+// skips must be the ones that change nothing.
+func TestBBROnAckMatchesEveryStep(t *testing.T) {
+	const mss = 1448
+	var seen [4]int
+	var ltSampling, ltInForce int
+	for seed := range uint64(8) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		got, want := &bbr1{}, &bbr1{}
+		got.Init(0, mss, 10*mss)
+		want.Init(0, mss, 10*mss)
+		var now units.Time
+		var delivered int64
+		var sentLog []int64 // delivered counts at which packets "left", for PriorDelivered
+		inRecovery := false
+		lossy := false
+		for step := range 30000 {
+			now = now.Add(units.Duration(500+rng.IntN(100)) * units.Microsecond)
+			if rng.IntN(4000) == 0 {
+				lossy = !lossy
+			}
+			a := Ack{Now: now}
+			newly := mss
+			if rng.IntN(10) == 0 {
+				newly = 0
+			}
+			if lossy && rng.IntN(3) == 0 || rng.IntN(500) == 0 {
+				a.Lost = mss
+			}
+			delivered += int64(newly)
+			a.Delivered = delivered
+			a.Acked = newly
+			sentLog = append(sentLog, delivered)
+			back := min(len(sentLog)-1, 40+rng.IntN(10))
+			a.Rate = RateSample{
+				Valid:          rng.IntN(20) != 0,
+				PriorDelivered: sentLog[len(sentLog)-1-back],
+				Delivered:      delivered - sentLog[len(sentLog)-1-back],
+				Interval:       units.Duration(back*550+rng.IntN(500)) * units.Microsecond,
+				IsAppLimited:   !lossy && rng.IntN(50) == 0,
+			}
+			a.RTT = units.Duration(40_000+rng.IntN(20_000)) * units.Microsecond
+			if rng.IntN(30) == 0 {
+				a.RTT = 0
+			}
+			a.SRTT = 45 * units.Millisecond
+			a.PriorInflight = 40*mss + rng.IntN(100*mss)
+			if rng.IntN(200) == 0 {
+				a.PriorInflight = rng.IntN(5 * mss)
+			}
+			a.Inflight = max(a.PriorInflight-newly, 0)
+			// Events, to both, before the ACK.
+			var ev *Event
+			switch {
+			case !inRecovery && a.Lost > 0 && rng.IntN(4) == 0:
+				inRecovery = true
+				ev = &Event{Kind: Loss, Now: now, Inflight: a.PriorInflight}
+			case inRecovery && rng.IntN(40) == 0:
+				inRecovery = false
+				ev = &Event{Kind: RecoveryExit, Now: now, Inflight: a.PriorInflight}
+			case rng.IntN(3000) == 0:
+				inRecovery = false
+				ev = &Event{Kind: RTO, Now: now, Inflight: a.PriorInflight}
+			case rng.IntN(3000) == 0:
+				ev = &Event{Kind: IdleRestart, Now: now}
+			case rng.IntN(5000) == 0:
+				ev = &Event{Kind: Undo, Now: now}
+			}
+			if ev != nil {
+				e := *ev
+				got.OnCongestion(&e)
+				e = *ev
+				want.OnCongestion(&e)
+			}
+			a.InRecovery = inRecovery
+			ga, wa := a, a
+			got.OnAck(&ga)
+			refBBROnAck(want, &wa)
+			if *got != *want {
+				t.Fatalf("seed %d step %d: OnAck's state differs from every step's:\n got %+v\nwant %+v", seed, step, *got, *want)
+			}
+			seen[got.mode]++
+			if got.lt.sampling {
+				ltSampling++
+			}
+			if got.lt.useBw {
+				ltInForce++
+			}
+		}
+	}
+	for m, n := range seen {
+		if n == 0 {
+			t.Errorf("mode %s never reached", bbr1ModeNames[m])
+		}
+	}
+	if ltSampling == 0 || ltInForce == 0 {
+		t.Errorf("the long-term model sampled on %d ACKs and was in force on %d: both must happen", ltSampling, ltInForce)
+	}
+}
