@@ -167,7 +167,19 @@ func (hp *deadlineHeap) min() units.Time {
 }
 
 // set gives c the key d, adding or removing it as d is or is not Never.
+// The heap's only connection, as at either end of a bulk flow, takes its
+// key in place: setAny would store d and sift nothing, whatever d is (a
+// Never key keeps the only slot), and the test inlines into its callers.
 func (hp *deadlineHeap) set(c *Conn, d units.Time) {
+	if c.heapIdx == 0 && len(hp.conns) == 1 {
+		c.deadline = d
+		return
+	}
+	hp.setAny(c, d)
+}
+
+// setAny is set for any connection and heap.
+func (hp *deadlineHeap) setAny(c *Conn, d units.Time) {
 	switch {
 	case c.heapIdx < 0 && d == units.Never:
 	case c.heapIdx < 0:
