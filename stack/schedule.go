@@ -35,9 +35,14 @@ import (
 // with a summary bit per word of it, so that finding the next member costs
 // a few word scans whatever the number of connections.
 type readySet struct {
-	words   []uint64 // bit i%64 of words[i/64] is set when position i is a member
-	summary []uint64 // bit w%64 of summary[w/64] is set when words[w] != 0
-	n       int      // members
+	words []uint64 // bit i%64 of words[i/64] is set when position i is a member
+	// summary: bit w%64 of summary[w/64] is set when words[w] != 0, for
+	// w > 0. Bit 0 means nothing: a search reads the word it starts in
+	// directly and the summary only for the words after it (from), so
+	// the word of positions 0 to 63, a small host's every connection,
+	// is never looked up there, and add and remove leave it alone.
+	summary []uint64
+	n       int // members
 }
 
 // grow makes room for positions below size. The bitmap only grows when the
@@ -60,7 +65,9 @@ func (s *readySet) add(i int) {
 	if word := &s.words[w]; *word&(1<<(i&63)) == 0 {
 		*word |= 1 << (i & 63)
 		s.n++
-		s.summary[w>>6] |= 1 << (w & 63)
+		if w != 0 {
+			s.summary[w>>6] |= 1 << (w & 63)
+		}
 	}
 }
 
@@ -74,7 +81,7 @@ func (s *readySet) remove(i int) {
 	v &^= bit
 	*word = v
 	s.n--
-	if v == 0 {
+	if v == 0 && w != 0 {
 		s.summary[w>>6] &^= 1 << (w & 63)
 	}
 }
