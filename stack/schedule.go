@@ -304,7 +304,7 @@ func (h *Host) refreshDeadlines() {
 		// or two stores a host's usual list takes.
 		stale[i] = nil
 	}
-	h.stale = stale[:0]
+	h.stale = h.stale[:0] // the length alone is written
 }
 
 // readyDue adds to the ready set every connection whose deadline key is at
