@@ -200,8 +200,12 @@ type Pool struct {
 func (pl *Pool) Get() *Packet {
 	var p *Packet
 	if n := len(pl.free); n > 0 {
+		// The slot past the new length keeps its pointer until a Put
+		// overwrites it. The packet is in use, and returns to the pool
+		// (a holder that dropped it instead would have leaked it
+		// anyway), while clearing the slot is a store with a write
+		// barrier on every packet.
 		p = pl.free[n-1]
-		pl.free[n-1] = nil
 		pl.free = pl.free[:n-1]
 	} else {
 		p = pl.make()
