@@ -262,7 +262,7 @@ func (m *Monitor) Inbound(now units.Time, p *packet.Packet) {
 // Their first lines are the same, written twice: a shared helper does not
 // inline, and its call cost 0.64% of the bottleneck run's instructions.
 func (m *Monitor) OutboundOf(now units.Time, p *packet.Packet, i int) {
-	if m == nil || i < 0 || i >= len(m.flows) {
+	if m == nil || uint(i) >= uint(len(m.flows)) {
 		return
 	}
 	if h := wire.VirtualHeader(p); h != nil {
@@ -273,7 +273,7 @@ func (m *Monitor) OutboundOf(now units.Time, p *packet.Packet, i int) {
 }
 
 func (m *Monitor) InboundOf(now units.Time, p *packet.Packet, i int) {
-	if m == nil || i < 0 || i >= len(m.flows) {
+	if m == nil || uint(i) >= uint(len(m.flows)) {
 		return
 	}
 	if h := wire.VirtualHeader(p); h != nil {
@@ -407,6 +407,8 @@ func (m *Monitor) markRetransmitted(f *flowState, seq, end wire.Seq) {
 // ack retires what an ACK for flow f covers and records its sample: the
 // segment's connection t, its acknowledgment number and its flags.
 func (m *Monitor) ack(now units.Time, f *flowState, t *tuple, ack wire.Seq, flags uint8) {
+	// Only an ACK from the flow's receiver to its sender counts, and
+	// only one without RST.
 	if !f.open || flags&(wire.FlagACK|wire.FlagRST) != wire.FlagACK || *t != f.rev {
 		return
 	}
