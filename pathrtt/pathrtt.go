@@ -45,6 +45,7 @@ package pathrtt
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/ccbench/ccbench/metrics"
 	"github.com/ccbench/ccbench/packet"
@@ -148,6 +149,27 @@ func (s *Segment) fromHeader(h *wire.Header, p *packet.Packet) {
 	s.SeqLen = seqLen(p.Len()-p.MetaHeaderLen(), h.Flags)
 }
 
+// tuple is a connection's addresses and ports as a Segment and a
+// wire.Header hold them, source then destination, in their memory layout:
+// comparing two tuples compares the four fields with two loads a side
+// where four separate comparisons would take four.
+type tuple [12]byte
+
+// Both types must keep the four fields first and in that order: Src at 0
+// and DstPort at 10 leave no room between them.
+var (
+	_ [unsafe.Offsetof(Segment{}.DstPort) - 10]struct{}
+	_ [10 - unsafe.Offsetof(Segment{}.DstPort)]struct{}
+	_ [unsafe.Offsetof(wire.Header{}.DstPort) - 10]struct{}
+	_ [10 - unsafe.Offsetof(wire.Header{}.DstPort)]struct{}
+	_ [0 - unsafe.Offsetof(Segment{}.Src)]struct{}
+	_ [0 - unsafe.Offsetof(wire.Header{}.Src)]struct{}
+)
+
+func (s *Segment) tuple() *tuple { return (*tuple)(unsafe.Pointer(&s.Src)) }
+
+func headerTuple(h *wire.Header) *tuple { return (*tuple)(unsafe.Pointer(&h.Src)) }
+
 // FlowOf names the flow a segment belongs to, as an index into the
 // monitor's histograms, or -1 for a segment of no measured flow. outbound
 // is true for a segment leaving the sender's side (data), false for one
@@ -171,11 +193,11 @@ type Monitor struct {
 
 // flowState is one flow's connection and its outstanding segments.
 type flowState struct {
-	// open is set once the flow's first segment was seen; the tuple is
-	// its connection's, sender first.
-	open             bool
-	src, dst         wire.Addr
-	srcPort, dstPort uint16
+	// open is set once the flow's first segment was seen; fwd is its
+	// connection's tuple as the sender's segments carry it, rev as its
+	// ACKs do.
+	open     bool
+	fwd, rev tuple
 	// ring holds the outstanding segments in sending order, ends
 	// increasing: the oldest at ring[head], n of them, len(ring) a power
 	// of two.
@@ -240,64 +262,76 @@ func (m *Monitor) Inbound(now units.Time, p *packet.Packet) {
 // Their first lines are the same, written twice: a shared helper does not
 // inline, and its call cost 0.64% of the bottleneck run's instructions.
 func (m *Monitor) OutboundOf(now units.Time, p *packet.Packet, i int) {
-	if m == nil || i < 0 || i >= len(m.flows) {
+	if m == nil || uint(i) >= uint(len(m.flows)) {
 		return
 	}
 	if h := wire.VirtualHeader(p); h != nil {
-		m.seg.fromHeader(h, p)
-	} else if !Parse(p.Bytes(), &m.seg) {
-		return
+		m.sent(now, &m.flows[i], headerTuple(h), h.Seq, seqLen(p.Len()-p.MetaHeaderLen(), h.Flags), h.Flags)
+	} else if Parse(p.Bytes(), &m.seg) {
+		m.sent(now, &m.flows[i], m.seg.tuple(), m.seg.Seq, m.seg.SeqLen, m.seg.Flags)
 	}
-	m.sent(now, &m.flows[i], &m.seg)
 }
 
 func (m *Monitor) InboundOf(now units.Time, p *packet.Packet, i int) {
-	if m == nil || i < 0 || i >= len(m.flows) {
+	if m == nil || uint(i) >= uint(len(m.flows)) {
 		return
 	}
 	if h := wire.VirtualHeader(p); h != nil {
-		m.seg.fromHeader(h, p)
-	} else if !Parse(p.Bytes(), &m.seg) {
-		return
+		m.ack(now, &m.flows[i], headerTuple(h), h.Ack, h.Flags)
+	} else if Parse(p.Bytes(), &m.seg) {
+		m.ack(now, &m.flows[i], m.seg.tuple(), m.seg.Ack, m.seg.Flags)
 	}
-	m.ack(now, &m.flows[i], &m.seg)
 }
 
 func (m *Monitor) outbound(now units.Time, i int) {
 	if i < 0 || i >= len(m.flows) {
 		return
 	}
-	m.sent(now, &m.flows[i], &m.seg)
+	s := &m.seg
+	m.sent(now, &m.flows[i], s.tuple(), s.Seq, s.SeqLen, s.Flags)
 }
 
 func (m *Monitor) inbound(now units.Time, i int) {
 	if i < 0 || i >= len(m.flows) {
 		return
 	}
-	m.ack(now, &m.flows[i], &m.seg)
+	s := &m.seg
+	m.ack(now, &m.flows[i], s.tuple(), s.Ack, s.Flags)
 }
 
-// sent records a segment the flow's sender sent.
-func (m *Monitor) sent(now units.Time, f *flowState, s *Segment) {
-	if s.Flags&wire.FlagRST != 0 {
+// sent records a segment the flow's sender sent: its connection t, its
+// sequence number, its length in sequence space and its flags.
+func (m *Monitor) sent(now units.Time, f *flowState, t *tuple, seq wire.Seq, seqLen int, flags uint8) {
+	// A segment that takes no sequence space changes nothing, even of
+	// a new connection: it starts tracking with its first that does.
+	if flags&wire.FlagRST != 0 || seqLen == 0 {
 		return
 	}
-	if !f.open || s.Src != f.src || s.Dst != f.dst || s.SrcPort != f.srcPort || s.DstPort != f.dstPort {
+	// New data of the tracked connection with room in the ring, nearly
+	// every segment, takes sentOther's path with none of its branches:
+	// kept apart from their calls, it saves no registers around them.
+	if end := seq.Add(seqLen); f.open && *t == f.fwd && !seq.LT(f.sndNxt) && f.n < len(f.ring) {
+		f.ring[(f.head+f.n)&(len(f.ring)-1)] = outstanding{end: end, at: now}
+		f.n++
+		f.sndNxt = end
+		return
+	}
+	m.sentOther(now, f, t, seq, seqLen)
+}
+
+// sentOther is sent for any segment that takes sequence space, whether or
+// not it starts a connection, resends data or finds the ring full.
+func (m *Monitor) sentOther(now units.Time, f *flowState, t *tuple, seq wire.Seq, seqLen int) {
+	if !f.open || *t != f.fwd {
 		// A flow's first segment, or a new connection in its place:
 		// nothing outstanding carries over.
-		if s.SeqLen == 0 {
-			return
-		}
-		f.reset(s)
+		f.reset(t, seq)
 	}
-	if s.SeqLen == 0 {
-		return
-	}
-	end := s.Seq.Add(s.SeqLen)
-	retx := s.Seq.LT(f.sndNxt)
+	end := seq.Add(seqLen)
+	retx := seq.LT(f.sndNxt)
 	if retx {
 		m.Retransmits++
-		m.markRetransmitted(f, s.Seq, end)
+		m.markRetransmitted(f, seq, end)
 		if end.LEQ(f.sndNxt) {
 			return
 		}
@@ -312,12 +346,18 @@ func (m *Monitor) sent(now units.Time, f *flowState, s *Segment) {
 	f.sndNxt = end
 }
 
-// reset starts tracking s's connection afresh.
-func (f *flowState) reset(s *Segment) {
+// reset starts tracking connection t afresh from sequence number seq.
+func (f *flowState) reset(t *tuple, seq wire.Seq) {
 	f.open = true
-	f.src, f.dst, f.srcPort, f.dstPort = s.Src, s.Dst, s.SrcPort, s.DstPort
+	f.fwd = *t
+	// The reverse direction's tuple: the addresses swapped, then the
+	// ports.
+	copy(f.rev[0:4], t[4:8])
+	copy(f.rev[4:8], t[0:4])
+	copy(f.rev[8:10], t[10:12])
+	copy(f.rev[10:12], t[8:10])
 	f.head, f.n = 0, 0
-	f.sndNxt, f.sndUna, f.acked = s.Seq, s.Seq, false
+	f.sndNxt, f.sndUna, f.acked = seq, seq, false
 	f.taintSet, f.dropped = false, false
 	if f.ring == nil {
 		f.ring = make([]outstanding, ringInitial)
@@ -379,13 +419,14 @@ func (m *Monitor) markRetransmitted(f *flowState, seq, end wire.Seq) {
 	}
 }
 
-// ack retires what an ACK for flow f covers and records its sample.
-func (m *Monitor) ack(now units.Time, f *flowState, s *Segment) {
-	if !f.open || s.Flags&(wire.FlagACK|wire.FlagRST) != wire.FlagACK ||
-		s.Src != f.dst || s.Dst != f.src || s.SrcPort != f.dstPort || s.DstPort != f.srcPort {
+// ack retires what an ACK for flow f covers and records its sample: the
+// segment's connection t, its acknowledgment number and its flags.
+func (m *Monitor) ack(now units.Time, f *flowState, t *tuple, ack wire.Seq, flags uint8) {
+	// Only an ACK from the flow's receiver to its sender counts, and
+	// only one without RST.
+	if !f.open || flags&(wire.FlagACK|wire.FlagRST) != wire.FlagACK || *t != f.rev {
 		return
 	}
-	ack := s.Ack
 	if f.acked && ack.LEQ(f.sndUna) || ack.GT(f.sndNxt) {
 		// A duplicate or old ACK, or one for data never seen leaving:
 		// nothing to retire.
