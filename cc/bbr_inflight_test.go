@@ -3,8 +3,6 @@ package cc
 import (
 	"math/rand/v2"
 	"testing"
-
-	"github.com/ccbench/ccbench/units"
 )
 
 // inflight's two memo slots answer as the computation they skip, whatever
@@ -16,10 +14,8 @@ func TestBBRInflightMemoSlotsMatchComputation(t *testing.T) {
 	b := &bbr1{}
 	b.Init(0, 1448, 10*1448)
 	rng := rand.New(rand.NewPCG(7, 8))
-	bws := []units.Rate{0, 1 * units.MbitPerSecond, 100 * units.MbitPerSecond, 100*units.MbitPerSecond + 1, 10 * units.GbitPerSecond}
+	bws, rtts, rates := memoBws, memoRTTs, memoRates
 	gains := []float64{1, 0.75, 1.25, bbr1CwndGain, bbr1HighGain, bbr1DrainGain}
-	rtts := []units.Duration{bbr1NoRTprop, 100 * units.Microsecond, 40 * units.Millisecond, 40*units.Millisecond + 1}
-	rates := []units.Rate{0, 1 * units.MbitPerSecond, 20 * units.MbitPerSecond, 99 * units.MbitPerSecond, 3 * units.GbitPerSecond}
 	bw := bws[2]
 	hits := [2]int{}
 	for i := 0; i < 100000; i++ {

@@ -7,6 +7,15 @@ import (
 	"github.com/ccbench/ccbench/units"
 )
 
+// The values the inflight memo tests draw BtlBw, RTprop and the pacing
+// rate from: zero and unmeasured, neighbours one unit apart, and the
+// ends of the range.
+var (
+	memoBws   = []units.Rate{0, 1 * units.MbitPerSecond, 100 * units.MbitPerSecond, 100*units.MbitPerSecond + 1, 10 * units.GbitPerSecond}
+	memoRTTs  = []units.Duration{bbr1NoRTprop, 100 * units.Microsecond, 40 * units.Millisecond, 40*units.Millisecond + 1}
+	memoRates = []units.Rate{0, 1 * units.MbitPerSecond, 20 * units.MbitPerSecond, 99 * units.MbitPerSecond, 3 * units.GbitPerSecond}
+)
+
 // inflight's memo answers as the computation it skips, whatever changes
 // between calls among the state that computation reads in operation:
 // BtlBw and the gain it is asked with, RTprop (measured or not), the
@@ -17,10 +26,8 @@ func TestBBRInflightMemoMatchesComputation(t *testing.T) {
 	b := &bbr1{}
 	b.Init(0, 1448, 10*1448)
 	rng := rand.New(rand.NewPCG(1, 2))
-	bws := []units.Rate{0, 1 * units.MbitPerSecond, 100 * units.MbitPerSecond, 100*units.MbitPerSecond + 1, 10 * units.GbitPerSecond}
+	bws, rtts, rates := memoBws, memoRTTs, memoRates
 	gains := []float64{1, 0.75, 1.25, 2, 2.885}
-	rtts := []units.Duration{bbr1NoRTprop, 100 * units.Microsecond, 40 * units.Millisecond, 40*units.Millisecond + 1}
-	rates := []units.Rate{0, 1 * units.MbitPerSecond, 20 * units.MbitPerSecond, 99 * units.MbitPerSecond, 3 * units.GbitPerSecond}
 	bw, gain := bws[0], gains[0]
 	for i := 0; i < 50000; i++ {
 		switch rng.IntN(6) {
