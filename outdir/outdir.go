@@ -317,9 +317,16 @@ func AbortTemps() {
 }
 
 // Commit puts the complete folder tmp in place of dest, whose lock the
-// caller holds, and removes whatever dest held before.
+// caller holds, and removes whatever dest held before. The files in tmp
+// were synced as they were written; tmp's own entries are synced before
+// the swap and dest's parent after it, so that once Commit returns a
+// crash can lose neither the files' names nor the swap (a rename is
+// durable only when its directory is: fsync(2)).
 func Commit(tmp, dest string) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := syncDir(tmp); err != nil {
 		return err
 	}
 	held.Lock()
@@ -336,6 +343,22 @@ func Commit(tmp, dest string) error {
 	}
 	// tmp now holds the old folder, if there was one.
 	removeAll(tmp)
+	return syncDir(filepath.Dir(dest))
+}
+
+// syncDir makes the entries of the folder dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("syncing folder %s: %w", dir, err)
+	}
 	return nil
 }
 
