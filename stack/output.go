@@ -151,7 +151,7 @@ func (c *Conn) sendNext(now units.Time) (p *packet.Packet, paced, tight bool) {
 		// or a single ending costs 1% of the bottleneck run's
 		// instructions, measured without PGO, on a path taken once or
 		// twice per segment.)
-		if pipe := c.pipe(); c.rate.appLimited != max(c.rate.delivered+int64(pipe), 1) && pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
+		if pipe := c.pipe(); c.rate.appLimited != c.appLimitedMark(pipe) && pipe < c.cwnd() && c.sndBuf.free() >= c.sndMSS {
 			c.markAppLimited(pipe) // (unless it would store what is there)
 		}
 		if c.chrono.state != chronoNone || c.sndNxt != c.sndUna {

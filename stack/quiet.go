@@ -34,7 +34,7 @@ func (c *Conn) quiet(now units.Time) bool {
 	return c.state == Established && c.Unsent() == 0 && !c.finQueued && !c.frtoNew &&
 		!c.stateAck && !c.rtxPending && !c.tlpProbe && !c.zwpPending && !c.kaPending &&
 		now >= c.nextSendAt && c.chrono.state == chronoNone && c.sndNxt == c.sndUna &&
-		c.rate.appLimited == max(c.rate.delivered+int64(c.pipe()), 1) && !visitShortcutsOff
+		c.rate.appLimited == c.appLimitedMark(c.pipe()) && !visitShortcutsOff
 }
 
 // windowFullVisit makes now the visit that would follow the segment of

@@ -113,5 +113,10 @@ func (c *Conn) finishRateSample(a *cc.Ack) {
 // the bandwidth (draft §3.4). pipe is c.pipe(), which the caller has just
 // compared with the window.
 func (c *Conn) markAppLimited(pipe int) {
-	c.rate.appLimited = max(c.rate.delivered+int64(pipe), 1)
+	c.rate.appLimited = c.appLimitedMark(pipe)
 }
+
+// appLimitedMark is the value markAppLimited stores: the delivered count at
+// which what is in flight now will have been delivered (never 0, which
+// means no mark).
+func (c *Conn) appLimitedMark(pipe int) int64 { return max(c.rate.delivered+int64(pipe), 1) }
