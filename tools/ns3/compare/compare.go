@@ -37,8 +37,10 @@ type scenario struct {
 // One more is not the issue's: ns-3 3.37's BBR loses hundreds of packets
 // at the end of its start-up through a one-BDP buffer and then runs at a
 // few Mbit/s for the rest of the run, so at 1 BDP the two simulators do not
-// do comparable work. With three BDPs its start-up loses nothing and both
-// fill the link, which gives a BBR ratio of like for like.
+// do comparable work. The cause is two bugs in 3.37's delivery-rate
+// samples (fixed in ns-3 3.41 and 3.42), not a setting; tools/ns3/README.md
+// traces it. With three BDPs its start-up loses nothing and both fill the
+// link, which gives a BBR ratio of like for like.
 var scenarios = []scenario{
 	{"100M-40ms-reno", "reno", 100, 20 * time.Millisecond, 1, 1, 30 * time.Second, 50, false},
 	{"100M-40ms-cubic", "cubic", 100, 20 * time.Millisecond, 1, 1, 30 * time.Second, 50, false},
