@@ -86,7 +86,10 @@ func run(reps, cpu int, only, tree string, strict, cg bool) error {
 		return err
 	}
 	ccbench := filepath.Join(tmp, "ccbench")
+	// Built as `make build` builds it: statically (CGO_ENABLED=0), so a
+	// run skips the dynamic loader and cgo's set-up (Makefile says why).
 	build := exec.Command("go", "build", "-o", ccbench, "./cmd/ccbench")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Dir = root
 	if tree != "" {
 		build.Dir = tree
