@@ -609,9 +609,10 @@ func (b *bbr1) inflight(bw units.Rate, gain float64) int {
 		m = &b.memo[1]
 	}
 	first := b.mode == bbr1ProbeBW && b.cycleIndex == 0
-	if !m.valid || bw != m.bw || gain != m.gain || b.rtprop != m.rtprop || b.pacingRate != m.pacingRate || first != m.firstPhase {
-		*m = bbr1InflightMemo{true, bw, gain, b.rtprop, b.pacingRate, first, b.quantizationBudget(b.bdp(bw, gain))}
+	if m.valid && bw == m.bw && gain == m.gain && b.rtprop == m.rtprop && b.pacingRate == m.pacingRate && first == m.firstPhase {
+		return m.cwnd
 	}
+	*m = bbr1InflightMemo{true, bw, gain, b.rtprop, b.pacingRate, first, b.quantizationBudget(b.bdp(bw, gain))}
 	return m.cwnd
 }
 
@@ -649,7 +650,10 @@ func (b *bbr1) sendQuantum() int {
 // snaps down to it at once.
 func (b *bbr1) setCwnd(a *Ack, bw units.Rate) {
 	if acked := b.newly; acked > 0 {
-		cwnd, conserving := b.recoverOrRestore(a, acked)
+		cwnd, conserving := b.cwnd, false
+		if b.recovering(a) {
+			cwnd, conserving = b.recoverOrRestore(a, acked)
+		}
 		if !conserving {
 			target := b.inflight(bw, b.cwndGain)
 			switch {
@@ -695,6 +699,13 @@ func (b *bbr1) recoverOrRestore(a *Ack, acked int) (cwnd int, conserving bool) {
 		return max(cwnd, a.Inflight+acked), true
 	}
 	return cwnd, false
+}
+
+// recovering reports whether recoverOrRestore has anything to do for a:
+// without losses and outside both kinds of recovery it leaves cwnd as it
+// is, and the usual ACK makes no call.
+func (b *bbr1) recovering(a *Ack) bool {
+	return a.Lost > 0 || a.InRecovery || b.inRecovery || b.rtoRecovery || b.packetConservation
 }
 
 // saveCwnd remembers the window to restore after recovery or ProbeRTT.

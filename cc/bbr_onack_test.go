@@ -9,7 +9,8 @@ import (
 
 // refBBROnAck is OnAck with every step called as the draft lists them,
 // none skipped by the tests OnAck makes before calling: ltSample on every
-// ACK that delivered, checkDrain on every ACK.
+// ACK that delivered, checkDrain on every ACK, recoverOrRestore on every
+// ACK that delivered (refBBRSetCwnd).
 func refBBROnAck(b *bbr1, a *Ack) {
 	b.newly = int(max(a.Delivered-b.delivered, 0))
 	b.delivered = a.Delivered
@@ -32,7 +33,30 @@ func refBBROnAck(b *bbr1, a *Ack) {
 	b.updateGains()
 	bw := b.bw()
 	b.setPacingRate(a.SRTT, bw, b.pacingGain)
-	b.setCwnd(a, bw)
+	refBBRSetCwnd(b, a, bw)
+}
+
+// refBBRSetCwnd is setCwnd calling recoverOrRestore whenever the ACK
+// delivered, as Linux's bbr_set_cwnd calls
+// bbr_set_cwnd_to_recover_or_restore.
+func refBBRSetCwnd(b *bbr1, a *Ack, bw units.Rate) {
+	if acked := b.newly; acked > 0 {
+		cwnd, conserving := b.recoverOrRestore(a, acked)
+		if !conserving {
+			target := b.inflight(bw, b.cwndGain)
+			switch {
+			case b.filledPipe:
+				cwnd = min(cwnd+acked, target)
+			case cwnd < target || a.Delivered < int64(b.initialWindow):
+				cwnd += acked
+			}
+			cwnd = max(cwnd, bbr1MinPipeCwnd*b.mss)
+		}
+		b.cwnd = min(cwnd, bbr1MaxCwnd)
+	}
+	if b.mode == bbr1ProbeRTT {
+		b.cwnd = min(b.cwnd, bbr1MinPipeCwnd*b.mss)
+	}
 }
 
 // TestBBROnAckMatchesEveryStep feeds OnAck and refBBROnAck the same ACKs
@@ -136,5 +160,43 @@ func TestBBROnAckMatchesEveryStep(t *testing.T) {
 	}
 	if ltSampling == 0 || ltInForce == 0 {
 		t.Errorf("the long-term model sampled on %d ACKs and was in force on %d: both must happen", ltSampling, ltInForce)
+	}
+}
+
+// recoverOrRestore changes nothing when recovering says so, in any state
+// of its inputs, reachable by OnAck or not: setCwnd's skipping it is exact.
+func TestBBRRecoveringCoversRecoverOrRestore(t *testing.T) {
+	const mss = 1448
+	rng := rand.New(rand.NewPCG(11, 12))
+	flag := func() bool { return rng.IntN(4) == 0 }
+	skipped := 0
+	for i := range 100000 {
+		b := &bbr1{}
+		b.Init(0, mss, 10*mss)
+		b.cwnd = (1 + rng.IntN(40)) * mss
+		b.priorCwnd = (1 + rng.IntN(40)) * mss
+		b.inRecovery, b.rtoRecovery, b.packetConservation = flag(), flag(), flag()
+		b.rtoRecoveryEnd = int64(rng.IntN(100)) * mss
+		a := &Ack{
+			Delivered:  int64(rng.IntN(100)) * mss,
+			Inflight:   rng.IntN(40) * mss,
+			InRecovery: flag(),
+		}
+		if flag() {
+			a.Lost = (1 + rng.IntN(3)) * mss
+		}
+		if b.recovering(a) {
+			continue
+		}
+		skipped++
+		acked := (1 + rng.IntN(4)) * mss
+		c := *b
+		if cwnd, conserving := c.recoverOrRestore(a, acked); cwnd != b.cwnd || conserving || c != *b {
+			t.Fatalf("step %d: recoverOrRestore gave cwnd %d (was %d), conserving %t, or changed the state, though recovering is false (%+v)",
+				i, cwnd, b.cwnd, conserving, a)
+		}
+	}
+	if skipped < 10000 {
+		t.Fatalf("only %d of 100000 states skipped", skipped)
 	}
 }
