@@ -345,7 +345,7 @@ func (b *bbr1) OnAck(a *Ack) {
 		b.ltSample(a.Now, a.Lost > 0, appLimited)
 	}
 	b.updateBtlBw(&a.Rate, appLimited)
-	if b.mode == bbr1ProbeBW && b.isNextCyclePhase(a) {
+	if b.mode == bbr1ProbeBW && b.phaseMayEnd(a) && b.isNextCyclePhase(a) {
 		b.advanceCyclePhase(a.Now)
 	}
 	b.checkFullPipe(appLimited)
@@ -478,6 +478,13 @@ func (b *bbr1) isNextCyclePhase(a *Ack) bool {
 		return fullLength || a.PriorInflight <= b.inflight(b.btlBw.Best(), 1)
 	}
 	return fullLength
+}
+
+// phaseMayEnd is false where isNextCyclePhase is sure to be: before the
+// phase has lasted RTprop, in any phase but the 3/4 one. Mid-phase, the
+// usual ACK makes no call.
+func (b *bbr1) phaseMayEnd(a *Ack) bool {
+	return b.pacingGain < 1 || a.Now.Sub(b.cycleStamp) > b.rtprop
 }
 
 // updateRTprop refreshes RTprop and runs ProbeRTT (draft §4.1.2.3 and

@@ -1,6 +1,7 @@
 package cc
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -194,6 +195,48 @@ func TestBBRRecoveringCoversRecoverOrRestore(t *testing.T) {
 		if cwnd, conserving := c.recoverOrRestore(a, acked); cwnd != b.cwnd || conserving || c != *b {
 			t.Fatalf("step %d: recoverOrRestore gave cwnd %d (was %d), conserving %t, or changed the state, though recovering is false (%+v)",
 				i, cwnd, b.cwnd, conserving, a)
+		}
+	}
+	if skipped < 10000 {
+		t.Fatalf("only %d of 100000 states skipped", skipped)
+	}
+}
+
+// isNextCyclePhase is false whenever phaseMayEnd is, in any state of what
+// they read, reachable by OnAck or not: OnAck's skipping it is exact.
+func TestBBRPhaseMayEndCoversIsNextCyclePhase(t *testing.T) {
+	const mss = 1448
+	rng := rand.New(rand.NewPCG(13, 14))
+	gains := []float64{bbr1DrainGain, 0.75, math.Nextafter(1, 0), 1, math.Nextafter(1, 2), 1.25, bbr1HighGain}
+	skipped := 0
+	for i := range 100000 {
+		b := &bbr1{}
+		b.Init(0, mss, 10*mss)
+		b.mode = bbr1ProbeBW
+		b.cycleIndex = rng.IntN(bbr1CycleLen)
+		b.pacingGain = gains[rng.IntN(len(gains))]
+		b.rtprop = units.Duration(1+rng.IntN(50)) * units.Millisecond
+		b.cycleStamp = units.Time(rng.IntN(100)) * units.Time(units.Millisecond)
+		b.btlBw.Reset(0, units.Rate(1+rng.IntN(200))*units.MbitPerSecond)
+		b.pacingRate = b.btlBw.Best()
+		a := &Ack{
+			Now:           units.Time(rng.IntN(200)) * units.Time(units.Millisecond),
+			PriorInflight: rng.IntN(2000) * mss,
+		}
+		if rng.IntN(2) == 0 {
+			// Within nanoseconds of the phase's least length.
+			a.Now = b.cycleStamp.Add(b.rtprop + units.Duration(rng.IntN(5)-2))
+		}
+		if rng.IntN(4) == 0 {
+			a.Lost = mss
+		}
+		if b.phaseMayEnd(a) {
+			continue
+		}
+		skipped++
+		if b.isNextCyclePhase(a) {
+			t.Fatalf("step %d: phaseMayEnd false, isNextCyclePhase true (gain %v, phase age %v, rtprop %v)",
+				i, b.pacingGain, a.Now.Sub(b.cycleStamp), b.rtprop)
 		}
 	}
 	if skipped < 10000 {
