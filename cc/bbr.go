@@ -352,7 +352,14 @@ func (b *bbr1) OnAck(a *Ack) {
 	if b.mode == bbr1Startup || b.mode == bbr1Drain {
 		b.checkDrain(a)
 	}
-	b.updateRTprop(a)
+	if b.rtpropDue(a) {
+		b.updateRTprop(a)
+	}
+	// An ACK that delivers ends the restart after idle (Linux clears
+	// idle_restart at the end of bbr_update_min_rtt).
+	if b.newly > 0 {
+		b.idleRestart = false
+	}
 	b.updateGains()
 
 	bw := b.bw()
@@ -506,9 +513,13 @@ func (b *bbr1) updateRTprop(a *Ack) {
 	if b.mode == bbr1ProbeRTT {
 		b.handleProbeRTT(a)
 	}
-	if b.newly > 0 {
-		b.idleRestart = false
-	}
+}
+
+// rtpropDue is false where updateRTprop has nothing to do: the sample does
+// not lower RTprop, the estimate has not expired, and ProbeRTT is not under
+// way. The usual ACK makes no call.
+func (b *bbr1) rtpropDue(a *Ack) bool {
+	return a.RTT > 0 && a.RTT < b.rtprop || a.Now > b.rtpropStamp.Add(bbr1RTpropFilterLen) || b.mode == bbr1ProbeRTT
 }
 
 // handleProbeRTT holds ProbeRTT until inflight has been at

@@ -10,8 +10,9 @@ import (
 
 // refBBROnAck is OnAck with every step called as the draft lists them,
 // none skipped by the tests OnAck makes before calling: ltSample on every
-// ACK that delivered, checkDrain on every ACK, recoverOrRestore on every
-// ACK that delivered (refBBRSetCwnd).
+// ACK that delivered, checkDrain, updateRTprop and, in ProbeBW,
+// isNextCyclePhase on every ACK, recoverOrRestore on every ACK that
+// delivered (refBBRSetCwnd).
 func refBBROnAck(b *bbr1, a *Ack) {
 	b.newly = int(max(a.Delivered-b.delivered, 0))
 	b.delivered = a.Delivered
@@ -31,6 +32,9 @@ func refBBROnAck(b *bbr1, a *Ack) {
 	b.checkFullPipe(appLimited)
 	b.checkDrain(a)
 	b.updateRTprop(a)
+	if b.newly > 0 {
+		b.idleRestart = false
+	}
 	b.updateGains()
 	bw := b.bw()
 	b.setPacingRate(a.SRTT, bw, b.pacingGain)
@@ -237,6 +241,55 @@ func TestBBRPhaseMayEndCoversIsNextCyclePhase(t *testing.T) {
 		if b.isNextCyclePhase(a) {
 			t.Fatalf("step %d: phaseMayEnd false, isNextCyclePhase true (gain %v, phase age %v, rtprop %v)",
 				i, b.pacingGain, a.Now.Sub(b.cycleStamp), b.rtprop)
+		}
+	}
+	if skipped < 10000 {
+		t.Fatalf("only %d of 100000 states skipped", skipped)
+	}
+}
+
+// updateRTprop changes nothing when rtpropDue is false, in any state of
+// what they read, reachable by OnAck or not: OnAck's skipping it is exact.
+func TestBBRRtpropDueCoversUpdateRTprop(t *testing.T) {
+	const mss = 1448
+	rng := rand.New(rand.NewPCG(15, 16))
+	skipped := 0
+	for i := range 100000 {
+		b := &bbr1{}
+		b.Init(0, mss, 10*mss)
+		b.mode = bbr1Mode(rng.IntN(4))
+		b.idleRestart = rng.IntN(2) == 0
+		b.roundStart = rng.IntN(2) == 0
+		b.probeRTTRoundDone = rng.IntN(2) == 0
+		if rng.IntN(2) == 0 {
+			b.probeRTTDone = units.Time(rng.IntN(20)) * units.Time(units.Second)
+		}
+		b.rtprop = units.Duration(1+rng.IntN(50)) * units.Millisecond
+		b.rtpropStamp = units.Time(rng.IntN(20)) * units.Time(units.Second)
+		a := &Ack{
+			Now:       units.Time(rng.IntN(40)) * units.Time(units.Second),
+			RTT:       units.Duration(rng.IntN(60)) * units.Millisecond,
+			Delivered: int64(rng.IntN(100)) * mss,
+			Inflight:  rng.IntN(10) * mss,
+		}
+		if rng.IntN(2) == 0 {
+			// Within nanoseconds of the estimate's expiry.
+			a.Now = b.rtpropStamp.Add(bbr1RTpropFilterLen + units.Duration(rng.IntN(5)-2))
+		}
+		switch rng.IntN(8) {
+		case 0, 1:
+			a.RTT = b.rtprop + units.Duration(rng.IntN(5)-2)
+		case 2:
+			a.RTT = units.Duration(rng.IntN(3) - 1)
+		}
+		if b.rtpropDue(a) {
+			continue
+		}
+		skipped++
+		c := *b
+		if c.updateRTprop(a); c != *b {
+			t.Fatalf("step %d: rtpropDue false, but updateRTprop changed the state (mode %d, rtprop %v at %v, ack %+v)",
+				i, b.mode, b.rtprop, b.rtpropStamp, a)
 		}
 	}
 	if skipped < 10000 {
