@@ -345,14 +345,21 @@ func (b *bbr1) OnAck(a *Ack) {
 		b.ltSample(a.Now, a.Lost > 0, appLimited)
 	}
 	b.updateBtlBw(&a.Rate, appLimited)
-	if b.mode == bbr1ProbeBW && b.isNextCyclePhase(a) {
+	if b.mode == bbr1ProbeBW && b.phaseMayEnd(a) && b.isNextCyclePhase(a) {
 		b.advanceCyclePhase(a.Now)
 	}
 	b.checkFullPipe(appLimited)
 	if b.mode == bbr1Startup || b.mode == bbr1Drain {
 		b.checkDrain(a)
 	}
-	b.updateRTprop(a)
+	if b.rtpropDue(a) {
+		b.updateRTprop(a)
+	}
+	// An ACK that delivers ends the restart after idle (Linux clears
+	// idle_restart at the end of bbr_update_min_rtt).
+	if b.newly > 0 {
+		b.idleRestart = false
+	}
 	b.updateGains()
 
 	bw := b.bw()
@@ -480,6 +487,13 @@ func (b *bbr1) isNextCyclePhase(a *Ack) bool {
 	return fullLength
 }
 
+// phaseMayEnd is false where isNextCyclePhase is sure to be: before the
+// phase has lasted RTprop, in any phase but the 3/4 one. Mid-phase, the
+// usual ACK makes no call.
+func (b *bbr1) phaseMayEnd(a *Ack) bool {
+	return b.pacingGain < 1 || a.Now.Sub(b.cycleStamp) > b.rtprop
+}
+
 // updateRTprop refreshes RTprop and runs ProbeRTT (draft §4.1.2.3 and
 // §4.3.5). An expired estimate takes the next sample whatever it is, and
 // ProbeRTT then makes sure a sample without queueing delay comes soon.
@@ -499,9 +513,13 @@ func (b *bbr1) updateRTprop(a *Ack) {
 	if b.mode == bbr1ProbeRTT {
 		b.handleProbeRTT(a)
 	}
-	if b.newly > 0 {
-		b.idleRestart = false
-	}
+}
+
+// rtpropDue is false where updateRTprop has nothing to do: the sample does
+// not lower RTprop, the estimate has not expired, and ProbeRTT is not under
+// way. The usual ACK makes no call.
+func (b *bbr1) rtpropDue(a *Ack) bool {
+	return a.RTT > 0 && a.RTT < b.rtprop || a.Now > b.rtpropStamp.Add(bbr1RTpropFilterLen) || b.mode == bbr1ProbeRTT
 }
 
 // handleProbeRTT holds ProbeRTT until inflight has been at
@@ -609,9 +627,10 @@ func (b *bbr1) inflight(bw units.Rate, gain float64) int {
 		m = &b.memo[1]
 	}
 	first := b.mode == bbr1ProbeBW && b.cycleIndex == 0
-	if !m.valid || bw != m.bw || gain != m.gain || b.rtprop != m.rtprop || b.pacingRate != m.pacingRate || first != m.firstPhase {
-		*m = bbr1InflightMemo{true, bw, gain, b.rtprop, b.pacingRate, first, b.quantizationBudget(b.bdp(bw, gain))}
+	if m.valid && bw == m.bw && gain == m.gain && b.rtprop == m.rtprop && b.pacingRate == m.pacingRate && first == m.firstPhase {
+		return m.cwnd
 	}
+	*m = bbr1InflightMemo{true, bw, gain, b.rtprop, b.pacingRate, first, b.quantizationBudget(b.bdp(bw, gain))}
 	return m.cwnd
 }
 
@@ -649,7 +668,10 @@ func (b *bbr1) sendQuantum() int {
 // snaps down to it at once.
 func (b *bbr1) setCwnd(a *Ack, bw units.Rate) {
 	if acked := b.newly; acked > 0 {
-		cwnd, conserving := b.recoverOrRestore(a, acked)
+		cwnd, conserving := b.cwnd, false
+		if b.recovering(a) {
+			cwnd, conserving = b.recoverOrRestore(a, acked)
+		}
 		if !conserving {
 			target := b.inflight(bw, b.cwndGain)
 			switch {
@@ -695,6 +717,13 @@ func (b *bbr1) recoverOrRestore(a *Ack, acked int) (cwnd int, conserving bool) {
 		return max(cwnd, a.Inflight+acked), true
 	}
 	return cwnd, false
+}
+
+// recovering reports whether recoverOrRestore has anything to do for a:
+// without losses and outside both kinds of recovery it leaves cwnd as it
+// is, and the usual ACK makes no call.
+func (b *bbr1) recovering(a *Ack) bool {
+	return a.Lost > 0 || a.InRecovery || b.inRecovery || b.rtoRecovery || b.packetConservation
 }
 
 // saveCwnd remembers the window to restore after recovery or ProbeRTT.

@@ -1,6 +1,7 @@
 package cc
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -9,7 +10,9 @@ import (
 
 // refBBROnAck is OnAck with every step called as the draft lists them,
 // none skipped by the tests OnAck makes before calling: ltSample on every
-// ACK that delivered, checkDrain on every ACK.
+// ACK that delivered, checkDrain, updateRTprop and, in ProbeBW,
+// isNextCyclePhase on every ACK, recoverOrRestore on every ACK that
+// delivered (refBBRSetCwnd).
 func refBBROnAck(b *bbr1, a *Ack) {
 	b.newly = int(max(a.Delivered-b.delivered, 0))
 	b.delivered = a.Delivered
@@ -29,10 +32,36 @@ func refBBROnAck(b *bbr1, a *Ack) {
 	b.checkFullPipe(appLimited)
 	b.checkDrain(a)
 	b.updateRTprop(a)
+	if b.newly > 0 {
+		b.idleRestart = false
+	}
 	b.updateGains()
 	bw := b.bw()
 	b.setPacingRate(a.SRTT, bw, b.pacingGain)
-	b.setCwnd(a, bw)
+	refBBRSetCwnd(b, a, bw)
+}
+
+// refBBRSetCwnd is setCwnd calling recoverOrRestore whenever the ACK
+// delivered, as Linux's bbr_set_cwnd calls
+// bbr_set_cwnd_to_recover_or_restore.
+func refBBRSetCwnd(b *bbr1, a *Ack, bw units.Rate) {
+	if acked := b.newly; acked > 0 {
+		cwnd, conserving := b.recoverOrRestore(a, acked)
+		if !conserving {
+			target := b.inflight(bw, b.cwndGain)
+			switch {
+			case b.filledPipe:
+				cwnd = min(cwnd+acked, target)
+			case cwnd < target || a.Delivered < int64(b.initialWindow):
+				cwnd += acked
+			}
+			cwnd = max(cwnd, bbr1MinPipeCwnd*b.mss)
+		}
+		b.cwnd = min(cwnd, bbr1MaxCwnd)
+	}
+	if b.mode == bbr1ProbeRTT {
+		b.cwnd = min(b.cwnd, bbr1MinPipeCwnd*b.mss)
+	}
 }
 
 // TestBBROnAckMatchesEveryStep feeds OnAck and refBBROnAck the same ACKs
@@ -136,5 +165,134 @@ func TestBBROnAckMatchesEveryStep(t *testing.T) {
 	}
 	if ltSampling == 0 || ltInForce == 0 {
 		t.Errorf("the long-term model sampled on %d ACKs and was in force on %d: both must happen", ltSampling, ltInForce)
+	}
+}
+
+// recoverOrRestore changes nothing when recovering says so, in any state
+// of its inputs, reachable by OnAck or not: setCwnd's skipping it is exact.
+func TestBBRRecoveringCoversRecoverOrRestore(t *testing.T) {
+	const mss = 1448
+	rng := rand.New(rand.NewPCG(11, 12))
+	flag := func() bool { return rng.IntN(4) == 0 }
+	skipped := 0
+	for i := range 100000 {
+		b := &bbr1{}
+		b.Init(0, mss, 10*mss)
+		b.cwnd = (1 + rng.IntN(40)) * mss
+		b.priorCwnd = (1 + rng.IntN(40)) * mss
+		b.inRecovery, b.rtoRecovery, b.packetConservation = flag(), flag(), flag()
+		b.rtoRecoveryEnd = int64(rng.IntN(100)) * mss
+		a := &Ack{
+			Delivered:  int64(rng.IntN(100)) * mss,
+			Inflight:   rng.IntN(40) * mss,
+			InRecovery: flag(),
+		}
+		if flag() {
+			a.Lost = (1 + rng.IntN(3)) * mss
+		}
+		if b.recovering(a) {
+			continue
+		}
+		skipped++
+		acked := (1 + rng.IntN(4)) * mss
+		c := *b
+		if cwnd, conserving := c.recoverOrRestore(a, acked); cwnd != b.cwnd || conserving || c != *b {
+			t.Fatalf("step %d: recoverOrRestore gave cwnd %d (was %d), conserving %t, or changed the state, though recovering is false (%+v)",
+				i, cwnd, b.cwnd, conserving, a)
+		}
+	}
+	if skipped < 10000 {
+		t.Fatalf("only %d of 100000 states skipped", skipped)
+	}
+}
+
+// isNextCyclePhase is false whenever phaseMayEnd is, in any state of what
+// they read, reachable by OnAck or not: OnAck's skipping it is exact.
+func TestBBRPhaseMayEndCoversIsNextCyclePhase(t *testing.T) {
+	const mss = 1448
+	rng := rand.New(rand.NewPCG(13, 14))
+	gains := []float64{bbr1DrainGain, 0.75, math.Nextafter(1, 0), 1, math.Nextafter(1, 2), 1.25, bbr1HighGain}
+	skipped := 0
+	for i := range 100000 {
+		b := &bbr1{}
+		b.Init(0, mss, 10*mss)
+		b.mode = bbr1ProbeBW
+		b.cycleIndex = rng.IntN(bbr1CycleLen)
+		b.pacingGain = gains[rng.IntN(len(gains))]
+		b.rtprop = units.Duration(1+rng.IntN(50)) * units.Millisecond
+		b.cycleStamp = units.Time(rng.IntN(100)) * units.Time(units.Millisecond)
+		b.btlBw.Reset(0, units.Rate(1+rng.IntN(200))*units.MbitPerSecond)
+		b.pacingRate = b.btlBw.Best()
+		a := &Ack{
+			Now:           units.Time(rng.IntN(200)) * units.Time(units.Millisecond),
+			PriorInflight: rng.IntN(2000) * mss,
+		}
+		if rng.IntN(2) == 0 {
+			// Within nanoseconds of the phase's least length.
+			a.Now = b.cycleStamp.Add(b.rtprop + units.Duration(rng.IntN(5)-2))
+		}
+		if rng.IntN(4) == 0 {
+			a.Lost = mss
+		}
+		if b.phaseMayEnd(a) {
+			continue
+		}
+		skipped++
+		if b.isNextCyclePhase(a) {
+			t.Fatalf("step %d: phaseMayEnd false, isNextCyclePhase true (gain %v, phase age %v, rtprop %v)",
+				i, b.pacingGain, a.Now.Sub(b.cycleStamp), b.rtprop)
+		}
+	}
+	if skipped < 10000 {
+		t.Fatalf("only %d of 100000 states skipped", skipped)
+	}
+}
+
+// updateRTprop changes nothing when rtpropDue is false, in any state of
+// what they read, reachable by OnAck or not: OnAck's skipping it is exact.
+func TestBBRRtpropDueCoversUpdateRTprop(t *testing.T) {
+	const mss = 1448
+	rng := rand.New(rand.NewPCG(15, 16))
+	skipped := 0
+	for i := range 100000 {
+		b := &bbr1{}
+		b.Init(0, mss, 10*mss)
+		b.mode = bbr1Mode(rng.IntN(4))
+		b.idleRestart = rng.IntN(2) == 0
+		b.roundStart = rng.IntN(2) == 0
+		b.probeRTTRoundDone = rng.IntN(2) == 0
+		if rng.IntN(2) == 0 {
+			b.probeRTTDone = units.Time(rng.IntN(20)) * units.Time(units.Second)
+		}
+		b.rtprop = units.Duration(1+rng.IntN(50)) * units.Millisecond
+		b.rtpropStamp = units.Time(rng.IntN(20)) * units.Time(units.Second)
+		a := &Ack{
+			Now:       units.Time(rng.IntN(40)) * units.Time(units.Second),
+			RTT:       units.Duration(rng.IntN(60)) * units.Millisecond,
+			Delivered: int64(rng.IntN(100)) * mss,
+			Inflight:  rng.IntN(10) * mss,
+		}
+		if rng.IntN(2) == 0 {
+			// Within nanoseconds of the estimate's expiry.
+			a.Now = b.rtpropStamp.Add(bbr1RTpropFilterLen + units.Duration(rng.IntN(5)-2))
+		}
+		switch rng.IntN(8) {
+		case 0, 1:
+			a.RTT = b.rtprop + units.Duration(rng.IntN(5)-2)
+		case 2:
+			a.RTT = units.Duration(rng.IntN(3) - 1)
+		}
+		if b.rtpropDue(a) {
+			continue
+		}
+		skipped++
+		c := *b
+		if c.updateRTprop(a); c != *b {
+			t.Fatalf("step %d: rtpropDue false, but updateRTprop changed the state (mode %d, rtprop %v at %v, ack %+v)",
+				i, b.mode, b.rtprop, b.rtpropStamp, a)
+		}
+	}
+	if skipped < 10000 {
+		t.Fatalf("only %d of 100000 states skipped", skipped)
 	}
 }

@@ -130,12 +130,46 @@ type filterSample[V cmp.Ordered] struct {
 type windowedFilter[V cmp.Ordered] struct {
 	s      [3]filterSample[V]
 	primed bool
+	// steady says that update at time steadyAt over window steadyWindow
+	// changes nothing when given a sample worse than s[2] (see isSteady).
+	// Most updates are such: BBR's time is a round-trip count, the same
+	// for a whole round of ACKs, and its samples seldom beat the third
+	// choice.
+	steady       bool
+	steadyAt     int64
+	steadyWindow int64
 }
 
-func (f *windowedFilter[V]) reset(t int64, v V) V {
+func (f *windowedFilter[V]) reset(t int64, v V) {
 	f.s = [3]filterSample[V]{{t, v}, {t, v}, {t, v}}
 	f.primed = true
-	return v
+	f.steady = false
+}
+
+// unchanged reports whether update(t, window, v) would leave the filter as
+// it is, from what the last update found (isSteady), or because all three
+// samples are already v at t, which is what a tie with the best resets
+// them to.
+func (f *windowedFilter[V]) unchanged(t, window int64, v V, isMax bool) bool {
+	if !f.steady || t != f.steadyAt || window != f.steadyWindow {
+		return false
+	}
+	now := filterSample[V]{t, v}
+	return !asGood(v, f.s[2].v, isMax) || f.s[0] == now && f.s[2] == now
+}
+
+// isSteady reports whether, right after an update at time t over window,
+// another update at t over window given a sample worse than s[2] changes
+// nothing. update keeps the three samples ordered best first, so such a
+// sample is worse than each: it is no new best and no new choice. Unless
+// the window is negative, which resets on every update, update also leaves
+// all three inside the window, so none ages out. That leaves the sub-window
+// rules, which read only t, window and the sample times.
+func (f *windowedFilter[V]) isSteady(t, window int64) bool {
+	age := t - f.s[0].t
+	return window >= 0 &&
+		!(f.s[1].t == f.s[0].t && age > window/4) &&
+		!(f.s[2].t == f.s[1].t && age > window/2)
 }
 
 // asGood reports whether a is at least as good as b: as large for a max
@@ -150,10 +184,18 @@ func asGood[V cmp.Ordered](a, b V, isMax bool) bool {
 
 // update folds measurement v at time t into the filter.
 func (f *windowedFilter[V]) update(t, window int64, v V, isMax bool) V {
+	f.fold(t, window, v, isMax)
+	f.steady, f.steadyAt, f.steadyWindow = f.isSteady(t, window), t, window
+	return f.s[0].v
+}
+
+// fold is update's work on the samples.
+func (f *windowedFilter[V]) fold(t, window int64, v V, isMax bool) {
 	// A new best, or nothing left inside the window: earlier samples carry
 	// no information any more.
 	if !f.primed || asGood(v, f.s[0].v, isMax) || t-f.s[2].t > window {
-		return f.reset(t, v)
+		f.reset(t, v)
+		return
 	}
 	now := filterSample[V]{t, v}
 	switch {
@@ -181,7 +223,6 @@ func (f *windowedFilter[V]) update(t, window int64, v V, isMax bool) V {
 		// Half a window passed with no third choice after the second.
 		f.s[2] = now
 	}
-	return f.s[0].v
 }
 
 // MaxFilter is the largest value measured over a sliding window (BBR's
@@ -194,6 +235,9 @@ type MaxFilter[V cmp.Ordered] struct{ f windowedFilter[V] }
 // Update adds measurement v taken at time t and returns the maximum over
 // the window ending at t. Times must not go backwards.
 func (m *MaxFilter[V]) Update(t, window int64, v V) V {
+	if m.f.unchanged(t, window, v, true) {
+		return m.f.s[0].v
+	}
 	return m.f.update(t, window, v, true)
 }
 
@@ -211,6 +255,9 @@ type MinFilter[V cmp.Ordered] struct{ f windowedFilter[V] }
 // Update adds measurement v taken at time t and returns the minimum over
 // the window ending at t. Times must not go backwards.
 func (m *MinFilter[V]) Update(t, window int64, v V) V {
+	if m.f.unchanged(t, window, v, false) {
+		return m.f.s[0].v
+	}
 	return m.f.update(t, window, v, false)
 }
 
