@@ -35,6 +35,12 @@
 // TCP flow) is simply a second Link with its own LinkConfig; nothing couples
 // the two.
 //
+// The common bottleneck, a fixed rate and delay behind a drop-tail queue
+// with none of the other stages, is planned (planned.go): each packet's
+// start, end of transmission and arrival are computed when it is admitted,
+// and it stays in one line until delivered, with the same times and
+// counters as through the stages.
+//
 // Packets are owned by whoever holds them. Enqueue takes ownership; a packet
 // that is lost or dropped goes straight back to the Link's packet.Pool, and
 // one returned by Dequeue belongs to the caller.

@@ -27,14 +27,19 @@ func NewDropTail(limitPackets, limitBytes int) *DropTail {
 // packet larger than the whole byte limit is therefore never admitted,
 // which is what bfifo does too.
 func (q *DropTail) Enqueue(e Queued) bool {
-	if q.limitPackets > 0 && q.fifo.Len() >= q.limitPackets {
-		return false
-	}
-	if q.limitBytes > 0 && q.fifo.bytes+e.Len > q.limitBytes {
+	if !q.admits(q.fifo.Len(), q.fifo.bytes, e.Len) {
 		return false
 	}
 	q.fifo.push(e)
 	return true
+}
+
+// admits is Enqueue's test for a packet of n bytes arriving at a queue of
+// queued packets and queuedBytes bytes. A planned link (planned.go), whose
+// queue is not in the fifo, asks it too.
+func (q *DropTail) admits(queued, queuedBytes, n int) bool {
+	return (q.limitPackets <= 0 || queued < q.limitPackets) &&
+		(q.limitBytes <= 0 || queuedBytes+n <= q.limitBytes)
 }
 
 // Dequeue returns the oldest waiting packet, if any.

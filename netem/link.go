@@ -35,7 +35,8 @@ type Link struct {
 	reorder  *Reorderer
 	schedule *Schedule
 	// The medium: prop when packets leave in the order they entered,
-	// unordered (reorderLine) when reordering is possible.
+	// unordered (reorderLine) when reordering is possible. On a planned
+	// link prop holds every packet admitted and not yet delivered.
 	reorders  bool
 	prop      delayLine
 	unordered reorderLine
@@ -94,6 +95,10 @@ type Link struct {
 	// histogram itself, not a func: a method value costs an indirect call
 	// and a wrapper's per packet where this is one direct call.
 	sojourn *metrics.Histogram
+	// planned is set on a link whose packets' times are all known on
+	// admission, and plan is then its state (planned.go).
+	planned bool
+	plan    plan
 }
 
 // transmitter is what Link needs of the stage that clocks packets onto the
@@ -194,6 +199,8 @@ func NewLink(cfg LinkConfig, pool *packet.Pool) (*Link, error) {
 	l.pureDelay = l.fixedDelay && cfg.Rate == 0 && cfg.Trace == nil && l.loss == nil &&
 		l.dup == nil && l.corrupt == nil && l.police == nil &&
 		cfg.QueuePackets == 0 && cfg.QueueBytes == 0 && (cfg.Qdisc == "" || cfg.Qdisc == QdiscDropTail)
+	l.planned = l.plainTiming && l.dropTail != nil && !l.arrivalStages && l.dup == nil && !l.ecn.on() && !l.pureDelay
+	l.plan.nextStart = units.Never
 	return l, nil
 }
 
@@ -254,6 +261,9 @@ func (l *Link) EnqueueTagged(now units.Time, p *packet.Packet, n int, tag uint64
 		sooner = l.prop.n == 0
 		l.delayOnly(now, p, n, tag)
 		return sooner
+	}
+	if l.planned {
+		return l.enqueuePlanned(now, p, n, tag)
 	}
 	// Packets whose transmission ended by now have left the queue, so the
 	// admission test below sees the queue as it is at now, whether or not
@@ -418,6 +428,9 @@ func (l *Link) MayHaveArrived(now units.Time) bool {
 }
 
 func (l *Link) dequeue(now units.Time) onMedium {
+	if l.planned {
+		return l.dequeuePlanned(now)
+	}
 	l.advance(now)
 	var a onMedium
 	if l.reorders {
@@ -468,12 +481,22 @@ func (l *Link) NextDeadline() units.Time {
 // Sync brings the link's state up to now without handing anything out:
 // transmissions that ended by now have moved to the medium. Call it
 // before Stats to see the queue as it is at now.
-func (l *Link) Sync(now units.Time) { l.advance(now) }
+func (l *Link) Sync(now units.Time) {
+	if l.planned {
+		l.syncPlanned(now)
+		return
+	}
+	l.advance(now)
+}
 
 // Stats returns a snapshot of the link's counters as of the last call.
 func (l *Link) Stats() LinkStats {
 	s := l.stats
 	s.Config = l.cfg
+	if l.planned {
+		l.statsPlanned(&s)
+		return s
+	}
 	s.QueuePackets = l.qdisc.Len()
 	s.QueueBytes = l.qdisc.Bytes()
 	if l.reorders {

@@ -29,7 +29,7 @@ func saturate(tb testing.TB, cfg LinkConfig, size int, until units.Time, arrived
 	}
 	var id int32
 	for now := units.Time(0); now <= until; now = l.NextDeadline() {
-		for l.qdisc.Len() < backlog {
+		for l.Stats().QueuePackets < backlog {
 			p := pool.Get()
 			p.SetLen(size)
 			p.Flow = id

@@ -124,6 +124,8 @@ func TestIdleTransmitterShortcutMatchesTheQueue(t *testing.T) {
 			t.Fatalf("%+v: no shortcut", cfg)
 		}
 		slow.simpleQueue = false
+		// The shortcut under test is the link of stages' own.
+		fast.planned, slow.planned = false, false
 		name := cfg.Rate.String() + " " + string(cfg.Qdisc)
 		got, st := sameWithAndWithout(t, name, fast, slow, &pool, 11, func(r *rand.Rand) units.Duration {
 			if r.IntN(10) == 0 {
