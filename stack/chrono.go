@@ -82,6 +82,19 @@ const allowUnknown = math.MaxInt
 // states are tried in Linux's order of precedence for the same condition:
 // a full congestion window is the network's, whatever else holds.
 func (c *Conn) chronoBlocked(now units.Time, allow int) {
+	if u := c.Unsent(); u > 0 && c.chrono.state == chronoBusy && c.sndUna.Add(c.sndWnd).Sub(c.sndNxt) >= min(u, c.sndMSS) {
+		// Data waits and the peer's window has room for it: the network
+		// holds the sender (chronoBlockedState's second case, whatever
+		// allow is), as it already did. The case of a paced sender, once
+		// per segment, in a test that inlines.
+		c.chrono.last = now
+		return
+	}
+	c.chronoBlockedState(now, allow)
+}
+
+// chronoBlockedState is chronoBlocked worked out in full.
+func (c *Conn) chronoBlockedState(now units.Time, allow int) {
 	s := chronoBusy
 	u := c.Unsent()
 	switch {
