@@ -372,7 +372,7 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	if n > 0 {
 		room := followRoom(n, avail, allow, rwnd)
 		last = fin || c.nothingFollows(room, end, allow-n, c.gsoSegs+1 < tso)
-		if psh = c.dataPush(seq, n, last, tso); psh {
+		if psh = c.dataPush(seq, end, n, last, tso); psh {
 			flags |= FlagPSH
 		}
 		last = c.gsoSegs == 0

@@ -302,29 +302,25 @@ func (c *Conn) linuxPacingRate() units.Rate {
 	return units.Rate(float64(max(cwnd, c.inflight())) * ratio / float64(c.rtt.srtt))
 }
 
-// dataPush decides PSH for a new-data segment of n bytes at seq, which
-// ends the GSO packet being built when last is set or when the packet has
-// tso segments (see the file comment), and keeps Minshall's record of the
-// last sub-MSS segment sent.
-func (c *Conn) dataPush(seq Seq, n int, last bool, tso int) bool {
-	end := seq.Add(n)
+// dataPush decides PSH for a new-data segment of n bytes from seq to end,
+// which ends the GSO packet being built when last is set or when the packet
+// has tso segments (see the file comment), and keeps Minshall's record of
+// the last sub-MSS segment sent.
+func (c *Conn) dataPush(seq, end Seq, n int, last bool, tso int) bool {
 	atPush := c.pushValid && end == c.pushSeq
-	if c.gsoSegs > 0 && seq != c.gsoNext {
-		c.gsoSegs = 0 // the packet was cut short: start another
+	if seq != c.gsoNext {
+		c.gsoSegs = 0 // the packet was cut short (or none begun): start another
 	}
 	c.gsoSegs++
-	last = last || atPush || c.gsoSegs >= tso
-	psh := atPush
-	if last {
-		if c.gsoSegs > 1 {
-			psh = true // __tcp_transmit_skb: PSH on a GSO packet
-		} else if n < c.sndMSS {
-			c.sndSml = end // tcp_minshall_update: a lone small packet
-		}
-		c.gsoSegs = 0
-	} else {
+	if !last && !atPush && c.gsoSegs < tso {
 		c.gsoNext = end
+		return false
 	}
+	if c.gsoSegs == 1 && n < c.sndMSS {
+		c.sndSml = end // tcp_minshall_update: a lone small packet
+	}
+	psh := atPush || c.gsoSegs > 1 // __tcp_transmit_skb: PSH on a GSO packet
+	c.gsoSegs = 0
 	return psh
 }
 
