@@ -621,7 +621,11 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		if flags&FlagSYN != 0 {
 			dataSeq = seq.Add(1)
 		}
-		c.readPayload(p, dataSeq, n)
+		if c.sndBuf.virtual {
+			wire.ReservePayloadLen(p, n) // only the length
+		} else {
+			c.readPayload(p, dataSeq, n)
+		}
 		c.stats.BytesSent += int64(n)
 	} else {
 		wire.ReservePayloadLen(p, 0)
@@ -696,12 +700,8 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 }
 
 // readPayload gives p the n bytes of the send buffer from seq as its
-// payload; with virtual payload, only their length.
+// payload (with virtual payload, build sets only the length).
 func (c *Conn) readPayload(p *packet.Packet, seq Seq, n int) {
-	if c.sndBuf.virtual {
-		wire.ReservePayloadLen(p, n)
-		return
-	}
 	c.sndBuf.read(seq, wire.ReservePayload(p, n))
 }
 
