@@ -74,7 +74,9 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 			// would take them at this instant, and the visit is not
 			// made (drained): a paced sender's, once per segment.
 			c.pacingWait = true
-			c.chronoBlocked(now, allowUnknown)
+			if !c.chronoStillBusy(now) {
+				c.chronoBlockedState(now, allowUnknown) // chronoBlocked, its test inlined
+			}
 			c.drained = true
 		} else if !owed && tight && c.windowFullVisit(now) {
 			c.drained = true // the next visit was made now (quiet.go)
