@@ -82,6 +82,26 @@ const allowUnknown = math.MaxInt
 // states are tried in Linux's order of precedence for the same condition:
 // a full congestion window is the network's, whatever else holds.
 func (c *Conn) chronoBlocked(now units.Time, allow int) {
+	if !c.chronoStillBusy(now) {
+		c.chronoBlockedState(now, allow)
+	}
+}
+
+// chronoStillBusy is chronoBlocked's usual case, a paced sender's once per
+// segment, in a test that inlines: data waits and the peer's window has
+// room for it, so the network holds the sender (chronoBlockedState's
+// second case, whatever allow is), as it already did. It reports whether
+// that was the case, and then has set the chrono.
+func (c *Conn) chronoStillBusy(now units.Time) bool {
+	if u := c.Unsent(); u > 0 && c.chrono.state == chronoBusy && c.sndUna.Add(c.sndWnd).Sub(c.sndNxt) >= min(u, c.sndMSS) {
+		c.chrono.last = now
+		return true
+	}
+	return false
+}
+
+// chronoBlockedState is chronoBlocked worked out in full.
+func (c *Conn) chronoBlockedState(now units.Time, allow int) {
 	s := chronoBusy
 	u := c.Unsent()
 	switch {

@@ -251,11 +251,9 @@ type Conn struct {
 	// lastPayload is the payload of the segment build made last, what
 	// an algorithm's pacing rate charges for it.
 	lastPayload int
-	// tsoCached is tsoSegs' GSO size while tsoValid (push.go).
-	tsoCached int
-	tsoValid  bool
-	// tsoQuot is computeTSOSegs' division by the MSS.
-	tsoQuot units.DivMemo
+	// tsoMemo is computeTSOSegs' last answer, which is tsoSegs' GSO
+	// size while tsoValid (push.go).
+	tsoMemo tsoMemo
 	// tsoDeferred is set when tsoDefer held new data back, until the next
 	// arriving segment, timer or write: Linux looks again only when one of
 	// those runs tcp_write_xmit, not as time passes.
@@ -264,6 +262,7 @@ type Conn struct {
 	// (repeatSynAck), whose window is the SYN's again (advertise).
 	synRepeat  bool
 	pacingWait bool
+	tsoValid   bool // tsoMemo's answer is tsoSegs' (push.go)
 	// persistBackoff counts zero-window probes sent in this episode.
 	persistBackoff int
 	persisting     bool // zero-window probing (RFC 9293 §3.8.6.1)

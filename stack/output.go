@@ -74,7 +74,9 @@ func (c *Conn) output(now units.Time) *packet.Packet {
 			// would take them at this instant, and the visit is not
 			// made (drained): a paced sender's, once per segment.
 			c.pacingWait = true
-			c.chronoBlocked(now, allowUnknown)
+			if !c.chronoStillBusy(now) {
+				c.chronoBlockedState(now, allowUnknown) // chronoBlocked, its test inlined
+			}
 			c.drained = true
 		} else if !owed && tight && c.windowFullVisit(now) {
 			c.drained = true // the next visit was made now (quiet.go)
@@ -372,7 +374,7 @@ func (c *Conn) sendData(now units.Time, allow int) *packet.Packet {
 	if n > 0 {
 		room := followRoom(n, avail, allow, rwnd)
 		last = fin || c.nothingFollows(room, end, allow-n, c.gsoSegs+1 < tso)
-		if psh = c.dataPush(seq, n, last, tso); psh {
+		if psh = c.dataPush(seq, end, n, last, tso); psh {
 			flags |= FlagPSH
 		}
 		last = c.gsoSegs == 0
@@ -621,7 +623,11 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		if flags&FlagSYN != 0 {
 			dataSeq = seq.Add(1)
 		}
-		c.readPayload(p, dataSeq, n)
+		if c.sndBuf.virtual {
+			wire.ReservePayloadLen(p, n) // only the length
+		} else {
+			c.readPayload(p, dataSeq, n)
+		}
 		c.stats.BytesSent += int64(n)
 	} else {
 		wire.ReservePayloadLen(p, 0)
@@ -696,12 +702,8 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 }
 
 // readPayload gives p the n bytes of the send buffer from seq as its
-// payload; with virtual payload, only their length.
+// payload (with virtual payload, build sets only the length).
 func (c *Conn) readPayload(p *packet.Packet, seq Seq, n int) {
-	if c.sndBuf.virtual {
-		wire.ReservePayloadLen(p, n)
-		return
-	}
 	c.sndBuf.read(seq, wire.ReservePayload(p, n))
 }
 

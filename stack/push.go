@@ -221,9 +221,10 @@ func (c *Conn) nagleHolds() bool {
 // (tcp_tso_autosize, tcp_tso_segs).
 func (c *Conn) tsoSegs() int {
 	if !c.tsoValid {
-		c.tsoCached, c.tsoValid = c.computeTSOSegs(), true
+		c.computeTSOSegs()
+		c.tsoValid = true
 	}
-	return c.tsoCached
+	return c.tsoMemo.segs
 }
 
 // computeTSOSegs is tsoSegs from the current pacing rate and minimum RTT.
@@ -231,8 +232,32 @@ func (c *Conn) tsoSegs() int {
 // (tcp_update_pacing_rate from tcp_cong_control), so the size holds
 // until the next segment arrives or timer fires: input and onTimer
 // invalidate it, as does a restart after idle.
+//
+// Without a TSOSizer, tsoSegsAt reads nothing but the rate, the minimum
+// RTT and the MSS, so its answer is kept with them (tsoMemo) and given
+// again while all three stand: an algorithm's own rate, as BBR's, moves a
+// few times a round trip, not on every ACK, and Linux's derived one often
+// stays put from one ACK to the next. The zero memo, with an MSS of 0,
+// matches no connection.
 func (c *Conn) computeTSOSegs() int {
 	rate := c.linuxPacingRate()
+	m := &c.tsoMemo
+	if rate != m.rate || c.rtt.minRTT != m.minRTT || c.sndMSS != m.mss || c.ccTSO != nil {
+		*m = tsoMemo{rate: rate, minRTT: c.rtt.minRTT, mss: c.sndMSS, segs: c.tsoSegsAt(rate)}
+	}
+	return m.segs
+}
+
+// tsoMemo is computeTSOSegs' record of its last answer and what it came
+// from.
+type tsoMemo struct {
+	rate      units.Rate
+	minRTT    units.Duration
+	mss, segs int
+}
+
+// tsoSegsAt is tsoSegs at pacing rate rate.
+func (c *Conn) tsoSegsAt(rate units.Rate) int {
 	bytes := gsoMaxSize - 1 - maxTCPHeader
 	if rate > 0 {
 		// sk_pacing_rate >> sk_pacing_shift (10): about 1 ms of data.
@@ -247,9 +272,7 @@ func (c *Conn) computeTSOSegs() int {
 		// The algorithm's min_tso_segs replaces the sysctl (tcp_tso_segs).
 		least = max(c.ccTSO.MinTSOSegs(), 1)
 	}
-	// From one ACK to the next the rate, and so bytes, moves by less than
-	// a segment: the last quotient is kept.
-	return max(c.tsoQuot.Div(bytes, c.sndMSS), least)
+	return max(bytes/c.sndMSS, least)
 }
 
 // tsoSizer is alg as a cc.TSOSizer, or nil.
@@ -279,29 +302,25 @@ func (c *Conn) linuxPacingRate() units.Rate {
 	return units.Rate(float64(max(cwnd, c.inflight())) * ratio / float64(c.rtt.srtt))
 }
 
-// dataPush decides PSH for a new-data segment of n bytes at seq, which
-// ends the GSO packet being built when last is set or when the packet has
-// tso segments (see the file comment), and keeps Minshall's record of the
-// last sub-MSS segment sent.
-func (c *Conn) dataPush(seq Seq, n int, last bool, tso int) bool {
-	end := seq.Add(n)
+// dataPush decides PSH for a new-data segment of n bytes from seq to end,
+// which ends the GSO packet being built when last is set or when the packet
+// has tso segments (see the file comment), and keeps Minshall's record of
+// the last sub-MSS segment sent.
+func (c *Conn) dataPush(seq, end Seq, n int, last bool, tso int) bool {
 	atPush := c.pushValid && end == c.pushSeq
-	if c.gsoSegs > 0 && seq != c.gsoNext {
-		c.gsoSegs = 0 // the packet was cut short: start another
+	if seq != c.gsoNext {
+		c.gsoSegs = 0 // the packet was cut short (or none begun): start another
 	}
 	c.gsoSegs++
-	last = last || atPush || c.gsoSegs >= tso
-	psh := atPush
-	if last {
-		if c.gsoSegs > 1 {
-			psh = true // __tcp_transmit_skb: PSH on a GSO packet
-		} else if n < c.sndMSS {
-			c.sndSml = end // tcp_minshall_update: a lone small packet
-		}
-		c.gsoSegs = 0
-	} else {
+	if !last && !atPush && c.gsoSegs < tso {
 		c.gsoNext = end
+		return false
 	}
+	if c.gsoSegs == 1 && n < c.sndMSS {
+		c.sndSml = end // tcp_minshall_update: a lone small packet
+	}
+	psh := atPush || c.gsoSegs > 1 // __tcp_transmit_skb: PSH on a GSO packet
+	c.gsoSegs = 0
 	return psh
 }
 

@@ -367,8 +367,13 @@ func (q *sentQueue) syncResend(slot int32) {
 // retransmitted since, or -1.
 func (q *sentQueue) oldestToResend() int {
 	if q.lostBytes == q.rtxBytes {
-		return -1
+		return -1 // nothing waits: the usual case, in a test that inlines
 	}
+	return q.findToResend()
+}
+
+// findToResend is oldestToResend once some record waits.
+func (q *sentQueue) findToResend() int {
 	// Slots from head up to the end of the ring come first, then the
 	// ring's start; no slot outside the queue is in the set.
 	slot := q.toResend.next(q.head)
