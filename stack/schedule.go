@@ -42,7 +42,6 @@ type readySet struct {
 	// the word of positions 0 to 63, a small host's every connection,
 	// is never looked up there, and add and remove leave it alone.
 	summary []uint64
-	n       int // members
 }
 
 // grow makes room for positions below size. The bitmap only grows when the
@@ -59,12 +58,13 @@ func (s *readySet) grow(size int) {
 func (s *readySet) has(i int) bool { return s.words[i>>6]&(1<<(i&63)) != 0 }
 
 // add and remove load and bounds-check the member's word once: they run
-// once or twice per segment, add inlined into touch.
+// once or twice per segment, add inlined into touch. The set keeps no
+// count of its members: its upkeep in add made touch too dear for the
+// inliner, and next tells an empty set by searching it.
 func (s *readySet) add(i int) {
 	w := i >> 6
 	if word := &s.words[w]; *word&(1<<(i&63)) == 0 {
 		*word |= 1 << (i & 63)
-		s.n++
 		if w != 0 {
 			s.summary[w>>6] |= 1 << (w & 63)
 		}
@@ -80,7 +80,6 @@ func (s *readySet) remove(i int) {
 	}
 	v &^= bit
 	*word = v
-	s.n--
 	if v == 0 && w != 0 {
 		s.summary[w>>6] &^= 1 << (w & 63)
 	}
@@ -89,9 +88,6 @@ func (s *readySet) remove(i int) {
 // next returns the first member at or after position i, wrapping round to
 // the first member, or -1 if the set is empty.
 func (s *readySet) next(i int) int {
-	if s.n == 0 {
-		return -1
-	}
 	if j := s.from(i); j >= 0 {
 		return j
 	}
