@@ -527,10 +527,11 @@ func (h *Host) OnTimer(now units.Time) {
 		if c := h.timers.conns[0]; c.deadline <= now {
 			h.timers.popOnly()
 			h.touch(c)
-			if c.listener == nil {
-				c.onTimer(now) // runTimers' usual case, without the call
-			} else {
+			switch {
+			case c.listener != nil:
 				h.runTimers(c, now)
+			case !c.onPacingTimer(now):
+				c.onTimer(now) // runTimers' usual case, without the call
 			}
 		}
 		return
