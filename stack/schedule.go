@@ -290,6 +290,19 @@ func (h *Host) staleKey(c *Conn) {
 // refreshDeadlines brings the heap keys of touched connections up to date.
 func (h *Host) refreshDeadlines() {
 	stale := h.stale // not reloaded after every call of set
+	if len(stale) == 1 {
+		// The one connection touched since the last refresh, as at
+		// every wake-up of a bulk flow's host: the loop's work, with
+		// nothing live across set's call but what set needs.
+		c := stale[0]
+		stale[0] = nil
+		h.stale = stale[:0]
+		c.staleKey = false
+		if c.pos >= 0 {
+			h.timers.set(c, c.nextDeadline())
+		}
+		return
+	}
 	for i, c := range stale {
 		c.staleKey = false
 		if c.pos >= 0 {
