@@ -296,7 +296,7 @@ func (h *Host) refreshDeadlines() {
 		// nothing live across set's call but what set needs.
 		c := stale[0]
 		stale[0] = nil
-		h.stale = stale[:0]
+		h.stale = h.stale[:0] // the length alone is written
 		c.staleKey = false
 		if c.pos >= 0 {
 			h.timers.set(c, c.nextDeadline())
