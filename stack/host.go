@@ -525,7 +525,7 @@ func (h *Host) OnTimer(now units.Time) {
 		// Its key is fresh (refreshed above, or not stale), so its
 		// timers are due as it says.
 		if c := h.timers.conns[0]; c.deadline <= now {
-			h.timers.popOnly()
+			h.timers.popOnly(c)
 			h.touch(c)
 			switch {
 			case c.listener != nil:

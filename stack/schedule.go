@@ -229,7 +229,9 @@ func (hp *deadlineHeap) delete(c *Conn) {
 // popOnly takes the heap's only connection out, as far as any reader of
 // the heap can tell: its key becomes Never, but it keeps its slot (see
 // deadlineHeap), for the refresh that follows (OnTimer marks it stale).
-func (hp *deadlineHeap) popOnly() { hp.conns[0].deadline = units.Never }
+//
+// c is that connection, which the caller has read from the heap already.
+func (hp *deadlineHeap) popOnly(c *Conn) { c.deadline = units.Never }
 
 func (hp *deadlineHeap) swap(i, j int) {
 	a := hp.conns
