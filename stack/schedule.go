@@ -60,14 +60,14 @@ func (s *readySet) has(i int) bool { return s.words[i>>6]&(1<<(i&63)) != 0 }
 // add and remove load and bounds-check the member's word once: they run
 // once or twice per segment, add inlined into touch. The set keeps no
 // count of its members: its upkeep in add made touch too dear for the
-// inliner, and next tells an empty set by searching it.
+// inliner, and next tells an empty set by searching it. Without it, add
+// need not ask whether i is a member already: setting a bit that is set
+// changes nothing.
 func (s *readySet) add(i int) {
 	w := i >> 6
-	if word := &s.words[w]; *word&(1<<(i&63)) == 0 {
-		*word |= 1 << (i & 63)
-		if w != 0 {
-			s.summary[w>>6] |= 1 << (w & 63)
-		}
+	s.words[w] |= 1 << (i & 63)
+	if w != 0 {
+		s.summary[w>>6] |= 1 << (w & 63)
 	}
 }
 
@@ -281,30 +281,40 @@ func (h *Host) touch(c *Conn) {
 	}
 }
 
-// staleKey marks c's deadline key for refreshing.
+// staleKey marks c's deadline key for refreshing. The first connection
+// marked since the last refresh is kept in staleFirst, the others in
+// stale: a host's wake-up usually touches one connection, which then
+// costs a store rather than an append, and its refresh no list.
 func (h *Host) staleKey(c *Conn) {
 	if !c.staleKey {
 		c.staleKey = true
-		h.stale = append(h.stale, c)
+		if h.staleFirst == nil {
+			h.staleFirst = c
+		} else {
+			h.stale = append(h.stale, c)
+		}
 	}
 }
 
 // refreshDeadlines brings the heap keys of touched connections up to date.
 func (h *Host) refreshDeadlines() {
-	stale := h.stale // not reloaded after every call of set
-	if len(stale) == 1 {
-		// The one connection touched since the last refresh, as at
-		// every wake-up of a bulk flow's host: the loop's work, with
-		// nothing live across set's call but what set needs.
-		c := stale[0]
-		stale[0] = nil
-		h.stale = h.stale[:0] // the length alone is written
-		c.staleKey = false
-		if c.pos >= 0 {
-			h.timers.set(c, c.nextDeadline())
-		}
-		return
+	c := h.staleFirst
+	if c == nil {
+		return // nothing is stale: the list fills only after the first
 	}
+	h.staleFirst = nil
+	c.staleKey = false
+	if c.pos >= 0 {
+		h.timers.set(c, c.nextDeadline())
+	}
+	if len(h.stale) != 0 {
+		h.refreshMore()
+	}
+}
+
+// refreshMore is refreshDeadlines for the connections after the first.
+func (h *Host) refreshMore() {
+	stale := h.stale // not reloaded after every call of set
 	for i, c := range stale {
 		c.staleKey = false
 		if c.pos >= 0 {
