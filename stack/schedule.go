@@ -60,9 +60,9 @@ func (s *readySet) has(i int) bool { return s.words[i>>6]&(1<<(i&63)) != 0 }
 // add and remove load and bounds-check the member's word once: they run
 // once or twice per segment, add inlined into touch. The set keeps no
 // count of its members: its upkeep in add made touch too dear for the
-// inliner, and next tells an empty set by searching it. Without it, add
-// need not ask whether i is a member already: setting a bit that is set
-// changes nothing.
+// inliner, and next tells an empty set by searching it. Without it,
+// neither asks whether i is a member already: setting a bit that is set,
+// or clearing one that is clear, changes nothing.
 func (s *readySet) add(i int) {
 	w := i >> 6
 	s.words[w] |= 1 << (i & 63)
@@ -72,13 +72,9 @@ func (s *readySet) add(i int) {
 }
 
 func (s *readySet) remove(i int) {
-	w, bit := i>>6, uint64(1)<<(i&63)
+	w := i >> 6
 	word := &s.words[w]
-	v := *word
-	if v&bit == 0 {
-		return
-	}
-	v &^= bit
+	v := *word &^ (1 << (i & 63))
 	*word = v
 	if v == 0 && w != 0 {
 		s.summary[w>>6] &^= 1 << (w & 63)
