@@ -44,13 +44,15 @@ type Host struct {
 	rr       int // round-robin start for Output
 
 	// Scheduling (schedule.go): the connections Output must visit, the
-	// deadline heap, the connections whose key in it is stale, and
+	// deadline heap, the connections whose key in it is stale (the
+	// first marked, then the others; see staleKey), and
 	// scratch lists for walking and popping the heap.
-	ready  readySet
-	timers deadlineHeap
-	stale  []*Conn
-	walk   []int
-	due    []*Conn
+	ready      readySet
+	timers     deadlineHeap
+	staleFirst *Conn
+	stale      []*Conn
+	walk       []int
+	due        []*Conn
 	// outputCalls counts visits of Output to connections, for tests that
 	// check what a segment costs.
 	outputCalls int64
@@ -513,7 +515,7 @@ func (h *Host) NextDeadline() units.Time {
 // order. The SYN-ACK timer of a half-open connection asks its listener
 // first whether the entry has run out of retries.
 func (h *Host) OnTimer(now units.Time) {
-	if len(h.stale) != 0 {
+	if h.staleFirst != nil {
 		// A driver that asked NextDeadline since the last change, as
 		// the sim does, leaves nothing stale: the call is not made.
 		h.refreshDeadlines()
@@ -525,12 +527,13 @@ func (h *Host) OnTimer(now units.Time) {
 		// Its key is fresh (refreshed above, or not stale), so its
 		// timers are due as it says.
 		if c := h.timers.conns[0]; c.deadline <= now {
-			h.timers.popOnly()
+			h.timers.popOnly(c)
 			h.touch(c)
-			if c.listener == nil {
-				c.onTimer(now) // runTimers' usual case, without the call
-			} else {
+			switch {
+			case c.listener != nil:
 				h.runTimers(c, now)
+			case !c.onPacingTimer(now):
+				c.onTimer(now) // runTimers' usual case, without the call
 			}
 		}
 		return

@@ -45,7 +45,7 @@ func TestDeadlineHeapReadsAsItsKeys(t *testing.T) {
 				now := units.Time(rng.IntN(50))
 				if len(hp.conns) == 1 && hp.conns[0].deadline <= now {
 					delete(want, hp.conns[0])
-					hp.popOnly()
+					hp.popOnly(hp.conns[0])
 				}
 			}
 			least := units.Never
@@ -117,10 +117,10 @@ func TestDeadlineHeapSetMatchesSetAny(t *testing.T) {
 			default:
 				now := units.Time(rng.IntN(40))
 				if len(fast.conns) == 1 && fast.conns[0].deadline <= now {
-					fast.popOnly()
+					fast.popOnly(fast.conns[0])
 				}
 				if len(plain.conns) == 1 && plain.conns[0].deadline <= now {
-					plain.popOnly()
+					plain.popOnly(plain.conns[0])
 				}
 			}
 			if len(fast.conns) != len(plain.conns) {

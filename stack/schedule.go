@@ -42,7 +42,6 @@ type readySet struct {
 	// the word of positions 0 to 63, a small host's every connection,
 	// is never looked up there, and add and remove leave it alone.
 	summary []uint64
-	n       int // members
 }
 
 // grow makes room for positions below size. The bitmap only grows when the
@@ -59,28 +58,24 @@ func (s *readySet) grow(size int) {
 func (s *readySet) has(i int) bool { return s.words[i>>6]&(1<<(i&63)) != 0 }
 
 // add and remove load and bounds-check the member's word once: they run
-// once or twice per segment, add inlined into touch.
+// once or twice per segment, add inlined into touch. The set keeps no
+// count of its members: its upkeep in add made touch too dear for the
+// inliner, and next tells an empty set by searching it. Without it,
+// neither asks whether i is a member already: setting a bit that is set,
+// or clearing one that is clear, changes nothing.
 func (s *readySet) add(i int) {
 	w := i >> 6
-	if word := &s.words[w]; *word&(1<<(i&63)) == 0 {
-		*word |= 1 << (i & 63)
-		s.n++
-		if w != 0 {
-			s.summary[w>>6] |= 1 << (w & 63)
-		}
+	s.words[w] |= 1 << (i & 63)
+	if w != 0 {
+		s.summary[w>>6] |= 1 << (w & 63)
 	}
 }
 
 func (s *readySet) remove(i int) {
-	w, bit := i>>6, uint64(1)<<(i&63)
+	w := i >> 6
 	word := &s.words[w]
-	v := *word
-	if v&bit == 0 {
-		return
-	}
-	v &^= bit
+	v := *word &^ (1 << (i & 63))
 	*word = v
-	s.n--
 	if v == 0 && w != 0 {
 		s.summary[w>>6] &^= 1 << (w & 63)
 	}
@@ -89,9 +84,6 @@ func (s *readySet) remove(i int) {
 // next returns the first member at or after position i, wrapping round to
 // the first member, or -1 if the set is empty.
 func (s *readySet) next(i int) int {
-	if s.n == 0 {
-		return -1
-	}
 	if j := s.from(i); j >= 0 {
 		return j
 	}
@@ -233,7 +225,9 @@ func (hp *deadlineHeap) delete(c *Conn) {
 // popOnly takes the heap's only connection out, as far as any reader of
 // the heap can tell: its key becomes Never, but it keeps its slot (see
 // deadlineHeap), for the refresh that follows (OnTimer marks it stale).
-func (hp *deadlineHeap) popOnly() { hp.conns[0].deadline = units.Never }
+//
+// c is that connection, which the caller has read from the heap already.
+func (hp *deadlineHeap) popOnly(c *Conn) { c.deadline = units.Never }
 
 func (hp *deadlineHeap) swap(i, j int) {
 	a := hp.conns
@@ -283,16 +277,39 @@ func (h *Host) touch(c *Conn) {
 	}
 }
 
-// staleKey marks c's deadline key for refreshing.
+// staleKey marks c's deadline key for refreshing. The first connection
+// marked since the last refresh is kept in staleFirst, the others in
+// stale: a host's wake-up usually touches one connection, which then
+// costs a store rather than an append, and its refresh no list.
 func (h *Host) staleKey(c *Conn) {
 	if !c.staleKey {
 		c.staleKey = true
-		h.stale = append(h.stale, c)
+		if h.staleFirst == nil {
+			h.staleFirst = c
+		} else {
+			h.stale = append(h.stale, c)
+		}
 	}
 }
 
 // refreshDeadlines brings the heap keys of touched connections up to date.
 func (h *Host) refreshDeadlines() {
+	c := h.staleFirst
+	if c == nil {
+		return // nothing is stale: the list fills only after the first
+	}
+	h.staleFirst = nil
+	c.staleKey = false
+	if c.pos >= 0 {
+		h.timers.set(c, c.nextDeadline())
+	}
+	if len(h.stale) != 0 {
+		h.refreshMore()
+	}
+}
+
+// refreshMore is refreshDeadlines for the connections after the first.
+func (h *Host) refreshMore() {
 	stale := h.stale // not reloaded after every call of set
 	for i, c := range stale {
 		c.staleKey = false

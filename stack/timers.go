@@ -34,6 +34,21 @@ func (c *Conn) nextDeadline() units.Time {
 	return t
 }
 
+// onPacingTimer does what onTimer would, and reports true, when no timer
+// but the pacing release can be due: onTimer would then fail every test
+// but the pacing one. A paced sender wakes so for every segment it sends;
+// this inlines into OnTimer, where onTimer is a call.
+func (c *Conn) onPacingTimer(now units.Time) bool {
+	if min(c.timeWait, c.ackAt, c.reorderAt, c.keepaliveAt, c.rtxAt) <= now {
+		return false
+	}
+	c.tsoValid, c.tsoDeferred = false, false
+	if c.pacingWait && c.nextSendAt <= now {
+		c.pacingWait = false
+	}
+	return true
+}
+
 // onTimer runs every timer whose deadline has passed.
 func (c *Conn) onTimer(now units.Time) {
 	c.tsoValid = false // a timeout may change the window (push.go)
