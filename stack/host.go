@@ -441,7 +441,7 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 			}
 			h.ready.add(0)
 		}
-		return h.visit(0, 1, now)
+		return h.visitOnly(now)
 	}
 	h.readyDue(now)
 	start := h.rr
@@ -484,6 +484,29 @@ func (h *Host) visit(k, n int, now units.Time) *packet.Packet {
 	}
 	c.drained = false
 	h.ready.remove(k)
+	return p
+}
+
+// visitOnly is visit(0, 1, now), for a host with one connection: the
+// round-robin position after a packet is 0, and the connection's bit is
+// bit 0 of the ready set's first word, whose summary bit is never kept.
+func (h *Host) visitOnly(now units.Time) *packet.Packet {
+	c := h.order[0]
+	h.outputCalls++
+	if !c.ackNow && c.sent.len() == 0 && c.quiet(now) {
+		h.ready.words[0] &^= 1
+		return nil
+	}
+	p := c.output(now)
+	h.staleKey(c)
+	if p != nil {
+		h.rr = 0
+		if !c.drained {
+			return p
+		}
+	}
+	c.drained = false
+	h.ready.words[0] &^= 1
 	return p
 }
 
