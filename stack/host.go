@@ -332,7 +332,7 @@ func (h *Host) input(now units.Time, p *packet.Packet) {
 		}
 	}
 	if c != nil {
-		h.touch(c)
+		h.touchLive(c)
 		if c.listener != nil {
 			c.listener.inputHalfOpen(now, c, s)
 			return
@@ -428,9 +428,6 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 		return h.buildControl(r)
 	}
 	n := len(h.order)
-	if n == 0 {
-		return nil
-	}
 	if n == 1 {
 		// A host with one connection, the usual host of a bulk flow's
 		// two ends: the visit the loop below would make, without the
@@ -442,6 +439,9 @@ func (h *Host) Output(now units.Time) *packet.Packet {
 			h.ready.add(0)
 		}
 		return h.visitOnly(now)
+	}
+	if n == 0 {
+		return nil
 	}
 	h.readyDue(now)
 	start := h.rr
@@ -551,7 +551,7 @@ func (h *Host) OnTimer(now units.Time) {
 		// timers are due as it says.
 		if c := h.timers.conns[0]; c.deadline <= now {
 			h.timers.popOnly(c)
-			h.touch(c)
+			h.touchLive(c)
 			switch {
 			case c.listener != nil:
 				h.runTimers(c, now)

@@ -277,6 +277,14 @@ func (h *Host) touch(c *Conn) {
 	}
 }
 
+// touchLive is touch for a connection that is known to be the host's: one
+// looked up in its table (Host.input) or taken from its deadline heap
+// (OnTimer), which remove leaves as it sets pos to -1.
+func (h *Host) touchLive(c *Conn) {
+	h.ready.add(c.pos)
+	h.staleKey(c)
+}
+
 // staleKey marks c's deadline key for refreshing. The first connection
 // marked since the last refresh is kept in staleFirst, the others in
 // stale: a host's wake-up usually touches one connection, which then

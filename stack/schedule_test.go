@@ -418,6 +418,10 @@ func churn(t *testing.T, reference, sparse bool) (digest [32]byte, packets, peak
 		act()
 		drain(a, b, 'A')
 		drain(b, a, 'B')
+		if !reference {
+			checkLiveConns(t, a)
+			checkLiveConns(t, b)
+		}
 		next := end + 1
 		if nextOpen < opensEnd {
 			next = nextOpen
@@ -436,6 +440,27 @@ func churn(t *testing.T, reference, sparse bool) (digest [32]byte, packets, peak
 	}
 	copy(digest[:], sum.Sum(nil))
 	return digest, packets, peak
+}
+
+// checkLiveConns checks what touchLive takes on trust: every connection
+// Host.input can find (its table, its last connection) and every one in
+// the deadline heap is in the host's list, at its position.
+func checkLiveConns(t *testing.T, h *Host) {
+	t.Helper()
+	check := func(where string, c *Conn) {
+		if c.pos < 0 || c.pos >= len(h.order) || h.order[c.pos] != c {
+			t.Fatalf("a connection in the host's %s is not in its list (pos %d)", where, c.pos)
+		}
+	}
+	for _, c := range h.conns {
+		check("table", c)
+	}
+	if h.last != nil {
+		check("last", h.last)
+	}
+	for _, c := range h.timers.conns {
+		check("deadline heap", c)
+	}
 }
 
 // TestSchedulerMatchesVisitingEveryConn runs the same churn of connections
