@@ -695,7 +695,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
-	c.host.encode(p, s)
+	c.host.encoder(p, s)
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p
