@@ -65,8 +65,8 @@ type Host struct {
 	// tfoCache holds the Fast Open cookies of servers (fastopen.go).
 	tfoCache fastOpenCache
 
-	// encoder is encode's choice of encoder, made once from the
-	// configuration: a call through it inlines where a test of
+	// encoder is encode's (and Conn.build's) choice of encoder, made once
+	// from the configuration: a call through it inlines where a test of
 	// VirtualPayload and two calls do not.
 	encoder func(*packet.Packet, *wire.Segment)
 	// flowTag is copied into every outgoing packet's Flow field.

@@ -695,7 +695,7 @@ func (c *Conn) build(now units.Time, seq Seq, flags uint8, n int, synOpts *wire.
 		c.ackPushed, c.ackPushed2 = false, false
 	}
 	s.Window = c.advertise(flags&FlagSYN != 0)
-	c.host.encode(p, s)
+	c.host.encoder(p, s)
 	p.Flow = c.host.flowTag
 	c.stats.SegmentsSent++
 	return p
@@ -722,6 +722,24 @@ func (c *Conn) rcvNxt() Seq {
 // receiver's silly window avoidance of RFC 9293 §3.8.6.2.2. Neither moves
 // the right edge left.
 func (c *Conn) advertise(syn bool) uint16 {
+	if syn || !c.cfg.LinuxRcvWindow {
+		return c.advertiseOther(syn)
+	}
+	// advertiseLinux's memo, tested before the call: a sender's data
+	// segments nearly always find it.
+	nxt := c.rcvNxt()
+	if m := &c.winMemo; m.holds(c, nxt) {
+		if m.quickEnds {
+			c.quickAcks = 0
+		}
+		return m.field
+	}
+	return c.advertiseLinux(nxt)
+}
+
+// advertiseOther is advertise for a SYN or SYN-ACK, and without
+// Config.LinuxRcvWindow.
+func (c *Conn) advertiseOther(syn bool) uint16 {
 	nxt := c.rcvNxt()
 	if syn && c.synRepeat {
 		// A Fast Open child's repeated SYN-ACK carries the SYN's window
@@ -745,9 +763,6 @@ func (c *Conn) advertise(syn bool) uint16 {
 		}
 		c.initRcvWindow(w, advmss)
 		return uint16(w)
-	}
-	if c.cfg.LinuxRcvWindow {
-		return c.advertiseLinux(nxt)
 	}
 	edge := nxt.Add(c.rcvBuf.window())
 	if c.rcvAdv.LT(nxt) || c.rcvAdv.GT(edge) || edge.Sub(c.rcvAdv) >= min(c.rcvBuf.limit/2, c.cfg.MSS) {

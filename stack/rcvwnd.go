@@ -248,10 +248,11 @@ func (c *Conn) linuxWindow(nxt Seq) int {
 // linuxWindow's window, which becomes the one offered (rcvAdv, rcvWup).
 //
 // An advertisement that leaves rcvAdv and rcvWup as they were is
-// remembered (winMemo) with everything linuxWindow reads, and repeated
-// while none of it changes: a sender's receive side stands still while it
-// sends (nothing arrives to read or to grow the window), so every data
-// segment would compute the same window again. linuxWindow is a function
+// remembered (winMemo) with everything linuxWindow reads, and advertise
+// repeats it while none of it changes (windowMemo.holds), calling
+// advertiseLinux only once something has: a sender's receive side stands
+// still while it sends (nothing arrives to read or to grow the window),
+// so every data segment would compute the same window again. linuxWindow is a function
 // of nxt and of these fields alone: rcvAdv and rcvWup, the receive
 // buffer's limit and unread bytes, windowClamp, rcvSsthresh, rcvShift,
 // scalingRatio (through rcvFullSpace) and rcvMSS() (rcvMSSEst, or the MSS
@@ -262,17 +263,6 @@ func (c *Conn) linuxWindow(nxt Seq) int {
 // again. The zero memo stands for a zero buffer, whose window is 0 with
 // quickAcks left alone, as linuxWindow says.
 func (c *Conn) advertiseLinux(nxt Seq) uint16 {
-	m := &c.winMemo
-	if nxt == m.nxt && c.rcvWup == nxt && c.rcvAdv == m.adv &&
-		c.rcvBuf.unread == m.unread && c.rcvBuf.limit == m.limit &&
-		c.windowClamp == m.clamp && c.rcvSsthresh == m.ssthresh &&
-		c.rcvShift == m.shift && c.scalingRatio == m.ratio &&
-		c.rcvMSSEst == m.mssEst && c.tsOK == m.tsOK {
-		if m.quickEnds {
-			c.quickAcks = 0
-		}
-		return m.field
-	}
 	adv, wup := c.rcvAdv, c.rcvWup
 	// selectWindow only ever sets quickAcks to 0, and nothing here reads
 	// it: from any other value, whether it was cleared shows.
@@ -286,7 +276,7 @@ func (c *Conn) advertiseLinux(nxt Seq) uint16 {
 	c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
 	field := uint16(min(w>>c.rcvShift, 65535))
 	if c.rcvAdv == adv && wup == nxt {
-		*m = windowMemo{
+		c.winMemo = windowMemo{
 			nxt: nxt, adv: adv,
 			unread: c.rcvBuf.unread, limit: c.rcvBuf.limit,
 			clamp: c.windowClamp, ssthresh: c.rcvSsthresh,
@@ -306,6 +296,16 @@ type windowMemo struct {
 	shift                                         uint8
 	tsOK, quickEnds                               bool
 	field                                         uint16
+}
+
+// holds reports whether an advertisement at nxt would be the one m
+// remembers: whether everything linuxWindow reads is as it was then.
+func (m *windowMemo) holds(c *Conn, nxt Seq) bool {
+	return nxt == m.nxt && c.rcvWup == nxt && c.rcvAdv == m.adv &&
+		c.rcvBuf.unread == m.unread && c.rcvBuf.limit == m.limit &&
+		c.windowClamp == m.clamp && c.rcvSsthresh == m.ssthresh &&
+		c.rcvShift == m.shift && c.scalingRatio == m.ratio &&
+		c.rcvMSSEst == m.mssEst && c.tsOK == m.tsOK
 }
 
 // alignUp rounds n up to a multiple of a, a power of two.

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// advertiseLinuxPlain is advertiseLinux without its memo: the window
-// computed afresh every time.
+// advertiseLinuxPlain is advertise under Config.LinuxRcvWindow without
+// advertiseLinux's memo: the window computed afresh every time.
 func advertiseLinuxPlain(c *Conn, nxt Seq) uint16 {
 	w := c.linuxWindow(nxt)
 	c.rcvAdv, c.rcvWup = nxt.Add(w), nxt
@@ -69,7 +69,7 @@ func TestAdvertiseLinuxMemoMatchesPlain(t *testing.T) {
 				want := advertiseLinuxPlain(c, nxt)
 				wantAdv, wantWup, wantQuick := c.rcvAdv, c.rcvWup, c.quickAcks
 				c.rcvAdv, c.rcvWup, c.quickAcks = adv, wup, quick
-				got := c.advertiseLinux(nxt)
+				got := c.advertise(false)
 				if got != want || c.rcvAdv != wantAdv || c.rcvWup != wantWup || c.quickAcks != wantQuick {
 					t.Fatalf("config %d step %d: window %d adv %d wup %d quickAcks %d, want %d %d %d %d",
 						i, step, got, c.rcvAdv, c.rcvWup, c.quickAcks, want, wantAdv, wantWup, wantQuick)

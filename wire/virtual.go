@@ -33,42 +33,33 @@ var (
 // segment either way. No checksum is computed.
 func EncodeVirtual(p *packet.Packet, seg *Segment) {
 	h := (*Header)(unsafe.Pointer(p.Meta()))
-	*h = seg.Header
+	var fixedLen int
+	if so := &seg.Opts; so.HasMSS || so.HasWScale || so.SACKPermitted || so.FastOpen {
+		*h = seg.Header
+		fixedLen = so.parsedInto(&h.Opts) // a SYN's options
+	} else {
+		// What every segment after the handshake carries: timestamps
+		// or not, and SACK blocks, as many as fit; every other option
+		// field reads back as zero, so the options are made afresh
+		// rather than copied and then cleared.
+		*(*headerFixed)(unsafe.Pointer(h)) = *(*headerFixed)(unsafe.Pointer(&seg.Header))
+		h.Opts = Options{}
+		if so.HasTimestamps {
+			h.Opts.HasTimestamps = true
+			h.Opts.TSVal, h.Opts.TSEcr = so.TSVal, so.TSEcr
+			fixedLen = encTimestampsLen
+		}
+		if n := so.NumSACK; n != 0 {
+			n = min(max(n, 0), sackRoom(fixedLen))
+			h.Opts.NumSACK = n
+			for i := range n {
+				h.Opts.SACK[i] = so.SACK[i]
+			}
+		}
+	}
 	h.ECN &= 0x03
 	if h.TTL == 0 {
 		h.TTL = IPv4DefaultTTL
-	}
-	var fixedLen int
-	if o := &h.Opts; o.HasMSS || o.HasWScale || o.SACKPermitted || o.FastOpen {
-		fixedLen = seg.Opts.parsedInto(o) // a SYN's options
-	} else {
-		// What every segment after the handshake carries: timestamps
-		// or not, and SACK blocks, as many as fit; every other field
-		// reads back as zero.
-		o.MSS, o.WScale = 0, 0
-		o.FastOpenCookieLen, o.FastOpenCookie = 0, [MaxFastOpenCookieLen]byte{}
-		if o.HasTimestamps {
-			fixedLen = encTimestampsLen
-		} else {
-			o.TSVal, o.TSEcr = 0, 0
-		}
-		// Blocks past NumSACK read back as zero. Whole stores, not a
-		// loop: most segments carry no block at all, and need no
-		// clamping of the count to the room either.
-		if o.NumSACK != 0 {
-			o.NumSACK = min(max(o.NumSACK, 0), sackRoom(fixedLen))
-		}
-		var none SACKBlock
-		switch o.NumSACK {
-		case 0:
-			o.SACK = [MaxSACKBlocks]SACKBlock{}
-		case 1:
-			o.SACK[1], o.SACK[2], o.SACK[3] = none, none, none
-		case 2:
-			o.SACK[2], o.SACK[3] = none, none
-		case 3:
-			o.SACK[3] = none
-		}
 	}
 	n := IPv4MinHeaderLen + TCPMinHeaderLen + fixedLen
 	if h.Opts.NumSACK > 0 {
@@ -76,6 +67,19 @@ func EncodeVirtual(p *packet.Packet, seg *Segment) {
 	}
 	p.PrependMeta(n)
 }
+
+// headerFixed is the part of a Header before its options, which are its
+// last field. A struct, not an array: the compiler copies an array between
+// two pointers that may overlap with a call to memmove, a struct in a few
+// wide moves.
+type headerFixed struct {
+	_ [unsafe.Offsetof(Header{}.Opts)]byte
+}
+
+var (
+	_ [unsafe.Sizeof(Header{}) - unsafe.Offsetof(Header{}.Opts) - unsafe.Sizeof(Options{})]struct{}
+	_ [unsafe.Offsetof(Header{}.Opts) + unsafe.Sizeof(Options{}) - unsafe.Sizeof(Header{})]struct{}
+)
 
 // VirtualHeader returns the header p carries as metadata, or nil if p's
 // bytes hold its headers. The header may be changed in place, as a link
