@@ -130,25 +130,41 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 	}
 	q.seq++
 	x := qentry{at: at, key: q.seq<<eventBits | packEvent(e)}
+	if q.live && q.sorted {
+		// The common case, written apart so that it does no more than
+		// it needs: the entry handled is last in the sorted form, this
+		// one takes its slot (the slice keeps its length) and moves
+		// back past the entries due before it.
+		q.live = false
+		h := q.heap
+		i := len(h) - 1
+		for i > 0 && h[i-1].at <= at {
+			h[i] = h[i-1]
+			i--
+		}
+		h[i] = x
+		return
+	}
+	q.pushOther(x)
+}
+
+// pushOther is push in the other cases: a live root in the heap form, or
+// no live entry.
+func (q *eventQueue) pushOther(x qentry) {
 	h := q.heap
 	if q.live {
+		// The root is the entry handled: this one takes its place, the
+		// same order as taking it out first.
 		q.live = false
-		if !q.sorted {
-			// The root is the entry handled: this one takes its place,
-			// the same order as taking it out first.
-			q.siftDown(x)
-			return
-		}
-		// The entry handled is last in the sorted form: this one
-		// takes its slot, and the slice keeps its length.
-	} else {
-		h = append(h, x)
-		q.heap = h
+		q.siftDown(x)
+		return
 	}
+	h = append(h, x)
+	q.heap = h
 	i := len(h) - 1
 	if q.sorted || i == 0 {
 		// Past the entries due before it, from the end.
-		for i > 0 && h[i-1].at <= at {
+		for i > 0 && h[i-1].at <= x.at {
 			h[i] = h[i-1]
 			i--
 		}
@@ -163,7 +179,7 @@ func (q *eventQueue) push(at units.Time, e netEvent) {
 	}
 	for i > 0 {
 		parent := (i - 1) / 2
-		if h[parent].at <= at {
+		if h[parent].at <= x.at {
 			break
 		}
 		h[i] = h[parent]
