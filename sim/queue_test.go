@@ -47,6 +47,7 @@ func idEvent(id int) netEvent {
 func checkAgainstReference(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	var q eventQueue
+	q.renumber() // numbering from renumberFrom, which tests raise
 	var ref refQueue
 	id := 0
 	for step := 0; step < 20000; step++ {
@@ -94,8 +95,8 @@ func TestQueueMatchesSortedReference(t *testing.T) {
 // sequence numbers that run out every 64 pushes: renumbering the pending
 // events must not change the order of any two.
 func TestQueueRenumberingKeepsTheOrder(t *testing.T) {
-	defer func(l uint64) { seqLimit = l }(seqLimit)
-	seqLimit = 64
+	defer func(l uint64) { renumberFrom = l }(renumberFrom)
+	renumberFrom = seqCount - 64
 	for _, seed := range []uint64{5, 6, 7} {
 		checkAgainstReference(t, seed)
 	}
@@ -245,6 +246,7 @@ func TestQueueHandlingInPlaceMatchesPopThenPush(t *testing.T) {
 	for _, seed := range []uint64{11, 12, 13} {
 		rng := rand.New(rand.NewPCG(seed, 0))
 		var q eventQueue
+		q.renumber() // numbering from renumberFrom, which tests raise
 		var ref refQueue
 		id, inHeap, inSorted, replaced := 0, 0, 0, 0
 		push := func(at units.Time) {
@@ -309,7 +311,7 @@ func TestQueueHandlingInPlaceMatchesPopThenPush(t *testing.T) {
 // an event is being handled renumber the others without changing the
 // order.
 func TestQueueRenumberingWhileHandling(t *testing.T) {
-	defer func(l uint64) { seqLimit = l }(seqLimit)
-	seqLimit = 64
+	defer func(l uint64) { renumberFrom = l }(renumberFrom)
+	renumberFrom = seqCount - 64
 	TestQueueHandlingInPlaceMatchesPopThenPush(t)
 }
