@@ -14,25 +14,11 @@ func TestBBRInflightMemoSlotsMatchComputation(t *testing.T) {
 	b := &bbr1{}
 	b.Init(0, 1448, 10*1448)
 	rng := rand.New(rand.NewPCG(7, 8))
-	bws, rtts, rates := memoBws, memoRTTs, memoRates
 	gains := []float64{1, 0.75, 1.25, bbr1CwndGain, bbr1HighGain, bbr1DrainGain}
-	bw := bws[2]
+	bw := memoBws[2]
 	hits := [2]int{}
 	for i := 0; i < 100000; i++ {
-		switch rng.IntN(8) {
-		case 0:
-			bw = bws[rng.IntN(len(bws))]
-		case 1:
-			b.cwndGain = gains[rng.IntN(len(gains))]
-		case 2:
-			b.rtprop = rtts[rng.IntN(len(rtts))]
-		case 3:
-			b.pacingRate = rates[rng.IntN(len(rates))]
-		case 4:
-			b.mode = bbr1Mode(rng.IntN(4))
-		case 5:
-			b.cycleIndex = rng.IntN(8)
-		}
+		changeMemoInput(rng, b, &bw, &b.cwndGain, gains)
 		// An ACK's calls: the cwnd target, and often another gain.
 		asks := []float64{b.cwndGain}
 		if rng.IntN(2) == 0 {

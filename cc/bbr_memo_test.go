@@ -26,28 +26,34 @@ func TestBBRInflightMemoMatchesComputation(t *testing.T) {
 	b := &bbr1{}
 	b.Init(0, 1448, 10*1448)
 	rng := rand.New(rand.NewPCG(1, 2))
-	bws, rtts, rates := memoBws, memoRTTs, memoRates
 	gains := []float64{1, 0.75, 1.25, 2, 2.885}
-	bw, gain := bws[0], gains[0]
+	bw, gain := memoBws[0], gains[0]
 	for i := 0; i < 50000; i++ {
-		switch rng.IntN(6) {
-		case 0:
-			bw = bws[rng.IntN(len(bws))]
-		case 1:
-			gain = gains[rng.IntN(len(gains))]
-		case 2:
-			b.rtprop = rtts[rng.IntN(len(rtts))]
-		case 3:
-			b.pacingRate = rates[rng.IntN(len(rates))]
-		case 4:
-			b.mode = bbr1Mode(rng.IntN(4))
-		case 5:
-			b.cycleIndex = rng.IntN(8)
-		}
+		changeMemoInput(rng, b, &bw, &gain, gains)
 		want := b.quantizationBudget(b.bdp(bw, gain))
 		if got := b.inflight(bw, gain); got != want {
 			t.Fatalf("step %d: inflight(%v, %v) = %d, computed %d (rtprop %v, pacing %v, mode %d, phase %d)",
 				i, bw, gain, got, want, b.rtprop, b.pacingRate, b.mode, b.cycleIndex)
 		}
+	}
+}
+
+// changeMemoInput changes one input of inflight's computation at random,
+// or none (one draw in four): BtlBw, the gain (through gain, drawn from
+// gains), RTprop, the pacing rate, the mode or the gain-cycle phase.
+func changeMemoInput(rng *rand.Rand, b *bbr1, bw *units.Rate, gain *float64, gains []float64) {
+	switch rng.IntN(8) {
+	case 0:
+		*bw = memoBws[rng.IntN(len(memoBws))]
+	case 1:
+		*gain = gains[rng.IntN(len(gains))]
+	case 2:
+		b.rtprop = memoRTTs[rng.IntN(len(memoRTTs))]
+	case 3:
+		b.pacingRate = memoRates[rng.IntN(len(memoRates))]
+	case 4:
+		b.mode = bbr1Mode(rng.IntN(4))
+	case 5:
+		b.cycleIndex = rng.IntN(8)
 	}
 }
